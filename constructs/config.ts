@@ -1,0 +1,200 @@
+// The config file's schema: one definition that validates YAML input, types the
+// result and generates the JSON Schema editors use (see schema.ts).
+import { z } from "zod";
+
+/** A user or environment name: a safe path component, a Docker name part, a Terraform id part. */
+export const NAME_PATTERN = /^[a-z_][a-z0-9_-]{0,31}$/;
+const NAME_EXPECTED =
+  "1-32 characters: lowercase letters, digits, '_' or '-', starting with a letter or '_'";
+/** A directory name inside a home: no '/', no leading '.' or '-', no control characters. */
+const DIR_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,63}$/;
+const DIR_EXPECTED =
+  "1-64 characters: letters, digits, '_', '.', '+' or '-', not starting with '.' or '-'";
+/** An absolute, normalized path: no '.', '..', '//' or trailing '/' and no control characters. */
+const ABS_PATH_PATTERN = /^(\/[^/\0-\x1f\x7f]+)+$/;
+const ABS_PATH_EXPECTED = "an absolute path like /srv/data, without '.', '..', '//' or a trailing '/'";
+const MEMORY_PATTERN = /^([0-9]+(?:\.[0-9]+)?)([bkmg])$/i;
+const MEMORY_EXPECTED = "a size like 512m or 2g (units b, k, m, g), at least 6m";
+const ENV_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Variables homedock sets itself; an environment may not override them. */
+export const RESERVED_ENV = /^(HOME|JUPYTER_CONFIG_DIR|JUPYTER_DATA_DIR|HOMEDOCK_.*)$/;
+const MAX_ID = 2 ** 32 - 2;
+
+// Docker's image reference grammar (distribution/reference): [domain/]path[:tag][@digest].
+const DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+const DOMAIN = `${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*(?::[0-9]+)?`;
+const PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*";
+const IMAGE_PATTERN = new RegExp(
+  `^(?=.{1,255}(?:[:@]|$))(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*` +
+    "(?::[\\w][\\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9A-Fa-f]{32,})?$",
+);
+const IMAGE_EXPECTED = "a Docker image reference like registry.example.org/course/python:2026.1";
+
+const expected = (what: string) => ({ error: `expected ${what}` });
+
+export const name = z.string(expected(NAME_EXPECTED)).regex(NAME_PATTERN, expected(NAME_EXPECTED));
+export const absolutePath = z
+  .string(expected(ABS_PATH_EXPECTED))
+  .regex(ABS_PATH_PATTERN, expected(ABS_PATH_EXPECTED));
+const id = (what: string) =>
+  z
+    .number(expected(`a ${what}: a whole number from 1 to ${MAX_ID}`))
+    .int(expected(`a ${what}: a whole number from 1 to ${MAX_ID}`))
+    .min(0, expected(`a ${what}: a whole number from 1 to ${MAX_ID}`))
+    .max(MAX_ID, expected(`a ${what}: a whole number from 1 to ${MAX_ID}`));
+
+/** Memory as Docker writes it ("512m", "2g"), parsed to whole MiB. */
+export const memory = z
+  .string(expected(MEMORY_EXPECTED))
+  .regex(MEMORY_PATTERN, expected(MEMORY_EXPECTED))
+  .transform((value, ctx) => {
+    const [, amount, unit] = MEMORY_PATTERN.exec(value)!;
+    const scale = { b: 1 / 2 ** 20, k: 1 / 1024, m: 1, g: 1024 }[unit.toLowerCase() as "b"];
+    const mib = Number(amount) * scale;
+    if (!Number.isInteger(mib) || mib < 6) {
+      ctx.addIssue({ code: "custom", message: `expected ${MEMORY_EXPECTED}, in whole MiB` });
+      return z.NEVER;
+    }
+    return mib;
+  });
+
+const CPUS_EXPECTED = "a number of CPUs greater than 0, like 1 or 1.5 (at most 9 decimals)";
+/** CPUs as a positive number, kept as whole nano-CPUs so both renderers print it exactly. */
+export const cpus = z
+  .union([z.number(), z.string().regex(/^[0-9]+(\.[0-9]+)?$/)], expected(CPUS_EXPECTED))
+  .transform((value, ctx) => {
+    const nano = Math.round(Number(value) * 1e9);
+    if (!(nano > 0) || Math.abs(nano - Number(value) * 1e9) > 1e-3) {
+      ctx.addIssue({ code: "custom", message: `expected ${CPUS_EXPECTED}` });
+      return z.NEVER;
+    }
+    return nano;
+  });
+
+const RESTART = ["no", "always", "unless-stopped", "on-failure"] as const;
+
+const limits = {
+  /** Memory limit of each workspace (swap is held to the same value). */
+  memory: memory.optional(),
+  /** CPU limit of each workspace. */
+  cpus: cpus.optional(),
+};
+
+export const sharedMountSchema = z.strictObject({
+  /** Directory on the Docker host. */
+  source: absolutePath,
+  /** Where it appears in every workspace. @default source */
+  target: absolutePath.optional(),
+  /** Mount read-write. Shared data is read-only unless this says otherwise. @default false */
+  writable: z.boolean(expected("true or false")).default(false),
+});
+
+export const environmentSchema = z.strictObject({
+  /** Identifies the environment; also the default directory name inside each home. */
+  name,
+  /** Docker image reference. */
+  image: z.string(expected(IMAGE_EXPECTED)).regex(IMAGE_PATTERN, expected(IMAGE_EXPECTED)),
+  /** Human-readable name. @default name */
+  displayName: z.string(expected("a string")).min(1, expected("a non-empty string")).optional(),
+  /** Directory inside each home that holds this environment's files. @default name */
+  dir: z.string(expected(DIR_EXPECTED)).regex(DIR_PATTERN, expected(DIR_EXPECTED)).optional(),
+  /** Directory in the image whose files are copied into the environment directory. @default /home/jovyan */
+  seedDir: absolutePath.default("/home/jovyan"),
+  /** Names (relative to seedDir) never copied. @default [".cache"] */
+  seedExcludes: z
+    .array(
+      z
+        .string(expected("a relative path inside the seed directory"))
+        .regex(/^[^/\0\n\t][^\0\n\t]*$/, expected("a relative path without tabs or newlines"))
+        .refine((p) => !p.split("/").includes(".."), expected("a relative path without '..'")),
+      expected("a list of relative paths"),
+    )
+    .default([".cache"]),
+  /** The server command and its arguments. */
+  command: z
+    .array(z.string(expected("a string")), expected("a list of strings (the command and its arguments)"))
+    .min(1, expected("a non-empty list (the command and its arguments)")),
+  /** Port the server listens on inside the container. @default 8888 */
+  port: z
+    .number(expected("a port number from 1 to 65535"))
+    .int(expected("a port number from 1 to 65535"))
+    .min(1, expected("a port number from 1 to 65535"))
+    .max(65535, expected("a port number from 1 to 65535"))
+    .default(8888),
+  /** Extra environment variables for the server. */
+  env: z
+    .record(
+      z
+        .string()
+        .regex(ENV_KEY_PATTERN, expected("a variable name (letters, digits, '_')"))
+        .refine((k) => !RESERVED_ENV.test(k), expected("a variable homedock does not set itself")),
+      z.string(expected("a string value")),
+      expected("a map of variable names to string values"),
+    )
+    .default({}),
+  /** Only users in one of these groups get this environment. @default everyone */
+  groups: z.array(name, expected("a list of group names")).optional(),
+  ...limits,
+});
+
+export const userSchema = z.strictObject({
+  /** Account name; also the default home directory name. */
+  name,
+  /** Numeric user id on the host. */
+  uid: id("uid"),
+  /** Numeric primary group id on the host. */
+  gid: id("gid"),
+  /** Home directory on the host, mounted at the same path. @default <homeRoot>/<name> */
+  home: absolutePath.optional(),
+  /** Supplementary group ids the server runs with. */
+  supplementaryGids: z.array(id("gid"), expected("a list of gids")).default([]),
+  /** Group names that grant access to restricted environments. */
+  groups: z.array(name, expected("a list of group names")).default([]),
+  /** Allow uid or gid 0. Workspaces never run as root unless this says so. @default false */
+  allowRoot: z.boolean(expected("true or false")).default(false),
+  ...limits,
+});
+
+export const hostSchema = z.strictObject({
+  /** Names the stack, the Compose project and the prefix of every container name. @default homedock */
+  name: name.default("homedock"),
+  /** Where homes live unless a user names one. @default /home */
+  homeRoot: absolutePath.default("/home"),
+  /** Mode given to a home that the deploy creates (an existing home is never touched). @default "0700" */
+  homeMode: z
+    .string(expected("an octal mode like 0700"))
+    .regex(/^0?[0-7]{3}$/, expected("an octal mode like 0700"))
+    .transform((m) => m.padStart(4, "0"))
+    .default("0700"),
+  /** Docker network the workspaces join. @default the host name */
+  network: name.optional(),
+  /** Image that creates missing homes (needs /bin/sh, mkdir, chown). @default the user's first environment's image */
+  initImage: z.string(expected(IMAGE_EXPECTED)).regex(IMAGE_PATTERN, expected(IMAGE_EXPECTED)).optional(),
+  /** Directories from the host in every workspace. @default [{ source: /srv/data }] read-only */
+  sharedMounts: z.array(sharedMountSchema, expected("a list of mounts")).default([{ source: "/srv/data", writable: false }]),
+  /** Limits and restart policy of every workspace unless its environment or user says otherwise. */
+  defaults: z
+    .strictObject({
+      /** @default 2g */
+      memory: memory.default(2048),
+      /** @default 1 */
+      cpus: cpus.default(1e9),
+      /** Docker restart policy. @default unless-stopped */
+      restart: z.enum(RESTART, expected(`one of ${RESTART.join(", ")}`)).default("unless-stopped"),
+    })
+    .prefault({}),
+});
+
+export const configSchema = z.strictObject({
+  host: hostSchema.prefault({}),
+  environments: z.array(environmentSchema, expected("a list of environments")).min(1, expected("at least one environment")),
+  users: z.array(userSchema, expected("a list of users")).default([]),
+});
+
+/** What a config file says, after defaults: the input of `buildModel`. */
+export type Config = z.output<typeof configSchema>;
+/** What a config file (or `new Host(...)` props) may say. */
+export type ConfigInput = z.input<typeof configSchema>;
+export type EnvironmentConfig = z.output<typeof environmentSchema>;
+export type UserConfig = z.output<typeof userSchema>;
+export type SharedMountConfig = z.output<typeof sharedMountSchema>;

@@ -1,0 +1,23 @@
+import { Image } from "@cdktf/provider-docker/lib/image";
+import { Construct } from "constructs";
+import type { EnvironmentModel } from "./model";
+import { literal } from "./terraform";
+
+export interface EnvironmentProps {
+  /** The environment, from the model. */
+  readonly environment: EnvironmentModel;
+}
+
+/** One environment: its docker_image, kept on the host when the environment goes away. */
+export class Environment extends Construct {
+  readonly environment: EnvironmentModel;
+  readonly image: Image;
+
+  constructor(scope: Construct, id: string, props: EnvironmentProps) {
+    super(scope, id);
+    this.environment = props.environment;
+    // keepLocally: removing an environment must not delete an image other hosts or
+    // users may still run.
+    this.image = new Image(this, "image", { name: literal(props.environment.image), keepLocally: true });
+  }
+}

@@ -1,0 +1,69 @@
+import { Network } from "@cdktf/provider-docker/lib/network";
+import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
+import { TerraformLocal, TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import type { ConfigInput } from "./config";
+import { LABEL_HOST, SEEDER_SCRIPT } from "./container-spec";
+import { Environment } from "./environment";
+import { buildModel, type HostModel } from "./model";
+import { literal } from "./terraform";
+import { User } from "./user";
+
+/** The Docker provider version homedock's output is tested against (see README). */
+export const DOCKER_PROVIDER_VERSION = "4.5.0";
+
+/** What a config file says, given in code. Validated exactly as a file is. */
+export type HostProps = ConfigInput;
+
+/**
+ * A multi-user Docker host: its network, one image per environment, and per user a
+ * home and one workspace container per environment the user may use. One per stack;
+ * it configures the stack's Docker provider.
+ */
+export class Host extends Construct {
+  readonly model: HostModel;
+  readonly network: Network;
+  /** By environment name. */
+  readonly environments: ReadonlyMap<string, Environment>;
+  /** By user name. */
+  readonly users: ReadonlyMap<string, User>;
+
+  /** @throws ConfigError when the props are not a valid config */
+  constructor(scope: Construct, id: string, props: HostProps | HostModel) {
+    super(scope, id);
+    this.model = isModel(props) ? props : buildModel(props);
+    const stack = TerraformStack.of(this);
+    new DockerProvider(stack, "docker", {});
+    stack.addOverride("terraform.required_providers.docker", {
+      source: "kreuzwerker/docker",
+      version: DOCKER_PROVIDER_VERSION,
+    });
+    this.network = new Network(this, "network", {
+      name: this.model.network,
+      labels: [{ label: LABEL_HOST, value: this.model.name }],
+    });
+    // One copy of the seeder in the plan, however many workspaces run it.
+    const seeder = new TerraformLocal(this, "seeder", literal(SEEDER_SCRIPT));
+    seeder.overrideLogicalId("homedock_seeder");
+
+    this.environments = new Map(
+      this.model.environments.map((e) => [e.name, new Environment(this, `env-${e.name}`, { environment: e })]),
+    );
+    this.users = new Map(
+      this.model.users.map((u) => [
+        u.name,
+        new User(this, `user-${u.name}`, {
+          host: this.model,
+          user: u,
+          environments: this.environments,
+          seederScript: seeder.asString,
+          network: this.network,
+        }),
+      ]),
+    );
+  }
+}
+
+function isModel(props: HostProps | HostModel): props is HostModel {
+  return Array.isArray((props as HostModel).workspaces);
+}

@@ -1,0 +1,184 @@
+#!/bin/sh
+# homedock-seed: copy what an image ships in its seed directory into a workspace's
+# environment directory without ever clobbering user data, then exec the server.
+#
+#   HOMEDOCK_ENV_DIR        the environment directory (required; created if missing)
+#   HOMEDOCK_SEED_DIR       what to copy from (default /home/jovyan)
+#   HOMEDOCK_SEED_EXCLUDES  newline-separated find -path patterns, relative to the seed
+#                           directory, never copied (default .cache)
+#   arguments               the server command, exec'd from the environment directory
+#
+# POSIX sh and the tools busybox has: it runs under dash, busybox ash and bash. It
+# writes nothing outside the environment directory, so a read-only root is fine.
+#
+# What was seeded is remembered in <env dir>/.homedock/seeded, a tree of empty
+# markers with the seed's own names (no encoding, so any file name works): a marked
+# name is never copied again, so what the user deleted stays deleted. A stamp of the
+# seed's file list is kept beside it; when it matches, the start walks nothing of
+# the user's (O(1) in their data).
+
+me=homedock-seed
+say() { printf '%s: %s\n' "$me" "$*" >&2; }
+
+env_dir=${HOMEDOCK_ENV_DIR:-}
+seed_dir=${HOMEDOCK_SEED_DIR:-/home/jovyan}
+excludes=${HOMEDOCK_SEED_EXCLUDES-.cache}
+state=$env_dir/.homedock
+
+case $env_dir in
+  /*) ;;
+  *) say "HOMEDOCK_ENV_DIR must be an absolute path, got '$env_dir'"; exit 2 ;;
+esac
+if [ $# -eq 0 ]; then
+  say "no server command given"
+  exit 2
+fi
+
+# The ls -ld fields of a path, in the positional parameters of the caller's subshell.
+owner_and_mode() (
+  set -f
+  # shellcheck disable=SC2046 # split on purpose: the fields of ls -ldn
+  set -- $(ls -ldn -- "$1" 2>/dev/null)
+  printf 'uid %s (mode %s)' "${3:-unknown}" "${1:-unknown}"
+)
+
+if { [ -d "$env_dir" ] || mkdir -p -- "$env_dir" 2>/dev/null; } &&
+  [ -w "$env_dir" ] && [ -x "$env_dir" ]; then
+  :
+else
+  p=$env_dir
+  while [ ! -e "$p" ]; do
+    p=${p%/*}
+    [ -n "$p" ] || p=/
+  done
+  say "cannot write $env_dir: $p belongs to $(owner_and_mode "$p"), this workspace runs as uid $(id -u)"
+  exit 1
+fi
+
+# Runs once per batch of seed paths under find -exec; $1 env dir, $2 state dir.
+# shellcheck disable=SC2016 # expanded by the inner shell
+copy='
+me=homedock-seed
+say() { printf "%s: %s\n" "$me" "$*" >&2; }
+T=$1 M=$2/seeded tmp=$2/partial.$$
+shift 2
+dirmode() {
+  m=$(ls -ld -- "$1") || return 1
+  m=${m%% *} out=
+  perm=${m#?}
+  for who in u g o; do
+    bits=
+    r=${perm%"${perm#?}"} perm=${perm#?}
+    w=${perm%"${perm#?}"} perm=${perm#?}
+    x=${perm%"${perm#?}"} perm=${perm#?}
+    [ "$r" = r ] && bits=${bits}r
+    [ "$w" = w ] && bits=${bits}w
+    case $x in x | s | t) bits=${bits}x ;; esac
+    out=${out:+$out,}$who=$bits
+  done
+  printf "%s,u+rwx" "$out"
+}
+n=0 status=0
+# Copies get the seed modes (umask 0); markers stay private (umask 077).
+for p in "$@"; do
+  umask 077
+  [ "$p" = . ] && continue
+  rel=${p#./}
+  { [ -e "$M/$rel" ] || [ -L "$M/$rel" ]; } && continue
+  case $rel in
+    */*)
+      # Enter only directories that are real directories in the target now: a
+      # user who replaced one with a file or a link is never written through.
+      parent=${rel%/*}
+      [ -d "$M/$parent" ] || continue
+      q=$parent ok=1
+      while :; do
+        if [ -L "$T/$q" ] || [ ! -d "$T/$q" ]; then ok=0; break; fi
+        case $q in */*) q=${q%/*} ;; *) break ;; esac
+      done
+      [ $ok = 1 ] || continue
+      ;;
+  esac
+  dst=$T/$rel
+  if [ -e "$dst" ] || [ -L "$dst" ]; then
+    # The user has this name already: theirs, never touched; remembered as offered.
+    if [ -d "$p" ] && [ ! -L "$p" ] && [ -d "$dst" ] && [ ! -L "$dst" ]; then
+      mkdir "$M/$rel"
+    else
+      : >"$M/$rel"
+    fi
+    continue
+  fi
+  umask 0
+  if [ -L "$p" ]; then
+    cp -P "$p" "$dst" || { say "could not copy the link $rel"; status=1; continue; }
+    umask 077
+    : >"$M/$rel"
+  elif [ -d "$p" ]; then
+    { mkdir "$dst" && chmod "$(dirmode "$p")" "$dst"; } || { say "could not create $rel"; status=1; continue; }
+    umask 077
+    mkdir "$M/$rel"
+  elif [ -f "$p" ]; then
+    # Copy beside, then hard-link into place: the name appears only when the copy
+    # is whole (a full disk leaves nothing half-written), and never over anything.
+    rm -f "$tmp"
+    if cp "$p" "$tmp" && ln "$tmp" "$dst"; then
+      rm -f "$tmp"
+      umask 077
+      : >"$M/$rel"
+    else
+      rm -f "$tmp"
+      say "could not copy $rel"
+      status=1
+      continue
+    fi
+  else
+    : >"$M/$rel"
+    continue
+  fi
+  n=$((n + 1))
+done
+[ $n -eq 0 ] || say "copied $n new entries into $T"
+exit $status
+'
+
+# What decides whether there can be anything new: the seed's names and the excludes.
+# Kept whole rather than hashed: seeds are small, and not every image has cksum.
+listing() {
+  printf '%s\n' "$excludes" && (cd "$seed_dir" && find . -print | sort)
+}
+
+seed() {
+  set -f
+  set --
+  old_ifs=$IFS
+  IFS='
+'
+  for pattern in $excludes; do
+    [ -n "$pattern" ] || continue
+    set -- "$@" -o -path "./$pattern"
+  done
+  IFS=$old_ifs
+  set +f
+  # The seed's own state directory, if it has one, is never copied over ours.
+  set -- \( -path ./.homedock "$@" \) -prune -o
+  { [ -d "$state" ] || mkdir -m 700 "$state"; } && { [ -d "$state/seeded" ] || mkdir "$state/seeded"; } &&
+    (cd "$seed_dir" && find . "$@" -exec sh -c "$copy" "$me" "$env_dir" "$state" {} +)
+}
+
+if [ -d "$seed_dir" ]; then
+  want=$(listing)
+  have=$(cat "$state/seed-stamp" 2>/dev/null)
+  if [ "$want" != "$have" ]; then
+    if seed; then
+      printf '%s\n' "$want" >"$state/seed-stamp.new" && mv -f "$state/seed-stamp.new" "$state/seed-stamp"
+    else
+      say "seeding from $seed_dir was incomplete; it is tried again at the next start"
+    fi
+  fi
+fi
+
+export JUPYTER_CONFIG_DIR="${JUPYTER_CONFIG_DIR:-$env_dir/.jupyter}"
+export JUPYTER_DATA_DIR="${JUPYTER_DATA_DIR:-$env_dir/.local/share/jupyter}"
+cd "$env_dir" || exit 1
+exec "$@"

@@ -1,0 +1,52 @@
+// Maps a ContainerSpec to docker_container arguments. Every string goes through
+// `literal`, since Terraform would read "${" and "%{" in a value as its own syntax.
+import type { ContainerConfig } from "@cdktf/provider-docker/lib/container";
+import type { ContainerSpec } from "./container-spec";
+
+/** A string Terraform takes as it is, never as a template. */
+export function literal(value: string): string {
+  return value.replace(/([$%])\{/g, (_, sigil: string) => `${sigil}${sigil}{`);
+}
+
+/**
+ * CPUs as the provider (4.x) reads them back from Docker (`nanoInt64ToDecimalString`):
+ * "1.0", "1.5", "0.25". Any other spelling is a diff on every plan.
+ */
+export function providerCpus(nanoCpus: number): string {
+  const whole = Math.floor(nanoCpus / 1e9);
+  const frac = String(nanoCpus % 1e9).padStart(9, "0").replace(/0+$/, "");
+  return `${whole}.${frac === "" ? "0" : frac}`;
+}
+
+/** docker_container arguments for a spec; `image` is the docker_image's id. */
+export function containerConfig(spec: ContainerSpec, image: string): ContainerConfig {
+  return {
+    name: spec.name,
+    image,
+    user: spec.user,
+    groupAdd: spec.groupAdd.length > 0 ? [...spec.groupAdd] : undefined,
+    entrypoint: spec.entrypoint.map(literal),
+    command: spec.command.map(literal),
+    workingDir: literal(spec.workingDir),
+    env: Object.entries(spec.env).map(([k, v]) => literal(`${k}=${v}`)),
+    labels: Object.entries(spec.labels).map(([label, value]) => ({ label, value: literal(value) })),
+    mounts: spec.mounts.map((m) => ({ type: "bind", source: literal(m.source), target: literal(m.target), readOnly: m.readOnly })),
+    // Swap held equal to memory: no swap beyond the limit, and what Docker reports
+    // back, so a plan right after a deploy shows no change.
+    memory: spec.memoryMiB,
+    memorySwap: spec.memoryMiB,
+    cpus: spec.nanoCpus === undefined ? undefined : providerCpus(spec.nanoCpus),
+    restart: spec.restart,
+    init: spec.init,
+    securityOpts: [...spec.securityOpts],
+    capabilities: {
+      add: spec.capAdd.length > 0 ? [...spec.capAdd] : undefined,
+      drop: [...spec.capDrop],
+    },
+    networksAdvanced: spec.network === undefined ? undefined : [{ name: spec.network }],
+    // A one-shot container is waited for (attach) and may then stay stopped; a
+    // workspace must run, and a deploy starts it again if it was stopped by hand.
+    mustRun: !spec.oneShot,
+    attach: spec.oneShot ? true : undefined,
+  };
+}

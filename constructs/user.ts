@@ -1,0 +1,56 @@
+import { Container } from "@cdktf/provider-docker/lib/container";
+import type { Network } from "@cdktf/provider-docker/lib/network";
+import { Image } from "@cdktf/provider-docker/lib/image";
+import { Construct } from "constructs";
+import { homeInitContainer, homeInitImage } from "./container-spec";
+import type { Environment } from "./environment";
+import type { HostModel, UserModel } from "./model";
+import { containerConfig } from "./terraform";
+import { Workspace } from "./workspace";
+
+export interface UserProps {
+  readonly host: HostModel;
+  readonly user: UserModel;
+  /** Environment constructs by environment name. */
+  readonly environments: ReadonlyMap<string, Environment>;
+  readonly seederScript: string;
+  readonly network: Network;
+}
+
+/** One host account: the container that creates its home if missing, and its workspaces. */
+export class User extends Construct {
+  readonly user: UserModel;
+  /** Undefined when the user has no workspace (nothing needs the home). */
+  readonly home?: Container;
+  /** Workspaces by environment name. */
+  readonly workspaces: ReadonlyMap<string, Workspace>;
+
+  constructor(scope: Construct, id: string, props: UserProps) {
+    super(scope, id);
+    const { host, user } = props;
+    this.user = user;
+    const mine = host.workspaces.filter((w) => w.user === user);
+    const image = homeInitImage(host, user);
+    if (image !== undefined && mine.length > 0) {
+      const env = [...props.environments.values()].find((e) => e.environment.image === image);
+      const imageId = env ? env.image.imageId : new Image(this, "home-image", { name: image, keepLocally: true }).imageId;
+      this.home = new Container(this, "home", containerConfig(homeInitContainer(host, user, image), imageId));
+    }
+    const workspaces = new Map<string, Workspace>();
+    for (const ws of mine) {
+      const environment = props.environments.get(ws.environment.name)!;
+      workspaces.set(
+        ws.environment.name,
+        new Workspace(this, ws.environment.name, {
+          host,
+          workspace: ws,
+          environment,
+          seederScript: props.seederScript,
+          network: props.network,
+          dependsOn: this.home ? [this.home] : undefined,
+        }),
+      );
+    }
+    this.workspaces = workspaces;
+  }
+}

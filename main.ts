@@ -1,0 +1,62 @@
+// The cdktf app: reads the config file, builds one stack, synthesizes.
+// HOMEDOCK_CONFIG names the file; else ./homedock.yaml; else the bundled example.
+import { existsSync, renameSync, rmSync } from "node:fs";
+import * as path from "node:path";
+import { App, TerraformStack } from "cdktf";
+import { ConfigError, type HostModel, Host, loadConfig } from "./constructs";
+
+export function configFile(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+  if (env.HOMEDOCK_CONFIG) return env.HOMEDOCK_CONFIG;
+  const local = path.join(cwd, "homedock.yaml");
+  return existsSync(local) ? local : path.join(__dirname, "examples", "course.yaml");
+}
+
+/**
+ * Synthesizes the model into `outdir`. Renders beside it and swaps on success, so a
+ * failure leaves an existing output exactly as it was.
+ */
+export function synth(model: HostModel, outdir: string): string {
+  const staging = `${outdir}.homedock-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  try {
+    const app = new App({ outdir: staging });
+    new Host(new TerraformStack(app, model.name), "host", model);
+    app.synth();
+    rmSync(outdir, { recursive: true, force: true });
+    renameSync(staging, outdir);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  return path.join(outdir, "stacks", model.name, "cdk.tf.json");
+}
+
+/** A few lines an admin can check at a glance. */
+export function summary(model: HostModel): string {
+  const lines = [`host ${model.name}: ${model.workspaces.length} workspaces for ${model.users.length} users`];
+  for (const user of model.users) {
+    const envs = model.workspaces.filter((w) => w.user === user).map((w) => w.environment.name);
+    lines.push(`  ${user.name} (${user.uid}:${user.gid}, ${user.home}): ${envs.join(", ") || "nothing"}`);
+  }
+  lines.push(`images: ${model.environments.map((e) => e.image).join(", ")}`);
+  lines.push(`shared: ${model.sharedMounts.map((m) => `${m.source} -> ${m.target} (${m.readOnly ? "ro" : "rw"})`).join(", ") || "none"}`);
+  for (const warning of model.warnings) lines.push(`warning: ${warning}`);
+  return lines.join("\n");
+}
+
+export function main(): number {
+  const file = configFile();
+  try {
+    const model = loadConfig(file);
+    const out = synth(model, process.env.CDKTF_OUTDIR ?? "cdktf.out");
+    console.log(`${summary(model)}\nwrote ${out}`);
+    return 0;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+if (require.main === module) process.exitCode = main();

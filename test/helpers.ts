@@ -1,0 +1,42 @@
+import { Testing, TerraformStack } from "cdktf";
+import { type ConfigInput, Host, LABEL_ENVIRONMENT, LABEL_ROLE, LABEL_USER } from "../constructs";
+
+export type Json = Record<string, any>;
+
+/** A small valid config: two environments (one for a group), three users. */
+export function courseConfig(): ConfigInput {
+  return {
+    host: { name: "course" },
+    environments: [
+      { name: "python-course", image: "homedock/python:1", command: ["jupyter", "notebook", "--port=8888"] },
+      { name: "r-intro", image: "homedock/r:1", command: ["jupyter", "notebook"], memory: "3g", cpus: 1.5, groups: ["stats"] },
+    ],
+    users: [
+      { name: "alice", uid: 1001, gid: 1001, groups: ["stats"] },
+      { name: "bob", uid: 1002, gid: 1002 },
+      { name: "carol", uid: 1003, gid: 1003, home: "/srv/home/carol", supplementaryGids: [100, 200], groups: ["stats"], memory: "4g", cpus: "2" },
+    ],
+  };
+}
+
+/** Synthesizes a Host from config props and returns the stack's Terraform JSON. */
+export function synthHost(config: ConfigInput): Json {
+  const app = Testing.app();
+  const stack = new TerraformStack(app, "test");
+  new Host(stack, "host", config);
+  return JSON.parse(Testing.synth(stack));
+}
+
+export function labels(resource: Json): Record<string, string> {
+  return Object.fromEntries((resource.labels ?? []).map((l: Json) => [l.label, l.value]));
+}
+
+/** docker_container resources keyed "user/environment" (workspaces) or "user/home". */
+export function containersByName(tf: Json): Record<string, Json> {
+  const out: Record<string, Json> = {};
+  for (const c of Object.values<Json>(tf.resource.docker_container ?? {})) {
+    const l = labels(c);
+    out[`${l[LABEL_USER]}/${l[LABEL_ROLE] === "workspace" ? l[LABEL_ENVIRONMENT] : l[LABEL_ROLE]}`] = c;
+  }
+  return out;
+}

@@ -1,0 +1,176 @@
+import { describe, expect, it } from "vitest";
+import { DOCKER_PROVIDER_VERSION, SEEDER_SCRIPT } from "../../constructs";
+import { literal, providerCpus } from "../../constructs/terraform";
+import { containersByName, courseConfig, type Json, synthHost } from "../helpers";
+
+const tf = synthHost(courseConfig());
+const byName = containersByName(tf);
+const ws = (key: string) => {
+  const c = byName[key];
+  if (!c) throw new Error(`no container ${key}`);
+  return c;
+};
+const ref = (type: string, resource: Json) =>
+  `\${${type}.${Object.entries<Json>(tf.resource[type]).find(([, r]) => r === resource)![0]}`;
+
+describe("workspaces", () => {
+  it("exist for every granted (user, environment) pair and no other", () => {
+    const workspaces = Object.keys(byName).filter((k) => !k.endsWith("/home")).sort();
+    expect(workspaces).toEqual(["alice/python-course", "alice/r-intro", "bob/python-course", "carol/python-course", "carol/r-intro"]);
+  });
+
+  it("run as the host user, with supplementary groups where given", () => {
+    expect(ws("alice/python-course").user).toBe("1001:1001");
+    expect(ws("alice/python-course").group_add).toBeUndefined();
+    expect(ws("carol/r-intro").user).toBe("1003:1003");
+    expect(ws("carol/r-intro").group_add).toEqual(["100", "200"]);
+  });
+
+  it("bind-mount the home at the same path read-write, and shared data read-only, never as volumes", () => {
+    expect(ws("carol/python-course").mounts).toEqual([
+      { type: "bind", source: "/srv/home/carol", target: "/srv/home/carol", read_only: false },
+      { type: "bind", source: "/srv/data", target: "/srv/data", read_only: true },
+    ]);
+    expect(ws("alice/r-intro").mounts[0]).toEqual({ type: "bind", source: "/home/alice", target: "/home/alice", read_only: false });
+    for (const c of Object.values(byName)) expect(c.volumes).toBeUndefined();
+  });
+
+  it("start the seeder, which wraps the environment's command", () => {
+    const c = ws("alice/python-course");
+    expect(c.entrypoint).toEqual(["/bin/sh", "-c", "${local.homedock_seeder}", "homedock-seed"]);
+    expect(tf.locals.homedock_seeder).toBe(literal(SEEDER_SCRIPT));
+    expect(c.command).toEqual(["jupyter", "notebook", "--port=8888"]);
+  });
+
+  it("give the seeder its directories, and the server HOME and per-environment Jupyter paths", () => {
+    expect(ws("carol/r-intro").env).toEqual([
+      "HOME=/srv/home/carol",
+      "HOMEDOCK_ENV_DIR=/srv/home/carol/r-intro",
+      "HOMEDOCK_SEED_DIR=/home/jovyan",
+      "HOMEDOCK_SEED_EXCLUDES=.cache",
+      "JUPYTER_CONFIG_DIR=/srv/home/carol/r-intro/.jupyter",
+      "JUPYTER_DATA_DIR=/srv/home/carol/r-intro/.local/share/jupyter",
+    ]);
+  });
+
+  it("start in the home, never in a directory Docker would create as root", () => {
+    // The seeder makes the environment directory as the user and changes into it.
+    expect(ws("bob/python-course").working_dir).toBe("/home/bob");
+  });
+
+  it("are labelled with user, environment and host, and named from them alone", () => {
+    const c = ws("bob/python-course");
+    expect(c.labels).toEqual([
+      { label: "homedock.environment", value: "python-course" },
+      { label: "homedock.host", value: "course" },
+      { label: "homedock.role", value: "workspace" },
+      { label: "homedock.user", value: "bob" },
+    ]);
+    expect(c.name).toBe("course-bob.python-course");
+  });
+
+  it("take limits from host defaults, then the environment, then the user; swap equals memory", () => {
+    expect([ws("bob/python-course").memory, ws("bob/python-course").memory_swap, ws("bob/python-course").cpus]).toEqual([2048, 2048, "1.0"]);
+    expect([ws("alice/r-intro").memory, ws("alice/r-intro").memory_swap, ws("alice/r-intro").cpus]).toEqual([3072, 3072, "1.5"]);
+    expect([ws("carol/r-intro").memory, ws("carol/r-intro").memory_swap, ws("carol/r-intro").cpus]).toEqual([4096, 4096, "2.0"]);
+  });
+
+  it("are locked down: init, restart policy, no-new-privileges, every capability dropped, must run", () => {
+    for (const [key, c] of Object.entries(byName)) {
+      expect(c.init, key).toBe(true);
+      expect(c.security_opts, key).toEqual(["no-new-privileges:true"]);
+      expect(c.capabilities.drop, key).toEqual(["ALL"]);
+      expect(c.privileged, key).toBeUndefined();
+      expect(c.network_mode, key).toBeUndefined();
+      if (key.endsWith("/home")) continue;
+      expect(c.capabilities.add, key).toBeUndefined();
+      expect(c.restart, key).toBe("unless-stopped");
+      expect(c.must_run, key).toBe(true);
+    }
+  });
+
+  it("run their environment's image and join the host network", () => {
+    const images = tf.resource.docker_image;
+    const python = Object.values<Json>(images).find((i) => i.name === "homedock/python:1")!;
+    expect(python.keep_locally).toBe(true);
+    expect(ws("bob/python-course").image).toBe(`${ref("docker_image", python)}.image_id}`);
+    const [network] = Object.values<Json>(tf.resource.docker_network);
+    expect(network.name).toBe("course");
+    expect(ws("bob/python-course").networks_advanced).toEqual([{ name: `${ref("docker_network", network)}.name}` }]);
+  });
+});
+
+describe("homes", () => {
+  it("are created by a one-shot root container with CHOWN only, that workspaces wait for", () => {
+    const home = ws("carol/home");
+    expect(home.user).toBe("0:0");
+    expect(home.mounts).toEqual([{ type: "bind", source: "/srv/home", target: "/homedock/parent", read_only: false }]);
+    expect(home.command).toEqual(["/homedock/parent/carol", "0700", "1003:1003"]);
+    expect(home.capabilities).toEqual({ add: ["CHOWN"], drop: ["ALL"] });
+    expect([home.must_run, home.attach, home.restart]).toEqual([false, true, "no"]);
+    expect(ws("carol/r-intro").depends_on).toEqual([ref("docker_container", home).slice(2)]);
+  });
+
+  it("use the user's first environment image", () => {
+    const python = Object.entries<Json>(tf.resource.docker_image).find(([, i]) => i.name === "homedock/python:1")![0];
+    expect(ws("bob/home").image).toBe(`\${docker_image.${python}.image_id}`);
+  });
+});
+
+describe("the stack", () => {
+  it("pins the Docker provider", () => {
+    expect(tf.terraform.required_providers.docker).toEqual({ source: "kreuzwerker/docker", version: DOCKER_PROVIDER_VERSION });
+    expect(DOCKER_PROVIDER_VERSION).toBe("4.5.0");
+  });
+
+  it("keeps every other resource byte-identical when a user is added", () => {
+    const before = synthHost(courseConfig());
+    const config = courseConfig();
+    config.users = [{ name: "aaron", uid: 1000, gid: 1000, groups: ["stats"] }, ...config.users!];
+    const after = synthHost(config);
+    let added = 0;
+    for (const [type, resources] of Object.entries<Json>(after.resource)) {
+      for (const [id, body] of Object.entries<Json>(resources)) {
+        if (before.resource[type]?.[id] === undefined) {
+          added++;
+          expect(JSON.stringify(body), `${type}.${id}`).toContain("aaron");
+        } else {
+          expect(JSON.stringify(body), `${type}.${id}`).toBe(JSON.stringify(before.resource[type][id]));
+        }
+      }
+    }
+    // aaron's home container and his two workspaces; nothing removed.
+    expect(added).toBe(3);
+    for (const [type, resources] of Object.entries<Json>(before.resource)) {
+      for (const id of Object.keys(resources)) expect(after.resource[type][id], `${type}.${id}`).toBeDefined();
+    }
+  });
+
+  it("keeps addresses when environments are reordered", () => {
+    const config = courseConfig();
+    config.environments = [...config.environments].reverse();
+    const after = synthHost(config);
+    expect(Object.keys(after.resource.docker_container).sort()).toEqual(Object.keys(tf.resource.docker_container).sort());
+  });
+});
+
+describe("Terraform strings", () => {
+  it("never let a value be read as a Terraform template", () => {
+    const config = courseConfig();
+    config.environments[0] = { ...config.environments[0], env: { GREETING: "${USER} %{x}" }, command: ["sh", "-c", "echo ${HOME}"] };
+    const c = containersByName(synthHost(config))["bob/python-course"];
+    expect(c.env).toContain("GREETING=$${USER} %%{x}");
+    expect(c.command).toEqual(["sh", "-c", "echo $${HOME}"]);
+  });
+
+  it.each([
+    [1e9, "1.0"],
+    [2e9, "2.0"],
+    [1.5e9, "1.5"],
+    [0.25e9, "0.25"],
+    [1, "0.000000001"],
+    [10.125e9, "10.125"],
+  ])("spell %d nano-CPUs as the provider reads them back: %s", (nano, text) => {
+    expect(providerCpus(nano)).toBe(text);
+  });
+});

@@ -1,0 +1,113 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { LABEL_ROLE } from "../../constructs";
+import { labels, type Json } from "../helpers";
+
+const root = path.resolve(__dirname, "../..");
+const tsx = path.join(root, "node_modules/.bin/tsx");
+const work = mkdtempSync(path.join(tmpdir(), "homedock-main-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function run(cmd: string, args: string[], cwd: string, env: Record<string, string> = {}) {
+  // This machine's TF_CLI_CONFIG_FILE may name a file that isn't there; Terraform then warns.
+  const { HOMEDOCK_CONFIG: _, TF_CLI_CONFIG_FILE: __, ...rest } = process.env;
+  return spawnSync(cmd, args, { cwd, env: { ...rest, CHECKPOINT_DISABLE: "1", ...env }, encoding: "utf8" });
+}
+
+function workspaces(file: string): string[] {
+  const tf: Json = JSON.parse(readFileSync(file, "utf8"));
+  return Object.values<Json>(tf.resource.docker_container)
+    .map(labels)
+    .filter((l) => l[LABEL_ROLE] === "workspace")
+    .map((l) => `${l["homedock.user"]}/${l["homedock.environment"]}`)
+    .sort();
+}
+
+describe("npm start (main.ts)", () => {
+  it("synthesizes the bundled example when no config is named, and prints a summary", () => {
+    const cwd = mkdtempSync(path.join(work, "example-"));
+    const r = run(tsx, [path.join(root, "main.ts")], cwd);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain("host course: 5 workspaces for 3 users");
+    expect(r.stdout).toContain("bob (1002:1002, /home/bob): python-course");
+    expect(workspaces(path.join(cwd, "cdktf.out/stacks/course/cdk.tf.json"))).toEqual([
+      "alice/python-course", "alice/r-intro", "bob/python-course", "carol/python-course", "carol/r-intro",
+    ]);
+  });
+
+  it("prefers HOMEDOCK_CONFIG, then ./homedock.yaml", () => {
+    const cwd = mkdtempSync(path.join(work, "pick-"));
+    const one = (user: string) =>
+      `host: {name: pick}\nenvironments: [{name: e, image: "x/y:1", command: [sleep, "1"]}]\nusers: [{name: ${user}, uid: 1500, gid: 1500}]\n`;
+    writeFileSync(path.join(cwd, "homedock.yaml"), one("local"));
+    writeFileSync(path.join(cwd, "named.yaml"), one("named"));
+    expect(run(tsx, [path.join(root, "main.ts")], cwd).status).toBe(0);
+    expect(workspaces(path.join(cwd, "cdktf.out/stacks/pick/cdk.tf.json"))).toEqual(["local/e"]);
+    expect(run(tsx, [path.join(root, "main.ts")], cwd, { HOMEDOCK_CONFIG: "named.yaml" }).status).toBe(0);
+    expect(workspaces(path.join(cwd, "cdktf.out/stacks/pick/cdk.tf.json"))).toEqual(["named/e"]);
+  });
+
+  it("on a bad config exits 1 with one line naming field and value, no stack trace, output untouched", () => {
+    const cwd = mkdtempSync(path.join(work, "bad-"));
+    expect(run(tsx, [path.join(root, "main.ts")], cwd).status).toBe(0);
+    const out = path.join(cwd, "cdktf.out/stacks/course/cdk.tf.json");
+    const before = readFileSync(out, "utf8");
+    const mtime = statSync(out).mtimeMs;
+    const config = readFileSync(path.join(root, "examples/course.yaml"), "utf8").replace("uid: 1002", "uid: 0");
+    const line = config.split("\n").findIndex((l) => l.includes("uid: 0")) + 1;
+    writeFileSync(path.join(cwd, "homedock.yaml"), config);
+    const r = run(tsx, [path.join(root, "main.ts")], cwd);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toBe(
+      `${path.join(cwd, "homedock.yaml")}: ${line}:10: users[1].uid: got 0; expected a uid other than 0 (root), or allowRoot: true`,
+    );
+    expect(r.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+    expect(readFileSync(out, "utf8")).toBe(before);
+    expect(statSync(out).mtimeMs).toBe(mtime);
+  });
+});
+
+describe("npx cdktf synth", () => {
+  it("synthesizes through the CLI with no network and no prompt", () => {
+    const cwd = mkdtempSync(path.join(work, "cli-"));
+    for (const f of ["cdktf.json", "main.ts", "package.json", "tsconfig.json"]) cpSync(path.join(root, f), path.join(cwd, f));
+    cpSync(path.join(root, "constructs"), path.join(cwd, "constructs"), { recursive: true });
+    cpSync(path.join(root, "examples"), path.join(cwd, "examples"), { recursive: true });
+    execFileSync("ln", ["-s", path.join(root, "node_modules"), path.join(cwd, "node_modules")]);
+    const r = run(path.join(root, "node_modules/.bin/cdktf"), ["synth"], cwd, { CI: "1" });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).not.toContain("ERROR");
+    expect(existsSync(path.join(cwd, "cdktf.out/stacks/course/cdk.tf.json"))).toBe(true);
+    expect(workspaces(path.join(cwd, "cdktf.out/stacks/course/cdk.tf.json"))).toHaveLength(5);
+  });
+});
+
+describe("homedock CLI", () => {
+  const bin = path.join(root, "bin/homedock.cjs");
+  it("lists its commands", () => {
+    const r = run("node", [bin, "--help"], root);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/synth/);
+    expect(r.stdout).toMatch(/validate/);
+  });
+
+  it("synth writes the stack where asked", () => {
+    const cwd = mkdtempSync(path.join(work, "bin-"));
+    const r = run("node", [bin, "synth", "-c", path.join(root, "examples/course.yaml"), "-o", "out"], cwd);
+    expect(r.status, r.stderr).toBe(0);
+    expect(workspaces(path.join(cwd, "out/stacks/course/cdk.tf.json"))).toHaveLength(5);
+  });
+
+  it("validate reports a bad config with exit 1 and writes nothing", () => {
+    const cwd = mkdtempSync(path.join(work, "val-"));
+    writeFileSync(path.join(cwd, "homedock.yaml"), "environments:\n  - name: ok\n    image: x\n    command: [a]\n    memroy: 2g\n");
+    const r = run("node", [bin, "validate"], cwd);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('environments[0].memroy: got "2g"; unknown key');
+    expect(r.stderr).toContain('did you mean "memory"?');
+    expect(existsSync(path.join(cwd, "cdktf.out"))).toBe(false);
+  });
+});
