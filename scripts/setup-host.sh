@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Installs and starts what homedock's tests need on a Debian machine, as root:
+#   - Docker Engine (Debian's docker.io), dockerd started if it isn't answering;
+#   - Docker Compose v2, built from the Go module proxy through the wrapper module in
+#     scripts/compose (Compose's own go.mod has exclude lines, so `go install` refuses
+#     it) and cached by version, so a second run on the same machine skips the build;
+#   - dash, busybox-static and bash, the shells the seeder is tested under; shellcheck.
+# Safe to run again: it only does what is missing.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+cache=${HOMEDOCK_CACHE:-/var/cache/homedock}
+plugin_dir=/usr/local/lib/docker/cli-plugins
+log=/var/log/homedock-dockerd.log
+
+say() { printf 'setup-host: %s\n' "$*"; }
+
+missing=()
+for pkg in docker.io busybox-static dash bash shellcheck strace util-linux; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  say "installing ${missing[*]}"
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+fi
+
+if ! docker info >/dev/null 2>&1; then
+  say "starting dockerd (log: $log)"
+  nohup dockerd >"$log" 2>&1 &
+  for _ in $(seq 60); do
+    docker info >/dev/null 2>&1 && break
+    sleep 1
+  done
+  if ! docker info >/dev/null 2>&1; then
+    tail -n 30 "$log" >&2
+    say "dockerd did not come up" >&2
+    exit 1
+  fi
+fi
+
+version=$(awk '$1 == "require" && $2 == "github.com/docker/compose/v2" { print $3 }' "$here/compose/go.mod")
+key=$(cat "$here/compose/go.mod" "$here/compose/go.sum" | sha256sum | cut -c1-16)
+cached=$cache/docker-compose-$version-$key
+if [ ! -x "$cached" ]; then
+  say "building Docker Compose $version (a few minutes, once per machine)"
+  mkdir -p "$cache"
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  cp "$here/compose/go.mod" "$here/compose/go.sum" "$here/compose/tools.go" "$work/"
+  (cd "$work" && go build -mod=mod -trimpath \
+    -ldflags "-s -w -X github.com/docker/compose/v2/internal.Version=$version" \
+    -o "$cached.partial" github.com/docker/compose/v2/cmd)
+  mv "$cached.partial" "$cached"
+fi
+install -D -m 755 "$cached" "$plugin_dir/docker-compose"
+say "$(docker compose version)"
+say "$(docker version --format 'Docker Engine {{.Server.Version}}')"
