@@ -1,6 +1,6 @@
 // The `homedock` command: everything an admin does that isn't `cdktf` itself.
 import { Command, CommanderError } from "commander";
-import { configFile, summary, synth } from "./main";
+import { configFile, summary, synth, writeCompose } from "./main";
 import { ConfigError, loadConfig } from "./constructs";
 
 export function program(): Command {
@@ -18,6 +18,17 @@ export function program(): Command {
     .action((opts: { config?: string; out: string }) => {
       const model = loadConfig(opts.config ?? configFile());
       const out = synth(model, opts.out);
+      console.log(`${summary(model)}\nwrote ${out}`);
+    });
+
+  cli
+    .command("compose")
+    .description("render the same host as a docker-compose.yml")
+    .option("-c, --config <file>", config)
+    .option("-o, --out <file>", "where to write it", "docker-compose.yml")
+    .action((opts: { config?: string; out: string }) => {
+      const model = loadConfig(opts.config ?? configFile());
+      const out = writeCompose(model, opts.out);
       console.log(`${summary(model)}\nwrote ${out}`);
     });
 

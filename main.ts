@@ -1,9 +1,9 @@
 // The cdktf app: reads the config file, builds one stack, synthesizes.
 // HOMEDOCK_CONFIG names the file; else ./homedock.yaml; else the bundled example.
-import { existsSync, renameSync, rmSync } from "node:fs";
+import { existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { App, TerraformStack } from "cdktf";
-import { ConfigError, type HostModel, Host, loadConfig } from "./constructs";
+import { ConfigError, type HostModel, Host, loadConfig, renderCompose } from "./constructs";
 
 export function configFile(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
   if (env.HOMEDOCK_CONFIG) return env.HOMEDOCK_CONFIG;
@@ -28,6 +28,18 @@ export function synth(model: HostModel, outdir: string): string {
     rmSync(staging, { recursive: true, force: true });
   }
   return path.join(outdir, "stacks", model.name, "cdk.tf.json");
+}
+
+/** Writes the Compose file whole or not at all. */
+export function writeCompose(model: HostModel, file: string): string {
+  const staging = `${file}.homedock-${process.pid}`;
+  try {
+    writeFileSync(staging, renderCompose(model));
+    renameSync(staging, file);
+  } finally {
+    rmSync(staging, { force: true });
+  }
+  return file;
 }
 
 /** A few lines an admin can check at a glance. */

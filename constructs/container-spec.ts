@@ -9,6 +9,8 @@ export interface BindMount {
   readonly source: string;
   readonly target: string;
   readonly readOnly: boolean;
+  /** Set on a user's home, which may only exist once the user's home container has run. */
+  readonly homeOf?: string;
 }
 
 export interface ContainerSpec {
@@ -33,6 +35,7 @@ export interface ContainerSpec {
   readonly securityOpts: readonly string[];
   readonly capAdd: readonly string[];
   readonly capDrop: readonly string[];
+  /** Undefined: no network at all. */
   readonly network?: string;
   /** Runs to completion once (home creation) instead of serving. */
   readonly oneShot: boolean;
@@ -93,7 +96,7 @@ export function workspaceContainer(host: HostModel, ws: WorkspaceModel): Contain
       [LABEL_USER]: user.name,
     },
     mounts: [
-      { source: user.home, target: user.home, readOnly: false },
+      { source: user.home, target: user.home, readOnly: false, homeOf: user.name },
       ...host.sharedMounts.map((m) => ({ source: m.source, target: m.target, readOnly: m.readOnly })),
     ],
     memoryMiB: ws.memoryMiB,

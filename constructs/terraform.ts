@@ -44,6 +44,7 @@ export function containerConfig(spec: ContainerSpec, image: string): ContainerCo
       drop: [...spec.capDrop],
     },
     networksAdvanced: spec.network === undefined ? undefined : [{ name: spec.network }],
+    networkMode: spec.network === undefined ? "none" : undefined,
     // A one-shot container is waited for (attach) and may then stay stopped; a
     // workspace must run, and a deploy starts it again if it was stopped by hand.
     mustRun: !spec.oneShot,

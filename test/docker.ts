@@ -1,0 +1,88 @@
+// Real Docker for the tests: locally built images (nothing can be pulled here) and
+// small wrappers around the docker and docker compose CLIs.
+import { execFile, execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, copyFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+
+export function requireDocker(): void {
+  const info = spawnSync("docker", ["info", "--format", "{{.ServerVersion}}"], { encoding: "utf8" });
+  if (info.status !== 0) {
+    throw new Error(`no Docker engine answers (${info.stderr.trim()}): run scripts/setup-host.sh as root`);
+  }
+  const compose = spawnSync("docker", ["compose", "version"], { encoding: "utf8" });
+  if (compose.status !== 0) throw new Error("docker compose is missing: run scripts/setup-host.sh as root");
+}
+
+export async function docker(...args: string[]): Promise<string> {
+  const { stdout } = await run("docker", args, { maxBuffer: 64 << 20 });
+  return stdout;
+}
+
+/** Runs docker; resolves with status and output instead of throwing. */
+export async function dockerStatus(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run("docker", args, { maxBuffer: 64 << 20 });
+    return { status: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { status: typeof e.code === "number" ? e.code : 1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
+  }
+}
+
+/**
+ * A busybox image built from Debian's busybox-static with `docker import`: every
+ * applet in /bin, /tmp, and `seed` as the files of /home/jovyan (root-owned, like an
+ * image's). Tagged by content, so it is built once per machine.
+ */
+export function busyboxImage(name: string, seed: Record<string, string>): string {
+  const hash = createHash("sha256").update(JSON.stringify(seed)).update(execFileSync("sha256sum", ["/bin/busybox"])).digest("hex").slice(0, 12);
+  const tag = `homedock-test/${name}:${hash}`;
+  if (spawnSync("docker", ["image", "inspect", tag], { stdio: "ignore" }).status === 0) return tag;
+  const root = mkdtempSync(path.join(tmpdir(), "homedock-rootfs-"));
+  try {
+    for (const d of ["bin", "tmp", "etc", "home/jovyan", "proc", "sys", "dev"]) mkdirSync(path.join(root, d), { recursive: true });
+    chmodSync(path.join(root, "tmp"), 0o1777);
+    copyFileSync("/bin/busybox", path.join(root, "bin/busybox"));
+    chmodSync(path.join(root, "bin/busybox"), 0o755);
+    const applets = execFileSync("/bin/busybox", ["--list"], { encoding: "utf8" }).split("\n").filter((a) => a && a !== "busybox");
+    for (const applet of applets) symlinkSync("busybox", path.join(root, "bin", applet));
+    writeFileSync(path.join(root, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n");
+    writeFileSync(path.join(root, "etc/group"), "root:x:0:\n");
+    for (const [rel, content] of Object.entries(seed)) {
+      const p = path.join(root, "home/jovyan", rel);
+      mkdirSync(path.dirname(p), { recursive: true });
+      writeFileSync(p, content);
+    }
+    execFileSync("sh", ["-c", `tar -C "$1" -c . | docker import --change 'CMD ["sh"]' - "$2"`, "sh", root, tag], { stdio: "pipe" });
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+  return tag;
+}
+
+/** A private directory tree for one scenario, removed by `cleanup`. */
+export function scenarioRoot(name: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), `homedock-${name}-`));
+  chmodSync(dir, 0o755);
+  return dir;
+}
+
+/** A short name unique to this run, usable as a host name, project and container prefix. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
+}
+
+/** Waits until `check` resolves true, or fails with `what`. */
+export async function eventually(what: string, check: () => Promise<boolean>, seconds = 30): Promise<void> {
+  const until = Date.now() + seconds * 1000;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out after ${seconds}s waiting for ${what}`);
+}

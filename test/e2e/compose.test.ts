@@ -1,0 +1,166 @@
+// The rendered Compose file, brought up for real on the project's Docker engine with
+// locally built busybox images: the persistence model as a running host shows it.
+import { execFile } from "node:child_process";
+import { chownSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildModel, type ConfigInput, renderCompose } from "../../constructs";
+import { busyboxImage, docker, dockerStatus, eventually, requireDocker, scenarioRoot, uniqueName } from "../docker";
+import { snapshot } from "../trees";
+
+const exec = promisify(execFile);
+const SEED = { "welcome.txt": "hello from the image\n", "lib/helper.py": "print('hi')\n", ".cache/big": "skip me\n" };
+
+let root: string;
+let project: string;
+let file: string;
+let v1: string;
+let v2: string;
+let other: string;
+
+function config(pyImage: string): ConfigInput {
+  return {
+    host: { name: project, homeRoot: `${root}/home`, sharedMounts: [{ source: `${root}/data`, target: "/srv/data" }] },
+    environments: [
+      // busybox httpd serves its working directory: it answers only if it started in the environment directory.
+      { name: "py", image: pyImage, command: ["httpd", "-f", "-p", "8888"], env: { PRICE: "$5 ${HOME}" }, memory: "64m", cpus: 0.5 },
+      { name: "stats", image: other, command: ["httpd", "-f", "-p", "8888"], groups: ["stats"], memory: "64m" },
+    ],
+    users: [
+      { name: "alice", uid: 2001, gid: 2001, groups: ["stats"] },
+      { name: "bob", uid: 2002, gid: 2002, supplementaryGids: [2100] },
+    ],
+  };
+}
+
+async function compose(...args: string[]): Promise<string> {
+  const { stdout } = await exec("docker", ["compose", "-f", file, ...args], { maxBuffer: 16 << 20 });
+  return stdout;
+}
+
+const name = (user: string, env: string) => `${project}-${user}.${env}`;
+const id = async (container: string) => (await docker("inspect", "-f", "{{.Id}}", container)).trim();
+const userData = () => snapshot(`${root}/home`, (rel) => rel.endsWith("/.homedock") || rel.includes("/.homedock/"));
+
+beforeAll(async () => {
+  requireDocker();
+  v1 = busyboxImage("seed-v1", SEED);
+  v2 = busyboxImage("seed-v2", { ...SEED, "new-in-v2.txt": "new\n" });
+  other = busyboxImage("seed-other", { "stats.txt": "stats\n" });
+  root = scenarioRoot("compose");
+  project = uniqueName("hdc");
+  file = path.join(root, "docker-compose.yml");
+  mkdirSync(`${root}/home`);
+  mkdirSync(`${root}/data`);
+  writeFileSync(`${root}/data/shared.csv`, "a,b\n");
+  // alice has a home already, with work in it; bob has none yet.
+  mkdirSync(`${root}/home/alice/py`, { recursive: true, mode: 0o751 });
+  writeFileSync(`${root}/home/alice/py/welcome.txt`, "alice's own welcome\n");
+  writeFileSync(`${root}/home/alice/notes.txt`, "notes\n");
+  for (const p of ["", "/py", "/py/welcome.txt", "/notes.txt"]) chownSync(`${root}/home/alice${p}`, 2001, 2001);
+  writeFileSync(file, renderCompose(buildModel(config(v1))));
+  await compose("up", "-d", "--wait");
+}, 300_000);
+
+afterAll(async () => {
+  if (file) await dockerStatus("compose", "-f", file, "down", "-v", "--remove-orphans");
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+describe("docker compose up", () => {
+  it("runs each granted workspace as its user, with supplementary groups", async () => {
+    expect((await docker("exec", name("alice", "py"), "id", "-u")).trim()).toBe("2001");
+    expect((await docker("exec", name("alice", "py"), "id", "-g")).trim()).toBe("2001");
+    expect((await docker("exec", name("bob", "py"), "id", "-G")).trim()).toBe("2002 2100");
+    expect((await dockerStatus("inspect", name("bob", "stats"))).status).not.toBe(0);
+    expect((await docker("exec", name("alice", "stats"), "id", "-u")).trim()).toBe("2001");
+  });
+
+  it("creates a missing home owned by the user, mode 0700, and leaves an existing one alone", () => {
+    const bob = lstatSync(`${root}/home/bob`);
+    expect([bob.uid, bob.gid, bob.mode & 0o7777]).toEqual([2002, 2002, 0o700]);
+    const alice = lstatSync(`${root}/home/alice`);
+    expect([alice.uid, alice.gid]).toEqual([2001, 2001]);
+  });
+
+  it("starts the server in the environment directory, answering on its port", async () => {
+    const page = await docker("exec", name("bob", "py"), "wget", "-qO-", "http://127.0.0.1:8888/welcome.txt");
+    expect(page).toBe(SEED["welcome.txt"]);
+    expect(await docker("exec", name("bob", "py"), "pwd")).toBe(`${root}/home/bob\n`);
+  });
+
+  it("seeds as the user, never over the user's files, skipping .cache", () => {
+    const seeded = lstatSync(`${root}/home/bob/py/lib/helper.py`);
+    expect([seeded.uid, seeded.gid]).toEqual([2002, 2002]);
+    expect(readFileSync(`${root}/home/bob/py/welcome.txt`, "utf8")).toBe(SEED["welcome.txt"]);
+    expect(readFileSync(`${root}/home/alice/py/welcome.txt`, "utf8")).toBe("alice's own welcome\n");
+    expect(lstatSync(`${root}/home/alice/py`).mode & 0o777).toBe(0o751);
+    expect(() => lstatSync(`${root}/home/bob/py/.cache`)).toThrow();
+  });
+
+  it("sets HOME, the Jupyter paths and literal environment values", async () => {
+    const env = await docker("exec", name("bob", "py"), "env");
+    expect(env).toContain(`HOME=${root}/home/bob\n`);
+    expect(env).toContain(`JUPYTER_CONFIG_DIR=${root}/home/bob/py/.jupyter\n`);
+    expect(env).toContain("PRICE=$5 ${HOME}\n");
+  });
+
+  it("mounts shared data read-only and shows no other home", async () => {
+    expect(await docker("exec", name("alice", "py"), "cat", "/srv/data/shared.csv")).toBe("a,b\n");
+    const write = await dockerStatus("exec", name("alice", "py"), "sh", "-c", "echo x > /srv/data/new");
+    expect(write.status).not.toBe(0);
+    expect(write.stderr).toMatch(/Read-only file system/);
+    expect((await dockerStatus("exec", name("alice", "py"), "ls", `${root}/home/bob`)).status).not.toBe(0);
+  });
+
+  it("applies the limits and the lock-down", async () => {
+    const [hc] = JSON.parse(await docker("inspect", name("bob", "py")));
+    expect(hc.HostConfig.Memory).toBe(64 * 2 ** 20);
+    expect(hc.HostConfig.MemorySwap).toBe(64 * 2 ** 20);
+    expect(hc.HostConfig.NanoCpus).toBe(5e8);
+    expect(hc.HostConfig.Init).toBe(true);
+    expect(hc.HostConfig.CapDrop).toEqual(["ALL"]);
+    expect(hc.HostConfig.SecurityOpt).toEqual(["no-new-privileges:true"]);
+    expect(hc.HostConfig.RestartPolicy.Name).toBe("unless-stopped");
+    const status = await docker("exec", name("bob", "py"), "grep", "-E", "^(CapEff|NoNewPrivs)", "/proc/self/status");
+    expect(status).toMatch(/CapEff:\s+0000000000000000/);
+    expect(status).toMatch(/NoNewPrivs:\s+1/);
+  });
+});
+
+describe("an image upgrade, then docker compose down", () => {
+  it("recreates only that environment's workspaces, keeps every user file, brings the new seed file", async () => {
+    // bob deletes a seeded file and writes his own work.
+    rmSync(`${root}/home/bob/py/lib/helper.py`);
+    await docker("exec", name("bob", "py"), "sh", "-c", "echo mine > results.txt");
+    const before = userData();
+    const ids = { alicePy: await id(name("alice", "py")), aliceStats: await id(name("alice", "stats")), bobPy: await id(name("bob", "py")) };
+
+    writeFileSync(file, renderCompose(buildModel(config(v2))));
+    await compose("up", "-d", "--wait");
+
+    expect(await id(name("alice", "stats"))).toBe(ids.aliceStats);
+    expect(await id(name("alice", "py"))).not.toBe(ids.alicePy);
+    expect(await id(name("bob", "py"))).not.toBe(ids.bobPy);
+    const after = userData();
+    for (const [rel, node] of before) expect(after.get(rel), rel).toEqual(node);
+    expect(readFileSync(`${root}/home/bob/py/new-in-v2.txt`, "utf8")).toBe("new\n");
+    expect(lstatSync(`${root}/home/bob/py/new-in-v2.txt`).uid).toBe(2002);
+    expect(() => lstatSync(`${root}/home/bob/py/lib/helper.py`)).toThrow();
+    const added = [...after.keys()].filter((rel) => !before.has(rel));
+    expect(added.sort()).toEqual(["alice/py/new-in-v2.txt", "bob/py/new-in-v2.txt"]);
+  });
+
+  it("down, even with -v, removes the containers and leaves all data", async () => {
+    const before = snapshot(`${root}/home`);
+    await compose("down");
+    await eventually("containers gone", async () => (await docker("ps", "-aq", "--filter", `label=homedock.host=${project}`)).trim() === "");
+    expect(snapshot(`${root}/home`)).toEqual(before);
+    // -v removes the home volumes: Docker's records of the binds, not the homes.
+    await compose("down", "-v");
+    expect((await docker("volume", "ls", "-q", "--filter", `label=com.docker.compose.project=${project}`)).trim()).toBe("");
+    expect(snapshot(`${root}/home`)).toEqual(before);
+    expect(readFileSync(`${root}/data/shared.csv`, "utf8")).toBe("a,b\n");
+  });
+});

@@ -1,0 +1,167 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import Ajv from "ajv";
+import { parse } from "yaml";
+import { describe, expect, it } from "vitest";
+import { buildModel, renderCompose, SEEDER_SCRIPT } from "../../constructs";
+import { containersByName, courseConfig, type Json, synthHost } from "../helpers";
+
+const model = buildModel(courseConfig());
+const text = renderCompose(model);
+const compose: Json = parse(text, { merge: true });
+const tf = synthHost(courseConfig());
+
+/** The Compose JSON Schema that ships with compose-go, at the version our Compose build uses. */
+function composeSchema(): Json {
+  const dir = execFileSync("go", ["list", "-mod=mod", "-m", "-f", "{{.Dir}}", "github.com/compose-spec/compose-go/v2"], {
+    cwd: path.resolve(__dirname, "../../scripts/compose"),
+    encoding: "utf8",
+  }).trim();
+  const { $schema: _, ...schema } = JSON.parse(readFileSync(path.join(dir, "schema/compose-spec.json"), "utf8"));
+  expect(_).toMatch(/draft-07/); // Ajv's default draft
+  return schema;
+}
+
+/** What both renderers must agree on, read back from each output. */
+function fromTerraform(c: Json) {
+  const unTf = (s: string) => s.replace(/([$%])\1\{/g, "$1{");
+  return {
+    name: c.name,
+    user: c.user,
+    groupAdd: c.group_add ?? [],
+    entrypoint: c.entrypoint.map((e: string) => (e === "${local.homedock_seeder}" ? unTf(tf.locals.homedock_seeder) : unTf(e))),
+    command: c.command.map(unTf),
+    workingDir: c.working_dir,
+    env: Object.fromEntries(c.env.map((e: string) => unTf(e).split(/=(.*)/s).slice(0, 2))),
+    labels: Object.fromEntries(c.labels.map((l: Json) => [l.label, l.value])),
+    mounts: c.mounts.map((m: Json) => ({ type: m.type, source: m.source, target: m.target, readOnly: m.read_only })),
+    memoryMiB: c.memory,
+    memorySwapMiB: c.memory_swap,
+    cpus: c.cpus === undefined ? undefined : Number(c.cpus),
+    restart: c.restart,
+    init: c.init,
+    securityOpts: c.security_opts,
+    capAdd: c.capabilities.add ?? [],
+    capDrop: c.capabilities.drop,
+  };
+}
+
+function fromCompose(s: Json) {
+  // A home comes as a local volume bound to the home (see constructs/compose.ts).
+  const source = (v: Json) => (v.type === "volume" ? compose.volumes[v.source].driver_opts.device : v.source);
+  const unC = (v: string) => v.replace(/\$\$/g, "$");
+  const mib = (v: string) => Number(/^(\d+)m$/.exec(v)![1]);
+  return {
+    name: s.container_name,
+    user: s.user,
+    groupAdd: s.group_add ?? [],
+    entrypoint: s.entrypoint.map(unC),
+    command: s.command.map(unC),
+    workingDir: s.working_dir,
+    env: Object.fromEntries(Object.entries<string>(s.environment ?? {}).map(([k, v]) => [k, unC(v)])),
+    labels: s.labels,
+    mounts: s.volumes.map((v: Json) => ({ type: "bind", source: source(v), target: v.target, readOnly: v.read_only })),
+    memoryMiB: s.mem_limit === undefined ? undefined : mib(s.mem_limit),
+    memorySwapMiB: s.memswap_limit === undefined ? undefined : mib(s.memswap_limit),
+    cpus: s.cpus,
+    restart: s.restart,
+    init: s.init,
+    securityOpts: s.security_opt,
+    capAdd: s.cap_add ?? [],
+    capDrop: s.cap_drop,
+  };
+}
+
+describe("the Compose file", () => {
+  it("has one service per workspace and one home service per user, named by user", () => {
+    expect(Object.keys(compose.services).sort()).toEqual([
+      "alice.home", "alice.python-course", "alice.r-intro", "bob.home", "bob.python-course", "carol.home", "carol.python-course", "carol.r-intro",
+    ]);
+    expect(compose.name).toBe("course");
+    expect(compose.version).toBeUndefined();
+  });
+
+  it("says the same as the Terraform stack, container by container", () => {
+    const containers = containersByName(tf);
+    for (const [service, body] of Object.entries<Json>(compose.services)) {
+      const key = service.replace(".", "/");
+      expect(fromCompose(body), service).toEqual(fromTerraform(containers[key]));
+    }
+    expect(Object.keys(containers).length).toBe(Object.keys(compose.services).length);
+  });
+
+  it("binds mounts in the long syntax and never lets Docker create a missing source", () => {
+    for (const [name, s] of Object.entries<Json>(compose.services)) {
+      for (const v of s.volumes.filter((v: Json) => v.type !== "volume")) {
+        expect([name, v.type, v.bind]).toEqual([name, "bind", { create_host_path: false }]);
+      }
+    }
+  });
+
+  it("mounts each home through a local volume bound to it, copying nothing from the image", () => {
+    expect(compose.services["carol.r-intro"].volumes[0]).toEqual({
+      type: "volume", source: "home-carol", target: "/srv/home/carol", read_only: false, volume: { nocopy: true },
+    });
+    expect(compose.volumes["home-carol"]).toEqual({ driver: "local", driver_opts: { type: "none", o: "bind", device: "/srv/home/carol" } });
+    expect(Object.keys(compose.volumes).sort()).toEqual(["home-alice", "home-bob", "home-carol"]);
+  });
+
+  it("starts workspaces after their user's home exists", () => {
+    expect(compose.services["carol.r-intro"].depends_on).toEqual({ "carol.home": { condition: "service_completed_successfully" } });
+    expect(compose.services["carol.home"].restart).toBe("no");
+    expect(compose.services["carol.home"].network_mode).toBe("none");
+  });
+
+  it("carries the seeder once, by anchor", () => {
+    expect(text.split(SEEDER_SCRIPT.split("\n")[1]).length - 1).toBe(1);
+    expect(compose.services["bob.python-course"].entrypoint[2]).toBe(SEEDER_SCRIPT.replace(/\$/g, "$$$$"));
+  });
+
+  it("has no empty keys", () => {
+    const walk = (v: unknown, at: string) => {
+      expect(v, at).not.toBeNull();
+      expect(v, at).not.toBeUndefined();
+      if (Array.isArray(v)) {
+        expect(v.length, at).toBeGreaterThan(0);
+        v.forEach((x, i) => walk(x, `${at}[${i}]`));
+      } else if (typeof v === "object") {
+        expect(Object.keys(v as object).length, at).toBeGreaterThan(0);
+        for (const [k, x] of Object.entries(v as object)) walk(x, `${at}.${k}`);
+      }
+    };
+    walk(compose, "");
+  });
+
+  it("is byte-identical for the same model", () => {
+    expect(renderCompose(buildModel(courseConfig()))).toBe(text);
+  });
+
+  it("validates against the Compose specification's schema", () => {
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    const validate = ajv.compile(composeSchema());
+    expect(validate(compose), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it("is read by docker compose without a warning, with every '$' literal", () => {
+    const config = courseConfig();
+    config.environments[0] = { ...config.environments[0], env: { PRICE: "$5 ${HOME}" }, command: ["echo", "$HOME"] };
+    const dir = mkdtempSync(path.join(tmpdir(), "homedock-compose-"));
+    const file = path.join(dir, "docker-compose.yml");
+    writeFileSync(file, renderCompose(buildModel(config)));
+    const r = spawnSync("docker", ["compose", "-f", file, "config", "--format", "json"], { encoding: "utf8", env: { ...process.env, HOME: "/nowhere" } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toBe("");
+    // `config` prints a Compose file again, so literal dollars come back escaped;
+    // nothing was interpolated (HOME is /nowhere here). Inside a running container the
+    // values are checked in the e2e suite.
+    const resolved: Json = JSON.parse(r.stdout);
+    const bob = resolved.services["bob.python-course"];
+    expect(bob.environment.PRICE).toBe("$$5 $${HOME}");
+    expect(bob.command).toEqual(["echo", "$$HOME"]);
+    expect(bob.entrypoint[2]).toBe(SEEDER_SCRIPT.replace(/\$/g, "$$$$"));
+    expect(r.stdout).not.toContain("/nowhere");
+    expect(bob.user).toBe("1002:1002");
+  });
+});
