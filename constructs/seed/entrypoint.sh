@@ -142,10 +142,36 @@ done
 exit $status
 '
 
-# What decides whether there can be anything new: the seed's names and the excludes.
-# Kept whole rather than hashed: seeds are small, and not every image has cksum.
-listing() {
-  printf '%s\n' "$excludes" && (cd "$seed_dir" && find . -print | sort)
+# What decides whether there can be anything new: the excludes and the seed's names,
+# kept whole (seeds are small, and not every image has cksum). The seed is listed
+# with globs, and the stamp is a shell assignment read back with `command .` (which
+# reads in blocks, where `read` takes a system call per byte, and survives a damaged
+# file): a start with nothing new forks nothing and reads none of the user's files.
+list_seed() {
+  for e in "$1"/* "$1"/.[!.]* "$1"/..?*; do
+    # a pattern that matched nothing stays as it is
+    [ -e "$e" ] || [ -L "$e" ] || continue
+    want="$want$e
+"
+    if [ -d "$e" ] && [ ! -L "$e" ]; then list_seed "$e"; fi
+  done
+}
+
+# $1 single-quoted for the shell, in $quoted.
+quote() {
+  rest=$1 quoted=
+  while :; do
+    case $rest in
+      *\'*)
+        quoted="$quoted${rest%%\'*}'\\''"
+        rest=${rest#*\'}
+        ;;
+      *)
+        quoted="'$quoted$rest'"
+        return
+        ;;
+    esac
+  done
 }
 
 seed() {
@@ -167,11 +193,15 @@ seed() {
 }
 
 if [ -d "$seed_dir" ]; then
-  want=$(listing)
-  have=$(cat "$state/seed-stamp" 2>/dev/null)
+  want="$excludes
+"
+  list_seed "$seed_dir"
+  have=
+  command . "$state/seed-stamp" 2>/dev/null
   if [ "$want" != "$have" ]; then
     if seed; then
-      printf '%s\n' "$want" >"$state/seed-stamp.new" && mv -f "$state/seed-stamp.new" "$state/seed-stamp"
+      quote "$want"
+      printf 'have=%s\n' "$quoted" >"$state/seed-stamp.new" && mv -f "$state/seed-stamp.new" "$state/seed-stamp"
     else
       say "seeding from $seed_dir was incomplete; it is tried again at the next start"
     fi
