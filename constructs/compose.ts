@@ -1,6 +1,6 @@
 // The Compose renderer: the same model and ContainerSpecs as the Terraform
 // constructs, as a docker-compose.yml. Pure: model in, YAML text out.
-import { Alias, Document, isScalar, type Scalar, visit } from "yaml";
+import { Document } from "yaml";
 import {
   type ContainerSpec,
   homeInitContainer,
@@ -12,8 +12,10 @@ import type { HostModel } from "./model";
 
 /** Compose interpolates "$VAR" everywhere; "$$" is a literal "$". */
 function literal(value: string): string {
-  return value.replace(/\$/g, "$$$$");
+  return value === SEEDER_SCRIPT ? SEEDER_LITERAL : value.replace(/\$/g, "$$$$");
 }
+/** Escaped once: it is in every workspace's entrypoint. */
+const SEEDER_LITERAL = SEEDER_SCRIPT.replace(/\$/g, "$$$$");
 
 const SEEDER_KEY = "x-homedock-seeder";
 
@@ -74,52 +76,86 @@ export function serviceName(user: string, what: string): string {
   return `${user}.${what}`;
 }
 
+/** A string written plain only where no YAML 1.1 or 1.2 reader could take it for anything else. */
+const PLAIN = /^[A-Za-z_/][A-Za-z0-9_./@+-]*$/;
+const AMBIGUOUS = /^(y|n|yes|no|on|off|true|false|null)$/i;
+
 /**
- * Renders the model as a Compose file. The same model gives the same bytes; the
- * seeder appears once (an `x-` extension with a YAML anchor) however many workspaces
- * run it.
+ * One scalar: plain when unambiguous, else double-quoted. A JSON string is a YAML
+ * double-quoted scalar; the characters YAML may not hold raw are escaped as well.
  */
-export function renderCompose(host: HostModel): string {
+export function yamlScalar(value: string | number | boolean): string {
+  if (typeof value !== "string") return String(value);
+  if (PLAIN.test(value) && !AMBIGUOUS.test(value)) return value;
+  return JSON.stringify(value).replace(
+    /[\u007f-\u009f\u2028\u2029\ufeff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+type Value = string | number | boolean | readonly Value[] | { readonly [key: string]: Value };
+
+function emit(out: string[], value: Value, indent: string, alias: (v: string) => string | undefined): void {
+  const scalar = (v: Value) => (typeof v === "string" && alias(v)) || yamlScalar(v as string);
+  if (Array.isArray(value)) {
+    for (const item of value as readonly Value[]) {
+      if (typeof item === "object") {
+        const start = out.length;
+        emit(out, item, `${indent}  `, alias);
+        out[start] = `${indent}- ${out[start].slice(indent.length + 2)}`;
+      } else {
+        out.push(`${indent}- ${scalar(item)}`);
+      }
+    }
+    return;
+  }
+  for (const [key, item] of Object.entries(value as Record<string, Value>)) {
+    if (typeof item === "object") {
+      out.push(`${indent}${yamlScalar(key)}:`);
+      emit(out, item, `${indent}  `, alias);
+    } else {
+      out.push(`${indent}${yamlScalar(key)}: ${scalar(item)}`);
+    }
+  }
+}
+
+/** The Compose file as plain data: what `renderCompose` writes. */
+export function composeFile(host: HostModel): Record<string, unknown> {
   const services: Record<string, unknown> = {};
   const volumes: Record<string, unknown> = {};
   for (const user of host.users) {
-    const workspaces = host.workspaces.filter((w) => w.user === user);
+    const workspaces = host.workspacesByUser.get(user.name) ?? [];
     const image = homeInitImage(host, user);
     if (workspaces.length === 0 || image === undefined) continue;
     const home = serviceName(user.name, "home");
     services[home] = service(homeInitContainer(host, user, image), undefined);
     volumes[homeVolume(user.name)] = { driver: "local", driver_opts: { type: "none", o: "bind", device: literal(user.home) } };
-    for (const ws of workspaces) {
-      services[serviceName(user.name, ws.environment.name)] = service(workspaceContainer(host, ws), home);
-    }
+    for (const ws of workspaces) services[serviceName(user.name, ws.environment.name)] = service(workspaceContainer(host, ws), home);
   }
-  const hasSeeder = host.workspaces.length > 0;
-  const doc = new Document(
-    {
-      name: host.name,
-      ...(hasSeeder ? { [SEEDER_KEY]: literal(SEEDER_SCRIPT) } : {}),
-      services,
-      networks: { [host.network]: { name: host.network } },
-      ...(Object.keys(volumes).length > 0 ? { volumes } : {}),
-    },
-    // YAML 1.1 quoting: "no", "on" and the like stay strings for every reader.
-    { aliasDuplicateObjects: false, version: "1.1" },
-  );
-  // Likewise "1001:1001", which a YAML 1.1 reader takes for a base-60 number.
-  visit(doc, {
-    Scalar(_, node) {
-      if (typeof node.value === "string" && /^[-+]?[0-9][0-9_:.]*$/.test(node.value)) node.type = "QUOTE_DOUBLE";
-    },
-  });
-  if (hasSeeder) {
-    const seeder = doc.get(SEEDER_KEY, true) as Scalar;
-    seeder.anchor = "seeder";
-    const script = literal(SEEDER_SCRIPT);
-    for (const name of Object.keys(services)) {
-      const entrypoint = doc.getIn(["services", name, "entrypoint"], true) as { items: unknown[] } | undefined;
-      const items = entrypoint?.items;
-      if (items && isScalar(items[2]) && items[2].value === script) items[2] = new Alias("seeder");
-    }
+  return {
+    name: host.name,
+    ...(host.workspaces.length > 0 ? { [SEEDER_KEY]: literal(SEEDER_SCRIPT) } : {}),
+    services,
+    networks: { [host.network]: { name: host.network } },
+    ...(Object.keys(volumes).length > 0 ? { volumes } : {}),
+  };
+}
+
+/**
+ * Renders the model as a Compose file. The same model gives the same bytes; the
+ * seeder appears once (an `x-` extension with a YAML anchor) however many workspaces
+ * run it. Written directly rather than through a YAML document model, which took
+ * 10 s for 10,000 workspaces (bench/RESULTS.md); tests parse it back with the yaml
+ * library, as YAML 1.1 and 1.2, and with docker compose.
+ */
+export function renderCompose(host: HostModel): string {
+  const { name, [SEEDER_KEY]: seeder, ...rest } = composeFile(host);
+  const out: string[] = [`name: ${yamlScalar(name as string)}`];
+  if (typeof seeder === "string") {
+    // The one block scalar, by the library: it decides indentation and chomping.
+    const block = new Document({ [SEEDER_KEY]: seeder }).toString({ lineWidth: 0 });
+    out.push(block.replace(`${SEEDER_KEY}: `, `${SEEDER_KEY}: &seeder `).trimEnd());
   }
-  return doc.toString({ lineWidth: 0 });
+  emit(out, rest as Value, "", (v) => (v === seeder ? "*seeder" : undefined));
+  return `${out.join("\n")}\n`;
 }

@@ -148,5 +148,5 @@ export function homeInitContainer(host: HostModel, user: UserModel, image: strin
 
 /** The image that creates a user's home: the host's initImage, else the user's first environment's. */
 export function homeInitImage(host: HostModel, user: UserModel): string | undefined {
-  return host.initImage ?? host.workspaces.find((w) => w.user === user)?.environment.image;
+  return host.initImage ?? host.workspacesByUser.get(user.name)?.[0]?.environment.image;
 }

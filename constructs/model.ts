@@ -67,6 +67,8 @@ export interface HostModel {
   readonly users: readonly UserModel[];
   /** Every (user, environment) pair the access rules allow, users in config order. */
   readonly workspaces: readonly WorkspaceModel[];
+  /** The same workspaces by user name (every user has an entry). */
+  readonly workspacesByUser: ReadonlyMap<string, readonly WorkspaceModel[]>;
   /** Things that are allowed but probably not meant. */
   readonly warnings: readonly string[];
 }
@@ -215,7 +217,7 @@ function crossCheck(config: Config, issues: ConfigIssue[], warnings: string[]): 
     unique("dir", dir, ["environments", i, env.dir === undefined ? "name" : "dir"], dir, "an environment directory");
   });
 
-  const homes: { home: string; index: number }[] = [];
+  const homes: { home: string; index: number; explicit: boolean }[] = [];
   config.users.forEach((user, i) => {
     unique("user", user.name, ["users", i, "name"], user.name, "a user name");
     unique("uid", String(user.uid), ["users", i, "uid"], user.uid, "a uid");
@@ -227,12 +229,18 @@ function crossCheck(config: Config, issues: ConfigIssue[], warnings: string[]): 
     if (user.home !== undefined && path.posix.dirname(home) === home) {
       add(["users", i, "home"], "expected a directory below /", home);
     }
-    const clash = homes.find((h) => overlaps(h.home, home));
-    if (clash) {
-      add(["users", i, user.home === undefined ? "name" : "home"], `expected a home apart from users[${clash.index}]'s ${clash.home}`, home);
-    }
-    homes.push({ home, index: i });
+    homes.push({ home, index: i, explicit: user.home !== undefined });
   });
+  // Sorted with a trailing "/", a home and everything inside it are neighbours.
+  const sortedHomes = [...homes].sort((a, b) => (`${a.home}/` < `${b.home}/` ? -1 : `${a.home}/` > `${b.home}/` ? 1 : a.index - b.index));
+  const homeClashes: { at: (typeof homes)[number]; other: (typeof homes)[number] }[] = [];
+  for (let k = 1; k < sortedHomes.length; k++) {
+    const [a, b] = [sortedHomes[k - 1], sortedHomes[k]];
+    if (within(b.home, a.home)) homeClashes.push(a.index < b.index ? { at: b, other: a } : { at: a, other: b });
+  }
+  for (const { at, other } of homeClashes.sort((x, y) => x.at.index - y.at.index)) {
+    add(["users", at.index, at.explicit ? "home" : "name"], `expected a home apart from users[${other.index}]'s ${other.home}`, at.home);
+  }
 
   const targets: { target: string; index: number }[] = [];
   host.sharedMounts.forEach((mount, i) => {
@@ -296,10 +304,13 @@ function modelOf(config: Config, warnings: string[]): HostModel {
     nanoCpus: u.cpus,
   }));
   const workspaces: WorkspaceModel[] = [];
+  const workspacesByUser = new Map<string, WorkspaceModel[]>();
   for (const user of users) {
+    const mine: WorkspaceModel[] = [];
+    workspacesByUser.set(user.name, mine);
     for (const environment of environments) {
       if (environment.groups !== undefined && !environment.groups.some((g) => user.groups.includes(g))) continue;
-      workspaces.push({
+      mine.push({
         user,
         environment,
         containerName: `${host.name}-${user.name}.${environment.name}`,
@@ -309,6 +320,7 @@ function modelOf(config: Config, warnings: string[]): HostModel {
         restart: host.defaults.restart,
       });
     }
+    workspaces.push(...mine);
   }
   if (workspaces.length === 0) warnings.push("no user is granted any environment: nothing will run");
   return {
@@ -321,6 +333,7 @@ function modelOf(config: Config, warnings: string[]): HostModel {
     environments,
     users,
     workspaces,
+    workspacesByUser,
     warnings,
   };
 }

@@ -29,7 +29,7 @@ export class User extends Construct {
     super(scope, id);
     const { host, user } = props;
     this.user = user;
-    const mine = host.workspaces.filter((w) => w.user === user);
+    const mine = host.workspacesByUser.get(user.name) ?? [];
     const image = homeInitImage(host, user);
     if (image !== undefined && mine.length > 0) {
       const env = [...props.environments.values()].find((e) => e.environment.image === image);

@@ -85,7 +85,12 @@ describe("docker compose up", () => {
   });
 
   it("starts the server in the environment directory, answering on its port", async () => {
-    const page = await docker("exec", name("bob", "py"), "wget", "-qO-", "http://127.0.0.1:8888/welcome.txt");
+    // Running is not yet listening: wait for the port.
+    let page = "";
+    await eventually("bob's server", async () => {
+      page = (await dockerStatus("exec", name("bob", "py"), "wget", "-qO-", "http://127.0.0.1:8888/welcome.txt")).stdout;
+      return page !== "";
+    });
     expect(page).toBe(SEED["welcome.txt"]);
     expect(await docker("exec", name("bob", "py"), "pwd")).toBe(`${root}/home/bob\n`);
   });

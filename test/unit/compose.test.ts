@@ -5,7 +5,8 @@ import * as path from "node:path";
 import Ajv from "ajv";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { buildModel, renderCompose, SEEDER_SCRIPT } from "../../constructs";
+import fc from "fast-check";
+import { buildModel, composeFile, renderCompose, SEEDER_SCRIPT, yamlScalar } from "../../constructs";
 import { containersByName, courseConfig, type Json, synthHost } from "../helpers";
 
 const model = buildModel(courseConfig());
@@ -132,6 +133,31 @@ describe("the Compose file", () => {
       }
     };
     walk(compose, "");
+  });
+
+  it("parses back to exactly what it was built from, read as YAML 1.2 or 1.1", () => {
+    const built = composeFile(model);
+    expect(parse(text)).toEqual(built);
+    expect(parse(text, { version: "1.1" })).toEqual(built);
+  });
+
+  it("writes any string so that YAML 1.2 and 1.1 readers get it back", () => {
+    const noLoneSurrogate = (s: string) => !/[\ud800-\udfff]/u.test(s.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ""));
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.string({ unit: "binary" }).filter(noLoneSurrogate),
+          fc.constantFrom("no", "No", "on", "y", "NULL", "~", "1001:1001", "0700", "1e3", ".5", "-", "- x", "a: b", "a #b", "@x", "`x", "!x", "&x", "*x", "|", ">", "%x", "'", '"', "", " ", "x ", "\t", "\u0085", "\u2028", "\ufeff"),
+        ),
+        (value) => {
+          const line = `key: ${yamlScalar(value)}\n`;
+          expect(parse(line).key).toBe(value);
+          expect(parse(line, { version: "1.1" }).key).toBe(value);
+        },
+      ),
+      { numRuns: 3000 },
+    );
   });
 
   it("is byte-identical for the same model", () => {
