@@ -1,6 +1,6 @@
 // The cdktf app: reads the config file, builds one stack, synthesizes.
 // HOMEDOCK_CONFIG names the file; else ./homedock.yaml; else the bundled example.
-import { existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { App, TerraformStack } from "cdktf";
 import { ConfigError, type HostModel, Host, loadConfig, renderCompose } from "./constructs";
@@ -11,9 +11,13 @@ export function configFile(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   return existsSync(local) ? local : path.join(__dirname, "examples", "course.yaml");
 }
 
+/** What `terraform init` leaves in a stack's directory; it survives a new synth. */
+const TERRAFORM_WORKING_FILES = [".terraform", ".terraform.lock.hcl"];
+
 /**
  * Synthesizes the model into `outdir`. Renders beside it and swaps on success, so a
- * failure leaves an existing output exactly as it was.
+ * failure leaves an existing output exactly as it was; Terraform's working files in
+ * each stack's directory are carried over.
  */
 export function synth(model: HostModel, outdir: string): string {
   const staging = `${outdir}.homedock-${process.pid}`;
@@ -22,6 +26,14 @@ export function synth(model: HostModel, outdir: string): string {
     const app = new App({ outdir: staging });
     new Host(new TerraformStack(app, model.name), "host", model);
     app.synth();
+    const stacks = path.join(outdir, "stacks");
+    for (const stack of existsSync(stacks) ? readdirSync(stacks) : []) {
+      for (const name of TERRAFORM_WORKING_FILES) {
+        const from = path.join(stacks, stack, name);
+        const to = path.join(staging, "stacks", stack, name);
+        if (existsSync(from) && existsSync(path.dirname(to))) renameSync(from, to);
+      }
+    }
     rmSync(outdir, { recursive: true, force: true });
     renameSync(staging, outdir);
   } finally {

@@ -140,7 +140,8 @@ export function homeInitContainer(host: HostModel, user: UserModel, image: strin
     mounts: [{ source: parent, target: PARENT_MOUNT, readOnly: false }],
     restart: "no",
     ...HARDENING,
-    capAdd: ["CHOWN"],
+    // Spelled as Docker reports it back; "CHOWN" made every plan replace the container.
+    capAdd: ["CAP_CHOWN"],
     network: undefined,
     oneShot: true,
   };

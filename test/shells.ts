@@ -1,7 +1,7 @@
 // The shells the seeder must run under, each with the tools such an image has:
 // busybox alone (its own sh, find, cp, ls), or dash/bash over Debian's GNU tools.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 
@@ -15,10 +15,18 @@ export interface Shell {
   readonly path: string;
 }
 
+const binDirs: string[] = [];
+
 function binDir(name: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), `homedock-${name}-`));
   spawnSync("chmod", ["755", dir]);
+  binDirs.push(dir);
   return dir;
+}
+
+/** Removes what `shells()` made. */
+export function removeShells(): void {
+  for (const dir of binDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 export function shells(): Shell[] {

@@ -5,7 +5,7 @@ import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, re
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { requireTools, runSeeder, type Shell, shells, USER_UID } from "../shells";
+import { removeShells, requireTools, runSeeder, type Shell, shells, USER_UID } from "../shells";
 
 let all: Shell[];
 let root: string;
@@ -35,6 +35,7 @@ beforeEach(() => {
 });
 afterAll(() => {
   if (root) rmSync(root, { recursive: true, force: true });
+  removeShells();
 });
 
 describe.each(["dash", "busybox ash", "bash"])("under %s, the seeder", (shellName) => {

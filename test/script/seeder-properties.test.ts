@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { requireTools, runSeeder, type Shell, shells, USER_UID } from "../shells";
+import { removeShells, requireTools, runSeeder, type Shell, shells, USER_UID } from "../shells";
 import { type Entry, snapshot, type Tree, writeTree } from "../trees";
 
 const NAMES = [
@@ -23,7 +23,10 @@ beforeAll(() => {
   root = mkdtempSync(path.join(tmpdir(), "homedock-seedprop-"));
   chmodSync(root, 0o755);
 });
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
+  removeShells();
+});
 
 const segments = fc.array(fc.constantFrom(...NAMES), { minLength: 1, maxLength: 3 });
 

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import Ajv from "ajv";
@@ -177,6 +177,7 @@ describe("the Compose file", () => {
     const file = path.join(dir, "docker-compose.yml");
     writeFileSync(file, renderCompose(buildModel(config)));
     const r = spawnSync("docker", ["compose", "-f", file, "config", "--format", "json"], { encoding: "utf8", env: { ...process.env, HOME: "/nowhere" } });
+    rmSync(dir, { recursive: true, force: true });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toBe("");
     // `config` prints a Compose file again, so literal dollars come back escaped;

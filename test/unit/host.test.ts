@@ -109,9 +109,14 @@ describe("homes", () => {
     expect(home.user).toBe("0:0");
     expect(home.mounts).toEqual([{ type: "bind", source: "/srv/home", target: "/homedock/parent", read_only: false }]);
     expect(home.command).toEqual(["/homedock/parent/carol", "0700", "1003:1003"]);
-    expect(home.capabilities).toEqual({ add: ["CHOWN"], drop: ["ALL"] });
+    expect(home.capabilities).toEqual({ add: ["CAP_CHOWN"], drop: ["ALL"] });
     expect([home.must_run, home.attach, home.restart]).toEqual([false, true, "no"]);
     expect(ws("carol/r-intro").depends_on).toEqual([ref("docker_container", home).slice(2)]);
+  });
+
+  it("are not replaced when the image they borrow is upgraded", () => {
+    expect(ws("carol/home").lifecycle).toEqual({ ignore_changes: ["image"] });
+    expect(ws("carol/r-intro").lifecycle).toBeUndefined();
   });
 
   it("use the user's first environment image", () => {
@@ -154,6 +159,23 @@ describe("the stack", () => {
     config.environments = [...config.environments].reverse();
     const after = synthHost(config);
     expect(Object.keys(after.resource.docker_container).sort()).toEqual(Object.keys(tf.resource.docker_container).sort());
+  });
+});
+
+// Each of these made a plan right after a real deploy show a change (found by the
+// deploy e2e suite); CI has no provider, so they are held here.
+describe("attributes spelled as the provider reads them back", () => {
+  it("adds capabilities with their CAP_ prefix (CHOWN replaced the home containers on every plan)", () => {
+    for (const [key, c] of Object.entries(byName)) {
+      for (const cap of c.capabilities.add ?? []) expect(cap, key).toMatch(/^CAP_[A-Z_]+$/);
+    }
+  });
+
+  it("holds swap to memory and spells CPUs as Docker's nano-CPUs come back", () => {
+    for (const [key, c] of Object.entries(byName)) {
+      expect(c.memory_swap, key).toBe(c.memory);
+      if (c.cpus !== undefined) expect(providerCpus(Math.round(Number(c.cpus) * 1e9)), key).toBe(c.cpus);
+    }
   });
 });
 

@@ -1,0 +1,382 @@
+// `cdktf deploy` against the real engine with real Terraform and the real
+// kreuzwerker/docker provider, taken from a filesystem mirror named by
+// HOMEDOCK_PROVIDER_MIRROR (no registry serves it here). Without it this suite is
+// skipped, with one line naming the variable: the only skip in the project.
+//
+// Each scenario has its own host root, state and container-name prefix.
+// HOMEDOCK_RECORD_PLANS=1 also writes the plans of scenarios 3-6 and 8 to
+// test/fixtures/plans/ (see test/fixtures/plans/README.md).
+import { execFile } from "node:child_process";
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ConfigInput } from "../../constructs";
+import { busyboxImage, docker, dockerStatus, eventually, requireDocker, scenarioRoot, uniqueName } from "../docker";
+import type { Json } from "../helpers";
+import { snapshot } from "../trees";
+
+const exec = promisify(execFile);
+const repo = path.resolve(__dirname, "../..");
+const mirror = process.env.HOMEDOCK_PROVIDER_MIRROR;
+const PLAN_FIXTURES = path.join(repo, "test/fixtures/plans");
+if (!mirror) {
+  console.log("deploy e2e skipped: set HOMEDOCK_PROVIDER_MIRROR to a Terraform filesystem mirror holding kreuzwerker/docker 4.5.0");
+}
+
+const SEED = { "welcome.txt": "hello from the image\n", "lib/helper.py": "print('hi')\n", ".cache/big": "skip me\n" };
+let v1: string;
+let v2: string;
+let other: string;
+const cleanups: (() => Promise<void>)[] = [];
+
+/** One deployed host: its own directory (config, cdktf project, state) and host root. */
+class Deployment {
+  readonly dir: string;
+  readonly root: string;
+  readonly name: string;
+  config: ConfigInput;
+
+  constructor(label: string, config: (d: Deployment) => ConfigInput) {
+    this.dir = scenarioRoot(`deploy-${label}`);
+    this.root = path.join(this.dir, "host");
+    this.name = uniqueName("hdt");
+    mkdirSync(path.join(this.root, "home"), { recursive: true });
+    mkdirSync(path.join(this.root, "data"));
+    writeFileSync(path.join(this.root, "data/shared.csv"), "a,b\n");
+    writeFileSync(
+      path.join(this.dir, "cli.tfrc"),
+      `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(mirror)}\n    include = ["registry.terraform.io/kreuzwerker/docker"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/kreuzwerker/docker"]\n  }\n}\n`,
+    );
+    writeFileSync(
+      path.join(this.dir, "cdktf.json"),
+      JSON.stringify({ language: "typescript", app: `${repo}/node_modules/.bin/tsx ${repo}/main.ts`, projectId: "homedock-e2e", sendCrashReports: "false" }),
+    );
+    this.config = config(this);
+    cleanups.push(() => this.cleanup());
+  }
+
+  get home(): string {
+    return path.join(this.root, "home");
+  }
+
+  get stackDir(): string {
+    return path.join(this.dir, "cdktf.out/stacks", this.name);
+  }
+
+  private env(): NodeJS.ProcessEnv {
+    const { TF_CLI_CONFIG_FILE: _, ...rest } = process.env;
+    return {
+      ...rest,
+      TF_CLI_CONFIG_FILE: path.join(this.dir, "cli.tfrc"),
+      HOMEDOCK_CONFIG: path.join(this.dir, "homedock.yaml"),
+      CHECKPOINT_DISABLE: "1",
+      TF_IN_AUTOMATION: "1",
+      CI: "1",
+      FORCE_COLOR: "0",
+    };
+  }
+
+  private write(): void {
+    writeFileSync(path.join(this.dir, "homedock.yaml"), JSON.stringify({ ...this.config, host: { ...this.config.host, name: this.name } }));
+  }
+
+  private async run(cmd: string, args: string[], cwd = this.dir): Promise<{ code: number; out: string }> {
+    try {
+      const { stdout, stderr } = await exec(cmd, args, { cwd, env: this.env(), maxBuffer: 64 << 20 });
+      return { code: 0, out: stdout + stderr };
+    } catch (err) {
+      const e = err as { code?: number; stdout?: string; stderr?: string };
+      return { code: typeof e.code === "number" ? e.code : 1, out: `${e.stdout ?? ""}${e.stderr ?? ""}` };
+    }
+  }
+
+  /** `cdktf deploy` of the current config. */
+  async deploy(): Promise<string> {
+    this.write();
+    const r = await this.run(`${repo}/node_modules/.bin/cdktf`, ["deploy", "--auto-approve", "--skip-provider-lock"]);
+    if (r.code !== 0) throw new Error(`cdktf deploy failed:\n${r.out.slice(-4000)}`);
+    return r.out;
+  }
+
+  /** A saved plan of the current config: `terraform plan -detailed-exitcode`, then `terraform show -json`. */
+  async plan(record?: string): Promise<{ exitCode: number; json: Json }> {
+    this.write();
+    const synth = await this.run("node", [`${repo}/bin/homedock.cjs`, "synth", "-o", "cdktf.out"]);
+    if (synth.code !== 0) throw new Error(synth.out);
+    const init = await this.run("terraform", ["init", "-input=false"], this.stackDir);
+    if (init.code !== 0) throw new Error(init.out);
+    const plan = await this.run("terraform", ["plan", "-input=false", "-detailed-exitcode", "-out=plan.bin"], this.stackDir);
+    if (plan.code === 1) throw new Error(plan.out);
+    const show = await this.run("terraform", ["show", "-json", "plan.bin"], this.stackDir);
+    const json = JSON.parse(show.out);
+    if (record && process.env.HOMEDOCK_RECORD_PLANS) {
+      mkdirSync(PLAN_FIXTURES, { recursive: true });
+      writeFileSync(path.join(PLAN_FIXTURES, `${record}.json`), `${JSON.stringify(json, null, 1)}\n`);
+    }
+    return { exitCode: plan.code, json };
+  }
+
+  async destroy(): Promise<void> {
+    this.write();
+    const r = await this.run(`${repo}/node_modules/.bin/cdktf`, ["destroy", "--auto-approve"]);
+    if (r.code !== 0) throw new Error(`cdktf destroy failed:\n${r.out.slice(-4000)}`);
+  }
+
+  container(user: string, env: string): string {
+    return `${this.name}-${user}.${env}`;
+  }
+
+  async containers(): Promise<string[]> {
+    const out = await docker("ps", "-a", "--filter", `label=homedock.host=${this.name}`, "--format", "{{.Names}}");
+    return out.split("\n").filter(Boolean).sort();
+  }
+
+  /** Every file under the homes, except homedock's own state. */
+  userData(): Map<string, unknown> {
+    return snapshot(this.home, (rel) => rel.endsWith("/.homedock"));
+  }
+
+  private async cleanup(): Promise<void> {
+    const ids = (await docker("ps", "-aq", "--filter", `label=homedock.host=${this.name}`)).split("\n").filter(Boolean);
+    if (ids.length > 0) await dockerStatus("rm", "-f", ...ids);
+    await dockerStatus("network", "rm", this.name);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** 2 environments (one for group stats) x 3 users; carol has a home already, with work in it. */
+function courseConfig(d: Deployment): ConfigInput {
+  return {
+    host: { homeRoot: d.home, sharedMounts: [{ source: path.join(d.root, "data"), target: "/srv/data" }] },
+    environments: [
+      { name: "py", image: v1, command: ["httpd", "-f", "-p", "8888"], memory: "64m", cpus: 0.5 },
+      { name: "stats", image: other, command: ["httpd", "-f", "-p", "8888"], groups: ["stats"], memory: "64m" },
+    ],
+    users: [
+      { name: "alice", uid: 2101, gid: 2101, groups: ["stats"] },
+      { name: "bob", uid: 2102, gid: 2102, supplementaryGids: [2150] },
+      { name: "carol", uid: 2103, gid: 2103, groups: ["stats"] },
+    ],
+  };
+}
+
+/** A home that exists before the first deploy, with both environment directories and work in them. */
+function existingHome(d: Deployment, user: string, uid: number): { mode: number; uid: number; mtimeMs: number } {
+  const home = path.join(d.home, user);
+  mkdirSync(path.join(home, "py"), { recursive: true });
+  mkdirSync(path.join(home, "stats"));
+  chownSync(path.join(home, "stats"), uid, uid);
+  writeFileSync(path.join(home, "py/welcome.txt"), `${user}'s own welcome\n`);
+  writeFileSync(path.join(home, "thesis.tex"), "\\documentclass{article}\n");
+  for (const p of ["py/welcome.txt", "py", "thesis.tex", ""]) chownSync(path.join(home, p), uid, uid);
+  // A mode the deploy would never choose, so a chmod would show.
+  chmodSync(home, 0o750);
+  utimesSync(home, new Date("2025-01-01T00:00:00Z"), new Date("2025-01-01T00:00:00Z"));
+  const st = statSync(home);
+  return { mode: st.mode & 0o7777, uid: st.uid, mtimeMs: st.mtimeMs };
+}
+
+/** Resource changes of a plan that do something, as "action address user/what". */
+function changes(plan: Json): { actions: string[]; address: string; user?: string; what?: string; replacedBy: string[] }[] {
+  return (plan.resource_changes ?? [])
+    .filter((c: Json) => !(c.change.actions.length === 1 && ["no-op", "read"].includes(c.change.actions[0])))
+    .map((c: Json) => {
+      const values = c.change.after ?? c.change.before ?? {};
+      const labels: Record<string, string> = Object.fromEntries((values.labels ?? []).map((l: Json) => [l.label, l.value]));
+      return {
+        actions: c.change.actions,
+        address: c.address,
+        user: labels["homedock.user"],
+        what: labels["homedock.environment"] ?? labels["homedock.role"],
+        replacedBy: (c.change.replace_paths ?? []).map((p: unknown[]) => p.join(".")),
+      };
+    });
+}
+
+async function serverAnswers(d: Deployment, user: string, env: string, file: string): Promise<string> {
+  let page = "";
+  await eventually(`${user}/${env} answering`, async () => {
+    page = (await dockerStatus("exec", d.container(user, env), "wget", "-qO-", `http://127.0.0.1:8888/${file}`)).stdout;
+    return page !== "";
+  });
+  return page;
+}
+
+describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
+  beforeAll(() => {
+    requireDocker();
+    v1 = busyboxImage("seed-v1", SEED);
+    v2 = busyboxImage("seed-v2", { ...SEED, "new-in-v2.txt": "new\n" });
+    other = busyboxImage("seed-other", { "stats.txt": "stats\n" });
+  });
+  afterAll(async () => {
+    for (const cleanup of cleanups) await cleanup();
+  });
+
+  it("1, 2, 7: deploys every granted workspace as its user, creates missing homes, and re-plans to no change", async () => {
+    const d = new Deployment("deploy", courseConfig);
+    const carol = existingHome(d, "carol", 2103);
+    await d.deploy();
+
+    expect(await d.containers()).toEqual(
+      [`${d.name}-alice.home`, d.container("alice", "py"), d.container("alice", "stats"), `${d.name}-bob.home`, d.container("bob", "py"),
+        `${d.name}-carol.home`, d.container("carol", "py"), d.container("carol", "stats")].sort(),
+    );
+    for (const [user, uid, envs] of [["alice", 2101, ["py", "stats"]], ["bob", 2102, ["py"]], ["carol", 2103, ["py", "stats"]]] as const) {
+      for (const env of envs) {
+        const c = d.container(user, env);
+        expect((await docker("inspect", "-f", "{{.State.Running}}", c)).trim(), c).toBe("true");
+        expect((await docker("exec", c, "id", "-u")).trim(), c).toBe(String(uid));
+        expect((await docker("exec", c, "id", "-g")).trim(), c).toBe(String(uid));
+        expect(await docker("exec", c, "sh", "-c", "echo $HOME"), c).toBe(`${d.home}/${user}\n`);
+        const write = await dockerStatus("exec", c, "sh", "-c", "echo x > /srv/data/x");
+        expect([c, write.status !== 0, write.stderr.includes("Read-only")]).toEqual([c, true, true]);
+        const others = ["alice", "bob", "carol"].filter((u) => u !== user);
+        for (const o of others) expect((await dockerStatus("exec", c, "ls", `${d.home}/${o}`)).status, `${c} sees ${o}`).not.toBe(0);
+      }
+    }
+    // The server runs from the environment directory: httpd serves what was seeded there.
+    expect(await serverAnswers(d, "bob", "py", "welcome.txt")).toBe(SEED["welcome.txt"]);
+    expect(await serverAnswers(d, "carol", "py", "welcome.txt")).toBe("carol's own welcome\n");
+    expect(await serverAnswers(d, "alice", "stats", "stats.txt")).toBe("stats\n");
+    expect((await docker("exec", d.container("bob", "py"), "id", "-G")).trim()).toBe("2102 2150");
+
+    const bobHome = lstatSync(`${d.home}/bob`);
+    expect([bobHome.uid, bobHome.gid, bobHome.mode & 0o7777]).toEqual([2102, 2102, 0o700]);
+    const seeded = lstatSync(`${d.home}/bob/py/lib/helper.py`);
+    expect([seeded.uid, seeded.gid]).toEqual([2102, 2102]);
+    expect(existsSync(`${d.home}/bob/py/.cache`)).toBe(false);
+
+    const plan = await d.plan();
+    expect(changes(plan.json)).toEqual([]);
+    expect(plan.exitCode).toBe(0);
+
+    await d.deploy();
+    const after = statSync(`${d.home}/carol`);
+    expect({ mode: after.mode & 0o7777, uid: after.uid, mtimeMs: after.mtimeMs }).toEqual(carol);
+  }, 300_000);
+
+  it("3: adding a user creates only that user's resources", async () => {
+    const d = new Deployment("adduser", courseConfig);
+    await d.deploy();
+    const ids = async () =>
+      (await docker("ps", "-a", "--no-trunc", "--filter", `label=homedock.host=${d.name}`, "--format", '{{.ID}} {{.Label "homedock.user"}}'))
+        .split("\n")
+        .filter((l) => l && !l.endsWith(" dave"))
+        .sort();
+    const before = await ids();
+    d.config = { ...d.config, users: [...d.config.users!, { name: "dave", uid: 2104, gid: 2104 }] };
+    const plan = await d.plan("add-user");
+    expect(plan.exitCode).toBe(2);
+    const planned = changes(plan.json);
+    expect(planned.map((c) => `${c.actions.join("+")} ${c.user}/${c.what}`).sort()).toEqual(["create dave/home", "create dave/py"]);
+    await d.deploy();
+    expect(await ids()).toEqual(before);
+    expect(await serverAnswers(d, "dave", "py", "welcome.txt")).toBe(SEED["welcome.txt"]);
+  }, 300_000);
+
+  it("4: an image upgrade replaces that environment's containers and keeps every user file", async () => {
+    const d = new Deployment("upgrade", courseConfig);
+    await d.deploy();
+    await serverAnswers(d, "bob", "py", "welcome.txt");
+    rmSync(`${d.home}/bob/py/lib/helper.py`);
+    await docker("exec", d.container("bob", "py"), "sh", "-c", "echo 'my results' > results.txt");
+    const before = d.userData();
+    d.config = { ...d.config, environments: d.config.environments.map((e) => (e.name === "py" ? { ...e, image: v2 } : e)) };
+    const plan = await d.plan("upgrade-image");
+    const planned = changes(plan.json);
+    const replaced = planned.filter((c) => c.actions.includes("delete") && c.actions.includes("create"));
+    expect(replaced.map((c) => c.address.startsWith("docker_image.") ? "image" : `${c.user}/${c.what}`).sort()).toEqual(["alice/py", "bob/py", "carol/py", "image"]);
+    for (const c of replaced) expect(c.replacedBy, c.address).toContain(c.address.startsWith("docker_image.") ? "name" : "image");
+    expect(planned.filter((c) => c.what === "stats" || c.what === "home")).toEqual([]);
+    await d.deploy();
+    await serverAnswers(d, "bob", "py", "new-in-v2.txt");
+    const after = d.userData();
+    for (const [rel, node] of before) expect(after.get(rel), rel).toEqual(node);
+    expect(readFileSync(`${d.home}/bob/py/new-in-v2.txt`, "utf8")).toBe("new\n");
+    expect(existsSync(`${d.home}/bob/py/lib/helper.py`)).toBe(false);
+    expect([...after.keys()].filter((k) => !before.has(k)).sort()).toEqual(["alice/py/new-in-v2.txt", "bob/py/new-in-v2.txt", "carol/py/new-in-v2.txt"]);
+  }, 300_000);
+
+  it("5: removing an environment, then a user, destroys their containers and leaves their files", async () => {
+    const d = new Deployment("remove", courseConfig);
+    await d.deploy();
+    await serverAnswers(d, "alice", "stats", "stats.txt");
+    const before = d.userData();
+    d.config = { ...d.config, environments: d.config.environments.filter((e) => e.name !== "stats") };
+    const plan = await d.plan("remove-environment");
+    expect(changes(plan.json).map((c) => `${c.actions.join("+")} ${c.user ?? "-"}/${c.what ?? "image"}`).sort()).toEqual([
+      "delete -/image", "delete alice/stats", "delete carol/stats",
+    ]);
+    await d.deploy();
+    d.config = { ...d.config, users: d.config.users!.filter((u) => u.name !== "bob") };
+    const planUser = await d.plan("remove-user");
+    expect(changes(planUser.json).map((c) => `${c.actions.join("+")} ${c.user}/${c.what}`).sort()).toEqual(["delete bob/home", "delete bob/py"]);
+    await d.deploy();
+    expect(await d.containers()).toEqual([`${d.name}-alice.home`, d.container("alice", "py"), `${d.name}-carol.home`, d.container("carol", "py")].sort());
+    expect(d.userData()).toEqual(before);
+    expect(existsSync(`${d.home}/alice/stats/stats.txt`)).toBe(true);
+  }, 300_000);
+
+  it("6: a new memory limit is applied, data intact", async () => {
+    const d = new Deployment("limit", courseConfig);
+    await d.deploy();
+    await serverAnswers(d, "bob", "py", "welcome.txt");
+    const before = d.userData();
+    d.config = { ...d.config, environments: d.config.environments.map((e) => (e.name === "py" ? { ...e, memory: "96m" } : e)) };
+    const plan = await d.plan("change-limit");
+    const planned = changes(plan.json);
+    expect(planned.map((c) => `${c.user}/${c.what}`).sort()).toEqual(["alice/py", "bob/py", "carol/py"]);
+    await d.deploy();
+    expect(JSON.parse(await docker("inspect", "-f", "{{json .HostConfig}}", d.container("bob", "py"))).Memory).toBe(96 * 2 ** 20);
+    expect(d.userData()).toEqual(before);
+    expect((await d.plan()).exitCode).toBe(0);
+  }, 300_000);
+
+  it("8: a workspace stopped by hand is neither deleted nor replaced by a plan, and the next deploy starts it", async () => {
+    const d = new Deployment("stopped", courseConfig);
+    await d.deploy();
+    const c = d.container("bob", "py");
+    const id = (await docker("inspect", "-f", "{{.Id}}", c)).trim();
+    await docker("stop", c);
+    const plan = await d.plan("stopped-by-hand");
+    const planned = changes(plan.json);
+    expect(planned.map((p) => `${p.actions.join("+")} ${p.user}/${p.what}`)).toEqual(["update bob/py"]);
+    expect((await docker("inspect", "-f", "{{.Id}} {{.State.Running}}", c)).trim()).toBe(`${id} false`);
+    await d.deploy();
+    expect((await docker("inspect", "-f", "{{.Id}} {{.State.Running}}", c)).trim()).toBe(`${id} true`);
+  }, 300_000);
+
+  it("9: cdktf destroy removes every container and leaves every home and environment directory", async () => {
+    const d = new Deployment("destroy", courseConfig);
+    await d.deploy();
+    await serverAnswers(d, "bob", "py", "welcome.txt");
+    const before = snapshot(d.home);
+    await d.destroy();
+    expect(await d.containers()).toEqual([]);
+    expect(snapshot(d.home)).toEqual(before);
+    expect(existsSync(`${d.home}/bob/py/welcome.txt`)).toBe(true);
+  }, 300_000);
+
+  it("10: after dockerd restarts the workspaces come back and a plan shows no change", async () => {
+    const d = new Deployment("restart", courseConfig);
+    await d.deploy();
+    await restartDockerd();
+    for (const [user, env] of [["alice", "py"], ["bob", "py"], ["carol", "stats"]]) {
+      await eventually(`${user}/${env} running again`, async () => (await dockerStatus("inspect", "-f", "{{.State.Running}}", d.container(user, env))).stdout.trim() === "true", 60);
+    }
+    expect(await serverAnswers(d, "bob", "py", "welcome.txt")).toBe(SEED["welcome.txt"]);
+    const plan = await d.plan();
+    expect(changes(plan.json)).toEqual([]);
+  }, 300_000);
+});
+
+/** Stops dockerd and starts it again the way scripts/setup-host.sh does. */
+async function restartDockerd(): Promise<void> {
+  const pid = (await exec("pidof", ["dockerd"])).stdout.trim();
+  await exec("kill", ["-TERM", pid]);
+  await eventually("dockerd to exit", async () => !existsSync(`/proc/${pid}`), 60);
+  await exec("sh", ["-c", "nohup dockerd >>/var/log/homedock-dockerd.log 2>&1 &"]);
+  await eventually("dockerd to answer", async () => (await dockerStatus("info")).status === 0, 60);
+}
