@@ -3,6 +3,7 @@
 import { Document } from "yaml";
 import {
   type ContainerSpec,
+  TMP_TMPFS,
   homeInitContainer,
   homeInitImage,
   SEEDER_SCRIPT,
@@ -53,6 +54,10 @@ function service(spec: ContainerSpec, dependsOn: string | undefined): Record<str
     ["mem_limit", spec.memoryMiB === undefined ? undefined : `${spec.memoryMiB}m`],
     ["memswap_limit", spec.memoryMiB === undefined ? undefined : `${spec.memoryMiB}m`],
     ["cpus", spec.nanoCpus === undefined ? undefined : spec.nanoCpus / 1e9],
+    ["pids_limit", spec.pidsLimit],
+    ["ulimits", spec.pidsLimit === undefined ? undefined : { nproc: spec.pidsLimit }],
+    ["read_only", spec.readOnlyRoot || undefined],
+    ["tmpfs", spec.readOnlyRoot ? Object.entries(TMP_TMPFS).map(([path, options]) => `${path}:${options}`) : undefined],
     ["restart", spec.restart],
     ["init", spec.init],
     ["security_opt", [...spec.securityOpts]],
@@ -78,7 +83,8 @@ export function serviceName(user: string, what: string): string {
 
 /** A string written plain only where no YAML 1.1 or 1.2 reader could take it for anything else. */
 const PLAIN = /^[A-Za-z_/][A-Za-z0-9_./@+-]*$/;
-const AMBIGUOUS = /^(y|n|yes|no|on|off|true|false|null)$/i;
+// Booleans and nulls of YAML 1.1, and anything a reader might take for a number ("e0").
+const AMBIGUOUS = /^(y|n|yes|no|on|off|true|false|null)$|^[-+.0-9e_]*$/i;
 
 /**
  * One scalar: plain when unambiguous, else double-quoted. A JSON string is a YAML

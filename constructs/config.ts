@@ -73,6 +73,13 @@ export const cpus = z
 
 const RESTART = ["no", "always", "unless-stopped", "on-failure"] as const;
 
+const PIDS_EXPECTED = "a whole number of processes from 16 to 1000000";
+const pidsLimit = z
+  .number(expected(PIDS_EXPECTED))
+  .int(expected(PIDS_EXPECTED))
+  .min(16, expected(PIDS_EXPECTED))
+  .max(1_000_000, expected(PIDS_EXPECTED));
+
 const limits = {
   /** Memory limit of each workspace (swap is held to the same value). */
   memory: memory.optional(),
@@ -134,6 +141,10 @@ export const environmentSchema = z.strictObject({
     .default({}),
   /** Only users in one of these groups get this environment. @default everyone */
   groups: z.array(name, expected("a list of group names")).optional(),
+  /** Run with a read-only root filesystem and a private tmpfs on /tmp. @default false */
+  readOnlyRoot: z.boolean(expected("true or false")).default(false),
+  /** Processes one workspace may run. @default host.defaults.pidsLimit */
+  pidsLimit: pidsLimit.optional(),
   ...limits,
 });
 
@@ -181,6 +192,8 @@ export const hostSchema = z.strictObject({
       cpus: cpus.default(1e9),
       /** Docker restart policy. @default unless-stopped */
       restart: z.enum(RESTART, expected(`one of ${RESTART.join(", ")}`)).default("unless-stopped"),
+      /** Processes one workspace may run: a fork bomb stops there. @default 1024 */
+      pidsLimit: pidsLimit.default(1024),
     })
     .prefault({}),
 });

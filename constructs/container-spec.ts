@@ -30,6 +30,10 @@ export interface ContainerSpec {
   readonly mounts: readonly BindMount[];
   readonly memoryMiB?: number;
   readonly nanoCpus?: number;
+  /** Processes the container may run. */
+  readonly pidsLimit?: number;
+  /** Read-only root filesystem, with a private tmpfs at /tmp. */
+  readonly readOnlyRoot: boolean;
   readonly restart: RestartPolicy;
   readonly init: true;
   readonly securityOpts: readonly string[];
@@ -101,6 +105,8 @@ export function workspaceContainer(host: HostModel, ws: WorkspaceModel): Contain
     ],
     memoryMiB: ws.memoryMiB,
     nanoCpus: ws.nanoCpus,
+    pidsLimit: ws.pidsLimit,
+    readOnlyRoot: environment.readOnlyRoot,
     restart: ws.restart,
     ...HARDENING,
     capAdd: [],
@@ -108,6 +114,9 @@ export function workspaceContainer(host: HostModel, ws: WorkspaceModel): Contain
     oneShot: false,
   };
 }
+
+/** The tmpfs a read-only root gets at /tmp. */
+export const TMP_TMPFS = { "/tmp": "rw,nosuid,nodev,mode=1777" } as const;
 
 /** Where the home's parent directory appears inside the home-creating container. */
 const PARENT_MOUNT = "/homedock/parent";
@@ -138,6 +147,7 @@ export function homeInitContainer(host: HostModel, user: UserModel, image: strin
       [LABEL_USER]: user.name,
     },
     mounts: [{ source: parent, target: PARENT_MOUNT, readOnly: false }],
+    readOnlyRoot: true,
     restart: "no",
     ...HARDENING,
     // Spelled as Docker reports it back; "CHOWN" made every plan replace the container.

@@ -2,7 +2,7 @@
 // constructs and the Compose writer) only map these objects; none re-validates.
 import * as path from "node:path";
 import { z } from "zod";
-import { type Config, type ConfigInput, configSchema, RESERVED_ENV } from "./config";
+import { type Config, type ConfigInput, configSchema, environmentSchema, hostSchema, RESERVED_ENV, userSchema } from "./config";
 
 export type RestartPolicy = Config["host"]["defaults"]["restart"];
 
@@ -27,6 +27,8 @@ export interface EnvironmentModel {
   readonly env: Readonly<Record<string, string>>;
   /** Undefined: every user. */
   readonly groups?: readonly string[];
+  readonly readOnlyRoot: boolean;
+  readonly pidsLimit?: number;
   readonly memoryMiB?: number;
   readonly nanoCpus?: number;
 }
@@ -53,6 +55,7 @@ export interface WorkspaceModel {
   readonly envDir: string;
   readonly memoryMiB: number;
   readonly nanoCpus: number;
+  readonly pidsLimit: number;
   readonly restart: RestartPolicy;
 }
 
@@ -198,8 +201,25 @@ function overlaps(a: string, b: string): boolean {
   return within(a, b) || within(b, a);
 }
 
+/** A config whose host is valid; environments and users that are not are left out (undefined), keeping indexes. */
+interface PartialConfig {
+  readonly host: Config["host"];
+  readonly environments: readonly (Config["environments"][number] | undefined)[];
+  readonly users: readonly (Config["users"][number] | undefined)[];
+}
+
+/** The parts of an invalid config that are valid on their own, to check across them too. */
+function validParts(input: unknown): PartialConfig | undefined {
+  if (input === null || typeof input !== "object") return undefined;
+  const raw = input as Record<string, unknown>;
+  const host = hostSchema.safeParse(raw.host ?? {});
+  if (!host.success) return undefined;
+  const each = <T>(list: unknown, schema: z.ZodType<T>) => (Array.isArray(list) ? list.map((item) => schema.safeParse(item).data) : []);
+  return { host: host.data, environments: each(raw.environments, environmentSchema), users: each(raw.users, userSchema) };
+}
+
 /** Checks that need the whole config: uniqueness, root, paths that collide. */
-function crossCheck(config: Config, issues: ConfigIssue[], warnings: string[]): void {
+function crossCheck(config: PartialConfig, issues: ConfigIssue[], warnings: string[]): void {
   const add = (p: PathSegment[], message: string, value: unknown) => issues.push({ path: p, message, value, hasValue: true });
   const { host } = config;
 
@@ -212,6 +232,7 @@ function crossCheck(config: Config, issues: ConfigIssue[], warnings: string[]): 
   };
 
   config.environments.forEach((env, i) => {
+    if (env === undefined) return;
     unique("env", env.name, ["environments", i, "name"], env.name, "an environment name");
     const dir = env.dir ?? env.name;
     unique("dir", dir, ["environments", i, env.dir === undefined ? "name" : "dir"], dir, "an environment directory");
@@ -219,6 +240,7 @@ function crossCheck(config: Config, issues: ConfigIssue[], warnings: string[]): 
 
   const homes: { home: string; index: number; explicit: boolean }[] = [];
   config.users.forEach((user, i) => {
+    if (user === undefined) return;
     unique("user", user.name, ["users", i, "name"], user.name, "a user name");
     unique("uid", String(user.uid), ["users", i, "uid"], user.uid, "a uid");
     if (!user.allowRoot) {
@@ -251,7 +273,7 @@ function crossCheck(config: Config, issues: ConfigIssue[], warnings: string[]): 
     }
     const other = targets.find((t) => overlaps(t.target, target));
     if (other) add(p, `expected a mount target apart from host.sharedMounts[${other.index}]'s ${other.target}`, target);
-    const seeded = config.environments.findIndex((e) => overlaps(e.seedDir, target));
+    const seeded = config.environments.findIndex((e) => e !== undefined && overlaps(e.seedDir, target));
     if (seeded >= 0) add(p, `expected a mount target apart from environments[${seeded}].seedDir`, target);
     if (target === "/" || SYSTEM_DIRS.some((d) => within(target, d))) {
       add(p, `expected a mount target outside / itself and ${SYSTEM_DIRS.join(", ")}`, target);
@@ -259,8 +281,9 @@ function crossCheck(config: Config, issues: ConfigIssue[], warnings: string[]): 
     targets.push({ target, index: i });
   });
 
-  const groupsHeld = new Set(config.users.flatMap((u) => u.groups));
+  const groupsHeld = new Set(config.users.flatMap((u) => u?.groups ?? []));
   config.environments.forEach((env, i) => {
+    if (env === undefined) return;
     for (const group of env.groups ?? []) {
       if (!groupsHeld.has(group)) {
         warnings.push(`environments[${i}].groups: no user is in group "${group}"`);
@@ -284,6 +307,8 @@ function environmentOf(env: Config["environments"][number]): EnvironmentModel {
     port: env.port,
     env: env.env,
     groups: env.groups,
+    readOnlyRoot: env.readOnlyRoot,
+    pidsLimit: env.pidsLimit,
     memoryMiB: env.memory,
     nanoCpus: env.cpus,
   };
@@ -317,6 +342,7 @@ function modelOf(config: Config, warnings: string[]): HostModel {
         envDir: `${user.home}/${environment.dir}`,
         memoryMiB: user.memoryMiB ?? environment.memoryMiB ?? host.defaults.memory,
         nanoCpus: user.nanoCpus ?? environment.nanoCpus ?? host.defaults.cpus,
+        pidsLimit: environment.pidsLimit ?? host.defaults.pidsLimit,
         restart: host.defaults.restart,
       });
     }
@@ -344,9 +370,15 @@ function modelOf(config: Config, warnings: string[]): HostModel {
  */
 export function buildModel(input: ConfigInput | unknown, source = "config"): HostModel {
   const parsed = configSchema.safeParse(input);
-  if (!parsed.success) throw new ConfigError(zodIssues(parsed.error, input), source);
-  const issues: ConfigIssue[] = [];
   const warnings: string[] = [];
+  if (!parsed.success) {
+    // Every problem at once: also those between the parts that are valid by themselves.
+    const issues = zodIssues(parsed.error, input);
+    const parts = validParts(input);
+    if (parts) crossCheck(parts, issues, []);
+    throw new ConfigError(issues, source);
+  }
+  const issues: ConfigIssue[] = [];
   crossCheck(parsed.data, issues, warnings);
   if (issues.length > 0) throw new ConfigError(issues, source);
   return modelOf(parsed.data, warnings);

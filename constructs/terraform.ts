@@ -1,7 +1,7 @@
 // Maps a ContainerSpec to docker_container arguments. Every string goes through
 // `literal`, since Terraform would read "${" and "%{" in a value as its own syntax.
 import type { ContainerConfig } from "@cdktf/provider-docker/lib/container";
-import type { ContainerSpec } from "./container-spec";
+import { type ContainerSpec, TMP_TMPFS } from "./container-spec";
 
 /** A string Terraform takes as it is, never as a template. */
 export function literal(value: string): string {
@@ -36,6 +36,11 @@ export function containerConfig(spec: ContainerSpec, image: string): ContainerCo
     memory: spec.memoryMiB,
     memorySwap: spec.memoryMiB,
     cpus: spec.nanoCpus === undefined ? undefined : providerCpus(spec.nanoCpus),
+    // The provider has no pids_limit: RLIMIT_NPROC counts the workspace user's
+    // processes instead (never root's; workspaces run as the user, without caps).
+    ulimit: spec.pidsLimit === undefined ? undefined : [{ name: "nproc", soft: spec.pidsLimit, hard: spec.pidsLimit }],
+    readOnly: spec.readOnlyRoot || undefined,
+    tmpfs: spec.readOnlyRoot ? { ...TMP_TMPFS } : undefined,
     restart: spec.restart,
     init: spec.init,
     securityOpts: [...spec.securityOpts],
