@@ -1,7 +1,7 @@
 // The `homedock` command: everything an admin does that isn't `cdktf` itself.
 import { Command, CommanderError } from "commander";
 import { configFile, summary, synth, writeCompose } from "./main";
-import { ConfigError, loadConfig } from "./constructs";
+import { ConfigError, configJsonSchema, loadConfig } from "./constructs";
 
 export function program(): Command {
   const cli = new Command("homedock")
@@ -38,6 +38,13 @@ export function program(): Command {
     .option("-c, --config <file>", config)
     .action((opts: { config?: string }) => {
       console.log(summary(loadConfig(opts.config ?? configFile())));
+    });
+
+  cli
+    .command("schema")
+    .description("print the JSON Schema of the config file (for editors; also homedock.schema.json)")
+    .action(() => {
+      console.log(JSON.stringify(configJsonSchema(), null, 2));
     });
 
   return cli;

@@ -54,8 +54,9 @@ function service(spec: ContainerSpec, dependsOn: string | undefined): Record<str
     ["mem_limit", spec.memoryMiB === undefined ? undefined : `${spec.memoryMiB}m`],
     ["memswap_limit", spec.memoryMiB === undefined ? undefined : `${spec.memoryMiB}m`],
     ["cpus", spec.nanoCpus === undefined ? undefined : spec.nanoCpus / 1e9],
+    // A cgroup limit of the container's own: RLIMIT_NPROC (what the Terraform
+    // provider offers) counts the user's processes everywhere, other workspaces too.
     ["pids_limit", spec.pidsLimit],
-    ["ulimits", spec.pidsLimit === undefined ? undefined : { nproc: spec.pidsLimit }],
     ["read_only", spec.readOnlyRoot || undefined],
     ["tmpfs", spec.readOnlyRoot ? Object.entries(TMP_TMPFS).map(([path, options]) => `${path}:${options}`) : undefined],
     ["restart", spec.restart],

@@ -11,13 +11,13 @@ const DIR_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,63}$/;
 const DIR_EXPECTED =
   "1-64 characters: letters, digits, '_', '.', '+' or '-', not starting with '.' or '-'";
 /** An absolute, normalized path: no '.', '..', '//' or trailing '/' and no control characters. */
-const ABS_PATH_PATTERN = /^(\/[^/\0-\x1f\x7f]+)+$/;
+const ABS_PATH_PATTERN = /^(\/(?!\.\.?(?:\/|$))[^/\0-\x1f\x7f]+)+$/;
 const ABS_PATH_EXPECTED = "an absolute path like /srv/data, without '.', '..', '//' or a trailing '/'";
-const MEMORY_PATTERN = /^([0-9]+(?:\.[0-9]+)?)([bkmg])$/i;
+const MEMORY_PATTERN = /^([0-9]+(?:\.[0-9]+)?)([bkmgBKMG])$/;
 const MEMORY_EXPECTED = "a size like 512m or 2g (units b, k, m, g), at least 6m";
 const ENV_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** Variables homedock sets itself; an environment may not override them. */
-export const RESERVED_ENV = /^(HOME|JUPYTER_CONFIG_DIR|JUPYTER_DATA_DIR|HOMEDOCK_.*)$/;
+/** Any name but the variables homedock sets itself, which an environment may not override. */
+const NOT_RESERVED_ENV = /^(?!(HOME|JUPYTER_CONFIG_DIR|JUPYTER_DATA_DIR|HOMEDOCK_.*)$)/;
 const MAX_ID = 2 ** 32 - 2;
 
 // Docker's image reference grammar (distribution/reference): [domain/]path[:tag][@digest].
@@ -61,7 +61,10 @@ export const memory = z
 const CPUS_EXPECTED = "a number of CPUs greater than 0, like 1 or 1.5 (at most 9 decimals)";
 /** CPUs as a positive number, kept as whole nano-CPUs so both renderers print it exactly. */
 export const cpus = z
-  .union([z.number(), z.string().regex(/^[0-9]+(\.[0-9]+)?$/)], expected(CPUS_EXPECTED))
+  .union(
+    [z.number().gt(0, expected(CPUS_EXPECTED)), z.string().regex(/^(?!0*\.?0*$)[0-9]+(\.[0-9]+)?$/, expected(CPUS_EXPECTED))],
+    expected(CPUS_EXPECTED),
+  )
   .transform((value, ctx) => {
     const nano = Math.round(Number(value) * 1e9);
     if (!(nano > 0) || Math.abs(nano - Number(value) * 1e9) > 1e-3) {
@@ -87,16 +90,20 @@ const limits = {
   cpus: cpus.optional(),
 };
 
-export const sharedMountSchema = z.strictObject({
+export const sharedMountSchema = z.strictObject(
+  {
   /** Directory on the Docker host. */
   source: absolutePath,
   /** Where it appears in every workspace. @default source */
   target: absolutePath.optional(),
   /** Mount read-write. Shared data is read-only unless this says otherwise. @default false */
   writable: z.boolean(expected("true or false")).default(false),
-});
+  },
+  expected("a mapping with source (and target, writable)"),
+);
 
-export const environmentSchema = z.strictObject({
+export const environmentSchema = z.strictObject(
+  {
   /** Identifies the environment; also the default directory name inside each home. */
   name,
   /** Docker image reference. */
@@ -113,7 +120,7 @@ export const environmentSchema = z.strictObject({
       z
         .string(expected("a relative path inside the seed directory"))
         .regex(/^[^/\0\n\t][^\0\n\t]*$/, expected("a relative path without tabs or newlines"))
-        .refine((p) => !p.split("/").includes(".."), expected("a relative path without '..'")),
+        .regex(/^(?!(.*\/)?\.\.(\/|$))/, expected("a relative path without '..'")),
       expected("a list of relative paths"),
     )
     .default([".cache"]),
@@ -134,7 +141,7 @@ export const environmentSchema = z.strictObject({
       z
         .string()
         .regex(ENV_KEY_PATTERN, expected("a variable name (letters, digits, '_')"))
-        .refine((k) => !RESERVED_ENV.test(k), expected("a variable homedock does not set itself")),
+        .regex(NOT_RESERVED_ENV, expected("a variable homedock does not set itself")),
       z.string(expected("a string value")),
       expected("a map of variable names to string values"),
     )
@@ -146,9 +153,12 @@ export const environmentSchema = z.strictObject({
   /** Processes one workspace may run. @default host.defaults.pidsLimit */
   pidsLimit: pidsLimit.optional(),
   ...limits,
-});
+  },
+  expected("a mapping with name, image and command"),
+);
 
-export const userSchema = z.strictObject({
+export const userSchema = z.strictObject(
+  {
   /** Account name; also the default home directory name. */
   name,
   /** Numeric user id on the host. */
@@ -164,9 +174,12 @@ export const userSchema = z.strictObject({
   /** Allow uid or gid 0. Workspaces never run as root unless this says so. @default false */
   allowRoot: z.boolean(expected("true or false")).default(false),
   ...limits,
-});
+  },
+  expected("a mapping with name, uid and gid"),
+);
 
-export const hostSchema = z.strictObject({
+export const hostSchema = z.strictObject(
+  {
   /** Names the stack, the Compose project and the prefix of every container name. @default homedock */
   name: name.default("homedock"),
   /** Where homes live unless a user names one. @default /home */
@@ -185,7 +198,8 @@ export const hostSchema = z.strictObject({
   sharedMounts: z.array(sharedMountSchema, expected("a list of mounts")).default([{ source: "/srv/data", writable: false }]),
   /** Limits and restart policy of every workspace unless its environment or user says otherwise. */
   defaults: z
-    .strictObject({
+    .strictObject(
+      {
       /** @default 2g */
       memory: memory.default(2048),
       /** @default 1 */
@@ -194,15 +208,22 @@ export const hostSchema = z.strictObject({
       restart: z.enum(RESTART, expected(`one of ${RESTART.join(", ")}`)).default("unless-stopped"),
       /** Processes one workspace may run: a fork bomb stops there. @default 1024 */
       pidsLimit: pidsLimit.default(1024),
-    })
+      },
+      expected("a mapping of memory, cpus, restart, pidsLimit"),
+    )
     .prefault({}),
-});
+  },
+  expected("a mapping of host settings"),
+);
 
-export const configSchema = z.strictObject({
-  host: hostSchema.prefault({}),
-  environments: z.array(environmentSchema, expected("a list of environments")).min(1, expected("at least one environment")),
-  users: z.array(userSchema, expected("a list of users")).default([]),
-});
+export const configSchema = z.strictObject(
+  {
+    host: hostSchema.prefault({}),
+    environments: z.array(environmentSchema, expected("a list of environments")).min(1, expected("at least one environment")),
+    users: z.array(userSchema, expected("a list of users")).default([]),
+  },
+  expected("a mapping with host, environments and users"),
+);
 
 /** What a config file says, after defaults: the input of `buildModel`. */
 export type Config = z.output<typeof configSchema>;

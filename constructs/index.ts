@@ -5,5 +5,6 @@ export * from "./environment";
 export * from "./host";
 export * from "./load";
 export * from "./model";
+export * from "./schema";
 export * from "./user";
 export * from "./workspace";

@@ -1,8 +1,7 @@
 // The plain model: validated config in, typed objects out. Renderers (the cdktf
 // constructs and the Compose writer) only map these objects; none re-validates.
-import * as path from "node:path";
 import { z } from "zod";
-import { type Config, type ConfigInput, configSchema, environmentSchema, hostSchema, RESERVED_ENV, userSchema } from "./config";
+import { type Config, type ConfigInput, configSchema, environmentSchema, hostSchema, userSchema } from "./config";
 
 export type RestartPolicy = Config["host"]["defaults"]["restart"];
 
@@ -184,7 +183,9 @@ function zodIssues(error: z.ZodError, input: unknown): ConfigIssue[] {
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) out.push(unknownKeyIssue(at, key, input));
     } else if (issue.code === "invalid_key") {
-      out.push({ path: at, message: issue.issues[0]?.message ?? issue.message, ...valueAt(input, at) });
+      // The key is what is wrong: report it, at its map.
+      const key = at[at.length - 1];
+      out.push({ path: at.slice(0, -1), message: issue.issues[0]?.message ?? issue.message, value: key, hasValue: true });
     } else {
       out.push({ path: at, message: issue.message, ...valueAt(input, at) });
     }
@@ -201,21 +202,38 @@ function overlaps(a: string, b: string): boolean {
   return within(a, b) || within(b, a);
 }
 
-/** A config whose host is valid; environments and users that are not are left out (undefined), keeping indexes. */
+type Partially<T> = { readonly [K in keyof T]?: T[K] };
+
+/** A config in which only some fields are valid: those that are, for checks across items. */
 interface PartialConfig {
   readonly host: Config["host"];
-  readonly environments: readonly (Config["environments"][number] | undefined)[];
-  readonly users: readonly (Config["users"][number] | undefined)[];
+  readonly environments: readonly (Partially<Config["environments"][number]> | undefined)[];
+  readonly users: readonly (Partially<Config["users"][number]> | undefined)[];
 }
 
-/** The parts of an invalid config that are valid on their own, to check across them too. */
+/** The fields of `item` that are valid on their own (undefined when it is not even a mapping). */
+function salvage<S extends z.ZodObject>(schema: S, item: unknown): Partially<z.output<S>> | undefined {
+  if (item === null || typeof item !== "object" || Array.isArray(item)) return undefined;
+  const whole = schema.safeParse(item);
+  if (whole.success) return whole.data;
+  const bad = new Set(whole.error.issues.map((i) => i.path[0]));
+  const good = Object.fromEntries(Object.entries(item).filter(([k]) => !bad.has(k) && k in schema.shape));
+  const part = schema.partial().safeParse(good);
+  return part.success ? (part.data as Partially<z.output<S>>) : undefined;
+}
+
+/** What of an invalid config is valid, so that checks across it still run. */
 function validParts(input: unknown): PartialConfig | undefined {
   if (input === null || typeof input !== "object") return undefined;
   const raw = input as Record<string, unknown>;
-  const host = hostSchema.safeParse(raw.host ?? {});
-  if (!host.success) return undefined;
-  const each = <T>(list: unknown, schema: z.ZodType<T>) => (Array.isArray(list) ? list.map((item) => schema.safeParse(item).data) : []);
-  return { host: host.data, environments: each(raw.environments, environmentSchema), users: each(raw.users, userSchema) };
+  const host = salvage(hostSchema, raw.host ?? {});
+  const given = Object.fromEntries(Object.entries(host ?? {}).filter(([, v]) => v !== undefined));
+  const list = <S extends z.ZodObject>(value: unknown, schema: S) => (Array.isArray(value) ? value.map((item) => salvage(schema, item)) : []);
+  return {
+    host: { ...hostSchema.parse({}), ...given },
+    environments: list(raw.environments, environmentSchema),
+    users: list(raw.users, userSchema),
+  };
 }
 
 /** Checks that need the whole config: uniqueness, root, paths that collide. */
@@ -224,33 +242,37 @@ function crossCheck(config: PartialConfig, issues: ConfigIssue[], warnings: stri
   const { host } = config;
 
   const firstIndex = new Map<string, number>();
-  const unique = (kind: string, key: string, p: PathSegment[], value: unknown, what: string) => {
+  const unique = (kind: string, key: string | undefined, p: PathSegment[], value: unknown, what: string): boolean => {
+    if (key === undefined) return true;
     const k = `${kind}\0${key}`;
     const seen = firstIndex.get(k);
     if (seen === undefined) firstIndex.set(k, p[1] as number);
     else add(p, `expected ${what} not used before, but ${formatPath([p[0], seen])} has it`, value);
+    return seen === undefined;
   };
 
   config.environments.forEach((env, i) => {
     if (env === undefined) return;
-    unique("env", env.name, ["environments", i, "name"], env.name, "an environment name");
-    const dir = env.dir ?? env.name;
-    unique("dir", dir, ["environments", i, env.dir === undefined ? "name" : "dir"], dir, "an environment directory");
+    const fresh = unique("env", env.name, ["environments", i, "name"], env.name, "an environment name");
+    // A repeated name is reported once, not again as the directory it defaults to.
+    if (env.dir !== undefined || fresh) {
+      const dir = env.dir ?? env.name;
+      unique("dir", dir, ["environments", i, env.dir === undefined ? "name" : "dir"], dir, "an environment directory");
+    }
   });
 
   const homes: { home: string; index: number; explicit: boolean }[] = [];
   config.users.forEach((user, i) => {
     if (user === undefined) return;
-    unique("user", user.name, ["users", i, "name"], user.name, "a user name");
-    unique("uid", String(user.uid), ["users", i, "uid"], user.uid, "a uid");
+    const fresh = unique("user", user.name, ["users", i, "name"], user.name, "a user name");
+    unique("uid", user.uid === undefined ? undefined : String(user.uid), ["users", i, "uid"], user.uid, "a uid");
     if (!user.allowRoot) {
       if (user.uid === 0) add(["users", i, "uid"], "expected a uid other than 0 (root), or allowRoot: true", 0);
       if (user.gid === 0) add(["users", i, "gid"], "expected a gid other than 0 (root), or allowRoot: true", 0);
     }
+    // A repeated name is reported once, not again as the home it defaults to.
+    if (user.home === undefined && (user.name === undefined || !fresh)) return;
     const home = user.home ?? `${host.homeRoot}/${user.name}`;
-    if (user.home !== undefined && path.posix.dirname(home) === home) {
-      add(["users", i, "home"], "expected a directory below /", home);
-    }
     homes.push({ home, index: i, explicit: user.home !== undefined });
   });
   // Sorted with a trailing "/", a home and everything inside it are neighbours.
@@ -268,15 +290,17 @@ function crossCheck(config: PartialConfig, issues: ConfigIssue[], warnings: stri
   host.sharedMounts.forEach((mount, i) => {
     const target = mount.target ?? mount.source;
     const p: PathSegment[] = ["host", "sharedMounts", i, mount.target === undefined ? "source" : "target"];
-    if (within(host.homeRoot, target) || homes.some((h) => overlaps(h.home, target))) {
-      add(p, "expected a mount target apart from every home and the home root", target);
-    }
     const other = targets.find((t) => overlaps(t.target, target));
-    if (other) add(p, `expected a mount target apart from host.sharedMounts[${other.index}]'s ${other.target}`, target);
-    const seeded = config.environments.findIndex((e) => e !== undefined && overlaps(e.seedDir, target));
-    if (seeded >= 0) add(p, `expected a mount target apart from environments[${seeded}].seedDir`, target);
-    if (target === "/" || SYSTEM_DIRS.some((d) => within(target, d))) {
+    const seeded = config.environments.findIndex((e) => e?.seedDir !== undefined && overlaps(e.seedDir, target));
+    // The first conflict found is the one reported.
+    if (SYSTEM_DIRS.some((d) => within(target, d))) {
       add(p, `expected a mount target outside / itself and ${SYSTEM_DIRS.join(", ")}`, target);
+    } else if (within(host.homeRoot, target) || homes.some((h) => overlaps(h.home, target))) {
+      add(p, "expected a mount target apart from every home and the home root", target);
+    } else if (other) {
+      add(p, `expected a mount target apart from host.sharedMounts[${other.index}]'s ${other.target}`, target);
+    } else if (seeded >= 0) {
+      add(p, `expected a mount target apart from environments[${seeded}].seedDir`, target);
     }
     targets.push({ target, index: i });
   });
@@ -288,9 +312,6 @@ function crossCheck(config: PartialConfig, issues: ConfigIssue[], warnings: stri
       if (!groupsHeld.has(group)) {
         warnings.push(`environments[${i}].groups: no user is in group "${group}"`);
       }
-    }
-    if (Object.keys(env.env).some((k) => RESERVED_ENV.test(k))) {
-      add(["environments", i, "env"], "expected no variable homedock sets itself", env.env);
     }
   });
 }

@@ -39,8 +39,12 @@ export async function dockerStatus(...args: string[]): Promise<{ status: number;
  * applet in /bin, /tmp, and `seed` as the files of /home/jovyan (root-owned, like an
  * image's). Tagged by content, so it is built once per machine.
  */
-export function busyboxImage(name: string, seed: Record<string, string>): string {
-  const hash = createHash("sha256").update(JSON.stringify(seed)).update(execFileSync("sha256sum", ["/bin/busybox"])).digest("hex").slice(0, 12);
+export function busyboxImage(name: string, seed: Record<string, string>, options: { suidProbe?: boolean } = {}): string {
+  const hash = createHash("sha256")
+    .update(JSON.stringify({ seed, options, probe: options.suidProbe ? SUID_PROBE : "" }))
+    .update(execFileSync("sha256sum", ["/bin/busybox"]))
+    .digest("hex")
+    .slice(0, 12);
   const tag = `homedock-test/${name}:${hash}`;
   if (spawnSync("docker", ["image", "inspect", tag], { stdio: "ignore" }).status === 0) return tag;
   const root = mkdtempSync(path.join(tmpdir(), "homedock-rootfs-"));
@@ -58,12 +62,22 @@ export function busyboxImage(name: string, seed: Record<string, string>): string
       mkdirSync(path.dirname(p), { recursive: true });
       writeFileSync(p, content);
     }
+    if (options.suidProbe) {
+      // /bin/euid prints its effective uid; setuid root, so it says 0 wherever
+      // setuid works. Static: the image has no libc.
+      writeFileSync(path.join(root, "euid.c"), SUID_PROBE);
+      execFileSync("gcc", ["-static", "-O2", "-o", path.join(root, "bin/euid"), path.join(root, "euid.c")]);
+      rmSync(path.join(root, "euid.c"));
+      chmodSync(path.join(root, "bin/euid"), 0o4755);
+    }
     execFileSync("sh", ["-c", `tar -C "$1" -c . | docker import --change 'CMD ["sh"]' - "$2"`, "sh", root, tag], { stdio: "pipe" });
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
   return tag;
 }
+
+const SUID_PROBE = '#include <stdio.h>\n#include <unistd.h>\nint main(void) { printf("%d\\n", (int)geteuid()); return 0; }\n';
 
 /** A private directory tree for one scenario, removed by `cleanup`. */
 export function scenarioRoot(name: string): string {

@@ -25,7 +25,7 @@ function config(pyImage: string): ConfigInput {
     environments: [
       // busybox httpd serves its working directory: it answers only if it started in the environment directory.
       { name: "py", image: pyImage, command: ["httpd", "-f", "-p", "8888"], env: { PRICE: "$5 ${HOME}" }, memory: "64m", cpus: 0.5 },
-      { name: "stats", image: other, command: ["httpd", "-f", "-p", "8888"], groups: ["stats"], memory: "64m" },
+      { name: "stats", image: other, command: ["httpd", "-f", "-p", "8888"], groups: ["stats"], memory: "64m", readOnlyRoot: true, pidsLimit: 64 },
     ],
     users: [
       { name: "alice", uid: 2001, gid: 2001, groups: ["stats"] },
@@ -47,7 +47,7 @@ beforeAll(async () => {
   requireDocker();
   v1 = busyboxImage("seed-v1", SEED);
   v2 = busyboxImage("seed-v2", { ...SEED, "new-in-v2.txt": "new\n" });
-  other = busyboxImage("seed-other", { "stats.txt": "stats\n" });
+  other = busyboxImage("seed-probe", { "stats.txt": "stats\n" }, { suidProbe: true });
   root = scenarioRoot("compose");
   project = uniqueName("hdc");
   file = path.join(root, "docker-compose.yml");
@@ -132,6 +132,56 @@ describe("docker compose up", () => {
     expect(status).toMatch(/CapEff:\s+0000000000000000/);
     expect(status).toMatch(/NoNewPrivs:\s+1/);
   });
+});
+
+describe("probes from inside alice's workspace", () => {
+  const alice = () => name("alice", "stats");
+
+  it("is not root, has no capabilities, cannot gain privileges, and sees no other home", async () => {
+    expect((await docker("exec", alice(), "id", "-u")).trim()).toBe("2001");
+    const status = await docker("exec", alice(), "cat", "/proc/self/status");
+    expect(status).toMatch(/^CapEff:\s+0000000000000000$/m);
+    expect(status).toMatch(/^CapPrm:\s+0000000000000000$/m);
+    expect(status).toMatch(/^NoNewPrivs:\s+1$/m);
+    expect((await dockerStatus("exec", alice(), "ls", `${root}/home/bob`)).status).not.toBe(0);
+    expect((await dockerStatus("exec", alice(), "sh", "-c", "echo x > /srv/data/x")).status).not.toBe(0);
+  });
+
+  it("a setuid-root binary does not raise privileges (it does without no-new-privileges)", async () => {
+    expect((await docker("exec", alice(), "/bin/euid")).trim()).toBe("2001");
+    const control = await docker("run", "--rm", "--user", "2001:2001", "--cap-drop", "ALL", "--network", "none", other, "/bin/euid");
+    expect(control.trim()).toBe("0");
+  });
+
+  it("has a read-only root with a writable private /tmp, and the home writable", async () => {
+    const root_ = await dockerStatus("exec", alice(), "sh", "-c", "echo x > /etc/x");
+    expect([root_.status !== 0, root_.stderr.includes("Read-only file system")]).toEqual([true, true]);
+    expect((await dockerStatus("exec", alice(), "sh", "-c", "echo x > /tmp/x && cat /tmp/x")).stdout).toBe("x\n");
+    expect((await dockerStatus("exec", alice(), "sh", "-c", "echo x > notes.txt")).status).toBe(0);
+  });
+
+  it("publishes no port on the host", async () => {
+    for (const c of [alice(), name("alice", "py"), name("bob", "py")]) {
+      const [info] = JSON.parse(await docker("inspect", c));
+      expect([c, info.HostConfig.PortBindings ?? {}, info.HostConfig.NetworkMode]).toEqual([c, {}, project]);
+      expect((await docker("port", c)).trim()).toBe("");
+    }
+  });
+
+  it("a fork bomb stops at the process limit and hurts no other workspace", async () => {
+    // Forks without end: the limit, not the loop, is what stops it.
+    await docker("exec", "-d", alice(), "sh", "-c", "exec 2>/dev/null; while :; do sleep 1000 & done");
+    await eventually("the bomb to fill its limit", async () => Number((await docker("stats", "--no-stream", "--format", "{{.PIDs}}", alice())).trim()) >= 60);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(Number((await docker("stats", "--no-stream", "--format", "{{.PIDs}}", alice())).trim())).toBeLessThanOrEqual(64);
+    // alice's other workspace too: the limit is per container, not per user.
+    for (const [user, env, page] of [["alice", "py", "alice's own welcome\n"], ["bob", "py", SEED["welcome.txt"]]]) {
+      const got = await dockerStatus("exec", name(user, env), "wget", "-qO-", "http://127.0.0.1:8888/welcome.txt");
+      expect([user, env, got.stdout]).toEqual([user, env, page]);
+    }
+    await docker("restart", "-t", "0", alice());
+    await eventually("alice's workspace back", async () => (await dockerStatus("exec", alice(), "true")).status === 0);
+  }, 90_000);
 });
 
 describe("an image upgrade, then docker compose down", () => {

@@ -151,7 +151,7 @@ function courseConfig(d: Deployment): ConfigInput {
     host: { homeRoot: d.home, sharedMounts: [{ source: path.join(d.root, "data"), target: "/srv/data" }] },
     environments: [
       { name: "py", image: v1, command: ["httpd", "-f", "-p", "8888"], memory: "64m", cpus: 0.5 },
-      { name: "stats", image: other, command: ["httpd", "-f", "-p", "8888"], groups: ["stats"], memory: "64m" },
+      { name: "stats", image: other, command: ["httpd", "-f", "-p", "8888"], groups: ["stats"], memory: "64m", readOnlyRoot: true, pidsLimit: 64 },
     ],
     users: [
       { name: "alice", uid: 2101, gid: 2101, groups: ["stats"] },
@@ -241,6 +241,13 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     expect(await serverAnswers(d, "carol", "py", "welcome.txt")).toBe("carol's own welcome\n");
     expect(await serverAnswers(d, "alice", "stats", "stats.txt")).toBe("stats\n");
     expect((await docker("exec", d.container("bob", "py"), "id", "-G")).trim()).toBe("2102 2150");
+    const status = await docker("exec", d.container("alice", "stats"), "cat", "/proc/self/status");
+    expect(status).toMatch(/^CapEff:\s+0000000000000000$/m);
+    expect(status).toMatch(/^NoNewPrivs:\s+1$/m);
+    expect((await dockerStatus("exec", d.container("alice", "stats"), "sh", "-c", "echo x > /etc/x")).status).not.toBe(0);
+    expect((await dockerStatus("exec", d.container("alice", "stats"), "sh", "-c", "echo x > /tmp/x")).status).toBe(0);
+    expect((await docker("exec", d.container("alice", "stats"), "sh", "-c", "ulimit -u")).trim()).toBe("64");
+    expect((await docker("port", d.container("alice", "stats"))).trim()).toBe("");
 
     const bobHome = lstatSync(`${d.home}/bob`);
     expect([bobHome.uid, bobHome.gid, bobHome.mode & 0o7777]).toEqual([2102, 2102, 0o700]);

@@ -46,7 +46,7 @@ function fromTerraform(c: Json) {
     securityOpts: c.security_opts,
     capAdd: c.capabilities.add ?? [],
     capDrop: c.capabilities.drop,
-    nproc: c.ulimit?.[0] && [c.ulimit[0].name, c.ulimit[0].soft, c.ulimit[0].hard],
+    pidsLimit: c.ulimit?.find((u: Json) => u.name === "nproc" && u.soft === u.hard)?.hard,
     readOnlyRoot: c.read_only ?? false,
     tmpfs: c.tmpfs && Object.entries(c.tmpfs).map(([p, o]) => `${p}:${o}`),
   };
@@ -75,7 +75,7 @@ function fromCompose(s: Json) {
     securityOpts: s.security_opt,
     capAdd: s.cap_add ?? [],
     capDrop: s.cap_drop,
-    nproc: s.ulimits && ["nproc", s.ulimits.nproc, s.ulimits.nproc],
+    pidsLimit: s.pids_limit,
     readOnlyRoot: s.read_only ?? false,
     tmpfs: s.tmpfs,
   };
@@ -107,8 +107,8 @@ describe("the Compose file", () => {
     }
   });
 
-  it("limits processes with the cgroup pids limit as well as RLIMIT_NPROC", () => {
-    expect([compose.services["bob.python-course"].pids_limit, compose.services["bob.python-course"].ulimits]).toEqual([1024, { nproc: 1024 }]);
+  it("limits processes per container, with the cgroup pids limit", () => {
+    expect([compose.services["bob.python-course"].pids_limit, compose.services["bob.python-course"].ulimits]).toEqual([1024, undefined]);
   });
 
   it("mounts each home through a local volume bound to it, copying nothing from the image", () => {

@@ -17,6 +17,16 @@ function run(cmd: string, args: string[], cwd: string, env: Record<string, strin
   return spawnSync(cmd, args, { cwd, env: { ...rest, CHECKPOINT_DISABLE: "1", ...env }, encoding: "utf8" });
 }
 
+/** A copy of the project as `cdktf init` would lay it out, sharing node_modules. */
+function cdktfProject(prefix: string): string {
+  const cwd = mkdtempSync(path.join(work, prefix));
+    for (const f of ["cdktf.json", "main.ts", "package.json", "tsconfig.json"]) cpSync(path.join(root, f), path.join(cwd, f));
+    cpSync(path.join(root, "constructs"), path.join(cwd, "constructs"), { recursive: true });
+    cpSync(path.join(root, "examples"), path.join(cwd, "examples"), { recursive: true });
+    execFileSync("ln", ["-s", path.join(root, "node_modules"), path.join(cwd, "node_modules")]);
+  return cwd;
+}
+
 function workspaces(file: string): string[] {
   const tf: Json = JSON.parse(readFileSync(file, "utf8"));
   return Object.values<Json>(tf.resource.docker_container)
@@ -72,16 +82,42 @@ describe("npm start (main.ts)", () => {
 
 describe("npx cdktf synth", () => {
   it("synthesizes through the CLI with no network and no prompt", () => {
-    const cwd = mkdtempSync(path.join(work, "cli-"));
-    for (const f of ["cdktf.json", "main.ts", "package.json", "tsconfig.json"]) cpSync(path.join(root, f), path.join(cwd, f));
-    cpSync(path.join(root, "constructs"), path.join(cwd, "constructs"), { recursive: true });
-    cpSync(path.join(root, "examples"), path.join(cwd, "examples"), { recursive: true });
-    execFileSync("ln", ["-s", path.join(root, "node_modules"), path.join(cwd, "node_modules")]);
+    const cwd = cdktfProject("cli-");
     const r = run(path.join(root, "node_modules/.bin/cdktf"), ["synth"], cwd, { CI: "1" });
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout + r.stderr).not.toContain("ERROR");
     expect(existsSync(path.join(cwd, "cdktf.out/stacks/course/cdk.tf.json"))).toBe(true);
     expect(workspaces(path.join(cwd, "cdktf.out/stacks/course/cdk.tf.json"))).toHaveLength(5);
+  });
+});
+
+describe("a bad config, through each command", () => {
+  const bad = readFileSync(path.join(root, "examples/course.yaml"), "utf8").replace("memory: 3g", "memory: 3x");
+
+  it("leaves an existing docker-compose.yml exactly as it was", () => {
+    const cwd = mkdtempSync(path.join(work, "compose-bad-"));
+    const bin = path.join(root, "bin/homedock.cjs");
+    expect(run("node", [bin, "compose", "-c", path.join(root, "examples/course.yaml")], cwd).status).toBe(0);
+    const before = readFileSync(path.join(cwd, "docker-compose.yml"), "utf8");
+    writeFileSync(path.join(cwd, "homedock.yaml"), bad);
+    const r = run("node", [bin, "compose"], cwd);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^.*homedock\.yaml: \d+:\d+: environments\[1\]\.memory: got "3x"; expected a size like 512m or 2g/);
+    expect(r.stderr).not.toMatch(/\bat .*\.(ts|js):\d+/);
+    expect(readFileSync(path.join(cwd, "docker-compose.yml"), "utf8")).toBe(before);
+    expect(spawnSync("ls", ["-A", cwd], { encoding: "utf8" }).stdout).toBe("docker-compose.yml\nhomedock.yaml\n");
+  });
+
+  it("makes cdktf synth fail with the message and leaves cdktf.out as it was", () => {
+    const cwd = cdktfProject("cdktf-bad-");
+    expect(run(tsx, ["main.ts"], cwd).status).toBe(0);
+    const out = path.join(cwd, "cdktf.out/stacks/course/cdk.tf.json");
+    const before = readFileSync(out, "utf8");
+    writeFileSync(path.join(cwd, "homedock.yaml"), bad);
+    const r = run(path.join(root, "node_modules/.bin/cdktf"), ["synth"], cwd, { CI: "1" });
+    expect(r.status).not.toBe(0);
+    expect(r.stdout + r.stderr).toContain('environments[1].memory: got "3x"; expected a size like 512m or 2g');
+    expect(readFileSync(out, "utf8")).toBe(before);
   });
 });
 

@@ -1,0 +1,11 @@
+// The JSON Schema editors use for homedock.yaml, generated from the same zod schema
+// that validates it (`npm run schema` writes homedock.schema.json).
+import { z } from "zod";
+import { configSchema } from "./config";
+
+export function configJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(configSchema, { io: "input", target: "draft-7" }),
+    title: "homedock host configuration",
+  };
+}

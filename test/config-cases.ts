@@ -1,0 +1,115 @@
+// Bad configs, one mistake each, with the message each must produce.
+import { stringify } from "yaml";
+
+export const env = { name: "py", image: "course/python:1", command: ["jupyter", "notebook"] };
+export const user = { name: "alice", uid: 1001, gid: 1001 };
+
+/** A valid config with `patch` applied to it: a function of a fresh copy. */
+export function configObject(patch: (c: any) => void): any {
+  const c: any = { host: { name: "lab" }, environments: [{ ...env }], users: [{ ...user }, { name: "bob", uid: 1002, gid: 1002 }] };
+  patch(c);
+  return c;
+}
+
+export function config(patch: (c: any) => void): string {
+  return stringify(configObject(patch));
+}
+
+// [what, patch, the message (after "line:col: "), as a substring]
+export const cases: [string, (c: any) => void, string][] = [
+  // user names
+  ["user name ..", (c) => (c.users[0].name = ".."), `users[0].name: got ".."; expected 1-32 characters`],
+  ["user name .", (c) => (c.users[0].name = "."), `users[0].name: got "."; expected`],
+  ["user name with /", (c) => (c.users[0].name = "a/b"), `users[0].name: got "a/b"; expected`],
+  ["empty user name", (c) => (c.users[0].name = ""), `users[0].name: got ""; expected`],
+  ["user name with leading -", (c) => (c.users[0].name = "-rf"), `users[0].name: got "-rf"; expected`],
+  ["user name with leading .", (c) => (c.users[0].name = ".alice"), `users[0].name: got ".alice"; expected`],
+  ["user name with a space", (c) => (c.users[0].name = "al ice"), `users[0].name: got "al ice"; expected`],
+  ["user name with a control character", (c) => (c.users[0].name = "al\u0007ice"), `users[0].name: got "al\\u0007ice"; expected`],
+  ["user name over 32 characters", (c) => (c.users[0].name = "a".repeat(33)), `users[0].name: got "${"a".repeat(33)}"; expected`],
+  ["user name in capitals", (c) => (c.users[0].name = "Alice"), `users[0].name: got "Alice"; expected`],
+  ["user name a number", (c) => (c.users[0].name = 42), `users[0].name: got 42; expected 1-32 characters`],
+  ["missing user name", (c) => delete c.users[0].name, `users[0].name: got nothing; expected 1-32 characters`],
+  // environment names and directories
+  ["environment name ..", (c) => (c.environments[0].name = ".."), `environments[0].name: got ".."; expected`],
+  ["environment name with /", (c) => (c.environments[0].name = "py/3"), `environments[0].name: got "py/3"; expected`],
+  ["environment name with a space", (c) => (c.environments[0].name = "py 3"), `environments[0].name: got "py 3"; expected`],
+  ["empty environment name", (c) => (c.environments[0].name = ""), `environments[0].name: got ""; expected`],
+  ["environment name over 32 characters", (c) => (c.environments[0].name = "p".repeat(40)), `environments[0].name: got "${"p".repeat(40)}"`],
+  ["environment dir ..", (c) => (c.environments[0].dir = ".."), `environments[0].dir: got ".."; expected 1-64 characters`],
+  ["environment dir with /", (c) => (c.environments[0].dir = "a/b"), `environments[0].dir: got "a/b"; expected`],
+  ["environment dir with leading -", (c) => (c.environments[0].dir = "-x"), `environments[0].dir: got "-x"; expected`],
+  ["environment dir with a newline", (c) => (c.environments[0].dir = "a\nb"), `environments[0].dir: got "a\\nb"; expected`],
+  // ids
+  ["uid 0", (c) => (c.users[0].uid = 0), `users[0].uid: got 0; expected a uid other than 0 (root), or allowRoot: true`],
+  ["gid 0", (c) => (c.users[0].gid = 0), `users[0].gid: got 0; expected a gid other than 0 (root), or allowRoot: true`],
+  ["negative uid", (c) => (c.users[0].uid = -5), `users[0].uid: got -5; expected a uid: a whole number from 1 to 4294967294`],
+  ["fractional uid", (c) => (c.users[0].uid = 1000.5), `users[0].uid: got 1000.5; expected a uid`],
+  ["uid above 2^32-2", (c) => (c.users[0].uid = 2 ** 32 - 1), `users[0].uid: got 4294967295; expected a uid`],
+  ["uid as text", (c) => (c.users[0].uid = "1001"), `users[0].uid: got "1001"; expected a uid`],
+  ["negative gid", (c) => (c.users[0].gid = -1), `users[0].gid: got -1; expected a gid`],
+  ["supplementary gid not a number", (c) => (c.users[0].supplementaryGids = ["wheel"]), `users[0].supplementaryGids[0]: got "wheel"; expected a gid`],
+  ["allowRoot not a boolean", (c) => (c.users[0].allowRoot = "yes"), `users[0].allowRoot: got "yes"; expected true or false`],
+  // duplicates
+  ["duplicate user name", (c) => (c.users[1].name = "alice"), `users[1].name: got "alice"; expected a user name not used before, but users[0] has it`],
+  ["duplicate uid", (c) => (c.users[1].uid = 1001), `users[1].uid: got 1001; expected a uid not used before, but users[0] has it`],
+  ["duplicate environment name", (c) => c.environments.push({ ...env }), `environments[1].name: got "py"; expected an environment name not used before, but environments[0] has it`],
+  ["duplicate environment directory", (c) => c.environments.push({ ...env, name: "py2", dir: "py" }), `environments[1].dir: got "py"; expected an environment directory not used before, but environments[0] has it`],
+  // paths
+  ["relative home", (c) => (c.users[0].home = "home/alice"), `users[0].home: got "home/alice"; expected an absolute path`],
+  ["home with ..", (c) => (c.users[0].home = "/home/../etc"), `users[0].home: got "/home/../etc"; expected an absolute path`],
+  ["home with a trailing /", (c) => (c.users[0].home = "/home/alice/"), `users[0].home: got "/home/alice/"; expected an absolute path`],
+  ["home /", (c) => (c.users[0].home = "/"), `users[0].home: got "/"; expected an absolute path`],
+  ["relative home root", (c) => (c.host.homeRoot = "home"), `host.homeRoot: got "home"; expected an absolute path`],
+  ["home inside another home", (c) => (c.users[1].home = "/home/alice/bob"), `users[1].home: got "/home/alice/bob"; expected a home apart from users[0]'s /home/alice`],
+  ["the same home twice", (c) => (c.users[1].home = "/home/alice"), `users[1].home: got "/home/alice"; expected a home apart from users[0]'s /home/alice`],
+  ["relative seed directory", (c) => (c.environments[0].seedDir = "jovyan"), `environments[0].seedDir: got "jovyan"; expected an absolute path`],
+  ["seed exclude with ..", (c) => (c.environments[0].seedExcludes = ["../x"]), `environments[0].seedExcludes[0]: got "../x"; expected a relative path without '..'`],
+  ["absolute seed exclude", (c) => (c.environments[0].seedExcludes = ["/etc"]), `environments[0].seedExcludes[0]: got "/etc"; expected a relative path`],
+  ["relative shared mount source", (c) => (c.host.sharedMounts = [{ source: "data" }]), `host.sharedMounts[0].source: got "data"; expected an absolute path`],
+  ["shared mount over the home root", (c) => (c.host.sharedMounts = [{ source: "/srv/data", target: "/home" }]), `host.sharedMounts[0].target: got "/home"; expected a mount target apart from every home and the home root`],
+  ["shared mount inside a home", (c) => (c.host.sharedMounts = [{ source: "/srv/data", target: "/home/alice/data" }]), `host.sharedMounts[0].target: got "/home/alice/data"; expected a mount target apart from every home`],
+  ["shared mount above an explicit home", (c) => { c.users[0].home = "/srv/people/alice"; c.host.sharedMounts = [{ source: "/srv/data", target: "/srv/people" }]; }, `host.sharedMounts[0].target: got "/srv/people"; expected a mount target apart from every home`],
+  ["shared mount over the seed directory", (c) => (c.host.sharedMounts = [{ source: "/srv/data", target: "/home/jovyan/data" }]), `host.sharedMounts[0].target: got "/home/jovyan/data"; expected a mount target apart from environments[0].seedDir`],
+  ["shared mount over a custom seed directory", (c) => { c.environments[0].seedDir = "/opt/seed"; c.host.sharedMounts = [{ source: "/srv/data", target: "/opt" }]; }, `host.sharedMounts[0].target: got "/opt"; expected a mount target apart from environments[0].seedDir`],
+  ["two shared mounts, one inside the other", (c) => (c.host.sharedMounts = [{ source: "/srv/data" }, { source: "/srv/data/big" }]), `host.sharedMounts[1].source: got "/srv/data/big"; expected a mount target apart from host.sharedMounts[0]'s /srv/data`],
+  ["shared mount over /etc", (c) => (c.host.sharedMounts = [{ source: "/srv/etc", target: "/etc" }]), `host.sharedMounts[0].target: got "/etc"; expected a mount target outside / itself`],
+  ["shared mount over /", (c) => (c.host.sharedMounts = [{ source: "/srv/data", target: "/" }]), `host.sharedMounts[0].target: got "/"; expected an absolute path`],
+  ["shared mount writable by the wrong key", (c) => (c.host.sharedMounts = [{ source: "/srv/scratch", readOnly: false }]), `host.sharedMounts[0].readOnly: got false; unknown key: expected one of source, target, writable`],
+  ["writable not a boolean", (c) => (c.host.sharedMounts = [{ source: "/srv/scratch", writable: "yes" }]), `host.sharedMounts[0].writable: got "yes"; expected true or false`],
+  // limits
+  ["memory 2X", (c) => (c.environments[0].memory = "2X"), `environments[0].memory: got "2X"; expected a size like 512m or 2g`],
+  ["memory -1G", (c) => (c.environments[0].memory = "-1G"), `environments[0].memory: got "-1G"; expected a size`],
+  ["memory 0", (c) => (c.environments[0].memory = "0"), `environments[0].memory: got "0"; expected a size`],
+  ["memory below 6m", (c) => (c.users[0].memory = "4m"), `users[0].memory: got "4m"; expected a size like 512m or 2g (units b, k, m, g), at least 6m, in whole MiB`],
+  ["memory as a number", (c) => (c.host.defaults = { memory: 2048 }), `host.defaults.memory: got 2048; expected a size`],
+  ["cpus 0", (c) => (c.environments[0].cpus = 0), `environments[0].cpus: got 0; expected a number of CPUs greater than 0`],
+  ["cpus abc", (c) => (c.environments[0].cpus = "abc"), `environments[0].cpus: got "abc"; expected a number of CPUs`],
+  ["cpus negative", (c) => (c.users[0].cpus = -2), `users[0].cpus: got -2; expected a number of CPUs`],
+  ["pids limit too small", (c) => (c.environments[0].pidsLimit = 3), `environments[0].pidsLimit: got 3; expected a whole number of processes from 16`],
+  ["unknown restart policy", (c) => (c.host.defaults = { restart: "sometimes" }), `host.defaults.restart: got "sometimes"; expected one of no, always, unless-stopped, on-failure`],
+  ["home mode not octal", (c) => (c.host.homeMode = "0799"), `host.homeMode: got "0799"; expected an octal mode like 0700`],
+  // images, commands, ports, variables
+  ["image in capitals", (c) => (c.environments[0].image = "Course/Python:1"), `environments[0].image: got "Course/Python:1"; expected a Docker image reference`],
+  ["image with a space", (c) => (c.environments[0].image = "course python"), `environments[0].image: got "course python"; expected a Docker image reference`],
+  ["image tag too odd", (c) => (c.environments[0].image = "course/python:-1"), `environments[0].image: got "course/python:-1"; expected a Docker image reference`],
+  ["empty image", (c) => (c.environments[0].image = ""), `environments[0].image: got ""; expected a Docker image reference`],
+  ["command as a string", (c) => (c.environments[0].command = "jupyter notebook"), `environments[0].command: got "jupyter notebook"; expected a list of strings`],
+  ["empty command", (c) => (c.environments[0].command = []), `environments[0].command: got []; expected a non-empty list`],
+  ["port 0", (c) => (c.environments[0].port = 0), `environments[0].port: got 0; expected a port number from 1 to 65535`],
+  ["port 70000", (c) => (c.environments[0].port = 70000), `environments[0].port: got 70000; expected a port number`],
+  ["variable homedock sets", (c) => (c.environments[0].env = { HOME: "/root" }), `environments[0].env: got "HOME"; expected a variable homedock does not set itself`],
+  ["variable with a bad name", (c) => (c.environments[0].env = { "MY-VAR": "x" }), `environments[0].env: got "MY-VAR"; expected a variable name (letters, digits, '_')`],
+  ["variable value a number", (c) => (c.environments[0].env = { N: 3 }), `environments[0].env.N: got 3; expected a string value`],
+  ["group name odd", (c) => (c.environments[0].groups = ["Stats Team"]), `environments[0].groups[0]: got "Stats Team"; expected 1-32 characters`],
+  // unknown keys and wrong types
+  ["typo memroy", (c) => (c.environments[0].memroy = "2g"), `environments[0].memroy: got "2g"; unknown key: expected one of`],
+  ["typo uidd", (c) => (c.users[0].uidd = 5), `users[0].uidd: got 5; unknown key`],
+  ["unknown top-level key", (c) => (c.hosts = {}), `hosts: got {}; unknown key: expected one of host, environments, users; did you mean "host"?`],
+  ["unknown host key", (c) => (c.host.homeroot = "/home"), `host.homeroot: got "/home"; unknown key: expected one of name, homeRoot`],
+  ["users not a list", (c) => (c.users = { alice: user }), `users: got {"alice":{"name":"alice","uid":1001,"gid":1001}}; expected a list of users`],
+  ["environments missing", (c) => delete c.environments, `environments: got nothing; expected a list of environments`],
+  ["no environments", (c) => (c.environments = []), `environments: got []; expected at least one environment`],
+  ["host not a mapping", (c) => (c.host = "lab"), `host: got "lab"; expected a mapping of host settings`],
+];
+
