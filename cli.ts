@@ -1,6 +1,8 @@
 // The `homedock` command: everything an admin does that isn't `cdktf` itself.
 import { Command, CommanderError } from "commander";
+import { readFileSync, writeFileSync } from "node:fs";
 import { configFile, summary, synth, writeCompose } from "./main";
+import { PlanError, REVIEW_EXIT, reviewPlan } from "./review";
 import { ConfigError, configJsonSchema, loadConfig } from "./constructs";
 
 export function program(): Command {
@@ -41,6 +43,29 @@ export function program(): Command {
     });
 
   cli
+    .command("review")
+    .description("summarize a saved plan (terraform show -json) in Markdown: who gains, loses or restarts what")
+    .argument("<plan.json>", "output of terraform show -json <saved plan>, or - for standard input")
+    .option("--fail-on-replace", `exit ${REVIEW_EXIT.replace} if a workspace would be replaced`)
+    .option("--fail-on-destroy", `exit ${REVIEW_EXIT.destroy} if a workspace would be removed (${REVIEW_EXIT.both}: both)`)
+    .option("--host <name>", "refuse a plan of any other homedock host")
+    .option("-o, --out <file>", "write the Markdown there instead of standard output")
+    .addHelpText("after", `\nExit codes: ${REVIEW_EXIT.ok} reviewed, ${REVIEW_EXIT.unreadable} not a readable homedock plan, ${REVIEW_EXIT.replace} replace blocked, ${REVIEW_EXIT.destroy} destroy blocked, ${REVIEW_EXIT.both} both.`)
+    .action((file: string, opts: { failOnReplace?: boolean; failOnDestroy?: boolean; host?: string; out?: string }) => {
+      let text: string;
+      try {
+        // As bytes, then decoded: half the time of reading with an encoding (400 MB plans).
+        text = readFileSync(file === "-" ? 0 : file).toString("utf8");
+      } catch (err) {
+        throw new PlanError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      }
+      const review = reviewPlan(text, opts);
+      if (opts.out) writeFileSync(opts.out, `${review.markdown}\n`);
+      else console.log(review.markdown);
+      process.exitCode = review.exitCode;
+    });
+
+  cli
     .command("schema")
     .description("print the JSON Schema of the config file (for editors; also homedock.schema.json)")
     .action(() => {
@@ -54,12 +79,16 @@ export function program(): Command {
 export async function run(argv: readonly string[]): Promise<number> {
   try {
     await program().parseAsync([...argv]);
-    return 0;
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
     if (err instanceof ConfigError) {
       console.error(err.message);
       return 1;
+    }
+    if (err instanceof PlanError) {
+      console.error(`homedock review: ${err.message}`);
+      return REVIEW_EXIT.unreadable;
     }
     throw err;
   }

@@ -1,0 +1,285 @@
+// Plan review: reads `terraform show -json` of a saved plan of a homedock stack and
+// says, in Markdown, who gains, loses or restarts what. Servers that stop come first.
+import { LABEL_ENVIRONMENT, LABEL_HOST, LABEL_ROLE, LABEL_USER } from "./constructs";
+
+/** Exit codes of `homedock review`. */
+export const REVIEW_EXIT = {
+  /** Read and summarized; no policy was hit. */
+  ok: 0,
+  /** The plan could not be read: not JSON, unknown format, not a homedock stack. */
+  unreadable: 2,
+  /** --fail-on-replace, and a workspace would be replaced. */
+  replace: 3,
+  /** --fail-on-destroy, and a workspace would be removed. */
+  destroy: 4,
+  /** Both policies hit. */
+  both: 5,
+} as const;
+
+export interface ReviewOptions {
+  readonly failOnReplace?: boolean;
+  readonly failOnDestroy?: boolean;
+  /** Refuse a plan of any other homedock host. */
+  readonly host?: string;
+}
+
+export interface Review {
+  readonly markdown: string;
+  readonly exitCode: number;
+}
+
+/** The plan cannot be reviewed; the message says why. */
+export class PlanError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PlanError";
+  }
+}
+
+type Json = Record<string, any>;
+type Kind = "added" | "removed" | "replaced" | "updated" | "unchanged";
+
+interface Change {
+  readonly type: string;
+  readonly kind: Kind;
+  /** Its homedock labels, read once. */
+  readonly labels: Readonly<Record<string, string>>;
+  readonly values: Json;
+  /** What it was, where it existed before. */
+  readonly before: Json;
+  /** Why: the attributes that forced a replacement, or that change in place. */
+  readonly reasons: readonly string[];
+}
+
+/** Attributes as a reviewer would say them. */
+const REASONS: Record<string, string> = {
+  image: "image upgraded",
+  memory: "memory changed",
+  memory_swap: "memory changed",
+  cpus: "CPUs changed",
+  ulimit: "process limit changed",
+  env: "environment variables changed",
+  command: "command changed",
+  entrypoint: "seeder changed (homedock upgraded)",
+  mounts: "mounts changed",
+  user: "uid or gid changed",
+  group_add: "supplementary groups changed",
+  working_dir: "home moved",
+  name: "name changed",
+  labels: "labels changed",
+  must_run: "stopped by hand: the deploy starts it again",
+  read_only: "read-only root changed",
+  tmpfs: "read-only root changed",
+  restart: "restart policy changed",
+  networks_advanced: "network changed",
+};
+
+const reason = (attribute: string) => REASONS[attribute] ?? `${attribute} changed`;
+
+function kindOf(actions: readonly string[]): Kind {
+  const a = actions.join("+");
+  if (a === "create") return "added";
+  if (a === "delete") return "removed";
+  if (a === "update") return "updated";
+  if (a === "delete+create" || a === "create+delete") return "replaced";
+  return "unchanged";
+}
+
+function labels(values: Json): Record<string, string> {
+  return Object.fromEntries((values.labels ?? []).map((l: Json) => [l.label, l.value]));
+}
+
+function changed(before: Json, after: Json, unknown: Json): string[] {
+  return Object.keys(after)
+    .filter((k) => unknown?.[k] !== true && JSON.stringify(after[k]) !== JSON.stringify(before[k]))
+    .sort();
+}
+
+function changesOf(plan: Json): Change[] {
+  return plan.resource_changes
+    .filter((c: Json) => c.mode !== "data")
+    .map((c: Json): Change => {
+      const kind = kindOf(c.change?.actions ?? []);
+      const before = c.change?.before ?? {};
+      const after = c.change?.after ?? {};
+      const attributes: string[] =
+        kind === "replaced"
+          ? (c.change.replace_paths ?? []).map((p: unknown[]) => String(p[0]))
+          : kind === "updated"
+            ? changed(before, after, c.change.after_unknown)
+            : [];
+      const values = kind === "removed" ? before : after;
+      return {
+        type: c.type,
+        kind,
+        labels: labels(values),
+        values,
+        before,
+        reasons: [...new Set(attributes.map(reason))],
+      };
+    });
+}
+
+/** Where the JSON value starting at `start` ends (one past it), for an array or object; -1 if it does not. */
+function endOfValue(text: string, start: number): number {
+  let depth = 0;
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // a string: skip it, escapes included
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+    } else if (c === 0x5b || c === 0x7b) {
+      depth++;
+    } else if (c === 0x5d || c === 0x7d) {
+      if (--depth === 0) return i + 1;
+    }
+  }
+  return -1;
+}
+
+/**
+ * Only what the review reads: the format version and resource_changes. A plan holds
+ * every resource three times more (planned_values, prior_state, configuration); at
+ * 10,000 workspaces that is 400 MB to parse for nothing. A quote that is not escaped
+ * only occurs in JSON text around a key or a value, so a key that occurs once is
+ * found by its text; anything less clear is parsed whole.
+ */
+function parseNeeded(text: string): unknown {
+  const key = '"resource_changes":';
+  const at = text.indexOf(key);
+  const start = at + key.length;
+  const version = /^\s*\{\s*"format_version":("[^"\\]*")/.exec(text.slice(0, 200));
+  if (at < 0 || text.indexOf(key, start) >= 0 || text[start] !== "[" || !version || !/\}\s*$/.test(text.slice(-16))) {
+    return JSON.parse(text);
+  }
+  const end = endOfValue(text, start);
+  if (end < 0) return JSON.parse(text);
+  return { format_version: JSON.parse(version[1]), resource_changes: JSON.parse(text.slice(start, end)) };
+}
+
+function parse(text: string): Json {
+  let plan: unknown;
+  try {
+    plan = parseNeeded(text);
+  } catch (err) {
+    throw new PlanError(`not JSON (${(err as Error).message}); expected the output of terraform show -json <saved plan>`);
+  }
+  if (plan === null || typeof plan !== "object" || Array.isArray(plan)) {
+    throw new PlanError("not a Terraform plan; expected the output of terraform show -json <saved plan>");
+  }
+  const p = plan as Json;
+  if (typeof p.format_version !== "string" || !/^1\.\d+$/.test(p.format_version)) {
+    throw new PlanError(`plan format version ${JSON.stringify(p.format_version)}; expected 1.x (terraform show -json of Terraform 1.x)`);
+  }
+  if (!Array.isArray(p.resource_changes) && p.resource_changes !== undefined) {
+    throw new PlanError("resource_changes is not a list; expected the output of terraform show -json <saved plan>");
+  }
+  return { ...p, resource_changes: p.resource_changes ?? [] };
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
+
+/** Reviews plan JSON text; throws PlanError for input that is not a homedock plan. */
+export function reviewPlan(text: string, options: ReviewOptions = {}): Review {
+  const plan = parse(text);
+  const changes = changesOf(plan);
+  const containers = changes.filter((c) => c.type === "docker_container" && c.labels[LABEL_ROLE] !== undefined);
+  const hosts = new Set(containers.map((c) => c.labels[LABEL_HOST]));
+  if (containers.length === 0) {
+    throw new PlanError(`no container labelled ${LABEL_HOST} in this plan: it is not of a homedock stack`);
+  }
+  if (hosts.size > 1) throw new PlanError(`containers of several homedock hosts (${[...hosts].sort().join(", ")}) in one plan`);
+  const [host] = hosts;
+  if (options.host !== undefined && host !== options.host) {
+    throw new PlanError(`a plan of homedock host ${JSON.stringify(host)}; expected ${JSON.stringify(options.host)}`);
+  }
+
+  const workspaces = containers.filter((c) => c.labels[LABEL_ROLE] === "workspace");
+  const homes = containers.filter((c) => c.labels[LABEL_ROLE] === "home");
+  const counts = new Map<Kind, number>();
+  for (const w of workspaces) counts.set(w.kind, (counts.get(w.kind) ?? 0) + 1);
+  const count = (kind: Kind) => counts.get(kind) ?? 0;
+  const name = (c: Change) => `${c.labels[LABEL_USER]} / ${c.labels[LABEL_ENVIRONMENT]}`;
+
+  const lines: string[] = [`## homedock plan for host ${code(host!)}`, ""];
+  const totals = [
+    plural(count("replaced"), "workspace") + " replaced",
+    `${count("removed")} removed`,
+    `${count("added")} added`,
+    `${count("updated")} updated in place`,
+    `${count("unchanged")} unchanged`,
+  ];
+  lines.push(`**${totals.join(", ")}.**`, "");
+
+  const stopping = workspaces.filter((w) => w.kind === "replaced" || w.kind === "removed");
+  if (stopping.length > 0) {
+    lines.push("### ⚠ Servers that stop", "", "| workspace | what happens | why |", "| --- | --- | --- |");
+    for (const w of stopping.sort((a, b) => (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0))) {
+      const why = w.kind === "removed" ? "no longer in the config (files stay in the home)" : w.reasons.join(", ") || "replaced";
+      lines.push(`| ${name(w)} | ${w.kind === "removed" ? "removed" : "restarted in a new container"} | ${why} |`);
+    }
+    lines.push("");
+  }
+
+  const byUser = new Map<string, Change[]>();
+  for (const w of workspaces) {
+    const user = w.labels[LABEL_USER];
+    byUser.set(user, [...(byUser.get(user) ?? []), w]);
+  }
+  const changing = [...byUser.keys()].filter((u) => byUser.get(u)!.some((w) => w.kind !== "unchanged")).sort();
+  if (changing.length > 0) {
+    lines.push("### By user", "");
+    for (const user of changing) {
+      const mine = byUser.get(user)!;
+      const part = (kind: Kind, verb: string) => {
+        const these = mine.filter((w) => w.kind === kind);
+        if (these.length === 0) return [];
+        const items = these.map((w) => w.labels[LABEL_ENVIRONMENT] + (w.reasons.length > 0 && kind !== "removed" ? ` (${w.reasons.join(", ")})` : ""));
+        return [`${verb} ${items.sort().join(", ")}`];
+      };
+      const unchanged = mine.filter((w) => w.kind === "unchanged").length;
+      const parts = [
+        ...part("added", "gains"),
+        ...part("removed", "loses"),
+        ...part("replaced", "restarts"),
+        ...part("updated", "updated in place:"),
+        ...(unchanged > 0 ? [`${unchanged} unchanged`] : []),
+      ];
+      lines.push(`- **${user}**: ${parts.join("; ")}`);
+    }
+    lines.push("");
+  }
+
+  const other: string[] = [];
+  for (const c of changes.filter((c) => c.kind !== "unchanged")) {
+    const verb = { added: "added", removed: "removed", replaced: "replaced", updated: "updated" }[c.kind as Exclude<Kind, "unchanged">];
+    if (c.type === "docker_image" && c.kind === "replaced") {
+      other.push(`- image ${code(c.before.name ?? "?")} replaced by ${code(c.values.name ?? "?")} (the old one stays on the host)`);
+    } else if (c.type === "docker_image") {
+      other.push(`- image ${code(c.values.name ?? "?")} ${verb}${c.kind === "removed" ? " (Terraform forgets it; it stays on the host)" : ""}`);
+    } else if (c.type === "docker_network") {
+      other.push(`- network ${code(c.values.name ?? "?")} ${verb}`);
+    }
+  }
+  for (const h of homes.filter((c) => c.kind !== "unchanged")) {
+    const user = h.labels[LABEL_USER];
+    const what = { added: "created if missing", removed: "no longer managed (the home stays)", replaced: "checked again", updated: "updated" };
+    other.push(`- home of ${user}: ${what[h.kind as Exclude<Kind, "unchanged">]}`);
+  }
+  if (other.length > 0) lines.push("### Images, homes and networks", "", ...other.sort(), "");
+
+  if (stopping.length === 0 && changing.length === 0 && other.length === 0) lines.push("Nothing changes.", "");
+
+  const replaceHit = options.failOnReplace === true && count("replaced") > 0;
+  const destroyHit = options.failOnDestroy === true && count("removed") > 0;
+  const policy: string[] = [];
+  if (replaceHit) policy.push(`--fail-on-replace: ${plural(count("replaced"), "workspace")} would be replaced`);
+  if (destroyHit) policy.push(`--fail-on-destroy: ${plural(count("removed"), "workspace")} would be removed`);
+  if (policy.length > 0) lines.push(...policy.map((p) => `**Blocked:** ${p}.`), "");
+
+  return {
+    markdown: lines.join("\n"),
+    exitCode: replaceHit && destroyHit ? REVIEW_EXIT.both : replaceHit ? REVIEW_EXIT.replace : destroyHit ? REVIEW_EXIT.destroy : REVIEW_EXIT.ok,
+  };
+}

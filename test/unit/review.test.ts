@@ -1,0 +1,130 @@
+// The plan review on real plans recorded by the deploy e2e suite
+// (test/fixtures/plans); hand-written JSON only for input that is not a plan.
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { PlanError, REVIEW_EXIT, reviewPlan } from "../../review";
+
+const fixtures = path.resolve(__dirname, "../fixtures/plans");
+const plan = (name: string) => readFileSync(path.join(fixtures, `${name}.json`), "utf8");
+const host = (name: string) => JSON.parse(plan(name)).resource_changes.flatMap((c: any) => c.change.after?.labels ?? c.change.before?.labels ?? [])
+  .find((l: any) => l.label === "homedock.host").value;
+
+describe("reviewing a real plan", () => {
+  it("an image upgrade: the replaced workspaces first, with the attribute that forced it", () => {
+    const { markdown, exitCode } = reviewPlan(plan("upgrade-image"));
+    expect(markdown).toContain("**3 workspaces replaced, 0 removed, 0 added, 0 updated in place, 2 unchanged.**");
+    const warning = markdown.indexOf("### ⚠ Servers that stop");
+    expect(warning).toBeGreaterThan(0);
+    expect(warning).toBeLessThan(markdown.indexOf("### By user"));
+    for (const user of ["alice", "bob", "carol"]) {
+      expect(markdown).toContain(`| ${user} / py | restarted in a new container | image upgraded |`);
+    }
+    expect(markdown).toContain("- **alice**: restarts py (image upgraded); 1 unchanged");
+    expect(markdown).toMatch(/- image `homedock-test\/seed-v1:\w+` replaced by `homedock-test\/seed-v2:\w+` \(the old one stays on the host\)/);
+    expect(exitCode).toBe(REVIEW_EXIT.ok);
+  });
+
+  it("an added user: gains, a home, nothing that stops", () => {
+    const { markdown } = reviewPlan(plan("add-user"));
+    expect(markdown).toContain("**0 workspaces replaced, 0 removed, 1 added, 0 updated in place, 5 unchanged.**");
+    expect(markdown).toContain("- **dave**: gains py");
+    expect(markdown).toContain("- home of dave: created if missing");
+    expect(markdown).not.toContain("Servers that stop");
+    // unchanged workspaces are counted, not listed
+    expect(markdown).not.toContain("alice");
+  });
+
+  it("a removed environment, then a removed user: losses, files kept", () => {
+    const env = reviewPlan(plan("remove-environment")).markdown;
+    expect(env).toContain("| alice / stats | removed | no longer in the config (files stay in the home) |");
+    expect(env).toContain("| carol / stats | removed |");
+    expect(env).toContain("- **alice**: loses stats; 1 unchanged");
+    expect(env).toMatch(/- image `homedock-test\/seed-other:\w+` removed \(Terraform forgets it; it stays on the host\)/);
+    const user = reviewPlan(plan("remove-user")).markdown;
+    expect(user).toContain("**0 workspaces replaced, 1 removed, 0 added, 0 updated in place, 2 unchanged.**");
+    expect(user).toContain("| bob / py | removed |");
+    expect(user).toContain("- home of bob: no longer managed (the home stays)");
+  });
+
+  it("a changed limit: updated in place, no server stops", () => {
+    const { markdown } = reviewPlan(plan("change-limit"));
+    expect(markdown).toContain("**0 workspaces replaced, 0 removed, 0 added, 3 updated in place, 2 unchanged.**");
+    expect(markdown).toContain("- **bob**: updated in place: py (memory changed)");
+    expect(markdown).not.toContain("Servers that stop");
+  });
+
+  it("a workspace stopped by hand: started again in place, not replaced", () => {
+    const { markdown } = reviewPlan(plan("stopped-by-hand"));
+    expect(markdown).toContain("- **bob**: updated in place: py (stopped by hand: the deploy starts it again)");
+    expect(markdown).not.toContain("Servers that stop");
+  });
+
+  it("accepts the plan's own host, refuses another", () => {
+    expect(reviewPlan(plan("add-user"), { host: host("add-user") }).exitCode).toBe(0);
+    expect(() => reviewPlan(plan("add-user"), { host: "elsewhere" })).toThrow(`a plan of homedock host "${host("add-user")}"; expected "elsewhere"`);
+  });
+});
+
+describe("policies", () => {
+  it.each([
+    ["upgrade-image", { failOnReplace: true }, REVIEW_EXIT.replace, "**Blocked:** --fail-on-replace: 3 workspaces would be replaced."],
+    ["upgrade-image", { failOnDestroy: true }, REVIEW_EXIT.ok, undefined],
+    ["remove-environment", { failOnDestroy: true }, REVIEW_EXIT.destroy, "**Blocked:** --fail-on-destroy: 2 workspaces would be removed."],
+    ["remove-environment", { failOnReplace: true }, REVIEW_EXIT.ok, undefined],
+    ["change-limit", { failOnReplace: true, failOnDestroy: true }, REVIEW_EXIT.ok, undefined],
+    ["stopped-by-hand", { failOnReplace: true, failOnDestroy: true }, REVIEW_EXIT.ok, undefined],
+  ] as const)("%s with %j exits %i", (name, options, exitCode, blocked) => {
+    const review = reviewPlan(plan(name), options);
+    expect(review.exitCode).toBe(exitCode);
+    if (blocked) expect(review.markdown).toContain(blocked);
+    else expect(review.markdown).not.toContain("Blocked");
+  });
+
+  it("both hit at once have their own exit code", () => {
+    const both = JSON.parse(plan("upgrade-image"));
+    const removal = JSON.parse(plan("remove-environment")).resource_changes.filter((c: any) => c.type === "docker_container" && c.change.actions.join() === "delete");
+    both.resource_changes.push(...removal.map((c: any) => ({ ...c, change: { ...c.change, before: { ...c.change.before, labels: c.change.before.labels.map((l: any) => (l.label === "homedock.host" ? { ...l, value: host("upgrade-image") } : l)) } } })));
+    expect(reviewPlan(JSON.stringify(both), { failOnReplace: true, failOnDestroy: true }).exitCode).toBe(REVIEW_EXIT.both);
+  });
+});
+
+describe("input that is not a homedock plan", () => {
+  it.each([
+    ["not JSON", "{ plan", /^not JSON \(.*\); expected the output of terraform show -json <saved plan>$/],
+    ["a JSON list", "[]", /^not a Terraform plan/],
+    ["a newer format", JSON.stringify({ format_version: "2.0", resource_changes: [] }), /^plan format version "2.0"; expected 1.x/],
+    ["no format version", JSON.stringify({ resource_changes: [] }), /^plan format version undefined; expected 1.x/],
+    ["resource_changes not a list", JSON.stringify({ format_version: "1.2", resource_changes: {} }), /^resource_changes is not a list/],
+    ["another stack", JSON.stringify({ format_version: "1.2", resource_changes: [{ address: "aws_s3_bucket.b", type: "aws_s3_bucket", mode: "managed", change: { actions: ["create"], before: null, after: { bucket: "b" } } }] }), /^no container labelled homedock.host in this plan: it is not of a homedock stack$/],
+    ["an empty plan", JSON.stringify({ format_version: "1.2" }), /not of a homedock stack/],
+  ])("%s is one clear error", (_, text, message) => {
+    expect(() => reviewPlan(text)).toThrow(PlanError);
+    expect(() => reviewPlan(text)).toThrow(message);
+  });
+});
+
+describe("homedock review (the command)", () => {
+  const bin = path.resolve(__dirname, "../../bin/homedock.cjs");
+  const review = (args: string[], input?: string) => spawnSync("node", [bin, "review", ...args], { encoding: "utf8", input });
+
+  it("prints the Markdown and exits by policy", () => {
+    const r = review([path.join(fixtures, "upgrade-image.json"), "--fail-on-replace"]);
+    expect(r.status).toBe(REVIEW_EXIT.replace);
+    expect(r.stdout).toContain("### ⚠ Servers that stop");
+  });
+
+  it("reads standard input", () => {
+    const r = review(["-"], plan("add-user"));
+    expect([r.status, r.stdout.includes("**dave**: gains py")]).toEqual([0, true]);
+  });
+
+  it("exits 2 with one line for what it cannot read", () => {
+    const bad = review(["-"], "{");
+    expect([bad.status, bad.stdout, bad.stderr.split("\n").filter(Boolean).length]).toEqual([REVIEW_EXIT.unreadable, "", 1]);
+    expect(bad.stderr).toMatch(/^homedock review: not JSON/);
+    const missing = review(["/nonexistent/plan.json"]);
+    expect([missing.status, missing.stderr.trim()]).toEqual([REVIEW_EXIT.unreadable, "homedock review: cannot read /nonexistent/plan.json: ENOENT"]);
+  });
+});
