@@ -68,6 +68,10 @@ export function summary(model: HostModel): string {
 }
 
 export function main(): number {
+  // cdktf records a full stack trace for every token it creates; under tsx each frame
+  // is looked up in source maps, which was most of the synth time for big hosts
+  // (bench/RESULTS.md). Our own errors are ConfigErrors and need no trace.
+  process.setSourceMapsEnabled(false);
   const file = configFile();
   try {
     const model = loadConfig(file);

@@ -1,0 +1,121 @@
+// Deploy of 50 workspaces with `cdktf deploy` (the real provider, from the mirror in
+// HOMEDOCK_PROVIDER_MIRROR) against the floor: `docker run` of the same 50 workspace
+// containers (the model's own ContainerSpecs) from a shell loop, 10 at a time. The two
+// alternate, each from nothing, median of 5. Then, on the deployed host: a plan with
+// nothing to change, and a deploy that adds one user.
+//   HOMEDOCK_PROVIDER_MIRROR=... npm run bench:deploy [-- runs]
+import { execFileSync, spawnSync } from "node:child_process";
+import { chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { buildModel, type ConfigInput, type ContainerSpec, workspaceContainer } from "../constructs";
+import { busyboxImage } from "../test/docker";
+
+const mirror = process.env.HOMEDOCK_PROVIDER_MIRROR;
+if (!mirror) {
+  console.log("deploy benchmark skipped: set HOMEDOCK_PROVIDER_MIRROR to a Terraform filesystem mirror holding kreuzwerker/docker 4.5.0");
+  process.exit(0);
+}
+const RUNS = Number(process.argv[2] ?? 5);
+const repo = path.resolve(__dirname, "..");
+const image = busyboxImage("seed-v1", { "welcome.txt": "hello from the image\n", "lib/helper.py": "print('hi')\n", ".cache/big": "skip me\n" });
+const dir = mkdtempSync(path.join(tmpdir(), "homedock-bench-deploy-"));
+const home = path.join(dir, "home");
+const NAME = "hdbench";
+
+function config(users: number): ConfigInput {
+  return {
+    host: { name: NAME, homeRoot: home, sharedMounts: [] },
+    environments: [{ name: "py", image, command: ["httpd", "-f", "-p", "8888"], memory: "32m" }],
+    users: Array.from({ length: users }, (_, i) => ({ name: `u${i}`, uid: 3000 + i, gid: 3000 + i })),
+  };
+}
+
+const env = {
+  ...process.env,
+  TF_CLI_CONFIG_FILE: path.join(dir, "cli.tfrc"),
+  HOMEDOCK_CONFIG: path.join(dir, "homedock.yaml"),
+  CHECKPOINT_DISABLE: "1",
+  CI: "1",
+};
+
+function timed(cmd: string, args: string[], cwd = dir): number {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { cwd, env, encoding: "utf8", maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")}: ${(r.stdout + r.stderr).slice(-3000)}`);
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+/** No containers, network or state of the benchmark's host left; homes are kept (they exist on a real host). */
+function reset(): void {
+  const ids = execFileSync("docker", ["ps", "-aq", "--filter", `label=homedock.host=${NAME}`], { encoding: "utf8" }).split("\n").filter(Boolean);
+  if (ids.length > 0) execFileSync("docker", ["rm", "-f", ...ids], { stdio: "ignore" });
+  spawnSync("docker", ["network", "rm", NAME], { stdio: "ignore" });
+  rmSync(path.join(dir, `terraform.${NAME}.tfstate`), { force: true });
+  rmSync(path.join(dir, `terraform.${NAME}.tfstate.backup`), { force: true });
+}
+
+function floorScript(specs: ContainerSpec[]): string {
+  const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
+  const lines = specs.map((spec) => {
+    const args = [
+      "docker", "run", "-d", "--name", spec.name, "--user", spec.user, "--workdir", spec.workingDir, "--init",
+      "--restart", spec.restart, "--memory", `${spec.memoryMiB}m`, "--memory-swap", `${spec.memoryMiB}m`, "--cpus", String(spec.nanoCpus! / 1e9),
+      "--network", NAME, "--security-opt", "no-new-privileges:true", "--cap-drop", "ALL",
+      ...Object.entries(spec.env).flatMap(([k, v]) => ["--env", `${k}=${v}`]),
+      ...Object.entries(spec.labels).flatMap(([k, v]) => ["--label", `${k}=${v}`]),
+      ...spec.mounts.flatMap((m) => ["--mount", `type=bind,source=${m.source},target=${m.target}${m.readOnly ? ",readonly" : ""}`]),
+      "--entrypoint", spec.entrypoint[0], spec.image, ...spec.entrypoint.slice(1), ...spec.command,
+    ];
+    return `${args.map(quote).join(" ")} >/dev/null`;
+  });
+  // 10 at a time: each batch in the background, then wait.
+  const batches: string[] = [];
+  for (let i = 0; i < lines.length; i += 10) batches.push(`${lines.slice(i, i + 10).map((l) => `${l} &`).join("\n")}\nwait`);
+  return `set -e\ndocker network create --label homedock.host=${NAME} ${NAME} >/dev/null\n${batches.join("\n")}\n`;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+try {
+  writeFileSync(
+    env.TF_CLI_CONFIG_FILE,
+    `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(mirror)}\n    include = ["registry.terraform.io/kreuzwerker/docker"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/kreuzwerker/docker"]\n  }\n}\n`,
+  );
+  writeFileSync(path.join(dir, "cdktf.json"), JSON.stringify({ language: "typescript", app: `${repo}/node_modules/.bin/tsx ${repo}/main.ts`, projectId: "homedock-bench", sendCrashReports: "false" }));
+  const model = buildModel(config(50));
+  for (const user of model.users) {
+    mkdirSync(user.home, { recursive: true, mode: 0o700 });
+    chownSync(user.home, user.uid, user.gid);
+  }
+  writeFileSync(path.join(dir, "floor.sh"), floorScript(model.workspaces.map((w) => workspaceContainer(model, w))));
+  writeFileSync(env.HOMEDOCK_CONFIG, JSON.stringify(config(50)));
+  const deploy = [`${repo}/node_modules/.bin/cdktf`, "deploy", "--auto-approve", "--skip-provider-lock"];
+  const ours: number[] = [];
+  const floor: number[] = [];
+  reset();
+  for (let i = 0; i < RUNS; i++) {
+    ours.push(timed(deploy[0], deploy.slice(1)));
+    reset();
+    floor.push(timed("sh", [path.join(dir, "floor.sh")]));
+    reset();
+  }
+  timed(deploy[0], deploy.slice(1));
+  const stack = path.join(dir, "cdktf.out/stacks", NAME);
+  const plans = Array.from({ length: RUNS }, () => timed("terraform", ["plan", "-input=false", "-detailed-exitcode"], stack));
+  writeFileSync(env.HOMEDOCK_CONFIG, JSON.stringify(config(51)));
+  mkdirSync(path.join(home, "u50"), { mode: 0o700 });
+  chownSync(path.join(home, "u50"), 3050, 3050);
+  const addOne = timed(deploy[0], deploy.slice(1));
+  const [a, b] = [median(ours), median(floor)];
+  console.log("| what | median (ms) |\n| --- | ---: |");
+  console.log(`| cdktf deploy of 50 workspaces from nothing (synth, init, plan, apply; 50 homes + 50 workspaces) | ${a.toFixed(0)} |`);
+  console.log(`| floor: docker run of the same 50 workspaces, 10 at a time | ${b.toFixed(0)} |`);
+  console.log(`| ratio | ${(a / b).toFixed(2)}x |`);
+  console.log(`| terraform plan with nothing to change (50 workspaces) | ${median(plans).toFixed(0)} |`);
+  console.log(`| cdktf deploy adding one user to the 50 (one run) | ${addOne.toFixed(0)} |`);
+  console.log(`\nruns: homedock ${ours.map((x) => x.toFixed(0)).join(", ")}; floor ${floor.map((x) => x.toFixed(0)).join(", ")}`);
+} finally {
+  reset();
+  rmSync(dir, { recursive: true, force: true });
+}
