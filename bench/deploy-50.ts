@@ -9,7 +9,7 @@ import { chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { buildModel, type ConfigInput, type ContainerSpec, workspaceContainer } from "../constructs";
-import { busyboxImage } from "../test/docker";
+import { busyboxImage, dockerRunArgs, providerMirrorConfig } from "../test/docker";
 
 const mirror = process.env.HOMEDOCK_PROVIDER_MIRROR;
 if (!mirror) {
@@ -57,18 +57,7 @@ function reset(): void {
 
 function floorScript(specs: ContainerSpec[]): string {
   const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
-  const lines = specs.map((spec) => {
-    const args = [
-      "docker", "run", "-d", "--name", spec.name, "--user", spec.user, "--workdir", spec.workingDir, "--init",
-      "--restart", spec.restart, "--memory", `${spec.memoryMiB}m`, "--memory-swap", `${spec.memoryMiB}m`, "--cpus", String(spec.nanoCpus! / 1e9),
-      "--network", NAME, "--security-opt", "no-new-privileges:true", "--cap-drop", "ALL",
-      ...Object.entries(spec.env).flatMap(([k, v]) => ["--env", `${k}=${v}`]),
-      ...Object.entries(spec.labels).flatMap(([k, v]) => ["--label", `${k}=${v}`]),
-      ...spec.mounts.flatMap((m) => ["--mount", `type=bind,source=${m.source},target=${m.target}${m.readOnly ? ",readonly" : ""}`]),
-      "--entrypoint", spec.entrypoint[0], spec.image, ...spec.entrypoint.slice(1), ...spec.command,
-    ];
-    return `${args.map(quote).join(" ")} >/dev/null`;
-  });
+  const lines = specs.map((spec) => `${["docker", "run", "-d", ...dockerRunArgs(spec, NAME)].map(quote).join(" ")} >/dev/null`);
   // 10 at a time: each batch in the background, then wait.
   const batches: string[] = [];
   for (let i = 0; i < lines.length; i += 10) batches.push(`${lines.slice(i, i + 10).map((l) => `${l} &`).join("\n")}\nwait`);
@@ -78,10 +67,7 @@ function floorScript(specs: ContainerSpec[]): string {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 try {
-  writeFileSync(
-    env.TF_CLI_CONFIG_FILE,
-    `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(mirror)}\n    include = ["registry.terraform.io/kreuzwerker/docker"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/kreuzwerker/docker"]\n  }\n}\n`,
-  );
+  writeFileSync(env.TF_CLI_CONFIG_FILE, providerMirrorConfig(mirror));
   writeFileSync(path.join(dir, "cdktf.json"), JSON.stringify({ language: "typescript", app: `${repo}/node_modules/.bin/tsx ${repo}/main.ts`, projectId: "homedock-bench", sendCrashReports: "false" }));
   const model = buildModel(config(50));
   for (const user of model.users) {

@@ -6,6 +6,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, 
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import type { ContainerSpec } from "../constructs";
 
 const run = promisify(execFile);
 
@@ -99,4 +100,28 @@ export async function eventually(what: string, check: () => Promise<boolean>, se
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`timed out after ${seconds}s waiting for ${what}`);
+}
+
+/** `docker run` arguments (after `run`) for a spec: a plain translation of its fields. */
+export function dockerRunArgs(spec: ContainerSpec, network?: string): string[] {
+  return [
+    "--name", spec.name, "--user", spec.user, "--workdir", spec.workingDir, "--init", "--restart", spec.restart,
+    ...(spec.memoryMiB === undefined ? [] : ["--memory", `${spec.memoryMiB}m`, "--memory-swap", `${spec.memoryMiB}m`]),
+    ...(spec.nanoCpus === undefined ? [] : ["--cpus", String(spec.nanoCpus / 1e9)]),
+    ...(spec.pidsLimit === undefined ? [] : ["--pids-limit", String(spec.pidsLimit)]),
+    ...(network === undefined ? [] : ["--network", network]),
+    ...spec.groupAdd.flatMap((g) => ["--group-add", g]),
+    ...Object.entries(spec.env).flatMap(([k, v]) => ["--env", `${k}=${v}`]),
+    ...Object.entries(spec.labels).flatMap(([k, v]) => ["--label", `${k}=${v}`]),
+    ...spec.mounts.flatMap((m) => ["--mount", `type=bind,source=${m.source},target=${m.target}${m.readOnly ? ",readonly" : ""}`]),
+    ...spec.securityOpts.flatMap((o) => ["--security-opt", o]),
+    ...spec.capDrop.flatMap((c) => ["--cap-drop", c]),
+    ...spec.capAdd.flatMap((c) => ["--cap-add", c]),
+    "--entrypoint", spec.entrypoint[0], spec.image, ...spec.entrypoint.slice(1), ...spec.command,
+  ];
+}
+
+/** A Terraform CLI config that takes kreuzwerker/docker from the filesystem mirror at `mirror`, and nothing else from it. */
+export function providerMirrorConfig(mirror: string): string {
+  return `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(mirror)}\n    include = ["registry.terraform.io/kreuzwerker/docker"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/kreuzwerker/docker"]\n  }\n}\n`;
 }

@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConfigInput } from "../../constructs";
-import { busyboxImage, docker, dockerStatus, eventually, requireDocker, scenarioRoot, uniqueName } from "../docker";
+import { busyboxImage, docker, dockerStatus, eventually, providerMirrorConfig, requireDocker, scenarioRoot, uniqueName } from "../docker";
 import type { Json } from "../helpers";
 import { snapshot } from "../trees";
 
@@ -44,10 +44,7 @@ class Deployment {
     mkdirSync(path.join(this.root, "home"), { recursive: true });
     mkdirSync(path.join(this.root, "data"));
     writeFileSync(path.join(this.root, "data/shared.csv"), "a,b\n");
-    writeFileSync(
-      path.join(this.dir, "cli.tfrc"),
-      `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(mirror)}\n    include = ["registry.terraform.io/kreuzwerker/docker"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/kreuzwerker/docker"]\n  }\n}\n`,
-    );
+    writeFileSync(path.join(this.dir, "cli.tfrc"), providerMirrorConfig(mirror!));
     writeFileSync(
       path.join(this.dir, "cdktf.json"),
       JSON.stringify({ language: "typescript", app: `${repo}/node_modules/.bin/tsx ${repo}/main.ts`, projectId: "homedock-e2e", sendCrashReports: "false" }),

@@ -2,8 +2,8 @@
 // `docker run`: as the workspace user, and with a read-only root filesystem.
 import { chownSync, lstatSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildModel, type ContainerSpec, workspaceContainer } from "../../constructs";
-import { busyboxImage, dockerStatus, requireDocker, scenarioRoot, uniqueName } from "../docker";
+import { buildModel, workspaceContainer } from "../../constructs";
+import { busyboxImage, dockerRunArgs, dockerStatus, requireDocker, scenarioRoot, uniqueName } from "../docker";
 
 let root: string;
 let image: string;
@@ -13,20 +13,6 @@ beforeAll(() => {
   root = scenarioRoot("seeddocker");
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-/** `docker run` arguments for a spec, as a plain translation of its fields. */
-function runArgs(spec: ContainerSpec): string[] {
-  return [
-    "--name", spec.name, "--user", spec.user, "--workdir", spec.workingDir, "--init",
-    ...spec.groupAdd.flatMap((g) => ["--group-add", g]),
-    ...Object.entries(spec.env).flatMap(([k, v]) => ["--env", `${k}=${v}`]),
-    ...Object.entries(spec.labels).flatMap(([k, v]) => ["--label", `${k}=${v}`]),
-    ...spec.mounts.flatMap((m) => ["--mount", `type=bind,source=${m.source},target=${m.target}${m.readOnly ? ",readonly" : ""}`]),
-    ...spec.securityOpts.flatMap((o) => ["--security-opt", o]),
-    ...spec.capDrop.flatMap((c) => ["--cap-drop", c]),
-    "--entrypoint", spec.entrypoint[0], spec.image, ...spec.entrypoint.slice(1), ...spec.command,
-  ];
-}
 
 describe("a workspace container with a read-only root filesystem", () => {
   it("seeds the environment directory as the user and starts the server there", async () => {
@@ -39,7 +25,9 @@ describe("a workspace container with a read-only root filesystem", () => {
     mkdirSync(`${root}/home/dana`, { recursive: true, mode: 0o700 });
     chownSync(`${root}/home/dana`, 2301, 2301);
     const spec = workspaceContainer(model, model.workspaces[0]);
-    const r = await dockerStatus("run", "--rm", "--read-only", "--tmpfs", "/tmp", ...runArgs(spec));
+    // Attached: the first start's output (the restart policy may start it again; it is removed below).
+    const r = await dockerStatus("run", "--read-only", "--tmpfs", "/tmp", ...dockerRunArgs(spec));
+    await dockerStatus("rm", "-f", spec.name);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toBe(`${root}/home/dana/py\n2301\n.homedock\nlib\nwelcome.txt\n`);
     expect(r.stderr).toBe(`homedock-seed: copied 3 new entries into ${root}/home/dana/py\n`);
