@@ -3,7 +3,16 @@
 import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { App, TerraformStack } from "cdktf";
-import { ConfigError, type HostModel, Host, loadConfig, renderCompose } from "./constructs";
+import {
+  ConfigError,
+  type HostModel,
+  Host,
+  loadConfig,
+  renderCompose,
+  TOKENS_VARIABLE,
+  writeComposeSecrets,
+  writeTerraformSecrets,
+} from "./constructs";
 
 export function configFile(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
   if (env.HOMEDOCK_CONFIG) return env.HOMEDOCK_CONFIG;
@@ -26,6 +35,7 @@ export function synth(model: HostModel, outdir: string): string {
     const app = new App({ outdir: staging });
     new Host(new TerraformStack(app, model.name), "host", model);
     app.synth();
+    writeTerraformSecrets(path.dirname(path.resolve(outdir)), path.join(staging, "stacks", model.name), model, TOKENS_VARIABLE);
     const stacks = path.join(outdir, "stacks");
     for (const stack of existsSync(stacks) ? readdirSync(stacks) : []) {
       for (const name of TERRAFORM_WORKING_FILES) {
@@ -47,6 +57,7 @@ export function writeCompose(model: HostModel, file: string): string {
   const staging = `${file}.homedock-${process.pid}`;
   try {
     writeFileSync(staging, renderCompose(model));
+    writeComposeSecrets(path.dirname(path.resolve(file)), model);
     renameSync(staging, file);
   } finally {
     rmSync(staging, { force: true });

@@ -7,9 +7,11 @@ import {
   homeInitContainer,
   homeInitImage,
   SEEDER_SCRIPT,
+  secretKey,
   workspaceContainer,
 } from "./container-spec";
 import type { HostModel } from "./model";
+import { secretsEnvFile } from "./secrets";
 
 /** Compose interpolates "$VAR" everywhere; "$$" is a literal "$". */
 function literal(value: string): string {
@@ -20,7 +22,7 @@ const SEEDER_LITERAL = SEEDER_SCRIPT.replace(/\$/g, "$$$$");
 
 const SEEDER_KEY = "x-homedock-seeder";
 
-function service(spec: ContainerSpec, dependsOn: string | undefined): Record<string, unknown> {
+function service(spec: ContainerSpec, dependsOn: string | undefined, key?: string): Record<string, unknown> {
   // Only keys with values, in the order an admin reads them.
   const entries: [string, unknown][] = [
     ["container_name", spec.name],
@@ -30,6 +32,8 @@ function service(spec: ContainerSpec, dependsOn: string | undefined): Record<str
     ["entrypoint", spec.entrypoint.map(literal)],
     ["command", spec.command.map(literal)],
     ["working_dir", literal(spec.workingDir)],
+    // Secrets come from a private file beside this one (see secrets.ts), never from here.
+    ["env_file", spec.secrets.length > 0 && key !== undefined ? [secretsEnvFile(key)] : undefined],
     ["environment", Object.keys(spec.env).length > 0 ? Object.fromEntries(Object.entries(spec.env).map(([k, v]) => [k, literal(v)])) : undefined],
     ["labels", Object.fromEntries(Object.entries(spec.labels).map(([k, v]) => [k, literal(v)]))],
     [
@@ -137,7 +141,9 @@ export function composeFile(host: HostModel): Record<string, unknown> {
     const home = serviceName(user.name, "home");
     services[home] = service(homeInitContainer(host, user, image), undefined);
     volumes[homeVolume(user.name)] = { driver: "local", driver_opts: { type: "none", o: "bind", device: literal(user.home) } };
-    for (const ws of workspaces) services[serviceName(user.name, ws.environment.name)] = service(workspaceContainer(host, ws), home);
+    for (const ws of workspaces) {
+      services[serviceName(user.name, ws.environment.name)] = service(workspaceContainer(host, ws), home, secretKey(ws));
+    }
   }
   return {
     name: host.name,

@@ -17,7 +17,7 @@ const MEMORY_PATTERN = /^([0-9]+(?:\.[0-9]+)?)([bkmgBKMG])$/;
 const MEMORY_EXPECTED = "a size like 512m or 2g (units b, k, m, g), at least 6m";
 const ENV_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Any name but the variables homedock sets itself, which an environment may not override. */
-const NOT_RESERVED_ENV = /^(?!(HOME|JUPYTER_CONFIG_DIR|JUPYTER_DATA_DIR|HOMEDOCK_.*)$)/;
+const NOT_RESERVED_ENV = /^(?!(HOME|JUPYTER_CONFIG_DIR|JUPYTER_DATA_DIR|JUPYTER_TOKEN|HOMEDOCK_.*)$)/;
 const MAX_ID = 2 ** 32 - 2;
 
 // Docker's image reference grammar (distribution/reference): [domain/]path[:tag][@digest].

@@ -25,6 +25,11 @@ export interface ContainerSpec {
   readonly workingDir: string;
   /** Sorted by name. */
   readonly env: Readonly<Record<string, string>>;
+  /**
+   * Variables whose values are secrets, given at deploy or run time and never written
+   * into the rendered output: a Terraform sensitive variable, a Compose env file.
+   */
+  readonly secrets: readonly string[];
   readonly labels: Readonly<Record<string, string>>;
   /** Binds only: Docker refuses a bind whose source is missing instead of creating it as root. */
   readonly mounts: readonly BindMount[];
@@ -55,6 +60,14 @@ export const SEEDER_SCRIPT = readFileSync(path.join(__dirname, "seed", "entrypoi
  * `upload` cannot write; `homedock-seed` is its $0, the server command its arguments.
  */
 export const SEEDER_ENTRYPOINT = ["/bin/sh", "-c", SEEDER_SCRIPT, "homedock-seed"] as const;
+
+/** The variable Jupyter takes its token from. */
+export const TOKEN_VARIABLE = "JUPYTER_TOKEN";
+
+/** The key of a workspace's secrets: the same as its Compose service name. */
+export function secretKey(ws: WorkspaceModel): string {
+  return `${ws.user.name}.${ws.environment.name}`;
+}
 
 export const LABEL_HOST = "homedock.host";
 export const LABEL_USER = "homedock.user";
@@ -93,6 +106,8 @@ export function workspaceContainer(host: HostModel, ws: WorkspaceModel): Contain
       HOMEDOCK_SEED_DIR: environment.seedDir,
       HOMEDOCK_SEED_EXCLUDES: environment.seedExcludes.join("\n"),
     }),
+    // The server's token: each workspace its own, so one user's cannot open another's.
+    secrets: [TOKEN_VARIABLE],
     labels: {
       [LABEL_ENVIRONMENT]: environment.name,
       [LABEL_HOST]: host.name,
@@ -141,6 +156,7 @@ export function homeInitContainer(host: HostModel, user: UserModel, image: strin
     command: [home, host.homeMode, `${user.uid}:${user.gid}`],
     workingDir: "/",
     env: {},
+    secrets: [],
     labels: {
       [LABEL_HOST]: host.name,
       [LABEL_ROLE]: "home",

@@ -1,6 +1,6 @@
 import { Network } from "@cdktf/provider-docker/lib/network";
 import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
-import { TerraformLocal, TerraformStack } from "cdktf";
+import { TerraformLocal, TerraformStack, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
 import type { ConfigInput } from "./config";
 import { LABEL_HOST, SEEDER_SCRIPT } from "./container-spec";
@@ -11,6 +11,9 @@ import { User } from "./user";
 
 /** The Docker provider version homedock's output is tested against (see README). */
 export const DOCKER_PROVIDER_VERSION = "4.5.0";
+
+/** The Terraform variable holding the workspace tokens. */
+export const TOKENS_VARIABLE = "workspace_tokens";
 
 /** What a config file says, given in code. Validated exactly as a file is. */
 export type HostProps = ConfigInput;
@@ -27,6 +30,8 @@ export class Host extends Construct {
   readonly environments: ReadonlyMap<string, Environment>;
   /** By user name. */
   readonly users: ReadonlyMap<string, User>;
+  /** Each workspace's Jupyter token by "<user>.<environment>": a sensitive input, never in the synthesized JSON. */
+  readonly tokens: TerraformVariable;
 
   /** @throws ConfigError when the props are not a valid config */
   constructor(scope: Construct, id: string, props: HostProps | HostModel) {
@@ -45,6 +50,12 @@ export class Host extends Construct {
     // One copy of the seeder in the plan, however many workspaces run it.
     const seeder = new TerraformLocal(this, "seeder", literal(SEEDER_SCRIPT));
     seeder.overrideLogicalId("homedock_seeder");
+    this.tokens = new TerraformVariable(this, "tokens", {
+      type: "map(string)",
+      sensitive: true,
+      description: 'Jupyter token of each workspace, by "<user>.<environment>" (homedock synth writes them to terraform.tfvars.json)',
+    });
+    this.tokens.overrideLogicalId(TOKENS_VARIABLE);
 
     this.environments = new Map(
       this.model.environments.map((e) => [e.name, new Environment(this, `env-${e.name}`, { environment: e })]),
@@ -58,6 +69,7 @@ export class Host extends Construct {
           environments: this.environments,
           seederScript: seeder.asString,
           network: this.network,
+          tokens: this.tokens,
         }),
       ]),
     );

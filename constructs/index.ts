@@ -6,5 +6,6 @@ export * from "./host";
 export * from "./load";
 export * from "./model";
 export * from "./schema";
+export * from "./secrets";
 export * from "./user";
 export * from "./workspace";

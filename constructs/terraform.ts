@@ -18,8 +18,12 @@ export function providerCpus(nanoCpus: number): string {
   return `${whole}.${frac === "" ? "0" : frac}`;
 }
 
-/** docker_container arguments for a spec; `image` is the docker_image's id. */
-export function containerConfig(spec: ContainerSpec, image: string): ContainerConfig {
+/**
+ * docker_container arguments for a spec; `image` is the docker_image's id, `secret`
+ * gives the Terraform expression of each of the spec's secrets (never its value).
+ */
+export function containerConfig(spec: ContainerSpec, image: string, secret?: (name: string) => string): ContainerConfig {
+  if (spec.secrets.length > 0 && secret === undefined) throw new Error(`${spec.name}: no Terraform expression for its secrets`);
   return {
     name: spec.name,
     image,
@@ -28,7 +32,7 @@ export function containerConfig(spec: ContainerSpec, image: string): ContainerCo
     entrypoint: spec.entrypoint.map(literal),
     command: spec.command.map(literal),
     workingDir: literal(spec.workingDir),
-    env: Object.entries(spec.env).map(([k, v]) => literal(`${k}=${v}`)),
+    env: [...Object.entries(spec.env).map(([k, v]) => literal(`${k}=${v}`)), ...spec.secrets.map((name) => `${name}=${secret!(name)}`)],
     labels: Object.entries(spec.labels).map(([label, value]) => ({ label, value: literal(value) })),
     mounts: spec.mounts.map((m) => ({ type: "bind", source: literal(m.source), target: literal(m.target), readOnly: m.readOnly })),
     // Swap held equal to memory: no swap beyond the limit, and what Docker reports

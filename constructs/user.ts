@@ -1,5 +1,6 @@
 import { Container } from "@cdktf/provider-docker/lib/container";
 import type { Network } from "@cdktf/provider-docker/lib/network";
+import type { TerraformVariable } from "cdktf";
 import { Image } from "@cdktf/provider-docker/lib/image";
 import { Construct } from "constructs";
 import { homeInitContainer, homeInitImage } from "./container-spec";
@@ -15,6 +16,7 @@ export interface UserProps {
   readonly environments: ReadonlyMap<string, Environment>;
   readonly seederScript: string;
   readonly network: Network;
+  readonly tokens: TerraformVariable;
 }
 
 /** One host account: the container that creates its home if missing, and its workspaces. */
@@ -52,6 +54,7 @@ export class User extends Construct {
           environment,
           seederScript: props.seederScript,
           network: props.network,
+          tokens: props.tokens,
           dependsOn: this.home ? [this.home] : undefined,
         }),
       );

@@ -6,7 +6,7 @@ import Ajv from "ajv";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { buildModel, composeFile, renderCompose, SEEDER_SCRIPT, yamlScalar } from "../../constructs";
+import { buildModel, composeFile, renderCompose, SEEDER_SCRIPT, writeComposeSecrets, yamlScalar } from "../../constructs";
 import { containersByName, courseConfig, type Json, synthHost } from "../helpers";
 
 const model = buildModel(courseConfig());
@@ -35,7 +35,8 @@ function fromTerraform(c: Json) {
     entrypoint: c.entrypoint.map((e: string) => (e === "${local.homedock_seeder}" ? unTf(tf.locals.homedock_seeder) : unTf(e))),
     command: c.command.map(unTf),
     workingDir: c.working_dir,
-    env: Object.fromEntries(c.env.map((e: string) => unTf(e).split(/=(.*)/s).slice(0, 2))),
+    env: Object.fromEntries(c.env.filter((e: string) => !e.includes("var.workspace_tokens")).map((e: string) => unTf(e).split(/=(.*)/s).slice(0, 2))),
+    secrets: c.env.filter((e: string) => e.includes("var.workspace_tokens")).map((e: string) => `${e.split("=")[0]} of ${/"([^"]+)"/.exec(e)![1]}`),
     labels: Object.fromEntries(c.labels.map((l: Json) => [l.label, l.value])),
     mounts: c.mounts.map((m: Json) => ({ type: m.type, source: m.source, target: m.target, readOnly: m.read_only })),
     memoryMiB: c.memory,
@@ -65,6 +66,7 @@ function fromCompose(s: Json) {
     command: s.command.map(unC),
     workingDir: s.working_dir,
     env: Object.fromEntries(Object.entries<string>(s.environment ?? {}).map(([k, v]) => [k, unC(v)])),
+    secrets: (s.env_file ?? []).map((f: string) => `JUPYTER_TOKEN of ${/^homedock-secrets\/(.+)\.env$/.exec(f)![1]}`),
     labels: s.labels,
     mounts: s.volumes.map((v: Json) => ({ type: "bind", source: source(v), target: v.target, readOnly: v.read_only })),
     memoryMiB: s.mem_limit === undefined ? undefined : mib(s.mem_limit),
@@ -186,6 +188,7 @@ describe("the Compose file", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "homedock-compose-"));
     const file = path.join(dir, "docker-compose.yml");
     writeFileSync(file, renderCompose(buildModel(config)));
+    writeComposeSecrets(dir, buildModel(config));
     const r = spawnSync("docker", ["compose", "-f", file, "config", "--format", "json"], { encoding: "utf8", env: { ...process.env, HOME: "/nowhere" } });
     rmSync(dir, { recursive: true, force: true });
     expect(r.status, r.stderr).toBe(0);

@@ -50,7 +50,16 @@ describe("workspaces", () => {
       "HOMEDOCK_SEED_EXCLUDES=.cache",
       "JUPYTER_CONFIG_DIR=/srv/home/carol/r-intro/.jupyter",
       "JUPYTER_DATA_DIR=/srv/home/carol/r-intro/.local/share/jupyter",
+      'JUPYTER_TOKEN=${var.workspace_tokens["carol.r-intro"]}',
     ]);
+  });
+
+  it("take their Jupyter token from a sensitive variable, never in clear", () => {
+    expect(tf.variable.workspace_tokens).toMatchObject({ type: "map(string)", sensitive: true });
+    for (const [key, c] of Object.entries(byName)) {
+      if (key.endsWith("/home")) expect(c.env.some((e: string) => e.startsWith("JUPYTER_TOKEN")), key).toBe(false);
+      else expect(c.env.filter((e: string) => e.startsWith("JUPYTER_TOKEN=")), key).toEqual([`JUPYTER_TOKEN=\${var.workspace_tokens["${key.replace("/", ".")}"]}`]);
+    }
   });
 
   it("start in the home, never in a directory Docker would create as root", () => {

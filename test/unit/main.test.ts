@@ -105,7 +105,7 @@ describe("a bad config, through each command", () => {
     expect(r.stderr).toMatch(/^.*homedock\.yaml: \d+:\d+: environments\[1\]\.memory: got "3x"; expected a size like 512m or 2g/);
     expect(r.stderr).not.toMatch(/\bat .*\.(ts|js):\d+/);
     expect(readFileSync(path.join(cwd, "docker-compose.yml"), "utf8")).toBe(before);
-    expect(spawnSync("ls", ["-A", cwd], { encoding: "utf8" }).stdout).toBe("docker-compose.yml\nhomedock.yaml\n");
+    expect(spawnSync("ls", ["-A", cwd], { encoding: "utf8" }).stdout).toBe("docker-compose.yml\nhomedock-secrets\nhomedock.yaml\n");
   });
 
   it("makes cdktf synth fail with the message and leaves cdktf.out as it was", () => {
