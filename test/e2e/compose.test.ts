@@ -5,7 +5,8 @@ import { chownSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } 
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildModel, type ConfigInput, renderCompose } from "../../constructs";
+import { buildModel, type ConfigInput } from "../../constructs";
+import { writeCompose } from "../../main";
 import { busyboxImage, docker, dockerStatus, eventually, requireDocker, scenarioRoot, uniqueName } from "../docker";
 import { snapshot } from "../trees";
 
@@ -59,7 +60,7 @@ beforeAll(async () => {
   writeFileSync(`${root}/home/alice/py/welcome.txt`, "alice's own welcome\n");
   writeFileSync(`${root}/home/alice/notes.txt`, "notes\n");
   for (const p of ["", "/py", "/py/welcome.txt", "/notes.txt"]) chownSync(`${root}/home/alice${p}`, 2001, 2001);
-  writeFileSync(file, renderCompose(buildModel(config(v1))));
+  writeCompose(buildModel(config(v1)), file);
   await compose("up", "-d", "--wait");
 }, 300_000);
 
@@ -109,6 +110,9 @@ describe("docker compose up", () => {
     expect(env).toContain(`HOME=${root}/home/bob\n`);
     expect(env).toContain(`JUPYTER_CONFIG_DIR=${root}/home/bob/py/.jupyter\n`);
     expect(env).toContain("PRICE=$5 ${HOME}\n");
+    const token = readFileSync(`${root}/homedock-secrets/bob.py.env`, "utf8");
+    expect(token).toMatch(/^JUPYTER_TOKEN=[0-9a-f]{64}\n$/);
+    expect(env).toContain(token);
   });
 
   it("mounts shared data read-only and shows no other home", async () => {
@@ -192,7 +196,7 @@ describe("an image upgrade, then docker compose down", () => {
     const before = userData();
     const ids = { alicePy: await id(name("alice", "py")), aliceStats: await id(name("alice", "stats")), bobPy: await id(name("bob", "py")) };
 
-    writeFileSync(file, renderCompose(buildModel(config(v2))));
+    writeCompose(buildModel(config(v2)), file);
     await compose("up", "-d", "--wait");
 
     expect(await id(name("alice", "stats"))).toBe(ids.aliceStats);

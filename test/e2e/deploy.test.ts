@@ -238,6 +238,9 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     expect(await serverAnswers(d, "carol", "py", "welcome.txt")).toBe("carol's own welcome\n");
     expect(await serverAnswers(d, "alice", "stats", "stats.txt")).toBe("stats\n");
     expect((await docker("exec", d.container("bob", "py"), "id", "-G")).trim()).toBe("2102 2150");
+    const tokens = JSON.parse(readFileSync(path.join(d.dir, "homedock-secrets/tokens.json"), "utf8"));
+    expect(await docker("exec", d.container("bob", "py"), "sh", "-c", "echo $JUPYTER_TOKEN")).toBe(`${tokens["bob.py"]}\n`);
+    expect(readFileSync(path.join(d.stackDir, "cdk.tf.json"), "utf8")).not.toContain(tokens["bob.py"]);
     const status = await docker("exec", d.container("alice", "stats"), "cat", "/proc/self/status");
     expect(status).toMatch(/^CapEff:\s+0000000000000000$/m);
     expect(status).toMatch(/^NoNewPrivs:\s+1$/m);
