@@ -6,7 +6,7 @@
 // Each scenario has its own host root, state and container-name prefix.
 // HOMEDOCK_RECORD_PLANS=1 also writes the plans of scenarios 3-6 and 8 to
 // test/fixtures/plans/ (see test/fixtures/plans/README.md).
-import { execFile } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
@@ -364,6 +364,32 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     expect(await d.containers()).toEqual([]);
     expect(snapshot(d.home)).toEqual(before);
     expect(existsSync(`${d.home}/bob/py/welcome.txt`)).toBe(true);
+  }, 300_000);
+
+  it("a real Jupyter server: runs as the user from its environment directory, with its own token", async () => {
+    const jupyter = "homedock-test/jupyter:current";
+    if (spawnSync("docker", ["image", "inspect", jupyter], { stdio: "ignore" }).status !== 0) {
+      throw new Error(`${jupyter} is missing: run scripts/build-jupyter-image.sh (as root)`);
+    }
+    const d = new Deployment("jupyter", (dd) => ({
+      host: { homeRoot: dd.home, sharedMounts: [] },
+      environments: [{ name: "nb", image: jupyter, command: ["python3", "-m", "notebook", "--ip=0.0.0.0", "--port=8888", "--no-browser"], memory: "1g" }],
+      users: [{ name: "erin", uid: 2105, gid: 2105 }],
+    }));
+    await d.deploy();
+    const token = JSON.parse(readFileSync(path.join(d.dir, "homedock-secrets/tokens.json"), "utf8"))["erin.nb"];
+    const ask = (auth: string) =>
+      dockerStatus("exec", d.container("erin", "nb"), "python3", "-c",
+        `import json, urllib.request as u\nr = u.urlopen(u.Request("http://127.0.0.1:8888/api/contents", headers={"Authorization": "${auth}"}))\nprint(json.dumps(sorted(c["name"] for c in json.load(r)["content"])))`);
+    let listing = { status: 1, stdout: "", stderr: "" };
+    await eventually("Jupyter answering", async () => (listing = await ask(`token ${token}`)).status === 0, 60);
+    expect(JSON.parse(listing.stdout)).toEqual(["welcome.ipynb"]);
+    expect((await ask("token wrong")).stderr).toContain("403");
+    const top = await docker("top", d.container("erin", "nb"), "-eo", "pid,uid,args");
+    const server = top.split("\n").find((l) => l.includes("-m notebook"))!;
+    expect(server.trim().split(/\s+/)[1]).toBe("2105");
+    expect(lstatSync(`${d.home}/erin/nb/welcome.ipynb`).uid).toBe(2105);
+    expect(changes((await d.plan()).json)).toEqual([]);
   }, 300_000);
 
   it("10: after dockerd restarts the workspaces come back and a plan shows no change", async () => {
