@@ -20,6 +20,21 @@ export function configFile(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   return existsSync(local) ? local : path.join(__dirname, "examples", "course.yaml");
 }
 
+/**
+ * Runs `fn` with stack traces left unformatted. cdktf records the full stack trace of
+ * every token it creates (only to explain a misused token later); formatting them was
+ * most of the synth time of a big host (bench/RESULTS.md). Restored afterwards.
+ */
+export function withoutStackTraces<T>(fn: () => T): T {
+  const previous = Error.prepareStackTrace;
+  Error.prepareStackTrace = () => "";
+  try {
+    return fn();
+  } finally {
+    Error.prepareStackTrace = previous;
+  }
+}
+
 /** What `terraform init` leaves in a stack's directory; it survives a new synth. */
 const TERRAFORM_WORKING_FILES = [".terraform", ".terraform.lock.hcl"];
 
@@ -32,9 +47,11 @@ export function synth(model: HostModel, outdir: string): string {
   const staging = `${outdir}.homedock-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   try {
-    const app = new App({ outdir: staging });
-    new Host(new TerraformStack(app, model.name), "host", model);
-    app.synth();
+    withoutStackTraces(() => {
+      const app = new App({ outdir: staging });
+      new Host(new TerraformStack(app, model.name), "host", model);
+      app.synth();
+    });
     writeTerraformSecrets(path.dirname(path.resolve(outdir)), path.join(staging, "stacks", model.name), model, TOKENS_VARIABLE);
     const stacks = path.join(outdir, "stacks");
     for (const stack of existsSync(stacks) ? readdirSync(stacks) : []) {
@@ -79,10 +96,6 @@ export function summary(model: HostModel): string {
 }
 
 export function main(): number {
-  // cdktf records a full stack trace for every token it creates; under tsx each frame
-  // is looked up in source maps, which was most of the synth time for big hosts
-  // (bench/RESULTS.md). Our own errors are ConfigErrors and need no trace.
-  process.setSourceMapsEnabled(false);
   const file = configFile();
   try {
     const model = loadConfig(file);

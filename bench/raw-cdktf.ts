@@ -6,12 +6,12 @@ import { Container } from "@cdktf/provider-docker/lib/container";
 import { Image } from "@cdktf/provider-docker/lib/image";
 import { Network } from "@cdktf/provider-docker/lib/network";
 import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
-import { App, TerraformLocal, TerraformStack } from "cdktf";
+import { App, Fn, TerraformLocal, TerraformStack, TerraformVariable, Token } from "cdktf";
 import { SEEDER_SCRIPT } from "../constructs/container-spec";
 import { literal } from "../constructs/terraform";
 
-// As main.ts does: no source-mapped stack traces for cdktf's tokens.
-process.setSourceMapsEnabled(false);
+// As main.ts does while it synthesizes: cdktf's per-token stack traces unformatted.
+Error.prepareStackTrace = () => "";
 const users = Number(process.argv[2]);
 const app = new App({ outdir: process.argv[3] });
 const stack = new TerraformStack(app, "bench");
@@ -19,6 +19,7 @@ new DockerProvider(stack, "docker", {});
 stack.addOverride("terraform.required_providers.docker", { source: "kreuzwerker/docker", version: "4.5.0" });
 const network = new Network(stack, "network", { name: "bench", labels: [{ label: "homedock.host", value: "bench" }] });
 const seeder = new TerraformLocal(stack, "seeder", literal(SEEDER_SCRIPT));
+const tokens = new TerraformVariable(stack, "workspace_tokens", { type: "map(string)", sensitive: true });
 const images = {
   python: new Image(stack, "python", { name: "bench/python:1", keepLocally: true }),
   r: new Image(stack, "r", { name: "bench/r:1", keepLocally: true }),
@@ -43,7 +44,7 @@ for (let i = 0; i < users; i++) {
     new Container(stack, `${user}-${env}`, {
       name: `bench-${user}.${env}`, image: images[env].imageId, user: `${uid}:${uid}`,
       entrypoint: ["/bin/sh", "-c", seeder.asString, "homedock-seed"], command: ["jupyter", "notebook", "--ip=0.0.0.0"], workingDir: home,
-      env: [`HOME=${home}`, `HOMEDOCK_ENV_DIR=${dir}`, "HOMEDOCK_SEED_DIR=/home/jovyan", "HOMEDOCK_SEED_EXCLUDES=.cache", `JUPYTER_CONFIG_DIR=${dir}/.jupyter`, `JUPYTER_DATA_DIR=${dir}/.local/share/jupyter`],
+      env: [`HOME=${home}`, `HOMEDOCK_ENV_DIR=${dir}`, "HOMEDOCK_SEED_DIR=/home/jovyan", "HOMEDOCK_SEED_EXCLUDES=.cache", `JUPYTER_CONFIG_DIR=${dir}/.jupyter`, `JUPYTER_DATA_DIR=${dir}/.local/share/jupyter`, `JUPYTER_TOKEN=${Token.asString(Fn.lookup(tokens.value, `${user}.${env}`))}`],
       labels: [{ label: "homedock.environment", value: env }, { label: "homedock.host", value: "bench" }, { label: "homedock.role", value: "workspace" }, { label: "homedock.user", value: user }],
       mounts: [{ type: "bind", source: home, target: home, readOnly: false }, { type: "bind", source: "/srv/data", target: "/srv/data", readOnly: true }],
       memory: 2048, memorySwap: 2048, cpus: "1.0", ulimit: [{ name: "nproc", soft: 1024, hard: 1024 }], restart: "unless-stopped", ...hardening,
