@@ -120,14 +120,14 @@ function changesOf(plan: Json): Change[] {
     });
 }
 
-/** Where the JSON value starting at `start` ends (one past it), for an array or object; -1 if it does not. */
-function endOfValue(text: string, start: number): number {
+/** Where the JSON array or object starting at byte `start` ends (one past it); -1 if it does not. */
+function endOfValue(bytes: Buffer, start: number): number {
   let depth = 0;
-  for (let i = start; i < text.length; i++) {
-    const c = text.charCodeAt(i);
+  for (let i = start; i < bytes.length; i++) {
+    const c = bytes[i];
     if (c === 0x22) {
       // a string: skip it, escapes included
-      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+      for (i++; i < bytes.length && bytes[i] !== 0x22; i++) if (bytes[i] === 0x5c) i++;
     } else if (c === 0x5b || c === 0x7b) {
       depth++;
     } else if (c === 0x5d || c === 0x7d) {
@@ -140,27 +140,30 @@ function endOfValue(text: string, start: number): number {
 /**
  * Only what the review reads: the format version and resource_changes. A plan holds
  * every resource three times more (planned_values, prior_state, configuration); at
- * 10,000 workspaces that is 400 MB to parse for nothing. A quote that is not escaped
- * only occurs in JSON text around a key or a value, so a key that occurs once is
- * found by its text; anything less clear is parsed whole.
+ * 10,000 workspaces that is 400 MB to decode and parse for nothing. In JSON text an
+ * unescaped quote only stands around a key or a value, and in UTF-8 no byte of a
+ * multi-byte character is ASCII, so a key that occurs once is found by its bytes;
+ * anything less clear is parsed whole.
  */
-function parseNeeded(text: string): unknown {
-  const key = '"resource_changes":';
-  const at = text.indexOf(key);
+function parseNeeded(bytes: Buffer): unknown {
+  const key = Buffer.from('"resource_changes":');
+  const at = bytes.indexOf(key);
   const start = at + key.length;
-  const version = /^\s*\{\s*"format_version":("[^"\\]*")/.exec(text.slice(0, 200));
-  if (at < 0 || text.indexOf(key, start) >= 0 || text[start] !== "[" || !version || !/\}\s*$/.test(text.slice(-16))) {
-    return JSON.parse(text);
+  const head = bytes.toString("utf8", 0, Math.min(bytes.length, 200));
+  const version = /^\s*\{\s*"format_version":("[^"\\]*")/.exec(head);
+  const tail = bytes.toString("utf8", Math.max(0, bytes.length - 16));
+  if (at < 0 || bytes.indexOf(key, start) >= 0 || bytes[start] !== 0x5b || !version || !/\}\s*$/.test(tail)) {
+    return JSON.parse(bytes.toString("utf8"));
   }
-  const end = endOfValue(text, start);
-  if (end < 0) return JSON.parse(text);
-  return { format_version: JSON.parse(version[1]), resource_changes: JSON.parse(text.slice(start, end)) };
+  const end = endOfValue(bytes, start);
+  if (end < 0) return JSON.parse(bytes.toString("utf8"));
+  return { format_version: JSON.parse(version[1]), resource_changes: JSON.parse(bytes.toString("utf8", start, end)) };
 }
 
-function parse(text: string): Json {
+function parse(input: string | Buffer): Json {
   let plan: unknown;
   try {
-    plan = parseNeeded(text);
+    plan = parseNeeded(typeof input === "string" ? Buffer.from(input) : input);
   } catch (err) {
     throw new PlanError(`not JSON (${(err as Error).message}); expected the output of terraform show -json <saved plan>`);
   }
@@ -180,9 +183,9 @@ function parse(text: string): Json {
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
 
-/** Reviews plan JSON text; throws PlanError for input that is not a homedock plan. */
-export function reviewPlan(text: string, options: ReviewOptions = {}): Review {
-  const plan = parse(text);
+/** Reviews a plan's JSON (text or its UTF-8 bytes); throws PlanError for input that is not a homedock plan. */
+export function reviewPlan(input: string | Buffer, options: ReviewOptions = {}): Review {
+  const plan = parse(input);
   const changes = changesOf(plan);
   const containers = changes.filter((c) => c.type === "docker_container" && c.labels[LABEL_ROLE] !== undefined);
   const hosts = new Set(containers.map((c) => c.labels[LABEL_HOST]));
