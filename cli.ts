@@ -3,7 +3,16 @@ import { Command, CommanderError } from "commander";
 import { readFileSync, writeFileSync } from "node:fs";
 import { configFile, summary, synth, writeCompose } from "./main";
 import { PlanError, REVIEW_EXIT, reviewPlan } from "./review";
-import { ConfigError, configJsonSchema, loadConfig } from "./constructs";
+import { ConfigError, configJsonSchema, type HostModel, loadConfig } from "./constructs";
+
+/** A command that renders the config with `write` to `--out` and says what it wrote. */
+function render(write: (model: HostModel, out: string) => string) {
+  return (opts: { config?: string; out: string }) => {
+    const model = loadConfig(opts.config ?? configFile());
+    const out = write(model, opts.out);
+    console.log(`${summary(model)}\nwrote ${out}`);
+  };
+}
 
 export function program(): Command {
   const cli = new Command("homedock")
@@ -17,22 +26,14 @@ export function program(): Command {
     .description("synthesize the Terraform stack (what `cdktf synth` runs)")
     .option("-c, --config <file>", config)
     .option("-o, --out <dir>", "output directory", "cdktf.out")
-    .action((opts: { config?: string; out: string }) => {
-      const model = loadConfig(opts.config ?? configFile());
-      const out = synth(model, opts.out);
-      console.log(`${summary(model)}\nwrote ${out}`);
-    });
+    .action(render(synth));
 
   cli
     .command("compose")
     .description("render the same host as a docker-compose.yml")
     .option("-c, --config <file>", config)
     .option("-o, --out <file>", "where to write it", "docker-compose.yml")
-    .action((opts: { config?: string; out: string }) => {
-      const model = loadConfig(opts.config ?? configFile());
-      const out = writeCompose(model, opts.out);
-      console.log(`${summary(model)}\nwrote ${out}`);
-    });
+    .action(render(writeCompose));
 
   cli
     .command("validate")
