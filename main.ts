@@ -10,6 +10,7 @@ import {
   loadConfig,
   renderCompose,
   TOKENS_VARIABLE,
+  withoutStackTraces,
   writeComposeSecrets,
   writeTerraformSecrets,
 } from "./constructs";
@@ -18,21 +19,6 @@ export function configFile(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (env.HOMEDOCK_CONFIG) return env.HOMEDOCK_CONFIG;
   const local = path.join(cwd, "homedock.yaml");
   return existsSync(local) ? local : path.join(__dirname, "examples", "course.yaml");
-}
-
-/**
- * Runs `fn` with stack traces left unformatted. cdktf records the full stack trace of
- * every token it creates (only to explain a misused token later); formatting them was
- * most of the synth time of a big host (bench/RESULTS.md). Restored afterwards.
- */
-export function withoutStackTraces<T>(fn: () => T): T {
-  const previous = Error.prepareStackTrace;
-  Error.prepareStackTrace = () => "";
-  try {
-    return fn();
-  } finally {
-    Error.prepareStackTrace = previous;
-  }
 }
 
 /** What `terraform init` leaves in a stack's directory; it survives a new synth. */
@@ -86,7 +72,7 @@ export function writeCompose(model: HostModel, file: string): string {
 export function summary(model: HostModel): string {
   const lines = [`host ${model.name}: ${model.workspaces.length} workspaces for ${model.users.length} users`];
   for (const user of model.users) {
-    const envs = model.workspaces.filter((w) => w.user === user).map((w) => w.environment.name);
+    const envs = (model.workspacesByUser.get(user.name) ?? []).map((w) => w.environment.name);
     lines.push(`  ${user.name} (${user.uid}:${user.gid}, ${user.home}): ${envs.join(", ") || "nothing"}`);
   }
   lines.push(`images: ${model.environments.map((e) => e.image).join(", ")}`);

@@ -12,6 +12,8 @@ export interface EnvironmentProps {
 export class Environment extends Construct {
   readonly environment: EnvironmentModel;
   readonly image: Image;
+  /** The image's id as a Terraform reference, made once for all its workspaces. */
+  readonly imageId: string;
 
   constructor(scope: Construct, id: string, props: EnvironmentProps) {
     super(scope, id);
@@ -19,5 +21,6 @@ export class Environment extends Construct {
     // keepLocally: removing an environment must not delete an image other hosts or
     // users may still run.
     this.image = new Image(this, "image", { name: literal(props.environment.image), keepLocally: true });
+    this.imageId = this.image.imageId;
   }
 }

@@ -8,6 +8,7 @@ import { Environment } from "./environment";
 import { buildModel, type HostModel } from "./model";
 import { literal } from "./terraform";
 import { User } from "./user";
+import type { HostRefs } from "./workspace";
 
 /** The Docker provider version homedock's output is tested against (see README). */
 export const DOCKER_PROVIDER_VERSION = "4.5.0";
@@ -60,6 +61,7 @@ export class Host extends Construct {
     this.environments = new Map(
       this.model.environments.map((e) => [e.name, new Environment(this, `env-${e.name}`, { environment: e })]),
     );
+    const refs: HostRefs = { networkName: this.network.name, seederScript: seeder.asString, tokens: this.tokens.value };
     this.users = new Map(
       this.model.users.map((u) => [
         u.name,
@@ -67,9 +69,7 @@ export class Host extends Construct {
           host: this.model,
           user: u,
           environments: this.environments,
-          seederScript: seeder.asString,
-          network: this.network,
-          tokens: this.tokens,
+          refs,
         }),
       ]),
     );

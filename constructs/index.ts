@@ -7,5 +7,6 @@ export * from "./load";
 export * from "./model";
 export * from "./schema";
 export * from "./secrets";
+export * from "./stack-traces";
 export * from "./user";
 export * from "./workspace";

@@ -1,7 +1,7 @@
 // Maps a ContainerSpec to docker_container arguments. Every string goes through
 // `literal`, since Terraform would read "${" and "%{" in a value as its own syntax.
 import type { ContainerConfig } from "@cdktf/provider-docker/lib/container";
-import { type ContainerSpec, TMP_TMPFS } from "./container-spec";
+import { type ContainerSpec, SEEDER_SCRIPT, TMP_TMPFS } from "./container-spec";
 
 /** A string Terraform takes as it is, never as a template. */
 export function literal(value: string): string {
@@ -18,18 +18,24 @@ export function providerCpus(nanoCpus: number): string {
   return `${whole}.${frac === "" ? "0" : frac}`;
 }
 
-/**
- * docker_container arguments for a spec; `image` is the docker_image's id, `secret`
- * gives the Terraform expression of each of the spec's secrets (never its value).
- */
-export function containerConfig(spec: ContainerSpec, image: string, secret?: (name: string) => string): ContainerConfig {
+/** Terraform expressions that stand in for parts of a spec. */
+export interface SpecExpressions {
+  /** The expression of each of the spec's secrets (never its value). */
+  readonly secret?: (name: string) => string;
+  /** The seeder script, where the plan holds one shared copy of it. */
+  readonly seeder?: string;
+}
+
+/** docker_container arguments for a spec; `image` is the docker_image's id. */
+export function containerConfig(spec: ContainerSpec, image: string, expressions: SpecExpressions = {}): ContainerConfig {
+  const { secret, seeder } = expressions;
   if (spec.secrets.length > 0 && secret === undefined) throw new Error(`${spec.name}: no Terraform expression for its secrets`);
   return {
     name: spec.name,
     image,
     user: spec.user,
     groupAdd: spec.groupAdd.length > 0 ? [...spec.groupAdd] : undefined,
-    entrypoint: spec.entrypoint.map(literal),
+    entrypoint: spec.entrypoint.map((arg) => (seeder !== undefined && arg === SEEDER_SCRIPT ? seeder : literal(arg))),
     command: spec.command.map(literal),
     workingDir: literal(spec.workingDir),
     env: [...Object.entries(spec.env).map(([k, v]) => literal(`${k}=${v}`)), ...spec.secrets.map((name) => `${name}=${secret!(name)}`)],

@@ -1,22 +1,18 @@
 import { Container } from "@cdktf/provider-docker/lib/container";
-import type { Network } from "@cdktf/provider-docker/lib/network";
-import type { TerraformVariable } from "cdktf";
 import { Image } from "@cdktf/provider-docker/lib/image";
 import { Construct } from "constructs";
 import { homeInitContainer, homeInitImage } from "./container-spec";
 import type { Environment } from "./environment";
 import type { HostModel, UserModel } from "./model";
 import { containerConfig } from "./terraform";
-import { Workspace } from "./workspace";
+import { type HostRefs, Workspace } from "./workspace";
 
 export interface UserProps {
   readonly host: HostModel;
   readonly user: UserModel;
   /** Environment constructs by environment name. */
   readonly environments: ReadonlyMap<string, Environment>;
-  readonly seederScript: string;
-  readonly network: Network;
-  readonly tokens: TerraformVariable;
+  readonly refs: HostRefs;
 }
 
 /** One host account: the container that creates its home if missing, and its workspaces. */
@@ -35,7 +31,7 @@ export class User extends Construct {
     const image = homeInitImage(host, user);
     if (image !== undefined && mine.length > 0) {
       const env = [...props.environments.values()].find((e) => e.environment.image === image);
-      const imageId = env ? env.image.imageId : new Image(this, "home-image", { name: image, keepLocally: true }).imageId;
+      const imageId = env ? env.imageId : new Image(this, "home-image", { name: image, keepLocally: true }).imageId;
       this.home = new Container(this, "home", {
         ...containerConfig(homeInitContainer(host, user, image), imageId),
         // It only has to have run once: a new image for the environment it borrows
@@ -52,9 +48,7 @@ export class User extends Construct {
           host,
           workspace: ws,
           environment,
-          seederScript: props.seederScript,
-          network: props.network,
-          tokens: props.tokens,
+          refs: props.refs,
           dependsOn: this.home ? [this.home] : undefined,
         }),
       );

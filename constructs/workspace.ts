@@ -1,6 +1,5 @@
 import { Container } from "@cdktf/provider-docker/lib/container";
-import type { Network } from "@cdktf/provider-docker/lib/network";
-import { Fn, type ITerraformDependable, type TerraformVariable, Token } from "cdktf";
+import { Fn, type ITerraformDependable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { type ContainerSpec, secretKey, workspaceContainer } from "./container-spec";
 import type { Environment } from "./environment";
@@ -12,14 +11,20 @@ export interface WorkspaceProps {
   readonly workspace: WorkspaceModel;
   /** The Environment construct whose image this workspace runs. */
   readonly environment: Environment;
-  /** The host's network; referenced, so Terraform creates it first. */
-  readonly network: Network;
+  /** References made once per host and shared by its workspaces. */
+  readonly refs: HostRefs;
+  /** What must exist before the container starts (its user's home). */
+  readonly dependsOn?: readonly ITerraformDependable[];
+}
+
+/** Terraform references every workspace of a host makes; each is made once. */
+export interface HostRefs {
+  /** The host network's name, referenced so Terraform creates the network first. */
+  readonly networkName: string;
   /** The seeder script as Terraform should see it (one shared local rather than a copy per container). */
   readonly seederScript: string;
   /** The host's sensitive map of workspace tokens, by workspace key. */
-  readonly tokens: TerraformVariable;
-  /** What must exist before the container starts (its user's home). */
-  readonly dependsOn?: readonly ITerraformDependable[];
+  readonly tokens: string;
 }
 
 /** One user in one environment: one docker_container. */
@@ -31,11 +36,13 @@ export class Workspace extends Construct {
     super(scope, id);
     this.spec = workspaceContainer(props.host, props.workspace);
     const key = secretKey(props.workspace);
-    const config = containerConfig(this.spec, props.environment.image.imageId, () => Token.asString(Fn.lookup(props.tokens.value, key)));
+    const { refs } = props;
     this.container = new Container(this, "container", {
-      ...config,
-      entrypoint: config.entrypoint?.map((arg, i) => (i === 2 ? props.seederScript : arg)),
-      networksAdvanced: [{ name: props.network.name }],
+      ...containerConfig(this.spec, props.environment.imageId, {
+        secret: () => Token.asString(Fn.lookup(refs.tokens, key)),
+        seeder: refs.seederScript,
+      }),
+      networksAdvanced: [{ name: refs.networkName }],
       dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
     });
   }
