@@ -136,11 +136,14 @@ export function composeFile(host: HostModel): Record<string, unknown> {
   const volumes: Record<string, unknown> = {};
   for (const user of host.users) {
     const workspaces = host.workspacesByUser.get(user.name) ?? [];
+    if (workspaces.length === 0) continue;
     const image = homeInitImage(host, user);
-    if (workspaces.length === 0 || image === undefined) continue;
-    const home = serviceName(user.name, "home");
-    services[home] = service(homeInitContainer(host, user, image), undefined);
-    volumes[homeVolume(user.name)] = { driver: "local", driver_opts: { type: "none", o: "bind", device: literal(user.home) } };
+    let home: string | undefined;
+    if (image !== undefined) {
+      home = serviceName(user.name, "home");
+      services[home] = service(homeInitContainer(host, user, image), undefined);
+      volumes[homeVolume(user.name)] = { driver: "local", driver_opts: { type: "none", o: "bind", device: literal(user.home) } };
+    }
     for (const ws of workspaces) {
       services[serviceName(user.name, ws.environment.name)] = service(workspaceContainer(host, ws), home, secretKey(ws));
     }

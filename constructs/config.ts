@@ -184,6 +184,13 @@ export const hostSchema = z.strictObject(
   name: name.default("homedock"),
   /** Where homes live unless a user names one. @default /home */
   homeRoot: absolutePath.default("/home"),
+  /**
+   * Whether the deploy creates a missing home (a one-shot container per user). false
+   * when homes are made elsewhere (useradd -m, pam_mkhomedir, an NFS automount): no
+   * container per user, and a missing home fails the deploy, naming the path.
+   * @default true
+   */
+  createHomes: z.boolean(expected("true or false")).default(true),
   /** Mode given to a home that the deploy creates (an existing home is never touched). @default "0700" */
   homeMode: z
     .string(expected("an octal mode like 0700"))

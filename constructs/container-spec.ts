@@ -115,7 +115,9 @@ export function workspaceContainer(host: HostModel, ws: WorkspaceModel): Contain
       [LABEL_USER]: user.name,
     },
     mounts: [
-      { source: user.home, target: user.home, readOnly: false, homeOf: user.name },
+      host.createHomes
+        ? { source: user.home, target: user.home, readOnly: false, homeOf: user.name }
+        : { source: user.home, target: user.home, readOnly: false },
       ...host.sharedMounts.map((m) => ({ source: m.source, target: m.target, readOnly: m.readOnly })),
     ],
     memoryMiB: ws.memoryMiB,
@@ -173,7 +175,11 @@ export function homeInitContainer(host: HostModel, user: UserModel, image: strin
   };
 }
 
-/** The image that creates a user's home: the host's initImage, else the user's first environment's. */
+/**
+ * The image that creates a user's home: the host's initImage, else the user's first
+ * environment's. Undefined when no home is created (createHomes off, or no workspace).
+ */
 export function homeInitImage(host: HostModel, user: UserModel): string | undefined {
+  if (!host.createHomes) return undefined;
   return host.initImage ?? host.workspacesByUser.get(user.name)?.[0]?.environment.image;
 }

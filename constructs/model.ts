@@ -62,6 +62,8 @@ export interface HostModel {
   readonly name: string;
   readonly homeRoot: string;
   readonly homeMode: string;
+  /** Whether the deploy creates missing homes (one-shot container per user). */
+  readonly createHomes: boolean;
   readonly network: string;
   readonly initImage?: string;
   readonly sharedMounts: readonly SharedMount[];
@@ -374,6 +376,7 @@ function modelOf(config: Config, warnings: string[]): HostModel {
     name: host.name,
     homeRoot: host.homeRoot,
     homeMode: host.homeMode,
+    createHomes: host.createHomes,
     network: host.network ?? host.name,
     initImage: host.initImage,
     sharedMounts: host.sharedMounts.map((m) => ({ source: m.source, target: m.target ?? m.source, readOnly: !m.writable })),

@@ -88,6 +88,7 @@ export const cases: [string, (c: any) => void, string][] = [
   ["cpus negative", (c) => (c.users[0].cpus = -2), `users[0].cpus: got -2; expected a number of CPUs`],
   ["pids limit too small", (c) => (c.environments[0].pidsLimit = 3), `environments[0].pidsLimit: got 3; expected a whole number of processes from 16`],
   ["unknown restart policy", (c) => (c.host.defaults = { restart: "sometimes" }), `host.defaults.restart: got "sometimes"; expected one of no, always, unless-stopped, on-failure`],
+  ["createHomes as a word", (c) => (c.host.createHomes = "no"), `host.createHomes: got "no"; expected true or false`],
   ["home mode not octal", (c) => (c.host.homeMode = "0799"), `host.homeMode: got "0799"; expected an octal mode like 0700`],
   // images, commands, ports, variables
   ["image in capitals", (c) => (c.environments[0].image = "Course/Python:1"), `environments[0].image: got "Course/Python:1"; expected a Docker image reference`],

@@ -223,3 +223,47 @@ describe("an image upgrade, then docker compose down", () => {
     expect(readFileSync(`${root}/data/shared.csv`, "utf8")).toBe("a,b\n");
   });
 });
+
+describe("with createHomes: false (homes made elsewhere)", () => {
+  let dir: string;
+  let ext: string;
+  let extFile: string;
+
+  beforeAll(() => {
+    dir = scenarioRoot("compose-external-homes");
+    ext = uniqueName("hde");
+    extFile = path.join(dir, "docker-compose.yml");
+    mkdirSync(`${dir}/home/alice`, { recursive: true, mode: 0o700 });
+    chownSync(`${dir}/home/alice`, 2001, 2001);
+    const c = config(v1);
+    writeCompose(buildModel({ ...c, host: { ...c.host, name: ext, homeRoot: `${dir}/home`, sharedMounts: [], createHomes: false } }), extFile);
+  });
+
+  afterAll(async () => {
+    if (extFile) await dockerStatus("compose", "-f", extFile, "down", "-v", "--remove-orphans");
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("fails on a missing home, naming it, and creates nothing there", async () => {
+    const up = await exec("docker", ["compose", "-f", extFile, "up", "-d"]).then(
+      () => ({ code: 0, out: "" }),
+      (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, out: err.stdout + err.stderr }),
+    );
+    expect(up.code).not.toBe(0);
+    expect(up.out).toContain(`${dir}/home/bob`);
+    expect(() => lstatSync(`${dir}/home/bob`)).toThrow();
+  }, 120_000);
+
+  it("runs every workspace once the home exists, with no home service", async () => {
+    mkdirSync(`${dir}/home/bob`, { mode: 0o700 });
+    chownSync(`${dir}/home/bob`, 2002, 2002);
+    await exec("docker", ["compose", "-f", extFile, "up", "-d", "--wait"], { maxBuffer: 16 << 20 });
+    const services = (await exec("docker", ["compose", "-f", extFile, "config", "--services"])).stdout.trim().split("\n").sort();
+    expect(services).toEqual(["alice.py", "alice.stats", "bob.py"]);
+    for (const [user, uid] of [["alice", 2001], ["bob", 2002]] as const) {
+      expect((await docker("exec", `${ext}-${user}.py`, "id", "-u")).trim()).toBe(String(uid));
+      await eventually(`${user}'s seed`, async () => lstatSync(`${dir}/home/${user}/py/welcome.txt`).uid === uid);
+    }
+    expect(lstatSync(`${dir}/home/bob`).uid).toBe(2002);
+  }, 180_000);
+});

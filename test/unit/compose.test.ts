@@ -127,6 +127,22 @@ describe("the Compose file", () => {
     expect(compose.services["carol.home"].network_mode).toBe("none");
   });
 
+  it("with createHomes: false, binds each home directly and says the same as that Terraform stack", () => {
+    const config = courseConfig();
+    const external = { ...config, host: { ...config.host, createHomes: false } };
+    const file: Json = parse(renderCompose(buildModel(external)), { merge: true });
+    const containers = containersByName(synthHost(external));
+    expect(Object.keys(file.services).sort()).toEqual(Object.keys(compose.services).filter((s) => !s.endsWith(".home")).sort());
+    expect(file.volumes).toBeUndefined();
+    for (const [service, body] of Object.entries<Json>(file.services)) {
+      expect(body.depends_on, service).toBeUndefined();
+      expect(body.volumes[0], service).toEqual({
+        type: "bind", source: containers[service.replace(".", "/")].mounts[0].source, target: body.volumes[0].target, read_only: false, bind: { create_host_path: false },
+      });
+      expect(fromCompose(body), service).toEqual(fromTerraform(containers[service.replace(".", "/")]));
+    }
+  });
+
   it("carries the seeder once, by anchor", () => {
     expect(text.split(SEEDER_SCRIPT.split("\n")[1]).length - 1).toBe(1);
     expect(compose.services["bob.python-course"].entrypoint[2]).toBe(SEEDER_SCRIPT.replace(/\$/g, "$$$$"));

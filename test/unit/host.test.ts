@@ -132,6 +132,19 @@ describe("homes", () => {
     const python = Object.entries<Json>(tf.resource.docker_image).find(([, i]) => i.name === "homedock/python:1")![0];
     expect(ws("bob/home").image).toBe(`\${docker_image.${python}.image_id}`);
   });
+
+  it("are left to the host with createHomes: false: no home containers, the same workspaces, mounted alike", () => {
+    const config = courseConfig();
+    const external = synthHost({ ...config, host: { ...config.host, createHomes: false } });
+    const containers = containersByName(external);
+    const workspaces = Object.keys(byName).filter((k) => !k.endsWith("/home"));
+    expect(Object.keys(containers).sort()).toEqual(workspaces.sort());
+    for (const key of workspaces) {
+      const { depends_on, ...rest } = byName[key];
+      expect(depends_on).toHaveLength(1);
+      expect(containers[key]).toEqual(rest);
+    }
+  });
 });
 
 describe("the stack", () => {
