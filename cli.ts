@@ -1,6 +1,8 @@
 // The `homedock` command: everything an admin does that isn't `cdktf` itself.
 import { Command, CommanderError } from "commander";
+import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
 import { configFile, summary, synth, writeCompose } from "./main";
 import { PlanError, REVIEW_EXIT, reviewPlan } from "./review";
 import { ConfigError, configJsonSchema, type HostModel, loadConfig } from "./constructs";
@@ -12,6 +14,22 @@ function render(write: (model: HostModel, out: string) => string) {
     const out = write(model, opts.out);
     console.log(`${summary(model)}\nwrote ${out}`);
   };
+}
+
+/** The Terraform CLI: `$TERRAFORM_BINARY_NAME` (say, tofu), else terraform. */
+export function terraformBinary(env: NodeJS.ProcessEnv = process.env): string {
+  return env.TERRAFORM_BINARY_NAME || "terraform";
+}
+
+/** Runs Terraform in `cwd` on this terminal; its exit status (1 if it could not start). */
+function terraform(args: string[], cwd: string): number {
+  const binary = terraformBinary();
+  const r = spawnSync(binary, args, { cwd, stdio: "inherit" });
+  if (r.error) {
+    console.error(`homedock deploy: cannot run ${binary}: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message}`);
+    return 1;
+  }
+  return r.status ?? 1;
 }
 
 export function program(): Command {
@@ -27,6 +45,26 @@ export function program(): Command {
     .option("-c, --config <file>", config)
     .option("-o, --out <dir>", "output directory", "cdktf.out")
     .action(render(synth));
+
+  cli
+    .command("deploy")
+    .description("synthesize, then converge the host with Terraform (init, apply) without the cdktf CLI")
+    .option("-c, --config <file>", config)
+    .option("-o, --out <dir>", "output directory", "cdktf.out")
+    .option("--auto-approve", "apply without asking")
+    .action((opts: { config?: string; out: string; autoApprove?: boolean }) => {
+      const model = loadConfig(opts.config ?? configFile());
+      const stack = path.dirname(synth(model, opts.out));
+      console.log(`${summary(model)}\nwrote ${stack}`);
+      // The stack directory is a plain Terraform root module; terraform.tfvars.json
+      // beside it carries the tokens. init is quick when nothing changed.
+      const init = terraform(["init", "-input=false"], stack);
+      if (init !== 0) {
+        process.exitCode = init;
+        return;
+      }
+      process.exitCode = terraform(["apply", "-input=false", ...(opts.autoApprove ? ["-auto-approve"] : [])], stack);
+    });
 
   cli
     .command("compose")

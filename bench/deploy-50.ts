@@ -1,6 +1,8 @@
-// Deploy of 50 workspaces with `cdktf deploy` (the real provider, from the mirror in
-// HOMEDOCK_PROVIDER_MIRROR) against the floor: `docker run` of the same 50 workspace
-// containers (the model's own ContainerSpecs) from a shell loop, 10 at a time. The two
+// Deploy of 50 workspaces (the real provider, from the mirror in HOMEDOCK_PROVIDER_MIRROR)
+// against the floor: `docker run` of the same 50 workspace containers (the model's own
+// ContainerSpecs) from a shell loop, 10 at a time. Deploys: `homedock deploy` with homes
+// that exist (createHomes: false: the same 50 containers as the floor), `homedock deploy`
+// and `cdktf deploy` with the default one-shot home container per user. All sides
 // alternate, each from nothing, median of 5. Then, on the deployed host: a plan with
 // nothing to change, and a deploy that adds one user.
 //   HOMEDOCK_PROVIDER_MIRROR=... npm run bench:deploy [-- runs]
@@ -23,9 +25,9 @@ const dir = mkdtempSync(path.join(tmpdir(), "homedock-bench-deploy-"));
 const home = path.join(dir, "home");
 const NAME = "hdbench";
 
-function config(users: number): ConfigInput {
+function config(users: number, createHomes = true): ConfigInput {
   return {
-    host: { name: NAME, homeRoot: home, sharedMounts: [] },
+    host: { name: NAME, homeRoot: home, sharedMounts: [], createHomes },
     environments: [{ name: "py", image, command: ["httpd", "-f", "-p", "8888"], memory: "32m" }],
     users: Array.from({ length: users }, (_, i) => ({ name: `u${i}`, uid: 3000 + i, gid: 3000 + i })),
   };
@@ -50,9 +52,20 @@ function timed(cmd: string, args: string[], cwd = dir): number {
 function reset(): void {
   const ids = execFileSync("docker", ["ps", "-aq", "--filter", `label=homedock.host=${NAME}`], { encoding: "utf8" }).split("\n").filter(Boolean);
   if (ids.length > 0) execFileSync("docker", ["rm", "-f", ...ids], { stdio: "ignore" });
-  spawnSync("docker", ["network", "rm", NAME], { stdio: "ignore" });
+  // Docker may still be detaching the containers just removed: wait until the network goes.
+  for (let i = 0; spawnSync("docker", ["network", "inspect", NAME], { stdio: "ignore" }).status === 0; i++) {
+    if (i === 40) throw new Error(`network ${NAME} is still there`);
+    spawnSync("docker", ["network", "rm", NAME], { stdio: "ignore" });
+    if (i > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
+  }
   rmSync(path.join(dir, `terraform.${NAME}.tfstate`), { force: true });
   rmSync(path.join(dir, `terraform.${NAME}.tfstate.backup`), { force: true });
+}
+
+/** Writes the config, then deploys it with `cmd`; the time taken. */
+function deploy(cmd: string[], c: ConfigInput): number {
+  writeFileSync(env.HOMEDOCK_CONFIG, JSON.stringify(c));
+  return timed(cmd[0], cmd.slice(1));
 }
 
 function floorScript(specs: ContainerSpec[]): string {
@@ -75,32 +88,33 @@ try {
     chownSync(user.home, user.uid, user.gid);
   }
   writeFileSync(path.join(dir, "floor.sh"), floorScript(model.workspaces.map((w) => workspaceContainer(model, w))));
-  writeFileSync(env.HOMEDOCK_CONFIG, JSON.stringify(config(50)));
-  const deploy = [`${repo}/node_modules/.bin/cdktf`, "deploy", "--auto-approve", "--skip-provider-lock"];
-  const ours: number[] = [];
-  const floor: number[] = [];
+  const homedock = [process.execPath, path.join(repo, "bin/homedock.cjs"), "deploy", "--auto-approve"];
+  const cdktf = [`${repo}/node_modules/.bin/cdktf`, "deploy", "--auto-approve", "--skip-provider-lock"];
+  const sides: { label: string; run: () => number; ms: number[] }[] = [
+    { label: "homedock deploy, homes exist (createHomes: false): 50 workspaces", run: () => deploy(homedock, config(50, false)), ms: [] },
+    { label: "floor: docker run of the same 50 workspaces, 10 at a time", run: () => timed("sh", [path.join(dir, "floor.sh")]), ms: [] },
+    { label: "homedock deploy, default: 50 home containers + 50 workspaces", run: () => deploy(homedock, config(50)), ms: [] },
+    { label: "cdktf deploy, default: 50 home containers + 50 workspaces", run: () => deploy(cdktf, config(50)), ms: [] },
+  ];
   reset();
   for (let i = 0; i < RUNS; i++) {
-    ours.push(timed(deploy[0], deploy.slice(1)));
-    reset();
-    floor.push(timed("sh", [path.join(dir, "floor.sh")]));
-    reset();
+    for (const side of sides) {
+      side.ms.push(side.run());
+      reset();
+    }
   }
-  timed(deploy[0], deploy.slice(1));
+  deploy(homedock, config(50));
   const stack = path.join(dir, "cdktf.out/stacks", NAME);
   const plans = Array.from({ length: RUNS }, () => timed("terraform", ["plan", "-input=false", "-detailed-exitcode"], stack));
-  writeFileSync(env.HOMEDOCK_CONFIG, JSON.stringify(config(51)));
   mkdirSync(path.join(home, "u50"), { mode: 0o700 });
   chownSync(path.join(home, "u50"), 3050, 3050);
-  const addOne = timed(deploy[0], deploy.slice(1));
-  const [a, b] = [median(ours), median(floor)];
-  console.log("| what | median (ms) |\n| --- | ---: |");
-  console.log(`| cdktf deploy of 50 workspaces from nothing (synth, init, plan, apply; 50 homes + 50 workspaces) | ${a.toFixed(0)} |`);
-  console.log(`| floor: docker run of the same 50 workspaces, 10 at a time | ${b.toFixed(0)} |`);
-  console.log(`| ratio | ${(a / b).toFixed(2)}x |`);
-  console.log(`| terraform plan with nothing to change (50 workspaces) | ${median(plans).toFixed(0)} |`);
-  console.log(`| cdktf deploy adding one user to the 50 (one run) | ${addOne.toFixed(0)} |`);
-  console.log(`\nruns: homedock ${ours.map((x) => x.toFixed(0)).join(", ")}; floor ${floor.map((x) => x.toFixed(0)).join(", ")}`);
+  const addOne = deploy(homedock, config(51));
+  const floor = median(sides[1].ms);
+  console.log("| what | median (ms) | ratio to the floor |\n| --- | ---: | ---: |");
+  for (const side of sides) console.log(`| ${side.label} | ${median(side.ms).toFixed(0)} | ${(median(side.ms) / floor).toFixed(2)}x |`);
+  console.log(`| terraform plan with nothing to change (50 workspaces, 50 homes) | ${median(plans).toFixed(0)} | |`);
+  console.log(`| homedock deploy adding one user to the 50 (one run) | ${addOne.toFixed(0)} | |`);
+  console.log(`\nruns (ms): ${sides.map((s) => `${s.label.split(":")[0]}: ${s.ms.map((x) => x.toFixed(0)).join(", ")}`).join("; ")}`);
 } finally {
   reset();
   rmSync(dir, { recursive: true, force: true });

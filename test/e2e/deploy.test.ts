@@ -96,6 +96,12 @@ class Deployment {
     return r.out;
   }
 
+  /** `homedock deploy --auto-approve`: synth, terraform init and apply, no cdktf CLI. */
+  async homedockDeploy(): Promise<{ code: number; out: string }> {
+    this.write();
+    return this.run("node", [`${repo}/bin/homedock.cjs`, "deploy", "--auto-approve"]);
+  }
+
   /** A saved plan of the current config: `terraform plan -detailed-exitcode`, then `terraform show -json`. */
   async plan(record?: string): Promise<{ exitCode: number; json: Json }> {
     this.write();
@@ -391,6 +397,33 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     expect(lstatSync(`${d.home}/erin/nb/welcome.ipynb`).uid).toBe(2105);
     expect(changes((await d.plan()).json)).toEqual([]);
   }, 300_000);
+
+  it("homedock deploy with createHomes: false: fails on a missing home, naming it; then runs, no home containers, no change after", async () => {
+    const d = new Deployment("external-homes", (dep) => {
+      const c = courseConfig(dep);
+      return { ...c, host: { ...c.host, createHomes: false } };
+    });
+    for (const [user, uid] of [["alice", 2101], ["bob", 2102]] as const) {
+      mkdirSync(path.join(d.home, user), { mode: 0o700 });
+      chownSync(path.join(d.home, user), uid, uid);
+    }
+    const missing = await d.homedockDeploy();
+    expect(missing.code).not.toBe(0);
+    expect(missing.out).toContain(`bind source path does not exist: ${path.join(d.home, "carol")}`);
+    expect(existsSync(path.join(d.home, "carol"))).toBe(false);
+
+    existingHome(d, "carol", 2103);
+    const ok = await d.homedockDeploy();
+    expect(ok.code, ok.out.slice(-3000)).toBe(0);
+    expect(await d.containers()).toEqual(["alice.py", "alice.stats", "bob.py", "carol.py", "carol.stats"].map((w) => `${d.name}-${w}`));
+    for (const [user, uid] of [["alice", 2101], ["bob", 2102], ["carol", 2103]] as const) {
+      expect((await docker("exec", d.container(user, "py"), "id", "-u")).trim()).toBe(String(uid));
+    }
+    expect(await serverAnswers(d, "bob", "py", "welcome.txt")).toBe(SEED["welcome.txt"]);
+    expect(readFileSync(path.join(d.home, "carol/py/welcome.txt"), "utf8")).toBe("carol's own welcome\n");
+    const plan = await d.plan();
+    expect([plan.exitCode, changes(plan.json)]).toEqual([0, []]);
+  }, 400_000);
 
   it("10: after dockerd restarts the workspaces come back and a plan shows no change", async () => {
     const d = new Deployment("restart", courseConfig);

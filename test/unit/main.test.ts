@@ -147,6 +147,63 @@ describe("homedock CLI", () => {
     expect(r.stderr).toContain('did you mean "memory"?');
     expect(existsSync(path.join(cwd, "cdktf.out"))).toBe(false);
   });
+
+  describe("deploy, with a stand-in for Terraform that records its calls", () => {
+    /** A Terraform that logs its directory and arguments, and fails `fail` with status 7. */
+    function fakeTerraform(cwd: string, fail?: string): { env: Record<string, string>; calls: () => string[] } {
+      const log = path.join(cwd, "calls.log");
+      const script = path.join(cwd, "fake-terraform");
+      writeFileSync(
+        script,
+        `#!/bin/sh\nprintf '%s|%s|%s\\n' "$PWD" "$*" "$(ls cdk.tf.json terraform.tfvars.json 2>/dev/null | paste -sd, -)" >> ${log}\n` +
+          `[ "$1" = "${fail ?? "never"}" ] && exit 7\nexit 0\n`,
+        { mode: 0o755 },
+      );
+      return { env: { TERRAFORM_BINARY_NAME: script }, calls: () => (existsSync(log) ? readFileSync(log, "utf8").trim().split("\n") : []) };
+    }
+
+    it("synthesizes, then runs init and apply in the stack directory, tokens beside it", () => {
+      const cwd = mkdtempSync(path.join(work, "deploy-"));
+      const tf = fakeTerraform(cwd);
+      const r = run("node", [bin, "deploy", "-c", path.join(root, "examples/course.yaml"), "--auto-approve"], cwd, tf.env);
+      expect(r.status, r.stderr).toBe(0);
+      const stack = path.join(cwd, "cdktf.out/stacks/course");
+      expect(tf.calls()).toEqual([
+        `${stack}|init -input=false|cdk.tf.json,terraform.tfvars.json`,
+        `${stack}|apply -input=false -auto-approve|cdk.tf.json,terraform.tfvars.json`,
+      ]);
+      expect(r.stdout).toContain("host course: 5 workspaces");
+    });
+
+    it("asks before applying unless --auto-approve, and stops at a failed init with its status", () => {
+      const cwd = mkdtempSync(path.join(work, "deploy-"));
+      const asks = fakeTerraform(cwd);
+      expect(run("node", [bin, "deploy", "-c", path.join(root, "examples/course.yaml")], cwd, asks.env).status).toBe(0);
+      expect(asks.calls().map((c) => c.split("|")[1])).toEqual(["init -input=false", "apply -input=false"]);
+      const other = mkdtempSync(path.join(work, "deploy-"));
+      const failing = fakeTerraform(other, "init");
+      expect(run("node", [bin, "deploy", "-c", path.join(root, "examples/course.yaml")], other, failing.env).status).toBe(7);
+      expect(failing.calls().map((c) => c.split("|")[1])).toEqual(["init -input=false"]);
+    });
+
+    it("runs no Terraform and writes nothing for a bad config", () => {
+      const cwd = mkdtempSync(path.join(work, "deploy-"));
+      const tf = fakeTerraform(cwd);
+      writeFileSync(path.join(cwd, "homedock.yaml"), "environments:\n  - name: ok\n    image: x\n    command: [a]\nusers:\n  - { name: root, uid: 0, gid: 0 }\n");
+      const r = run("node", [bin, "deploy", "--auto-approve"], cwd, tf.env);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain("users[0].uid: got 0");
+      expect(tf.calls()).toEqual([]);
+      expect(existsSync(path.join(cwd, "cdktf.out"))).toBe(false);
+    });
+
+    it("says so when Terraform is not there", () => {
+      const cwd = mkdtempSync(path.join(work, "deploy-"));
+      const r = run("node", [bin, "deploy", "-c", path.join(root, "examples/course.yaml")], cwd, { TERRAFORM_BINARY_NAME: path.join(cwd, "no-such-terraform") });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`homedock deploy: cannot run ${path.join(cwd, "no-such-terraform")}: ENOENT`);
+    });
+  });
 });
 
 describe("withoutStackTraces", () => {
