@@ -372,6 +372,9 @@ function modelOf(config: Config, warnings: string[]): HostModel {
     workspaces.push(...mine);
   }
   if (workspaces.length === 0) warnings.push("no user is granted any environment: nothing will run");
+  if (!host.createHomes && host.initImage !== undefined) {
+    warnings.push(`host.initImage: "${host.initImage}" is not used: createHomes is false, no home is created`);
+  }
   return {
     name: host.name,
     homeRoot: host.homeRoot,

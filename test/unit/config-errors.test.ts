@@ -76,6 +76,14 @@ describe("warnings, not errors", () => {
     ]);
   });
 
+  it("an initImage where no home is created", () => {
+    const host = { createHomes: false, initImage: "busybox:1" };
+    expect(buildModel({ host, environments: [env], users: [user] }).warnings).toEqual([
+      'host.initImage: "busybox:1" is not used: createHomes is false, no home is created',
+    ]);
+    expect(buildModel({ host: { initImage: "busybox:1" }, environments: [env], users: [user] }).warnings).toEqual([]);
+  });
+
   it("a config that grants nobody anything", () => {
     expect(buildModel({ environments: [env] }).warnings).toEqual(["no user is granted any environment: nothing will run"]);
   });
