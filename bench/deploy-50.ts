@@ -25,9 +25,13 @@ const dir = mkdtempSync(path.join(tmpdir(), "homedock-bench-deploy-"));
 const home = path.join(dir, "home");
 const NAME = "hdbench";
 
+// Each run its own network: Docker 20.10 now and then keeps a removed container's
+// endpoint, and then refuses to remove (or create again) a network of that name.
+let network = `${NAME}-0`;
+
 function config(users: number, createHomes = true): ConfigInput {
   return {
-    host: { name: NAME, homeRoot: home, sharedMounts: [], createHomes },
+    host: { name: NAME, homeRoot: home, sharedMounts: [], createHomes, network },
     environments: [{ name: "py", image, command: ["httpd", "-f", "-p", "8888"], memory: "32m" }],
     users: Array.from({ length: users }, (_, i) => ({ name: `u${i}`, uid: 3000 + i, gid: 3000 + i })),
   };
@@ -52,12 +56,9 @@ function timed(cmd: string, args: string[], cwd = dir): number {
 function reset(): void {
   const ids = execFileSync("docker", ["ps", "-aq", "--filter", `label=homedock.host=${NAME}`], { encoding: "utf8" }).split("\n").filter(Boolean);
   if (ids.length > 0) execFileSync("docker", ["rm", "-f", ...ids], { stdio: "ignore" });
-  // Docker may still be detaching the containers just removed: wait until the network goes.
-  for (let i = 0; spawnSync("docker", ["network", "inspect", NAME], { stdio: "ignore" }).status === 0; i++) {
-    if (i === 40) throw new Error(`network ${NAME} is still there`);
-    spawnSync("docker", ["network", "rm", NAME], { stdio: "ignore" });
-    if (i > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
-  }
+  const networks = execFileSync("docker", ["network", "ls", "-q", "--filter", `label=homedock.host=${NAME}`], { encoding: "utf8" }).split("\n").filter(Boolean);
+  if (networks.length > 0) spawnSync("docker", ["network", "rm", ...networks], { stdio: "ignore" });
+  network = `${NAME}-${++runs}`;
   rmSync(path.join(dir, `terraform.${NAME}.tfstate`), { force: true });
   rmSync(path.join(dir, `terraform.${NAME}.tfstate.backup`), { force: true });
 }
@@ -68,13 +69,15 @@ function deploy(cmd: string[], c: ConfigInput): number {
   return timed(cmd[0], cmd.slice(1));
 }
 
+let runs = 0;
+
 function floorScript(specs: ContainerSpec[]): string {
   const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
-  const lines = specs.map((spec) => `${["docker", "run", "-d", ...dockerRunArgs(spec, NAME)].map(quote).join(" ")} >/dev/null`);
+  const lines = specs.map((spec) => `${["docker", "run", "-d", ...dockerRunArgs(spec, spec.network)].map(quote).join(" ")} >/dev/null`);
   // 10 at a time: each batch in the background, then wait.
   const batches: string[] = [];
   for (let i = 0; i < lines.length; i += 10) batches.push(`${lines.slice(i, i + 10).map((l) => `${l} &`).join("\n")}\nwait`);
-  return `set -e\ndocker network create --label homedock.host=${NAME} ${NAME} >/dev/null\n${batches.join("\n")}\n`;
+  return `set -e\ndocker network create --label homedock.host=${NAME} ${specs[0].network} >/dev/null\n${batches.join("\n")}\n`;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -82,17 +85,22 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 try {
   writeFileSync(env.TF_CLI_CONFIG_FILE, providerMirrorConfig(mirror));
   writeFileSync(path.join(dir, "cdktf.json"), JSON.stringify({ language: "typescript", app: `${repo}/node_modules/.bin/tsx ${repo}/main.ts`, projectId: "homedock-bench", sendCrashReports: "false" }));
-  const model = buildModel(config(50));
-  for (const user of model.users) {
+  const homes = buildModel(config(50));
+  for (const user of homes.users) {
     mkdirSync(user.home, { recursive: true, mode: 0o700 });
     chownSync(user.home, user.uid, user.gid);
   }
-  writeFileSync(path.join(dir, "floor.sh"), floorScript(model.workspaces.map((w) => workspaceContainer(model, w))));
+  // The floor runs the workspaces of a host whose homes exist, on this run's network.
+  const floorRun = () => {
+    const model = buildModel(config(50, false));
+    writeFileSync(path.join(dir, "floor.sh"), floorScript(model.workspaces.map((w) => workspaceContainer(model, w))));
+    return timed("sh", [path.join(dir, "floor.sh")]);
+  };
   const homedock = [process.execPath, path.join(repo, "bin/homedock.cjs"), "deploy", "--auto-approve"];
   const cdktf = [`${repo}/node_modules/.bin/cdktf`, "deploy", "--auto-approve", "--skip-provider-lock"];
   const sides: { label: string; run: () => number; ms: number[] }[] = [
     { label: "homedock deploy, homes exist (createHomes: false): 50 workspaces", run: () => deploy(homedock, config(50, false)), ms: [] },
-    { label: "floor: docker run of the same 50 workspaces, 10 at a time", run: () => timed("sh", [path.join(dir, "floor.sh")]), ms: [] },
+    { label: "floor: docker run of the same 50 workspaces, 10 at a time", run: floorRun, ms: [] },
     { label: "homedock deploy, default: 50 home containers + 50 workspaces", run: () => deploy(homedock, config(50)), ms: [] },
     { label: "cdktf deploy, default: 50 home containers + 50 workspaces", run: () => deploy(cdktf, config(50)), ms: [] },
   ];
