@@ -7,23 +7,24 @@ import { configFile, summary, synth, writeCompose } from "./main";
 import { PlanError, REVIEW_EXIT, reviewPlan } from "./review";
 import { ConfigError, configJsonSchema, type HostModel, loadConfig } from "./constructs";
 
+/** Renders the config with `write` to `--out`, says what it wrote and returns where. */
+function rendered(write: (model: HostModel, out: string) => string, opts: { config?: string; out: string }): string {
+  const model = loadConfig(opts.config ?? configFile());
+  const out = write(model, opts.out);
+  console.log(`${summary(model)}\nwrote ${out}`);
+  return out;
+}
+
 /** A command that renders the config with `write` to `--out` and says what it wrote. */
 function render(write: (model: HostModel, out: string) => string) {
-  return (opts: { config?: string; out: string }) => {
-    const model = loadConfig(opts.config ?? configFile());
-    const out = write(model, opts.out);
-    console.log(`${summary(model)}\nwrote ${out}`);
+  return (opts: { config?: string; out: string }): void => {
+    rendered(write, opts);
   };
 }
 
-/** The Terraform CLI: `$TERRAFORM_BINARY_NAME` (say, tofu), else terraform. */
-export function terraformBinary(env: NodeJS.ProcessEnv = process.env): string {
-  return env.TERRAFORM_BINARY_NAME || "terraform";
-}
-
-/** Runs Terraform in `cwd` on this terminal; its exit status (1 if it could not start). */
+/** Runs Terraform (`$TERRAFORM_BINARY_NAME`, say tofu, else terraform) in `cwd` on this terminal; its exit status, 1 if it could not start. */
 function terraform(args: string[], cwd: string): number {
-  const binary = terraformBinary();
+  const binary = process.env.TERRAFORM_BINARY_NAME || "terraform";
   const r = spawnSync(binary, args, { cwd, stdio: "inherit" });
   if (r.error) {
     console.error(`homedock deploy: cannot run ${binary}: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message}`);
@@ -53,9 +54,7 @@ export function program(): Command {
     .option("-o, --out <dir>", "output directory", "cdktf.out")
     .option("--auto-approve", "apply without asking")
     .action((opts: { config?: string; out: string; autoApprove?: boolean }) => {
-      const model = loadConfig(opts.config ?? configFile());
-      const stack = path.dirname(synth(model, opts.out));
-      console.log(`${summary(model)}\nwrote ${stack}`);
+      const stack = path.dirname(rendered(synth, opts));
       // The stack directory is a plain Terraform root module; terraform.tfvars.json
       // beside it carries the tokens. init is quick when nothing changed.
       const init = terraform(["init", "-input=false"], stack);

@@ -115,9 +115,7 @@ export function workspaceContainer(host: HostModel, ws: WorkspaceModel): Contain
       [LABEL_USER]: user.name,
     },
     mounts: [
-      host.createHomes
-        ? { source: user.home, target: user.home, readOnly: false, homeOf: user.name }
-        : { source: user.home, target: user.home, readOnly: false },
+      { source: user.home, target: user.home, readOnly: false, ...(host.createHomes ? { homeOf: user.name } : {}) },
       ...host.sharedMounts.map((m) => ({ source: m.source, target: m.target, readOnly: m.readOnly })),
     ],
     memoryMiB: ws.memoryMiB,
