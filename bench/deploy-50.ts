@@ -28,6 +28,7 @@ const NAME = "hdbench";
 // Each run its own network: Docker 20.10 now and then keeps a removed container's
 // endpoint, and then refuses to remove (or create again) a network of that name.
 let network = `${NAME}-0`;
+let runs = 0;
 
 function config(users: number, createHomes = true): ConfigInput {
   return {
@@ -69,8 +70,6 @@ function deploy(cmd: string[], c: ConfigInput): number {
   return timed(cmd[0], cmd.slice(1));
 }
 
-let runs = 0;
-
 function floorScript(specs: ContainerSpec[]): string {
   const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
   const lines = specs.map((spec) => `${["docker", "run", "-d", ...dockerRunArgs(spec, spec.network)].map(quote).join(" ")} >/dev/null`);
@@ -98,11 +97,11 @@ try {
   };
   const homedock = [process.execPath, path.join(repo, "bin/homedock.cjs"), "deploy", "--auto-approve"];
   const cdktf = [`${repo}/node_modules/.bin/cdktf`, "deploy", "--auto-approve", "--skip-provider-lock"];
-  const sides: { label: string; run: () => number; ms: number[] }[] = [
-    { label: "homedock deploy, homes exist (createHomes: false): 50 workspaces", run: () => deploy(homedock, config(50, false)), ms: [] },
-    { label: "floor: docker run of the same 50 workspaces, 10 at a time", run: floorRun, ms: [] },
-    { label: "homedock deploy, default: 50 home containers + 50 workspaces", run: () => deploy(homedock, config(50)), ms: [] },
-    { label: "cdktf deploy, default: 50 home containers + 50 workspaces", run: () => deploy(cdktf, config(50)), ms: [] },
+  const sides: { short: string; label: string; run: () => number; ms: number[] }[] = [
+    { short: "homes exist", label: "homedock deploy, homes exist (createHomes: false): 50 workspaces", run: () => deploy(homedock, config(50, false)), ms: [] },
+    { short: "floor", label: "floor: docker run of the same 50 workspaces, 10 at a time", run: floorRun, ms: [] },
+    { short: "homedock default", label: "homedock deploy, default: 50 home containers + 50 workspaces", run: () => deploy(homedock, config(50)), ms: [] },
+    { short: "cdktf default", label: "cdktf deploy, default: 50 home containers + 50 workspaces", run: () => deploy(cdktf, config(50)), ms: [] },
   ];
   reset();
   for (let i = 0; i < RUNS; i++) {
@@ -122,7 +121,7 @@ try {
   for (const side of sides) console.log(`| ${side.label} | ${median(side.ms).toFixed(0)} | ${(median(side.ms) / floor).toFixed(2)}x |`);
   console.log(`| terraform plan with nothing to change (50 workspaces, 50 homes) | ${median(plans).toFixed(0)} | |`);
   console.log(`| homedock deploy adding one user to the 50 (one run) | ${addOne.toFixed(0)} | |`);
-  console.log(`\nruns (ms): ${sides.map((s) => `${s.label.split(":")[0]}: ${s.ms.map((x) => x.toFixed(0)).join(", ")}`).join("; ")}`);
+  console.log(`\nruns (ms): ${sides.map((s) => `${s.short}: ${s.ms.map((x) => x.toFixed(0)).join(", ")}`).join("; ")}`);
 } finally {
   reset();
   rmSync(dir, { recursive: true, force: true });
