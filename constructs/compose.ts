@@ -1,6 +1,6 @@
 // The Compose renderer: the same model and ContainerSpecs as the Terraform
 // constructs, as a docker-compose.yml. Pure: model in, YAML text out.
-import { Document } from "yaml";
+import { dump } from "js-yaml";
 import {
   type ContainerSpec,
   TMP_TMPFS,
@@ -161,15 +161,15 @@ export function composeFile(host: HostModel): Record<string, unknown> {
  * Renders the model as a Compose file. The same model gives the same bytes; the
  * seeder appears once (an `x-` extension with a YAML anchor) however many workspaces
  * run it. Written directly rather than through a YAML document model, which took
- * 10 s for 10,000 workspaces (bench/RESULTS.md); tests parse it back with the yaml
- * library, as YAML 1.1 and 1.2, and with docker compose.
+ * 10 s for 10,000 workspaces (bench/RESULTS.md); tests parse it back with another
+ * library (yaml), as YAML 1.1 and 1.2, and with docker compose.
  */
 export function renderCompose(host: HostModel): string {
   const { name, [SEEDER_KEY]: seeder, ...rest } = composeFile(host);
   const out: string[] = [`name: ${yamlScalar(name as string)}`];
   if (typeof seeder === "string") {
     // The one block scalar, by the library: it decides indentation and chomping.
-    const block = new Document({ [SEEDER_KEY]: seeder }).toString({ lineWidth: 0 });
+    const block = dump({ [SEEDER_KEY]: seeder }, { lineWidth: -1 });
     out.push(block.replace(`${SEEDER_KEY}: `, `${SEEDER_KEY}: &seeder `).trimEnd());
   }
   emit(out, rest as Value, "", (v) => (v === seeder ? "*seeder" : undefined));

@@ -1,7 +1,10 @@
 // Bad input: one clear message per problem, naming the field, the value found and
 // what was expected; every problem in the file, in file order.
+import fc from "fast-check";
+import { CORE_SCHEMA, constructFromEvents, parseEvents } from "js-yaml";
 import { describe, expect, it } from "vitest";
-import { buildModel, ConfigError, parseConfig } from "../../constructs";
+import { isNode, isScalar, LineCounter, parseDocument, Scalar, stringify } from "yaml";
+import { buildModel, ConfigError, type PathSegment, parseConfig, sourcePositions } from "../../constructs";
 import { cases, config, env, user } from "../config-cases";
 
 function errorsOf(text: string): string[] {
@@ -28,7 +31,10 @@ describe("a config with one mistake", () => {
 describe("YAML itself", () => {
   it.each([
     ["a syntax error", "environments:\n  - name: py\n   image: x\n", /^3:\d+: YAML syntax: expected valid YAML/],
-    ["a duplicate key", "environments:\n  - name: py\n    name: r\n    image: x\n    command: [a]\n", /^3:5: duplicate key: expected valid YAML: Map keys must be unique/],
+    ["a duplicate key", "environments:\n  - name: py\n    name: r\n    image: x\n    command: [a]\n", /^3:5: duplicate key: expected valid YAML: duplicated mapping key$/],
+    ["a second document", "environments: []\n---\nusers: []\n", /^3:1: YAML syntax: expected valid YAML: a second document begins here; a config is one document$/],
+    ["a tag outside the core schema", "environments:\n  - name: !!binary cHk=\n", /^2:11: YAML: expected valid YAML: unknown scalar tag/],
+    ["nesting past 100 levels", `environments: ${"[".repeat(101)}${"]".repeat(101)}\n`, /^1:\d+: YAML syntax: expected valid YAML: nesting exceeded maxDepth \(100\)$/],
     ["an unclosed flow list", "environments: [\n", /^\d+:\d+: YAML syntax/],
     ["a tab indent", "environments:\n\t- name: py\n", /^2:1: YAML syntax/],
   ])("%s is reported with line and column", (_, text, pattern) => {
@@ -44,8 +50,101 @@ describe("YAML itself", () => {
     expect(errorsOf(text)).toEqual(["(the whole file): got nothing; expected a config with at least one environment"]);
   });
 
+  it("YAML 1.1 words are strings, whatever version the file names", () => {
+    const text = config((c) => (c.users[0].allowRoot = "ALLOW")).replace("ALLOW", "yes");
+    expect(errorsOf(text)).toEqual([expect.stringMatching(/^\d+:\d+: users\[0\]\.allowRoot: got "yes"; expected true or false$/)]);
+    expect(errorsOf(`%YAML 1.1\n---\n${text}`)).toEqual([expect.stringMatching(/users\[0\]\.allowRoot: got "yes"/)]);
+  });
+
+  it("anchors and aliases are read, and a mistake in a shared value is reported where it is used", () => {
+    const text = [
+      "environments:",
+      "  - name: py",
+      "    image: course/python:1",
+      "    command: &cmd [jupyter, notebook]",
+      "  - name: r",
+      "    image: course/r:1",
+      "    command: *cmd",
+      "users:",
+      "  - &alice {name: alice, uid: 1001, gid: 1001}",
+      "  - *alice",
+      "",
+    ].join("\n");
+    const lines = errorsOf(text);
+    expect(lines).toEqual([expect.stringMatching(/^10:5: users\[1\]\.name: got "alice"; expected a user name not used before/), expect.stringMatching(/^10:5: users\[1\]\.uid/)]);
+    const model = parseConfig(text.replace("  - *alice\n", ""), "homedock.yaml");
+    expect(model.environments.map((e) => e.command)).toEqual([["jupyter", "notebook"], ["jupyter", "notebook"]]);
+  });
+
+  it("a block scalar is reported at its first line of text", () => {
+    const text = config((c) => (c.environments[0].dir = "BLOCK")).replace("dir: BLOCK", "dir: |\n      a\n      b");
+    const errors = errorsOf(text);
+    const line = text.split("\n").findIndex((l) => l.trim() === "a") + 1;
+    expect(errors).toEqual([`${line}:7: environments[0].dir: got "a\\nb\\n"; expected 1-64 characters: letters, digits, '_', '.', '+' or '-', not starting with '.' or '-'`]);
+  });
+
   it("a list at the top is a wrong type", () => {
     expect(errorsOf("- a\n- b\n")).toEqual(['1:1: (the whole file): got ["a","b"]; expected a mapping with host, environments and users']);
+  });
+});
+
+describe("where a node is", () => {
+  // Every path of a value, parents first.
+  function* paths(value: unknown, path: PathSegment[] = []): Generator<PathSegment[]> {
+    yield path;
+    if (Array.isArray(value)) for (const [i, v] of value.entries()) yield* paths(v, [...path, i]);
+    else if (value !== null && typeof value === "object") for (const [k, v] of Object.entries(value)) yield* paths(v, [...path, k]);
+  }
+
+  const styles = fc.record({
+    collectionStyle: fc.constantFrom("any", "block", "flow") as fc.Arbitrary<"any" | "block" | "flow">,
+    defaultStringType: fc.constantFrom(Scalar.PLAIN, Scalar.QUOTE_DOUBLE, Scalar.QUOTE_SINGLE, Scalar.BLOCK_LITERAL, Scalar.BLOCK_FOLDED),
+    defaultKeyType: fc.constantFrom(null, Scalar.PLAIN, Scalar.QUOTE_DOUBLE),
+    indent: fc.integer({ min: 1, max: 4 }),
+  });
+  // Mappings of mappings and lists, as configs are, with any keys and scalars.
+  const documents = fc.letrec((tie) => ({
+    node: fc.oneof({ depthSize: "small", withCrossShrink: true }, fc.string(), fc.integer(), fc.boolean(), fc.constant(null), tie("list"), tie("map")),
+    list: fc.array(tie("node"), { maxLength: 4 }),
+    map: fc.dictionary(fc.string(), tie("node"), { maxKeys: 4, noNullPrototype: true }),
+  })).map;
+
+  it("is where the yaml library places it, for any document it writes (block scalars: at their text)", () => {
+    fc.assert(
+      fc.property(documents, styles, (value, options) => {
+        const text = stringify(value, options);
+        const lineCounter = new LineCounter();
+        const doc = parseDocument(text, { lineCounter });
+        const read = doc.toJS();
+        // js-yaml reads what the other library reads (not always what it wrote: it
+        // writes " " as a block scalar that both read back as "")...
+        expect(constructFromEvents(parseEvents(text, {}), { source: text, schema: CORE_SCHEMA })).toEqual([read]);
+        // ...and places every node where that library does.
+        const positionOf = sourcePositions(text);
+        for (const path of paths(read)) {
+          const node = doc.getIn(path, true);
+          if (!isNode(node) || !node.range) throw new Error(`no node at ${JSON.stringify(path)}`);
+          if (isScalar(node) && (node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED)) continue;
+          expect(positionOf(path), `${JSON.stringify(path)} in\n${text}`).toEqual(lineCounter.linePos(node.range[0]));
+        }
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it("a block scalar is at its first character of text", () => {
+    const text = "a:\n  b: |\n\n     x\n  c: >-\n    y\n  d: |\n";
+    const positionOf = sourcePositions(text);
+    expect([["a", "b"], ["a", "c"], ["a", "d"]].map((p) => positionOf(p))).toEqual([
+      { line: 4, col: 6 },
+      { line: 6, col: 5 },
+      { line: 7, col: 7 },
+    ]);
+  });
+
+  it("is nowhere for a path the text does not have", () => {
+    const positionOf = sourcePositions("a: [1, 2]\n");
+    expect([positionOf(["a", 2]), positionOf(["b"]), positionOf(["a", 0, "c"])]).toEqual([undefined, undefined, undefined]);
   });
 });
 
