@@ -37,13 +37,15 @@ export class Workspace extends Construct {
     this.spec = workspaceContainer(props.host, props.workspace);
     const key = secretKey(props.workspace);
     const { refs } = props;
-    this.container = new Container(this, "container", {
-      ...containerConfig(this.spec, props.environment.imageId, {
-        secret: () => Token.asString(Fn.lookup(refs.tokens, key)),
-        seeder: refs.seederScript,
-      }),
-      networksAdvanced: [{ name: refs.networkName }],
-      dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
-    });
+    this.container = new Container(
+      this,
+      "container",
+      containerConfig(
+        this.spec,
+        props.environment.imageId,
+        { secret: () => Token.asString(Fn.lookup(refs.tokens, key)), seeder: refs.seederScript, network: refs.networkName },
+        { dependsOn: props.dependsOn ? [...props.dependsOn] : undefined },
+      ),
+    );
   }
 }
