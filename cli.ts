@@ -113,7 +113,7 @@ export function program(): Command {
   return cli;
 }
 
-/** Runs the CLI; returns the exit status. Config errors are one message, never a stack trace. */
+/** Runs the CLI; returns the exit status. Config and file errors are one message, never a stack trace. */
 export async function run(argv: readonly string[]): Promise<number> {
   try {
     await program().parseAsync([...argv]);
@@ -127,6 +127,12 @@ export async function run(argv: readonly string[]): Promise<number> {
     if (err instanceof PlanError) {
       console.error(`homedock review: ${err.message}`);
       return REVIEW_EXIT.unreadable;
+    }
+    // A path that cannot be written (permissions, a file where a directory must be).
+    const { code, path: where, syscall } = err as NodeJS.ErrnoException;
+    if (code !== undefined && where !== undefined) {
+      console.error(`homedock: cannot ${syscall ?? "use"} ${where}: ${code}`);
+      return 1;
     }
     throw err;
   }

@@ -1,6 +1,6 @@
 // The cdktf app: reads the config file, builds one stack, synthesizes.
 // HOMEDOCK_CONFIG names the file; else ./homedock.yaml; else the bundled example.
-import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { App, TerraformStack } from "cdktf";
 import {
@@ -25,11 +25,12 @@ export function configFile(env: NodeJS.ProcessEnv = process.env, cwd = process.c
 const TERRAFORM_WORKING_FILES = [".terraform", ".terraform.lock.hcl"];
 
 /**
- * Synthesizes the model into `outdir`. Renders beside it and swaps on success, so a
- * failure leaves an existing output exactly as it was; Terraform's working files in
- * each stack's directory are carried over.
+ * Synthesizes the model into `outdir` (its parent directories made if missing). Renders
+ * beside it and swaps on success, so a failure leaves an existing output exactly as it
+ * was; Terraform's working files in each stack's directory are carried over.
  */
 export function synth(model: HostModel, outdir: string): string {
+  mkdirSync(path.dirname(path.resolve(outdir)), { recursive: true });
   const staging = `${outdir}.homedock-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   try {
@@ -55,8 +56,9 @@ export function synth(model: HostModel, outdir: string): string {
   return path.join(outdir, "stacks", model.name, "cdk.tf.json");
 }
 
-/** Writes the Compose file whole or not at all. */
+/** Writes the Compose file whole or not at all (its parent directories made if missing). */
 export function writeCompose(model: HostModel, file: string): string {
+  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const staging = `${file}.homedock-${process.pid}`;
   try {
     writeFileSync(staging, renderCompose(model));

@@ -138,6 +138,25 @@ describe("homedock CLI", () => {
     expect(workspaces(path.join(cwd, "out/stacks/course/cdk.tf.json"))).toHaveLength(5);
   });
 
+  it("synth and compose make the directories their output goes in", () => {
+    const cwd = mkdtempSync(path.join(work, "nested-"));
+    const example = path.join(root, "examples/course.yaml");
+    expect(run("node", [bin, "synth", "-c", example, "-o", "build/terraform/cdktf.out"], cwd).status).toBe(0);
+    expect(workspaces(path.join(cwd, "build/terraform/cdktf.out/stacks/course/cdk.tf.json"))).toHaveLength(5);
+    const r = run("node", [bin, "compose", "-c", example, "-o", "build/compose/docker-compose.yml"], cwd);
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(path.join(cwd, "build/compose/docker-compose.yml"), "utf8")).toContain("services:");
+  });
+
+  it("says in one line where it cannot write, with no stack trace", () => {
+    const cwd = mkdtempSync(path.join(work, "unwritable-"));
+    writeFileSync(path.join(cwd, "build"), "a file where a directory must be\n");
+    const r = run("node", [bin, "synth", "-c", path.join(root, "examples/course.yaml"), "-o", "build/cdktf.out"], cwd);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toBe(`homedock: cannot mkdir ${path.join(cwd, "build")}: EEXIST`);
+    expect(readFileSync(path.join(cwd, "build"), "utf8")).toBe("a file where a directory must be\n");
+  });
+
   it("validate reports a bad config with exit 1 and writes nothing", () => {
     const cwd = mkdtempSync(path.join(work, "val-"));
     writeFileSync(path.join(cwd, "homedock.yaml"), "environments:\n  - name: ok\n    image: x\n    command: [a]\n    memroy: 2g\n");
