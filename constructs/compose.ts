@@ -15,65 +15,71 @@ import { secretsEnvFile } from "./secrets";
 
 /** Compose interpolates "$VAR" everywhere; "$$" is a literal "$". */
 function literal(value: string): string {
-  return value === SEEDER_SCRIPT ? SEEDER_LITERAL : value.replace(/\$/g, "$$$$");
+  if (value === SEEDER_SCRIPT) return SEEDER_LITERAL;
+  return value.includes("$") ? value.replace(/\$/g, "$$$$") : value;
 }
 /** Escaped once: it is in every workspace's entrypoint. */
 const SEEDER_LITERAL = SEEDER_SCRIPT.replace(/\$/g, "$$$$");
 
 const SEEDER_KEY = "x-homedock-seeder";
 
+/** Sets `key` unless the value is undefined: a service holds only keys with values. */
+function put(service: Record<string, unknown>, key: string, value: unknown): void {
+  if (value !== undefined) service[key] = value;
+}
+
 function service(spec: ContainerSpec, dependsOn: string | undefined, key?: string): Record<string, unknown> {
-  // Only keys with values, in the order an admin reads them.
-  const entries: [string, unknown][] = [
-    ["container_name", spec.name],
-    ["image", spec.image],
-    ["user", spec.user],
-    ["group_add", spec.groupAdd.length > 0 ? [...spec.groupAdd] : undefined],
-    ["entrypoint", spec.entrypoint.map(literal)],
-    ["command", spec.command.map(literal)],
-    ["working_dir", literal(spec.workingDir)],
-    // Secrets come from a private file beside this one (see secrets.ts), never from here.
-    ["env_file", spec.secrets.length > 0 && key !== undefined ? [secretsEnvFile(key)] : undefined],
-    ["environment", Object.keys(spec.env).length > 0 ? Object.fromEntries(Object.entries(spec.env).map(([k, v]) => [k, literal(v)])) : undefined],
-    ["labels", Object.fromEntries(Object.entries(spec.labels).map(([k, v]) => [k, literal(v)]))],
-    [
-      "volumes",
-      spec.mounts.map((m) =>
-        m.homeOf === undefined
-          ? {
-              type: "bind",
-              source: literal(m.source),
-              target: literal(m.target),
-              read_only: m.readOnly,
-              // Never let Docker create a missing source: it would be root's.
-              bind: { create_host_path: false },
-            }
-          : // Compose creates every container before it starts any, and Docker checks a
-            // bind's source at create time, when a new home does not exist yet. A local
-            // volume bound to the home is mounted at start, after the home service ran.
-            // nocopy: nothing from the image is copied into the home, nor its ownership.
-            { type: "volume", source: homeVolume(m.homeOf), target: literal(m.target), read_only: m.readOnly, volume: { nocopy: true } },
-      ),
-    ],
-    ["mem_limit", spec.memoryMiB === undefined ? undefined : `${spec.memoryMiB}m`],
-    ["memswap_limit", spec.memoryMiB === undefined ? undefined : `${spec.memoryMiB}m`],
-    ["cpus", spec.nanoCpus === undefined ? undefined : spec.nanoCpus / 1e9],
-    // A cgroup limit of the container's own: RLIMIT_NPROC (what the Terraform
-    // provider offers) counts the user's processes everywhere, other workspaces too.
-    ["pids_limit", spec.pidsLimit],
-    ["read_only", spec.readOnlyRoot || undefined],
-    ["tmpfs", spec.readOnlyRoot ? Object.entries(TMP_TMPFS).map(([path, options]) => `${path}:${options}`) : undefined],
-    ["restart", spec.restart],
-    ["init", spec.init],
-    ["security_opt", [...spec.securityOpts]],
-    ["cap_add", spec.capAdd.length > 0 ? [...spec.capAdd] : undefined],
-    ["cap_drop", [...spec.capDrop]],
-    ["networks", spec.network === undefined ? undefined : [spec.network]],
-    // A one-shot container joins no network at all.
-    ["network_mode", spec.network === undefined ? "none" : undefined],
-    ["depends_on", dependsOn === undefined ? undefined : { [dependsOn]: { condition: "service_completed_successfully" } }],
-  ];
-  return Object.fromEntries(entries.filter(([, v]) => v !== undefined));
+  // In the order an admin reads them.
+  const s: Record<string, unknown> = {};
+  put(s, "container_name", spec.name);
+  put(s, "image", spec.image);
+  put(s, "user", spec.user);
+  put(s, "group_add", spec.groupAdd.length > 0 ? [...spec.groupAdd] : undefined);
+  put(s, "entrypoint", spec.entrypoint.map(literal));
+  put(s, "command", spec.command.map(literal));
+  put(s, "working_dir", literal(spec.workingDir));
+  // Secrets come from a private file beside this one (see secrets.ts), never from here.
+  put(s, "env_file", spec.secrets.length > 0 && key !== undefined ? [secretsEnvFile(key)] : undefined);
+  put(s, "environment", Object.keys(spec.env).length > 0 ? Object.fromEntries(Object.entries(spec.env).map(([k, v]) => [k, literal(v)])) : undefined);
+  put(s, "labels", Object.fromEntries(Object.entries(spec.labels).map(([k, v]) => [k, literal(v)])));
+  put(
+    s,
+    "volumes",
+    spec.mounts.map((m) =>
+      m.homeOf === undefined
+        ? {
+            type: "bind",
+            source: literal(m.source),
+            target: literal(m.target),
+            read_only: m.readOnly,
+            // Never let Docker create a missing source: it would be root's.
+            bind: { create_host_path: false },
+          }
+        : // Compose creates every container before it starts any, and Docker checks a
+          // bind's source at create time, when a new home does not exist yet. A local
+          // volume bound to the home is mounted at start, after the home service ran.
+          // nocopy: nothing from the image is copied into the home, nor its ownership.
+          { type: "volume", source: homeVolume(m.homeOf), target: literal(m.target), read_only: m.readOnly, volume: { nocopy: true } },
+    ),
+  );
+  put(s, "mem_limit", spec.memoryMiB === undefined ? undefined : `${spec.memoryMiB}m`);
+  put(s, "memswap_limit", spec.memoryMiB === undefined ? undefined : `${spec.memoryMiB}m`);
+  put(s, "cpus", spec.nanoCpus === undefined ? undefined : spec.nanoCpus / 1e9);
+  // A cgroup limit of the container's own: RLIMIT_NPROC (what the Terraform
+  // provider offers) counts the user's processes everywhere, other workspaces too.
+  put(s, "pids_limit", spec.pidsLimit);
+  put(s, "read_only", spec.readOnlyRoot || undefined);
+  put(s, "tmpfs", spec.readOnlyRoot ? Object.entries(TMP_TMPFS).map(([path, options]) => `${path}:${options}`) : undefined);
+  put(s, "restart", spec.restart);
+  put(s, "init", spec.init);
+  put(s, "security_opt", [...spec.securityOpts]);
+  put(s, "cap_add", spec.capAdd.length > 0 ? [...spec.capAdd] : undefined);
+  put(s, "cap_drop", [...spec.capDrop]);
+  put(s, "networks", spec.network === undefined ? undefined : [spec.network]);
+  // A one-shot container joins no network at all.
+  put(s, "network_mode", spec.network === undefined ? "none" : undefined);
+  put(s, "depends_on", dependsOn === undefined ? undefined : { [dependsOn]: { condition: "service_completed_successfully" } });
+  return s;
 }
 
 /** The named volume that binds a user's home. */
@@ -106,52 +112,81 @@ export function yamlScalar(value: string | number | boolean): string {
 
 type Value = string | number | boolean | readonly Value[] | { readonly [key: string]: Value };
 
-function emit(out: string[], value: Value, indent: string, alias: (v: string) => string | undefined): void {
-  const scalar = (v: Value) => (typeof v === "string" && alias(v)) || yamlScalar(v as string);
-  if (Array.isArray(value)) {
-    for (const item of value as readonly Value[]) {
-      if (typeof item === "object") {
-        const start = out.length;
-        emit(out, item, `${indent}  `, alias);
-        out[start] = `${indent}- ${out[start].slice(indent.length + 2)}`;
-      } else {
-        out.push(`${indent}- ${scalar(item)}`);
-      }
-    }
-    return;
+/**
+ * Writes values as block YAML, line by line, the seeder as its alias. A class rather
+ * than closures: run through tsx, every function made gets its name set (a
+ * defineProperty), and one closure per emitted object was a fifth of a
+ * 10,000-workspace render.
+ */
+class BlockWriter {
+  constructor(private readonly seeder: string | undefined) {}
+
+  private scalar(value: string | number | boolean): string {
+    return value === this.seeder ? "*seeder" : yamlScalar(value);
   }
-  for (const [key, item] of Object.entries(value as Record<string, Value>)) {
-    if (typeof item === "object") {
-      out.push(`${indent}${yamlScalar(key)}:`);
-      emit(out, item, `${indent}  `, alias);
-    } else {
-      out.push(`${indent}${yamlScalar(key)}: ${scalar(item)}`);
+
+  emit(out: string[], value: Value, indent: string): void {
+    if (Array.isArray(value)) {
+      for (const item of value as readonly Value[]) {
+        if (typeof item === "object") {
+          const start = out.length;
+          this.emit(out, item, `${indent}  `);
+          out[start] = `${indent}- ${out[start].slice(indent.length + 2)}`;
+        } else {
+          out.push(`${indent}- ${this.scalar(item)}`);
+        }
+      }
+      return;
+    }
+    const map = value as Record<string, Value>;
+    for (const key of Object.keys(map)) {
+      const item = map[key];
+      if (typeof item === "object") {
+        out.push(`${indent}${this.scalar(key)}:`);
+        this.emit(out, item, `${indent}  `);
+      } else {
+        out.push(`${indent}${this.scalar(key)}: ${this.scalar(item)}`);
+      }
     }
   }
 }
 
-/** The Compose file as plain data: what `renderCompose` writes. */
-export function composeFile(host: HostModel): Record<string, unknown> {
-  const services: Record<string, unknown> = {};
+interface ComposeParts {
+  readonly services: Iterable<readonly [string, Record<string, unknown>]>;
+  /** Filled in as `services` is iterated. */
+  readonly volumes: Record<string, unknown>;
+}
+
+/** Each service in turn, so that a render need not hold them all at once. */
+function composeParts(host: HostModel): ComposeParts {
   const volumes: Record<string, unknown> = {};
-  for (const user of host.users) {
-    const workspaces = host.workspacesByUser.get(user.name) ?? [];
-    if (workspaces.length === 0) continue;
-    const image = homeInitImage(host, user);
-    let home: string | undefined;
-    if (image !== undefined) {
-      home = serviceName(user.name, "home");
-      services[home] = service(homeInitContainer(host, user, image), undefined);
-      volumes[homeVolume(user.name)] = { driver: "local", driver_opts: { type: "none", o: "bind", device: literal(user.home) } };
-    }
-    for (const ws of workspaces) {
-      services[serviceName(user.name, ws.environment.name)] = service(workspaceContainer(host, ws), home, secretKey(ws));
+  function* services(): Generator<readonly [string, Record<string, unknown>]> {
+    for (const user of host.users) {
+      const workspaces = host.workspacesByUser.get(user.name) ?? [];
+      if (workspaces.length === 0) continue;
+      const image = homeInitImage(host, user);
+      let home: string | undefined;
+      if (image !== undefined) {
+        home = serviceName(user.name, "home");
+        yield [home, service(homeInitContainer(host, user, image), undefined)];
+        volumes[homeVolume(user.name)] = { driver: "local", driver_opts: { type: "none", o: "bind", device: literal(user.home) } };
+      }
+      for (const ws of workspaces) {
+        yield [serviceName(user.name, ws.environment.name), service(workspaceContainer(host, ws), home, secretKey(ws))];
+      }
     }
   }
+  return { services: services(), volumes };
+}
+
+/** The Compose file as plain data: what `renderCompose` writes. */
+export function composeFile(host: HostModel): Record<string, unknown> {
+  const { services, volumes } = composeParts(host);
+  const all = Object.fromEntries(services);
   return {
     name: host.name,
     ...(host.workspaces.length > 0 ? { [SEEDER_KEY]: literal(SEEDER_SCRIPT) } : {}),
-    services,
+    services: all,
     networks: { [host.network]: { name: host.network } },
     ...(Object.keys(volumes).length > 0 ? { volumes } : {}),
   };
@@ -161,17 +196,36 @@ export function composeFile(host: HostModel): Record<string, unknown> {
  * Renders the model as a Compose file. The same model gives the same bytes; the
  * seeder appears once (an `x-` extension with a YAML anchor) however many workspaces
  * run it. Written directly rather than through a YAML document model, which took
- * 10 s for 10,000 workspaces (bench/RESULTS.md); tests parse it back with another
- * library (yaml), as YAML 1.1 and 1.2, and with docker compose.
+ * 10 s for 10,000 workspaces (bench/RESULTS.md), and one service at a time, each
+ * joined as it is written: what a large render holds is its output, not every
+ * service's data and lines. Tests parse it back with another library (yaml), as
+ * YAML 1.1 and 1.2, and with docker compose.
  */
 export function renderCompose(host: HostModel): string {
-  const { name, [SEEDER_KEY]: seeder, ...rest } = composeFile(host);
-  const out: string[] = [`name: ${yamlScalar(name as string)}`];
-  if (typeof seeder === "string") {
+  const chunks: string[] = [`name: ${yamlScalar(host.name)}`];
+  const seeder = host.workspaces.length > 0 ? literal(SEEDER_SCRIPT) : undefined;
+  if (seeder !== undefined) {
     // The one block scalar, by the library: it decides indentation and chomping.
     const block = dump({ [SEEDER_KEY]: seeder }, { lineWidth: -1 });
-    out.push(block.replace(`${SEEDER_KEY}: `, `${SEEDER_KEY}: &seeder `).trimEnd());
+    chunks.push(block.replace(`${SEEDER_KEY}: `, `${SEEDER_KEY}: &seeder `).trimEnd());
   }
-  emit(out, rest as Value, "", (v) => (v === seeder ? "*seeder" : undefined));
-  return `${out.join("\n")}\n`;
+  const writer = new BlockWriter(seeder);
+  const { services, volumes } = composeParts(host);
+  let none = true;
+  for (const [name, svc] of services) {
+    if (none) chunks.push("services:");
+    none = false;
+    const lines: string[] = [];
+    writer.emit(lines, { [name]: svc } as Value, "  ");
+    chunks.push(lines.join("\n"));
+  }
+  const rest: Record<string, unknown> = {
+    ...(none ? { services: {} } : {}),
+    networks: { [host.network]: { name: host.network } },
+    ...(Object.keys(volumes).length > 0 ? { volumes } : {}),
+  };
+  const lines: string[] = [];
+  writer.emit(lines, rest as Value, "");
+  chunks.push(lines.join("\n"));
+  return `${chunks.join("\n")}\n`;
 }
