@@ -15,13 +15,6 @@ function rendered(write: (model: HostModel, out: string) => string, opts: { conf
   return out;
 }
 
-/** A command that renders the config with `write` to `--out` and says what it wrote. */
-function render(write: (model: HostModel, out: string) => string) {
-  return (opts: { config?: string; out: string }): void => {
-    rendered(write, opts);
-  };
-}
-
 /** Runs Terraform (`$TERRAFORM_BINARY_NAME`, say tofu, else terraform) in `cwd` on this terminal; its exit status, 1 if it could not start. */
 function terraform(args: string[], cwd: string): number {
   const binary = process.env.TERRAFORM_BINARY_NAME || "terraform";
@@ -45,7 +38,7 @@ export function program(): Command {
     .description("synthesize the Terraform stack (what `cdktf synth` runs)")
     .option("-c, --config <file>", config)
     .option("-o, --out <dir>", "output directory", "cdktf.out")
-    .action(render(synth));
+    .action((opts: { config?: string; out: string }) => void rendered(synth, opts));
 
   cli
     .command("deploy")
@@ -70,7 +63,7 @@ export function program(): Command {
     .description("render the same host as a docker-compose.yml")
     .option("-c, --config <file>", config)
     .option("-o, --out <file>", "where to write it", "docker-compose.yml")
-    .action(render(writeCompose));
+    .action((opts: { config?: string; out: string }) => void rendered(writeCompose, opts));
 
   cli
     .command("validate")
