@@ -179,6 +179,14 @@ function composeParts(host: HostModel): ComposeParts {
   return { services: services(), volumes };
 }
 
+/** What follows the services: the network, and the home volumes (once the services are all made). */
+function composeTail(host: HostModel, volumes: Record<string, unknown>): Record<string, unknown> {
+  return {
+    networks: { [host.network]: { name: host.network } },
+    ...(Object.keys(volumes).length > 0 ? { volumes } : {}),
+  };
+}
+
 /** The Compose file as plain data: what `renderCompose` writes. */
 export function composeFile(host: HostModel): Record<string, unknown> {
   const { services, volumes } = composeParts(host);
@@ -187,8 +195,7 @@ export function composeFile(host: HostModel): Record<string, unknown> {
     name: host.name,
     ...(host.workspaces.length > 0 ? { [SEEDER_KEY]: literal(SEEDER_SCRIPT) } : {}),
     services: all,
-    networks: { [host.network]: { name: host.network } },
-    ...(Object.keys(volumes).length > 0 ? { volumes } : {}),
+    ...composeTail(host, volumes),
   };
 }
 
@@ -219,11 +226,7 @@ export function renderCompose(host: HostModel): string {
     writer.emit(lines, { [name]: svc } as Value, "  ");
     chunks.push(lines.join("\n"));
   }
-  const rest: Record<string, unknown> = {
-    ...(none ? { services: {} } : {}),
-    networks: { [host.network]: { name: host.network } },
-    ...(Object.keys(volumes).length > 0 ? { volumes } : {}),
-  };
+  const rest = { ...(none ? { services: {} } : {}), ...composeTail(host, volumes) };
   const lines: string[] = [];
   writer.emit(lines, rest as Value, "");
   chunks.push(lines.join("\n"));

@@ -109,7 +109,6 @@ function nodeOffsets(text: string, events: readonly Event[]): Map<string, number
   return offsets;
 }
 
-/** js-yaml's reason at its place (its marks count from 0). */
 /**
  * Line and column (1-based) where the node at `path` in document `document` begins,
  * or undefined where the text has no such node. `events` are the text's, when already parsed.
@@ -126,6 +125,7 @@ export function sourcePositions(
   };
 }
 
+/** js-yaml's reason at its place (its marks count from 0). */
 function yamlError(err: unknown, label: string, source: string): ConfigError {
   if (!(err instanceof YAMLException)) throw err;
   const where = err.mark ? `${err.mark.line + 1}:${err.mark.column + 1}: ` : "";
