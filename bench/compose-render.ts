@@ -1,6 +1,7 @@
 // Compose render of 10,000 workspaces: model to YAML text, median of 5 (after one
 // warm-up), and the process's peak RSS.   npm run bench:compose
-import { buildModel, renderCompose } from "../constructs";
+import { buildModel } from "../src/model/model";
+import { renderCompose } from "../src/render/compose";
 import { generatedConfig, usersFor } from "./generate";
 
 const WORKSPACES = Number(process.argv[2] ?? 10_000);

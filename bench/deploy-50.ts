@@ -10,7 +10,9 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { buildModel, type ConfigInput, type ContainerSpec, workspaceContainer } from "../constructs";
+import { buildModel } from "../src/model/model";
+import { type ConfigInput } from "../src/config/schema";
+import { type ContainerSpec, workspaceContainer } from "../src/spec/container-spec";
 import { busyboxImage, dockerRunArgs, providerMirrorConfig } from "../test/docker";
 
 const mirror = process.env.HOMEDOCK_PROVIDER_MIRROR;

@@ -1,6 +1,6 @@
 // Generated configs for the benchmarks: `users` users over two environments, one of
 // them open to everyone and one to half the users, so workspaces = users * 1.5.
-import type { ConfigInput } from "../constructs";
+import type { ConfigInput } from "../src/config/schema";
 
 export function generatedConfig(users: number): ConfigInput {
   return {

@@ -8,7 +8,7 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 
-const SEEDER = path.resolve(__dirname, "../constructs/seed/entrypoint.sh");
+const SEEDER = path.resolve(__dirname, "../src/spec/seed/entrypoint.sh");
 const UID = 4343;
 const RUNS = Number(process.argv[2] ?? 7);
 const SIZES = [1_000, 10_000, 100_000];

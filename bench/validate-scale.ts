@@ -1,7 +1,8 @@
 // Config validation of a 10,000-user file whose one error is at the very end: time
 // from reading the YAML text to the ConfigError, median of 5.   npm run bench:validate
 import { stringify } from "yaml";
-import { ConfigError, parseConfig } from "../constructs";
+import { ConfigError } from "../src/model/model";
+import { parseConfig } from "../src/config/load";
 import { generatedConfig } from "./generate";
 
 const USERS = Number(process.argv[2] ?? 10_000);

@@ -1,7 +1,7 @@
 import { Image } from "@cdktf/provider-docker/lib/image";
 import { Construct } from "constructs";
-import type { EnvironmentModel } from "./model";
-import { literal } from "./terraform";
+import type { EnvironmentModel } from "../src/model/model";
+import { literal } from "../src/render/terraform";
 
 export interface EnvironmentProps {
   /** The environment, from the model. */

@@ -2,11 +2,11 @@ import { Network } from "@cdktf/provider-docker/lib/network";
 import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { TerraformLocal, TerraformStack, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
-import type { ConfigInput } from "./config";
-import { LABEL_HOST, SEEDER_SCRIPT } from "./container-spec";
+import type { ConfigInput } from "../src/config/schema";
+import { LABEL_HOST, SEEDER_SCRIPT } from "../src/spec/container-spec";
 import { Environment } from "./environment";
-import { buildModel, type HostModel } from "./model";
-import { literal } from "./terraform";
+import { buildModel, type HostModel } from "../src/model/model";
+import { literal } from "../src/render/terraform";
 import { User } from "./user";
 import type { HostRefs } from "./workspace";
 

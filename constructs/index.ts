@@ -1,12 +1,5 @@
-export * from "./compose";
-export * from "./config";
-export * from "./container-spec";
-export * from "./environment";
-export * from "./host";
-export * from "./load";
-export * from "./model";
-export * from "./schema";
-export * from "./secrets";
-export * from "./stack-traces";
-export * from "./user";
-export * from "./workspace";
+// The cdktf constructs: what a cdktf app declares a host with.
+export { Environment, type EnvironmentProps } from "./environment";
+export { DOCKER_PROVIDER_VERSION, Host, type HostProps, TOKENS_VARIABLE } from "./host";
+export { User, type UserProps } from "./user";
+export { type HostRefs, Workspace, type WorkspaceProps } from "./workspace";

@@ -1,10 +1,10 @@
 import { Container } from "@cdktf/provider-docker/lib/container";
 import { Image } from "@cdktf/provider-docker/lib/image";
 import { Construct } from "constructs";
-import { homeInitContainer, homeInitImage } from "./container-spec";
+import { homeInitContainer, homeInitImage } from "../src/spec/container-spec";
 import type { Environment } from "./environment";
-import type { HostModel, UserModel } from "./model";
-import { containerConfig } from "./terraform";
+import type { HostModel, UserModel } from "../src/model/model";
+import { containerConfig } from "../src/render/terraform";
 import { type HostRefs, Workspace } from "./workspace";
 
 export interface UserProps {

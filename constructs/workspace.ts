@@ -1,10 +1,10 @@
 import { Container } from "@cdktf/provider-docker/lib/container";
 import { Fn, type ITerraformDependable, Token } from "cdktf";
 import { Construct } from "constructs";
-import { type ContainerSpec, secretKey, workspaceContainer } from "./container-spec";
+import { type ContainerSpec, secretKey, workspaceContainer } from "../src/spec/container-spec";
 import type { Environment } from "./environment";
-import type { HostModel, WorkspaceModel } from "./model";
-import { containerConfig } from "./terraform";
+import type { HostModel, WorkspaceModel } from "../src/model/model";
+import { containerConfig } from "../src/render/terraform";
 
 export interface WorkspaceProps {
   readonly host: HostModel;

@@ -6,7 +6,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, 
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import type { ContainerSpec } from "../constructs";
+import type { ContainerSpec } from "../src/spec/container-spec";
 
 const run = promisify(execFile);
 

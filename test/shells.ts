@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 
-export const SEEDER = path.resolve(__dirname, "../constructs/seed/entrypoint.sh");
+export const SEEDER = path.resolve(__dirname, "../src/spec/seed/entrypoint.sh");
 
 export interface Shell {
   readonly name: string;

@@ -5,8 +5,9 @@ import { chownSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } 
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildModel, type ConfigInput } from "../../constructs";
-import { writeCompose } from "../../main";
+import { buildModel } from "../../src/model/model";
+import { type ConfigInput } from "../../src/config/schema";
+import { writeCompose } from "../../src/render/output";
 import { busyboxImage, docker, dockerStatus, eventually, requireDocker, scenarioRoot, uniqueName } from "../docker";
 import { snapshot } from "../trees";
 

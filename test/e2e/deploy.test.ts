@@ -11,7 +11,7 @@ import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, r
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ConfigInput } from "../../constructs";
+import type { ConfigInput } from "../../src/config/schema";
 import { busyboxImage, docker, dockerStatus, eventually, providerMirrorConfig, requireDocker, scenarioRoot, uniqueName } from "../docker";
 import type { Json } from "../helpers";
 import { snapshot } from "../trees";

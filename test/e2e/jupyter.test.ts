@@ -11,8 +11,9 @@ import { promisify } from "node:util";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { buildModel, type ConfigInput } from "../../constructs";
-import { writeCompose } from "../../main";
+import { buildModel } from "../../src/model/model";
+import { type ConfigInput } from "../../src/config/schema";
+import { writeCompose } from "../../src/render/output";
 import { docker, dockerStatus, eventually, requireDocker, scenarioRoot, uniqueName } from "../docker";
 import { snapshot } from "../trees";
 

@@ -2,7 +2,8 @@
 // `docker run`: as the workspace user, and with a read-only root filesystem.
 import { chownSync, lstatSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildModel, workspaceContainer } from "../../constructs";
+import { buildModel } from "../../src/model/model";
+import { workspaceContainer } from "../../src/spec/container-spec";
 import { busyboxImage, dockerRunArgs, dockerStatus, requireDocker, scenarioRoot, uniqueName } from "../docker";
 
 let root: string;

@@ -6,7 +6,10 @@ import Ajv from "ajv";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { buildModel, composeFile, renderCompose, SEEDER_SCRIPT, writeComposeSecrets, yamlScalar } from "../../constructs";
+import { buildModel } from "../../src/model/model";
+import { composeFile, renderCompose, yamlScalar } from "../../src/render/compose";
+import { SEEDER_SCRIPT } from "../../src/spec/container-spec";
+import { writeComposeSecrets } from "../../src/render/secrets";
 import { containersByName, courseConfig, type Json, synthHost } from "../helpers";
 
 const model = buildModel(courseConfig());
@@ -54,7 +57,7 @@ function fromTerraform(c: Json) {
 }
 
 function fromCompose(s: Json) {
-  // A home comes as a local volume bound to the home (see constructs/compose.ts).
+  // A home comes as a local volume bound to the home (see src/render/compose.ts).
   const source = (v: Json) => (v.type === "volume" ? compose.volumes[v.source].driver_opts.device : v.source);
   const unC = (v: string) => v.replace(/\$\$/g, "$");
   const mib = (v: string) => Number(/^(\d+)m$/.exec(v)![1]);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { DOCKER_PROVIDER_VERSION, SEEDER_SCRIPT } from "../../constructs";
-import { literal, providerCpus } from "../../constructs/terraform";
+import { DOCKER_PROVIDER_VERSION } from "../../constructs/host";
+import { SEEDER_SCRIPT } from "../../src/spec/container-spec";
+import { literal, providerCpus } from "../../src/render/terraform";
 import { containersByName, courseConfig, type Json, synthHost } from "../helpers";
 
 const tf = synthHost(courseConfig());

@@ -4,7 +4,10 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { App, TerraformStack } from "cdktf";
-import { Host, LABEL_ROLE, loadConfig, withoutStackTraces } from "../../constructs";
+import { Host } from "../../constructs/host";
+import { LABEL_ROLE } from "../../src/spec/container-spec";
+import { loadConfig } from "../../src/config/load";
+import { withoutStackTraces } from "../../src/render/stack-traces";
 import { labels, type Json } from "../helpers";
 
 const root = path.resolve(__dirname, "../..");
@@ -22,7 +25,7 @@ function run(cmd: string, args: string[], cwd: string, env: Record<string, strin
 function cdktfProject(prefix: string): string {
   const cwd = mkdtempSync(path.join(work, prefix));
     for (const f of ["cdktf.json", "main.ts", "package.json", "tsconfig.json"]) cpSync(path.join(root, f), path.join(cwd, f));
-    cpSync(path.join(root, "constructs"), path.join(cwd, "constructs"), { recursive: true });
+    for (const d of ["constructs", "src"]) cpSync(path.join(root, d), path.join(cwd, d), { recursive: true });
     cpSync(path.join(root, "examples"), path.join(cwd, "examples"), { recursive: true });
     execFileSync("ln", ["-s", path.join(root, "node_modules"), path.join(cwd, "node_modules")]);
   return cwd;

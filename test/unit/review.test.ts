@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { PlanError, REVIEW_EXIT, reviewPlan } from "../../review";
+import { PlanError, REVIEW_EXIT, reviewPlan } from "../../src/cli/review";
 
 const fixtures = path.resolve(__dirname, "../fixtures/plans");
 const plan = (name: string) => readFileSync(path.join(fixtures, `${name}.json`), "utf8");

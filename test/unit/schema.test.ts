@@ -3,7 +3,8 @@ import * as path from "node:path";
 import Ajv from "ajv";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { configJsonSchema, configSchema } from "../../constructs";
+import { configJsonSchema } from "../../src/config/json-schema";
+import { configSchema } from "../../src/config/schema";
 import { cases, configObject } from "../config-cases";
 
 /** What the validator's schema rejects but JSON Schema cannot say: it is computed. */

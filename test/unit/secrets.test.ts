@@ -3,8 +3,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { buildModel, SECRETS_DIR, TOKENS_VARIABLE } from "../../constructs";
-import { synth, writeCompose } from "../../main";
+import { buildModel } from "../../src/model/model";
+import { SECRETS_DIR } from "../../src/render/secrets";
+import { TOKENS_VARIABLE } from "../../constructs/host";
+import { synth, writeCompose } from "../../src/render/output";
 import { courseConfig } from "../helpers";
 
 const dir = mkdtempSync(path.join(tmpdir(), "homedock-secrets-"));

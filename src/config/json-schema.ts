@@ -1,7 +1,7 @@
 // The JSON Schema editors use for homedock.yaml, generated from the same zod schema
 // that validates it (`npm run schema` writes homedock.schema.json).
 import { z } from "zod";
-import { configSchema } from "./config";
+import { configSchema } from "./schema";
 
 export function configJsonSchema(): Record<string, unknown> {
   return {

@@ -3,8 +3,8 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { secretKey, TOKEN_VARIABLE } from "./container-spec";
-import type { HostModel } from "./model";
+import { secretKey, TOKEN_VARIABLE } from "../spec/container-spec";
+import type { HostModel } from "../model/model";
 
 /** Where tokens live, beside cdktf.out and the Compose file. */
 export const SECRETS_DIR = "homedock-secrets";

@@ -1,7 +1,7 @@
 // The plain model: validated config in, typed objects out. Renderers (the cdktf
 // constructs and the Compose writer) only map these objects; none re-validates.
 import { z } from "zod";
-import { type Config, type ConfigInput, configSchema, environmentSchema, hostSchema, userSchema } from "./config";
+import { type Config, type ConfigInput, configSchema, environmentSchema, hostSchema, userSchema } from "../config/schema";
 
 export type RestartPolicy = Config["host"]["defaults"]["restart"];
 

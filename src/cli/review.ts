@@ -1,6 +1,6 @@
 // Plan review: reads `terraform show -json` of a saved plan of a homedock stack and
 // says, in Markdown, who gains, loses or restarts what. Servers that stop come first.
-import { LABEL_ENVIRONMENT, LABEL_HOST, LABEL_ROLE, LABEL_USER } from "./constructs";
+import { LABEL_ENVIRONMENT, LABEL_HOST, LABEL_ROLE, LABEL_USER } from "../spec/container-spec";
 
 /** Exit codes of `homedock review`. */
 export const REVIEW_EXIT = {

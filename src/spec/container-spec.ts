@@ -3,7 +3,7 @@
 // own, which is what keeps the two outputs equivalent.
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import type { HostModel, RestartPolicy, UserModel, WorkspaceModel } from "./model";
+import type { HostModel, RestartPolicy, UserModel, WorkspaceModel } from "../model/model";
 
 export interface BindMount {
   readonly source: string;
@@ -50,7 +50,7 @@ export interface ContainerSpec {
   readonly oneShot: boolean;
 }
 
-/** The seeding entrypoint (constructs/seed/entrypoint.sh), the one copy both renderers use. */
+/** The seeding entrypoint (src/spec/seed/entrypoint.sh), the one copy both renderers use. */
 export const SEEDER_SCRIPT = readFileSync(path.join(__dirname, "seed", "entrypoint.sh"), "utf8");
 
 /**

@@ -3,9 +3,12 @@ import { Command, CommanderError } from "commander";
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { configFile, summary, synth, writeCompose } from "./main";
+import { configFile, summary } from "./config-file";
+import { synth, writeCompose } from "../render/output";
 import { PlanError, REVIEW_EXIT, reviewPlan } from "./review";
-import { ConfigError, configJsonSchema, type HostModel, loadConfig } from "./constructs";
+import { ConfigError, type HostModel } from "../model/model";
+import { configJsonSchema } from "../config/json-schema";
+import { loadConfig } from "../config/load";
 
 /** Renders the config with `write` to `--out`, says what it wrote and returns where. */
 function rendered(write: (model: HostModel, out: string) => string, opts: { config?: string; out: string }): string {

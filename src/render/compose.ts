@@ -1,16 +1,8 @@
 // The Compose renderer: the same model and ContainerSpecs as the Terraform
 // constructs, as a docker-compose.yml. Pure: model in, YAML text out.
 import { dump } from "js-yaml";
-import {
-  type ContainerSpec,
-  TMP_TMPFS,
-  homeInitContainer,
-  homeInitImage,
-  SEEDER_SCRIPT,
-  secretKey,
-  workspaceContainer,
-} from "./container-spec";
-import type { HostModel } from "./model";
+import { type ContainerSpec, TMP_TMPFS, homeInitContainer, homeInitImage, SEEDER_SCRIPT, secretKey, workspaceContainer } from "../spec/container-spec";
+import type { HostModel } from "../model/model";
 import { secretsEnvFile } from "./secrets";
 
 /** Compose interpolates "$VAR" everywhere; "$$" is a literal "$". */

@@ -1,0 +1,31 @@
+// Which config file a command reads, and what an admin sees of it.
+import { existsSync } from "node:fs";
+import * as path from "node:path";
+import type { HostModel } from "../model/model";
+
+/** The package's own directory: the nearest one above this file that holds package.json. */
+function packageRoot(): string {
+  let dir = __dirname;
+  while (!existsSync(path.join(dir, "package.json")) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+
+/** $HOMEDOCK_CONFIG, else ./homedock.yaml, else the bundled example. */
+export function configFile(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+  if (env.HOMEDOCK_CONFIG) return env.HOMEDOCK_CONFIG;
+  const local = path.join(cwd, "homedock.yaml");
+  return existsSync(local) ? local : path.join(packageRoot(), "examples", "course.yaml");
+}
+
+/** A few lines an admin can check at a glance. */
+export function summary(model: HostModel): string {
+  const lines = [`host ${model.name}: ${model.workspaces.length} workspaces for ${model.users.length} users`];
+  for (const user of model.users) {
+    const envs = (model.workspacesByUser.get(user.name) ?? []).map((w) => w.environment.name);
+    lines.push(`  ${user.name} (${user.uid}:${user.gid}, ${user.home}): ${envs.join(", ") || "nothing"}`);
+  }
+  lines.push(`images: ${model.environments.map((e) => e.image).join(", ")}`);
+  lines.push(`shared: ${model.sharedMounts.map((m) => `${m.source} -> ${m.target} (${m.readOnly ? "ro" : "rw"})`).join(", ") || "none"}`);
+  for (const warning of model.warnings) lines.push(`warning: ${warning}`);
+  return lines.join("\n");
+}

@@ -1,0 +1,21 @@
+// homedock's public API: the constructs, the config reader and model, the renderers
+// and the plan review. Everything else is internal and may change without notice.
+export * from "../constructs";
+export { type Config, type ConfigInput } from "./config/schema";
+export { configJsonSchema } from "./config/json-schema";
+export { loadConfig, parseConfig } from "./config/load";
+export {
+  buildModel,
+  ConfigError,
+  type ConfigIssue,
+  type EnvironmentModel,
+  type HostModel,
+  type RestartPolicy,
+  type SharedMount,
+  type UserModel,
+  type WorkspaceModel,
+} from "./model/model";
+export { type BindMount, type ContainerSpec, homeInitContainer, workspaceContainer } from "./spec/container-spec";
+export { renderCompose } from "./render/compose";
+export { synth, writeCompose } from "./render/output";
+export { PlanError, REVIEW_EXIT, type Review, type ReviewOptions, reviewPlan } from "./cli/review";
