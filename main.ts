@@ -2,7 +2,7 @@
 // HOMEDOCK_CONFIG names the file; else ./homedock.yaml; else the bundled example.
 import { configFile, summary } from "./src/cli/config-file";
 import { loadConfig } from "./src/config/load";
-import { ConfigError } from "./src/model/model";
+import { ConfigError } from "./src/model/issues";
 import { synth } from "./src/render/output";
 
 export function main(): number {

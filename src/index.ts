@@ -6,8 +6,6 @@ export { configJsonSchema } from "./config/json-schema";
 export { loadConfig, parseConfig } from "./config/load";
 export {
   buildModel,
-  ConfigError,
-  type ConfigIssue,
   type EnvironmentModel,
   type HostModel,
   type RestartPolicy,
@@ -15,6 +13,7 @@ export {
   type UserModel,
   type WorkspaceModel,
 } from "./model/model";
+export { ConfigError, type ConfigIssue } from "./model/issues";
 export { type BindMount, type ContainerSpec, homeInitContainer, workspaceContainer } from "./spec/container-spec";
 export { renderCompose } from "./render/compose";
 export { synth, writeCompose } from "./render/output";

@@ -6,7 +6,8 @@ import * as path from "node:path";
 import { configFile, summary } from "./config-file";
 import { synth, writeCompose } from "../render/output";
 import { PlanError, REVIEW_EXIT, reviewPlan } from "./review";
-import { ConfigError, type HostModel } from "../model/model";
+import type { HostModel } from "../model/model";
+import { ConfigError } from "../model/issues";
 import { configJsonSchema } from "../config/json-schema";
 import { loadConfig } from "../config/load";
 

@@ -6,7 +6,8 @@
 // walked again to find where each problem is.
 import { readFileSync } from "node:fs";
 import { CORE_SCHEMA, constructFromEvents, EVENT_ID, type Event, getScalarValue, parseEvents, SCALAR_STYLE, YAMLException } from "js-yaml";
-import { buildModel, ConfigError, type ConfigIssue, formatIssue, type HostModel, type PathSegment } from "../model/model";
+import { buildModel, type HostModel } from "../model/model";
+import { ConfigError, type ConfigIssue, formatIssue, type PathSegment } from "../model/issues";
 
 interface Located {
   /** 1-based; 0 where no place in the file is known. */

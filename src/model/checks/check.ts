@@ -1,0 +1,24 @@
+// What every check across the config sees, and how it reports.
+import type { Config } from "../../config/schema";
+import type { PathSegment } from "../issues";
+
+export type Partially<T> = { readonly [K in keyof T]?: T[K] };
+
+/** A config in which only some fields are valid: those that are, for checks across items. */
+export interface PartialConfig {
+  readonly host: Config["host"];
+  readonly environments: readonly (Partially<Config["environments"][number]> | undefined)[];
+  readonly users: readonly (Partially<Config["users"][number]> | undefined)[];
+}
+
+/** Records one problem at `path`. */
+export type Report = (path: PathSegment[], message: string, value: unknown) => void;
+
+/** `a` is `b` or lies inside it. */
+export function within(a: string, b: string): boolean {
+  return a === b || a.startsWith(b === "/" ? "/" : `${b}/`);
+}
+
+export function overlaps(a: string, b: string): boolean {
+  return within(a, b) || within(b, a);
+}

@@ -1,0 +1,30 @@
+// Where shared mounts appear in a workspace: apart from the system, the homes,
+// each other and the seed directories.
+import type { PathSegment } from "../issues";
+import { overlaps, type PartialConfig, type Report, within } from "./check";
+import type { Home } from "./homes";
+
+/** Mount targets that would hide what every image needs to run. */
+const SYSTEM_DIRS = ["/bin", "/dev", "/etc", "/lib", "/proc", "/sbin", "/sys", "/usr"];
+
+export function checkSharedMountTargets(config: PartialConfig, homes: readonly Home[], report: Report): void {
+  const { host } = config;
+  const targets: { target: string; index: number }[] = [];
+  host.sharedMounts.forEach((mount, i) => {
+    const target = mount.target ?? mount.source;
+    const p: PathSegment[] = ["host", "sharedMounts", i, mount.target === undefined ? "source" : "target"];
+    const other = targets.find((t) => overlaps(t.target, target));
+    const seeded = config.environments.findIndex((e) => e?.seedDir !== undefined && overlaps(e.seedDir, target));
+    // The first conflict found is the one reported.
+    if (SYSTEM_DIRS.some((d) => within(target, d))) {
+      report(p, `expected a mount target outside / itself and ${SYSTEM_DIRS.join(", ")}`, target);
+    } else if (within(host.homeRoot, target) || homes.some((h) => overlaps(h.home, target))) {
+      report(p, "expected a mount target apart from every home and the home root", target);
+    } else if (other) {
+      report(p, `expected a mount target apart from host.sharedMounts[${other.index}]'s ${other.target}`, target);
+    } else if (seeded >= 0) {
+      report(p, `expected a mount target apart from environments[${seeded}].seedDir`, target);
+    }
+    targets.push({ target, index: i });
+  });
+}
