@@ -55,12 +55,26 @@ function timed(cmd: string, args: string[], cwd = dir): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
+/**
+ * Removes the benchmark's networks. A network whose removed container's endpoint
+ * Docker kept refuses `network rm`; the stale endpoint is disconnected by force first.
+ */
+function removeNetworks(): void {
+  const ls = () => execFileSync("docker", ["network", "ls", "-q", "--filter", `label=homedock.host=${NAME}`], { encoding: "utf8" }).split("\n").filter(Boolean);
+  for (const id of ls()) {
+    const endpoints = execFileSync("docker", ["network", "inspect", "-f", "{{range .Containers}}{{.Name}}\n{{end}}", id], { encoding: "utf8" }).split("\n").filter(Boolean);
+    for (const endpoint of endpoints) spawnSync("docker", ["network", "disconnect", "-f", id, endpoint], { stdio: "ignore" });
+    spawnSync("docker", ["network", "rm", id], { stdio: "ignore" });
+  }
+  const left = ls();
+  if (left.length > 0) throw new Error(`could not remove the benchmark's networks ${left.join(", ")}: docker network rm them`);
+}
+
 /** No containers, network or state of the benchmark's host left; homes are kept (they exist on a real host). */
 function reset(): void {
   const ids = execFileSync("docker", ["ps", "-aq", "--filter", `label=homedock.host=${NAME}`], { encoding: "utf8" }).split("\n").filter(Boolean);
   if (ids.length > 0) execFileSync("docker", ["rm", "-f", ...ids], { stdio: "ignore" });
-  const networks = execFileSync("docker", ["network", "ls", "-q", "--filter", `label=homedock.host=${NAME}`], { encoding: "utf8" }).split("\n").filter(Boolean);
-  if (networks.length > 0) spawnSync("docker", ["network", "rm", ...networks], { stdio: "ignore" });
+  removeNetworks();
   network = `${NAME}-${++runs}`;
   rmSync(path.join(dir, `terraform.${NAME}.tfstate`), { force: true });
   rmSync(path.join(dir, `terraform.${NAME}.tfstate.backup`), { force: true });
