@@ -17,7 +17,7 @@ const MEMORY_PATTERN = /^([0-9]+(?:\.[0-9]+)?)([bkmgBKMG])$/;
 const MEMORY_EXPECTED = "a size like 512m or 2g (units b, k, m, g), at least 6m";
 const ENV_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Any name but the variables homedock sets itself, which an environment may not override. */
-const NOT_RESERVED_ENV = /^(?!(HOME|JUPYTER_CONFIG_DIR|JUPYTER_DATA_DIR|JUPYTER_TOKEN|HOMEDOCK_.*)$)/;
+const NOT_RESERVED_ENV = /^(?!(HOME|IPYTHONDIR|JUPYTER_CONFIG_DIR|JUPYTER_DATA_DIR|JUPYTER_TOKEN|HOMEDOCK_.*)$)/;
 const MAX_ID = 2 ** 32 - 2;
 
 // Docker's image reference grammar (distribution/reference): [domain/]path[:tag][@digest].
@@ -128,13 +128,6 @@ export const environmentSchema = z.strictObject(
   command: z
     .array(z.string(expected("a string")), expected("a list of strings (the command and its arguments)"))
     .min(1, expected("a non-empty list (the command and its arguments)")),
-  /** Port the server listens on inside the container. @default 8888 */
-  port: z
-    .number(expected("a port number from 1 to 65535"))
-    .int(expected("a port number from 1 to 65535"))
-    .min(1, expected("a port number from 1 to 65535"))
-    .max(65535, expected("a port number from 1 to 65535"))
-    .default(8888),
   /** Extra environment variables for the server. */
   env: z
     .record(

@@ -22,7 +22,6 @@ export interface EnvironmentModel {
   readonly seedDir: string;
   readonly seedExcludes: readonly string[];
   readonly command: readonly string[];
-  readonly port: number;
   readonly env: Readonly<Record<string, string>>;
   /** Undefined: every user. */
   readonly groups?: readonly string[];
@@ -86,7 +85,6 @@ function environmentOf(env: Config["environments"][number]): EnvironmentModel {
     seedDir: env.seedDir,
     seedExcludes: env.seedExcludes,
     command: env.command,
-    port: env.port,
     env: env.env,
     groups: env.groups,
     readOnlyRoot: env.readOnlyRoot,

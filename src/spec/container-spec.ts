@@ -100,6 +100,9 @@ export function workspaceContainer(host: HostModel, ws: WorkspaceModel): Contain
     env: sorted({
       ...environment.env,
       HOME: user.home,
+      // IPython's profile and history, like Jupyter's config, per environment: IPython
+      // versions differ between images, and its default is ~/.ipython, shared by all.
+      IPYTHONDIR: `${ws.envDir}/.ipython`,
       JUPYTER_CONFIG_DIR: `${ws.envDir}/.jupyter`,
       JUPYTER_DATA_DIR: `${ws.envDir}/.local/share/jupyter`,
       HOMEDOCK_ENV_DIR: ws.envDir,

@@ -28,6 +28,11 @@ describe("a config with one mistake", () => {
     expect(errors[0]).toMatch(/^\d+:\d+: /);
     expect(errors[0]).toContain(message);
   });
+
+  it("an old config's environments[].port is an unknown key, with no guess at what was meant", () => {
+    const errors = errorsOf(config((c) => (c.environments[0].port = 8888)));
+    expect(errors).toEqual([expect.stringMatching(/^\d+:\d+: environments\[0\]\.port: got 8888; unknown key: expected one of name, image, [a-zA-Z, ]+$/)]);
+  });
 });
 
 describe("YAML itself", () => {

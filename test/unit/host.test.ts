@@ -43,12 +43,13 @@ describe("workspaces", () => {
     expect(c.command).toEqual(["jupyter", "notebook", "--port=8888"]);
   });
 
-  it("give the seeder its directories, and the server HOME and per-environment Jupyter paths", () => {
+  it("give the seeder its directories, and the server HOME and per-environment Jupyter and IPython paths", () => {
     expect(ws("carol/r-intro").env).toEqual([
       "HOME=/srv/home/carol",
       "HOMEDOCK_ENV_DIR=/srv/home/carol/r-intro",
       "HOMEDOCK_SEED_DIR=/home/jovyan",
       "HOMEDOCK_SEED_EXCLUDES=.cache",
+      "IPYTHONDIR=/srv/home/carol/r-intro/.ipython",
       "JUPYTER_CONFIG_DIR=/srv/home/carol/r-intro/.jupyter",
       "JUPYTER_DATA_DIR=/srv/home/carol/r-intro/.local/share/jupyter",
       'JUPYTER_TOKEN=${var.workspace_tokens["carol.r-intro"]}',
