@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // The `homedock` command: everything an admin does that isn't `cdktf` itself.
 import { Command, CommanderError } from "commander";
 import { spawnSync } from "node:child_process";
@@ -133,4 +134,11 @@ export async function run(argv: readonly string[]): Promise<number> {
     }
     throw err;
   }
+}
+
+// The package's `homedock` command runs the compiled file; `tsx src/cli/cli.ts` runs the source.
+if (require.main === module) {
+  void run(process.argv).then((code) => {
+    process.exitCode = code;
+  });
 }

@@ -99,13 +99,13 @@ class Deployment {
   /** `homedock deploy --auto-approve`: synth, terraform init and apply, no cdktf CLI. */
   async homedockDeploy(): Promise<{ code: number; out: string }> {
     this.write();
-    return this.run("node", [`${repo}/bin/homedock.cjs`, "deploy", "--auto-approve"]);
+    return this.run(`${repo}/node_modules/.bin/tsx`, [`${repo}/src/cli/cli.ts`, "deploy", "--auto-approve"]);
   }
 
   /** A saved plan of the current config: `terraform plan -detailed-exitcode`, then `terraform show -json`. */
   async plan(record?: string): Promise<{ exitCode: number; json: Json }> {
     this.write();
-    const synth = await this.run("node", [`${repo}/bin/homedock.cjs`, "synth", "-o", "cdktf.out"]);
+    const synth = await this.run(`${repo}/node_modules/.bin/tsx`, [`${repo}/src/cli/cli.ts`, "synth", "-o", "cdktf.out"]);
     if (synth.code !== 0) throw new Error(synth.out);
     const init = await this.run("terraform", ["init", "-input=false"], this.stackDir);
     if (init.code !== 0) throw new Error(init.out);

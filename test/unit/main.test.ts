@@ -100,11 +100,11 @@ describe("a bad config, through each command", () => {
 
   it("leaves an existing docker-compose.yml exactly as it was", () => {
     const cwd = mkdtempSync(path.join(work, "compose-bad-"));
-    const bin = path.join(root, "bin/homedock.cjs");
-    expect(run("node", [bin, "compose", "-c", path.join(root, "examples/course.yaml")], cwd).status).toBe(0);
+    const bin = path.join(root, "src/cli/cli.ts");
+    expect(run(tsx, [bin, "compose", "-c", path.join(root, "examples/course.yaml")], cwd).status).toBe(0);
     const before = readFileSync(path.join(cwd, "docker-compose.yml"), "utf8");
     writeFileSync(path.join(cwd, "homedock.yaml"), bad);
-    const r = run("node", [bin, "compose"], cwd);
+    const r = run(tsx, [bin, "compose"], cwd);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^.*homedock\.yaml: \d+:\d+: environments\[1\]\.memory: got "3x"; expected a size like 512m or 2g/);
     expect(r.stderr).not.toMatch(/\bat .*\.(ts|js):\d+/);
@@ -126,9 +126,9 @@ describe("a bad config, through each command", () => {
 });
 
 describe("homedock CLI", () => {
-  const bin = path.join(root, "bin/homedock.cjs");
+  const bin = path.join(root, "src/cli/cli.ts");
   it("lists its commands", () => {
-    const r = run("node", [bin, "--help"], root);
+    const r = run(tsx, [bin, "--help"], root);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/synth/);
     expect(r.stdout).toMatch(/validate/);
@@ -136,7 +136,7 @@ describe("homedock CLI", () => {
 
   it("synth writes the stack where asked", () => {
     const cwd = mkdtempSync(path.join(work, "bin-"));
-    const r = run("node", [bin, "synth", "-c", path.join(root, "examples/course.yaml"), "-o", "out"], cwd);
+    const r = run(tsx, [bin, "synth", "-c", path.join(root, "examples/course.yaml"), "-o", "out"], cwd);
     expect(r.status, r.stderr).toBe(0);
     expect(workspaces(path.join(cwd, "out/stacks/course/cdk.tf.json"))).toHaveLength(5);
   });
@@ -144,9 +144,9 @@ describe("homedock CLI", () => {
   it("synth and compose make the directories their output goes in", () => {
     const cwd = mkdtempSync(path.join(work, "nested-"));
     const example = path.join(root, "examples/course.yaml");
-    expect(run("node", [bin, "synth", "-c", example, "-o", "build/terraform/cdktf.out"], cwd).status).toBe(0);
+    expect(run(tsx, [bin, "synth", "-c", example, "-o", "build/terraform/cdktf.out"], cwd).status).toBe(0);
     expect(workspaces(path.join(cwd, "build/terraform/cdktf.out/stacks/course/cdk.tf.json"))).toHaveLength(5);
-    const r = run("node", [bin, "compose", "-c", example, "-o", "build/compose/docker-compose.yml"], cwd);
+    const r = run(tsx, [bin, "compose", "-c", example, "-o", "build/compose/docker-compose.yml"], cwd);
     expect(r.status, r.stderr).toBe(0);
     expect(readFileSync(path.join(cwd, "build/compose/docker-compose.yml"), "utf8")).toContain("services:");
   });
@@ -154,7 +154,7 @@ describe("homedock CLI", () => {
   it("says in one line where it cannot write, with no stack trace", () => {
     const cwd = mkdtempSync(path.join(work, "unwritable-"));
     writeFileSync(path.join(cwd, "build"), "a file where a directory must be\n");
-    const r = run("node", [bin, "synth", "-c", path.join(root, "examples/course.yaml"), "-o", "build/cdktf.out"], cwd);
+    const r = run(tsx, [bin, "synth", "-c", path.join(root, "examples/course.yaml"), "-o", "build/cdktf.out"], cwd);
     expect(r.status).toBe(1);
     expect(r.stderr.trim()).toBe(`homedock: cannot mkdir ${path.join(cwd, "build")}: EEXIST`);
     expect(readFileSync(path.join(cwd, "build"), "utf8")).toBe("a file where a directory must be\n");
@@ -163,7 +163,7 @@ describe("homedock CLI", () => {
   it("validate reports a bad config with exit 1 and writes nothing", () => {
     const cwd = mkdtempSync(path.join(work, "val-"));
     writeFileSync(path.join(cwd, "homedock.yaml"), "environments:\n  - name: ok\n    image: x\n    command: [a]\n    memroy: 2g\n");
-    const r = run("node", [bin, "validate"], cwd);
+    const r = run(tsx, [bin, "validate"], cwd);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('environments[0].memroy: got "2g"; unknown key');
     expect(r.stderr).toContain('did you mean "memory"?');
@@ -187,7 +187,7 @@ describe("homedock CLI", () => {
     it("synthesizes, then runs init and apply in the stack directory, tokens beside it", () => {
       const cwd = mkdtempSync(path.join(work, "deploy-"));
       const tf = fakeTerraform(cwd);
-      const r = run("node", [bin, "deploy", "-c", path.join(root, "examples/course.yaml"), "--auto-approve"], cwd, tf.env);
+      const r = run(tsx, [bin, "deploy", "-c", path.join(root, "examples/course.yaml"), "--auto-approve"], cwd, tf.env);
       expect(r.status, r.stderr).toBe(0);
       const stack = path.join(cwd, "cdktf.out/stacks/course");
       expect(tf.calls()).toEqual([
@@ -200,11 +200,11 @@ describe("homedock CLI", () => {
     it("asks before applying unless --auto-approve, and stops at a failed init with its status", () => {
       const cwd = mkdtempSync(path.join(work, "deploy-"));
       const asks = fakeTerraform(cwd);
-      expect(run("node", [bin, "deploy", "-c", path.join(root, "examples/course.yaml")], cwd, asks.env).status).toBe(0);
+      expect(run(tsx, [bin, "deploy", "-c", path.join(root, "examples/course.yaml")], cwd, asks.env).status).toBe(0);
       expect(asks.calls().map((c) => c.split("|")[1])).toEqual(["init -input=false", "apply -input=false"]);
       const other = mkdtempSync(path.join(work, "deploy-"));
       const failing = fakeTerraform(other, "init");
-      expect(run("node", [bin, "deploy", "-c", path.join(root, "examples/course.yaml")], other, failing.env).status).toBe(7);
+      expect(run(tsx, [bin, "deploy", "-c", path.join(root, "examples/course.yaml")], other, failing.env).status).toBe(7);
       expect(failing.calls().map((c) => c.split("|")[1])).toEqual(["init -input=false"]);
     });
 
@@ -212,7 +212,7 @@ describe("homedock CLI", () => {
       const cwd = mkdtempSync(path.join(work, "deploy-"));
       const tf = fakeTerraform(cwd);
       writeFileSync(path.join(cwd, "homedock.yaml"), "environments:\n  - name: ok\n    image: x\n    command: [a]\nusers:\n  - { name: root, uid: 0, gid: 0 }\n");
-      const r = run("node", [bin, "deploy", "--auto-approve"], cwd, tf.env);
+      const r = run(tsx, [bin, "deploy", "--auto-approve"], cwd, tf.env);
       expect(r.status).toBe(1);
       expect(r.stderr).toContain("users[0].uid: got 0");
       expect(tf.calls()).toEqual([]);
@@ -221,7 +221,7 @@ describe("homedock CLI", () => {
 
     it("says so when Terraform is not there", () => {
       const cwd = mkdtempSync(path.join(work, "deploy-"));
-      const r = run("node", [bin, "deploy", "-c", path.join(root, "examples/course.yaml")], cwd, { TERRAFORM_BINARY_NAME: path.join(cwd, "no-such-terraform") });
+      const r = run(tsx, [bin, "deploy", "-c", path.join(root, "examples/course.yaml")], cwd, { TERRAFORM_BINARY_NAME: path.join(cwd, "no-such-terraform") });
       expect(r.status).toBe(1);
       expect(r.stderr).toContain(`homedock deploy: cannot run ${path.join(cwd, "no-such-terraform")}: ENOENT`);
     });

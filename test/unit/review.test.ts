@@ -106,8 +106,9 @@ describe("input that is not a homedock plan", () => {
 });
 
 describe("homedock review (the command)", () => {
-  const bin = path.resolve(__dirname, "../../bin/homedock.cjs");
-  const review = (args: string[], input?: string) => spawnSync("node", [bin, "review", ...args], { encoding: "utf8", input });
+  const bin = path.resolve(__dirname, "../../src/cli/cli.ts");
+  const tsx = path.resolve(__dirname, "../../node_modules/.bin/tsx");
+  const review = (args: string[], input?: string) => spawnSync(tsx, [bin, "review", ...args], { encoding: "utf8", input });
 
   it("prints the Markdown and exits by policy", () => {
     const r = review([path.join(fixtures, "upgrade-image.json"), "--fail-on-replace"]);
