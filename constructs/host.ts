@@ -1,6 +1,6 @@
 import { Network } from "@cdktf/provider-docker/lib/network";
 import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
-import { TerraformLocal, TerraformStack, TerraformVariable } from "cdktf";
+import { Annotations, TerraformLocal, TerraformStack, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
 import type { ConfigInput } from "../src/config/schema";
 import { LABEL_HOST, SEEDER_SCRIPT } from "../src/spec/container-spec";
@@ -13,33 +13,72 @@ import type { HostRefs } from "./workspace";
 /** The Docker provider version homedock's output is tested against (see README). */
 export const DOCKER_PROVIDER_VERSION = "4.5.0";
 
-/** The Terraform variable holding the workspace tokens. */
+/** The Terraform variable holding the workspace tokens of every Host in a stack. */
 export const TOKENS_VARIABLE = "workspace_tokens";
 
-/** What a config file says, given in code. Validated exactly as a file is. */
-export type HostProps = ConfigInput;
+/** How a Host reaches Docker; the same for `new Host` and `Host.fromModel`. */
+export interface HostOptions {
+  /**
+   * The Docker provider every resource of the host is created with: give one to
+   * deploy to a remote engine (`host: "ssh://admin@lab"`), with registry auth, or
+   * under an alias (two engines from one stack). It must be in the Host's stack.
+   * @default the stack's Docker provider without an alias; one is created (from
+   * DOCKER_HOST and the usual environment) if the stack has none
+   */
+  readonly provider?: DockerProvider;
+}
+
+/** What a config file says, given in code and validated exactly as a file is, plus how to reach Docker. */
+export interface HostProps extends Readonly<ConfigInput>, HostOptions {}
+
+/** Models handed to the constructor by `Host.fromModel`: already valid, so not validated again. */
+const readyModels = new WeakMap<HostProps, HostModel>();
 
 /**
  * A multi-user Docker host: its network, one image per environment, and per user a
- * home and one workspace container per environment the user may use. One per stack;
- * it configures the stack's Docker provider.
+ * home and one workspace container per environment the user may use. Any number per
+ * stack, each with its own host name (or its own provider).
  */
 export class Host extends Construct {
+  /**
+   * A Host from a model that is already built (`loadConfig`, `buildModel`), without
+   * validating it again.
+   */
+  static fromModel(scope: Construct, id: string, model: HostModel, options: HostOptions = {}): Host {
+    const props = { ...options } as HostProps;
+    readyModels.set(props, model);
+    return new Host(scope, id, props);
+  }
+
   readonly model: HostModel;
+  /** The provider every resource of this host is created with. */
+  readonly provider: DockerProvider;
   readonly network: Network;
   /** By environment name. */
   readonly environments: ReadonlyMap<string, Environment>;
   /** By user name. */
   readonly users: ReadonlyMap<string, User>;
-  /** Each workspace's Jupyter token by "<user>.<environment>": a sensitive input, never in the synthesized JSON. */
+  /**
+   * The stack's workspace tokens by container name (`<host>-<user>.<environment>`):
+   * a sensitive input shared by every Host in the stack, never in the synthesized JSON.
+   */
   readonly tokens: TerraformVariable;
 
-  /** @throws ConfigError when the props are not a valid config */
-  constructor(scope: Construct, id: string, props: HostProps | HostModel) {
+  /**
+   * Config warnings (allowed but probably not meant) become warning annotations on the
+   * Host, which the cdktf CLI shows at synth.
+   * @throws ConfigError when the props are not a valid config
+   */
+  constructor(scope: Construct, id: string, props: HostProps) {
     super(scope, id);
-    this.model = isModel(props) ? props : buildModel(props);
+    const { provider, ...config } = props;
+    this.model = readyModels.get(props) ?? buildModel(config);
+    for (const warning of this.model.warnings) Annotations.of(this).addWarning(warning);
     const stack = TerraformStack.of(this);
-    new DockerProvider(stack, "docker", {});
+    this.provider = provider ?? stackProvider(stack);
+    if (TerraformStack.of(this.provider) !== stack) {
+      throw new Error(`Host ${this.node.path}: provider: got a DockerProvider of stack ${TerraformStack.of(this.provider).node.path}; expected one in stack ${stack.node.path}`);
+    }
     stack.addOverride("terraform.required_providers.docker", {
       source: "kreuzwerker/docker",
       version: DOCKER_PROVIDER_VERSION,
@@ -47,21 +86,28 @@ export class Host extends Construct {
     this.network = new Network(this, "network", {
       name: this.model.network,
       labels: [{ label: LABEL_HOST, value: this.model.name }],
+      provider: this.provider,
     });
-    // One copy of the seeder in the plan, however many workspaces run it.
-    const seeder = new TerraformLocal(this, "seeder", literal(SEEDER_SCRIPT));
-    seeder.overrideLogicalId("homedock_seeder");
-    this.tokens = new TerraformVariable(this, "tokens", {
-      type: "map(string)",
-      sensitive: true,
-      description: 'Jupyter token of each workspace, by "<user>.<environment>" (homedock synth writes them to terraform.tfvars.json)',
+    this.tokens = stackSingleton(stack, TOKENS_VARIABLE, () => {
+      const tokens = new TerraformVariable(stack, TOKENS_VARIABLE, {
+        type: "map(string)",
+        sensitive: true,
+        description: 'Jupyter token of each workspace, by container name "<host>-<user>.<environment>" (homedock synth writes them to terraform.tfvars.json)',
+      });
+      tokens.overrideLogicalId(TOKENS_VARIABLE);
+      return tokens;
     });
-    this.tokens.overrideLogicalId(TOKENS_VARIABLE);
+    // One copy of the seeder in the plan, however many workspaces and hosts run it.
+    const seeder = stackSingleton(stack, "homedock_seeder", () => {
+      const local = new TerraformLocal(stack, "homedock_seeder", literal(SEEDER_SCRIPT));
+      local.overrideLogicalId("homedock_seeder");
+      return local;
+    });
 
     this.environments = new Map(
-      this.model.environments.map((e) => [e.name, new Environment(this, `env-${e.name}`, { environment: e })]),
+      this.model.environments.map((e) => [e.name, new Environment(this, `env-${e.name}`, { environment: e, provider: this.provider })]),
     );
-    const refs: HostRefs = { networkName: this.network.name, seederScript: seeder.asString, tokens: this.tokens.value };
+    const refs: HostRefs = { networkName: this.network.name, seederScript: seeder.asString, tokens: this.tokens.value, provider: this.provider };
     this.users = new Map(
       this.model.users.map((u) => [
         u.name,
@@ -76,6 +122,13 @@ export class Host extends Construct {
   }
 }
 
-function isModel(props: HostProps | HostModel): props is HostModel {
-  return Array.isArray((props as HostModel).workspaces);
+/** The stack's Docker provider without an alias, made if there is none (two providers without an alias are a Terraform error). */
+function stackProvider(stack: TerraformStack): DockerProvider {
+  const existing = stack.node.findAll().find((c): c is DockerProvider => c instanceof DockerProvider && c.alias === undefined);
+  return existing ?? new DockerProvider(stack, "docker", {});
+}
+
+/** The stack's child `id`, made by `make` if it is not there yet: what every Host in the stack shares. */
+function stackSingleton<T extends Construct>(stack: TerraformStack, id: string, make: () => T): T {
+  return (stack.node.tryFindChild(id) as T | undefined) ?? make();
 }

@@ -1,5 +1,5 @@
 // The cdktf constructs: what a cdktf app declares a host with.
 export { Environment, type EnvironmentProps } from "./environment";
-export { DOCKER_PROVIDER_VERSION, Host, type HostProps, TOKENS_VARIABLE } from "./host";
+export { DOCKER_PROVIDER_VERSION, Host, type HostOptions, type HostProps, TOKENS_VARIABLE } from "./host";
 export { User, type UserProps } from "./user";
 export { type HostRefs, Workspace, type WorkspaceProps } from "./workspace";

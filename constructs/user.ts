@@ -31,13 +31,13 @@ export class User extends Construct {
     const image = homeInitImage(host, user);
     if (image !== undefined && mine.length > 0) {
       const env = [...props.environments.values()].find((e) => e.environment.image === image);
-      const imageId = env ? env.imageId : new Image(this, "home-image", { name: image, keepLocally: true }).imageId;
+      const imageId = env ? env.imageId : new Image(this, "home-image", { name: image, keepLocally: true, provider: props.refs.provider }).imageId;
       this.home = new Container(
         this,
         "home",
         // It only has to have run once: a new image for the environment it borrows
         // must not replace it (and show up in every upgrade's plan).
-        containerConfig(homeInitContainer(host, user, image), imageId, {}, { lifecycle: { ignoreChanges: ["image"] } }),
+        containerConfig(homeInitContainer(host, user, image), imageId, {}, { lifecycle: { ignoreChanges: ["image"] }, provider: props.refs.provider }),
       );
     }
     const workspaces = new Map<string, Workspace>();

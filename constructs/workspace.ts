@@ -1,7 +1,8 @@
 import { Container } from "@cdktf/provider-docker/lib/container";
+import type { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { Fn, type ITerraformDependable, Token } from "cdktf";
 import { Construct } from "constructs";
-import { type ContainerSpec, secretKey, workspaceContainer } from "../src/spec/container-spec";
+import { type ContainerSpec, workspaceContainer } from "../src/spec/container-spec";
 import type { Environment } from "./environment";
 import type { HostModel, WorkspaceModel } from "../src/model/model";
 import { containerConfig } from "../src/render/terraform";
@@ -23,8 +24,10 @@ export interface HostRefs {
   readonly networkName: string;
   /** The seeder script as Terraform should see it (one shared local rather than a copy per container). */
   readonly seederScript: string;
-  /** The host's sensitive map of workspace tokens, by workspace key. */
+  /** The stack's sensitive map of workspace tokens, by container name. */
   readonly tokens: string;
+  /** The provider every resource of the host is created with. */
+  readonly provider: DockerProvider;
 }
 
 /** One user in one environment: one docker_container. */
@@ -35,7 +38,6 @@ export class Workspace extends Construct {
   constructor(scope: Construct, id: string, props: WorkspaceProps) {
     super(scope, id);
     this.spec = workspaceContainer(props.host, props.workspace);
-    const key = secretKey(props.workspace);
     const { refs } = props;
     this.container = new Container(
       this,
@@ -43,8 +45,8 @@ export class Workspace extends Construct {
       containerConfig(
         this.spec,
         props.environment.imageId,
-        { secret: () => Token.asString(Fn.lookup(refs.tokens, key)), seeder: refs.seederScript, network: refs.networkName },
-        { dependsOn: props.dependsOn ? [...props.dependsOn] : undefined },
+        { secret: () => Token.asString(Fn.lookup(refs.tokens, this.spec.name)), seeder: refs.seederScript, network: refs.networkName },
+        { dependsOn: props.dependsOn ? [...props.dependsOn] : undefined, provider: refs.provider },
       ),
     );
   }

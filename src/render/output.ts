@@ -24,7 +24,7 @@ export function synth(model: HostModel, outdir: string): string {
   try {
     withoutStackTraces(() => {
       const app = new App({ outdir: staging });
-      new Host(new TerraformStack(app, model.name), "host", model);
+      Host.fromModel(new TerraformStack(app, model.name), "host", model);
       app.synth();
     });
     writeTerraformSecrets(path.dirname(path.resolve(outdir)), path.join(staging, "stacks", model.name), model, TOKENS_VARIABLE);

@@ -45,7 +45,12 @@ export function writeComposeSecrets(dir: string, model: HostModel): void {
   }
 }
 
-/** Writes terraform.tfvars.json (0600) into a synthesized stack's directory. */
+/**
+ * Writes terraform.tfvars.json (0600) into a synthesized stack's directory: the tokens
+ * by container name, which stays unique when several hosts share a stack.
+ */
 export function writeTerraformSecrets(dir: string, stackDir: string, model: HostModel, variable: string): void {
-  writePrivate(path.join(stackDir, "terraform.tfvars.json"), `${JSON.stringify({ [variable]: workspaceTokens(dir, model) }, null, 2)}\n`);
+  const tokens = workspaceTokens(dir, model);
+  const byContainer = Object.fromEntries(model.workspaces.map((ws) => [ws.containerName, tokens[secretKey(ws)]]));
+  writePrivate(path.join(stackDir, "terraform.tfvars.json"), `${JSON.stringify({ [variable]: byContainer }, null, 2)}\n`);
 }

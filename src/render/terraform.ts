@@ -29,7 +29,7 @@ export interface SpecExpressions {
 }
 
 /** What a resource has besides its arguments. */
-export type ResourceMeta = Pick<ContainerConfig, "dependsOn" | "lifecycle">;
+export type ResourceMeta = Pick<ContainerConfig, "dependsOn" | "lifecycle" | "provider">;
 
 /**
  * docker_container arguments for a spec; `image` is the docker_image's id. One object
@@ -75,5 +75,6 @@ export function containerConfig(spec: ContainerSpec, image: string, expressions:
     attach: spec.oneShot ? true : undefined,
     dependsOn: meta.dependsOn,
     lifecycle: meta.lifecycle,
+    provider: meta.provider,
   };
 }

@@ -69,7 +69,8 @@ function fromCompose(s: Json) {
     command: s.command.map(unC),
     workingDir: s.working_dir,
     env: Object.fromEntries(Object.entries<string>(s.environment ?? {}).map(([k, v]) => [k, unC(v)])),
-    secrets: (s.env_file ?? []).map((f: string) => `JUPYTER_TOKEN of ${/^homedock-secrets\/(.+)\.env$/.exec(f)![1]}`),
+    // Terraform keys tokens by container name, Compose by service name.
+    secrets: (s.env_file ?? []).map((f: string) => `JUPYTER_TOKEN of ${compose.name}-${/^homedock-secrets\/(.+)\.env$/.exec(f)![1]}`),
     labels: s.labels,
     mounts: s.volumes.map((v: Json) => ({ type: "bind", source: source(v), target: v.target, readOnly: v.read_only })),
     memoryMiB: s.mem_limit === undefined ? undefined : mib(s.mem_limit),

@@ -1,8 +1,13 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
+import { TerraformStack, Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
-import { DOCKER_PROVIDER_VERSION } from "../../constructs/host";
+import { DOCKER_PROVIDER_VERSION, Host, type HostProps, TOKENS_VARIABLE } from "../../constructs/host";
+import { buildModel, ConfigError } from "../../src/model/model";
 import { SEEDER_SCRIPT } from "../../src/spec/container-spec";
 import { literal, providerCpus } from "../../src/render/terraform";
-import { containersByName, courseConfig, type Json, synthHost } from "../helpers";
+import { containersByName, courseConfig, type Json, labels, synthHost } from "../helpers";
 
 const tf = synthHost(courseConfig());
 const byName = containersByName(tf);
@@ -52,7 +57,7 @@ describe("workspaces", () => {
       "IPYTHONDIR=/srv/home/carol/r-intro/.ipython",
       "JUPYTER_CONFIG_DIR=/srv/home/carol/r-intro/.jupyter",
       "JUPYTER_DATA_DIR=/srv/home/carol/r-intro/.local/share/jupyter",
-      'JUPYTER_TOKEN=${var.workspace_tokens["carol.r-intro"]}',
+      'JUPYTER_TOKEN=${var.workspace_tokens["course-carol.r-intro"]}',
     ]);
   });
 
@@ -60,7 +65,7 @@ describe("workspaces", () => {
     expect(tf.variable.workspace_tokens).toMatchObject({ type: "map(string)", sensitive: true });
     for (const [key, c] of Object.entries(byName)) {
       if (key.endsWith("/home")) expect(c.env.some((e: string) => e.startsWith("JUPYTER_TOKEN")), key).toBe(false);
-      else expect(c.env.filter((e: string) => e.startsWith("JUPYTER_TOKEN=")), key).toEqual([`JUPYTER_TOKEN=\${var.workspace_tokens["${key.replace("/", ".")}"]}`]);
+      else expect(c.env.filter((e: string) => e.startsWith("JUPYTER_TOKEN=")), key).toEqual([`JUPYTER_TOKEN=\${var.workspace_tokens["course-${key.replace("/", ".")}"]}`]);
     }
   });
 
@@ -221,5 +226,121 @@ describe("Terraform strings", () => {
     [10.125e9, "10.125"],
   ])("spell %d nano-CPUs as the provider reads them back: %s", (nano, text) => {
     expect(providerCpus(nano)).toBe(text);
+  });
+});
+
+describe("Host props and Host.fromModel", () => {
+  it("validates props like a file: a model's shape is no way around it", () => {
+    const model = buildModel(courseConfig());
+    const stack = new TerraformStack(Testing.app(), "test");
+    expect(() => new Host(stack, "host", model as unknown as HostProps)).toThrow(ConfigError);
+    expect(() => new Host(stack, "host2", { ...courseConfig(), workspaces: [] } as HostProps)).toThrow(/^config: workspaces: got \[\]; unknown key/);
+  });
+
+  it("takes a ready model through fromModel, without validating it again", () => {
+    const stack = new TerraformStack(Testing.app(), "test");
+    const model = buildModel(courseConfig());
+    const host = Host.fromModel(stack, "host", model);
+    expect(host.model).toBe(model);
+    expect(JSON.parse(Testing.synth(stack))).toEqual(tf);
+  });
+
+  it("makes config warnings cdktf warning annotations on the Host", () => {
+    const config = courseConfig();
+    config.environments[1] = { ...config.environments[1], groups: ["nobody-has-this"] };
+    const stack = new TerraformStack(Testing.app(), "warned");
+    new Host(stack, "host", config);
+    const manifest = JSON.parse(readFileSync(path.join(Testing.fullSynth(stack), "manifest.json"), "utf8"));
+    const warnings = manifest.stacks.warned.annotations.filter((a: Json) => a.level === "@cdktf/warn");
+    expect(warnings.map((a: Json) => [a.constructPath, a.message])).toEqual([["warned/host", 'environments[1].groups: no user is in group "nobody-has-this"']]);
+    const clean = new TerraformStack(Testing.app(), "clean");
+    new Host(clean, "host", courseConfig());
+    expect(JSON.parse(readFileSync(path.join(Testing.fullSynth(clean), "manifest.json"), "utf8")).stacks.clean.annotations).toEqual([]);
+  });
+});
+
+describe("the Docker provider", () => {
+  /** Every resource's provider meta-argument, by resource type. */
+  const providers = (out: Json) =>
+    Object.fromEntries(Object.entries<Json>(out.resource).map(([type, resources]) => [type, [...new Set(Object.values<Json>(resources).map((r) => r.provider))]]));
+
+  it("is the stack's own when none is given: one, without an alias, used by every resource", () => {
+    expect(tf.provider.docker).toEqual([{}]);
+    expect(providers(tf)).toEqual({ docker_container: ["docker"], docker_image: ["docker"], docker_network: ["docker"] });
+  });
+
+  it("is the one given (remote engine, registry auth, alias) for every resource, and no other is made", () => {
+    const stack = new TerraformStack(Testing.app(), "test");
+    const lab = new DockerProvider(stack, "lab", {
+      alias: "lab",
+      host: "ssh://admin@lab.example.org",
+      registryAuth: [{ address: "registry.example.org", username: "ci", password: "secret" }],
+    });
+    const config = courseConfig();
+    new Host(stack, "host", { ...config, host: { ...config.host, initImage: "busybox:1" }, provider: lab });
+    const out = JSON.parse(Testing.synth(stack));
+    expect(out.provider.docker).toEqual([
+      { alias: "lab", host: "ssh://admin@lab.example.org", registry_auth: [{ address: "registry.example.org", username: "ci", password: "secret" }] },
+    ]);
+    expect(providers(out)).toEqual({ docker_container: ["docker.lab"], docker_image: ["docker.lab"], docker_network: ["docker.lab"] });
+    expect(Object.values<Json>(out.resource.docker_image).map((i) => i.name)).toContain("busybox:1");
+    expect(out.terraform.required_providers.docker).toEqual({ source: "kreuzwerker/docker", version: DOCKER_PROVIDER_VERSION });
+  });
+
+  it("reuses a provider without an alias already in the stack rather than making a second", () => {
+    const stack = new TerraformStack(Testing.app(), "test");
+    new DockerProvider(stack, "mine", { host: "tcp://docker.example.org:2376" });
+    new Host(stack, "host", courseConfig());
+    const out = JSON.parse(Testing.synth(stack));
+    expect(out.provider.docker).toEqual([{ host: "tcp://docker.example.org:2376" }]);
+    expect(providers(out).docker_container).toEqual(["docker"]);
+  });
+
+  it("must be in the Host's stack", () => {
+    const app = Testing.app();
+    const elsewhere = new DockerProvider(new TerraformStack(app, "other"), "docker", {});
+    expect(() => new Host(new TerraformStack(app, "test"), "host", { ...courseConfig(), provider: elsewhere })).toThrow(
+      "Host test/host: provider: got a DockerProvider of stack other; expected one in stack test",
+    );
+  });
+});
+
+describe("two hosts in one stack", () => {
+  const named = (name: string, extra: Partial<HostProps> = {}): HostProps => {
+    const config = courseConfig();
+    return { ...config, host: { ...config.host, name }, ...extra };
+  };
+  const workspaceNames = (out: Json) =>
+    Object.values<Json>(out.resource.docker_container).filter((c) => labels(c)["homedock.role"] === "workspace").map((c) => c.name).sort();
+
+  it("share the stack's provider, seeder and token variable, each workspace with its own token", () => {
+    const stack = new TerraformStack(Testing.app(), "test");
+    new Host(stack, "course", named("course"));
+    new Host(stack, "lab", named("lab"));
+    const out = JSON.parse(Testing.synth(stack));
+    expect(out.provider.docker).toEqual([{}]);
+    expect(Object.keys(out.locals)).toEqual(["homedock_seeder"]);
+    expect(Object.keys(out.variable)).toEqual([TOKENS_VARIABLE]);
+    const names = workspaceNames(out);
+    expect(names).toHaveLength(10);
+    expect(names.filter((n) => n.startsWith("lab-"))).toHaveLength(5);
+    expect(Object.values<Json>(out.resource.docker_network).map((n) => n.name).sort()).toEqual(["course", "lab"]);
+    const tokenKeys = Object.values<Json>(out.resource.docker_container)
+      .flatMap((c) => c.env.filter((e: string) => e.startsWith("JUPYTER_TOKEN=")).map((e: string) => /\["(.+)"\]/.exec(e)![1]));
+    expect(tokenKeys.sort()).toEqual(names);
+  });
+
+  it("each with a provider of its own (two engines)", () => {
+    const stack = new TerraformStack(Testing.app(), "test");
+    const a = new DockerProvider(stack, "a", { alias: "a", host: "ssh://admin@a" });
+    const b = new DockerProvider(stack, "b", { alias: "b", host: "ssh://admin@b" });
+    new Host(stack, "course", named("course", { provider: a }));
+    new Host(stack, "lab", named("lab", { provider: b }));
+    const out = JSON.parse(Testing.synth(stack));
+    expect(out.provider.docker.map((p: Json) => p.alias)).toEqual(["a", "b"]);
+    for (const c of Object.values<Json>(out.resource.docker_container)) {
+      expect([c.name.split("-")[0], c.provider]).toEqual(c.name.startsWith("course-") ? ["course", "docker.a"] : ["lab", "docker.b"]);
+    }
+    expect(workspaceNames(out)).toHaveLength(10);
   });
 });

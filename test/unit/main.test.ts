@@ -259,7 +259,7 @@ describe("withoutStackTraces", () => {
       try {
         wrap(() => {
           const app = new App({ outdir: out });
-          new Host(new TerraformStack(app, "course"), "host", loadConfig(path.join(root, "examples", "course.yaml")));
+          Host.fromModel(new TerraformStack(app, "course"), "host", loadConfig(path.join(root, "examples", "course.yaml")));
           app.synth();
         });
         return readFileSync(path.join(out, "stacks", "course", "cdk.tf.json"), "utf8");

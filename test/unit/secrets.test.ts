@@ -29,7 +29,8 @@ describe("workspace tokens", () => {
 
   it("reach Terraform and Compose through private files, never through the rendered ones", () => {
     const tfvars = JSON.parse(readFileSync(path.join(stack, "terraform.tfvars.json"), "utf8"));
-    expect(tfvars).toEqual({ [TOKENS_VARIABLE]: tokens });
+    // By container name: the variable is shared by every host in a stack.
+    expect(tfvars).toEqual({ [TOKENS_VARIABLE]: Object.fromEntries(Object.entries(tokens).map(([key, token]) => [`course-${key}`, token])) });
     expect(mode(path.join(stack, "terraform.tfvars.json"))).toBe(0o600);
     expect(readFileSync(path.join(dir, SECRETS_DIR, "bob.python-course.env"), "utf8")).toBe(`JUPYTER_TOKEN=${tokens["bob.python-course"]}\n`);
     const rendered = readFileSync(compose, "utf8") + readFileSync(path.join(stack, "cdk.tf.json"), "utf8");
