@@ -1,6 +1,6 @@
 // Writing the renderings to disk: the Terraform stack (cdktf synth) and the Compose
 // file, each whole or not at all, with their secrets beside them.
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { App, TerraformStack } from "cdktf";
 import { Host, TOKENS_VARIABLE } from "../../constructs/host";
@@ -9,13 +9,12 @@ import { renderCompose } from "./compose";
 import { writeComposeSecrets, writeTerraformSecrets } from "./secrets";
 import { withoutStackTraces } from "./stack-traces";
 
-/** What `terraform init` leaves in a stack's directory; it survives a new synth. */
-const TERRAFORM_WORKING_FILES = [".terraform", ".terraform.lock.hcl"];
-
 /**
  * Synthesizes the model into `outdir` (its parent directories made if missing). Renders
- * beside it and swaps on success, so a failure leaves an existing output exactly as it
- * was; Terraform's working files in each stack's directory are carried over.
+ * beside it and moves the rendered files in on success, so a failure leaves an existing
+ * output exactly as it was. Only what synth renders (manifest.json, each stack's
+ * cdk.tf.json and terraform.tfvars.json) is replaced: whatever else is there (a saved
+ * plan, an override file, Terraform's working directory, a local state) stays.
  */
 export function synth(model: HostModel, outdir: string): string {
   mkdirSync(path.dirname(path.resolve(outdir)), { recursive: true });
@@ -28,20 +27,20 @@ export function synth(model: HostModel, outdir: string): string {
       app.synth();
     });
     writeTerraformSecrets(path.dirname(path.resolve(outdir)), path.join(staging, "stacks", model.name), model, TOKENS_VARIABLE);
-    const stacks = path.join(outdir, "stacks");
-    for (const stack of existsSync(stacks) ? readdirSync(stacks) : []) {
-      for (const name of TERRAFORM_WORKING_FILES) {
-        const from = path.join(stacks, stack, name);
-        const to = path.join(staging, "stacks", stack, name);
-        if (existsSync(from) && existsSync(path.dirname(to))) renameSync(from, to);
-      }
-    }
-    rmSync(outdir, { recursive: true, force: true });
-    renameSync(staging, outdir);
+    moveInto(staging, outdir);
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
   return path.join(outdir, "stacks", model.name, "cdk.tf.json");
+}
+
+/** Moves every file under `from` to the same place under `to`, replacing its namesake and nothing else. */
+function moveInto(from: string, to: string): void {
+  mkdirSync(to, { recursive: true });
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    if (entry.isDirectory()) moveInto(path.join(from, entry.name), path.join(to, entry.name));
+    else renameSync(path.join(from, entry.name), path.join(to, entry.name));
+  }
 }
 
 /** Writes the Compose file whole or not at all (its parent directories made if missing). */
