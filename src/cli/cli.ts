@@ -11,6 +11,7 @@ import type { HostModel } from "../model/model";
 import { ConfigError } from "../model/issues";
 import { configJsonSchema } from "../config/json-schema";
 import { loadConfig } from "../config/load";
+import { addUsersCommand } from "./users";
 
 /** Renders the config with `write` to `--out`, says what it wrote and returns where. */
 function rendered(write: (model: HostModel, out: string) => string, opts: { config?: string; out: string }): string {
@@ -100,6 +101,8 @@ export function program(): Command {
       else console.log(review.markdown);
       process.exitCode = review.exitCode;
     });
+
+  addUsersCommand(cli);
 
   cli
     .command("schema")

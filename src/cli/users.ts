@@ -1,0 +1,136 @@
+// `homedock users`: the host's accounts into the config (import), and the config
+// against the Docker host's accounts and homes (check).
+import { type Command, InvalidArgumentError } from "commander";
+import { chmodSync, chownSync, closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import * as path from "node:path";
+import { AccountDatabaseError, parseAccountDatabase } from "../users/account-db";
+import { configDiff, describeChange, importUsers } from "../users/import";
+import { ConfigError } from "../model/issues";
+
+/** The config an import edits: never the bundled example a read-only command falls back to. */
+function editedConfig(option: string | undefined): string {
+  return option ?? process.env.HOMEDOCK_CONFIG ?? "homedock.yaml";
+}
+
+/** A database file's text and the name messages give it; `-` is standard input. */
+function readDatabase(file: string): { text: string; source: string } {
+  if (file === "-") return { text: readFileSync(0, "utf8"), source: "standard input" };
+  try {
+    return { text: readFileSync(file, "utf8"), source: file };
+  } catch (err) {
+    throw new AccountDatabaseError([`${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
+  }
+}
+
+/**
+ * Replaces `file` with `text` whole or not at all: written beside it, flushed, renamed
+ * over it. The file keeps its mode (and its owner, where this process may chown).
+ */
+export function writeAtomically(file: string, text: string): void {
+  const before = statSync(file);
+  const staging = path.join(path.dirname(file), `.${path.basename(file)}.homedock-${process.pid}`);
+  try {
+    const fd = openSync(staging, "wx", before.mode & 0o7777);
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    chmodSync(staging, before.mode & 0o7777);
+    if (process.getuid?.() === 0) chownSync(staging, before.uid, before.gid);
+    renameSync(staging, file);
+  } finally {
+    rmSync(staging, { force: true });
+  }
+}
+
+function uidRange(value: string): [number, number] {
+  const m = /^([0-9]+)-([0-9]+)$/.exec(value);
+  if (!m || Number(m[1]) > Number(m[2])) throw new InvalidArgumentError(`got "${value}"; expected FIRST-LAST, like 1000-59999`);
+  return [Number(m[1]), Number(m[2])];
+}
+
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+
+interface ImportFlags {
+  config?: string;
+  passwdFile: string;
+  groupFile: string;
+  group?: string[];
+  user?: string[];
+  uidRange?: [number, number];
+  update?: boolean;
+  prune?: boolean;
+  dryRun?: boolean;
+}
+
+function runImport(opts: ImportFlags): number {
+  if (opts.passwdFile === "-" && opts.groupFile === "-") {
+    throw new AccountDatabaseError(["--passwd-file and --group-file cannot both be standard input"]);
+  }
+  const file = editedConfig(opts.config);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new ConfigError([], file, [`cannot read the file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
+  }
+  const passwd = readDatabase(opts.passwdFile);
+  const group = readDatabase(opts.groupFile);
+  const db = parseAccountDatabase(passwd.text, group.text, { passwd: passwd.source, group: group.source });
+  const result = importUsers(text, file, db, {
+    users: opts.user,
+    groups: opts.group,
+    uidRange: opts.uidRange,
+    update: opts.update,
+    prune: opts.prune,
+  });
+  for (const change of result.changes) console.log(describeChange(change, passwd.source));
+  for (const { account, reason } of result.refused) {
+    console.error(`refused ${account.name} (${passwd.source}:${account.line}): ${reason}; see README "Users from the host"`);
+  }
+  if (result.text === text) {
+    console.log(`${file}: nothing to change`);
+  } else if (opts.dryRun) {
+    process.stdout.write(configDiff(file, text, result.text));
+    console.log(`${file}: dry run, nothing written`);
+  } else {
+    writeAtomically(file, result.text);
+    console.log(`wrote ${file}`);
+  }
+  return 0;
+}
+
+/** Adds the `users` command and its subcommands to `cli`; each reports its own errors, one line each. */
+export function addUsersCommand(cli: Command): void {
+  const users = cli.command("users").description("the host's accounts: import them into the config, check the config against the Docker host");
+  users
+    .command("import")
+    .description("add the host's accounts to the config's users list (merging: users already there keep their settings)")
+    .option("-c, --config <file>", "config file to edit (default: $HOMEDOCK_CONFIG, else ./homedock.yaml)")
+    .option("--passwd-file <file>", "passwd(5) file, or - for standard input (getent passwd)", "/etc/passwd")
+    .option("--group-file <file>", "group(5) file, or - for standard input (getent group)", "/etc/group")
+    .option("--group <name>", "only accounts in this group (repeatable)", collect)
+    .option("--user <name>", "this account, whatever its uid (repeatable)", collect)
+    .option("--uid-range <first-last>", "only uids in this range (default 1000-59999)", uidRange)
+    .option("--update", "apply a changed uid, gid or home to users already in the config")
+    .option("--prune", "remove users whose account is gone from the database")
+    .option("--dry-run", "print the diff; write nothing")
+    .action((opts: ImportFlags) => {
+      process.exitCode = reported(() => runImport(opts));
+    });
+}
+
+/** Runs a subcommand; bad input is one line per problem and exit status 1. */
+function reported(command: () => number): number {
+  try {
+    return command();
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof AccountDatabaseError) {
+      console.error(err.message);
+      return 1;
+    }
+    throw err;
+  }
+}

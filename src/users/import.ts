@@ -1,0 +1,127 @@
+// `homedock users import`, without the files: config text and account database in,
+// new config text and what changed out. Nothing here writes.
+import { createTwoFilesPatch } from "diff";
+import { isDeepStrictEqual } from "node:util";
+import { parse, parseDocument } from "yaml";
+import { parseConfig } from "../config/load";
+import { ConfigError, formatIssue } from "../model/issues";
+import type { AccountDatabase } from "./account-db";
+import { type Change, mergeUsers } from "./merge";
+import { importedUsers, type Refusal, selectAccounts, type Selection } from "./select";
+
+export interface ImportOptions extends Selection {
+  /** Apply a changed uid, gid or home to users already in the config. @default false */
+  readonly update?: boolean;
+  /** Remove users whose account is gone from the database. @default false */
+  readonly prune?: boolean;
+}
+
+export interface ImportResult {
+  /** The config as it would be written; the input itself when nothing changed. */
+  readonly text: string;
+  /** Every difference, applied or only reported. */
+  readonly changes: readonly Change[];
+  /** Selected accounts the config cannot hold (the others are imported). */
+  readonly refused: readonly Refusal[];
+}
+
+/**
+ * How the yaml package writes a document back: no folding, flow lists as an admin types
+ * them, and the file's own indentation (its smallest; lists under a key indented or not).
+ */
+function layoutOf(text: string): { lineWidth: number; flowCollectionPadding: boolean; indent: number; indentSeq: boolean } {
+  const indents = text.split("\n").flatMap((l) => /^( +)[^\s#]/.exec(l)?.[1].length ?? []);
+  return {
+    lineWidth: 0,
+    flowCollectionPadding: false,
+    indent: indents.length > 0 ? Math.min(...indents) : 2,
+    indentSeq: !/^[^\s#-][^\n]*:[ \t]*\n(?:[ \t]*(?:#[^\n]*)?\n)*- /m.test(text),
+  };
+}
+
+/**
+ * Imports the selected accounts of `db` into the config `text` (`source` names it in messages).
+ * @throws ConfigError when the config is invalid, or would be after the import
+ * @throws AccountDatabaseError when the selection names what the database lacks
+ */
+export function importUsers(text: string, source: string, db: AccountDatabase, options: ImportOptions = {}): ImportResult {
+  const model = parseConfig(text, source);
+  // The same text, as a document that keeps its comments and layout.
+  const doc = parseDocument(text, { prettyErrors: false });
+  const [problem] = doc.errors;
+  if (problem !== undefined) {
+    const [at] = problem.linePos ?? [];
+    throw new ConfigError([], source, [`${at ? `${at.line}:${at.col}: ` : ""}expected YAML the import can edit: ${problem.message}`]);
+  }
+  const restricted = new Set(model.environments.flatMap((e) => e.groups ?? []));
+  const { users, refused } = importedUsers(db, selectAccounts(db, options), restricted);
+  const changes = mergeUsers(doc, users, {
+    update: options.update ?? false,
+    prune: options.prune ?? false,
+    homeRoot: model.homeRoot,
+    known: new Set(db.accounts.map((a) => a.name)),
+  });
+  const applied = changes.some((c) => c.kind === "added" || (c.kind === "changed" && c.applied) || (c.kind === "gone" && c.removed));
+  if (!applied) return { text, changes, refused };
+  const merged = keepCommentSpacing(text, doc.toString(layoutOf(text)), doc.toJSON());
+  try {
+    parseConfig(merged, source);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    // Positions in a text that was never written would mislead: fields only.
+    throw new ConfigError(err.issues, source, ["the config after the import would be refused, so nothing is written:", ...err.issues.map((i) => `  ${formatIssue(i)}`)]);
+  }
+  return { text: merged, changes, refused };
+}
+
+/** A line as the yaml package writes it back: one space before a trailing comment. */
+function spacing(line: string): string {
+  return line.replace(/[ \t]+#/g, " #");
+}
+
+/**
+ * The rendered text with each commented line the admin wrote restored as written
+ * (`uid: 1001   # fixed`, not `uid: 1001 # fixed`), so a diff shows only what changed.
+ * Kept only when it still says exactly what the document says.
+ */
+function keepCommentSpacing(original: string, rendered: string, meaning: unknown): string {
+  const written = new Map<string, string[]>();
+  for (const line of original.split("\n")) {
+    if (!line.includes("#")) continue;
+    const key = spacing(line);
+    if (key !== line) written.set(key, [...(written.get(key) ?? []), line]);
+  }
+  if (written.size === 0) return rendered;
+  const restored = rendered
+    .split("\n")
+    .map((line) => (line.includes("#") ? (written.get(line)?.shift() ?? line) : line))
+    .join("\n");
+  return isDeepStrictEqual(parse(restored), meaning) ? restored : rendered;
+}
+
+/** A unified diff of the config before and after, for `--dry-run`. */
+export function configDiff(source: string, before: string, after: string): string {
+  return createTwoFilesPatch(source, source, before, after, "", "", { context: 3 });
+}
+
+/** One line per change, as the command prints them. */
+export function describeChange(change: Change, database: string): string {
+  switch (change.kind) {
+    case "added": {
+      const u = change.user;
+      return `added ${u.name} (${u.uid}:${u.gid}, ${u.home})`;
+    }
+    case "changed": {
+      const line = `${change.name}: ${change.field} ${show(change.from)} in the config, ${show(change.to)} in ${database}`;
+      return change.applied ? `updated ${line}` : `differs ${line} (kept; --update applies it)`;
+    }
+    case "gone":
+      return change.removed
+        ? `removed ${change.name} (uid ${show(change.uid)}): no such account in ${database}`
+        : `gone ${change.name} (uid ${show(change.uid)}): no such account in ${database} (kept; --prune removes it)`;
+  }
+}
+
+function show(value: unknown): string {
+  return Array.isArray(value) ? `[${value.join(", ")}]` : String(value);
+}

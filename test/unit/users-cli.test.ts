@@ -1,0 +1,79 @@
+// The `homedock users import` command: files and standard input in, the config
+// rewritten whole or not at all.
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+const root = path.resolve(__dirname, "../..");
+const tsx = path.join(root, "node_modules/.bin/tsx");
+const cli = path.join(root, "src/cli/cli.ts");
+const work = mkdtempSync(path.join(tmpdir(), "homedock-users-cli-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const CONFIG = `host: {name: lab}   # a lab
+environments: [{name: py, image: "x/py:1", command: [sleep, "1"]}]
+`;
+const PASSWD = "root:x:0:0::/root:/bin/sh\nann:x:1500:1500::/home/ann:/bin/sh\n";
+const GROUP = "root:x:0:\nann:x:1500:\nteam:x:1600:ann\n";
+
+function homedock(cwd: string, args: string[], input?: string) {
+  const { HOMEDOCK_CONFIG: _, ...env } = process.env;
+  return spawnSync(tsx, [cli, ...args], { cwd, env, input, encoding: "utf8" });
+}
+
+function scenario(name: string): string {
+  const dir = mkdtempSync(path.join(work, `${name}-`));
+  writeFileSync(path.join(dir, "homedock.yaml"), CONFIG);
+  writeFileSync(path.join(dir, "passwd"), PASSWD);
+  writeFileSync(path.join(dir, "group"), GROUP);
+  return dir;
+}
+
+describe("homedock users import", () => {
+  it("reads getent's output from standard input and rewrites the config in place, keeping its mode", () => {
+    const dir = scenario("stdin");
+    chmodSync(path.join(dir, "homedock.yaml"), 0o640);
+    const r = homedock(dir, ["users", "import", "--passwd-file", "-", "--group-file", "group"], PASSWD);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("added ann (1500:1500, /home/ann)\nwrote homedock.yaml\n");
+    expect(r.status).toBe(0);
+    expect(readFileSync(path.join(dir, "homedock.yaml"), "utf8")).toBe(
+      `${CONFIG}users:\n  - name: ann\n    uid: 1500\n    gid: 1500\n    supplementaryGids: [1600]\n`,
+    );
+    expect(statSync(path.join(dir, "homedock.yaml")).mode & 0o777).toBe(0o640);
+    expect(readdirSync(dir).sort()).toEqual(["group", "homedock.yaml", "passwd"]);
+    const again = homedock(dir, ["users", "import", "--passwd-file", "passwd", "--group-file", "group"]);
+    expect(again.stdout).toBe("homedock.yaml: nothing to change\n");
+  });
+
+  it("prints the diff with --dry-run and writes nothing", () => {
+    const dir = scenario("dry");
+    const r = homedock(dir, ["users", "import", "-c", "homedock.yaml", "--passwd-file", "passwd", "--group-file", "group", "--dry-run"]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("+users:\n+  - name: ann\n+    uid: 1500\n");
+    expect(r.stdout).toContain("homedock.yaml: dry run, nothing written\n");
+    expect(readFileSync(path.join(dir, "homedock.yaml"), "utf8")).toBe(CONFIG);
+  });
+
+  it("writes nothing when the database has an error: one line naming file and line, exit 1", () => {
+    const dir = scenario("bad");
+    writeFileSync(path.join(dir, "passwd"), `${PASSWD}broken:x:1501\n`);
+    const r = homedock(dir, ["users", "import", "--passwd-file", "passwd", "--group-file", "group"]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe("passwd:3: expected 7 fields name:password:uid:gid:gecos:home:shell, got 3\n");
+    expect(r.stdout).toBe("");
+    expect(readFileSync(path.join(dir, "homedock.yaml"), "utf8")).toBe(CONFIG);
+  });
+
+  it("refuses a bad --uid-range and a missing config, one line each", () => {
+    const dir = scenario("args");
+    const range = homedock(dir, ["users", "import", "--uid-range", "2000-1000"]);
+    expect(range.status).toBe(1);
+    expect(range.stderr).toContain("option '--uid-range <first-last>' argument '2000-1000' is invalid. got \"2000-1000\"; expected FIRST-LAST, like 1000-59999");
+    const missing = homedock(dir, ["users", "import", "-c", "nope.yaml"]);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toBe("nope.yaml: cannot read the file: ENOENT\n");
+  });
+});
