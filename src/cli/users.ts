@@ -6,6 +6,10 @@ import * as path from "node:path";
 import { AccountDatabaseError, parseAccountDatabase } from "../users/account-db";
 import { configDiff, describeChange, importUsers } from "../users/import";
 import { ConfigError } from "../model/issues";
+import { loadConfig } from "../config/load";
+import { compareWithHost } from "../users/check";
+import { HostUnreadableError, readHost } from "../users/host-snapshot";
+import { configFile } from "./config-file";
 
 /** The config an import edits: never the bundled example a read-only command falls back to. */
 function editedConfig(option: string | undefined): string {
@@ -120,6 +124,45 @@ export function addUsersCommand(cli: Command): void {
     .action((opts: ImportFlags) => {
       process.exitCode = reported(() => runImport(opts));
     });
+  users
+    .command("check")
+    .description("compare the config's users with the Docker host's accounts and homes (through the Docker API; DOCKER_HOST may be ssh://)")
+    .option("-c, --config <file>", "config file (default: $HOMEDOCK_CONFIG, else ./homedock.yaml, else the bundled example)")
+    .option("--json", "print the findings as JSON (for CI)")
+    .addHelpText(
+      "after",
+      `\nExit codes: ${CHECK_EXIT.ok} nothing would run as the wrong user (warnings allowed), ${CHECK_EXIT.invalid} invalid config, ${CHECK_EXIT.unreadable} the host could not be read, ${CHECK_EXIT.drift} a workspace would run as the wrong user.`,
+    )
+    .action((opts: { config?: string; json?: boolean }) => {
+      process.exitCode = reported(() => runCheck(opts));
+    });
+}
+
+/** Exit status of `users check`: 2 the host could not be read, 3 a workspace would run as the wrong user. */
+export const CHECK_EXIT = { ok: 0, invalid: 1, unreadable: 2, drift: 3 } as const;
+
+function runCheck(opts: { config?: string; json?: boolean }): number {
+  const model = loadConfig(opts.config ?? configFile());
+  let host: ReturnType<typeof readHost>;
+  try {
+    host = readHost(model);
+  } catch (err) {
+    if (!(err instanceof HostUnreadableError || err instanceof AccountDatabaseError)) throw err;
+    if (opts.json) console.log(JSON.stringify({ host: model.name, ok: false, error: err.message }, null, 2));
+    else console.error(`homedock users check: ${err.message}`);
+    return CHECK_EXIT.unreadable;
+  }
+  const findings = compareWithHost(model, host);
+  const errors = findings.filter((f) => f.severity === "error").length;
+  if (opts.json) {
+    console.log(JSON.stringify({ host: model.name, image: host.image, users: model.users.length, ok: errors === 0, findings }, null, 2));
+  } else {
+    for (const f of findings) console.log(`${f.severity}: ${f.message}`);
+    const warnings = findings.length - errors;
+    const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+    console.log(`host ${model.name}: ${count(model.users.length, "user")} checked against the Docker host (read with ${host.image}): ${count(errors, "error")}, ${count(warnings, "warning")}`);
+  }
+  return errors > 0 ? CHECK_EXIT.drift : CHECK_EXIT.ok;
 }
 
 /** Runs a subcommand; bad input is one line per problem and exit status 1. */

@@ -1,0 +1,122 @@
+// Reading the Docker host's accounts and homes through the Docker API: one one-shot
+// container (`docker run --rm`, so DOCKER_HOST, ssh:// included, picks the host) with
+// the host's /etc/passwd, /etc/group and the directories holding the homes mounted
+// read-only, running host-accounts.sh in an image the host already has.
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import type { HostModel } from "../model/model";
+import { parseAccountDatabase } from "./account-db";
+import type { HomeState, HostSnapshot } from "./check";
+
+const SCRIPT = readFileSync(path.join(__dirname, "host-accounts.sh"), "utf8");
+
+/** The host cannot be read: no Docker, no usable image. */
+export class HostUnreadableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "HostUnreadableError";
+  }
+}
+
+/** Images worth trying, in order: the home-creating image, then each environment's. */
+export function candidateImages(model: HostModel): string[] {
+  return [...new Set([...(model.initImage ? [model.initImage] : []), ...model.environments.map((e) => e.image)])];
+}
+
+/** The directories to mount so every home can be looked at: each home's parent, none inside another. */
+export function homeParents(homes: readonly string[]): string[] {
+  // A home right under / is mounted itself: the host's root never is.
+  const dirs = [...new Set(homes.map((h) => (path.posix.dirname(h) === "/" ? h : path.posix.dirname(h))))].sort();
+  return dirs.filter((d, i) => !dirs.slice(0, i).some((p) => d.startsWith(`${p}/`)));
+}
+
+/** Parses the script's output (see host-accounts.sh). */
+export function parseSnapshot(output: string, source: string): HostSnapshot {
+  const sections = new Map<string, string>();
+  for (const part of output.split(/^@@homedock /m).slice(1)) {
+    const newline = part.indexOf("\n");
+    sections.set(part.slice(0, newline === -1 ? undefined : newline), newline === -1 ? "" : part.slice(newline + 1));
+  }
+  const missing = ["passwd", "group", "homes"].filter((s) => !sections.has(s));
+  if (missing.length > 0) throw new HostUnreadableError(`${source}: the check's output has no ${missing.join(", ")}: ${output.slice(0, 200)}`);
+  const db = parseAccountDatabase(sections.get("passwd")!, sections.get("group")!, {
+    passwd: `${source}: /etc/passwd`,
+    group: `${source}: /etc/group`,
+  });
+  const homes = new Map<string, HomeState>();
+  for (const line of sections.get("homes")!.split("\n")) {
+    const tab = line.lastIndexOf("\t");
+    if (tab === -1) continue;
+    const [home, state] = [line.slice(0, tab), line.slice(tab + 1)];
+    const m = /^([0-9]+) ([0-9]+) (.+)$/.exec(state);
+    homes.set(home, m ? { uid: Number(m[1]), gid: Number(m[2]), type: m[3] } : "missing");
+  }
+  return { db, homes };
+}
+
+/** `docker run` arguments that run the script in `image` with `mounts` (host directories). */
+export function checkRunArgs(image: string, mounts: readonly string[], homes: readonly string[]): string[] {
+  const bind = (source: string, target: string) => ["--mount", `type=bind,source=${source},target=${target},readonly`];
+  return [
+    "run", "--rm", "--pull", "never", "--network", "none", "--read-only", "--user", "0:0",
+    // Reading only: looking into homes of mode 0700 takes DAC_READ_SEARCH, nothing else.
+    "--cap-drop", "ALL", "--cap-add", "DAC_READ_SEARCH", "--security-opt", "no-new-privileges",
+    "--label", "homedock.role=users-check",
+    ...bind("/etc/passwd", "/homedock/etc/passwd"),
+    ...bind("/etc/group", "/homedock/etc/group"),
+    ...mounts.flatMap((m) => bind(m, `/homedock/root${m}`)),
+    "--entrypoint", "/bin/sh", image, "-c", SCRIPT, "host-accounts", ...homes,
+  ];
+}
+
+/** What `docker` printed and how it ended. */
+interface Ran {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly error?: Error;
+}
+
+export type Docker = (args: readonly string[]) => Ran;
+
+/** The docker CLI: it speaks the Docker API to whatever DOCKER_HOST (or the context) names. */
+export const dockerCli: Docker = (args) => {
+  const r = spawnSync("docker", args, { encoding: "utf8", maxBuffer: 256 << 20 });
+  return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "", error: r.error };
+};
+
+/**
+ * Reads the Docker host's accounts and the homes of `model` through `docker`.
+ * @throws HostUnreadableError when Docker does not answer or no candidate image can run the script
+ */
+export function readHost(model: HostModel, docker: Docker = dockerCli): HostSnapshot & { readonly image: string } {
+  const homes = [...new Set(model.users.map((u) => u.home))];
+  const tried: string[] = [];
+  for (const image of candidateImages(model)) {
+    let mounts = homeParents(homes);
+    // A directory missing on the host cannot be mounted: its homes are missing, the rest is read.
+    for (;;) {
+      const r = docker(checkRunArgs(image, mounts, homes));
+      if (r.error) throw new HostUnreadableError(`cannot run docker: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message}`);
+      if (r.status === 0) return { ...parseSnapshot(r.stdout, "the Docker host"), image };
+      const gone = /bind source path does not exist: (\S+)/.exec(r.stderr)?.[1];
+      if (gone !== undefined && mounts.includes(gone)) {
+        mounts = mounts.filter((m) => m !== gone);
+        continue;
+      }
+      const reason = (
+        r.stdout.match(/^@@homedock error: (.*)$/m)?.[1] ??
+        r.stderr.match(/^docker: (.*)$/m)?.[1] ??
+        r.stderr.trim().split("\n").pop() ??
+        ""
+      ).trim();
+      if (/Cannot connect to the Docker daemon|error during connect|ssh:/i.test(reason)) throw new HostUnreadableError(`the Docker host does not answer: ${reason}`);
+      tried.push(`${image} (${reason || `exit status ${r.status}`})`);
+      break;
+    }
+  }
+  throw new HostUnreadableError(
+    `no image on the Docker host can run the check (it needs /bin/sh, cat and stat; none is pulled): tried ${tried.join("; ") || "nothing: the config names no image"}. Set host.initImage to such an image`,
+  );
+}
