@@ -1,10 +1,12 @@
 import { Network } from "@cdktf/provider-docker/lib/network";
 import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
-import { Annotations, TerraformLocal, TerraformStack, TerraformVariable } from "cdktf";
+import { Annotations, Fn, TerraformLocal, TerraformStack, TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
 import type { ConfigInput } from "../src/config/schema";
 import { LABEL_HOST, SEEDER_SCRIPT } from "../src/spec/container-spec";
 import { Environment } from "./environment";
+import { FrontDoor } from "./front-door";
+import { NETWORK_OPTIONS } from "../src/spec/network";
 import { buildModel, type HostModel } from "../src/model/model";
 import { literal } from "../src/render/terraform";
 import { User } from "./user";
@@ -15,6 +17,8 @@ export const DOCKER_PROVIDER_VERSION = "4.5.0";
 
 /** The Terraform variable holding the workspace tokens of every Host in a stack. */
 export const TOKENS_VARIABLE = "workspace_tokens";
+/** The Terraform variable holding the front door's Caddyfile (with the users' password hashes). */
+export const CADDYFILE_VARIABLE = "frontdoor_caddyfile";
 
 /** How a Host reaches Docker; the same for `new Host` and `Host.fromModel`. */
 export interface HostOptions {
@@ -63,6 +67,8 @@ export class Host extends Construct {
    * a sensitive input shared by every Host in the stack, never in the synthesized JSON.
    */
   readonly tokens: TerraformVariable;
+  /** Undefined when the config has no frontDoor. */
+  readonly frontDoor?: FrontDoor;
 
   /**
    * Config warnings (allowed but probably not meant) become warning annotations on the
@@ -87,6 +93,7 @@ export class Host extends Construct {
       name: this.model.network,
       labels: [{ label: LABEL_HOST, value: this.model.name }],
       provider: this.provider,
+      options: { ...NETWORK_OPTIONS },
     });
     this.tokens = stackSingleton(stack, TOKENS_VARIABLE, () => {
       const tokens = new TerraformVariable(stack, TOKENS_VARIABLE, {
@@ -108,6 +115,23 @@ export class Host extends Construct {
       this.model.environments.map((e) => [e.name, new Environment(this, `env-${e.name}`, { environment: e, provider: this.provider })]),
     );
     const refs: HostRefs = { networkName: this.network.name, seederScript: seeder.asString, tokens: this.tokens.value, provider: this.provider };
+    if (this.model.frontDoor !== undefined) {
+      const caddyfiles = stackSingleton(stack, CADDYFILE_VARIABLE, () => {
+        const variable = new TerraformVariable(stack, CADDYFILE_VARIABLE, {
+          type: "map(string)",
+          sensitive: true,
+          description: "The front door's Caddyfile of each host, with its users' password hashes, by host name (homedock synth writes them to terraform.tfvars.json)",
+        });
+        variable.overrideLogicalId(CADDYFILE_VARIABLE);
+        return variable;
+      });
+      this.frontDoor = new FrontDoor(this, "frontdoor", {
+        host: this.model,
+        caddyfile: Token.asString(Fn.lookup(caddyfiles.value, this.model.name)),
+        networkName: this.network.name,
+        provider: this.provider,
+      });
+    }
     this.users = new Map(
       this.model.users.map((u) => [
         u.name,

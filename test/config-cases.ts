@@ -106,7 +106,7 @@ export const cases: [string, (c: any) => void, string][] = [
   ["typo memroy", (c) => (c.environments[0].memroy = "2g"), `environments[0].memroy: got "2g"; unknown key: expected one of`],
   ["port, which is gone", (c) => (c.environments[0].port = 8888), `environments[0].port: got 8888; unknown key: expected one of name, image`],
   ["typo uidd", (c) => (c.users[0].uidd = 5), `users[0].uidd: got 5; unknown key`],
-  ["unknown top-level key", (c) => (c.hosts = {}), `hosts: got {}; unknown key: expected one of host, environments, users; did you mean "host"?`],
+  ["unknown top-level key", (c) => (c.hosts = {}), `hosts: got {}; unknown key: expected one of host, frontDoor, environments, users; did you mean "host"?`],
   ["unknown host key", (c) => (c.host.homeroot = "/home"), `host.homeroot: got "/home"; unknown key: expected one of name, homeRoot`],
   ["users not a list", (c) => (c.users = { alice: user }), `users: got {"alice":{"name":"alice","uid":1001,"gid":1001}}; expected a list of users`],
   ["environments missing", (c) => delete c.environments, `environments: got nothing; expected a list of environments`],

@@ -4,7 +4,7 @@
 // js-yaml parses the text once into events that keep their source offsets; the values
 // are built from those events, and only when the config is refused are the same events
 // walked again to find where each problem is.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { CORE_SCHEMA, constructFromEvents, EVENT_ID, type Event, getScalarValue, parseEvents, SCALAR_STYLE, YAMLException } from "js-yaml";
 import { buildModel, type HostModel } from "../model/model";
 import { ConfigError, type ConfigIssue, formatIssue, type PathSegment } from "../model/issues";
@@ -134,7 +134,7 @@ function yamlError(err: unknown, label: string, source: string): ConfigError {
 }
 
 /** Parses YAML text into the model; `source` names the file in messages. */
-export function parseConfig(text: string, source = "config"): HostModel {
+export function parseConfig(text: string, source = "config", exists?: (file: string) => boolean): HostModel {
   let events: Event[];
   let documents: unknown[];
   try {
@@ -158,7 +158,7 @@ export function parseConfig(text: string, source = "config"): HostModel {
     throw new ConfigError([{ path: [], message: "expected a config with at least one environment", hasValue: false }], source);
   }
   try {
-    return buildModel(input, source);
+    return buildModel(input, source, exists);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     const positionOf = sourcePositions(text, events);
@@ -182,5 +182,5 @@ export function loadConfig(file: string): HostModel {
   } catch (err) {
     throw new ConfigError([], file, [`cannot read the file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
   }
-  return parseConfig(text, file);
+  return parseConfig(text, file, existsSync);
 }

@@ -75,6 +75,22 @@ export const cpus = z
   });
 
 const RESTART = ["no", "always", "unless-stopped", "on-failure"] as const;
+const JUPYTER = ["server", "notebook"] as const;
+const IDLE_EXPECTED = "a whole number of seconds from 60 to 31536000";
+const TLS = ["internal", "acme", "files"] as const;
+
+/** A host name (RFC 1123 labels) or an IPv4 address: nothing a URL or a Caddyfile would read as more. */
+const SITE_PATTERN = /^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const SITE_EXPECTED = "a host name like lab.example.org or an IPv4 address, without scheme, port or path";
+const IPV4_PATTERN = /^(?:(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])$/;
+const IPV4_EXPECTED = "an IPv4 address like 127.0.0.1 or 0.0.0.0";
+const EMAIL_PATTERN = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/;
+const port = (what: string) =>
+  z
+    .number(expected(`a ${what} port number from 1 to 65535`))
+    .int(expected(`a ${what} port number from 1 to 65535`))
+    .min(1, expected(`a ${what} port number from 1 to 65535`))
+    .max(65535, expected(`a ${what} port number from 1 to 65535`));
 
 const PIDS_EXPECTED = "a whole number of processes from 16 to 1000000";
 const pidsLimit = z
@@ -145,6 +161,19 @@ export const environmentSchema = z.strictObject(
   readOnlyRoot: z.boolean(expected("true or false")).default(false),
   /** Processes one workspace may run. @default host.defaults.pidsLimit */
   pidsLimit: pidsLimit.optional(),
+  /**
+   * Which Jupyter the command starts, so that homedock can add the flags the front door
+   * needs: server (jupyter_server: `jupyter server`, `jupyter lab`, Notebook 7) or
+   * notebook (classic Notebook 6.x). @default not Jupyter: no flags, no route
+   */
+  jupyter: z.enum(JUPYTER, expected(`one of ${JUPYTER.join(", ")}`)).optional(),
+  /** Seconds after which an idle kernel is shut down (Jupyter's kernel culling); needs jupyter. */
+  idleKernelTimeout: z
+    .number(expected(IDLE_EXPECTED))
+    .int(expected(IDLE_EXPECTED))
+    .min(60, expected(IDLE_EXPECTED))
+    .max(31_536_000, expected(IDLE_EXPECTED))
+    .optional(),
   ...limits,
   },
   expected("a mapping with name, image and command"),
@@ -216,9 +245,44 @@ export const hostSchema = z.strictObject(
   expected("a mapping of host settings"),
 );
 
+export const frontDoorSchema = z.strictObject(
+  {
+  /** The host name (or IPv4 address) in every URL: https://<site>/user/<user>/<env>/. */
+  site: z.string(expected(SITE_EXPECTED)).regex(SITE_PATTERN, expected(SITE_EXPECTED)),
+  /** Addresses on the Docker host the ports are published on. @default ["0.0.0.0"] */
+  listen: z
+    .array(z.string(expected(IPV4_EXPECTED)).regex(IPV4_PATTERN, expected(IPV4_EXPECTED)), expected("a list of IPv4 addresses"))
+    .min(1, expected("at least one address"))
+    .default(["0.0.0.0"]),
+  /** Host port published for HTTPS. @default 443 */
+  httpsPort: port("HTTPS").default(443),
+  /** Host port published for ACME challenges and the redirect to HTTPS. @default 80 */
+  httpPort: port("HTTP").default(80),
+  /**
+   * internal: Caddy's own CA (LANs, tests); acme: a certificate from Let's Encrypt
+   * (public DNS, ports 80 and 443 reachable, needs email); files: certFile and keyFile.
+   * @default internal
+   */
+  tls: z.enum(TLS, expected(`one of ${TLS.join(", ")}`)).default("internal"),
+  /** Contact address for the ACME account (tls: acme). */
+  email: z.string(expected("an email address")).regex(EMAIL_PATTERN, expected("an email address")).optional(),
+  /** Certificate chain (PEM) on the Docker host (tls: files). */
+  certFile: absolutePath.optional(),
+  /** Its private key (PEM) on the Docker host (tls: files). */
+  keyFile: absolutePath.optional(),
+  /** The proxy's image: Caddy 2.6 or later, with /bin/sh. @default caddy:2 */
+  image: z.string(expected(IMAGE_EXPECTED)).regex(IMAGE_PATTERN, expected(IMAGE_EXPECTED)).default("caddy:2"),
+  /** Where the workspaces' socket directories are on the Docker host: <runtimeRoot>/<host>/<user>/<env>. @default /var/lib/homedock */
+  runtimeRoot: absolutePath.default("/var/lib/homedock"),
+  },
+  expected("a mapping with site (and listen, httpsPort, httpPort, tls, email, certFile, keyFile, image, runtimeRoot)"),
+);
+
 export const configSchema = z.strictObject(
   {
     host: hostSchema.prefault({}),
+    /** One proxy in front of every workspace, with a login per user. @default off */
+    frontDoor: frontDoorSchema.optional(),
     environments: z.array(environmentSchema, expected("a list of environments")).min(1, expected("at least one environment")),
     users: z.array(userSchema, expected("a list of users")).default([]),
   },
@@ -232,3 +296,4 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type EnvironmentConfig = z.output<typeof environmentSchema>;
 export type UserConfig = z.output<typeof userSchema>;
 export type SharedMountConfig = z.output<typeof sharedMountSchema>;
+export type FrontDoorConfig = z.output<typeof frontDoorSchema>;

@@ -1,6 +1,8 @@
 // The plain model: validated config in, typed objects out. Renderers (the cdktf
 // constructs and the Compose writer) only map these objects; none re-validates.
 import type { Config, ConfigInput } from "../config/schema";
+import { type FrontDoorModel, frontDoorOf, missingTlsFiles, type RouteModel, routeOf } from "./front-door";
+import { ConfigError } from "./issues";
 import { validate } from "./validate";
 
 export type RestartPolicy = Config["host"]["defaults"]["restart"];
@@ -29,6 +31,10 @@ export interface EnvironmentModel {
   readonly pidsLimit?: number;
   readonly memoryMiB?: number;
   readonly nanoCpus?: number;
+  /** Which Jupyter the command starts; undefined: not Jupyter (no flags added, no route). */
+  readonly jupyter?: "server" | "notebook";
+  /** Seconds after which an idle kernel is shut down. */
+  readonly idleKernelTimeout?: number;
 }
 
 /** A real account on the host. */
@@ -55,6 +61,8 @@ export interface WorkspaceModel {
   readonly nanoCpus: number;
   readonly pidsLimit: number;
   readonly restart: RestartPolicy;
+  /** Where the front door reaches it; undefined without a front door or for an environment that is not Jupyter. */
+  readonly route?: RouteModel;
 }
 
 export interface HostModel {
@@ -66,6 +74,8 @@ export interface HostModel {
   readonly network: string;
   readonly initImage?: string;
   readonly sharedMounts: readonly SharedMount[];
+  /** Undefined: no front door (nothing publishes a port, workspaces keep their own token). */
+  readonly frontDoor?: FrontDoorModel;
   readonly environments: readonly EnvironmentModel[];
   readonly users: readonly UserModel[];
   /** Every (user, environment) pair the access rules allow, users in config order. */
@@ -91,6 +101,8 @@ function environmentOf(env: Config["environments"][number]): EnvironmentModel {
     pidsLimit: env.pidsLimit,
     memoryMiB: env.memory,
     nanoCpus: env.cpus,
+    jupyter: env.jupyter,
+    idleKernelTimeout: env.idleKernelTimeout,
   };
 }
 
@@ -98,6 +110,7 @@ function environmentOf(env: Config["environments"][number]): EnvironmentModel {
 function modelOf(config: Config, warnings: string[]): HostModel {
   const { host } = config;
   const environments = config.environments.map(environmentOf);
+  const frontDoor = config.frontDoor === undefined ? undefined : frontDoorOf(config.frontDoor, host.name);
   const users: UserModel[] = config.users.map((u) => ({
     name: u.name,
     uid: u.uid,
@@ -124,6 +137,7 @@ function modelOf(config: Config, warnings: string[]): HostModel {
         nanoCpus: user.nanoCpus ?? environment.nanoCpus ?? host.defaults.cpus,
         pidsLimit: environment.pidsLimit ?? host.defaults.pidsLimit,
         restart: host.defaults.restart,
+        route: frontDoor !== undefined && environment.jupyter !== undefined ? routeOf(frontDoor, user.name, environment.name) : undefined,
       });
     }
     workspaces.push(...mine);
@@ -140,6 +154,7 @@ function modelOf(config: Config, warnings: string[]): HostModel {
     network: host.network ?? host.name,
     initImage: host.initImage,
     sharedMounts: host.sharedMounts.map((m) => ({ source: m.source, target: m.target ?? m.source, readOnly: !m.writable })),
+    frontDoor,
     environments,
     users,
     workspaces,
@@ -149,10 +164,19 @@ function modelOf(config: Config, warnings: string[]): HostModel {
 }
 
 /**
- * Validates a config (parsed YAML, or props given in code) and builds the model.
+ * Validates a config (parsed YAML, or props given in code) and builds the model. With
+ * `exists`, files the config names on the Docker host are checked too (see missingTlsFiles).
  * @throws ConfigError listing every problem found
  */
-export function buildModel(input: ConfigInput | unknown, source = "config"): HostModel {
+export function buildModel(input: ConfigInput | unknown, source = "config", exists?: (file: string) => boolean): HostModel {
   const { config, warnings } = validate(input, source);
-  return modelOf(config, warnings);
+  const model = modelOf(config, warnings);
+  const missing = exists === undefined ? [] : missingTlsFiles(model.frontDoor, exists);
+  if (missing.length > 0) {
+    throw new ConfigError(
+      missing.map(({ key, file }) => ({ path: ["frontDoor", key], message: "expected a file that exists on the Docker host (this machine)", value: file, hasValue: true })),
+      source,
+    );
+  }
+  return model;
 }

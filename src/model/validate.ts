@@ -1,8 +1,9 @@
 // Validation: the schema first, then the checks across the config. Every problem is
 // reported at once, also those between the parts of an invalid config that are valid.
 import type { z } from "zod";
-import { type Config, configSchema, environmentSchema, hostSchema, userSchema } from "../config/schema";
+import { type Config, configSchema, environmentSchema, frontDoorSchema, hostSchema, userSchema } from "../config/schema";
 import type { PartialConfig, Partially, Report } from "./checks/check";
+import { checkFrontDoor, frontDoorWarnings } from "./checks/front-door";
 import { groupWarnings } from "./checks/groups";
 import { checkHomesApart, homesOf } from "./checks/homes";
 import { checkRootIds } from "./checks/root";
@@ -31,6 +32,7 @@ function validParts(input: unknown): PartialConfig | undefined {
   const list = <S extends z.ZodObject>(value: unknown, schema: S) => (Array.isArray(value) ? value.map((item) => salvage(schema, item)) : []);
   return {
     host: { ...hostSchema.parse({}), ...given },
+    frontDoor: raw.frontDoor === undefined ? undefined : salvage(frontDoorSchema, raw.frontDoor),
     environments: list(raw.environments, environmentSchema),
     users: list(raw.users, userSchema),
   };
@@ -45,6 +47,7 @@ function crossCheck(config: PartialConfig): ConfigIssue[] {
   const homes = homesOf(config);
   checkHomesApart(homes, report);
   checkSharedMountTargets(config, homes, report);
+  checkFrontDoor(config, homes, report);
   return issues;
 }
 
@@ -60,5 +63,5 @@ export function validate(input: unknown, source: string): { readonly config: Con
   }
   const issues = crossCheck(parsed.data);
   if (issues.length > 0) throw new ConfigError(issues, source);
-  return { config: parsed.data, warnings: groupWarnings(parsed.data) };
+  return { config: parsed.data, warnings: [...groupWarnings(parsed.data), ...frontDoorWarnings(parsed.data)] };
 }

@@ -1,9 +1,11 @@
 // The Compose renderer: the same model and ContainerSpecs as the Terraform
 // constructs, as a docker-compose.yml. Pure: model in, YAML text out.
 import { dump } from "js-yaml";
-import { type ContainerSpec, TMP_TMPFS, homeInitContainer, homeInitImage, SEEDER_SCRIPT, secretKey, workspaceContainer } from "../spec/container-spec";
+import { type ContainerSpec, homeInitContainer, homeInitImage, SEEDER_SCRIPT, secretKey, workspaceContainer } from "../spec/container-spec";
+import { frontDoorSetupContainer, proxyContainer } from "../spec/front-door-spec";
 import type { HostModel } from "../model/model";
-import { secretsEnvFile } from "./secrets";
+import { NETWORK_OPTIONS } from "../spec/network";
+import { CADDYFILE_DIR, secretsEnvFile } from "./secrets";
 
 /** Compose interpolates "$VAR" everywhere; "$$" is a literal "$". */
 function literal(value: string): string {
@@ -20,7 +22,8 @@ function put(service: Record<string, unknown>, key: string, value: unknown): voi
   if (value !== undefined) service[key] = value;
 }
 
-function service(spec: ContainerSpec, dependsOn: string | undefined, key?: string): Record<string, unknown> {
+/** Each service's mounts add the volumes they name to `volumes`. */
+function service(spec: ContainerSpec, dependsOn: string | undefined, volumes: Record<string, unknown>, key?: string): Record<string, unknown> {
   // In the order an admin reads them.
   const s: Record<string, unknown> = {};
   put(s, "container_name", spec.name);
@@ -34,11 +37,13 @@ function service(spec: ContainerSpec, dependsOn: string | undefined, key?: strin
   put(s, "env_file", spec.secrets.length > 0 && key !== undefined ? [secretsEnvFile(key)] : undefined);
   put(s, "environment", Object.keys(spec.env).length > 0 ? Object.fromEntries(Object.entries(spec.env).map(([k, v]) => [k, literal(v)])) : undefined);
   put(s, "labels", Object.fromEntries(Object.entries(spec.labels).map(([k, v]) => [k, literal(v)])));
-  put(
-    s,
-    "volumes",
-    spec.mounts.map((m) =>
-      m.homeOf === undefined
+  for (const m of spec.mounts) {
+    if (m.composeVolume !== undefined) volumes[m.composeVolume] = { driver: "local", driver_opts: { type: "none", o: "bind", device: literal(m.source) } };
+  }
+  for (const v of spec.volumes) volumes[v.name] = { name: v.name };
+  put(s, "volumes", [
+    ...spec.mounts.map((m) =>
+      m.composeVolume === undefined
         ? {
             type: "bind",
             source: literal(m.source),
@@ -51,9 +56,11 @@ function service(spec: ContainerSpec, dependsOn: string | undefined, key?: strin
           // bind's source at create time, when a new home does not exist yet. A local
           // volume bound to the home is mounted at start, after the home service ran.
           // nocopy: nothing from the image is copied into the home, nor its ownership.
-          { type: "volume", source: homeVolume(m.homeOf), target: literal(m.target), read_only: m.readOnly, volume: { nocopy: true } },
+          { type: "volume", source: m.composeVolume, target: literal(m.target), read_only: m.readOnly, volume: { nocopy: true } },
     ),
-  );
+    ...spec.volumes.map((v) => ({ type: "volume", source: v.name, target: v.target, read_only: v.readOnly })),
+  ]);
+  put(s, "ports", spec.ports.length > 0 ? spec.ports.map((p) => `${p.ip}:${p.external}:${p.internal}`) : undefined);
   put(s, "mem_limit", spec.memoryMiB === undefined ? undefined : `${spec.memoryMiB}m`);
   put(s, "memswap_limit", spec.memoryMiB === undefined ? undefined : `${spec.memoryMiB}m`);
   put(s, "cpus", spec.nanoCpus === undefined ? undefined : spec.nanoCpus / 1e9);
@@ -61,7 +68,7 @@ function service(spec: ContainerSpec, dependsOn: string | undefined, key?: strin
   // provider offers) counts the user's processes everywhere, other workspaces too.
   put(s, "pids_limit", spec.pidsLimit);
   put(s, "read_only", spec.readOnlyRoot || undefined);
-  put(s, "tmpfs", spec.readOnlyRoot ? Object.entries(TMP_TMPFS).map(([path, options]) => `${path}:${options}`) : undefined);
+  put(s, "tmpfs", Object.keys(spec.tmpfs).length > 0 ? Object.entries(spec.tmpfs).map(([path, options]) => `${path}:${options}`) : undefined);
   put(s, "restart", spec.restart);
   put(s, "init", spec.init);
   put(s, "security_opt", [...spec.securityOpts]);
@@ -74,10 +81,9 @@ function service(spec: ContainerSpec, dependsOn: string | undefined, key?: strin
   return s;
 }
 
-/** The named volume that binds a user's home. */
-export function homeVolume(user: string): string {
-  return `home-${user}`;
-}
+/** The proxy's service, and the one-shot that makes its socket tree. */
+export const FRONTDOOR_SERVICE = "frontdoor";
+export const FRONTDOOR_SETUP_SERVICE = "frontdoor.setup";
 
 /** Service names: `<user>.<environment>` for workspaces, `<user>.home` for home creation. */
 export function serviceName(user: string, what: string): string {
@@ -160,12 +166,17 @@ function composeParts(host: HostModel): ComposeParts {
       let home: string | undefined;
       if (image !== undefined) {
         home = serviceName(user.name, "home");
-        yield [home, service(homeInitContainer(host, user, image), undefined)];
-        volumes[homeVolume(user.name)] = { driver: "local", driver_opts: { type: "none", o: "bind", device: literal(user.home) } };
+        yield [home, service(homeInitContainer(host, user, image), undefined, volumes)];
       }
       for (const ws of workspaces) {
-        yield [serviceName(user.name, ws.environment.name), service(workspaceContainer(host, ws), home, secretKey(ws))];
+        yield [serviceName(user.name, ws.environment.name), service(workspaceContainer(host, ws), home, volumes, secretKey(ws))];
       }
+    }
+    if (host.frontDoor !== undefined) {
+      yield [FRONTDOOR_SETUP_SERVICE, service(frontDoorSetupContainer(host, false), undefined, volumes)];
+      // The Caddyfile's directory, not the file: it is replaced by rename, which a file
+      // bind would not follow; `caddy run --watch` reloads it.
+      yield [FRONTDOOR_SERVICE, service(proxyContainer(host, { bind: `./${CADDYFILE_DIR}` }), FRONTDOOR_SETUP_SERVICE, volumes)];
     }
   }
   return { services: services(), volumes };
@@ -174,7 +185,7 @@ function composeParts(host: HostModel): ComposeParts {
 /** What follows the services: the network, and the home volumes (once the services are all made). */
 function composeTail(host: HostModel, volumes: Record<string, unknown>): Record<string, unknown> {
   return {
-    networks: { [host.network]: { name: host.network } },
+    networks: { [host.network]: { name: host.network, driver_opts: { ...NETWORK_OPTIONS } } },
     ...(Object.keys(volumes).length > 0 ? { volumes } : {}),
   };
 }

@@ -3,7 +3,7 @@
 import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { App, TerraformStack } from "cdktf";
-import { Host, TOKENS_VARIABLE } from "../../constructs/host";
+import { CADDYFILE_VARIABLE, Host, TOKENS_VARIABLE } from "../../constructs/host";
 import type { HostModel } from "../model/model";
 import { renderCompose } from "./compose";
 import { writeComposeSecrets, writeTerraformSecrets } from "./secrets";
@@ -26,7 +26,7 @@ export function synth(model: HostModel, outdir: string): string {
       Host.fromModel(new TerraformStack(app, model.name), "host", model);
       app.synth();
     });
-    writeTerraformSecrets(path.dirname(path.resolve(outdir)), path.join(staging, "stacks", model.name), model, TOKENS_VARIABLE);
+    writeTerraformSecrets(path.dirname(path.resolve(outdir)), path.join(staging, "stacks", model.name), model, { tokens: TOKENS_VARIABLE, caddyfile: CADDYFILE_VARIABLE });
     moveInto(staging, outdir);
   } finally {
     rmSync(staging, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 // Maps a ContainerSpec to docker_container arguments. Every string goes through
 // `literal`, since Terraform would read "${" and "%{" in a value as its own syntax.
 import type { ContainerConfig } from "@cdktf/provider-docker/lib/container";
-import { type ContainerSpec, SEEDER_SCRIPT, TMP_TMPFS } from "../spec/container-spec";
+import { type ContainerSpec, SEEDER_SCRIPT } from "../spec/container-spec";
 
 /** A string Terraform takes as it is, never as a template. */
 export function literal(value: string): string {
@@ -22,6 +22,10 @@ export function providerCpus(nanoCpus: number): string {
 export interface SpecExpressions {
   /** The expression of each of the spec's secrets (never its value). */
   readonly secret?: (name: string) => string;
+  /** The expression of each of the spec's secret files' contents (a sensitive variable). */
+  readonly secretFile?: (file: string) => string;
+  /** Each named volume's name, where it is a reference (so that Terraform makes the volume first). */
+  readonly volume?: (name: string) => string;
   /** The seeder script, where the plan holds one shared copy of it. */
   readonly seeder?: string;
   /** The network's name, where it is a reference (so that Terraform makes the network first). */
@@ -37,8 +41,9 @@ export type ResourceMeta = Pick<ContainerConfig, "dependsOn" | "lifecycle" | "pr
  * 30 µs, a third of the provider's constructor, in a 1,000-workspace synth).
  */
 export function containerConfig(spec: ContainerSpec, image: string, expressions: SpecExpressions = {}, meta: ResourceMeta = {}): ContainerConfig {
-  const { secret, seeder, network } = expressions;
+  const { secret, secretFile, seeder, network, volume } = expressions;
   if (spec.secrets.length > 0 && secret === undefined) throw new Error(`${spec.name}: no Terraform expression for its secrets`);
+  if (spec.secretFiles.length > 0 && secretFile === undefined) throw new Error(`${spec.name}: no Terraform expression for its secret files`);
   return {
     name: spec.name,
     image,
@@ -49,7 +54,13 @@ export function containerConfig(spec: ContainerSpec, image: string, expressions:
     workingDir: literal(spec.workingDir),
     env: [...Object.entries(spec.env).map(([k, v]) => literal(`${k}=${v}`)), ...spec.secrets.map((name) => `${name}=${secret!(name)}`)],
     labels: Object.entries(spec.labels).map(([label, value]) => ({ label, value: literal(value) })),
-    mounts: spec.mounts.map((m) => ({ type: "bind", source: literal(m.source), target: literal(m.target), readOnly: m.readOnly })),
+    mounts: [
+      ...spec.mounts.map((m) => ({ type: "bind", source: literal(m.source), target: literal(m.target), readOnly: m.readOnly })),
+      ...spec.volumes.map((v) => ({ type: "volume", source: volume?.(v.name) ?? v.name, target: v.target, readOnly: v.readOnly })),
+    ],
+    // Uploaded before the container starts; a change replaces this container (and only it).
+    upload: spec.secretFiles.length > 0 ? spec.secretFiles.map((file) => ({ file, content: secretFile!(file), permissions: "0600" })) : undefined,
+    ports: spec.ports.length > 0 ? spec.ports.map((p) => ({ ip: p.ip, external: p.external, internal: p.internal })) : undefined,
     // Swap held equal to memory: no swap beyond the limit, and what Docker reports
     // back, so a plan right after a deploy shows no change.
     memory: spec.memoryMiB,
@@ -59,7 +70,7 @@ export function containerConfig(spec: ContainerSpec, image: string, expressions:
     // processes instead (never root's; workspaces run as the user, without caps).
     ulimit: spec.pidsLimit === undefined ? undefined : [{ name: "nproc", soft: spec.pidsLimit, hard: spec.pidsLimit }],
     readOnly: spec.readOnlyRoot || undefined,
-    tmpfs: spec.readOnlyRoot ? { ...TMP_TMPFS } : undefined,
+    tmpfs: Object.keys(spec.tmpfs).length > 0 ? { ...spec.tmpfs } : undefined,
     restart: spec.restart,
     init: spec.init,
     securityOpts: [...spec.securityOpts],

@@ -4,13 +4,32 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { HostModel, RestartPolicy, UserModel, WorkspaceModel } from "../model/model";
+import { inRuntimeParent, jupyterFlags, runtimeParentMount, workspaceRuntimeMount } from "./front-door-spec";
 
 export interface BindMount {
   readonly source: string;
   readonly target: string;
   readonly readOnly: boolean;
-  /** Set on a user's home, which may only exist once the user's home container has run. */
-  readonly homeOf?: string;
+  /**
+   * Set where the source may only exist once a one-shot container has run (a new home, a
+   * socket directory): Compose then mounts it through a local volume of this name bound to
+   * the source, since Docker checks a bind's source when Compose creates the container.
+   */
+  readonly composeVolume?: string;
+}
+
+/** A named Docker volume (the proxy's certificates and config). */
+export interface VolumeMount {
+  readonly name: string;
+  readonly target: string;
+  readonly readOnly: boolean;
+}
+
+/** A port published on the Docker host. */
+export interface PortSpec {
+  readonly ip: string;
+  readonly external: number;
+  readonly internal: number;
 }
 
 export interface ContainerSpec {
@@ -30,14 +49,20 @@ export interface ContainerSpec {
    * into the rendered output: a Terraform sensitive variable, a Compose env file.
    */
   readonly secrets: readonly string[];
+  /** Files whose contents are secrets the renderer puts into the container (Terraform: an upload from a sensitive variable). */
+  readonly secretFiles: readonly string[];
   readonly labels: Readonly<Record<string, string>>;
   /** Binds only: Docker refuses a bind whose source is missing instead of creating it as root. */
   readonly mounts: readonly BindMount[];
+  readonly volumes: readonly VolumeMount[];
+  /** Path to tmpfs mount options. */
+  readonly tmpfs: Readonly<Record<string, string>>;
+  readonly ports: readonly PortSpec[];
   readonly memoryMiB?: number;
   readonly nanoCpus?: number;
   /** Processes the container may run. */
   readonly pidsLimit?: number;
-  /** Read-only root filesystem, with a private tmpfs at /tmp. */
+  /** Read-only root filesystem. */
   readonly readOnlyRoot: boolean;
   readonly restart: RestartPolicy;
   readonly init: true;
@@ -74,7 +99,7 @@ export const LABEL_USER = "homedock.user";
 export const LABEL_ENVIRONMENT = "homedock.environment";
 export const LABEL_ROLE = "homedock.role";
 
-const HARDENING = {
+export const HARDENING = {
   init: true,
   securityOpts: ["no-new-privileges:true"],
   capDrop: ["ALL"],
@@ -92,7 +117,7 @@ export function workspaceContainer(host: HostModel, ws: WorkspaceModel): Contain
     user: `${user.uid}:${user.gid}`,
     groupAdd: user.supplementaryGids.map(String),
     entrypoint: SEEDER_ENTRYPOINT,
-    command: environment.command,
+    command: [...environment.command, ...jupyterFlags(ws)],
     // The home, not the environment directory: Docker's runtime creates a missing
     // working directory as root, inside the bind-mounted home. The seeder creates the
     // environment directory as the user and changes into it before starting the server.
@@ -110,7 +135,9 @@ export function workspaceContainer(host: HostModel, ws: WorkspaceModel): Contain
       HOMEDOCK_SEED_EXCLUDES: environment.seedExcludes.join("\n"),
     }),
     // The server's token: each workspace its own, so one user's cannot open another's.
-    secrets: [TOKEN_VARIABLE],
+    // Behind the front door the proxy's login takes its place (see jupyterFlags).
+    secrets: ws.route === undefined ? [TOKEN_VARIABLE] : [],
+    secretFiles: [],
     labels: {
       [LABEL_ENVIRONMENT]: environment.name,
       [LABEL_HOST]: host.name,
@@ -118,9 +145,13 @@ export function workspaceContainer(host: HostModel, ws: WorkspaceModel): Contain
       [LABEL_USER]: user.name,
     },
     mounts: [
-      { source: user.home, target: user.home, readOnly: false, ...(host.createHomes ? { homeOf: user.name } : {}) },
+      { source: user.home, target: user.home, readOnly: false, ...(host.createHomes ? { composeVolume: homeVolume(user.name) } : {}) },
       ...host.sharedMounts.map((m) => ({ source: m.source, target: m.target, readOnly: m.readOnly })),
+      ...optional(workspaceRuntimeMount(ws)),
     ],
+    volumes: [],
+    tmpfs: environment.readOnlyRoot ? TMP_TMPFS : {},
+    ports: [],
     memoryMiB: ws.memoryMiB,
     nanoCpus: ws.nanoCpus,
     pidsLimit: ws.pidsLimit,
@@ -133,39 +164,77 @@ export function workspaceContainer(host: HostModel, ws: WorkspaceModel): Contain
   };
 }
 
+function optional<T>(item: T | undefined): T[] {
+  return item === undefined ? [] : [item];
+}
+
+/** The named volume that binds a user's home in Compose. */
+export function homeVolume(user: string): string {
+  return `home-${user}`;
+}
+
 /** The tmpfs a read-only root gets at /tmp. */
 export const TMP_TMPFS = { "/tmp": "rw,nosuid,nodev,mode=1777" } as const;
 
 /** Where the home's parent directory appears inside the home-creating container. */
 const PARENT_MOUNT = "/homedock/parent";
 
+const HOME_SCRIPT = 'if [ -e "$1" ] || [ -L "$1" ]; then exit 0; fi; mkdir -m "$2" "$1" && chown -h "$3" "$1"';
+
+/**
+ * The same, then (behind a front door) the user's socket directories: `<user>` root's
+ * (0755), so the user cannot swap what is in it, and in it one directory per Jupyter
+ * workspace, the user's own (0700). A home argument of "" creates no home.
+ */
+const HOME_AND_RUNTIME_SCRIPT =
+  'if [ -n "$1" ] && ! [ -e "$1" ] && ! [ -L "$1" ]; then mkdir -m "$2" "$1" && chown -h "$3" "$1" || exit 1; fi; ' +
+  'owner=$3 dir=$4; shift 4; mkdir -p "$dir" && chown -h 0:0 "$dir" && chmod 0755 "$dir" || exit 1; ' +
+  'for env do if [ -L "$dir/$env" ]; then echo "homedock: $dir/$env is a link" >&2; exit 1; fi; ' +
+  '[ -d "$dir/$env" ] || mkdir -m 0700 "$dir/$env" || exit 1; chown -h "$owner" "$dir/$env" || exit 1; done';
+
 /**
  * Creates the user's home on the Docker host if it is missing, owned by the user with
  * the host's home mode; an existing home (or anything else by that name) is left
- * exactly as it is. Root with CHOWN alone, since a new home must change owner.
+ * exactly as it is. Behind a front door it also makes the user's socket directories.
+ * Root with CHOWN alone, since a new home must change owner.
  */
 export function homeInitContainer(host: HostModel, user: UserModel, image: string): ContainerSpec {
   const parent = path.posix.dirname(user.home);
   const home = `${PARENT_MOUNT}/${path.posix.basename(user.home)}`;
-  const script =
-    `if [ -e "$1" ] || [ -L "$1" ]; then exit 0; fi; ` +
-    `mkdir -m "$2" "$1" && chown -h "$3" "$1"`;
+  const routed = (host.workspacesByUser.get(user.name) ?? []).filter((ws) => ws.route !== undefined);
+  const owner = `${user.uid}:${user.gid}`;
+  const runtime = routed.length > 0 && host.frontDoor !== undefined;
   return {
     name: `${host.name}-${user.name}.home`,
     image,
     user: "0:0",
     groupAdd: [],
-    entrypoint: ["/bin/sh", "-c", script, "homedock-home"],
-    command: [home, host.homeMode, `${user.uid}:${user.gid}`],
+    entrypoint: ["/bin/sh", "-c", runtime ? HOME_AND_RUNTIME_SCRIPT : HOME_SCRIPT, "homedock-home"],
+    command: runtime
+      ? [
+          host.createHomes ? home : "",
+          host.homeMode,
+          owner,
+          inRuntimeParent(host, `${host.frontDoor!.runtimeDir}/${user.name}`),
+          ...routed.map((ws) => ws.environment.name),
+        ]
+      : [home, host.homeMode, owner],
     workingDir: "/",
     env: {},
     secrets: [],
+    secretFiles: [],
     labels: {
       [LABEL_HOST]: host.name,
       [LABEL_ROLE]: "home",
       [LABEL_USER]: user.name,
     },
-    mounts: [{ source: parent, target: PARENT_MOUNT, readOnly: false }],
+    mounts: [
+      ...(host.createHomes ? [{ source: parent, target: PARENT_MOUNT, readOnly: false }] : []),
+      ...(runtime ? [runtimeParentMount(host)] : []),
+    ],
+    volumes: [],
+    tmpfs: {},
+    ports: [],
     readOnlyRoot: true,
     restart: "no",
     ...HARDENING,
@@ -177,10 +246,12 @@ export function homeInitContainer(host: HostModel, user: UserModel, image: strin
 }
 
 /**
- * The image that creates a user's home: the host's initImage, else the user's first
- * environment's. Undefined when no home is created (createHomes off, or no workspace).
+ * The image that creates a user's home (and socket directories): the host's initImage,
+ * else the user's first environment's. Undefined when there is nothing to create
+ * (createHomes off and no front door route, or no workspace).
  */
 export function homeInitImage(host: HostModel, user: UserModel): string | undefined {
-  if (!host.createHomes) return undefined;
-  return host.initImage ?? host.workspacesByUser.get(user.name)?.[0]?.environment.image;
+  const mine = host.workspacesByUser.get(user.name) ?? [];
+  if (!host.createHomes && !mine.some((ws) => ws.route !== undefined)) return undefined;
+  return host.initImage ?? mine[0]?.environment.image;
 }

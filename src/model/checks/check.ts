@@ -7,6 +7,7 @@ export type Partially<T> = { readonly [K in keyof T]?: T[K] };
 /** A config in which only some fields are valid: those that are, for checks across items. */
 export interface PartialConfig {
   readonly host: Config["host"];
+  readonly frontDoor?: Partially<NonNullable<Config["frontDoor"]>>;
   readonly environments: readonly (Partially<Config["environments"][number]> | undefined)[];
   readonly users: readonly (Partially<Config["users"][number]> | undefined)[];
 }

@@ -5,7 +5,7 @@ import { overlaps, type PartialConfig, type Report, within } from "./check";
 import type { Home } from "./homes";
 
 /** Mount targets that would hide what every image needs to run. */
-const SYSTEM_DIRS = ["/bin", "/dev", "/etc", "/lib", "/proc", "/sbin", "/sys", "/usr"];
+export const SYSTEM_DIRS = ["/bin", "/dev", "/etc", "/lib", "/proc", "/sbin", "/sys", "/usr"];
 
 export function checkSharedMountTargets(config: PartialConfig, homes: readonly Home[], report: Report): void {
   const { host } = config;

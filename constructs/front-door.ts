@@ -1,0 +1,63 @@
+import { Container } from "@cdktf/provider-docker/lib/container";
+import { Image } from "@cdktf/provider-docker/lib/image";
+import type { DockerProvider } from "@cdktf/provider-docker/lib/provider";
+import { Volume } from "@cdktf/provider-docker/lib/volume";
+import { Construct } from "constructs";
+import type { HostModel } from "../src/model/model";
+import { LABEL_HOST } from "../src/spec/container-spec";
+import { frontDoorSetupContainer, frontDoorVolumes, proxyContainer } from "../src/spec/front-door-spec";
+import { containerConfig, literal } from "../src/render/terraform";
+
+export interface FrontDoorProps {
+  readonly host: HostModel;
+  /** The sensitive variable holding the rendered Caddyfile (password hashes and all), as an expression. */
+  readonly caddyfile: string;
+  /** The workspaces' network's name, as a reference. */
+  readonly networkName: string;
+  /** The provider every resource of the host is created with. */
+  readonly provider: DockerProvider;
+}
+
+/**
+ * The proxy in front of every workspace. Its Caddyfile reaches it through a one-shot
+ * setup container that receives it (an upload from the sensitive variable) and writes it
+ * into a volume the proxy watches: a changed route table or password replaces that
+ * one-shot and reloads Caddy, and the proxy container itself stays.
+ */
+export class FrontDoor extends Construct {
+  readonly proxy: Container;
+  readonly setup: Container;
+  /** Caddy's data directory (certificates, its local CA): survives replacement of the proxy. */
+  readonly data: Volume;
+  readonly config: Volume;
+
+  constructor(scope: Construct, id: string, props: FrontDoorProps) {
+    super(scope, id);
+    const { host, provider } = props;
+    const names = frontDoorVolumes(host);
+    const labels = [{ label: LABEL_HOST, value: host.name }];
+    this.data = new Volume(this, "data", { name: names.data, labels, provider });
+    this.config = new Volume(this, "config", { name: names.config, labels, provider });
+    const volume = (name: string) => (name === names.data ? this.data.name : this.config.name);
+    const image = new Image(this, "image", { name: literal(host.frontDoor!.image), keepLocally: true, provider });
+    this.setup = new Container(
+      this,
+      "setup",
+      containerConfig(frontDoorSetupContainer(host, true), image.imageId, {
+        secretFile: () => props.caddyfile,
+        volume,
+      }, { provider }),
+    );
+    this.proxy = new Container(
+      this,
+      "proxy",
+      containerConfig(
+        proxyContainer(host, { volume: names.config }),
+        image.imageId,
+        { volume, network: props.networkName },
+        // The setup makes the socket tree the proxy mounts.
+        { dependsOn: [this.setup], provider },
+      ),
+    );
+  }
+}

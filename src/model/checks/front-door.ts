@@ -1,0 +1,67 @@
+// The front door's fields together, its socket directories apart from everything else,
+// and the environment keys that only make sense for Jupyter.
+import type { PathSegment } from "../issues";
+import { overlaps, type PartialConfig, type Report, within } from "./check";
+import type { Home } from "./homes";
+import { SYSTEM_DIRS } from "./shared-mounts";
+
+const IPV4 = /^[0-9.]+$/;
+
+/** Each TLS mode's own keys, and two ports that differ. */
+function checkTls(config: NonNullable<PartialConfig["frontDoor"]>, report: Report): void {
+  const at = (key: string): PathSegment[] => ["frontDoor", key];
+  const { tls } = config;
+  if (tls === "acme") {
+    if (config.email === undefined) report(at("tls"), "expected email beside tls: acme (the ACME account's contact)", tls);
+    if (config.site !== undefined && (IPV4.test(config.site) || !config.site.includes(".") || /\.(localhost|local|internal|home\.arpa)$/i.test(config.site))) {
+      report(at("site"), "expected a public DNS name for tls: acme (use tls: internal for localhost, IP addresses and LAN names)", config.site);
+    }
+  }
+  if (tls === "files") {
+    for (const key of ["certFile", "keyFile"] as const) {
+      if (config[key] === undefined) report(at("tls"), `expected ${key} beside tls: files`, tls);
+    }
+  }
+  if (config.email !== undefined && tls !== "acme") report(at("email"), "expected email only with tls: acme", config.email);
+  for (const key of ["certFile", "keyFile"] as const) {
+    if (config[key] !== undefined && tls !== "files") report(at(key), `expected ${key} only with tls: files`, config[key]);
+  }
+  if (config.httpsPort !== undefined && config.httpsPort === config.httpPort) {
+    report(at("httpPort"), "expected a port other than httpsPort", config.httpPort);
+  }
+}
+
+/** The socket directories: apart from every home, shared mount and system directory. */
+function checkRuntimeRoot(config: PartialConfig, homes: readonly Home[], report: Report): void {
+  const root = config.frontDoor?.runtimeRoot;
+  if (root === undefined) return;
+  const p = ["frontDoor", "runtimeRoot"];
+  const mount = config.host.sharedMounts.findIndex((m) => overlaps(m.target ?? m.source, root));
+  if (SYSTEM_DIRS.some((d) => within(root, d)) || root.lastIndexOf("/") === 0) {
+    // Its parent is mounted into the one-shot containers that create it: never / itself.
+    report(p, `expected a directory at least two levels deep (like /var/lib/homedock), outside ${SYSTEM_DIRS.join(", ")}`, root);
+  } else if (overlaps(root, config.host.homeRoot) || homes.some((h) => overlaps(h.home, root))) {
+    report(p, "expected a directory apart from every home and the home root (a socket never lives in a home)", root);
+  } else if (mount >= 0) {
+    report(p, `expected a directory apart from host.sharedMounts[${mount}]`, root);
+  }
+}
+
+export function checkFrontDoor(config: PartialConfig, homes: readonly Home[], report: Report): void {
+  config.environments.forEach((env, i) => {
+    if (env?.idleKernelTimeout !== undefined && env.jupyter === undefined) {
+      report(["environments", i, "idleKernelTimeout"], "expected jupyter: server or notebook beside it (kernel culling is Jupyter's)", env.idleKernelTimeout);
+    }
+  });
+  if (config.frontDoor === undefined) return;
+  checkTls(config.frontDoor, report);
+  checkRuntimeRoot(config, homes, report);
+}
+
+/** Environments the front door cannot reach. */
+export function frontDoorWarnings(config: PartialConfig): string[] {
+  if (config.frontDoor === undefined) return [];
+  return config.environments.flatMap((env, i) =>
+    env?.name !== undefined && env.jupyter === undefined ? [`environments[${i}].jupyter: not set, so "${env.name}" is not reachable through the front door`] : [],
+  );
+}

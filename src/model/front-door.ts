@@ -1,0 +1,80 @@
+// The front door in the model: one proxy in front of every Jupyter workspace, reached at
+// https://<site>/user/<user>/<env>/, each server on a unix socket in a directory of its own.
+import type { FrontDoorConfig } from "../config/schema";
+
+export type TlsModel =
+  | { readonly mode: "internal" }
+  | { readonly mode: "acme"; readonly email: string }
+  | { readonly mode: "files"; readonly certFile: string; readonly keyFile: string };
+
+export interface FrontDoorModel {
+  readonly site: string;
+  /** Addresses on the Docker host the ports are published on. */
+  readonly listen: readonly string[];
+  readonly httpsPort: number;
+  readonly httpPort: number;
+  readonly tls: TlsModel;
+  readonly image: string;
+  readonly runtimeRoot: string;
+  /** `<runtimeRoot>/<host>`: every workspace's socket directory is below it, and the proxy mounts it whole. */
+  readonly runtimeDir: string;
+  /** The proxy's container name. */
+  readonly containerName: string;
+}
+
+/** Where a workspace is reached through the front door. */
+export interface RouteModel {
+  /** `/user/<user>/<env>/`: the route and the server's base_url, the same string. */
+  readonly prefix: string;
+  /** The workspace's socket directory on the Docker host: `<runtimeDir>/<user>/<env>`, the user's, mode 0700. */
+  readonly socketDir: string;
+}
+
+/** The user's landing page, listing their environments. */
+export function landingPrefix(user: string): string {
+  return `/user/${user}/`;
+}
+
+export function routeOf(frontDoor: FrontDoorModel, user: string, environment: string): RouteModel {
+  return { prefix: `${landingPrefix(user)}${environment}/`, socketDir: `${frontDoor.runtimeDir}/${user}/${environment}` };
+}
+
+/** The front door of host `hostName`, from a config that passed the cross-checks. */
+export function frontDoorOf(config: FrontDoorConfig, hostName: string): FrontDoorModel {
+  const tls: TlsModel =
+    config.tls === "acme"
+      ? { mode: "acme", email: config.email! }
+      : config.tls === "files"
+        ? { mode: "files", certFile: config.certFile!, keyFile: config.keyFile! }
+        : { mode: "internal" };
+  return {
+    site: config.site.toLowerCase(),
+    listen: config.listen,
+    httpsPort: config.httpsPort,
+    httpPort: config.httpPort,
+    tls,
+    image: config.image,
+    runtimeRoot: config.runtimeRoot,
+    runtimeDir: `${config.runtimeRoot}/${hostName}`,
+    containerName: `${hostName}-frontdoor`,
+  };
+}
+
+/**
+ * The TLS files a front door names that do not exist, where that can be seen from here:
+ * only when the Docker engine is on this machine (DOCKER_HOST unset or a unix socket).
+ */
+export function missingTlsFiles(
+  frontDoor: FrontDoorModel | undefined,
+  exists: (file: string) => boolean,
+  env: NodeJS.ProcessEnv = process.env,
+): { readonly key: "certFile" | "keyFile"; readonly file: string }[] {
+  if (frontDoor?.tls.mode !== "files") return [];
+  const dockerHost = env.DOCKER_HOST ?? "";
+  if (dockerHost !== "" && !dockerHost.startsWith("unix://")) return [];
+  const { certFile, keyFile } = frontDoor.tls;
+  return [
+    { key: "certFile" as const, file: certFile },
+    { key: "keyFile" as const, file: keyFile },
+  ].filter((f) => !exists(f.file));
+}

@@ -1,0 +1,179 @@
+// The front door's containers and the Jupyter flags it needs, decided once from the model
+// (like container-spec.ts) for both renderers.
+import * as path from "node:path";
+import type { HostModel, WorkspaceModel } from "../model/model";
+import { type BindMount, type ContainerSpec, HARDENING, LABEL_HOST, LABEL_ROLE, TMP_TMPFS, type VolumeMount } from "./container-spec";
+
+/** Where a workspace sees its socket directory, and the proxy the whole tree of them. */
+export const WORKSPACE_RUNTIME_DIR = "/run/homedock";
+export const PROXY_RUNTIME_DIR = "/run/homedock";
+export const SOCKET_NAME = "jupyter.sock";
+/** Where the proxy reads its Caddyfile (watched: a new file is a reload, not a restart). */
+export const PROXY_CONFIG_DIR = "/homedock/config";
+export const CADDYFILE = "Caddyfile";
+export const PROXY_TLS_CERT = "/homedock/tls/cert.pem";
+export const PROXY_TLS_KEY = "/homedock/tls/key.pem";
+/** Where the Terraform setup container receives the Caddyfile before copying it into the config volume. */
+export const UPLOADED_CADDYFILE = "/homedock/upload/Caddyfile";
+
+export const ROLE_PROXY = "frontdoor";
+export const ROLE_FRONTDOOR_SETUP = "frontdoor-setup";
+
+/** The flags a Jupyter workspace gets: socket, prefix and no token behind the front door; kernel culling. */
+export function jupyterFlags(ws: WorkspaceModel): string[] {
+  const { jupyter, idleKernelTimeout } = ws.environment;
+  if (jupyter === undefined) return [];
+  const app = jupyter === "server" ? "ServerApp" : "NotebookApp";
+  const flags: string[] = [];
+  if (ws.route !== undefined) {
+    flags.push(
+      `--${app}.sock=${WORKSPACE_RUNTIME_DIR}/${SOCKET_NAME}`,
+      `--${app}.base_url=${ws.route.prefix}`,
+      // The proxy keeps the browser's Host, which is not one of the server's local names.
+      `--${app}.allow_remote_access=True`,
+      // X-Forwarded-Proto: the server knows it is served over https.
+      `--${app}.trust_xheaders=True`,
+      // The proxy's login is the only one. A token would let a token-bearing request skip
+      // Jupyter's XSRF and Origin checks, and clashes with proxy basic auth in JupyterLab.
+      `--${app}.token=`,
+      `--${app}.open_browser=False`,
+    );
+  }
+  if (idleKernelTimeout !== undefined) {
+    flags.push(
+      `--MappingKernelManager.cull_idle_timeout=${idleKernelTimeout}`,
+      `--MappingKernelManager.cull_interval=${Math.min(300, idleKernelTimeout)}`,
+      // An open browser tab does not keep an idle kernel alive; a busy kernel is never culled.
+      "--MappingKernelManager.cull_connected=True",
+    );
+  }
+  return flags;
+}
+
+/** A workspace's socket directory, mounted read-write at WORKSPACE_RUNTIME_DIR. */
+export function workspaceRuntimeMount(ws: WorkspaceModel): BindMount | undefined {
+  if (ws.route === undefined) return undefined;
+  return {
+    source: ws.route.socketDir,
+    target: WORKSPACE_RUNTIME_DIR,
+    readOnly: false,
+    composeVolume: `run-${ws.user.name}.${ws.environment.name}`,
+  };
+}
+
+/** The named volumes of the front door, the same Docker names in both renderings. */
+export function frontDoorVolumes(host: HostModel): { readonly data: string; readonly config: string } {
+  return { data: `${host.name}-frontdoor-data`, config: `${host.name}-frontdoor-config` };
+}
+
+/** Where the proxy's Caddyfile comes from: a named volume (Terraform) or a directory beside the Compose file. */
+export type CaddyfileSource = { readonly volume: string } | { readonly bind: string };
+
+/**
+ * The proxy: Caddy, the only container that publishes ports. Root inside, for two
+ * capabilities only: DAC_OVERRIDE to reach sockets in directories that are their users'
+ * own (0700, socket 0600), and NET_BIND_SERVICE for 443 and 80. No other capability,
+ * no-new-privileges, a read-only root; it mounts the socket tree, its data volume
+ * (certificates, Caddy's local CA), its config and nothing else.
+ */
+export function proxyContainer(host: HostModel, caddyfile: CaddyfileSource): ContainerSpec {
+  const frontDoor = host.frontDoor!;
+  const volumes = frontDoorVolumes(host);
+  const tls: BindMount[] =
+    frontDoor.tls.mode === "files"
+      ? [
+          { source: frontDoor.tls.certFile, target: PROXY_TLS_CERT, readOnly: true },
+          { source: frontDoor.tls.keyFile, target: PROXY_TLS_KEY, readOnly: true },
+        ]
+      : [];
+  const config: VolumeMount[] = "volume" in caddyfile ? [{ name: caddyfile.volume, target: PROXY_CONFIG_DIR, readOnly: true }] : [];
+  const configBind: BindMount[] = "bind" in caddyfile ? [{ source: caddyfile.bind, target: PROXY_CONFIG_DIR, readOnly: true }] : [];
+  return {
+    name: frontDoor.containerName,
+    image: frontDoor.image,
+    user: "0:0",
+    groupAdd: [],
+    entrypoint: ["caddy"],
+    command: ["run", "--config", `${PROXY_CONFIG_DIR}/${CADDYFILE}`, "--adapter", "caddyfile", "--watch"],
+    workingDir: "/",
+    env: { XDG_CONFIG_HOME: "/config", XDG_DATA_HOME: "/data" },
+    secrets: [],
+    secretFiles: [],
+    labels: { [LABEL_HOST]: host.name, [LABEL_ROLE]: ROLE_PROXY },
+    mounts: [
+      // Read-only: connecting to a socket is not a write to the file system.
+      { source: frontDoor.runtimeDir, target: PROXY_RUNTIME_DIR, readOnly: true, composeVolume: "frontdoor-run" },
+      ...configBind,
+      ...tls,
+    ],
+    volumes: [{ name: volumes.data, target: "/data", readOnly: false }, ...config],
+    tmpfs: { ...TMP_TMPFS, "/config": "rw,nosuid,nodev,mode=0700" },
+    ports: frontDoor.listen.flatMap((ip) => [
+      { ip, external: frontDoor.httpsPort, internal: 443 },
+      { ip, external: frontDoor.httpPort, internal: 80 },
+    ]),
+    readOnlyRoot: true,
+    restart: "unless-stopped",
+    ...HARDENING,
+    capAdd: ["CAP_DAC_OVERRIDE", "CAP_NET_BIND_SERVICE"],
+    network: host.network,
+    oneShot: false,
+  };
+}
+
+/** Where the runtime root's parent appears in the setup container. */
+const RUNTIME_PARENT = "/homedock/runtime-parent";
+
+/** The runtime root's parent: mounted into the containers that make directories below it. */
+function runtimeParent(host: HostModel): string {
+  return path.posix.dirname(host.frontDoor!.runtimeRoot);
+}
+
+/** `dir` (below the runtime root) as seen in a container that has runtimeParentMount. */
+export function inRuntimeParent(host: HostModel, dir: string): string {
+  return `${RUNTIME_PARENT}${dir.slice(runtimeParent(host).length)}`;
+}
+
+export function runtimeParentMount(host: HostModel): BindMount {
+  return { source: runtimeParent(host), target: RUNTIME_PARENT, readOnly: false };
+}
+
+/**
+ * Runs once before the proxy: makes the socket tree (root's, 0755) and, given a Caddyfile
+ * (Terraform, which uploads it here from a sensitive variable), puts it into the config
+ * volume by rename, so the watching proxy never reads half a file.
+ */
+export function frontDoorSetupContainer(host: HostModel, withCaddyfile: boolean): ContainerSpec {
+  const frontDoor = host.frontDoor!;
+  const volumes = frontDoorVolumes(host);
+  const script =
+    'mkdir -p "$1" && chmod 0755 "$1" || exit 1; [ "$#" -lt 3 ] && exit 0; ' +
+    'cp "$2" "$3.new" && chmod 0600 "$3.new" && mv -f "$3.new" "$3"';
+  return {
+    name: `${frontDoor.containerName}.setup`,
+    image: frontDoor.image,
+    user: "0:0",
+    groupAdd: [],
+    entrypoint: ["/bin/sh", "-c", script, "homedock-frontdoor"],
+    command: [
+      inRuntimeParent(host, frontDoor.runtimeDir),
+      ...(withCaddyfile ? [UPLOADED_CADDYFILE, `${PROXY_CONFIG_DIR}/${CADDYFILE}`] : []),
+    ],
+    workingDir: "/",
+    env: {},
+    secrets: [],
+    secretFiles: withCaddyfile ? [UPLOADED_CADDYFILE] : [],
+    labels: { [LABEL_HOST]: host.name, [LABEL_ROLE]: ROLE_FRONTDOOR_SETUP },
+    mounts: [runtimeParentMount(host)],
+    volumes: withCaddyfile ? [{ name: volumes.config, target: PROXY_CONFIG_DIR, readOnly: false }] : [],
+    tmpfs: {},
+    ports: [],
+    // The provider uploads into the container's own file system, which must be writable.
+    readOnlyRoot: !withCaddyfile,
+    restart: "no",
+    ...HARDENING,
+    capAdd: [],
+    network: undefined,
+    oneShot: true,
+  };
+}
