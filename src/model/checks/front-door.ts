@@ -22,10 +22,6 @@ function checkTls(config: NonNullable<PartialConfig["frontDoor"]>, report: Repor
       if (config[key] === undefined) report(at("tls"), `expected ${key} beside tls: files`, tls);
     }
   }
-  if (config.email !== undefined && tls !== "acme") report(at("email"), "expected email only with tls: acme", config.email);
-  for (const key of ["certFile", "keyFile"] as const) {
-    if (config[key] !== undefined && tls !== "files") report(at(key), `expected ${key} only with tls: files`, config[key]);
-  }
   if (config.httpsPort !== undefined && config.httpsPort === config.httpPort) {
     report(at("httpPort"), "expected a port other than httpsPort", config.httpPort);
   }
@@ -58,10 +54,18 @@ export function checkFrontDoor(config: PartialConfig, homes: readonly Home[], re
   checkRuntimeRoot(config, homes, report);
 }
 
-/** Environments the front door cannot reach. */
+/** Environments the front door cannot reach, and TLS keys another mode would use. */
 export function frontDoorWarnings(config: PartialConfig): string[] {
-  if (config.frontDoor === undefined) return [];
-  return config.environments.flatMap((env, i) =>
-    env?.name !== undefined && env.jupyter === undefined ? [`environments[${i}].jupyter: not set, so "${env.name}" is not reachable through the front door`] : [],
-  );
+  const frontDoor = config.frontDoor;
+  if (frontDoor === undefined) return [];
+  const unused = [
+    ...(frontDoor.email !== undefined && frontDoor.tls !== "acme" ? ["email"] : []),
+    ...(["certFile", "keyFile"] as const).filter((key) => frontDoor[key] !== undefined && frontDoor.tls !== "files"),
+  ].map((key) => `frontDoor.${key}: not used with tls: ${frontDoor.tls}`);
+  return [
+    ...unused,
+    ...config.environments.flatMap((env, i) =>
+      env?.name !== undefined && env.jupyter === undefined ? [`environments[${i}].jupyter: not set, so "${env.name}" is not reachable through the front door`] : [],
+    ),
+  ];
 }
