@@ -17,4 +17,18 @@ export { ConfigError, type ConfigIssue } from "./model/issues";
 export { type BindMount, type ContainerSpec, homeInitContainer, workspaceContainer } from "./spec/container-spec";
 export { renderCompose } from "./render/compose";
 export { synth, writeCompose } from "./render/output";
-export { PlanError, REVIEW_EXIT, type Review, type ReviewOptions, reviewPlan } from "./cli/review";
+export {
+  type ChangeKind,
+  PlanError,
+  type PlanSummary,
+  type PlanVerdict,
+  planVerdict,
+  type ResourceChange,
+  REVIEW_EXIT,
+  type Review,
+  reviewMarkdown,
+  type ReviewOptions,
+  reviewPlan,
+  summarizePlan,
+  type WorkspaceChange,
+} from "./cli/review";

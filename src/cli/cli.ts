@@ -1,67 +1,132 @@
 #!/usr/bin/env node
 // The `homedock` command: everything an admin does that isn't `cdktf` itself.
-import { Command, CommanderError } from "commander";
-import { spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { Command, CommanderError, Option } from "commander";
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { configFile, summary } from "./config-file";
-import { synth, writeCompose } from "../render/output";
-import { PlanError, REVIEW_EXIT, reviewPlan } from "./review";
+import { stackDirectory, synth, writeCompose } from "../render/output";
+import { PlanError, REVIEW_EXIT, type Review, reviewPlan } from "./review";
 import type { HostModel } from "../model/model";
 import { ConfigError } from "../model/issues";
 import { configJsonSchema } from "../config/json-schema";
 import { loadConfig } from "../config/load";
+import { systemTerraform, type Terraform } from "./terraform";
 import { addUsersCommand } from "./users";
 
-/** Renders the config with `write` to `--out`, says what it wrote and returns where. */
-function rendered(write: (model: HostModel, out: string) => string, opts: { config?: string; out: string }): string {
+/** The plan `homedock plan` saves in the stack directory and `homedock deploy --saved-plan` applies. */
+export const SAVED_PLAN = "homedock.tfplan";
+
+/** A command used in a way that cannot work; the message says what to do instead. */
+class UsageError extends Error {}
+
+interface RenderOptions {
+  readonly config?: string;
+  readonly out: string;
+}
+
+interface ReviewFlags {
+  readonly failOnReplace?: boolean;
+  readonly failOnDestroy?: boolean;
+  readonly format: "markdown" | "json";
+}
+
+/** Renders the config with `write` to `--out`, says what it wrote (on `log`) and returns where. */
+function rendered(write: (model: HostModel, out: string) => string, opts: RenderOptions, log = console.log): { model: HostModel; out: string } {
   const model = loadConfig(opts.config ?? configFile());
   const out = write(model, opts.out);
-  console.log(`${summary(model)}\nwrote ${out}`);
-  return out;
+  log(`${summary(model)}\nwrote ${out}`);
+  return { model, out };
 }
 
-/** Runs Terraform (`$TERRAFORM_BINARY_NAME`, say tofu, else terraform) in `cwd` on this terminal; its exit status, 1 if it could not start. */
-function terraform(args: string[], cwd: string): number {
-  const binary = process.env.TERRAFORM_BINARY_NAME || "terraform";
-  const r = spawnSync(binary, args, { cwd, stdio: "inherit" });
-  if (r.error) {
-    console.error(`homedock deploy: cannot run ${binary}: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message}`);
-    return 1;
+/** Runs `terraform init`, then each step, in the stack directory; stops at the first that fails and returns its status. */
+function initThen(terraform: Terraform, stack: string, steps: readonly (readonly string[])[], toStderr = false): number {
+  for (const args of [["init", "-input=false"], ...steps]) {
+    const status = terraform.run(args, stack, toStderr);
+    if (status !== 0) return status;
   }
-  return r.status ?? 1;
+  return 0;
 }
 
-export function program(): Command {
+/** Prints a review, or writes it to `file`: the Markdown, or the summary and what the policies block as JSON. */
+function printReview(review: Review, format: ReviewFlags["format"], file?: string): void {
+  const text = format === "json" ? JSON.stringify({ ...review.summary, blocked: review.blocked }, null, 2) : review.markdown;
+  if (file) writeFileSync(file, `${text}\n`);
+  else console.log(text);
+}
+
+/** The review's options, shared by `review` and `plan`. */
+function withReviewOptions(command: Command): Command {
+  return command
+    .option("--fail-on-replace", `exit ${REVIEW_EXIT.replace} if a workspace would be replaced`)
+    .option("--fail-on-destroy", `exit ${REVIEW_EXIT.destroy} if a workspace would be removed (${REVIEW_EXIT.both}: both)`)
+    .addOption(new Option("--format <format>", "markdown, or json: the typed summary, for CI tools").choices(["markdown", "json"]).default("markdown"))
+    .addHelpText("after", `\nExit codes: ${REVIEW_EXIT.ok} reviewed, ${REVIEW_EXIT.unreadable} not a readable homedock plan, ${REVIEW_EXIT.replace} replace blocked, ${REVIEW_EXIT.destroy} destroy blocked, ${REVIEW_EXIT.both} both.`);
+}
+
+/**
+ * The command line. `terraform` runs Terraform (a stand-in in tests); `exit` receives
+ * the exit status of a command that sets one.
+ */
+export function program(terraform: Terraform = systemTerraform(), exit: (status: number) => void = (status) => void (process.exitCode = status)): Command {
   const cli = new Command("homedock")
     .description("A multi-user Docker host as code: environments x users -> workspace containers")
     .showHelpAfterError()
     .exitOverride();
   const config = "config file (default: $HOMEDOCK_CONFIG, else ./homedock.yaml, else the bundled example)";
+  const outdir = "output directory; in each stack's directory only the files synth renders are replaced";
+  /** A command that synthesizes the stack first. */
+  const stackCommand = (name: string, description: string) =>
+    cli.command(name).description(description).option("-c, --config <file>", config).option("-o, --out <dir>", outdir, "cdktf.out");
 
-  cli
-    .command("synth")
-    .description("synthesize the Terraform stack (what `cdktf synth` runs)")
-    .option("-c, --config <file>", config)
-    .option("-o, --out <dir>", "output directory", "cdktf.out")
-    .action((opts: { config?: string; out: string }) => void rendered(synth, opts));
+  stackCommand("synth", "synthesize the Terraform stack (what `cdktf synth` runs)").action((opts: RenderOptions) => void rendered(synth, opts));
 
-  cli
-    .command("deploy")
-    .description("synthesize, then converge the host with Terraform (init, apply) without the cdktf CLI")
-    .option("-c, --config <file>", config)
-    .option("-o, --out <dir>", "output directory", "cdktf.out")
+  withReviewOptions(
+    stackCommand(
+      "plan",
+      `synthesize, terraform init and plan, and review the plan; it is saved as ${SAVED_PLAN} in the stack directory for \`deploy --saved-plan\``,
+    ).option("--review <file>", "write the review there instead of standard output"),
+  ).action((opts: RenderOptions & ReviewFlags & { review?: string }) => {
+    // Standard output holds the review alone; Terraform's and homedock's own lines go to standard error.
+    const { model, out } = rendered(synth, opts, console.error);
+    const stack = path.dirname(out);
+    const saved = path.join(stack, SAVED_PLAN);
+    // A failed plan must not leave an older one behind for deploy --saved-plan.
+    rmSync(saved, { force: true });
+    const status = initThen(terraform, stack, [["plan", "-input=false", `-out=${SAVED_PLAN}`]], true);
+    if (status !== 0) return exit(status);
+    // It holds the input variables, the workspace tokens among them.
+    chmodSync(saved, 0o600);
+    const show = terraform.capture(["show", "-json", SAVED_PLAN], stack);
+    if (show.status !== 0) return exit(show.status);
+    const review = reviewPlan(show.stdout, { ...opts, host: model.name });
+    printReview(review, opts.format, opts.review);
+    exit(review.exitCode);
+  });
+
+  stackCommand("deploy", "synthesize, then converge the host with Terraform (init, apply) without the cdktf CLI")
     .option("--auto-approve", "apply without asking")
-    .action((opts: { config?: string; out: string; autoApprove?: boolean }) => {
-      const stack = path.dirname(rendered(synth, opts));
-      // The stack directory is a plain Terraform root module; terraform.tfvars.json
-      // beside it carries the tokens. init is quick when nothing changed.
-      const init = terraform(["init", "-input=false"], stack);
-      if (init !== 0) {
-        process.exitCode = init;
-        return;
+    .option("--saved-plan", `apply the plan \`homedock plan\` saved (${SAVED_PLAN}), exactly as reviewed, without synthesizing again`)
+    .action((opts: RenderOptions & { autoApprove?: boolean; savedPlan?: boolean }) => {
+      if (opts.savedPlan) {
+        const stack = stackDirectory(opts.out, loadConfig(opts.config ?? configFile()).name);
+        const saved = path.join(stack, SAVED_PLAN);
+        if (!existsSync(saved)) throw new UsageError(`no saved plan at ${saved}: run homedock plan first`);
+        // Terraform applies a saved plan without asking: it was the question.
+        const status = terraform.run(["apply", "-input=false", SAVED_PLAN], stack);
+        // Applied, it is stale: Terraform would refuse it next time.
+        if (status === 0) rmSync(saved);
+        return exit(status);
       }
-      process.exitCode = terraform(["apply", "-input=false", ...(opts.autoApprove ? ["-auto-approve"] : [])], stack);
+      const stack = path.dirname(rendered(synth, opts).out);
+      // terraform.tfvars.json beside the stack carries the tokens; init is quick when nothing changed.
+      exit(initThen(terraform, stack, [["apply", "-input=false", ...(opts.autoApprove ? ["-auto-approve"] : [])]]));
+    });
+
+  stackCommand("destroy", "remove the host's containers and network with Terraform (synth, init, destroy); homes, everything in them, and images stay")
+    .option("--auto-approve", "destroy without asking")
+    .action((opts: RenderOptions & { autoApprove?: boolean }) => {
+      const stack = path.dirname(rendered(synth, opts).out);
+      exit(initThen(terraform, stack, [["destroy", "-input=false", ...(opts.autoApprove ? ["-auto-approve"] : [])]]));
     });
 
   cli
@@ -69,7 +134,7 @@ export function program(): Command {
     .description("render the same host as a docker-compose.yml")
     .option("-c, --config <file>", config)
     .option("-o, --out <file>", "where to write it", "docker-compose.yml")
-    .action((opts: { config?: string; out: string }) => void rendered(writeCompose, opts));
+    .action((opts: RenderOptions) => void rendered(writeCompose, opts));
 
   cli
     .command("validate")
@@ -79,30 +144,27 @@ export function program(): Command {
       console.log(summary(loadConfig(opts.config ?? configFile())));
     });
 
-  cli
-    .command("review")
-    .description("summarize a saved plan (terraform show -json) in Markdown: who gains, loses or restarts what")
-    .argument("<plan.json>", "output of terraform show -json <saved plan>, or - for standard input")
-    .option("--fail-on-replace", `exit ${REVIEW_EXIT.replace} if a workspace would be replaced`)
-    .option("--fail-on-destroy", `exit ${REVIEW_EXIT.destroy} if a workspace would be removed (${REVIEW_EXIT.both}: both)`)
-    .option("--host <name>", "refuse a plan of any other homedock host")
-    .option("-o, --out <file>", "write the Markdown there instead of standard output")
-    .addHelpText("after", `\nExit codes: ${REVIEW_EXIT.ok} reviewed, ${REVIEW_EXIT.unreadable} not a readable homedock plan, ${REVIEW_EXIT.replace} replace blocked, ${REVIEW_EXIT.destroy} destroy blocked, ${REVIEW_EXIT.both} both.`)
-    .action((file: string, opts: { failOnReplace?: boolean; failOnDestroy?: boolean; host?: string; out?: string }) => {
-      let bytes: Buffer;
-      try {
-        // As bytes: the review decodes only the part it reads (400 MB plans).
-        bytes = readFileSync(file === "-" ? 0 : file);
-      } catch (err) {
-        throw new PlanError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-      }
-      const review = reviewPlan(bytes, opts);
-      if (opts.out) writeFileSync(opts.out, `${review.markdown}\n`);
-      else console.log(review.markdown);
-      process.exitCode = review.exitCode;
-    });
+  withReviewOptions(
+    cli
+      .command("review")
+      .description("summarize a saved plan (terraform show -json) in Markdown, or JSON: who gains, loses or restarts what")
+      .argument("<plan.json>", "output of terraform show -json <saved plan>, or - for standard input")
+      .option("--host <name>", "refuse a plan of any other homedock host")
+      .option("-o, --out <file>", "write the review there instead of standard output"),
+  ).action((file: string, opts: ReviewFlags & { host?: string; out?: string }) => {
+    let bytes: Buffer;
+    try {
+      // As bytes: the review decodes only the part it reads (400 MB plans).
+      bytes = readFileSync(file === "-" ? 0 : file);
+    } catch (err) {
+      throw new PlanError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+    const review = reviewPlan(bytes, opts);
+    printReview(review, opts.format, opts.out);
+    exit(review.exitCode);
+  });
 
-  addUsersCommand(cli);
+  addUsersCommand(cli, exit);
 
   cli
     .command("schema")
@@ -115,12 +177,17 @@ export function program(): Command {
 }
 
 /** Runs the CLI; returns the exit status. Config and file errors are one message, never a stack trace. */
-export async function run(argv: readonly string[]): Promise<number> {
+export async function run(argv: readonly string[], terraform: Terraform = systemTerraform()): Promise<number> {
+  let status = 0;
   try {
-    await program().parseAsync([...argv]);
-    return typeof process.exitCode === "number" ? process.exitCode : 0;
+    await program(terraform, (code) => void (status = code)).parseAsync([...argv]);
+    return status;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof UsageError) {
+      console.error(`homedock: ${err.message}`);
+      return 1;
+    }
     if (err instanceof ConfigError) {
       console.error(err.message);
       return 1;

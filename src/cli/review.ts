@@ -1,5 +1,6 @@
-// Plan review: reads `terraform show -json` of a saved plan of a homedock stack and
-// says, in Markdown, who gains, loses or restarts what. Servers that stop come first.
+// Plan review: reads `terraform show -json` of a saved plan of a homedock stack into a
+// typed summary (who gains, loses or restarts what), renders it as Markdown with the
+// servers that stop first, and decides the exit status from the policy flags.
 import { LABEL_ENVIRONMENT, LABEL_HOST, LABEL_ROLE, LABEL_USER } from "../spec/container-spec";
 
 /** Exit codes of `homedock review`. */
@@ -23,9 +24,45 @@ export interface ReviewOptions {
   readonly host?: string;
 }
 
-export interface Review {
-  readonly markdown: string;
+/** What happens to a resource. */
+export type ChangeKind = "added" | "removed" | "replaced" | "updated" | "unchanged";
+
+export interface WorkspaceChange {
+  readonly user: string;
+  readonly environment: string;
+  readonly change: ChangeKind;
+  /** Why, in a reviewer's words: what forced a replacement, or what changes in place. */
+  readonly reasons: readonly string[];
+}
+
+/** A change to something other than a workspace. */
+export type ResourceChange =
+  | { readonly resource: "image"; readonly change: Exclude<ChangeKind, "unchanged">; readonly name: string; readonly previous?: string }
+  | { readonly resource: "network"; readonly change: Exclude<ChangeKind, "unchanged">; readonly name: string }
+  | { readonly resource: "home"; readonly change: Exclude<ChangeKind, "unchanged">; readonly user: string };
+
+/** A homedock plan, as a reviewer (or a CI tool) reads it. */
+export interface PlanSummary {
+  readonly host: string;
+  /** Workspaces by what happens to them. */
+  readonly totals: Readonly<Record<ChangeKind, number>>;
+  /** Workspaces whose server stops (replaced or removed), by user then environment. */
+  readonly stopping: readonly WorkspaceChange[];
+  /** Users with a workspace that changes, by name: their changed workspaces and how many stay. */
+  readonly users: readonly { readonly user: string; readonly changes: readonly WorkspaceChange[]; readonly unchanged: number }[];
+  /** Images, networks and homes that change. */
+  readonly resources: readonly ResourceChange[];
+}
+
+/** The policies' verdict: the exit status and, for each policy hit, one line saying so. */
+export interface PlanVerdict {
   readonly exitCode: number;
+  readonly blocked: readonly string[];
+}
+
+export interface Review extends PlanVerdict {
+  readonly summary: PlanSummary;
+  readonly markdown: string;
 }
 
 /** The plan cannot be reviewed; the message says why. */
@@ -37,7 +74,7 @@ export class PlanError extends Error {
 }
 
 type Json = Record<string, any>;
-type Kind = "added" | "removed" | "replaced" | "updated" | "unchanged";
+type Kind = ChangeKind;
 
 interface Change {
   readonly type: string;
@@ -182,11 +219,11 @@ function parse(input: string | Buffer): Json {
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Reviews a plan's JSON (text or its UTF-8 bytes); throws PlanError for input that is not a homedock plan. */
-export function reviewPlan(input: string | Buffer, options: ReviewOptions = {}): Review {
-  const plan = parse(input);
-  const changes = changesOf(plan);
+/** The typed summary of a plan's JSON (text or its UTF-8 bytes); throws PlanError for input that is not a homedock plan. */
+export function summarizePlan(input: string | Buffer, options: Pick<ReviewOptions, "host"> = {}): PlanSummary {
+  const changes = changesOf(parse(input));
   const containers = changes.filter((c) => c.type === "docker_container" && c.labels[LABEL_ROLE] !== undefined);
   const hosts = new Set(containers.map((c) => c.labels[LABEL_HOST]));
   if (containers.length === 0) {
@@ -198,50 +235,95 @@ export function reviewPlan(input: string | Buffer, options: ReviewOptions = {}):
     throw new PlanError(`a plan of homedock host ${JSON.stringify(host)}; expected ${JSON.stringify(options.host)}`);
   }
 
-  const workspaces = containers.filter((c) => c.labels[LABEL_ROLE] === "workspace");
-  const homes = containers.filter((c) => c.labels[LABEL_ROLE] === "home");
-  const counts = new Map<Kind, number>();
-  for (const w of workspaces) counts.set(w.kind, (counts.get(w.kind) ?? 0) + 1);
-  const count = (kind: Kind) => counts.get(kind) ?? 0;
-  const name = (c: Change) => `${c.labels[LABEL_USER]} / ${c.labels[LABEL_ENVIRONMENT]}`;
+  const workspaces = containers
+    .filter((c) => c.labels[LABEL_ROLE] === "workspace")
+    .map((c): WorkspaceChange => ({ user: c.labels[LABEL_USER], environment: c.labels[LABEL_ENVIRONMENT], change: c.kind, reasons: c.reasons }))
+    .sort((a, b) => byName(a.user, b.user) || byName(a.environment, b.environment));
+  const totals: Record<Kind, number> = { replaced: 0, removed: 0, added: 0, updated: 0, unchanged: 0 };
+  const byUser = new Map<string, WorkspaceChange[]>();
+  for (const w of workspaces) {
+    totals[w.change]++;
+    byUser.set(w.user, [...(byUser.get(w.user) ?? []), w]);
+  }
+  const users = [...byUser]
+    .map(([user, mine]) => ({ user, changes: mine.filter((w) => w.change !== "unchanged"), unchanged: mine.filter((w) => w.change === "unchanged").length }))
+    .filter((u) => u.changes.length > 0);
 
-  const lines: string[] = [`## homedock plan for host ${code(host!)}`, ""];
-  const totals = [
-    plural(count("replaced"), "workspace") + " replaced",
-    `${count("removed")} removed`,
-    `${count("added")} added`,
-    `${count("updated")} updated in place`,
-    `${count("unchanged")} unchanged`,
+  const resources: ResourceChange[] = [];
+  for (const c of changes) {
+    if (c.kind === "unchanged") continue;
+    if (c.type === "docker_image") {
+      resources.push({ resource: "image", change: c.kind, name: c.values.name ?? "?", ...(c.kind === "replaced" ? { previous: c.before.name ?? "?" } : {}) });
+    } else if (c.type === "docker_network") {
+      resources.push({ resource: "network", change: c.kind, name: c.values.name ?? "?" });
+    } else if (c.type === "docker_container" && c.labels[LABEL_ROLE] === "home") {
+      resources.push({ resource: "home", change: c.kind, user: c.labels[LABEL_USER] });
+    }
+  }
+  return {
+    host: host!,
+    totals,
+    stopping: workspaces.filter((w) => w.change === "replaced" || w.change === "removed"),
+    users,
+    resources,
+  };
+}
+
+/** The exit status and blocking lines the policy flags give for a summary. */
+export function planVerdict(summary: PlanSummary, options: Pick<ReviewOptions, "failOnReplace" | "failOnDestroy"> = {}): PlanVerdict {
+  const { replaced, removed } = summary.totals;
+  const replaceHit = options.failOnReplace === true && replaced > 0;
+  const destroyHit = options.failOnDestroy === true && removed > 0;
+  const blocked: string[] = [];
+  if (replaceHit) blocked.push(`--fail-on-replace: ${plural(replaced, "workspace")} would be replaced`);
+  if (destroyHit) blocked.push(`--fail-on-destroy: ${plural(removed, "workspace")} would be removed`);
+  return {
+    exitCode: replaceHit && destroyHit ? REVIEW_EXIT.both : replaceHit ? REVIEW_EXIT.replace : destroyHit ? REVIEW_EXIT.destroy : REVIEW_EXIT.ok,
+    blocked,
+  };
+}
+
+const RESOURCE_LINE: Record<ResourceChange["resource"], (r: any) => string> = {
+  image: (r: Extract<ResourceChange, { resource: "image" }>) =>
+    r.change === "replaced"
+      ? `image ${code(r.previous ?? "?")} replaced by ${code(r.name)} (the old one stays on the host)`
+      : `image ${code(r.name)} ${r.change}${r.change === "removed" ? " (Terraform forgets it; it stays on the host)" : ""}`,
+  network: (r: Extract<ResourceChange, { resource: "network" }>) => `network ${code(r.name)} ${r.change}`,
+  home: (r: Extract<ResourceChange, { resource: "home" }>) =>
+    `home of ${r.user}: ${{ added: "created if missing", removed: "no longer managed (the home stays)", replaced: "checked again", updated: "updated" }[r.change]}`,
+};
+
+/** The summary in Markdown: totals, the servers that stop, each user's changes, other resources, then what the policies block. */
+export function reviewMarkdown(summary: PlanSummary, blocked: readonly string[] = []): string {
+  const { totals } = summary;
+  const lines: string[] = [`## homedock plan for host ${code(summary.host)}`, ""];
+  const counts = [
+    plural(totals.replaced, "workspace") + " replaced",
+    `${totals.removed} removed`,
+    `${totals.added} added`,
+    `${totals.updated} updated in place`,
+    `${totals.unchanged} unchanged`,
   ];
-  lines.push(`**${totals.join(", ")}.**`, "");
+  lines.push(`**${counts.join(", ")}.**`, "");
 
-  const stopping = workspaces.filter((w) => w.kind === "replaced" || w.kind === "removed");
-  if (stopping.length > 0) {
+  if (summary.stopping.length > 0) {
     lines.push("### ⚠ Servers that stop", "", "| workspace | what happens | why |", "| --- | --- | --- |");
-    for (const w of stopping.sort((a, b) => (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0))) {
-      const why = w.kind === "removed" ? "no longer in the config (files stay in the home)" : w.reasons.join(", ") || "replaced";
-      lines.push(`| ${name(w)} | ${w.kind === "removed" ? "removed" : "restarted in a new container"} | ${why} |`);
+    for (const w of summary.stopping) {
+      const why = w.change === "removed" ? "no longer in the config (files stay in the home)" : w.reasons.join(", ") || "replaced";
+      lines.push(`| ${w.user} / ${w.environment} | ${w.change === "removed" ? "removed" : "restarted in a new container"} | ${why} |`);
     }
     lines.push("");
   }
 
-  const byUser = new Map<string, Change[]>();
-  for (const w of workspaces) {
-    const user = w.labels[LABEL_USER];
-    byUser.set(user, [...(byUser.get(user) ?? []), w]);
-  }
-  const changing = [...byUser.keys()].filter((u) => byUser.get(u)!.some((w) => w.kind !== "unchanged")).sort();
-  if (changing.length > 0) {
+  if (summary.users.length > 0) {
     lines.push("### By user", "");
-    for (const user of changing) {
-      const mine = byUser.get(user)!;
+    for (const { user, changes, unchanged } of summary.users) {
       const part = (kind: Kind, verb: string) => {
-        const these = mine.filter((w) => w.kind === kind);
+        const these = changes.filter((w) => w.change === kind);
         if (these.length === 0) return [];
-        const items = these.map((w) => w.labels[LABEL_ENVIRONMENT] + (w.reasons.length > 0 && kind !== "removed" ? ` (${w.reasons.join(", ")})` : ""));
+        const items = these.map((w) => w.environment + (w.reasons.length > 0 && kind !== "removed" ? ` (${w.reasons.join(", ")})` : ""));
         return [`${verb} ${items.sort().join(", ")}`];
       };
-      const unchanged = mine.filter((w) => w.kind === "unchanged").length;
       const parts = [
         ...part("added", "gains"),
         ...part("removed", "loses"),
@@ -254,35 +336,16 @@ export function reviewPlan(input: string | Buffer, options: ReviewOptions = {}):
     lines.push("");
   }
 
-  const other: string[] = [];
-  for (const c of changes.filter((c) => c.kind !== "unchanged")) {
-    const verb = { added: "added", removed: "removed", replaced: "replaced", updated: "updated" }[c.kind as Exclude<Kind, "unchanged">];
-    if (c.type === "docker_image" && c.kind === "replaced") {
-      other.push(`- image ${code(c.before.name ?? "?")} replaced by ${code(c.values.name ?? "?")} (the old one stays on the host)`);
-    } else if (c.type === "docker_image") {
-      other.push(`- image ${code(c.values.name ?? "?")} ${verb}${c.kind === "removed" ? " (Terraform forgets it; it stays on the host)" : ""}`);
-    } else if (c.type === "docker_network") {
-      other.push(`- network ${code(c.values.name ?? "?")} ${verb}`);
-    }
-  }
-  for (const h of homes.filter((c) => c.kind !== "unchanged")) {
-    const user = h.labels[LABEL_USER];
-    const what = { added: "created if missing", removed: "no longer managed (the home stays)", replaced: "checked again", updated: "updated" };
-    other.push(`- home of ${user}: ${what[h.kind as Exclude<Kind, "unchanged">]}`);
-  }
-  if (other.length > 0) lines.push("### Images, homes and networks", "", ...other.sort(), "");
+  const other = summary.resources.map((r) => `- ${RESOURCE_LINE[r.resource](r)}`).sort();
+  if (other.length > 0) lines.push("### Images, homes and networks", "", ...other, "");
+  if (summary.stopping.length === 0 && summary.users.length === 0 && other.length === 0) lines.push("Nothing changes.", "");
+  if (blocked.length > 0) lines.push(...blocked.map((b) => `**Blocked:** ${b}.`), "");
+  return lines.join("\n");
+}
 
-  if (stopping.length === 0 && changing.length === 0 && other.length === 0) lines.push("Nothing changes.", "");
-
-  const replaceHit = options.failOnReplace === true && count("replaced") > 0;
-  const destroyHit = options.failOnDestroy === true && count("removed") > 0;
-  const policy: string[] = [];
-  if (replaceHit) policy.push(`--fail-on-replace: ${plural(count("replaced"), "workspace")} would be replaced`);
-  if (destroyHit) policy.push(`--fail-on-destroy: ${plural(count("removed"), "workspace")} would be removed`);
-  if (policy.length > 0) lines.push(...policy.map((p) => `**Blocked:** ${p}.`), "");
-
-  return {
-    markdown: lines.join("\n"),
-    exitCode: replaceHit && destroyHit ? REVIEW_EXIT.both : replaceHit ? REVIEW_EXIT.replace : destroyHit ? REVIEW_EXIT.destroy : REVIEW_EXIT.ok,
-  };
+/** Reviews a plan's JSON (text or its UTF-8 bytes): its summary, Markdown and verdict; throws PlanError for input that is not a homedock plan. */
+export function reviewPlan(input: string | Buffer, options: ReviewOptions = {}): Review {
+  const summary = summarizePlan(input, options);
+  const verdict = planVerdict(summary, options);
+  return { summary, ...verdict, markdown: reviewMarkdown(summary, verdict.blocked) };
 }

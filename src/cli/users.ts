@@ -106,8 +106,8 @@ function runImport(opts: ImportFlags): number {
   return 0;
 }
 
-/** Adds the `users` command and its subcommands to `cli`; each reports its own errors, one line each. */
-export function addUsersCommand(cli: Command): void {
+/** Adds the `users` command and its subcommands to `cli`; each reports its own errors, one line each, and gives `exit` its status. */
+export function addUsersCommand(cli: Command, exit: (status: number) => void): void {
   const users = cli.command("users").description("the host's accounts: import them into the config, check the config against the Docker host");
   users
     .command("import")
@@ -122,7 +122,7 @@ export function addUsersCommand(cli: Command): void {
     .option("--prune", "remove users whose account is gone from the database")
     .option("--dry-run", "print the diff; write nothing")
     .action((opts: ImportFlags) => {
-      process.exitCode = reported(() => runImport(opts));
+      exit(reported(() => runImport(opts)));
     });
   users
     .command("check")
@@ -134,7 +134,7 @@ export function addUsersCommand(cli: Command): void {
       `\nExit codes: ${CHECK_EXIT.ok} nothing would run as the wrong user (warnings allowed), ${CHECK_EXIT.invalid} invalid config, ${CHECK_EXIT.unreadable} the host could not be read, ${CHECK_EXIT.drift} a workspace would run as the wrong user.`,
     )
     .action((opts: { config?: string; json?: boolean }) => {
-      process.exitCode = reported(() => runCheck(opts));
+      exit(reported(() => runCheck(opts)));
     });
 }
 

@@ -26,12 +26,17 @@ export function synth(model: HostModel, outdir: string): string {
       Host.fromModel(new TerraformStack(app, model.name), "host", model);
       app.synth();
     });
-    writeTerraformSecrets(path.dirname(path.resolve(outdir)), path.join(staging, "stacks", model.name), model, { tokens: TOKENS_VARIABLE, caddyfile: CADDYFILE_VARIABLE });
+    writeTerraformSecrets(path.dirname(path.resolve(outdir)), stackDirectory(staging, model.name), model, { tokens: TOKENS_VARIABLE, caddyfile: CADDYFILE_VARIABLE });
     moveInto(staging, outdir);
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
-  return path.join(outdir, "stacks", model.name, "cdk.tf.json");
+  return path.join(stackDirectory(outdir, model.name), "cdk.tf.json");
+}
+
+/** Where synth writes the stack of the host named `name`: a plain Terraform root module. */
+export function stackDirectory(outdir: string, name: string): string {
+  return path.join(outdir, "stacks", name);
 }
 
 /** Moves every file under `from` to the same place under `to`, replacing its namesake and nothing else. */

@@ -223,7 +223,7 @@ describe("homedock CLI", () => {
       const cwd = mkdtempSync(path.join(work, "deploy-"));
       const r = run(tsx, [bin, "deploy", "-c", path.join(root, "examples/course.yaml")], cwd, { TERRAFORM_BINARY_NAME: path.join(cwd, "no-such-terraform") });
       expect(r.status).toBe(1);
-      expect(r.stderr).toContain(`homedock deploy: cannot run ${path.join(cwd, "no-such-terraform")}: ENOENT`);
+      expect(r.stderr).toContain(`homedock: cannot run ${path.join(cwd, "no-such-terraform")}: ENOENT`);
     });
   });
 });

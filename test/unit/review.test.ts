@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { PlanError, REVIEW_EXIT, reviewPlan } from "../../src/cli/review";
+import { planVerdict, PlanError, REVIEW_EXIT, reviewMarkdown, reviewPlan, summarizePlan } from "../../src/cli/review";
 
 const fixtures = path.resolve(__dirname, "../fixtures/plans");
 const plan = (name: string) => readFileSync(path.join(fixtures, `${name}.json`), "utf8");
@@ -64,6 +64,39 @@ describe("reviewing a real plan", () => {
   it("accepts the plan's own host, refuses another", () => {
     expect(reviewPlan(plan("add-user"), { host: host("add-user") }).exitCode).toBe(0);
     expect(() => reviewPlan(plan("add-user"), { host: "elsewhere" })).toThrow(`a plan of homedock host "${host("add-user")}"; expected "elsewhere"`);
+  });
+});
+
+describe("the typed summary", () => {
+  it("an image upgrade: totals, the servers that stop with why, each user's changes, the image", () => {
+    const summary = summarizePlan(plan("upgrade-image"));
+    expect(summary.host).toBe(host("upgrade-image"));
+    expect(summary.totals).toEqual({ replaced: 3, removed: 0, added: 0, updated: 0, unchanged: 2 });
+    expect(summary.stopping).toEqual(
+      ["alice", "bob", "carol"].map((user) => ({ user, environment: "py", change: "replaced", reasons: ["image upgraded"] })),
+    );
+    expect(summary.users.map((u) => [u.user, u.changes.map((w) => w.environment), u.unchanged])).toEqual([
+      ["alice", ["py"], 1],
+      ["bob", ["py"], 0],
+      ["carol", ["py"], 1],
+    ]);
+    expect(summary.resources).toEqual([
+      { resource: "image", change: "replaced", name: expect.stringMatching(/^homedock-test\/seed-v2:/), previous: expect.stringMatching(/^homedock-test\/seed-v1:/) },
+    ]);
+  });
+
+  it("a removed user: the removal stops a server, the home is let go, users without changes are left out", () => {
+    const summary = summarizePlan(plan("remove-user"));
+    expect(summary.stopping).toEqual([{ user: "bob", environment: "py", change: "removed", reasons: [] }]);
+    expect(summary.users.map((u) => u.user)).toEqual(["bob"]);
+    expect(summary.resources).toEqual([{ resource: "home", change: "removed", user: "bob" }]);
+  });
+
+  it("is what the Markdown and the verdict are made from", () => {
+    const summary = summarizePlan(plan("remove-environment"));
+    const verdict = planVerdict(summary, { failOnDestroy: true });
+    expect(verdict).toEqual({ exitCode: REVIEW_EXIT.destroy, blocked: ["--fail-on-destroy: 2 workspaces would be removed"] });
+    expect(reviewPlan(plan("remove-environment"), { failOnDestroy: true })).toEqual({ summary, ...verdict, markdown: reviewMarkdown(summary, verdict.blocked) });
   });
 });
 

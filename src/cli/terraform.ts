@@ -1,0 +1,37 @@
+// Running Terraform (or OpenTofu, via $TERRAFORM_BINARY_NAME) in a synthesized stack's
+// directory, which is a plain Terraform root module.
+import { spawnSync } from "node:child_process";
+
+/** How the CLI runs Terraform: the real binary, or a stand-in in tests. */
+export interface Terraform {
+  /**
+   * Runs `terraform <args>` in `cwd`, its output on this terminal, or on standard error
+   * with `toStderr` (so that standard output holds only homedock's own). Its exit status;
+   * 1 if it could not start.
+   */
+  run(args: readonly string[], cwd: string, toStderr?: boolean): number;
+  /** Runs it with its standard output captured (`show -json`); `status` 1 if it could not start. */
+  capture(args: readonly string[], cwd: string): { readonly status: number; readonly stdout: Buffer };
+}
+
+/** A plan's JSON can be hundreds of MB (10,000 workspaces: 400 MB). */
+const MAX_OUTPUT = 2 ** 31 - 1;
+
+/** The Terraform on PATH (`$TERRAFORM_BINARY_NAME`, say tofu, else terraform). */
+export function systemTerraform(env: NodeJS.ProcessEnv = process.env): Terraform {
+  const binary = env.TERRAFORM_BINARY_NAME || "terraform";
+  const started = (error: Error | undefined): boolean => {
+    if (error) console.error(`homedock: cannot run ${binary}: ${(error as NodeJS.ErrnoException).code ?? error.message}`);
+    return error === undefined;
+  };
+  return {
+    run(args, cwd, toStderr = false) {
+      const r = spawnSync(binary, args, { cwd, stdio: ["inherit", toStderr ? 2 : "inherit", "inherit"] });
+      return started(r.error) ? (r.status ?? 1) : 1;
+    },
+    capture(args, cwd) {
+      const r = spawnSync(binary, args, { cwd, stdio: ["ignore", "pipe", "inherit"], maxBuffer: MAX_OUTPUT });
+      return { status: started(r.error) ? (r.status ?? 1) : 1, stdout: r.stdout ?? Buffer.alloc(0) };
+    },
+  };
+}
