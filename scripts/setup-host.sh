@@ -6,7 +6,8 @@
 #     it) and cached by version, so a second run on the same machine skips the build;
 #   - dash, busybox-static and bash, the shells the seeder is tested under; shellcheck,
 #     strace and setpriv for the seeder tests; gcc and a static libc for a probe binary;
-#     Debian's chromium for the browser test, debootstrap for the Jupyter test image.
+#     Debian's chromium for the browser test, debootstrap for the Jupyter test image;
+#   - caddy, whose `caddy validate` checks the rendered front door config.
 # Safe to run again: it only does what is missing.
 set -euo pipefail
 
@@ -18,7 +19,7 @@ log=/var/log/homedock-dockerd.log
 say() { printf 'setup-host: %s\n' "$*"; }
 
 missing=()
-for pkg in docker.io busybox-static dash bash shellcheck strace util-linux gcc libc6-dev chromium debootstrap; do
+for pkg in docker.io busybox-static dash bash shellcheck strace util-linux gcc libc6-dev chromium debootstrap caddy; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
 if ((${#missing[@]})); then

@@ -21,6 +21,20 @@ export function courseConfig(): ConfigInput {
   };
 }
 
+/** Two Jupyter environments (one for a group) and one that is not Jupyter; three users. */
+export function frontDoorConfig(users = ["alice", "bob", "carol"]): ConfigInput {
+  return {
+    host: { name: "lab" },
+    frontDoor: { site: "lab.example.org", listen: ["127.0.0.1"], httpsPort: 8443, httpPort: 8080 },
+    environments: [
+      { name: "py", image: "lab/py:1", displayName: "Python <3> & {$HOME} `x`", command: ["jupyter", "lab"], jupyter: "server", idleKernelTimeout: 600 },
+      { name: "nb", image: "lab/nb:1", command: ["jupyter", "notebook"], jupyter: "notebook", groups: ["stats"] },
+      { name: "shell", image: "lab/shell:1", command: ["sleep", "infinity"] },
+    ],
+    users: users.map((name, i) => ({ name, uid: 2001 + i, gid: 2001 + i, groups: name === "bob" ? [] : ["stats"] })),
+  };
+}
+
 /** Synthesizes a Host from config props and returns the stack's Terraform JSON. */
 export function synthHost(config: ConfigInput): Json {
   const app = Testing.app();

@@ -11,6 +11,7 @@ import { ConfigError } from "../model/issues";
 import { configJsonSchema } from "../config/json-schema";
 import { loadConfig } from "../config/load";
 import { systemTerraform, type Terraform } from "./terraform";
+import { addPasswdCommand, PasswdError } from "./passwd";
 import { addUsersCommand } from "./users";
 
 /** The plan `homedock plan` saves in the stack directory and `homedock deploy --saved-plan` applies. */
@@ -165,6 +166,7 @@ export function program(terraform: Terraform = systemTerraform(), exit: (status:
   });
 
   addUsersCommand(cli, exit);
+  addPasswdCommand(cli);
 
   cli
     .command("schema")
@@ -195,6 +197,10 @@ export async function run(argv: readonly string[], terraform: Terraform = system
     if (err instanceof PlanError) {
       console.error(`homedock review: ${err.message}`);
       return REVIEW_EXIT.unreadable;
+    }
+    if (err instanceof PasswdError) {
+      console.error(`homedock passwd: ${err.message}`);
+      return 1;
     }
     // A path that cannot be written (permissions, a file where a directory must be).
     const { code, path: where, syscall } = err as NodeJS.ErrnoException;

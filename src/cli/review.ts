@@ -2,6 +2,7 @@
 // typed summary (who gains, loses or restarts what), renders it as Markdown with the
 // servers that stop first, and decides the exit status from the policy flags.
 import { LABEL_ENVIRONMENT, LABEL_HOST, LABEL_ROLE, LABEL_USER } from "../spec/container-spec";
+import { ROLE_FRONTDOOR_SETUP, ROLE_PROXY } from "../spec/front-door-spec";
 
 /** Exit codes of `homedock review`. */
 export const REVIEW_EXIT = {
@@ -39,6 +40,7 @@ export interface WorkspaceChange {
 export type ResourceChange =
   | { readonly resource: "image"; readonly change: Exclude<ChangeKind, "unchanged">; readonly name: string; readonly previous?: string }
   | { readonly resource: "network"; readonly change: Exclude<ChangeKind, "unchanged">; readonly name: string }
+  | { readonly resource: "volume"; readonly change: Exclude<ChangeKind, "unchanged">; readonly name: string }
   | { readonly resource: "home"; readonly change: Exclude<ChangeKind, "unchanged">; readonly user: string };
 
 /** A homedock plan, as a reviewer (or a CI tool) reads it. */
@@ -50,8 +52,20 @@ export interface PlanSummary {
   readonly stopping: readonly WorkspaceChange[];
   /** Users with a workspace that changes, by name: their changed workspaces and how many stay. */
   readonly users: readonly { readonly user: string; readonly changes: readonly WorkspaceChange[]; readonly unchanged: number }[];
-  /** Images, networks and homes that change. */
+  /** Images, networks, volumes and homes that change. */
   readonly resources: readonly ResourceChange[];
+  /** What happens at the front door; undefined when nothing does. */
+  readonly frontDoor?: FrontDoorChange;
+}
+
+/**
+ * A new Caddyfile (routes or passwords) is a reload, not a server that stops; the proxy
+ * itself is named only when it changes.
+ */
+export interface FrontDoorChange {
+  readonly proxy?: { readonly change: Exclude<ChangeKind, "unchanged">; readonly reasons: readonly string[] };
+  /** The proxy reloads its Caddyfile. */
+  readonly reloads: boolean;
 }
 
 /** The policies' verdict: the exit status and, for each policy hit, one line saying so. */
@@ -254,8 +268,8 @@ export function summarizePlan(input: string | Buffer, options: Pick<ReviewOption
     if (c.kind === "unchanged") continue;
     if (c.type === "docker_image") {
       resources.push({ resource: "image", change: c.kind, name: c.values.name ?? "?", ...(c.kind === "replaced" ? { previous: c.before.name ?? "?" } : {}) });
-    } else if (c.type === "docker_network") {
-      resources.push({ resource: "network", change: c.kind, name: c.values.name ?? "?" });
+    } else if (c.type === "docker_network" || c.type === "docker_volume") {
+      resources.push({ resource: c.type === "docker_network" ? "network" : "volume", change: c.kind, name: c.values.name ?? "?" });
     } else if (c.type === "docker_container" && c.labels[LABEL_ROLE] === "home") {
       resources.push({ resource: "home", change: c.kind, user: c.labels[LABEL_USER] });
     }
@@ -266,7 +280,28 @@ export function summarizePlan(input: string | Buffer, options: Pick<ReviewOption
     stopping: workspaces.filter((w) => w.change === "replaced" || w.change === "removed"),
     users,
     resources,
+    frontDoor: frontDoorChange(containers),
   };
+}
+
+function frontDoorChange(containers: readonly Change[]): FrontDoorChange | undefined {
+  const proxy = containers.find((c) => c.labels[LABEL_ROLE] === ROLE_PROXY && c.kind !== "unchanged");
+  const setup = containers.find((c) => c.labels[LABEL_ROLE] === ROLE_FRONTDOOR_SETUP && c.kind !== "unchanged");
+  const reloads = setup !== undefined && setup.kind !== "removed" && proxy?.kind !== "added";
+  if (proxy === undefined && !reloads) return undefined;
+  return { ...(proxy ? { proxy: { change: proxy.kind as Exclude<ChangeKind, "unchanged">, reasons: proxy.reasons } } : {}), reloads };
+}
+
+/** The front door's lines, each on its own. */
+function frontDoorLines({ proxy, reloads }: FrontDoorChange): string[] {
+  const lines: string[] = [];
+  if (proxy?.change === "added") lines.push("- front door added: the proxy starts, publishing the HTTPS and HTTP ports");
+  else if (proxy?.change === "removed") lines.push("- front door removed: no workspace can be reached from a browser");
+  else if (proxy?.change === "replaced") {
+    lines.push(`- front door restarts: the proxy is replaced (${proxy.reasons.join(", ") || "replaced"}); open pages reconnect, kernels keep running`);
+  } else if (proxy?.change === "updated") lines.push(`- front door updated in place (${proxy.reasons.join(", ")})`);
+  if (reloads) lines.push("- front door reloads: routes or passwords changed; open pages reconnect, kernels keep running");
+  return lines;
 }
 
 /** The exit status and blocking lines the policy flags give for a summary. */
@@ -289,6 +324,7 @@ const RESOURCE_LINE: Record<ResourceChange["resource"], (r: any) => string> = {
       ? `image ${code(r.previous ?? "?")} replaced by ${code(r.name)} (the old one stays on the host)`
       : `image ${code(r.name)} ${r.change}${r.change === "removed" ? " (Terraform forgets it; it stays on the host)" : ""}`,
   network: (r: Extract<ResourceChange, { resource: "network" }>) => `network ${code(r.name)} ${r.change}`,
+  volume: (r: Extract<ResourceChange, { resource: "volume" }>) => `volume ${code(r.name)} ${r.change}`,
   home: (r: Extract<ResourceChange, { resource: "home" }>) =>
     `home of ${r.user}: ${{ added: "created if missing", removed: "no longer managed (the home stays)", replaced: "checked again", updated: "updated" }[r.change]}`,
 };
@@ -315,6 +351,8 @@ export function reviewMarkdown(summary: PlanSummary, blocked: readonly string[] 
     lines.push("");
   }
 
+  if (summary.frontDoor !== undefined) lines.push("### Front door", "", ...frontDoorLines(summary.frontDoor), "");
+
   if (summary.users.length > 0) {
     lines.push("### By user", "");
     for (const { user, changes, unchanged } of summary.users) {
@@ -338,7 +376,7 @@ export function reviewMarkdown(summary: PlanSummary, blocked: readonly string[] 
 
   const other = summary.resources.map((r) => `- ${RESOURCE_LINE[r.resource](r)}`).sort();
   if (other.length > 0) lines.push("### Images, homes and networks", "", ...other, "");
-  if (summary.stopping.length === 0 && summary.users.length === 0 && other.length === 0) lines.push("Nothing changes.", "");
+  if (summary.stopping.length === 0 && summary.frontDoor === undefined && summary.users.length === 0 && other.length === 0) lines.push("Nothing changes.", "");
   if (blocked.length > 0) lines.push(...blocked.map((b) => `**Blocked:** ${b}.`), "");
   return lines.join("\n");
 }

@@ -23,6 +23,17 @@ function salvage<S extends z.ZodObject>(schema: S, item: unknown): Partially<z.o
   return part.success ? (part.data as Partially<z.output<S>>) : undefined;
 }
 
+/**
+ * The valid fields of a front door. The TLS mode's files and email count as given when
+ * they are there but invalid: their own error is reported, not also "expected beside".
+ */
+function frontDoorParts(raw: unknown): PartialConfig["frontDoor"] {
+  const valid = salvage(frontDoorSchema, raw);
+  if (valid === undefined) return undefined;
+  const given = Object.fromEntries(["email", "certFile", "keyFile"].filter((k) => k in (raw as object) && valid[k as "email"] === undefined).map((k) => [k, ""]));
+  return { ...given, ...valid };
+}
+
 /** What of an invalid config is valid, so that checks across it still run. */
 function validParts(input: unknown): PartialConfig | undefined {
   if (input === null || typeof input !== "object") return undefined;
@@ -32,7 +43,7 @@ function validParts(input: unknown): PartialConfig | undefined {
   const list = <S extends z.ZodObject>(value: unknown, schema: S) => (Array.isArray(value) ? value.map((item) => salvage(schema, item)) : []);
   return {
     host: { ...hostSchema.parse({}), ...given },
-    frontDoor: raw.frontDoor === undefined ? undefined : salvage(frontDoorSchema, raw.frontDoor),
+    frontDoor: frontDoorParts(raw.frontDoor),
     environments: list(raw.environments, environmentSchema),
     users: list(raw.users, userSchema),
   };

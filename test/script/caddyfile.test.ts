@@ -1,0 +1,40 @@
+// The rendered Caddyfile as the real Caddy reads it: `caddy adapt --validate`, what
+// `caddy validate` runs (Debian's caddy 2.6.2, installed by scripts/setup-host.sh), for
+// each TLS mode and a locked-out user.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { buildModel } from "../../src/model/model";
+import { renderCaddyfile } from "../../src/render/caddyfile";
+import { frontDoorConfig } from "../helpers";
+
+const work = mkdtempSync(path.join(tmpdir(), "homedock-caddy-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const hashes = { alice: `$2b$12$${"A".repeat(53)}`, carol: `$2a$14$${"C".repeat(53)}` };
+
+// [mode, frontDoor keys, validate: provision every module too (with tls files, that
+// loads the certificate from the proxy's mount, which is not here: adapted only)]
+const modes: [string, object, boolean][] = [
+  ["internal", {}, true],
+  ["acme", { tls: "acme", email: "admin@example.org" }, true],
+  ["files", { tls: "files", certFile: "/etc/ssl/lab.pem", keyFile: "/etc/ssl/lab.key" }, false],
+  ["internal, an IPv4 site on the default ports", { site: "192.0.2.10", httpsPort: 443, httpPort: 80 }, true],
+];
+
+describe("caddy validate", () => {
+  it.each(modes)("accepts the Caddyfile with tls %s (bob has no password)", (_, frontDoor, validate) => {
+    const config = frontDoorConfig();
+    const model = buildModel({ ...config, frontDoor: { ...config.frontDoor!, ...frontDoor } });
+    const file = path.join(work, `Caddyfile-${model.frontDoor!.tls.mode}-${model.frontDoor!.site}`);
+    writeFileSync(file, renderCaddyfile(model, hashes));
+    const r = spawnSync("caddy", ["adapt", "--config", file, "--adapter", "caddyfile", ...(validate ? ["--validate"] : [])], { encoding: "utf8", env: { ...process.env, HOME: work, XDG_DATA_HOME: work, XDG_CONFIG_HOME: work } });
+    expect(r.error, "caddy is not installed: run scripts/setup-host.sh").toBeUndefined();
+    expect(r.stderr + (r.status === 0 ? "" : r.stdout)).not.toMatch(/Error/);
+    expect(r.status).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.admin).toEqual({ disabled: true });
+  });
+});

@@ -1,0 +1,306 @@
+// The front door as rendered: the Caddyfile's routes and logins, the proxy and the
+// workspaces in both renderings, secrets kept out of the rendered files, and what
+// adding a user changes.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { afterAll, describe, expect, it } from "vitest";
+import { parseConfig } from "../../src/config/load";
+import { buildModel } from "../../src/model/model";
+import { ConfigError } from "../../src/model/issues";
+import { escapeHtml, renderCaddyfile } from "../../src/render/caddyfile";
+import { composeFile } from "../../src/render/compose";
+import { lockedOut, PASSWORDS_FILE, readPasswords, writeComposeSecrets, writePassword } from "../../src/render/secrets";
+import { reviewPlan } from "../../src/cli/review";
+import { frontDoorConfig, type Json, labels, synthHost } from "../helpers";
+
+const work = mkdtempSync(path.join(tmpdir(), "homedock-frontdoor-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** bcrypt-shaped, one per user: what the renderers must never write into a shared file. */
+const hashes: Record<string, string> = {
+  alice: `$2b$12$${"A".repeat(53)}`,
+  bob: `$2b$12$${"B".repeat(53)}`,
+  carol: `$2a$14$${"C".repeat(53)}`,
+  dave: `$2b$12$${"D".repeat(53)}`,
+};
+
+const model = buildModel(frontDoorConfig());
+const caddyfile = renderCaddyfile(model, hashes);
+
+/** The lines of the block that starts at `opening` (a line ending in "{"), nested blocks included. */
+function block(text: string, opening: string): string[] {
+  const lines = text.split("\n");
+  const start = lines.indexOf(opening);
+  expect(start, `no line ${JSON.stringify(opening)}`).toBeGreaterThanOrEqual(0);
+  const indent = /^\t*/.exec(opening)![0];
+  const end = lines.findIndex((l, i) => i > start && l === `${indent}}`);
+  return lines.slice(start, end + 1);
+}
+
+describe("the Caddyfile", () => {
+  it("puts every workspace route inside a login that names its owner and nobody else", () => {
+    for (const ws of model.workspaces.filter((w) => w.route !== undefined)) {
+      const user = ws.user.name;
+      const mine = block(caddyfile, `\thandle @user_${user} {`);
+      expect(caddyfile).toContain(`\t@user_${user} path /user/${user} /user/${user}/*\n`);
+      const auth = block(mine.join("\n"), "\t\tbasicauth {");
+      expect(auth.slice(1, -1)).toEqual([`\t\t\t${user} ${hashes[user]}`]);
+      const route = block(mine.join("\n"), `\t\thandle ${ws.route!.prefix}* {`);
+      expect(route).toContain(`\t\t\treverse_proxy unix//run/homedock/${user}/${ws.environment.name}/jupyter.sock {`);
+      expect(route).toContain("\t\t\t\theader_up -Authorization");
+      expect(block(mine.join("\n"), `\t\thandle /user/${user}/${ws.environment.name} {`)).toContain(`\t\t\tredir * /user/${user}/${ws.environment.name}/ 308`);
+    }
+    // Every hash appears once, in its owner's block only.
+    for (const user of ["alice", "bob", "carol"]) expect(caddyfile.split(hashes[user]).length).toBe(2);
+    expect(caddyfile).not.toContain(hashes.dave);
+  });
+
+  it("keeps the path (Jupyter's base_url is the prefix): no strip, no rewrite", () => {
+    expect(caddyfile).not.toMatch(/handle_path|strip_prefix|uri |rewrite/);
+    expect(caddyfile.match(/reverse_proxy/g)).toHaveLength(model.workspaces.filter((w) => w.route !== undefined).length);
+  });
+
+  it("routes only Jupyter environments a user is granted", () => {
+    expect(caddyfile).toContain("handle /user/alice/nb/* {");
+    expect(caddyfile).not.toContain("/user/bob/nb/");
+    expect(caddyfile).not.toContain("/shell/");
+  });
+
+  it("lists a user's environments by display name on their landing page, escaped", () => {
+    const page = block(caddyfile, "\t\thandle /user/alice/ {").join("\n");
+    expect(page).toContain(`<a href="/user/alice/py/">Python &#60;3&#62; &#38; &#123;$HOME&#125; &#96;x&#96;</a>`);
+    expect(page).toContain(`<a href="/user/alice/nb/">nb</a>`);
+    expect(page).not.toContain("/user/bob/");
+    expect(escapeHtml(`<'"&{}>\``)).toBe("&#60;&#39;&#34;&#38;&#123;&#125;&#62;&#96;");
+  });
+
+  it("answers / without naming anyone, 404 for the rest, and redirects http to the published https port", () => {
+    const root = block(caddyfile, "\thandle / {").join("\n");
+    for (const user of ["alice", "bob", "carol"]) expect(root).not.toContain(user);
+    expect(caddyfile).toMatch(/\thandle \{\n\t\trespond "no such workspace" 404\n\t\}\n\}\n/);
+    expect(block(caddyfile, "http://lab.example.org {")).toContain("\tredir https://lab.example.org:8443{uri} 308");
+  });
+
+  it("turns the admin API off and logs access (Caddy leaves credentials out of it)", () => {
+    expect(block(caddyfile, "{")).toEqual(expect.arrayContaining(["\tadmin off", "\tskip_install_trust"]));
+    expect(block(caddyfile, "https://lab.example.org {")).toContain("\tlog");
+  });
+
+  it("renders each TLS mode", () => {
+    const tls = (frontDoor: object) =>
+      renderCaddyfile(buildModel({ ...frontDoorConfig(), frontDoor: { site: "lab.example.org", ...frontDoor } }), hashes);
+    expect(tls({})).toContain("https://lab.example.org {\n\ttls internal\n");
+    expect(tls({ tls: "acme", email: "admin@example.org" })).toMatch(/^\{\n(\t.*\n)*\temail admin@example.org\n\}/);
+    expect(tls({ tls: "acme", email: "admin@example.org" })).not.toMatch(/\ttls /);
+    expect(tls({ tls: "files", certFile: "/etc/ssl/a.pem", keyFile: "/etc/ssl/a.key" })).toContain("\ttls /homedock/tls/cert.pem /homedock/tls/key.pem\n");
+  });
+
+  it("renders no route for a user without a password, and says they are locked out", () => {
+    const { bob: _, ...withoutBob } = hashes;
+    const text = renderCaddyfile(model, withoutBob);
+    expect(text).not.toContain("/user/bob");
+    expect(lockedOut(model, withoutBob)).toEqual(["bob has no password (homedock passwd bob): locked out of the front door until one is set"]);
+    expect(lockedOut(model, hashes)).toEqual([]);
+  });
+});
+
+describe("the workspaces behind the front door", () => {
+  const tf = synthHost(frontDoorConfig());
+  const containers = Object.values<Json>(tf.resource.docker_container);
+  const byName = (name: string) => containers.find((c) => c.name === name)!;
+
+  it("serve Jupyter on a socket at the route's prefix, without a token, culling idle kernels", () => {
+    const py = byName("lab-alice.py");
+    expect(py.command).toEqual([
+      "jupyter", "lab",
+      "--ServerApp.sock=/run/homedock/jupyter.sock",
+      "--ServerApp.base_url=/user/alice/py/",
+      "--ServerApp.allow_remote_access=True",
+      "--ServerApp.trust_xheaders=True",
+      "--ServerApp.token=",
+      "--ServerApp.open_browser=False",
+      "--MappingKernelManager.cull_idle_timeout=600",
+      "--MappingKernelManager.cull_interval=300",
+      "--MappingKernelManager.cull_connected=True",
+    ]);
+    expect(byName("lab-alice.nb").command).toContain("--NotebookApp.sock=/run/homedock/jupyter.sock");
+    expect(py.env.some((e: string) => e.startsWith("JUPYTER_TOKEN="))).toBe(false);
+    expect(py.mounts).toContainEqual({ type: "bind", source: "/var/lib/homedock/lab/alice/py", target: "/run/homedock", read_only: false });
+    // The environment that is not Jupyter keeps its own token and gets no socket.
+    const shell = byName("lab-alice.shell");
+    expect(shell.env.some((e: string) => e.startsWith("JUPYTER_TOKEN="))).toBe(true);
+    expect(shell.mounts.map((m: Json) => m.target)).not.toContain("/run/homedock");
+  });
+
+  it("publish no port; only the proxy does, on the configured address", () => {
+    for (const c of containers.filter((c) => labels(c)["homedock.role"] !== "frontdoor")) expect(c.ports).toBeUndefined();
+    expect(byName("lab-frontdoor").ports).toEqual([
+      { ip: "127.0.0.1", external: 8443, internal: 443 },
+      { ip: "127.0.0.1", external: 8080, internal: 80 },
+    ]);
+  });
+
+  it("are on a network that carries no traffic between its containers", () => {
+    const [network] = Object.values<Json>(tf.resource.docker_network);
+    expect(network.options).toEqual({ "com.docker.network.bridge.enable_icc": "false" });
+    expect(parse(JSON.stringify(composeFile(model))).networks.lab.driver_opts).toEqual({ "com.docker.network.bridge.enable_icc": "false" });
+  });
+
+  it("get their socket directories from the user's one-shot container: the user's, 0700, outside the home", () => {
+    const home = byName("lab-alice.home");
+    expect(home.command).toEqual(["/homedock/parent/alice", "0700", "2001:2001", "/homedock/runtime-parent/homedock/lab/alice", "py", "nb"]);
+    expect(home.mounts).toContainEqual({ type: "bind", source: "/var/lib", target: "/homedock/runtime-parent", read_only: false });
+    expect(home.entrypoint[2]).toContain('mkdir -m 0700 "$dir/$env"');
+    expect(home.capabilities).toEqual({ add: ["CAP_CHOWN"], drop: ["ALL"] });
+    // Without createHomes, the same container still makes the socket directories, and no home.
+    const noHomes = synthHost({ ...frontDoorConfig(), host: { name: "lab", createHomes: false } });
+    const only = Object.values<Json>(noHomes.resource.docker_container).find((c) => c.name === "lab-alice.home")!;
+    expect(only.command.slice(0, 4)).toEqual(["", "0700", "2001:2001", "/homedock/runtime-parent/homedock/lab/alice"]);
+    expect(only.mounts.map((m: Json) => m.target)).toEqual(["/homedock/runtime-parent"]);
+  });
+});
+
+describe("the proxy", () => {
+  const tf = synthHost(frontDoorConfig());
+  const containers = Object.values<Json>(tf.resource.docker_container);
+  const proxy = containers.find((c) => c.name === "lab-frontdoor")!;
+  const setup = containers.find((c) => c.name === "lab-frontdoor.setup")!;
+
+  it("runs with two capabilities, no new privileges and a read-only root", () => {
+    expect(proxy.capabilities).toEqual({ add: ["CAP_DAC_OVERRIDE", "CAP_NET_BIND_SERVICE"], drop: ["ALL"] });
+    expect(proxy.security_opts).toEqual(["no-new-privileges:true"]);
+    expect(proxy.read_only).toBe(true);
+    expect(proxy.entrypoint).toEqual(["caddy"]);
+    expect(proxy.command).toEqual(["run", "--config", "/homedock/config/Caddyfile", "--adapter", "caddyfile", "--watch"]);
+  });
+
+  it("mounts the socket tree read-only, its data and config volumes, nothing else", () => {
+    expect(proxy.mounts).toEqual([
+      { type: "bind", source: "/var/lib/homedock/lab", target: "/run/homedock", read_only: true },
+      { type: "volume", source: "${docker_volume.host_frontdoor_data_5F44FA4D.name}", target: "/data", read_only: false },
+      { type: "volume", source: "${docker_volume.host_frontdoor_config_88DB2375.name}", target: "/homedock/config", read_only: true },
+    ]);
+    expect(Object.values<Json>(tf.resource.docker_volume).map((v) => v.name).sort()).toEqual(["lab-frontdoor-config", "lab-frontdoor-data"]);
+  });
+
+  it("gets its Caddyfile from the sensitive variable, through the setup container's upload", () => {
+    expect(setup.upload).toEqual([{ file: "/homedock/upload/Caddyfile", content: "${var.frontdoor_caddyfile.lab}", permissions: "0600" }]);
+    expect(tf.variable.frontdoor_caddyfile).toMatchObject({ sensitive: true, type: "map(string)" });
+    expect(proxy.depends_on).toEqual(["docker_container.host_frontdoor_setup_B674BFB0"]);
+  });
+});
+
+describe("secrets", () => {
+  it("no password hash or token in cdk.tf.json or docker-compose.yml; the Caddyfile is a 0600 file beside the Compose file", () => {
+    const dir = mkdtempSync(path.join(work, "compose-"));
+    writeFileSync(path.join(dir, "unused"), "");
+    mkdirSync(path.join(dir, "homedock-secrets"), { mode: 0o700 });
+    writeFileSync(path.join(dir, PASSWORDS_FILE), JSON.stringify(hashes), { mode: 0o600 });
+    writeComposeSecrets(dir, model);
+    const written = path.join(dir, "homedock-secrets/frontdoor/Caddyfile");
+    expect(statSync(written).mode & 0o777).toBe(0o600);
+    expect(statSync(path.dirname(written)).mode & 0o777).toBe(0o700);
+    expect(readFileSync(written, "utf8")).toBe(renderCaddyfile(model, hashes));
+    const tokens = Object.values<string>(JSON.parse(readFileSync(path.join(dir, "homedock-secrets/tokens.json"), "utf8")));
+    const rendered = [JSON.stringify(synthHost(frontDoorConfig())), JSON.stringify(composeFile(model))];
+    for (const text of rendered) {
+      expect(text).not.toMatch(/\$2[aby]\$/);
+      for (const token of tokens) expect(text).not.toContain(token);
+    }
+  });
+
+  it("homedock passwd --stdin stores only a bcrypt hash (0600 in a 0700 directory); the password is nowhere", () => {
+    const dir = mkdtempSync(path.join(work, "passwd-"));
+    writeFileSync(path.join(dir, "lab.yaml"), JSON.stringify(frontDoorConfig()));
+    const cli = path.resolve(__dirname, "../../src/cli/cli.ts");
+    const tsx = path.resolve(__dirname, "../../node_modules/.bin/tsx");
+    const r = spawnSync(tsx, [cli, "passwd", "alice", "-c", "lab.yaml", "--stdin"], { cwd: dir, input: "correct horse battery\n", encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const file = path.join(dir, PASSWORDS_FILE);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(path.dirname(file)).mode & 0o777).toBe(0o700);
+    const stored = readPasswords(dir);
+    expect(Object.keys(stored)).toEqual(["alice"]);
+    expect(stored.alice).toMatch(/^\$2b\$12\$/);
+    const everything = spawnSync("grep", ["-r", "-l", "correct horse", dir], { encoding: "utf8" });
+    expect(everything.stdout).toBe("");
+    const bad = spawnSync(tsx, [cli, "passwd", "zed", "-c", "lab.yaml", "--stdin"], { cwd: dir, input: "correct horse battery\n", encoding: "utf8" });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toBe('lab.yaml: users: got no user "zed"; expected one of alice, bob, carol\n');
+    const short = spawnSync(tsx, [cli, "passwd", "bob", "-c", "lab.yaml", "--stdin"], { cwd: dir, input: "short\n", encoding: "utf8" });
+    expect(short.stderr).toBe("homedock passwd: the password: expected at least 8 characters\n");
+    expect(Object.keys(readPasswords(dir))).toEqual(["alice"]);
+  });
+
+  it("a password file with something that is not a bcrypt hash: one line per user, the value not shown", () => {
+    const dir = mkdtempSync(path.join(work, "bad-"));
+    writePassword(dir, "alice", hashes.alice);
+    const file = path.join(dir, PASSWORDS_FILE);
+    writeFileSync(file, JSON.stringify({ alice: hashes.alice, bob: "hunter2", carol: "$1$md5$crypt" }));
+    try {
+      readPasswords(dir);
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).message).toBe(
+        [`${file}: bob: expected a bcrypt hash ($2a$ or $2b$, as homedock passwd writes it); found something else (not shown)`,
+          `${file}: carol: expected a bcrypt hash ($2a$ or $2b$, as homedock passwd writes it); found something else (not shown)`].join("\n"),
+      );
+      expect((err as ConfigError).message).not.toContain("hunter2");
+    }
+  });
+
+  it("TLS files that do not exist on a local Docker host: one line each, with their place in the file", () => {
+    const text = [
+      "host: { name: lab }",
+      "frontDoor:",
+      "  site: lab.example.org",
+      "  tls: files",
+      "  certFile: /nonexistent/lab.pem",
+      "  keyFile: /nonexistent/lab.key",
+      "environments: [{ name: py, image: lab/py:1, command: [jupyter, lab], jupyter: server }]",
+    ].join("\n");
+    const seen: string[] = [];
+    const exists = (file: string) => (seen.push(file), false);
+    expect(() => parseConfig(text, "lab.yaml", exists)).toThrow(
+      [
+        'lab.yaml: 5:13: frontDoor.certFile: got "/nonexistent/lab.pem"; expected a file that exists on the Docker host (this machine)',
+        'lab.yaml: 6:12: frontDoor.keyFile: got "/nonexistent/lab.key"; expected a file that exists on the Docker host (this machine)',
+      ].join("\n"),
+    );
+    expect(seen).toEqual(["/nonexistent/lab.pem", "/nonexistent/lab.key"]);
+  });
+});
+
+describe("adding a user", () => {
+  it("adds that user's resources and changes no other, the proxy included (Terraform)", () => {
+    const before = synthHost(frontDoorConfig());
+    const after = synthHost(frontDoorConfig(["alice", "bob", "carol", "dave"]));
+    for (const [type, resources] of Object.entries<Json>(before.resource)) {
+      for (const [id, resource] of Object.entries<Json>(resources)) expect(after.resource[type][id], `${type}.${id}`).toEqual(resource);
+    }
+    const added = Object.entries<Json>(after.resource).flatMap(([type, rs]) => Object.keys(rs).filter((id) => before.resource[type]?.[id] === undefined));
+    expect(added.map((id) => id.replace(/_[0-9A-F]{8}$/, "")).sort()).toEqual(["host_user-dave_home", "host_user-dave_nb_container", "host_user-dave_py_container", "host_user-dave_shell_container"]);
+  });
+
+  it("leaves every Compose service as it was, the proxy included; only the Caddyfile changes", () => {
+    const before = composeFile(buildModel(frontDoorConfig())).services as Json;
+    const after = composeFile(buildModel(frontDoorConfig(["alice", "bob", "carol", "dave"]))).services as Json;
+    for (const [name, service] of Object.entries(before)) expect(after[name], name).toEqual(service);
+    expect(Object.keys(after).filter((name) => before[name] === undefined).sort()).toEqual(["dave.home", "dave.nb", "dave.py", "dave.shell"]);
+    expect(renderCaddyfile(buildModel(frontDoorConfig(["alice", "bob", "carol", "dave"])), hashes)).toContain("\thandle @user_dave {");
+  });
+
+  it("is reviewed as a front door reload on its own line, not as a server that stops (a real plan)", () => {
+    const plan = readFileSync(path.resolve(__dirname, "../fixtures/plans/frontdoor-add-user.json"), "utf8");
+    const { markdown } = reviewPlan(plan);
+    expect(markdown).toContain("**0 workspaces replaced, 0 removed, 1 added, 0 updated in place, 2 unchanged.**");
+    expect(markdown).toContain("### Front door\n\n- front door reloads: routes or passwords changed; open pages reconnect, kernels keep running\n");
+    expect(markdown).not.toContain("Servers that stop");
+    expect(markdown).toContain("- **carol**: gains py");
+  });
+});
