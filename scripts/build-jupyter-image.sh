@@ -4,7 +4,8 @@
 # with a welcome notebook. Imported as homedock-test/jupyter:<recipe> and :current.
 # The root filesystem's tarball is cached by the hash of this recipe, so a second run
 # on the same machine imports it (or finds the image) instead of building it again.
-# As root; prints the image tag.
+# As root; prints the image tag. With --check it changes nothing (any user may run it):
+# it prints what is missing on one line and exits 1, or exits 0.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -14,6 +15,15 @@ tag=homedock-test/jupyter:$recipe
 tarball=$cache/jupyter-rootfs-$recipe.tar
 
 say() { printf 'build-jupyter-image: %s\n' "$*" >&2; }
+
+if [ "${1:-}" = --check ]; then
+  current=$(docker image inspect -f '{{.Id}}' homedock-test/jupyter:current 2>/dev/null || true)
+  if [ -z "$current" ] || [ "$current" != "$(docker image inspect -f '{{.Id}}' "$tag" 2>/dev/null || true)" ]; then
+    echo "missing the Jupyter test image $tag"
+    exit 1
+  fi
+  exit 0
+fi
 
 if docker image inspect "$tag" >/dev/null 2>&1; then
   docker tag "$tag" homedock-test/jupyter:current

@@ -8,7 +8,8 @@
 #     strace and setpriv for the seeder tests; gcc and a static libc for a probe binary;
 #     Debian's chromium for the browser test, debootstrap for the Jupyter test image;
 #   - caddy, whose `caddy validate` checks the rendered front door config.
-# Safe to run again: it only does what is missing.
+# Safe to run again: it only does what is missing. With --check it changes nothing
+# (any user may run it): it prints what is missing on one line and exits 1, or exits 0.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,6 +23,16 @@ missing=()
 for pkg in docker.io busybox-static dash bash shellcheck strace util-linux gcc libc6-dev chromium debootstrap caddy; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
+if [ "${1:-}" = --check ]; then
+  docker info >/dev/null 2>&1 || missing+=("a Docker engine this user can reach")
+  docker compose version >/dev/null 2>&1 || missing+=("Docker Compose")
+  if ((${#missing[@]})); then
+    echo "missing ${missing[*]}"
+    exit 1
+  fi
+  exit 0
+fi
+
 if ((${#missing[@]})); then
   say "installing ${missing[*]}"
   apt-get update -q

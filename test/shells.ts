@@ -1,15 +1,15 @@
 // The shells the seeder must run under, each with the tools such an image has:
 // busybox alone (its own sh, find, cp, ls), or dash/bash over Debian's GNU tools.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 
-export const SEEDER = path.resolve(__dirname, "../src/spec/seed/entrypoint.sh");
+const SEEDER = path.resolve(__dirname, "../src/spec/seed/entrypoint.sh");
 
 export interface Shell {
   readonly name: string;
-  /** argv prefix that runs a script file */
+  /** argv that runs the seeder; more arguments are its command */
   readonly argv: readonly string[];
   /** PATH for the run: `sh` is this shell */
   readonly path: string;
@@ -30,6 +30,10 @@ export function removeShells(): void {
 }
 
 export function shells(): Shell[] {
+  // The seeder runs as another uid, which may not read the checkout (a clone under /root).
+  const seeder = path.join(binDir("seeder"), "entrypoint.sh");
+  copyFileSync(SEEDER, seeder);
+  chmodSync(seeder, 0o644);
   const dashBin = binDir("dash");
   symlinkSync("/usr/bin/dash", path.join(dashBin, "sh"));
   const bashBin = binDir("bash");
@@ -38,9 +42,9 @@ export function shells(): Shell[] {
   const applets = spawnSync("/bin/busybox", ["--list"], { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
   for (const applet of applets) symlinkSync("/bin/busybox", path.join(busyboxBin, applet));
   return [
-    { name: "dash", argv: ["/usr/bin/dash"], path: `${dashBin}:/usr/bin:/bin` },
-    { name: "busybox ash", argv: ["/bin/busybox", "sh"], path: busyboxBin },
-    { name: "bash", argv: ["/bin/bash", "--posix"], path: `${bashBin}:/usr/bin:/bin` },
+    { name: "dash", argv: ["/usr/bin/dash", seeder], path: `${dashBin}:/usr/bin:/bin` },
+    { name: "busybox ash", argv: ["/bin/busybox", "sh", seeder], path: busyboxBin },
+    { name: "bash", argv: ["/bin/bash", "--posix", seeder], path: `${bashBin}:/usr/bin:/bin` },
   ];
 }
 
@@ -63,7 +67,7 @@ export async function runSeeder(
   const vars: Record<string, string> = { PATH: shell.path, HOME: path.dirname(env.envDir), HOMEDOCK_ENV_DIR: env.envDir, ...env.extra };
   if (env.seedDir !== undefined) vars.HOMEDOCK_SEED_DIR = env.seedDir;
   if (env.excludes !== undefined) vars.HOMEDOCK_SEED_EXCLUDES = env.excludes;
-  const argv = [...wrap, "/usr/bin/setpriv", `--reuid=${USER_UID}`, `--regid=${USER_UID}`, "--clear-groups", ...shell.argv, SEEDER, ...command];
+  const argv = [...wrap, "/usr/bin/setpriv", `--reuid=${USER_UID}`, `--regid=${USER_UID}`, "--clear-groups", ...shell.argv, ...command];
   const child = spawn(argv[0], argv.slice(1), { env: vars, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
