@@ -27,7 +27,8 @@ if [ "${1:-}" = --check ]; then
   docker info >/dev/null 2>&1 || missing+=("a Docker engine this user can reach")
   docker compose version >/dev/null 2>&1 || missing+=("Docker Compose")
   if ((${#missing[@]})); then
-    echo "missing ${missing[*]}"
+    list=$(printf '%s, ' "${missing[@]}")
+    echo "missing ${list%, }"
     exit 1
   fi
   exit 0
