@@ -11,7 +11,7 @@ const DIR_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,63}$/;
 const DIR_EXPECTED =
   "1-64 characters: letters, digits, '_', '.', '+' or '-', not starting with '.' or '-'";
 /** An absolute, normalized path: no '.', '..', '//' or trailing '/' and no control characters. */
-const ABS_PATH_PATTERN = /^(\/(?!\.\.?(?:\/|$))[^/\0-\x1f\x7f]+)+$/;
+export const ABS_PATH_PATTERN = /^(\/(?!\.\.?(?:\/|$))[^/\0-\x1f\x7f]+)+$/;
 const ABS_PATH_EXPECTED = "an absolute path like /srv/data, without '.', '..', '//' or a trailing '/'";
 const MEMORY_PATTERN = /^([0-9]+(?:\.[0-9]+)?)([bkmgBKMG])$/;
 const MEMORY_EXPECTED = "a size like 512m or 2g (units b, k, m, g), at least 6m";

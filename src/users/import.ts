@@ -6,7 +6,8 @@ import { parse, parseDocument } from "yaml";
 import { parseConfig } from "../config/load";
 import { ConfigError, formatIssue } from "../model/issues";
 import type { AccountDatabase } from "./account-db";
-import { type Change, mergeUsers } from "./merge";
+import { appendUsers } from "./append";
+import { addUsers, type Change, mergeUsers, userEntry } from "./merge";
 import { importedUsers, type Refusal, selectAccounts, type Selection } from "./select";
 
 export interface ImportOptions extends Selection {
@@ -61,9 +62,22 @@ export function importUsers(text: string, source: string, db: AccountDatabase, o
     homeRoot: model.homeRoot,
     known: new Set(db.accounts.map((a) => a.name)),
   });
-  const applied = changes.some((c) => c.kind === "added" || (c.kind === "changed" && c.applied) || (c.kind === "gone" && c.removed));
-  if (!applied) return { text, changes, refused };
-  const merged = keepCommentSpacing(text, doc.toString(layoutOf(text)), doc.toJSON());
+  const added = changes.flatMap((c) => (c.kind === "added" ? [c.user] : []));
+  const edited = changes.some((c) => (c.kind === "changed" && c.applied) || (c.kind === "gone" && c.removed));
+  if (!edited && added.length === 0) return { text, changes, refused };
+  const layout = layoutOf(text);
+  const render = () => keepCommentSpacing(text, doc.toString(layout), doc.toJSON());
+  const base = edited ? render() : text;
+  let merged = base;
+  if (added.length > 0) {
+    const entries = added.map((u) => userEntry(u, model.homeRoot));
+    const appended = appendUsers(base, edited ? parseDocument(base) : doc, entries, layout.indentSeq ? layout.indent : 0);
+    if (appended !== undefined) merged = appended;
+    else {
+      addUsers(doc, added, model.homeRoot);
+      merged = render();
+    }
+  }
   try {
     parseConfig(merged, source);
   } catch (err) {

@@ -92,18 +92,14 @@ function mergeUser(doc: Document, item: YAMLMap, user: ImportedUser, options: Me
 }
 
 /**
- * Merges `users` into the `users` list of a validated config document, in place.
- * Returns every difference found, applied or not, in list order, new users last.
+ * Merges `users` into the `users` list of a validated config document, in place, for
+ * the users already there. Returns every difference found, applied or not, in list
+ * order, new users last: `addUsers` (or `appendUsers`) adds those.
  */
 export function mergeUsers(doc: Document, users: readonly ImportedUser[], options: MergeOptions): Change[] {
-  let list = doc.get("users", true);
-  if (!isSeq(list)) {
-    list = new YAMLSeq();
-    doc.set("users", list);
-  }
-  const seq = list as YAMLSeq;
+  const list = doc.get("users", true);
   const items = new Map<string, YAMLMap>();
-  for (const item of seq.items) if (isMap(item)) items.set(String(item.get("name")), item);
+  if (isSeq(list)) for (const item of list.items) if (isMap(item)) items.set(String(item.get("name")), item);
 
   const changes: Change[] = [];
   for (const user of users) {
@@ -116,13 +112,19 @@ export function mergeUsers(doc: Document, users: readonly ImportedUser[], option
     changes.push({ kind: "gone", name, uid: item.get("uid"), removed: options.prune });
     gone.add(item);
   }
-  if (options.prune && gone.size > 0) seq.items = seq.items.filter((item) => !gone.has(item));
-  const added = users.filter((u) => !items.has(u.name));
-  // An empty `users: []` grows as a block list, one user per item.
-  if (added.length > 0) seq.flow = false;
-  for (const user of added) {
-    seq.items.push(nodeOf(doc, userEntry(user, options.homeRoot)));
-    changes.push({ kind: "added", user });
-  }
+  if (isSeq(list) && options.prune && gone.size > 0) list.items = list.items.filter((item) => !gone.has(item));
+  for (const user of users) if (!items.has(user.name)) changes.push({ kind: "added", user });
   return changes;
+}
+
+/** Adds users at the end of the document's users list (made if missing, grown into a block list). */
+export function addUsers(doc: Document, users: readonly ImportedUser[], homeRoot: string): void {
+  let list = doc.get("users", true);
+  if (!isSeq(list)) {
+    list = new YAMLSeq();
+    doc.set("users", list);
+  }
+  const seq = list as YAMLSeq;
+  seq.flow = false;
+  for (const user of users) seq.items.push(nodeOf(doc, userEntry(user, homeRoot)));
 }

@@ -232,6 +232,24 @@ users:
     expect(text.endsWith("users:\n  - name: ann\n    uid: 1500\n    gid: 1500\n  - name: ben\n    uid: 1501\n    gid: 1501\n")).toBe(true);
   });
 
+  it("writes new users in the file's own indentation, quoting what would not read back as the same string", () => {
+    const config = `${CONFIG}users:\n    -   name: ann\n        uid: 1500\n        gid: 1500\n# the end\n`;
+    const { text } = importUsers(config, "lab.yaml", db(`${passwd}null:x:1502:1502::/srv/home/Null User:/bin/sh\non:x:1503:1503::/home/on:/bin/sh\n`));
+    expect(text).toBe(
+      `${CONFIG}users:\n    -   name: ann\n        uid: 1500\n        gid: 1500\n` +
+        `    -   name: ben\n        uid: 1501\n        gid: 1501\n` +
+        `    -   name: "null"\n        uid: 1502\n        gid: 1502\n        home: "/srv/home/Null User"\n` +
+        `    -   name: "on"\n        uid: 1503\n        gid: 1503\n# the end\n`,
+    );
+    expect(usersOf(text).map((u) => u.name)).toEqual(["ann", "ben", "null", "on"]);
+  });
+
+  it("adds to a flow list with items through the document", () => {
+    const { text } = importUsers(`${CONFIG}users: [{name: ann, uid: 1500, gid: 1500}]\n`, "lab.yaml", db(passwd));
+    expect(usersOf(text)).toEqual([{ name: "ann", uid: 1500, gid: 1500 }, { name: "ben", uid: 1501, gid: 1501 }]);
+    expect(text).toContain("# restricted\n");
+  });
+
   it("refuses an invalid config before reading anything else", () => {
     expect(errorOf(() => importUsers(`${CONFIG}users: [{name: a, uid: 0, gid: 1}]\n`, "lab.yaml", db(passwd)))).toBe(
       "lab.yaml: 12:24: users[0].uid: got 0; expected a uid other than 0 (root), or allowRoot: true",
