@@ -17,7 +17,7 @@ withoutStackTraces(() => {
   const app = new App({ outdir: process.argv[3] });
   const stack = new TerraformStack(app, "bench");
   new DockerProvider(stack, "docker", {});
-  stack.addOverride("terraform.required_providers.docker", { source: "kreuzwerker/docker", version: "4.5.0" });
+  stack.addOverride("terraform.required_providers.docker", { source: "registry.terraform.io/kreuzwerker/docker", version: "4.5.0" });
   const network = new Network(stack, "network", { name: "bench", labels: [{ label: "homedock.host", value: "bench" }] });
   const seeder = new TerraformLocal(stack, "seeder", literal(SEEDER_SCRIPT));
   const tokens = new TerraformVariable(stack, "workspace_tokens", { type: "map(string)", sensitive: true });

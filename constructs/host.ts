@@ -15,6 +15,13 @@ import type { HostRefs } from "./workspace";
 /** The Docker provider version homedock's output is tested against (see README). */
 export const DOCKER_PROVIDER_VERSION = "4.5.0";
 
+/**
+ * The Docker provider's full address. Terraform reads the short "kreuzwerker/docker" as
+ * registry.terraform.io/..., OpenTofu as registry.opentofu.org/...; spelled out, state,
+ * lock file and provider mirror hold the same address whichever of the two runs.
+ */
+export const DOCKER_PROVIDER_SOURCE = "registry.terraform.io/kreuzwerker/docker";
+
 /** The Terraform variable holding the workspace tokens of every Host in a stack. */
 export const TOKENS_VARIABLE = "workspace_tokens";
 /** The Terraform variable holding the front door's Caddyfile (with the users' password hashes). */
@@ -86,7 +93,7 @@ export class Host extends Construct {
       throw new Error(`Host ${this.node.path}: provider: got a DockerProvider of stack ${TerraformStack.of(this.provider).node.path}; expected one in stack ${stack.node.path}`);
     }
     stack.addOverride("terraform.required_providers.docker", {
-      source: "kreuzwerker/docker",
+      source: DOCKER_PROVIDER_SOURCE,
       version: DOCKER_PROVIDER_VERSION,
     });
     this.network = new Network(this, "network", {

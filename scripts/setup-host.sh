@@ -7,7 +7,9 @@
 #   - dash, busybox-static and bash, the shells the seeder is tested under; shellcheck,
 #     strace and setpriv for the seeder tests; gcc and a static libc for a probe binary;
 #     Debian's chromium for the browser test, debootstrap for the Jupyter test image;
-#   - caddy, whose `caddy validate` checks the rendered front door config.
+#   - caddy, whose `caddy validate` checks the rendered front door config;
+#   - OpenTofu, only where the deploy suite runs (HOMEDOCK_PROVIDER_MIRROR is set): one
+#     of its scenarios deploys with tofu. Built with `go install` from the Go module proxy.
 # Safe to run again: it only does what is missing. With --check it changes nothing
 # (any user may run it): it prints what is missing on one line and exits 1, or exits 0.
 set -euo pipefail
@@ -23,7 +25,12 @@ missing=()
 for pkg in docker.io busybox-static dash bash shellcheck strace util-linux gcc libc6-dev chromium debootstrap caddy; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
+tofu_version=v1.6.2
+needs_tofu=false
+[ -n "${HOMEDOCK_PROVIDER_MIRROR:-}" ] && ! command -v tofu >/dev/null && needs_tofu=true
+
 if [ "${1:-}" = --check ]; then
+  $needs_tofu && missing+=("OpenTofu (tofu)")
   docker info >/dev/null 2>&1 || missing+=("a Docker engine this user can reach")
   docker compose version >/dev/null 2>&1 || missing+=("Docker Compose")
   if ((${#missing[@]})); then
@@ -69,5 +76,10 @@ if [ ! -x "$cached" ]; then
   mv "$cached.partial" "$cached"
 fi
 install -D -m 755 "$cached" "$plugin_dir/docker-compose"
+
+if $needs_tofu; then
+  say "building OpenTofu $tofu_version (a few minutes, once per machine)"
+  GOBIN=/usr/local/bin go install "github.com/opentofu/opentofu/cmd/tofu@$tofu_version"
+fi
 say "$(docker compose version)"
 say "$(docker version --format 'Docker Engine {{.Server.Version}}')"

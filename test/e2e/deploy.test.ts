@@ -36,6 +36,8 @@ class Deployment {
   readonly root: string;
   readonly name: string;
   config: ConfigInput;
+  /** What runs Terraform here: TERRAFORM_BINARY_NAME (say tofu) for the whole suite, else terraform. */
+  terraform = process.env.TERRAFORM_BINARY_NAME || "terraform";
 
   constructor(label: string, config: (d: Deployment) => ConfigInput) {
     this.dir = scenarioRoot(`deploy-${label}`);
@@ -67,6 +69,7 @@ class Deployment {
       ...rest,
       TF_CLI_CONFIG_FILE: path.join(this.dir, "cli.tfrc"),
       HOMEDOCK_CONFIG: path.join(this.dir, "homedock.yaml"),
+      TERRAFORM_BINARY_NAME: this.terraform,
       CHECKPOINT_DISABLE: "1",
       TF_IN_AUTOMATION: "1",
       CI: "1",
@@ -102,16 +105,16 @@ class Deployment {
     return this.run(`${repo}/node_modules/.bin/tsx`, [`${repo}/src/cli/cli.ts`, "deploy", "--auto-approve"]);
   }
 
-  /** A saved plan of the current config: `terraform plan -detailed-exitcode`, then `terraform show -json`. */
+  /** A saved plan of the current config: `terraform plan -detailed-exitcode`, then `terraform show -json` (or tofu's). */
   async plan(record?: string): Promise<{ exitCode: number; json: Json }> {
     this.write();
     const synth = await this.run(`${repo}/node_modules/.bin/tsx`, [`${repo}/src/cli/cli.ts`, "synth", "-o", "cdktf.out"]);
     if (synth.code !== 0) throw new Error(synth.out);
-    const init = await this.run("terraform", ["init", "-input=false"], this.stackDir);
+    const init = await this.run(this.terraform, ["init", "-input=false"], this.stackDir);
     if (init.code !== 0) throw new Error(init.out);
-    const plan = await this.run("terraform", ["plan", "-input=false", "-detailed-exitcode", "-out=plan.bin"], this.stackDir);
+    const plan = await this.run(this.terraform, ["plan", "-input=false", "-detailed-exitcode", "-out=plan.bin"], this.stackDir);
     if (plan.code === 1) throw new Error(plan.out);
-    const show = await this.run("terraform", ["show", "-json", "plan.bin"], this.stackDir);
+    const show = await this.run(this.terraform, ["show", "-json", "plan.bin"], this.stackDir);
     const json = JSON.parse(show.out);
     if (record && process.env.HOMEDOCK_RECORD_PLANS) {
       mkdirSync(PLAN_FIXTURES, { recursive: true });
@@ -421,6 +424,23 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     }
     expect(await serverAnswers(d, "bob", "py", "welcome.txt")).toBe(SEED["welcome.txt"]);
     expect(readFileSync(path.join(d.home, "carol/py/welcome.txt"), "utf8")).toBe("carol's own welcome\n");
+    const plan = await d.plan();
+    expect([plan.exitCode, changes(plan.json)]).toEqual([0, []]);
+  }, 400_000);
+
+  it("OpenTofu deploys from the same provider mirror, and Terraform plans no change on the state it wrote", async () => {
+    const d = new Deployment("tofu", courseConfig);
+    d.terraform = "tofu";
+    const deploy = await d.homedockDeploy();
+    expect(deploy.code, deploy.out.slice(-3000)).toBe(0);
+    expect(deploy.out).toContain("OpenTofu has been successfully initialized");
+    expect(await d.containers()).toEqual(
+      ["alice.home", "alice.py", "alice.stats", "bob.home", "bob.py", "carol.home", "carol.py", "carol.stats"].map((w) => `${d.name}-${w}`),
+    );
+    expect((await docker("exec", d.container("bob", "py"), "id", "-u")).trim()).toBe("2102");
+    // One provider address for both: the lock file and the state carry over.
+    expect(readFileSync(path.join(d.stackDir, ".terraform.lock.hcl"), "utf8")).toContain('provider "registry.terraform.io/kreuzwerker/docker"');
+    d.terraform = "terraform";
     const plan = await d.plan();
     expect([plan.exitCode, changes(plan.json)]).toEqual([0, []]);
   }, 400_000);

@@ -157,7 +157,7 @@ describe("homes", () => {
 
 describe("the stack", () => {
   it("pins the Docker provider", () => {
-    expect(tf.terraform.required_providers.docker).toEqual({ source: "kreuzwerker/docker", version: DOCKER_PROVIDER_VERSION });
+    expect(tf.terraform.required_providers.docker).toEqual({ source: "registry.terraform.io/kreuzwerker/docker", version: DOCKER_PROVIDER_VERSION });
     expect(DOCKER_PROVIDER_VERSION).toBe("4.5.0");
   });
 
@@ -285,7 +285,7 @@ describe("the Docker provider", () => {
     ]);
     expect(providers(out)).toEqual({ docker_container: ["docker.lab"], docker_image: ["docker.lab"], docker_network: ["docker.lab"] });
     expect(Object.values<Json>(out.resource.docker_image).map((i) => i.name)).toContain("busybox:1");
-    expect(out.terraform.required_providers.docker).toEqual({ source: "kreuzwerker/docker", version: DOCKER_PROVIDER_VERSION });
+    expect(out.terraform.required_providers.docker).toEqual({ source: "registry.terraform.io/kreuzwerker/docker", version: DOCKER_PROVIDER_VERSION });
   });
 
   it("reuses a provider without an alias already in the stack rather than making a second", () => {
