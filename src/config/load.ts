@@ -4,23 +4,11 @@
 // js-yaml parses the text once into events that keep their source offsets; the values
 // are built from those events, and only when the config is refused are the same events
 // walked again to find where each problem is.
-import { existsSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, openSync, readSync } from "node:fs";
 import { CORE_SCHEMA, constructFromEvents, EVENT_ID, type Event, getScalarValue, parseEvents, SCALAR_STYLE, YAMLException } from "js-yaml";
 import { buildModel, type HostModel } from "../model/model";
-import { ConfigError, type ConfigIssue, formatIssue, type PathSegment } from "../model/issues";
-
-interface Located {
-  /** 1-based; 0 where no place in the file is known. */
-  readonly line: number;
-  readonly col: number;
-  readonly text: string;
-}
-
-function located(lines: readonly Located[]): string[] {
-  return [...lines]
-    .sort((a, b) => a.line - b.line || a.col - b.col)
-    .map((l) => (l.line > 0 ? `${l.line}:${l.col}: ${l.text}` : l.text));
-}
+import { ConfigError, formatIssue, LISTED, type PathSegment, shorten } from "../model/issues";
+import { aliasRefusal, MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH } from "./bounds";
 
 /** Line and column (both 1-based) of each offset in `text`. */
 function lineCounter(text: string): (offset: number) => { line: number; col: number } {
@@ -63,27 +51,34 @@ function nodeStart(text: string, event: Exclude<Event, { type: typeof EVENT_ID.D
   return event.valueStart;
 }
 
+/** A node of the text: where it begins, and its children by key or index. */
+interface Placed {
+  readonly offset: number;
+  children?: Map<PathSegment, Placed>;
+}
+
 interface Frame {
   readonly kind: "document" | "sequence" | "mapping";
   /** Undefined inside a mapping key that is itself a collection: nothing there has a path. */
-  readonly path?: readonly PathSegment[];
+  readonly node?: Placed;
   next: number;
   /** In a mapping: the key just read, waiting for its value. */
   key?: { readonly name?: string };
 }
 
 /**
- * The offset at which each node of the text begins, by document and path
- * (`0:["users",2,"uid"]`). Keys are matched as the text spells them.
+ * Where each node of the text begins, as a tree by document and path (keys as the text
+ * spells them). A tree, not a map keyed by whole paths: a long key is stored once, not
+ * once for every node under it.
  */
-function nodeOffsets(text: string, events: readonly Event[]): Map<string, number> {
-  const offsets = new Map<string, number>();
+function nodeOffsets(text: string, events: readonly Event[]): Placed[] {
+  const documents: Placed[] = [];
   const stack: Frame[] = [];
-  let document = -1;
   for (const event of events) {
     if (event.type === EVENT_ID.DOCUMENT) {
-      document++;
-      stack.push({ kind: "document", path: [], next: 0 });
+      const root: Placed = { offset: -1, children: new Map() };
+      documents.push(root);
+      stack.push({ kind: "document", node: root, next: 0 });
       continue;
     }
     if (event.type === EVENT_ID.POP) {
@@ -91,23 +86,27 @@ function nodeOffsets(text: string, events: readonly Event[]): Map<string, number
       continue;
     }
     const parent = stack[stack.length - 1];
-    let path: readonly PathSegment[] | undefined;
-    if (parent.kind === "document") path = parent.path;
-    else if (parent.kind === "sequence") path = parent.path && [...parent.path, parent.next++];
+    let segment: PathSegment | undefined;
+    if (parent.kind === "document") segment = "";
+    else if (parent.kind === "sequence") segment = parent.next++;
     else if (parent.key === undefined) {
       // A key: scalar keys name the value that follows; a collection as a key names nothing.
       parent.key = { name: event.type === EVENT_ID.SCALAR ? getScalarValue(text, event) : undefined };
     } else {
-      const { name } = parent.key;
+      segment = parent.key.name;
       parent.key = undefined;
-      path = parent.path && name !== undefined ? [...parent.path, name] : undefined;
     }
-    if (path !== undefined) offsets.set(`${document}:${JSON.stringify(path)}`, nodeStart(text, event));
+    let node: Placed | undefined;
+    if (parent.node !== undefined && segment !== undefined) {
+      node = { offset: nodeStart(text, event) };
+      parent.node.children ??= new Map();
+      parent.node.children.set(segment, node);
+    }
     if (event.type === EVENT_ID.SEQUENCE || event.type === EVENT_ID.MAPPING) {
-      stack.push({ kind: event.type === EVENT_ID.SEQUENCE ? "sequence" : "mapping", path, next: 0 });
+      stack.push({ kind: event.type === EVENT_ID.SEQUENCE ? "sequence" : "mapping", node, next: 0 });
     }
   }
-  return offsets;
+  return documents;
 }
 
 /**
@@ -118,11 +117,13 @@ export function sourcePositions(
   text: string,
   events: readonly Event[] = parseEvents(text, {}),
 ): (path: readonly PathSegment[], document?: number) => { line: number; col: number } | undefined {
-  const offsets = nodeOffsets(text, events);
+  const documents = nodeOffsets(text, events);
   const position = lineCounter(text);
   return (path, document = 0) => {
-    const at = offsets.get(`${document}:${JSON.stringify(path)}`);
-    return at === undefined ? undefined : position(at);
+    // A document's root hangs under "" in its own tree.
+    let node = documents[document]?.children?.get("");
+    for (const segment of path) node = node?.children?.get(segment);
+    return node === undefined ? undefined : position(node.offset);
   };
 }
 
@@ -130,17 +131,24 @@ export function sourcePositions(
 function yamlError(err: unknown, label: string, source: string): ConfigError {
   if (!(err instanceof YAMLException)) throw err;
   const where = err.mark ? `${err.mark.line + 1}:${err.mark.column + 1}: ` : "";
-  return new ConfigError([], source, [`${where}${label}: expected valid YAML: ${err.reason}`]);
+  return new ConfigError([], source, [`${where}${label}: expected valid YAML: ${shorten(err.reason, 200)}`]);
 }
 
 /** Parses YAML text into the model; `source` names the file in messages. */
 export function parseConfig(text: string, source = "config", exists?: (file: string) => boolean): HostModel {
   let events: Event[];
   let documents: unknown[];
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_CONFIG_BYTES) throw tooLarge(source, `${bytes} bytes`);
   try {
-    events = parseEvents(text, { filename: source });
+    events = parseEvents(text, { filename: source, maxDepth: MAX_CONFIG_DEPTH });
   } catch (err) {
     throw yamlError(err, "YAML syntax", source);
+  }
+  const refusal = aliasRefusal(text, events);
+  if (refusal) {
+    const { line, col } = lineCounter(text)(refusal.offset);
+    throw new ConfigError([], source, [`${line}:${col}: ${refusal.reason}`]);
   }
   try {
     documents = constructFromEvents(events, { source: text, schema: CORE_SCHEMA });
@@ -162,15 +170,42 @@ export function parseConfig(text: string, source = "config", exists?: (file: str
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     const positionOf = sourcePositions(text, events);
-    const lines = err.issues.map((issue: ConfigIssue) => {
+    const placed = err.issues.map((issue) => {
       // The closest node that exists: a missing key is reported where its parent is.
       for (let n = issue.path.length; n >= 0; n--) {
         const pos = positionOf(issue.path.slice(0, n));
-        if (pos !== undefined) return { ...pos, text: formatIssue(issue) };
+        if (pos !== undefined) return { ...pos, issue };
       }
-      return { line: 0, col: 0, text: formatIssue(issue) };
+      return { line: 0, col: 0, issue };
     });
-    throw new ConfigError(err.issues, source, located(lines));
+    // In file order; only those the error lists are written out.
+    const lines = placed
+      .sort((a, b) => a.line - b.line || a.col - b.col)
+      .slice(0, LISTED)
+      .map(({ line, col, issue }) => (line > 0 ? `${line}:${col}: ${formatIssue(issue)}` : formatIssue(issue)));
+    throw new ConfigError(err.issues, source, lines);
+  }
+}
+
+function tooLarge(source: string, size: string): ConfigError {
+  return new ConfigError([], source, [`(the whole file): got ${size}; expected a config of at most ${MAX_CONFIG_BYTES / 2 ** 20} MiB`]);
+}
+
+/**
+ * The file's text, read no further than one byte past the limit: the file may be a
+ * device or a /proc file that has no end, or a size its metadata does not tell.
+ */
+function readBounded(file: string): string {
+  const fd = openSync(file, "r");
+  try {
+    if (!fstatSync(fd).isFile()) throw new ConfigError([], file, ["(the whole file): got something other than a file; expected a regular file"]);
+    const buffer = Buffer.alloc(MAX_CONFIG_BYTES + 1);
+    let length = 0;
+    for (let n = 1; n > 0 && length < buffer.length; length += n) n = readSync(fd, buffer, length, buffer.length - length, null);
+    if (length > MAX_CONFIG_BYTES) throw tooLarge(file, `more than ${MAX_CONFIG_BYTES} bytes`);
+    return buffer.toString("utf8", 0, length);
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -178,8 +213,9 @@ export function parseConfig(text: string, source = "config", exists?: (file: str
 export function loadConfig(file: string): HostModel {
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = readBounded(file);
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     throw new ConfigError([], file, [`cannot read the file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
   }
   return parseConfig(text, file, existsSync);

@@ -23,7 +23,10 @@ const MAX_ID = 2 ** 32 - 2;
 // Docker's image reference grammar (distribution/reference): [domain/]path[:tag][@digest].
 const DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
 const DOMAIN = `${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*(?::[0-9]+)?`;
-const PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*";
+// The grammar's separator is [._]|__|[-]*; "-+" here matches the same names, and with no
+// empty separator no name can be split two ways, so a long name cannot make the match
+// backtrack exponentially.
+const PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
 const IMAGE_PATTERN = new RegExp(
   `^(?=.{1,255}(?:[:@]|$))(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*` +
     "(?::[\\w][\\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9A-Fa-f]{32,})?$",
@@ -59,15 +62,18 @@ export const memory = z
   });
 
 const CPUS_EXPECTED = "a number of CPUs greater than 0, like 1 or 1.5 (at most 9 decimals)";
-/** CPUs as a positive number, kept as whole nano-CPUs so both renderers print it exactly. */
+/**
+ * CPUs as a positive number, kept as whole nano-CPUs so both renderers print it exactly.
+ * "Not zero" is "has a digit 1-9", checked in one pass over however many zeros.
+ */
 export const cpus = z
   .union(
-    [z.number().gt(0, expected(CPUS_EXPECTED)), z.string().regex(/^(?!0*\.?0*$)[0-9]+(\.[0-9]+)?$/, expected(CPUS_EXPECTED))],
+    [z.number().gt(0, expected(CPUS_EXPECTED)), z.string().regex(/^(?=[0-9.]*[1-9])[0-9]+(\.[0-9]+)?$/, expected(CPUS_EXPECTED))],
     expected(CPUS_EXPECTED),
   )
   .transform((value, ctx) => {
     const nano = Math.round(Number(value) * 1e9);
-    if (!(nano > 0) || Math.abs(nano - Number(value) * 1e9) > 1e-3) {
+    if (!(nano > 0) || !Number.isSafeInteger(nano) || Math.abs(nano - Number(value) * 1e9) > 1e-3) {
       ctx.addIssue({ code: "custom", message: `expected ${CPUS_EXPECTED}` });
       return z.NEVER;
     }

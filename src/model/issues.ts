@@ -11,20 +11,66 @@ export interface ConfigIssue {
   readonly hasValue: boolean;
 }
 
+/** Longest value a message shows: enough to recognise it, short enough to read. */
+const SHOWN = 60;
+
+/** Most problems one error lists; the rest are counted. */
+export const LISTED = 50;
+
+/** `text` cut to `max` characters, "..." marking the cut. */
+export function shorten(text: string, max = SHOWN): string {
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
+}
+
+/** A key as it is written in a path: as is when it is a plain word, else quoted and cut. */
+const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
 /** `users[2].uid` */
 export function formatPath(segments: readonly PathSegment[]): string {
   return segments
-    .map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`))
+    .map((s, i) =>
+      typeof s === "number" ? `[${s}]` : !PLAIN_KEY.test(s) || s.length > SHOWN ? `[${shorten(JSON.stringify(s.slice(0, SHOWN + 1)))}]` : i === 0 ? s : `.${s}`,
+    )
     .join("");
+}
+
+/**
+ * `value` as JSON, written only until it is longer than `max` characters: a value of a
+ * million items, or one that holds itself, costs no more than a short one.
+ */
+function jsonPrefix(value: unknown, max: number): string {
+  let out = "";
+  const write = (v: unknown): void => {
+    if (typeof v === "string") out += JSON.stringify(v.slice(0, max + 1));
+    else if (typeof v === "bigint") out += String(v);
+    else if (Array.isArray(v)) {
+      out += "[";
+      for (let i = 0; i < v.length && out.length <= max; i++) {
+        if (i > 0) out += ",";
+        write(v[i]);
+      }
+      out += "]";
+    } else if (v !== null && typeof v === "object") {
+      out += "{";
+      let first = true;
+      for (const key in v) {
+        if (out.length > max) break;
+        out += `${first ? "" : ","}${JSON.stringify(key.slice(0, max + 1))}:`;
+        first = false;
+        write((v as Record<string, unknown>)[key]);
+      }
+      out += "}";
+    } else out += JSON.stringify(v) ?? "null";
+  };
+  write(value);
+  return out;
 }
 
 export function formatValue(issue: ConfigIssue): string {
   if (!issue.hasValue) return "nothing";
   const { value } = issue;
-  if (typeof value === "string") return JSON.stringify(value);
-  if (value === null || typeof value !== "object") return String(value);
-  const json = JSON.stringify(value);
-  return json.length > 60 ? `${json.slice(0, 57)}...` : json;
+  if (value !== null && typeof value !== "object" && typeof value !== "string") return String(value);
+  return shorten(jsonPrefix(value, SHOWN));
 }
 
 export function formatIssue(issue: ConfigIssue): string {
@@ -34,12 +80,20 @@ export function formatIssue(issue: ConfigIssue): string {
 
 /** Thrown for invalid config; carries every issue found, in file order where known. */
 export class ConfigError extends Error {
+  /** What the message says: at most LISTED problems, then how many more there are. */
+  readonly lines: readonly string[];
+
+  /** `lines`: the issues as written, when not by `formatIssue` (only the first LISTED are used). */
   constructor(
     readonly issues: readonly ConfigIssue[],
     readonly source = "config",
-    readonly lines: readonly string[] = issues.map(formatIssue),
+    lines: readonly string[] = issues.slice(0, LISTED).map(formatIssue),
   ) {
-    super(lines.map((l) => `${source}: ${l}`).join("\n"));
+    const more = Math.max(issues.length, lines.length) - Math.min(lines.length, LISTED);
+    const listed = lines.slice(0, LISTED);
+    const all = more > 0 ? [...listed, `... and ${more} more problems`] : listed;
+    super(all.map((l) => `${source}: ${l}`).join("\n"));
+    this.lines = all;
     this.name = "ConfigError";
   }
 }

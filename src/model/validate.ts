@@ -9,17 +9,23 @@ import { checkHomesApart, homesOf } from "./checks/homes";
 import { checkRootIds } from "./checks/root";
 import { checkSharedMountTargets } from "./checks/shared-mounts";
 import { checkUnique } from "./checks/unique";
-import { ConfigError, type ConfigIssue } from "./issues";
+import { ConfigError, type ConfigIssue, type PathSegment } from "./issues";
 import { zodIssues } from "./zod-issues";
 
-/** The fields of `item` that are valid on their own (undefined when it is not even a mapping). */
-function salvage<S extends z.ZodObject>(schema: S, item: unknown): Partially<z.output<S>> | undefined {
+// Built once: zod makes a new schema on every call of partial().
+const partialHost = hostSchema.partial();
+const partialFrontDoor = frontDoorSchema.partial();
+const partialEnvironment = environmentSchema.partial();
+const partialUser = userSchema.partial();
+
+/**
+ * The fields of `item` that are valid on their own (undefined when it is not even a
+ * mapping); `bad` names the fields the whole parse found fault with.
+ */
+function salvage<S extends z.ZodObject>(partial: S, item: unknown, bad: ReadonlySet<PathSegment>): Partially<z.output<S>> | undefined {
   if (item === null || typeof item !== "object" || Array.isArray(item)) return undefined;
-  const whole = schema.safeParse(item);
-  if (whole.success) return whole.data;
-  const bad = new Set(whole.error.issues.map((i) => i.path[0]));
-  const good = Object.fromEntries(Object.entries(item).filter(([k]) => !bad.has(k) && k in schema.shape));
-  const part = schema.partial().safeParse(good);
+  const good = Object.fromEntries(Object.entries(item).filter(([k]) => !bad.has(k) && k in partial.shape));
+  const part = partial.safeParse(good);
   return part.success ? (part.data as Partially<z.output<S>>) : undefined;
 }
 
@@ -27,25 +33,42 @@ function salvage<S extends z.ZodObject>(schema: S, item: unknown): Partially<z.o
  * The valid fields of a front door. The TLS mode's files and email count as given when
  * they are there but invalid: their own error is reported, not also "expected beside".
  */
-function frontDoorParts(raw: unknown): PartialConfig["frontDoor"] {
-  const valid = salvage(frontDoorSchema, raw);
+function frontDoorParts(raw: unknown, bad: ReadonlySet<PathSegment>): PartialConfig["frontDoor"] {
+  const valid = salvage(partialFrontDoor, raw, bad);
   if (valid === undefined) return undefined;
   const given = Object.fromEntries(["email", "certFile", "keyFile"].filter((k) => k in (raw as object) && valid[k as "email"] === undefined).map((k) => [k, ""]));
   return { ...given, ...valid };
 }
 
 /** What of an invalid config is valid, so that checks across it still run. */
-function validParts(input: unknown): PartialConfig | undefined {
+function validParts(input: unknown, error: z.ZodError): PartialConfig | undefined {
   if (input === null || typeof input !== "object") return undefined;
+  // The fields found wrong, by the path of the mapping that holds them.
+  const bad = new Map<string, Set<PathSegment>>();
+  for (const { path, code } of error.issues) {
+    const [section, index, field] = path as PathSegment[];
+    // host and frontDoor are one mapping each; environments and users lists of them.
+    const single = section === "host" || section === "frontDoor";
+    const at = single ? [section] : [section, index];
+    const key = single ? index : field;
+    // An unknown key is left out by salvage anyway; a wrong mapping as a whole has no key.
+    if (code === "unrecognized_keys" || key === undefined) continue;
+    const id = at.join("\0");
+    bad.set(id, (bad.get(id) ?? new Set()).add(key));
+  }
+  const none = new Set<PathSegment>();
   const raw = input as Record<string, unknown>;
-  const host = salvage(hostSchema, raw.host ?? {});
+  const host = salvage(partialHost, raw.host ?? {}, bad.get("host") ?? none);
   const given = Object.fromEntries(Object.entries(host ?? {}).filter(([, v]) => v !== undefined));
-  const list = <S extends z.ZodObject>(value: unknown, schema: S) => (Array.isArray(value) ? value.map((item) => salvage(schema, item)) : []);
+  const list = <S extends z.ZodObject>(section: string, partial: S) => {
+    const value = raw[section];
+    return Array.isArray(value) ? value.map((item, i) => salvage(partial, item, bad.get(`${section}\0${i}`) ?? none)) : [];
+  };
   return {
     host: { ...hostSchema.parse({}), ...given },
-    frontDoor: frontDoorParts(raw.frontDoor),
-    environments: list(raw.environments, environmentSchema),
-    users: list(raw.users, userSchema),
+    frontDoor: frontDoorParts(raw.frontDoor, bad.get("frontDoor") ?? none),
+    environments: list("environments", partialEnvironment),
+    users: list("users", partialUser),
   };
 }
 
@@ -69,7 +92,7 @@ function crossCheck(config: PartialConfig): ConfigIssue[] {
 export function validate(input: unknown, source: string): { readonly config: Config; readonly warnings: string[] } {
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) {
-    const parts = validParts(input);
+    const parts = validParts(input, parsed.error);
     throw new ConfigError([...zodIssues(parsed.error, input), ...(parts ? crossCheck(parts) : [])], source);
   }
   const issues = crossCheck(parsed.data);

@@ -2,7 +2,7 @@
 // "did you mean" for a key the schema does not know.
 import { z } from "zod";
 import { configSchema } from "../config/schema";
-import type { ConfigIssue, PathSegment } from "./issues";
+import { type ConfigIssue, LISTED, type PathSegment } from "./issues";
 
 function valueAt(input: unknown, segments: readonly PathSegment[]): { value?: unknown; hasValue: boolean } {
   let current: unknown = input;
@@ -12,6 +12,9 @@ function valueAt(input: unknown, segments: readonly PathSegment[]): { value?: un
   }
   return { value: current, hasValue: current !== undefined };
 }
+
+/** Longer than every key the schema knows ("supplementaryGids"). */
+const MAX_KEY_LENGTH = 32;
 
 function knownKeys(schema: z.ZodType): readonly string[] {
   return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
@@ -50,12 +53,18 @@ function schemaAt(segments: readonly PathSegment[]): z.ZodType | undefined {
   return schema;
 }
 
-function unknownKeyIssue(at: readonly PathSegment[], key: string, input: unknown): ConfigIssue {
+/** Issues for keys unknown at `at`, each with the known key it is closest to, if any is close. */
+function unknownKeyIssues(at: readonly PathSegment[], unknown: readonly string[], input: unknown): ConfigIssue[] {
   const keys = knownKeys(schemaAt(at) ?? z.never());
-  const best = [...keys].sort((x, y) => distance(key, x) - distance(key, y))[0];
-  const hint = best !== undefined && distance(key, best) <= Math.max(2, Math.floor(best.length / 3)) ? `; did you mean "${best}"?` : "";
   const known = keys.length > 0 ? `one of ${keys.join(", ")}` : "no keys here";
-  return { path: [...at, key], message: `unknown key: expected ${known}${hint}`, ...valueAt(input, [...at, key]) };
+  const { value: map } = valueAt(input, at);
+  return unknown.map((key, i) => {
+    // Only the first keys of a mapping can be among those an error lists; a key much
+    // longer than any known one is no misspelling of it (and costs its length squared).
+    const near = i < LISTED && key.length <= 2 * MAX_KEY_LENGTH ? keys.map((k) => ({ k, d: distance(key, k) })).sort((x, y) => x.d - y.d)[0] : undefined;
+    const hint = near !== undefined && near.d <= Math.max(2, Math.floor(near.k.length / 3)) ? `; did you mean "${near.k}"?` : "";
+    return { path: [...at, key], message: `unknown key: expected ${known}${hint}`, ...valueAt(map, [key]) };
+  });
 }
 
 /** Each of zod's issues with the value it is about; an unknown key with the keys known there. */
@@ -64,7 +73,7 @@ export function zodIssues(error: z.ZodError, input: unknown): ConfigIssue[] {
   for (const issue of error.issues) {
     const at = issue.path as PathSegment[];
     if (issue.code === "unrecognized_keys") {
-      for (const key of issue.keys) out.push(unknownKeyIssue(at, key, input));
+      for (const unknown of unknownKeyIssues(at, issue.keys, input)) out.push(unknown);
     } else if (issue.code === "invalid_key") {
       // The key is what is wrong: report it, at its map.
       const key = at[at.length - 1];
