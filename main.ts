@@ -1,5 +1,6 @@
 // The cdktf app: reads the config file, builds one stack, synthesizes.
 // HOMEDOCK_CONFIG names the file; else ./homedock.yaml; else the bundled example.
+import * as path from "node:path";
 import { configFile, summary } from "./src/cli/config-file";
 import { loadConfig } from "./src/config/load";
 import { ConfigError } from "./src/model/issues";
@@ -9,8 +10,9 @@ export function main(): number {
   const file = configFile();
   try {
     const model = loadConfig(file);
-    const out = synth(model, process.env.CDKTF_OUTDIR ?? "cdktf.out");
-    console.log(`${summary(model)}\nwrote ${out}`);
+    const outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out";
+    const out = synth(model, outdir);
+    console.log(`${summary(model, path.dirname(path.resolve(outdir)))}\nwrote ${out}`);
     return 0;
   } catch (err) {
     if (err instanceof ConfigError) {

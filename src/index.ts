@@ -16,6 +16,8 @@ export {
 export { ConfigError, type ConfigIssue } from "./model/issues";
 export { type BindMount, type ContainerSpec, homeInitContainer, workspaceContainer } from "./spec/container-spec";
 export { renderCompose } from "./render/compose";
+export { renderCaddyfile } from "./render/caddyfile";
+export { type FrontDoorModel, type RouteModel, type TlsModel } from "./model/front-door";
 export { synth, writeCompose } from "./render/output";
 export {
   type ChangeKind,

@@ -35,7 +35,7 @@ interface ReviewFlags {
 function rendered(write: (model: HostModel, out: string) => string, opts: RenderOptions, log = console.log): { model: HostModel; out: string } {
   const model = loadConfig(opts.config ?? configFile());
   const out = write(model, opts.out);
-  log(`${summary(model)}\nwrote ${out}`);
+  log(`${summary(model, path.dirname(path.resolve(opts.out)))}\nwrote ${out}`);
   return { model, out };
 }
 

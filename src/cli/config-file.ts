@@ -2,6 +2,8 @@
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import type { HostModel } from "../model/model";
+import { siteUrl } from "../render/caddyfile";
+import { lockedOut, readPasswords } from "../render/secrets";
 
 /** The package's own directory: the nearest one above this file that holds package.json. */
 function packageRoot(): string {
@@ -17,8 +19,11 @@ export function configFile(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   return existsSync(local) ? local : path.join(packageRoot(), "examples", "course.yaml");
 }
 
-/** A few lines an admin can check at a glance. */
-export function summary(model: HostModel): string {
+/**
+ * A few lines an admin can check at a glance. Given the directory its secrets are in,
+ * it also names the users the front door locks out for want of a password.
+ */
+export function summary(model: HostModel, secretsIn?: string): string {
   const lines = [`host ${model.name}: ${model.workspaces.length} workspaces for ${model.users.length} users`];
   for (const user of model.users) {
     const envs = (model.workspacesByUser.get(user.name) ?? []).map((w) => w.environment.name);
@@ -26,6 +31,8 @@ export function summary(model: HostModel): string {
   }
   lines.push(`images: ${model.environments.map((e) => e.image).join(", ")}`);
   lines.push(`shared: ${model.sharedMounts.map((m) => `${m.source} -> ${m.target} (${m.readOnly ? "ro" : "rw"})`).join(", ") || "none"}`);
-  for (const warning of model.warnings) lines.push(`warning: ${warning}`);
+  if (model.frontDoor !== undefined) lines.push(`front door: ${siteUrl(model.frontDoor)}/user/<user>/`);
+  const locked = secretsIn === undefined ? [] : lockedOut(model, readPasswords(secretsIn));
+  for (const warning of [...model.warnings, ...locked]) lines.push(`warning: ${warning}`);
   return lines.join("\n");
 }

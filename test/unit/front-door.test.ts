@@ -234,7 +234,16 @@ describe("secrets", () => {
     const short = spawnSync(tsx, [cli, "passwd", "bob", "-c", "lab.yaml", "--stdin"], { cwd: dir, input: "short\n", encoding: "utf8" });
     expect(short.stderr).toBe("homedock passwd: the password: expected at least 8 characters\n");
     expect(Object.keys(readPasswords(dir))).toEqual(["alice"]);
-  });
+    // The users still without one are named when the host is rendered; alice is not.
+    const compose = spawnSync(tsx, [cli, "compose", "-c", "lab.yaml", "-o", "docker-compose.yml"], { cwd: dir, encoding: "utf8" });
+    expect(compose.status).toBe(0);
+    expect(compose.stdout).toContain("front door: https://lab.example.org:8443/user/<user>/\n");
+    expect(compose.stdout.split("\n").filter((l) => l.includes("locked out"))).toEqual([
+      "warning: bob has no password (homedock passwd bob): locked out of the front door until one is set",
+      "warning: carol has no password (homedock passwd carol): locked out of the front door until one is set",
+    ]);
+    // Four runs of the CLI through tsx, a few seconds each on a busy machine.
+  }, 120_000);
 
   it("a password file with something that is not a bcrypt hash: one line per user, the value not shown", () => {
     const dir = mkdtempSync(path.join(work, "bad-"));
