@@ -1,7 +1,7 @@
 // `homedock users`: the host's accounts into the config (import), and the config
 // against the Docker host's accounts and homes (check).
 import { type Command, InvalidArgumentError } from "commander";
-import { chmodSync, chownSync, closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { chmodSync, chownSync, closeSync, fsyncSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import * as path from "node:path";
 import { AccountDatabaseError, parseAccountDatabase } from "../users/account-db";
 import { configDiff, describeChange, importUsers } from "../users/import";
@@ -27,10 +27,12 @@ function readDatabase(file: string): { text: string; source: string } {
 }
 
 /**
- * Replaces `file` with `text` whole or not at all: written beside it, flushed, renamed
+ * Replaces `link` (or the file it links to) with `text` whole or not at all: written beside it, flushed, renamed
  * over it. The file keeps its mode (and its owner, where this process may chown).
  */
-export function writeAtomically(file: string, text: string): void {
+export function writeAtomically(link: string, text: string): void {
+  // A config that is a symbolic link stays one: its target is replaced.
+  const file = realpathSync(link);
   const before = statSync(file);
   const staging = path.join(path.dirname(file), `.${path.basename(file)}.homedock-${process.pid}`);
   try {

@@ -170,7 +170,7 @@ describe.skipIf(!mirror)("deployed through homedock deploy (Terraform)", () => {
   });
 });
 
-describe("after usermod -u on one account", () => {
+describe("when an account changes on the host", () => {
   let before: number;
   let after: number;
 
@@ -200,5 +200,28 @@ describe("after usermod -u on one account", () => {
     const r = await homedock(["users", "check", "-c", config(), "--json"]);
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ host: project, users: 2, ok: true, findings: [] });
+  });
+
+  it("an account deleted and re-created with another uid, its home left behind: caught even after --update", async () => {
+    const old = uidOf(bob);
+    let fresh = old + 30000;
+    while (execFileSync("getent", ["passwd"], { encoding: "utf8" }).includes(`:x:${fresh}:`)) fresh++;
+    execFileSync("userdel", [bob]);
+    execFileSync("useradd", ["-M", "-d", homeOf(bob), "-u", String(fresh), "-g", group, "-s", "/bin/sh", bob]);
+    expect(lstatSync(homeOf(bob)).uid).toBe(old);
+    const r = await homedock(["users", "check", "-c", config()]);
+    expect(r.status).toBe(3);
+    expect(r.stdout).toContain(`error: ${bob}: uid ${old} in the config, ${fresh} on the host\n`);
+    expect((await homedock(["users", "import", "-c", config(), "--group", group, "--update"])).status).toBe(0);
+    const after = await homedock(["users", "check", "-c", config(), "--json"]);
+    expect(after.status).toBe(3);
+    expect(JSON.parse(after.stdout).findings).toEqual([
+      {
+        severity: "error",
+        kind: "home-owner",
+        user: bob,
+        message: `${bob}: home ${homeOf(bob)} is owned by uid ${old}, the workspace runs as uid ${fresh} (was the account re-created?)`,
+      },
+    ]);
   });
 });

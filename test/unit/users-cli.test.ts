@@ -1,7 +1,7 @@
 // The `homedock users import` command: files and standard input in, the config
 // rewritten whole or not at all.
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -32,9 +32,12 @@ function scenario(name: string): string {
 }
 
 describe("homedock users import", () => {
-  it("reads getent's output from standard input and rewrites the config in place, keeping its mode", () => {
+  it("reads getent's output from standard input and rewrites the config in place, keeping its mode and its link", () => {
     const dir = scenario("stdin");
     chmodSync(path.join(dir, "homedock.yaml"), 0o640);
+    mkdirSync(path.join(dir, "repo"));
+    renameSync(path.join(dir, "homedock.yaml"), path.join(dir, "repo/host.yaml"));
+    symlinkSync("repo/host.yaml", path.join(dir, "homedock.yaml"));
     const r = homedock(dir, ["users", "import", "--passwd-file", "-", "--group-file", "group"], PASSWD);
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe("added ann (1500:1500, /home/ann)\nwrote homedock.yaml\n");
@@ -43,7 +46,9 @@ describe("homedock users import", () => {
       `${CONFIG}users:\n  - name: ann\n    uid: 1500\n    gid: 1500\n    supplementaryGids: [1600]\n`,
     );
     expect(statSync(path.join(dir, "homedock.yaml")).mode & 0o777).toBe(0o640);
-    expect(readdirSync(dir).sort()).toEqual(["group", "homedock.yaml", "passwd"]);
+    expect(lstatSync(path.join(dir, "homedock.yaml")).isSymbolicLink()).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual(["group", "homedock.yaml", "passwd", "repo"]);
+    expect(readdirSync(path.join(dir, "repo"))).toEqual(["host.yaml"]);
     const again = homedock(dir, ["users", "import", "--passwd-file", "passwd", "--group-file", "group"]);
     expect(again.stdout).toBe("homedock.yaml: nothing to change\n");
   });
