@@ -81,13 +81,13 @@ class Deployment {
     writeFileSync(path.join(this.dir, "homedock.yaml"), JSON.stringify({ ...this.config, host: { ...this.config.host, name: this.name } }));
   }
 
-  private async run(cmd: string, args: string[], cwd = this.dir): Promise<{ code: number; out: string }> {
+  private async run(cmd: string, args: string[], cwd = this.dir): Promise<{ code: number; out: string; stdout: string }> {
     try {
       const { stdout, stderr } = await exec(cmd, args, { cwd, env: this.env(), maxBuffer: 64 << 20 });
-      return { code: 0, out: stdout + stderr };
+      return { code: 0, out: stdout + stderr, stdout };
     } catch (err) {
       const e = err as { code?: number; stdout?: string; stderr?: string };
-      return { code: typeof e.code === "number" ? e.code : 1, out: `${e.stdout ?? ""}${e.stderr ?? ""}` };
+      return { code: typeof e.code === "number" ? e.code : 1, out: `${e.stdout ?? ""}${e.stderr ?? ""}`, stdout: e.stdout ?? "" };
     }
   }
 
@@ -101,8 +101,18 @@ class Deployment {
 
   /** `homedock deploy --auto-approve`: synth, terraform init and apply, no cdktf CLI. */
   async homedockDeploy(): Promise<{ code: number; out: string }> {
+    return this.homedock("deploy", "--auto-approve");
+  }
+
+  /** Terraform (or tofu) itself in the stack directory. */
+  async runTerraform(...args: string[]): Promise<{ code: number; out: string; stdout: string }> {
+    return this.run(this.terraform, args, this.stackDir);
+  }
+
+  /** The homedock command on the current config: its status, its standard output, and both outputs. */
+  async homedock(...args: string[]): Promise<{ code: number; out: string; stdout: string }> {
     this.write();
-    return this.run(`${repo}/node_modules/.bin/tsx`, [`${repo}/src/cli/cli.ts`, "deploy", "--auto-approve"]);
+    return this.run(`${repo}/node_modules/.bin/tsx`, [`${repo}/src/cli/cli.ts`, ...args]);
   }
 
   /** A saved plan of the current config: `terraform plan -detailed-exitcode`, then `terraform show -json` (or tofu's). */
@@ -443,6 +453,48 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     d.terraform = "terraform";
     const plan = await d.plan();
     expect([plan.exitCode, changes(plan.json)]).toEqual([0, []]);
+  }, 400_000);
+
+  it("the admin's loop: homedock plan, deploy --saved-plan, edit, plan again, destroy; homes stay", async () => {
+    const d = new Deployment("loop", (dep) => {
+      const c = courseConfig(dep);
+      return { ...c, environments: [c.environments[0]], users: [c.users![1]] };
+    });
+    const saved = path.join(d.stackDir, "homedock.tfplan");
+    const first = await d.homedock("plan");
+    expect(first.code, first.out.slice(-3000)).toBe(0);
+    expect(first.stdout).toMatch(new RegExp(`^## homedock plan for host \`${d.name}\`\n\n\\*\\*0 workspaces replaced, 0 removed, 1 added, `));
+    expect(first.stdout).toContain("- **bob**: gains py");
+    expect(statSync(saved).mode & 0o777).toBe(0o600);
+    expect(await d.containers()).toEqual([]);
+
+    const applied = await d.homedock("deploy", "--saved-plan");
+    expect(applied.code, applied.out.slice(-3000)).toBe(0);
+    expect(await d.containers()).toEqual([`${d.name}-bob.home`, d.container("bob", "py")]);
+    expect(existsSync(saved)).toBe(false);
+    expect(await serverAnswers(d, "bob", "py", "welcome.txt")).toBe(SEED["welcome.txt"]);
+
+    // A file of the admin's own in the stack directory survives every synth, and Terraform reads it.
+    const extra = path.join(d.stackDir, "admin.tf.json");
+    writeFileSync(extra, JSON.stringify({ output: { marker: { value: "kept" } } }));
+    d.config = { ...d.config, users: [...d.config.users!, { name: "dave", uid: 2104, gid: 2104 }] };
+    const edited = await d.homedock("plan", "--format", "json");
+    expect(edited.code, edited.out.slice(-3000)).toBe(0);
+    const summary = JSON.parse(edited.stdout);
+    expect(summary.totals).toEqual({ replaced: 0, removed: 0, added: 1, updated: 0, unchanged: 1 });
+    expect(summary.users.map((u: Json) => [u.user, u.changes.map((w: Json) => `${w.change} ${w.environment}`)])).toEqual([["dave", ["added py"]]]);
+    expect(existsSync(extra)).toBe(true);
+    expect((await d.homedock("deploy", "--saved-plan")).code).toBe(0);
+    expect(await d.containers()).toContain(d.container("dave", "py"));
+    expect((await d.runTerraform("output", "-raw", "marker")).stdout).toBe("kept");
+
+    const homes = snapshot(d.home);
+    const destroyed = await d.homedock("destroy", "--auto-approve");
+    expect(destroyed.code, destroyed.out.slice(-3000)).toBe(0);
+    expect(await d.containers()).toEqual([]);
+    expect((await dockerStatus("network", "inspect", d.name)).status).not.toBe(0);
+    expect(snapshot(d.home)).toEqual(homes);
+    expect(readFileSync(path.join(d.home, "bob/py/welcome.txt"), "utf8")).toBe(SEED["welcome.txt"]);
   }, 400_000);
 
   it("10: after dockerd restarts the workspaces come back and a plan shows no change", async () => {

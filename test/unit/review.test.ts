@@ -1,6 +1,5 @@
 // The plan review on real plans recorded by the deploy e2e suite
 // (test/fixtures/plans); hand-written JSON only for input that is not a plan.
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -135,30 +134,5 @@ describe("input that is not a homedock plan", () => {
   ])("%s is one clear error", (_, text, message) => {
     expect(() => reviewPlan(text)).toThrow(PlanError);
     expect(() => reviewPlan(text)).toThrow(message);
-  });
-});
-
-describe("homedock review (the command)", () => {
-  const bin = path.resolve(__dirname, "../../src/cli/cli.ts");
-  const tsx = path.resolve(__dirname, "../../node_modules/.bin/tsx");
-  const review = (args: string[], input?: string) => spawnSync(tsx, [bin, "review", ...args], { encoding: "utf8", input });
-
-  it("prints the Markdown and exits by policy", () => {
-    const r = review([path.join(fixtures, "upgrade-image.json"), "--fail-on-replace"]);
-    expect(r.status).toBe(REVIEW_EXIT.replace);
-    expect(r.stdout).toContain("### ⚠ Servers that stop");
-  });
-
-  it("reads standard input", () => {
-    const r = review(["-"], plan("add-user"));
-    expect([r.status, r.stdout.includes("**dave**: gains py")]).toEqual([0, true]);
-  });
-
-  it("exits 2 with one line for what it cannot read", () => {
-    const bad = review(["-"], "{");
-    expect([bad.status, bad.stdout, bad.stderr.split("\n").filter(Boolean).length]).toEqual([REVIEW_EXIT.unreadable, "", 1]);
-    expect(bad.stderr).toMatch(/^homedock review: not JSON/);
-    const missing = review(["/nonexistent/plan.json"]);
-    expect([missing.status, missing.stderr.trim()]).toEqual([REVIEW_EXIT.unreadable, "homedock review: cannot read /nonexistent/plan.json: ENOENT"]);
   });
 });
