@@ -1,7 +1,6 @@
 // The front door as rendered: the Caddyfile's routes and logins, the proxy and the
 // workspaces in both renderings, secrets kept out of the rendered files, and what
 // adding a user changes.
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -211,39 +210,6 @@ describe("secrets", () => {
       for (const token of tokens) expect(text).not.toContain(token);
     }
   });
-
-  it("homedock passwd --stdin stores only a bcrypt hash (0600 in a 0700 directory); the password is nowhere", () => {
-    const dir = mkdtempSync(path.join(work, "passwd-"));
-    writeFileSync(path.join(dir, "lab.yaml"), JSON.stringify(frontDoorConfig()));
-    const cli = path.resolve(__dirname, "../../src/cli/cli.ts");
-    const tsx = path.resolve(__dirname, "../../node_modules/.bin/tsx");
-    const r = spawnSync(tsx, [cli, "passwd", "alice", "-c", "lab.yaml", "--stdin"], { cwd: dir, input: "correct horse battery\n", encoding: "utf8" });
-    expect(r.stderr).toBe("");
-    expect(r.status).toBe(0);
-    const file = path.join(dir, PASSWORDS_FILE);
-    expect(statSync(file).mode & 0o777).toBe(0o600);
-    expect(statSync(path.dirname(file)).mode & 0o777).toBe(0o700);
-    const stored = readPasswords(dir);
-    expect(Object.keys(stored)).toEqual(["alice"]);
-    expect(stored.alice).toMatch(/^\$2b\$12\$/);
-    const everything = spawnSync("grep", ["-r", "-l", "correct horse", dir], { encoding: "utf8" });
-    expect(everything.stdout).toBe("");
-    const bad = spawnSync(tsx, [cli, "passwd", "zed", "-c", "lab.yaml", "--stdin"], { cwd: dir, input: "correct horse battery\n", encoding: "utf8" });
-    expect(bad.status).toBe(1);
-    expect(bad.stderr).toBe('lab.yaml: users: got no user "zed"; expected one of alice, bob, carol\n');
-    const short = spawnSync(tsx, [cli, "passwd", "bob", "-c", "lab.yaml", "--stdin"], { cwd: dir, input: "short\n", encoding: "utf8" });
-    expect(short.stderr).toBe("homedock passwd: the password: expected at least 8 characters\n");
-    expect(Object.keys(readPasswords(dir))).toEqual(["alice"]);
-    // The users still without one are named when the host is rendered; alice is not.
-    const compose = spawnSync(tsx, [cli, "compose", "-c", "lab.yaml", "-o", "docker-compose.yml"], { cwd: dir, encoding: "utf8" });
-    expect(compose.status).toBe(0);
-    expect(compose.stdout).toContain("front door: https://lab.example.org:8443/user/<user>/\n");
-    expect(compose.stdout.split("\n").filter((l) => l.includes("locked out"))).toEqual([
-      "warning: bob has no password (homedock passwd bob): locked out of the front door until one is set",
-      "warning: carol has no password (homedock passwd carol): locked out of the front door until one is set",
-    ]);
-    // Four runs of the CLI through tsx, a few seconds each on a busy machine.
-  }, 120_000);
 
   it("a password file with something that is not a bcrypt hash: one line per user, the value not shown", () => {
     const dir = mkdtempSync(path.join(work, "bad-"));
