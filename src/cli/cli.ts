@@ -4,7 +4,7 @@ import { Command, CommanderError, Option } from "commander";
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { configFile, summary } from "./config-file";
-import { stackDirectory, synth, writeCompose } from "../render/output";
+import type * as Output from "../render/output";
 import { PlanError, REVIEW_EXIT, type Review, reviewPlan } from "./review";
 import type { HostModel } from "../model/model";
 import { ConfigError } from "../model/issues";
@@ -73,13 +73,18 @@ export function program(terraform: Terraform = systemTerraform(), exit: (status:
     .description("A multi-user Docker host as code: environments x users -> workspace containers")
     .showHelpAfterError()
     .exitOverride();
+  // The renderers load cdktf, half of the command's start: loaded before a command runs, not for --help.
+  let output!: typeof Output;
+  cli.hook("preAction", async () => {
+    output = await import("../render/output");
+  });
   const config = "config file (default: $HOMEDOCK_CONFIG, else ./homedock.yaml, else the bundled example)";
   const outdir = "output directory; in each stack's directory only the files synth renders are replaced";
   /** A command that synthesizes the stack first. */
   const stackCommand = (name: string, description: string) =>
     cli.command(name).description(description).option("-c, --config <file>", config).option("-o, --out <dir>", outdir, "cdktf.out");
 
-  stackCommand("synth", "synthesize the Terraform stack (what `cdktf synth` runs)").action((opts: RenderOptions) => void rendered(synth, opts));
+  stackCommand("synth", "synthesize the Terraform stack (what `cdktf synth` runs)").action((opts: RenderOptions) => void rendered(output.synth, opts));
 
   withReviewOptions(
     stackCommand(
@@ -88,7 +93,7 @@ export function program(terraform: Terraform = systemTerraform(), exit: (status:
     ).option("--review <file>", "write the review there instead of standard output"),
   ).action((opts: RenderOptions & ReviewFlags & { review?: string }) => {
     // Standard output holds the review alone; Terraform's and homedock's own lines go to standard error.
-    const { model, out } = rendered(synth, opts, console.error);
+    const { model, out } = rendered(output.synth, opts, console.error);
     const stack = path.dirname(out);
     const saved = path.join(stack, SAVED_PLAN);
     // A failed plan must not leave an older one behind for deploy --saved-plan.
@@ -109,7 +114,7 @@ export function program(terraform: Terraform = systemTerraform(), exit: (status:
     .option("--saved-plan", `apply the plan \`homedock plan\` saved (${SAVED_PLAN}), exactly as reviewed, without synthesizing again`)
     .action((opts: RenderOptions & { autoApprove?: boolean; savedPlan?: boolean }) => {
       if (opts.savedPlan) {
-        const stack = stackDirectory(opts.out, loadConfig(opts.config ?? configFile()).name);
+        const stack = output.stackDirectory(opts.out, loadConfig(opts.config ?? configFile()).name);
         const saved = path.join(stack, SAVED_PLAN);
         if (!existsSync(saved)) throw new UsageError(`no saved plan at ${saved}: run homedock plan first`);
         // Terraform applies a saved plan without asking: it was the question.
@@ -118,7 +123,7 @@ export function program(terraform: Terraform = systemTerraform(), exit: (status:
         if (status === 0) rmSync(saved);
         return exit(status);
       }
-      const stack = path.dirname(rendered(synth, opts).out);
+      const stack = path.dirname(rendered(output.synth, opts).out);
       // terraform.tfvars.json beside the stack carries the tokens; init is quick when nothing changed.
       exit(initThen(terraform, stack, [["apply", "-input=false", ...(opts.autoApprove ? ["-auto-approve"] : [])]]));
     });
@@ -126,7 +131,7 @@ export function program(terraform: Terraform = systemTerraform(), exit: (status:
   stackCommand("destroy", "remove the host's containers and network with Terraform (synth, init, destroy); homes, everything in them, and images stay")
     .option("--auto-approve", "destroy without asking")
     .action((opts: RenderOptions & { autoApprove?: boolean }) => {
-      const stack = path.dirname(rendered(synth, opts).out);
+      const stack = path.dirname(rendered(output.synth, opts).out);
       exit(initThen(terraform, stack, [["destroy", "-input=false", ...(opts.autoApprove ? ["-auto-approve"] : [])]]));
     });
 
@@ -135,7 +140,7 @@ export function program(terraform: Terraform = systemTerraform(), exit: (status:
     .description("render the same host as a docker-compose.yml")
     .option("-c, --config <file>", config)
     .option("-o, --out <file>", "where to write it", "docker-compose.yml")
-    .action((opts: RenderOptions) => void rendered(writeCompose, opts));
+    .action((opts: RenderOptions) => void rendered(output.writeCompose, opts));
 
   cli
     .command("validate")
