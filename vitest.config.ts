@@ -10,7 +10,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: ["test/unit/**/*.test.ts"], sequence: { groupOrder: 0 } },
+        test: { name: "unit", include: ["test/unit/**/*.test.ts"], setupFiles: ["test/unit/no-subprocess.ts"], sequence: { groupOrder: 0 } },
       },
       {
         extends: true,
