@@ -92,7 +92,7 @@ function spawnQuiet(cmd: string, args: string[]): void {
   }
 }
 
-describe("homedock users import from /etc/passwd and /etc/group", () => {
+describe("homedock users import from /etc/passwd and /etc/group", { timeout: 120_000 }, () => {
   it("imports the group's accounts with their real uid, gid, home and groups", async () => {
     const r = await homedock(["users", "import", "-c", config(), "--group", group]);
     expect(r.stderr).toBe("");
@@ -109,7 +109,7 @@ describe("homedock users import from /etc/passwd and /etc/group", () => {
   });
 });
 
-describe("deployed through Compose", () => {
+describe("deployed through Compose", { timeout: 120_000 }, () => {
   let file: string;
 
   beforeAll(async () => {
@@ -142,7 +142,7 @@ describe("deployed through Compose", () => {
 
 });
 
-describe.skipIf(!mirror)("deployed through homedock deploy (Terraform)", () => {
+describe.skipIf(!mirror)("deployed through homedock deploy (Terraform)", { timeout: 300_000 }, () => {
   const name = () => `${project}t`;
   let dir: string;
 
@@ -170,7 +170,7 @@ describe.skipIf(!mirror)("deployed through homedock deploy (Terraform)", () => {
   });
 });
 
-describe("when an account changes on the host", () => {
+describe("when an account changes on the host", { timeout: 180_000 }, () => {
   let before: number;
   let after: number;
 

@@ -1,6 +1,6 @@
 // The `homedock users import` command: files and standard input in, the config
 // rewritten whole or not at all.
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -18,9 +18,19 @@ environments: [{name: py, image: "x/py:1", command: [sleep, "1"]}]
 const PASSWD = "root:x:0:0::/root:/bin/sh\nann:x:1500:1500::/home/ann:/bin/sh\n";
 const GROUP = "root:x:0:\nann:x:1500:\nteam:x:1600:ann\n";
 
-function homedock(cwd: string, args: string[], input?: string) {
+/** The command from the sources, without blocking the test worker while it runs (it takes seconds). */
+function homedock(cwd: string, args: string[], input = ""): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const { HOMEDOCK_CONFIG: _, ...env } = process.env;
-  return spawnSync(tsx, [cli, ...args], { cwd, env, input, encoding: "utf8" });
+  return new Promise((resolve, reject) => {
+    const child = spawn(tsx, [cli, ...args], { cwd, env });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d));
+    child.stderr.on("data", (d: Buffer) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+    child.stdin.end(input);
+  });
 }
 
 function scenario(name: string): string {
@@ -31,14 +41,14 @@ function scenario(name: string): string {
   return dir;
 }
 
-describe("homedock users import", () => {
-  it("reads getent's output from standard input and rewrites the config in place, keeping its mode and its link", () => {
+describe("homedock users import", { timeout: 90_000 }, () => {
+  it("reads getent's output from standard input and rewrites the config in place, keeping its mode and its link", async () => {
     const dir = scenario("stdin");
     chmodSync(path.join(dir, "homedock.yaml"), 0o640);
     mkdirSync(path.join(dir, "repo"));
     renameSync(path.join(dir, "homedock.yaml"), path.join(dir, "repo/host.yaml"));
     symlinkSync("repo/host.yaml", path.join(dir, "homedock.yaml"));
-    const r = homedock(dir, ["users", "import", "--passwd-file", "-", "--group-file", "group"], PASSWD);
+    const r = await homedock(dir, ["users", "import", "--passwd-file", "-", "--group-file", "group"], PASSWD);
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe("added ann (1500:1500, /home/ann)\nwrote homedock.yaml\n");
     expect(r.status).toBe(0);
@@ -49,35 +59,35 @@ describe("homedock users import", () => {
     expect(lstatSync(path.join(dir, "homedock.yaml")).isSymbolicLink()).toBe(true);
     expect(readdirSync(dir).sort()).toEqual(["group", "homedock.yaml", "passwd", "repo"]);
     expect(readdirSync(path.join(dir, "repo"))).toEqual(["host.yaml"]);
-    const again = homedock(dir, ["users", "import", "--passwd-file", "passwd", "--group-file", "group"]);
+    const again = await homedock(dir, ["users", "import", "--passwd-file", "passwd", "--group-file", "group"]);
     expect(again.stdout).toBe("homedock.yaml: nothing to change\n");
   });
 
-  it("prints the diff with --dry-run and writes nothing", () => {
+  it("prints the diff with --dry-run and writes nothing", async () => {
     const dir = scenario("dry");
-    const r = homedock(dir, ["users", "import", "-c", "homedock.yaml", "--passwd-file", "passwd", "--group-file", "group", "--dry-run"]);
+    const r = await homedock(dir, ["users", "import", "-c", "homedock.yaml", "--passwd-file", "passwd", "--group-file", "group", "--dry-run"]);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("+users:\n+  - name: ann\n+    uid: 1500\n");
     expect(r.stdout).toContain("homedock.yaml: dry run, nothing written\n");
     expect(readFileSync(path.join(dir, "homedock.yaml"), "utf8")).toBe(CONFIG);
   });
 
-  it("writes nothing when the database has an error: one line naming file and line, exit 1", () => {
+  it("writes nothing when the database has an error: one line naming file and line, exit 1", async () => {
     const dir = scenario("bad");
     writeFileSync(path.join(dir, "passwd"), `${PASSWD}broken:x:1501\n`);
-    const r = homedock(dir, ["users", "import", "--passwd-file", "passwd", "--group-file", "group"]);
+    const r = await homedock(dir, ["users", "import", "--passwd-file", "passwd", "--group-file", "group"]);
     expect(r.status).toBe(1);
     expect(r.stderr).toBe("passwd:3: expected 7 fields name:password:uid:gid:gecos:home:shell, got 3\n");
     expect(r.stdout).toBe("");
     expect(readFileSync(path.join(dir, "homedock.yaml"), "utf8")).toBe(CONFIG);
   });
 
-  it("refuses a bad --uid-range and a missing config, one line each", () => {
+  it("refuses a bad --uid-range and a missing config, one line each", async () => {
     const dir = scenario("args");
-    const range = homedock(dir, ["users", "import", "--uid-range", "2000-1000"]);
+    const range = await homedock(dir, ["users", "import", "--uid-range", "2000-1000"]);
     expect(range.status).toBe(1);
     expect(range.stderr).toContain("option '--uid-range <first-last>' argument '2000-1000' is invalid. got \"2000-1000\"; expected FIRST-LAST, like 1000-59999");
-    const missing = homedock(dir, ["users", "import", "-c", "nope.yaml"]);
+    const missing = await homedock(dir, ["users", "import", "-c", "nope.yaml"]);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toBe("nope.yaml: cannot read the file: ENOENT\n");
   });
