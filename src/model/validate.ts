@@ -6,6 +6,7 @@ import type { PartialConfig, Partially, Report } from "./checks/check";
 import { checkFrontDoor, frontDoorWarnings } from "./checks/front-door";
 import { groupWarnings } from "./checks/groups";
 import { checkHomesApart, homesOf } from "./checks/homes";
+import { checkHomePaths, checkSharedMountSources } from "./checks/host-paths";
 import { checkRootIds } from "./checks/root";
 import { checkSharedMountTargets } from "./checks/shared-mounts";
 import { checkUnique } from "./checks/unique";
@@ -80,7 +81,8 @@ function crossCheck(config: PartialConfig): ConfigIssue[] {
   checkRootIds(config, report);
   const homes = homesOf(config);
   checkHomesApart(homes, report);
-  checkSharedMountTargets(config, homes, report);
+  checkHomePaths(config, homes, report);
+  checkSharedMountTargets(config, homes, checkSharedMountSources(config, homes, report), report);
   checkFrontDoor(config, homes, report);
   return issues;
 }

@@ -1,6 +1,6 @@
 // A config from an untrusted pull request: whatever the file holds, reading it ends
 // soon with a model or one clear error, and no config hands a workspace the host.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -8,6 +8,7 @@ import { buildModel } from "../../src/model/model";
 import { ConfigError } from "../../src/model/issues";
 import { loadConfig, parseConfig } from "../../src/config/load";
 import { MAX_CONFIG_BYTES, MAX_CONFIG_NODES } from "../../src/config/bounds";
+import { HOST_CONTROL } from "../../src/model/checks/host-paths";
 import { configObject, env } from "../config-cases";
 import { bombUnderCommand, bombUnderUnknownKey } from "../hostile";
 
@@ -128,5 +129,107 @@ describe("long values in messages are cut to a readable length", () => {
 
   it("cpus of a million zeros", () => {
     expect(modelErrors(configObject((c) => (c.host.defaults = { cpus: `${"0".repeat(1_000_000)}x` })))[0]).toMatch(/^host\.defaults\.cpus: got "0{56}\.\.\.; expected a number of CPUs/);
+  });
+});
+
+describe("host paths that hand over the host", () => {
+  const refused = [...HOST_CONTROL.map((d) => d.path), "/run/docker.sock", "/var/run/docker.sock", "/run/containerd/containerd.sock", "/run/podman/podman.sock", "/run/dbus/system_bus_socket", "/var/lib/docker/volumes", "/etc/shadow", "/lib/modules"];
+  // "/" itself is no path the schema takes (nor is any with "." or ".."): see "paths" in config-cases.
+  const holders = ["/var", "/var/lib", "/var/spool"];
+
+  it.each(refused)("shared-mount source %s: refused, saying what it holds", (source) => {
+    const control = HOST_CONTROL.find((d) => source === d.path || source.startsWith(`${d.path}/`))!;
+    expect(modelErrors(configObject((c) => (c.host.sharedMounts = [{ source, target: "/mnt/shared" }])))).toEqual([
+      `host.sharedMounts[0].source: got "${source}"; expected a source outside ${control.path}, which holds ${control.holds}; every workspace would have it`,
+    ]);
+  });
+
+  it.each(holders)("shared-mount source %s, which holds such a directory: refused", (source) => {
+    const [line] = modelErrors(configObject((c) => (c.host.sharedMounts = [{ source, target: "/mnt/shared" }])));
+    expect(line).toMatch(new RegExp(`^host\\.sharedMounts\\[0\\]\\.source: got "${source}"; expected a source that does not hold /\\S+, which holds .*; every workspace would have it$`));
+  });
+
+  it("read-only makes no difference: a socket answers through a read-only mount", () => {
+    expect(modelErrors(configObject((c) => (c.host.sharedMounts = [{ source: "/var/run/docker.sock", target: "/var/run/docker.sock", writable: false }])))).toHaveLength(1);
+  });
+
+  it("a source with no target is reported once, as a source", () => {
+    expect(modelErrors(configObject((c) => (c.host.sharedMounts = [{ source: "/etc" }])))).toEqual([
+      expect.stringMatching(/^host\.sharedMounts\[0\]\.source: got "\/etc"; expected a source outside \/etc/),
+    ]);
+  });
+
+  it("a source that holds the homes, lies in one, or is the front door's socket tree", () => {
+    const lines = modelErrors(
+      configObject((c) => {
+        c.frontDoor = { site: "lab.example.org", runtimeRoot: "/srv/homedock" };
+        c.host.sharedMounts = [
+          { source: "/home", target: "/mnt/a" },
+          { source: "/home/bob/public", target: "/mnt/b" },
+          { source: "/srv/homedock", target: "/mnt/c" },
+        ];
+      }),
+    );
+    expect(lines).toEqual([
+      'host.sharedMounts[0].source: got "/home"; expected a source apart from every home and the home root: every workspace would have them',
+      'host.sharedMounts[1].source: got "/home/bob/public"; expected a source apart from every home and the home root: every workspace would have them',
+      "host.sharedMounts[2].source: got \"/srv/homedock\"; expected a source apart from frontDoor.runtimeRoot /srv/homedock, which holds every workspace's server socket",
+    ]);
+  });
+
+  it("a source inside another mount's writable source, where a workspace can put a link", () => {
+    expect(
+      modelErrors(configObject((c) => (c.host.sharedMounts = [{ source: "/srv/scratch", target: "/scratch", writable: true }, { source: "/srv/scratch/data", target: "/data" }]))),
+    ).toEqual(['host.sharedMounts[1].source: got "/srv/scratch/data"; expected a source outside host.sharedMounts[0]\'s writable source: any workspace can put a link to anywhere there']);
+  });
+
+  it.each(["/etc", "/var/run", "/run/user/1001", "/root", "/var"])("home %s: refused (the workspace mounts it read-write)", (home) => {
+    const [line] = modelErrors(configObject((c) => (c.users[0].home = home)));
+    expect(line).toMatch(new RegExp(`^users\\[0\\]\\.home: got "${home}"; expected a home (outside|that does not hold) /\\S+, which holds .*; the workspace mounts its home read-write$`));
+  });
+
+  it("a home whose parent holds such a directory: refused, since the container that creates it mounts the parent as root", () => {
+    expect(modelErrors(configObject((c) => (c.users[0].home = "/var/alice")))).toEqual([
+      `users[0].home: got "/var/alice"; expected a home whose parent is a directory that does not hold /var/run, which holds ${HOST_CONTROL.find((d) => d.path === "/var/run")!.holds}; the container that creates the home mounts /var read-write, as root`,
+    ]);
+    expect(modelErrors(configObject((c) => (c.users[0].home = "/alice")))[0]).toContain("the container that creates the home mounts / read-write, as root");
+  });
+
+  it("...and accepted where no container creates homes", () => {
+    expect(buildModel(configObject((c) => ((c.users[0].home = "/var/alice"), (c.host.createHomes = false)))).users[0].home).toBe("/var/alice");
+  });
+
+  it.each(["/etc", "/var", "/var/lib"])("home root %s: refused once, not for every user in it", (homeRoot) => {
+    const lines = modelErrors(configObject((c) => (c.host.homeRoot = homeRoot)));
+    expect(lines).toEqual([expect.stringMatching(new RegExp(`^host\\.homeRoot: got "${homeRoot}"; expected a home root .*; every home in it is mounted read-write$`))]);
+  });
+
+  it("front door socket tree in /run: refused", () => {
+    expect(modelErrors(configObject((c) => (c.frontDoor = { site: "lab.example.org", runtimeRoot: "/run/homedock" })))).toEqual([
+      `frontDoor.runtimeRoot: got "/run/homedock"; expected a directory outside /run, which holds ${HOST_CONTROL.find((d) => d.path === "/run")!.holds}; every workspace mounts its socket directory in it read-write`,
+    ]);
+  });
+
+  it("data directories, homes elsewhere and the defaults are accepted", () => {
+    const model = buildModel(
+      configObject((c) => {
+        c.host.sharedMounts = [{ source: "/srv/data" }, { source: "/opt/datasets", target: "/datasets" }, { source: "/mnt/scratch", target: "/scratch", writable: true }];
+        c.users[1].home = "/srv/home/bob";
+      }),
+    );
+    expect(model.sharedMounts.map((m) => m.source)).toEqual(["/srv/data", "/opt/datasets", "/mnt/scratch"]);
+  });
+});
+
+describe("the README", () => {
+  const readme = readFileSync(path.resolve(__dirname, "../../README.md"), "utf8");
+  const table = /### Host paths a config may not mount\n[\s\S]*?\| host path \| what it holds \|\n\|---\|---\|\n((?:\|.*\|\n)+)/.exec(readme)![1];
+
+  it("lists every refused host path with what it holds", () => {
+    const rows = table.trim().split("\n").flatMap((row) => {
+      const [, paths, holds] = /^\| (.*) \| (.*) \|$/.exec(row)!;
+      return paths.split(", ").map((p) => ({ path: p.replace(/`/g, ""), holds }));
+    });
+    expect(rows).toEqual(HOST_CONTROL.map(({ path: p, holds }) => ({ path: p, holds })));
   });
 });

@@ -3,6 +3,7 @@
 import type { PathSegment } from "../issues";
 import { overlaps, type PartialConfig, type Report, within } from "./check";
 import type { Home } from "./homes";
+import { apart, hostControl } from "./host-paths";
 import { SYSTEM_DIRS } from "./shared-mounts";
 
 const IPV4 = /^[0-9.]+$/;
@@ -33,7 +34,10 @@ function checkRuntimeRoot(config: PartialConfig, homes: readonly Home[], report:
   if (root === undefined) return;
   const p = ["frontDoor", "runtimeRoot"];
   const mount = config.host.sharedMounts.findIndex((m) => overlaps(m.target ?? m.source, root));
-  if (SYSTEM_DIRS.some((d) => within(root, d)) || root.lastIndexOf("/") === 0) {
+  const control = hostControl(root);
+  if (control) {
+    report(p, apart("a directory", root, control, "every workspace mounts its socket directory in it read-write"), root);
+  } else if (SYSTEM_DIRS.some((d) => within(root, d)) || root.lastIndexOf("/") === 0) {
     // Its parent is mounted into the one-shot containers that create it: never / itself.
     report(p, `expected a directory at least two levels deep (like /var/lib/homedock), outside ${SYSTEM_DIRS.join(", ")}`, root);
   } else if (overlaps(root, config.host.homeRoot) || homes.some((h) => overlaps(h.home, root))) {

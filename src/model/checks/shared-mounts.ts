@@ -7,11 +7,13 @@ import type { Home } from "./homes";
 /** Mount targets that would hide what every image needs to run. */
 export const SYSTEM_DIRS = ["/bin", "/dev", "/etc", "/lib", "/proc", "/sbin", "/sys", "/usr"];
 
-export function checkSharedMountTargets(config: PartialConfig, homes: readonly Home[], report: Report): void {
+/** `sourceRefused`: mounts whose source is already reported, which a missing target is not reported again as. */
+export function checkSharedMountTargets(config: PartialConfig, homes: readonly Home[], sourceRefused: ReadonlySet<number>, report: Report): void {
   const { host } = config;
   const targets: { target: string; index: number }[] = [];
   host.sharedMounts.forEach((mount, i) => {
     const target = mount.target ?? mount.source;
+    if (mount.target === undefined && sourceRefused.has(i)) return;
     const p: PathSegment[] = ["host", "sharedMounts", i, mount.target === undefined ? "source" : "target"];
     const other = targets.find((t) => overlaps(t.target, target));
     const seeded = config.environments.findIndex((e) => e?.seedDir !== undefined && overlaps(e.seedDir, target));
