@@ -12,8 +12,10 @@ export interface FrontDoorProps {
   readonly host: HostModel;
   /** The sensitive variable holding the rendered Caddyfile (password hashes and all), as an expression. */
   readonly caddyfile: string;
-  /** The workspaces' network's name, as a reference. */
+  /** The workspaces' network's name, as a reference: the proxy joins it. */
   readonly networkName: string;
+  /** Its Terraform address: the proxy is replaced with it (see HostRefs). */
+  readonly networkAddress: string;
   /** The provider every resource of the host is created with. */
   readonly provider: DockerProvider;
 }
@@ -56,7 +58,7 @@ export class FrontDoor extends Construct {
         image.imageId,
         { volume, network: props.networkName },
         // The setup makes the socket tree the proxy mounts.
-        { dependsOn: [this.setup], provider },
+        { dependsOn: [this.setup], provider, lifecycle: { replaceTriggeredBy: [props.networkAddress] } },
       ),
     );
   }

@@ -121,7 +121,9 @@ export class Host extends Construct {
     this.environments = new Map(
       this.model.environments.map((e) => [e.name, new Environment(this, `env-${e.name}`, { environment: e, provider: this.provider })]),
     );
-    const refs: HostRefs = { networkName: this.network.name, seederScript: seeder.asString, tokens: this.tokens.value, provider: this.provider };
+    // A plain address: Terraform refuses an interpolation in replace_triggered_by.
+    const networkAddress = `${this.network.terraformResourceType}.${this.network.friendlyUniqueId}`;
+    const refs: HostRefs = { networkName: this.network.name, networkAddress, seederScript: seeder.asString, tokens: this.tokens.value, provider: this.provider };
     if (this.model.frontDoor !== undefined) {
       const caddyfiles = stackSingleton(stack, CADDYFILE_VARIABLE, () => {
         const variable = new TerraformVariable(stack, CADDYFILE_VARIABLE, {
@@ -136,6 +138,7 @@ export class Host extends Construct {
         host: this.model,
         caddyfile: Token.asString(Fn.lookup(caddyfiles.value, this.model.name)),
         networkName: this.network.name,
+        networkAddress,
         provider: this.provider,
       });
     }

@@ -22,6 +22,11 @@ export interface WorkspaceProps {
 export interface HostRefs {
   /** The host network's name, referenced so Terraform creates the network first. */
   readonly networkName: string;
+  /**
+   * The network's Terraform address. Docker cannot change a network's options in place,
+   * and removes no network a container is still on: what is on it is replaced with it.
+   */
+  readonly networkAddress: string;
   /** The seeder script as Terraform should see it (one shared local rather than a copy per container). */
   readonly seederScript: string;
   /** The stack's sensitive map of workspace tokens, by container name. */
@@ -46,7 +51,7 @@ export class Workspace extends Construct {
         this.spec,
         props.environment.imageId,
         { secret: () => Token.asString(Fn.lookup(refs.tokens, this.spec.name)), seeder: refs.seederScript, network: refs.networkName },
-        { dependsOn: props.dependsOn ? [...props.dependsOn] : undefined, provider: refs.provider },
+        { dependsOn: props.dependsOn ? [...props.dependsOn] : undefined, provider: refs.provider, lifecycle: { replaceTriggeredBy: [refs.networkAddress] } },
       ),
     );
   }

@@ -166,7 +166,8 @@ function changesOf(plan: Json): Change[] {
         labels: labels(values),
         values,
         before,
-        reasons: [...new Set(attributes.map(reason))],
+        // replace_triggered_by names no attribute; homedock uses it for the network alone.
+        reasons: [...new Set([...attributes.map(reason), ...(c.action_reason === "replace_by_triggers" ? ["network replaced"] : [])])],
       };
     });
 }

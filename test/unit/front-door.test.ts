@@ -145,6 +145,10 @@ describe("the workspaces behind the front door", () => {
   it("are on a network that carries no traffic between its containers", () => {
     const [network] = Object.values<Json>(tf.resource.docker_network);
     expect(network.options).toEqual({ "com.docker.network.bridge.enable_icc": "false" });
+    // Docker changes no network's options in place, nor removes one a container is on:
+    // what is on it is replaced with it (an upgrade from a host with the option unset).
+    const address = `docker_network.${Object.keys(tf.resource.docker_network)[0]}`;
+    for (const c of containers.filter((c) => c.networks_advanced !== undefined)) expect(c.lifecycle, c.name).toEqual({ replace_triggered_by: [address] });
     expect(parse(JSON.stringify(composeFile(model))).networks.lab.driver_opts).toEqual({ "com.docker.network.bridge.enable_icc": "false" });
   });
 
@@ -268,6 +272,13 @@ describe("adding a user", () => {
     for (const [name, service] of Object.entries(before)) expect(after[name], name).toEqual(service);
     expect(Object.keys(after).filter((name) => before[name] === undefined).sort()).toEqual(["dave.home", "dave.nb", "dave.py", "dave.shell"]);
     expect(renderCaddyfile(buildModel(frontDoorConfig(["alice", "bob", "carol", "dave"])), hashes)).toContain("\thandle @user_dave {");
+  });
+
+  it("a network from before inter-container traffic was off: replaced with its workspaces, and the review says why (a real plan)", () => {
+    const plan = readFileSync(path.resolve(__dirname, "../fixtures/plans/network-options.json"), "utf8");
+    const { markdown } = reviewPlan(plan);
+    expect(markdown).toContain("| alice / py | restarted in a new container | network replaced |");
+    expect(markdown).toContain("- network `lab` replaced");
   });
 
   it("is reviewed as a front door reload on its own line, not as a server that stops (a real plan)", () => {

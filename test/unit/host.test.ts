@@ -133,7 +133,7 @@ describe("homes", () => {
 
   it("are not replaced when the image they borrow is upgraded", () => {
     expect(ws("carol/home").lifecycle).toEqual({ ignore_changes: ["image"] });
-    expect(ws("carol/r-intro").lifecycle).toBeUndefined();
+    expect(ws("carol/r-intro").lifecycle.ignore_changes).toBeUndefined();
   });
 
   it("use the user's first environment image", () => {
