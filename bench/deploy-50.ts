@@ -111,7 +111,7 @@ try {
     writeFileSync(path.join(dir, "floor.sh"), floorScript(model.workspaces.map((w) => workspaceContainer(model, w))));
     return timed("sh", [path.join(dir, "floor.sh")]);
   };
-  const homedock = [process.execPath, path.join(repo, "bin/homedock.cjs"), "deploy", "--auto-approve"];
+  const homedock = [path.join(repo, "node_modules/.bin/tsx"), path.join(repo, "src/cli/cli.ts"), "deploy", "--auto-approve"];
   const cdktf = [`${repo}/node_modules/.bin/cdktf`, "deploy", "--auto-approve", "--skip-provider-lock"];
   const sides: { short: string; label: string; run: () => number; ms: number[] }[] = [
     { short: "homes exist", label: "homedock deploy, homes exist (createHomes: false): 50 workspaces", run: () => deploy(homedock, config(50, false)), ms: [] },
