@@ -4,7 +4,6 @@
 # unix socket with --NotebookApp.sock), and /home/jovyan seeded with a welcome notebook.
 # Imported as homedock-test/jupyter:<recipe> and :current. As root; prints the image tag.
 # --check: see scripts/lib/rootfs-image.sh.
-# --check: see scripts/lib/rootfs-image.sh.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)

@@ -4,17 +4,16 @@
 // Chromium. The server's port is published on 127.0.0.1 by a test-only override.
 // HOMEDOCK_UPDATE_DOCS=1 also copies the screenshot to docs/.
 import { execFile, spawnSync } from "node:child_process";
-import { randomUUID } from "node:crypto";
 import { copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
 import { buildModel } from "../../src/model/model";
 import { type ConfigInput } from "../../src/config/schema";
 import { writeCompose } from "../../src/render/output";
 import { docker, dockerStatus, eventually, requireDocker, scenarioRoot, uniqueName } from "../docker";
+import { openSocket, runCode } from "../kernel";
 import { snapshot } from "../trees";
 
 const exec = promisify(execFile);
@@ -63,37 +62,10 @@ async function api(method: string, route: string, body?: unknown): Promise<any> 
 /** Runs `code` in a new kernel over the Jupyter messaging protocol; resolves with its stdout. */
 async function execute(code: string): Promise<string> {
   const kernel = await api("POST", "/api/kernels", { name: "python3" });
-  const ws = new WebSocket(`${base.replace("http", "ws")}/api/kernels/${kernel.id}/channels?token=${token}`);
-  const msgId = randomUUID();
+  const ws = await openSocket(`${base.replace("http", "ws")}/api/kernels/${kernel.id}/channels?token=${token}`, {});
+  if (typeof ws === "number") throw new Error(`kernel WebSocket refused: ${ws}`);
   try {
-    return await new Promise<string>((resolve, reject) => {
-      let stdout = "";
-      const timer = setTimeout(() => reject(new Error(`no reply from the kernel; stdout so far: ${stdout}`)), 60_000);
-      ws.on("error", reject);
-      ws.on("open", () =>
-        ws.send(
-          JSON.stringify({
-            header: { msg_id: msgId, username: "homedock-test", session: randomUUID(), msg_type: "execute_request", version: "5.3", date: new Date().toISOString() },
-            parent_header: {},
-            metadata: {},
-            content: { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true },
-            channel: "shell",
-            buffers: [],
-          }),
-        ),
-      );
-      ws.on("message", (data) => {
-        const msg = JSON.parse(data.toString());
-        if (msg.parent_header?.msg_id !== msgId) return;
-        if (msg.msg_type === "stream" && msg.content.name === "stdout") stdout += msg.content.text;
-        if (msg.msg_type === "error") reject(new Error(msg.content.evalue));
-        if (msg.msg_type === "execute_reply") {
-          clearTimeout(timer);
-          if (msg.content.status === "ok") setTimeout(() => resolve(stdout), 200);
-          else reject(new Error(`execute_reply ${msg.content.status}`));
-        }
-      });
-    });
+    return (await runCode(ws, code)).stdout;
   } finally {
     ws.close();
     await api("DELETE", `/api/kernels/${kernel.id}`);
