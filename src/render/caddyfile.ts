@@ -43,6 +43,25 @@ function tlsLines(frontDoor: FrontDoorModel): string[] {
   }
 }
 
+/**
+ * The access log, on the proxy's stderr. Caddy redacts Authorization and Cookie itself;
+ * Jupyter's XSRF token travels in a header and, now and then, the query string.
+ */
+const ACCESS_LOG = [
+  "\tlog {",
+  "\t\tformat filter {",
+  "\t\t\twrap json",
+  "\t\t\tfields {",
+  "\t\t\t\trequest>headers>X-Xsrftoken delete",
+  "\t\t\t\trequest>uri query {",
+  "\t\t\t\t\tdelete _xsrf",
+  "\t\t\t\t\tdelete token",
+  "\t\t\t\t}",
+  "\t\t\t}",
+  "\t\t}",
+  "\t}",
+];
+
 /** One user's block: one login naming only them, their routes, their landing page, 404 for the rest. */
 function userBlock(user: string, hash: string, workspaces: readonly WorkspaceModel[]): string[] {
   const landing = landingPrefix(user);
@@ -104,7 +123,7 @@ export function renderCaddyfile(model: HostModel, hashes: Readonly<Record<string
     ...(frontDoor.tls.mode === "acme" ? [`\temail ${frontDoor.tls.email}`] : []),
     "}",
   ];
-  const site = [`https://${frontDoor.site} {`, ...tlsLines(frontDoor), "\tlog"];
+  const site = [`https://${frontDoor.site} {`, ...tlsLines(frontDoor), ...ACCESS_LOG];
   for (const user of model.users) {
     const hash = hashes[user.name];
     const routed = (model.workspacesByUser.get(user.name) ?? []).filter((ws) => ws.route !== undefined);

@@ -1,0 +1,364 @@
+// The front door, end to end through the Compose output: the proxy (Debian's caddy,
+// scripts/build-proxy-image.sh) in front of two users' workspaces in two environments,
+// classic Notebook 6 (scripts/build-jupyter-image.sh) and JupyterLab 4 from PyPI
+// (scripts/build-jupyterlab-image.sh), TLS from Caddy's local CA, all on loopback.
+// Seen from the owner's side in headless Chromium, and from the attacker's: another
+// user's password, none, a foreign origin, another user's workspace, another uid on the
+// host. HOMEDOCK_UPDATE_DOCS=1 also copies the screenshots to docs/.
+import { execFile, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { hashSync } from "bcryptjs";
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { type Browser, type Page, chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writePassword } from "../../src/render/secrets";
+import { dockerStatus, docker, eventually, requireDocker, scenarioRoot, uniqueName } from "../docker";
+import { type Door, basicAuth, call, freePort, origin } from "../front-door";
+import { openSocket, runCode } from "../kernel";
+
+const exec = promisify(execFile);
+const repo = path.resolve(__dirname, "../..");
+const IMAGES = { proxy: "homedock-test/caddy:current", notebook: "homedock-test/jupyter:current", lab: "homedock-test/jupyterlab:current" };
+const CHROMIUM_ARGS = [
+  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+  "--disable-component-update", "--disable-sync", "--ignore-certificate-errors",
+];
+
+interface TestUser {
+  readonly name: string;
+  readonly uid: number;
+  readonly password: string;
+}
+const user = (name: string, uid: number): TestUser => ({ name, uid, password: `${name}-${randomBytes(9).toString("base64url")}` });
+const alice = user("alice", 2311);
+const bob = user("bob", 2312);
+const carol = user("carol", 2313);
+
+let root: string;
+let project: string;
+let dir: string;
+let file: string;
+let door: Door;
+let httpPort: number;
+let browser: Browser;
+/** _xsrf tokens the tests were given: none may reach the proxy's log. */
+const xsrfTokens: string[] = [];
+
+const envDir = (u: TestUser, env: string) => `${root}/home/${u.name}/${env}`;
+const container = (u: TestUser, env: string) => `${project}-${u.name}.${env}`;
+const proxy = () => `${project}-frontdoor`;
+const auth = (u: TestUser) => ({ Authorization: basicAuth(u.name, u.password) });
+
+function configText(users: readonly TestUser[]): string {
+  return JSON.stringify({
+    host: { name: project, homeRoot: `${root}/home`, sharedMounts: [] },
+    frontDoor: { site: "localhost", listen: ["127.0.0.1"], httpsPort: door.port, httpPort, tls: "internal", image: IMAGES.proxy, runtimeRoot: `${root}/run` },
+    environments: [
+      { name: "py", displayName: "Python (Notebook)", image: IMAGES.notebook, command: ["python3", "-m", "notebook"], jupyter: "notebook", memory: "1g" },
+      { name: "lab", displayName: "JupyterLab", image: IMAGES.lab, command: ["jupyter", "lab"], jupyter: "server", memory: "1g" },
+    ],
+    users: users.map((u) => ({ name: u.name, uid: u.uid, gid: u.uid })),
+  });
+}
+async function homedock(args: string[]): Promise<string> {
+  const { stdout } = await exec(`${repo}/node_modules/.bin/tsx`, [`${repo}/src/cli/cli.ts`, ...args], { cwd: root });
+  return stdout;
+}
+
+/** What an admin does: passwords for the new users, the Compose file, `docker compose up -d`. */
+async function render(users: readonly TestUser[], newUsers: readonly TestUser[]): Promise<void> {
+  writeFileSync(path.join(root, "homedock.yaml"), configText(users));
+  for (const u of newUsers) writePassword(dir, u.name, hashSync(u.password, 10));
+  await homedock(["compose", "-c", "homedock.yaml", "-o", file]);
+  await exec("docker", ["compose", "-f", file, "up", "-d", "--wait"], { maxBuffer: 1 << 24 });
+}
+
+async function containerIds(): Promise<Map<string, string>> {
+  const out = await docker("ps", "-a", "--filter", `label=homedock.host=${project}`, "--format", "{{.Names}} {{.ID}}");
+  return new Map(out.trim().split("\n").map((l) => l.split(" ") as [string, string]));
+}
+
+async function newPage(u: TestUser): Promise<Page> {
+  const context = await browser.newContext({ httpCredentials: { username: u.name, password: u.password }, viewport: { width: 1100, height: 620 } });
+  return context.newPage();
+}
+
+/** In the classic Notebook page: a new cell with `code`, run through the kernel; its output and prompt number. */
+async function notebookCell(page: Page, code: string): Promise<{ text: string; count: number }> {
+  const before = await page.evaluate(() => (globalThis as any).Jupyter.notebook.get_cells().length);
+  await page.evaluate((source) => {
+    const nb = (globalThis as any).Jupyter.notebook;
+    const cell = nb.insert_cell_at_bottom("code");
+    cell.set_text(source);
+    nb.select(nb.find_cell_index(cell));
+    cell.execute();
+  }, code);
+  const done = await page.waitForFunction(
+    (index) => {
+      const cell = (globalThis as any).Jupyter.notebook.get_cell(index);
+      const count = cell.input_prompt_number;
+      return typeof count === "number" && cell.output_area.outputs.length > 0 && { text: cell.output_area.outputs.map((o: any) => o.text ?? "").join(""), count };
+    },
+    before,
+    { timeout: 90_000 },
+  );
+  return done.jsonValue() as Promise<{ text: string; count: number }>;
+}
+
+function saveShot(shot: string, name: string): void {
+  expect(lstatSync(shot).size).toBeGreaterThan(10_000);
+  if (process.env.HOMEDOCK_UPDATE_DOCS) copyFileSync(shot, path.join(repo, "docs", name));
+}
+
+beforeAll(async () => {
+  requireDocker();
+  for (const image of Object.values(IMAGES)) {
+    if (spawnSync("docker", ["image", "inspect", image], { stdio: "ignore" }).status !== 0) {
+      throw new Error(`${image} is missing: run scripts/build-proxy-image.sh, build-jupyter-image.sh and build-jupyterlab-image.sh (as root)`);
+    }
+  }
+  root = scenarioRoot("frontdoor");
+  project = uniqueName("hdf");
+  dir = path.join(root, "out");
+  file = path.join(dir, "docker-compose.yml");
+  mkdirSync(`${root}/home`);
+  mkdirSync(`${root}/run`);
+  door = { site: "localhost", port: await freePort(), ca: "" };
+  httpPort = await freePort();
+  await render([alice, bob], [alice, bob]);
+  door = { ...door, ca: await docker("exec", proxy(), "cat", "/data/caddy/pki/authorities/local/root.crt") };
+  for (const u of [alice, bob]) {
+    for (const env of ["py", "lab"]) {
+      await eventually(`${u.name}'s ${env} through the front door`, async () => (await call(door, "GET", `/user/${u.name}/${env}/api/status`, auth(u)).catch(() => undefined))?.status === 200, 90);
+    }
+  }
+  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+}, 900_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (file && existsSync(file)) await dockerStatus("compose", "-f", file, "down", "-v", "--remove-orphans");
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+describe("the front door", () => {
+  it("lists a user's environments at /user/<name>/, behind her login, and nobody at /", async () => {
+    const landing = await call(door, "GET", "/user/alice/", auth(alice));
+    expect(landing.status).toBe(200);
+    expect(landing.body).toContain('href="/user/alice/py/"');
+    expect(landing.body).toContain("Python (Notebook)");
+    expect(landing.body).toContain('href="/user/alice/lab/"');
+    expect(landing.body).toContain("JupyterLab");
+    const top = await call(door, "GET", "/");
+    expect(top.body).not.toMatch(/alice|bob/);
+    const bare = await call(door, "GET", "/user/alice/py", auth(alice));
+    expect([bare.status, bare.headers.location]).toEqual([308, "/user/alice/py/"]);
+  });
+
+  it("lets alice run a cell in classic Notebook from a browser; the file is hers, in her environment directory", async () => {
+    const page = await newPage(alice);
+    try {
+      await page.goto(`${origin(door)}/user/alice/`);
+      await page.getByRole("link", { name: "Python (Notebook)" }).click();
+      await page.waitForURL(/\/user\/alice\/py\/tree/);
+      await page.getByText("welcome.ipynb").waitFor();
+      await page.goto(`${origin(door)}/user/alice/py/notebooks/welcome.ipynb`);
+      await page.waitForFunction(() => (globalThis as any).Jupyter?.notebook?.kernel?.is_connected?.(), null, { timeout: 60_000 });
+      const out = await notebookCell(page, 'import os\nopen("from-the-browser.txt", "w").write("hello\\n")\nprint(os.getuid(), os.getcwd())');
+      expect(out.text).toBe(`${alice.uid} ${envDir(alice, "py")}\n`);
+      const written = `${envDir(alice, "py")}/from-the-browser.txt`;
+      expect(readFileSync(written, "utf8")).toBe("hello\n");
+      expect(statSync(written).uid).toBe(alice.uid);
+      // MathJax's loading banner would sit in the picture.
+      await page.waitForFunction(() => (globalThis as any).document.querySelector("#MathJax_Message")?.style.display !== "", null, { timeout: 30_000 }).catch(() => undefined);
+      const shot = path.join(root, "frontdoor-notebook.png");
+      await page.screenshot({ path: shot });
+      saveShot(shot, "frontdoor-notebook.png");
+    } finally {
+      await page.context().close();
+    }
+  }, 180_000);
+
+  it("lets alice run a cell in JupyterLab 4, whose own Authorization header stays off with the token off", async () => {
+    const page = await newPage(alice);
+    const tokenHeaders: string[] = [];
+    const refused: string[] = [];
+    page.on("request", (r) => {
+      const header = r.headers().authorization;
+      if (header?.startsWith("token")) tokenHeaders.push(r.url());
+    });
+    page.on("response", (r) => {
+      if (r.status() === 401 || r.status() === 403) refused.push(`${r.status()} ${r.url()}`);
+    });
+    try {
+      await page.goto(`${origin(door)}/user/alice/`);
+      await page.getByRole("link", { name: "JupyterLab" }).click();
+      await page.waitForURL(/\/user\/alice\/lab\/lab/);
+      await page.goto(`${origin(door)}/user/alice/lab/lab/tree/welcome.ipynb`);
+      // The kernel is started, connected and idle (the status bar says so).
+      await page.locator(".jp-Notebook").first().waitFor({ timeout: 90_000 });
+      await page.getByText("Python 3 (ipykernel) | Idle").waitFor({ timeout: 90_000 });
+      const cell = page.locator(".jp-Notebook .jp-CodeCell .cm-content").last();
+      await cell.click();
+      await page.keyboard.press("ControlOrMeta+a");
+      await page.keyboard.insertText('import os; open("from-lab.txt", "w").write("hello\\n"); print(os.getuid(), os.getcwd())');
+      await page.keyboard.press("Shift+Enter");
+      await page.getByText(`${alice.uid} ${envDir(alice, "lab")}`).waitFor({ timeout: 60_000 });
+      const written = `${envDir(alice, "lab")}/from-lab.txt`;
+      expect(readFileSync(written, "utf8")).toBe("hello\n");
+      expect(statSync(written).uid).toBe(alice.uid);
+      expect(tokenHeaders).toEqual([]);
+      expect(refused).toEqual([]);
+      // JupyterLab asks whether to fetch its news; the answer keeps the picture clear.
+      await page.getByRole("button", { name: "No" }).click({ timeout: 5_000 }).catch(() => undefined);
+      const shot = path.join(root, "frontdoor-lab.png");
+      await page.screenshot({ path: shot });
+      saveShot(shot, "frontdoor-lab.png");
+    } finally {
+      await page.context().close();
+    }
+  }, 240_000);
+
+  it("turns away bob's password, no password and unknown prefixes", async () => {
+    for (const env of ["py", "lab"]) {
+      expect((await call(door, "GET", `/user/alice/${env}/api/contents`, auth(bob))).status).toBe(401);
+      expect((await call(door, "GET", `/user/alice/${env}/api/contents`)).status).toBe(401);
+      expect((await call(door, "GET", `/user/alice/${env}/api/contents`, { Authorization: basicAuth("alice", bob.password) })).status).toBe(401);
+      // bob's own password opens bob's own workspace.
+      expect((await call(door, "GET", `/user/bob/${env}/api/contents`, auth(bob))).status).toBe(200);
+    }
+    expect((await call(door, "GET", "/user/alice/", auth(bob))).status).toBe(401);
+    expect((await call(door, "GET", "/user/mallory/py/", auth(alice))).status).toBe(404);
+    expect((await call(door, "GET", "/elsewhere/", auth(alice))).status).toBe(404);
+    expect((await call(door, "GET", "/user/alice/nosuchenv/", auth(alice))).status).toBe(404);
+  });
+
+  it("refuses a kernel to a foreign origin, even with alice's credentials", async () => {
+    // Refused before a kernel starts: Notebook 6 checks the missing _xsrf first (403),
+    // Jupyter Server 2 the foreign Origin first ("Blocking Cross Origin API request", 404).
+    for (const [env, page, refusal] of [["py", "tree", 403], ["lab", "lab", 404]] as const) {
+      const prefix = `/user/alice/${env}`;
+      const kernels = async () => (await call(door, "GET", `${prefix}/api/kernels`, auth(alice))).body;
+      const before = await kernels();
+      const evil = { ...auth(alice), Origin: "https://evil.example", "Content-Type": "application/json" };
+      expect((await call(door, "POST", `${prefix}/api/kernels`, evil, '{"name":"python3"}')).status).toBe(refusal);
+      // What a page of the right origin has: the _xsrf cookie and its header.
+      const tree = await call(door, "GET", `${prefix}/${page}`, auth(alice));
+      const xsrf = /_xsrf=([^;]+)/.exec(String(tree.headers["set-cookie"]))![1];
+      xsrfTokens.push(xsrf);
+      const own = { ...auth(alice), Origin: origin(door), "Content-Type": "application/json", Cookie: `_xsrf=${xsrf}`, "X-XSRFToken": xsrf };
+      // Even holding the _xsrf token, a foreign origin is refused.
+      expect((await call(door, "POST", `${prefix}/api/kernels`, { ...own, Origin: "https://evil.example" }, '{"name":"python3"}')).status).toBe(404);
+      expect(await kernels()).toBe(before);
+      const created = await call(door, "POST", `${prefix}/api/kernels`, own, '{"name":"python3"}');
+      expect(created.status).toBe(201);
+      const kernel = JSON.parse(created.body).id;
+      const channels = `wss://${door.site}:${door.port}${prefix}/api/kernels/${kernel}/channels`;
+      expect(await openSocket(channels, { ca: door.ca, headers: auth(alice), origin: "https://evil.example" })).toBe(403);
+      expect(await openSocket(channels, { ca: door.ca, headers: auth(bob), origin: origin(door) })).toBe(401);
+      const ws = await openSocket(channels, { ca: door.ca, headers: auth(alice), origin: origin(door) });
+      if (typeof ws === "number") throw new Error(`alice's own kernel WebSocket refused: ${ws}`);
+      try {
+        expect((await runCode(ws, "import os; print(os.getuid())")).stdout).toBe(`${alice.uid}\n`);
+      } finally {
+        ws.close();
+      }
+      expect((await call(door, "DELETE", `${prefix}/api/kernels/${kernel}`, own)).status).toBe(204);
+    }
+  }, 120_000);
+
+  it("keeps alice's socket from bob's workspace and from other uids on the host", async () => {
+    const socket = `${root}/run/${project}/alice/py/jupyter.sock`;
+    expect(lstatSync(socket).isSocket()).toBe(true);
+    expect(lstatSync(socket).uid).toBe(alice.uid);
+    // bob's workspace has its own socket directory and nothing of alice's.
+    const seen = await docker("exec", container(bob, "py"), "python3", "-c", [
+      "import glob, socket",
+      "print(sorted(glob.glob('/run/homedock/*')))",
+      `for p in ['/run/homedock/../alice/py/jupyter.sock', '${socket}']:`,
+      "    s = socket.socket(socket.AF_UNIX)",
+      "    try: s.connect(p); print('connected', p)",
+      "    except OSError as e: print(type(e).__name__)",
+    ].join("\n"));
+    expect(seen.trim().split("\n")).toEqual(["['/run/homedock/jupyter.sock']", "FileNotFoundError", "FileNotFoundError"]);
+    const mounts = await docker("inspect", "-f", "{{range .Mounts}}{{.Source}} {{end}}", container(bob, "py"));
+    expect(mounts).not.toContain(`/alice/`);
+    // On the host: bob's uid and nobody, each refused by the directory's mode.
+    for (const uid of [bob.uid, 65534]) {
+      const r = spawnSync("setpriv", ["--reuid", String(uid), "--regid", String(uid), "--clear-groups", process.execPath, "-e",
+        "require('net').connect(process.argv[1]).on('connect', () => { console.log('connected'); process.exit(0); }).on('error', (e) => { console.log(e.code); process.exit(0); })", socket], { encoding: "utf8" });
+      expect(r.stdout.trim(), r.stderr).toBe("EACCES");
+    }
+  });
+
+  it("keeps a port alice opens in her workspace out of bob's reach", async () => {
+    await docker("exec", "-d", container(alice, "py"), "python3", "-m", "http.server", "8765", "--bind", "0.0.0.0");
+    const ip = (await docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", container(alice, "py"))).trim();
+    const probe = (from: string) =>
+      docker("exec", from, "python3", "-c", `import socket\ntry:\n  socket.create_connection(("${ip}", 8765), timeout=3); print("open")\nexcept OSError as e: print(type(e).__name__)`);
+    await eventually("alice's server listening, seen from her own workspace", async () => (await probe(container(alice, "py"))).trim() === "open");
+    expect((await probe(container(bob, "py"))).trim()).not.toBe("open");
+    expect((await probe(container(bob, "lab"))).trim()).not.toBe("open");
+  });
+
+  it("leaves no password, hash or token in docker inspect, ps, the access log or the rendered files", async () => {
+    const hashes: Record<string, string> = JSON.parse(readFileSync(path.join(dir, "homedock-secrets/passwords.json"), "utf8"));
+    expect(Object.keys(hashes).sort()).toEqual(["alice", "bob"]);
+    const tokensFile = path.join(dir, "homedock-secrets/tokens.json");
+    const tokens = existsSync(tokensFile) ? Object.values(JSON.parse(readFileSync(tokensFile, "utf8")) as Record<string, string>) : [];
+    const secrets: [string, string][] = [
+      ["alice's password", alice.password],
+      ["bob's password", bob.password],
+      ["alice's Basic credentials", basicAuth(alice.name, alice.password).slice(6)],
+      ...Object.entries(hashes).map(([u, h]): [string, string] => [`${u}'s hash`, h]),
+      ...tokens.map((t): [string, string] => ["a workspace token", t]),
+      ...xsrfTokens.map((t): [string, string] => ["an _xsrf token", t]),
+    ];
+    expect(xsrfTokens.length).toBeGreaterThan(0);
+    const names = [...(await containerIds()).keys()];
+    expect(names).toContain(proxy());
+    const places: [string, string][] = [
+      ["docker inspect", await docker("inspect", ...names)],
+      ["ps -eo args", spawnSync("ps", ["-eo", "args"], { encoding: "utf8" }).stdout],
+      ["the proxy's log", (await dockerStatus("logs", proxy())).stdout + (await dockerStatus("logs", proxy())).stderr],
+      ...readdirSync(dir).filter((f) => f !== "homedock-secrets").map((f): [string, string] => [f, readFileSync(path.join(dir, f), "utf8")]),
+    ];
+    // The log is where requests are: alice's were logged.
+    expect(places[2][1]).toContain("/user/alice/");
+    for (const [where, text] of places) {
+      for (const [what, secret] of secrets) expect(text.includes(secret), `${where} holds ${what}`).toBe(false);
+    }
+  });
+
+  it("adds a user while alice's kernel is busy: no workspace restarts, the proxy reloads, her kernel keeps its state", async () => {
+    const page = await newPage(alice);
+    try {
+      await page.goto(`${origin(door)}/user/alice/py/notebooks/welcome.ipynb`);
+      await page.waitForFunction(() => (globalThis as any).Jupyter?.notebook?.kernel?.is_connected?.(), null, { timeout: 60_000 });
+      const first = await notebookCell(page, "n = 41\nprint(n)");
+      expect(first.text).toBe("41\n");
+      const before = await containerIds();
+      // Busy for a while: the render and the reload happen while it runs.
+      await page.evaluate(() => {
+        const nb = (globalThis as any).Jupyter.notebook;
+        const cell = nb.insert_cell_at_bottom("code");
+        cell.set_text("import time\ntime.sleep(20)\nn += 1");
+        cell.execute();
+      });
+      await page.waitForFunction(() => (globalThis as any).document.querySelector("#kernel_indicator_icon.kernel_busy_icon") !== null, null, { timeout: 30_000 });
+      await render([alice, bob, carol], [carol]);
+      const after = await containerIds();
+      for (const [name, id] of before) expect(after.get(name), name).toBe(id);
+      expect([...after.keys()]).toContain(container(carol, "py"));
+      await eventually("carol's route, once the proxy has reloaded", async () => (await call(door, "GET", `/user/carol/py/api/status`, auth(carol))).status === 200, 90);
+      expect((await call(door, "GET", `/user/alice/py/api/status`, auth(carol))).status).toBe(401);
+      const next = await notebookCell(page, "print(n)");
+      expect(next.text).toBe("42\n");
+      expect(next.count).toBe(first.count + 2);
+    } finally {
+      await page.context().close();
+    }
+  }, 300_000);
+});
