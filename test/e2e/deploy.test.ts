@@ -13,6 +13,8 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConfigInput } from "../../src/config/schema";
 import { busyboxImage, docker, dockerStatus, eventually, providerMirrorConfig, requireDocker, scenarioRoot, uniqueName } from "../docker";
+import { basicAuth, call, type Door, freePort, origin } from "../front-door";
+import { openSocket, runCode } from "../kernel";
 import type { Json } from "../helpers";
 import { snapshot } from "../trees";
 
@@ -113,6 +115,13 @@ class Deployment {
   async homedock(...args: string[]): Promise<{ code: number; out: string; stdout: string }> {
     this.write();
     return this.run(`${repo}/node_modules/.bin/tsx`, [`${repo}/src/cli/cli.ts`, ...args]);
+  }
+
+  /** `homedock passwd <user> --stdin`: the hash beside cdktf.out, in this deployment's directory. */
+  passwd(user: string, password: string): void {
+    this.write();
+    const r = spawnSync(`${repo}/node_modules/.bin/tsx`, [`${repo}/src/cli/cli.ts`, "passwd", user, "-d", this.dir, "--stdin"], { cwd: this.dir, env: this.env(), input: `${password}\n`, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`homedock passwd ${user}: ${r.stderr}`);
   }
 
   /** A saved plan of the current config: `terraform plan -detailed-exitcode`, then `terraform show -json` (or tofu's). */
@@ -410,6 +419,96 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     expect(lstatSync(`${d.home}/erin/nb/welcome.ipynb`).uid).toBe(2105);
     expect(changes((await d.plan()).json)).toEqual([]);
   }, 300_000);
+
+  it("the front door through homedock deploy: alice's route behind her login runs her kernel; adding a user keeps every workspace and the kernel", async () => {
+    const images = { proxy: "homedock-test/caddy:current", notebook: "homedock-test/jupyter:current" };
+    for (const image of Object.values(images)) {
+      if (spawnSync("docker", ["image", "inspect", image], { stdio: "ignore" }).status !== 0) throw new Error(`${image} is missing: run scripts/test-host.sh (as root)`);
+    }
+    const port = await freePort();
+    const httpPort = await freePort();
+    const users = [
+      { name: "alice", uid: 2121, gid: 2121, password: "alice-front-door" },
+      { name: "bob", uid: 2122, gid: 2122, password: "bob-front-door" },
+      { name: "carol", uid: 2123, gid: 2123, password: "carol-front-door" },
+    ];
+    const [alice, bob, carol] = users;
+    const d = new Deployment("frontdoor", (dd) => ({
+      host: { homeRoot: dd.home, sharedMounts: [] },
+      frontDoor: { site: "localhost", listen: ["127.0.0.1"], httpsPort: port, httpPort, tls: "internal", image: images.proxy, runtimeRoot: path.join(dd.root, "run") },
+      environments: [{ name: "py", image: images.notebook, command: ["python3", "-m", "notebook"], jupyter: "notebook", memory: "1g" }],
+      users: [alice, bob].map(({ name, uid, gid }) => ({ name, uid, gid })),
+    }));
+    mkdirSync(path.join(d.root, "run"));
+    cleanups.push(async () => void (await dockerStatus("volume", "rm", `${d.name}-frontdoor-data`, `${d.name}-frontdoor-config`)));
+    d.passwd("alice", alice.password);
+    d.passwd("bob", bob.password);
+    const first = await d.homedockDeploy();
+    expect(first.code, first.out.slice(-3000)).toBe(0);
+    const door: Door = { site: "localhost", port, ca: await docker("exec", `${d.name}-frontdoor`, "cat", "/data/caddy/pki/authorities/local/root.crt") };
+    const as = (u: { name: string; password: string }) => ({ Authorization: basicAuth(u.name, u.password) });
+    await eventually("alice's server through the front door", async () => (await call(door, "GET", "/user/alice/py/api/status", as(alice)).catch(() => undefined))?.status === 200, 90);
+    expect((await call(door, "GET", "/user/alice/py/api/status", as(bob))).status).toBe(401);
+    expect((await call(door, "GET", "/user/alice/py/api/status")).status).toBe(401);
+    expect(readFileSync(path.join(d.stackDir, "cdk.tf.json"), "utf8")).not.toContain(JSON.parse(readFileSync(path.join(d.dir, "homedock-secrets/passwords.json"), "utf8")).alice);
+
+    // A kernel of alice's, reached over its WebSocket through the door, with state in it.
+    const xsrf = /_xsrf=([^;]+)/.exec(String((await call(door, "GET", "/user/alice/py/tree", as(alice))).headers["set-cookie"]))![1];
+    const own = { ...as(alice), Origin: origin(door), "Content-Type": "application/json", Cookie: `_xsrf=${xsrf}`, "X-XSRFToken": xsrf };
+    const created = await call(door, "POST", "/user/alice/py/api/kernels", own, '{"name":"python3"}');
+    expect(created.status).toBe(201);
+    const channels = `wss://${door.site}:${door.port}/user/alice/py/api/kernels/${JSON.parse(created.body).id}/channels`;
+    const connect = async () => {
+      const ws = await openSocket(channels, { ca: door.ca, headers: as(alice), origin: origin(door) });
+      if (typeof ws === "number") throw new Error(`alice's kernel WebSocket refused: ${ws}`);
+      return ws;
+    };
+    let ws = await connect();
+    const before = await runCode(ws, 'import os\nopen("through-terraform.txt", "w").write("hi\\n")\nn = 41\nprint(os.getuid())');
+    expect(before.stdout).toBe("2121\n");
+    expect(statSync(`${d.home}/alice/py/through-terraform.txt`).uid).toBe(2121);
+    ws.close();
+
+    // carol added: while the deploy runs, alice's route is asked every 100 ms.
+    const ids = async () => new Map((await docker("ps", "-a", "--filter", `label=homedock.host=${d.name}`, "--format", "{{.Names}} {{.ID}}")).trim().split("\n").map((l) => l.split(" ") as [string, string]));
+    const idsBefore = await ids();
+    const started = () => docker("inspect", "-f", "{{.State.StartedAt}}", d.container("alice", "py"));
+    const startedBefore = await started();
+    d.config = { ...d.config, users: users.map(({ name, uid, gid }) => ({ name, uid, gid })) };
+    d.passwd("carol", carol.password);
+    let polling = true;
+    const failures: number[] = [];
+    const statuses = new Set<string>();
+    const poller = (async () => {
+      while (polling) {
+        const status = await call(door, "GET", "/user/alice/py/api/status", as(alice)).then((r) => String(r.status), (err: NodeJS.ErrnoException) => err.code ?? "error");
+        if (status !== "200") {
+          failures.push(Date.now());
+          statuses.add(status);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const second = await d.homedockDeploy();
+    await eventually("carol's route", async () => (await call(door, "GET", "/user/carol/py/api/status", as(carol)).catch(() => undefined))?.status === 200, 90);
+    polling = false;
+    await poller;
+    expect(second.code, second.out.slice(-3000)).toBe(0);
+    const idsAfter = await ids();
+    for (const u of ["alice", "bob"]) expect(idsAfter.get(d.container(u, "py")), u).toBe(idsBefore.get(d.container(u, "py")));
+    const proxyReplaced = idsAfter.get(`${d.name}-frontdoor`) !== idsBefore.get(`${d.name}-frontdoor`);
+    const unreachable = failures.length === 0 ? 0 : failures[failures.length - 1] - failures[0] + 100;
+    console.log(`front door through Terraform, a user added: proxy ${proxyReplaced ? "replaced" : "kept"}; alice's route failed ${failures.length} times (${[...statuses].join(", ")}) over ${unreachable} ms`);
+    expect(await started(), "alice's workspace restarted").toBe(startedBefore);
+    ws = await connect();
+    try {
+      const after = await runCode(ws, "n += 1\nprint(n)");
+      expect(after.stdout).toBe("42\n");
+      expect(after.executionCount).toBe(before.executionCount + 1);
+    } finally {
+      ws.close();
+    }
+  }, 600_000);
 
   it("homedock deploy with createHomes: false: fails on a missing home, naming it; then runs, no home containers, no change after", async () => {
     const d = new Deployment("external-homes", (dep) => {

@@ -7,13 +7,11 @@
 // host. HOMEDOCK_UPDATE_DOCS=1 also copies the screenshots to docs/.
 import { execFile, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { hashSync } from "bcryptjs";
 import { copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { type Browser, type Page, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writePassword } from "../../src/render/secrets";
 import { dockerStatus, docker, eventually, requireDocker, scenarioRoot, uniqueName } from "../docker";
 import { type Door, basicAuth, call, freePort, origin } from "../front-door";
 import { openSocket, runCode } from "../kernel";
@@ -62,16 +60,17 @@ function configText(users: readonly TestUser[]): string {
     users: users.map((u) => ({ name: u.name, uid: u.uid, gid: u.uid })),
   });
 }
-async function homedock(args: string[]): Promise<string> {
-  const { stdout } = await exec(`${repo}/node_modules/.bin/tsx`, [`${repo}/src/cli/cli.ts`, ...args], { cwd: root });
-  return stdout;
+/** The homedock command, `input` on its standard input. */
+function homedock(args: string[], input = ""): void {
+  const r = spawnSync(`${repo}/node_modules/.bin/tsx`, [`${repo}/src/cli/cli.ts`, ...args], { cwd: root, input, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`homedock ${args.join(" ")}: ${r.stderr}`);
 }
 
 /** What an admin does: passwords for the new users, the Compose file, `docker compose up -d`. */
 async function render(users: readonly TestUser[], newUsers: readonly TestUser[]): Promise<void> {
   writeFileSync(path.join(root, "homedock.yaml"), configText(users));
-  for (const u of newUsers) writePassword(dir, u.name, hashSync(u.password, 10));
-  await homedock(["compose", "-c", "homedock.yaml", "-o", file]);
+  for (const u of newUsers) homedock(["passwd", u.name, "-c", "homedock.yaml", "-d", dir, "--stdin"], `${u.password}\n`);
+  homedock(["compose", "-c", "homedock.yaml", "-o", file]);
   await exec("docker", ["compose", "-f", file, "up", "-d", "--wait"], { maxBuffer: 1 << 24 });
 }
 
@@ -105,6 +104,31 @@ async function notebookCell(page: Page, code: string): Promise<{ text: string; c
     { timeout: 90_000 },
   );
   return done.jsonValue() as Promise<{ text: string; count: number }>;
+}
+
+/**
+ * page.goto, again when Chromium aborted it with ERR_NETWORK_CHANGED: the engine is
+ * shared, and another suite creating or removing a Docker network is such a change.
+ */
+async function goto(page: Page, url: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.goto(url);
+      return;
+    } catch (err) {
+      if (attempt === 3 || !String(err).includes("ERR_NETWORK_CHANGED")) throw err;
+    }
+  }
+}
+
+/** Waits for `text` on the page; on timeout, says what JupyterLab's status bar and dialogs showed instead. */
+async function waitForText(page: Page, text: string, timeout: number): Promise<void> {
+  try {
+    await page.getByText(text).waitFor({ timeout });
+  } catch (err) {
+    const seen = await page.locator(".jp-StatusBar-Widget, .jp-Dialog").allInnerTexts().catch(() => []);
+    throw new Error(`${String(err).split("\n")[0]}; the page showed: ${JSON.stringify(seen)}`);
+  }
 }
 
 function saveShot(shot: string, name: string): void {
@@ -160,11 +184,11 @@ describe("the front door", () => {
   it("lets alice run a cell in classic Notebook from a browser; the file is hers, in her environment directory", async () => {
     const page = await newPage(alice);
     try {
-      await page.goto(`${origin(door)}/user/alice/`);
+      await goto(page, `${origin(door)}/user/alice/`);
       await page.getByRole("link", { name: "Python (Notebook)" }).click();
       await page.waitForURL(/\/user\/alice\/py\/tree/);
       await page.getByText("welcome.ipynb").waitFor();
-      await page.goto(`${origin(door)}/user/alice/py/notebooks/welcome.ipynb`);
+      await goto(page, `${origin(door)}/user/alice/py/notebooks/welcome.ipynb`);
       await page.waitForFunction(() => (globalThis as any).Jupyter?.notebook?.kernel?.is_connected?.(), null, { timeout: 60_000 });
       const out = await notebookCell(page, 'import os\nopen("from-the-browser.txt", "w").write("hello\\n")\nprint(os.getuid(), os.getcwd())');
       expect(out.text).toBe(`${alice.uid} ${envDir(alice, "py")}\n`);
@@ -193,26 +217,26 @@ describe("the front door", () => {
       if (r.status() === 401 || r.status() === 403) refused.push(`${r.status()} ${r.url()}`);
     });
     try {
-      await page.goto(`${origin(door)}/user/alice/`);
+      await goto(page, `${origin(door)}/user/alice/`);
       await page.getByRole("link", { name: "JupyterLab" }).click();
       await page.waitForURL(/\/user\/alice\/lab\/lab/);
-      await page.goto(`${origin(door)}/user/alice/lab/lab/tree/welcome.ipynb`);
+      await goto(page, `${origin(door)}/user/alice/lab/lab/tree/welcome.ipynb`);
       // The kernel is started, connected and idle (the status bar says so).
       await page.locator(".jp-Notebook").first().waitFor({ timeout: 90_000 });
-      await page.getByText("Python 3 (ipykernel) | Idle").waitFor({ timeout: 90_000 });
+      await waitForText(page, "Python 3 (ipykernel) | Idle", 90_000);
       const cell = page.locator(".jp-Notebook .jp-CodeCell .cm-content").last();
       await cell.click();
       await page.keyboard.press("ControlOrMeta+a");
       await page.keyboard.insertText('import os; open("from-lab.txt", "w").write("hello\\n"); print(os.getuid(), os.getcwd())');
       await page.keyboard.press("Shift+Enter");
-      await page.getByText(`${alice.uid} ${envDir(alice, "lab")}`).waitFor({ timeout: 60_000 });
+      await waitForText(page, `${alice.uid} ${envDir(alice, "lab")}`, 60_000);
       const written = `${envDir(alice, "lab")}/from-lab.txt`;
       expect(readFileSync(written, "utf8")).toBe("hello\n");
       expect(statSync(written).uid).toBe(alice.uid);
       expect(tokenHeaders).toEqual([]);
       expect(refused).toEqual([]);
       // JupyterLab asks whether to fetch its news; the answer keeps the picture clear.
-      await page.getByRole("button", { name: "No" }).click({ timeout: 5_000 }).catch(() => undefined);
+      await page.getByRole("button", { name: "No", exact: true }).click({ timeout: 5_000 }).catch(() => undefined);
       const shot = path.join(root, "frontdoor-lab.png");
       await page.screenshot({ path: shot });
       saveShot(shot, "frontdoor-lab.png");
@@ -335,7 +359,7 @@ describe("the front door", () => {
   it("adds a user while alice's kernel is busy: no workspace restarts, the proxy reloads, her kernel keeps its state", async () => {
     const page = await newPage(alice);
     try {
-      await page.goto(`${origin(door)}/user/alice/py/notebooks/welcome.ipynb`);
+      await goto(page, `${origin(door)}/user/alice/py/notebooks/welcome.ipynb`);
       await page.waitForFunction(() => (globalThis as any).Jupyter?.notebook?.kernel?.is_connected?.(), null, { timeout: 60_000 });
       const first = await notebookCell(page, "n = 41\nprint(n)");
       expect(first.text).toBe("41\n");

@@ -58,7 +58,7 @@ describe("the Caddyfile", () => {
   });
 
   it("keeps the path (Jupyter's base_url is the prefix): no strip, no rewrite", () => {
-    expect(caddyfile).not.toMatch(/handle_path|strip_prefix|uri |rewrite/);
+    expect(caddyfile).not.toMatch(/handle_path|strip_prefix|^\t+uri |rewrite/m);
     expect(caddyfile.match(/reverse_proxy/g)).toHaveLength(model.workspaces.filter((w) => w.route !== undefined).length);
   });
 
@@ -83,9 +83,11 @@ describe("the Caddyfile", () => {
     expect(block(caddyfile, "http://lab.example.org {")).toContain("\tredir https://lab.example.org:8443{uri} 308");
   });
 
-  it("turns the admin API off and logs access (Caddy leaves credentials out of it)", () => {
+  it("turns the admin API off and logs access (Caddy leaves credentials out of it, homedock Jupyter's XSRF token)", () => {
     expect(block(caddyfile, "{")).toEqual(expect.arrayContaining(["\tadmin off", "\tskip_install_trust"]));
-    expect(block(caddyfile, "https://lab.example.org {")).toContain("\tlog");
+    const log = block(caddyfile, "\tlog {");
+    expect(log).toContain("\t\t\t\trequest>headers>X-Xsrftoken delete");
+    expect(block(caddyfile, "\t\t\t\trequest>uri query {")).toEqual(["\t\t\t\trequest>uri query {", "\t\t\t\t\tdelete _xsrf", "\t\t\t\t\tdelete token", "\t\t\t\t}"]);
   });
 
   it("renders each TLS mode", () => {
