@@ -2,13 +2,13 @@
 // new config text and what changed out. Nothing here writes.
 import { createTwoFilesPatch } from "diff";
 import { isDeepStrictEqual } from "node:util";
-import { parse, parseDocument } from "yaml";
+import { isSeq, parse, parseDocument } from "yaml";
 import { parseConfig } from "../config/load";
-import { ConfigError, formatIssue } from "../model/issues";
+import { ConfigError, formatIssue, formatValue } from "../model/issues";
 import type { AccountDatabase } from "./account-db";
 import { appendUsers } from "./append";
 import { addUsers, type Change, mergeUsers, userEntry } from "./merge";
-import { importedUsers, type Refusal, selectAccounts, type Selection } from "./select";
+import { type ImportedUser, importedUsers, type Refusal, selectAccounts, type Selection } from "./select";
 
 export interface ImportOptions extends Selection {
   /** Apply a changed uid, gid or home to users already in the config. @default false */
@@ -42,11 +42,37 @@ function layoutOf(text: string): { lineWidth: number; flowCollectionPadding: boo
 
 /**
  * Imports the selected accounts of `db` into the config `text` (`source` names it in messages).
- * @throws ConfigError when the config is invalid, or would be after the import
+ * An account the config would refuse (a home in a directory the config forbids, a uid
+ * another user in the file has) is refused by name and the others are imported.
+ * @throws ConfigError when the config is invalid, or would be after the import for a reason no single account explains
  * @throws AccountDatabaseError when the selection names what the database lacks
  */
 export function importUsers(text: string, source: string, db: AccountDatabase, options: ImportOptions = {}): ImportResult {
   const model = parseConfig(text, source);
+  const restricted = new Set(model.environments.flatMap((e) => e.groups ?? []));
+  const selected = importedUsers(db, selectAccounts(db, options), restricted);
+  const accounts = new Map(db.accounts.map((a) => [a.name, a]));
+  let users = selected.users;
+  const refused = [...selected.refused];
+  // Each round refuses at least one account, so this ends.
+  for (;;) {
+    const attempt = merge(text, source, model.homeRoot, db, users, options);
+    if (attempt.rejected.size === 0) return { text: attempt.text, changes: attempt.changes, refused };
+    for (const [name, reason] of attempt.rejected) refused.push({ account: accounts.get(name)!, reason });
+    users = users.filter((u) => !attempt.rejected.has(u.name));
+  }
+}
+
+/** One merge of `users` into `text`; `rejected` names new users the result's validation refused, with why. */
+function merge(
+  text: string,
+  source: string,
+  homeRoot: string,
+  db: AccountDatabase,
+  users: readonly ImportedUser[],
+  options: ImportOptions,
+): { text: string; changes: Change[]; rejected: Map<string, string> } {
+  const rejected = new Map<string, string>();
   // The same text, as a document that keeps its comments and layout.
   const doc = parseDocument(text, { prettyErrors: false });
   const [problem] = doc.errors;
@@ -54,27 +80,27 @@ export function importUsers(text: string, source: string, db: AccountDatabase, o
     const [at] = problem.linePos ?? [];
     throw new ConfigError([], source, [`${at ? `${at.line}:${at.col}: ` : ""}expected YAML the import can edit: ${problem.message}`]);
   }
-  const restricted = new Set(model.environments.flatMap((e) => e.groups ?? []));
-  const { users, refused } = importedUsers(db, selectAccounts(db, options), restricted);
   const changes = mergeUsers(doc, users, {
     update: options.update ?? false,
     prune: options.prune ?? false,
-    homeRoot: model.homeRoot,
+    homeRoot,
     known: new Set(db.accounts.map((a) => a.name)),
   });
   const added = changes.flatMap((c) => (c.kind === "added" ? [c.user] : []));
   const edited = changes.some((c) => (c.kind === "changed" && c.applied) || (c.kind === "gone" && c.removed));
-  if (!edited && added.length === 0) return { text, changes, refused };
+  if (!edited && added.length === 0) return { text, changes, rejected };
+  const list = doc.get("users", true);
+  const kept = isSeq(list) ? list.items.length : 0;
   const layout = layoutOf(text);
   const render = () => keepCommentSpacing(text, doc.toString(layout), doc.toJSON());
   const base = edited ? render() : text;
   let merged = base;
   if (added.length > 0) {
-    const entries = added.map((u) => userEntry(u, model.homeRoot));
+    const entries = added.map((u) => userEntry(u, homeRoot));
     const appended = appendUsers(base, edited ? parseDocument(base) : doc, entries, layout.indentSeq ? layout.indent : 0);
     if (appended !== undefined) merged = appended;
     else {
-      addUsers(doc, added, model.homeRoot);
+      addUsers(doc, added, homeRoot);
       merged = render();
     }
   }
@@ -82,10 +108,21 @@ export function importUsers(text: string, source: string, db: AccountDatabase, o
     parseConfig(merged, source);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
+    // New users come last: an issue at one of them is that account's alone.
+    for (const issue of err.issues) {
+      const [list, index, field] = issue.path;
+      const user = list === "users" && typeof index === "number" && index >= kept ? added[index - kept] : undefined;
+      if (user === undefined) {
+        rejected.clear();
+        break;
+      }
+      if (!rejected.has(user.name)) rejected.set(user.name, `${String(field ?? "entry")} ${formatValue(issue)}: ${issue.message}`);
+    }
+    if (rejected.size > 0) return { text, changes, rejected };
     // Positions in a text that was never written would mislead: fields only.
     throw new ConfigError(err.issues, source, ["the config after the import would be refused, so nothing is written:", ...err.issues.map((i) => `  ${formatIssue(i)}`)]);
   }
-  return { text: merged, changes, refused };
+  return { text: merged, changes, rejected };
 }
 
 /** A line as the yaml package writes it back: one space before a trailing comment. */

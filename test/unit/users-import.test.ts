@@ -256,12 +256,24 @@ users:
     );
   });
 
-  it("writes nothing when the result would be refused (an account re-created under another name keeps its uid)", () => {
+  it("refuses, by name, an account the config would refuse (a uid another user has, a home it forbids) and imports the others", () => {
     const config = `${CONFIG}users:\n  - name: ann\n    uid: 1501\n    gid: 1501\n`;
-    expect(errorOf(() => importUsers(config, "lab.yaml", db("ann2:x:1501:1501::/home/ann2:/bin/sh\n")))).toBe(
+    const passwd = "ann2:x:1501:1501::/home/ann2:/bin/sh\nsock:x:1502:1502::/run/sock:/bin/sh\ncid:x:1503:1503::/home/cid:/bin/sh\n";
+    const { text, refused, changes } = importUsers(config, "lab.yaml", db(passwd));
+    expect(usersOf(text).map((u) => u.name)).toEqual(["ann", "cid"]);
+    expect(refused.map((r) => [r.account.name, r.account.line, r.reason])).toEqual([
+      ["ann2", 1, "uid 1501: expected a uid not used before, but users[0] has it"],
+      ["sock", 2, expect.stringMatching(/^home "\/run\/sock": expected a home outside \/run/)],
+    ]);
+    expect(changes.filter((c) => c.kind === "added").map((c) => c.kind === "added" && c.user.name)).toEqual(["cid"]);
+  });
+
+  it("writes nothing when the result would be refused for a reason no new account explains", () => {
+    const config = `${CONFIG}users:\n  - name: ann\n    uid: 1400\n    gid: 1500\n  - name: bob\n    uid: 1500\n    gid: 1500\n`;
+    expect(errorOf(() => importUsers(config, "lab.yaml", db("ann:x:1500:1500::/home/ann:/bin/sh\nbob:x:1500:1500::/home/bob:/bin/sh\n"), { update: true }))).toBe(
       [
         "lab.yaml: the config after the import would be refused, so nothing is written:",
-        "lab.yaml:   users[1].uid: got 1501; expected a uid not used before, but users[0] has it",
+        "lab.yaml:   users[1].uid: got 1500; expected a uid not used before, but users[0] has it",
       ].join("\n"),
     );
   });
