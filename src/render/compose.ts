@@ -49,8 +49,8 @@ function service(spec: ContainerSpec, dependsOn: string | undefined, volumes: Re
             source: literal(m.source),
             target: literal(m.target),
             read_only: m.readOnly,
-            // Never let Docker create a missing source: it would be root's.
-            bind: { create_host_path: false },
+            // Never let Docker create a missing source, root's, unless that is what it must be.
+            bind: { create_host_path: m.createSource === true },
           }
         : // Compose creates every container before it starts any, and Docker checks a
           // bind's source at create time, when a new home does not exist yet. A local

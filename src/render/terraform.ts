@@ -55,9 +55,13 @@ export function containerConfig(spec: ContainerSpec, image: string, expressions:
     env: [...Object.entries(spec.env).map(([k, v]) => literal(`${k}=${v}`)), ...spec.secrets.map((name) => `${name}=${secret!(name)}`)],
     labels: Object.entries(spec.labels).map(([label, value]) => ({ label, value: literal(value) })),
     mounts: [
-      ...spec.mounts.map((m) => ({ type: "bind", source: literal(m.source), target: literal(m.target), readOnly: m.readOnly })),
+      ...spec.mounts.filter((m) => !m.createSource).map((m) => ({ type: "bind", source: literal(m.source), target: literal(m.target), readOnly: m.readOnly })),
       ...spec.volumes.map((v) => ({ type: "volume", source: volume?.(v.name) ?? v.name, target: v.target, readOnly: v.readOnly })),
     ],
+    // The legacy form, the only one in which Docker creates a missing source.
+    volumes: spec.mounts.some((m) => m.createSource)
+      ? spec.mounts.filter((m) => m.createSource).map((m) => ({ hostPath: literal(m.source), containerPath: literal(m.target), readOnly: m.readOnly }))
+      : undefined,
     // Uploaded before the container starts; a change replaces this container (and only it).
     upload: spec.secretFiles.length > 0 ? spec.secretFiles.map((file) => ({ file, content: secretFile!(file), permissions: "0600" })) : undefined,
     ports: spec.ports.length > 0 ? spec.ports.map((p) => ({ ip: p.ip, external: p.external, internal: p.internal })) : undefined,

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { HostModel, RestartPolicy, UserModel, WorkspaceModel } from "../model/model";
-import { inRuntimeParent, jupyterFlags, runtimeParentMount, workspaceRuntimeMount } from "./front-door-spec";
+import { jupyterFlags, RUNTIME_MOUNT, runtimeMount, workspaceRuntimeMount } from "./front-door-spec";
 
 export interface BindMount {
   readonly source: string;
@@ -16,6 +16,11 @@ export interface BindMount {
    * the source, since Docker checks a bind's source when Compose creates the container.
    */
   readonly composeVolume?: string;
+  /**
+   * Docker creates a missing source, root's (0755). Only for directories homedock keeps
+   * for itself and root owns; never a home, which must be its user's.
+   */
+  readonly createSource?: boolean;
 }
 
 /** A named Docker volume (the proxy's certificates and config). */
@@ -188,7 +193,7 @@ const HOME_SCRIPT = 'if [ -e "$1" ] || [ -L "$1" ]; then exit 0; fi; mkdir -m "$
  */
 const HOME_AND_RUNTIME_SCRIPT =
   'if [ -n "$1" ] && ! [ -e "$1" ] && ! [ -L "$1" ]; then mkdir -m "$2" "$1" && chown -h "$3" "$1" || exit 1; fi; ' +
-  'owner=$3 dir=$4; shift 4; mkdir -p "$dir" && chown -h 0:0 "$dir" && chmod 0755 "$dir" || exit 1; ' +
+  'owner=$3 dir=$4; shift 4; chown -h 0:0 "$dir" && chmod 0755 "$dir" || exit 1; ' +
   'for env do if [ -L "$dir/$env" ]; then echo "homedock: $dir/$env is a link" >&2; exit 1; fi; ' +
   '[ -d "$dir/$env" ] || mkdir -m 0700 "$dir/$env" || exit 1; chown -h "$owner" "$dir/$env" || exit 1; done';
 
@@ -215,7 +220,7 @@ export function homeInitContainer(host: HostModel, user: UserModel, image: strin
           host.createHomes ? home : "",
           host.homeMode,
           owner,
-          inRuntimeParent(host, `${host.frontDoor!.runtimeDir}/${user.name}`),
+          RUNTIME_MOUNT,
           ...routed.map((ws) => ws.environment.name),
         ]
       : [home, host.homeMode, owner],
@@ -230,7 +235,7 @@ export function homeInitContainer(host: HostModel, user: UserModel, image: strin
     },
     mounts: [
       ...(host.createHomes ? [{ source: parent, target: PARENT_MOUNT, readOnly: false }] : []),
-      ...(runtime ? [runtimeParentMount(host)] : []),
+      ...(runtime ? [runtimeMount(`${host.frontDoor!.runtimeDir}/${user.name}`)] : []),
     ],
     volumes: [],
     tmpfs: {},

@@ -1,6 +1,5 @@
 // The front door's containers and the Jupyter flags it needs, decided once from the model
 // (like container-spec.ts) for both renderers.
-import * as path from "node:path";
 import type { HostModel, WorkspaceModel } from "../model/model";
 import { type BindMount, type ContainerSpec, HARDENING, LABEL_HOST, LABEL_ROLE, TMP_TMPFS, type VolumeMount } from "./container-spec";
 
@@ -121,25 +120,20 @@ export function proxyContainer(host: HostModel, caddyfile: CaddyfileSource): Con
   };
 }
 
-/** Where the runtime root's parent appears in the setup container. */
-const RUNTIME_PARENT = "/homedock/runtime-parent";
+/** Where the one-shot containers see the socket directory they make things in. */
+export const RUNTIME_MOUNT = "/homedock/runtime";
 
-/** The runtime root's parent: mounted into the containers that make directories below it. */
-function runtimeParent(host: HostModel): string {
-  return path.posix.dirname(host.frontDoor!.runtimeRoot);
-}
-
-/** `dir` (below the runtime root) as seen in a container that has runtimeParentMount. */
-export function inRuntimeParent(host: HostModel, dir: string): string {
-  return `${RUNTIME_PARENT}${dir.slice(runtimeParent(host).length)}`;
-}
-
-export function runtimeParentMount(host: HostModel): BindMount {
-  return { source: runtimeParent(host), target: RUNTIME_PARENT, readOnly: false };
+/**
+ * `dir` (below the runtime root) for a one-shot container that makes things in it.
+ * Docker creates it if missing, root's (0755), which is what it must be; nothing
+ * above it is mounted, so no root container holds a directory it has no business in.
+ */
+export function runtimeMount(dir: string): BindMount {
+  return { source: dir, target: RUNTIME_MOUNT, readOnly: false, createSource: true };
 }
 
 /**
- * Runs once before the proxy: makes the socket tree (root's, 0755) and, given a Caddyfile
+ * Runs once before the proxy: makes the socket tree (root's, 0755; see runtimeMount) and, given a Caddyfile
  * (Terraform, which uploads it here from a sensitive variable), puts it into the config
  * volume by rename, so the watching proxy never reads half a file.
  */
@@ -147,7 +141,7 @@ export function frontDoorSetupContainer(host: HostModel, withCaddyfile: boolean)
   const frontDoor = host.frontDoor!;
   const volumes = frontDoorVolumes(host);
   const script =
-    'mkdir -p "$1" && chmod 0755 "$1" || exit 1; [ "$#" -lt 3 ] && exit 0; ' +
+    'chmod 0755 "$1" || exit 1; [ "$#" -lt 3 ] && exit 0; ' +
     'cp "$2" "$3.new" && chmod 0600 "$3.new" && mv -f "$3.new" "$3"';
   return {
     name: `${frontDoor.containerName}.setup`,
@@ -156,7 +150,7 @@ export function frontDoorSetupContainer(host: HostModel, withCaddyfile: boolean)
     groupAdd: [],
     entrypoint: ["/bin/sh", "-c", script, "homedock-frontdoor"],
     command: [
-      inRuntimeParent(host, frontDoor.runtimeDir),
+      RUNTIME_MOUNT,
       ...(withCaddyfile ? [UPLOADED_CADDYFILE, `${PROXY_CONFIG_DIR}/${CADDYFILE}`] : []),
     ],
     workingDir: "/",
@@ -164,7 +158,7 @@ export function frontDoorSetupContainer(host: HostModel, withCaddyfile: boolean)
     secrets: [],
     secretFiles: withCaddyfile ? [UPLOADED_CADDYFILE] : [],
     labels: { [LABEL_HOST]: host.name, [LABEL_ROLE]: ROLE_FRONTDOOR_SETUP },
-    mounts: [runtimeParentMount(host)],
+    mounts: [runtimeMount(frontDoor.runtimeDir)],
     volumes: withCaddyfile ? [{ name: volumes.config, target: PROXY_CONFIG_DIR, readOnly: false }] : [],
     tmpfs: {},
     ports: [],

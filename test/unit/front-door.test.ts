@@ -156,15 +156,18 @@ describe("the workspaces behind the front door", () => {
 
   it("get their socket directories from the user's one-shot container: the user's, 0700, outside the home", () => {
     const home = byName("lab-alice.home");
-    expect(home.command).toEqual(["/homedock/parent/alice", "0700", "2001:2001", "/homedock/runtime-parent/homedock/lab/alice", "py", "nb"]);
-    expect(home.mounts).toContainEqual({ type: "bind", source: "/var/lib", target: "/homedock/runtime-parent", read_only: false });
+    expect(home.command).toEqual(["/homedock/parent/alice", "0700", "2001:2001", "/homedock/runtime", "py", "nb"]);
+    // Only the user's own directory of the tree, which Docker makes (root's, 0755) if it is missing.
+    expect(home.volumes).toEqual([{ host_path: "/var/lib/homedock/lab/alice", container_path: "/homedock/runtime", read_only: false }]);
+    expect(home.mounts.map((m: Json) => m.source)).toEqual(["/home"]);
     expect(home.entrypoint[2]).toContain('mkdir -m 0700 "$dir/$env"');
     expect(home.capabilities).toEqual({ add: ["CAP_CHOWN"], drop: ["ALL"] });
     // Without createHomes, the same container still makes the socket directories, and no home.
     const noHomes = synthHost({ ...frontDoorConfig(), host: { name: "lab", createHomes: false } });
     const only = Object.values<Json>(noHomes.resource.docker_container).find((c) => c.name === "lab-alice.home")!;
-    expect(only.command.slice(0, 4)).toEqual(["", "0700", "2001:2001", "/homedock/runtime-parent/homedock/lab/alice"]);
-    expect(only.mounts.map((m: Json) => m.target)).toEqual(["/homedock/runtime-parent"]);
+    expect(only.command.slice(0, 4)).toEqual(["", "0700", "2001:2001", "/homedock/runtime"]);
+    expect(only.mounts).toEqual([]);
+    expect(only.volumes.map((v: Json) => v.container_path)).toEqual(["/homedock/runtime"]);
   });
 });
 

@@ -1,10 +1,9 @@
 // The front door's fields together, its socket directories apart from everything else,
 // and the environment keys that only make sense for Jupyter.
 import type { PathSegment } from "../issues";
-import { overlaps, type PartialConfig, type Report, within } from "./check";
+import { overlaps, type PartialConfig, type Report } from "./check";
 import type { Home } from "./homes";
 import { apart, hostControl } from "./host-paths";
-import { SYSTEM_DIRS } from "./shared-mounts";
 
 const IPV4 = /^[0-9.]+$/;
 
@@ -23,6 +22,15 @@ function checkTls(config: NonNullable<PartialConfig["frontDoor"]>, report: Repor
       if (config[key] === undefined) report(at("tls"), `expected ${key} beside tls: files`, tls);
     }
   }
+  for (const key of ["certFile", "keyFile"] as const) {
+    const file = config[key];
+    // Certificates often live in /etc (/etc/ssl, /etc/letsencrypt): only the file itself is mounted, read-only.
+    // An invalid one is there as "" (see validate.ts); its own error is reported.
+    const control = file ? hostControl(file) : undefined;
+    if (file && control !== undefined && control.path !== "/etc") {
+      report(at(key), apart("a file", file, control, "it is mounted into the proxy"), file);
+    }
+  }
   if (config.httpsPort !== undefined && config.httpsPort === config.httpPort) {
     report(at("httpPort"), "expected a port other than httpsPort", config.httpPort);
   }
@@ -37,9 +45,6 @@ function checkRuntimeRoot(config: PartialConfig, homes: readonly Home[], report:
   const control = hostControl(root);
   if (control) {
     report(p, apart("a directory", root, control, "every workspace mounts its socket directory in it read-write"), root);
-  } else if (SYSTEM_DIRS.some((d) => within(root, d)) || root.lastIndexOf("/") === 0) {
-    // Its parent is mounted into the one-shot containers that create it: never / itself.
-    report(p, `expected a directory at least two levels deep (like /var/lib/homedock), outside ${SYSTEM_DIRS.join(", ")}`, root);
   } else if (overlaps(root, config.host.homeRoot) || homes.some((h) => overlaps(h.home, root))) {
     report(p, "expected a directory apart from every home and the home root (a socket never lives in a home)", root);
   } else if (mount >= 0) {

@@ -5,7 +5,7 @@ import { overlaps, type PartialConfig, type Report, within } from "./check";
 import type { Home } from "./homes";
 
 /** Mount targets that would hide what every image needs to run. */
-export const SYSTEM_DIRS = ["/bin", "/dev", "/etc", "/lib", "/proc", "/sbin", "/sys", "/usr"];
+const SYSTEM_DIRS = ["/bin", "/dev", "/etc", "/lib", "/proc", "/sbin", "/sys", "/usr"];
 
 /** `sourceRefused`: mounts whose source is already reported, which a missing target is not reported again as. */
 export function checkSharedMountTargets(config: PartialConfig, homes: readonly Home[], sourceRefused: ReadonlySet<number>, report: Report): void {
