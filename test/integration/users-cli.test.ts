@@ -1,5 +1,5 @@
-// The `homedock users import` command: files and standard input in, the config
-// rewritten whole or not at all.
+// The `homedock users` commands: import (files and standard input in, the config
+// rewritten whole or not at all) and check when the Docker host cannot be read.
 import { spawn } from "node:child_process";
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,10 +19,10 @@ const PASSWD = "root:x:0:0::/root:/bin/sh\nann:x:1500:1500::/home/ann:/bin/sh\n"
 const GROUP = "root:x:0:\nann:x:1500:\nteam:x:1600:ann\n";
 
 /** The command from the sources, without blocking the test worker while it runs (it takes seconds). */
-function homedock(cwd: string, args: string[], input = ""): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function homedock(cwd: string, args: string[], input = "", extraEnv: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const { HOMEDOCK_CONFIG: _, ...env } = process.env;
   return new Promise((resolve, reject) => {
-    const child = spawn(tsx, [cli, ...args], { cwd, env });
+    const child = spawn(tsx, [cli, ...args], { cwd, env: { ...env, ...extraEnv } });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d));
@@ -63,9 +63,13 @@ describe("homedock users import", { timeout: 90_000 }, () => {
     expect(again.stdout).toBe("homedock.yaml: nothing to change\n");
   });
 
-  it("prints the diff with --dry-run and writes nothing", async () => {
+  it("prints the diff with --dry-run and writes nothing; names each refused account on standard error", async () => {
     const dir = scenario("dry");
+    writeFileSync(path.join(dir, "passwd"), `${PASSWD}John.Doe:x:1501:1501::/home/John.Doe:/bin/sh\n`);
     const r = await homedock(dir, ["users", "import", "-c", "homedock.yaml", "--passwd-file", "passwd", "--group-file", "group", "--dry-run"]);
+    expect(r.stderr).toBe(
+      `refused John.Doe (passwd:3): name "John.Doe": expected 1-32 characters: lowercase letters, digits, '_' or '-', starting with a letter or '_'; see README "Users from the host"\n`,
+    );
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("+users:\n+  - name: ann\n+    uid: 1500\n");
     expect(r.stdout).toContain("homedock.yaml: dry run, nothing written\n");
@@ -90,5 +94,19 @@ describe("homedock users import", { timeout: 90_000 }, () => {
     const missing = await homedock(dir, ["users", "import", "-c", "nope.yaml"]);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toBe("nope.yaml: cannot read the file: ENOENT\n");
+  });
+});
+
+describe("homedock users check", { timeout: 90_000 }, () => {
+  it("says in one line that the Docker host does not answer, exit 2 (and as JSON)", async () => {
+    const dir = scenario("check");
+    const child = (json: boolean) =>
+      homedock(dir, ["users", "check", "-c", "homedock.yaml", ...(json ? ["--json"] : [])], "", { DOCKER_HOST: "tcp://127.0.0.1:1" });
+    const text = await child(false);
+    expect(text.status).toBe(2);
+    expect(text.stderr).toMatch(/^homedock users check: the Docker host does not answer: Cannot connect to the Docker daemon at tcp:\/\/127\.0\.0\.1:1\. .*\n$/);
+    const json = await child(true);
+    expect(json.status).toBe(2);
+    expect(JSON.parse(json.stdout)).toMatchObject({ host: "lab", ok: false, error: expect.stringMatching(/^the Docker host does not answer/) });
   });
 });
