@@ -4,11 +4,10 @@
 // times; the medians and their ratio are printed as a Markdown table.
 //   npm run bench:seed [-- runs]
 import { spawnSync } from "node:child_process";
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 
-const SEEDER = path.resolve(__dirname, "../src/spec/seed/entrypoint.sh");
 const UID = 4343;
 const RUNS = Number(process.argv[2] ?? 7);
 const SIZES = [1_000, 10_000, 100_000];
@@ -37,6 +36,10 @@ try {
   const seed = path.join(root, "seed");
   tree(seed, 100);
   writeFileSync(path.join(seed, "welcome.ipynb"), "{}\n");
+  // The seeder runs as another uid, which may not read the checkout (a clone under /root).
+  const seeder = path.join(root, "entrypoint.sh");
+  copyFileSync(path.resolve(__dirname, "../src/spec/seed/entrypoint.sh"), seeder);
+  chmodSync(seeder, 0o644);
   const env = { PATH: "/usr/bin:/bin", HOMEDOCK_SEED_DIR: seed };
   const asUser = ["/usr/bin/setpriv", `--reuid=${UID}`, `--regid=${UID}`, "--clear-groups"];
   const floor = median(Array.from({ length: RUNS }, () => timed([...asUser, "/bin/sh", "-c", "exec true"], env)));
@@ -52,13 +55,13 @@ try {
     spawnSync("chown", ["-R", `${UID}:${UID}`, plasmaDir]);
     chownSync(home, UID, UID);
     const seederEnv = { ...env, HOMEDOCK_ENV_DIR: envDir };
-    const seeder = [...asUser, "/bin/sh", SEEDER, "true"];
-    timed(seeder, seederEnv); // the first start seeds; the ones measured find nothing new
+    const seederStart = [...asUser, "/bin/sh", seeder, "true"];
+    timed(seederStart, seederEnv); // the first start seeds; the ones measured find nothing new
     const plasma = ["/bin/sh", "-c", `cp -r --no-clobber "$1/." "$2/" && chown -R ${UID}:${UID} "$2"`, "plasma", seed, plasmaDir];
     const ours: number[] = [];
     const theirs: number[] = [];
     for (let i = 0; i < RUNS; i++) {
-      ours.push(timed(seeder, seederEnv));
+      ours.push(timed(seederStart, seederEnv));
       theirs.push(timed(plasma));
     }
     const a = median(ours);
