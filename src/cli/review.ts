@@ -1,7 +1,7 @@
 // Plan review: reads `terraform show -json` of a saved plan of a homedock stack into a
 // typed summary (who gains, loses or restarts what), renders it as Markdown with the
 // servers that stop first, and decides the exit status from the policy flags.
-import { LABEL_ENVIRONMENT, LABEL_HOST, LABEL_ROLE, LABEL_USER } from "../spec/container-spec";
+import { LABEL_ENVIRONMENT, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, LABEL_USER } from "../spec/container-spec";
 import { ROLE_FRONTDOOR_SETUP, ROLE_PROXY } from "../spec/front-door-spec";
 
 /** Exit codes of `homedock review`. */
@@ -127,6 +127,26 @@ const REASONS: Record<string, string> = {
 
 const reason = (attribute: string) => REASONS[attribute] ?? `${attribute} changed`;
 
+/** Why a container's mounts differ: its home moved (the mount at its working directory), or a shared mount changed. */
+function mountReasons(before: Json, after: Json): string[] {
+  const key = (m: Json) => JSON.stringify([m.source, m.target, m.read_only ?? false]);
+  const old = new Set<string>((before.mounts ?? []).map(key));
+  const now = new Set<string>((after.mounts ?? []).map(key));
+  const differ: Json[] = [...(before.mounts ?? []), ...(after.mounts ?? [])].filter((m: Json) => !(old.has(key(m)) && now.has(key(m))));
+  return differ.map((m) => (m.target === before.working_dir || m.target === after.working_dir ? REASONS.working_dir : "shared mount changed"));
+}
+
+/**
+ * Why the labels differ. A changed mount replaces a container through its mounts
+ * label (the provider would not apply the mount itself): said as the mount that changed.
+ */
+function labelReasons(before: Json, after: Json): string[] {
+  const [was, is] = [labels(before), labels(after)];
+  const differ = [...new Set([...Object.keys(was), ...Object.keys(is)])].filter((k) => was[k] !== is[k]);
+  const mounts = differ.includes(LABEL_MOUNTS) ? mountReasons(before, after) : [];
+  return differ.some((k) => k !== LABEL_MOUNTS) || (differ.length > 0 && mounts.length === 0) ? [...mounts, REASONS.labels] : mounts;
+}
+
 function kindOf(actions: readonly string[]): Kind {
   const a = actions.join("+");
   if (a === "create") return "added";
@@ -167,7 +187,12 @@ function changesOf(plan: Json): Change[] {
         values,
         before,
         // replace_triggered_by names no attribute; homedock uses it for the network alone.
-        reasons: [...new Set([...attributes.map(reason), ...(c.action_reason === "replace_by_triggers" ? ["network replaced"] : [])])],
+        reasons: [
+          ...new Set([
+            ...attributes.flatMap((a) => (a === "labels" ? labelReasons(before, after) : [reason(a)])),
+            ...(c.action_reason === "replace_by_triggers" ? ["network replaced"] : []),
+          ]),
+        ],
       };
     });
 }

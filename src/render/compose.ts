@@ -1,5 +1,6 @@
 // The Compose renderer: the same model and ContainerSpecs as the Terraform
 // constructs, as a docker-compose.yml. Pure: model in, YAML text out.
+import { createHash } from "node:crypto";
 import { dump } from "js-yaml";
 import { type ContainerSpec, homeInitContainer, homeInitImage, SEEDER_SCRIPT, secretKey, workspaceContainer } from "../spec/container-spec";
 import { frontDoorSetupContainer, proxyContainer } from "../spec/front-door-spec";
@@ -38,7 +39,7 @@ function service(spec: ContainerSpec, dependsOn: string | undefined, volumes: Re
   put(s, "environment", Object.keys(spec.env).length > 0 ? Object.fromEntries(Object.entries(spec.env).map(([k, v]) => [k, literal(v)])) : undefined);
   put(s, "labels", Object.fromEntries(Object.entries(spec.labels).map(([k, v]) => [k, literal(v)])));
   for (const m of spec.mounts) {
-    if (m.composeVolume !== undefined) volumes[m.composeVolume] = { driver: "local", driver_opts: { type: "none", o: "bind", device: literal(m.source) } };
+    if (m.composeVolume !== undefined) volumes[bindVolume(m.composeVolume, m.source)] = { driver: "local", driver_opts: { type: "none", o: "bind", device: literal(m.source) } };
   }
   for (const v of spec.volumes) volumes[v.name] = { name: v.name };
   put(s, "volumes", [
@@ -56,7 +57,7 @@ function service(spec: ContainerSpec, dependsOn: string | undefined, volumes: Re
           // bind's source at create time, when a new home does not exist yet. A local
           // volume bound to the home is mounted at start, after the home service ran.
           // nocopy: nothing from the image is copied into the home, nor its ownership.
-          { type: "volume", source: m.composeVolume, target: literal(m.target), read_only: m.readOnly, volume: { nocopy: true } },
+          { type: "volume", source: bindVolume(m.composeVolume, m.source), target: literal(m.target), read_only: m.readOnly, volume: { nocopy: true } },
     ),
     ...spec.volumes.map((v) => ({ type: "volume", source: v.name, target: v.target, read_only: v.readOnly })),
   ]);
@@ -84,6 +85,16 @@ function service(spec: ContainerSpec, dependsOn: string | undefined, volumes: Re
 /** The proxy's service, and the one-shot that makes its socket tree. */
 export const FRONTDOOR_SERVICE = "frontdoor";
 export const FRONTDOOR_SETUP_SERVICE = "frontdoor.setup";
+
+/**
+ * The local volume that binds `source`: named for the source as well. A volume cannot
+ * change, and Compose, finding one bound elsewhere, asks on the terminal whether to
+ * re-create it and, asked by no one, keeps the old one: a moved home would stay the
+ * old home. A new source is a new volume, and the containers are re-created onto it.
+ */
+function bindVolume(name: string, source: string): string {
+  return `${name}-${createHash("sha256").update(source).digest("hex").slice(0, 8)}`;
+}
 
 /** Service names: `<user>.<environment>` for workspaces, `<user>.home` for home creation. */
 export function serviceName(user: string, what: string): string {

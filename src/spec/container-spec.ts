@@ -1,6 +1,7 @@
 // What a container must be, decided once from the model. The Terraform constructs and
 // the Compose writer both map a ContainerSpec field by field and add nothing of their
 // own, which is what keeps the two outputs equivalent.
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { HostModel, RestartPolicy, UserModel, WorkspaceModel } from "../model/model";
@@ -103,6 +104,19 @@ export const LABEL_HOST = "homedock.host";
 export const LABEL_USER = "homedock.user";
 export const LABEL_ENVIRONMENT = "homedock.environment";
 export const LABEL_ROLE = "homedock.role";
+/**
+ * A hash of the container's bind mounts. Labels cannot change on a running container,
+ * so the Terraform provider (4.5.0) replaces it when this does; a changed mount alone
+ * it plans as an update in place that it never applies (the container keeps the old
+ * source, and every later plan shows the change again).
+ */
+export const LABEL_MOUNTS = "homedock.mounts";
+
+/** The value of LABEL_MOUNTS: what each mount binds where, and how. */
+export function mountsLabel(mounts: readonly BindMount[]): string {
+  const binds = mounts.map((m) => [m.source, m.target, m.readOnly]);
+  return createHash("sha256").update(JSON.stringify(binds)).digest("hex").slice(0, 16);
+}
 
 export const HARDENING = {
   init: true,
@@ -116,6 +130,11 @@ function sorted(record: Record<string, string>): Record<string, string> {
 
 export function workspaceContainer(host: HostModel, ws: WorkspaceModel): ContainerSpec {
   const { user, environment } = ws;
+  const mounts: BindMount[] = [
+    { source: user.home, target: user.home, readOnly: false, ...(host.createHomes ? { composeVolume: homeVolume(user.name) } : {}) },
+    ...host.sharedMounts.map((m) => ({ source: m.source, target: m.target, readOnly: m.readOnly })),
+    ...optional(workspaceRuntimeMount(ws)),
+  ];
   return {
     name: ws.containerName,
     image: environment.image,
@@ -146,14 +165,11 @@ export function workspaceContainer(host: HostModel, ws: WorkspaceModel): Contain
     labels: {
       [LABEL_ENVIRONMENT]: environment.name,
       [LABEL_HOST]: host.name,
+      [LABEL_MOUNTS]: mountsLabel(mounts),
       [LABEL_ROLE]: "workspace",
       [LABEL_USER]: user.name,
     },
-    mounts: [
-      { source: user.home, target: user.home, readOnly: false, ...(host.createHomes ? { composeVolume: homeVolume(user.name) } : {}) },
-      ...host.sharedMounts.map((m) => ({ source: m.source, target: m.target, readOnly: m.readOnly })),
-      ...optional(workspaceRuntimeMount(ws)),
-    ],
+    mounts,
     volumes: [],
     tmpfs: environment.readOnlyRoot ? TMP_TMPFS : {},
     ports: [],
@@ -209,6 +225,10 @@ export function homeInitContainer(host: HostModel, user: UserModel, image: strin
   const routed = (host.workspacesByUser.get(user.name) ?? []).filter((ws) => ws.route !== undefined);
   const owner = `${user.uid}:${user.gid}`;
   const runtime = routed.length > 0 && host.frontDoor !== undefined;
+  const mounts: BindMount[] = [
+    ...(host.createHomes ? [{ source: parent, target: PARENT_MOUNT, readOnly: false }] : []),
+    ...(runtime ? [runtimeMount(`${host.frontDoor!.runtimeDir}/${user.name}`)] : []),
+  ];
   return {
     name: `${host.name}-${user.name}.home`,
     image,
@@ -230,13 +250,11 @@ export function homeInitContainer(host: HostModel, user: UserModel, image: strin
     secretFiles: [],
     labels: {
       [LABEL_HOST]: host.name,
+      [LABEL_MOUNTS]: mountsLabel(mounts),
       [LABEL_ROLE]: "home",
       [LABEL_USER]: user.name,
     },
-    mounts: [
-      ...(host.createHomes ? [{ source: parent, target: PARENT_MOUNT, readOnly: false }] : []),
-      ...(runtime ? [runtimeMount(`${host.frontDoor!.runtimeDir}/${user.name}`)] : []),
-    ],
+    mounts,
     volumes: [],
     tmpfs: {},
     ports: [],

@@ -1,7 +1,7 @@
 // The front door's containers and the Jupyter flags it needs, decided once from the model
 // (like container-spec.ts) for both renderers.
 import type { HostModel, WorkspaceModel } from "../model/model";
-import { type BindMount, type ContainerSpec, HARDENING, LABEL_HOST, LABEL_ROLE, TMP_TMPFS, type VolumeMount } from "./container-spec";
+import { type BindMount, type ContainerSpec, HARDENING, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, mountsLabel, TMP_TMPFS, type VolumeMount } from "./container-spec";
 
 /** Where a workspace sees its socket directory, and the proxy the whole tree of them. */
 export const WORKSPACE_RUNTIME_DIR = "/run/homedock";
@@ -87,6 +87,12 @@ export function proxyContainer(host: HostModel, caddyfile: CaddyfileSource): Con
       : [];
   const config: VolumeMount[] = "volume" in caddyfile ? [{ name: caddyfile.volume, target: PROXY_CONFIG_DIR, readOnly: true }] : [];
   const configBind: BindMount[] = "bind" in caddyfile ? [{ source: caddyfile.bind, target: PROXY_CONFIG_DIR, readOnly: true }] : [];
+  const mounts: BindMount[] = [
+    // Read-only: connecting to a socket is not a write to the file system.
+    { source: frontDoor.runtimeDir, target: PROXY_RUNTIME_DIR, readOnly: true, composeVolume: "frontdoor-run" },
+    ...configBind,
+    ...tls,
+  ];
   return {
     name: frontDoor.containerName,
     image: frontDoor.image,
@@ -98,13 +104,8 @@ export function proxyContainer(host: HostModel, caddyfile: CaddyfileSource): Con
     env: { XDG_CONFIG_HOME: "/config", XDG_DATA_HOME: "/data" },
     secrets: [],
     secretFiles: [],
-    labels: { [LABEL_HOST]: host.name, [LABEL_ROLE]: ROLE_PROXY },
-    mounts: [
-      // Read-only: connecting to a socket is not a write to the file system.
-      { source: frontDoor.runtimeDir, target: PROXY_RUNTIME_DIR, readOnly: true, composeVolume: "frontdoor-run" },
-      ...configBind,
-      ...tls,
-    ],
+    labels: { [LABEL_HOST]: host.name, [LABEL_MOUNTS]: mountsLabel(mounts), [LABEL_ROLE]: ROLE_PROXY },
+    mounts,
     volumes: [{ name: volumes.data, target: "/data", readOnly: false }, ...config],
     tmpfs: { ...TMP_TMPFS, "/config": "rw,nosuid,nodev,mode=0700" },
     ports: frontDoor.listen.flatMap((ip) => [
@@ -157,7 +158,7 @@ export function frontDoorSetupContainer(host: HostModel, withCaddyfile: boolean)
     env: {},
     secrets: [],
     secretFiles: withCaddyfile ? [UPLOADED_CADDYFILE] : [],
-    labels: { [LABEL_HOST]: host.name, [LABEL_ROLE]: ROLE_FRONTDOOR_SETUP },
+    labels: { [LABEL_HOST]: host.name, [LABEL_MOUNTS]: mountsLabel([runtimeMount(frontDoor.runtimeDir)]), [LABEL_ROLE]: ROLE_FRONTDOOR_SETUP },
     mounts: [runtimeMount(frontDoor.runtimeDir)],
     volumes: withCaddyfile ? [{ name: volumes.config, target: PROXY_CONFIG_DIR, readOnly: false }] : [],
     tmpfs: {},

@@ -103,11 +103,20 @@ describe("the Compose file", () => {
   });
 
   it("mounts each home through a local volume bound to it, copying nothing from the image", () => {
-    expect(compose.services["carol.r-intro"].volumes[0]).toEqual({
-      type: "volume", source: "home-carol", target: "/srv/home/carol", read_only: false, volume: { nocopy: true },
+    const carol = compose.services["carol.r-intro"].volumes[0];
+    expect(carol).toEqual({
+      type: "volume", source: expect.stringMatching(/^home-carol-[0-9a-f]{8}$/), target: "/srv/home/carol", read_only: false, volume: { nocopy: true },
     });
-    expect(compose.volumes["home-carol"]).toEqual({ driver: "local", driver_opts: { type: "none", o: "bind", device: "/srv/home/carol" } });
-    expect(Object.keys(compose.volumes).sort()).toEqual(["home-alice", "home-bob", "home-carol"]);
+    expect(compose.volumes[carol.source]).toEqual({ driver: "local", driver_opts: { type: "none", o: "bind", device: "/srv/home/carol" } });
+    expect(Object.keys(compose.volumes).map((v) => v.slice(0, -9)).sort()).toEqual(["home-alice", "home-bob", "home-carol"]);
+  });
+
+  it("names a home's volume for its path too: a moved home is a new volume, never the old one kept", () => {
+    const config = courseConfig();
+    config.users = config.users!.map((u) => (u.name === "carol" ? { ...u, home: "/srv/home2/carol" } : u));
+    const moved = composeFile(buildModel(config)) as Json;
+    expect(moved.services["carol.r-intro"].volumes[0].source).not.toBe(compose.services["carol.r-intro"].volumes[0].source);
+    expect(moved.services["bob.python-course"].volumes[0].source).toBe(compose.services["bob.python-course"].volumes[0].source);
   });
 
   it("starts workspaces after their user's home exists", () => {

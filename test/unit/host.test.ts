@@ -75,15 +75,52 @@ describe("workspaces", () => {
     expect(ws("bob/python-course").working_dir).toBe("/home/bob");
   });
 
-  it("are labelled with user, environment and host, and named from them alone", () => {
+  it("are labelled with user, environment, host and their mounts' hash, and named from them alone", () => {
     const c = ws("bob/python-course");
     expect(c.labels).toEqual([
       { label: "homedock.environment", value: "python-course" },
       { label: "homedock.host", value: "course" },
+      { label: "homedock.mounts", value: expect.stringMatching(/^[0-9a-f]{16}$/) },
       { label: "homedock.role", value: "workspace" },
       { label: "homedock.user", value: "bob" },
     ]);
     expect(c.name).toBe("course-bob.python-course");
+  });
+
+  // Provider 4.5.0 plans a changed mount as an update in place and never applies it;
+  // a label it must replace the container for carries the change instead.
+  describe("carry a label that changes exactly when a mount does", () => {
+    const mountsLabel = (c: Json) => c.labels.find((l: Json) => l.label === "homedock.mounts").value;
+    const labelsOf = (change: (c: ReturnType<typeof courseConfig>) => void) => {
+      const config = courseConfig();
+      change(config);
+      return Object.fromEntries(Object.entries(containersByName(synthHost(config))).map(([k, c]) => [k, mountsLabel(c)]));
+    };
+    const base = labelsOf(() => {});
+    const changed = (after: Record<string, string>) => Object.keys(after).filter((k) => after[k] !== base[k]).sort();
+    const workspaces = Object.keys(base).filter((k) => !k.endsWith("/home")).sort();
+
+    it.each([
+      ["a shared mount's source", (c: ReturnType<typeof courseConfig>) => (c.host!.sharedMounts = [{ source: "/srv/data2", target: "/srv/data" }])],
+      ["a shared mount's target", (c: ReturnType<typeof courseConfig>) => (c.host!.sharedMounts = [{ source: "/srv/data", target: "/data" }])],
+      ["a shared mount made writable", (c: ReturnType<typeof courseConfig>) => (c.host!.sharedMounts = [{ source: "/srv/data", writable: true }])],
+    ])("%s: every workspace's", (_, change) => {
+      expect(changed(labelsOf(change))).toEqual(workspaces);
+    });
+
+    it("a user's home: that user's workspaces' and home container's", () => {
+      const after = labelsOf((c) => (c.users = c.users!.map((u) => (u.name === "bob" ? { ...u, home: "/srv/other/bob" } : u))));
+      expect(changed(after)).toEqual(["bob/home", "bob/python-course"]);
+    });
+
+    it("anything else, a new user included: none", () => {
+      const after = labelsOf((c) => {
+        c.users = [...c.users!, { name: "dave", uid: 1004, gid: 1004 }];
+        c.environments = c.environments.map((e) => ({ ...e, image: `${e.image}-2`, memory: "1g" }));
+        c.host = { ...c.host, createHomes: true, homeMode: "0750" };
+      });
+      expect(changed(after).filter((k) => !k.startsWith("dave/"))).toEqual([]);
+    });
   });
 
   it("take limits from host defaults, then the environment, then the user; swap equals memory", () => {
