@@ -10,6 +10,7 @@ import type { HostModel } from "../model/model";
 import { ConfigError } from "../model/issues";
 import { configJsonSchema } from "../config/json-schema";
 import { loadConfig } from "../config/load";
+import { dockerIsLocal, missingHostPaths } from "./host-paths";
 import { systemTerraform, type Terraform } from "./terraform";
 import { addPasswdCommand, PasswdError } from "./passwd";
 import { addUsersCommand } from "./users";
@@ -31,16 +32,42 @@ interface ReviewFlags {
   readonly format: "markdown" | "json";
 }
 
+/** What a command does about host paths Docker would refuse (see host-paths.ts): "refuse" stops it before anything is written. */
+type PathPolicy = "ignore" | "warn" | "refuse";
+
+/** Loads the config and looks for host paths Docker would refuse, where this machine is the Docker host. */
+function loaded(file: string, policy: PathPolicy): { model: HostModel; warnings: string[] } {
+  const model = loadConfig(file);
+  const missing = policy !== "ignore" && dockerIsLocal() ? missingHostPaths(model) : [];
+  if (policy === "refuse" && missing.length > 0) throw new ConfigError([], file, missing);
+  return { model, warnings: missing.map((line) => `warning: ${line}`) };
+}
+
 /** Renders the config with `write` to `--out`, says what it wrote (on `log`) and returns where. */
-function rendered(write: (model: HostModel, out: string) => string, opts: RenderOptions, log = console.log): { model: HostModel; out: string } {
-  const model = loadConfig(opts.config ?? configFile());
+function rendered(
+  write: (model: HostModel, out: string) => string,
+  opts: RenderOptions,
+  { log = console.log, paths = "ignore" }: { log?: (text: string) => void; paths?: PathPolicy } = {},
+): { model: HostModel; out: string } {
+  const { model, warnings } = loaded(opts.config ?? configFile(), paths);
   const out = write(model, opts.out);
-  log(`${summary(model, path.dirname(path.resolve(opts.out)))}\nwrote ${out}`);
+  log([summary(model, path.dirname(path.resolve(opts.out))), ...warnings, `wrote ${out}`].join("\n"));
   return { model, out };
+}
+
+/**
+ * A state written before homedock kept it private (or by `cdktf deploy`) made the
+ * admin's alone: the local backend's state and its backup, where the stack says.
+ */
+function privateState(stack: string): void {
+  const backend = JSON.parse(readFileSync(path.join(stack, "cdk.tf.json"), "utf8")).terraform?.backend?.local;
+  const state = path.resolve(stack, backend?.path ?? "terraform.tfstate");
+  for (const file of [state, `${state}.backup`]) if (existsSync(file)) chmodSync(file, 0o600);
 }
 
 /** Runs `terraform init`, then each step, in the stack directory; stops at the first that fails and returns its status. */
 function initThen(terraform: Terraform, stack: string, steps: readonly (readonly string[])[], toStderr = false): number {
+  privateState(stack);
   for (const args of [["init", "-input=false"], ...steps]) {
     const status = terraform.run(args, stack, toStderr);
     if (status !== 0) return status;
@@ -93,7 +120,7 @@ export function program(terraform: Terraform = systemTerraform(), exit: (status:
     ).option("--review <file>", "write the review there instead of standard output"),
   ).action((opts: RenderOptions & ReviewFlags & { review?: string }) => {
     // Standard output holds the review alone; Terraform's and homedock's own lines go to standard error.
-    const { model, out } = rendered(output.synth, opts, console.error);
+    const { model, out } = rendered(output.synth, opts, { log: console.error, paths: "warn" });
     const stack = path.dirname(out);
     const saved = path.join(stack, SAVED_PLAN);
     // A failed plan must not leave an older one behind for deploy --saved-plan.
@@ -117,13 +144,14 @@ export function program(terraform: Terraform = systemTerraform(), exit: (status:
         const stack = output.stackDirectory(opts.out, loadConfig(opts.config ?? configFile()).name);
         const saved = path.join(stack, SAVED_PLAN);
         if (!existsSync(saved)) throw new UsageError(`no saved plan at ${saved}: run homedock plan first`);
+        privateState(stack);
         // Terraform applies a saved plan without asking: it was the question.
         const status = terraform.run(["apply", "-input=false", SAVED_PLAN], stack);
         // Applied, it is stale: Terraform would refuse it next time.
         if (status === 0) rmSync(saved);
         return exit(status);
       }
-      const stack = path.dirname(rendered(output.synth, opts).out);
+      const stack = path.dirname(rendered(output.synth, opts, { paths: "refuse" }).out);
       // terraform.tfvars.json beside the stack carries the tokens; init is quick when nothing changed.
       exit(initThen(terraform, stack, [["apply", "-input=false", ...(opts.autoApprove ? ["-auto-approve"] : [])]]));
     });
@@ -140,14 +168,15 @@ export function program(terraform: Terraform = systemTerraform(), exit: (status:
     .description("render the same host as a docker-compose.yml")
     .option("-c, --config <file>", config)
     .option("-o, --out <file>", "where to write it", "docker-compose.yml")
-    .action((opts: RenderOptions) => void rendered(output.writeCompose, opts));
+    .action((opts: RenderOptions) => void rendered(output.writeCompose, opts, { paths: "warn" }));
 
   cli
     .command("validate")
     .description("check a config file and print what it declares; writes nothing")
     .option("-c, --config <file>", config)
     .action((opts: { config?: string }) => {
-      console.log(summary(loadConfig(opts.config ?? configFile())));
+      const { model, warnings } = loaded(opts.config ?? configFile(), "warn");
+      console.log([summary(model), ...warnings].join("\n"));
     });
 
   withReviewOptions(

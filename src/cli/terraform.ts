@@ -17,6 +17,19 @@ export interface Terraform {
 /** A plan's JSON can be hundreds of MB (10,000 workspaces: 400 MB). */
 const MAX_OUTPUT = 2 ** 31 - 1;
 
+/**
+ * Runs `spawn` with umask 077: Terraform's state, its backup and saved plans hold every
+ * workspace token, and are the admin's alone.
+ */
+function privately<T>(spawn: () => T): T {
+  const umask = process.umask(0o077);
+  try {
+    return spawn();
+  } finally {
+    process.umask(umask);
+  }
+}
+
 /** The Terraform on PATH (`$TERRAFORM_BINARY_NAME`, say tofu, else terraform). */
 export function systemTerraform(env: NodeJS.ProcessEnv = process.env): Terraform {
   const binary = env.TERRAFORM_BINARY_NAME || "terraform";
@@ -26,11 +39,11 @@ export function systemTerraform(env: NodeJS.ProcessEnv = process.env): Terraform
   };
   return {
     run(args, cwd, toStderr = false) {
-      const r = spawnSync(binary, args, { cwd, stdio: ["inherit", toStderr ? 2 : "inherit", "inherit"] });
+      const r = privately(() => spawnSync(binary, args, { cwd, stdio: ["inherit", toStderr ? 2 : "inherit", "inherit"] }));
       return started(r.error) ? (r.status ?? 1) : 1;
     },
     capture(args, cwd) {
-      const r = spawnSync(binary, args, { cwd, stdio: ["ignore", "pipe", "inherit"], maxBuffer: MAX_OUTPUT });
+      const r = privately(() => spawnSync(binary, args, { cwd, stdio: ["ignore", "pipe", "inherit"], maxBuffer: MAX_OUTPUT }));
       return { status: started(r.error) ? (r.status ?? 1) : 1, stdout: r.stdout ?? Buffer.alloc(0) };
     },
   };

@@ -1,6 +1,6 @@
 // Writing the renderings to disk: the Terraform stack (cdktf synth) and the Compose
 // file, each whole or not at all, with their secrets beside them.
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { App, TerraformStack } from "cdktf";
 import { CADDYFILE_VARIABLE, Host, TOKENS_VARIABLE } from "../../constructs/host";
@@ -28,6 +28,9 @@ export function synth(model: HostModel, outdir: string): string {
     });
     writeTerraformSecrets(path.dirname(path.resolve(outdir)), stackDirectory(staging, model.name), model, { tokens: TOKENS_VARIABLE, caddyfile: CADDYFILE_VARIABLE });
     moveInto(staging, outdir);
+    // The admin's alone: it holds the tokens (terraform.tfvars.json), and Terraform
+    // keeps saved plans and its working files in the stack's directory.
+    chmodSync(outdir, 0o700);
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }

@@ -510,7 +510,7 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     }
   }, 600_000);
 
-  it("homedock deploy with createHomes: false: fails on a missing home, naming it; then runs, no home containers, no change after", async () => {
+  it("homedock deploy with createHomes: false: refuses a missing home, naming it, before anything runs; then runs, no home containers, no change after", async () => {
     const d = new Deployment("external-homes", (dep) => {
       const c = courseConfig(dep);
       return { ...c, host: { ...c.host, createHomes: false } };
@@ -520,9 +520,10 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
       chownSync(path.join(d.home, user), uid, uid);
     }
     const missing = await d.homedockDeploy();
-    expect(missing.code).not.toBe(0);
-    expect(missing.out).toContain(`bind source path does not exist: ${path.join(d.home, "carol")}`);
+    expect(missing.code).toBe(1);
+    expect(missing.out).toContain(`users[2].home: got "${path.join(d.home, "carol")}"; expected an existing home on the Docker host (this machine): createHomes is false`);
     expect(existsSync(path.join(d.home, "carol"))).toBe(false);
+    expect(await d.containers()).toEqual([]);
 
     existingHome(d, "carol", 2103);
     const ok = await d.homedockDeploy();

@@ -1,7 +1,7 @@
 // npm start (main.ts), npx cdktf synth and the homedock command as processes: exit
 // statuses, one-line errors, files written or left alone.
 import { execFile } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
@@ -191,7 +191,8 @@ describe("homedock CLI", () => {
           `[ "$1" = "${fail ?? "never"}" ] && exit 7\nexit 0\n`,
         { mode: 0o755 },
       );
-      return { env: { TERRAFORM_BINARY_NAME: script }, calls: () => (existsSync(log) ? readFileSync(log, "utf8").trim().split("\n") : []) };
+      // The stand-in deploys nowhere: the example's host paths are not this machine's to check.
+      return { env: { TERRAFORM_BINARY_NAME: script, DOCKER_HOST: "tcp://docker.invalid:2376" }, calls: () => (existsSync(log) ? readFileSync(log, "utf8").trim().split("\n") : []) };
     }
 
     it("synthesizes, then runs init and apply in the stack directory, tokens beside it", async () => {
@@ -207,9 +208,30 @@ describe("homedock CLI", () => {
       expect(r.stdout).toContain("host course: 5 workspaces");
     });
 
+    it("keeps the state, its backup and everything else that holds tokens the admin's alone", async () => {
+      const cwd = mkdtempSync(path.join(work, "deploy-"));
+      const state = path.join(cwd, "terraform.course.tfstate");
+      // A state left readable by everyone, by an older deploy or by `cdktf deploy`.
+      for (const file of [state, `${state}.backup`]) {
+        writeFileSync(file, "{}\n");
+        chmodSync(file, 0o644);
+      }
+      const script = path.join(cwd, "fake-terraform");
+      writeFileSync(script, `#!/bin/sh\numask >> ${cwd}/umask.log\n[ "$1" = apply ] && mkdir -p .terraform && echo '{}' > ${state}.new\nexit 0\n`, { mode: 0o755 });
+      const r = await run(tsx, [bin, "deploy", "-c", path.join(root, "examples/course.yaml"), "--auto-approve"], cwd, { TERRAFORM_BINARY_NAME: script, DOCKER_HOST: "tcp://docker.invalid:2376" });
+      expect(r.status, r.stderr).toBe(0);
+      expect(readFileSync(path.join(cwd, "umask.log"), "utf8")).toBe("0077\n0077\n");
+      const stack = path.join(cwd, "cdktf.out/stacks/course");
+      const mode = (p: string) => [path.relative(cwd, p), (statSync(p).mode & 0o777).toString(8)];
+      expect([state, `${state}.backup`, `${state}.new`, path.join(stack, "terraform.tfvars.json"), path.join(cwd, "homedock-secrets/tokens.json")].map(mode))
+        .toEqual([["terraform.course.tfstate", "600"], ["terraform.course.tfstate.backup", "600"], ["terraform.course.tfstate.new", "600"], ["cdktf.out/stacks/course/terraform.tfvars.json", "600"], ["homedock-secrets/tokens.json", "600"]]);
+      expect([path.join(cwd, "cdktf.out"), path.join(stack, ".terraform"), path.join(cwd, "homedock-secrets")].map(mode))
+        .toEqual([["cdktf.out", "700"], ["cdktf.out/stacks/course/.terraform", "700"], ["homedock-secrets", "700"]]);
+    });
+
     it("says so when Terraform is not there", async () => {
       const cwd = mkdtempSync(path.join(work, "deploy-"));
-      const r = await run(tsx, [bin, "deploy", "-c", path.join(root, "examples/course.yaml")], cwd, { TERRAFORM_BINARY_NAME: path.join(cwd, "no-such-terraform") });
+      const r = await run(tsx, [bin, "deploy", "-c", path.join(root, "examples/course.yaml")], cwd, { TERRAFORM_BINARY_NAME: path.join(cwd, "no-such-terraform"), DOCKER_HOST: "tcp://docker.invalid:2376" });
       expect(r.status).toBe(1);
       expect(r.stderr).toContain(`homedock: cannot run ${path.join(cwd, "no-such-terraform")}: ENOENT`);
     });
