@@ -67,6 +67,7 @@ const container = (b: Backend, key: string) => `${b.name}-${key}`;
 /** Runs a shell command in a container; its output, trimmed. */
 const sh = async (b: Backend, key: string, script: string) => (await docker("exec", container(b, key), "sh", "-c", script)).trim();
 const inspect = async (b: Backend, key: string, format: string) => (await docker("inspect", "-f", format, container(b, key))).trim();
+const imageId = async (image: string) => (await docker("image", "inspect", "-f", "{{.Id}}", image)).trim();
 /** A line of the server process's /proc status (the server, not a process docker exec starts). */
 const serverStatus = (b: Backend, key: string, field: string) => sh(b, key, `grep '^${field}:' /proc/$(pidof httpd)/status`);
 /** A cgroup file of the container, v1 or v2. */
@@ -281,7 +282,7 @@ const rows: Row[] = [
     affects: (kind) => (kind === "compose" ? ["alice.py", "bob.py", "alice.home", "bob.home"] : ["alice.py", "bob.py"]),
     checked: "docker inspect: the image; the file new in it is seeded",
     check: async (b, images) => {
-      await expectAll(["alice.py", "bob.py"], (k) => inspect(b, k, "{{.Config.Image}}"), images.v2);
+      await expectAll(["alice.py", "bob.py"], (k) => inspect(b, k, "{{.Image}}"), await imageId(images.v2));
       for (const u of ["alice", "bob"]) expect(existsSync(path.join(homes(b), "main", u, "py/new-in-v2.txt"))).toBe(true);
     },
   },
@@ -318,10 +319,10 @@ const rows: Row[] = [
     change: (c, _, images) => (c.host.initImage = images.other),
     // Terraform keeps a home container once it ran (its image is ignored); Compose re-creates it.
     affects: (kind) => (kind === "compose" ? ["alice.home", "bob.home"] : []),
-    checked: "Compose: the home containers run the new image; Terraform: nothing changes (a home is only created once)",
+    checked: "Compose: the home containers run the new image; Terraform: nothing changes (a home container that ran is kept)",
     check: async (b, images) => {
-      const expected = b.kind === "compose" ? images.other : images.v1;
-      await expectAll(["alice.home", "bob.home"], (k) => inspect(b, k, "{{.Config.Image}}"), expected);
+      const expected = await imageId(b.kind === "compose" ? images.other : images.v2);
+      await expectAll(["alice.home", "bob.home"], (k) => inspect(b, k, "{{.Image}}"), expected);
     },
   },
   {
@@ -514,7 +515,11 @@ class TerraformBackend implements Backend {
     const plan = await this.run("terraform", ["plan", "-input=false", "-out=plan.bin"], stack);
     if (plan.code !== 0) throw new Error(plan.out);
     const json = JSON.parse((await this.run("terraform", ["show", "-json", "plan.bin"], stack)).out);
-    writeFileSync(path.join(repo, "test/fixtures/plans", `${name}.json`), `${JSON.stringify(json, null, 1)}\n`);
+    // terraform show -json prints the workspace tokens in clear: a fixture holds none.
+    const text = JSON.stringify(json, null, 1)
+      .replace(/JUPYTER_TOKEN=[0-9a-f]{64}/g, "JUPYTER_TOKEN=(the recorder drops the token)")
+      .replaceAll(this.root, "/srv/lab");
+    writeFileSync(path.join(repo, "test/fixtures/plans", `${name}.json`), `${text}\n`);
   }
 
   async pending(): Promise<string[]> {

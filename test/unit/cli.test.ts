@@ -54,7 +54,11 @@ function project(plan: string): { cwd: string; config: string; stack: string } {
   const host = summarizePlan(readFileSync(path.join(fixtures, `${plan}.json`))).host;
   const cwd = mkdtempSync(path.join(work, `${plan}-`));
   const config = path.join(cwd, "homedock.yaml");
-  writeFileSync(config, JSON.stringify({ ...courseConfig(), host: { name: host } }));
+  // Host paths that exist: deploy refuses those Docker would not bind.
+  for (const d of ["homes", "data", "srv"]) mkdirSync(path.join(cwd, d));
+  const course = courseConfig();
+  const users = course.users!.map((u) => (u.home === undefined ? u : { ...u, home: path.join(cwd, "srv", u.name) }));
+  writeFileSync(config, JSON.stringify({ ...course, users, host: { name: host, homeRoot: path.join(cwd, "homes"), sharedMounts: [{ source: path.join(cwd, "data"), target: "/srv/data" }] } }));
   return { cwd, config, stack: path.join(cwd, "cdktf.out", "stacks", host) };
 }
 

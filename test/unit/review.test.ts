@@ -47,6 +47,14 @@ describe("reviewing a real plan", () => {
     expect(user).toContain("- home of bob: no longer managed (the home stays)");
   });
 
+  it("a shared mount's new source: every workspace that has it restarts, saying why", () => {
+    const { markdown } = reviewPlan(plan("change-mount-source"));
+    expect(markdown).toContain("**3 workspaces replaced, 0 removed, 0 added, 0 updated in place, 0 unchanged.**");
+    for (const ws of ["alice / py", "alice / stats", "bob / py"]) expect(markdown).toContain(`| ${ws} | restarted in a new container | shared mount changed |`);
+    expect(markdown).toContain("- **alice**: restarts py (shared mount changed), stats (shared mount changed)");
+    expect(markdown).not.toContain("labels changed");
+  });
+
   it("a changed limit: updated in place, no server stops", () => {
     const { markdown } = reviewPlan(plan("change-limit"));
     expect(markdown).toContain("**0 workspaces replaced, 0 removed, 0 added, 3 updated in place, 2 unchanged.**");
