@@ -4,10 +4,12 @@
 // js-yaml parses the text once into events that keep their source offsets; the values
 // are built from those events, and only when the config is refused are the same events
 // walked again to find where each problem is.
-import { closeSync, existsSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, lstatSync, openSync, readSync, realpathSync } from "node:fs";
+import * as path from "node:path";
 import { CORE_SCHEMA, constructFromEvents, EVENT_ID, type Event, getScalarValue, parseEvents, SCALAR_STYLE, YAMLException } from "js-yaml";
 import { buildModel, type HostModel } from "../model/model";
 import { ConfigError, formatIssue, LISTED, type PathSegment, shorten } from "../model/issues";
+import { within } from "../model/checks/check";
 import { aliasRefusal, MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH } from "./bounds";
 
 /** Line and column (both 1-based) of each offset in `text`. */
@@ -192,10 +194,23 @@ function tooLarge(source: string, size: string): ConfigError {
 }
 
 /**
+ * A config that is a link must point into its own directory: a pull request can make
+ * homedock.yaml a link to a secret on the machine that plans it (a key, a registry
+ * login), whose first characters an error message would then show.
+ */
+function checkLink(file: string): void {
+  if (!lstatSync(file).isSymbolicLink()) return;
+  const target = realpathSync(file);
+  if (within(target, realpathSync(path.dirname(file)))) return;
+  throw new ConfigError([], file, [`(the whole file): got a link to ${shorten(target)}; expected the config, or a link to a file in its own directory or below`]);
+}
+
+/**
  * The file's text, read no further than one byte past the limit: the file may be a
  * device or a /proc file that has no end, or a size its metadata does not tell.
  */
 function readBounded(file: string): string {
+  checkLink(file);
   const fd = openSync(file, "r");
   try {
     if (!fstatSync(fd).isFile()) throw new ConfigError([], file, ["(the whole file): got something other than a file; expected a regular file"]);

@@ -1,6 +1,6 @@
 // A config from an untrusted pull request: whatever the file holds, reading it ends
 // soon with a model or one clear error, and no config hands a workspace the host.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -231,5 +231,25 @@ describe("the README", () => {
       return paths.split(", ").map((p) => ({ path: p.replace(/`/g, ""), holds }));
     });
     expect(rows).toEqual(HOST_CONTROL.map(({ path: p, holds }) => ({ path: p, holds })));
+  });
+});
+
+describe("a config file that is a link", () => {
+  it("to a file in its own directory or below: read", () => {
+    const dir = mkdtempSync(path.join(work, "link-"));
+    mkdirSync(path.join(dir, "configs"));
+    writeFileSync(path.join(dir, "configs", "lab.yaml"), valid);
+    symlinkSync("configs/lab.yaml", path.join(dir, "homedock.yaml"));
+    expect(loadConfig(path.join(dir, "homedock.yaml")).users.map((u) => u.name)).toEqual(["alice"]);
+  });
+
+  it("to a file elsewhere (a secret on the machine that plans it): refused before it is read", () => {
+    const dir = mkdtempSync(path.join(work, "link-"));
+    const secret = path.join(work, "registry-login.json");
+    writeFileSync(secret, '{"auths": {"registry.example.org": {"auth": "YWxpY2U6aHVudGVyMg=="}}}\n');
+    symlinkSync(secret, path.join(dir, "homedock.yaml"));
+    const lines = linesOf(() => loadConfig(path.join(dir, "homedock.yaml")));
+    expect(lines).toEqual([`(the whole file): got a link to ${secret}; expected the config, or a link to a file in its own directory or below`]);
+    expect(lines.join("")).not.toContain("YWxp");
   });
 });
