@@ -47,7 +47,13 @@ export const rawTexts: fc.Arbitrary<string> = fc
     node: fc.oneof(
       { depthSize: "small", withCrossShrink: true },
       scalar.map((s) => JSON.stringify(s)),
-      fc.integer({ min: 0, max: 5 }).map((n) => `*a${n}`),
+      fc.integer({ min: 0, max: 9 }).map((n) => `*a${n}`),
+      // Anchors each `width` aliases to the one before: width^levels nodes, a bomb or not.
+      fc.tuple(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 2, max: 12 })).map(([levels, width]) =>
+        `[&a0 lol, ${Array.from({ length: levels }, (_, i) => `&a${i + 1} [${Array(width).fill(`*a${i}`).join(", ")}]`).join(", ")}]`,
+      ),
+      // A list of one alias, many times: nested under anchors, the start of a bomb.
+      fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 1, max: 12 })).map(([n, width]) => `[${Array(width).fill(`*a${n}`).join(", ")}]`),
       fc.tuple(fc.integer({ min: 0, max: 5 }), tie("node")).map(([n, node]) => `&a${n} ${node}`),
       fc.array(tie("node"), { maxLength: 12 }).map((items) => `[${items.join(", ")}]`),
       fc.array(fc.tuple(fc.constantFrom(...KEYS), tie("node")), { maxLength: 6 }).map((pairs) => `{${pairs.map(([k, v]) => `${JSON.stringify(k)}: ${v}`).join(", ")}}`),
