@@ -185,7 +185,7 @@ export function parseConfig(text: string, source = "config", exists?: (file: str
       .sort((a, b) => a.line - b.line || a.col - b.col)
       .slice(0, LISTED)
       .map(({ line, col, issue }) => (line > 0 ? `${line}:${col}: ${formatIssue(issue)}` : formatIssue(issue)));
-    throw new ConfigError(err.issues, source, lines);
+    throw new ConfigError(err.issues, source, lines, err.unmapped);
   }
 }
 

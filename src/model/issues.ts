@@ -83,13 +83,17 @@ export class ConfigError extends Error {
   /** What the message says: at most LISTED problems, then how many more there are. */
   readonly lines: readonly string[];
 
-  /** `lines`: the issues as written, when not by `formatIssue` (only the first LISTED are used). */
+  /**
+   * `lines`: the issues as written, when not by `formatIssue` (only the first LISTED are
+   * used); `unmapped`: how many more problems were found than `issues` holds.
+   */
   constructor(
     readonly issues: readonly ConfigIssue[],
     readonly source = "config",
     lines: readonly string[] = issues.slice(0, LISTED).map(formatIssue),
+    readonly unmapped = 0,
   ) {
-    const more = Math.max(issues.length, lines.length) - Math.min(lines.length, LISTED);
+    const more = Math.max(issues.length, lines.length) + unmapped - Math.min(lines.length, LISTED);
     const listed = lines.slice(0, LISTED);
     const all = more > 0 ? [...listed, `... and ${more} more problems`] : listed;
     super(all.map((l) => `${source}: ${l}`).join("\n"));

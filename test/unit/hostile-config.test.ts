@@ -86,6 +86,16 @@ describe("size", () => {
     expect(lines[0]).toBe("1:16: environments[0]: got 1; expected a mapping with name, image and command");
     expect(lines[50]).toBe("... and 950 more problems");
   });
+
+  it("counts every problem of a config with more than it places, and lists the first in file order", () => {
+    // 3,000 wrong environments and 2,000 unknown keys: more than are mapped and placed.
+    const keys = Array.from({ length: 2_000 }, (_, i) => `k${i}: 1`).join(", ");
+    const lines = errorsOf(`environments: [${"1,".repeat(2_999)}1]\nhost: {${keys}}\n`);
+    expect(lines).toHaveLength(51);
+    expect(lines[0]).toBe("1:16: environments[0]: got 1; expected a mapping with name, image and command");
+    expect(lines[49]).toBe("1:114: environments[49]: got 1; expected a mapping with name, image and command");
+    expect(lines[50]).toBe("... and 4950 more problems");
+  });
 });
 
 describe("long values in messages are cut to a readable length", () => {
