@@ -3,6 +3,7 @@
 import { request } from "node:https";
 import type { IncomingHttpHeaders } from "node:http";
 import { createServer } from "node:net";
+import { dockerStatus, eventually } from "./docker";
 
 export interface Reply {
   readonly status: number;
@@ -61,4 +62,15 @@ export async function freePort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/** The root certificate of the proxy's local CA (tls internal), once Caddy has made it. */
+export async function proxyRootCa(container: string): Promise<string> {
+  let pem = "";
+  await eventually(`${container}'s local CA`, async () => {
+    const r = await dockerStatus("exec", container, "cat", "/data/caddy/pki/authorities/local/root.crt");
+    pem = r.stdout;
+    return r.status === 0;
+  }, 60);
+  return pem;
 }

@@ -13,7 +13,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConfigInput } from "../../src/config/schema";
 import { busyboxImage, docker, dockerStatus, eventually, providerMirrorConfig, requireDocker, scenarioRoot, uniqueName } from "../docker";
-import { basicAuth, call, type Door, freePort, origin } from "../front-door";
+import { basicAuth, call, type Door, freePort, origin, proxyRootCa } from "../front-door";
 import { openSocket, runCode } from "../kernel";
 import type { Json } from "../helpers";
 import { snapshot } from "../trees";
@@ -445,7 +445,7 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     d.passwd("bob", bob.password);
     const first = await d.homedockDeploy();
     expect(first.code, first.out.slice(-3000)).toBe(0);
-    const door: Door = { site: "localhost", port, ca: await docker("exec", `${d.name}-frontdoor`, "cat", "/data/caddy/pki/authorities/local/root.crt") };
+    const door: Door = { site: "localhost", port, ca: await proxyRootCa(`${d.name}-frontdoor`) };
     const as = (u: { name: string; password: string }) => ({ Authorization: basicAuth(u.name, u.password) });
     await eventually("alice's server through the front door", async () => (await call(door, "GET", "/user/alice/py/api/status", as(alice)).catch(() => undefined))?.status === 200, 90);
     expect((await call(door, "GET", "/user/alice/py/api/status", as(bob))).status).toBe(401);

@@ -13,7 +13,7 @@ import { promisify } from "node:util";
 import { type Browser, type Page, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerStatus, docker, eventually, requireDocker, scenarioRoot, uniqueName } from "../docker";
-import { type Door, basicAuth, call, freePort, origin } from "../front-door";
+import { type Door, basicAuth, call, freePort, origin, proxyRootCa } from "../front-door";
 import { openSocket, runCode } from "../kernel";
 
 const exec = promisify(execFile);
@@ -152,7 +152,7 @@ beforeAll(async () => {
   door = { site: "localhost", port: await freePort(), ca: "" };
   httpPort = await freePort();
   await render([alice, bob], [alice, bob]);
-  door = { ...door, ca: await docker("exec", proxy(), "cat", "/data/caddy/pki/authorities/local/root.crt") };
+  door = { ...door, ca: await proxyRootCa(proxy()) };
   for (const u of [alice, bob]) {
     for (const env of ["py", "lab"]) {
       await eventually(`${u.name}'s ${env} through the front door`, async () => (await call(door, "GET", `/user/${u.name}/${env}/api/status`, auth(u)).catch(() => undefined))?.status === 200, 90);
@@ -237,6 +237,7 @@ describe("the front door", () => {
       expect(refused).toEqual([]);
       // JupyterLab asks whether to fetch its news; the answer keeps the picture clear.
       await page.getByRole("button", { name: "No", exact: true }).click({ timeout: 5_000 }).catch(() => undefined);
+      await page.getByText("Would you like to get notified").waitFor({ state: "hidden", timeout: 5_000 }).catch(() => undefined);
       const shot = path.join(root, "frontdoor-lab.png");
       await page.screenshot({ path: shot });
       saveShot(shot, "frontdoor-lab.png");
