@@ -1,31 +1,17 @@
 // `homedock passwd` as a process: the password from standard input, only its bcrypt
 // hash stored, one-line errors, and the users still without one named by compose.
-import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { PASSWORDS_FILE, readPasswords } from "../../src/render/secrets";
+import { homedock as run } from "../cli";
 import { frontDoorConfig } from "../helpers";
 
 const work = mkdtempSync(path.join(tmpdir(), "homedock-passwd-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** `homedock <args>` in `cwd` with `input` on standard input, to its end. */
-function homedock(cwd: string, args: string[], input = ""): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const cli = path.resolve(__dirname, "../../src/cli/cli.ts");
-  const tsx = path.resolve(__dirname, "../../node_modules/.bin/tsx");
-  return new Promise((resolve, reject) => {
-    const child = spawn(tsx, [cli, ...args], { cwd });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
+const homedock = (cwd: string, args: string[], input = "") => run(args, { cwd, input });
 
 /** Every file under `dir`, read. */
 function contents(dir: string): string[] {

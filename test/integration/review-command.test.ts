@@ -1,28 +1,15 @@
 // `homedock review` as a process: arguments, standard input, exit codes, one-line errors.
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { REVIEW_EXIT } from "../../src/cli/review";
+import { homedock } from "../cli";
 
 const fixtures = path.resolve(__dirname, "../fixtures/plans");
 const plan = (name: string) => readFileSync(path.join(fixtures, `${name}.json`), "utf8");
 
 describe("homedock review (the command)", () => {
-  const bin = path.resolve(__dirname, "../../src/cli/cli.ts");
-  const tsx = path.resolve(__dirname, "../../node_modules/.bin/tsx");
-  /** Runs `homedock review` to its end without blocking the test worker. */
-  const review = (args: string[], input?: string) =>
-    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(tsx, [bin, "review", ...args]);
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d) => (stdout += d));
-      child.stderr.on("data", (d) => (stderr += d));
-      child.on("error", reject);
-      child.on("close", (status) => resolve({ status, stdout, stderr }));
-      child.stdin.end(input);
-    });
+  const review = (args: string[], input?: string) => homedock(["review", ...args], { input });
 
   it("prints the Markdown and exits by policy", async () => {
     const r = await review([path.join(fixtures, "upgrade-image.json"), "--fail-on-replace"]);

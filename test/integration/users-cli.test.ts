@@ -1,14 +1,11 @@
 // The `homedock users` commands: import (files and standard input in, the config
 // rewritten whole or not at all) and check when the Docker host cannot be read.
-import { spawn } from "node:child_process";
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { homedock as run } from "../cli";
 
-const root = path.resolve(__dirname, "../..");
-const tsx = path.join(root, "node_modules/.bin/tsx");
-const cli = path.join(root, "src/cli/cli.ts");
 const work = mkdtempSync(path.join(tmpdir(), "homedock-users-cli-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -18,20 +15,7 @@ environments: [{name: py, image: "x/py:1", command: [sleep, "1"]}]
 const PASSWD = "root:x:0:0::/root:/bin/sh\nann:x:1500:1500::/home/ann:/bin/sh\n";
 const GROUP = "root:x:0:\nann:x:1500:\nteam:x:1600:ann\n";
 
-/** The command from the sources, without blocking the test worker while it runs (it takes seconds). */
-function homedock(cwd: string, args: string[], input = "", extraEnv: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const { HOMEDOCK_CONFIG: _, ...env } = process.env;
-  return new Promise((resolve, reject) => {
-    const child = spawn(tsx, [cli, ...args], { cwd, env: { ...env, ...extraEnv } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d));
-    child.stderr.on("data", (d: Buffer) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
+const homedock = (cwd: string, args: string[], input = "", env: NodeJS.ProcessEnv = {}) => run(args, { cwd, input, env });
 
 function scenario(name: string): string {
   const dir = mkdtempSync(path.join(work, `${name}-`));
