@@ -43,6 +43,7 @@ export const cases: [string, (c: any) => void, string][] = [
   // ids
   ["uid 0", (c) => (c.users[0].uid = 0), `users[0].uid: got 0; expected a uid other than 0 (root), or allowRoot: true`],
   ["gid 0", (c) => (c.users[0].gid = 0), `users[0].gid: got 0; expected a gid other than 0 (root), or allowRoot: true`],
+  ["supplementary gid 0", (c) => (c.users[0].supplementaryGids = [100, 0]), `users[0].supplementaryGids[1]: got 0; expected a gid other than 0 (root), or allowRoot: true`],
   ["negative uid", (c) => (c.users[0].uid = -5), `users[0].uid: got -5; expected a uid: a whole number from 1 to 4294967294`],
   ["fractional uid", (c) => (c.users[0].uid = 1000.5), `users[0].uid: got 1000.5; expected a uid`],
   ["uid above 2^32-2", (c) => (c.users[0].uid = 2 ** 32 - 1), `users[0].uid: got 4294967295; expected a uid`],
@@ -132,6 +133,8 @@ export const cases: [string, (c: any) => void, string][] = [
   ["runtimeRoot in the home root", (c) => (c.frontDoor = { site: "lab.example.org", runtimeRoot: "/home/run" }), `frontDoor.runtimeRoot: got "/home/run"; expected a directory apart from every home and the home root`],
   ["runtimeRoot holding the engine's data", (c) => (c.frontDoor = { site: "lab.example.org", runtimeRoot: "/var/lib" }), `frontDoor.runtimeRoot: got "/var/lib"; expected a directory that does not hold /var/lib/docker`],
   ["certFile the Docker socket", (c) => (c.frontDoor = { site: "lab.example.org", tls: "files", certFile: "/var/run/docker.sock", keyFile: "/etc/ssl/lab.key" }), `frontDoor.certFile: got "/var/run/docker.sock"; expected a file outside /var/run, which holds the sockets`],
+  ["keyFile elsewhere in /etc", (c) => (c.frontDoor = { site: "lab.example.org", tls: "files", certFile: "/etc/ssl/lab.pem", keyFile: "/etc/shadow" }), `frontDoor.keyFile: got "/etc/shadow"; expected a file in /etc/ssl, /etc/letsencrypt, /etc/pki, or outside /etc, which holds the accounts and their passwords, sudoers, cron and every service's configuration; it is mounted into the proxy`],
+  ["certFile /etc itself", (c) => (c.frontDoor = { site: "lab.example.org", tls: "files", certFile: "/etc", keyFile: "/etc/ssl/lab.key" }), `frontDoor.certFile: got "/etc"; expected a file in /etc/ssl, /etc/letsencrypt, /etc/pki, or outside /etc, which holds the accounts and their passwords, sudoers, cron and every service's configuration; it is mounted into the proxy`],
   ["runtimeRoot in /etc", (c) => (c.frontDoor = { site: "lab.example.org", runtimeRoot: "/etc/homedock" }), `frontDoor.runtimeRoot: got "/etc/homedock"; expected a directory outside /etc, which holds the accounts`],
   ["runtimeRoot under a shared mount", (c) => (c.frontDoor = { site: "lab.example.org", runtimeRoot: "/srv/data/run" }), `frontDoor.runtimeRoot: got "/srv/data/run"; expected a directory apart from host.sharedMounts[0]`],
   ["typo in frontDoor", (c) => (c.frontDoor = { site: "lab.example.org", tsl: "internal" }), `frontDoor.tsl: got "internal"; unknown key: expected one of site, listen`],

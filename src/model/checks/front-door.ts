@@ -7,6 +7,9 @@ import { apart, hostControl } from "./host-paths";
 
 const IPV4 = /^[0-9.]+$/;
 
+/** The directories of /etc that hold certificates and keys. */
+const CERT_DIRS = ["/etc/ssl", "/etc/letsencrypt", "/etc/pki"];
+
 /** Each TLS mode's own keys, and two ports that differ. */
 function checkTls(config: NonNullable<PartialConfig["frontDoor"]>, report: Report): void {
   const at = (key: string): PathSegment[] => ["frontDoor", key];
@@ -24,11 +27,14 @@ function checkTls(config: NonNullable<PartialConfig["frontDoor"]>, report: Repor
   }
   for (const key of ["certFile", "keyFile"] as const) {
     const file = config[key];
-    // Certificates often live in /etc (/etc/ssl, /etc/letsencrypt): only the file itself is mounted, read-only.
+    // Certificates live in /etc/ssl, /etc/letsencrypt or /etc/pki: only a file there is
+    // mounted (read-only) into the proxy, which runs as root; nothing else of /etc.
     // An invalid one is there as "" (see validate.ts); its own error is reported.
     const control = file ? hostControl(file) : undefined;
-    if (file && control !== undefined && control.path !== "/etc") {
-      report(at(key), apart("a file", file, control, "it is mounted into the proxy"), file);
+    if (file === undefined || file === "" || control === undefined) continue;
+    if (control.path !== "/etc") report(at(key), apart("a file", file, control, "it is mounted into the proxy"), file);
+    else if (!CERT_DIRS.some((d) => file.startsWith(`${d}/`))) {
+      report(at(key), `expected a file in ${CERT_DIRS.join(", ")}, or outside /etc, which holds ${control.holds}; it is mounted into the proxy`, file);
     }
   }
   if (config.httpsPort !== undefined && config.httpsPort === config.httpPort) {

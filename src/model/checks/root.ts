@@ -6,5 +6,9 @@ export function checkRootIds(config: PartialConfig, report: Report): void {
     if (user === undefined || user.allowRoot) return;
     if (user.uid === 0) report(["users", i, "uid"], "expected a uid other than 0 (root), or allowRoot: true", 0);
     if (user.gid === 0) report(["users", i, "gid"], "expected a gid other than 0 (root), or allowRoot: true", 0);
+    // A server in group 0 reaches every host file that is root's group's.
+    user.supplementaryGids?.forEach((gid, j) => {
+      if (gid === 0) report(["users", i, "supplementaryGids", j], "expected a gid other than 0 (root), or allowRoot: true", 0);
+    });
   });
 }
