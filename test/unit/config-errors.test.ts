@@ -35,6 +35,23 @@ describe("a config with one mistake", () => {
   });
 });
 
+describe("Jupyter's TCP flags and /run/homedock", () => {
+  const tcp = ["jupyter", "notebook", "--ip=0.0.0.0", "--port", "8888", "--NotebookApp.port=8888"];
+  it("are a workspace's own without the front door, or without jupyter", () => {
+    const mount = { source: "/srv/run", target: "/run/homedock" };
+    expect(() => parseConfig(config((c) => Object.assign(c.environments[0], { jupyter: "notebook", command: tcp })), "homedock.yaml")).not.toThrow();
+    expect(() => parseConfig(config((c) => (c.host.sharedMounts = [mount]) && (c.environments[0].jupyter = "notebook")), "homedock.yaml")).not.toThrow();
+    const frontDoor = (c: any) => (c.frontDoor = { site: "lab.example.org" });
+    expect(() => parseConfig(config((c) => frontDoor(c) && (c.environments[0].command = tcp)), "homedock.yaml")).not.toThrow();
+    expect(() => parseConfig(config((c) => frontDoor(c) && (c.host.sharedMounts = [mount])), "homedock.yaml")).not.toThrow();
+  });
+
+  it("behind the front door: every TCP flag is its own line, a look-alike is not one", () => {
+    const errors = errorsOf(config((c) => (c.frontDoor = { site: "lab.example.org" }) && Object.assign(c.environments[0], { jupyter: "notebook", command: [...tcp, "--port_retries=0", "--ipython"] })));
+    expect(errors.map((e) => e.replace(/^\d+:\d+: /, ""))).toEqual([2, 3, 5].map((j) => `environments[0].command[${j}]: got "${tcp[j]}"; expected no --port/--ip: the front door gives the server a unix socket`));
+  });
+});
+
 describe("YAML itself", () => {
   it.each([
     ["a syntax error", "environments:\n  - name: py\n   image: x\n", /^3:\d+: YAML syntax: expected valid YAML/],

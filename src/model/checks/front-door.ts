@@ -6,6 +6,8 @@ import type { Home } from "./homes";
 import { apart, hostControl } from "./host-paths";
 
 const IPV4 = /^[0-9.]+$/;
+/** Jupyter's TCP flags, which a unix socket excludes: --port, --ip, also as --ServerApp.port=… and --NotebookApp.ip. */
+const TCP_FLAG = /^--((ServerApp|NotebookApp)\.)?(port|ip)(=|$)/;
 
 /** The directories of /etc that hold certificates and keys. */
 const CERT_DIRS = ["/etc/ssl", "/etc/letsencrypt", "/etc/pki"];
@@ -65,6 +67,12 @@ export function checkFrontDoor(config: PartialConfig, homes: readonly Home[], re
     }
   });
   if (config.frontDoor === undefined) return;
+  config.environments.forEach((env, i) => {
+    if (env?.jupyter === undefined) return;
+    env.command?.forEach((arg, j) => {
+      if (TCP_FLAG.test(arg)) report(["environments", i, "command", j], "expected no --port/--ip: the front door gives the server a unix socket", arg);
+    });
+  });
   checkTls(config.frontDoor, report);
   checkRuntimeRoot(config, homes, report);
 }

@@ -1,5 +1,6 @@
 // Where shared mounts appear in a workspace: apart from the system, the homes,
-// each other and the seed directories.
+// each other, the seed directories and the front door's socket directory.
+import { WORKSPACE_RUNTIME_DIR } from "../../spec/front-door-spec";
 import type { PathSegment } from "../issues";
 import { overlaps, type PartialConfig, type Report, within } from "./check";
 import type { Home } from "./homes";
@@ -10,6 +11,8 @@ const SYSTEM_DIRS = ["/bin", "/dev", "/etc", "/lib", "/proc", "/sbin", "/sys", "
 /** `sourceRefused`: mounts whose source is already reported, which a missing target is not reported again as. */
 export function checkSharedMountTargets(config: PartialConfig, homes: readonly Home[], sourceRefused: ReadonlySet<number>, report: Report): void {
   const { host } = config;
+  // Behind the front door every Jupyter workspace has its socket directory mounted there.
+  const sockets = config.frontDoor !== undefined && config.environments.some((e) => e?.jupyter !== undefined);
   const targets: { target: string; index: number }[] = [];
   host.sharedMounts.forEach((mount, i) => {
     const target = mount.target ?? mount.source;
@@ -26,6 +29,8 @@ export function checkSharedMountTargets(config: PartialConfig, homes: readonly H
       report(p, `expected a mount target apart from host.sharedMounts[${other.index}]'s ${other.target}`, target);
     } else if (seeded >= 0) {
       report(p, `expected a mount target apart from environments[${seeded}].seedDir`, target);
+    } else if (sockets && overlaps(target, WORKSPACE_RUNTIME_DIR)) {
+      report(p, `expected a mount target apart from ${WORKSPACE_RUNTIME_DIR} (behind the front door each Jupyter workspace's socket directory)`, target);
     }
     targets.push({ target, index: i });
   });
