@@ -10,19 +10,16 @@ import { randomBytes } from "node:crypto";
 import { copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { type Browser, type Page, chromium } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerStatus, docker, eventually, requireDocker, scenarioRoot, uniqueName } from "../docker";
+import { goto, launchChromium } from "../browser";
 import { type Door, basicAuth, call, freePort, origin, proxyRootCa } from "../front-door";
 import { openSocket, runCode } from "../kernel";
 
 const exec = promisify(execFile);
 const repo = path.resolve(__dirname, "../..");
 const IMAGES = { proxy: "homedock-test/caddy:current", notebook: "homedock-test/jupyter:current", lab: "homedock-test/jupyterlab:current" };
-const CHROMIUM_ARGS = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync", "--ignore-certificate-errors",
-];
 
 interface TestUser {
   readonly name: string;
@@ -106,21 +103,6 @@ async function notebookCell(page: Page, code: string): Promise<{ text: string; c
   return done.jsonValue() as Promise<{ text: string; count: number }>;
 }
 
-/**
- * page.goto, again when Chromium aborted it with ERR_NETWORK_CHANGED: the engine is
- * shared, and another suite creating or removing a Docker network is such a change.
- */
-async function goto(page: Page, url: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await page.goto(url);
-      return;
-    } catch (err) {
-      if (attempt === 3 || !String(err).includes("ERR_NETWORK_CHANGED")) throw err;
-    }
-  }
-}
-
 /** Waits for `text` on the page; on timeout, says what JupyterLab's status bar and dialogs showed instead. */
 async function waitForText(page: Page, text: string, timeout: number): Promise<void> {
   try {
@@ -158,7 +140,7 @@ beforeAll(async () => {
       await eventually(`${u.name}'s ${env} through the front door`, async () => (await call(door, "GET", `/user/${u.name}/${env}/api/status`, auth(u)).catch(() => undefined))?.status === 200, 90);
     }
   }
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  browser = await launchChromium(["--ignore-certificate-errors"]);
 }, 900_000);
 
 afterAll(async () => {

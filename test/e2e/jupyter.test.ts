@@ -7,11 +7,11 @@ import { execFile, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildModel } from "../../src/model/model";
 import { type ConfigInput } from "../../src/config/schema";
 import { writeCompose } from "../../src/render/output";
+import { goto, launchChromium } from "../browser";
 import { docker, dockerStatus, eventually, requireDocker, scenarioRoot, uniqueName } from "../docker";
 import { openSocket, runCode } from "../kernel";
 import { snapshot } from "../trees";
@@ -146,13 +146,10 @@ describe("a Jupyter server in a workspace", () => {
   }, 300_000);
 
   it("is seen in a browser: the file list shows the seeded notebook and the kernel's file", async () => {
-    const browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1100, height: 620 } });
-      await page.goto(`${base}/tree?token=${token}`);
+      await goto(page, `${base}/tree?token=${token}`);
       await page.getByText("from-kernel.txt").waitFor({ timeout: 30_000 });
       const text = await page.locator("#notebook_list").innerText();
       for (const name of ["welcome.ipynb", "lesson2.ipynb", "analysis.ipynb", "from-kernel.txt"]) expect(text).toContain(name);
