@@ -102,15 +102,11 @@ export class Host extends Construct {
       provider: this.provider,
       options: { ...NETWORK_OPTIONS },
     });
-    this.tokens = stackSingleton(stack, TOKENS_VARIABLE, () => {
-      const tokens = new TerraformVariable(stack, TOKENS_VARIABLE, {
-        type: "map(string)",
-        sensitive: true,
-        description: 'Jupyter token of each workspace, by container name "<host>-<user>.<environment>" (homedock synth writes them to terraform.tfvars.json)',
-      });
-      tokens.overrideLogicalId(TOKENS_VARIABLE);
-      return tokens;
-    });
+    this.tokens = sensitiveMap(
+      stack,
+      TOKENS_VARIABLE,
+      'Jupyter token of each workspace, by container name "<host>-<user>.<environment>" (homedock synth writes them to terraform.tfvars.json)',
+    );
     // One copy of the seeder in the plan, however many workspaces and hosts run it.
     const seeder = stackSingleton(stack, "homedock_seeder", () => {
       const local = new TerraformLocal(stack, "homedock_seeder", literal(SEEDER_SCRIPT));
@@ -125,15 +121,11 @@ export class Host extends Construct {
     const networkAddress = `${this.network.terraformResourceType}.${this.network.friendlyUniqueId}`;
     const refs: HostRefs = { networkName: this.network.name, networkAddress, seederScript: seeder.asString, tokens: this.tokens.value, provider: this.provider };
     if (this.model.frontDoor !== undefined) {
-      const caddyfiles = stackSingleton(stack, CADDYFILE_VARIABLE, () => {
-        const variable = new TerraformVariable(stack, CADDYFILE_VARIABLE, {
-          type: "map(string)",
-          sensitive: true,
-          description: "The front door's Caddyfile of each host, with its users' password hashes, by host name (homedock synth writes them to terraform.tfvars.json)",
-        });
-        variable.overrideLogicalId(CADDYFILE_VARIABLE);
-        return variable;
-      });
+      const caddyfiles = sensitiveMap(
+        stack,
+        CADDYFILE_VARIABLE,
+        "The front door's Caddyfile of each host, with its users' password hashes, by host name (homedock synth writes them to terraform.tfvars.json)",
+      );
       this.frontDoor = new FrontDoor(this, "frontdoor", {
         host: this.model,
         caddyfile: Token.asString(Fn.lookup(caddyfiles.value, this.model.name)),
@@ -165,4 +157,13 @@ function stackProvider(stack: TerraformStack): DockerProvider {
 /** The stack's child `id`, made by `make` if it is not there yet: what every Host in the stack shares. */
 function stackSingleton<T extends Construct>(stack: TerraformStack, id: string, make: () => T): T {
   return (stack.node.tryFindChild(id) as T | undefined) ?? make();
+}
+
+/** The stack's sensitive map(string) variable `name` (its Terraform name too), shared by every host in it. */
+function sensitiveMap(stack: TerraformStack, name: string, description: string): TerraformVariable {
+  return stackSingleton(stack, name, () => {
+    const variable = new TerraformVariable(stack, name, { type: "map(string)", sensitive: true, description });
+    variable.overrideLogicalId(name);
+    return variable;
+  });
 }
