@@ -8,6 +8,7 @@
 #     strace and setpriv for the seeder tests; gcc and a static libc for a probe binary;
 #     Debian's chromium for the browser test, debootstrap for the Jupyter test image;
 #   - caddy, whose `caddy validate` checks the rendered front door config;
+#   - the kernel setting the front door needs, fs.protected_symlinks = 1;
 #   - OpenTofu, only where the deploy suite runs (HOMEDOCK_PROVIDER_MIRROR is set): one
 #     of its scenarios deploys with tofu. Built with `go install` from the Go module proxy.
 # Safe to run again: it only does what is missing. With --check it changes nothing
@@ -33,6 +34,7 @@ if [ "${1:-}" = --check ]; then
   $needs_tofu && missing+=("OpenTofu (tofu)")
   docker info >/dev/null 2>&1 || missing+=("a Docker engine this user can reach")
   docker compose version >/dev/null 2>&1 || missing+=("Docker Compose")
+  [ "$(cat /proc/sys/fs/protected_symlinks 2>/dev/null)" = 1 ] || missing+=("fs.protected_symlinks = 1")
   if ((${#missing[@]})); then
     list=$(printf '%s, ' "${missing[@]}")
     echo "missing ${list%, }"
@@ -76,6 +78,15 @@ if [ ! -x "$cached" ]; then
   mv "$cached.partial" "$cached"
 fi
 install -D -m 755 "$cached" "$plugin_dir/docker-compose"
+
+# The front door's proxy starts only where the kernel refuses it a link a user puts in
+# a socket directory (see README, "The front door"). Debian sets it through procps'
+# /usr/lib/sysctl.d/protect-links.conf; a machine without that file may not.
+if [ "$(cat /proc/sys/fs/protected_symlinks)" != 1 ]; then
+  say "setting fs.protected_symlinks = 1"
+  sysctl -q -w fs.protected_symlinks=1
+  printf 'fs.protected_symlinks = 1\n' >/etc/sysctl.d/60-homedock-protected-links.conf
+fi
 
 if $needs_tofu; then
   say "building OpenTofu $tofu_version (a few minutes, once per machine)"

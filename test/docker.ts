@@ -40,7 +40,7 @@ export async function dockerStatus(...args: string[]): Promise<{ status: number;
  * applet in /bin, /tmp, and `seed` as the files of /home/jovyan (root-owned, like an
  * image's). Tagged by content, so it is built once per machine.
  */
-export function busyboxImage(name: string, seed: Record<string, string>, options: { suidProbe?: boolean } = {}): string {
+export function busyboxImage(name: string, seed: Record<string, string>, options: { suidProbe?: boolean; shell?: string } = {}): string {
   const hash = createHash("sha256")
     .update(JSON.stringify({ seed, options, probe: options.suidProbe ? SUID_PROBE : "" }))
     .update(execFileSync("sha256sum", ["/bin/busybox"]))
@@ -62,6 +62,11 @@ export function busyboxImage(name: string, seed: Record<string, string>, options
       const p = path.join(root, "home/jovyan", rel);
       mkdirSync(path.dirname(p), { recursive: true });
       writeFileSync(p, content);
+    }
+    if (options.shell !== undefined) {
+      // A /bin/sh of the test's own (a script busybox runs) in place of busybox's.
+      rmSync(path.join(root, "bin/sh"));
+      writeFileSync(path.join(root, "bin/sh"), options.shell, { mode: 0o755 });
     }
     if (options.suidProbe) {
       // /bin/euid prints its effective uid; setuid root, so it says 0 wherever

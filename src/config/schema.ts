@@ -280,8 +280,14 @@ export const frontDoorSchema = z.strictObject(
   image: z.string(expected(IMAGE_EXPECTED)).regex(IMAGE_PATTERN, expected(IMAGE_EXPECTED)).default("caddy:2"),
   /** Where the workspaces' socket directories are on the Docker host: <runtimeRoot>/<host>/<user>/<env>. @default /var/lib/homedock */
   runtimeRoot: absolutePath.default("/var/lib/homedock"),
+  /** Memory limit of the proxy (swap is held to the same value). @default 512m */
+  memory: memory.default(512),
+  /** CPU limit of the proxy. @default 1 */
+  cpus: cpus.default(1e9),
+  /** Processes (threads included) the proxy may run. @default 512 */
+  pidsLimit: pidsLimit.default(512),
   },
-  expected("a mapping with site (and listen, httpsPort, httpPort, tls, email, certFile, keyFile, image, runtimeRoot)"),
+  expected("a mapping with site (and listen, httpsPort, httpPort, tls, email, certFile, keyFile, image, runtimeRoot, memory, cpus, pidsLimit)"),
 );
 
 export const configSchema = z.strictObject(

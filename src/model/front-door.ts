@@ -20,13 +20,17 @@ export interface FrontDoorModel {
   readonly runtimeDir: string;
   /** The proxy's container name. */
   readonly containerName: string;
+  /** The proxy's limits. */
+  readonly memoryMiB: number;
+  readonly nanoCpus: number;
+  readonly pidsLimit: number;
 }
 
 /** Where a workspace is reached through the front door. */
 export interface RouteModel {
   /** `/user/<user>/<env>/`: the route and the server's base_url, the same string. */
   readonly prefix: string;
-  /** The workspace's socket directory on the Docker host: `<runtimeDir>/<user>/<env>`, the user's, mode 0700. */
+  /** The workspace's socket directory on the Docker host: `<runtimeDir>/<user>/<env>`, root's, sticky and writable by all (1777) in a tree only root reaches. */
   readonly socketDir: string;
 }
 
@@ -57,6 +61,9 @@ export function frontDoorOf(config: FrontDoorConfig, hostName: string): FrontDoo
     runtimeRoot: config.runtimeRoot,
     runtimeDir: `${config.runtimeRoot}/${hostName}`,
     containerName: `${hostName}-frontdoor`,
+    memoryMiB: config.memory,
+    nanoCpus: config.cpus,
+    pidsLimit: config.pidsLimit,
   };
 }
 

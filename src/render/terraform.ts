@@ -71,8 +71,9 @@ export function containerConfig(spec: ContainerSpec, image: string, expressions:
     memorySwap: spec.memoryMiB,
     cpus: spec.nanoCpus === undefined ? undefined : providerCpus(spec.nanoCpus),
     // The provider has no pids_limit: RLIMIT_NPROC counts the workspace user's
-    // processes instead (never root's; workspaces run as the user, without caps).
-    ulimit: spec.pidsLimit === undefined ? undefined : [{ name: "nproc", soft: spec.pidsLimit, hard: spec.pidsLimit }],
+    // processes instead (workspaces run as the user, without caps). The kernel never
+    // holds root to it, so a root container (the proxy, a one-shot) gets none here.
+    ulimit: spec.pidsLimit === undefined || spec.user.startsWith("0:") ? undefined : [{ name: "nproc", soft: spec.pidsLimit, hard: spec.pidsLimit }],
     readOnly: spec.readOnlyRoot || undefined,
     tmpfs: Object.keys(spec.tmpfs).length > 0 ? { ...spec.tmpfs } : undefined,
     restart: spec.restart,

@@ -84,6 +84,11 @@ export interface ContainerSpec {
 /** The seeding entrypoint (src/spec/seed/entrypoint.sh), the one copy both renderers use. */
 export const SEEDER_SCRIPT = readFileSync(path.join(__dirname, "seed", "entrypoint.sh"), "utf8");
 
+/** A script of src/spec/root/, run as root in a one-shot or the proxy: given inline to the image's /bin/sh, as the seeder is. */
+export function rootScript(name: string): string {
+  return readFileSync(path.join(__dirname, "root", name), "utf8");
+}
+
 /**
  * The workspace entrypoint: the seeder given inline to the image's own /bin/sh. Inline
  * rather than uploaded or bind-mounted because it then needs nothing on the Docker host
@@ -117,6 +122,12 @@ export function mountsLabel(mounts: readonly BindMount[]): string {
   const binds = mounts.map((m) => [m.source, m.target, m.readOnly]);
   return createHash("sha256").update(JSON.stringify(binds)).digest("hex").slice(0, 16);
 }
+
+/**
+ * What a one-shot container may use: it makes a few directories or copies one file.
+ * Every container homedock runs has limits; a workspace's come from the config.
+ */
+export const ONE_SHOT_LIMITS = { memoryMiB: 64, nanoCpus: 0.5e9, pidsLimit: 64 } as const;
 
 export const HARDENING = {
   init: true,
@@ -197,36 +208,26 @@ export function homeVolume(user: string): string {
 /** The tmpfs a read-only root gets at /tmp. */
 export const TMP_TMPFS = { "/tmp": "rw,nosuid,nodev,mode=1777" } as const;
 
-/** Where the home's parent directory appears inside the home-creating container. */
-const PARENT_MOUNT = "/homedock/parent";
+/** Where the home appears inside the home-creating container: bound alone, never its parent. */
+const HOME_MOUNT = "/homedock/home";
 
-const HOME_SCRIPT = 'if [ -e "$1" ] || [ -L "$1" ]; then exit 0; fi; mkdir -m "$2" "$1" && chown -h "$3" "$1"';
-
-/**
- * The same, then (behind a front door) the user's socket directories: `<user>` root's
- * (0755), so the user cannot swap what is in it, and in it one directory per Jupyter
- * workspace, the user's own (0700). A home argument of "" creates no home.
- */
-const HOME_AND_RUNTIME_SCRIPT =
-  'if [ -n "$1" ] && ! [ -e "$1" ] && ! [ -L "$1" ]; then mkdir -m "$2" "$1" && chown -h "$3" "$1" || exit 1; fi; ' +
-  'owner=$3 dir=$4; shift 4; chown -h 0:0 "$dir" && chmod 0755 "$dir" || exit 1; ' +
-  'for env do if [ -L "$dir/$env" ]; then echo "homedock: $dir/$env is a link" >&2; exit 1; fi; ' +
-  '[ -d "$dir/$env" ] || mkdir -m 0700 "$dir/$env" || exit 1; chown -h "$owner" "$dir/$env" || exit 1; done';
+/** src/spec/root/home.sh: gives a home Docker just made to its user, and makes the user's socket directories. */
+const HOME_SCRIPT = rootScript("home.sh");
 
 /**
  * Creates the user's home on the Docker host if it is missing, owned by the user with
  * the host's home mode; an existing home (or anything else by that name) is left
  * exactly as it is. Behind a front door it also makes the user's socket directories.
- * Root with CHOWN alone, since a new home must change owner.
+ * The home is bound alone, and Docker makes it if missing (root's, 0755, empty: the
+ * one thing the script gives to the user), so whatever the image's shell does, it
+ * can touch no other home. Root with CHOWN alone, since a new home must change owner.
  */
 export function homeInitContainer(host: HostModel, user: UserModel, image: string): ContainerSpec {
-  const parent = path.posix.dirname(user.home);
-  const home = `${PARENT_MOUNT}/${path.posix.basename(user.home)}`;
   const routed = (host.workspacesByUser.get(user.name) ?? []).filter((ws) => ws.route !== undefined);
-  const owner = `${user.uid}:${user.gid}`;
   const runtime = routed.length > 0 && host.frontDoor !== undefined;
   const mounts: BindMount[] = [
-    ...(host.createHomes ? [{ source: parent, target: PARENT_MOUNT, readOnly: false }] : []),
+    // Docker creates a missing home here, root's; the script gives it to the user.
+    ...(host.createHomes ? [{ source: user.home, target: HOME_MOUNT, readOnly: false, createSource: true }] : []),
     ...(runtime ? [runtimeMount(`${host.frontDoor!.runtimeDir}/${user.name}`)] : []),
   ];
   return {
@@ -234,16 +235,13 @@ export function homeInitContainer(host: HostModel, user: UserModel, image: strin
     image,
     user: "0:0",
     groupAdd: [],
-    entrypoint: ["/bin/sh", "-c", runtime ? HOME_AND_RUNTIME_SCRIPT : HOME_SCRIPT, "homedock-home"],
-    command: runtime
-      ? [
-          host.createHomes ? home : "",
-          host.homeMode,
-          owner,
-          RUNTIME_MOUNT,
-          ...routed.map((ws) => ws.environment.name),
-        ]
-      : [home, host.homeMode, owner],
+    entrypoint: ["/bin/sh", "-c", HOME_SCRIPT, "homedock-home"],
+    command: [
+      host.createHomes ? HOME_MOUNT : "",
+      host.homeMode,
+      `${user.uid}:${user.gid}`,
+      ...(runtime ? [RUNTIME_MOUNT, ...routed.map((ws) => ws.environment.name)] : []),
+    ],
     workingDir: "/",
     env: {},
     secrets: [],
@@ -258,6 +256,7 @@ export function homeInitContainer(host: HostModel, user: UserModel, image: strin
     volumes: [],
     tmpfs: {},
     ports: [],
+    ...ONE_SHOT_LIMITS,
     readOnlyRoot: true,
     restart: "no",
     ...HARDENING,

@@ -1,7 +1,7 @@
 // The front door's containers and the Jupyter flags it needs, decided once from the model
 // (like container-spec.ts) for both renderers.
 import type { HostModel, WorkspaceModel } from "../model/model";
-import { type BindMount, type ContainerSpec, HARDENING, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, mountsLabel, TMP_TMPFS, type VolumeMount } from "./container-spec";
+import { type BindMount, type ContainerSpec, HARDENING, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, mountsLabel, ONE_SHOT_LIMITS, rootScript, TMP_TMPFS, type VolumeMount } from "./container-spec";
 
 /** Where a workspace sees its socket directory, and the proxy the whole tree of them. */
 export const WORKSPACE_RUNTIME_DIR = "/run/homedock";
@@ -68,12 +68,20 @@ export function frontDoorVolumes(host: HostModel): { readonly data: string; read
 /** Where the proxy's Caddyfile comes from: a named volume (Terraform) or a directory beside the Compose file. */
 export type CaddyfileSource = { readonly volume: string } | { readonly bind: string };
 
+/** src/spec/root/protected-links.sh: the proxy starts only where the kernel keeps it from following its users' links. */
+const PROTECTED_LINKS_SCRIPT = rootScript("protected-links.sh");
+/** src/spec/root/frontdoor-setup.sh */
+const SETUP_SCRIPT = rootScript("frontdoor-setup.sh");
+
 /**
  * The proxy: Caddy, the only container that publishes ports. Root inside, for two
- * capabilities only: DAC_OVERRIDE to reach sockets in directories that are their users'
- * own (0700, socket 0600), and NET_BIND_SERVICE for 443 and 80. No other capability,
- * no-new-privileges, a read-only root; it mounts the socket tree, its data volume
- * (certificates, Caddy's local CA), its config and nothing else.
+ * capabilities only: DAC_OVERRIDE to reach sockets (0600) of every user, and
+ * NET_BIND_SERVICE for 443 and 80. No other capability, no-new-privileges, a read-only
+ * root, limits; it mounts the socket tree, its data volume (certificates, Caddy's
+ * local CA), its config and nothing else. A user can put anything in their socket
+ * directory in place of the socket; the only thing that could lead the proxy
+ * elsewhere, a link, the kernel refuses it (see src/spec/root/home.sh), and the proxy
+ * does not start on a kernel that would not.
  */
 export function proxyContainer(host: HostModel, caddyfile: CaddyfileSource): ContainerSpec {
   const frontDoor = host.frontDoor!;
@@ -98,7 +106,7 @@ export function proxyContainer(host: HostModel, caddyfile: CaddyfileSource): Con
     image: frontDoor.image,
     user: "0:0",
     groupAdd: [],
-    entrypoint: ["caddy"],
+    entrypoint: ["/bin/sh", "-c", PROTECTED_LINKS_SCRIPT, "homedock-links", "caddy"],
     command: ["run", "--config", `${PROXY_CONFIG_DIR}/${CADDYFILE}`, "--adapter", "caddyfile", "--watch"],
     workingDir: "/",
     env: { XDG_CONFIG_HOME: "/config", XDG_DATA_HOME: "/data" },
@@ -112,6 +120,9 @@ export function proxyContainer(host: HostModel, caddyfile: CaddyfileSource): Con
       { ip, external: frontDoor.httpsPort, internal: 443 },
       { ip, external: frontDoor.httpPort, internal: 80 },
     ]),
+    memoryMiB: frontDoor.memoryMiB,
+    nanoCpus: frontDoor.nanoCpus,
+    pidsLimit: frontDoor.pidsLimit,
     readOnlyRoot: true,
     restart: "unless-stopped",
     ...HARDENING,
@@ -126,7 +137,7 @@ export const RUNTIME_MOUNT = "/homedock/runtime";
 
 /**
  * `dir` (below the runtime root) for a one-shot container that makes things in it.
- * Docker creates it if missing, root's (0755), which is what it must be; nothing
+ * Docker creates it if missing, root's; the one-shot makes it private (0700). Nothing
  * above it is mounted, so no root container holds a directory it has no business in.
  */
 export function runtimeMount(dir: string): BindMount {
@@ -134,22 +145,20 @@ export function runtimeMount(dir: string): BindMount {
 }
 
 /**
- * Runs once before the proxy: makes the socket tree (root's, 0755; see runtimeMount) and, given a Caddyfile
- * (Terraform, which uploads it here from a sensitive variable), puts it into the config
- * volume by rename, so the watching proxy never reads half a file.
+ * Runs once before the proxy (src/spec/root/frontdoor-setup.sh): makes the socket tree
+ * root's and private (see runtimeMount) and, given a Caddyfile (Terraform, which uploads
+ * it here from a sensitive variable), puts it into the config volume by rename, so the
+ * watching proxy never reads half a file. It starts only where the proxy can.
  */
 export function frontDoorSetupContainer(host: HostModel, withCaddyfile: boolean): ContainerSpec {
   const frontDoor = host.frontDoor!;
   const volumes = frontDoorVolumes(host);
-  const script =
-    'chmod 0755 "$1" || exit 1; [ "$#" -lt 3 ] && exit 0; ' +
-    'cp "$2" "$3.new" && chmod 0600 "$3.new" && mv -f "$3.new" "$3"';
   return {
     name: `${frontDoor.containerName}.setup`,
     image: frontDoor.image,
     user: "0:0",
     groupAdd: [],
-    entrypoint: ["/bin/sh", "-c", script, "homedock-frontdoor"],
+    entrypoint: ["/bin/sh", "-c", PROTECTED_LINKS_SCRIPT, "homedock-links", "/bin/sh", "-c", SETUP_SCRIPT, "homedock-frontdoor"],
     command: [
       RUNTIME_MOUNT,
       ...(withCaddyfile ? [UPLOADED_CADDYFILE, `${PROXY_CONFIG_DIR}/${CADDYFILE}`] : []),
@@ -163,6 +172,7 @@ export function frontDoorSetupContainer(host: HostModel, withCaddyfile: boolean)
     volumes: withCaddyfile ? [{ name: volumes.config, target: PROXY_CONFIG_DIR, readOnly: false }] : [],
     tmpfs: {},
     ports: [],
+    ...ONE_SHOT_LIMITS,
     // The provider uploads into the container's own file system, which must be writable.
     readOnlyRoot: !withCaddyfile,
     restart: "no",

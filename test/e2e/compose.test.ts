@@ -137,6 +137,18 @@ describe("docker compose up", () => {
     expect(status).toMatch(/CapEff:\s+0000000000000000/);
     expect(status).toMatch(/NoNewPrivs:\s+1/);
   });
+
+  it("limits memory, CPU and processes of every container of the host, the one-shots too", async () => {
+    const ids = (await docker("ps", "-aq", "--filter", `label=homedock.host=${project}`)).trim().split("\n");
+    const all = JSON.parse(await docker("inspect", ...ids)) as { Name: string; HostConfig: { Memory: number; NanoCpus: number; PidsLimit: number | null } }[];
+    expect(all.map((c) => c.Name).sort()).toEqual(
+      ["alice.home", "alice.py", "alice.stats", "bob.home", "bob.py"].map((n) => `/${project}-${n}`),
+    );
+    for (const c of all) {
+      const { Memory, NanoCpus, PidsLimit } = c.HostConfig;
+      expect([c.Name, Memory > 0, NanoCpus > 0, (PidsLimit ?? 0) > 0]).toEqual([c.Name, true, true, true]);
+    }
+  });
 });
 
 describe("probes from inside alice's workspace", () => {
@@ -267,4 +279,72 @@ describe("with createHomes: false (homes made elsewhere)", () => {
     }
     expect(lstatSync(`${dir}/home/bob`).uid).toBe(2002);
   }, 180_000);
+});
+
+describe("a hostile init image", () => {
+  // Its /bin/sh first tries to take everything it can see beside the home it is asked
+  // to create (the parent, the other homes, anything mounted), then runs the real script.
+  // (The home itself it could take too: the one directory the step is given.)
+  const HOSTILE = [
+    "#!/bin/busybox sh",
+    "echo 'hostile shell: trying the neighbours' >&2",
+    // $4: the home it is given (after -c, the script and its $0).
+    "home=$(busybox readlink -f \"$4\" || echo \"$4\")",
+    "for p in /homedock/* /homedock/*/* /homedock/*/*/*; do",
+    "  case $(busybox readlink -f \"$p\") in \"$home\" | \"$home\"/*) continue ;; esac",
+    "  busybox chown -h 6666:6666 \"$p\" 2>/dev/null; busybox chmod 0777 \"$p\" 2>/dev/null",
+    "done",
+    "exec /bin/busybox sh \"$@\"",
+    "",
+  ].join("\n");
+  let dir: string;
+  let host: string;
+  let hostFile: string;
+  const before: Record<string, string> = {};
+  let up: string;
+  const look = (p: string) => {
+    const s = lstatSync(p);
+    return `${s.uid}:${s.gid} ${(s.mode & 0o7777).toString(8)}`;
+  };
+
+  beforeAll(async () => {
+    const hostile = busyboxImage("hostile-init", SEED, { shell: HOSTILE });
+    dir = scenarioRoot("compose-hostile-init");
+    host = uniqueName("hdh");
+    hostFile = path.join(dir, "docker-compose.yml");
+    mkdirSync(`${dir}/home/alice`, { recursive: true, mode: 0o700 });
+    chownSync(`${dir}/home/alice`, 2001, 2001);
+    writeFileSync(`${dir}/home/alice/notes.txt`, "alice's\n");
+    chownSync(`${dir}/home/alice/notes.txt`, 2001, 2001);
+    mkdirSync(`${dir}/home/victim`, { mode: 0o700 });
+    chownSync(`${dir}/home/victim`, 3333, 3333);
+    for (const p of ["home", "home/alice", "home/alice/notes.txt", "home/victim"]) before[p] = look(`${dir}/${p}`);
+    const c = config(v1);
+    writeCompose(
+      buildModel({ ...c, host: { ...c.host, name: host, homeRoot: `${dir}/home`, sharedMounts: [], initImage: hostile }, environments: [c.environments[0]] }),
+      hostFile,
+    );
+    // Looked at in the test, after the neighbours: what the image did comes first.
+    up = await exec("docker", ["compose", "-f", hostFile, "up", "-d", "--wait"], { maxBuffer: 16 << 20 }).then(
+      () => "",
+      (err: { stderr: string }) => err.stderr,
+    );
+  }, 300_000);
+
+  afterAll(async () => {
+    if (hostFile) await dockerStatus("compose", "-f", hostFile, "down", "-v", "--remove-orphans");
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("changes nothing but the home it was asked to create", async () => {
+    // Its shell ran, as root with CAP_CHOWN, in both home containers.
+    for (const user of ["alice", "bob"]) {
+      const logs = await dockerStatus("logs", `${host}-${user}.home`);
+      expect(logs.stderr, user).toContain("hostile shell: trying the neighbours");
+    }
+    for (const [p, seen] of Object.entries(before)) expect([p, look(`${dir}/${p}`)]).toEqual([p, seen]);
+    expect(up).toBe("");
+    expect(look(`${dir}/home/bob`)).toBe("2002:2002 700");
+    expect((await docker("exec", `${host}-bob.py`, "id", "-u")).trim()).toBe("2002");
+  });
 });

@@ -300,6 +300,64 @@ describe("the front door", () => {
     }
   });
 
+  it("carries bob's routes to bob's server or to an error, whatever bob puts in place of his socket", async () => {
+    const bobs = container(bob, "py");
+    const asBob = (script: string) => docker("exec", "-u", `${bob.uid}:${bob.uid}`, bobs, "sh", "-c", script);
+    /** Requests for bob's routes that reached alice's server: her server logs each (404, not her prefix). */
+    const inAlicesLog = async () => {
+      const { stdout, stderr } = await dockerStatus("logs", container(alice, "py"));
+      return `${stdout}${stderr}`.split("\n").filter((line) => line.includes("/user/bob/")).length;
+    };
+    const seenBefore = await inAlicesLog();
+    // What the proxy opens for bob's route is /run/homedock/bob/py/jupyter.sock; alice's
+    // socket, as the proxy sees it, is /run/homedock/alice/py/jupyter.sock.
+    const inPlace: Record<string, string> = {
+      "a link to alice's socket": "ln -s /run/homedock/alice/py/jupyter.sock jupyter.sock",
+      "a relative link to it": "ln -s ../../alice/py/jupyter.sock jupyter.sock",
+      "a link to the directory above": "ln -s ../../alice/py jupyter.sock",
+      "nothing (the socket renamed)": "true",
+      "a directory": "mkdir jupyter.sock",
+      "a FIFO": "mkfifo jupyter.sock",
+      "a regular file": ": > jupyter.sock",
+    };
+    await asBob("cd /run/homedock && mv jupyter.sock real.sock");
+    try {
+      for (const [what, make] of Object.entries(inPlace)) {
+        await asBob(`cd /run/homedock && rm -rf jupyter.sock && ${make}`);
+        // The proxy's idle connections to bob's server closed, as an attacker would wait for.
+        await docker("restart", proxy());
+        let reply = await call(door, "GET", `/user/bob/py/api/status`, auth(bob)).catch(() => undefined);
+        for (let i = 0; reply === undefined && i < 60; i++) {
+          await new Promise((r) => setTimeout(r, 500));
+          reply = await call(door, "GET", `/user/bob/py/api/status`, auth(bob)).catch(() => undefined);
+        }
+        expect([what, reply?.status]).toEqual([what, 502]);
+        // The same request, kept alive and repeated, still never gets there.
+        expect([what, (await call(door, "GET", `/user/bob/py/api/contents`, auth(bob))).status]).toEqual([what, 502]);
+      }
+    } finally {
+      await asBob("cd /run/homedock && rm -rf jupyter.sock && mv real.sock jupyter.sock");
+    }
+    expect(await inAlicesLog()).toBe(seenBefore);
+    // Bob's own server is his again, and alice's is hers.
+    await eventually("bob's server through the front door", async () => (await call(door, "GET", "/user/bob/py/api/status", auth(bob)).catch(() => undefined))?.status === 200, 60);
+    expect((await call(door, "GET", "/user/alice/py/api/status", auth(alice))).status).toBe(200);
+  }, 300_000);
+
+  it("limits memory, CPU and processes of every container of the host: the proxy, its setup and the homes' one-shots too", async () => {
+    const ids = (await docker("ps", "-aq", "--filter", `label=homedock.host=${project}`)).trim().split("\n");
+    const all = JSON.parse(await docker("inspect", ...ids)) as { Name: string; HostConfig: { Memory: number; NanoCpus: number; PidsLimit: number | null } }[];
+    expect(all.map((c) => c.Name.slice(project.length + 2)).sort()).toEqual(
+      expect.arrayContaining(["alice.home", "alice.lab", "alice.py", "bob.home", "bob.lab", "bob.py", "frontdoor", "frontdoor.setup"]),
+    );
+    for (const c of all) {
+      const { Memory, NanoCpus, PidsLimit } = c.HostConfig;
+      expect([c.Name, Memory > 0, NanoCpus > 0, (PidsLimit ?? 0) > 0]).toEqual([c.Name, true, true, true]);
+    }
+    const [door] = all.filter((c) => c.Name === `/${proxy()}`);
+    expect([door.HostConfig.Memory, door.HostConfig.NanoCpus, door.HostConfig.PidsLimit]).toEqual([512 * 2 ** 20, 1e9, 512]);
+  });
+
   it("keeps a port alice opens in her workspace out of bob's reach", async () => {
     await docker("exec", "-d", container(alice, "py"), "python3", "-m", "http.server", "8765", "--bind", "0.0.0.0");
     const ip = (await docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", container(alice, "py"))).trim();

@@ -26,7 +26,11 @@ function fromTerraform(c: Json) {
     env: Object.fromEntries(c.env.filter((e: string) => !e.includes("var.workspace_tokens")).map((e: string) => unTf(e).split(/=(.*)/s).slice(0, 2))),
     secrets: c.env.filter((e: string) => e.includes("var.workspace_tokens")).map((e: string) => `${e.split("=")[0]} of ${/"([^"]+)"/.exec(e)![1]}`),
     labels: Object.fromEntries(c.labels.map((l: Json) => [l.label, l.value])),
-    mounts: c.mounts.map((m: Json) => ({ type: m.type, source: m.source, target: m.target, readOnly: m.read_only })),
+    mounts: [
+      ...c.mounts.map((m: Json) => ({ type: m.type, source: m.source, target: m.target, readOnly: m.read_only })),
+      // The legacy form, where Docker makes a missing source (a new home, a socket tree).
+      ...(c.volumes ?? []).map((v: Json) => ({ type: "bind", source: v.host_path, target: v.container_path, readOnly: v.read_only ?? false })),
+    ],
     memoryMiB: c.memory,
     memorySwapMiB: c.memory_swap,
     cpus: c.cpus === undefined ? undefined : Number(c.cpus),
@@ -66,7 +70,9 @@ function fromCompose(s: Json) {
     securityOpts: s.security_opt,
     capAdd: s.cap_add ?? [],
     capDrop: s.cap_drop,
-    pidsLimit: s.pids_limit,
+    // Terraform's process limit is RLIMIT_NPROC, which the kernel never holds root to:
+    // a root container has Compose's cgroup limit only (see src/render/terraform.ts).
+    pidsLimit: s.user.startsWith("0:") ? undefined : s.pids_limit,
     readOnlyRoot: s.read_only ?? false,
     tmpfs: s.tmpfs,
   };
@@ -90,12 +96,20 @@ describe("the Compose file", () => {
     expect(Object.keys(containers).length).toBe(Object.keys(compose.services).length);
   });
 
-  it("binds mounts in the long syntax and never lets Docker create a missing source", () => {
+  it("binds mounts in the long syntax and lets Docker create a missing source only for a home's one-shot, bound to that home alone", () => {
     for (const [name, s] of Object.entries<Json>(compose.services)) {
       for (const v of s.volumes.filter((v: Json) => v.type !== "volume")) {
-        expect([name, v.type, v.bind]).toEqual([name, "bind", { create_host_path: false }]);
+        const made = name.endsWith(".home") && v.target === "/homedock/home";
+        expect([name, v.type, v.bind]).toEqual([name, "bind", { create_host_path: made }]);
       }
     }
+    expect(compose.services["carol.home"].volumes).toEqual([
+      { type: "bind", source: "/srv/home/carol", target: "/homedock/home", read_only: false, bind: { create_host_path: true } },
+    ]);
+  });
+
+  it("limits the one-shot containers' memory, CPU and processes", () => {
+    expect(compose.services["carol.home"]).toMatchObject({ mem_limit: "64m", memswap_limit: "64m", cpus: 0.5, pids_limit: 64 });
   });
 
   it("limits processes per container, with the cgroup pids limit", () => {

@@ -154,13 +154,18 @@ describe("the workspaces behind the front door", () => {
     expect(parse(JSON.stringify(composeFile(model))).networks.lab.driver_opts).toEqual({ "com.docker.network.bridge.enable_icc": "false" });
   });
 
-  it("get their socket directories from the user's one-shot container: the user's, 0700, outside the home", () => {
+  it("get their socket directories from the user's one-shot container: root's, sticky and open to the workspace, in a tree only root reaches, outside the home", () => {
     const home = byName("lab-alice.home");
-    expect(home.command).toEqual(["/homedock/parent/alice", "0700", "2001:2001", "/homedock/runtime", "py", "nb"]);
-    // Only the user's own directory of the tree, which Docker makes (root's, 0755) if it is missing.
-    expect(home.volumes).toEqual([{ host_path: "/var/lib/homedock/lab/alice", container_path: "/homedock/runtime", read_only: false }]);
-    expect(home.mounts.map((m: Json) => m.source)).toEqual(["/home"]);
-    expect(home.entrypoint[2]).toContain('mkdir -m 0700 "$dir/$env"');
+    expect(home.command).toEqual(["/homedock/home", "0700", "2001:2001", "/homedock/runtime", "py", "nb"]);
+    // The home alone, and only the user's own directory of the tree, which Docker makes (root's) if missing.
+    expect(home.volumes).toEqual([
+      { host_path: "/home/alice", container_path: "/homedock/home", read_only: false },
+      { host_path: "/var/lib/homedock/lab/alice", container_path: "/homedock/runtime", read_only: false },
+    ]);
+    expect(home.mounts).toEqual([]);
+    expect(home.entrypoint[2]).toBe(readFileSync(path.resolve(__dirname, "../../src/spec/root/home.sh"), "utf8"));
+    expect(home.entrypoint[2]).toContain('chmod 0700 "$tree"');
+    expect(home.entrypoint[2]).toContain('chmod 1777 "$dir"');
     expect(home.capabilities).toEqual({ add: ["CAP_CHOWN"], drop: ["ALL"] });
     // Without createHomes, the same container still makes the socket directories, and no home.
     const noHomes = synthHost({ ...frontDoorConfig(), host: { name: "lab", createHomes: false } });
@@ -181,8 +186,21 @@ describe("the proxy", () => {
     expect(proxy.capabilities).toEqual({ add: ["CAP_DAC_OVERRIDE", "CAP_NET_BIND_SERVICE"], drop: ["ALL"] });
     expect(proxy.security_opts).toEqual(["no-new-privileges:true"]);
     expect(proxy.read_only).toBe(true);
-    expect(proxy.entrypoint).toEqual(["caddy"]);
+    // Caddy, started only where the kernel keeps it from following a user's link (fs.protected_symlinks).
+    expect(proxy.entrypoint).toEqual(["/bin/sh", "-c", readFileSync(path.resolve(__dirname, "../../src/spec/root/protected-links.sh"), "utf8"), "homedock-links", "caddy"]);
     expect(proxy.command).toEqual(["run", "--config", "/homedock/config/Caddyfile", "--adapter", "caddyfile", "--watch"]);
+  });
+
+  it("has memory, CPU and process limits, which the config may raise", () => {
+    expect([proxy.memory, proxy.memory_swap, proxy.cpus]).toEqual([512, 512, "1.0"]);
+    expect([setup.memory, setup.memory_swap, setup.cpus]).toEqual([64, 64, "0.5"]);
+    const config = frontDoorConfig();
+    const raised = synthHost({ ...config, frontDoor: { ...config.frontDoor!, memory: "1g", cpus: 2, pidsLimit: 4096 } });
+    const bigger = Object.values<Json>(raised.resource.docker_container).find((c) => c.name === "lab-frontdoor")!;
+    expect([bigger.memory, bigger.cpus]).toEqual([1024, "2.0"]);
+    const compose = composeFile(buildModel({ ...config, frontDoor: { ...config.frontDoor!, pidsLimit: 4096 } })) as Json;
+    expect(compose.services.frontdoor).toMatchObject({ mem_limit: "512m", cpus: 1, pids_limit: 4096 });
+    expect(compose.services["frontdoor.setup"]).toMatchObject({ mem_limit: "64m", cpus: 0.5, pids_limit: 64 });
   });
 
   it("mounts the socket tree read-only, its data and config volumes, nothing else", () => {

@@ -39,7 +39,8 @@ describe("workspaces", () => {
       { type: "bind", source: "/srv/data", target: "/srv/data", read_only: true },
     ]);
     expect(ws("alice/r-intro").mounts[0]).toEqual({ type: "bind", source: "/home/alice", target: "/home/alice", read_only: false });
-    for (const c of Object.values(byName)) expect(c.volumes).toBeUndefined();
+    // The legacy form, where Docker makes a missing source, only for a home's one-shot.
+    for (const [key, c] of Object.entries(byName)) if (!key.endsWith("/home")) expect(c.volumes, key).toBeUndefined();
   });
 
   it("start the seeder, which wraps the environment's command", () => {
@@ -158,12 +159,15 @@ describe("workspaces", () => {
 });
 
 describe("homes", () => {
-  it("are created by a one-shot root container with CHOWN only, that workspaces wait for", () => {
+  it("are created by a one-shot root container with CHOWN only, bound to that home alone, that workspaces wait for", () => {
     const home = ws("carol/home");
     expect(home.user).toBe("0:0");
-    expect(home.mounts).toEqual([{ type: "bind", source: "/srv/home", target: "/homedock/parent", read_only: false }]);
-    expect(home.command).toEqual(["/homedock/parent/carol", "0700", "1003:1003"]);
+    // The home alone, never its parent; Docker makes it if missing (the legacy form).
+    expect(home.mounts).toEqual([]);
+    expect(home.volumes).toEqual([{ host_path: "/srv/home/carol", container_path: "/homedock/home", read_only: false }]);
+    expect(home.command).toEqual(["/homedock/home", "0700", "1003:1003"]);
     expect(home.capabilities).toEqual({ add: ["CAP_CHOWN"], drop: ["ALL"] });
+    expect([home.memory, home.memory_swap, home.cpus]).toEqual([64, 64, "0.5"]);
     expect([home.must_run, home.attach, home.restart]).toEqual([false, true, "no"]);
     expect(ws("carol/r-intro").depends_on).toEqual([ref("docker_container", home).slice(2)]);
   });
