@@ -25,6 +25,15 @@ const PLAN_FIXTURES = path.join(repo, "test/fixtures/plans");
 if (!mirror) {
   console.log("deploy e2e skipped: set HOMEDOCK_PROVIDER_MIRROR to a Terraform filesystem mirror holding kreuzwerker/docker 4.5.0");
 }
+/**
+ * Scenario 10 stops dockerd and starts it again, taking down every container on the
+ * machine: only where asked for (CI sets it; an admin's test host running anything
+ * else should not).
+ */
+const restartsEngine = process.env.HOMEDOCK_TEST_RESTART_DOCKERD === "1";
+if (mirror && !restartsEngine) {
+  console.log("deploy e2e scenario 10 (dockerd restart) skipped: it stops every container on this machine; set HOMEDOCK_TEST_RESTART_DOCKERD=1 to run it");
+}
 
 const SEED = { "welcome.txt": "hello from the image\n", "lib/helper.py": "print('hi')\n", ".cache/big": "skip me\n" };
 let v1: string;
@@ -597,7 +606,7 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     expect(readFileSync(path.join(d.home, "bob/py/welcome.txt"), "utf8")).toBe(SEED["welcome.txt"]);
   }, 400_000);
 
-  it("10: after dockerd restarts the workspaces come back and a plan shows no change", async () => {
+  it.skipIf(!restartsEngine)("10: after dockerd restarts the workspaces come back and a plan shows no change", async () => {
     const d = new Deployment("restart", courseConfig);
     await d.deploy();
     await restartDockerd();
