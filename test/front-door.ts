@@ -3,7 +3,7 @@
 import { request } from "node:https";
 import type { IncomingHttpHeaders } from "node:http";
 import { createServer } from "node:net";
-import { dockerStatus, eventually } from "./docker";
+import { docker, dockerStatus, eventually } from "./docker";
 
 export interface Reply {
   readonly status: number;
@@ -73,4 +73,67 @@ export async function proxyRootCa(container: string): Promise<string> {
     return r.status === 0;
   }, 60);
   return pem;
+}
+
+/**
+ * What a user can put in place of their own socket, as shell run in their socket
+ * directory (/run/homedock in their workspace). The proxy opens
+ * /run/homedock/<user>/<env>/jupyter.sock; `victim` is another user's socket directory
+ * as the proxy sees it (`<user>/<env>`).
+ */
+export function inPlaceOfASocket(victim: string): Record<string, string> {
+  return {
+    "a link to the other user's socket": `ln -s /run/homedock/${victim}/jupyter.sock jupyter.sock`,
+    "a relative link to it": `ln -s ../../${victim}/jupyter.sock jupyter.sock`,
+    "a link to the directory above": `ln -s ../../${victim} jupyter.sock`,
+    "nothing (the socket renamed)": "true",
+    "a directory": "mkdir jupyter.sock",
+    "a FIFO": "mkfifo jupyter.sock",
+    "a regular file": ": > jupyter.sock",
+  };
+}
+
+export interface SocketSwap {
+  readonly door: Door;
+  /** The proxy's container: restarted so that no idle connection to the old socket is reused. */
+  readonly proxy: string;
+  /** The attacker's workspace container and uid. */
+  readonly attacker: { readonly container: string; readonly uid: number; readonly route: string; readonly auth: Record<string, string> };
+  /** The victim's socket directory as the proxy sees it (`<user>/<env>`), and their workspace. */
+  readonly victim: { readonly dir: string; readonly container: string };
+}
+
+/**
+ * The attacker moves their socket aside and puts each of inPlaceOfASocket in its place,
+ * the proxy's idle connections closed (as an attacker would wait for), then asks for
+ * their own route. Returns each try's status, and how many requests for the attacker's
+ * route the victim's server logged meanwhile; puts the socket back.
+ */
+export async function swapSocket(t: SocketSwap): Promise<{ readonly statuses: [string, number | undefined][]; readonly reachedVictim: number }> {
+  const asAttacker = (script: string) => docker("exec", "-u", `${t.attacker.uid}:${t.attacker.uid}`, t.attacker.container, "sh", "-c", `cd /run/homedock && ${script}`);
+  const victimLog = async () => {
+    const { stdout, stderr } = await dockerStatus("logs", t.victim.container);
+    return `${stdout}${stderr}`.split("\n").filter((line) => line.includes(t.attacker.route)).length;
+  };
+  const logged = await victimLog();
+  const statuses: [string, number | undefined][] = [];
+  await asAttacker("mv jupyter.sock real.sock");
+  try {
+    for (const [what, make] of Object.entries(inPlaceOfASocket(t.victim.dir))) {
+      await asAttacker(`rm -rf jupyter.sock && ${make}`);
+      await docker("restart", t.proxy);
+      const ask = () => call(t.door, "GET", `${t.attacker.route}api/status`, t.attacker.auth).catch(() => undefined);
+      let reply = await ask();
+      for (let i = 0; reply === undefined && i < 60; i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        reply = await ask();
+      }
+      statuses.push([what, reply?.status]);
+      // Asked again on a kept-alive connection: the same.
+      statuses.push([`${what}, again`, (await call(t.door, "GET", `${t.attacker.route}api/contents`, t.attacker.auth)).status]);
+    }
+  } finally {
+    await asAttacker("rm -rf jupyter.sock && mv real.sock jupyter.sock");
+  }
+  return { statuses, reachedVictim: (await victimLog()) - logged };
 }

@@ -13,7 +13,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConfigInput } from "../../src/config/schema";
 import { busyboxImage, docker, dockerStatus, eventually, providerMirrorConfig, requireDocker, scenarioRoot, uniqueName } from "../docker";
-import { basicAuth, call, type Door, freePort, origin, proxyRootCa } from "../front-door";
+import { basicAuth, call, type Door, freePort, origin, proxyRootCa, swapSocket } from "../front-door";
 import { openSocket, runCode } from "../kernel";
 import type { Json } from "../helpers";
 import { snapshot } from "../trees";
@@ -517,7 +517,27 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     } finally {
       ws.close();
     }
-  }, 600_000);
+
+    // From bob's side: whatever he puts in place of his socket, the proxy never reaches alice's.
+    const swap = await swapSocket({
+      door,
+      proxy: `${d.name}-frontdoor`,
+      attacker: { container: d.container("bob", "py"), uid: bob.uid, route: "/user/bob/py/", auth: as(bob) },
+      victim: { dir: "alice/py", container: d.container("alice", "py") },
+    });
+    expect(swap.statuses).toEqual(swap.statuses.map(([what]) => [what, 502]));
+    expect(swap.reachedVictim).toBe(0);
+
+    // Every container of the host has memory and CPU limits; the ones that run as the
+    // user a process limit too (the kernel holds no root process to RLIMIT_NPROC).
+    const all = JSON.parse(await docker("inspect", ...(await ids()).values())) as Json[];
+    expect(all.length).toBeGreaterThanOrEqual(8);
+    for (const c of all) {
+      const { Memory, NanoCpus, Ulimits } = c.HostConfig;
+      const nproc = (Ulimits ?? []).some((u: Json) => u.Name === "nproc" && u.Hard > 0);
+      expect([c.Name, Memory > 0, NanoCpus > 0, nproc || c.Config.User === "0:0"]).toEqual([c.Name, true, true, true]);
+    }
+  }, 900_000);
 
   it("homedock deploy with createHomes: false: refuses a missing home, naming it, before anything runs; then runs, no home containers, no change after", async () => {
     const d = new Deployment("external-homes", (dep) => {

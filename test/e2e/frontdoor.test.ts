@@ -14,7 +14,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerStatus, docker, eventually, requireDocker, scenarioRoot, uniqueName } from "../docker";
 import { goto, launchChromium } from "../browser";
-import { type Door, basicAuth, call, freePort, origin, proxyRootCa } from "../front-door";
+import { type Door, basicAuth, call, freePort, origin, proxyRootCa, swapSocket } from "../front-door";
 import { openSocket, runCode } from "../kernel";
 
 const exec = promisify(execFile);
@@ -301,44 +301,14 @@ describe("the front door", () => {
   });
 
   it("carries bob's routes to bob's server or to an error, whatever bob puts in place of his socket", async () => {
-    const bobs = container(bob, "py");
-    const asBob = (script: string) => docker("exec", "-u", `${bob.uid}:${bob.uid}`, bobs, "sh", "-c", script);
-    /** Requests for bob's routes that reached alice's server: her server logs each (404, not her prefix). */
-    const inAlicesLog = async () => {
-      const { stdout, stderr } = await dockerStatus("logs", container(alice, "py"));
-      return `${stdout}${stderr}`.split("\n").filter((line) => line.includes("/user/bob/")).length;
-    };
-    const seenBefore = await inAlicesLog();
-    // What the proxy opens for bob's route is /run/homedock/bob/py/jupyter.sock; alice's
-    // socket, as the proxy sees it, is /run/homedock/alice/py/jupyter.sock.
-    const inPlace: Record<string, string> = {
-      "a link to alice's socket": "ln -s /run/homedock/alice/py/jupyter.sock jupyter.sock",
-      "a relative link to it": "ln -s ../../alice/py/jupyter.sock jupyter.sock",
-      "a link to the directory above": "ln -s ../../alice/py jupyter.sock",
-      "nothing (the socket renamed)": "true",
-      "a directory": "mkdir jupyter.sock",
-      "a FIFO": "mkfifo jupyter.sock",
-      "a regular file": ": > jupyter.sock",
-    };
-    await asBob("cd /run/homedock && mv jupyter.sock real.sock");
-    try {
-      for (const [what, make] of Object.entries(inPlace)) {
-        await asBob(`cd /run/homedock && rm -rf jupyter.sock && ${make}`);
-        // The proxy's idle connections to bob's server closed, as an attacker would wait for.
-        await docker("restart", proxy());
-        let reply = await call(door, "GET", `/user/bob/py/api/status`, auth(bob)).catch(() => undefined);
-        for (let i = 0; reply === undefined && i < 60; i++) {
-          await new Promise((r) => setTimeout(r, 500));
-          reply = await call(door, "GET", `/user/bob/py/api/status`, auth(bob)).catch(() => undefined);
-        }
-        expect([what, reply?.status]).toEqual([what, 502]);
-        // The same request, kept alive and repeated, still never gets there.
-        expect([what, (await call(door, "GET", `/user/bob/py/api/contents`, auth(bob))).status]).toEqual([what, 502]);
-      }
-    } finally {
-      await asBob("cd /run/homedock && rm -rf jupyter.sock && mv real.sock jupyter.sock");
-    }
-    expect(await inAlicesLog()).toBe(seenBefore);
+    const { statuses, reachedVictim } = await swapSocket({
+      door,
+      proxy: proxy(),
+      attacker: { container: container(bob, "py"), uid: bob.uid, route: "/user/bob/py/", auth: auth(bob) },
+      victim: { dir: "alice/py", container: container(alice, "py") },
+    });
+    expect(statuses).toEqual(statuses.map(([what]) => [what, 502]));
+    expect(reachedVictim).toBe(0);
     // Bob's own server is his again, and alice's is hers.
     await eventually("bob's server through the front door", async () => (await call(door, "GET", "/user/bob/py/api/status", auth(bob)).catch(() => undefined))?.status === 200, 60);
     expect((await call(door, "GET", "/user/alice/py/api/status", auth(alice))).status).toBe(200);
