@@ -128,6 +128,36 @@ describe("images that run as root", () => {
     expect(markdown).toContain(`- \`${h}-frontdoor.setup\` (the front door's setup): \`homedock-test/caddy:current\` → \`homedock-test/caddy:next\``);
   });
 
+  it("host.initImage moved to another image: each home container that ran the old one", () => {
+    // add-user.json as it would be with host.initImage set: each home container ran its own
+    // home-image (one docker_image per user, as constructs/user.ts makes it), which the plan
+    // replaces for its name, the way upgrade-image.json (recorded) replaces an environment's.
+    const derived = JSON.parse(plan("add-user"));
+    const [was, now] = ["registry.example.org/init:2026.1", "registry.example.org/init@sha256:" + "b".repeat(64)];
+    const oldId = `sha256:${"a".repeat(64)}`;
+    for (const c of derived.resource_changes.filter((c: any) => /^docker_container\.host_user-(alice|bob|carol)_home_/.test(c.address))) {
+      c.change.before.image = c.change.after.image = oldId;
+      const user = c.address.split("_")[1];
+      derived.resource_changes.push({
+        address: `docker_image.host_${user}_home-image_0`,
+        mode: "managed",
+        type: "docker_image",
+        name: `host_${user}_home-image_0`,
+        action_reason: "replace_because_cannot_update",
+        change: {
+          actions: ["delete", "create"],
+          before: { id: `${oldId}${was}`, image_id: oldId, keep_locally: true, name: was, repo_digest: "" },
+          after: { keep_locally: true, name: now },
+          after_unknown: { id: true, image_id: true, repo_digest: true },
+          replace_paths: [["name"]],
+        },
+      });
+    }
+    const { summary, markdown } = reviewPlan(JSON.stringify(derived));
+    expect(summary.rootImages).toEqual(["alice", "bob", "carol"].map((user) => ({ container: `${host("add-user")}-${user}.home`, role: "home", user, from: was, to: now })));
+    expect(markdown).toContain(`- \`${host("add-user")}-bob.home\` (creates bob's home when it is missing): \`${was}\` → \`${now}\``);
+  });
+
   it("a root container replaced with another known image: named by the images' names", () => {
     // add-user.json with alice's home re-created from the stats environment's image instead of py's.
     const derived = JSON.parse(plan("add-user"));
