@@ -99,7 +99,7 @@ async function main(): Promise<void> {
   );
   console.error(`setting ${USERS} passwords, rendering, docker compose up (${dir})`);
   // What `homedock passwd` stores, at its cost, without 50 CLI starts.
-  for (const u of users) writePassword(path.dirname(file), u.name, hashSync(u.password, BCRYPT_COST));
+  for (const u of users) writePassword(path.dirname(file), u.name, u.uid, hashSync(u.password, BCRYPT_COST));
   homedock(["compose", "-c", "homedock.yaml", "-o", file]);
   execFileSync("docker", ["compose", "-f", file, "up", "-d", "--wait"], { stdio: "ignore" });
   try {

@@ -31,6 +31,8 @@ export {
   reviewMarkdown,
   type ReviewOptions,
   reviewPlan,
+  type RootImageChange,
+  type RootRole,
   summarizePlan,
   type WorkspaceChange,
 } from "./cli/review";

@@ -12,8 +12,9 @@ import { configJsonSchema } from "../config/json-schema";
 import { loadConfig } from "../config/load";
 import { dockerIsLocal, missingHostPaths } from "./host-paths";
 import { systemTerraform, type Terraform } from "./terraform";
-import { addPasswdCommand, PasswdError } from "./passwd";
+import { addPasswdCommand, PasswdError, SECRETS_DIR_HELP } from "./passwd";
 import { addUsersCommand } from "./users";
+import { readPasswords, staleHashes } from "../render/secrets";
 
 /** The plan `homedock plan` saves in the stack directory and `homedock deploy --saved-plan` applies. */
 export const SAVED_PLAN = "homedock.tfplan";
@@ -172,11 +173,13 @@ export function program(terraform: Terraform = systemTerraform(), exit: (status:
 
   cli
     .command("validate")
-    .description("check a config file and print what it declares; writes nothing")
+    .description("check a config file and print what it declares, and stored password hashes it no longer fits; writes nothing")
     .option("-c, --config <file>", config)
-    .action((opts: { config?: string }) => {
+    .option("-d, --dir <dir>", SECRETS_DIR_HELP, ".")
+    .action((opts: { config?: string; dir: string }) => {
       const { model, warnings } = loaded(opts.config ?? configFile(), "warn");
-      console.log([summary(model), ...warnings].join("\n"));
+      const stale = staleHashes(model, readPasswords(opts.dir)).map((line) => `warning: ${line}`);
+      console.log([summary(model), ...warnings, ...stale].join("\n"));
     });
 
   withReviewOptions(

@@ -1,14 +1,18 @@
-// `homedock passwd <user>`: a user's front door password, stored only as a bcrypt hash.
-import type { Command } from "commander";
+// `homedock passwd <user>`: a user's front door password, stored only as a bcrypt hash
+// bound to the account's uid; `--delete` removes one.
+import { type Command, Option } from "commander";
 import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import * as bcrypt from "bcryptjs";
 import { loadConfig } from "../config/load";
 import { ConfigError } from "../model/issues";
-import { PASSWORDS_FILE, writePassword } from "../render/secrets";
+import { deletePassword, PASSWORDS_FILE, writePassword } from "../render/secrets";
 import { configFile } from "./config-file";
 
 /** bcrypt's cost: 2^12 rounds. Caddy caches each successful check, so a login pays it about once. */
 export const BCRYPT_COST = 12;
+/** The `--dir` option's help, in every command that reads homedock-secrets without rendering. */
+export const SECRETS_DIR_HELP = "the directory homedock-secrets is in: where cdktf.out or docker-compose.yml is written";
 const MIN_LENGTH = 8;
 /** bcrypt reads no further than this many bytes. */
 const MAX_BYTES = 72;
@@ -76,21 +80,30 @@ async function readPassword(fromStdin: boolean): Promise<string> {
 export function addPasswdCommand(cli: Command): void {
   cli
     .command("passwd")
-    .description(`set a user's front door password: only its bcrypt hash is stored, in ${PASSWORDS_FILE}`)
-    .argument("<user>", "a user in the config")
+    .description(`set a user's front door password: only its bcrypt hash is stored, bound to the user's uid, in ${PASSWORDS_FILE}`)
+    .argument("<user>", "a user in the config (with --delete: any user with a stored hash)")
     .option("-c, --config <file>", "config file (default: $HOMEDOCK_CONFIG, else ./homedock.yaml, else the bundled example)")
-    .option("-d, --dir <dir>", "the directory homedock-secrets is in: where cdktf.out or docker-compose.yml is written", ".")
-    .option("--stdin", "read the password from the first line of standard input instead of asking twice")
-    .action(async (user: string, opts: { config?: string; dir: string; stdin?: boolean }) => {
+    .option("-d, --dir <dir>", SECRETS_DIR_HELP, ".")
+    .addOption(new Option("--stdin", "read the password from the first line of standard input instead of asking twice").conflicts("delete"))
+    .option("--delete", "remove the user's stored hash instead (the user need not be in the config any more)")
+    .action(async (user: string, opts: { config?: string; dir: string; stdin?: boolean; delete?: boolean }) => {
+      if (opts.delete) {
+        // No config needed: the account may be gone from it, which is why its hash goes.
+        const file = deletePassword(opts.dir, user);
+        if (file === undefined) throw new PasswdError(`no password hash of "${user}" in ${path.join(opts.dir, PASSWORDS_FILE)}; nothing changed`);
+        console.log(`removed ${user}'s password hash from ${file}; synth, compose or deploy to apply it`);
+        return;
+      }
       const source = opts.config ?? configFile();
       const model = loadConfig(source);
-      if (!model.users.some((u) => u.name === user)) {
+      const account = model.users.find((u) => u.name === user);
+      if (account === undefined) {
         throw new ConfigError([], source, [`users: got no user "${user}"; expected one of ${model.users.map((u) => u.name).join(", ") || "(none)"}`]);
       }
       const password = await readPassword(opts.stdin === true);
       const problem = passwordProblem(password);
       if (problem !== undefined) throw new PasswdError(`the password: ${problem}`);
-      const file = writePassword(opts.dir, user, bcrypt.hashSync(password, BCRYPT_COST));
-      console.log(`stored a bcrypt hash of ${user}'s password in ${file}; synth, compose or deploy to apply it`);
+      const file = writePassword(opts.dir, user, account.uid, bcrypt.hashSync(password, BCRYPT_COST));
+      console.log(`stored a bcrypt hash of ${user}'s password (uid ${account.uid}) in ${file}; synth, compose or deploy to apply it`);
     });
 }

@@ -43,6 +43,22 @@ export type ResourceChange =
   | { readonly resource: "volume"; readonly change: Exclude<ChangeKind, "unchanged">; readonly name: string }
   | { readonly resource: "home"; readonly change: Exclude<ChangeKind, "unchanged">; readonly user: string };
 
+/** The containers that run as root: the one-shot that creates a user's home, the front door's proxy and its setup. */
+export type RootRole = "home" | typeof ROLE_PROXY | typeof ROLE_FRONTDOOR_SETUP;
+const ROOT_ROLES: readonly string[] = ["home", ROLE_PROXY, ROLE_FRONTDOOR_SETUP] satisfies readonly RootRole[];
+
+/** A container that runs as root gets another image: what the pull request puts on the host as root. */
+export interface RootImageChange {
+  /** The container's name. */
+  readonly container: string;
+  readonly role: RootRole;
+  /** Whose home, for a home container. */
+  readonly user?: string;
+  /** The image's name (or id, where the plan names none), before and after. */
+  readonly from: string;
+  readonly to: string;
+}
+
 /** A homedock plan, as a reviewer (or a CI tool) reads it. */
 export interface PlanSummary {
   readonly host: string;
@@ -56,6 +72,8 @@ export interface PlanSummary {
   readonly resources: readonly ResourceChange[];
   /** What happens at the front door; undefined when nothing does. */
   readonly frontDoor?: FrontDoorChange;
+  /** Containers that run as root and get another image, by container name. */
+  readonly rootImages: readonly RootImageChange[];
 }
 
 /**
@@ -307,7 +325,35 @@ export function summarizePlan(input: string | Buffer, options: Pick<ReviewOption
     users,
     resources,
     frontDoor: frontDoorChange(containers),
+    rootImages: rootImageChanges(changes, containers),
   };
+}
+
+/**
+ * Containers that run as root and get another image. A container names its image by
+ * id, and while an image is replaced the new id is unknown: the change shows on the
+ * docker_image the container ran (its name, before and after). A home container
+ * ignores changes of its image (it only has to have run once), so its own attribute
+ * never changes in a plan; its next creation runs the new image, as root.
+ */
+function rootImageChanges(changes: readonly Change[], containers: readonly Change[]): RootImageChange[] {
+  const images = changes.filter((c) => c.type === "docker_image");
+  const nameOf = (id: string) => images.find((i) => i.before.image_id === id)?.before.name ?? images.find((i) => i.values.image_id === id)?.values.name ?? id;
+  return containers
+    .filter((c) => ROOT_ROLES.includes(c.labels[LABEL_ROLE]) && c.kind !== "added" && c.kind !== "removed")
+    .flatMap((c): RootImageChange[] => {
+      const was: string | undefined = c.before.image;
+      const replaced = images.find((i) => i.before.image_id === was && i.kind !== "removed" && i.kind !== "unchanged" && i.values.name !== i.before.name);
+      const [from, to] = replaced
+        ? [replaced.before.name as string, replaced.values.name as string]
+        : was !== undefined && c.values.image !== undefined && c.values.image !== was
+          ? [nameOf(was), nameOf(c.values.image)]
+          : [];
+      if (from === undefined || to === undefined) return [];
+      const role = c.labels[LABEL_ROLE] as RootRole;
+      return [{ container: c.values.name ?? "?", role, ...(role === "home" ? { user: c.labels[LABEL_USER] } : {}), from, to }];
+    })
+    .sort((a, b) => byName(a.container, b.container));
 }
 
 function frontDoorChange(containers: readonly Change[]): FrontDoorChange | undefined {
@@ -328,6 +374,21 @@ function frontDoorLines({ proxy, reloads }: FrontDoorChange): string[] {
   } else if (proxy?.change === "updated") lines.push(`- front door updated in place (${proxy.reasons.join(", ")})`);
   if (reloads) lines.push("- front door reloads: routes or passwords changed; open pages reconnect, kernels keep running");
   return lines;
+}
+
+const ROOT_ROLE_NAMES: Record<RootRole, (change: RootImageChange) => string> = {
+  home: (r) => `creates ${r.user}'s home when it is missing`,
+  [ROLE_PROXY]: () => "the front door's proxy",
+  [ROLE_FRONTDOOR_SETUP]: () => "the front door's setup",
+};
+
+/** The warning about images that run as root, each on its own line. */
+function rootImageLines(changes: readonly RootImageChange[]): string[] {
+  return [
+    "These containers run as root and get another image: check what the new one is and who publishes it (pin it by digest, `image@sha256:...`).",
+    "",
+    ...changes.map((r) => `- ${code(r.container)} (${ROOT_ROLE_NAMES[r.role](r)}): ${code(r.from)} → ${code(r.to)}`),
+  ];
 }
 
 /** The exit status and blocking lines the policy flags give for a summary. */
@@ -376,6 +437,8 @@ export function reviewMarkdown(summary: PlanSummary, blocked: readonly string[] 
     }
     lines.push("");
   }
+
+  if (summary.rootImages.length > 0) lines.push("### ⚠ Images that run as root", "", ...rootImageLines(summary.rootImages), "");
 
   if (summary.frontDoor !== undefined) lines.push("### Front door", "", ...frontDoorLines(summary.frontDoor), "");
 

@@ -5,12 +5,12 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSy
 import * as path from "node:path";
 import { secretKey, TOKEN_VARIABLE } from "../spec/container-spec";
 import { ConfigError } from "../model/issues";
-import type { HostModel } from "../model/model";
+import type { HostModel, UserModel } from "../model/model";
 import { renderCaddyfile } from "./caddyfile";
 
 /** Where tokens live, beside cdktf.out and the Compose file. */
 export const SECRETS_DIR = "homedock-secrets";
-/** The users' password hashes, by user name: only what `homedock passwd` writes. */
+/** The users' password hashes and uids, by user name: only what `homedock passwd` writes. */
 export const PASSWORDS_FILE = `${SECRETS_DIR}/passwords.json`;
 /** The Compose proxy's config directory (relative to the Compose file), mounted whole. */
 export const CADDYFILE_DIR = `${SECRETS_DIR}/frontdoor`;
@@ -55,53 +55,122 @@ export function secretsEnvFile(key: string): string {
 }
 
 /**
- * The password hashes in `<dir>/homedock-secrets/passwords.json`, by user name ({} when
- * there is no such file). A value that is not a bcrypt hash is refused without being
- * shown: it may be a password put there by hand.
+ * A user's entry in passwords.json: the bcrypt hash and the uid of the account it was
+ * set for, so that a removed and re-created account (same name, another uid) does not
+ * inherit it. A bare hash is a legacy entry, written before hashes were bound to their
+ * accounts: kept as it is, never rendered.
  */
-export function readPasswords(dir: string): Record<string, string> {
-  const file = path.join(dir, PASSWORDS_FILE);
-  if (!existsSync(file)) return {};
-  let hashes: unknown;
-  try {
-    hashes = JSON.parse(readFileSync(file, "utf8"));
-  } catch {
-    throw new ConfigError([], file, ["expected a JSON object of user names to bcrypt hashes, as homedock passwd writes it"]);
+export type StoredPassword = { readonly hash: string; readonly uid: number } | string;
+
+const FILE_SHAPE = 'expected a JSON object of user names to { "hash": <bcrypt hash>, "uid": <uid> }, as homedock passwd writes it';
+const HASH_SHAPE = "expected a bcrypt hash ($2a$ or $2b$, as homedock passwd writes it); found something else (not shown)";
+
+/** What is wrong with one user's entry, each problem a line naming the user and the field; no value is shown (it may be a password). */
+function entryProblems(user: string, entry: unknown): string[] {
+  if (typeof entry === "string") return BCRYPT_HASH.test(entry) ? [] : [`${user}: ${HASH_SHAPE}`];
+  if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
+    return [`${user}: expected { "hash": <bcrypt hash>, "uid": <uid> }, as homedock passwd writes it; found ${entry === null ? "null" : Array.isArray(entry) ? "a list" : `a ${typeof entry}`}`];
   }
-  if (hashes === null || typeof hashes !== "object" || Array.isArray(hashes)) {
-    throw new ConfigError([], file, ["expected a JSON object of user names to bcrypt hashes, as homedock passwd writes it"]);
-  }
-  const bad = Object.entries(hashes).filter(([, hash]) => typeof hash !== "string" || !BCRYPT_HASH.test(hash));
-  if (bad.length > 0) {
-    throw new ConfigError(
-      [],
-      file,
-      bad.map(([user]) => `${user}: expected a bcrypt hash ($2a$ or $2b$, as homedock passwd writes it); found something else (not shown)`),
-    );
-  }
-  return hashes as Record<string, string>;
+  const { hash, uid, ...rest } = entry as Record<string, unknown>;
+  return [
+    ...(typeof hash === "string" && BCRYPT_HASH.test(hash) ? [] : [`${user}: hash: ${hash === undefined ? "expected a bcrypt hash; found none" : HASH_SHAPE}`]),
+    ...(Number.isSafeInteger(uid) && (uid as number) >= 0
+      ? []
+      : [`${user}: uid: expected the account's uid, a whole number (as homedock passwd writes it); found ${uid === undefined ? "none" : "something else (not shown)"}`]),
+    ...Object.keys(rest).map((key) => `${user}: ${key}: expected only hash and uid`),
+  ];
 }
 
-/** Stores one user's password hash (the file 0600, its directory 0700). */
-export function writePassword(dir: string, user: string, hash: string): string {
+/**
+ * The entries of `<dir>/homedock-secrets/passwords.json`, by user name ({} when there is
+ * no such file). Anything that is not as homedock passwd writes it is refused, one line
+ * per problem, without being shown: it may be a password put there by hand.
+ */
+export function readPasswords(dir: string): Record<string, StoredPassword> {
+  const file = path.join(dir, PASSWORDS_FILE);
+  if (!existsSync(file)) return {};
+  let entries: unknown;
+  try {
+    entries = JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    throw new ConfigError([], file, [FILE_SHAPE]);
+  }
+  if (entries === null || typeof entries !== "object" || Array.isArray(entries)) throw new ConfigError([], file, [FILE_SHAPE]);
+  const problems = Object.entries(entries).flatMap(([user, entry]) => entryProblems(user, entry));
+  if (problems.length > 0) throw new ConfigError([], file, problems);
+  return entries as Record<string, StoredPassword>;
+}
+
+/** Writes the entries back (the file 0600, its directory 0700); returns the file. */
+function writePasswords(dir: string, entries: Readonly<Record<string, StoredPassword>>): string {
   const file = path.join(secretsDir(dir), path.basename(PASSWORDS_FILE));
-  const hashes = { ...readPasswords(dir), [user]: hash };
-  writePrivate(file, `${JSON.stringify(hashes, null, 2)}\n`);
+  writePrivate(file, `${JSON.stringify(entries, null, 2)}\n`);
   return file;
 }
 
-/** Users with a front door route but no password: locked out, each one warning line. */
-export function lockedOut(model: HostModel, hashes: Readonly<Record<string, string>>): string[] {
+/** Stores one user's password hash, bound to their uid; returns the file. */
+export function writePassword(dir: string, user: string, uid: number, hash: string): string {
+  return writePasswords(dir, { ...readPasswords(dir), [user]: { hash, uid } });
+}
+
+/** Removes one user's entry, returns the file; undefined (and nothing written) when there is none. */
+export function deletePassword(dir: string, user: string): string | undefined {
+  const { [user]: gone, ...rest } = readPasswords(dir);
+  return gone === undefined ? undefined : writePasswords(dir, rest);
+}
+
+/** Why a user's stored entry is not rendered (undefined: it is): the account changed, or the entry has no uid. */
+function staleReason(user: UserModel, entry: StoredPassword): string | undefined {
+  if (typeof entry === "string") {
+    return `${user.name}'s password hash has no uid (stored before hashes were bound to accounts; whose it was cannot be known): not used, ${user.name} is locked out of the front door until it is set again with homedock passwd ${user.name}`;
+  }
+  if (entry.uid !== user.uid) {
+    return `${user.name}'s password hash was set for uid ${entry.uid}, and ${user.name} is now uid ${user.uid}: not used, ${user.name} is locked out of the front door until homedock passwd ${user.name}`;
+  }
+  return undefined;
+}
+
+/** The hashes the front door renders: each user's whose entry was set for the uid they have now. */
+export function usableHashes(model: HostModel, entries: Readonly<Record<string, StoredPassword>>): Record<string, string> {
+  const usable: Record<string, string> = {};
+  for (const user of model.users) {
+    const entry = entries[user.name];
+    if (entry !== undefined && typeof entry !== "string" && entry.uid === user.uid) usable[user.name] = entry.hash;
+  }
+  return usable;
+}
+
+/**
+ * Stored hashes the front door does not render, one warning line each: of an account
+ * gone from the config, of an account whose uid changed, or without a uid (legacy).
+ */
+export function staleHashes(model: HostModel, entries: Readonly<Record<string, StoredPassword>>): string[] {
   if (model.frontDoor === undefined) return [];
-  return model.users
-    .filter((u) => hashes[u.name] === undefined && (model.workspacesByUser.get(u.name) ?? []).some((ws) => ws.route !== undefined))
+  const users = new Map(model.users.map((u) => [u.name, u]));
+  return Object.entries(entries).flatMap(([name, entry]) => {
+    const user = users.get(name);
+    if (user === undefined) return [`${name}'s password hash is of an account no longer in the config: not used (homedock passwd --delete ${name} removes it)`];
+    const reason = staleReason(user, entry);
+    return reason === undefined ? [] : [reason];
+  });
+}
+
+/**
+ * Users with a front door route but no usable password: locked out, one warning line
+ * each; a stored hash that is not used says why (see staleHashes), once.
+ */
+export function lockedOut(model: HostModel, entries: Readonly<Record<string, StoredPassword>>): string[] {
+  if (model.frontDoor === undefined) return [];
+  const noPassword = model.users
+    .filter((u) => entries[u.name] === undefined && (model.workspacesByUser.get(u.name) ?? []).some((ws) => ws.route !== undefined))
     .map((u) => `${u.name} has no password (homedock passwd ${u.name}): locked out of the front door until one is set`);
+  return [...noPassword, ...staleHashes(model, entries)];
 }
 
 /** Writes each workspace's env file (0600), and the proxy's Caddyfile, beside the Compose file in `dir`. */
 export function writeComposeSecrets(dir: string, model: HostModel): void {
   // First, since a bad password file stops the render before anything is written.
-  const caddyfile = model.frontDoor === undefined ? undefined : renderCaddyfile(model, readPasswords(dir));
+  const caddyfile = model.frontDoor === undefined ? undefined : renderCaddyfile(model, usableHashes(model, readPasswords(dir)));
   for (const [key, token] of Object.entries(workspaceTokens(dir, model))) {
     writePrivate(path.join(dir, secretsEnvFile(key)), `${TOKEN_VARIABLE}=${token}\n`);
   }
@@ -126,7 +195,7 @@ export interface SecretVariables {
  */
 export function writeTerraformSecrets(dir: string, stackDir: string, model: HostModel, variables: SecretVariables): void {
   // First, since a bad password file stops the render before anything is written.
-  const caddyfile = model.frontDoor === undefined ? {} : { [variables.caddyfile]: { [model.name]: renderCaddyfile(model, readPasswords(dir)) } };
+  const caddyfile = model.frontDoor === undefined ? {} : { [variables.caddyfile]: { [model.name]: renderCaddyfile(model, usableHashes(model, readPasswords(dir))) } };
   const tokens = workspaceTokens(dir, model);
   const byContainer = Object.fromEntries(model.workspaces.filter((ws) => ws.route === undefined).map((ws) => [ws.containerName, tokens[secretKey(ws)]]));
   writePrivate(path.join(stackDir, "terraform.tfvars.json"), `${JSON.stringify({ [variables.tokens]: byContainer, ...caddyfile }, null, 2)}\n`);

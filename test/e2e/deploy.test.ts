@@ -459,7 +459,7 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     await eventually("alice's server through the front door", async () => (await call(door, "GET", "/user/alice/py/api/status", as(alice)).catch(() => undefined))?.status === 200, 90);
     expect((await call(door, "GET", "/user/alice/py/api/status", as(bob))).status).toBe(401);
     expect((await call(door, "GET", "/user/alice/py/api/status")).status).toBe(401);
-    expect(readFileSync(path.join(d.stackDir, "cdk.tf.json"), "utf8")).not.toContain(JSON.parse(readFileSync(path.join(d.dir, "homedock-secrets/passwords.json"), "utf8")).alice);
+    expect(readFileSync(path.join(d.stackDir, "cdk.tf.json"), "utf8")).not.toContain(JSON.parse(readFileSync(path.join(d.dir, "homedock-secrets/passwords.json"), "utf8")).alice.hash);
 
     // A kernel of alice's, reached over its WebSocket through the door, with state in it.
     const xsrf = /_xsrf=([^;]+)/.exec(String((await call(door, "GET", "/user/alice/py/tree", as(alice))).headers["set-cookie"]))![1];

@@ -57,18 +57,20 @@ function configText(users: readonly TestUser[]): string {
     users: users.map((u) => ({ name: u.name, uid: u.uid, gid: u.uid })),
   });
 }
-/** The homedock command, `input` on its standard input. */
-function homedock(args: string[], input = ""): void {
+/** The homedock command, `input` on its standard input; its standard output. */
+function homedock(args: string[], input = ""): string {
   const r = spawnSync(`${repo}/node_modules/.bin/tsx`, [`${repo}/src/cli/cli.ts`, ...args], { cwd: root, input, encoding: "utf8" });
   if (r.status !== 0) throw new Error(`homedock ${args.join(" ")}: ${r.stderr}`);
+  return r.stdout;
 }
 
-/** What an admin does: passwords for the new users, the Compose file, `docker compose up -d`. */
-async function render(users: readonly TestUser[], newUsers: readonly TestUser[]): Promise<void> {
+/** What an admin does: passwords for the new users, the Compose file, `docker compose up -d`; what compose said. */
+async function render(users: readonly TestUser[], newUsers: readonly TestUser[]): Promise<string> {
   writeFileSync(path.join(root, "homedock.yaml"), configText(users));
   for (const u of newUsers) homedock(["passwd", u.name, "-c", "homedock.yaml", "-d", dir, "--stdin"], `${u.password}\n`);
-  homedock(["compose", "-c", "homedock.yaml", "-o", file]);
+  const said = homedock(["compose", "-c", "homedock.yaml", "-o", file]);
   await exec("docker", ["compose", "-f", file, "up", "-d", "--wait"], { maxBuffer: 1 << 24 });
+  return said;
 }
 
 async function containerIds(): Promise<Map<string, string>> {
@@ -339,8 +341,9 @@ describe("the front door", () => {
   });
 
   it("leaves no password, hash or token in docker inspect, ps, the access log or the rendered files", async () => {
-    const hashes: Record<string, string> = JSON.parse(readFileSync(path.join(dir, "homedock-secrets/passwords.json"), "utf8"));
-    expect(Object.keys(hashes).sort()).toEqual(["alice", "bob"]);
+    const entries: Record<string, { hash: string }> = JSON.parse(readFileSync(path.join(dir, "homedock-secrets/passwords.json"), "utf8"));
+    expect(Object.keys(entries).sort()).toEqual(["alice", "bob"]);
+    const hashes = Object.fromEntries(Object.entries(entries).map(([u, e]) => [u, e.hash]));
     const tokensFile = path.join(dir, "homedock-secrets/tokens.json");
     const tokens = existsSync(tokensFile) ? Object.values(JSON.parse(readFileSync(tokensFile, "utf8")) as Record<string, string>) : [];
     const secrets: [string, string][] = [
@@ -395,5 +398,26 @@ describe("the front door", () => {
     } finally {
       await page.context().close();
     }
+  }, 300_000);
+
+  it("refuses a re-created account (same name, another uid) the old password, and compose says why", async () => {
+    await render([alice, bob, carol], [carol]);
+    await eventually("carol's route", async () => (await call(door, "GET", "/user/carol/py/api/status", auth(carol))).status === 200, 90);
+    // carol's account removed (her workspaces and home with it) and made again for
+    // someone else: the same name, another uid, a new home.
+    await docker("rm", "-f", container(carol, "py"), container(carol, "lab"));
+    rmSync(`${root}/home/carol`, { recursive: true, force: true });
+    const newCarol: TestUser = { ...carol, uid: carol.uid + 100 };
+    const said = await render([alice, bob, newCarol], []);
+    expect(said.split("\n")).toContain(
+      `warning: carol's password hash was set for uid ${carol.uid}, and carol is now uid ${newCarol.uid}: not used, carol is locked out of the front door until homedock passwd carol`,
+    );
+    await eventually("the proxy reloaded without carol's old hash", async () => (await call(door, "GET", "/user/carol/py/api/status", auth(carol))).status !== 200, 90);
+    // No login of carol's is rendered: her URLs answer as an unknown user's, whatever the password.
+    for (const url of ["/user/carol/", "/user/carol/py/api/status", "/user/carol/lab/api/status"]) {
+      const r = await call(door, "GET", url, auth(carol));
+      expect([url, r.status, r.body]).toEqual([url, 404, "no such workspace"]);
+    }
+    expect((await call(door, "GET", "/user/alice/py/api/status", auth(carol))).status).toBe(401);
   }, 300_000);
 });

@@ -26,6 +26,9 @@ const hashes: Record<string, string> = {
   dave: `$2b$12$${"D".repeat(53)}`,
 };
 
+/** The same hashes as passwords.json holds them, each bound to its user's uid in frontDoorConfig. */
+const stored = Object.fromEntries(["alice", "bob", "carol"].map((user, i) => [user, { hash: hashes[user], uid: 2001 + i }]));
+
 const model = buildModel(frontDoorConfig());
 const caddyfile = renderCaddyfile(model, hashes);
 
@@ -103,8 +106,9 @@ describe("the Caddyfile", () => {
     const { bob: _, ...withoutBob } = hashes;
     const text = renderCaddyfile(model, withoutBob);
     expect(text).not.toContain("/user/bob");
-    expect(lockedOut(model, withoutBob)).toEqual(["bob has no password (homedock passwd bob): locked out of the front door until one is set"]);
-    expect(lockedOut(model, hashes)).toEqual([]);
+    const { bob: __, ...storedWithoutBob } = stored;
+    expect(lockedOut(model, storedWithoutBob)).toEqual(["bob has no password (homedock passwd bob): locked out of the front door until one is set"]);
+    expect(lockedOut(model, stored)).toEqual([]);
   });
 });
 
@@ -224,7 +228,7 @@ describe("secrets", () => {
     const dir = mkdtempSync(path.join(work, "compose-"));
     writeFileSync(path.join(dir, "unused"), "");
     mkdirSync(path.join(dir, "homedock-secrets"), { mode: 0o700 });
-    writeFileSync(path.join(dir, PASSWORDS_FILE), JSON.stringify(hashes), { mode: 0o600 });
+    writeFileSync(path.join(dir, PASSWORDS_FILE), JSON.stringify(stored), { mode: 0o600 });
     writeComposeSecrets(dir, model);
     const written = path.join(dir, "homedock-secrets/frontdoor/Caddyfile");
     expect(statSync(written).mode & 0o777).toBe(0o600);
@@ -240,7 +244,7 @@ describe("secrets", () => {
 
   it("a password file with something that is not a bcrypt hash: one line per user, the value not shown", () => {
     const dir = mkdtempSync(path.join(work, "bad-"));
-    writePassword(dir, "alice", hashes.alice);
+    writePassword(dir, "alice", 2001, hashes.alice);
     const file = path.join(dir, PASSWORDS_FILE);
     writeFileSync(file, JSON.stringify({ alice: hashes.alice, bob: "hunter2", carol: "$1$md5$crypt" }));
     try {

@@ -74,6 +74,112 @@ describe("reviewing a real plan", () => {
   });
 });
 
+/**
+ * frontdoor-add-user.json as it would be had the config's frontDoor.image also moved from
+ * homedock-test/caddy:current to homedock-test/caddy:next: the proxy's docker_image and the
+ * two containers that run it changed the way upgrade-image.json (recorded) shows an
+ * environment's image upgrade (the image replaced for its name, its new id unknown, each
+ * container replaced for its image).
+ */
+function proxyImageUpgrade(): string {
+  const derived = JSON.parse(plan("frontdoor-add-user"));
+  for (const c of derived.resource_changes) {
+    if (c.address.startsWith("docker_image.host_frontdoor_image_")) {
+      const { id: _, image_id: __, repo_digest: ___, ...after } = c.change.after;
+      c.change = { ...c.change, actions: ["delete", "create"], after: { ...after, name: "homedock-test/caddy:next" }, after_unknown: { ...c.change.after_unknown, id: true, image_id: true, repo_digest: true }, replace_paths: [["name"]] };
+      c.action_reason = "replace_because_cannot_update";
+    } else if (c.type === "docker_container" && /^docker_container\.host_frontdoor_(proxy|setup)_/.test(c.address)) {
+      const { image: _, ...after } = c.change.after;
+      c.change = { ...c.change, actions: ["delete", "create"], after, after_unknown: { ...c.change.after_unknown, image: true }, replace_paths: [...(c.change.replace_paths ?? []), ["image"]] };
+      c.action_reason = "replace_because_cannot_update";
+    }
+  }
+  return JSON.stringify(derived);
+}
+
+describe("images that run as root", () => {
+  it("an environment's image upgrade changes what creates its users' homes (recorded: the home containers themselves plan no change)", () => {
+    const { summary, markdown } = reviewPlan(plan("upgrade-image"));
+    const h = host("upgrade-image");
+    expect(summary.rootImages).toEqual(
+      ["alice", "bob", "carol"].map((user) => ({
+        container: `${h}-${user}.home`,
+        role: "home",
+        user,
+        from: expect.stringMatching(/^homedock-test\/seed-v1:/),
+        to: expect.stringMatching(/^homedock-test\/seed-v2:/),
+      })),
+    );
+    const section = markdown.indexOf("### ⚠ Images that run as root");
+    expect(section).toBeGreaterThan(markdown.indexOf("### ⚠ Servers that stop"));
+    expect(section).toBeLessThan(markdown.indexOf("### By user"));
+    expect(markdown).toMatch(new RegExp(`- \`${h}-alice\\.home\` \\(creates alice's home when it is missing\\): \`homedock-test/seed-v1:\\w+\` → \`homedock-test/seed-v2:\\w+\``));
+    expect(markdown).toContain("pin it by digest, `image@sha256:...`");
+  });
+
+  it("the front door's image: the proxy and its setup, from which image to which", () => {
+    const { summary, markdown } = reviewPlan(proxyImageUpgrade());
+    const h = host("frontdoor-add-user");
+    expect(summary.rootImages).toEqual([
+      { container: `${h}-frontdoor`, role: "frontdoor", from: "homedock-test/caddy:current", to: "homedock-test/caddy:next" },
+      { container: `${h}-frontdoor.setup`, role: "frontdoor-setup", from: "homedock-test/caddy:current", to: "homedock-test/caddy:next" },
+    ]);
+    expect(markdown).toContain(`- \`${h}-frontdoor\` (the front door's proxy): \`homedock-test/caddy:current\` → \`homedock-test/caddy:next\``);
+    expect(markdown).toContain(`- \`${h}-frontdoor.setup\` (the front door's setup): \`homedock-test/caddy:current\` → \`homedock-test/caddy:next\``);
+  });
+
+  it("host.initImage moved to another image: each home container that ran the old one", () => {
+    // add-user.json as it would be with host.initImage set: each home container ran its own
+    // home-image (one docker_image per user, as constructs/user.ts makes it), which the plan
+    // replaces for its name, the way upgrade-image.json (recorded) replaces an environment's.
+    const derived = JSON.parse(plan("add-user"));
+    const [was, now] = ["registry.example.org/init:2026.1", "registry.example.org/init@sha256:" + "b".repeat(64)];
+    const oldId = `sha256:${"a".repeat(64)}`;
+    for (const c of derived.resource_changes.filter((c: any) => /^docker_container\.host_user-(alice|bob|carol)_home_/.test(c.address))) {
+      c.change.before.image = c.change.after.image = oldId;
+      const user = c.address.split("_")[1];
+      derived.resource_changes.push({
+        address: `docker_image.host_${user}_home-image_0`,
+        mode: "managed",
+        type: "docker_image",
+        name: `host_${user}_home-image_0`,
+        action_reason: "replace_because_cannot_update",
+        change: {
+          actions: ["delete", "create"],
+          before: { id: `${oldId}${was}`, image_id: oldId, keep_locally: true, name: was, repo_digest: "" },
+          after: { keep_locally: true, name: now },
+          after_unknown: { id: true, image_id: true, repo_digest: true },
+          replace_paths: [["name"]],
+        },
+      });
+    }
+    const { summary, markdown } = reviewPlan(JSON.stringify(derived));
+    expect(summary.rootImages).toEqual(["alice", "bob", "carol"].map((user) => ({ container: `${host("add-user")}-${user}.home`, role: "home", user, from: was, to: now })));
+    expect(markdown).toContain(`- \`${host("add-user")}-bob.home\` (creates bob's home when it is missing): \`${was}\` → \`${now}\``);
+  });
+
+  it("a root container replaced with another known image: named by the images' names", () => {
+    // add-user.json with alice's home re-created from the stats environment's image instead of py's.
+    const derived = JSON.parse(plan("add-user"));
+    const images = derived.resource_changes.filter((c: any) => c.type === "docker_image").map((c: any) => c.change.after);
+    const [py, stats] = ["seed-v1", "seed-other"].map((name) => images.find((i: any) => i.name.includes(name)));
+    const home = derived.resource_changes.find((c: any) => c.address.startsWith("docker_container.host_user-alice_home_"));
+    expect(home.change.before.image).toBe(py.image_id);
+    home.change = { ...home.change, actions: ["delete", "create"], after: { ...home.change.after, image: stats.image_id }, replace_paths: [["image"]] };
+    expect(summarizePlan(JSON.stringify(derived)).rootImages).toEqual([
+      { container: `${host("add-user")}-alice.home`, role: "home", user: "alice", from: py.name, to: stats.name },
+    ]);
+  });
+
+  it("no warning where no root container's image changes: a new user's home, a limit, a new password", () => {
+    for (const name of ["add-user", "change-limit", "remove-user", "frontdoor-add-user", "stopped-by-hand"]) {
+      const { summary, markdown } = reviewPlan(plan(name));
+      expect([name, summary.rootImages]).toEqual([name, []]);
+      expect(markdown).not.toContain("run as root");
+    }
+  });
+});
+
 describe("the typed summary", () => {
   it("an image upgrade: totals, the servers that stop with why, each user's changes, the image", () => {
     const summary = summarizePlan(plan("upgrade-image"));

@@ -1,13 +1,24 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildModel } from "../../src/model/model";
-import { SECRETS_DIR } from "../../src/render/secrets";
+import { ConfigError } from "../../src/model/issues";
+import { renderCaddyfile } from "../../src/render/caddyfile";
+import {
+  deletePassword,
+  lockedOut,
+  PASSWORDS_FILE,
+  readPasswords,
+  SECRETS_DIR,
+  staleHashes,
+  type StoredPassword,
+  usableHashes,
+  writePassword,
+} from "../../src/render/secrets";
 import { TOKENS_VARIABLE } from "../../constructs/host";
 import { synth, writeCompose } from "../../src/render/output";
-import { courseConfig } from "../helpers";
+import { courseConfig, frontDoorConfig } from "../helpers";
 
 const dir = mkdtempSync(path.join(tmpdir(), "homedock-secrets-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -44,5 +55,94 @@ describe("workspace tokens", () => {
     const again: Record<string, string> = JSON.parse(readFileSync(path.join(dir, SECRETS_DIR, "tokens.json"), "utf8"));
     expect(again).toMatchObject(tokens);
     expect(again["dave.python-course"]).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe("password hashes, bound to their accounts", () => {
+  const hash = (c: string) => `$2b$12$${c.repeat(53)}`;
+  // frontDoorConfig: alice 2001, bob 2002, carol 2003.
+  const lab = buildModel(frontDoorConfig());
+  const entries: Record<string, StoredPassword> = {
+    alice: { hash: hash("A"), uid: 2001 },
+    bob: { hash: hash("B"), uid: 1002 },
+    carol: hash("C"),
+    zed: { hash: hash("Z"), uid: 2009 },
+  };
+
+  it("only a hash set for the uid its user has now is rendered", () => {
+    expect(usableHashes(lab, entries)).toEqual({ alice: hash("A") });
+    const caddyfile = renderCaddyfile(lab, usableHashes(lab, entries));
+    for (const c of "BCZ") expect(caddyfile).not.toContain(hash(c));
+    expect(caddyfile).not.toContain("/user/bob");
+  });
+
+  it("each hash not rendered is one warning line: the uid changed, no uid (legacy), the account gone", () => {
+    expect(staleHashes(lab, entries)).toEqual([
+      "bob's password hash was set for uid 1002, and bob is now uid 2002: not used, bob is locked out of the front door until homedock passwd bob",
+      "carol's password hash has no uid (stored before hashes were bound to accounts; whose it was cannot be known): not used, carol is locked out of the front door until it is set again with homedock passwd carol",
+      "zed's password hash is of an account no longer in the config: not used (homedock passwd --delete zed removes it)",
+    ]);
+    // Beside the users without any, and never twice for one user.
+    const { alice: _, ...rest } = entries;
+    expect(lockedOut(lab, rest)).toEqual([
+      "alice has no password (homedock passwd alice): locked out of the front door until one is set",
+      ...staleHashes(lab, rest),
+    ]);
+    expect(staleHashes(buildModel(courseConfig()), entries)).toEqual([]);
+  });
+
+  it("passwd writes the uid beside the hash, keeps the other entries as they are, and --delete removes one", () => {
+    const here = mkdtempSync(path.join(dir, "passwords-"));
+    mkdirSync(path.join(here, SECRETS_DIR));
+    writeFileSync(path.join(here, PASSWORDS_FILE), JSON.stringify({ carol: hash("C") }));
+    writePassword(here, "alice", 2001, hash("A"));
+    expect(JSON.parse(readFileSync(path.join(here, PASSWORDS_FILE), "utf8"))).toEqual({ carol: hash("C"), alice: { hash: hash("A"), uid: 2001 } });
+    expect(deletePassword(here, "carol")).toBe(path.join(here, PASSWORDS_FILE));
+    expect(readPasswords(here)).toEqual({ alice: { hash: hash("A"), uid: 2001 } });
+    const before = readFileSync(path.join(here, PASSWORDS_FILE), "utf8");
+    expect(deletePassword(here, "carol")).toBeUndefined();
+    expect(readFileSync(path.join(here, PASSWORDS_FILE), "utf8")).toBe(before);
+  });
+
+  it("a file not as passwd writes it: one line per user and field, no value shown", () => {
+    const here = mkdtempSync(path.join(dir, "bad-"));
+    mkdirSync(path.join(here, SECRETS_DIR));
+    const file = path.join(here, PASSWORDS_FILE);
+    writeFileSync(
+      file,
+      JSON.stringify({
+        alice: { hash: "hunter2", uid: 2001 },
+        bob: { hash: hash("B"), uid: "$2b$12$sekrit" },
+        carol: { hash: hash("C") },
+        dave: { hash: hash("D"), uid: -1, password: "hunter3" },
+        erin: 42,
+        frank: null,
+        gina: [hash("G")],
+        hal: { uid: 2008 },
+      }),
+    );
+    const problems = (() => {
+      try {
+        readPasswords(here);
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return (err as ConfigError).message;
+      }
+      return expect.unreachable();
+    })();
+    expect(problems.split("\n")).toEqual(
+      [
+        "alice: hash: expected a bcrypt hash ($2a$ or $2b$, as homedock passwd writes it); found something else (not shown)",
+        "bob: uid: expected the account's uid, a whole number (as homedock passwd writes it); found something else (not shown)",
+        "carol: uid: expected the account's uid, a whole number (as homedock passwd writes it); found none",
+        "dave: uid: expected the account's uid, a whole number (as homedock passwd writes it); found something else (not shown)",
+        "dave: password: expected only hash and uid",
+        'erin: expected { "hash": <bcrypt hash>, "uid": <uid> }, as homedock passwd writes it; found a number',
+        'frank: expected { "hash": <bcrypt hash>, "uid": <uid> }, as homedock passwd writes it; found null',
+        'gina: expected { "hash": <bcrypt hash>, "uid": <uid> }, as homedock passwd writes it; found a list',
+        "hal: hash: expected a bcrypt hash; found none",
+      ].map((line) => `${file}: ${line}`),
+    );
+    for (const secret of ["hunter", "sekrit", ..."BCDG".split("").map(hash)]) expect(problems).not.toContain(secret);
   });
 });
