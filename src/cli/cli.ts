@@ -14,6 +14,7 @@ import { dockerIsLocal, missingHostPaths } from "./host-paths";
 import { systemTerraform, type Terraform } from "./terraform";
 import { addPasswdCommand, PasswdError } from "./passwd";
 import { addUsersCommand } from "./users";
+import { addWorkspaceCommands } from "./workspaces";
 
 /** The plan `homedock plan` saves in the stack directory and `homedock deploy --saved-plan` applies. */
 export const SAVED_PLAN = "homedock.tfplan";
@@ -102,7 +103,9 @@ export function program(terraform: Terraform = systemTerraform(), exit: (status:
     .exitOverride();
   // The renderers load cdktf, half of the command's start: loaded before a command runs, not for --help.
   let output!: typeof Output;
-  cli.hook("preAction", async () => {
+  // status and restart render nothing and must answer fast (a host of 100 workspaces in under 3 s).
+  cli.hook("preAction", async (_cli, action) => {
+    if (action.name() === "status" || action.name() === "restart") return;
     output = await import("../render/output");
   });
   const config = "config file (default: $HOMEDOCK_CONFIG, else ./homedock.yaml, else the bundled example)";
@@ -201,6 +204,7 @@ export function program(terraform: Terraform = systemTerraform(), exit: (status:
 
   addUsersCommand(cli, exit);
   addPasswdCommand(cli);
+  addWorkspaceCommands(cli, exit);
 
   cli
     .command("schema")
