@@ -1,6 +1,6 @@
 // The docker CLI as the edge to the Docker host: it speaks the Docker API to whatever
 // DOCKER_HOST (or the context) names, ssh:// included.
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 
 /** What `docker` printed and how it ended. */
 export interface Ran {
@@ -44,3 +44,15 @@ export function answered(r: Ran, what: string): Ran {
   if (notAnswering(reason)) throw new HostUnreadableError(`the Docker host does not answer: ${reason}`);
   throw new HostUnreadableError(`${what} failed: ${reason}`);
 }
+
+export type DockerAsync = (args: readonly string[]) => Promise<Ran>;
+
+/** The docker CLI, not waited for: for calls that may run side by side. */
+export const dockerCliAsync: DockerAsync = (args) =>
+  new Promise((resolve) => {
+    execFile("docker", args, { encoding: "utf8", maxBuffer: 256 << 20 }, (err, stdout, stderr) => {
+      const code = (err as NodeJS.ErrnoException | null)?.code;
+      // A number: docker ran and failed; a string (ENOENT, ...): it could not run.
+      resolve({ status: err === null ? 0 : typeof code === "number" ? code : null, stdout, stderr, error: typeof code === "string" ? err! : undefined });
+    });
+  });

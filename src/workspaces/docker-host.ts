@@ -1,40 +1,54 @@
 // A host's workspace containers through the Docker API (the docker CLI, so DOCKER_HOST,
 // ssh:// included, picks the host): a fixed number of docker processes, however many
 // workspaces there are.
-import { answered, type Docker, dockerCli, notAnswering } from "../docker/docker-cli";
+import { answered, type DockerAsync, dockerCliAsync, notAnswering } from "../docker/docker-cli";
 import { LABEL_HOST, LABEL_ROLE } from "../spec/container-spec";
-import { type ContainerFacts, type ContainerUsage, parseInspect, parseStats } from "./status";
+import { type ContainerFacts, type ContainerUsage, type ListedContainer, parseInspect, parsePs, parseStats, sampled } from "./status";
 
 /**
- * Every workspace container labelled with `host`, running or not: one `docker ps`, one `docker inspect`.
+ * Every workspace container labelled with `host`, running or not: one `docker ps`.
  * @throws HostUnreadableError when Docker does not answer
  */
-export function readWorkspaceContainers(host: string, docker: Docker = dockerCli): ContainerFacts[] {
-  const ps = answered(docker(["ps", "-a", "-q", "--no-trunc", "--filter", `label=${LABEL_HOST}=${host}`, "--filter", `label=${LABEL_ROLE}=workspace`]), "docker ps");
-  const ids = ps.stdout.split("\n").filter((id) => id !== "");
+export async function listWorkspaceContainers(host: string, docker: DockerAsync = dockerCliAsync): Promise<ListedContainer[]> {
+  const filters = ["--filter", `label=${LABEL_HOST}=${host}`, "--filter", `label=${LABEL_ROLE}=workspace`];
+  const ps = answered(await docker(["ps", "-a", "--no-trunc", ...filters, "--format", "{{.ID}}\t{{.State}}\t{{.Names}}"]), "docker ps");
+  return parsePs(ps.stdout);
+}
+
+/** What `docker inspect` says of the containers `ids`. */
+async function inspect(ids: readonly string[], docker: DockerAsync): Promise<ContainerFacts[]> {
   if (ids.length === 0) return [];
-  const r = docker(["inspect", "--type", "container", ...ids]);
+  const r = await docker(["inspect", "--type", "container", ...ids]);
   // A container removed since `docker ps` fails the command; the others are still printed.
   if (r.status !== 0 && !r.error && r.stdout.trim().startsWith("[")) return parseInspect(r.stdout);
   return parseInspect(answered(r, "docker inspect").stdout);
 }
 
-/**
- * Memory in use and CPU of the containers `ids` (running ones): one `docker stats --no-stream`.
- * @throws HostUnreadableError when Docker does not answer
- */
-export function readUsage(ids: readonly string[], docker: Docker = dockerCli): Map<string, ContainerUsage> {
+/** Memory in use and CPU of the containers `ids`: one `docker stats --no-stream`. */
+async function usage(ids: readonly string[], docker: DockerAsync): Promise<Map<string, ContainerUsage>> {
   if (ids.length === 0) return new Map();
-  const r = docker(["stats", "--no-stream", "--no-trunc", "--format", "{{json .}}", ...ids]);
+  const r = await docker(["stats", "--no-stream", "--no-trunc", "--format", "{{json .}}", ...ids]);
   // One that stopped since fails the command, the others are sampled: what was printed is used.
   if (r.error || (r.status !== 0 && notAnswering(r.stderr))) answered(r, "docker stats");
   return parseStats(r.stdout);
 }
 
 /**
+ * The host's workspace containers and the usage of those that run: `docker ps`, then
+ * `docker inspect` and `docker stats` side by side (stats takes a second or two: the
+ * engine samples CPU twice, a second apart).
+ * @throws HostUnreadableError when Docker does not answer
+ */
+export async function readWorkspaces(host: string, docker: DockerAsync = dockerCliAsync): Promise<{ containers: ContainerFacts[]; usage: Map<string, ContainerUsage> }> {
+  const listed = await listWorkspaceContainers(host, docker);
+  const [containers, used] = await Promise.all([inspect(listed.map((c) => c.id), docker), usage(sampled(listed), docker)]);
+  return { containers, usage: used };
+}
+
+/**
  * Restarts the containers `names` (`docker restart`: same containers, same ids).
  * @throws HostUnreadableError when Docker does not answer or a restart fails
  */
-export function restartContainers(names: readonly string[], docker: Docker = dockerCli): void {
-  answered(docker(["restart", ...names]), "docker restart");
+export async function restartContainers(names: readonly string[], docker: DockerAsync = dockerCliAsync): Promise<void> {
+  answered(await docker(["restart", ...names]), "docker restart");
 }

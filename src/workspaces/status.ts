@@ -176,9 +176,28 @@ export function workspaceStatus(model: HostModel, containers: readonly Container
   return rows;
 }
 
+/** A container as `docker ps` lists it. */
+export interface ListedContainer {
+  readonly id: string;
+  /** Docker's word, as in ContainerFacts.dockerState. */
+  readonly state: string;
+  readonly name: string;
+}
+
+/** `docker ps --format '{{.ID}}\t{{.State}}\t{{.Names}}'` output. */
+export function parsePs(output: string): ListedContainer[] {
+  return output
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => {
+      const [id, state, name] = line.split("\t");
+      return { id, state: state ?? "", name: name ?? "" };
+    });
+}
+
 /** The ids of the containers whose usage `docker stats` can give: those that run. */
-export function sampled(containers: readonly ContainerFacts[]): string[] {
-  return containers.filter((c) => isWorkspace(c) && stateOf(c.dockerState) !== "stopped" && c.dockerState !== "paused").map((c) => c.id);
+export function sampled(containers: readonly ListedContainer[]): string[] {
+  return containers.filter((c) => c.state === "running").map((c) => c.id);
 }
 
 /** Bytes as MiB (one decimal under 10) or GiB. */

@@ -4,8 +4,8 @@
 import { describe, expect, it } from "vitest";
 import { buildModel } from "../../src/model/model";
 import type { ConfigInput } from "../../src/config/schema";
-import { type Docker, HostUnreadableError } from "../../src/docker/docker-cli";
-import { readUsage, readWorkspaceContainers, restartContainers } from "../../src/workspaces/docker-host";
+import { type DockerAsync, HostUnreadableError } from "../../src/docker/docker-cli";
+import { listWorkspaceContainers, readWorkspaces, restartContainers } from "../../src/workspaces/docker-host";
 import { containersToRestart, RestartError, restartTargets } from "../../src/workspaces/restart";
 import {
   formatAge,
@@ -13,6 +13,7 @@ import {
   formatStatusTable,
   parseBytes,
   parseInspect,
+  parsePs,
   parseStats,
   sampled,
   workspaceStatus,
@@ -68,6 +69,8 @@ const STATS = [
   "Error response from daemon: No such container: id-gone",
   "",
 ].join("\n");
+
+const PS = ["id-lab-alice.py\trunning\tlab-alice.py", "id-lab-alice.shell\texited\tlab-alice.shell", "id-lab-bob.py\trestarting\tlab-bob.py", "id-lab-dave.py\trunning\tlab-dave.py", ""].join("\n");
 
 describe("docker's output read back", () => {
   it("reads the fields of docker inspect, with Docker's zero time as none and a memory of 0 as no limit", () => {
@@ -149,8 +152,10 @@ describe("declared workspaces matched with the host's containers", () => {
     expect([rows[3].memoryBytes, rows[3].memoryLimitBytes, rows[3].cpuPercent, rows[3].since]).toEqual([null, null, null, null]);
   });
 
-  it("samples only the workspace containers that run", () => {
-    expect(sampled(containers)).toEqual(["id-lab-alice.py", "id-lab-bob.py", "id-lab-dave.py"]);
+  it("reads docker ps lines, and samples only the containers that run", () => {
+    const listed = parsePs(PS);
+    expect(listed[0]).toEqual({ id: "id-lab-alice.py", state: "running", name: "lab-alice.py" });
+    expect(sampled(listed)).toEqual(["id-lab-alice.py", "id-lab-dave.py"]);
   });
 
   it("prints one aligned line per workspace and a total", () => {
@@ -203,59 +208,53 @@ describe("the docker calls", () => {
   /** A docker that answers from `answers` by subcommand and records what it was asked. */
   function recording(answers: Record<string, { status: number; stdout: string; stderr?: string }>) {
     const calls: string[][] = [];
-    const docker: Docker = (args) => {
+    const docker: DockerAsync = async (args) => {
       calls.push([...args]);
       const a = answers[args[0]];
       return { status: a.status, stdout: a.stdout, stderr: a.stderr ?? "" };
     };
     return { calls, docker };
   }
+  const PS_ARGS = ["ps", "-a", "--no-trunc", "--filter", "label=homedock.host=lab", "--filter", "label=homedock.role=workspace", "--format", "{{.ID}}\t{{.State}}\t{{.Names}}"];
 
-  it("reads the host's workspace containers with one docker ps and one docker inspect, and their usage with one docker stats", () => {
-    const { calls, docker } = recording({
-      ps: { status: 0, stdout: "id-a\nid-b\n" },
-      inspect: { status: 0, stdout: INSPECT },
-      stats: { status: 0, stdout: STATS },
-    });
-    const containers = readWorkspaceContainers("lab", docker);
-    expect(containers).toHaveLength(6);
-    readUsage(["id-a", "id-b"], docker);
+  it("reads the host's workspace containers with one docker ps, then one docker inspect and one docker stats of those that run", async () => {
+    const { calls, docker } = recording({ ps: { status: 0, stdout: PS }, inspect: { status: 0, stdout: INSPECT }, stats: { status: 0, stdout: STATS } });
+    const { containers, usage } = await readWorkspaces("lab", docker);
+    expect([containers.length, usage.size]).toEqual([6, 3]);
     expect(calls).toEqual([
-      ["ps", "-a", "-q", "--no-trunc", "--filter", "label=homedock.host=lab", "--filter", "label=homedock.role=workspace"],
-      ["inspect", "--type", "container", "id-a", "id-b"],
-      ["stats", "--no-stream", "--no-trunc", "--format", "{{json .}}", "id-a", "id-b"],
+      PS_ARGS,
+      ["inspect", "--type", "container", "id-lab-alice.py", "id-lab-alice.shell", "id-lab-bob.py", "id-lab-dave.py"],
+      ["stats", "--no-stream", "--no-trunc", "--format", "{{json .}}", "id-lab-alice.py", "id-lab-dave.py"],
     ]);
   });
 
-  it("asks no more of a host without containers, or none running", () => {
+  it("asks no more of a host without containers", async () => {
     const { calls, docker } = recording({ ps: { status: 0, stdout: "" } });
-    expect(readWorkspaceContainers("lab", docker)).toEqual([]);
-    expect(readUsage([], docker).size).toBe(0);
-    expect(calls).toHaveLength(1);
+    expect(await readWorkspaces("lab", docker)).toEqual({ containers: [], usage: new Map() });
+    expect(calls).toEqual([PS_ARGS]);
   });
 
-  it("uses what docker printed when a container went away between the calls", () => {
+  it("uses what docker printed when a container went away between the calls", async () => {
     const gone = { status: 1, stderr: "Error: No such container: id-gone\n" };
-    const { docker } = recording({ ps: { status: 0, stdout: "id-a\nid-gone\n" }, inspect: { ...gone, stdout: INSPECT }, stats: { ...gone, stdout: STATS } });
-    expect(readWorkspaceContainers("lab", docker)).toHaveLength(6);
-    expect(readUsage(["id-a", "id-gone"], docker).size).toBe(3);
+    const { docker } = recording({ ps: { status: 0, stdout: `${PS}id-gone\trunning\tlab-gone.py\n` }, inspect: { ...gone, stdout: INSPECT }, stats: { ...gone, stdout: STATS } });
+    const { containers, usage } = await readWorkspaces("lab", docker);
+    expect([containers.length, usage.size]).toEqual([6, 3]);
   });
 
-  it("says in one line that the Docker host does not answer", () => {
+  it("says in one line that the Docker host does not answer", async () => {
     const down = { status: 1, stdout: "", stderr: "Cannot connect to the Docker daemon at unix:///nowhere.sock. Is the docker daemon running?\n" };
-    const { docker } = recording({ ps: down, stats: down, restart: down });
     const message = "the Docker host does not answer: Cannot connect to the Docker daemon at unix:///nowhere.sock. Is the docker daemon running?";
-    expect(() => readWorkspaceContainers("lab", docker)).toThrow(HostUnreadableError);
-    expect(() => readWorkspaceContainers("lab", docker)).toThrow(message);
-    expect(() => readUsage(["id-a"], docker)).toThrow(message);
-    expect(() => restartContainers(["lab-alice.py"], docker)).toThrow(message);
+    await expect(readWorkspaces("lab", recording({ ps: down }).docker)).rejects.toThrow(HostUnreadableError);
+    await expect(listWorkspaceContainers("lab", recording({ ps: down }).docker)).rejects.toThrow(message);
+    await expect(readWorkspaces("lab", recording({ ps: { status: 0, stdout: PS }, inspect: { status: 0, stdout: INSPECT }, stats: down }).docker)).rejects.toThrow(message);
+    await expect(restartContainers(["lab-alice.py"], recording({ restart: down }).docker)).rejects.toThrow(message);
     const failed = recording({ restart: { status: 1, stdout: "", stderr: "Error response from daemon: Cannot restart container lab-alice.py: oops\n" } });
-    expect(() => restartContainers(["lab-alice.py"], failed.docker)).toThrow("docker restart failed: Error response from daemon: Cannot restart container lab-alice.py: oops");
+    await expect(restartContainers(["lab-alice.py"], failed.docker)).rejects.toThrow("docker restart failed: Error response from daemon: Cannot restart container lab-alice.py: oops");
   });
 
-  it("restarts with one docker restart of the names", () => {
+  it("restarts with one docker restart of the names", async () => {
     const { calls, docker } = recording({ restart: { status: 0, stdout: "lab-alice.py\nlab-alice.shell\n" } });
-    restartContainers(["lab-alice.py", "lab-alice.shell"], docker);
+    await restartContainers(["lab-alice.py", "lab-alice.shell"], docker);
     expect(calls).toEqual([["restart", "lab-alice.py", "lab-alice.shell"]]);
   });
 });
