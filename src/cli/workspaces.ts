@@ -8,7 +8,7 @@ import { containersToRestart, RestartError, restartTargets } from "../workspaces
 import { formatStatusTable, workspaceStatus } from "../workspaces/status";
 import { configFile } from "./config-file";
 
-/** Exit status of `status` and `restart`: 1 invalid config or arguments (or a workspace restart cannot find), 2 the Docker host could not be read. */
+/** Exit status of `status` and `restart`: 1 invalid config or arguments (or a restart that cannot be done), 2 the Docker host could not be read. */
 export const WORKSPACES_EXIT = { ok: 0, invalid: 1, unreadable: 2 } as const;
 
 const CONFIG = "config file (default: $HOMEDOCK_CONFIG, else ./homedock.yaml, else the bundled example)";
@@ -52,7 +52,7 @@ async function runRestart(user: string, environment: string | undefined, opts: {
   }
 }
 
-const exitCodes = `\nExit codes: ${WORKSPACES_EXIT.ok} done, ${WORKSPACES_EXIT.invalid} invalid config or arguments (or, for restart, a workspace without its container: nothing restarted), ${WORKSPACES_EXIT.unreadable} the Docker host could not be read.`;
+const exitCodes = `\nExit codes: ${WORKSPACES_EXIT.ok} done, ${WORKSPACES_EXIT.invalid} invalid config or arguments (or, for restart, a workspace without its container, nothing restarted; or a container Docker failed to restart), ${WORKSPACES_EXIT.unreadable} the Docker host could not be read.`;
 
 /** Adds `status` and `restart` to `cli`; each gives `exit` its status. `docker`: the docker CLI (a stand-in in tests). */
 export function addWorkspaceCommands(cli: Command, exit: (status: number) => void, docker: DockerAsync = dockerCliAsync): void {

@@ -3,6 +3,7 @@
 // workspaces there are.
 import { answered, type DockerAsync, dockerCliAsync, notAnswering } from "../docker/docker-cli";
 import { LABEL_HOST, LABEL_ROLE } from "../spec/container-spec";
+import { RestartError } from "./restart";
 import { type ContainerFacts, type ContainerUsage, type ListedContainer, parseInspect, parsePs, parseStats, sampled } from "./status";
 
 /**
@@ -47,8 +48,14 @@ export async function readWorkspaces(host: string, docker: DockerAsync = dockerC
 
 /**
  * Restarts the containers `names` (`docker restart`: same containers, same ids).
- * @throws HostUnreadableError when Docker does not answer or a restart fails
+ * @throws HostUnreadableError when Docker does not answer
+ * @throws RestartError when one fails to restart: docker's reason and which did restart
  */
 export async function restartContainers(names: readonly string[], docker: DockerAsync = dockerCliAsync): Promise<void> {
-  answered(await docker(["restart", ...names]), "docker restart");
+  const r = await docker(["restart", ...names]);
+  if (r.error || r.status === 0 || notAnswering(r.stderr)) return void answered(r, "docker restart");
+  // docker restart goes on after a container that fails; it prints the name of each that restarted.
+  const restarted = r.stdout.split("\n").filter((name) => name !== "");
+  const reason = r.stderr.trim().split("\n").join("; ");
+  throw new RestartError(`docker restart failed: ${reason}; restarted: ${restarted.length === 0 ? "none" : restarted.join(", ")}`);
 }

@@ -248,8 +248,13 @@ describe("the docker calls", () => {
     await expect(listWorkspaceContainers("lab", recording({ ps: down }).docker)).rejects.toThrow(message);
     await expect(readWorkspaces("lab", recording({ ps: { status: 0, stdout: PS }, inspect: { status: 0, stdout: INSPECT }, stats: down }).docker)).rejects.toThrow(message);
     await expect(restartContainers(["lab-alice.py"], recording({ restart: down }).docker)).rejects.toThrow(message);
-    const failed = recording({ restart: { status: 1, stdout: "", stderr: "Error response from daemon: Cannot restart container lab-alice.py: oops\n" } });
-    await expect(restartContainers(["lab-alice.py"], failed.docker)).rejects.toThrow("docker restart failed: Error response from daemon: Cannot restart container lab-alice.py: oops");
+  });
+
+  it("says which restart failed and which did restart", async () => {
+    const failed = recording({ restart: { status: 1, stdout: "lab-alice.shell\n", stderr: "Error response from daemon: Cannot restart container lab-alice.py: oops\n" } });
+    const restart = restartContainers(["lab-alice.py", "lab-alice.shell"], failed.docker);
+    await expect(restart).rejects.toThrow(RestartError);
+    await expect(restart).rejects.toThrow("docker restart failed: Error response from daemon: Cannot restart container lab-alice.py: oops; restarted: lab-alice.shell");
   });
 
   it("restarts with one docker restart of the names", async () => {
