@@ -1,7 +1,7 @@
 // A host's workspace containers through the Docker API (the docker CLI, so DOCKER_HOST,
 // ssh:// included, picks the host): a fixed number of docker processes, however many
 // workspaces there are.
-import { answered, type DockerAsync, dockerCliAsync, notAnswering } from "../docker/docker-cli";
+import { answered, type DockerAsync, dockerCliAsync, HostUnreadableError, notAnswering } from "../docker/docker-cli";
 import { LABEL_HOST, LABEL_ROLE } from "../spec/container-spec";
 import { RestartError } from "./restart";
 import { type ContainerFacts, type ContainerUsage, type ListedContainer, parseInspect, parsePs, parseStats, sampled } from "./status";
@@ -21,8 +21,12 @@ async function inspect(ids: readonly string[], docker: DockerAsync): Promise<Con
   if (ids.length === 0) return [];
   const r = await docker(["inspect", "--type", "container", ...ids]);
   // A container removed since `docker ps` fails the command; the others are still printed.
-  if (r.status !== 0 && !r.error && r.stdout.trim().startsWith("[")) return parseInspect(r.stdout);
-  return parseInspect(answered(r, "docker inspect").stdout);
+  const printed = r.status !== 0 && !r.error && r.stdout.trim().startsWith("[") ? r.stdout : answered(r, "docker inspect").stdout;
+  try {
+    return parseInspect(printed);
+  } catch (err) {
+    throw new HostUnreadableError(`docker inspect printed no list of containers: ${(err as Error).message}`);
+  }
 }
 
 /** Memory in use and CPU of the containers `ids`: one `docker stats --no-stream`. */

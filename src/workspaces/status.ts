@@ -72,7 +72,7 @@ const time = (value: unknown): string | undefined => (typeof value === "string" 
  */
 export function parseInspect(json: string): ContainerFacts[] {
   const parsed: unknown = JSON.parse(json);
-  if (!Array.isArray(parsed)) throw new Error(`docker inspect printed ${typeof parsed}, not a list`);
+  if (!Array.isArray(parsed)) throw new Error(`expected a JSON list, got ${typeof parsed}`);
   return parsed.map((c) => {
     const memory = Number(c?.HostConfig?.Memory ?? 0);
     return {

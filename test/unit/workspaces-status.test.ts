@@ -85,7 +85,7 @@ describe("docker's output read back", () => {
       memoryLimit: 2 ** 30,
     });
     expect([shell.finishedAt, shell.memoryLimit]).toEqual(["2026-12-03T06:30:00Z", undefined]);
-    expect(() => parseInspect("{}")).toThrow("docker inspect printed object, not a list");
+    expect(() => parseInspect("{}")).toThrow("expected a JSON list, got object");
   });
 
   it.each([
@@ -255,6 +255,11 @@ describe("the docker calls", () => {
     const restart = restartContainers(["lab-alice.py", "lab-alice.shell"], failed.docker);
     await expect(restart).rejects.toThrow(RestartError);
     await expect(restart).rejects.toThrow("docker restart failed: Error response from daemon: Cannot restart container lab-alice.py: oops; restarted: lab-alice.shell");
+  });
+
+  it("says so when docker inspect prints something else than a list of containers", async () => {
+    const { docker } = recording({ ps: { status: 0, stdout: PS }, inspect: { status: 0, stdout: "{}" }, stats: { status: 0, stdout: STATS } });
+    await expect(readWorkspaces("lab", docker)).rejects.toThrow("docker inspect printed no list of containers: expected a JSON list, got object");
   });
 
   it("restarts with one docker restart of the names", async () => {
