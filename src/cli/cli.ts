@@ -15,6 +15,7 @@ import { systemTerraform, type Terraform } from "./terraform";
 import { addPasswdCommand, PasswdError, SECRETS_DIR_HELP } from "./passwd";
 import { addUsersCommand } from "./users";
 import { readPasswords, staleHashes } from "../render/secrets";
+import { addWorkspaceCommands } from "./workspaces";
 
 /** The plan `homedock plan` saves in the stack directory and `homedock deploy --saved-plan` applies. */
 export const SAVED_PLAN = "homedock.tfplan";
@@ -103,7 +104,9 @@ export function program(terraform: Terraform = systemTerraform(), exit: (status:
     .exitOverride();
   // The renderers load cdktf, half of the command's start: loaded before a command runs, not for --help.
   let output!: typeof Output;
-  cli.hook("preAction", async () => {
+  // status and restart render nothing and must answer fast (a host of 100 workspaces in under 3 s).
+  cli.hook("preAction", async (_cli, action) => {
+    if (action.name() === "status" || action.name() === "restart") return;
     output = await import("../render/output");
   });
   const config = "config file (default: $HOMEDOCK_CONFIG, else ./homedock.yaml, else the bundled example)";
@@ -204,6 +207,7 @@ export function program(terraform: Terraform = systemTerraform(), exit: (status:
 
   addUsersCommand(cli, exit);
   addPasswdCommand(cli);
+  addWorkspaceCommands(cli, exit);
 
   cli
     .command("schema")

@@ -8,7 +8,8 @@ import { configDiff, describeChange, importUsers } from "../users/import";
 import { ConfigError } from "../model/issues";
 import { loadConfig } from "../config/load";
 import { compareWithHost } from "../users/check";
-import { HostUnreadableError, readHost } from "../users/host-snapshot";
+import { HostUnreadableError } from "../docker/docker-cli";
+import { readHost } from "../users/host-snapshot";
 import { configFile } from "./config-file";
 
 /** The config an import edits: never the bundled example a read-only command falls back to. */

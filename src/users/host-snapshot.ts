@@ -2,22 +2,14 @@
 // container (`docker run --rm`, so DOCKER_HOST, ssh:// included, picks the host) with
 // the host's /etc/passwd, /etc/group and the directories holding the homes mounted
 // read-only, running host-accounts.sh in an image the host already has.
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { HostModel } from "../model/model";
 import { parseAccountDatabase } from "./account-db";
 import type { HomeState, HostSnapshot } from "./check";
+import { type Docker, dockerCli, HostUnreadableError, notAnswering } from "../docker/docker-cli";
 
 const SCRIPT = readFileSync(path.join(__dirname, "host-accounts.sh"), "utf8");
-
-/** The host cannot be read: no Docker, no usable image. */
-export class HostUnreadableError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "HostUnreadableError";
-  }
-}
 
 /** Images worth trying, in order: the home-creating image, then each environment's. */
 export function candidateImages(model: HostModel): string[] {
@@ -70,22 +62,6 @@ export function checkRunArgs(image: string, mounts: readonly string[], homes: re
   ];
 }
 
-/** What `docker` printed and how it ended. */
-interface Ran {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly error?: Error;
-}
-
-export type Docker = (args: readonly string[]) => Ran;
-
-/** The docker CLI: it speaks the Docker API to whatever DOCKER_HOST (or the context) names. */
-export const dockerCli: Docker = (args) => {
-  const r = spawnSync("docker", args, { encoding: "utf8", maxBuffer: 256 << 20 });
-  return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "", error: r.error };
-};
-
 /**
  * Reads the Docker host's accounts and the homes of `model` through `docker`.
  * @throws HostUnreadableError when Docker does not answer or no candidate image can run the script
@@ -111,7 +87,7 @@ export function readHost(model: HostModel, docker: Docker = dockerCli): HostSnap
         r.stderr.trim().split("\n").pop() ??
         ""
       ).trim();
-      if (/Cannot connect to the Docker daemon|error during connect|ssh:/i.test(reason)) throw new HostUnreadableError(`the Docker host does not answer: ${reason}`);
+      if (notAnswering(reason)) throw new HostUnreadableError(`the Docker host does not answer: ${reason}`);
       tried.push(`${image} (${reason || `exit status ${r.status}`})`);
       break;
     }

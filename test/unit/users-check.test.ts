@@ -5,7 +5,8 @@ import { buildModel } from "../../src/model/model";
 import type { ConfigInput } from "../../src/config/schema";
 import { parseAccountDatabase } from "../../src/users/account-db";
 import { compareWithHost, type HomeState } from "../../src/users/check";
-import { checkRunArgs, homeParents, HostUnreadableError, parseSnapshot, readHost } from "../../src/users/host-snapshot";
+import { HostUnreadableError } from "../../src/docker/docker-cli";
+import { checkRunArgs, homeParents, parseSnapshot, readHost } from "../../src/users/host-snapshot";
 
 const PASSWD = [
   "root:x:0:0:root:/root:/bin/bash",

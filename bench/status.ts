@@ -1,0 +1,95 @@
+// `homedock status` on a host of 100 running workspaces (busybox containers made from the
+// model's own specs: its names, labels and memory limits, command `sleep`), against the
+// floor: `docker stats --no-stream` of the same 100 alone (CPU needs two samples a second
+// apart, taken by the engine). The command as installed (compiled, `npm run build`
+// first) and from the sources through tsx; all sides alternate, median of RUNS after a
+// warm-up. Everything it creates is removed at the end. Target (issue 25): under 3 s.
+//   npm run bench:status [-- runs]
+import { execFile, execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { loadConfig } from "../src/config/load";
+import { workspaceContainer } from "../src/spec/container-spec";
+import { busyboxImage } from "../test/docker";
+
+const RUNS = Number(process.argv[2] ?? 5);
+const WORKSPACES = 100;
+const repo = path.resolve(__dirname, "..");
+const host = `hdbs${process.pid.toString(36)}`;
+const dir = mkdtempSync(path.join(tmpdir(), "homedock-bench-status-"));
+const config = path.join(dir, "homedock.yaml");
+const image = busyboxImage("status", { "index.html": "hello\n" });
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function docker(args: string[]): string {
+  return execFileSync("docker", args, { encoding: "utf8", maxBuffer: 1 << 26 });
+}
+
+/** CPU seconds (user + sys) of this process's reaped children and theirs, from /proc (clock ticks of 10 ms). */
+function childrenCpu(): number {
+  const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ");
+  return (Number(fields[13]) + Number(fields[14])) / 100;
+}
+
+/**
+ * Wall and CPU seconds of `argv` (the command and the docker processes it waits for; not
+ * the engine's); it must succeed and print a status of every workspace.
+ */
+function timed(argv: string[]): { wall: number; cpu: number } {
+  const before = childrenCpu();
+  const start = process.hrtime.bigint();
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: "utf8", maxBuffer: 1 << 26 });
+  const wall = Number(process.hrtime.bigint() - start) / 1e9;
+  if (r.status !== 0) throw new Error(`${argv.join(" ")}: ${r.status}\n${r.stderr}`);
+  if (argv.includes("status") && !r.stdout.includes(`${WORKSPACES} workspaces: ${WORKSPACES} running`)) throw new Error(`unexpected status:\n${r.stdout}`);
+  return { wall, cpu: childrenCpu() - before };
+}
+
+async function main(): Promise<void> {
+  writeFileSync(
+    config,
+    `host: {name: ${host}, homeRoot: ${dir}/home, sharedMounts: []}\n` +
+      `environments: [{name: py, image: "${image}", command: [sleep, "100000"], memory: 32m}]\n` +
+      `users:\n${Array.from({ length: WORKSPACES }, (_, i) => `  - {name: u${i}, uid: ${4000 + i}, gid: ${4000 + i}}\n`).join("")}`,
+  );
+  const model = loadConfig(config);
+  // 10 `docker run` at a time: the containers the command reads, not what it costs to make them.
+  const runs = model.workspaces.map((ws) => {
+    const spec = workspaceContainer(model, ws);
+    return ["run", "-d", "--init", "--name", spec.name, "--memory", `${spec.memoryMiB}m`, ...Object.entries(spec.labels).flatMap(([k, v]) => ["--label", `${k}=${v}`]), image, "sleep", "100000"];
+  });
+  for (let i = 0; i < runs.length; i += 10) await Promise.all(runs.slice(i, i + 10).map((args) => promisify(execFile)("docker", args)));
+  const ids = docker(["ps", "-q", "--no-trunc", "--filter", `label=homedock.host=${host}`]).split("\n").filter(Boolean);
+  if (ids.length !== WORKSPACES) throw new Error(`${ids.length} containers running, not ${WORKSPACES}`);
+
+  const sides: Record<string, string[]> = {
+    "homedock status (installed: node, compiled)": ["node", path.join(repo, "dist/src/cli/cli.js"), "status", "-c", config],
+    "homedock status (sources: tsx)": [path.join(repo, "node_modules/.bin/tsx"), path.join(repo, "src/cli/cli.ts"), "status", "-c", config],
+    "docker stats --no-stream (the floor)": ["docker", "stats", "--no-stream", "--no-trunc", "--format", "{{json .}}", ...ids],
+  };
+  const results = Object.fromEntries(Object.keys(sides).map((k) => [k, { wall: [] as number[], cpu: [] as number[] }]));
+  for (const argv of Object.values(sides)) timed(argv); // warm-up
+  for (let i = 0; i < RUNS; i++) {
+    for (const [name, argv] of Object.entries(sides)) {
+      const { wall, cpu } = timed(argv);
+      results[name].wall.push(wall);
+      results[name].cpu.push(cpu);
+    }
+  }
+  const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+  console.log(`${WORKSPACES} running workspaces of host ${host}; median of ${RUNS} (min-max), seconds; load average at the end ${load}`);
+  for (const [name, { wall, cpu }] of Object.entries(results)) {
+    console.log(`${name}: wall ${median(wall).toFixed(2)} (${Math.min(...wall).toFixed(2)}-${Math.max(...wall).toFixed(2)}), cpu ${median(cpu).toFixed(2)}`);
+  }
+}
+
+function cleanUp(): void {
+  const left = spawnSync("docker", ["ps", "-a", "-q", "--filter", `label=homedock.host=${host}`], { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
+  if (left.length > 0) spawnSync("docker", ["rm", "-f", ...left], { stdio: "ignore" });
+  rmSync(dir, { recursive: true, force: true });
+}
+
+void main().finally(cleanUp);

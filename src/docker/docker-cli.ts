@@ -1,0 +1,58 @@
+// The docker CLI as the edge to the Docker host: it speaks the Docker API to whatever
+// DOCKER_HOST (or the context) names, ssh:// included.
+import { execFile, spawnSync } from "node:child_process";
+
+/** What `docker` printed and how it ended. */
+export interface Ran {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly error?: Error;
+}
+
+export type Docker = (args: readonly string[]) => Ran;
+
+export const dockerCli: Docker = (args) => {
+  const r = spawnSync("docker", args, { encoding: "utf8", maxBuffer: 256 << 20 });
+  return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "", error: r.error };
+};
+
+/** The host cannot be read: no Docker, no usable image. */
+export class HostUnreadableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "HostUnreadableError";
+  }
+}
+
+/** What the docker CLI says when it reaches no engine (a local socket, tcp:// or ssh://). */
+const NOT_ANSWERING = /Cannot connect to the Docker daemon|error during connect|ssh:/i;
+
+/** Whether `reason` (a line docker printed) says the Docker host did not answer. */
+export function notAnswering(reason: string): boolean {
+  return NOT_ANSWERING.test(reason);
+}
+
+/**
+ * `r`, when docker ran and succeeded.
+ * @throws HostUnreadableError naming `what` and docker's last line otherwise
+ */
+export function answered(r: Ran, what: string): Ran {
+  if (r.error) throw new HostUnreadableError(`cannot run docker: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message}`);
+  if (r.status === 0) return r;
+  const reason = r.stderr.trim().split("\n").pop()?.trim() || `exit status ${r.status}`;
+  if (notAnswering(reason)) throw new HostUnreadableError(`the Docker host does not answer: ${reason}`);
+  throw new HostUnreadableError(`${what} failed: ${reason}`);
+}
+
+export type DockerAsync = (args: readonly string[]) => Promise<Ran>;
+
+/** The docker CLI, not waited for: for calls that may run side by side. */
+export const dockerCliAsync: DockerAsync = (args) =>
+  new Promise((resolve) => {
+    execFile("docker", args, { encoding: "utf8", maxBuffer: 256 << 20 }, (err, stdout, stderr) => {
+      const code = (err as NodeJS.ErrnoException | null)?.code;
+      // A number: docker ran and failed; a string (ENOENT, ...): it could not run.
+      resolve({ status: err === null ? 0 : typeof code === "number" ? code : null, stdout, stderr, error: typeof code === "string" ? err! : undefined });
+    });
+  });

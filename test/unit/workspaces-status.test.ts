@@ -1,0 +1,270 @@
+// homedock status and restart without Docker: docker's output read back, matched with
+// the declared workspaces, written as a table; which containers a restart names and what
+// stops it; the docker calls made (a recording docker stands in).
+import { describe, expect, it } from "vitest";
+import { buildModel } from "../../src/model/model";
+import type { ConfigInput } from "../../src/config/schema";
+import { type DockerAsync, HostUnreadableError } from "../../src/docker/docker-cli";
+import { listWorkspaceContainers, readWorkspaces, restartContainers } from "../../src/workspaces/docker-host";
+import { containersToRestart, RestartError, restartTargets } from "../../src/workspaces/restart";
+import {
+  formatAge,
+  formatBytes,
+  formatStatusTable,
+  parseBytes,
+  parseInspect,
+  parsePs,
+  parseStats,
+  sampled,
+  workspaceStatus,
+} from "../../src/workspaces/status";
+
+const CONFIG: ConfigInput = {
+  host: { name: "lab" },
+  environments: [
+    { name: "py", image: "x/py:1", command: ["jupyter", "notebook"], jupyter: "notebook", memory: "1g" },
+    { name: "shell", image: "x/sh:1", command: ["sleep", "infinity"], groups: ["ta"] },
+  ],
+  users: [
+    { name: "alice", uid: 1001, gid: 1001, groups: ["ta"] },
+    { name: "bob", uid: 1002, gid: 1002 },
+    { name: "carol", uid: 1003, gid: 1003 },
+  ],
+};
+const model = buildModel(CONFIG);
+
+const labels = (user: string, environment: string, role = "workspace") => ({
+  "homedock.host": "lab",
+  "homedock.role": role,
+  "homedock.user": user,
+  "homedock.environment": environment,
+});
+
+/** One container as docker inspect prints it (the fields status reads, and some it does not). */
+function inspected(name: string, state: string, extra: { labels?: Record<string, string>; memory?: number; started?: string; finished?: string } = {}) {
+  const [user, environment] = name.replace(/^lab-/, "").split(".");
+  return {
+    Id: `id-${name}`,
+    Name: `/${name}`,
+    Created: "2026-12-01T08:00:00Z",
+    State: { Status: state, Running: state === "running", StartedAt: extra.started ?? "2026-12-03T07:00:00.123456789Z", FinishedAt: extra.finished ?? "0001-01-01T00:00:00Z" },
+    HostConfig: { Memory: extra.memory ?? 0, NanoCpus: 1e9 },
+    Config: { Labels: extra.labels ?? labels(user, environment), Image: "x/py:1" },
+  };
+}
+
+const INSPECT = JSON.stringify([
+  inspected("lab-alice.py", "running", { memory: 2 ** 30 }),
+  inspected("lab-alice.shell", "exited", { finished: "2026-12-03T06:30:00Z" }),
+  inspected("lab-bob.py", "restarting", { memory: 2 ** 30 }),
+  inspected("lab-dave.py", "running"),
+  inspected("lab-alice.home", "exited", { labels: { "homedock.host": "lab", "homedock.role": "home", "homedock.user": "alice" } }),
+  inspected("lab-frontdoor", "running", { labels: { "homedock.host": "lab", "homedock.role": "frontdoor" } }),
+]);
+
+const STATS = [
+  '{"BlockIO":"0B / 0B","CPUPerc":"12.50%","Container":"id-lab-alice.py","MemPerc":"25.00%","MemUsage":"256MiB / 1GiB","Name":"lab-alice.py","PIDs":"3"}',
+  '{"BlockIO":"--","CPUPerc":"--","Container":"id-lab-bob.py","MemPerc":"--","MemUsage":"-- / --","Name":"lab-bob.py","PIDs":"--"}',
+  '{"CPUPerc":"0.00%","Container":"id-lab-dave.py","MemUsage":"552KiB / 23.54GiB","Name":"lab-dave.py"}',
+  "Error response from daemon: No such container: id-gone",
+  "",
+].join("\n");
+
+const PS = ["id-lab-alice.py\trunning\tlab-alice.py", "id-lab-alice.shell\texited\tlab-alice.shell", "id-lab-bob.py\trestarting\tlab-bob.py", "id-lab-dave.py\trunning\tlab-dave.py", ""].join("\n");
+
+describe("docker's output read back", () => {
+  it("reads the fields of docker inspect, with Docker's zero time as none and a memory of 0 as no limit", () => {
+    const [alice, shell] = parseInspect(INSPECT);
+    expect(alice).toEqual({
+      id: "id-lab-alice.py",
+      name: "lab-alice.py",
+      labels: labels("alice", "py"),
+      dockerState: "running",
+      startedAt: "2026-12-03T07:00:00.123456789Z",
+      finishedAt: undefined,
+      memoryLimit: 2 ** 30,
+    });
+    expect([shell.finishedAt, shell.memoryLimit]).toEqual(["2026-12-03T06:30:00Z", undefined]);
+    expect(() => parseInspect("{}")).toThrow("expected a JSON list, got object");
+  });
+
+  it.each([
+    ["0B", 0],
+    ["552KiB", 552 * 1024],
+    ["1.5GiB", 1.5 * 2 ** 30],
+    ["256MiB ", 256 * 2 ** 20],
+    ["2.1MB", 2_100_000],
+    ["--", undefined],
+    ["12 parsecs", undefined],
+    ["", undefined],
+  ])("reads %j as %s bytes", (text, bytes) => {
+    expect(parseBytes(text)).toBe(bytes);
+  });
+
+  it("reads docker stats lines by container, skipping what is not a sample, and -- as unknown", () => {
+    const usage = parseStats(STATS);
+    expect([...usage.keys()]).toEqual(["id-lab-alice.py", "id-lab-bob.py", "id-lab-dave.py"]);
+    expect(usage.get("id-lab-alice.py")).toEqual({ memoryBytes: 256 * 2 ** 20, cpuPercent: 12.5 });
+    expect(usage.get("id-lab-bob.py")).toEqual({ memoryBytes: undefined, cpuPercent: undefined });
+    expect(usage.get("id-lab-dave.py")).toEqual({ memoryBytes: 552 * 1024, cpuPercent: 0 });
+  });
+});
+
+describe("declared workspaces matched with the host's containers", () => {
+  const containers = parseInspect(INSPECT);
+  const rows = workspaceStatus(model, containers, parseStats(STATS));
+
+  it("gives every declared workspace a row in config order, a missing one as missing, then the undeclared ones", () => {
+    expect(rows.map((r) => [r.user, r.environment, r.state, r.dockerState])).toEqual([
+      ["alice", "py", "running", "running"],
+      ["alice", "shell", "stopped", "exited"],
+      ["bob", "py", "restarting", "restarting"],
+      ["carol", "py", "missing", null],
+      ["dave", "py", "undeclared", "running"],
+    ]);
+  });
+
+  it("leaves out the one-shot and front door containers", () => {
+    expect(rows.map((r) => r.container)).not.toContain("lab-alice.home");
+    expect(rows.map((r) => r.container)).not.toContain("lab-frontdoor");
+  });
+
+  it("says since when: the start of one that runs, the end of a stopped one", () => {
+    expect(rows.map((r) => r.since)).toEqual(["2026-12-03T07:00:00.123456789Z", "2026-12-03T06:30:00Z", "2026-12-03T07:00:00.123456789Z", null, "2026-12-03T07:00:00.123456789Z"]);
+  });
+
+  it("has memory against its limit and CPU for what runs, nothing for a stopped or missing one", () => {
+    expect(rows[0]).toEqual({
+      user: "alice",
+      environment: "py",
+      container: "lab-alice.py",
+      state: "running",
+      dockerState: "running",
+      since: "2026-12-03T07:00:00.123456789Z",
+      memoryBytes: 256 * 2 ** 20,
+      memoryLimitBytes: 2 ** 30,
+      cpuPercent: 12.5,
+      jupyter: true,
+      lastActivity: null,
+      kernels: null,
+    });
+    expect([rows[1].memoryBytes, rows[1].cpuPercent, rows[1].jupyter]).toEqual([null, null, false]);
+    expect([rows[3].memoryBytes, rows[3].memoryLimitBytes, rows[3].cpuPercent, rows[3].since]).toEqual([null, null, null, null]);
+  });
+
+  it("reads docker ps lines, and samples only the containers that run", () => {
+    const listed = parsePs(PS);
+    expect(listed[0]).toEqual({ id: "id-lab-alice.py", state: "running", name: "lab-alice.py" });
+    expect(sampled(listed)).toEqual(["id-lab-alice.py", "id-lab-dave.py"]);
+  });
+
+  it("prints one aligned line per workspace and a total", () => {
+    const now = Date.parse("2026-12-03T07:05:30Z");
+    expect(formatStatusTable("lab", rows, now).split("\n")).toEqual([
+      "USER   ENVIRONMENT  STATE                 SINCE                        MEMORY                 CPU    LAST ACTIVITY  KERNELS",
+      "alice  py           running               2026-12-03 07:00Z (5m ago)   256 MiB / 1 GiB (25%)  12.5%  -              -",
+      "alice  shell        stopped               2026-12-03 06:30Z (35m ago)  -                      -",
+      "bob    py           restarting            2026-12-03 07:00Z (5m ago)   - / 1 GiB              -      -              -",
+      "carol  py           missing               -                            -                      -      -              -",
+      "dave   py           undeclared (running)  2026-12-03 07:00Z (5m ago)   0.5 MiB / no limit     0.0%",
+      "host lab: 4 workspaces: 1 running, 1 restarting, 1 stopped, 1 missing; 1 undeclared container",
+    ]);
+  });
+
+  it("writes sizes and ages briefly", () => {
+    expect([formatBytes(0), formatBytes(1.25 * 2 ** 20), formatBytes(300 * 2 ** 20), formatBytes(1.5 * 2 ** 30)]).toEqual(["0 MiB", "1.3 MiB", "300 MiB", "1.5 GiB"]);
+    expect([formatAge(-5), formatAge(59_999), formatAge(3_600_000), formatAge(2 * 86_400_000 + 1)]).toEqual(["0s", "59s", "1h", "2d"]);
+  });
+});
+
+describe("which workspaces a restart names", () => {
+  const names = (user: string, env?: string) => restartTargets(model, user, env).map((ws) => ws.containerName);
+
+  it("restarts all of a user's workspaces, or the one named", () => {
+    expect(names("alice")).toEqual(["lab-alice.py", "lab-alice.shell"]);
+    expect(names("alice", "shell")).toEqual(["lab-alice.shell"]);
+    expect(names("bob")).toEqual(["lab-bob.py"]);
+  });
+
+  it.each([
+    ["eve", undefined, 'no user "eve" in the config; its users: alice, bob, carol'],
+    ["alice", "r", 'no environment "r" in the config; its environments: py, shell (alice\'s workspaces: py, shell)'],
+    ["bob", "shell", "bob has no workspace in environment shell (its groups do not grant it); bob's workspaces: py"],
+  ])("refuses restart %s %s with one line naming what is wrong and the choices", (user, env, message) => {
+    expect(() => restartTargets(model, user, env)).toThrow(RestartError);
+    expect(() => restartTargets(model, user, env)).toThrow(message);
+  });
+
+  it("names every declared workspace whose container is missing, and restarts nothing then", () => {
+    const targets = restartTargets(model, "alice");
+    expect(containersToRestart(targets, new Set(["lab-alice.py", "lab-alice.shell"]))).toEqual(["lab-alice.py", "lab-alice.shell"]);
+    expect(() => containersToRestart(targets, new Set(["lab-alice.py"]))).toThrow(
+      "no container for alice/shell (container lab-alice.shell) on the Docker host: deploy first (homedock deploy, or docker compose up -d); nothing restarted",
+    );
+  });
+});
+
+describe("the docker calls", () => {
+  /** A docker that answers from `answers` by subcommand and records what it was asked. */
+  function recording(answers: Record<string, { status: number; stdout: string; stderr?: string }>) {
+    const calls: string[][] = [];
+    const docker: DockerAsync = async (args) => {
+      calls.push([...args]);
+      const a = answers[args[0]];
+      return { status: a.status, stdout: a.stdout, stderr: a.stderr ?? "" };
+    };
+    return { calls, docker };
+  }
+  const PS_ARGS = ["ps", "-a", "--no-trunc", "--filter", "label=homedock.host=lab", "--filter", "label=homedock.role=workspace", "--format", "{{.ID}}\t{{.State}}\t{{.Names}}"];
+
+  it("reads the host's workspace containers with one docker ps, then one docker inspect and one docker stats of those that run", async () => {
+    const { calls, docker } = recording({ ps: { status: 0, stdout: PS }, inspect: { status: 0, stdout: INSPECT }, stats: { status: 0, stdout: STATS } });
+    const { containers, usage } = await readWorkspaces("lab", docker);
+    expect([containers.length, usage.size]).toEqual([6, 3]);
+    expect(calls).toEqual([
+      PS_ARGS,
+      ["inspect", "--type", "container", "id-lab-alice.py", "id-lab-alice.shell", "id-lab-bob.py", "id-lab-dave.py"],
+      ["stats", "--no-stream", "--no-trunc", "--format", "{{json .}}", "id-lab-alice.py", "id-lab-dave.py"],
+    ]);
+  });
+
+  it("asks no more of a host without containers", async () => {
+    const { calls, docker } = recording({ ps: { status: 0, stdout: "" } });
+    expect(await readWorkspaces("lab", docker)).toEqual({ containers: [], usage: new Map() });
+    expect(calls).toEqual([PS_ARGS]);
+  });
+
+  it("uses what docker printed when a container went away between the calls", async () => {
+    const gone = { status: 1, stderr: "Error: No such container: id-gone\n" };
+    const { docker } = recording({ ps: { status: 0, stdout: `${PS}id-gone\trunning\tlab-gone.py\n` }, inspect: { ...gone, stdout: INSPECT }, stats: { ...gone, stdout: STATS } });
+    const { containers, usage } = await readWorkspaces("lab", docker);
+    expect([containers.length, usage.size]).toEqual([6, 3]);
+  });
+
+  it("says in one line that the Docker host does not answer", async () => {
+    const down = { status: 1, stdout: "", stderr: "Cannot connect to the Docker daemon at unix:///nowhere.sock. Is the docker daemon running?\n" };
+    const message = "the Docker host does not answer: Cannot connect to the Docker daemon at unix:///nowhere.sock. Is the docker daemon running?";
+    await expect(readWorkspaces("lab", recording({ ps: down }).docker)).rejects.toThrow(HostUnreadableError);
+    await expect(listWorkspaceContainers("lab", recording({ ps: down }).docker)).rejects.toThrow(message);
+    await expect(readWorkspaces("lab", recording({ ps: { status: 0, stdout: PS }, inspect: { status: 0, stdout: INSPECT }, stats: down }).docker)).rejects.toThrow(message);
+    await expect(restartContainers(["lab-alice.py"], recording({ restart: down }).docker)).rejects.toThrow(message);
+  });
+
+  it("says which restart failed and which did restart", async () => {
+    const failed = recording({ restart: { status: 1, stdout: "lab-alice.shell\n", stderr: "Error response from daemon: Cannot restart container lab-alice.py: oops\n" } });
+    const restart = restartContainers(["lab-alice.py", "lab-alice.shell"], failed.docker);
+    await expect(restart).rejects.toThrow(RestartError);
+    await expect(restart).rejects.toThrow("docker restart failed: Error response from daemon: Cannot restart container lab-alice.py: oops; restarted: lab-alice.shell");
+  });
+
+  it("says so when docker inspect prints something else than a list of containers", async () => {
+    const { docker } = recording({ ps: { status: 0, stdout: PS }, inspect: { status: 0, stdout: "{}" }, stats: { status: 0, stdout: STATS } });
+    await expect(readWorkspaces("lab", docker)).rejects.toThrow("docker inspect printed no list of containers: expected a JSON list, got object");
+  });
+
+  it("restarts with one docker restart of the names", async () => {
+    const { calls, docker } = recording({ restart: { status: 0, stdout: "lab-alice.py\nlab-alice.shell\n" } });
+    await restartContainers(["lab-alice.py", "lab-alice.shell"], docker);
+    expect(calls).toEqual([["restart", "lab-alice.py", "lab-alice.shell"]]);
+  });
+});
