@@ -8,8 +8,7 @@ import type * as Output from "../render/output";
 import { PlanError, REVIEW_EXIT, type Review, reviewPlan } from "./review";
 import type { HostModel } from "../model/model";
 import { ConfigError } from "../model/issues";
-import { configJsonSchema } from "../config/json-schema";
-import { loadConfig } from "../config/load";
+import { configReader, jsonSchema, loadCommandModules } from "./lazy";
 import { dockerIsLocal, missingHostPaths } from "./host-paths";
 import { systemTerraform, type Terraform } from "./terraform";
 import { addPasswdCommand, PasswdError, SECRETS_DIR_HELP } from "./passwd";
@@ -39,7 +38,7 @@ type PathPolicy = "ignore" | "warn" | "refuse";
 
 /** Loads the config and looks for host paths Docker would refuse, where this machine is the Docker host. */
 function loaded(file: string, policy: PathPolicy): { model: HostModel; warnings: string[] } {
-  const model = loadConfig(file);
+  const model = configReader().loadConfig(file);
   const missing = policy !== "ignore" && dockerIsLocal() ? missingHostPaths(model) : [];
   if (policy === "refuse" && missing.length > 0) throw new ConfigError([], file, missing);
   return { model, warnings: missing.map((line) => `warning: ${line}`) };
@@ -106,6 +105,7 @@ export function program(terraform: Terraform = systemTerraform(), exit: (status:
   let output!: typeof Output;
   // status and restart render nothing and must answer fast (a host of 100 workspaces in under 3 s).
   cli.hook("preAction", async (_cli, action) => {
+    await loadCommandModules();
     if (action.name() === "status" || action.name() === "restart") return;
     output = await import("../render/output");
   });
@@ -145,7 +145,7 @@ export function program(terraform: Terraform = systemTerraform(), exit: (status:
     .option("--saved-plan", `apply the plan \`homedock plan\` saved (${SAVED_PLAN}), exactly as reviewed, without synthesizing again`)
     .action((opts: RenderOptions & { autoApprove?: boolean; savedPlan?: boolean }) => {
       if (opts.savedPlan) {
-        const stack = output.stackDirectory(opts.out, loadConfig(opts.config ?? configFile()).name);
+        const stack = output.stackDirectory(opts.out, configReader().loadConfig(opts.config ?? configFile()).name);
         const saved = path.join(stack, SAVED_PLAN);
         if (!existsSync(saved)) throw new UsageError(`no saved plan at ${saved}: run homedock plan first`);
         privateState(stack);
@@ -213,7 +213,7 @@ export function program(terraform: Terraform = systemTerraform(), exit: (status:
     .command("schema")
     .description("print the JSON Schema of the config file (for editors; also homedock.schema.json)")
     .action(() => {
-      console.log(JSON.stringify(configJsonSchema(), null, 2));
+      console.log(JSON.stringify(jsonSchema().configJsonSchema(), null, 2));
     });
 
   return cli;

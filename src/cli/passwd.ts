@@ -3,8 +3,7 @@
 import { type Command, Option } from "commander";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import * as bcrypt from "bcryptjs";
-import { loadConfig } from "../config/load";
+import { bcrypt, configReader } from "./lazy";
 import { ConfigError } from "../model/issues";
 import { deletePassword, PASSWORDS_FILE, writePassword } from "../render/secrets";
 import { configFile } from "./config-file";
@@ -95,7 +94,7 @@ export function addPasswdCommand(cli: Command): void {
         return;
       }
       const source = opts.config ?? configFile();
-      const model = loadConfig(source);
+      const model = configReader().loadConfig(source);
       const account = model.users.find((u) => u.name === user);
       if (account === undefined) {
         throw new ConfigError([], source, [`users: got no user "${user}"; expected one of ${model.users.map((u) => u.name).join(", ") || "(none)"}`]);
@@ -103,7 +102,7 @@ export function addPasswdCommand(cli: Command): void {
       const password = await readPassword(opts.stdin === true);
       const problem = passwordProblem(password);
       if (problem !== undefined) throw new PasswdError(`the password: ${problem}`);
-      const file = writePassword(opts.dir, user, account.uid, bcrypt.hashSync(password, BCRYPT_COST));
+      const file = writePassword(opts.dir, user, account.uid, bcrypt().hashSync(password, BCRYPT_COST));
       console.log(`stored a bcrypt hash of ${user}'s password (uid ${account.uid}) in ${file}; synth, compose or deploy to apply it`);
     });
 }

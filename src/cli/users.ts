@@ -4,9 +4,8 @@ import { type Command, InvalidArgumentError } from "commander";
 import { chmodSync, chownSync, closeSync, fsyncSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import * as path from "node:path";
 import { AccountDatabaseError, parseAccountDatabase } from "../users/account-db";
-import { configDiff, describeChange, importUsers } from "../users/import";
 import { ConfigError } from "../model/issues";
-import { loadConfig } from "../config/load";
+import { configReader, usersImporter } from "./lazy";
 import { compareWithHost } from "../users/check";
 import { HostUnreadableError } from "../docker/docker-cli";
 import { readHost } from "../users/host-snapshot";
@@ -86,6 +85,7 @@ function runImport(opts: ImportFlags): number {
   const passwd = readDatabase(opts.passwdFile);
   const group = readDatabase(opts.groupFile);
   const db = parseAccountDatabase(passwd.text, group.text, { passwd: passwd.source, group: group.source });
+  const { configDiff, describeChange, importUsers } = usersImporter();
   const result = importUsers(text, file, db, {
     users: opts.user,
     groups: opts.group,
@@ -145,7 +145,7 @@ export function addUsersCommand(cli: Command, exit: (status: number) => void): v
 export const CHECK_EXIT = { ok: 0, invalid: 1, unreadable: 2, drift: 3 } as const;
 
 function runCheck(opts: { config?: string; json?: boolean }): number {
-  const model = loadConfig(opts.config ?? configFile());
+  const model = configReader().loadConfig(opts.config ?? configFile());
   let host: ReturnType<typeof readHost>;
   try {
     host = readHost(model);

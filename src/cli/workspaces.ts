@@ -1,7 +1,7 @@
 // `homedock status` and `homedock restart`: the host's workspaces as Docker has them,
 // and restarting a user's, through the Docker API (DOCKER_HOST may be ssh://).
 import type { Command } from "commander";
-import { loadConfig } from "../config/load";
+import { configReader } from "./lazy";
 import { type DockerAsync, dockerCliAsync, HostUnreadableError } from "../docker/docker-cli";
 import { listWorkspaceContainers, readWorkspaces, restartContainers } from "../workspaces/docker-host";
 import { containersToRestart, RestartError, restartTargets } from "../workspaces/restart";
@@ -14,7 +14,7 @@ export const WORKSPACES_EXIT = { ok: 0, invalid: 1, unreadable: 2 } as const;
 const CONFIG = "config file (default: $HOMEDOCK_CONFIG, else ./homedock.yaml, else the bundled example)";
 
 async function runStatus(opts: { config?: string; json?: boolean }, docker: DockerAsync): Promise<number> {
-  const model = loadConfig(opts.config ?? configFile());
+  const model = configReader().loadConfig(opts.config ?? configFile());
   let rows: ReturnType<typeof workspaceStatus>;
   try {
     const { containers, usage } = await readWorkspaces(model.name, docker);
@@ -31,7 +31,7 @@ async function runStatus(opts: { config?: string; json?: boolean }, docker: Dock
 }
 
 async function runRestart(user: string, environment: string | undefined, opts: { config?: string }, docker: DockerAsync): Promise<number> {
-  const model = loadConfig(opts.config ?? configFile());
+  const model = configReader().loadConfig(opts.config ?? configFile());
   try {
     const targets = restartTargets(model, user, environment);
     const existing = new Set((await listWorkspaceContainers(model.name, docker)).map((c) => c.name));
