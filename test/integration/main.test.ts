@@ -156,6 +156,22 @@ describe("homedock CLI", () => {
     expect(r.stdout).toMatch(/validate/);
   });
 
+  it("runs as npx homedock in a clone, from any directory of it, reading paths relative to where it is run", async () => {
+    // The README's set-up is npm ci, not a build: the clone's own bin runs its sources.
+    const sub = path.join(root, "test/fixtures");
+    const help = await run("npx", ["homedock", "--help"], sub);
+    expect(help.status, help.stderr).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: homedock /);
+    expect(help.stdout).toMatch(/\n {2}validate /);
+    const validate = await run("npx", ["homedock", "validate", "-c", "../../examples/course.yaml"], sub);
+    expect(validate.status, validate.stderr).toBe(0);
+    expect(validate.stdout).toMatch(/^host course: 5 workspaces for 3 users\n/);
+    // Relative to the repository's root this file exists; relative to where it is run, not.
+    const missing = await run("npx", ["homedock", "validate", "-c", "examples/course.yaml"], sub);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr.trim()).toBe("examples/course.yaml: cannot read the file: ENOENT");
+  });
+
   it("synth writes the stack where asked", async () => {
     const cwd = mkdtempSync(path.join(work, "bin-"));
     const r = await run(tsx, [bin, "synth", "-c", path.join(root, "examples/course.yaml"), "-o", "out"], cwd);
