@@ -12,6 +12,9 @@ function packageRoot(): string {
   return dir;
 }
 
+/** What `-c` says of the config file a command reads. */
+export const CONFIG_OPTION = "config file (default: $HOMEDOCK_CONFIG, else ./homedock.yaml, else the bundled example)";
+
 /** $HOMEDOCK_CONFIG, else ./homedock.yaml, else the bundled example. */
 export function configFile(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
   if (env.HOMEDOCK_CONFIG) return env.HOMEDOCK_CONFIG;
