@@ -8,6 +8,8 @@
 #     strace and setpriv for the seeder tests; gcc and a static libc for a probe binary;
 #     Debian's chromium for the browser test, debootstrap for the Jupyter test image;
 #   - caddy, whose `caddy validate` checks the rendered front door config;
+#   - actionlint (pinned), which checks the CI example workflow: built with `go install`
+#     from the Go module proxy and cached by version, like Compose;
 #   - the kernel setting the front door needs, fs.protected_symlinks = 1;
 #   - OpenTofu, only where the deploy suite runs (HOMEDOCK_PROVIDER_MIRROR is set): one
 #     of its scenarios deploys with tofu. Built with `go install` from the Go module proxy.
@@ -27,6 +29,7 @@ for pkg in docker.io busybox-static dash bash shellcheck strace util-linux gcc l
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
 tofu_version=v1.6.2
+actionlint_version=v1.7.12
 needs_tofu=false
 [ -n "${HOMEDOCK_PROVIDER_MIRROR:-}" ] && ! command -v tofu >/dev/null && needs_tofu=true
 
@@ -34,6 +37,7 @@ if [ "${1:-}" = --check ]; then
   $needs_tofu && missing+=("OpenTofu (tofu)")
   docker info >/dev/null 2>&1 || missing+=("a Docker engine this user can reach")
   docker compose version >/dev/null 2>&1 || missing+=("Docker Compose")
+  [ "$(actionlint -version 2>/dev/null | head -n 1)" = "$actionlint_version" ] || missing+=("actionlint $actionlint_version")
   [ "$(cat /proc/sys/fs/protected_symlinks 2>/dev/null)" = 1 ] || missing+=("fs.protected_symlinks = 1")
   if ((${#missing[@]})); then
     list=$(printf '%s, ' "${missing[@]}")
@@ -79,6 +83,17 @@ if [ ! -x "$cached" ]; then
 fi
 install -D -m 755 "$cached" "$plugin_dir/docker-compose"
 
+actionlint=$cache/actionlint-$actionlint_version
+if [ ! -x "$actionlint" ]; then
+  say "building actionlint $actionlint_version (once per machine)"
+  bin=$(mktemp -d)
+  GOBIN=$bin go install -trimpath -ldflags "-s -w" "github.com/rhysd/actionlint/cmd/actionlint@$actionlint_version"
+  mkdir -p "$cache"
+  mv "$bin/actionlint" "$actionlint"
+  rm -rf "$bin"
+fi
+install -D -m 755 "$actionlint" /usr/local/bin/actionlint
+
 # The front door's proxy starts only where the kernel refuses it a link a user puts in
 # a socket directory (see README, "The front door"). Debian sets it through procps'
 # /usr/lib/sysctl.d/protect-links.conf; a machine without that file may not.
@@ -93,4 +108,5 @@ if $needs_tofu; then
   GOBIN=/usr/local/bin go install "github.com/opentofu/opentofu/cmd/tofu@$tofu_version"
 fi
 say "$(docker compose version)"
+say "actionlint $(actionlint -version | head -n 1)"
 say "$(docker version --format 'Docker Engine {{.Server.Version}}')"

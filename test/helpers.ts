@@ -47,12 +47,13 @@ export function labels(resource: Json): Record<string, string> {
   return Object.fromEntries((resource.labels ?? []).map((l: Json) => [l.label, l.value]));
 }
 
-/** docker_container resources keyed "user/environment" (workspaces) or "user/home". */
+/** docker_container resources keyed "user/environment" (workspaces), "user/home", or by role alone (the front door's). */
 export function containersByName(tf: Json): Record<string, Json> {
   const out: Record<string, Json> = {};
   for (const c of Object.values<Json>(tf.resource.docker_container ?? {})) {
     const l = labels(c);
-    out[`${l[LABEL_USER]}/${l[LABEL_ROLE] === "workspace" ? l[LABEL_ENVIRONMENT] : l[LABEL_ROLE]}`] = c;
+    const what = l[LABEL_ROLE] === "workspace" ? l[LABEL_ENVIRONMENT] : l[LABEL_ROLE];
+    out[l[LABEL_USER] === undefined ? what : `${l[LABEL_USER]}/${what}`] = c;
   }
   return out;
 }

@@ -3,7 +3,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { configFile, summary } from "./config-file";
+import { CONFIG_OPTION, configFile, summary } from "./config-file";
 import type * as Output from "../render/output";
 import { PlanError, REVIEW_EXIT, type Review, reviewPlan } from "./review";
 import type { HostModel } from "../model/model";
@@ -15,6 +15,7 @@ import { addPasswdCommand, PasswdError, SECRETS_DIR_HELP } from "./passwd";
 import { addUsersCommand } from "./users";
 import { readPasswords, staleHashes } from "../render/secrets";
 import { addWorkspaceCommands } from "./workspaces";
+import { addPruneCommand } from "./prune";
 
 /** The plan `homedock plan` saves in the stack directory and `homedock deploy --saved-plan` applies. */
 export const SAVED_PLAN = "homedock.tfplan";
@@ -109,11 +110,10 @@ export function program(terraform: Terraform = systemTerraform(), exit: (status:
     if (action.name() === "status" || action.name() === "restart") return;
     output = await import("../render/output");
   });
-  const config = "config file (default: $HOMEDOCK_CONFIG, else ./homedock.yaml, else the bundled example)";
   const outdir = "output directory; in each stack's directory only the files synth renders are replaced";
   /** A command that synthesizes the stack first. */
   const stackCommand = (name: string, description: string) =>
-    cli.command(name).description(description).option("-c, --config <file>", config).option("-o, --out <dir>", outdir, "cdktf.out");
+    cli.command(name).description(description).option("-c, --config <file>", CONFIG_OPTION).option("-o, --out <dir>", outdir, "cdktf.out");
 
   stackCommand("synth", "synthesize the Terraform stack (what `cdktf synth` runs)").action((opts: RenderOptions) => void rendered(output.synth, opts));
 
@@ -170,14 +170,14 @@ export function program(terraform: Terraform = systemTerraform(), exit: (status:
   cli
     .command("compose")
     .description("render the same host as a docker-compose.yml")
-    .option("-c, --config <file>", config)
+    .option("-c, --config <file>", CONFIG_OPTION)
     .option("-o, --out <file>", "where to write it", "docker-compose.yml")
     .action((opts: RenderOptions) => void rendered(output.writeCompose, opts, { paths: "warn" }));
 
   cli
     .command("validate")
     .description("check a config file and print what it declares, and stored password hashes it no longer fits; writes nothing")
-    .option("-c, --config <file>", config)
+    .option("-c, --config <file>", CONFIG_OPTION)
     .option("-d, --dir <dir>", SECRETS_DIR_HELP, ".")
     .action((opts: { config?: string; dir: string }) => {
       const { model, warnings } = loaded(opts.config ?? configFile(), "warn");
@@ -208,6 +208,7 @@ export function program(terraform: Terraform = systemTerraform(), exit: (status:
   addUsersCommand(cli, exit);
   addPasswdCommand(cli);
   addWorkspaceCommands(cli, exit);
+  addPruneCommand(cli, exit);
 
   cli
     .command("schema")

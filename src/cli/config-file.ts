@@ -12,6 +12,9 @@ function packageRoot(): string {
   return dir;
 }
 
+/** What `-c` says of the config file a command reads. */
+export const CONFIG_OPTION = "config file (default: $HOMEDOCK_CONFIG, else ./homedock.yaml, else the bundled example)";
+
 /** $HOMEDOCK_CONFIG, else ./homedock.yaml, else the bundled example. */
 export function configFile(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
   if (env.HOMEDOCK_CONFIG) return env.HOMEDOCK_CONFIG;
@@ -20,8 +23,9 @@ export function configFile(env: NodeJS.ProcessEnv = process.env, cwd = process.c
 }
 
 /**
- * A few lines an admin can check at a glance. Given the directory its secrets are in,
- * it also names the users the front door locks out for want of a password.
+ * A few lines an admin can check at a glance: what the config declares, then each
+ * user's URL at the front door. Given the directory its secrets are in, it also names
+ * the users the front door locks out for want of a password.
  */
 export function summary(model: HostModel, secretsIn?: string): string {
   const lines = [`host ${model.name}: ${model.workspaces.length} workspaces for ${model.users.length} users`];
@@ -31,7 +35,14 @@ export function summary(model: HostModel, secretsIn?: string): string {
   }
   lines.push(`images: ${model.environments.map((e) => e.image).join(", ")}`);
   lines.push(`shared: ${model.sharedMounts.map((m) => `${m.source} -> ${m.target} (${m.readOnly ? "ro" : "rw"})`).join(", ") || "none"}`);
-  if (model.frontDoor !== undefined) lines.push(`front door: ${siteUrl(model.frontDoor)}/user/<user>/`);
+  if (model.frontDoor !== undefined) {
+    const site = siteUrl(model.frontDoor);
+    lines.push(`front door: ${site}/user/<user>/`);
+    // The link each user is given: only users with a route have a page there.
+    for (const user of model.users) {
+      if ((model.workspacesByUser.get(user.name) ?? []).some((ws) => ws.route !== undefined)) lines.push(`  ${user.name}: ${site}/user/${user.name}/`);
+    }
+  }
   const locked = secretsIn === undefined ? [] : lockedOut(model, readPasswords(secretsIn));
   for (const warning of [...model.warnings, ...locked]) lines.push(`warning: ${warning}`);
   return lines.join("\n");

@@ -9,7 +9,7 @@ import { configReader, usersImporter } from "./lazy";
 import { compareWithHost } from "../users/check";
 import { HostUnreadableError } from "../docker/docker-cli";
 import { readHost } from "../users/host-snapshot";
-import { configFile } from "./config-file";
+import { CONFIG_OPTION, configFile } from "./config-file";
 
 /** The config an import edits: never the bundled example a read-only command falls back to. */
 function editedConfig(option: string | undefined): string {
@@ -130,7 +130,7 @@ export function addUsersCommand(cli: Command, exit: (status: number) => void): v
   users
     .command("check")
     .description("compare the config's users with the Docker host's accounts and homes (through the Docker API; DOCKER_HOST may be ssh://)")
-    .option("-c, --config <file>", "config file (default: $HOMEDOCK_CONFIG, else ./homedock.yaml, else the bundled example)")
+    .option("-c, --config <file>", CONFIG_OPTION)
     .option("--json", "print the findings as JSON (for CI)")
     .addHelpText(
       "after",

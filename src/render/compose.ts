@@ -2,7 +2,7 @@
 // constructs, as a docker-compose.yml. Pure: model in, YAML text out.
 import { createHash } from "node:crypto";
 import { dump } from "js-yaml";
-import { type ContainerSpec, homeInitContainer, homeInitImage, SEEDER_SCRIPT, secretKey, workspaceContainer } from "../spec/container-spec";
+import { type ContainerSpec, homeInitContainer, homeInitImage, LABEL_HOST, LABEL_USER, SEEDER_SCRIPT, secretKey, workspaceContainer } from "../spec/container-spec";
 import { frontDoorSetupContainer, proxyContainer } from "../spec/front-door-spec";
 import type { HostModel } from "../model/model";
 import { NETWORK_OPTIONS } from "../spec/network";
@@ -39,7 +39,9 @@ function service(spec: ContainerSpec, dependsOn: string | undefined, volumes: Re
   put(s, "environment", Object.keys(spec.env).length > 0 ? Object.fromEntries(Object.entries(spec.env).map(([k, v]) => [k, literal(v)])) : undefined);
   put(s, "labels", Object.fromEntries(Object.entries(spec.labels).map(([k, v]) => [k, literal(v)])));
   for (const m of spec.mounts) {
-    if (m.composeVolume !== undefined) volumes[bindVolume(m.composeVolume, m.source)] = { driver: "local", driver_opts: { type: "none", o: "bind", device: literal(m.source) } };
+    if (m.composeVolume !== undefined) {
+      volumes[bindVolume(m.composeVolume, m.source)] = { driver: "local", driver_opts: { type: "none", o: "bind", device: literal(m.source) }, labels: volumeLabels(spec) };
+    }
   }
   for (const v of spec.volumes) volumes[v.name] = { name: v.name };
   put(s, "volumes", [
@@ -80,6 +82,16 @@ function service(spec: ContainerSpec, dependsOn: string | undefined, volumes: Re
   put(s, "network_mode", spec.network === undefined ? "none" : undefined);
   put(s, "depends_on", dependsOn === undefined ? undefined : { [dependsOn]: { condition: "service_completed_successfully" } });
   return s;
+}
+
+/**
+ * A bind volume carries the host and the user of the containers that mount it. Compose
+ * removes only the volumes its file still declares: by these labels `homedock prune`
+ * finds the records of users, workspaces and homes the config no longer has.
+ */
+function volumeLabels(spec: ContainerSpec): Record<string, string> {
+  const user = spec.labels[LABEL_USER];
+  return { [LABEL_HOST]: spec.labels[LABEL_HOST], ...(user === undefined ? {} : { [LABEL_USER]: user }) };
 }
 
 /** The proxy's service, and the one-shot that makes its socket tree. */

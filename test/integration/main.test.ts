@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { LABEL_ROLE } from "../../src/spec/container-spec";
+import { ROLE_PROXY } from "../../src/spec/front-door-spec";
 import { labels, type Json } from "../helpers";
 
 const execFileAsync = promisify(execFile);
@@ -57,6 +58,17 @@ describe("npm start (main.ts)", () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain("host course: 5 workspaces for 3 users");
     expect(r.stdout).toContain("bob (1002:1002, /home/bob): python-course");
+    // The bundled example is the product: a front door, each student's link, and who cannot log in yet.
+    expect(r.stdout).toContain(
+      "front door: https://course.example.org/user/<user>/\n" +
+        "  alice: https://course.example.org/user/alice/\n  bob: https://course.example.org/user/bob/\n  carol: https://course.example.org/user/carol/\n",
+    );
+    expect(r.stdout).toContain("warning: bob has no password (homedock passwd bob): locked out of the front door until one is set\n");
+    // The README's first screen is this output, as it is.
+    const readme = readFileSync(path.join(root, "README.md"), "utf8");
+    expect(/who cannot log in yet:\n\n```\n([\s\S]*?)```/.exec(readme)?.[1]).toBe(r.stdout);
+    const tf: Json = JSON.parse(readFileSync(path.join(cwd, "cdktf.out/stacks/course/cdk.tf.json"), "utf8"));
+    expect(Object.values<Json>(tf.resource.docker_container).map((c) => labels(c)[LABEL_ROLE])).toContain(ROLE_PROXY);
     expect(workspaces(path.join(cwd, "cdktf.out/stacks/course/cdk.tf.json"))).toEqual([
       "alice/python-course", "alice/r-intro", "bob/python-course", "carol/python-course", "carol/r-intro",
     ]);
@@ -142,6 +154,22 @@ describe("homedock CLI", () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/synth/);
     expect(r.stdout).toMatch(/validate/);
+  });
+
+  it("runs as npx homedock in a clone, from any directory of it, reading paths relative to where it is run", async () => {
+    // The README's set-up is npm ci, not a build: the clone's own bin runs its sources.
+    const sub = path.join(root, "test/fixtures");
+    const help = await run("npx", ["homedock", "--help"], sub);
+    expect(help.status, help.stderr).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: homedock /);
+    expect(help.stdout).toMatch(/\n {2}validate /);
+    const validate = await run("npx", ["homedock", "validate", "-c", "../../examples/course.yaml"], sub);
+    expect(validate.status, validate.stderr).toBe(0);
+    expect(validate.stdout).toMatch(/^host course: 5 workspaces for 3 users\n/);
+    // Relative to the repository's root this file exists; relative to where it is run, not.
+    const missing = await run("npx", ["homedock", "validate", "-c", "examples/course.yaml"], sub);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr.trim()).toBe("examples/course.yaml: cannot read the file: ENOENT");
   });
 
   it("synth writes the stack where asked", async () => {

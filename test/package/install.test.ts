@@ -54,9 +54,9 @@ function fromSources(): Json {
 }
 
 describe("the package", () => {
-  it("ships compiled JavaScript, declarations, the seeder, the examples and the schema; no sources", () => {
+  it("ships compiled JavaScript, declarations, the seeder, the examples, the schema and the command's entry; no sources", () => {
     const files = execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" }).trim().split("\n").map((f) => f.replace(/^package\//, ""));
-    expect(files.filter((f) => !/^(dist|examples)\//.test(f)).sort()).toEqual(["README.md", "homedock.schema.json", "package.json"]);
+    expect(files.filter((f) => !/^(dist|examples)\//.test(f)).sort()).toEqual(["README.md", "bin/homedock.js", "homedock.schema.json", "package.json"]);
     expect(files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
     // Every shell script the compiled code reads, beside it.
     const scripts = execFileSync("find", ["src", "-name", "*.sh"], { cwd: repo, encoding: "utf8" }).trim().split("\n");
@@ -103,7 +103,7 @@ describe("in a new cdktf project (cdktf init --template=typescript)", () => {
     expect(existsSync(path.join(cdktfApp, "cdktf.out/stacks/course"))).toBe(false);
     await run("npx", ["homedock", "synth"], cdktfApp);
     const tf = stack(cdktfApp, "course");
-    expect(Object.keys(containersByName(tf)).sort()).toEqual(["alice/home", "alice/python-course", "alice/r-intro", "bob/home", "bob/python-course", "carol/home", "carol/python-course", "carol/r-intro"]);
+    expect(Object.keys(containersByName(tf)).sort()).toEqual(["alice/home", "alice/python-course", "alice/r-intro", "bob/home", "bob/python-course", "carol/home", "carol/python-course", "carol/r-intro", "frontdoor", "frontdoor-setup"]);
     expect(existsSync(path.join(cdktfApp, "cdktf.out/stacks/course/terraform.tfvars.json"))).toBe(true);
     expect(declared(tf)).toEqual(fromSources());
   });

@@ -121,7 +121,10 @@ describe("the Compose file", () => {
     expect(carol).toEqual({
       type: "volume", source: expect.stringMatching(/^home-carol-[0-9a-f]{8}$/), target: "/srv/home/carol", read_only: false, volume: { nocopy: true },
     });
-    expect(compose.volumes[carol.source]).toEqual({ driver: "local", driver_opts: { type: "none", o: "bind", device: "/srv/home/carol" } });
+    // Labelled with host and user: homedock prune finds the volumes of users the config no longer has.
+    expect(compose.volumes[carol.source]).toEqual({
+      driver: "local", driver_opts: { type: "none", o: "bind", device: "/srv/home/carol" }, labels: { "homedock.host": "course", "homedock.user": "carol" },
+    });
     expect(Object.keys(compose.volumes).map((v) => v.slice(0, -9)).sort()).toEqual(["home-alice", "home-bob", "home-carol"]);
   });
 

@@ -37,3 +37,11 @@ describe("synth into a stack directory Terraform has used", () => {
     for (const [file, text] of Object.entries(others)) expect(readFileSync(file, "utf8"), file).toBe(text);
   });
 });
+
+describe("where Terraform keeps the state (README, \"What to back up\")", () => {
+  it("is terraform.<host>.tfstate in the directory the synth runs in, as an absolute path, not the stack's directory", () => {
+    const out = path.join(work, "state", "build", "cdktf.out");
+    const tf = JSON.parse(readFileSync(synth(buildModel(courseConfig()), out), "utf8"));
+    expect(tf.terraform.backend).toEqual({ local: { path: path.join(process.cwd(), "terraform.course.tfstate") } });
+  });
+});

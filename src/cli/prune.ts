@@ -1,0 +1,77 @@
+// `homedock prune`: what Compose leaves of users a config no longer declares. Compose
+// removes only the volumes its file still names, so after a user leaves the config
+// (or a workspace does, or a home moves) the local volumes that bound that home and
+// socket directory stay behind. They hold nothing: the directories are on the host
+// and stay, as every home does.
+import type { Command } from "commander";
+import type { HostModel } from "../model/model";
+import { composeFile } from "../render/compose";
+import { LABEL_HOST, LABEL_USER } from "../spec/container-spec";
+import { type Docker, dockerCli } from "../docker/docker-cli";
+import { CONFIG_OPTION, configFile } from "./config-file";
+import { configReader, loadCommandModules } from "./lazy";
+
+/** The label Compose gives a volume: its key in the file. */
+const COMPOSE_VOLUME = "com.docker.compose.volume";
+
+/** A volume of the host that its Compose file no longer declares. */
+export interface UndeclaredVolume {
+  readonly name: string;
+  readonly user: string;
+}
+
+/** What docker said when it failed: its message, or why it did not run. */
+function failure(r: ReturnType<Docker>, what: string): string {
+  return `${what}: ${r.error ? `cannot run docker: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message}` : r.stderr.trim()}`;
+}
+
+/**
+ * The volumes labelled with the host's name and a user that the host's Compose file
+ * does not declare, through the Docker API (`docker`, so DOCKER_HOST picks the host).
+ * @returns the volumes, or the line saying why Docker could not list them
+ */
+export function undeclaredVolumes(model: HostModel, docker: Docker = dockerCli): UndeclaredVolume[] | string {
+  const declared = new Set(Object.keys((composeFile(model).volumes ?? {}) as Record<string, unknown>));
+  const format = `{{.Name}}\t{{.Label "${LABEL_USER}"}}\t{{.Label "${COMPOSE_VOLUME}"}}`;
+  const r = docker(["volume", "ls", "--filter", `label=${LABEL_HOST}=${model.name}`, "--filter", `label=${LABEL_USER}`, "--format", format]);
+  if (r.error || r.status !== 0) return failure(r, "docker volume ls");
+  return r.stdout
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => line.split("\t"))
+    .filter(([, , key]) => !declared.has(key))
+    .map(([name, user]) => ({ name, user }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Adds `homedock prune`; `exit` receives 1 when a volume could not be listed or removed. */
+export function addPruneCommand(cli: Command, exit: (status: number) => void, docker: Docker = dockerCli): void {
+  cli
+    .command("prune")
+    .description(
+      "after docker compose up -d --remove-orphans: remove the Docker volumes of users, workspaces and homes the config no longer declares " +
+        "(the records of their binds; homes and everything in them stay)",
+    )
+    .option("-c, --config <file>", CONFIG_OPTION)
+    .hook("preAction", loadCommandModules)
+    .action((opts: { config?: string }) => {
+      const found = undeclaredVolumes(configReader().loadConfig(opts.config ?? configFile()), docker);
+      if (typeof found === "string") {
+        console.error(`homedock prune: ${found}`);
+        return exit(1);
+      }
+      if (found.length === 0) console.log("nothing to remove: every volume of the host's users is declared");
+      let failed = false;
+      for (const volume of found) {
+        const r = docker(["volume", "rm", volume.name]);
+        if (r.error || r.status !== 0) {
+          // In use: its container still runs, since Compose only removes orphans when asked.
+          console.error(`homedock prune: ${failure(r, `cannot remove ${volume.name} (${volume.user})`)}; run docker compose up -d --remove-orphans first`);
+          failed = true;
+        } else {
+          console.log(`removed volume ${volume.name} (${volume.user})`);
+        }
+      }
+      if (failed) exit(1);
+    });
+}
