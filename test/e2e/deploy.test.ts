@@ -528,6 +528,16 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     expect(swap.statuses).toEqual(swap.statuses.map(([what]) => [what, 502]));
     expect(swap.reachedVictim).toBe(0);
 
+    // carol's account removed and made again for someone else (same name, another uid):
+    // the deploy renders no login of hers and says why; her old password opens nothing.
+    await docker("rm", "-f", d.container("carol", "py"));
+    d.config = { ...d.config, users: users.map(({ name, uid, gid }) => (name === "carol" ? { name, uid: uid + 100, gid: gid + 100 } : { name, uid, gid })) };
+    const third = await d.homedockDeploy();
+    expect(third.code, third.out.slice(-3000)).toBe(0);
+    expect(third.out).toContain(`carol's password hash was set for uid ${carol.uid}, and carol is now uid ${carol.uid + 100}: not used`);
+    await eventually("the proxy reloaded without carol's old hash", async () => (await call(door, "GET", "/user/carol/py/api/status", as(carol))).status === 404, 90);
+    expect((await call(door, "GET", "/user/alice/py/api/status", as(carol))).status).toBe(401);
+
     // Every container of the host has memory and CPU limits; the ones that run as the
     // user a process limit too (the kernel holds no root process to RLIMIT_NPROC).
     const all = JSON.parse(await docker("inspect", ...(await ids()).values())) as Json[];
