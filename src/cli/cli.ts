@@ -241,7 +241,8 @@ export async function run(argv: readonly string[], terraform: Terraform = system
       return REVIEW_EXIT.unreadable;
     }
     if (err instanceof PasswdError) {
-      console.error(`homedock passwd: ${err.message}`);
+      // One line per problem (a class list may have several), each saying whose it is.
+      console.error(err.message.split("\n").map((line) => `homedock passwd: ${line}`).join("\n"));
       return 1;
     }
     // A path that cannot be written (permissions, a file where a directory must be).

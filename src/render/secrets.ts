@@ -25,7 +25,16 @@ function secretsDir(dir: string): string {
   return secrets;
 }
 
-export function writePrivate(file: string, text: string): void {
+/**
+ * Writes `text` to `file`, mode 0600: whole or not at all, unchanged when it is the same.
+ * `exclusive`: a new file, never one that exists (EEXIST), never readable by others even while it is written.
+ */
+export function writePrivate(file: string, text: string, { exclusive = false }: { readonly exclusive?: boolean } = {}): void {
+  if (exclusive) {
+    writeFileSync(file, text, { mode: 0o600, flag: "wx" });
+    chmodSync(file, 0o600);
+    return;
+  }
   if (existsSync(file) && readFileSync(file, "utf8") === text) return;
   const staging = `${file}.${process.pid}`;
   writeFileSync(staging, text, { mode: 0o600 });
@@ -110,7 +119,21 @@ function writePasswords(dir: string, entries: Readonly<Record<string, StoredPass
 
 /** Stores one user's password hash, bound to their uid; returns the file. */
 export function writePassword(dir: string, user: string, uid: number, hash: string): string {
-  return writePasswords(dir, { ...readPasswords(dir), [user]: { hash, uid } });
+  return writePasswordHashes(dir, { [user]: { hash, uid } });
+}
+
+/** Stores several users' password hashes, each bound to its uid, in one write; returns the file. */
+export function writePasswordHashes(dir: string, hashes: Readonly<Record<string, { readonly hash: string; readonly uid: number }>>): string {
+  return writePasswords(dir, { ...readPasswords(dir), ...hashes });
+}
+
+/**
+ * Where `homedock passwd --generate` writes new passwords unless told: the private
+ * directory (0700, made if missing), a name of the time (UTC) so that no earlier list is overwritten.
+ */
+export function generatedPasswordsFile(dir: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  return path.join(secretsDir(dir), `new-passwords-${stamp}.csv`);
 }
 
 /** Removes one user's entry, returns the file; undefined (and nothing written) when there is none. */
@@ -155,6 +178,17 @@ export function staleHashes(model: HostModel, entries: Readonly<Record<string, S
   });
 }
 
+function hasRoute(model: HostModel, user: UserModel): boolean {
+  return (model.workspacesByUser.get(user.name) ?? []).some((ws) => ws.route !== undefined);
+}
+
+/** Users with a front door route and no usable password: none stored, one set for another uid, or one without a uid. */
+export function usersWithoutPassword(model: HostModel, entries: Readonly<Record<string, StoredPassword>>): UserModel[] {
+  if (model.frontDoor === undefined) return [];
+  const usable = usableHashes(model, entries);
+  return model.users.filter((u) => usable[u.name] === undefined && hasRoute(model, u));
+}
+
 /**
  * Users with a front door route but no usable password: locked out, one warning line
  * each; a stored hash that is not used says why (see staleHashes), once.
@@ -162,7 +196,7 @@ export function staleHashes(model: HostModel, entries: Readonly<Record<string, S
 export function lockedOut(model: HostModel, entries: Readonly<Record<string, StoredPassword>>): string[] {
   if (model.frontDoor === undefined) return [];
   const noPassword = model.users
-    .filter((u) => entries[u.name] === undefined && (model.workspacesByUser.get(u.name) ?? []).some((ws) => ws.route !== undefined))
+    .filter((u) => entries[u.name] === undefined && hasRoute(model, u))
     .map((u) => `${u.name} has no password (homedock passwd ${u.name}): locked out of the front door until one is set`);
   return [...noPassword, ...staleHashes(model, entries)];
 }

@@ -68,6 +68,11 @@ function homedock(args: string[], input = ""): string {
 async function render(users: readonly TestUser[], newUsers: readonly TestUser[]): Promise<string> {
   writeFileSync(path.join(root, "homedock.yaml"), configText(users));
   for (const u of newUsers) homedock(["passwd", u.name, "-c", "homedock.yaml", "-d", dir, "--stdin"], `${u.password}\n`);
+  return composeUp();
+}
+
+/** The Compose file of homedock.yaml as it is, and `docker compose up -d`; what compose said. */
+async function composeUp(): Promise<string> {
   const said = homedock(["compose", "-c", "homedock.yaml", "-o", file]);
   await exec("docker", ["compose", "-f", file, "up", "-d", "--wait"], { maxBuffer: 1 << 24 });
   return said;
@@ -419,5 +424,38 @@ describe("the front door", () => {
       expect([url, r.status, r.body]).toEqual([url, 404, "no such workspace"]);
     }
     expect((await call(door, "GET", "/user/alice/py/api/status", auth(carol))).status).toBe(401);
+  }, 300_000);
+
+  // Last: alice's and bob's passwords change, and the tests above log in with the old ones.
+  it("lets in a class's new passwords, from a CSV and generated, and no longer the old ones", async () => {
+    const bobNew = `bob-csv-${randomBytes(9).toString("base64url")}`;
+    writeFileSync(path.join(root, "class.csv"), `user,password\nbob,${bobNew}\n`);
+    const handout = path.join(root, "handout.csv");
+    const said = [
+      homedock(["passwd", "--from-csv", "class.csv", "-c", "homedock.yaml", "-d", dir]),
+      homedock(["passwd", "--generate", "alice", "-c", "homedock.yaml", "-d", dir, "--out", handout]),
+      await composeUp(),
+    ].join("");
+    expect(statSync(handout).mode & 0o777).toBe(0o600);
+    const [header, line] = readFileSync(handout, "utf8").split("\n");
+    expect([header, line.split(",")[0]]).toEqual(["user,password", "alice"]);
+    const aliceNew = line.split(",")[1];
+    const status = async (name: string, password: string) =>
+      (await call(door, "GET", `/user/${name}/py/api/status`, { Authorization: basicAuth(name, password) }).catch(() => undefined))?.status;
+    await eventually("the new passwords, once the proxy has reloaded", async () => (await status("bob", bobNew)) === 200 && (await status("alice", aliceNew)) === 200, 90);
+    expect(await status("bob", bob.password)).toBe(401);
+    expect(await status("alice", alice.password)).toBe(401);
+    // Chromium logs alice in with the generated password.
+    const context = await browser.newContext({ httpCredentials: { username: "alice", password: aliceNew } });
+    try {
+      const page = await context.newPage();
+      await goto(page, `${origin(door)}/user/alice/`);
+      await page.getByRole("link", { name: "Python (Notebook)" }).waitFor({ timeout: 30_000 });
+    } finally {
+      await context.close();
+    }
+    // The list is the only place the generated password is.
+    const log = await dockerStatus("logs", proxy());
+    for (const text of [said, log.stdout + log.stderr]) expect(text.includes(aliceNew) || text.includes(bobNew)).toBe(false);
   }, 300_000);
 });

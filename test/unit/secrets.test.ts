@@ -7,6 +7,7 @@ import { ConfigError } from "../../src/model/issues";
 import { renderCaddyfile } from "../../src/render/caddyfile";
 import {
   deletePassword,
+  generatedPasswordsFile,
   lockedOut,
   PASSWORDS_FILE,
   readPasswords,
@@ -14,7 +15,10 @@ import {
   staleHashes,
   type StoredPassword,
   usableHashes,
+  usersWithoutPassword,
   writePassword,
+  writePasswordHashes,
+  writePrivate,
 } from "../../src/render/secrets";
 import { TOKENS_VARIABLE } from "../../constructs/host";
 import { synth, writeCompose } from "../../src/render/output";
@@ -102,6 +106,28 @@ describe("password hashes, bound to their accounts", () => {
     const before = readFileSync(path.join(here, PASSWORDS_FILE), "utf8");
     expect(deletePassword(here, "carol")).toBeUndefined();
     expect(readFileSync(path.join(here, PASSWORDS_FILE), "utf8")).toBe(before);
+  });
+
+  it("--all-missing takes the users with a route and no usable hash: none stored, another uid's, or one without a uid", () => {
+    // carol's hash has no uid; bob's was set for another uid; zed is not in the config.
+    expect(usersWithoutPassword(lab, entries).map((u) => u.name)).toEqual(["bob", "carol"]);
+    const { alice: _, ...rest } = entries;
+    expect(usersWithoutPassword(lab, rest).map((u) => u.name)).toEqual(["alice", "bob", "carol"]);
+    // No front door, nobody to let in.
+    expect(usersWithoutPassword(buildModel(courseConfig()), {})).toEqual([]);
+  });
+
+  it("a class's hashes are stored in one write beside the others, and --generate's default list is new and private", () => {
+    const here = mkdtempSync(path.join(dir, "class-"));
+    writePassword(here, "carol", 2003, hash("C"));
+    writePasswordHashes(here, { alice: { hash: hash("A"), uid: 2001 }, bob: { hash: hash("B"), uid: 2002 } });
+    expect(readPasswords(here)).toEqual({ carol: { hash: hash("C"), uid: 2003 }, alice: { hash: hash("A"), uid: 2001 }, bob: { hash: hash("B"), uid: 2002 } });
+    const list = generatedPasswordsFile(here, new Date("2026-12-02T10:15:00.123Z"));
+    expect(list).toBe(path.join(here, SECRETS_DIR, "new-passwords-20261202-101500.csv"));
+    writePrivate(list, "user,password\n", { exclusive: true });
+    expect(mode(list)).toBe(0o600);
+    expect(() => writePrivate(list, "other\n", { exclusive: true })).toThrow(expect.objectContaining({ code: "EEXIST" }));
+    expect(readFileSync(list, "utf8")).toBe("user,password\n");
   });
 
   it("a file not as passwd writes it: one line per user and field, no value shown", () => {
