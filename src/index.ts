@@ -10,6 +10,7 @@ export {
   type HostModel,
   type RestartPolicy,
   type SharedMount,
+  type UserMount,
   type UserModel,
   type WorkspaceModel,
 } from "./model/model";

@@ -77,6 +77,9 @@ export const cases: [string, (c: any) => void, string][] = [
   ["shared mount over /etc", (c) => (c.host.sharedMounts = [{ source: "/srv/etc", target: "/etc" }]), `host.sharedMounts[0].target: got "/etc"; expected a mount target outside / itself`],
   ["shared mount over /", (c) => (c.host.sharedMounts = [{ source: "/srv/data", target: "/" }]), `host.sharedMounts[0].target: got "/"; expected an absolute path`],
   ["shared mount writable by the wrong key", (c) => (c.host.sharedMounts = [{ source: "/srv/scratch", readOnly: false }]), `host.sharedMounts[0].readOnly: got false; unknown key: expected one of source, target, writable`],
+  ["writableFor beside writable: true", (c) => (c.host.sharedMounts = [{ source: "/srv/scratch", writable: true, writableFor: ["tas"] }]), `host.sharedMounts[0].writableFor: got ["tas"]; expected writableFor or writable: true, not both`],
+  ["shared mount group name odd", (c) => (c.host.sharedMounts = [{ source: "/srv/course", groups: ["Teaching Assistants"] }]), `host.sharedMounts[0].groups[0]: got "Teaching Assistants"; expected 1-32 characters`],
+  ["writableFor a single name", (c) => (c.host.sharedMounts = [{ source: "/srv/course", writableFor: "tas" }]), `host.sharedMounts[0].writableFor: got "tas"; expected a list of group names`],
   ["writable not a boolean", (c) => (c.host.sharedMounts = [{ source: "/srv/scratch", writable: "yes" }]), `host.sharedMounts[0].writable: got "yes"; expected true or false`],
   // limits
   ["memory 2X", (c) => (c.environments[0].memory = "2X"), `environments[0].memory: got "2X"; expected a size like 512m or 2g`],

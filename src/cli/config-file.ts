@@ -1,7 +1,7 @@
 // Which config file a command reads, and what an admin sees of it.
 import { existsSync } from "node:fs";
 import * as path from "node:path";
-import type { HostModel } from "../model/model";
+import type { HostModel, SharedMount } from "../model/model";
 import { siteUrl } from "../render/caddyfile";
 import { lockedOut, readPasswords } from "../render/secrets";
 
@@ -34,7 +34,9 @@ export function summary(model: HostModel, secretsIn?: string): string {
     lines.push(`  ${user.name} (${user.uid}:${user.gid}, ${user.home}): ${envs.join(", ") || "nothing"}`);
   }
   lines.push(`images: ${model.environments.map((e) => e.image).join(", ")}`);
-  lines.push(`shared: ${model.sharedMounts.map((m) => `${m.source} -> ${m.target} (${m.readOnly ? "ro" : "rw"})`).join(", ") || "none"}`);
+  const access = (m: SharedMount) =>
+    [m.readOnly ? (m.writableFor.length > 0 ? `rw for ${m.writableFor.join(" ")}, else ro` : "ro") : "rw", ...(m.groups ? [`only for ${m.groups.join(" ")}`] : [])].join("; ");
+  lines.push(`shared: ${model.sharedMounts.map((m) => `${m.source} -> ${m.target} (${access(m)})`).join(", ") || "none"}`);
   if (model.frontDoor !== undefined) {
     const site = siteUrl(model.frontDoor);
     lines.push(`front door: ${site}/user/<user>/`);

@@ -145,13 +145,27 @@ const REASONS: Record<string, string> = {
 
 const reason = (attribute: string) => REASONS[attribute] ?? `${attribute} changed`;
 
-/** Why a container's mounts differ: its home moved (the mount at its working directory), or a shared mount changed. */
+/**
+ * Why a container's mounts differ: its home moved (the mount at its working directory),
+ * or a shared mount, named by where the workspace sees it, was gained, lost, made
+ * read-write or read-only, or given another source. Both sides are the same user's.
+ */
 function mountReasons(before: Json, after: Json): string[] {
-  const key = (m: Json) => JSON.stringify([m.source, m.target, m.read_only ?? false]);
-  const old = new Set<string>((before.mounts ?? []).map(key));
-  const now = new Set<string>((after.mounts ?? []).map(key));
-  const differ: Json[] = [...(before.mounts ?? []), ...(after.mounts ?? [])].filter((m: Json) => !(old.has(key(m)) && now.has(key(m))));
-  return differ.map((m) => (m.target === before.working_dir || m.target === after.working_dir ? REASONS.working_dir : "shared mount changed"));
+  const home = (m: Json) => m.target === before.working_dir || m.target === after.working_dir;
+  const byTarget = (mounts: Json[] | undefined) => new Map<string, Json>((mounts ?? []).map((m) => [m.target, m]));
+  const [was, is] = [byTarget(before.mounts), byTarget(after.mounts)];
+  const reasons: string[] = [];
+  for (const target of new Set([...was.keys(), ...is.keys()])) {
+    const [old, now] = [was.get(target), is.get(target)];
+    const readOnly = (m: Json) => m.read_only ?? false;
+    if (old !== undefined && now !== undefined && old.source === now.source && readOnly(old) === readOnly(now)) continue;
+    if ((old !== undefined && home(old)) || (now !== undefined && home(now))) reasons.push(REASONS.working_dir);
+    else if (old === undefined) reasons.push(`gains shared mount ${target} ${readOnly(now!) ? "read-only" : "read-write"}`);
+    else if (now === undefined) reasons.push(`loses shared mount ${target}`);
+    else if (old.source !== now.source) reasons.push(`shared mount ${target}: new source`);
+    else reasons.push(`shared mount ${target} now ${readOnly(now) ? "read-only" : "read-write"}`);
+  }
+  return reasons;
 }
 
 /**

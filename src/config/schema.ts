@@ -118,10 +118,14 @@ export const sharedMountSchema = z.strictObject(
   source: absolutePath,
   /** Where it appears in every workspace. @default source */
   target: absolutePath.optional(),
-  /** Mount read-write. Shared data is read-only unless this says otherwise. @default false */
+  /** Mount read-write for everyone who gets it. Shared data is read-only unless this says otherwise. @default false */
   writable: z.boolean(expected("true or false")).default(false),
+  /** Only users in one of these groups get this mount. @default everyone */
+  groups: z.array(name, expected("a list of group names")).optional(),
+  /** Users in one of these groups get it read-write, the others who get it read-only. @default nobody */
+  writableFor: z.array(name, expected("a list of group names")).optional(),
   },
-  expected("a mapping with source (and target, writable)"),
+  expected("a mapping with source (and target, writable, groups, writableFor)"),
 );
 
 export const environmentSchema = z.strictObject(

@@ -7,8 +7,20 @@ import { validate } from "./validate";
 
 export type RestartPolicy = Config["host"]["defaults"]["restart"];
 
-/** A host directory mounted into every workspace. */
+/** A host directory mounted into workspaces: every user's, or only some groups'. */
 export interface SharedMount {
+  readonly source: string;
+  readonly target: string;
+  /** Read-only for everyone who gets it but the users of writableFor. */
+  readonly readOnly: boolean;
+  /** Only users in one of these groups get it; undefined: everyone. */
+  readonly groups?: readonly string[];
+  /** Users in one of these groups get it read-write. */
+  readonly writableFor: readonly string[];
+}
+
+/** A shared mount as one user gets it. */
+export interface UserMount {
   readonly source: string;
   readonly target: string;
   readonly readOnly: boolean;
@@ -45,6 +57,8 @@ export interface UserModel {
   readonly home: string;
   readonly supplementaryGids: readonly number[];
   readonly groups: readonly string[];
+  /** The shared mounts this user's groups give them, in config order. */
+  readonly sharedMounts: readonly UserMount[];
   readonly memoryMiB?: number;
   readonly nanoCpus?: number;
 }
@@ -106,10 +120,26 @@ function environmentOf(env: Config["environments"][number]): EnvironmentModel {
   };
 }
 
+const inAny = (groups: readonly string[], user: readonly string[]) => groups.some((g) => user.includes(g));
+
+/** The shared mounts a user in `groups` gets, and how. */
+function userMounts(mounts: readonly SharedMount[], groups: readonly string[]): UserMount[] {
+  return mounts
+    .filter((m) => m.groups === undefined || inAny(m.groups, groups))
+    .map((m) => ({ source: m.source, target: m.target, readOnly: m.readOnly && !inAny(m.writableFor, groups) }));
+}
+
 /** Turns a validated config into the model. */
 function modelOf(config: Config, warnings: string[]): HostModel {
   const { host } = config;
   const environments = config.environments.map(environmentOf);
+  const sharedMounts: SharedMount[] = host.sharedMounts.map((m) => ({
+    source: m.source,
+    target: m.target ?? m.source,
+    readOnly: !m.writable,
+    groups: m.groups,
+    writableFor: m.writableFor ?? [],
+  }));
   const frontDoor = config.frontDoor === undefined ? undefined : frontDoorOf(config.frontDoor, host.name);
   const users: UserModel[] = config.users.map((u) => ({
     name: u.name,
@@ -118,6 +148,7 @@ function modelOf(config: Config, warnings: string[]): HostModel {
     home: u.home ?? `${host.homeRoot}/${u.name}`,
     supplementaryGids: u.supplementaryGids,
     groups: u.groups,
+    sharedMounts: userMounts(sharedMounts, u.groups),
     memoryMiB: u.memory,
     nanoCpus: u.cpus,
   }));
@@ -127,7 +158,7 @@ function modelOf(config: Config, warnings: string[]): HostModel {
     const mine: WorkspaceModel[] = [];
     workspacesByUser.set(user.name, mine);
     for (const environment of environments) {
-      if (environment.groups !== undefined && !environment.groups.some((g) => user.groups.includes(g))) continue;
+      if (environment.groups !== undefined && !inAny(environment.groups, user.groups)) continue;
       mine.push({
         user,
         environment,
@@ -153,7 +184,7 @@ function modelOf(config: Config, warnings: string[]): HostModel {
     createHomes: host.createHomes,
     network: host.network ?? host.name,
     initImage: host.initImage,
-    sharedMounts: host.sharedMounts.map((m) => ({ source: m.source, target: m.target ?? m.source, readOnly: !m.writable })),
+    sharedMounts,
     frontDoor,
     environments,
     users,

@@ -8,7 +8,7 @@ import { groupWarnings } from "./checks/groups";
 import { checkHomesApart, homesOf } from "./checks/homes";
 import { checkHomePaths, checkSharedMountSources } from "./checks/host-paths";
 import { checkRootIds } from "./checks/root";
-import { checkSharedMountTargets } from "./checks/shared-mounts";
+import { checkSharedMountAccess, checkSharedMountTargets } from "./checks/shared-mounts";
 import { checkUnique } from "./checks/unique";
 import { ConfigError, type ConfigIssue, type PathSegment } from "./issues";
 import { zodIssues } from "./zod-issues";
@@ -86,6 +86,7 @@ function crossCheck(config: PartialConfig): ConfigIssue[] {
   checkHomesApart(homes, report);
   checkHomePaths(config, homes, report);
   checkSharedMountTargets(config, homes, checkSharedMountSources(config, homes, report), report);
+  checkSharedMountAccess(config, report);
   checkFrontDoor(config, homes, report);
   return issues;
 }

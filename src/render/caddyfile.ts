@@ -104,6 +104,36 @@ function userBlock(user: string, hash: string, workspaces: readonly WorkspaceMod
   return lines;
 }
 
+/** Where a link that does not name the user starts: `/user-redirect/<env>/<path>`, as under JupyterHub (nbgitpuller's links). */
+export const USER_REDIRECT_PREFIX = "/user-redirect/";
+
+/**
+ * `/user-redirect/<env>/<path>?<query>` behind a login any of `users` may give, sent to
+ * `/user/<that user>/<env>/<path>?<query>` where that user has a route for the
+ * environment; 404 elsewhere. Caddy orders `redir` before `basicauth`, so each redirect
+ * sits in a `handle`, which runs after it: the user is known there. Its name comes from
+ * the login, and only names the `vars` matcher lists (from the config) pass. The rest is
+ * taken from the raw request URI, so encoded characters and the query stay as sent
+ * (Caddy does not expand placeholders in a placeholder's value).
+ */
+function userRedirectBlock(users: readonly { readonly name: string; readonly hash: string }[], routes: ReadonlyMap<string, readonly string[]>): string[] {
+  const lines = [`	@redirect path ${USER_REDIRECT_PREFIX}*`, "	handle @redirect {", "		basicauth {", ...users.map((u) => `			${u.name} ${u.hash}`), "		}"];
+  for (const [env, names] of routes) {
+    const re = `redirect_${env}`;
+    lines.push(
+      `		@${re} {`,
+      `			vars {http.auth.user.id} ${names.join(" ")}`,
+      `			vars_regexp ${re} {http.request.uri} ^${USER_REDIRECT_PREFIX}${env}(?:/([^?]*))?(\\?.*)?$`,
+      "		}",
+      `		handle @${re} {`,
+      `			redir * /user/{http.auth.user.id}/${env}/{re.${re}.1}{re.${re}.2} 302`,
+      "		}",
+    );
+  }
+  lines.push("		handle {", '			respond "no such workspace" 404', "		}", "	}");
+  return lines;
+}
+
 /**
  * The Caddyfile of a host's front door. A user's routes are rendered only where
  * `hashes` has their password hash (bcrypt, checked when read); a user without one is
@@ -124,12 +154,18 @@ export function renderCaddyfile(model: HostModel, hashes: Readonly<Record<string
     "}",
   ];
   const site = [`https://${frontDoor.site} {`, ...tlsLines(frontDoor), ...ACCESS_LOG];
+  const admitted: { name: string; hash: string }[] = [];
+  // Environment name to the users with a route there, in config order.
+  const routes = new Map<string, string[]>();
   for (const user of model.users) {
     const hash = hashes[user.name];
     const routed = (model.workspacesByUser.get(user.name) ?? []).filter((ws) => ws.route !== undefined);
     if (hash === undefined || routed.length === 0) continue;
     site.push(...userBlock(user.name, hash, routed));
+    admitted.push({ name: user.name, hash });
+    for (const ws of routed) routes.set(ws.environment.name, [...(routes.get(ws.environment.name) ?? []), user.name]);
   }
+  if (admitted.length > 0) site.push(...userRedirectBlock(admitted, routes));
   site.push(
     "\thandle / {",
     '\t\trespond "homedock: your workspaces are at /user/<your user name>/" 200',

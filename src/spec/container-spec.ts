@@ -143,7 +143,7 @@ export function workspaceContainer(host: HostModel, ws: WorkspaceModel): Contain
   const { user, environment } = ws;
   const mounts: BindMount[] = [
     { source: user.home, target: user.home, readOnly: false, ...(host.createHomes ? { composeVolume: homeVolume(user.name) } : {}) },
-    ...host.sharedMounts.map((m) => ({ source: m.source, target: m.target, readOnly: m.readOnly })),
+    ...user.sharedMounts.map((m) => ({ source: m.source, target: m.target, readOnly: m.readOnly })),
     ...optional(workspaceRuntimeMount(ws)),
   ];
   return {

@@ -249,6 +249,20 @@ describe("the front door", () => {
     expect((await call(door, "GET", "/user/alice/nosuchenv/", auth(alice))).status).toBe(404);
   });
 
+  it("sends a /user-redirect/ link to the workspace of whoever logs in, path and query as sent; no login, 401", async () => {
+    for (const u of [alice, bob]) {
+      const r = await call(door, "GET", "/user-redirect/py/tree?foo=a%20b&x=%2F", auth(u));
+      expect([u.name, r.status, r.headers.location]).toEqual([u.name, 302, `/user/${u.name}/py/tree?foo=a%20b&x=%2F`]);
+      // It leads to that user's own server, which answers.
+      expect((await call(door, "GET", r.headers.location!, auth(u))).status).toBe(200);
+      const encoded = await call(door, "GET", "/user-redirect/lab/lab/tree/a%20b%2Bc.ipynb", auth(u));
+      expect([encoded.status, encoded.headers.location]).toEqual([302, `/user/${u.name}/lab/lab/tree/a%20b%2Bc.ipynb`]);
+    }
+    expect((await call(door, "GET", "/user-redirect/py/tree?foo=a%20b&x=%2F")).status).toBe(401);
+    expect((await call(door, "GET", "/user-redirect/py/tree", { Authorization: basicAuth("alice", bob.password) })).status).toBe(401);
+    expect((await call(door, "GET", "/user-redirect/nosuchenv/tree", auth(alice))).status).toBe(404);
+  });
+
   it("refuses a kernel to a foreign origin, even with alice's credentials", async () => {
     // Refused before a kernel starts: Notebook 6 checks the missing _xsrf first (403),
     // Jupyter Server 2 the foreign Origin first ("Blocking Cross Origin API request", 404).

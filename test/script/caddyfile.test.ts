@@ -37,4 +37,21 @@ describe("caddy validate", () => {
     const json = JSON.parse(r.stdout);
     expect(json.admin).toEqual({ disabled: true });
   });
+
+  it("accepts the links that do not name the user (/user-redirect/), for an environment whose name has a dash", () => {
+    const config = frontDoorConfig();
+    const model = buildModel({ ...config, environments: config.environments.map((e) => (e.name === "nb" ? { ...e, name: "r-intro_2" } : e)) });
+    const text = renderCaddyfile(model, hashes);
+    expect(text).toContain("\t\t\tvars_regexp redirect_r-intro_2 {http.request.uri} ^/user-redirect/r-intro_2(?:/([^?]*))?(\\?.*)?$");
+    const file = path.join(work, "Caddyfile-redirect");
+    writeFileSync(file, text);
+    const r = spawnSync("caddy", ["adapt", "--config", file, "--adapter", "caddyfile", "--validate"], { encoding: "utf8", env: { ...process.env, HOME: work, XDG_DATA_HOME: work, XDG_CONFIG_HOME: work } });
+    expect(r.stderr + (r.status === 0 ? "" : r.stdout)).not.toMatch(/Error/);
+    expect(r.status).toBe(0);
+    const adapted = r.stdout;
+    // Adapted as a vars matcher on the login's name and a regexp on the raw URI, the redirect after the login.
+    expect(adapted).toContain('"vars":{"{http.auth.user.id}":["alice","carol"]}');
+    expect(adapted).toContain('"vars_regexp":{"{http.request.uri}":{"name":"redirect_r-intro_2","pattern":"^/user-redirect/r-intro_2(?:/([^?]*))?(\\\\?.*)?$"}}');
+    expect(adapted.indexOf('"authentication"', adapted.indexOf("/user-redirect/*"))).toBeLessThan(adapted.indexOf("/user/{http.auth.user.id}/r-intro_2/"));
+  });
 });

@@ -158,6 +158,19 @@ describe("the Compose file", () => {
     }
   });
 
+  it("gives a group's shared mount to the same users as the Terraform stack, writable for the same", () => {
+    const config = courseConfig();
+    config.host = { ...config.host, sharedMounts: [{ source: "/srv/course", groups: ["stats", "tas"], writableFor: ["tas"] }] };
+    config.users = config.users!.map((u) => (u.name === "carol" ? { ...u, groups: ["stats", "tas"] } : u));
+    const file: Json = parse(renderCompose(buildModel(config)), { merge: true });
+    const containers = containersByName(synthHost(config));
+    for (const [service, body] of Object.entries<Json>(file.services)) {
+      expect(fromCompose(body), service).toEqual(fromTerraform(containers[service.replace(".", "/")]));
+    }
+    const course = (service: string) => file.services[service].volumes.find((v: Json) => v.target === "/srv/course")?.read_only;
+    expect(["carol.r-intro", "alice.r-intro", "bob.python-course"].map(course)).toEqual([false, true, undefined]);
+  });
+
   it("carries the seeder once, by anchor", () => {
     expect(text.split(SEEDER_SCRIPT.split("\n")[1]).length - 1).toBe(1);
     expect(compose.services["bob.python-course"].entrypoint[2]).toBe(SEEDER_SCRIPT.replace(/\$/g, "$$$$"));

@@ -199,6 +199,16 @@ describe("warnings, not errors", () => {
     ]);
   });
 
+  it("a shared mount for a group no user is in, or writable for one", () => {
+    const sharedMounts = [{ source: "/srv/course", groups: ["tas", "nobody-has-it"], writableFor: ["tas", "no-such-ta", "stats"] }];
+    const users = [{ ...user, groups: ["tas"] }, { ...user, name: "bob", uid: 1002, gid: 1002, groups: ["stats"] }];
+    expect(buildModel({ host: { sharedMounts }, environments: [env], users }).warnings).toEqual([
+      'host.sharedMounts[0].groups: no user is in group "nobody-has-it"',
+      'host.sharedMounts[0].writableFor: no user is in group "no-such-ta"',
+      'host.sharedMounts[0].writableFor: group "stats" is not in its groups: its users get the mount only if also in one of those',
+    ]);
+  });
+
   it("an initImage where no home is created", () => {
     const host = { createHomes: false, initImage: "busybox:1" };
     expect(buildModel({ host, environments: [env], users: [user] }).warnings).toEqual([

@@ -55,9 +55,34 @@ describe("the Caddyfile", () => {
       expect(route).toContain("\t\t\t\theader_up -Authorization");
       expect(block(mine.join("\n"), `\t\thandle /user/${user}/${ws.environment.name} {`)).toContain(`\t\t\tredir * /user/${user}/${ws.environment.name}/ 308`);
     }
-    // Every hash appears once, in its owner's block only.
-    for (const user of ["alice", "bob", "carol"]) expect(caddyfile.split(hashes[user]).length).toBe(2);
+    // Every hash appears twice: in its owner's block and in the login of the links that do not name the user.
+    for (const user of ["alice", "bob", "carol"]) expect(caddyfile.split(hashes[user]).length).toBe(3);
     expect(caddyfile).not.toContain(hashes.dave);
+  });
+
+  it("sends /user-redirect/<env>/<path> to the route of whoever logs in, if they have one there; anything else is a 404", () => {
+    const redirect = block(caddyfile, "\thandle @redirect {");
+    expect(caddyfile).toContain("\t@redirect path /user-redirect/*\n");
+    // Any user with a password and a route may log in.
+    expect(block(redirect.join("\n"), "\t\tbasicauth {").slice(1, -1)).toEqual(["alice", "bob", "carol"].map((u) => `\t\t\t${u} ${hashes[u]}`));
+    // Redirected only to the users who have a route there (bob has no nb), by the name they logged in with.
+    expect(block(redirect.join("\n"), "\t\t@redirect_py {")).toContain("\t\t\tvars {http.auth.user.id} alice bob carol");
+    expect(block(redirect.join("\n"), "\t\t@redirect_nb {")).toContain("\t\t\tvars {http.auth.user.id} alice carol");
+    expect(redirect.join("\n")).not.toContain("redirect_shell");
+    // The rest of the path and the query are taken raw, as sent.
+    expect(block(redirect.join("\n"), "\t\t@redirect_py {")).toContain("\t\t\tvars_regexp redirect_py {http.request.uri} ^/user-redirect/py(?:/([^?]*))?(\\?.*)?$");
+    expect(block(redirect.join("\n"), "\t\thandle @redirect_py {")).toEqual([
+      "\t\thandle @redirect_py {", "\t\t\tredir * /user/{http.auth.user.id}/py/{re.redirect_py.1}{re.redirect_py.2} 302", "\t\t}",
+    ]);
+    expect(redirect.slice(-4)).toEqual(["\t\thandle {", '\t\t\trespond "no such workspace" 404', "\t\t}", "\t}"]);
+  });
+
+  it("admits to /user-redirect/ only users with a password, and renders none when nobody has one", () => {
+    const { bob: _, ...withoutBob } = hashes;
+    const redirect = block(renderCaddyfile(model, withoutBob), "\thandle @redirect {").join("\n");
+    expect(redirect).not.toContain(hashes.bob);
+    expect(redirect).toContain("\t\t\tvars {http.auth.user.id} alice carol\n");
+    expect(renderCaddyfile(model, {})).not.toContain("/user-redirect/");
   });
 
   it("keeps the path (Jupyter's base_url is the prefix): no strip, no rewrite", () => {

@@ -90,6 +90,19 @@ describe("workspaces", () => {
 
   // Provider 4.5.0 plans a changed mount as an update in place and never applies it;
   // a label it must replace the container for carries the change instead.
+  it("get a group's shared mount only in that group, read-write for writableFor and read-only for the others", () => {
+    const config = courseConfig();
+    config.host = { ...config.host, sharedMounts: [{ source: "/srv/data" }, { source: "/srv/course", target: "/course", groups: ["stats", "tas"], writableFor: ["tas"] }] };
+    config.users = config.users!.map((u) => (u.name === "carol" ? { ...u, groups: ["stats", "tas"] } : u));
+    const byUser = containersByName(synthHost(config));
+    const course = (key: string) => byUser[key].mounts.filter((m: Json) => m.target !== "/srv/data").slice(1);
+    // carol the TA writes it, alice the student reads it, in every workspace of theirs; bob is in neither group.
+    for (const key of ["carol/python-course", "carol/r-intro"]) expect(course(key), key).toEqual([{ type: "bind", source: "/srv/course", target: "/course", read_only: false }]);
+    for (const key of ["alice/python-course", "alice/r-intro"]) expect(course(key), key).toEqual([{ type: "bind", source: "/srv/course", target: "/course", read_only: true }]);
+    expect(course("bob/python-course")).toEqual([]);
+    expect(byUser["bob/python-course"].mounts.map((m: Json) => m.target)).toEqual(["/home/bob", "/srv/data"]);
+  });
+
   describe("carry a label that changes exactly when a mount does", () => {
     const mountsLabel = (c: Json) => c.labels.find((l: Json) => l.label === "homedock.mounts").value;
     const labelsOf = (change: (c: ReturnType<typeof courseConfig>) => void) => {
@@ -107,6 +120,13 @@ describe("workspaces", () => {
       ["a shared mount made writable", (c: ReturnType<typeof courseConfig>) => (c.host!.sharedMounts = [{ source: "/srv/data", writable: true }])],
     ])("%s: every workspace's", (_, change) => {
       expect(changed(labelsOf(change))).toEqual(workspaces);
+    });
+
+    it.each([
+      ["a shared mount given to a group", (c: ReturnType<typeof courseConfig>) => (c.host!.sharedMounts = [{ source: "/srv/data", groups: ["stats"] }]), ["bob/python-course"]],
+      ["a shared mount made writable for a group", (c: ReturnType<typeof courseConfig>) => (c.host!.sharedMounts = [{ source: "/srv/data", writableFor: ["stats"] }]), ["alice/python-course", "alice/r-intro", "carol/python-course", "carol/r-intro"]],
+    ])("%s: the workspaces of those who gain, lose or may write it", (_, change, which) => {
+      expect(changed(labelsOf(change))).toEqual(which);
     });
 
     it("a user's home: that user's workspaces' and home container's", () => {

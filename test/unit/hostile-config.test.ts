@@ -191,6 +191,10 @@ describe("host paths that hand over the host", () => {
     expect(
       modelErrors(configObject((c) => (c.host.sharedMounts = [{ source: "/srv/scratch", target: "/scratch", writable: true }, { source: "/srv/scratch/data", target: "/data" }]))),
     ).toEqual(['host.sharedMounts[1].source: got "/srv/scratch/data"; expected a source outside host.sharedMounts[0]\'s writable source: any workspace can put a link to anywhere there']);
+    // Writable for one group is writable: a TA's workspace is enough.
+    expect(
+      modelErrors(configObject((c) => (c.host.sharedMounts = [{ source: "/srv/course", writableFor: ["tas"] }, { source: "/srv/course/data", target: "/data" }]))),
+    ).toEqual(['host.sharedMounts[1].source: got "/srv/course/data"; expected a source outside host.sharedMounts[0]\'s writable source: any workspace can put a link to anywhere there']);
   });
 
   it.each(["/etc", "/var/run", "/run/user/1001", "/root", "/var"])("home %s: refused (the workspace mounts it read-write)", (home) => {

@@ -50,8 +50,34 @@ describe("reviewing a real plan", () => {
   it("a shared mount's new source: every workspace that has it restarts, saying why", () => {
     const { markdown } = reviewPlan(plan("change-mount-source"));
     expect(markdown).toContain("**3 workspaces replaced, 0 removed, 0 added, 0 updated in place, 0 unchanged.**");
-    for (const ws of ["alice / py", "alice / stats", "bob / py"]) expect(markdown).toContain(`| ${ws} | restarted in a new container | shared mount changed |`);
-    expect(markdown).toContain("- **alice**: restarts py (shared mount changed), stats (shared mount changed)");
+    for (const ws of ["alice / py", "alice / stats", "bob / py"]) expect(markdown).toContain(`| ${ws} | restarted in a new container | shared mount /srv/data: new source |`);
+    expect(markdown).toContain("- **alice**: restarts py (shared mount /srv/data: new source), stats (shared mount /srv/data: new source)");
+    expect(markdown).not.toContain("labels changed");
+  });
+
+  /**
+   * change-mount-source.json with /srv/data's source kept, and instead: alice's py gains
+   * /srv/course read-write, her stats gets /srv/scratch read-only, bob's py loses it
+   * (what a mount given to groups, writable for some, does when groups change).
+   */
+  it("a shared mount per group: who gains or loses which mount, and who may now write it or only read it", () => {
+    const derived = JSON.parse(plan("change-mount-source"));
+    for (const c of derived.resource_changes.filter((c: any) => c.type === "docker_container" && c.change.actions.join() === "delete,create")) {
+      const user = c.change.after.labels.find((l: any) => l.label === "homedock.user").value;
+      const env = c.change.after.labels.find((l: any) => l.label === "homedock.environment").value;
+      const data = c.change.before.mounts.find((m: any) => m.target === "/srv/data");
+      const mounts = c.change.after.mounts.map((m: any) => (m.target === "/srv/data" ? data : m));
+      const scratch = mounts.findIndex((m: any) => m.target === "/srv/scratch");
+      if (`${user}/${env}` === "alice/py") mounts.push({ ...data, source: "/srv/lab/course", target: "/srv/course", read_only: false });
+      if (`${user}/${env}` === "alice/stats") mounts[scratch] = { ...mounts[scratch], read_only: true };
+      if (`${user}/${env}` === "bob/py") mounts.splice(scratch, 1);
+      c.change.after.mounts = mounts;
+    }
+    const { markdown } = reviewPlan(JSON.stringify(derived));
+    expect(markdown).toContain("| alice / py | restarted in a new container | gains shared mount /srv/course read-write |");
+    expect(markdown).toContain("| alice / stats | restarted in a new container | shared mount /srv/scratch now read-only |");
+    expect(markdown).toContain("| bob / py | restarted in a new container | loses shared mount /srv/scratch |");
+    expect(markdown).toContain("- **bob**: restarts py (loses shared mount /srv/scratch)");
     expect(markdown).not.toContain("labels changed");
   });
 

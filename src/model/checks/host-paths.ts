@@ -70,7 +70,8 @@ export function checkSharedMountSources(config: PartialConfig, homes: readonly H
     const { source } = mount;
     const p: PathSegment[] = ["host", "sharedMounts", i, "source"];
     const control = hostControl(source);
-    const writable = host.sharedMounts.findIndex((m) => m.writable && m.source !== source && within(source, m.source));
+    // Writable for some groups is writable: one of their workspaces is enough.
+    const writable = host.sharedMounts.findIndex((m) => (m.writable || (m.writableFor ?? []).length > 0) && m.source !== source && within(source, m.source));
     if (control) report(p, apart("a source", source, control, "every workspace would have it"), source);
     else if (overlaps(source, host.homeRoot) || homes.some((h) => overlaps(h.home, source))) {
       report(p, "expected a source apart from every home and the home root: every workspace would have them", source);

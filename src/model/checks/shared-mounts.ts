@@ -35,3 +35,12 @@ export function checkSharedMountTargets(config: PartialConfig, homes: readonly H
     targets.push({ target, index: i });
   });
 }
+
+/** writable: true gives a mount read-write to everyone: a writableFor beside it would say otherwise and do nothing. */
+export function checkSharedMountAccess(config: PartialConfig, report: Report): void {
+  config.host.sharedMounts.forEach((mount, i) => {
+    if (mount.writable && mount.writableFor !== undefined) {
+      report(["host", "sharedMounts", i, "writableFor"], "expected writableFor or writable: true, not both (writable: true is read-write for everyone)", mount.writableFor);
+    }
+  });
+}
