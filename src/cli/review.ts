@@ -349,6 +349,20 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+/** The workspace parts of a summary from every workspace's change (sorted by user, then environment): the totals, the servers that stop, each user's changes. */
+export function workspaceSummary(workspaces: readonly WorkspaceChange[]): Pick<PlanSummary, "totals" | "stopping" | "users"> {
+  const totals: Record<Kind, number> = { replaced: 0, removed: 0, added: 0, updated: 0, unchanged: 0 };
+  const byUser = new Map<string, WorkspaceChange[]>();
+  for (const w of workspaces) {
+    totals[w.change]++;
+    byUser.set(w.user, [...(byUser.get(w.user) ?? []), w]);
+  }
+  const users = [...byUser]
+    .map(([user, mine]) => ({ user, changes: mine.filter((w) => w.change !== "unchanged"), unchanged: mine.filter((w) => w.change === "unchanged").length }))
+    .filter((u) => u.changes.length > 0);
+  return { totals, stopping: workspaces.filter((w) => w.change === "replaced" || w.change === "removed"), users };
+}
+
 /** The typed summary of a plan's JSON (text or its UTF-8 bytes); throws PlanError for input that is not a homedock plan. */
 export function summarizePlan(input: string | Buffer, options: Pick<ReviewOptions, "host"> = {}): PlanSummary {
   const changes = changesOf(parse(input));
@@ -373,15 +387,7 @@ export function summarizePlan(input: string | Buffer, options: Pick<ReviewOption
       ...(c.kind === "updated" ? { settings: c.settings } : {}),
     }))
     .sort((a, b) => byName(a.user, b.user) || byName(a.environment, b.environment));
-  const totals: Record<Kind, number> = { replaced: 0, removed: 0, added: 0, updated: 0, unchanged: 0 };
-  const byUser = new Map<string, WorkspaceChange[]>();
-  for (const w of workspaces) {
-    totals[w.change]++;
-    byUser.set(w.user, [...(byUser.get(w.user) ?? []), w]);
-  }
-  const users = [...byUser]
-    .map(([user, mine]) => ({ user, changes: mine.filter((w) => w.change !== "unchanged"), unchanged: mine.filter((w) => w.change === "unchanged").length }))
-    .filter((u) => u.changes.length > 0);
+  const { totals, stopping, users } = workspaceSummary(workspaces);
 
   const resources: ResourceChange[] = [];
   for (const c of changes) {
@@ -397,7 +403,7 @@ export function summarizePlan(input: string | Buffer, options: Pick<ReviewOption
   return {
     host: host!,
     totals,
-    stopping: workspaces.filter((w) => w.change === "replaced" || w.change === "removed"),
+    stopping,
     users,
     resources,
     frontDoor: frontDoorChange(containers),
@@ -517,9 +523,9 @@ function shownReasons(w: WorkspaceChange): string[] {
 }
 
 /** The summary in Markdown: totals, the servers that stop, each user's changes, other resources, then what the policies block. */
-export function reviewMarkdown(summary: PlanSummary, blocked: readonly string[] = []): string {
+export function reviewMarkdown(summary: PlanSummary, blocked: readonly string[] = [], title = `homedock plan for host ${code(summary.host)}`): string {
   const { totals } = summary;
-  const lines: string[] = [`## homedock plan for host ${code(summary.host)}`, ""];
+  const lines: string[] = [`## ${title}`, ""];
   const counts = [
     plural(totals.replaced, "workspace") + " replaced",
     `${totals.removed} removed`,
