@@ -53,6 +53,8 @@ export interface ComposePreview {
 const MIB = 2 ** 20;
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 const sortedList = (list: unknown): string[] => [...((list as string[] | null) ?? [])].sort();
+/** A map's entries by key: Docker keeps no order of its own (tmpfs). */
+const entries = (map: unknown): [string, unknown][] => Object.entries((map as Record<string, unknown> | null) ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -140,7 +142,7 @@ export function recreateReasons(spec: ContainerSpec, c: Json, image: Json | unde
   const pids = (n: number | null | undefined) => (n === null || n === undefined || n <= 0 ? "none" : String(n));
   if (pids(hc.PidsLimit) !== pids(spec.pidsLimit)) add(`pidsLimit ${pids(hc.PidsLimit)} → ${pids(spec.pidsLimit)}`);
 
-  if (Boolean(hc.ReadonlyRootfs) !== spec.readOnlyRoot || !same(hc.Tmpfs ?? {}, spec.tmpfs)) add(REASONS.read_only);
+  if (Boolean(hc.ReadonlyRootfs) !== spec.readOnlyRoot || !same(entries(hc.Tmpfs), entries(spec.tmpfs))) add(REASONS.read_only);
   if ((hc.RestartPolicy?.Name || "no") !== spec.restart) add(`restart ${hc.RestartPolicy?.Name || "no"} → ${spec.restart}`);
   if (hc.Init !== spec.init || !same(sortedList(hc.SecurityOpt), [...spec.securityOpts].sort())) add("hardening changed");
   if (!same(sortedList(hc.CapAdd), [...spec.capAdd].sort()) || !same(sortedList(hc.CapDrop), [...spec.capDrop].sort())) add("capabilities changed");

@@ -36,7 +36,8 @@ function inspected({ service, spec }: ComposeService, project: string, image = `
       NanoCpus: spec.nanoCpus ?? 0,
       PidsLimit: spec.pidsLimit ?? null,
       ReadonlyRootfs: spec.readOnlyRoot,
-      Tmpfs: Object.keys(spec.tmpfs).length > 0 ? { ...spec.tmpfs } : null,
+      // Docker keeps no order of its own: the proxy's /config came back before its /tmp.
+      Tmpfs: Object.keys(spec.tmpfs).length > 0 ? Object.fromEntries(Object.entries(spec.tmpfs).reverse()) : null,
       RestartPolicy: { Name: spec.restart, MaximumRetryCount: 0 },
       Init: spec.init,
       SecurityOpt: [...spec.securityOpts],
