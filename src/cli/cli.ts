@@ -84,6 +84,33 @@ function printReview(review: Review, format: ReviewFlags["format"], file?: strin
   else console.log(text);
 }
 
+/** Exit status of `compose --preview` (1 is an invalid config, as for every command). */
+export const PREVIEW_EXIT = { ok: 0, unreadable: 2 } as const;
+
+/** `compose --preview`: the Compose file's services against the host's containers, in the review's words. */
+async function previewCompose(opts: { config?: string; format: "markdown" | "json" }): Promise<number> {
+  const { model, warnings } = loaded(opts.config ?? configFile(), "warn");
+  for (const w of warnings) console.error(w);
+  const [{ composeServices }, preview, { inspectHost }, { HostUnreadableError }] = await Promise.all([
+    import("../render/compose"),
+    import("./compose-preview"),
+    import("../workspaces/docker-host"),
+    import("../docker/docker-cli"),
+  ]);
+  const services = [...composeServices(model)];
+  let host: Awaited<ReturnType<typeof inspectHost>>;
+  try {
+    host = await inspectHost(model.name, services.map((s) => s.spec.image));
+  } catch (err) {
+    if (!(err instanceof HostUnreadableError)) throw err;
+    console.error(`homedock compose --preview: ${err.message}`);
+    return PREVIEW_EXIT.unreadable;
+  }
+  const result = preview.previewCompose(model.name, services, host.containers, host.images);
+  console.log(opts.format === "json" ? JSON.stringify({ ...result.summary, containers: result.containers }, null, 2) : result.markdown);
+  return PREVIEW_EXIT.ok;
+}
+
 /** The review's options, shared by `review` and `plan`. */
 function withReviewOptions(command: Command): Command {
   return command
@@ -172,7 +199,16 @@ export function program(terraform: Terraform = systemTerraform(), exit: (status:
     .description("render the same host as a docker-compose.yml")
     .option("-c, --config <file>", CONFIG_OPTION)
     .option("-o, --out <file>", "where to write it", "docker-compose.yml")
-    .action((opts: RenderOptions) => void rendered(output.writeCompose, opts, { paths: "warn" }));
+    .option(
+      "--preview",
+      "write nothing: say which containers `docker compose up -d --remove-orphans` would recreate (and why), remove or create, from the running host (through the Docker API; DOCKER_HOST may be ssh://)",
+    )
+    .addOption(new Option("--format <format>", "with --preview: markdown, or json").choices(["markdown", "json"]).default("markdown"))
+    .addHelpText("after", `\nExit codes with --preview: ${PREVIEW_EXIT.ok} previewed, 1 invalid config, ${PREVIEW_EXIT.unreadable} the Docker host could not be read.`)
+    .action(async (opts: RenderOptions & { preview?: boolean; format: "markdown" | "json" }) => {
+      if (!opts.preview) return void rendered(output.writeCompose, opts, { paths: "warn" });
+      exit(await previewCompose(opts));
+    });
 
   cli
     .command("validate")

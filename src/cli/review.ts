@@ -28,12 +28,22 @@ export interface ReviewOptions {
 /** What happens to a resource. */
 export type ChangeKind = "added" | "removed" | "replaced" | "updated" | "unchanged";
 
+/** A setting that changes in place, from what to what, as an admin writes it in the config (memory `1g`, cpus `0.5`). */
+export interface SettingChange {
+  /** The config's word for it: memory, cpus, pidsLimit, restart, ... (else the Terraform attribute). */
+  readonly setting: string;
+  readonly from: string;
+  readonly to: string;
+}
+
 export interface WorkspaceChange {
   readonly user: string;
   readonly environment: string;
   readonly change: ChangeKind;
   /** Why, in a reviewer's words: what forced a replacement, or what changes in place. */
   readonly reasons: readonly string[];
+  /** For an update in place: each setting that changes and has a value to show, from what to what (absent otherwise). */
+  readonly settings?: readonly SettingChange[];
 }
 
 /** A change to something other than a workspace. */
@@ -81,7 +91,14 @@ export interface PlanSummary {
  * itself is named only when it changes.
  */
 export interface FrontDoorChange {
-  readonly proxy?: { readonly change: Exclude<ChangeKind, "unchanged">; readonly reasons: readonly string[] };
+  readonly proxy?: {
+    readonly change: Exclude<ChangeKind, "unchanged">;
+    readonly reasons: readonly string[];
+    /** Where it publishes (`address:port`, HTTPS first) after the change; for a removal, where it published. */
+    readonly ports: readonly string[];
+    /** Where it published before, when that differs. */
+    readonly previousPorts?: readonly string[];
+  };
   /** The proxy reloads its Caddyfile. */
   readonly reloads: boolean;
 }
@@ -118,10 +135,12 @@ interface Change {
   readonly before: Json;
   /** Why: the attributes that forced a replacement, or that change in place. */
   readonly reasons: readonly string[];
+  /** For an update in place: from what to what. */
+  readonly settings: readonly SettingChange[];
 }
 
-/** Attributes as a reviewer would say them. */
-const REASONS: Record<string, string> = {
+/** Attributes as a reviewer would say them; `homedock compose --preview` says its reasons with the same words. */
+export const REASONS: Readonly<Record<string, string>> = {
   image: "image upgraded",
   memory: "memory changed",
   memory_swap: "memory changed",
@@ -144,6 +163,56 @@ const REASONS: Record<string, string> = {
 };
 
 const reason = (attribute: string) => REASONS[attribute] ?? `${attribute} changed`;
+
+/** MiB as the config writes memory: `2g` when whole gibibytes, else `96m`. */
+export function formatMemory(mib: number): string {
+  return mib > 0 && mib % 1024 === 0 ? `${mib / 1024}g` : `${mib}m`;
+}
+
+/** CPUs as a number, as the config writes them (`"1.0"` is `1`). */
+export function formatCpus(cpus: number | string): string {
+  return String(Number(cpus));
+}
+
+/** A setting's change in a reviewer's words: `memory 1g → 2g`. */
+export function settingText(s: SettingChange): string {
+  return `${s.setting} ${s.from} → ${s.to}`;
+}
+
+/** The nproc ulimit a workspace runs with (the provider's form of pidsLimit). */
+function nproc(values: Json): string | undefined {
+  const limit = (values.ulimit ?? []).find((u: Json) => u.name === "nproc");
+  return limit === undefined ? undefined : String(limit.hard ?? limit.soft);
+}
+
+/**
+ * The attributes an update in place shows from what to what: the config's name for each,
+ * and its value as the config writes it. memory_swap is set to memory (no swap), so it
+ * is shown only when memory itself stays.
+ */
+const SETTINGS: Readonly<Record<string, { readonly setting: string; readonly value: (values: Json) => string | undefined }>> = {
+  memory: { setting: "memory", value: (v) => (typeof v.memory === "number" ? formatMemory(v.memory) : undefined) },
+  memory_swap: { setting: "memory (with swap)", value: (v) => (typeof v.memory_swap === "number" ? formatMemory(v.memory_swap) : undefined) },
+  cpus: { setting: "cpus", value: (v) => (v.cpus === null || v.cpus === undefined || v.cpus === "" ? undefined : formatCpus(v.cpus)) },
+  ulimit: { setting: "pidsLimit", value: nproc },
+  restart: { setting: "restart", value: (v) => (typeof v.restart === "string" ? v.restart : undefined) },
+};
+
+function settingChanges(attributes: readonly string[], before: Json, after: Json): SettingChange[] {
+  return attributes
+    .filter((a) => SETTINGS[a] !== undefined && !(a === "memory_swap" && attributes.includes("memory")))
+    .flatMap((a) => {
+      const [from, to] = [SETTINGS[a].value(before), SETTINGS[a].value(after)];
+      return from === undefined || to === undefined || from === to ? [] : [{ setting: SETTINGS[a].setting, from, to }];
+    });
+}
+
+/** The ports a container publishes, as `address:port`, HTTPS (443 inside) first. */
+function publishedPorts(values: Json): string[] {
+  return [...(values.ports ?? [])]
+    .sort((a: Json, b: Json) => (a.internal === 443 ? -1 : b.internal === 443 ? 1 : a.internal - b.internal))
+    .map((p: Json) => `${p.ip ?? "0.0.0.0"}:${p.external ?? p.internal}`);
+}
 
 /**
  * Why a container's mounts differ: its home moved (the mount at its working directory),
@@ -213,6 +282,7 @@ function changesOf(plan: Json): Change[] {
             : [];
       const values = kind === "removed" ? before : after;
       return {
+        settings: kind === "updated" ? settingChanges(attributes, before, after) : [],
         type: c.type,
         kind,
         labels: labels(values),
@@ -293,6 +363,20 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+/** The workspace parts of a summary from every workspace's change (sorted by user, then environment): the totals, the servers that stop, each user's changes. */
+export function workspaceSummary(workspaces: readonly WorkspaceChange[]): Pick<PlanSummary, "totals" | "stopping" | "users"> {
+  const totals: Record<Kind, number> = { replaced: 0, removed: 0, added: 0, updated: 0, unchanged: 0 };
+  const byUser = new Map<string, WorkspaceChange[]>();
+  for (const w of workspaces) {
+    totals[w.change]++;
+    byUser.set(w.user, [...(byUser.get(w.user) ?? []), w]);
+  }
+  const users = [...byUser]
+    .map(([user, mine]) => ({ user, changes: mine.filter((w) => w.change !== "unchanged"), unchanged: mine.filter((w) => w.change === "unchanged").length }))
+    .filter((u) => u.changes.length > 0);
+  return { totals, stopping: workspaces.filter((w) => w.change === "replaced" || w.change === "removed"), users };
+}
+
 /** The typed summary of a plan's JSON (text or its UTF-8 bytes); throws PlanError for input that is not a homedock plan. */
 export function summarizePlan(input: string | Buffer, options: Pick<ReviewOptions, "host"> = {}): PlanSummary {
   const changes = changesOf(parse(input));
@@ -309,17 +393,15 @@ export function summarizePlan(input: string | Buffer, options: Pick<ReviewOption
 
   const workspaces = containers
     .filter((c) => c.labels[LABEL_ROLE] === "workspace")
-    .map((c): WorkspaceChange => ({ user: c.labels[LABEL_USER], environment: c.labels[LABEL_ENVIRONMENT], change: c.kind, reasons: c.reasons }))
+    .map((c): WorkspaceChange => ({
+      user: c.labels[LABEL_USER],
+      environment: c.labels[LABEL_ENVIRONMENT],
+      change: c.kind,
+      reasons: c.reasons,
+      ...(c.kind === "updated" ? { settings: c.settings } : {}),
+    }))
     .sort((a, b) => byName(a.user, b.user) || byName(a.environment, b.environment));
-  const totals: Record<Kind, number> = { replaced: 0, removed: 0, added: 0, updated: 0, unchanged: 0 };
-  const byUser = new Map<string, WorkspaceChange[]>();
-  for (const w of workspaces) {
-    totals[w.change]++;
-    byUser.set(w.user, [...(byUser.get(w.user) ?? []), w]);
-  }
-  const users = [...byUser]
-    .map(([user, mine]) => ({ user, changes: mine.filter((w) => w.change !== "unchanged"), unchanged: mine.filter((w) => w.change === "unchanged").length }))
-    .filter((u) => u.changes.length > 0);
+  const { totals, stopping, users } = workspaceSummary(workspaces);
 
   const resources: ResourceChange[] = [];
   for (const c of changes) {
@@ -335,7 +417,7 @@ export function summarizePlan(input: string | Buffer, options: Pick<ReviewOption
   return {
     host: host!,
     totals,
-    stopping: workspaces.filter((w) => w.change === "replaced" || w.change === "removed"),
+    stopping,
     users,
     resources,
     frontDoor: frontDoorChange(containers),
@@ -375,17 +457,30 @@ function frontDoorChange(containers: readonly Change[]): FrontDoorChange | undef
   const setup = containers.find((c) => c.labels[LABEL_ROLE] === ROLE_FRONTDOOR_SETUP && c.kind !== "unchanged");
   const reloads = setup !== undefined && setup.kind !== "removed" && proxy?.kind !== "added";
   if (proxy === undefined && !reloads) return undefined;
-  return { ...(proxy ? { proxy: { change: proxy.kind as Exclude<ChangeKind, "unchanged">, reasons: proxy.reasons } } : {}), reloads };
+  if (proxy === undefined) return { reloads };
+  const ports = publishedPorts(proxy.values);
+  const previous = proxy.kind === "replaced" || proxy.kind === "updated" ? publishedPorts(proxy.before) : ports;
+  const moved = JSON.stringify(previous) !== JSON.stringify(ports);
+  return { proxy: { change: proxy.kind as Exclude<ChangeKind, "unchanged">, reasons: proxy.reasons, ports, ...(moved ? { previousPorts: previous } : {}) }, reloads };
+}
+
+const portList = (ports: readonly string[]) => (ports.length === 0 ? "no port" : ports.join(" and "));
+
+/** The proxy's reasons, its ports said from where to where when they moved. */
+function proxyReasons(proxy: NonNullable<FrontDoorChange["proxy"]>): string[] {
+  const moved = proxy.previousPorts === undefined ? undefined : `ports ${portList(proxy.previousPorts)} → ${portList(proxy.ports)}`;
+  const others = proxy.reasons.filter((r) => moved === undefined || r !== reason("ports"));
+  return moved === undefined ? others : [...others, moved];
 }
 
 /** The front door's lines, each on its own. */
 function frontDoorLines({ proxy, reloads }: FrontDoorChange): string[] {
   const lines: string[] = [];
-  if (proxy?.change === "added") lines.push("- front door added: the proxy starts, publishing the HTTPS and HTTP ports");
-  else if (proxy?.change === "removed") lines.push("- front door removed: no workspace can be reached from a browser");
+  if (proxy?.change === "added") lines.push(`- front door added: the proxy starts, publishing ${portList(proxy.ports)}`);
+  else if (proxy?.change === "removed") lines.push(`- front door removed: no workspace can be reached from a browser (${portList(proxy.ports)} no longer published)`);
   else if (proxy?.change === "replaced") {
-    lines.push(`- front door restarts: the proxy is replaced (${proxy.reasons.join(", ") || "replaced"}); open pages reconnect, kernels keep running`);
-  } else if (proxy?.change === "updated") lines.push(`- front door updated in place (${proxy.reasons.join(", ")})`);
+    lines.push(`- front door restarts: the proxy is replaced (${proxyReasons(proxy).join(", ") || "replaced"}); open pages reconnect, kernels keep running`);
+  } else if (proxy?.change === "updated") lines.push(`- front door updated in place (${proxyReasons(proxy).join(", ")})`);
   if (reloads) lines.push("- front door reloads: routes or passwords changed; open pages reconnect, kernels keep running");
   return lines;
 }
@@ -430,10 +525,21 @@ const RESOURCE_LINE: Record<ResourceChange["resource"], (r: any) => string> = {
     `home of ${r.user}: ${{ added: "created if missing", removed: "no longer managed (the home stays)", replaced: "checked again", updated: "updated" }[r.change]}`,
 };
 
+/**
+ * A workspace's reasons, each setting that changes in place said from what to what
+ * (`memory 1g → 2g` for "memory changed"); reasons without values stay as they are.
+ */
+function shownReasons(w: WorkspaceChange): string[] {
+  const settings = w.settings ?? [];
+  if (settings.length === 0) return [...w.reasons];
+  const said = new Set(Object.entries(SETTINGS).filter(([, s]) => settings.some((c) => c.setting === s.setting)).map(([a]) => reason(a)));
+  return [...w.reasons.filter((r) => !said.has(r)), ...settings.map(settingText)];
+}
+
 /** The summary in Markdown: totals, the servers that stop, each user's changes, other resources, then what the policies block. */
-export function reviewMarkdown(summary: PlanSummary, blocked: readonly string[] = []): string {
+export function reviewMarkdown(summary: PlanSummary, blocked: readonly string[] = [], title = `homedock plan for host ${code(summary.host)}`): string {
   const { totals } = summary;
-  const lines: string[] = [`## homedock plan for host ${code(summary.host)}`, ""];
+  const lines: string[] = [`## ${title}`, ""];
   const counts = [
     plural(totals.replaced, "workspace") + " replaced",
     `${totals.removed} removed`,
@@ -462,7 +568,7 @@ export function reviewMarkdown(summary: PlanSummary, blocked: readonly string[] 
       const part = (kind: Kind, verb: string) => {
         const these = changes.filter((w) => w.change === kind);
         if (these.length === 0) return [];
-        const items = these.map((w) => w.environment + (w.reasons.length > 0 && kind !== "removed" ? ` (${w.reasons.join(", ")})` : ""));
+        const items = these.map((w) => w.environment + (w.reasons.length > 0 && kind !== "removed" ? ` (${shownReasons(w).join(", ")})` : ""));
         return [`${verb} ${items.sort().join(", ")}`];
       };
       const parts = [

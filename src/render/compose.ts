@@ -104,7 +104,7 @@ export const FRONTDOOR_SETUP_SERVICE = "frontdoor.setup";
  * re-create it and, asked by no one, keeps the old one: a moved home would stay the
  * old home. A new source is a new volume, and the containers are re-created onto it.
  */
-function bindVolume(name: string, source: string): string {
+export function bindVolume(name: string, source: string): string {
   return `${name}-${createHash("sha256").update(source).digest("hex").slice(0, 8)}`;
 }
 
@@ -178,29 +178,44 @@ interface ComposeParts {
   readonly volumes: Record<string, unknown>;
 }
 
+/** A service of the Compose file, before it is written. */
+export interface ComposeService {
+  readonly service: string;
+  readonly spec: ContainerSpec;
+  /** The service that must complete first. */
+  readonly dependsOn?: string;
+  /** Its secrets' key (a workspace's). */
+  readonly secretKey?: string;
+}
+
+/** The services `renderCompose` writes, in its order, one at a time. */
+export function* composeServices(host: HostModel): Generator<ComposeService> {
+  for (const user of host.users) {
+    const workspaces = host.workspacesByUser.get(user.name) ?? [];
+    if (workspaces.length === 0) continue;
+    const image = homeInitImage(host, user);
+    let home: string | undefined;
+    if (image !== undefined) {
+      home = serviceName(user.name, "home");
+      yield { service: home, spec: homeInitContainer(host, user, image) };
+    }
+    for (const ws of workspaces) {
+      yield { service: serviceName(user.name, ws.environment.name), spec: workspaceContainer(host, ws), dependsOn: home, secretKey: secretKey(ws) };
+    }
+  }
+  if (host.frontDoor !== undefined) {
+    yield { service: FRONTDOOR_SETUP_SERVICE, spec: frontDoorSetupContainer(host, false) };
+    // The Caddyfile's directory, not the file: it is replaced by rename, which a file
+    // bind would not follow; `caddy run --watch` reloads it.
+    yield { service: FRONTDOOR_SERVICE, spec: proxyContainer(host, { bind: `./${CADDYFILE_DIR}` }), dependsOn: FRONTDOOR_SETUP_SERVICE };
+  }
+}
+
 /** Each service in turn, so that a render need not hold them all at once. */
 function composeParts(host: HostModel): ComposeParts {
   const volumes: Record<string, unknown> = {};
   function* services(): Generator<readonly [string, Record<string, unknown>]> {
-    for (const user of host.users) {
-      const workspaces = host.workspacesByUser.get(user.name) ?? [];
-      if (workspaces.length === 0) continue;
-      const image = homeInitImage(host, user);
-      let home: string | undefined;
-      if (image !== undefined) {
-        home = serviceName(user.name, "home");
-        yield [home, service(homeInitContainer(host, user, image), undefined, volumes)];
-      }
-      for (const ws of workspaces) {
-        yield [serviceName(user.name, ws.environment.name), service(workspaceContainer(host, ws), home, volumes, secretKey(ws))];
-      }
-    }
-    if (host.frontDoor !== undefined) {
-      yield [FRONTDOOR_SETUP_SERVICE, service(frontDoorSetupContainer(host, false), undefined, volumes)];
-      // The Caddyfile's directory, not the file: it is replaced by rename, which a file
-      // bind would not follow; `caddy run --watch` reloads it.
-      yield [FRONTDOOR_SERVICE, service(proxyContainer(host, { bind: `./${CADDYFILE_DIR}` }), FRONTDOOR_SETUP_SERVICE, volumes)];
-    }
+    for (const s of composeServices(host)) yield [s.service, service(s.spec, s.dependsOn, volumes, s.secretKey)];
   }
   return { services: services(), volumes };
 }

@@ -16,17 +16,53 @@ export async function listWorkspaceContainers(host: string, docker: DockerAsync 
   return parsePs(ps.stdout);
 }
 
+/**
+ * `docker inspect --type <type>` of `names`, as docker prints it: one that is missing (a
+ * container removed since `docker ps`, an image not on the host) fails the command,
+ * and the others are still printed.
+ */
+async function inspectRaw(type: "container" | "image", names: readonly string[], docker: DockerAsync): Promise<string> {
+  if (names.length === 0) return "[]";
+  const r = await docker(["inspect", "--type", type, ...names]);
+  return r.status !== 0 && !r.error && r.stdout.trim().startsWith("[") ? r.stdout : answered(r, "docker inspect").stdout;
+}
+
+function jsonList(printed: string, what: string): Record<string, unknown>[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(printed);
+  } catch (err) {
+    throw new HostUnreadableError(`docker inspect printed no list of ${what}: ${(err as Error).message}`);
+  }
+  if (!Array.isArray(parsed)) throw new HostUnreadableError(`docker inspect printed no list of ${what}: got ${typeof parsed}`);
+  return parsed;
+}
+
 /** What `docker inspect` says of the containers `ids`. */
 async function inspect(ids: readonly string[], docker: DockerAsync): Promise<ContainerFacts[]> {
-  if (ids.length === 0) return [];
-  const r = await docker(["inspect", "--type", "container", ...ids]);
-  // A container removed since `docker ps` fails the command; the others are still printed.
-  const printed = r.status !== 0 && !r.error && r.stdout.trim().startsWith("[") ? r.stdout : answered(r, "docker inspect").stdout;
+  const printed = await inspectRaw("container", ids, docker);
   try {
     return parseInspect(printed);
   } catch (err) {
     throw new HostUnreadableError(`docker inspect printed no list of containers: ${(err as Error).message}`);
   }
+}
+
+/**
+ * Every container labelled with `host` (all roles, running or not) and the images
+ * `images` that the host has, as `docker inspect` prints them: one `docker ps`, then
+ * one inspect of the containers and one of the images, side by side.
+ * @throws HostUnreadableError when Docker does not answer
+ */
+export async function inspectHost(
+  host: string,
+  images: readonly string[],
+  docker: DockerAsync = dockerCliAsync,
+): Promise<{ containers: Record<string, unknown>[]; images: Record<string, unknown>[] }> {
+  const ps = answered(await docker(["ps", "-a", "-q", "--no-trunc", "--filter", `label=${LABEL_HOST}=${host}`]), "docker ps");
+  const ids = ps.stdout.split("\n").filter((id) => id !== "");
+  const [containers, found] = await Promise.all([inspectRaw("container", ids, docker), inspectRaw("image", [...new Set(images)], docker)]);
+  return { containers: jsonList(containers, "containers"), images: jsonList(found, "images") };
 }
 
 /** Memory in use and CPU of the containers `ids`: one `docker stats --no-stream`. */

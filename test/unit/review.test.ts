@@ -81,11 +81,16 @@ describe("reviewing a real plan", () => {
     expect(markdown).not.toContain("labels changed");
   });
 
-  it("a changed limit: updated in place, no server stops", () => {
-    const { markdown } = reviewPlan(plan("change-limit"));
+  it("a changed limit: updated in place from what to what, no server stops", () => {
+    const { markdown, summary } = reviewPlan(plan("change-limit"));
     expect(markdown).toContain("**0 workspaces replaced, 0 removed, 0 added, 3 updated in place, 2 unchanged.**");
-    expect(markdown).toContain("- **bob**: updated in place: py (memory changed)");
+    // The recording raised py's memory from 64m to 96m (memory_swap with it: said once).
+    expect(markdown).toContain("- **bob**: updated in place: py (memory 64m → 96m)");
+    expect(markdown).not.toContain("memory changed");
     expect(markdown).not.toContain("Servers that stop");
+    // JSON: the reasons as before, the values beside them.
+    const bob = summary.users.find((u) => u.user === "bob")!.changes[0];
+    expect(bob).toEqual({ user: "bob", environment: "py", change: "updated", reasons: ["memory changed"], settings: [{ setting: "memory", from: "64m", to: "96m" }] });
   });
 
   it("a workspace stopped by hand: started again in place, not replaced", () => {
@@ -122,6 +127,80 @@ function proxyImageUpgrade(): string {
   }
   return JSON.stringify(derived);
 }
+
+/**
+ * change-limit.json (recorded: py's memory 64 → 96 MB, updated in place) with other values
+ * written into the same update of every py workspace: memory and memory_swap 1024 → 2048
+ * and cpus "0.5" → "2", the provider's units (MB, a decimal string).
+ */
+function limitsChanged(): string {
+  const derived = JSON.parse(plan("change-limit"));
+  for (const c of derived.resource_changes.filter((c: any) => c.change.actions.join() === "update")) {
+    Object.assign(c.change.before, { memory: 1024, memory_swap: 1024, cpus: "0.5" });
+    Object.assign(c.change.after, { memory: 2048, memory_swap: 2048, cpus: "2" });
+  }
+  return JSON.stringify(derived);
+}
+
+/** frontdoor-add-user.json (recorded: the proxy unchanged) with the proxy's change replaced by `change` (before, after, actions...). */
+function proxyChanged(change: (c: any) => Record<string, unknown>): string {
+  const derived = JSON.parse(plan("frontdoor-add-user"));
+  const proxy = derived.resource_changes.find((c: any) => c.address.startsWith("docker_container.host_frontdoor_proxy_"));
+  proxy.change = { ...proxy.change, ...change(proxy.change) };
+  return JSON.stringify(derived);
+}
+
+describe("what changes, from what to what", () => {
+  it("memory and CPUs in place: as the config writes them (2g, a number of CPUs)", () => {
+    const { markdown, summary } = reviewPlan(limitsChanged());
+    expect(markdown).toContain("- **bob**: updated in place: py (cpus 0.5 → 2, memory 1g → 2g)");
+    expect(markdown).not.toMatch(/CPUs changed|memory changed/);
+    expect(summary.users[0].changes[0].settings).toEqual([
+      { setting: "cpus", from: "0.5", to: "2" },
+      { setting: "memory", from: "1g", to: "2g" },
+    ]);
+    expect(summary.users[0].changes[0].reasons).toEqual(["CPUs changed", "memory changed"]);
+  });
+
+  it("a reason without values keeps its words: stopped by hand", () => {
+    const { summary } = reviewPlan(plan("stopped-by-hand"));
+    expect(summary.users[0].changes[0].settings).toEqual([]);
+  });
+
+  it("a replaced or added workspace has no settings field: only updates in place say from what to what", () => {
+    for (const w of [...summarizePlan(plan("upgrade-image")).stopping, ...summarizePlan(plan("add-user")).users.flatMap((u) => u.changes)]) {
+      expect(w).not.toHaveProperty("settings");
+    }
+  });
+
+  it("the front door added: which address and port it publishes, HTTPS first", () => {
+    // The recording's proxy publishes 127.0.0.1:27443 (443 inside) and 127.0.0.1:27080 (80 inside).
+    const { markdown, summary } = reviewPlan(proxyChanged(() => ({ actions: ["create"], before: null })));
+    expect(markdown).toContain("- front door added: the proxy starts, publishing 127.0.0.1:27443 and 127.0.0.1:27080");
+    expect(summary.frontDoor!.proxy).toEqual({ change: "added", reasons: [], ports: ["127.0.0.1:27443", "127.0.0.1:27080"] });
+  });
+
+  it("the front door removed: which ports are no longer published", () => {
+    const { markdown } = reviewPlan(proxyChanged(() => ({ actions: ["delete"], after: null })));
+    expect(markdown).toContain("- front door removed: no workspace can be reached from a browser (127.0.0.1:27443 and 127.0.0.1:27080 no longer published)");
+  });
+
+  it("the front door moved to other ports: from where to where", () => {
+    const moved = (p: any[]) => p.map((port) => ({ ...port, ip: "0.0.0.0", external: port.internal }));
+    const { markdown, summary } = reviewPlan(
+      proxyChanged((c) => ({ actions: ["delete", "create"], after: { ...c.after, ports: moved(c.after.ports) }, replace_paths: [["ports"]] })),
+    );
+    expect(markdown).toContain(
+      "- front door restarts: the proxy is replaced (ports 127.0.0.1:27443 and 127.0.0.1:27080 → 0.0.0.0:443 and 0.0.0.0:80); open pages reconnect, kernels keep running",
+    );
+    expect(summary.frontDoor!.proxy).toEqual({
+      change: "replaced",
+      reasons: ["ports changed"],
+      ports: ["0.0.0.0:443", "0.0.0.0:80"],
+      previousPorts: ["127.0.0.1:27443", "127.0.0.1:27080"],
+    });
+  });
+});
 
 describe("images that run as root", () => {
   it("an environment's image upgrade changes what creates its users' homes (recorded: the home containers themselves plan no change)", () => {
