@@ -126,6 +126,8 @@ type Json = Record<string, any>;
 type Kind = ChangeKind;
 
 interface Change {
+  /** Its Terraform address. */
+  readonly address: string;
   readonly type: string;
   readonly kind: Kind;
   /** Its homedock labels, read once. */
@@ -283,6 +285,7 @@ function changesOf(plan: Json): Change[] {
       const values = kind === "removed" ? before : after;
       return {
         settings: kind === "updated" ? settingChanges(attributes, before, after) : [],
+        address: String(c.address ?? ""),
         type: c.type,
         kind,
         labels: labels(values),
@@ -435,7 +438,7 @@ export function summarizePlan(input: string | Buffer, options: Pick<ReviewOption
 function rootImageChanges(changes: readonly Change[], containers: readonly Change[]): RootImageChange[] {
   const images = changes.filter((c) => c.type === "docker_image");
   const nameOf = (id: string) => images.find((i) => i.before.image_id === id)?.before.name ?? images.find((i) => i.values.image_id === id)?.values.name ?? id;
-  return containers
+  const found = containers
     .filter((c) => ROOT_ROLES.includes(c.labels[LABEL_ROLE]) && c.kind !== "added" && c.kind !== "removed")
     .flatMap((c): RootImageChange[] => {
       const was: string | undefined = c.before.image;
@@ -448,8 +451,32 @@ function rootImageChanges(changes: readonly Change[], containers: readonly Chang
       if (from === undefined || to === undefined) return [];
       const role = c.labels[LABEL_ROLE] as RootRole;
       return [{ container: c.values.name ?? "?", role, ...(role === "home" ? { user: c.labels[LABEL_USER] } : {}), from, to }];
-    })
-    .sort((a, b) => byName(a.container, b.container));
+    });
+  return [...found, ...initImageChanges(images, containers, nameOf, new Set(found.map((f) => f.container)))].sort((a, b) => byName(a.container, b.container));
+}
+
+/** The address of the docker_image a user's home container takes its initImage from (constructs/user.ts: id "home-image" under "user-<name>"). */
+const HOME_IMAGE = /_user-(.+)_home-image_[0-9A-Fa-f]+$/;
+
+/**
+ * `initImage` set where there was none, or removed: the home container keeps the image
+ * it ran (its image is ignored), and a docker_image of its own appears or goes. Its
+ * next creation runs that image as root.
+ */
+function initImageChanges(images: readonly Change[], containers: readonly Change[], nameOf: (id: string) => string, seen: ReadonlySet<string>): RootImageChange[] {
+  return images.flatMap((image): RootImageChange[] => {
+    const user = HOME_IMAGE.exec(image.address)?.[1];
+    if (user === undefined || (image.kind !== "added" && image.kind !== "removed")) return [];
+    const home = containers.find((c) => c.labels[LABEL_ROLE] === "home" && c.labels[LABEL_USER] === user && c.kind !== "added" && c.kind !== "removed");
+    const container = home?.values.name;
+    if (container === undefined || seen.has(container)) return [];
+    const current = nameOf(home!.before.image);
+    return [
+      image.kind === "added"
+        ? { container, role: "home", user, from: current, to: image.values.name }
+        : { container, role: "home", user, from: image.before.name, to: "the first environment's image" },
+    ];
+  });
 }
 
 function frontDoorChange(containers: readonly Change[]): FrontDoorChange | undefined {

@@ -263,6 +263,35 @@ describe("images that run as root", () => {
     expect(markdown).toContain(`- \`${host("add-user")}-bob.home\` (creates bob's home when it is missing): \`${was}\` → \`${now}\``);
   });
 
+  it("host.initImage set where there was none, or removed: each user's home container that will run it", () => {
+    // add-user.json as it would be with host.initImage newly set: the home containers keep
+    // the image they ran (ignored), and each user gets a docker_image of its own
+    // (constructs/user.ts: "home-image" under "user-<name>"), created, or deleted when removed.
+    const derived = JSON.parse(plan("add-user"));
+    const images = derived.resource_changes.filter((c: any) => c.type === "docker_image").map((c: any) => c.change.after);
+    const py = images.find((i: any) => i.name.includes("seed-v1"));
+    const init = "registry.example.org/init:2026.1";
+    const homeImage = (user: string, actions: string[], name: string) => ({
+      address: `docker_image.host_user-${user}_home-image_1A2B3C4D`,
+      mode: "managed",
+      type: "docker_image",
+      name: `host_user-${user}_home-image_1A2B3C4D`,
+      change: actions[0] === "create"
+        ? { actions, before: null, after: { keep_locally: true, name }, after_unknown: { id: true, image_id: true, repo_digest: true } }
+        : { actions, before: { id: `x${name}`, image_id: py.image_id, keep_locally: true, name, repo_digest: "" }, after: null, after_unknown: {} },
+    });
+    const set = structuredClone(derived);
+    set.resource_changes.push(homeImage("alice", ["create"], init), homeImage("bob", ["create"], init));
+    const { summary, markdown } = reviewPlan(JSON.stringify(set));
+    expect(summary.rootImages).toEqual(["alice", "bob"].map((user) => ({ container: `${host("add-user")}-${user}.home`, role: "home", user, from: py.name, to: init })));
+    expect(markdown).toContain(`- \`${host("add-user")}-alice.home\` (creates alice's home when it is missing): \`${py.name}\` → \`${init}\``);
+    const removed = structuredClone(derived);
+    removed.resource_changes.push(homeImage("carol", ["delete"], init));
+    expect(summarizePlan(JSON.stringify(removed)).rootImages).toEqual([
+      { container: `${host("add-user")}-carol.home`, role: "home", user: "carol", from: init, to: "the first environment's image" },
+    ]);
+  });
+
   it("a root container replaced with another known image: named by the images' names", () => {
     // add-user.json with alice's home re-created from the stats environment's image instead of py's.
     const derived = JSON.parse(plan("add-user"));
