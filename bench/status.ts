@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { loadConfig } from "../src/config/load";
-import { workspaceContainer } from "../src/spec/container-spec";
+import { workspaceContainer } from "../src/container/container";
 import { busyboxImage } from "../test/docker";
 
 const RUNS = Number(process.argv[2] ?? 5);

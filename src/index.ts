@@ -15,7 +15,7 @@ export {
   type WorkspaceModel,
 } from "./model/model";
 export { ConfigError, type ConfigIssue } from "./model/issues";
-export { type BindMount, type ContainerSpec, homeInitContainer, workspaceContainer } from "./spec/container-spec";
+export { type BindMount, type ContainerSpec, homeInitContainer, workspaceContainer } from "./container/container";
 export { renderCompose } from "./render/compose";
 export { renderCaddyfile } from "./render/caddyfile";
 export { type FrontDoorModel, type RouteModel, type TlsModel } from "./model/front-door";
@@ -36,4 +36,4 @@ export {
   type RootRole,
   summarizePlan,
   type WorkspaceChange,
-} from "./cli/review";
+} from "./review/review";

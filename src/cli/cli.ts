@@ -5,7 +5,7 @@ import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node
 import * as path from "node:path";
 import { CONFIG_OPTION, configFile, summary } from "./config-file";
 import type * as Output from "../render/output";
-import { PlanError, REVIEW_EXIT, type Review, reviewPlan } from "./review";
+import { PlanError, REVIEW_EXIT, type Review, reviewPlan } from "../review/review";
 import type { HostModel } from "../model/model";
 import { ConfigError } from "../model/issues";
 import { configReader, jsonSchema, loadCommandModules } from "./lazy";
@@ -93,7 +93,7 @@ async function previewCompose(opts: { config?: string; format: "markdown" | "jso
   for (const w of warnings) console.error(w);
   const [{ composeServices }, preview, { inspectHost }, { HostUnreadableError }] = await Promise.all([
     import("../render/compose"),
-    import("./compose-preview"),
+    import("../review/compose-preview"),
     import("../workspaces/docker-host"),
     import("../docker/docker-cli"),
   ]);

@@ -10,7 +10,7 @@ import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { buildModel } from "../../src/model/model";
 import { renderCompose } from "../../src/render/compose";
-import { SEEDER_SCRIPT } from "../../src/spec/container-spec";
+import { SEEDER_SCRIPT } from "../../src/container/container";
 import { writeComposeSecrets } from "../../src/render/secrets";
 import { courseConfig, type Json } from "../helpers";
 

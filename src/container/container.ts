@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { HostModel, RestartPolicy, UserModel, WorkspaceModel } from "../model/model";
-import { jupyterFlags, RUNTIME_MOUNT, runtimeMount, workspaceRuntimeMount } from "./front-door-spec";
+import { jupyterFlags, RUNTIME_MOUNT, runtimeMount, workspaceRuntimeMount } from "./front-door-containers";
 
 export interface BindMount {
   readonly source: string;
@@ -81,10 +81,10 @@ export interface ContainerSpec {
   readonly oneShot: boolean;
 }
 
-/** The seeding entrypoint (src/spec/seed/entrypoint.sh), the one copy both renderers use. */
+/** The seeding entrypoint (src/container/seed/entrypoint.sh), the one copy both renderers use. */
 export const SEEDER_SCRIPT = readFileSync(path.join(__dirname, "seed", "entrypoint.sh"), "utf8");
 
-/** A script of src/spec/root/, run as root in a one-shot or the proxy: given inline to the image's /bin/sh, as the seeder is. */
+/** A script of src/container/root/, run as root in a one-shot or the proxy: given inline to the image's /bin/sh, as the seeder is. */
 export function rootScript(name: string): string {
   return readFileSync(path.join(__dirname, "root", name), "utf8");
 }
@@ -211,7 +211,7 @@ export const TMP_TMPFS = { "/tmp": "rw,nosuid,nodev,mode=1777" } as const;
 /** Where the home appears inside the home-creating container: bound alone, never its parent. */
 const HOME_MOUNT = "/homedock/home";
 
-/** src/spec/root/home.sh: gives a home Docker just made to its user, and makes the user's socket directories. */
+/** src/container/root/home.sh: gives a home Docker just made to its user, and makes the user's socket directories. */
 const HOME_SCRIPT = rootScript("home.sh");
 
 /**
