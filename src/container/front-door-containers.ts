@@ -1,10 +1,10 @@
 // The front door's containers and the Jupyter flags it needs, decided once from the model
 // (like container.ts) for both renderers.
+import { WORKSPACE_RUNTIME_DIR } from "../model/front-door";
 import type { HostModel, WorkspaceModel } from "../model/model";
-import { type BindMount, type ContainerSpec, HARDENING, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, mountsLabel, ONE_SHOT_LIMITS, rootScript, TMP_TMPFS, type VolumeMount } from "./container";
+import { type BindMount, type ContainerSpec, HARDENING, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, mountsLabel, ONE_SHOT_LIMITS, rootScript, TMP_TMPFS, type VolumeMount } from "./common";
 
-/** Where a workspace sees its socket directory, and the proxy the whole tree of them. */
-export const WORKSPACE_RUNTIME_DIR = "/run/homedock";
+/** Where the proxy sees the whole tree of the workspaces' socket directories (a workspace its own: WORKSPACE_RUNTIME_DIR). */
 export const PROXY_RUNTIME_DIR = "/run/homedock";
 export const SOCKET_NAME = "jupyter.sock";
 /** Where the proxy reads its Caddyfile (watched: a new file is a reload, not a restart). */

@@ -1,6 +1,6 @@
 // Where shared mounts appear in a workspace: apart from the system, the homes,
 // each other, the seed directories and the front door's socket directory.
-import { WORKSPACE_RUNTIME_DIR } from "../../container/front-door-containers";
+import { WORKSPACE_RUNTIME_DIR } from "../front-door";
 import type { PathSegment } from "../issues";
 import { overlaps, type PartialConfig, type Report, within } from "./check";
 import type { Home } from "./homes";
