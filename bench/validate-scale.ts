@@ -1,7 +1,7 @@
 // Config validation of a 10,000-user file whose one error is at the very end: time
 // from reading the YAML text to the ConfigError, median of 5.   npm run bench:validate
 import { stringify } from "yaml";
-import { ConfigError } from "../src/model/issues";
+import { ConfigError } from "../src/config/issues";
 import { parseConfig } from "../src/config/load";
 import { generatedConfig } from "./generate";
 

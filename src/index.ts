@@ -14,7 +14,7 @@ export {
   type UserModel,
   type WorkspaceModel,
 } from "./model/model";
-export { ConfigError, type ConfigIssue } from "./model/issues";
+export { ConfigError, type ConfigIssue } from "./config/issues";
 export { type BindMount, type ContainerSpec, homeInitContainer, workspaceContainer } from "./container/container";
 export { renderCompose } from "./render/compose";
 export { renderCaddyfile } from "./render/caddyfile";

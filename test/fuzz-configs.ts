@@ -2,7 +2,7 @@
 // huge, and raw YAML text with anchors and aliases, for the fuzz test and its benchmark.
 import fc from "fast-check";
 import { stringify } from "yaml";
-import { ConfigError } from "../src/model/issues";
+import { ConfigError } from "../src/config/issues";
 import { parseConfig } from "../src/config/load";
 
 const KEYS = [

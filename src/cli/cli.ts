@@ -7,7 +7,7 @@ import { CONFIG_OPTION, configFile, summary } from "./config-file";
 import type * as Output from "../render/output";
 import { PlanError, REVIEW_EXIT, type Review, reviewPlan } from "../review/review";
 import type { HostModel } from "../model/model";
-import { ConfigError } from "../model/issues";
+import { ConfigError } from "../config/issues";
 import { configReader, jsonSchema, loadCommandModules } from "./lazy";
 import { dockerIsLocal, missingHostPaths } from "./host-paths";
 import { systemTerraform, type Terraform } from "./terraform";

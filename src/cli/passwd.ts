@@ -5,7 +5,7 @@ import { type Command, Option } from "commander";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import { bcrypt, configReader } from "./lazy";
-import { ConfigError } from "../model/issues";
+import { ConfigError } from "../config/issues";
 import type { HostModel } from "../model/model";
 import {
   deletePassword,

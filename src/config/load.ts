@@ -8,8 +8,8 @@ import { closeSync, existsSync, fstatSync, lstatSync, openSync, readSync, realpa
 import * as path from "node:path";
 import { CORE_SCHEMA, constructFromEvents, EVENT_ID, type Event, getScalarValue, parseEvents, SCALAR_STYLE, YAMLException } from "js-yaml";
 import { buildModel, type HostModel } from "../model/model";
-import { ConfigError, formatIssue, LISTED, type PathSegment, shorten } from "../model/issues";
-import { within } from "../model/checks/check";
+import { ConfigError, formatIssue, LISTED, type PathSegment, shorten } from "./issues";
+import { within } from "./paths";
 import { aliasRefusal, MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH } from "./bounds";
 
 /** Line and column (both 1-based) of each offset in `text`. */

@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { secretKey, TOKEN_VARIABLE } from "../container/container";
-import { ConfigError } from "../model/issues";
+import { ConfigError } from "../config/issues";
 import type { HostModel, UserModel } from "../model/model";
 import { renderCaddyfile } from "./caddyfile";
 

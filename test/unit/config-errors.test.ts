@@ -5,7 +5,7 @@ import { CORE_SCHEMA, constructFromEvents, parseEvents } from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { isNode, isScalar, LineCounter, parseDocument, Scalar, stringify } from "yaml";
 import { buildModel } from "../../src/model/model";
-import { ConfigError, type PathSegment } from "../../src/model/issues";
+import { ConfigError, type PathSegment } from "../../src/config/issues";
 import { parseConfig, sourcePositions } from "../../src/config/load";
 import { cases, config, env, user } from "../config-cases";
 

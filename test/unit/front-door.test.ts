@@ -8,7 +8,7 @@ import { parse } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/load";
 import { buildModel } from "../../src/model/model";
-import { ConfigError } from "../../src/model/issues";
+import { ConfigError } from "../../src/config/issues";
 import { escapeHtml, renderCaddyfile } from "../../src/render/caddyfile";
 import { composeFile } from "../../src/render/compose";
 import { lockedOut, PASSWORDS_FILE, readPasswords, writeComposeSecrets, writePassword } from "../../src/render/secrets";

@@ -4,7 +4,7 @@ import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { TerraformStack, Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
 import { DOCKER_PROVIDER_VERSION, Host, type HostProps, TOKENS_VARIABLE } from "../../constructs/host";
-import { ConfigError } from "../../src/model/issues";
+import { ConfigError } from "../../src/config/issues";
 import { buildModel } from "../../src/model/model";
 import { SEEDER_SCRIPT } from "../../src/container/container";
 import { literal, providerCpus } from "../../src/render/terraform";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildModel } from "../../src/model/model";
-import { ConfigError } from "../../src/model/issues";
+import { ConfigError } from "../../src/config/issues";
 import { renderCaddyfile } from "../../src/render/caddyfile";
 import {
   deletePassword,
