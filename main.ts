@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { configFile, summary } from "./src/cli/config-file";
 import { loadConfig } from "./src/config/load";
 import { ConfigError } from "./src/config/issues";
-import { synth } from "./src/render/output";
+import { synth } from "./src/output/output";
 
 export function main(): number {
   const file = configFile();

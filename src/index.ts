@@ -19,7 +19,7 @@ export { type BindMount, type ContainerSpec, homeInitContainer, workspaceContain
 export { renderCompose } from "./render/compose";
 export { renderCaddyfile } from "./render/caddyfile";
 export { type FrontDoorModel, type RouteModel, type TlsModel } from "./model/front-door";
-export { synth, writeCompose } from "./render/output";
+export { synth, writeCompose } from "./output/output";
 export {
   type ChangeKind,
   PlanError,

@@ -4,7 +4,7 @@ import { Command, CommanderError, Option } from "commander";
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { CONFIG_OPTION, configFile, summary } from "./config-file";
-import type * as Output from "../render/output";
+import type * as Output from "../output/output";
 import { PlanError, REVIEW_EXIT, type Review, reviewPlan } from "../review/review";
 import type { HostModel } from "../model/model";
 import { ConfigError } from "../config/issues";
@@ -13,7 +13,7 @@ import { dockerIsLocal, missingHostPaths } from "./host-paths";
 import { systemTerraform, type Terraform } from "./terraform";
 import { addPasswdCommand, PasswdError, SECRETS_DIR_HELP } from "./passwd";
 import { addUsersCommand } from "./users";
-import { readPasswords, staleHashes } from "../render/secrets";
+import { readPasswords, staleHashes } from "../output/secrets";
 import { addWorkspaceCommands } from "./workspaces";
 import { addPruneCommand } from "./prune";
 
@@ -135,7 +135,7 @@ export function program(terraform: Terraform = systemTerraform(), exit: (status:
   cli.hook("preAction", async (_cli, action) => {
     await loadCommandModules();
     if (action.name() === "status" || action.name() === "restart") return;
-    output = await import("../render/output");
+    output = await import("../output/output");
   });
   const outdir = "output directory; in each stack's directory only the files synth renders are replaced";
   /** A command that synthesizes the stack first. */

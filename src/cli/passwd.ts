@@ -16,7 +16,7 @@ import {
   writePassword,
   writePasswordHashes,
   writePrivate,
-} from "../render/secrets";
+} from "../output/secrets";
 import { configFile } from "./config-file";
 import { generatePassword, parsePasswordCsv, passwordCsv, passwordProblem } from "./password-csv";
 

@@ -6,7 +6,7 @@ import { type ContainerSpec, homeInitContainer, homeInitImage, LABEL_HOST, LABEL
 import { frontDoorSetupContainer, proxyContainer } from "../container/front-door-containers";
 import type { HostModel } from "../model/model";
 import { NETWORK_OPTIONS } from "../container/network";
-import { CADDYFILE_DIR, secretsEnvFile } from "./secrets";
+import { CADDYFILE_DIR, secretsEnvFile } from "./secret-paths";
 
 /** Compose interpolates "$VAR" everywhere; "$$" is a literal "$". */
 function literal(value: string): string {

@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { buildModel } from "../../src/model/model";
 import { renderCompose } from "../../src/render/compose";
 import { SEEDER_SCRIPT } from "../../src/container/container";
-import { writeComposeSecrets } from "../../src/render/secrets";
+import { writeComposeSecrets } from "../../src/output/secrets";
 import { courseConfig, type Json } from "../helpers";
 
 const compose: Json = parse(renderCompose(buildModel(courseConfig())), { merge: true });

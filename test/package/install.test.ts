@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load";
-import { synth } from "../../src/render/output";
+import { synth } from "../../src/output/output";
 import { literal } from "../../src/render/terraform";
 import { containersByName, type Json } from "../helpers";
 import { declared, pack, pinned, repo, run, stack, userProject } from "./project";

@@ -11,7 +11,7 @@ import { buildModel } from "../../src/model/model";
 import { ConfigError } from "../../src/config/issues";
 import { escapeHtml, renderCaddyfile } from "../../src/render/caddyfile";
 import { composeFile } from "../../src/render/compose";
-import { lockedOut, PASSWORDS_FILE, readPasswords, writeComposeSecrets, writePassword } from "../../src/render/secrets";
+import { lockedOut, PASSWORDS_FILE, readPasswords, writeComposeSecrets, writePassword } from "../../src/output/secrets";
 import { reviewPlan } from "../../src/review/review";
 import { frontDoorConfig, type Json, labels, synthHost } from "../helpers";
 
