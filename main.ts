@@ -2,7 +2,7 @@
 // HOMEDOCK_CONFIG names the file; else ./homedock.yaml; else the bundled example.
 import * as path from "node:path";
 import { configFile, summary } from "./src/cli/config-file";
-import { loadConfig } from "./src/config/load";
+import { loadConfig } from "./src/model/load";
 import { ConfigError } from "./src/config/issues";
 import { synth } from "./src/output/output";
 

@@ -2,7 +2,7 @@
 // from reading the YAML text to the ConfigError, median of 5.   npm run bench:validate
 import { stringify } from "yaml";
 import { ConfigError } from "../src/config/issues";
-import { parseConfig } from "../src/config/load";
+import { parseConfig } from "../src/model/load";
 import { generatedConfig } from "./generate";
 
 const USERS = Number(process.argv[2] ?? 10_000);

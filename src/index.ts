@@ -3,7 +3,7 @@
 export * from "../constructs";
 export { type Config, type ConfigInput } from "./config/schema";
 export { configJsonSchema } from "./config/json-schema";
-export { loadConfig, parseConfig } from "./config/load";
+export { loadConfig, parseConfig } from "./model/load";
 export {
   buildModel,
   type EnvironmentModel,

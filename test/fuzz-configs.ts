@@ -3,7 +3,7 @@
 import fc from "fast-check";
 import { stringify } from "yaml";
 import { ConfigError } from "../src/config/issues";
-import { parseConfig } from "../src/config/load";
+import { parseConfig } from "../src/model/load";
 
 const KEYS = [
   "host", "environments", "users", "frontDoor", "name", "image", "command", "uid", "gid", "home", "homeRoot", "createHomes",

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config/load";
+import { loadConfig } from "../../src/model/load";
 import { synth } from "../../src/output/output";
 import { literal } from "../../src/render/terraform";
 import { containersByName, type Json } from "../helpers";

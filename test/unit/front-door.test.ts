@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
-import { parseConfig } from "../../src/config/load";
+import { parseConfig } from "../../src/model/load";
 import { buildModel } from "../../src/model/model";
 import { ConfigError } from "../../src/config/issues";
 import { escapeHtml, renderCaddyfile } from "../../src/render/caddyfile";

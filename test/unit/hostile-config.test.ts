@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildModel } from "../../src/model/model";
 import { ConfigError } from "../../src/config/issues";
-import { loadConfig, parseConfig } from "../../src/config/load";
+import { loadConfig, parseConfig } from "../../src/model/load";
 import { MAX_CONFIG_BYTES, MAX_CONFIG_NODES } from "../../src/config/bounds";
 import { HOST_CONTROL } from "../../src/model/checks/host-paths";
 import { configObject, env } from "../config-cases";
