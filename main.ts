@@ -2,9 +2,9 @@
 // HOMEDOCK_CONFIG names the file; else ./homedock.yaml; else the bundled example.
 import * as path from "node:path";
 import { configFile, summary } from "./src/cli/config-file";
-import { loadConfig } from "./src/config/load";
-import { ConfigError } from "./src/model/issues";
-import { synth } from "./src/render/output";
+import { loadConfig } from "./src/model/load";
+import { ConfigError } from "./src/config/issues";
+import { synth } from "./src/output/output";
 
 export function main(): number {
   const file = configFile();

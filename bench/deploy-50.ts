@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { buildModel } from "../src/model/model";
 import { type ConfigInput } from "../src/config/schema";
-import { type ContainerSpec, workspaceContainer } from "../src/spec/container-spec";
+import { type ContainerSpec, workspaceContainer } from "../src/container/container";
 import { busyboxImage, dockerRunArgs, providerMirrorConfig } from "../test/docker";
 
 const mirror = process.env.HOMEDOCK_PROVIDER_MIRROR;

@@ -19,7 +19,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { hashSync } from "bcryptjs";
 import { BCRYPT_COST } from "../src/cli/passwd";
-import { writePassword } from "../src/render/secrets";
+import { writePassword } from "../src/output/secrets";
 import { basicAuth, freePort, proxyRootCa } from "../test/front-door";
 
 const PAIRS = Number(process.argv[2] ?? 2000);

@@ -7,8 +7,8 @@ import { Image } from "@cdktf/provider-docker/lib/image";
 import { Network } from "@cdktf/provider-docker/lib/network";
 import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { App, Fn, TerraformLocal, TerraformStack, TerraformVariable, Token } from "cdktf";
-import { SEEDER_SCRIPT } from "../src/spec/container-spec";
-import { withoutStackTraces } from "../src/render/stack-traces";
+import { SEEDER_SCRIPT } from "../src/container/container";
+import { withoutStackTraces } from "../src/output/stack-traces";
 import { literal } from "../src/render/terraform";
 
 // As main.ts does: no stack traces captured while the stack is built and synthesized.

@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { reviewPlan } from "../src/cli/review";
+import { reviewPlan } from "../src/review/review";
 
 const WORKSPACES = Number(process.argv[2] ?? 10_000);
 const real = JSON.parse(readFileSync(path.resolve(__dirname, "../test/fixtures/plans/upgrade-image.json"), "utf8"));

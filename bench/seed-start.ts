@@ -38,7 +38,7 @@ try {
   writeFileSync(path.join(seed, "welcome.ipynb"), "{}\n");
   // The seeder runs as another uid, which may not read the checkout (a clone under /root).
   const seeder = path.join(root, "entrypoint.sh");
-  copyFileSync(path.resolve(__dirname, "../src/spec/seed/entrypoint.sh"), seeder);
+  copyFileSync(path.resolve(__dirname, "../src/container/seed/entrypoint.sh"), seeder);
   chmodSync(seeder, 0o644);
   const env = { PATH: "/usr/bin:/bin", HOMEDOCK_SEED_DIR: seed };
   const asUser = ["/usr/bin/setpriv", `--reuid=${UID}`, `--regid=${UID}`, "--clear-groups"];

@@ -10,8 +10,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { loadConfig } from "../src/config/load";
-import { workspaceContainer } from "../src/spec/container-spec";
+import { loadConfig } from "../src/model/load";
+import { workspaceContainer } from "../src/container/container";
 import { busyboxImage } from "../test/docker";
 
 const RUNS = Number(process.argv[2] ?? 5);

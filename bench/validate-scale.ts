@@ -1,8 +1,8 @@
 // Config validation of a 10,000-user file whose one error is at the very end: time
 // from reading the YAML text to the ConfigError, median of 5.   npm run bench:validate
 import { stringify } from "yaml";
-import { ConfigError } from "../src/model/issues";
-import { parseConfig } from "../src/config/load";
+import { ConfigError } from "../src/config/issues";
+import { parseConfig } from "../src/model/load";
 import { generatedConfig } from "./generate";
 
 const USERS = Number(process.argv[2] ?? 10_000);

@@ -4,8 +4,8 @@ import type { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { Volume } from "@cdktf/provider-docker/lib/volume";
 import { Construct } from "constructs";
 import type { HostModel } from "../src/model/model";
-import { LABEL_HOST } from "../src/spec/container-spec";
-import { frontDoorSetupContainer, frontDoorVolumes, proxyContainer } from "../src/spec/front-door-spec";
+import { LABEL_HOST } from "../src/container/container";
+import { frontDoorSetupContainer, frontDoorVolumes, proxyContainer } from "../src/container/front-door-containers";
 import { containerConfig, literal } from "../src/render/terraform";
 
 export interface FrontDoorProps {

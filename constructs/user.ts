@@ -1,7 +1,7 @@
 import { Container } from "@cdktf/provider-docker/lib/container";
 import { Image } from "@cdktf/provider-docker/lib/image";
 import { Construct } from "constructs";
-import { homeInitContainer, homeInitImage } from "../src/spec/container-spec";
+import { homeInitContainer, homeInitImage } from "../src/container/container";
 import type { Environment } from "./environment";
 import type { HostModel, UserModel } from "../src/model/model";
 import { containerConfig } from "../src/render/terraform";

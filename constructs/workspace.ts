@@ -2,7 +2,7 @@ import { Container } from "@cdktf/provider-docker/lib/container";
 import type { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { Fn, type ITerraformDependable, Token } from "cdktf";
 import { Construct } from "constructs";
-import { type ContainerSpec, workspaceContainer } from "../src/spec/container-spec";
+import { type ContainerSpec, workspaceContainer } from "../src/container/container";
 import type { Environment } from "./environment";
 import type { HostModel, WorkspaceModel } from "../src/model/model";
 import { containerConfig } from "../src/render/terraform";

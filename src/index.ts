@@ -3,7 +3,7 @@
 export * from "../constructs";
 export { type Config, type ConfigInput } from "./config/schema";
 export { configJsonSchema } from "./config/json-schema";
-export { loadConfig, parseConfig } from "./config/load";
+export { loadConfig, parseConfig } from "./model/load";
 export {
   buildModel,
   type EnvironmentModel,
@@ -14,12 +14,12 @@ export {
   type UserModel,
   type WorkspaceModel,
 } from "./model/model";
-export { ConfigError, type ConfigIssue } from "./model/issues";
-export { type BindMount, type ContainerSpec, homeInitContainer, workspaceContainer } from "./spec/container-spec";
+export { ConfigError, type ConfigIssue } from "./config/issues";
+export { type BindMount, type ContainerSpec, homeInitContainer, workspaceContainer } from "./container/container";
 export { renderCompose } from "./render/compose";
 export { renderCaddyfile } from "./render/caddyfile";
 export { type FrontDoorModel, type RouteModel, type TlsModel } from "./model/front-door";
-export { synth, writeCompose } from "./render/output";
+export { synth, writeCompose } from "./output/output";
 export {
   type ChangeKind,
   PlanError,
@@ -36,4 +36,4 @@ export {
   type RootRole,
   summarizePlan,
   type WorkspaceChange,
-} from "./cli/review";
+} from "./review/review";

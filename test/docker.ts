@@ -6,7 +6,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, 
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import type { ContainerSpec } from "../src/spec/container-spec";
+import type { ContainerSpec } from "../src/container/container";
 
 const run = promisify(execFile);
 

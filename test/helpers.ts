@@ -1,7 +1,7 @@
 import { Testing, TerraformStack } from "cdktf";
 import { type ConfigInput } from "../src/config/schema";
 import { Host } from "../constructs/host";
-import { LABEL_ENVIRONMENT, LABEL_ROLE, LABEL_USER } from "../src/spec/container-spec";
+import { LABEL_ENVIRONMENT, LABEL_ROLE, LABEL_USER } from "../src/container/container";
 
 export type Json = Record<string, any>;
 

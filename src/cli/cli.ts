@@ -4,16 +4,16 @@ import { Command, CommanderError, Option } from "commander";
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { CONFIG_OPTION, configFile, summary } from "./config-file";
-import type * as Output from "../render/output";
-import { PlanError, REVIEW_EXIT, type Review, reviewPlan } from "./review";
+import type * as Output from "../output/output";
+import { PlanError, REVIEW_EXIT, type Review, reviewPlan } from "../review/review";
 import type { HostModel } from "../model/model";
-import { ConfigError } from "../model/issues";
+import { ConfigError } from "../config/issues";
 import { configReader, jsonSchema, loadCommandModules } from "./lazy";
 import { dockerIsLocal, missingHostPaths } from "./host-paths";
 import { systemTerraform, type Terraform } from "./terraform";
 import { addPasswdCommand, PasswdError, SECRETS_DIR_HELP } from "./passwd";
 import { addUsersCommand } from "./users";
-import { readPasswords, staleHashes } from "../render/secrets";
+import { readPasswords, staleHashes } from "../output/secrets";
 import { addWorkspaceCommands } from "./workspaces";
 import { addPruneCommand } from "./prune";
 
@@ -93,7 +93,7 @@ async function previewCompose(opts: { config?: string; format: "markdown" | "jso
   for (const w of warnings) console.error(w);
   const [{ composeServices }, preview, { inspectHost }, { HostUnreadableError }] = await Promise.all([
     import("../render/compose"),
-    import("./compose-preview"),
+    import("../review/compose-preview"),
     import("../workspaces/docker-host"),
     import("../docker/docker-cli"),
   ]);
@@ -135,7 +135,7 @@ export function program(terraform: Terraform = systemTerraform(), exit: (status:
   cli.hook("preAction", async (_cli, action) => {
     await loadCommandModules();
     if (action.name() === "status" || action.name() === "restart") return;
-    output = await import("../render/output");
+    output = await import("../output/output");
   });
   const outdir = "output directory; in each stack's directory only the files synth renders are replaced";
   /** A command that synthesizes the stack first. */

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import * as path from "node:path";
 import type { HostModel, SharedMount } from "../model/model";
 import { siteUrl } from "../render/caddyfile";
-import { lockedOut, readPasswords } from "../render/secrets";
+import { lockedOut, readPasswords } from "../output/secrets";
 
 /** The package's own directory: the nearest one above this file that holds package.json. */
 function packageRoot(): string {

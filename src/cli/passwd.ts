@@ -5,7 +5,7 @@ import { type Command, Option } from "commander";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import { bcrypt, configReader } from "./lazy";
-import { ConfigError } from "../model/issues";
+import { ConfigError } from "../config/issues";
 import type { HostModel } from "../model/model";
 import {
   deletePassword,
@@ -16,7 +16,7 @@ import {
   writePassword,
   writePasswordHashes,
   writePrivate,
-} from "../render/secrets";
+} from "../output/secrets";
 import { configFile } from "./config-file";
 import { generatePassword, parsePasswordCsv, passwordCsv, passwordProblem } from "./password-csv";
 

@@ -6,7 +6,7 @@
 import type { Command } from "commander";
 import type { HostModel } from "../model/model";
 import { composeFile } from "../render/compose";
-import { LABEL_HOST, LABEL_USER } from "../spec/container-spec";
+import { LABEL_HOST, LABEL_USER } from "../container/container";
 import { type Docker, dockerCli } from "../docker/docker-cli";
 import { CONFIG_OPTION, configFile } from "./config-file";
 import { configReader, loadCommandModules } from "./lazy";

@@ -4,7 +4,7 @@ import { type Command, InvalidArgumentError } from "commander";
 import { chmodSync, chownSync, closeSync, fsyncSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import * as path from "node:path";
 import { AccountDatabaseError, parseAccountDatabase } from "../users/account-db";
-import { ConfigError } from "../model/issues";
+import { ConfigError } from "../config/issues";
 import { configReader, usersImporter } from "./lazy";
 import { compareWithHost } from "../users/check";
 import { HostUnreadableError } from "../docker/docker-cli";

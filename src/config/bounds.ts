@@ -4,7 +4,7 @@
 // anchored value, so a few lines of aliases make a value that is small in memory but
 // exponentially large to every walk of it (validation, error messages).
 import { EVENT_ID, type Event } from "js-yaml";
-import { shorten } from "../model/issues";
+import { shorten } from "./issues";
 
 /**
  * Largest config file: 1.5 times the 10,000-user config the benchmarks read (678 KiB),

@@ -1,15 +1,15 @@
-// Reading a config file: YAML 1.2 (core schema, duplicate keys refused) into the model,
-// with every problem reported at its line and column, in file order.
+// Reading a config file: YAML 1.2 (core schema, duplicate keys refused) into its value,
+// and every problem the model then finds placed at its line and column, in file order
+// (src/model/load.ts puts the two together).
 //
 // js-yaml parses the text once into events that keep their source offsets; the values
 // are built from those events, and only when the config is refused are the same events
 // walked again to find where each problem is.
-import { closeSync, existsSync, fstatSync, lstatSync, openSync, readSync, realpathSync } from "node:fs";
+import { closeSync, fstatSync, lstatSync, openSync, readSync, realpathSync } from "node:fs";
 import * as path from "node:path";
 import { CORE_SCHEMA, constructFromEvents, EVENT_ID, type Event, getScalarValue, parseEvents, SCALAR_STYLE, YAMLException } from "js-yaml";
-import { buildModel, type HostModel } from "../model/model";
-import { ConfigError, formatIssue, LISTED, type PathSegment, shorten } from "../model/issues";
-import { within } from "../model/checks/check";
+import { ConfigError, formatIssue, LISTED, type PathSegment, shorten } from "./issues";
+import { within } from "./paths";
 import { aliasRefusal, MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH } from "./bounds";
 
 /** Line and column (both 1-based) of each offset in `text`. */
@@ -136,8 +136,19 @@ function yamlError(err: unknown, label: string, source: string): ConfigError {
   return new ConfigError([], source, [`${where}${label}: expected valid YAML: ${shorten(err.reason, 200)}`]);
 }
 
-/** Parses YAML text into the model; `source` names the file in messages. */
-export function parseConfig(text: string, source = "config", exists?: (file: string) => boolean): HostModel {
+/** A config's YAML value, and the same problems placed at their lines once the model refuses it. */
+export interface ConfigYaml {
+  /** The document's value: not yet validated. */
+  readonly input: unknown;
+  /** `err` with each of its issues at its line and column, in file order. */
+  placed(err: ConfigError): ConfigError;
+}
+
+/**
+ * Parses a config's YAML text (bounded, one document, no alias bombs); `source` names the
+ * file in messages. Validating the value and building the model is src/model/load.ts's.
+ */
+export function readYaml(text: string, source = "config"): ConfigYaml {
   let events: Event[];
   let documents: unknown[];
   const bytes = Buffer.byteLength(text);
@@ -167,26 +178,26 @@ export function parseConfig(text: string, source = "config", exists?: (file: str
   if (input === null || input === undefined) {
     throw new ConfigError([{ path: [], message: "expected a config with at least one environment", hasValue: false }], source);
   }
-  try {
-    return buildModel(input, source, exists);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    const positionOf = sourcePositions(text, events);
-    const placed = err.issues.map((issue) => {
-      // The closest node that exists: a missing key is reported where its parent is.
-      for (let n = issue.path.length; n >= 0; n--) {
-        const pos = positionOf(issue.path.slice(0, n));
-        if (pos !== undefined) return { ...pos, issue };
-      }
-      return { line: 0, col: 0, issue };
-    });
-    // In file order; only those the error lists are written out.
-    const lines = placed
-      .sort((a, b) => a.line - b.line || a.col - b.col)
-      .slice(0, LISTED)
-      .map(({ line, col, issue }) => (line > 0 ? `${line}:${col}: ${formatIssue(issue)}` : formatIssue(issue)));
-    throw new ConfigError(err.issues, source, lines, err.unmapped);
-  }
+  return { input, placed: (err) => placed(err, text, events, source) };
+}
+
+/** `err` with each of its issues at its line and column, in file order. */
+function placed(err: ConfigError, text: string, events: readonly Event[], source: string): ConfigError {
+  const positionOf = sourcePositions(text, events);
+  const found = err.issues.map((issue) => {
+    // The closest node that exists: a missing key is reported where its parent is.
+    for (let n = issue.path.length; n >= 0; n--) {
+      const pos = positionOf(issue.path.slice(0, n));
+      if (pos !== undefined) return { ...pos, issue };
+    }
+    return { line: 0, col: 0, issue };
+  });
+  // In file order; only those the error lists are written out.
+  const lines = found
+    .sort((a, b) => a.line - b.line || a.col - b.col)
+    .slice(0, LISTED)
+    .map(({ line, col, issue }) => (line > 0 ? `${line}:${col}: ${formatIssue(issue)}` : formatIssue(issue)));
+  return new ConfigError(err.issues, source, lines, err.unmapped);
 }
 
 function tooLarge(source: string, size: string): ConfigError {
@@ -224,14 +235,12 @@ function readBounded(file: string): string {
   }
 }
 
-/** Reads and parses a config file. */
-export function loadConfig(file: string): HostModel {
-  let text: string;
+/** A config file's text: bounded, and a link only into its own directory. */
+export function readConfigFile(file: string): string {
   try {
-    text = readBounded(file);
+    return readBounded(file);
   } catch (err) {
     if (err instanceof ConfigError) throw err;
     throw new ConfigError([], file, [`cannot read the file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
   }
-  return parseConfig(text, file, existsSync);
 }

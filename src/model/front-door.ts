@@ -2,6 +2,12 @@
 // https://<site>/user/<user>/<env>/, each server on a unix socket in a directory of its own.
 import type { FrontDoorConfig } from "../config/schema";
 
+/**
+ * Where a workspace sees its socket directory. Here, below the container spec that mounts
+ * it, because validation keeps shared mounts apart from it (checks/shared-mounts.ts).
+ */
+export const WORKSPACE_RUNTIME_DIR = "/run/homedock";
+
 export type TlsModel =
   | { readonly mode: "internal" }
   | { readonly mode: "acme"; readonly email: string }

@@ -2,7 +2,7 @@
 // constructs and the Compose writer) only map these objects; none re-validates.
 import type { Config, ConfigInput } from "../config/schema";
 import { type FrontDoorModel, frontDoorOf, missingTlsFiles, type RouteModel, routeOf } from "./front-door";
-import { ConfigError } from "./issues";
+import { ConfigError } from "../config/issues";
 import { validate } from "./validate";
 
 export type RestartPolicy = Config["host"]["defaults"]["restart"];

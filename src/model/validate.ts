@@ -10,7 +10,7 @@ import { checkHomePaths, checkSharedMountSources } from "./checks/host-paths";
 import { checkRootIds } from "./checks/root";
 import { checkSharedMountAccess, checkSharedMountTargets } from "./checks/shared-mounts";
 import { checkUnique } from "./checks/unique";
-import { ConfigError, type ConfigIssue, type PathSegment } from "./issues";
+import { ConfigError, type ConfigIssue, type PathSegment } from "../config/issues";
 import { zodIssues } from "./zod-issues";
 
 /** At most this many of zod's issues are mapped to the config's words and placed in the file. */

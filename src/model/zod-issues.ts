@@ -2,7 +2,7 @@
 // "did you mean" for a key the schema does not know.
 import { z } from "zod";
 import { configSchema } from "../config/schema";
-import { type ConfigIssue, LISTED, type PathSegment } from "./issues";
+import { type ConfigIssue, LISTED, type PathSegment } from "../config/issues";
 
 function valueAt(input: unknown, segments: readonly PathSegment[]): { value?: unknown; hasValue: boolean } {
   let current: unknown = input;

@@ -2,7 +2,7 @@
 // Pure: model and password hashes in, Caddyfile text out (tabs, as `caddy fmt` writes).
 import { type FrontDoorModel, landingPrefix } from "../model/front-door";
 import type { HostModel, WorkspaceModel } from "../model/model";
-import { PROXY_RUNTIME_DIR, PROXY_TLS_CERT, PROXY_TLS_KEY, SOCKET_NAME } from "../spec/front-door-spec";
+import { PROXY_RUNTIME_DIR, PROXY_TLS_CERT, PROXY_TLS_KEY, SOCKET_NAME } from "../container/front-door-containers";
 
 /**
  * Text for HTML, and for a Caddyfile backquoted token: `{` and `}` too, which Caddy would

@@ -2,11 +2,11 @@
 // constructs, as a docker-compose.yml. Pure: model in, YAML text out.
 import { createHash } from "node:crypto";
 import { dump } from "js-yaml";
-import { type ContainerSpec, homeInitContainer, homeInitImage, LABEL_HOST, LABEL_USER, SEEDER_SCRIPT, secretKey, workspaceContainer } from "../spec/container-spec";
-import { frontDoorSetupContainer, proxyContainer } from "../spec/front-door-spec";
+import { type ContainerSpec, homeInitContainer, homeInitImage, LABEL_HOST, LABEL_USER, SEEDER_SCRIPT, secretKey, workspaceContainer } from "../container/container";
+import { frontDoorSetupContainer, proxyContainer } from "../container/front-door-containers";
 import type { HostModel } from "../model/model";
-import { NETWORK_OPTIONS } from "../spec/network";
-import { CADDYFILE_DIR, secretsEnvFile } from "./secrets";
+import { NETWORK_OPTIONS } from "../container/network";
+import { CADDYFILE_DIR, secretsEnvFile } from "./secret-paths";
 
 /** Compose interpolates "$VAR" everywhere; "$$" is a literal "$". */
 function literal(value: string): string {

@@ -1,7 +1,7 @@
 // Maps a ContainerSpec to docker_container arguments. Every string goes through
 // `literal`, since Terraform would read "${" and "%{" in a value as its own syntax.
 import type { ContainerConfig } from "@cdktf/provider-docker/lib/container";
-import { type ContainerSpec, SEEDER_SCRIPT } from "../spec/container-spec";
+import { type ContainerSpec, SEEDER_SCRIPT } from "../container/container";
 
 /** A string Terraform takes as it is, never as a template. */
 export function literal(value: string): string {

@@ -3,8 +3,8 @@
 import { createTwoFilesPatch } from "diff";
 import { isDeepStrictEqual } from "node:util";
 import { isSeq, parse, parseDocument } from "yaml";
-import { parseConfig } from "../config/load";
-import { ConfigError, formatIssue, formatValue } from "../model/issues";
+import { parseConfig } from "../model/load";
+import { ConfigError, formatIssue, formatValue } from "../config/issues";
 import type { AccountDatabase } from "./account-db";
 import { appendUsers } from "./append";
 import { addUsers, type Change, mergeUsers, userEntry } from "./merge";

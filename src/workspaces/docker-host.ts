@@ -2,7 +2,7 @@
 // ssh:// included, picks the host): a fixed number of docker processes, however many
 // workspaces there are.
 import { answered, type DockerAsync, dockerCliAsync, HostUnreadableError, notAnswering } from "../docker/docker-cli";
-import { LABEL_HOST, LABEL_ROLE } from "../spec/container-spec";
+import { LABEL_HOST, LABEL_ROLE } from "../container/container";
 import { RestartError } from "./restart";
 import { type ContainerFacts, type ContainerUsage, type ListedContainer, parseInspect, parsePs, parseStats, sampled } from "./status";
 

@@ -2,7 +2,7 @@
 // a host's containers, matched with the workspaces the config declares, as rows, a
 // table and JSON. Pure: docker's output and the model in, rows and text out.
 import type { HostModel } from "../model/model";
-import { LABEL_ENVIRONMENT, LABEL_ROLE, LABEL_USER } from "../spec/container-spec";
+import { LABEL_ENVIRONMENT, LABEL_ROLE, LABEL_USER } from "../container/container";
 
 /** One container as `docker inspect` describes it: what status needs of it. */
 export interface ContainerFacts {

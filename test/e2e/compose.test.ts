@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildModel } from "../../src/model/model";
 import { type ConfigInput } from "../../src/config/schema";
-import { writeCompose } from "../../src/render/output";
+import { writeCompose } from "../../src/output/output";
 import { busyboxImage, docker, dockerStatus, eventually, requireDocker, scenarioRoot, uniqueName } from "../docker";
 import { snapshot } from "../trees";
 

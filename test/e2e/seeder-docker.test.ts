@@ -3,7 +3,7 @@
 import { chownSync, lstatSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildModel } from "../../src/model/model";
-import { workspaceContainer } from "../../src/spec/container-spec";
+import { workspaceContainer } from "../../src/container/container";
 import { busyboxImage, dockerRunArgs, dockerStatus, requireDocker, scenarioRoot, uniqueName } from "../docker";
 
 let root: string;

@@ -9,7 +9,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConfigInput } from "../../src/config/schema";
 import { buildModel } from "../../src/model/model";
-import { writeCompose } from "../../src/render/output";
+import { writeCompose } from "../../src/output/output";
 import { busyboxImage, docker, dockerStatus, requireDocker, scenarioRoot, uniqueName } from "../docker";
 
 const exec = promisify(execFile);

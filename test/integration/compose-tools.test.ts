@@ -10,8 +10,8 @@ import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { buildModel } from "../../src/model/model";
 import { renderCompose } from "../../src/render/compose";
-import { SEEDER_SCRIPT } from "../../src/spec/container-spec";
-import { writeComposeSecrets } from "../../src/render/secrets";
+import { SEEDER_SCRIPT } from "../../src/container/container";
+import { writeComposeSecrets } from "../../src/output/secrets";
 import { courseConfig, type Json } from "../helpers";
 
 const compose: Json = parse(renderCompose(buildModel(courseConfig())), { merge: true });

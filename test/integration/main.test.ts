@@ -6,8 +6,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { LABEL_ROLE } from "../../src/spec/container-spec";
-import { ROLE_PROXY } from "../../src/spec/front-door-spec";
+import { LABEL_ROLE } from "../../src/container/container";
+import { ROLE_PROXY } from "../../src/container/front-door-containers";
 import { labels, type Json } from "../helpers";
 
 const execFileAsync = promisify(execFile);

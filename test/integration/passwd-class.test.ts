@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { PASSWORDS_FILE, readPasswords } from "../../src/render/secrets";
+import { PASSWORDS_FILE, readPasswords } from "../../src/output/secrets";
 import { homedock as run } from "../cli";
 import { frontDoorConfig } from "../helpers";
 

@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { PASSWORDS_FILE, readPasswords } from "../../src/render/secrets";
+import { PASSWORDS_FILE, readPasswords } from "../../src/output/secrets";
 import { homedock as run } from "../cli";
 import { frontDoorConfig } from "../helpers";
 

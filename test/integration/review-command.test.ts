@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { REVIEW_EXIT } from "../../src/cli/review";
+import { REVIEW_EXIT } from "../../src/review/review";
 import { homedock } from "../cli";
 
 const fixtures = path.resolve(__dirname, "../fixtures/plans");

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { SEEDER_SCRIPT } from "../../src/spec/container-spec";
+import { SEEDER_SCRIPT } from "../../src/container/container";
 import { containersByName, courseConfig, synthHost } from "../helpers";
 
 // Terraform itself reads the synthesized strings back: what it evaluates must be

@@ -7,8 +7,8 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config/load";
-import { synth } from "../../src/render/output";
+import { loadConfig } from "../../src/model/load";
+import { synth } from "../../src/output/output";
 import { literal } from "../../src/render/terraform";
 import { containersByName, type Json } from "../helpers";
 import { declared, pack, pinned, repo, run, stack, userProject } from "./project";
@@ -30,7 +30,7 @@ beforeAll(async () => {
 }, INSTALL);
 
 const example = path.join(repo, "examples/course.yaml");
-const seeder = readFileSync(path.join(repo, "src/spec/seed/entrypoint.sh"), "utf8");
+const seeder = readFileSync(path.join(repo, "src/container/seed/entrypoint.sh"), "utf8");
 const bin = (dir: string, name: string) => path.join(dir, "node_modules/.bin", name);
 
 /** The README example's stack: alice's Python workspace and what it needs. */
@@ -60,7 +60,7 @@ describe("the package", () => {
     expect(files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
     // Every shell script the compiled code reads, beside it.
     const scripts = execFileSync("find", ["src", "-name", "*.sh"], { cwd: repo, encoding: "utf8" }).trim().split("\n");
-    expect(scripts).toContain("src/spec/seed/entrypoint.sh");
+    expect(scripts).toContain("src/container/seed/entrypoint.sh");
     for (const script of scripts) expect(files).toContain(`dist/${script}`);
     for (const f of ["dist/src/index.js", "dist/src/index.d.ts", "dist/constructs/index.js", "dist/constructs/index.d.ts", "dist/src/cli/cli.js", "dist/main.js", "examples/course.yaml"]) {
       expect(files).toContain(f);

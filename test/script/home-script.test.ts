@@ -1,4 +1,4 @@
-// src/spec/root/home.sh, the home-creating one-shot's script, under each shell, as root
+// src/container/root/home.sh, the home-creating one-shot's script, under each shell, as root
 // with CAP_CHOWN alone (what its container has): a home Docker just made becomes the
 // user's, anything else by that name stays exactly as it is; the user's socket tree
 // becomes root's and private, each socket directory root's and sticky (1777).
@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { removeShells, requireTools, type Shell, shells } from "../shells";
 
-const SCRIPT = path.resolve(__dirname, "../../src/spec/root/home.sh");
+const SCRIPT = path.resolve(__dirname, "../../src/container/root/home.sh");
 const UID = 4343;
 
 let all: Shell[];

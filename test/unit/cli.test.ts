@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { run, SAVED_PLAN } from "../../src/cli/cli";
-import { REVIEW_EXIT, summarizePlan } from "../../src/cli/review";
+import { REVIEW_EXIT, summarizePlan } from "../../src/review/review";
 import type { Terraform } from "../../src/cli/terraform";
 import { courseConfig } from "../helpers";
 

@@ -4,7 +4,7 @@
 // inspected() to the real thing: on a host just brought up by Compose, the preview finds
 // nothing, and after a change it names what Compose then recreates.
 import { describe, expect, it } from "vitest";
-import { previewCompose } from "../../src/cli/compose-preview";
+import { previewCompose } from "../../src/review/compose-preview";
 import type { ConfigInput } from "../../src/config/schema";
 import { buildModel } from "../../src/model/model";
 import { bindVolume, composeServices, type ComposeService } from "../../src/render/compose";

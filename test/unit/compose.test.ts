@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { buildModel } from "../../src/model/model";
 import { composeFile, renderCompose, yamlScalar } from "../../src/render/compose";
-import { SEEDER_SCRIPT } from "../../src/spec/container-spec";
+import { SEEDER_SCRIPT } from "../../src/container/container";
 import { containersByName, courseConfig, type Json, synthHost } from "../helpers";
 
 const model = buildModel(courseConfig());

@@ -5,8 +5,9 @@ import { CORE_SCHEMA, constructFromEvents, parseEvents } from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { isNode, isScalar, LineCounter, parseDocument, Scalar, stringify } from "yaml";
 import { buildModel } from "../../src/model/model";
-import { ConfigError, type PathSegment } from "../../src/model/issues";
-import { parseConfig, sourcePositions } from "../../src/config/load";
+import { ConfigError, type PathSegment } from "../../src/config/issues";
+import { sourcePositions } from "../../src/config/load";
+import { parseConfig } from "../../src/model/load";
 import { cases, config, env, user } from "../config-cases";
 
 function errorsOf(text: string): string[] {

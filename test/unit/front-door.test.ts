@@ -6,13 +6,13 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
-import { parseConfig } from "../../src/config/load";
+import { parseConfig } from "../../src/model/load";
 import { buildModel } from "../../src/model/model";
-import { ConfigError } from "../../src/model/issues";
+import { ConfigError } from "../../src/config/issues";
 import { escapeHtml, renderCaddyfile } from "../../src/render/caddyfile";
 import { composeFile } from "../../src/render/compose";
-import { lockedOut, PASSWORDS_FILE, readPasswords, writeComposeSecrets, writePassword } from "../../src/render/secrets";
-import { reviewPlan } from "../../src/cli/review";
+import { lockedOut, PASSWORDS_FILE, readPasswords, writeComposeSecrets, writePassword } from "../../src/output/secrets";
+import { reviewPlan } from "../../src/review/review";
 import { frontDoorConfig, type Json, labels, synthHost } from "../helpers";
 
 const work = mkdtempSync(path.join(tmpdir(), "homedock-frontdoor-"));
@@ -192,7 +192,7 @@ describe("the workspaces behind the front door", () => {
       { host_path: "/var/lib/homedock/lab/alice", container_path: "/homedock/runtime", read_only: false },
     ]);
     expect(home.mounts).toEqual([]);
-    expect(home.entrypoint[2]).toBe(readFileSync(path.resolve(__dirname, "../../src/spec/root/home.sh"), "utf8"));
+    expect(home.entrypoint[2]).toBe(readFileSync(path.resolve(__dirname, "../../src/container/root/home.sh"), "utf8"));
     expect(home.entrypoint[2]).toContain('chmod 0700 "$tree"');
     expect(home.entrypoint[2]).toContain('chmod 1777 "$dir"');
     expect(home.capabilities).toEqual({ add: ["CAP_CHOWN"], drop: ["ALL"] });
@@ -216,7 +216,7 @@ describe("the proxy", () => {
     expect(proxy.security_opts).toEqual(["no-new-privileges:true"]);
     expect(proxy.read_only).toBe(true);
     // Caddy, started only where the kernel keeps it from following a user's link (fs.protected_symlinks).
-    expect(proxy.entrypoint).toEqual(["/bin/sh", "-c", readFileSync(path.resolve(__dirname, "../../src/spec/root/protected-links.sh"), "utf8"), "homedock-links", "caddy"]);
+    expect(proxy.entrypoint).toEqual(["/bin/sh", "-c", readFileSync(path.resolve(__dirname, "../../src/container/root/protected-links.sh"), "utf8"), "homedock-links", "caddy"]);
     expect(proxy.command).toEqual(["run", "--config", "/homedock/config/Caddyfile", "--adapter", "caddyfile", "--watch"]);
   });
 

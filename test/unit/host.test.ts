@@ -4,9 +4,9 @@ import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { TerraformStack, Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
 import { DOCKER_PROVIDER_VERSION, Host, type HostProps, TOKENS_VARIABLE } from "../../constructs/host";
-import { ConfigError } from "../../src/model/issues";
+import { ConfigError } from "../../src/config/issues";
 import { buildModel } from "../../src/model/model";
-import { SEEDER_SCRIPT } from "../../src/spec/container-spec";
+import { SEEDER_SCRIPT } from "../../src/container/container";
 import { literal, providerCpus } from "../../src/render/terraform";
 import { containersByName, courseConfig, type Json, labels, synthHost } from "../helpers";
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildModel } from "../../src/model/model";
-import { synth } from "../../src/render/output";
+import { synth } from "../../src/output/output";
 import { courseConfig } from "../helpers";
 
 const work = mkdtempSync(path.join(tmpdir(), "homedock-output-"));

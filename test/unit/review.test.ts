@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { planVerdict, PlanError, REVIEW_EXIT, reviewMarkdown, reviewPlan, summarizePlan } from "../../src/cli/review";
+import { planVerdict, PlanError, REVIEW_EXIT, reviewMarkdown, reviewPlan, summarizePlan } from "../../src/review/review";
 
 const fixtures = path.resolve(__dirname, "../fixtures/plans");
 const plan = (name: string) => readFileSync(path.join(fixtures, `${name}.json`), "utf8");

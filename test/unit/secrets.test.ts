@@ -3,15 +3,15 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildModel } from "../../src/model/model";
-import { ConfigError } from "../../src/model/issues";
+import { ConfigError } from "../../src/config/issues";
 import { renderCaddyfile } from "../../src/render/caddyfile";
+import { SECRETS_DIR } from "../../src/render/secret-paths";
 import {
   deletePassword,
   generatedPasswordsFile,
   lockedOut,
   PASSWORDS_FILE,
   readPasswords,
-  SECRETS_DIR,
   staleHashes,
   type StoredPassword,
   usableHashes,
@@ -19,9 +19,9 @@ import {
   writePassword,
   writePasswordHashes,
   writePrivate,
-} from "../../src/render/secrets";
+} from "../../src/output/secrets";
 import { TOKENS_VARIABLE } from "../../constructs/host";
-import { synth, writeCompose } from "../../src/render/output";
+import { synth, writeCompose } from "../../src/output/output";
 import { courseConfig, frontDoorConfig } from "../helpers";
 
 const dir = mkdtempSync(path.join(tmpdir(), "homedock-secrets-"));

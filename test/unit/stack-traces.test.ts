@@ -5,8 +5,8 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { App, TerraformStack } from "cdktf";
 import { Host } from "../../constructs/host";
-import { loadConfig } from "../../src/config/load";
-import { withoutStackTraces } from "../../src/render/stack-traces";
+import { loadConfig } from "../../src/model/load";
+import { withoutStackTraces } from "../../src/output/stack-traces";
 
 const root = path.resolve(__dirname, "../..");
 

@@ -4,8 +4,8 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { parseConfig } from "../../src/config/load";
-import { ConfigError } from "../../src/model/issues";
+import { parseConfig } from "../../src/model/load";
+import { ConfigError } from "../../src/config/issues";
 import { AccountDatabaseError, parseAccountDatabase } from "../../src/users/account-db";
 import { importUsers, type ImportOptions } from "../../src/users/import";
 

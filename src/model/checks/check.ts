@@ -1,6 +1,7 @@
 // What every check across the config sees, and how it reports.
 import type { Config } from "../../config/schema";
-import type { PathSegment } from "../issues";
+import type { PathSegment } from "../../config/issues";
+import { within } from "../../config/paths";
 
 export type Partially<T> = { readonly [K in keyof T]?: T[K] };
 
@@ -14,11 +15,6 @@ export interface PartialConfig {
 
 /** Records one problem at `path`. */
 export type Report = (path: PathSegment[], message: string, value: unknown) => void;
-
-/** `a` is `b` or lies inside it. */
-export function within(a: string, b: string): boolean {
-  return a === b || a.startsWith(b === "/" ? "/" : `${b}/`);
-}
 
 export function overlaps(a: string, b: string): boolean {
   return within(a, b) || within(b, a);

@@ -1,6 +1,6 @@
 // The front door's fields together, its socket directories apart from everything else,
 // and the environment keys that only make sense for Jupyter.
-import type { PathSegment } from "../issues";
+import type { PathSegment } from "../../config/issues";
 import { overlaps, type PartialConfig, type Report } from "./check";
 import type { Home } from "./homes";
 import { apart, hostControl } from "./host-paths";

@@ -1,5 +1,6 @@
 // Each user's home apart from every other's.
-import { type PartialConfig, type Report, within } from "./check";
+import { type PartialConfig, type Report } from "./check";
+import { within } from "../../config/paths";
 
 export interface Home {
   readonly home: string;

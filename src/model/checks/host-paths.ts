@@ -5,8 +5,9 @@
 // with CAP_CHOWN). A path is refused when it is one of these directories, lies inside
 // one, or holds one.
 import * as path from "node:path";
-import type { PathSegment } from "../issues";
-import { overlaps, type PartialConfig, type Report, within } from "./check";
+import type { PathSegment } from "../../config/issues";
+import { overlaps, type PartialConfig, type Report } from "./check";
+import { within } from "../../config/paths";
 import type { Home } from "./homes";
 
 export interface HostControl {

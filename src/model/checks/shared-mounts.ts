@@ -1,8 +1,9 @@
 // Where shared mounts appear in a workspace: apart from the system, the homes,
 // each other, the seed directories and the front door's socket directory.
-import { WORKSPACE_RUNTIME_DIR } from "../../spec/front-door-spec";
-import type { PathSegment } from "../issues";
-import { overlaps, type PartialConfig, type Report, within } from "./check";
+import { WORKSPACE_RUNTIME_DIR } from "../front-door";
+import type { PathSegment } from "../../config/issues";
+import { overlaps, type PartialConfig, type Report } from "./check";
+import { within } from "../../config/paths";
 import type { Home } from "./homes";
 
 /** Mount targets that would hide what every image needs to run. */

@@ -1,5 +1,5 @@
 // Names, directories and uids that must not repeat.
-import { formatPath, type PathSegment } from "../issues";
+import { formatPath, type PathSegment } from "../../config/issues";
 import type { PartialConfig, Report } from "./check";
 
 /** A check that reports each use of a key after its first; it answers whether the key was new. */

@@ -1,8 +1,8 @@
 // Plan review: reads `terraform show -json` of a saved plan of a homedock stack into a
 // typed summary (who gains, loses or restarts what), renders it as Markdown with the
 // servers that stop first, and decides the exit status from the policy flags.
-import { LABEL_ENVIRONMENT, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, LABEL_USER } from "../spec/container-spec";
-import { ROLE_FRONTDOOR_SETUP, ROLE_PROXY } from "../spec/front-door-spec";
+import { LABEL_ENVIRONMENT, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, LABEL_USER } from "../container/container";
+import { ROLE_FRONTDOOR_SETUP, ROLE_PROXY } from "../container/front-door-containers";
 
 /** Exit codes of `homedock review`. */
 export const REVIEW_EXIT = {

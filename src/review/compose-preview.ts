@@ -10,8 +10,8 @@
 // a reason, so the preview also says why.
 import type { ComposeService } from "../render/compose";
 import { bindVolume } from "../render/compose";
-import { LABEL_ENVIRONMENT, LABEL_MOUNTS, LABEL_ROLE, LABEL_USER, type ContainerSpec } from "../spec/container-spec";
-import { ROLE_FRONTDOOR_SETUP, ROLE_PROXY } from "../spec/front-door-spec";
+import { LABEL_ENVIRONMENT, LABEL_MOUNTS, LABEL_ROLE, LABEL_USER, type ContainerSpec } from "../container/container";
+import { ROLE_FRONTDOOR_SETUP, ROLE_PROXY } from "../container/front-door-containers";
 import {
   type ChangeKind,
   formatCpus,

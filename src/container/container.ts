@@ -1,93 +1,18 @@
 // What a container must be, decided once from the model. The Terraform constructs and
 // the Compose writer both map a ContainerSpec field by field and add nothing of their
 // own, which is what keeps the two outputs equivalent.
-import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import type { HostModel, RestartPolicy, UserModel, WorkspaceModel } from "../model/model";
-import { jupyterFlags, RUNTIME_MOUNT, runtimeMount, workspaceRuntimeMount } from "./front-door-spec";
+import type { HostModel, UserModel, WorkspaceModel } from "../model/model";
+import { type BindMount, type ContainerSpec, HARDENING, LABEL_ENVIRONMENT, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, LABEL_USER, mountsLabel, ONE_SHOT_LIMITS, rootScript, TMP_TMPFS } from "./common";
+import { jupyterFlags, RUNTIME_MOUNT, runtimeMount, workspaceRuntimeMount } from "./front-door-containers";
 
-export interface BindMount {
-  readonly source: string;
-  readonly target: string;
-  readonly readOnly: boolean;
-  /**
-   * Set where the source may only exist once a one-shot container has run (a new home, a
-   * socket directory): Compose then mounts it through a local volume of this name bound to
-   * the source, since Docker checks a bind's source when Compose creates the container.
-   */
-  readonly composeVolume?: string;
-  /**
-   * Docker creates a missing source, root's (0755). Only for directories homedock keeps
-   * for itself and root owns; never a home, which must be its user's.
-   */
-  readonly createSource?: boolean;
-}
+// The spec's shape and the labels live in common.ts, which front-door-containers.ts imports
+// too; they are exported from here as well, beside the workspace's spec.
+export { type BindMount, type ContainerSpec, LABEL_ENVIRONMENT, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, LABEL_USER } from "./common";
 
-/** A named Docker volume (the proxy's certificates and config). */
-export interface VolumeMount {
-  readonly name: string;
-  readonly target: string;
-  readonly readOnly: boolean;
-}
-
-/** A port published on the Docker host. */
-export interface PortSpec {
-  readonly ip: string;
-  readonly external: number;
-  readonly internal: number;
-}
-
-export interface ContainerSpec {
-  readonly name: string;
-  readonly image: string;
-  /** `uid:gid` */
-  readonly user: string;
-  /** Supplementary group ids, as strings. */
-  readonly groupAdd: readonly string[];
-  readonly entrypoint: readonly string[];
-  readonly command: readonly string[];
-  readonly workingDir: string;
-  /** Sorted by name. */
-  readonly env: Readonly<Record<string, string>>;
-  /**
-   * Variables whose values are secrets, given at deploy or run time and never written
-   * into the rendered output: a Terraform sensitive variable, a Compose env file.
-   */
-  readonly secrets: readonly string[];
-  /** Files whose contents are secrets the renderer puts into the container (Terraform: an upload from a sensitive variable). */
-  readonly secretFiles: readonly string[];
-  readonly labels: Readonly<Record<string, string>>;
-  /** Binds only: Docker refuses a bind whose source is missing instead of creating it as root. */
-  readonly mounts: readonly BindMount[];
-  readonly volumes: readonly VolumeMount[];
-  /** Path to tmpfs mount options. */
-  readonly tmpfs: Readonly<Record<string, string>>;
-  readonly ports: readonly PortSpec[];
-  readonly memoryMiB?: number;
-  readonly nanoCpus?: number;
-  /** Processes the container may run. */
-  readonly pidsLimit?: number;
-  /** Read-only root filesystem. */
-  readonly readOnlyRoot: boolean;
-  readonly restart: RestartPolicy;
-  readonly init: true;
-  readonly securityOpts: readonly string[];
-  readonly capAdd: readonly string[];
-  readonly capDrop: readonly string[];
-  /** Undefined: no network at all. */
-  readonly network?: string;
-  /** Runs to completion once (home creation) instead of serving. */
-  readonly oneShot: boolean;
-}
-
-/** The seeding entrypoint (src/spec/seed/entrypoint.sh), the one copy both renderers use. */
+/** The seeding entrypoint (src/container/seed/entrypoint.sh), the one copy both renderers use. */
 export const SEEDER_SCRIPT = readFileSync(path.join(__dirname, "seed", "entrypoint.sh"), "utf8");
-
-/** A script of src/spec/root/, run as root in a one-shot or the proxy: given inline to the image's /bin/sh, as the seeder is. */
-export function rootScript(name: string): string {
-  return readFileSync(path.join(__dirname, "root", name), "utf8");
-}
 
 /**
  * The workspace entrypoint: the seeder given inline to the image's own /bin/sh. Inline
@@ -104,36 +29,6 @@ export const TOKEN_VARIABLE = "JUPYTER_TOKEN";
 export function secretKey(ws: WorkspaceModel): string {
   return `${ws.user.name}.${ws.environment.name}`;
 }
-
-export const LABEL_HOST = "homedock.host";
-export const LABEL_USER = "homedock.user";
-export const LABEL_ENVIRONMENT = "homedock.environment";
-export const LABEL_ROLE = "homedock.role";
-/**
- * A hash of the container's bind mounts. Labels cannot change on a running container,
- * so the Terraform provider (4.5.0) replaces it when this does; a changed mount alone
- * it plans as an update in place that it never applies (the container keeps the old
- * source, and every later plan shows the change again).
- */
-export const LABEL_MOUNTS = "homedock.mounts";
-
-/** The value of LABEL_MOUNTS: what each mount binds where, and how. */
-export function mountsLabel(mounts: readonly BindMount[]): string {
-  const binds = mounts.map((m) => [m.source, m.target, m.readOnly]);
-  return createHash("sha256").update(JSON.stringify(binds)).digest("hex").slice(0, 16);
-}
-
-/**
- * What a one-shot container may use: it makes a few directories or copies one file.
- * Every container homedock runs has limits; a workspace's come from the config.
- */
-export const ONE_SHOT_LIMITS = { memoryMiB: 64, nanoCpus: 0.5e9, pidsLimit: 64 } as const;
-
-export const HARDENING = {
-  init: true,
-  securityOpts: ["no-new-privileges:true"],
-  capDrop: ["ALL"],
-} as const;
 
 function sorted(record: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
@@ -205,13 +100,10 @@ export function homeVolume(user: string): string {
   return `home-${user}`;
 }
 
-/** The tmpfs a read-only root gets at /tmp. */
-export const TMP_TMPFS = { "/tmp": "rw,nosuid,nodev,mode=1777" } as const;
-
 /** Where the home appears inside the home-creating container: bound alone, never its parent. */
 const HOME_MOUNT = "/homedock/home";
 
-/** src/spec/root/home.sh: gives a home Docker just made to its user, and makes the user's socket directories. */
+/** src/container/root/home.sh: gives a home Docker just made to its user, and makes the user's socket directories. */
 const HOME_SCRIPT = rootScript("home.sh");
 
 /**

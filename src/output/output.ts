@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { App, TerraformStack } from "cdktf";
 import { CADDYFILE_VARIABLE, Host, TOKENS_VARIABLE } from "../../constructs/host";
 import type { HostModel } from "../model/model";
-import { renderCompose } from "./compose";
+import { renderCompose } from "../render/compose";
 import { writeComposeSecrets, writeTerraformSecrets } from "./secrets";
 import { withoutStackTraces } from "./stack-traces";
 

@@ -1,10 +1,10 @@
 // The front door's containers and the Jupyter flags it needs, decided once from the model
-// (like container-spec.ts) for both renderers.
+// (like container.ts) for both renderers.
+import { WORKSPACE_RUNTIME_DIR } from "../model/front-door";
 import type { HostModel, WorkspaceModel } from "../model/model";
-import { type BindMount, type ContainerSpec, HARDENING, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, mountsLabel, ONE_SHOT_LIMITS, rootScript, TMP_TMPFS, type VolumeMount } from "./container-spec";
+import { type BindMount, type ContainerSpec, HARDENING, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, mountsLabel, ONE_SHOT_LIMITS, rootScript, TMP_TMPFS, type VolumeMount } from "./common";
 
-/** Where a workspace sees its socket directory, and the proxy the whole tree of them. */
-export const WORKSPACE_RUNTIME_DIR = "/run/homedock";
+/** Where the proxy sees the whole tree of the workspaces' socket directories (a workspace its own: WORKSPACE_RUNTIME_DIR). */
 export const PROXY_RUNTIME_DIR = "/run/homedock";
 export const SOCKET_NAME = "jupyter.sock";
 /** Where the proxy reads its Caddyfile (watched: a new file is a reload, not a restart). */
@@ -68,9 +68,9 @@ export function frontDoorVolumes(host: HostModel): { readonly data: string; read
 /** Where the proxy's Caddyfile comes from: a named volume (Terraform) or a directory beside the Compose file. */
 export type CaddyfileSource = { readonly volume: string } | { readonly bind: string };
 
-/** src/spec/root/protected-links.sh: the proxy starts only where the kernel keeps it from following its users' links. */
+/** src/container/root/protected-links.sh: the proxy starts only where the kernel keeps it from following its users' links. */
 const PROTECTED_LINKS_SCRIPT = rootScript("protected-links.sh");
-/** src/spec/root/frontdoor-setup.sh */
+/** src/container/root/frontdoor-setup.sh */
 const SETUP_SCRIPT = rootScript("frontdoor-setup.sh");
 
 /**
@@ -80,7 +80,7 @@ const SETUP_SCRIPT = rootScript("frontdoor-setup.sh");
  * root, limits; it mounts the socket tree, its data volume (certificates, Caddy's
  * local CA), its config and nothing else. A user can put anything in their socket
  * directory in place of the socket; the only thing that could lead the proxy
- * elsewhere, a link, the kernel refuses it (see src/spec/root/home.sh), and the proxy
+ * elsewhere, a link, the kernel refuses it (see src/container/root/home.sh), and the proxy
  * does not start on a kernel that would not.
  */
 export function proxyContainer(host: HostModel, caddyfile: CaddyfileSource): ContainerSpec {
@@ -145,7 +145,7 @@ export function runtimeMount(dir: string): BindMount {
 }
 
 /**
- * Runs once before the proxy (src/spec/root/frontdoor-setup.sh): makes the socket tree
+ * Runs once before the proxy (src/container/root/frontdoor-setup.sh): makes the socket tree
  * root's and private (see runtimeMount) and, given a Caddyfile (Terraform, which uploads
  * it here from a sensitive variable), puts it into the config volume by rename, so the
  * watching proxy never reads half a file. It starts only where the proxy can.

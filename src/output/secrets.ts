@@ -3,17 +3,14 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { secretKey, TOKEN_VARIABLE } from "../spec/container-spec";
-import { ConfigError } from "../model/issues";
+import { secretKey, TOKEN_VARIABLE } from "../container/container";
+import { ConfigError } from "../config/issues";
 import type { HostModel, UserModel } from "../model/model";
-import { renderCaddyfile } from "./caddyfile";
+import { renderCaddyfile } from "../render/caddyfile";
+import { CADDYFILE_DIR, SECRETS_DIR, secretsEnvFile } from "../render/secret-paths";
 
-/** Where tokens live, beside cdktf.out and the Compose file. */
-export const SECRETS_DIR = "homedock-secrets";
 /** The users' password hashes and uids, by user name: only what `homedock passwd` writes. */
 export const PASSWORDS_FILE = `${SECRETS_DIR}/passwords.json`;
-/** The Compose proxy's config directory (relative to the Compose file), mounted whole. */
-export const CADDYFILE_DIR = `${SECRETS_DIR}/frontdoor`;
 
 /** bcrypt as Caddy 2.6's basicauth reads it (golang.org/x/crypto/bcrypt): $2a$ or $2b$, cost 4 to 31. */
 export const BCRYPT_HASH = /^\$2[ab]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}$/;
@@ -56,11 +53,6 @@ export function workspaceTokens(dir: string, model: HostModel): Record<string, s
   }
   writePrivate(file, `${JSON.stringify({ ...known, ...tokens }, null, 2)}\n`);
   return tokens;
-}
-
-/** The env file a workspace's Compose service reads its secrets from, relative to the Compose file. */
-export function secretsEnvFile(key: string): string {
-  return `${SECRETS_DIR}/${key}.env`;
 }
 
 /**
