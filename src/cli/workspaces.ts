@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { configReader } from "./lazy";
 import { type DockerAsync, dockerCliAsync, HostUnreadableError } from "../docker/docker-cli";
 import { listWorkspaceContainers, readWorkspaces, restartContainers } from "../workspaces/docker-host";
+import { jupyterProbes } from "../workspaces/jupyter-status";
 import { containersToRestart, RestartError, restartTargets } from "../workspaces/restart";
 import { formatStatusTable, workspaceStatus } from "../workspaces/status";
 import { configFile } from "./config-file";
@@ -17,8 +18,8 @@ async function runStatus(opts: { config?: string; json?: boolean }, docker: Dock
   const model = configReader().loadConfig(opts.config ?? configFile());
   let rows: ReturnType<typeof workspaceStatus>;
   try {
-    const { containers, usage } = await readWorkspaces(model.name, docker);
-    rows = workspaceStatus(model, containers, usage);
+    const { containers, usage, activity } = await readWorkspaces(model.name, docker, jupyterProbes(model));
+    rows = workspaceStatus(model, containers, usage, activity);
   } catch (err) {
     if (!(err instanceof HostUnreadableError)) throw err;
     if (opts.json) console.log(JSON.stringify({ host: model.name, ok: false, error: err.message }, null, 2));
@@ -58,7 +59,7 @@ const exitCodes = `\nExit codes: ${WORKSPACES_EXIT.ok} done, ${WORKSPACES_EXIT.i
 export function addWorkspaceCommands(cli: Command, exit: (status: number) => void, docker: DockerAsync = dockerCliAsync): void {
   cli
     .command("status")
-    .description("one line per workspace: state, since when, memory against its limit, CPU (through the Docker API; DOCKER_HOST may be ssh://)")
+    .description("one line per workspace: state, since when, memory against its limit, CPU; a Jupyter server's last activity and kernels (through the Docker API; DOCKER_HOST may be ssh://)")
     .option("-c, --config <file>", CONFIG)
     .option("--json", "print {host, ok, workspaces: [...]} as JSON")
     .addHelpText("after", exitCodes)

@@ -1,10 +1,15 @@
 // A host's workspace containers through the Docker API (the docker CLI, so DOCKER_HOST,
-// ssh:// included, picks the host): a fixed number of docker processes, however many
-// workspaces there are.
+// ssh:// included, picks the host): a fixed number of docker processes for the
+// containers, however many workspaces there are, and one `docker exec` per running
+// Jupyter workspace behind the front door.
 import { answered, type DockerAsync, dockerCliAsync, HostUnreadableError, notAnswering } from "../docker/docker-cli";
 import { LABEL_HOST, LABEL_ROLE } from "../spec/container-spec";
+import { type JupyterActivity, type JupyterProbe, JUPYTER_TIMEOUT_SECONDS, jupyterStatusArgs, parseJupyterStatus, probeFailure } from "./jupyter-status";
 import { RestartError } from "./restart";
 import { type ContainerFacts, type ContainerUsage, type ListedContainer, parseInspect, parsePs, parseStats, sampled } from "./status";
+
+/** Jupyter servers asked at a time. */
+export const JUPYTER_PARALLEL = 10;
 
 /**
  * Every workspace container labelled with `host`, running or not: one `docker ps`.
@@ -65,7 +70,11 @@ export async function inspectHost(
   return { containers: jsonList(containers, "containers"), images: jsonList(found, "images") };
 }
 
-/** Memory in use and CPU of the containers `ids`: one `docker stats --no-stream`. */
+/**
+ * Memory in use and CPU of the containers `ids`: one `docker stats --no-stream` (the
+ * engine answers at its stats collector's second cycle, a second apart: see
+ * bench/RESULTS.md for why the Engine API's one-shot stats are no faster on Docker 20.10).
+ */
 async function usage(ids: readonly string[], docker: DockerAsync): Promise<Map<string, ContainerUsage>> {
   if (ids.length === 0) return new Map();
   const r = await docker(["stats", "--no-stream", "--no-trunc", "--format", "{{json .}}", ...ids]);
@@ -74,16 +83,55 @@ async function usage(ids: readonly string[], docker: DockerAsync): Promise<Map<s
   return parseStats(r.stdout);
 }
 
+/** `items` through `work`, at most `limit` at a time, in order. */
+async function bounded<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await work(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
 /**
- * The host's workspace containers and the usage of those that run: `docker ps`, then
- * `docker inspect` and `docker stats` side by side (stats takes a second or two: the
- * engine samples CPU twice, a second apart).
+ * The status of each Jupyter server of `probes` (those whose container runs): one
+ * `docker exec` each, as the workspace's user, JUPYTER_PARALLEL at a time, each given a
+ * few seconds; one that does not answer has an error, never fails the rest.
+ */
+export async function jupyterActivity(probes: readonly JupyterProbe[], docker: DockerAsync = dockerCliAsync): Promise<Map<string, JupyterActivity>> {
+  const answers = await bounded(probes, JUPYTER_PARALLEL, async (probe) => {
+    const r = await docker(jupyterStatusArgs(probe), { timeoutMs: (JUPYTER_TIMEOUT_SECONDS + 2) * 1000 });
+    if (r.error) answered(r, "docker exec"); // docker cannot run: the whole command says so
+    return r.status === 0 ? parseJupyterStatus(r.stdout) : probeFailure(r.status, r.stderr, r.timedOut === true);
+  });
+  return new Map(probes.map((p, i) => [p.container, answers[i]]));
+}
+
+/**
+ * The host's workspace containers, the usage of those that run and the status of their
+ * Jupyter servers: `docker ps`, then side by side `docker inspect`, `docker stats` and
+ * the Jupyter servers' `docker exec`s. `probes`: the routed Jupyter workspaces
+ * (jupyterProbes); those whose container runs are asked.
  * @throws HostUnreadableError when Docker does not answer
  */
-export async function readWorkspaces(host: string, docker: DockerAsync = dockerCliAsync): Promise<{ containers: ContainerFacts[]; usage: Map<string, ContainerUsage> }> {
+export async function readWorkspaces(
+  host: string,
+  docker: DockerAsync = dockerCliAsync,
+  probes: readonly JupyterProbe[] = [],
+): Promise<{ containers: ContainerFacts[]; usage: Map<string, ContainerUsage>; activity: Map<string, JupyterActivity> }> {
   const listed = await listWorkspaceContainers(host, docker);
-  const [containers, used] = await Promise.all([inspect(listed.map((c) => c.id), docker), usage(sampled(listed), docker)]);
-  return { containers, usage: used };
+  const running = new Set(listed.filter((c) => c.state === "running").map((c) => c.name));
+  const asked = probes.filter((p) => running.has(p.container));
+  const [containers, used, activity] = await Promise.all([
+    inspect(listed.map((c) => c.id), docker),
+    usage(sampled(listed), docker),
+    jupyterActivity(asked, docker),
+  ]);
+  return { containers, usage: used, activity };
 }
 
 /**

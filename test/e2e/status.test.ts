@@ -120,7 +120,7 @@ describe("homedock status", () => {
     expect(typeof rows[0].cpuPercent).toBe("number");
     expect([rows[2].memoryBytes, rows[2].cpuPercent]).toEqual([null, null]);
     expect(Object.keys(rows[0])).toEqual([
-      "user", "environment", "container", "state", "dockerState", "since", "memoryBytes", "memoryLimitBytes", "cpuPercent", "jupyter", "lastActivity", "kernels",
+      "user", "environment", "container", "state", "dockerState", "since", "memoryBytes", "memoryLimitBytes", "cpuPercent", "jupyter", "lastActivity", "kernels", "jupyterError",
     ]);
   });
 

@@ -4,8 +4,9 @@
 import { describe, expect, it } from "vitest";
 import { buildModel } from "../../src/model/model";
 import type { ConfigInput } from "../../src/config/schema";
-import { type DockerAsync, HostUnreadableError } from "../../src/docker/docker-cli";
-import { listWorkspaceContainers, readWorkspaces, restartContainers } from "../../src/workspaces/docker-host";
+import { type DockerAsync, HostUnreadableError, type Ran } from "../../src/docker/docker-cli";
+import { jupyterActivity, listWorkspaceContainers, readWorkspaces, restartContainers } from "../../src/workspaces/docker-host";
+import { jupyterStatusArgs } from "../../src/workspaces/jupyter-status";
 import { containersToRestart, RestartError, restartTargets } from "../../src/workspaces/restart";
 import {
   formatAge,
@@ -147,6 +148,7 @@ describe("declared workspaces matched with the host's containers", () => {
       jupyter: true,
       lastActivity: null,
       kernels: null,
+      jupyterError: "not asked: no front door (the server listens on TCP with a token)",
     });
     expect([rows[1].memoryBytes, rows[1].cpuPercent, rows[1].jupyter]).toEqual([null, null, false]);
     expect([rows[3].memoryBytes, rows[3].memoryLimitBytes, rows[3].cpuPercent, rows[3].since]).toEqual([null, null, null, null]);
@@ -169,6 +171,29 @@ describe("declared workspaces matched with the host's containers", () => {
       "dave   py           undeclared (running)  2026-12-03 07:00Z (5m ago)   0.5 MiB / no limit     0.0%",
       "host lab: 4 workspaces: 1 running, 1 restarting, 1 stopped, 1 missing; 1 undeclared container",
     ]);
+  });
+
+  it("shows a Jupyter server's last activity and kernels behind the front door, and why not where they are unknown", () => {
+    const door = buildModel({ ...CONFIG, frontDoor: { site: "lab.example.org", tls: "internal" } });
+    const activity = new Map([
+      ["lab-alice.py", { lastActivity: "2026-12-03T07:04:00.5Z", kernels: 2, connections: 1, started: "2026-12-03T07:00:01Z" }],
+      ["lab-dave.py", { lastActivity: "2026-12-03T07:05:00Z", kernels: 9, connections: 0, started: null }],
+    ]);
+    const withDoor = workspaceStatus(door, containers, parseStats(STATS), activity);
+    expect(withDoor.map((r) => [r.container, r.lastActivity, r.kernels, r.jupyterError])).toEqual([
+      ["lab-alice.py", "2026-12-03T07:04:00.5Z", 2, null],
+      ["lab-alice.shell", null, null, null],
+      ["lab-bob.py", null, null, "not running"],
+      ["lab-carol.py", null, null, "not running"],
+      // Undeclared: not asked, whatever was given.
+      ["lab-dave.py", null, null, null],
+    ]);
+    const failed = workspaceStatus(door, containers, parseStats(STATS), new Map([["lab-alice.py", { error: "the server answered HTTP 403" }]]));
+    expect([failed[0].lastActivity, failed[0].kernels, failed[0].jupyterError]).toEqual([null, null, "the server answered HTTP 403"]);
+    expect(workspaceStatus(door, containers, parseStats(STATS))[0].jupyterError).toBe("not asked");
+    const lines = formatStatusTable("lab", withDoor, Date.parse("2026-12-03T07:05:30Z")).split("\n");
+    expect(lines[1]).toBe("alice  py           running               2026-12-03 07:00Z (5m ago)   256 MiB / 1 GiB (25%)  12.5%  1m ago         2");
+    expect(lines[3]).toBe("bob    py           restarting            2026-12-03 07:00Z (5m ago)   - / 1 GiB              -      -              -");
   });
 
   it("writes sizes and ages briefly", () => {
@@ -230,8 +255,51 @@ describe("the docker calls", () => {
 
   it("asks no more of a host without containers", async () => {
     const { calls, docker } = recording({ ps: { status: 0, stdout: "" } });
-    expect(await readWorkspaces("lab", docker)).toEqual({ containers: [], usage: new Map() });
+    expect(await readWorkspaces("lab", docker)).toEqual({ containers: [], usage: new Map(), activity: new Map() });
     expect(calls).toEqual([PS_ARGS]);
+  });
+
+  it("asks each running Jupyter server behind the front door with docker exec, as its user, alongside", async () => {
+    const notebook = 'HTTP/1.1 200 OK\r\nContent-Length: 85\r\n\r\n{"connections": 0, "kernels": 1, "last_activity": "2026-12-03T07:04:00Z", "started": "x"}';
+    const { calls, docker } = recording({
+      ps: { status: 0, stdout: PS },
+      inspect: { status: 0, stdout: INSPECT },
+      stats: { status: 0, stdout: STATS },
+      exec: { status: 0, stdout: notebook.replace("85", String(notebook.split("\r\n\r\n")[1].length)) },
+    });
+    const probes = [
+      { container: "lab-alice.py", user: "1001:1001", prefix: "/user/alice/py/" },
+      // bob's restarts: not asked.
+      { container: "lab-bob.py", user: "1002:1002", prefix: "/user/bob/py/" },
+    ];
+    const { activity } = await readWorkspaces("lab", docker, probes);
+    expect(calls.filter((c) => c[0] === "exec")).toEqual([jupyterStatusArgs(probes[0])]);
+    expect(activity).toEqual(new Map([["lab-alice.py", { lastActivity: "2026-12-03T07:04:00Z", kernels: 1, connections: 0, started: "x" }]]));
+  });
+
+  it("asks at most 10 servers at a time, and one that fails or times out has its reason, not the command's failure", async () => {
+    let running = 0;
+    let most = 0;
+    const timeouts: (number | undefined)[] = [];
+    const docker: DockerAsync = async (args, options): Promise<Ran> => {
+      timeouts.push(options?.timeoutMs);
+      running++;
+      most = Math.max(most, running);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      running--;
+      const n = Number(args[3].slice(1));
+      if (n === 3) return { status: 1, stdout: "", stderr: "Traceback (most recent call last):\nConnectionRefusedError: [Errno 111] Connection refused\n" };
+      if (n === 4) return { status: null, stdout: "", stderr: "", timedOut: true };
+      return { status: 0, stdout: 'HTTP/1.1 200 OK\r\nContent-Length: 14\r\n\r\n{"kernels": 0}', stderr: "" };
+    };
+    const probes = Array.from({ length: 25 }, (_, i) => ({ container: `c${i}`, user: "1:1", prefix: "/" }));
+    const activity = await jupyterActivity(probes, docker);
+    expect(most).toBe(10);
+    expect(timeouts.every((t) => t === 5000)).toBe(true);
+    expect(activity.size).toBe(25);
+    expect(activity.get("c0")).toEqual({ lastActivity: null, kernels: 0, connections: null, started: null });
+    expect(activity.get("c3")).toEqual({ error: "the server is not listening on its socket (ConnectionRefusedError: [Errno 111] Connection refused)" });
+    expect(activity.get("c4")).toEqual({ error: "no answer within 5 s" });
   });
 
   it("uses what docker printed when a container went away between the calls", async () => {

@@ -1,0 +1,96 @@
+// A Jupyter server's last activity and kernel count, as the server itself says them at
+// `<base_url>api/status`, asked through its unix socket from inside its own container
+// as its own user (`docker exec -u uid:gid <container> python3 -c ...`): no new privilege,
+// nothing opened on the host. Pure: which servers to ask, the command, its output read.
+import { HttpParseError, parseResponse } from "../docker/http1";
+import type { HostModel } from "../model/model";
+import { SOCKET_NAME, WORKSPACE_RUNTIME_DIR } from "../spec/front-door-spec";
+
+/** Seconds a server has to answer, inside the container. */
+export const JUPYTER_TIMEOUT_SECONDS = 3;
+
+/** A Jupyter server to ask: a routed workspace's container, its user and its base_url. */
+export interface JupyterProbe {
+  readonly container: string;
+  /** `uid:gid`: the workspace's own user. */
+  readonly user: string;
+  /** The route prefix, which is the server's base_url (`/user/<user>/<env>/`). */
+  readonly prefix: string;
+}
+
+/** What a server said: its last activity and kernels, or why they are not known. */
+export type JupyterActivity =
+  | { readonly lastActivity: string | null; readonly kernels: number | null; readonly connections: number | null; readonly started: string | null; readonly error?: undefined }
+  | { readonly error: string };
+
+/**
+ * One probe per declared Jupyter workspace that has a route (a front door: its server
+ * listens on a socket, without a token). One without a route listens on TCP with a
+ * token, and is not asked.
+ */
+export function jupyterProbes(model: HostModel): JupyterProbe[] {
+  return model.workspaces
+    .filter((ws) => ws.environment.jupyter !== undefined && ws.route !== undefined)
+    .map((ws) => ({ container: ws.containerName, user: `${ws.user.uid}:${ws.user.gid}`, prefix: ws.route!.prefix }));
+}
+
+/**
+ * Python (every Jupyter image has python3): a GET of argv[2] on the unix socket argv[1],
+ * HTTP/1.0 so that the server closes after it, the whole response on stdout. A status
+ * request is not activity to the server: asking does not keep it awake.
+ */
+export const JUPYTER_STATUS_SCRIPT = [
+  "import socket,sys",
+  "s=socket.socket(socket.AF_UNIX)",
+  "s.settimeout(float(sys.argv[3]))",
+  "s.connect(sys.argv[1])",
+  's.sendall(("GET "+sys.argv[2]+" HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n").encode())',
+  "b=b''",
+  "while True:",
+  " d=s.recv(65536)",
+  " if not d: break",
+  " b+=d",
+  "sys.stdout.buffer.write(b)",
+].join("\n");
+
+/** The docker arguments that ask `probe`'s server for its status. */
+export function jupyterStatusArgs(probe: JupyterProbe): string[] {
+  return [
+    "exec", "-u", probe.user, probe.container,
+    "python3", "-c", JUPYTER_STATUS_SCRIPT, `${WORKSPACE_RUNTIME_DIR}/${SOCKET_NAME}`, `${probe.prefix}api/status`, String(JUPYTER_TIMEOUT_SECONDS),
+  ];
+}
+
+const text = (v: unknown): string | null => (typeof v === "string" && v !== "" ? v : null);
+const count = (v: unknown): number | null => (typeof v === "number" && Number.isInteger(v) && v >= 0 ? v : null);
+
+/** What the exec printed (a whole HTTP response), read as the server's status. */
+export function parseJupyterStatus(stdout: string): JupyterActivity {
+  let body: string;
+  try {
+    const r = parseResponse(stdout);
+    if (r.status !== 200) return { error: `the server answered HTTP ${r.status}` };
+    body = r.body;
+  } catch (err) {
+    if (!(err instanceof HttpParseError)) throw err;
+    return { error: stdout === "" ? "the server gave no answer" : `the server's answer was not HTTP: ${err.message}` };
+  }
+  let s: Record<string, unknown>;
+  try {
+    s = JSON.parse(body);
+  } catch {
+    return { error: "the server's status was not JSON" };
+  }
+  if (s === null || typeof s !== "object") return { error: "the server's status was not a JSON object" };
+  return { lastActivity: text(s.last_activity), kernels: count(s.kernels), connections: count(s.connections), started: text(s.started) };
+}
+
+/** Why a probe's exec failed, in one line: the last line the python or docker printed. */
+export function probeFailure(status: number | null, stderr: string, timedOut: boolean): JupyterActivity {
+  if (timedOut) return { error: `no answer within ${JUPYTER_TIMEOUT_SECONDS + 2} s` };
+  const last = stderr.trim().split("\n").pop()?.trim();
+  if (last === undefined || last === "") return { error: `docker exec failed (exit status ${status})` };
+  if (/FileNotFoundError|ConnectionRefusedError/.test(last)) return { error: `the server is not listening on its socket (${last})` };
+  if (/timed out|timeout/i.test(last)) return { error: `the server did not answer within ${JUPYTER_TIMEOUT_SECONDS} s` };
+  return { error: last };
+}
