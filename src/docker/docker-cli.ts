@@ -47,12 +47,12 @@ export function answered(r: Ran, what: string): Ran {
   throw new HostUnreadableError(`${what} failed: ${reason}`);
 }
 
-export type DockerAsync = (args: readonly string[], options?: { readonly timeoutMs?: number }) => Promise<Ran>;
+export type DockerAsync = (args: readonly string[], options?: { readonly timeoutMs?: number; readonly signal?: AbortSignal }) => Promise<Ran>;
 
-/** The docker CLI, not waited for: for calls that may run side by side. `timeoutMs`: killed after it. */
+/** The docker CLI, not waited for: for calls that may run side by side. `timeoutMs`: killed after it; `signal`: killed when it aborts. */
 export const dockerCliAsync: DockerAsync = (args, options = {}) =>
   new Promise((resolve) => {
-    execFile("docker", args, { encoding: "utf8", maxBuffer: 256 << 20, timeout: options.timeoutMs ?? 0 }, (err, stdout, stderr) => {
+    execFile("docker", args, { encoding: "utf8", maxBuffer: 256 << 20, timeout: options.timeoutMs ?? 0, signal: options.signal }, (err, stdout, stderr) => {
       const code = (err as NodeJS.ErrnoException | null)?.code;
       const timedOut = err !== null && (err as { killed?: boolean }).killed === true && options.timeoutMs !== undefined;
       // A number: docker ran and failed; a string (ENOENT, ...): it could not run.

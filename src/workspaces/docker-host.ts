@@ -1,13 +1,17 @@
 // A host's workspace containers through the Docker API (the docker CLI, so DOCKER_HOST,
-// ssh:// included, picks the host): a fixed number of docker processes for the
-// containers, however many workspaces there are, and one `docker exec` per running
-// Jupyter workspace behind the front door.
+// ssh:// included, picks the host; the local engine's socket for the stats): a fixed
+// number of docker processes for the containers, however many workspaces there are, and
+// one `docker exec` per running Jupyter workspace behind the front door.
+import { type Engine, localEngineSocketHere, socketEngine } from "../docker/engine-socket";
 import { answered, type DockerAsync, dockerCliAsync, HostUnreadableError, notAnswering } from "../docker/docker-cli";
 import { LABEL_HOST, LABEL_ROLE } from "../spec/container-spec";
+import { apiVersionOf, hasOneShotStats, oneShotStatsPath, parseStatsSample, type StatsSample, usageBetween } from "./engine-stats";
 import { type JupyterActivity, type JupyterProbe, JUPYTER_TIMEOUT_SECONDS, jupyterStatusArgs, parseJupyterStatus, probeFailure } from "./jupyter-status";
 import { RestartError } from "./restart";
 import { type ContainerFacts, type ContainerUsage, type ListedContainer, parseInspect, parsePs, parseStats, sampled } from "./status";
 
+/** The pause between the two stats samples whose difference is the CPU figure. */
+export const STATS_INTERVAL_MS = 500;
 /** Jupyter servers asked at a time. */
 export const JUPYTER_PARALLEL = 10;
 
@@ -70,17 +74,74 @@ export async function inspectHost(
   return { containers: jsonList(containers, "containers"), images: jsonList(found, "images") };
 }
 
-/**
- * Memory in use and CPU of the containers `ids`: one `docker stats --no-stream` (the
- * engine answers at its stats collector's second cycle, a second apart: see
- * bench/RESULTS.md for why the Engine API's one-shot stats are no faster on Docker 20.10).
- */
-async function usage(ids: readonly string[], docker: DockerAsync): Promise<Map<string, ContainerUsage>> {
-  if (ids.length === 0) return new Map();
-  const r = await docker(["stats", "--no-stream", "--no-trunc", "--format", "{{json .}}", ...ids]);
+/** Memory in use and CPU of the containers `ids`: one `docker stats --no-stream`. */
+async function dockerStats(ids: readonly string[], docker: DockerAsync, signal?: AbortSignal): Promise<Map<string, ContainerUsage>> {
+  const r = await docker(["stats", "--no-stream", "--no-trunc", "--format", "{{json .}}", ...ids], { signal });
   // One that stopped since fails the command, the others are sampled: what was printed is used.
   if (r.error || (r.status !== 0 && notAnswering(r.stderr))) answered(r, "docker stats");
   return parseStats(r.stdout);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Memory and CPU of the containers `ids` through the Engine API: a one-shot stats sample
+ * of each, all at once, a pause of STATS_INTERVAL_MS, another; CPU from the two.
+ * Undefined when the engine's API has no one-shot stats (before 1.41). A container gone
+ * in between has no usage.
+ * @throws Error when the engine cannot be reached this way (the caller falls back)
+ */
+async function engineStats(ids: readonly string[], engine: Engine): Promise<Map<string, ContainerUsage> | undefined> {
+  const version = await engine.get("/version");
+  const api = version.status === 200 ? apiVersionOf(version.body) : undefined;
+  if (api === undefined || !hasOneShotStats(api)) return undefined;
+  const one = async (id: string): Promise<StatsSample | undefined> => {
+    const r = await engine.get(oneShotStatsPath(id));
+    if (r.status !== 200) return undefined; // 404: removed since docker ps
+    try {
+      return parseStatsSample(r.body);
+    } catch {
+      return undefined;
+    }
+  };
+  // All at once: Docker 20.10 answers each at its stats collector's next cycle (a second apart).
+  const sample = () => Promise.all(ids.map(one));
+  const first = await sample();
+  await sleep(STATS_INTERVAL_MS);
+  const second = await sample();
+  return new Map(ids.map((id, i) => [id, usageBetween(first[i], second[i])]));
+}
+
+/** The local engine's socket when the docker CLI would use one (else undefined: the CLI's own way). */
+export const localEngine = (): Engine | undefined => {
+  const socket = localEngineSocketHere();
+  return socket === undefined ? undefined : socketEngine(socket);
+};
+
+/**
+ * Memory in use and CPU of the containers `ids`: through the Engine API on the local
+ * engine's socket (two one-shot samples of all of them), else with `docker stats
+ * --no-stream` (the docker CLI: ssh://, tcp://, contexts; an engine before API 1.41; a
+ * socket that cannot be used). docker stats takes the same two collector cycles and
+ * then waits for its next half-second tick to print.
+ */
+async function usage(ids: readonly string[], docker: DockerAsync, openEngine: () => Engine | undefined, signal: AbortSignal): Promise<Map<string, ContainerUsage>> {
+  if (ids.length === 0) return new Map();
+  let engine: Engine | undefined;
+  const stop = () => engine?.close();
+  signal.addEventListener("abort", stop);
+  try {
+    engine = openEngine();
+    const used = engine === undefined ? undefined : await engineStats(ids, engine);
+    if (used !== undefined) return used;
+  } catch {
+    // The socket could not be used (permissions, gone): docker stats says why, if it is the engine.
+  } finally {
+    signal.removeEventListener("abort", stop);
+    engine?.close();
+  }
+  if (signal.aborted) return new Map();
+  return dockerStats(ids, docker, signal);
 }
 
 /** `items` through `work`, at most `limit` at a time, in order. */
@@ -111,29 +172,52 @@ export async function jupyterActivity(probes: readonly JupyterProbe[], docker: D
   return new Map(probes.map((p, i) => [p.container, answers[i]]));
 }
 
+/** What status reads of the engine before its config is loaded (it needs no host name). */
+export interface EngineRead {
+  /** Every homedock workspace container on the engine, running or not, with its host label: one `docker ps`. */
+  readonly listed: Promise<ListedContainer[]>;
+  /** The usage of those that run (every host's: the host is not known yet). */
+  readonly usage: Promise<Map<string, ContainerUsage>>;
+  /** Stops what is under way and asks nothing more (the config is invalid): nothing is left to wait for. */
+  cancel(): void;
+}
+
+/**
+ * Starts status's reads that need no config: `docker ps` of every workspace container on
+ * the engine, then the stats of those that run. Started before the config is loaded,
+ * they overlap its loading; readWorkspaces keeps the host's.
+ * @returns promises that reject with HostUnreadableError when Docker does not answer
+ */
+export function startEngineRead(docker: DockerAsync = dockerCliAsync, openEngine: () => Engine | undefined = localEngine): EngineRead {
+  const abort = new AbortController();
+  const format = `{{.ID}}\t{{.State}}\t{{.Names}}\t{{.Label "${LABEL_HOST}"}}`;
+  const listed = docker(["ps", "-a", "--no-trunc", "--filter", `label=${LABEL_ROLE}=workspace`, "--format", format], { signal: abort.signal }).then((r) => parsePs(answered(r, "docker ps").stdout));
+  const used = listed.then((all) => usage(sampled(all), docker, openEngine, abort.signal));
+  // Awaited later, or never when cancelled: not an unhandled rejection meanwhile.
+  listed.catch(() => undefined);
+  used.catch(() => undefined);
+  return { listed, usage: used, cancel: () => abort.abort() };
+}
+
 /**
  * The host's workspace containers, the usage of those that run and the status of their
- * Jupyter servers: `docker ps`, then side by side `docker inspect`, `docker stats` and
- * the Jupyter servers' `docker exec`s. `probes`: the routed Jupyter workspaces
- * (jupyterProbes); those whose container runs are asked.
+ * Jupyter servers: `read`'s listing and stats (startEngineRead), `docker inspect` of the
+ * host's containers and the Jupyter servers' `docker exec`s side by side with the stats.
+ * `probes`: the routed Jupyter workspaces (jupyterProbes); those whose container runs are asked.
  * @throws HostUnreadableError when Docker does not answer
  */
 export async function readWorkspaces(
   host: string,
+  read: EngineRead,
   docker: DockerAsync = dockerCliAsync,
   probes: readonly JupyterProbe[] = [],
 ): Promise<{ containers: ContainerFacts[]; usage: Map<string, ContainerUsage>; activity: Map<string, JupyterActivity> }> {
-  const listed = await listWorkspaceContainers(host, docker);
+  const listed = (await read.listed).filter((c) => c.host === host);
   const running = new Set(listed.filter((c) => c.state === "running").map((c) => c.name));
   const asked = probes.filter((p) => running.has(p.container));
-  const [containers, used, activity] = await Promise.all([
-    inspect(listed.map((c) => c.id), docker),
-    usage(sampled(listed), docker),
-    jupyterActivity(asked, docker),
-  ]);
+  const [containers, used, activity] = await Promise.all([inspect(listed.map((c) => c.id), docker), read.usage, jupyterActivity(asked, docker)]);
   return { containers, usage: used, activity };
 }
-
 /**
  * Restarts the containers `names` (`docker restart`: same containers, same ids).
  * @throws HostUnreadableError when Docker does not answer

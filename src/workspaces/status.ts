@@ -203,16 +203,18 @@ export interface ListedContainer {
   /** Docker's word, as in ContainerFacts.dockerState. */
   readonly state: string;
   readonly name: string;
+  /** Its host label, where listed. */
+  readonly host?: string;
 }
 
-/** `docker ps --format '{{.ID}}\t{{.State}}\t{{.Names}}'` output. */
+/** `docker ps --format '{{.ID}}\t{{.State}}\t{{.Names}}[\t{{.Label "homedock.host"}}]'` output. */
 export function parsePs(output: string): ListedContainer[] {
   return output
     .split("\n")
     .filter((line) => line !== "")
     .map((line) => {
-      const [id, state, name] = line.split("\t");
-      return { id, state: state ?? "", name: name ?? "" };
+      const [id, state, name, host] = line.split("\t");
+      return { id, state: state ?? "", name: name ?? "", ...(host === undefined ? {} : { host }) };
     });
 }
 

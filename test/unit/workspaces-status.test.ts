@@ -4,8 +4,11 @@
 import { describe, expect, it } from "vitest";
 import { buildModel } from "../../src/model/model";
 import type { ConfigInput } from "../../src/config/schema";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import type { Engine } from "../../src/docker/engine-socket";
 import { type DockerAsync, HostUnreadableError, type Ran } from "../../src/docker/docker-cli";
-import { jupyterActivity, listWorkspaceContainers, readWorkspaces, restartContainers } from "../../src/workspaces/docker-host";
+import { jupyterActivity, listWorkspaceContainers, readWorkspaces, restartContainers, startEngineRead } from "../../src/workspaces/docker-host";
 import { jupyterStatusArgs } from "../../src/workspaces/jupyter-status";
 import { containersToRestart, RestartError, restartTargets } from "../../src/workspaces/restart";
 import {
@@ -157,6 +160,7 @@ describe("declared workspaces matched with the host's containers", () => {
   it("reads docker ps lines, and samples only the containers that run", () => {
     const listed = parsePs(PS);
     expect(listed[0]).toEqual({ id: "id-lab-alice.py", state: "running", name: "lab-alice.py" });
+    expect(parsePs("id-x\texited\tlab-x.py\tlab\n")).toEqual([{ id: "id-x", state: "exited", name: "lab-x.py", host: "lab" }]);
     expect(sampled(listed)).toEqual(["id-lab-alice.py", "id-lab-dave.py"]);
   });
 
@@ -240,29 +244,100 @@ describe("the docker calls", () => {
     };
     return { calls, docker };
   }
-  const PS_ARGS = ["ps", "-a", "--no-trunc", "--filter", "label=homedock.host=lab", "--filter", "label=homedock.role=workspace", "--format", "{{.ID}}\t{{.State}}\t{{.Names}}"];
+  /** No local engine socket (DOCKER_HOST=ssh://...): the stats come from docker stats. */
+  const noSocket = (): Engine | undefined => undefined;
+  /** Every workspace container of the engine, with its host: lab's, and one of another host. */
+  const PS_ALL = `${PS.split("\n").filter(Boolean).map((l) => `${l}\tlab`).join("\n")}\nid-other.py\trunning\tother-eve.py\tother\n`;
+  const PS_ALL_ARGS = ["ps", "-a", "--no-trunc", "--filter", "label=homedock.role=workspace", "--format", '{{.ID}}\t{{.State}}\t{{.Names}}\t{{.Label "homedock.host"}}'];
+  /** status's reads: the engine's first (startEngineRead), then lab's. */
+  const read = (docker: DockerAsync, probes: Parameters<typeof readWorkspaces>[3] = [], openEngine: () => Engine | undefined = noSocket) =>
+    readWorkspaces("lab", startEngineRead(docker, openEngine), docker, probes);
 
-  it("reads the host's workspace containers with one docker ps, then one docker inspect and one docker stats of those that run", async () => {
-    const { calls, docker } = recording({ ps: { status: 0, stdout: PS }, inspect: { status: 0, stdout: INSPECT }, stats: { status: 0, stdout: STATS } });
-    const { containers, usage } = await readWorkspaces("lab", docker);
+  it("lists the engine's workspace containers with one docker ps and samples those that run, then inspects the host's", async () => {
+    const { calls, docker } = recording({ ps: { status: 0, stdout: PS_ALL }, inspect: { status: 0, stdout: INSPECT }, stats: { status: 0, stdout: STATS } });
+    const { containers, usage } = await read(docker);
     expect([containers.length, usage.size]).toEqual([6, 3]);
     expect(calls).toEqual([
-      PS_ARGS,
+      PS_ALL_ARGS,
+      // Before the config is read, the host is not known: every host's running workspaces.
+      ["stats", "--no-stream", "--no-trunc", "--format", "{{json .}}", "id-lab-alice.py", "id-lab-dave.py", "id-other.py"],
       ["inspect", "--type", "container", "id-lab-alice.py", "id-lab-alice.shell", "id-lab-bob.py", "id-lab-dave.py"],
-      ["stats", "--no-stream", "--no-trunc", "--format", "{{json .}}", "id-lab-alice.py", "id-lab-dave.py"],
     ]);
+  });
+
+  it("stops asking when the config turns out invalid: the calls under way are aborted, no stats are started", async () => {
+    const signals: (AbortSignal | undefined)[] = [];
+    const calls: string[] = [];
+    const docker: DockerAsync = async (args, options) => {
+      calls.push(args[0]);
+      signals.push(options?.signal);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return { status: 0, stdout: PS_ALL, stderr: "" };
+    };
+    const started = startEngineRead(docker, noSocket);
+    started.cancel();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(calls).toEqual(["ps"]);
+    expect(signals[0]?.aborted).toBe(true);
+    expect(await started.usage).toEqual(new Map());
   });
 
   it("asks no more of a host without containers", async () => {
     const { calls, docker } = recording({ ps: { status: 0, stdout: "" } });
-    expect(await readWorkspaces("lab", docker)).toEqual({ containers: [], usage: new Map(), activity: new Map() });
-    expect(calls).toEqual([PS_ARGS]);
+    expect(await read(docker)).toEqual({ containers: [], usage: new Map(), activity: new Map() });
+    expect(calls).toEqual([PS_ALL_ARGS]);
+  });
+
+  /** A local engine that answers from recorded stats, recording the paths it was asked. */
+  function engine(api: string, samples: Record<string, string[]>) {
+    const paths: string[] = [];
+    let closed = 0;
+    const served: Record<string, number> = {};
+    const open = (): Engine => ({
+      get: async (p) => {
+        paths.push(p);
+        if (p === "/version") return { status: 200, body: JSON.stringify({ Version: "x", ApiVersion: api }) };
+        const id = decodeURIComponent(/^\/v1\.41\/containers\/([^/]+)\/stats\?stream=false&one-shot=true$/.exec(p)![1]);
+        const bodies = samples[id];
+        if (bodies === undefined) return { status: 404, body: '{"message":"No such container"}' };
+        const n = (served[id] = (served[id] ?? 0) + 1);
+        return { status: 200, body: bodies[Math.min(n, bodies.length) - 1] };
+      },
+      close: () => void closed++,
+    });
+    return { paths, open, closed: () => closed };
+  }
+  const recorded = (name: string) => readFileSync(path.join(__dirname, "fixtures", name), "utf8");
+  const v1 = [recorded("engine-stats-v1-first.json"), recorded("engine-stats-v1-second.json")];
+
+  it("samples the running containers twice through the local engine's socket (one-shot), no docker stats, and closes it", async () => {
+    const { calls, docker } = recording({ ps: { status: 0, stdout: PS_ALL }, inspect: { status: 0, stdout: INSPECT } });
+    // dave's container went away between docker ps and the stats: no usage, no failure.
+    const api = engine("1.41", { "id-lab-alice.py": v1, "id-other.py": v1 });
+    const { usage } = await read(docker, [], api.open);
+    expect(calls.map((c) => c[0])).toEqual(["ps", "inspect"]);
+    const stats = (id: string) => `/v1.41/containers/${id}/stats?stream=false&one-shot=true`;
+    const round = ["id-lab-alice.py", "id-lab-dave.py", "id-other.py"].map(stats);
+    expect(api.paths).toEqual(["/version", ...round, ...round]);
+    expect(usage.get("id-lab-alice.py")).toEqual({ memoryBytes: 70_434_816, cpuPercent: 39.38 });
+    expect(usage.get("id-lab-dave.py")).toEqual({ memoryBytes: undefined, cpuPercent: undefined });
+    expect(api.closed()).toBe(1);
+  });
+
+  it("uses docker stats without a local socket, on an engine older than API 1.41, or when the socket fails", async () => {
+    const failing = (): Engine => ({ get: () => Promise.reject(new Error("connect EACCES /var/run/docker.sock")), close: () => undefined });
+    for (const openEngine of [noSocket, engine("1.40", {}).open, failing]) {
+      const { calls, docker } = recording({ ps: { status: 0, stdout: PS_ALL }, inspect: { status: 0, stdout: INSPECT }, stats: { status: 0, stdout: STATS } });
+      const { usage } = await read(docker, [], openEngine);
+      expect(calls.map((c) => c[0]).sort()).toEqual(["inspect", "ps", "stats"]);
+      expect(usage.get("id-lab-alice.py")).toEqual({ memoryBytes: 256 * 2 ** 20, cpuPercent: 12.5 });
+    }
   });
 
   it("asks each running Jupyter server behind the front door with docker exec, as its user, alongside", async () => {
     const notebook = 'HTTP/1.1 200 OK\r\nContent-Length: 85\r\n\r\n{"connections": 0, "kernels": 1, "last_activity": "2026-12-03T07:04:00Z", "started": "x"}';
     const { calls, docker } = recording({
-      ps: { status: 0, stdout: PS },
+      ps: { status: 0, stdout: PS_ALL },
       inspect: { status: 0, stdout: INSPECT },
       stats: { status: 0, stdout: STATS },
       exec: { status: 0, stdout: notebook.replace("85", String(notebook.split("\r\n\r\n")[1].length)) },
@@ -272,7 +347,7 @@ describe("the docker calls", () => {
       // bob's restarts: not asked.
       { container: "lab-bob.py", user: "1002:1002", prefix: "/user/bob/py/" },
     ];
-    const { activity } = await readWorkspaces("lab", docker, probes);
+    const { activity } = await read(docker, probes);
     expect(calls.filter((c) => c[0] === "exec")).toEqual([jupyterStatusArgs(probes[0])]);
     expect(activity).toEqual(new Map([["lab-alice.py", { lastActivity: "2026-12-03T07:04:00Z", kernels: 1, connections: 0, started: "x" }]]));
   });
@@ -304,17 +379,17 @@ describe("the docker calls", () => {
 
   it("uses what docker printed when a container went away between the calls", async () => {
     const gone = { status: 1, stderr: "Error: No such container: id-gone\n" };
-    const { docker } = recording({ ps: { status: 0, stdout: `${PS}id-gone\trunning\tlab-gone.py\n` }, inspect: { ...gone, stdout: INSPECT }, stats: { ...gone, stdout: STATS } });
-    const { containers, usage } = await readWorkspaces("lab", docker);
+    const { docker } = recording({ ps: { status: 0, stdout: `${PS_ALL}id-gone\trunning\tlab-gone.py\tlab\n` }, inspect: { ...gone, stdout: INSPECT }, stats: { ...gone, stdout: STATS } });
+    const { containers, usage } = await read(docker);
     expect([containers.length, usage.size]).toEqual([6, 3]);
   });
 
   it("says in one line that the Docker host does not answer", async () => {
     const down = { status: 1, stdout: "", stderr: "Cannot connect to the Docker daemon at unix:///nowhere.sock. Is the docker daemon running?\n" };
     const message = "the Docker host does not answer: Cannot connect to the Docker daemon at unix:///nowhere.sock. Is the docker daemon running?";
-    await expect(readWorkspaces("lab", recording({ ps: down }).docker)).rejects.toThrow(HostUnreadableError);
+    await expect(read(recording({ ps: down }).docker)).rejects.toThrow(HostUnreadableError);
     await expect(listWorkspaceContainers("lab", recording({ ps: down }).docker)).rejects.toThrow(message);
-    await expect(readWorkspaces("lab", recording({ ps: { status: 0, stdout: PS }, inspect: { status: 0, stdout: INSPECT }, stats: down }).docker)).rejects.toThrow(message);
+    await expect(read(recording({ ps: { status: 0, stdout: PS_ALL }, inspect: { status: 0, stdout: INSPECT }, stats: down }).docker)).rejects.toThrow(message);
     await expect(restartContainers(["lab-alice.py"], recording({ restart: down }).docker)).rejects.toThrow(message);
   });
 
@@ -326,8 +401,8 @@ describe("the docker calls", () => {
   });
 
   it("says so when docker inspect prints something else than a list of containers", async () => {
-    const { docker } = recording({ ps: { status: 0, stdout: PS }, inspect: { status: 0, stdout: "{}" }, stats: { status: 0, stdout: STATS } });
-    await expect(readWorkspaces("lab", docker)).rejects.toThrow("docker inspect printed no list of containers: expected a JSON list, got object");
+    const { docker } = recording({ ps: { status: 0, stdout: PS_ALL }, inspect: { status: 0, stdout: "{}" }, stats: { status: 0, stdout: STATS } });
+    await expect(read(docker)).rejects.toThrow("docker inspect printed no list of containers: expected a JSON list, got object");
   });
 
   it("restarts with one docker restart of the names", async () => {
