@@ -7,13 +7,15 @@
 // unix://, no other context. Anything else (ssh://, tcp://, a context) goes through the
 // docker CLI as before.
 import { readFileSync } from "node:fs";
-import { Agent, get } from "node:http";
+import { Agent, request } from "node:http";
 import { homedir } from "node:os";
 import * as path from "node:path";
 
-/** A GET to the Engine API (path with its version prefix) and its answer. */
+/** Requests to the Engine API (paths with their version prefix) and their answers. */
 export interface Engine {
   get(apiPath: string): Promise<{ readonly status: number; readonly body: string }>;
+  /** A POST of `json`; the body as bytes (an exec's output is a raw stream). */
+  post(apiPath: string, json: unknown): Promise<{ readonly status: number; readonly body: Buffer }>;
   close(): void;
 }
 
@@ -59,19 +61,35 @@ export function localEngineSocketHere(env: NodeJS.ProcessEnv = process.env): str
 /** Requests to the engine on `socketPath`, as many at once as asked; each given `timeoutMs`. */
 export function socketEngine(socketPath: string, timeoutMs = 15_000): Engine {
   const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
+  const send = (method: string, apiPath: string, json?: unknown) =>
+    new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
+      const payload = json === undefined ? undefined : JSON.stringify(json);
+      const headers: Record<string, string | number> = { Host: "docker" };
+      if (payload !== undefined) Object.assign(headers, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload) });
+      const req = request({ socketPath, method, path: apiPath, agent, headers, timeout: timeoutMs }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (d: Buffer) => chunks.push(d));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        res.on("error", reject);
+      });
+      req.on("timeout", () => req.destroy(new EngineTimeout(`no answer from ${socketPath} within ${timeoutMs / 1000} s`)));
+      req.on("error", reject);
+      req.end(payload);
+    });
   return {
-    get: (apiPath) =>
-      new Promise((resolve, reject) => {
-        const req = get({ socketPath, path: apiPath, agent, headers: { Host: "docker" }, timeout: timeoutMs }, (res) => {
-          let body = "";
-          res.setEncoding("utf8");
-          res.on("data", (d: string) => (body += d));
-          res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-          res.on("error", reject);
-        });
-        req.on("timeout", () => req.destroy(new Error(`no answer from ${socketPath} within ${timeoutMs / 1000} s`)));
-        req.on("error", reject);
-      }),
+    get: async (apiPath) => {
+      const r = await send("GET", apiPath);
+      return { status: r.status, body: r.body.toString("utf8") };
+    },
+    post: (apiPath, json) => send("POST", apiPath, json),
     close: () => agent.destroy(),
   };
+}
+
+/** A request that ran past its time. */
+export class EngineTimeout extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "EngineTimeout";
+  }
 }

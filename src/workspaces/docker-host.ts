@@ -2,11 +2,11 @@
 // ssh:// included, picks the host; the local engine's socket for the stats): a fixed
 // number of docker processes for the containers, however many workspaces there are, and
 // one `docker exec` per running Jupyter workspace behind the front door.
-import { type Engine, localEngineSocketHere, socketEngine } from "../docker/engine-socket";
+import { type Engine, EngineTimeout, localEngineSocketHere, socketEngine } from "../docker/engine-socket";
 import { answered, type DockerAsync, dockerCliAsync, HostUnreadableError, notAnswering } from "../docker/docker-cli";
 import { LABEL_HOST, LABEL_ROLE } from "../spec/container-spec";
 import { apiVersionOf, hasOneShotStats, oneShotStatsPath, parseStatsSample, type StatsSample, usageBetween } from "./engine-stats";
-import { type JupyterActivity, type JupyterProbe, JUPYTER_TIMEOUT_SECONDS, jupyterStatusArgs, parseJupyterStatus, probeFailure } from "./jupyter-status";
+import { demultiplex, type JupyterActivity, jupyterExecConfig, type JupyterProbe, JUPYTER_TIMEOUT_SECONDS, jupyterStatusArgs, parseJupyterStatus, probeFailure } from "./jupyter-status";
 import { RestartError } from "./restart";
 import { type ContainerFacts, type ContainerUsage, type ListedContainer, parseInspect, parsePs, parseStats, sampled } from "./status";
 
@@ -158,18 +158,59 @@ async function bounded<T, R>(items: readonly T[], limit: number, work: (item: T)
   return out;
 }
 
+/** `probe` asked with `docker exec -u` (a docker CLI process). */
+async function askWithDocker(probe: JupyterProbe, docker: DockerAsync): Promise<JupyterActivity> {
+  const r = await docker(jupyterStatusArgs(probe), { timeoutMs: (JUPYTER_TIMEOUT_SECONDS + 2) * 1000 });
+  if (r.error) answered(r, "docker exec"); // docker cannot run: the whole command says so
+  return r.status === 0 ? parseJupyterStatus(r.stdout) : probeFailure(r.status, r.stderr, r.timedOut === true);
+}
+
+/** `probe` asked with the same exec through the local engine's socket: what `docker exec -u` sends, without its process. */
+async function askWithEngine(probe: JupyterProbe, engine: Engine): Promise<JupyterActivity> {
+  const message = (body: Buffer) => {
+    try {
+      return String(JSON.parse(body.toString("utf8"))?.message ?? "").trim();
+    } catch {
+      return "";
+    }
+  };
+  try {
+    const created = await engine.post(`/v1.41/containers/${encodeURIComponent(probe.container)}/exec`, jupyterExecConfig(probe));
+    if (created.status !== 201) return { error: `Error response from daemon: ${message(created.body) || `HTTP ${created.status}`}` };
+    const id = String(JSON.parse(created.body.toString("utf8")).Id);
+    const output = demultiplex((await engine.post(`/v1.41/exec/${id}/start`, { Detach: false, Tty: false })).body);
+    const exit = JSON.parse((await engine.get(`/v1.41/exec/${id}/json`)).body)?.ExitCode;
+    return exit === 0 ? parseJupyterStatus(output.stdout) : probeFailure(typeof exit === "number" ? exit : null, output.stderr, false);
+  } catch (err) {
+    if (err instanceof EngineTimeout) return probeFailure(null, "", true);
+    return { error: `the engine's socket failed: ${(err as Error).message}` };
+  }
+}
+
 /**
- * The status of each Jupyter server of `probes` (those whose container runs): one
- * `docker exec` each, as the workspace's user, JUPYTER_PARALLEL at a time, each given a
- * few seconds; one that does not answer has an error, never fails the rest.
+ * The status of each Jupyter server of `probes` (those whose container runs): one exec
+ * each, as the workspace's user, JUPYTER_PARALLEL at a time, each given a few seconds;
+ * through the local engine's socket where status reads the stats there (no process per
+ * exec), else `docker exec`. One that does not answer has an error, never fails the rest.
  */
-export async function jupyterActivity(probes: readonly JupyterProbe[], docker: DockerAsync = dockerCliAsync): Promise<Map<string, JupyterActivity>> {
-  const answers = await bounded(probes, JUPYTER_PARALLEL, async (probe) => {
-    const r = await docker(jupyterStatusArgs(probe), { timeoutMs: (JUPYTER_TIMEOUT_SECONDS + 2) * 1000 });
-    if (r.error) answered(r, "docker exec"); // docker cannot run: the whole command says so
-    return r.status === 0 ? parseJupyterStatus(r.stdout) : probeFailure(r.status, r.stderr, r.timedOut === true);
-  });
-  return new Map(probes.map((p, i) => [p.container, answers[i]]));
+export async function jupyterActivity(
+  probes: readonly JupyterProbe[],
+  docker: DockerAsync = dockerCliAsync,
+  openEngine: () => Engine | undefined = () => undefined,
+): Promise<Map<string, JupyterActivity>> {
+  if (probes.length === 0) return new Map();
+  let engine: Engine | undefined;
+  try {
+    engine = openEngine();
+  } catch {
+    engine = undefined;
+  }
+  try {
+    const answers = await bounded(probes, JUPYTER_PARALLEL, (probe) => (engine === undefined ? askWithDocker(probe, docker) : askWithEngine(probe, engine)));
+    return new Map(probes.map((p, i) => [p.container, answers[i]]));
+  } finally {
+    engine?.close();
+  }
 }
 
 /** What status reads of the engine before its config is loaded (it needs no host name). */
@@ -180,6 +221,8 @@ export interface EngineRead {
   readonly usage: Promise<Map<string, ContainerUsage>>;
   /** Stops what is under way and asks nothing more (the config is invalid): nothing is left to wait for. */
   cancel(): void;
+  /** The local engine, if status reads it on its socket (the Jupyter execs go there too). */
+  readonly openEngine: () => Engine | undefined;
 }
 
 /**
@@ -196,7 +239,7 @@ export function startEngineRead(docker: DockerAsync = dockerCliAsync, openEngine
   // Awaited later, or never when cancelled: not an unhandled rejection meanwhile.
   listed.catch(() => undefined);
   used.catch(() => undefined);
-  return { listed, usage: used, cancel: () => abort.abort() };
+  return { listed, usage: used, cancel: () => abort.abort(), openEngine };
 }
 
 /**
@@ -215,7 +258,7 @@ export async function readWorkspaces(
   const listed = (await read.listed).filter((c) => c.host === host);
   const running = new Set(listed.filter((c) => c.state === "running").map((c) => c.name));
   const asked = probes.filter((p) => running.has(p.container));
-  const [containers, used, activity] = await Promise.all([inspect(listed.map((c) => c.id), docker), read.usage, jupyterActivity(asked, docker)]);
+  const [containers, used, activity] = await Promise.all([inspect(listed.map((c) => c.id), docker), read.usage, jupyterActivity(asked, docker, read.openEngine)]);
   return { containers, usage: used, activity };
 }
 /**

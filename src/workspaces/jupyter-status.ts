@@ -53,12 +53,38 @@ export const JUPYTER_STATUS_SCRIPT = [
   "sys.stdout.buffer.write(b)",
 ].join("\n");
 
+/** The command, in the container, that asks `probe`'s server for its status. */
+export function jupyterStatusCommand(probe: JupyterProbe): string[] {
+  return ["python3", "-c", JUPYTER_STATUS_SCRIPT, `${WORKSPACE_RUNTIME_DIR}/${SOCKET_NAME}`, `${probe.prefix}api/status`, String(JUPYTER_TIMEOUT_SECONDS)];
+}
+
 /** The docker arguments that ask `probe`'s server for its status. */
 export function jupyterStatusArgs(probe: JupyterProbe): string[] {
-  return [
-    "exec", "-u", probe.user, probe.container,
-    "python3", "-c", JUPYTER_STATUS_SCRIPT, `${WORKSPACE_RUNTIME_DIR}/${SOCKET_NAME}`, `${probe.prefix}api/status`, String(JUPYTER_TIMEOUT_SECONDS),
-  ];
+  return ["exec", "-u", probe.user, probe.container, ...jupyterStatusCommand(probe)];
+}
+
+/** The Engine API's exec of jupyterStatusCommand (POST /containers/{id}/exec): what `docker exec -u` sends. */
+export function jupyterExecConfig(probe: JupyterProbe): Record<string, unknown> {
+  return { User: probe.user, Cmd: jupyterStatusCommand(probe), AttachStdin: false, AttachStdout: true, AttachStderr: true, Tty: false };
+}
+
+/**
+ * An exec's output as the engine streams it without a terminal: frames of an 8-byte
+ * header (stream 1 stdout, 2 stderr; 3 zero bytes; the size, big-endian) and the bytes.
+ * A frame cut short ends it.
+ */
+export function demultiplex(stream: Buffer): { stdout: string; stderr: string } {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  let at = 0;
+  while (at + 8 <= stream.length) {
+    const size = stream.readUInt32BE(at + 4);
+    const data = stream.subarray(at + 8, at + 8 + size);
+    if (stream[at] === 1) out.push(data);
+    else if (stream[at] === 2) err.push(data);
+    at += 8 + size;
+  }
+  return { stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") };
 }
 
 const text = (v: unknown): string | null => (typeof v === "string" && v !== "" ? v : null);

@@ -2,7 +2,7 @@
 // HTTP read back off a byte stream, and what Notebook 6 and JupyterLab 4 answer.
 import { describe, expect, it } from "vitest";
 import { parseResponse, ResponseReader } from "../../src/docker/http1";
-import { JUPYTER_STATUS_SCRIPT, jupyterProbes, jupyterStatusArgs, parseJupyterStatus, probeFailure } from "../../src/workspaces/jupyter-status";
+import { demultiplex, JUPYTER_STATUS_SCRIPT, jupyterProbes, jupyterStatusArgs, parseJupyterStatus, probeFailure } from "../../src/workspaces/jupyter-status";
 import { buildModel } from "../../src/model/model";
 
 /** The head of a response as Docker 20.10.24's engine sends it (Go's net/http). */
@@ -93,5 +93,16 @@ describe("a Jupyter server's status", () => {
     expect(probeFailure(null, "", true)).toEqual({ error: "no answer within 5 s" });
     expect(probeFailure(126, "", false)).toEqual({ error: "docker exec failed (exit status 126)" });
     expect(probeFailure(1, "Error response from daemon: Container abc is not running\n", false)).toEqual({ error: "Error response from daemon: Container abc is not running" });
+  });
+
+  it("reads an exec's output off the engine's raw stream: stdout and stderr frames, a cut frame dropped", () => {
+    const framed = (stream: number, text: string) => {
+      const head = Buffer.from([stream, 0, 0, 0, 0, 0, 0, 0]);
+      head.writeUInt32BE(Buffer.byteLength(text), 4);
+      return Buffer.concat([head, Buffer.from(text)]);
+    };
+    const stream = Buffer.concat([framed(1, "HTTP/1.1 200 OK\r\n"), framed(2, "oops\n"), framed(1, "\u00e9t\u00e9"), framed(1, "cut short").subarray(0, 6)]);
+    expect(demultiplex(stream)).toEqual({ stdout: "HTTP/1.1 200 OK\r\n\u00e9t\u00e9", stderr: "oops\n" });
+    expect(demultiplex(Buffer.alloc(0))).toEqual({ stdout: "", stderr: "" });
   });
 });

@@ -303,6 +303,7 @@ describe("the docker calls", () => {
         const n = (served[id] = (served[id] ?? 0) + 1);
         return { status: 200, body: bodies[Math.min(n, bodies.length) - 1] };
       },
+      post: async () => ({ status: 404, body: Buffer.from('{"message":"not asked"}') }),
       close: () => void closed++,
     });
     return { paths, open, closed: () => closed };
@@ -325,7 +326,8 @@ describe("the docker calls", () => {
   });
 
   it("uses docker stats without a local socket, on an engine older than API 1.41, or when the socket fails", async () => {
-    const failing = (): Engine => ({ get: () => Promise.reject(new Error("connect EACCES /var/run/docker.sock")), close: () => undefined });
+    const refused = () => Promise.reject(new Error("connect EACCES /var/run/docker.sock"));
+    const failing = (): Engine => ({ get: refused, post: refused, close: () => undefined });
     for (const openEngine of [noSocket, engine("1.40", {}).open, failing]) {
       const { calls, docker } = recording({ ps: { status: 0, stdout: PS_ALL }, inspect: { status: 0, stdout: INSPECT }, stats: { status: 0, stdout: STATS } });
       const { usage } = await read(docker, [], openEngine);
@@ -350,6 +352,39 @@ describe("the docker calls", () => {
     const { activity } = await read(docker, probes);
     expect(calls.filter((c) => c[0] === "exec")).toEqual([jupyterStatusArgs(probes[0])]);
     expect(activity).toEqual(new Map([["lab-alice.py", { lastActivity: "2026-12-03T07:04:00Z", kernels: 1, connections: 0, started: "x" }]]));
+  });
+
+  it("asks through the local engine's socket what docker exec -u asks, when status reads the stats there", async () => {
+    /** One frame of the engine's raw stream: stream number, 3 zero bytes, the size (big-endian), the bytes. */
+    const framed = (stream: number, text: string) => {
+      const head = Buffer.from([stream, 0, 0, 0, 0, 0, 0, 0]);
+      head.writeUInt32BE(Buffer.byteLength(text), 4);
+      return Buffer.concat([head, Buffer.from(text)]);
+    };
+    const status = '{"connections": 0, "kernels": 3, "last_activity": "2026-12-03T07:04:00Z", "started": "x"}';
+    const answer = `HTTP/1.1 200 OK\r\nContent-Length: ${status.length}\r\n\r\n${status}`;
+    const posts: [string, unknown][] = [];
+    const engine = (): Engine => ({
+      get: async (p) => ({ status: 200, body: JSON.stringify({ ExitCode: p.includes("exec-bob") ? 1 : 0 }) }),
+      post: async (p, json) => {
+        posts.push([p, json]);
+        if (p.includes("lab-carol.py")) return { status: 409, body: Buffer.from('{"message":"Container abc is not running"}') };
+        if (p.endsWith("/exec")) return { status: 201, body: Buffer.from(JSON.stringify({ Id: p.includes("lab-bob") ? "exec-bob" : "exec-alice" })) };
+        if (p.includes("exec-bob")) return { status: 200, body: framed(2, "Traceback (most recent call last):\nFileNotFoundError: [Errno 2] No such file or directory\n") };
+        // The answer split over two stdout frames, a stderr frame between.
+        return { status: 200, body: Buffer.concat([framed(1, answer.slice(0, 20)), framed(2, "warning\n"), framed(1, answer.slice(20))]) };
+      },
+      close: () => undefined,
+    });
+    const probes = ["alice", "bob", "carol"].map((u, i) => ({ container: `lab-${u}.py`, user: `100${i + 1}:100${i + 1}`, prefix: `/user/${u}/py/` }));
+    const calls: string[][] = [];
+    const activity = await jupyterActivity(probes, async (args) => (calls.push([...args]), { status: 0, stdout: "", stderr: "" }), engine);
+    expect(calls).toEqual([]);
+    expect(posts[0]).toEqual(["/v1.41/containers/lab-alice.py/exec", { User: "1001:1001", Cmd: jupyterStatusArgs(probes[0]).slice(4), AttachStdin: false, AttachStdout: true, AttachStderr: true, Tty: false }]);
+    expect(posts).toContainEqual(["/v1.41/exec/exec-alice/start", { Detach: false, Tty: false }]);
+    expect(activity.get("lab-alice.py")).toEqual({ lastActivity: "2026-12-03T07:04:00Z", kernels: 3, connections: 0, started: "x" });
+    expect(activity.get("lab-bob.py")).toEqual({ error: "the server is not listening on its socket (FileNotFoundError: [Errno 2] No such file or directory)" });
+    expect(activity.get("lab-carol.py")).toEqual({ error: "Error response from daemon: Container abc is not running" });
   });
 
   it("asks at most 10 servers at a time, and one that fails or times out has its reason, not the command's failure", async () => {
