@@ -1,5 +1,6 @@
 // homedock status on a real front door host: what the Jupyter servers themselves say,
-// asked through their sockets inside their own containers as their own users. The
+// asked through their sockets inside their own containers as their own users (an exec
+// through the local engine's socket, or docker exec through a docker context). The
 // Compose output with the proxy (scripts/build-proxy-image.sh), one user with a classic
 // Notebook 6 (scripts/build-jupyter-image.sh) and a JupyterLab 4
 // (scripts/build-jupyterlab-image.sh) workspace, all on loopback.
@@ -20,9 +21,9 @@ let compose: string;
 
 const container = (env: string) => `${host}-alice.${env}`;
 
-/** The rows of `homedock status --json`, by environment; it must succeed. */
-async function status(): Promise<Record<string, Record<string, unknown>>> {
-  const r = await homedock(["status", "-c", config, "--json"]);
+/** The rows of `homedock status --json`, by environment; it must succeed. `env`: the docker CLI's (a context). */
+async function status(env: NodeJS.ProcessEnv = {}): Promise<Record<string, Record<string, unknown>>> {
+  const r = await homedock(["status", "-c", config, "--json"], { env });
   expect(r.stderr).toBe("");
   expect(r.status).toBe(0);
   const out = JSON.parse(r.stdout);
@@ -113,6 +114,15 @@ describe("homedock status of Jupyter workspaces behind the front door", () => {
     for (const env of ["py", "lab"]) {
       expect([env, rows[env].kernels, rows[env].jupyterError]).toEqual([env, 1, null]);
       expect(Date.parse(rows[env].lastActivity as string)).toBeGreaterThanOrEqual(before - 2000);
+    }
+    // The same through the docker CLI (a context naming the same engine: docker exec, not the socket).
+    const dockerConfig = path.join(root, "docker-config");
+    await docker("--config", dockerConfig, "context", "create", "same-engine", "--docker", "host=unix:///var/run/docker.sock");
+    const viaCli = await status({ DOCKER_CONFIG: dockerConfig, DOCKER_CONTEXT: "same-engine" });
+    for (const env of ["py", "lab"]) {
+      expect([viaCli[env].kernels, viaCli[env].jupyterError]).toEqual([1, null]);
+      // A new kernel's own messages move it on for a moment: never back.
+      expect(Date.parse(viaCli[env].lastActivity as string)).toBeGreaterThanOrEqual(Date.parse(rows[env].lastActivity as string));
     }
     const table = await homedock(["status", "-c", config]);
     expect(table.status).toBe(0);
