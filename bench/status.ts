@@ -1,7 +1,8 @@
 // `homedock status` on a host of 100 running workspaces (busybox containers made from the
-// model's own specs: its names, labels and memory limits, command `sleep`), against the
-// floor: `docker stats --no-stream` of the same 100 alone (CPU needs two samples a second
-// apart, taken by the engine). The command as installed (compiled, `npm run build`
+// model's own specs: its names, labels and memory limits, command `sleep`), against
+// `docker stats --no-stream` of the same 100 alone (what status used before it read the
+// local engine's stats itself; CPU needs two samples, taken at the engine's stats
+// collector's cycles, a second apart). The command as installed (compiled, `npm run build`
 // first) and from the sources through tsx; all sides alternate, median of RUNS after a
 // warm-up. Everything it creates is removed at the end. Target (issue 25): under 3 s.
 //   npm run bench:status [-- runs]
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
   const sides: Record<string, string[]> = {
     "homedock status (installed: node, compiled)": ["node", path.join(repo, "dist/src/cli/cli.js"), "status", "-c", config],
     "homedock status (sources: tsx)": [path.join(repo, "node_modules/.bin/tsx"), path.join(repo, "src/cli/cli.ts"), "status", "-c", config],
-    "docker stats --no-stream (the floor)": ["docker", "stats", "--no-stream", "--no-trunc", "--format", "{{json .}}", ...ids],
+    "docker stats --no-stream of the same 100": ["docker", "stats", "--no-stream", "--no-trunc", "--format", "{{json .}}", ...ids],
   };
   const results = Object.fromEntries(Object.keys(sides).map((k) => [k, { wall: [] as number[], cpu: [] as number[] }]));
   for (const argv of Object.values(sides)) timed(argv); // warm-up

@@ -131,10 +131,12 @@ export function program(terraform: Terraform = systemTerraform(), exit: (status:
     .exitOverride();
   // The renderers load cdktf, half of the command's start: loaded before a command runs, not for --help.
   let output!: typeof Output;
-  // status and restart render nothing and must answer fast (a host of 100 workspaces in under 3 s).
+  // status and restart render nothing and must answer fast (a host of 100 workspaces in under 3 s):
+  // status asks Docker first and loads the modules itself meanwhile.
   cli.hook("preAction", async (_cli, action) => {
+    if (action.name() === "status") return;
     await loadCommandModules();
-    if (action.name() === "status" || action.name() === "restart") return;
+    if (action.name() === "restart") return;
     output = await import("../output/output");
   });
   const outdir = "output directory; in each stack's directory only the files synth renders are replaced";

@@ -1,9 +1,11 @@
 // `homedock status` and `homedock restart`: the host's workspaces as Docker has them,
 // and restarting a user's, through the Docker API (DOCKER_HOST may be ssh://).
 import type { Command } from "commander";
-import { configReader } from "./lazy";
+import { configReader, loadCommandModules } from "./lazy";
 import { type DockerAsync, dockerCliAsync, HostUnreadableError } from "../docker/docker-cli";
-import { listWorkspaceContainers, readWorkspaces, restartContainers } from "../workspaces/docker-host";
+import type { Engine } from "../docker/engine-socket";
+import { listWorkspaceContainers, readWorkspaces, restartContainers, startEngineRead } from "../workspaces/docker-host";
+import { jupyterProbes } from "../workspaces/jupyter-status";
 import { containersToRestart, RestartError, restartTargets } from "../workspaces/restart";
 import { formatStatusTable, workspaceStatus } from "../workspaces/status";
 import { configFile } from "./config-file";
@@ -13,12 +15,21 @@ export const WORKSPACES_EXIT = { ok: 0, invalid: 1, unreadable: 2 } as const;
 
 const CONFIG = "config file (default: $HOMEDOCK_CONFIG, else ./homedock.yaml, else the bundled example)";
 
-async function runStatus(opts: { config?: string; json?: boolean }, docker: DockerAsync): Promise<number> {
-  const model = configReader().loadConfig(opts.config ?? configFile());
+async function runStatus(opts: { config?: string; json?: boolean }, docker: DockerAsync, openEngine?: () => Engine | undefined): Promise<number> {
+  // The engine is asked first, while the command's modules and the config load (the stats take two of its one-second cycles).
+  const read = startEngineRead(docker, openEngine);
+  let model: ReturnType<ReturnType<typeof configReader>["loadConfig"]>;
+  try {
+    await loadCommandModules();
+    model = configReader().loadConfig(opts.config ?? configFile());
+  } catch (err) {
+    read.cancel();
+    throw err;
+  }
   let rows: ReturnType<typeof workspaceStatus>;
   try {
-    const { containers, usage } = await readWorkspaces(model.name, docker);
-    rows = workspaceStatus(model, containers, usage);
+    const { containers, usage, activity } = await readWorkspaces(model.name, read, docker, jupyterProbes(model));
+    rows = workspaceStatus(model, containers, usage, activity);
   } catch (err) {
     if (!(err instanceof HostUnreadableError)) throw err;
     if (opts.json) console.log(JSON.stringify({ host: model.name, ok: false, error: err.message }, null, 2));
@@ -58,7 +69,7 @@ const exitCodes = `\nExit codes: ${WORKSPACES_EXIT.ok} done, ${WORKSPACES_EXIT.i
 export function addWorkspaceCommands(cli: Command, exit: (status: number) => void, docker: DockerAsync = dockerCliAsync): void {
   cli
     .command("status")
-    .description("one line per workspace: state, since when, memory against its limit, CPU (through the Docker API; DOCKER_HOST may be ssh://)")
+    .description("one line per workspace: state, since when, memory against its limit, CPU; a Jupyter server's last activity and kernels (through the Docker API; DOCKER_HOST may be ssh://)")
     .option("-c, --config <file>", CONFIG)
     .option("--json", "print {host, ok, workspaces: [...]} as JSON")
     .addHelpText("after", exitCodes)

@@ -8,6 +8,8 @@ export interface Ran {
   readonly stdout: string;
   readonly stderr: string;
   readonly error?: Error;
+  /** Killed for running past its timeout (DockerAsync's `timeoutMs`). */
+  readonly timedOut?: boolean;
 }
 
 export type Docker = (args: readonly string[]) => Ran;
@@ -45,14 +47,15 @@ export function answered(r: Ran, what: string): Ran {
   throw new HostUnreadableError(`${what} failed: ${reason}`);
 }
 
-export type DockerAsync = (args: readonly string[]) => Promise<Ran>;
+export type DockerAsync = (args: readonly string[], options?: { readonly timeoutMs?: number; readonly signal?: AbortSignal }) => Promise<Ran>;
 
-/** The docker CLI, not waited for: for calls that may run side by side. */
-export const dockerCliAsync: DockerAsync = (args) =>
+/** The docker CLI, not waited for: for calls that may run side by side. `timeoutMs`: killed after it; `signal`: killed when it aborts. */
+export const dockerCliAsync: DockerAsync = (args, options = {}) =>
   new Promise((resolve) => {
-    execFile("docker", args, { encoding: "utf8", maxBuffer: 256 << 20 }, (err, stdout, stderr) => {
+    execFile("docker", args, { encoding: "utf8", maxBuffer: 256 << 20, timeout: options.timeoutMs ?? 0, signal: options.signal }, (err, stdout, stderr) => {
       const code = (err as NodeJS.ErrnoException | null)?.code;
+      const timedOut = err !== null && (err as { killed?: boolean }).killed === true && options.timeoutMs !== undefined;
       // A number: docker ran and failed; a string (ENOENT, ...): it could not run.
-      resolve({ status: err === null ? 0 : typeof code === "number" ? code : null, stdout, stderr, error: typeof code === "string" ? err! : undefined });
+      resolve({ status: err === null ? 0 : typeof code === "number" ? code : null, stdout, stderr, error: typeof code === "string" ? err! : undefined, ...(timedOut ? { timedOut } : {}) });
     });
   });

@@ -1,10 +1,19 @@
 // A host's workspace containers through the Docker API (the docker CLI, so DOCKER_HOST,
-// ssh:// included, picks the host): a fixed number of docker processes, however many
-// workspaces there are.
+// ssh:// included, picks the host; the local engine's socket for the stats): a fixed
+// number of docker processes for the containers, however many workspaces there are, and
+// one `docker exec` per running Jupyter workspace behind the front door.
+import { type Engine, EngineTimeout, localEngineSocketHere, socketEngine } from "../docker/engine-socket";
 import { answered, type DockerAsync, dockerCliAsync, HostUnreadableError, notAnswering } from "../docker/docker-cli";
 import { LABEL_HOST, LABEL_ROLE } from "../container/container";
+import { apiVersionOf, hasOneShotStats, oneShotStatsPath, parseStatsSample, type StatsSample, usageBetween } from "./engine-stats";
+import { demultiplex, type JupyterActivity, jupyterExecConfig, type JupyterProbe, JUPYTER_TIMEOUT_SECONDS, jupyterStatusArgs, parseJupyterStatus, probeFailure } from "./jupyter-status";
 import { RestartError } from "./restart";
 import { type ContainerFacts, type ContainerUsage, type ListedContainer, parseInspect, parsePs, parseStats, sampled } from "./status";
+
+/** The pause between the two stats samples whose difference is the CPU figure. */
+export const STATS_INTERVAL_MS = 500;
+/** Jupyter servers asked at a time. */
+export const JUPYTER_PARALLEL = 10;
 
 /**
  * Every workspace container labelled with `host`, running or not: one `docker ps`.
@@ -66,26 +75,192 @@ export async function inspectHost(
 }
 
 /** Memory in use and CPU of the containers `ids`: one `docker stats --no-stream`. */
-async function usage(ids: readonly string[], docker: DockerAsync): Promise<Map<string, ContainerUsage>> {
-  if (ids.length === 0) return new Map();
-  const r = await docker(["stats", "--no-stream", "--no-trunc", "--format", "{{json .}}", ...ids]);
+async function dockerStats(ids: readonly string[], docker: DockerAsync, signal?: AbortSignal): Promise<Map<string, ContainerUsage>> {
+  const r = await docker(["stats", "--no-stream", "--no-trunc", "--format", "{{json .}}", ...ids], { signal });
   // One that stopped since fails the command, the others are sampled: what was printed is used.
   if (r.error || (r.status !== 0 && notAnswering(r.stderr))) answered(r, "docker stats");
   return parseStats(r.stdout);
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
- * The host's workspace containers and the usage of those that run: `docker ps`, then
- * `docker inspect` and `docker stats` side by side (stats takes a second or two: the
- * engine samples CPU twice, a second apart).
- * @throws HostUnreadableError when Docker does not answer
+ * Memory and CPU of the containers `ids` through the Engine API: a one-shot stats sample
+ * of each, all at once, a pause of STATS_INTERVAL_MS, another; CPU from the two.
+ * Undefined when the engine's API has no one-shot stats (before 1.41). A container gone
+ * in between has no usage.
+ * @throws Error when the engine cannot be reached this way (the caller falls back)
  */
-export async function readWorkspaces(host: string, docker: DockerAsync = dockerCliAsync): Promise<{ containers: ContainerFacts[]; usage: Map<string, ContainerUsage> }> {
-  const listed = await listWorkspaceContainers(host, docker);
-  const [containers, used] = await Promise.all([inspect(listed.map((c) => c.id), docker), usage(sampled(listed), docker)]);
-  return { containers, usage: used };
+async function engineStats(ids: readonly string[], engine: Engine): Promise<Map<string, ContainerUsage> | undefined> {
+  const version = await engine.get("/version");
+  const api = version.status === 200 ? apiVersionOf(version.body) : undefined;
+  if (api === undefined || !hasOneShotStats(api)) return undefined;
+  const one = async (id: string): Promise<StatsSample | undefined> => {
+    const r = await engine.get(oneShotStatsPath(id));
+    if (r.status !== 200) return undefined; // 404: removed since docker ps
+    try {
+      return parseStatsSample(r.body);
+    } catch {
+      return undefined;
+    }
+  };
+  // All at once: Docker 20.10 answers each at its stats collector's next cycle (a second apart).
+  const sample = () => Promise.all(ids.map(one));
+  const first = await sample();
+  await sleep(STATS_INTERVAL_MS);
+  const second = await sample();
+  return new Map(ids.map((id, i) => [id, usageBetween(first[i], second[i])]));
 }
 
+/** The local engine's socket when the docker CLI would use one (else undefined: the CLI's own way). */
+export const localEngine = (): Engine | undefined => {
+  const socket = localEngineSocketHere();
+  return socket === undefined ? undefined : socketEngine(socket);
+};
+
+/**
+ * Memory in use and CPU of the containers `ids`: through the Engine API on the local
+ * engine's socket (two one-shot samples of all of them), else with `docker stats
+ * --no-stream` (the docker CLI: ssh://, tcp://, contexts; an engine before API 1.41; a
+ * socket that cannot be used). docker stats takes the same two collector cycles and
+ * then waits for its next half-second tick to print.
+ */
+async function usage(ids: readonly string[], docker: DockerAsync, openEngine: () => Engine | undefined, signal: AbortSignal): Promise<Map<string, ContainerUsage>> {
+  if (ids.length === 0) return new Map();
+  let engine: Engine | undefined;
+  const stop = () => engine?.close();
+  signal.addEventListener("abort", stop);
+  try {
+    engine = openEngine();
+    const used = engine === undefined ? undefined : await engineStats(ids, engine);
+    if (used !== undefined) return used;
+  } catch {
+    // The socket could not be used (permissions, gone): docker stats says why, if it is the engine.
+  } finally {
+    signal.removeEventListener("abort", stop);
+    engine?.close();
+  }
+  if (signal.aborted) return new Map();
+  return dockerStats(ids, docker, signal);
+}
+
+/** `items` through `work`, at most `limit` at a time, in order. */
+async function bounded<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await work(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** `probe` asked with `docker exec -u` (a docker CLI process). */
+async function askWithDocker(probe: JupyterProbe, docker: DockerAsync): Promise<JupyterActivity> {
+  const r = await docker(jupyterStatusArgs(probe), { timeoutMs: (JUPYTER_TIMEOUT_SECONDS + 2) * 1000 });
+  if (r.error) answered(r, "docker exec"); // docker cannot run: the whole command says so
+  return r.status === 0 ? parseJupyterStatus(r.stdout) : probeFailure(r.status, r.stderr, r.timedOut === true);
+}
+
+/** `probe` asked with the same exec through the local engine's socket: what `docker exec -u` sends, without its process. */
+async function askWithEngine(probe: JupyterProbe, engine: Engine): Promise<JupyterActivity> {
+  const message = (body: Buffer) => {
+    try {
+      return String(JSON.parse(body.toString("utf8"))?.message ?? "").trim();
+    } catch {
+      return "";
+    }
+  };
+  try {
+    const created = await engine.post(`/v1.41/containers/${encodeURIComponent(probe.container)}/exec`, jupyterExecConfig(probe));
+    if (created.status !== 201) return { error: `Error response from daemon: ${message(created.body) || `HTTP ${created.status}`}` };
+    const id = String(JSON.parse(created.body.toString("utf8")).Id);
+    const output = demultiplex((await engine.post(`/v1.41/exec/${id}/start`, { Detach: false, Tty: false })).body);
+    const exit = JSON.parse((await engine.get(`/v1.41/exec/${id}/json`)).body)?.ExitCode;
+    return exit === 0 ? parseJupyterStatus(output.stdout) : probeFailure(typeof exit === "number" ? exit : null, output.stderr, false);
+  } catch (err) {
+    if (err instanceof EngineTimeout) return probeFailure(null, "", true);
+    return { error: `the engine's socket failed: ${(err as Error).message}` };
+  }
+}
+
+/**
+ * The status of each Jupyter server of `probes` (those whose container runs): one exec
+ * each, as the workspace's user, JUPYTER_PARALLEL at a time, each given a few seconds;
+ * through the local engine's socket where status reads the stats there (no process per
+ * exec), else `docker exec`. One that does not answer has an error, never fails the rest.
+ */
+export async function jupyterActivity(
+  probes: readonly JupyterProbe[],
+  docker: DockerAsync = dockerCliAsync,
+  openEngine: () => Engine | undefined = () => undefined,
+): Promise<Map<string, JupyterActivity>> {
+  if (probes.length === 0) return new Map();
+  let engine: Engine | undefined;
+  try {
+    engine = openEngine();
+  } catch {
+    engine = undefined;
+  }
+  try {
+    const answers = await bounded(probes, JUPYTER_PARALLEL, (probe) => (engine === undefined ? askWithDocker(probe, docker) : askWithEngine(probe, engine)));
+    return new Map(probes.map((p, i) => [p.container, answers[i]]));
+  } finally {
+    engine?.close();
+  }
+}
+
+/** What status reads of the engine before its config is loaded (it needs no host name). */
+export interface EngineRead {
+  /** Every homedock workspace container on the engine, running or not, with its host label: one `docker ps`. */
+  readonly listed: Promise<ListedContainer[]>;
+  /** The usage of those that run (every host's: the host is not known yet). */
+  readonly usage: Promise<Map<string, ContainerUsage>>;
+  /** Stops what is under way and asks nothing more (the config is invalid): nothing is left to wait for. */
+  cancel(): void;
+  /** The local engine, if status reads it on its socket (the Jupyter execs go there too). */
+  readonly openEngine: () => Engine | undefined;
+}
+
+/**
+ * Starts status's reads that need no config: `docker ps` of every workspace container on
+ * the engine, then the stats of those that run. Started before the config is loaded,
+ * they overlap its loading; readWorkspaces keeps the host's.
+ * @returns promises that reject with HostUnreadableError when Docker does not answer
+ */
+export function startEngineRead(docker: DockerAsync = dockerCliAsync, openEngine: () => Engine | undefined = localEngine): EngineRead {
+  const abort = new AbortController();
+  const format = `{{.ID}}\t{{.State}}\t{{.Names}}\t{{.Label "${LABEL_HOST}"}}`;
+  const listed = docker(["ps", "-a", "--no-trunc", "--filter", `label=${LABEL_ROLE}=workspace`, "--format", format], { signal: abort.signal }).then((r) => parsePs(answered(r, "docker ps").stdout));
+  const used = listed.then((all) => usage(sampled(all), docker, openEngine, abort.signal));
+  // Awaited later, or never when cancelled: not an unhandled rejection meanwhile.
+  listed.catch(() => undefined);
+  used.catch(() => undefined);
+  return { listed, usage: used, cancel: () => abort.abort(), openEngine };
+}
+
+/**
+ * The host's workspace containers, the usage of those that run and the status of their
+ * Jupyter servers: `read`'s listing and stats (startEngineRead), `docker inspect` of the
+ * host's containers and the Jupyter servers' `docker exec`s side by side with the stats.
+ * `probes`: the routed Jupyter workspaces (jupyterProbes); those whose container runs are asked.
+ * @throws HostUnreadableError when Docker does not answer
+ */
+export async function readWorkspaces(
+  host: string,
+  read: EngineRead,
+  docker: DockerAsync = dockerCliAsync,
+  probes: readonly JupyterProbe[] = [],
+): Promise<{ containers: ContainerFacts[]; usage: Map<string, ContainerUsage>; activity: Map<string, JupyterActivity> }> {
+  const listed = (await read.listed).filter((c) => c.host === host);
+  const running = new Set(listed.filter((c) => c.state === "running").map((c) => c.name));
+  const asked = probes.filter((p) => running.has(p.container));
+  const [containers, used, activity] = await Promise.all([inspect(listed.map((c) => c.id), docker), read.usage, jupyterActivity(asked, docker, read.openEngine)]);
+  return { containers, usage: used, activity };
+}
 /**
  * Restarts the containers `names` (`docker restart`: same containers, same ids).
  * @throws HostUnreadableError when Docker does not answer

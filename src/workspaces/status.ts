@@ -1,7 +1,8 @@
-// `homedock status`, without Docker: what `docker inspect` and `docker stats` say about
-// a host's containers, matched with the workspaces the config declares, as rows, a
-// table and JSON. Pure: docker's output and the model in, rows and text out.
-import type { HostModel } from "../model/model";
+// `homedock status`, without Docker: what `docker inspect` and `docker stats` (or the
+// Engine API's stats) say about a host's containers and what their Jupyter servers say,
+// matched with the workspaces the config declares, as rows, a table and JSON. Pure: docker's output and the model in, rows and text out.
+import type { HostModel, WorkspaceModel } from "../model/model";
+import type { JupyterActivity } from "./jupyter-status";
 import { LABEL_ENVIRONMENT, LABEL_ROLE, LABEL_USER } from "../container/container";
 
 /** One container as `docker inspect` describes it: what status needs of it. */
@@ -50,12 +51,15 @@ export interface WorkspaceStatus {
   /** Whether its environment runs Jupyter. */
   readonly jupyter: boolean;
   /**
-   * The Jupyter server's last activity and kernel count: not read (null). They need a
-   * request to each server through its unix socket, which only a root shell on the
-   * Docker host could make; the Docker API does not carry them.
+   * The Jupyter server's last activity (its ISO time) and kernel count, as its
+   * `api/status` says them, asked through its socket in its own container as its user.
+   * null: not Jupyter, not running, no front door (a server on TCP with a token is not
+   * asked), or the server did not answer (jupyterError says why).
    */
   readonly lastActivity: string | null;
   readonly kernels: number | null;
+  /** Why a Jupyter workspace's activity is not known; null when it is, or not Jupyter. */
+  readonly jupyterError: string | null;
 }
 
 /** The role label of a workspace container (others are the one-shot and front door containers). */
@@ -144,16 +148,32 @@ function observed(c: ContainerFacts, usage: ContainerUsage | undefined) {
   };
 }
 
+/** A declared workspace's Jupyter fields: what its server said, or why nothing was asked. */
+function jupyterOf(ws: WorkspaceModel, c: ContainerFacts | undefined, said: JupyterActivity | undefined) {
+  if (ws.environment.jupyter === undefined) return { jupyter: false, lastActivity: null, kernels: null, jupyterError: null };
+  const unknown = (why: string) => ({ jupyter: true, lastActivity: null, kernels: null, jupyterError: why });
+  if (ws.route === undefined) return unknown("not asked: no front door (the server listens on TCP with a token)");
+  if (c === undefined || c.dockerState !== "running") return unknown("not running");
+  if (said === undefined) return unknown("not asked");
+  if (said.error !== undefined) return unknown(said.error);
+  return { jupyter: true, lastActivity: said.lastActivity, kernels: said.kernels, jupyterError: null };
+}
+
 /**
  * Every declared workspace (config order), matched by container name, then every other
  * workspace container of the host (undeclared, by name). Other roles are left out.
  */
-export function workspaceStatus(model: HostModel, containers: readonly ContainerFacts[], usage: ReadonlyMap<string, ContainerUsage>): WorkspaceStatus[] {
+export function workspaceStatus(
+  model: HostModel,
+  containers: readonly ContainerFacts[],
+  usage: ReadonlyMap<string, ContainerUsage>,
+  activity: ReadonlyMap<string, JupyterActivity> = new Map(),
+): WorkspaceStatus[] {
   const byName = new Map(containers.filter(isWorkspace).map((c) => [c.name, c]));
   const rows: WorkspaceStatus[] = model.workspaces.map((ws) => {
     const c = byName.get(ws.containerName);
     byName.delete(ws.containerName);
-    const jupyter = { jupyter: ws.environment.jupyter !== undefined, lastActivity: null, kernels: null };
+    const jupyter = jupyterOf(ws, c, activity.get(ws.containerName));
     const who = { user: ws.user.name, environment: ws.environment.name, container: ws.containerName };
     if (c === undefined) {
       return { ...who, state: "missing", dockerState: null, since: null, memoryBytes: null, memoryLimitBytes: null, cpuPercent: null, ...jupyter };
@@ -171,6 +191,7 @@ export function workspaceStatus(model: HostModel, containers: readonly Container
       jupyter: false,
       lastActivity: null,
       kernels: null,
+      jupyterError: null,
     });
   }
   return rows;
@@ -182,16 +203,18 @@ export interface ListedContainer {
   /** Docker's word, as in ContainerFacts.dockerState. */
   readonly state: string;
   readonly name: string;
+  /** Its host label, where listed. */
+  readonly host?: string;
 }
 
-/** `docker ps --format '{{.ID}}\t{{.State}}\t{{.Names}}'` output. */
+/** `docker ps --format '{{.ID}}\t{{.State}}\t{{.Names}}[\t{{.Label "homedock.host"}}]'` output. */
 export function parsePs(output: string): ListedContainer[] {
   return output
     .split("\n")
     .filter((line) => line !== "")
     .map((line) => {
-      const [id, state, name] = line.split("\t");
-      return { id, state: state ?? "", name: name ?? "" };
+      const [id, state, name, host] = line.split("\t");
+      return { id, state: state ?? "", name: name ?? "", ...(host === undefined ? {} : { host }) };
     });
 }
 
@@ -228,6 +251,11 @@ function since(row: WorkspaceStatus, now: number): string {
   return Number.isNaN(at) ? row.since : `${new Date(at).toISOString().slice(0, 16).replace("T", " ")}Z (${formatAge(now - at)} ago)`;
 }
 
+function lastActivity(row: WorkspaceStatus, now: number): string {
+  const at = row.lastActivity === null ? NaN : Date.parse(row.lastActivity);
+  return Number.isNaN(at) ? (row.lastActivity ?? "-") : `${formatAge(now - at)} ago`;
+}
+
 const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
 
 /** The table `homedock status` prints: a header, one line per row, a total. `now`: for the ages. */
@@ -240,9 +268,9 @@ export function formatStatusTable(host: string, rows: readonly WorkspaceStatus[]
     since(r, now),
     memory(r),
     r.cpuPercent === null ? "-" : `${r.cpuPercent.toFixed(1)}%`,
-    // Not read (see WorkspaceStatus.lastActivity): "-" for Jupyter, nothing for the rest.
-    r.jupyter ? "-" : "",
-    r.jupyter ? "-" : "",
+    // "-" for Jupyter not known (see jupyterError), nothing for the rest.
+    r.jupyter ? lastActivity(r, now) : "",
+    r.jupyter ? (r.kernels === null ? "-" : String(r.kernels)) : "",
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c: readonly string[]) => c.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd();

@@ -12,14 +12,14 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dockerStatus, docker, eventually, requireDocker, scenarioRoot, uniqueName } from "../docker";
+import { dockerStatus, docker, eventually, FRONT_DOOR_IMAGES, requireDocker, requireFrontDoorImages, scenarioRoot, uniqueName } from "../docker";
 import { goto, launchChromium } from "../browser";
 import { type Door, basicAuth, call, freePort, origin, proxyRootCa, swapSocket } from "../front-door";
 import { openSocket, runCode } from "../kernel";
 
 const exec = promisify(execFile);
 const repo = path.resolve(__dirname, "../..");
-const IMAGES = { proxy: "homedock-test/caddy:current", notebook: "homedock-test/jupyter:current", lab: "homedock-test/jupyterlab:current" };
+const IMAGES = FRONT_DOOR_IMAGES;
 
 interface TestUser {
   readonly name: string;
@@ -127,11 +127,7 @@ function saveShot(shot: string, name: string): void {
 
 beforeAll(async () => {
   requireDocker();
-  for (const image of Object.values(IMAGES)) {
-    if (spawnSync("docker", ["image", "inspect", image], { stdio: "ignore" }).status !== 0) {
-      throw new Error(`${image} is missing: run scripts/build-proxy-image.sh, build-jupyter-image.sh and build-jupyterlab-image.sh (as root)`);
-    }
-  }
+  requireFrontDoorImages();
   root = scenarioRoot("frontdoor");
   project = uniqueName("hdf");
   dir = path.join(root, "out");

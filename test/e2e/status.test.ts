@@ -57,13 +57,14 @@ beforeAll(async () => {
   const rendered = await homedock(["compose", "-c", config, "-o", compose]);
   expect(rendered.status, rendered.stderr).toBe(0);
   await docker("compose", "-f", compose, "up", "-d", "--wait");
-  // bob's workspace stopped by hand, carol's gone, and dave's left over from an older config.
+  // bob's workspace stopped by hand, carol's gone, and dave's left over from an older config
+  // (busy: half a CPU at most, for a CPU figure to compare).
   await docker("stop", "-t", "1", name("bob", "web"));
   await docker("rm", "-f", name("carol", "web"));
   await docker(
     "run", "-d", "--name", name("dave", "web"), "--init",
     "--label", `homedock.host=${host}`, "--label", "homedock.role=workspace", "--label", "homedock.user=dave", "--label", "homedock.environment=web",
-    image, "sleep", "100000",
+    "--cpus", "0.5", image, "sh", "-c", "while :; do :; done",
   );
 }, 300_000);
 
@@ -120,8 +121,26 @@ describe("homedock status", () => {
     expect(typeof rows[0].cpuPercent).toBe("number");
     expect([rows[2].memoryBytes, rows[2].cpuPercent]).toEqual([null, null]);
     expect(Object.keys(rows[0])).toEqual([
-      "user", "environment", "container", "state", "dockerState", "since", "memoryBytes", "memoryLimitBytes", "cpuPercent", "jupyter", "lastActivity", "kernels",
+      "user", "environment", "container", "state", "dockerState", "since", "memoryBytes", "memoryLimitBytes", "cpuPercent", "jupyter", "lastActivity", "kernels", "jupyterError",
     ]);
+  });
+
+  it("reads memory and CPU alike through the local engine's socket and through the docker CLI's connection (a context: docker stats)", async () => {
+    // A docker context of its own (DOCKER_CONFIG: not the user's), naming the same engine: homedock leaves it to the docker CLI.
+    const dockerConfig = path.join(root, "docker-config");
+    await docker("--config", dockerConfig, "context", "create", "same-engine", "--docker", "host=unix:///var/run/docker.sock");
+    const viaCli = { DOCKER_CONFIG: dockerConfig, DOCKER_CONTEXT: "same-engine" };
+    for (const env of [{}, viaCli]) {
+      const r = await homedock(["status", "-c", config, "--json"], { env });
+      expect([r.status, r.stderr]).toEqual([0, ""]);
+      const rows = JSON.parse(r.stdout).workspaces as Record<string, number>[];
+      // dave's busy loop under a limit of half a CPU; alice's idle httpd within its 64 MiB.
+      expect(rows[4].cpuPercent).toBeGreaterThan(15);
+      expect(rows[4].cpuPercent).toBeLessThan(60);
+      expect(rows[0].cpuPercent).toBeLessThan(5);
+      expect(rows[0].memoryBytes).toBeGreaterThan(0);
+      expect(rows[0].memoryBytes).toBeLessThan(64 * 2 ** 20);
+    }
   });
 
   it("exits 2 with one line when the Docker host does not answer", async () => {

@@ -4,8 +4,12 @@
 import { describe, expect, it } from "vitest";
 import { buildModel } from "../../src/model/model";
 import type { ConfigInput } from "../../src/config/schema";
-import { type DockerAsync, HostUnreadableError } from "../../src/docker/docker-cli";
-import { listWorkspaceContainers, readWorkspaces, restartContainers } from "../../src/workspaces/docker-host";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import type { Engine } from "../../src/docker/engine-socket";
+import { type DockerAsync, HostUnreadableError, type Ran } from "../../src/docker/docker-cli";
+import { jupyterActivity, listWorkspaceContainers, readWorkspaces, restartContainers, startEngineRead } from "../../src/workspaces/docker-host";
+import { jupyterStatusArgs } from "../../src/workspaces/jupyter-status";
 import { containersToRestart, RestartError, restartTargets } from "../../src/workspaces/restart";
 import {
   formatAge,
@@ -147,6 +151,7 @@ describe("declared workspaces matched with the host's containers", () => {
       jupyter: true,
       lastActivity: null,
       kernels: null,
+      jupyterError: "not asked: no front door (the server listens on TCP with a token)",
     });
     expect([rows[1].memoryBytes, rows[1].cpuPercent, rows[1].jupyter]).toEqual([null, null, false]);
     expect([rows[3].memoryBytes, rows[3].memoryLimitBytes, rows[3].cpuPercent, rows[3].since]).toEqual([null, null, null, null]);
@@ -155,6 +160,7 @@ describe("declared workspaces matched with the host's containers", () => {
   it("reads docker ps lines, and samples only the containers that run", () => {
     const listed = parsePs(PS);
     expect(listed[0]).toEqual({ id: "id-lab-alice.py", state: "running", name: "lab-alice.py" });
+    expect(parsePs("id-x\texited\tlab-x.py\tlab\n")).toEqual([{ id: "id-x", state: "exited", name: "lab-x.py", host: "lab" }]);
     expect(sampled(listed)).toEqual(["id-lab-alice.py", "id-lab-dave.py"]);
   });
 
@@ -169,6 +175,29 @@ describe("declared workspaces matched with the host's containers", () => {
       "dave   py           undeclared (running)  2026-12-03 07:00Z (5m ago)   0.5 MiB / no limit     0.0%",
       "host lab: 4 workspaces: 1 running, 1 restarting, 1 stopped, 1 missing; 1 undeclared container",
     ]);
+  });
+
+  it("shows a Jupyter server's last activity and kernels behind the front door, and why not where they are unknown", () => {
+    const door = buildModel({ ...CONFIG, frontDoor: { site: "lab.example.org", tls: "internal" } });
+    const activity = new Map([
+      ["lab-alice.py", { lastActivity: "2026-12-03T07:04:00.5Z", kernels: 2, connections: 1, started: "2026-12-03T07:00:01Z" }],
+      ["lab-dave.py", { lastActivity: "2026-12-03T07:05:00Z", kernels: 9, connections: 0, started: null }],
+    ]);
+    const withDoor = workspaceStatus(door, containers, parseStats(STATS), activity);
+    expect(withDoor.map((r) => [r.container, r.lastActivity, r.kernels, r.jupyterError])).toEqual([
+      ["lab-alice.py", "2026-12-03T07:04:00.5Z", 2, null],
+      ["lab-alice.shell", null, null, null],
+      ["lab-bob.py", null, null, "not running"],
+      ["lab-carol.py", null, null, "not running"],
+      // Undeclared: not asked, whatever was given.
+      ["lab-dave.py", null, null, null],
+    ]);
+    const failed = workspaceStatus(door, containers, parseStats(STATS), new Map([["lab-alice.py", { error: "the server answered HTTP 403" }]]));
+    expect([failed[0].lastActivity, failed[0].kernels, failed[0].jupyterError]).toEqual([null, null, "the server answered HTTP 403"]);
+    expect(workspaceStatus(door, containers, parseStats(STATS))[0].jupyterError).toBe("not asked");
+    const lines = formatStatusTable("lab", withDoor, Date.parse("2026-12-03T07:05:30Z")).split("\n");
+    expect(lines[1]).toBe("alice  py           running               2026-12-03 07:00Z (5m ago)   256 MiB / 1 GiB (25%)  12.5%  1m ago         2");
+    expect(lines[3]).toBe("bob    py           restarting            2026-12-03 07:00Z (5m ago)   - / 1 GiB              -      -              -");
   });
 
   it("writes sizes and ages briefly", () => {
@@ -215,38 +244,187 @@ describe("the docker calls", () => {
     };
     return { calls, docker };
   }
-  const PS_ARGS = ["ps", "-a", "--no-trunc", "--filter", "label=homedock.host=lab", "--filter", "label=homedock.role=workspace", "--format", "{{.ID}}\t{{.State}}\t{{.Names}}"];
+  /** No local engine socket (DOCKER_HOST=ssh://...): the stats come from docker stats. */
+  const noSocket = (): Engine | undefined => undefined;
+  /** Every workspace container of the engine, with its host: lab's, and one of another host. */
+  const PS_ALL = `${PS.split("\n").filter(Boolean).map((l) => `${l}\tlab`).join("\n")}\nid-other.py\trunning\tother-eve.py\tother\n`;
+  const PS_ALL_ARGS = ["ps", "-a", "--no-trunc", "--filter", "label=homedock.role=workspace", "--format", '{{.ID}}\t{{.State}}\t{{.Names}}\t{{.Label "homedock.host"}}'];
+  /** status's reads: the engine's first (startEngineRead), then lab's. */
+  const read = (docker: DockerAsync, probes: Parameters<typeof readWorkspaces>[3] = [], openEngine: () => Engine | undefined = noSocket) =>
+    readWorkspaces("lab", startEngineRead(docker, openEngine), docker, probes);
 
-  it("reads the host's workspace containers with one docker ps, then one docker inspect and one docker stats of those that run", async () => {
-    const { calls, docker } = recording({ ps: { status: 0, stdout: PS }, inspect: { status: 0, stdout: INSPECT }, stats: { status: 0, stdout: STATS } });
-    const { containers, usage } = await readWorkspaces("lab", docker);
+  it("lists the engine's workspace containers with one docker ps and samples those that run, then inspects the host's", async () => {
+    const { calls, docker } = recording({ ps: { status: 0, stdout: PS_ALL }, inspect: { status: 0, stdout: INSPECT }, stats: { status: 0, stdout: STATS } });
+    const { containers, usage } = await read(docker);
     expect([containers.length, usage.size]).toEqual([6, 3]);
     expect(calls).toEqual([
-      PS_ARGS,
+      PS_ALL_ARGS,
+      // Before the config is read, the host is not known: every host's running workspaces.
+      ["stats", "--no-stream", "--no-trunc", "--format", "{{json .}}", "id-lab-alice.py", "id-lab-dave.py", "id-other.py"],
       ["inspect", "--type", "container", "id-lab-alice.py", "id-lab-alice.shell", "id-lab-bob.py", "id-lab-dave.py"],
-      ["stats", "--no-stream", "--no-trunc", "--format", "{{json .}}", "id-lab-alice.py", "id-lab-dave.py"],
     ]);
+  });
+
+  it("stops asking when the config turns out invalid: the calls under way are aborted, no stats are started", async () => {
+    const signals: (AbortSignal | undefined)[] = [];
+    const calls: string[] = [];
+    const docker: DockerAsync = async (args, options) => {
+      calls.push(args[0]);
+      signals.push(options?.signal);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return { status: 0, stdout: PS_ALL, stderr: "" };
+    };
+    const started = startEngineRead(docker, noSocket);
+    started.cancel();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(calls).toEqual(["ps"]);
+    expect(signals[0]?.aborted).toBe(true);
+    expect(await started.usage).toEqual(new Map());
   });
 
   it("asks no more of a host without containers", async () => {
     const { calls, docker } = recording({ ps: { status: 0, stdout: "" } });
-    expect(await readWorkspaces("lab", docker)).toEqual({ containers: [], usage: new Map() });
-    expect(calls).toEqual([PS_ARGS]);
+    expect(await read(docker)).toEqual({ containers: [], usage: new Map(), activity: new Map() });
+    expect(calls).toEqual([PS_ALL_ARGS]);
+  });
+
+  /** A local engine that answers from recorded stats, recording the paths it was asked. */
+  function engine(api: string, samples: Record<string, string[]>) {
+    const paths: string[] = [];
+    let closed = 0;
+    const served: Record<string, number> = {};
+    const open = (): Engine => ({
+      get: async (p) => {
+        paths.push(p);
+        if (p === "/version") return { status: 200, body: JSON.stringify({ Version: "x", ApiVersion: api }) };
+        const id = decodeURIComponent(/^\/v1\.41\/containers\/([^/]+)\/stats\?stream=false&one-shot=true$/.exec(p)![1]);
+        const bodies = samples[id];
+        if (bodies === undefined) return { status: 404, body: '{"message":"No such container"}' };
+        const n = (served[id] = (served[id] ?? 0) + 1);
+        return { status: 200, body: bodies[Math.min(n, bodies.length) - 1] };
+      },
+      post: async () => ({ status: 404, body: Buffer.from('{"message":"not asked"}') }),
+      close: () => void closed++,
+    });
+    return { paths, open, closed: () => closed };
+  }
+  const recorded = (name: string) => readFileSync(path.join(__dirname, "fixtures", name), "utf8");
+  const v1 = [recorded("engine-stats-v1-first.json"), recorded("engine-stats-v1-second.json")];
+
+  it("samples the running containers twice through the local engine's socket (one-shot), no docker stats, and closes it", async () => {
+    const { calls, docker } = recording({ ps: { status: 0, stdout: PS_ALL }, inspect: { status: 0, stdout: INSPECT } });
+    // dave's container went away between docker ps and the stats: no usage, no failure.
+    const api = engine("1.41", { "id-lab-alice.py": v1, "id-other.py": v1 });
+    const { usage } = await read(docker, [], api.open);
+    expect(calls.map((c) => c[0])).toEqual(["ps", "inspect"]);
+    const stats = (id: string) => `/v1.41/containers/${id}/stats?stream=false&one-shot=true`;
+    const round = ["id-lab-alice.py", "id-lab-dave.py", "id-other.py"].map(stats);
+    expect(api.paths).toEqual(["/version", ...round, ...round]);
+    expect(usage.get("id-lab-alice.py")).toEqual({ memoryBytes: 70_434_816, cpuPercent: 39.38 });
+    expect(usage.get("id-lab-dave.py")).toEqual({ memoryBytes: undefined, cpuPercent: undefined });
+    expect(api.closed()).toBe(1);
+  });
+
+  it("uses docker stats without a local socket, on an engine older than API 1.41, or when the socket fails", async () => {
+    const refused = () => Promise.reject(new Error("connect EACCES /var/run/docker.sock"));
+    const failing = (): Engine => ({ get: refused, post: refused, close: () => undefined });
+    for (const openEngine of [noSocket, engine("1.40", {}).open, failing]) {
+      const { calls, docker } = recording({ ps: { status: 0, stdout: PS_ALL }, inspect: { status: 0, stdout: INSPECT }, stats: { status: 0, stdout: STATS } });
+      const { usage } = await read(docker, [], openEngine);
+      expect(calls.map((c) => c[0]).sort()).toEqual(["inspect", "ps", "stats"]);
+      expect(usage.get("id-lab-alice.py")).toEqual({ memoryBytes: 256 * 2 ** 20, cpuPercent: 12.5 });
+    }
+  });
+
+  it("asks each running Jupyter server behind the front door with docker exec, as its user, alongside", async () => {
+    const notebook = 'HTTP/1.1 200 OK\r\nContent-Length: 85\r\n\r\n{"connections": 0, "kernels": 1, "last_activity": "2026-12-03T07:04:00Z", "started": "x"}';
+    const { calls, docker } = recording({
+      ps: { status: 0, stdout: PS_ALL },
+      inspect: { status: 0, stdout: INSPECT },
+      stats: { status: 0, stdout: STATS },
+      exec: { status: 0, stdout: notebook.replace("85", String(notebook.split("\r\n\r\n")[1].length)) },
+    });
+    const probes = [
+      { container: "lab-alice.py", user: "1001:1001", prefix: "/user/alice/py/" },
+      // bob's restarts: not asked.
+      { container: "lab-bob.py", user: "1002:1002", prefix: "/user/bob/py/" },
+    ];
+    const { activity } = await read(docker, probes);
+    expect(calls.filter((c) => c[0] === "exec")).toEqual([jupyterStatusArgs(probes[0])]);
+    expect(activity).toEqual(new Map([["lab-alice.py", { lastActivity: "2026-12-03T07:04:00Z", kernels: 1, connections: 0, started: "x" }]]));
+  });
+
+  it("asks through the local engine's socket what docker exec -u asks, when status reads the stats there", async () => {
+    /** One frame of the engine's raw stream: stream number, 3 zero bytes, the size (big-endian), the bytes. */
+    const framed = (stream: number, text: string) => {
+      const head = Buffer.from([stream, 0, 0, 0, 0, 0, 0, 0]);
+      head.writeUInt32BE(Buffer.byteLength(text), 4);
+      return Buffer.concat([head, Buffer.from(text)]);
+    };
+    const status = '{"connections": 0, "kernels": 3, "last_activity": "2026-12-03T07:04:00Z", "started": "x"}';
+    const answer = `HTTP/1.1 200 OK\r\nContent-Length: ${status.length}\r\n\r\n${status}`;
+    const posts: [string, unknown][] = [];
+    const engine = (): Engine => ({
+      get: async (p) => ({ status: 200, body: JSON.stringify({ ExitCode: p.includes("exec-bob") ? 1 : 0 }) }),
+      post: async (p, json) => {
+        posts.push([p, json]);
+        if (p.includes("lab-carol.py")) return { status: 409, body: Buffer.from('{"message":"Container abc is not running"}') };
+        if (p.endsWith("/exec")) return { status: 201, body: Buffer.from(JSON.stringify({ Id: p.includes("lab-bob") ? "exec-bob" : "exec-alice" })) };
+        if (p.includes("exec-bob")) return { status: 200, body: framed(2, "Traceback (most recent call last):\nFileNotFoundError: [Errno 2] No such file or directory\n") };
+        // The answer split over two stdout frames, a stderr frame between.
+        return { status: 200, body: Buffer.concat([framed(1, answer.slice(0, 20)), framed(2, "warning\n"), framed(1, answer.slice(20))]) };
+      },
+      close: () => undefined,
+    });
+    const probes = ["alice", "bob", "carol"].map((u, i) => ({ container: `lab-${u}.py`, user: `100${i + 1}:100${i + 1}`, prefix: `/user/${u}/py/` }));
+    const calls: string[][] = [];
+    const activity = await jupyterActivity(probes, async (args) => (calls.push([...args]), { status: 0, stdout: "", stderr: "" }), engine);
+    expect(calls).toEqual([]);
+    expect(posts[0]).toEqual(["/v1.41/containers/lab-alice.py/exec", { User: "1001:1001", Cmd: jupyterStatusArgs(probes[0]).slice(4), AttachStdin: false, AttachStdout: true, AttachStderr: true, Tty: false }]);
+    expect(posts).toContainEqual(["/v1.41/exec/exec-alice/start", { Detach: false, Tty: false }]);
+    expect(activity.get("lab-alice.py")).toEqual({ lastActivity: "2026-12-03T07:04:00Z", kernels: 3, connections: 0, started: "x" });
+    expect(activity.get("lab-bob.py")).toEqual({ error: "the server is not listening on its socket (FileNotFoundError: [Errno 2] No such file or directory)" });
+    expect(activity.get("lab-carol.py")).toEqual({ error: "Error response from daemon: Container abc is not running" });
+  });
+
+  it("asks at most 10 servers at a time, and one that fails or times out has its reason, not the command's failure", async () => {
+    let running = 0;
+    let most = 0;
+    const timeouts: (number | undefined)[] = [];
+    const docker: DockerAsync = async (args, options): Promise<Ran> => {
+      timeouts.push(options?.timeoutMs);
+      running++;
+      most = Math.max(most, running);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      running--;
+      const n = Number(args[3].slice(1));
+      if (n === 3) return { status: 1, stdout: "", stderr: "Traceback (most recent call last):\nConnectionRefusedError: [Errno 111] Connection refused\n" };
+      if (n === 4) return { status: null, stdout: "", stderr: "", timedOut: true };
+      return { status: 0, stdout: 'HTTP/1.1 200 OK\r\nContent-Length: 14\r\n\r\n{"kernels": 0}', stderr: "" };
+    };
+    const probes = Array.from({ length: 25 }, (_, i) => ({ container: `c${i}`, user: "1:1", prefix: "/" }));
+    const activity = await jupyterActivity(probes, docker);
+    expect(most).toBe(10);
+    expect(timeouts.every((t) => t === 5000)).toBe(true);
+    expect(activity.size).toBe(25);
+    expect(activity.get("c0")).toEqual({ lastActivity: null, kernels: 0, connections: null, started: null });
+    expect(activity.get("c3")).toEqual({ error: "the server is not listening on its socket (ConnectionRefusedError: [Errno 111] Connection refused)" });
+    expect(activity.get("c4")).toEqual({ error: "no answer within 5 s" });
   });
 
   it("uses what docker printed when a container went away between the calls", async () => {
     const gone = { status: 1, stderr: "Error: No such container: id-gone\n" };
-    const { docker } = recording({ ps: { status: 0, stdout: `${PS}id-gone\trunning\tlab-gone.py\n` }, inspect: { ...gone, stdout: INSPECT }, stats: { ...gone, stdout: STATS } });
-    const { containers, usage } = await readWorkspaces("lab", docker);
+    const { docker } = recording({ ps: { status: 0, stdout: `${PS_ALL}id-gone\trunning\tlab-gone.py\tlab\n` }, inspect: { ...gone, stdout: INSPECT }, stats: { ...gone, stdout: STATS } });
+    const { containers, usage } = await read(docker);
     expect([containers.length, usage.size]).toEqual([6, 3]);
   });
 
   it("says in one line that the Docker host does not answer", async () => {
     const down = { status: 1, stdout: "", stderr: "Cannot connect to the Docker daemon at unix:///nowhere.sock. Is the docker daemon running?\n" };
     const message = "the Docker host does not answer: Cannot connect to the Docker daemon at unix:///nowhere.sock. Is the docker daemon running?";
-    await expect(readWorkspaces("lab", recording({ ps: down }).docker)).rejects.toThrow(HostUnreadableError);
+    await expect(read(recording({ ps: down }).docker)).rejects.toThrow(HostUnreadableError);
     await expect(listWorkspaceContainers("lab", recording({ ps: down }).docker)).rejects.toThrow(message);
-    await expect(readWorkspaces("lab", recording({ ps: { status: 0, stdout: PS }, inspect: { status: 0, stdout: INSPECT }, stats: down }).docker)).rejects.toThrow(message);
+    await expect(read(recording({ ps: { status: 0, stdout: PS_ALL }, inspect: { status: 0, stdout: INSPECT }, stats: down }).docker)).rejects.toThrow(message);
     await expect(restartContainers(["lab-alice.py"], recording({ restart: down }).docker)).rejects.toThrow(message);
   });
 
@@ -258,8 +436,8 @@ describe("the docker calls", () => {
   });
 
   it("says so when docker inspect prints something else than a list of containers", async () => {
-    const { docker } = recording({ ps: { status: 0, stdout: PS }, inspect: { status: 0, stdout: "{}" }, stats: { status: 0, stdout: STATS } });
-    await expect(readWorkspaces("lab", docker)).rejects.toThrow("docker inspect printed no list of containers: expected a JSON list, got object");
+    const { docker } = recording({ ps: { status: 0, stdout: PS_ALL }, inspect: { status: 0, stdout: "{}" }, stats: { status: 0, stdout: STATS } });
+    await expect(read(docker)).rejects.toThrow("docker inspect printed no list of containers: expected a JSON list, got object");
   });
 
   it("restarts with one docker restart of the names", async () => {
