@@ -1,0 +1,109 @@
+// `homedock status` on a host of 100 real Jupyter workspaces behind a front door (the
+// project's Notebook 6 test image, brought up through Compose), where the command also
+// asks every server for its last activity and kernels (one request each, as the
+// workspace's user, inside its container), against `docker stats --no-stream` of the same
+// 100 alone. The command as installed (compiled: `npm run build` first); the sides
+// alternate, median of RUNS after a warm-up. Everything it creates is removed at the end;
+// the homes it made are removed with its directory. Target (issue 25): under 3 s.
+//   npm run build && npm run bench:status-jupyter [-- runs]
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { freePort } from "../test/front-door";
+
+const RUNS = Number(process.argv[2] ?? 5);
+const WORKSPACES = 100;
+const IMAGES = { proxy: "homedock-test/caddy:current", notebook: "homedock-test/jupyter:current" };
+const repo = path.resolve(__dirname, "..");
+const host = `hdbj${process.pid.toString(36)}`;
+const dir = mkdtempSync(path.join(tmpdir(), "homedock-bench-status-jupyter-"));
+const config = path.join(dir, "homedock.yaml");
+const compose = path.join(dir, "docker-compose.yml");
+const cli = path.join(repo, "dist/src/cli/cli.js");
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function childrenCpu(): number {
+  const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ");
+  return (Number(fields[13]) + Number(fields[14])) / 100;
+}
+
+interface Row {
+  readonly state: string;
+  readonly kernels: number | null;
+}
+
+/** `homedock status --json`'s workspaces. */
+function status(): Row[] {
+  const r = spawnSync("node", [cli, "status", "--json", "-c", config], { encoding: "utf8", maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`homedock status: ${r.status}\n${r.stderr}`);
+  return JSON.parse(r.stdout).workspaces;
+}
+
+function timed(argv: string[]): { wall: number; cpu: number } {
+  const before = childrenCpu();
+  const start = process.hrtime.bigint();
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: "utf8", maxBuffer: 1 << 26 });
+  const wall = Number(process.hrtime.bigint() - start) / 1e9;
+  if (r.status !== 0) throw new Error(`${argv.join(" ")}: ${r.status}\n${r.stderr}`);
+  if (argv.includes("--json")) {
+    const rows: Row[] = JSON.parse(r.stdout).workspaces;
+    const answered = rows.filter((w) => w.kernels !== null).length;
+    if (answered !== WORKSPACES) throw new Error(`only ${answered} of ${WORKSPACES} servers answered`);
+  }
+  return { wall, cpu: childrenCpu() - before };
+}
+
+async function main(): Promise<void> {
+  for (const image of Object.values(IMAGES)) {
+    if (spawnSync("docker", ["image", "inspect", image], { stdio: "ignore" }).status !== 0) throw new Error(`${image} is missing: run scripts/test-host.sh (as root)`);
+  }
+  mkdirSync(path.join(dir, "home"));
+  mkdirSync(path.join(dir, "run"));
+  const [https, http] = [await freePort(), await freePort()];
+  writeFileSync(
+    config,
+    `host: {name: ${host}, homeRoot: ${dir}/home, sharedMounts: []}\n` +
+      `frontDoor: {site: localhost, listen: [127.0.0.1], httpsPort: ${https}, httpPort: ${http}, tls: internal, image: "${IMAGES.proxy}", runtimeRoot: ${dir}/run}\n` +
+      `environments: [{name: py, image: "${IMAGES.notebook}", command: [python3, -m, notebook], jupyter: notebook, memory: 256m}]\n` +
+      `users:\n${Array.from({ length: WORKSPACES }, (_, i) => `  - {name: u${i}, uid: ${5000 + i}, gid: ${5000 + i}}\n`).join("")}`,
+  );
+  execFileSync("node", [cli, "compose", "-c", config, "-o", compose], { stdio: "ignore" });
+  const up = Date.now();
+  execFileSync("docker", ["compose", "-f", compose, "up", "-d"], { stdio: "ignore", maxBuffer: 1 << 26 });
+  // Every server listening and answering its status before the timing starts.
+  for (;;) {
+    const rows = status();
+    if (rows.length === WORKSPACES && rows.every((w) => w.state === "running" && w.kernels !== null)) break;
+    if (Date.now() - up > 900_000) throw new Error(`after 15 minutes, ${rows.filter((w) => w.kernels !== null).length} of ${WORKSPACES} servers answer`);
+    await new Promise((r) => setTimeout(r, 5000));
+  }
+  console.log(`${WORKSPACES} Notebook servers up and answering in ${((Date.now() - up) / 1000).toFixed(0)} s`);
+  const ids = execFileSync("docker", ["ps", "-q", "--no-trunc", "--filter", `label=homedock.host=${host}`, "--filter", "label=homedock.role=workspace"], { encoding: "utf8" }).split("\n").filter(Boolean);
+  const sides: Record<string, string[]> = {
+    "homedock status --json (installed: node, compiled), 100 servers asked": ["node", cli, "status", "--json", "-c", config],
+    "docker stats --no-stream of the same 100": ["docker", "stats", "--no-stream", "--no-trunc", "--format", "{{json .}}", ...ids],
+  };
+  const results = Object.fromEntries(Object.keys(sides).map((k) => [k, { wall: [] as number[], cpu: [] as number[] }]));
+  for (const argv of Object.values(sides)) timed(argv); // warm-up
+  for (let i = 0; i < RUNS; i++) {
+    for (const [name, argv] of Object.entries(sides)) {
+      const { wall, cpu } = timed(argv);
+      results[name].wall.push(wall);
+      results[name].cpu.push(cpu);
+    }
+  }
+  const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+  console.log(`host ${host}; median of ${RUNS} (min-max), seconds; load average at the end ${load}`);
+  for (const [name, { wall, cpu }] of Object.entries(results)) {
+    console.log(`${name}: wall ${median(wall).toFixed(2)} (${Math.min(...wall).toFixed(2)}-${Math.max(...wall).toFixed(2)}), cpu ${median(cpu).toFixed(2)}`);
+  }
+}
+
+function cleanUp(): void {
+  spawnSync("docker", ["compose", "-f", compose, "down", "-v", "--remove-orphans"], { stdio: "ignore" });
+  rmSync(dir, { recursive: true, force: true });
+}
+
+void main().finally(cleanUp);
