@@ -7,10 +7,11 @@
 // the homes it made are removed with its directory. Target (issue 25): under 3 s.
 //   npm run build && npm run bench:status-jupyter [-- runs]
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { freePort } from "../test/front-door";
+import { alternate, childrenCpu, printFigures } from "./side-by-side";
 
 const RUNS = Number(process.argv[2] ?? 5);
 const WORKSPACES = 100;
@@ -21,13 +22,6 @@ const dir = mkdtempSync(path.join(tmpdir(), "homedock-bench-status-jupyter-"));
 const config = path.join(dir, "homedock.yaml");
 const compose = path.join(dir, "docker-compose.yml");
 const cli = path.join(repo, "dist/src/cli/cli.js");
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-function childrenCpu(): number {
-  const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ");
-  return (Number(fields[13]) + Number(fields[14])) / 100;
-}
 
 interface Row {
   readonly state: string;
@@ -85,20 +79,7 @@ async function main(): Promise<void> {
     "homedock status --json (installed: node, compiled), 100 servers asked": ["node", cli, "status", "--json", "-c", config],
     "docker stats --no-stream of the same 100": ["docker", "stats", "--no-stream", "--no-trunc", "--format", "{{json .}}", ...ids],
   };
-  const results = Object.fromEntries(Object.keys(sides).map((k) => [k, { wall: [] as number[], cpu: [] as number[] }]));
-  for (const argv of Object.values(sides)) timed(argv); // warm-up
-  for (let i = 0; i < RUNS; i++) {
-    for (const [name, argv] of Object.entries(sides)) {
-      const { wall, cpu } = timed(argv);
-      results[name].wall.push(wall);
-      results[name].cpu.push(cpu);
-    }
-  }
-  const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
-  console.log(`host ${host}; median of ${RUNS} (min-max), seconds; load average at the end ${load}`);
-  for (const [name, { wall, cpu }] of Object.entries(results)) {
-    console.log(`${name}: wall ${median(wall).toFixed(2)} (${Math.min(...wall).toFixed(2)}-${Math.max(...wall).toFixed(2)}), cpu ${median(cpu).toFixed(2)}`);
-  }
+  printFigures(`host ${host}, ${RUNS} runs`, alternate(sides, RUNS, timed));
 }
 
 function cleanUp(): void {

@@ -7,13 +7,14 @@
 // warm-up. Everything it creates is removed at the end. Target (issue 25): under 3 s.
 //   npm run bench:status [-- runs]
 import { execFile, execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { loadConfig } from "../src/model/load";
 import { workspaceContainer } from "../src/container/container";
 import { busyboxImage } from "../test/docker";
+import { alternate, childrenCpu, printFigures } from "./side-by-side";
 
 const RUNS = Number(process.argv[2] ?? 5);
 const WORKSPACES = 100;
@@ -23,16 +24,8 @@ const dir = mkdtempSync(path.join(tmpdir(), "homedock-bench-status-"));
 const config = path.join(dir, "homedock.yaml");
 const image = busyboxImage("status", { "index.html": "hello\n" });
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 function docker(args: string[]): string {
   return execFileSync("docker", args, { encoding: "utf8", maxBuffer: 1 << 26 });
-}
-
-/** CPU seconds (user + sys) of this process's reaped children and theirs, from /proc (clock ticks of 10 ms). */
-function childrenCpu(): number {
-  const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ");
-  return (Number(fields[13]) + Number(fields[14])) / 100;
 }
 
 /**
@@ -71,20 +64,7 @@ async function main(): Promise<void> {
     "homedock status (sources: tsx)": [path.join(repo, "node_modules/.bin/tsx"), path.join(repo, "src/cli/cli.ts"), "status", "-c", config],
     "docker stats --no-stream of the same 100": ["docker", "stats", "--no-stream", "--no-trunc", "--format", "{{json .}}", ...ids],
   };
-  const results = Object.fromEntries(Object.keys(sides).map((k) => [k, { wall: [] as number[], cpu: [] as number[] }]));
-  for (const argv of Object.values(sides)) timed(argv); // warm-up
-  for (let i = 0; i < RUNS; i++) {
-    for (const [name, argv] of Object.entries(sides)) {
-      const { wall, cpu } = timed(argv);
-      results[name].wall.push(wall);
-      results[name].cpu.push(cpu);
-    }
-  }
-  const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
-  console.log(`${WORKSPACES} running workspaces of host ${host}; median of ${RUNS} (min-max), seconds; load average at the end ${load}`);
-  for (const [name, { wall, cpu }] of Object.entries(results)) {
-    console.log(`${name}: wall ${median(wall).toFixed(2)} (${Math.min(...wall).toFixed(2)}-${Math.max(...wall).toFixed(2)}), cpu ${median(cpu).toFixed(2)}`);
-  }
+  printFigures(`${WORKSPACES} running workspaces of host ${host}, ${RUNS} runs`, alternate(sides, RUNS, timed));
 }
 
 function cleanUp(): void {
