@@ -1,4 +1,5 @@
 // What the status benchmarks share: commands timed as whole processes, side by side.
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -7,6 +8,20 @@ export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor
 export function childrenCpu(): number {
   const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ");
   return (Number(fields[13]) + Number(fields[14])) / 100;
+}
+
+/**
+ * Wall and CPU seconds of `argv` (the command and the processes it waits for); it must
+ * succeed, and `check` sees its output.
+ */
+export function timed(argv: string[], check: (argv: string[], stdout: string) => void = () => {}): { wall: number; cpu: number } {
+  const before = childrenCpu();
+  const start = process.hrtime.bigint();
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: "utf8", maxBuffer: 1 << 26 });
+  const wall = Number(process.hrtime.bigint() - start) / 1e9;
+  if (r.status !== 0) throw new Error(`${argv.join(" ")}: ${r.status}\n${r.stderr}`);
+  check(argv, r.stdout);
+  return { wall, cpu: childrenCpu() - before };
 }
 
 export interface Figures {

@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { freePort } from "../test/front-door";
-import { alternate, childrenCpu, printFigures } from "./side-by-side";
+import { alternate, printFigures, timed } from "./side-by-side";
 
 const RUNS = Number(process.argv[2] ?? 5);
 const WORKSPACES = 100;
@@ -35,18 +35,12 @@ function status(): Row[] {
   return JSON.parse(r.stdout).workspaces;
 }
 
-function timed(argv: string[]): { wall: number; cpu: number } {
-  const before = childrenCpu();
-  const start = process.hrtime.bigint();
-  const r = spawnSync(argv[0], argv.slice(1), { encoding: "utf8", maxBuffer: 1 << 26 });
-  const wall = Number(process.hrtime.bigint() - start) / 1e9;
-  if (r.status !== 0) throw new Error(`${argv.join(" ")}: ${r.status}\n${r.stderr}`);
-  if (argv.includes("--json")) {
-    const rows: Row[] = JSON.parse(r.stdout).workspaces;
-    const answered = rows.filter((w) => w.kernels !== null).length;
-    if (answered !== WORKSPACES) throw new Error(`only ${answered} of ${WORKSPACES} servers answered`);
-  }
-  return { wall, cpu: childrenCpu() - before };
+/** Every server answered its status. */
+function allAnswered(argv: string[], stdout: string): void {
+  if (!argv.includes("--json")) return;
+  const rows: Row[] = JSON.parse(stdout).workspaces;
+  const answered = rows.filter((w) => w.kernels !== null).length;
+  if (answered !== WORKSPACES) throw new Error(`only ${answered} of ${WORKSPACES} servers answered`);
 }
 
 async function main(): Promise<void> {
@@ -79,7 +73,7 @@ async function main(): Promise<void> {
     "homedock status --json (installed: node, compiled), 100 servers asked": ["node", cli, "status", "--json", "-c", config],
     "docker stats --no-stream of the same 100": ["docker", "stats", "--no-stream", "--no-trunc", "--format", "{{json .}}", ...ids],
   };
-  printFigures(`host ${host}, ${RUNS} runs`, alternate(sides, RUNS, timed));
+  printFigures(`host ${host}, ${RUNS} runs`, alternate(sides, RUNS, (argv) => timed(argv, allAnswered)));
 }
 
 function cleanUp(): void {
