@@ -7,6 +7,7 @@ import type { HostModel } from "../src/model/model";
 import { LABEL_HOST } from "../src/container/container";
 import { frontDoorSetupContainer, frontDoorVolumes, proxyContainer } from "../src/container/front-door-containers";
 import { containerConfig, literal } from "../src/render/terraform";
+import { dockerFilterContainer, dockerFilterVolume, idleWorkspaces } from "../src/container/docker-filter";
 
 export interface FrontDoorProps {
   readonly host: HostModel;
@@ -32,6 +33,8 @@ export class FrontDoor extends Construct {
   /** Caddy's data directory (certificates, its local CA): survives replacement of the proxy. */
   readonly data: Volume;
   readonly config: Volume;
+  /** Undefined where no workspace stops when idle. */
+  readonly dockerFilter?: Container;
 
   constructor(scope: Construct, id: string, props: FrontDoorProps) {
     super(scope, id);
@@ -40,7 +43,8 @@ export class FrontDoor extends Construct {
     const labels = [{ label: LABEL_HOST, value: host.name }];
     this.data = new Volume(this, "data", { name: names.data, labels, provider });
     this.config = new Volume(this, "config", { name: names.config, labels, provider });
-    const volume = (name: string) => (name === names.data ? this.data.name : this.config.name);
+    const filterVolume = idleWorkspaces(host).length > 0 ? new Volume(this, "docker-filter-socket", { name: dockerFilterVolume(host), labels, provider }) : undefined;
+    const volume = (name: string) => (name === names.data ? this.data.name : name === names.config ? this.config.name : filterVolume!.name);
     const image = new Image(this, "image", { name: literal(host.frontDoor!.image), keepLocally: true, provider });
     this.setup = new Container(
       this,
@@ -50,6 +54,9 @@ export class FrontDoor extends Construct {
         volume,
       }, { provider }),
     );
+    // The only holder of the Docker socket: it lets the proxy's wake route start a
+    // workspace that stops when idle, and nothing else.
+    this.dockerFilter = filterVolume === undefined ? undefined : new Container(this, "docker-filter", containerConfig(dockerFilterContainer(host), image.imageId, { volume }, { provider }));
     this.proxy = new Container(
       this,
       "proxy",

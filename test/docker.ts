@@ -2,7 +2,7 @@
 // small wrappers around the docker and docker compose CLIs.
 import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, copyFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, copyFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
@@ -141,4 +141,10 @@ export function dockerRunArgs(spec: ContainerSpec, network?: string): string[] {
 /** A Terraform CLI config that takes kreuzwerker/docker from the filesystem mirror at `mirror`, and nothing else from it. */
 export function providerMirrorConfig(mirror: string): string {
   return `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(mirror)}\n    include = ["registry.terraform.io/kreuzwerker/docker"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/kreuzwerker/docker"]\n  }\n}\n`;
+}
+
+/** What a Compose scenario leaves: its project (containers, networks, volumes) and its directory tree. */
+export async function removeComposeHost(file: string | undefined, root: string | undefined): Promise<void> {
+  if (file && existsSync(file)) await dockerStatus("compose", "-f", file, "down", "-v", "--remove-orphans");
+  if (root) rmSync(root, { recursive: true, force: true });
 }

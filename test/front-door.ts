@@ -1,9 +1,21 @@
 // Talking to a front door from outside, as a browser or an attacker would: HTTPS to the
 // published loopback port, checked against the proxy's own local CA.
+import { randomBytes } from "node:crypto";
 import { request } from "node:https";
 import type { IncomingHttpHeaders } from "node:http";
 import { createServer } from "node:net";
 import { docker, dockerStatus, eventually } from "./docker";
+
+/** A user of a test host: a name, a uid, and a password of their own. */
+export interface TestUser {
+  readonly name: string;
+  readonly uid: number;
+  readonly password: string;
+}
+
+export function testUser(name: string, uid: number): TestUser {
+  return { name, uid, password: `${name}-${randomBytes(9).toString("base64url")}` };
+}
 
 export interface Reply {
   readonly status: number;

@@ -83,6 +83,13 @@ export const cpus = z
 const RESTART = ["no", "always", "unless-stopped", "on-failure"] as const;
 const JUPYTER = ["server", "notebook"] as const;
 const IDLE_EXPECTED = "a whole number of seconds from 60 to 31536000";
+const IDLE_SERVER_EXPECTED = "a whole number of seconds from 10 to 31536000";
+/** Seconds without activity after which a workspace's server stops (see the README, "Idle workspaces"). */
+const idleTimeout = z
+  .number(expected(IDLE_SERVER_EXPECTED))
+  .int(expected(IDLE_SERVER_EXPECTED))
+  .min(10, expected(IDLE_SERVER_EXPECTED))
+  .max(31_536_000, expected(IDLE_SERVER_EXPECTED));
 const TLS = ["internal", "acme", "files"] as const;
 
 /** A host name (RFC 1123 labels) or an IPv4 address: nothing a URL or a Caddyfile would read as more. */
@@ -184,6 +191,12 @@ export const environmentSchema = z.strictObject(
     .min(60, expected(IDLE_EXPECTED))
     .max(31_536_000, expected(IDLE_EXPECTED))
     .optional(),
+  /**
+   * Seconds without activity (a busy kernel, a terminal, a request from a browser) after
+   * which the workspace's server stops; its owner's next page load starts it again. Needs
+   * jupyter and a front door. @default host.defaults.idleTimeout (off)
+   */
+  idleTimeout: idleTimeout.optional(),
   ...limits,
   },
   expected("a mapping with name, image and command"),
@@ -231,7 +244,7 @@ export const hostSchema = z.strictObject(
     .default("0700"),
   /** Docker network the workspaces join. @default the host name */
   network: name.optional(),
-  /** Image that creates missing homes (needs /bin/sh, ls, chmod, chown, mkdir). @default the user's first environment's image */
+  /** Image that creates missing homes (needs /bin/sh, ls, chmod, chown, mkdir, mktemp, mv, cat). @default the user's first environment's image */
   initImage: z.string(expected(IMAGE_EXPECTED)).regex(IMAGE_PATTERN, expected(IMAGE_EXPECTED)).optional(),
   /** Directories from the host in every workspace. @default [{ source: /srv/data }] read-only */
   sharedMounts: z.array(sharedMountSchema, expected("a list of mounts")).default([{ source: "/srv/data", writable: false }]),
@@ -247,8 +260,10 @@ export const hostSchema = z.strictObject(
       restart: z.enum(RESTART, expected(`one of ${RESTART.join(", ")}`)).default("unless-stopped"),
       /** Processes one workspace may run: a fork bomb stops there. @default 1024 */
       pidsLimit: pidsLimit.default(1024),
+      /** idleTimeout of every Jupyter environment that sets none. Needs a front door. @default off */
+      idleTimeout: idleTimeout.optional(),
       },
-      expected("a mapping of memory, cpus, restart, pidsLimit"),
+      expected("a mapping of memory, cpus, restart, pidsLimit, idleTimeout"),
     )
     .prefault({}),
   },

@@ -78,6 +78,8 @@ export interface ContainerSpec {
   readonly network?: string;
   /** Runs to completion once (home creation) instead of serving. */
   readonly oneShot: boolean;
+  /** Stops itself when idle and stays stopped until woken: a deploy does not start it. */
+  readonly stopsWhenIdle?: boolean;
 }
 
 /** A script of src/container/root/, run as root in a one-shot or the proxy: given inline to the image's /bin/sh, as the seeder is. */

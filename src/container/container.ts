@@ -5,7 +5,8 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { HostModel, UserModel, WorkspaceModel } from "../model/model";
 import { type BindMount, type ContainerSpec, HARDENING, LABEL_ENVIRONMENT, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, LABEL_USER, mountsLabel, ONE_SHOT_LIMITS, rootScript, TMP_TMPFS } from "./common";
-import { jupyterFlags, RUNTIME_MOUNT, runtimeMount, workspaceRuntimeMount } from "./front-door-containers";
+import { jupyterFlags, RUNTIME_MOUNT, runtimeMount, SOCKET_NAME, workspaceRuntimeMount } from "./front-door-containers";
+import { WORKSPACE_RUNTIME_DIR } from "../model/front-door";
 
 // The spec's shape and the labels live in common.ts, which front-door-containers.ts imports
 // too; they are exported from here as well, beside the workspace's spec.
@@ -36,6 +37,7 @@ function sorted(record: Record<string, string>): Record<string, string> {
 
 export function workspaceContainer(host: HostModel, ws: WorkspaceModel): ContainerSpec {
   const { user, environment } = ws;
+  const idle = environment.idleTimeout !== undefined && ws.route !== undefined;
   const mounts: BindMount[] = [
     { source: user.home, target: user.home, readOnly: false, ...(host.createHomes ? { composeVolume: homeVolume(user.name) } : {}) },
     ...user.sharedMounts.map((m) => ({ source: m.source, target: m.target, readOnly: m.readOnly })),
@@ -63,6 +65,7 @@ export function workspaceContainer(host: HostModel, ws: WorkspaceModel): Contain
       HOMEDOCK_ENV_DIR: ws.envDir,
       HOMEDOCK_SEED_DIR: environment.seedDir,
       HOMEDOCK_SEED_EXCLUDES: environment.seedExcludes.join("\n"),
+      ...(idle ? { HOMEDOCK_IDLE_SOCKET: `${WORKSPACE_RUNTIME_DIR}/${SOCKET_NAME}` } : {}),
     }),
     // The server's token: each workspace its own, so one user's cannot open another's.
     // Behind the front door the proxy's login takes its place (see jupyterFlags).
@@ -88,6 +91,7 @@ export function workspaceContainer(host: HostModel, ws: WorkspaceModel): Contain
     capAdd: [],
     network: host.network,
     oneShot: false,
+    ...(idle ? { stopsWhenIdle: true } : {}),
   };
 }
 

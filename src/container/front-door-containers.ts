@@ -2,6 +2,7 @@
 // (like container.ts) for both renderers.
 import { WORKSPACE_RUNTIME_DIR } from "../model/front-door";
 import type { HostModel, WorkspaceModel } from "../model/model";
+import { DOCKER_FILTER_DIR, dockerFilterVolume, idleWorkspaces } from "./docker-filter";
 import { type BindMount, type ContainerSpec, HARDENING, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, mountsLabel, ONE_SHOT_LIMITS, rootScript, TMP_TMPFS, type VolumeMount } from "./common";
 
 /** Where the proxy sees the whole tree of the workspaces' socket directories (a workspace its own: WORKSPACE_RUNTIME_DIR). */
@@ -38,12 +39,26 @@ export function jupyterFlags(ws: WorkspaceModel): string[] {
       `--${app}.open_browser=False`,
     );
   }
-  if (idleKernelTimeout !== undefined) {
+  const { idleTimeout } = ws.environment;
+  const idle = idleTimeout !== undefined && ws.route !== undefined;
+  // A server stops only once it has no kernel and no terminal: idle ones are culled
+  // within the idle timeout, so that they do not hold it up.
+  const kernelTimeout = idle ? Math.min(idleTimeout, idleKernelTimeout ?? idleTimeout) : idleKernelTimeout;
+  if (kernelTimeout !== undefined) {
     flags.push(
-      `--MappingKernelManager.cull_idle_timeout=${idleKernelTimeout}`,
-      `--MappingKernelManager.cull_interval=${Math.min(300, idleKernelTimeout)}`,
+      `--MappingKernelManager.cull_idle_timeout=${kernelTimeout}`,
+      `--MappingKernelManager.cull_interval=${Math.min(300, kernelTimeout)}`,
       // An open browser tab does not keep an idle kernel alive; a busy kernel is never culled.
       "--MappingKernelManager.cull_connected=True",
+    );
+  }
+  if (idle) {
+    flags.push(
+      // Jupyter's own: no kernel, no terminal and no request for this long, and the
+      // server exits (0). It looks once a minute.
+      `--${app}.shutdown_no_activity_timeout=${idleTimeout}`,
+      `--TerminalManager.cull_inactive_timeout=${idleTimeout}`,
+      `--TerminalManager.cull_interval=${Math.min(300, idleTimeout)}`,
     );
   }
   return flags;
@@ -94,6 +109,8 @@ export function proxyContainer(host: HostModel, caddyfile: CaddyfileSource): Con
         ]
       : [];
   const config: VolumeMount[] = "volume" in caddyfile ? [{ name: caddyfile.volume, target: PROXY_CONFIG_DIR, readOnly: true }] : [];
+  // The Docker API filter's socket: the wake route's way to start a workspace.
+  const filter: VolumeMount[] = idleWorkspaces(host).length > 0 ? [{ name: dockerFilterVolume(host), target: DOCKER_FILTER_DIR, readOnly: true }] : [];
   const configBind: BindMount[] = "bind" in caddyfile ? [{ source: caddyfile.bind, target: PROXY_CONFIG_DIR, readOnly: true }] : [];
   const mounts: BindMount[] = [
     // Read-only: connecting to a socket is not a write to the file system.
@@ -114,7 +131,7 @@ export function proxyContainer(host: HostModel, caddyfile: CaddyfileSource): Con
     secretFiles: [],
     labels: { [LABEL_HOST]: host.name, [LABEL_MOUNTS]: mountsLabel(mounts), [LABEL_ROLE]: ROLE_PROXY },
     mounts,
-    volumes: [{ name: volumes.data, target: "/data", readOnly: false }, ...config],
+    volumes: [{ name: volumes.data, target: "/data", readOnly: false }, ...config, ...filter],
     tmpfs: { ...TMP_TMPFS, "/config": "rw,nosuid,nodev,mode=0700" },
     ports: frontDoor.listen.flatMap((ip) => [
       { ip, external: frontDoor.httpsPort, internal: 443 },

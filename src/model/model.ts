@@ -47,6 +47,8 @@ export interface EnvironmentModel {
   readonly jupyter?: "server" | "notebook";
   /** Seconds after which an idle kernel is shut down. */
   readonly idleKernelTimeout?: number;
+  /** Seconds without activity after which the server stops, to be woken by its owner's visit; undefined: it runs all the time. */
+  readonly idleTimeout?: number;
 }
 
 /** A real account on the host. */
@@ -100,7 +102,7 @@ export interface HostModel {
   readonly warnings: readonly string[];
 }
 
-function environmentOf(env: Config["environments"][number]): EnvironmentModel {
+function environmentOf(env: Config["environments"][number], defaults: Config["host"]["defaults"]): EnvironmentModel {
   return {
     name: env.name,
     image: env.image,
@@ -117,6 +119,8 @@ function environmentOf(env: Config["environments"][number]): EnvironmentModel {
     nanoCpus: env.cpus,
     jupyter: env.jupyter,
     idleKernelTimeout: env.idleKernelTimeout,
+    // The host's default applies where homedock can tell activity: Jupyter environments.
+    idleTimeout: env.idleTimeout ?? (env.jupyter === undefined ? undefined : defaults.idleTimeout),
   };
 }
 
@@ -129,10 +133,19 @@ function userMounts(mounts: readonly SharedMount[], groups: readonly string[]): 
     .map((m) => ({ source: m.source, target: m.target, readOnly: m.readOnly && !inAny(m.writableFor, groups) }));
 }
 
+/**
+ * A server that stops for idleness (or its user's "Quit") exits 0 and must stay stopped,
+ * while one that crashes is still restarted: on-failure where the host asks for always
+ * or unless-stopped. "no" stays no.
+ */
+function restartPolicy(policy: RestartPolicy, environment: EnvironmentModel): RestartPolicy {
+  return environment.idleTimeout !== undefined && (policy === "always" || policy === "unless-stopped") ? "on-failure" : policy;
+}
+
 /** Turns a validated config into the model. */
 function modelOf(config: Config, warnings: string[]): HostModel {
   const { host } = config;
-  const environments = config.environments.map(environmentOf);
+  const environments = config.environments.map((env) => environmentOf(env, host.defaults));
   const sharedMounts: SharedMount[] = host.sharedMounts.map((m) => ({
     source: m.source,
     target: m.target ?? m.source,
@@ -167,7 +180,7 @@ function modelOf(config: Config, warnings: string[]): HostModel {
         memoryMiB: user.memoryMiB ?? environment.memoryMiB ?? host.defaults.memory,
         nanoCpus: user.nanoCpus ?? environment.nanoCpus ?? host.defaults.cpus,
         pidsLimit: environment.pidsLimit ?? host.defaults.pidsLimit,
-        restart: host.defaults.restart,
+        restart: restartPolicy(host.defaults.restart, environment),
         route: frontDoor !== undefined && environment.jupyter !== undefined ? routeOf(frontDoor, user.name, environment.name) : undefined,
       });
     }

@@ -3,6 +3,7 @@
 import { type FrontDoorModel, landingPrefix } from "../model/front-door";
 import type { HostModel, WorkspaceModel } from "../model/model";
 import { PROXY_RUNTIME_DIR, PROXY_TLS_CERT, PROXY_TLS_KEY, SOCKET_NAME } from "../container/front-door-containers";
+import { DOCKER_FILTER_SOCKET, startPath } from "../container/docker-filter";
 
 /**
  * Text for HTML, and for a Caddyfile backquoted token: `{` and `}` too, which Caddy would
@@ -22,9 +23,26 @@ export function siteUrl(frontDoor: FrontDoorModel): string {
   return `https://${frontDoor.site}${frontDoor.httpsPort === 443 ? "" : `:${frontDoor.httpsPort}`}`;
 }
 
+/** Whether a workspace stops when idle, and is woken by its owner's visit. */
+function stopsWhenIdle(ws: WorkspaceModel): boolean {
+  return ws.environment.idleTimeout !== undefined;
+}
+
+/**
+ * A workspace that stops when idle is running while its socket exists: its entrypoint
+ * removes the socket when the server ends. Caddy's templates look, below the proxy's
+ * view of the socket tree: in the directory's listing, for fileExists opens the file,
+ * which a socket cannot be.
+ */
+function stateOf(ws: WorkspaceModel): string {
+  if (!stopsWhenIdle(ws)) return "";
+  const dir = `/${ws.user.name}/${ws.environment.name}`;
+  return ` ({{if has "${SOCKET_NAME}" (listFiles "${dir}")}}running{{else}}stopped: it starts when you open it{{end}})`;
+}
+
 function landingPage(user: string, workspaces: readonly WorkspaceModel[]): string {
   const items = workspaces
-    .map((ws) => `<li><a href="${escapeHtml(ws.route!.prefix)}">${escapeHtml(ws.environment.displayName)}</a></li>`)
+    .map((ws) => `<li><a href="${escapeHtml(ws.route!.prefix)}">${escapeHtml(ws.environment.displayName)}</a>${stateOf(ws)}</li>`)
     .join("");
   return (
     `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(user)}: workspaces</title></head>` +
@@ -92,6 +110,7 @@ function userBlock(user: string, hash: string, workspaces: readonly WorkspaceMod
     `\t\t\tredir * ${landing} 308`,
     "\t\t}",
     `\t\thandle ${landing} {`,
+    ...(workspaces.some(stopsWhenIdle) ? ["\t\t\ttemplates {", `\t\t\t\troot ${PROXY_RUNTIME_DIR}`, "\t\t\t}"] : []),
     '\t\t\theader Content-Type "text/html; charset=utf-8"',
     "\t\t\theader Content-Security-Policy \"default-src 'none'\"",
     `\t\t\trespond \`${landingPage(user, workspaces)}\` 200`,
@@ -101,6 +120,73 @@ function userBlock(user: string, hash: string, workspaces: readonly WorkspaceMod
     "\t\t}",
     "\t}",
   );
+  return lines;
+}
+
+/** Seconds a client is told to wait before it asks a stopped workspace again. */
+export const RETRY_AFTER = 10;
+
+function startingPage(ws: WorkspaceModel): string {
+  const name = escapeHtml(ws.environment.displayName);
+  return (
+    `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="refresh" content="1"><title>Starting ${name}</title></head>` +
+    `<body><p>Starting ${name}…</p><p>This page reloads itself until it is ready.</p></body></html>`
+  );
+}
+
+/**
+ * What the front door does when a workspace that stops when idle does not answer (502:
+ * nothing listens on its socket). Its owner's page load (a GET the browser makes as a
+ * navigation) starts it through the Docker API filter and gets a page that reloads
+ * itself until Jupyter answers; anything else (an API call, a WebSocket, a kernel's
+ * request from a tab left open) gets 503 with Retry-After and never starts it. The
+ * route's login has run: the user the matchers name is the one it let in.
+ */
+function wakeBlock(workspaces: readonly WorkspaceModel[]): string[] {
+  const lines = ["\thandle_errors {"];
+  for (const ws of workspaces) {
+    const id = `${ws.user.name}_${ws.environment.name}`;
+    const match = [
+      `\t\t\tpath ${ws.route!.prefix}*`,
+      `\t\t\tvars {http.auth.user.id} ${ws.user.name}`,
+      "\t\t\texpression {http.error.status_code} == 502",
+    ];
+    lines.push(
+      `\t\t@wake_${id} {`,
+      ...match,
+      "\t\t\tmethod GET",
+      "\t\t\theader Sec-Fetch-Mode navigate",
+      "\t\t}",
+      `\t\thandle @wake_${id} {`,
+      `\t\t\trewrite * ${startPath(ws.containerName)}`,
+      "\t\t\tmethod POST",
+      `\t\t\treverse_proxy unix/${DOCKER_FILTER_SOCKET} {`,
+      "\t\t\t\theader_up -Authorization",
+      "\t\t\t\theader_up -Cookie",
+      // 204: started; 304: already running, its server not listening yet.
+      "\t\t\t\t@started status 2xx 304",
+      "\t\t\t\thandle_response @started {",
+      '\t\t\t\t\theader Content-Type "text/html; charset=utf-8"',
+      "\t\t\t\t\theader Cache-Control no-store",
+      "\t\t\t\t\theader Content-Security-Policy \"default-src 'none'\"",
+      `\t\t\t\t\trespond \`${startingPage(ws)}\` 200`,
+      "\t\t\t\t}",
+      "\t\t\t\thandle_response {",
+      '\t\t\t\t\trespond "this workspace could not be started; ask the admin" 502',
+      "\t\t\t\t}",
+      "\t\t\t}",
+      "\t\t}",
+      `\t\t@asleep_${id} {`,
+      ...match,
+      "\t\t}",
+      `\t\thandle @asleep_${id} {`,
+      `\t\t\theader Retry-After ${RETRY_AFTER}`,
+      "\t\t\theader Cache-Control no-store",
+      '\t\t\trespond "this workspace is stopped; open it in the browser to start it" 503',
+      "\t\t}",
+    );
+  }
+  lines.push("\t}");
   return lines;
 }
 
@@ -166,6 +252,8 @@ export function renderCaddyfile(model: HostModel, hashes: Readonly<Record<string
     for (const ws of routed) routes.set(ws.environment.name, [...(routes.get(ws.environment.name) ?? []), user.name]);
   }
   if (admitted.length > 0) site.push(...userRedirectBlock(admitted, routes));
+  const sleepers = model.workspaces.filter((ws) => ws.route !== undefined && stopsWhenIdle(ws) && hashes[ws.user.name] !== undefined);
+  if (sleepers.length > 0) site.push(...wakeBlock(sleepers));
   site.push(
     "\thandle / {",
     '\t\trespond "homedock: your workspaces are at /user/<your user name>/" 200',

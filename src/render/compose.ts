@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import { dump } from "js-yaml";
 import { type ContainerSpec, homeInitContainer, homeInitImage, LABEL_HOST, LABEL_USER, SEEDER_SCRIPT, secretKey, workspaceContainer } from "../container/container";
 import { frontDoorSetupContainer, proxyContainer } from "../container/front-door-containers";
+import { dockerFilterContainer, idleWorkspaces } from "../container/docker-filter";
 import type { HostModel } from "../model/model";
 import { NETWORK_OPTIONS } from "../container/network";
 import { CADDYFILE_DIR, secretsEnvFile } from "./secret-paths";
@@ -97,6 +98,8 @@ function volumeLabels(spec: ContainerSpec): Record<string, string> {
 /** The proxy's service, and the one-shot that makes its socket tree. */
 export const FRONTDOOR_SERVICE = "frontdoor";
 export const FRONTDOOR_SETUP_SERVICE = "frontdoor.setup";
+/** The Docker API filter, where some workspace stops when idle (the wake route's only way to Docker). */
+export const DOCKER_FILTER_SERVICE = "docker-filter";
 
 /**
  * The local volume that binds `source`: named for the source as well. A volume cannot
@@ -204,6 +207,7 @@ export function* composeServices(host: HostModel): Generator<ComposeService> {
     }
   }
   if (host.frontDoor !== undefined) {
+    if (idleWorkspaces(host).length > 0) yield { service: DOCKER_FILTER_SERVICE, spec: dockerFilterContainer(host) };
     yield { service: FRONTDOOR_SETUP_SERVICE, spec: frontDoorSetupContainer(host, false) };
     // The Caddyfile's directory, not the file: it is replaced by rename, which a file
     // bind would not follow; `caddy run --watch` reloads it.

@@ -85,9 +85,10 @@ export function containerConfig(spec: ContainerSpec, image: string, expressions:
     },
     networksAdvanced: spec.network === undefined ? undefined : [{ name: network ?? spec.network }],
     networkMode: spec.network === undefined ? "none" : undefined,
-    // A one-shot container is waited for (attach) and may then stay stopped; a
-    // workspace must run, and a deploy starts it again if it was stopped by hand.
-    mustRun: !spec.oneShot,
+    // A one-shot container is waited for (attach) and may then stay stopped; so may a
+    // workspace that stops when idle (its owner's visit wakes it). Any other workspace
+    // must run, and a deploy starts it again if it was stopped by hand.
+    mustRun: !spec.oneShot && spec.stopsWhenIdle !== true,
     attach: spec.oneShot ? true : undefined,
     dependsOn: meta.dependsOn,
     lifecycle: meta.lifecycle,

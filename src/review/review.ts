@@ -250,6 +250,21 @@ function labelReasons(before: Json, after: Json): string[] {
   return differ.some((k) => k !== LABEL_MOUNTS) || (differ.length > 0 && mounts.length === 0) ? [...mounts, REASONS.labels] : mounts;
 }
 
+/** The flags homedock adds for idleTimeout (and kernel culling, which it shortens to fit). */
+const IDLE_FLAG = /^--(?:\w+App\.shutdown_no_activity_timeout|TerminalManager\.cull_|MappingKernelManager\.cull_)/;
+
+/**
+ * Why a changed command replaces a workspace: `idleTimeout 600 → off` where the idle
+ * timeout changed (it restarts the server, which a reviewer should see by that name),
+ * "command changed" where anything else did too.
+ */
+function commandReasons(before: Json, after: Json): string[] {
+  const idle = (v: Json) => (v.command ?? []).map(String).find((a: string) => /^--\w+App\.shutdown_no_activity_timeout=/.test(a))?.split("=")[1] ?? "off";
+  const rest = (v: Json) => JSON.stringify((v.command ?? []).map(String).filter((a: string) => !IDLE_FLAG.test(a)));
+  const [from, to] = [idle(before), idle(after)];
+  return [...(from === to ? [] : [`idleTimeout ${from} → ${to}`]), ...(from === to || rest(before) !== rest(after) ? [REASONS.command] : [])];
+}
+
 function kindOf(actions: readonly string[]): Kind {
   const a = actions.join("+");
   if (a === "create") return "added";
@@ -294,7 +309,7 @@ function changesOf(plan: Json): Change[] {
         // replace_triggered_by names no attribute; homedock uses it for the network alone.
         reasons: [
           ...new Set([
-            ...attributes.flatMap((a) => (a === "labels" ? labelReasons(before, after) : [reason(a)])),
+            ...attributes.flatMap((a) => (a === "labels" ? labelReasons(before, after) : a === "command" ? commandReasons(before, after) : [reason(a)])),
             ...(c.action_reason === "replace_by_triggers" ? ["network replaced"] : []),
           ]),
         ],

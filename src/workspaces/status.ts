@@ -18,6 +18,8 @@ export interface ContainerFacts {
   readonly finishedAt?: string;
   /** Bytes; undefined: no limit. */
   readonly memoryLimit?: number;
+  /** The exit code of its last run, where it has stopped. */
+  readonly exitCode?: number;
 }
 
 /** One sample of `docker stats`: memory in use and CPU, in percent of one CPU. */
@@ -28,10 +30,11 @@ export interface ContainerUsage {
 
 /**
  * running, paused, restarting and stopped are Docker's (stopped: created, exited or
- * dead); missing: declared, no container; undeclared: a workspace container of the host
- * that the config no longer declares.
+ * dead); idle: stopped by its own server (idle, or its user's Quit) in an environment
+ * with idleTimeout, to be woken by its owner's visit; missing: declared, no container;
+ * undeclared: a workspace container of the host that the config no longer declares.
  */
-export type WorkspaceState = "running" | "paused" | "restarting" | "stopped" | "missing" | "undeclared";
+export type WorkspaceState = "running" | "paused" | "restarting" | "stopped" | "idle" | "missing" | "undeclared";
 
 /** A row of `homedock status`; its JSON form too, so these names are API. */
 export interface WorkspaceStatus {
@@ -86,6 +89,7 @@ export function parseInspect(json: string): ContainerFacts[] {
       dockerState: String(c?.State?.Status ?? "unknown"),
       startedAt: time(c?.State?.StartedAt),
       finishedAt: time(c?.State?.FinishedAt),
+      exitCode: typeof c?.State?.ExitCode === "number" ? c.State.ExitCode : undefined,
       memoryLimit: memory > 0 ? memory : undefined,
     };
   });
@@ -133,7 +137,13 @@ export function isWorkspace(c: ContainerFacts): boolean {
   return c.labels[LABEL_ROLE] === WORKSPACE_ROLE;
 }
 
-function stateOf(dockerState: string): Exclude<WorkspaceState, "missing" | "undeclared"> {
+/** A declared workspace's state: "idle" where its server ended itself (exit 0) and its environment stops when idle. */
+function declaredState(ws: WorkspaceModel, c: ContainerFacts): Exclude<WorkspaceState, "missing" | "undeclared"> {
+  const state = stateOf(c.dockerState);
+  return state === "stopped" && c.dockerState === "exited" && c.exitCode === 0 && ws.environment.idleTimeout !== undefined ? "idle" : state;
+}
+
+function stateOf(dockerState: string): Exclude<WorkspaceState, "missing" | "undeclared" | "idle"> {
   return dockerState === "running" || dockerState === "paused" || dockerState === "restarting" ? dockerState : "stopped";
 }
 
@@ -178,7 +188,7 @@ export function workspaceStatus(
     if (c === undefined) {
       return { ...who, state: "missing", dockerState: null, since: null, memoryBytes: null, memoryLimitBytes: null, cpuPercent: null, ...jupyter };
     }
-    return { ...who, state: stateOf(c.dockerState), ...observed(c, usage.get(c.id)), ...jupyter };
+    return { ...who, state: declaredState(ws, c), ...observed(c, usage.get(c.id)), ...jupyter };
   });
   const rest = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const c of rest) {
@@ -277,7 +287,7 @@ export function formatStatusTable(host: string, rows: readonly WorkspaceStatus[]
   const declared = rows.filter((r) => r.state !== "undeclared");
   const by = (state: WorkspaceState) => declared.filter((r) => r.state === state).length;
   // paused and restarting are rare: named only when there are some.
-  const states = (["running", "paused", "restarting", "stopped", "missing"] as const).filter((s) => by(s) > 0 || !(s === "paused" || s === "restarting")).map((s) => `${by(s)} ${s}`);
+  const states = (["running", "paused", "restarting", "stopped", "idle", "missing"] as const).filter((s) => by(s) > 0 || !(s === "paused" || s === "restarting" || s === "idle")).map((s) => `${by(s)} ${s}`);
   const undeclared = rows.length - declared.length;
   const total = `host ${host}: ${count(declared.length, "workspace")}: ${states.join(", ")}${undeclared > 0 ? `; ${count(undeclared, "undeclared container")}` : ""}`;
   return [line(header), ...cells.map(line), total].join("\n");

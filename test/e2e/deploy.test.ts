@@ -636,6 +636,44 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     expect(readFileSync(path.join(d.home, "bob/py/welcome.txt"), "utf8")).toBe(SEED["welcome.txt"]);
   }, 400_000);
 
+  it("idle workspaces through homedock deploy: one stops, stays stopped through a deploy with an empty plan after it, and its owner's page load wakes it", async () => {
+    const images = { proxy: "homedock-test/caddy:current", notebook: "homedock-test/jupyter:current" };
+    for (const image of Object.values(images)) {
+      if (spawnSync("docker", ["image", "inspect", image], { stdio: "ignore" }).status !== 0) throw new Error(`${image} is missing: run scripts/test-host.sh (as root)`);
+    }
+    const [port, httpPort] = [await freePort(), await freePort()];
+    const alice = { name: "alice", uid: 2131, gid: 2131, password: "alice-idle-door" };
+    const d = new Deployment("idle", (dd) => ({
+      host: { homeRoot: dd.home, sharedMounts: [], defaults: { idleTimeout: 20 } },
+      frontDoor: { site: "localhost", listen: ["127.0.0.1"], httpsPort: port, httpPort, tls: "internal", image: images.proxy, runtimeRoot: path.join(dd.root, "run") },
+      environments: [{ name: "py", image: images.notebook, command: ["python3", "-m", "notebook"], jupyter: "notebook", memory: "1g" }],
+      users: [{ name: alice.name, uid: alice.uid, gid: alice.gid }],
+    }));
+    mkdirSync(path.join(d.root, "run"));
+    cleanups.push(async () => void (await dockerStatus("volume", "rm", `${d.name}-frontdoor-data`, `${d.name}-frontdoor-config`, `${d.name}-docker-filter`)));
+    d.passwd("alice", alice.password);
+    const first = await d.homedockDeploy();
+    expect(first.code, first.out.slice(-3000)).toBe(0);
+    const door: Door = { site: "localhost", port, ca: await proxyRootCa(`${d.name}-frontdoor`) };
+    const as = { Authorization: basicAuth(alice.name, alice.password) };
+    const answers = async () => (await call(door, "GET", "/user/alice/py/api/status", as).catch(() => undefined))?.status === 200;
+    const running = async () => (await docker("inspect", "--format", "{{.State.Running}}", d.container("alice", "py"))).trim() === "true";
+    await eventually("alice's server through the front door", answers, 90);
+    await eventually("alice's server to stop when idle", async () => !(await running()), 150);
+
+    const again = await d.homedockDeploy();
+    expect(again.code, again.out.slice(-3000)).toBe(0);
+    expect(await running()).toBe(false);
+    expect((await d.plan()).exitCode).toBe(0);
+    expect((await call(door, "GET", "/user/alice/py/api/status", as)).status).toBe(503);
+
+    const woken = await call(door, "GET", "/user/alice/py/tree", { ...as, "Sec-Fetch-Mode": "navigate" });
+    expect([woken.status, woken.body]).toEqual([200, expect.stringContaining("Starting py…")]);
+    await eventually("alice's server to answer after the wake", answers, 60);
+    // Running again: still no change to plan.
+    expect((await d.plan()).exitCode).toBe(0);
+  }, 600_000);
+
   it.skipIf(!restartsEngine)("10: after dockerd restarts the workspaces come back and a plan shows no change", async () => {
     const d = new Deployment("restart", courseConfig);
     await d.deploy();

@@ -12,21 +12,16 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dockerStatus, docker, eventually, FRONT_DOOR_IMAGES, requireDocker, requireFrontDoorImages, scenarioRoot, uniqueName } from "../docker";
+import { dockerStatus, docker, eventually, removeComposeHost, FRONT_DOOR_IMAGES, requireDocker, requireFrontDoorImages, scenarioRoot, uniqueName } from "../docker";
 import { goto, launchChromium } from "../browser";
-import { type Door, basicAuth, call, freePort, origin, proxyRootCa, swapSocket } from "../front-door";
+import { type Door, type TestUser, testUser, basicAuth, call, freePort, origin, proxyRootCa, swapSocket } from "../front-door";
 import { openSocket, runCode } from "../kernel";
 
 const exec = promisify(execFile);
 const repo = path.resolve(__dirname, "../..");
 const IMAGES = FRONT_DOOR_IMAGES;
 
-interface TestUser {
-  readonly name: string;
-  readonly uid: number;
-  readonly password: string;
-}
-const user = (name: string, uid: number): TestUser => ({ name, uid, password: `${name}-${randomBytes(9).toString("base64url")}` });
+const user = testUser;
 const alice = user("alice", 2311);
 const bob = user("bob", 2312);
 const carol = user("carol", 2313);
@@ -148,8 +143,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (file && existsSync(file)) await dockerStatus("compose", "-f", file, "down", "-v", "--remove-orphans");
-  if (root) rmSync(root, { recursive: true, force: true });
+  await removeComposeHost(file, root);
 });
 
 describe("the front door", () => {

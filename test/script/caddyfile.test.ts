@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildModel } from "../../src/model/model";
 import { renderCaddyfile } from "../../src/render/caddyfile";
+import { dockerFilterCaddyfile } from "../../src/container/docker-filter";
 import { frontDoorConfig } from "../helpers";
 
 const work = mkdtempSync(path.join(tmpdir(), "homedock-caddy-"));
@@ -53,5 +54,29 @@ describe("caddy validate", () => {
     expect(adapted).toContain('"vars":{"{http.auth.user.id}":["alice","carol"]}');
     expect(adapted).toContain('"vars_regexp":{"{http.request.uri}":{"name":"redirect_r-intro_2","pattern":"^/user-redirect/r-intro_2(?:/([^?]*))?(\\\\?.*)?$"}}');
     expect(adapted.indexOf('"authentication"', adapted.indexOf("/user-redirect/*"))).toBeLessThan(adapted.indexOf("/user/{http.auth.user.id}/r-intro_2/"));
+  });
+
+  /** `caddy adapt --validate` of `text`; the adapted JSON. */
+  function adapt(name: string, text: string): string {
+    const file = path.join(work, name);
+    writeFileSync(file, text);
+    const r = spawnSync("caddy", ["adapt", "--config", file, "--adapter", "caddyfile", "--validate"], { encoding: "utf8", env: { ...process.env, HOME: work, XDG_DATA_HOME: work, XDG_CONFIG_HOME: work } });
+    expect(r.stderr + (r.status === 0 ? "" : r.stdout)).not.toMatch(/Error/);
+    expect(r.status).toBe(0);
+    return r.stdout;
+  }
+
+  it("accepts the wake route of workspaces that stop when idle, and the Docker API filter's own Caddyfile", () => {
+    const config = frontDoorConfig();
+    const model = buildModel({ ...config, host: { ...config.host, defaults: { idleTimeout: 600 } } });
+    const adapted = adapt("Caddyfile-idle", renderCaddyfile(model, hashes));
+    // The error routes: a start through the filter's socket, with the user the login let in.
+    expect(adapted).toContain('"errors":{"routes":');
+    expect(adapted).toContain('"uri":"/containers/lab-alice.py/start"');
+    expect(adapted).toContain('"vars":{"{http.auth.user.id}":["alice"]}');
+    expect(adapted).toContain('"dial":"unix//run/homedock-docker/api.sock"');
+    const filter = adapt("Caddyfile-filter", dockerFilterCaddyfile(model));
+    expect(filter).toContain("^/containers/(lab-alice\\\\.py|lab-alice\\\\.nb|lab-bob\\\\.py|lab-carol\\\\.py|lab-carol\\\\.nb)/start$");
+    expect(filter).toContain('"dial":"unix//var/run/docker.sock"');
   });
 });

@@ -342,3 +342,86 @@ describe("adding a user", () => {
     expect(markdown).toContain("- **carol**: gains py");
   });
 });
+
+describe("workspaces that stop when idle", () => {
+  const config = frontDoorConfig();
+  const idle = { ...config, host: { ...config.host, defaults: { idleTimeout: 900 } }, environments: config.environments.map((e) => (e.name === "nb" ? { ...e, idleTimeout: 120 } : e)) };
+  const tf = synthHost(idle);
+  const containers = Object.values<Json>(tf.resource.docker_container);
+  const byName = (name: string) => containers.find((c) => c.name === name)!;
+
+  it("tell Jupyter to stop when idle, cull kernels and terminals within the timeout, and may stay stopped", () => {
+    const py = byName("lab-alice.py");
+    expect(py.command.slice(8)).toEqual([
+      // idleKernelTimeout (600) is shorter than the host's idleTimeout (900): it stays.
+      "--MappingKernelManager.cull_idle_timeout=600",
+      "--MappingKernelManager.cull_interval=300",
+      "--MappingKernelManager.cull_connected=True",
+      "--ServerApp.shutdown_no_activity_timeout=900",
+      "--TerminalManager.cull_inactive_timeout=900",
+      "--TerminalManager.cull_interval=300",
+    ]);
+    // The environment's own idleTimeout wins over the host's; kernels are culled within it.
+    const nb = byName("lab-alice.nb");
+    expect(nb.command).toContain("--NotebookApp.shutdown_no_activity_timeout=120");
+    expect(nb.command).toContain("--MappingKernelManager.cull_idle_timeout=120");
+    expect(nb.command).toContain("--MappingKernelManager.cull_interval=120");
+    for (const ws of [py, nb]) {
+      expect([ws.restart, ws.must_run]).toEqual(["on-failure", false]);
+      expect(ws.env).toContain("HOMEDOCK_IDLE_SOCKET=/run/homedock/jupyter.sock");
+    }
+    // Not Jupyter: the host's default does not apply; it runs all the time, as before.
+    const shell = byName("lab-alice.shell");
+    expect([shell.restart, shell.must_run]).toEqual(["unless-stopped", true]);
+    expect(shell.env.some((e: string) => e.startsWith("HOMEDOCK_IDLE_SOCKET"))).toBe(false);
+  });
+
+  it("have a Docker API filter: the only holder of the Docker socket, no network, no capability; the proxy alone mounts its socket", () => {
+    const filter = byName("lab-docker-filter");
+    expect(filter.network_mode).toBe("none");
+    expect(filter.capabilities).toEqual({ drop: ["ALL"] });
+    expect([filter.user, filter.read_only, filter.memory, filter.security_opts]).toEqual(["0:0", true, 64, ["no-new-privileges:true"]]);
+    expect(filter.mounts.map((m: Json) => [m.type, m.source, m.target])).toEqual([
+      ["bind", "/var/run/docker.sock", "/var/run/docker.sock"],
+      ["volume", expect.stringMatching(/^\$\{docker_volume\.host_frontdoor_docker-filter-socket_[0-9A-F]+\.name\}$/), "/run/homedock-docker"],
+    ]);
+    const holders = containers.filter((c) => JSON.stringify(c.mounts ?? []).includes("docker-filter")).map((c) => c.name);
+    expect(holders.sort()).toEqual(["lab-docker-filter", "lab-frontdoor"]);
+    expect(containers.filter((c) => JSON.stringify([c.mounts, c.volumes]).includes("docker.sock")).map((c) => c.name)).toEqual(["lab-docker-filter"]);
+    const proxyMount = byName("lab-frontdoor").mounts.find((m: Json) => m.target === "/run/homedock-docker");
+    expect(proxyMount.read_only).toBe(true);
+    // Its allow-list: the start of each workspace that stops when idle, nothing else.
+    const conf = filter.env.find((e: string) => e.startsWith("HOMEDOCK_DOCKER_FILTER="));
+    expect(conf).toContain("\tpath_regexp ^/containers/(lab-alice\\.py|lab-alice\\.nb|lab-bob\\.py|lab-carol\\.py|lab-carol\\.nb)/start$");
+    expect(conf).not.toContain("shell");
+  });
+
+  it("are woken by their owner's page load alone; the rest gets 503; the landing page says which run", () => {
+    const text = renderCaddyfile(buildModel(idle), hashes);
+    const errors = block(text, "\thandle_errors {");
+    const wake = block(errors.join("\n"), "\t\t@wake_alice_py {");
+    expect(wake.slice(1, -1)).toEqual(["\t\t\tpath /user/alice/py/*", "\t\t\tvars {http.auth.user.id} alice", "\t\t\texpression {http.error.status_code} == 502", "\t\t\tmethod GET", "\t\t\theader Sec-Fetch-Mode navigate"]);
+    const start = block(errors.join("\n"), "\t\thandle @wake_alice_py {");
+    expect(start).toContain("\t\t\trewrite * /containers/lab-alice.py/start");
+    expect(start).toContain("\t\t\t\theader_up -Authorization");
+    expect(start.join("\n")).toContain("Starting Python &#60;3&#62; &#38; &#123;$HOME&#125; &#96;x&#96;…");
+    expect(block(errors.join("\n"), "\t\thandle @asleep_alice_py {")).toContain("\t\t\theader Retry-After 10");
+    // One wake and one 503 route per workspace of a user who can log in; none for the shell.
+    expect(errors.filter((l) => l.startsWith("\t\t@wake_")).length).toBe(5);
+    expect(text).not.toContain("shell/start");
+    const landing = block(text, "\t\thandle /user/alice/ {");
+    expect(landing.slice(1, 4)).toEqual(["\t\t\ttemplates {", "\t\t\t\troot /run/homedock", "\t\t\t}"]);
+    expect(landing.join("\n")).toContain('{{if has "jupyter.sock" (listFiles "/alice/py")}}running{{else}}stopped: it starts when you open it{{end}}');
+    // Without idleTimeout nothing of it is there.
+    expect(caddyfile).not.toContain("handle_errors");
+    expect(caddyfile).not.toContain("templates");
+  });
+
+  it("through Compose: the filter is a service; the workspaces restart on failure only", () => {
+    const compose = composeFile(buildModel(idle)) as Json;
+    expect(compose.services["docker-filter"].network_mode).toBe("none");
+    expect(compose.services["alice.py"].restart).toBe("on-failure");
+    expect(compose.services.frontdoor.volumes).toContainEqual({ type: "volume", source: "lab-docker-filter", target: "/run/homedock-docker", read_only: true });
+    expect(compose.volumes["lab-docker-filter"]).toEqual({ name: "lab-docker-filter" });
+  });
+});

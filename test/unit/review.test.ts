@@ -150,7 +150,35 @@ function proxyChanged(change: (c: any) => Record<string, unknown>): string {
   return JSON.stringify(derived);
 }
 
+/**
+ * change-limit.json (recorded) with each updated workspace replaced instead, for a command
+ * that gains idleTimeout's flags (and `extra`, another change of the command).
+ */
+function idleTimeoutSet(extra: string[] = []): string {
+  const derived = JSON.parse(plan("change-limit"));
+  for (const c of derived.resource_changes.filter((c: any) => c.change.actions.join() === "update")) {
+    const command = [...(c.change.before.command ?? [])];
+    c.change.before.command = command;
+    c.change.after.command = [...command, ...extra, "--MappingKernelManager.cull_idle_timeout=600", "--NotebookApp.shutdown_no_activity_timeout=600", "--TerminalManager.cull_inactive_timeout=600"];
+    c.change.actions = ["delete", "create"];
+    c.change.replace_paths = [["command"]];
+    c.action_reason = "replace_because_cannot_update";
+  }
+  return JSON.stringify(derived);
+}
+
 describe("what changes, from what to what", () => {
+  it("a changed idleTimeout: the servers that restart, by its name and values", () => {
+    const { markdown, summary } = reviewPlan(idleTimeoutSet());
+    const stopping = summary.stopping;
+    expect(stopping.length).toBeGreaterThan(0);
+    for (const w of stopping) expect(w.reasons).toEqual(["idleTimeout off → 600"]);
+    expect(markdown).toContain("idleTimeout off → 600");
+    expect(markdown).not.toContain("command changed");
+    // Another change of the command beside it is said too.
+    expect(reviewPlan(idleTimeoutSet(["--debug"])).summary.stopping[0].reasons).toEqual(["idleTimeout off → 600", "command changed"]);
+  });
+
   it("memory and CPUs in place: as the config writes them (2g, a number of CPUs)", () => {
     const { markdown, summary } = reviewPlan(limitsChanged());
     expect(markdown).toContain("- **bob**: updated in place: py (cpus 0.5 → 2, memory 1g → 2g)");

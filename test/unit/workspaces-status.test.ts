@@ -128,6 +128,21 @@ describe("declared workspaces matched with the host's containers", () => {
     ]);
   });
 
+  it("says idle for a server that ended itself (exit 0) where the environment stops when idle; stopped for the rest", () => {
+    const withIdle = buildModel({ ...CONFIG, frontDoor: { site: "lab.example.org" }, environments: CONFIG.environments.map((e) => (e.name === "py" ? { ...e, idleTimeout: 600 } : e)) });
+    const exited = (name: string, code: number) => ({ ...inspected(name, "exited"), State: { Status: "exited", Running: false, ExitCode: code, StartedAt: "2026-12-03T07:00:00Z", FinishedAt: "2026-12-03T07:30:00Z" } });
+    const facts = parseInspect(JSON.stringify([exited("lab-alice.py", 0), exited("lab-bob.py", 137), exited("lab-alice.shell", 0)]));
+    const states = workspaceStatus(withIdle, facts, new Map()).map((r) => [r.container, r.state]);
+    expect(states).toEqual([
+      ["lab-alice.py", "idle"],
+      ["lab-alice.shell", "stopped"],
+      ["lab-bob.py", "stopped"],
+      ["lab-carol.py", "missing"],
+    ]);
+    // Without idleTimeout an exit 0 is stopped, as before.
+    expect(workspaceStatus(model, facts, new Map())[0].state).toBe("stopped");
+  });
+
   it("leaves out the one-shot and front door containers", () => {
     expect(rows.map((r) => r.container)).not.toContain("lab-alice.home");
     expect(rows.map((r) => r.container)).not.toContain("lab-frontdoor");

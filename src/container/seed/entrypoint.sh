@@ -6,7 +6,17 @@
 #   HOMEDOCK_SEED_DIR       what to copy from (default /home/jovyan)
 #   HOMEDOCK_SEED_EXCLUDES  newline-separated find -path patterns, relative to the seed
 #                           directory, never copied (default .cache)
+#   HOMEDOCK_IDLE_SOCKET    set where the server stops itself when idle: its socket,
+#                           in a directory it shares with the front door (see below)
 #   arguments               the server command, exec'd from the environment directory
+#
+# A server that stops itself (idle, or its user's "Quit") exits 0 and its container
+# stays stopped. A deploy through Compose starts every container it manages, so a
+# start is told apart: the home one-shot that runs before it writes a new nonce into
+# "deployed" (root's, in the sticky socket directory); "asleep" holds the nonce seen
+# when the server stopped. A start that finds a nonce it did not see before is a
+# deploy's, and the workspace stays stopped; any other start (the front door's waker,
+# `homedock restart`, a Terraform deploy, which has no nonce to change) wakes it.
 #
 # POSIX sh and the tools busybox has: it runs under dash, busybox ash and bash. It
 # writes nothing outside the environment directory, so a read-only root is fine.
@@ -32,6 +42,21 @@ esac
 if [ $# -eq 0 ]; then
   say "no server command given"
   exit 2
+fi
+
+idle_socket=${HOMEDOCK_IDLE_SOCKET:-}
+if [ -n "$idle_socket" ]; then
+  idle_dir=${idle_socket%/*}
+  deployed=$(cat "$idle_dir/deployed" 2>/dev/null)
+  if [ -f "$idle_dir/asleep" ]; then
+    if [ "$(cat "$idle_dir/asleep" 2>/dev/null)" != "$deployed" ]; then
+      # Started by a deploy: stay stopped, and let the next start (a wake) through.
+      printf '%s' "$deployed" >"$idle_dir/asleep"
+      say "stopped for idleness: it starts again at its owner's next visit"
+      exit 0
+    fi
+    rm -f "$idle_dir/asleep"
+  fi
 fi
 
 # The ls -ld fields of a path, in the positional parameters of the caller's subshell.
@@ -211,4 +236,23 @@ fi
 export JUPYTER_CONFIG_DIR="${JUPYTER_CONFIG_DIR:-$env_dir/.jupyter}"
 export JUPYTER_DATA_DIR="${JUPYTER_DATA_DIR:-$env_dir/.local/share/jupyter}"
 cd "$env_dir" || exit 1
-exec "$@"
+[ -n "$idle_socket" ] || exec "$@"
+
+# The server as a child, so that its end can be recorded: a stop asked by Docker
+# (SIGTERM) is passed on and is not idleness; an exit 0 of its own is.
+stopping=
+trap 'stopping=1; kill -TERM "$pid" 2>/dev/null' TERM INT HUP
+"$@" &
+pid=$!
+while :; do
+  wait "$pid"
+  status=$?
+  kill -0 "$pid" 2>/dev/null || break
+done
+# The server leaves its socket behind; the landing page tells "running" by it.
+rm -f "$idle_socket"
+if [ "$status" -eq 0 ] && [ -z "$stopping" ]; then
+  printf '%s' "$deployed" >"$idle_dir/asleep"
+  say "the server stopped itself (idle, or its user's Quit): it starts again at its owner's next visit"
+fi
+exit "$status"

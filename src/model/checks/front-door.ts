@@ -60,12 +60,28 @@ function checkRuntimeRoot(config: PartialConfig, homes: readonly Home[], report:
   }
 }
 
+/** An idle server stops itself (Jupyter tells its activity) and is woken through the front door. */
+function checkIdleTimeouts(config: PartialConfig, report: Report): void {
+  const noDoor = "expected a frontDoor beside it: a workspace stopped for idleness is started again by its owner's visit through the front door";
+  config.environments.forEach((env, i) => {
+    if (env?.idleTimeout === undefined) return;
+    if (env.jupyter === undefined) {
+      report(["environments", i, "idleTimeout"], "expected jupyter: server or notebook beside it (homedock learns a server's activity from Jupyter)", env.idleTimeout);
+    } else if (config.frontDoor === undefined) {
+      report(["environments", i, "idleTimeout"], noDoor, env.idleTimeout);
+    }
+  });
+  const byDefault = config.host.defaults?.idleTimeout;
+  if (byDefault !== undefined && config.frontDoor === undefined) report(["host", "defaults", "idleTimeout"], noDoor, byDefault);
+}
+
 export function checkFrontDoor(config: PartialConfig, homes: readonly Home[], report: Report): void {
   config.environments.forEach((env, i) => {
     if (env?.idleKernelTimeout !== undefined && env.jupyter === undefined) {
       report(["environments", i, "idleKernelTimeout"], "expected jupyter: server or notebook beside it (kernel culling is Jupyter's)", env.idleKernelTimeout);
     }
   });
+  checkIdleTimeouts(config, report);
   if (config.frontDoor === undefined) return;
   config.environments.forEach((env, i) => {
     if (env?.jupyter === undefined) return;
