@@ -40,8 +40,12 @@ function homedock(dir: string, args: string[], input?: string): void {
   if (r.status !== 0) throw new Error(`homedock ${args[0]}: ${r.stderr}`);
 }
 
-/** A host of USERS users in two Notebook environments, up through Compose, every server answering. */
-async function bringUp(label: string, idleTimeout: number | undefined): Promise<Host> {
+/**
+ * A host of USERS users in two Notebook environments, up through Compose, every server
+ * having answered once, and the first BUSY users' py each with a busy kernel, started
+ * as soon as that server answers (with idleTimeout, an idle one soon stops).
+ */
+async function bringUp(label: string, idleTimeout: number | undefined, kernels: WebSocket[]): Promise<Host> {
   const name = `hdbi${label}${process.pid.toString(36)}`;
   const dir = mkdtempSync(path.join(tmpdir(), `homedock-bench-idle-${label}-`));
   mkdirSync(path.join(dir, "home"));
@@ -64,14 +68,15 @@ async function bringUp(label: string, idleTimeout: number | undefined): Promise<
   execFileSync("docker", ["compose", "-f", compose, "up", "-d"], { stdio: "ignore", maxBuffer: 1 << 26 });
   const door: Door = { site: "localhost", port: https, ca: await proxyRootCa(`${name}-frontdoor`) };
   const host = { name, dir, compose, door };
-  for (let u = 0; u < USERS; u++) {
-    for (const e of ["py", "stats"]) {
-      while ((await call(door, "GET", `/user/u${u}/${e}/api/status`, auth(u)).catch(() => undefined))?.status !== 200) {
-        if (Date.now() - t0 > 900_000) throw new Error(`u${u}'s ${e} does not answer after 15 minutes`);
-        await sleep(1000);
-      }
+  hosts.push(host);
+  const answered = async (u: number, e: string) => {
+    while ((await call(door, "GET", `/user/u${u}/${e}/api/status`, auth(u)).catch(() => undefined))?.status !== 200) {
+      if (Date.now() - t0 > 900_000) throw new Error(`u${u}'s ${e} does not answer after 15 minutes`);
+      await sleep(1000);
     }
-  }
+    if (u < BUSY && e === "py") kernels.push(await busyKernel(door, u));
+  };
+  await Promise.all(Array.from({ length: USERS }, (_, u) => ["py", "stats"].map((e) => answered(u, e))).flat());
   console.log(`${label}: ${USERS * 2} Notebook servers up and answering in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   return host;
 }
@@ -109,7 +114,7 @@ function workspacesRunning(host: Host): number {
 /** From a page load to Jupyter's page, as a browser gets it: the starting page reloaded as often as it says. */
 async function wake(door: Door, u: number): Promise<number> {
   const t0 = Date.now();
-  const load = { ...auth(u), "Sec-Fetch-Mode": "navigate", Accept: "text/html" };
+  const load = { ...auth(u), "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document", Accept: "text/html" };
   for (;;) {
     const r = await call(door, "GET", `/user/u${u}/stats/tree`, load);
     const refresh = /http-equiv="refresh" content="(\d+)"/.exec(r.body);
@@ -131,10 +136,8 @@ async function main(): Promise<void> {
   }
   const figures: [string, { running: number; mib: number }][] = [];
   for (const [label, idle] of [["always", undefined], ["idle", IDLE]] as const) {
-    const host = await bringUp(label, idle);
-    hosts.push(host);
-    const kernels = [];
-    for (let u = 0; u < BUSY; u++) kernels.push(await busyKernel(host.door, u));
+    const kernels: WebSocket[] = [];
+    const host = await bringUp(label, idle, kernels);
     if (idle !== undefined) {
       const t0 = Date.now();
       while (workspacesRunning(host) > BUSY) {

@@ -244,7 +244,7 @@ export const hostSchema = z.strictObject(
     .default("0700"),
   /** Docker network the workspaces join. @default the host name */
   network: name.optional(),
-  /** Image that creates missing homes (needs /bin/sh, ls, chmod, chown, mkdir, mktemp, mv, cat). @default the user's first environment's image */
+  /** Image that creates missing homes (needs /bin/sh, ls, chmod, chown, mkdir, mv, cat). @default the user's first environment's image */
   initImage: z.string(expected(IMAGE_EXPECTED)).regex(IMAGE_PATTERN, expected(IMAGE_EXPECTED)).optional(),
   /** Directories from the host in every workspace. @default [{ source: /srv/data }] read-only */
   sharedMounts: z.array(sharedMountSchema, expected("a list of mounts")).default([{ source: "/srv/data", writable: false }]),

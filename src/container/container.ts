@@ -6,7 +6,7 @@ import * as path from "node:path";
 import type { HostModel, UserModel, WorkspaceModel } from "../model/model";
 import { type BindMount, type ContainerSpec, HARDENING, LABEL_ENVIRONMENT, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, LABEL_USER, mountsLabel, ONE_SHOT_LIMITS, rootScript, TMP_TMPFS } from "./common";
 import { jupyterFlags, RUNTIME_MOUNT, runtimeMount, SOCKET_NAME, workspaceRuntimeMount } from "./front-door-containers";
-import { WORKSPACE_RUNTIME_DIR } from "../model/front-door";
+import { deployDirOf, WORKSPACE_DEPLOY_DIR, WORKSPACE_RUNTIME_DIR } from "../model/front-door";
 
 // The spec's shape and the labels live in common.ts, which front-door-containers.ts imports
 // too; they are exported from here as well, beside the workspace's spec.
@@ -42,6 +42,7 @@ export function workspaceContainer(host: HostModel, ws: WorkspaceModel): Contain
     { source: user.home, target: user.home, readOnly: false, ...(host.createHomes ? { composeVolume: homeVolume(user.name) } : {}) },
     ...user.sharedMounts.map((m) => ({ source: m.source, target: m.target, readOnly: m.readOnly })),
     ...optional(workspaceRuntimeMount(ws)),
+    ...(idle ? [{ source: deployDirOf(host.frontDoor!, user.name), target: WORKSPACE_DEPLOY_DIR, readOnly: true, composeVolume: `deploy-${user.name}` }] : []),
   ];
   return {
     name: ws.containerName,
@@ -65,7 +66,7 @@ export function workspaceContainer(host: HostModel, ws: WorkspaceModel): Contain
       HOMEDOCK_ENV_DIR: ws.envDir,
       HOMEDOCK_SEED_DIR: environment.seedDir,
       HOMEDOCK_SEED_EXCLUDES: environment.seedExcludes.join("\n"),
-      ...(idle ? { HOMEDOCK_IDLE_SOCKET: `${WORKSPACE_RUNTIME_DIR}/${SOCKET_NAME}` } : {}),
+      ...(idle ? { HOMEDOCK_IDLE_SOCKET: `${WORKSPACE_RUNTIME_DIR}/${SOCKET_NAME}`, HOMEDOCK_IDLE_NONCE: `${WORKSPACE_DEPLOY_DIR}/nonce` } : {}),
     }),
     // The server's token: each workspace its own, so one user's cannot open another's.
     // Behind the front door the proxy's login takes its place (see jupyterFlags).

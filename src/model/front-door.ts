@@ -7,6 +7,11 @@ import type { FrontDoorConfig } from "../config/schema";
  * it, because validation keeps shared mounts apart from it (checks/shared-mounts.ts).
  */
 export const WORKSPACE_RUNTIME_DIR = "/run/homedock";
+/**
+ * Where a workspace that stops when idle reads the nonce of the last deploy (read-only):
+ * `<runtimeDir>/<user>/.deploy`, root's, which no user can write.
+ */
+export const WORKSPACE_DEPLOY_DIR = "/run/homedock-deploy";
 
 export type TlsModel =
   | { readonly mode: "internal" }
@@ -43,6 +48,11 @@ export interface RouteModel {
 /** The user's landing page, listing their environments. */
 export function landingPrefix(user: string): string {
   return `/user/${user}/`;
+}
+
+/** The directory of a user's deploy nonce on the Docker host, in their socket tree (root's, 0700), beside their socket directories. */
+export function deployDirOf(frontDoor: FrontDoorModel, user: string): string {
+  return `${frontDoor.runtimeDir}/${user}/.deploy`;
 }
 
 export function routeOf(frontDoor: FrontDoorModel, user: string, environment: string): RouteModel {

@@ -156,9 +156,12 @@ function wakeBlock(workspaces: readonly WorkspaceModel[]): string[] {
       ...match,
       "\t\t\tmethod GET",
       "\t\t\theader Sec-Fetch-Mode navigate",
+      // A page of its own, not a frame another site put it in.
+      "\t\t\theader Sec-Fetch-Dest document",
       "\t\t}",
       `\t\thandle @wake_${id} {`,
-      `\t\t\trewrite * ${startPath(ws.containerName)}`,
+      // The trailing "?" drops the page's query: the filter lets through none.
+      `\t\t\trewrite * ${startPath(ws.containerName)}?`,
       "\t\t\tmethod POST",
       `\t\t\treverse_proxy unix/${DOCKER_FILTER_SOCKET} {`,
       "\t\t\t\theader_up -Authorization",
@@ -168,7 +171,7 @@ function wakeBlock(workspaces: readonly WorkspaceModel[]): string[] {
       "\t\t\t\thandle_response @started {",
       '\t\t\t\t\theader Content-Type "text/html; charset=utf-8"',
       "\t\t\t\t\theader Cache-Control no-store",
-      "\t\t\t\t\theader Content-Security-Policy \"default-src 'none'\"",
+      "\t\t\t\t\theader Content-Security-Policy \"default-src 'none'; frame-ancestors 'none'\"",
       `\t\t\t\t\trespond \`${startingPage(ws)}\` 200`,
       "\t\t\t\t}",
       "\t\t\t\thandle_response {",

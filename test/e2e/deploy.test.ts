@@ -667,7 +667,7 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     expect((await d.plan()).exitCode).toBe(0);
     expect((await call(door, "GET", "/user/alice/py/api/status", as)).status).toBe(503);
 
-    const woken = await call(door, "GET", "/user/alice/py/tree", { ...as, "Sec-Fetch-Mode": "navigate" });
+    const woken = await call(door, "GET", "/user/alice/py/tree", { ...as, "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document" });
     expect([woken.status, woken.body]).toEqual([200, expect.stringContaining("Starting py…")]);
     await eventually("alice's server to answer after the wake", answers, 60);
     // Running again: still no change to plan.

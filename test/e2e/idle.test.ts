@@ -57,7 +57,7 @@ async function state(name: string): Promise<{ running: boolean; exitCode: number
 const stopped = async (name: string) => !(await state(name)).running;
 const answers = async (u: TestUser, env: string) => (await call(door, "GET", `/user/${u.name}/${env}/api/status`, auth(u)).catch(() => undefined))?.status === 200;
 /** A top-level page load, as the browser marks it. */
-const navigate = (u: TestUser) => ({ ...auth(u), "Sec-Fetch-Mode": "navigate", Accept: "text/html" });
+const navigate = (u: TestUser) => ({ ...auth(u), "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document", Accept: "text/html" });
 
 beforeAll(async () => {
   requireDocker();
@@ -138,6 +138,8 @@ describe("idle workspaces (idleTimeout 20 s, through Compose)", () => {
   it("answer API, WebSocket and kernel requests with 503 and Retry-After, and do not wake for them", async () => {
     for (const [method, p, extra] of [
       ["GET", "/user/alice/py/api/kernels", {}],
+      // A page load in a frame another site made.
+      ["GET", "/user/alice/py/tree", { "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "iframe" }],
       ["GET", "/user/alice/py/api/status", { "Sec-Fetch-Mode": "cors" }],
       ["POST", "/user/alice/py/api/kernels", { "Sec-Fetch-Mode": "navigate" }],
       ["GET", "/user/alice/lab/api/sessions", { "Sec-Fetch-Mode": "same-origin" }],
@@ -159,8 +161,8 @@ describe("idle workspaces (idleTimeout 20 s, through Compose)", () => {
     }
     await new Promise((r) => setTimeout(r, 3_000));
     expect((await state(container(alice, "py"))).running).toBe(false);
-    // bob's own page load wakes his, and only his.
-    const his = await call(door, "GET", "/user/bob/py/tree", navigate(bob));
+    // bob's own page load wakes his, and only his; the page's query does not get in the way.
+    const his = await call(door, "GET", "/user/bob/py/tree?redirects=1", navigate(bob));
     expect([his.status, his.headers["cache-control"]]).toEqual([200, "no-store"]);
     expect(his.body).toContain("Starting Python &#60;Notebook&#62;…");
     await eventually("bob's py to answer", () => answers(bob, "py"), 60);
@@ -265,6 +267,12 @@ describe("idle workspaces (idleTimeout 20 s, through Compose)", () => {
     expect(holders).toEqual({ [filter]: ["/var/run/docker.sock", volume].sort(), [`${project}-frontdoor`]: [volume] });
     const fromWorkspace = await dockerStatus("exec", container(alice, "py"), "ls", "/run/homedock-docker");
     expect(fromWorkspace.status).not.toBe(0);
+    // The deploy's nonce is root's and read-only to the workspace: alice cannot make a
+    // deploy's start look like a wake, or make anyone's deploy fail.
+    const nonce = await dockerStatus("exec", container(alice, "py"), "sh", "-c", "cat /run/homedock-deploy/nonce && : >/run/homedock-deploy/nonce");
+    expect(nonce.stdout).toMatch(/^[0-9a-f-]{36}\n$/);
+    expect(nonce.status).not.toBe(0);
+    expect(nonce.stderr).toMatch(/Read-only file system/);
 
     // As whatever holds the filter's socket: root, in a container of its own.
     const probe = `

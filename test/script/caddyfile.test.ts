@@ -72,7 +72,7 @@ describe("caddy validate", () => {
     const adapted = adapt("Caddyfile-idle", renderCaddyfile(model, hashes));
     // The error routes: a start through the filter's socket, with the user the login let in.
     expect(adapted).toContain('"errors":{"routes":');
-    expect(adapted).toContain('"uri":"/containers/lab-alice.py/start"');
+    expect(adapted).toContain('"uri":"/containers/lab-alice.py/start?"');
     expect(adapted).toContain('"vars":{"{http.auth.user.id}":["alice"]}');
     expect(adapted).toContain('"dial":"unix//run/homedock-docker/api.sock"');
     const filter = adapt("Caddyfile-filter", dockerFilterCaddyfile(model));

@@ -400,9 +400,9 @@ describe("workspaces that stop when idle", () => {
     const text = renderCaddyfile(buildModel(idle), hashes);
     const errors = block(text, "\thandle_errors {");
     const wake = block(errors.join("\n"), "\t\t@wake_alice_py {");
-    expect(wake.slice(1, -1)).toEqual(["\t\t\tpath /user/alice/py/*", "\t\t\tvars {http.auth.user.id} alice", "\t\t\texpression {http.error.status_code} == 502", "\t\t\tmethod GET", "\t\t\theader Sec-Fetch-Mode navigate"]);
+    expect(wake.slice(1, -1)).toEqual(["\t\t\tpath /user/alice/py/*", "\t\t\tvars {http.auth.user.id} alice", "\t\t\texpression {http.error.status_code} == 502", "\t\t\tmethod GET", "\t\t\theader Sec-Fetch-Mode navigate", "\t\t\theader Sec-Fetch-Dest document"]);
     const start = block(errors.join("\n"), "\t\thandle @wake_alice_py {");
-    expect(start).toContain("\t\t\trewrite * /containers/lab-alice.py/start");
+    expect(start).toContain("\t\t\trewrite * /containers/lab-alice.py/start?");
     expect(start).toContain("\t\t\t\theader_up -Authorization");
     expect(start.join("\n")).toContain("Starting Python &#60;3&#62; &#38; &#123;$HOME&#125; &#96;x&#96;…");
     expect(block(errors.join("\n"), "\t\thandle @asleep_alice_py {")).toContain("\t\t\theader Retry-After 10");

@@ -11,7 +11,7 @@
 #   $4  where the user's socket tree is mounted (behind a front door), then the name of
 #       each of the user's Jupyter environments
 #
-# POSIX sh and ls, chown, chmod, mkdir, mktemp, mv, cat: busybox has them all.
+# POSIX sh and ls, chown, chmod, mkdir, mv, cat: busybox has them all.
 
 me=homedock-home
 say() { printf '%s: %s\n' "$me" "$*" >&2; }
@@ -56,12 +56,18 @@ for env do
   # user puts in place of the socket: a link in a sticky, world-writable directory is
   # followed only by its owner or the directory's.
   chown -h 0:0 "$dir" && chmod 1777 "$dir" || exit 1
-  # A new nonce on every run: a workspace that stopped for idleness and is then started
-  # by the deploy this one-shot is part of stays stopped (src/container/seed/entrypoint.sh).
-  # Root's in a sticky directory, so its user cannot change it; written beside under a
-  # name no one can guess in advance, then renamed over (a rename follows no link).
-  if ! { tmp=$(mktemp "$dir/.deployed.XXXXXXXX") && cat /proc/sys/kernel/random/uuid >"$tmp" && chmod 0644 "$tmp" && mv -f "$tmp" "$dir/deployed"; }; then
-    say "could not write $dir/deployed"
-    exit 1
-  fi
 done
+# A new nonce on every run: a workspace that stopped for idleness and is then started by
+# the deploy this one-shot is part of stays stopped (src/container/seed/entrypoint.sh).
+# In the user's tree, which only root reaches; each such workspace mounts .deploy
+# read-only. Written beside, then renamed over: a reader sees the old or the new one.
+deploy=$tree/.deploy
+if [ -L "$deploy" ] || { [ -e "$deploy" ] && [ ! -d "$deploy" ]; }; then
+  say "$deploy is not a directory"
+  exit 1
+fi
+if ! { { [ -d "$deploy" ] || mkdir "$deploy"; } && chmod 0755 "$deploy" &&
+  cat /proc/sys/kernel/random/uuid >"$deploy/nonce.new" && chmod 0644 "$deploy/nonce.new" && mv -f "$deploy/nonce.new" "$deploy/nonce"; }; then
+  say "could not write $deploy/nonce"
+  exit 1
+fi

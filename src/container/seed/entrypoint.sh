@@ -8,15 +8,18 @@
 #                           directory, never copied (default .cache)
 #   HOMEDOCK_IDLE_SOCKET    set where the server stops itself when idle: its socket,
 #                           in a directory it shares with the front door (see below)
+#   HOMEDOCK_IDLE_NONCE     beside it: the file with the last deploy's nonce (read-only)
 #   arguments               the server command, exec'd from the environment directory
 #
 # A server that stops itself (idle, or its user's "Quit") exits 0 and its container
 # stays stopped. A deploy through Compose starts every container it manages, so a
-# start is told apart: the home one-shot that runs before it writes a new nonce into
-# "deployed" (root's, in the sticky socket directory); "asleep" holds the nonce seen
-# when the server stopped. A start that finds a nonce it did not see before is a
-# deploy's, and the workspace stays stopped; any other start (the front door's waker,
-# `homedock restart`, a Terraform deploy, which has no nonce to change) wakes it.
+# start is told apart: the home one-shot that runs before it writes a new nonce (in a
+# directory of root's, mounted read-only); "asleep", in the socket directory, holds the
+# nonce there when the server stopped. A start that finds a nonce it did not see
+# before is a deploy's, and the workspace stays stopped; any other start (the front
+# door's waker, `homedock restart`, a Terraform deploy that replaces it) wakes it.
+# A server that stopped less than 5 s ago starts that much later: a loop of wakes
+# costs the engine a start every 5 s at most.
 #
 # POSIX sh and the tools busybox has: it runs under dash, busybox ash and bash. It
 # writes nothing outside the environment directory, so a read-only root is fine.
@@ -47,7 +50,7 @@ fi
 idle_socket=${HOMEDOCK_IDLE_SOCKET:-}
 if [ -n "$idle_socket" ]; then
   idle_dir=${idle_socket%/*}
-  deployed=$(cat "$idle_dir/deployed" 2>/dev/null)
+  deployed=$(cat "${HOMEDOCK_IDLE_NONCE:-/dev/null}" 2>/dev/null)
   if [ -f "$idle_dir/asleep" ]; then
     if [ "$(cat "$idle_dir/asleep" 2>/dev/null)" != "$deployed" ]; then
       # Started by a deploy: stay stopped, and let the next start (a wake) through.
@@ -57,6 +60,12 @@ if [ -n "$idle_socket" ]; then
     fi
     rm -f "$idle_dir/asleep"
   fi
+  stopped=$(cat "$idle_dir/stopped" 2>/dev/null)
+  now=$(date +%s)
+  case $stopped in
+    '' | *[!0-9]*) ;;
+    *) if [ "$now" -ge "$stopped" ] && [ $((now - stopped)) -lt 5 ]; then sleep $((5 - (now - stopped))); fi ;;
+  esac
 fi
 
 # The ls -ld fields of a path, in the positional parameters of the caller's subshell.
@@ -251,8 +260,10 @@ while :; do
 done
 # The server leaves its socket behind; the landing page tells "running" by it.
 rm -f "$idle_socket"
+date +%s >"$idle_dir/stopped" 2>/dev/null
 if [ "$status" -eq 0 ] && [ -z "$stopping" ]; then
-  printf '%s' "$deployed" >"$idle_dir/asleep"
+  # The nonce now: a deploy may have run while the server was up.
+  cat "${HOMEDOCK_IDLE_NONCE:-/dev/null}" 2>/dev/null >"$idle_dir/asleep" || :
   say "the server stopped itself (idle, or its user's Quit): it starts again at its owner's next visit"
 fi
 exit "$status"

@@ -1,6 +1,6 @@
 // Where shared mounts appear in a workspace: apart from the system, the homes,
 // each other, the seed directories and the front door's socket directory.
-import { WORKSPACE_RUNTIME_DIR } from "../front-door";
+import { WORKSPACE_DEPLOY_DIR, WORKSPACE_RUNTIME_DIR } from "../front-door";
 import type { PathSegment } from "../../config/issues";
 import { overlaps, type PartialConfig, type Report } from "./check";
 import { within } from "../../config/paths";
@@ -32,6 +32,8 @@ export function checkSharedMountTargets(config: PartialConfig, homes: readonly H
       report(p, `expected a mount target apart from environments[${seeded}].seedDir`, target);
     } else if (sockets && overlaps(target, WORKSPACE_RUNTIME_DIR)) {
       report(p, `expected a mount target apart from ${WORKSPACE_RUNTIME_DIR} (behind the front door each Jupyter workspace's socket directory)`, target);
+    } else if (sockets && overlaps(target, WORKSPACE_DEPLOY_DIR)) {
+      report(p, `expected a mount target apart from ${WORKSPACE_DEPLOY_DIR} (behind the front door where a workspace that stops when idle reads its deploy's nonce)`, target);
     }
     targets.push({ target, index: i });
   });
