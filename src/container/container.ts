@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { HostModel, UserModel, WorkspaceModel } from "../model/model";
+import { workspacesOf } from "../model/workspaces";
 import { type BindMount, type ContainerSpec, HARDENING, LABEL_ENVIRONMENT, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, LABEL_USER, mountsLabel, ONE_SHOT_LIMITS, rootScript, TMP_TMPFS } from "./common";
 import { jupyterFlags, RUNTIME_MOUNT, runtimeMount, SOCKET_NAME, workspaceRuntimeMount } from "./front-door-containers";
 import { WORKSPACE_RUNTIME_DIR } from "../model/front-door";
@@ -119,7 +120,7 @@ const HOME_SCRIPT = rootScript("home.sh");
  * can touch no other home. Root with CHOWN alone, since a new home must change owner.
  */
 export function homeInitContainer(host: HostModel, user: UserModel, image: string): ContainerSpec {
-  const routed = (host.workspacesByUser.get(user.name) ?? []).filter((ws) => ws.route !== undefined);
+  const routed = workspacesOf(host, user.name).filter((ws) => ws.route !== undefined);
   const runtime = routed.length > 0 && host.frontDoor !== undefined;
   const mounts: BindMount[] = [
     // Docker creates a missing home here, root's; the script gives it to the user.
@@ -169,7 +170,7 @@ export function homeInitContainer(host: HostModel, user: UserModel, image: strin
  * (createHomes off and no front door route, or no workspace).
  */
 export function homeInitImage(host: HostModel, user: UserModel): string | undefined {
-  const mine = host.workspacesByUser.get(user.name) ?? [];
+  const mine = workspacesOf(host, user.name);
   if (!host.createHomes && !mine.some((ws) => ws.route !== undefined)) return undefined;
   return host.initImage ?? mine[0]?.environment.image;
 }

@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { secretKey, TOKEN_VARIABLE } from "../container/container";
 import { ConfigError } from "../config/issues";
 import type { HostModel, UserModel } from "../model/model";
+import { workspacesOf } from "../model/workspaces";
 import { renderCaddyfile } from "../render/caddyfile";
 import { CADDYFILE_DIR, SECRETS_DIR, secretsEnvFile } from "../render/secret-paths";
 
@@ -171,7 +172,7 @@ export function staleHashes(model: HostModel, entries: Readonly<Record<string, S
 }
 
 function hasRoute(model: HostModel, user: UserModel): boolean {
-  return (model.workspacesByUser.get(user.name) ?? []).some((ws) => ws.route !== undefined);
+  return workspacesOf(model, user.name).some((ws) => ws.route !== undefined);
 }
 
 /** Users with a front door route and no usable password: none stored, one set for another uid, or one without a uid. */

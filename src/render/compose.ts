@@ -6,6 +6,7 @@ import { type ContainerSpec, homeInitContainer, homeInitImage, LABEL_HOST, LABEL
 import { frontDoorSetupContainer, proxyContainer } from "../container/front-door-containers";
 import { dockerFilterContainer, idleWorkspaces } from "../container/docker-filter";
 import type { HostModel } from "../model/model";
+import { workspacesOf } from "../model/workspaces";
 import { NETWORK_OPTIONS } from "../container/network";
 import { CADDYFILE_DIR, secretsEnvFile } from "./secret-paths";
 
@@ -194,7 +195,7 @@ export interface ComposeService {
 /** The services `renderCompose` writes, in its order, one at a time. */
 export function* composeServices(host: HostModel): Generator<ComposeService> {
   for (const user of host.users) {
-    const workspaces = host.workspacesByUser.get(user.name) ?? [];
+    const workspaces = workspacesOf(host, user.name);
     if (workspaces.length === 0) continue;
     const image = homeInitImage(host, user);
     let home: string | undefined;
