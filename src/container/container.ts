@@ -5,13 +5,14 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { HostModel, UserModel, WorkspaceModel } from "../model/model";
 import { workspacesOf } from "../model/workspaces";
-import { type BindMount, type ContainerSpec, HARDENING, LABEL_ENVIRONMENT, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, LABEL_USER, mountsLabel, ONE_SHOT_LIMITS, rootScript, TMP_TMPFS } from "./common";
+import { type BindMount, type ContainerSpec, HARDENING, LABEL_ENVIRONMENT, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, LABEL_USER, mountsLabel, ONE_SHOT_LIMITS, ROLE, rootScript, TMP_TMPFS } from "./common";
 import { jupyterFlags, RUNTIME_MOUNT, runtimeMount, SOCKET_NAME, workspaceRuntimeMount } from "./front-door-containers";
 import { WORKSPACE_RUNTIME_DIR } from "../model/front-door";
 
-// The spec's shape and the labels live in common.ts, which front-door-containers.ts imports
-// too; they are exported from here as well, beside the workspace's spec.
-export { type BindMount, type ContainerSpec, LABEL_ENVIRONMENT, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, LABEL_USER } from "./common";
+// The spec's shape, the labels and their roles live in common.ts, which
+// front-door-containers.ts imports too; they are exported from here as well, beside the
+// workspace's spec.
+export { type BindMount, type ContainerSpec, LABEL_ENVIRONMENT, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, LABEL_USER, ROLE } from "./common";
 
 /** The seeding entrypoint (src/container/seed/entrypoint.sh), the one copy both renderers use. */
 export const SEEDER_SCRIPT = readFileSync(path.join(__dirname, "seed", "entrypoint.sh"), "utf8");
@@ -76,7 +77,7 @@ export function workspaceContainer(host: HostModel, ws: WorkspaceModel): Contain
       [LABEL_ENVIRONMENT]: environment.name,
       [LABEL_HOST]: host.name,
       [LABEL_MOUNTS]: mountsLabel(mounts),
-      [LABEL_ROLE]: "workspace",
+      [LABEL_ROLE]: ROLE.workspace,
       [LABEL_USER]: user.name,
     },
     mounts,
@@ -146,7 +147,7 @@ export function homeInitContainer(host: HostModel, user: UserModel, image: strin
     labels: {
       [LABEL_HOST]: host.name,
       [LABEL_MOUNTS]: mountsLabel(mounts),
-      [LABEL_ROLE]: "home",
+      [LABEL_ROLE]: ROLE.home,
       [LABEL_USER]: user.name,
     },
     mounts,

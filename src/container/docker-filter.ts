@@ -3,9 +3,8 @@
 // its only client; homedock renders its allow-list from the model, so what the waker may
 // do is enforced here, outside the waker.
 import type { HostModel, WorkspaceModel } from "../model/model";
-import { type BindMount, type ContainerSpec, HARDENING, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, mountsLabel, TMP_TMPFS } from "./common";
+import { type BindMount, type ContainerSpec, HARDENING, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, mountsLabel, ROLE, TMP_TMPFS } from "./common";
 
-export const ROLE_DOCKER_FILTER = "docker-filter";
 /** The Docker socket on the Docker host. */
 export const DOCKER_SOCKET = "/var/run/docker.sock";
 /** Where the filter listens, in a volume only it and the proxy mount. */
@@ -81,7 +80,7 @@ export function dockerFilterContainer(host: HostModel): ContainerSpec {
     env: { [CONFIG_VARIABLE]: dockerFilterCaddyfile(host), XDG_CONFIG_HOME: "/tmp", XDG_DATA_HOME: "/tmp" },
     secrets: [],
     secretFiles: [],
-    labels: { [LABEL_HOST]: host.name, [LABEL_MOUNTS]: mountsLabel(mounts), [LABEL_ROLE]: ROLE_DOCKER_FILTER },
+    labels: { [LABEL_HOST]: host.name, [LABEL_MOUNTS]: mountsLabel(mounts), [LABEL_ROLE]: ROLE.dockerFilter },
     mounts,
     volumes: [{ name: dockerFilterVolume(host), target: DOCKER_FILTER_DIR, readOnly: false }],
     tmpfs: { ...TMP_TMPFS },
