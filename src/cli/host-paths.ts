@@ -5,11 +5,8 @@ import * as path from "node:path";
 import type { HostModel } from "../model/model";
 import { workspacesOf } from "../model/workspaces";
 
-/** Whether the Docker engine is this machine's (DOCKER_HOST unset or a unix socket), so its paths can be looked at here. */
-export function dockerIsLocal(env: NodeJS.ProcessEnv = process.env): boolean {
-  const host = env.DOCKER_HOST ?? "";
-  return host === "" || host.startsWith("unix://");
-}
+// Asked before looking for these paths; the model asks it too, of the front door's TLS files.
+export { dockerIsLocal } from "../model/local-engine";
 
 function isDirectory(p: string): boolean {
   try {
