@@ -4,6 +4,7 @@ import { Construct } from "constructs";
 import { homeInitContainer, homeInitImage } from "../src/container/container";
 import type { Environment } from "./environment";
 import type { HostModel, UserModel } from "../src/model/model";
+import { workspacesOf } from "../src/model/workspaces";
 import { containerConfig } from "../src/render/terraform";
 import { type HostRefs, Workspace } from "./workspace";
 
@@ -27,7 +28,7 @@ export class User extends Construct {
     super(scope, id);
     const { host, user } = props;
     this.user = user;
-    const mine = host.workspacesByUser.get(user.name) ?? [];
+    const mine = workspacesOf(host, user.name);
     const image = homeInitImage(host, user);
     if (image !== undefined && mine.length > 0) {
       const env = [...props.environments.values()].find((e) => e.environment.image === image);

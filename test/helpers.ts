@@ -1,7 +1,7 @@
 import { Testing, TerraformStack } from "cdktf";
 import { type ConfigInput } from "../src/config/schema";
 import { Host } from "../constructs/host";
-import { LABEL_ENVIRONMENT, LABEL_ROLE, LABEL_USER } from "../src/container/container";
+import { LABEL_ENVIRONMENT, LABEL_ROLE, LABEL_USER, ROLE } from "../src/container/container";
 
 export type Json = Record<string, any>;
 
@@ -52,7 +52,7 @@ export function containersByName(tf: Json): Record<string, Json> {
   const out: Record<string, Json> = {};
   for (const c of Object.values<Json>(tf.resource.docker_container ?? {})) {
     const l = labels(c);
-    const what = l[LABEL_ROLE] === "workspace" ? l[LABEL_ENVIRONMENT] : l[LABEL_ROLE];
+    const what = l[LABEL_ROLE] === ROLE.workspace ? l[LABEL_ENVIRONMENT] : l[LABEL_ROLE];
     out[l[LABEL_USER] === undefined ? what : `${l[LABEL_USER]}/${what}`] = c;
   }
   return out;

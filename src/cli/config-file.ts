@@ -2,6 +2,7 @@
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import type { HostModel, SharedMount } from "../model/model";
+import { workspacesOf } from "../model/workspaces";
 import { siteUrl } from "../render/caddyfile";
 import { lockedOut, readPasswords } from "../output/secrets";
 
@@ -30,7 +31,7 @@ export function configFile(env: NodeJS.ProcessEnv = process.env, cwd = process.c
 export function summary(model: HostModel, secretsIn?: string): string {
   const lines = [`host ${model.name}: ${model.workspaces.length} workspaces for ${model.users.length} users`];
   for (const user of model.users) {
-    const envs = (model.workspacesByUser.get(user.name) ?? []).map((w) => w.environment.name);
+    const envs = workspacesOf(model, user.name).map((w) => w.environment.name);
     lines.push(`  ${user.name} (${user.uid}:${user.gid}, ${user.home}): ${envs.join(", ") || "nothing"}`);
   }
   lines.push(`images: ${model.environments.map((e) => e.image).join(", ")}`);
@@ -42,7 +43,7 @@ export function summary(model: HostModel, secretsIn?: string): string {
     lines.push(`front door: ${site}/user/<user>/`);
     // The link each user is given: only users with a route have a page there.
     for (const user of model.users) {
-      if ((model.workspacesByUser.get(user.name) ?? []).some((ws) => ws.route !== undefined)) lines.push(`  ${user.name}: ${site}/user/${user.name}/`);
+      if (workspacesOf(model, user.name).some((ws) => ws.route !== undefined)) lines.push(`  ${user.name}: ${site}/user/${user.name}/`);
     }
   }
   const locked = secretsIn === undefined ? [] : lockedOut(model, readPasswords(secretsIn));

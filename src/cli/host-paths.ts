@@ -3,12 +3,10 @@
 import { statSync } from "node:fs";
 import * as path from "node:path";
 import type { HostModel } from "../model/model";
+import { workspacesOf } from "../model/workspaces";
 
-/** Whether the Docker engine is this machine's (DOCKER_HOST unset or a unix socket), so its paths can be looked at here. */
-export function dockerIsLocal(env: NodeJS.ProcessEnv = process.env): boolean {
-  const host = env.DOCKER_HOST ?? "";
-  return host === "" || host.startsWith("unix://");
-}
+// Asked before looking for these paths; the model asks it too, of the front door's TLS files.
+export { dockerIsLocal } from "../model/local-engine";
 
 function isDirectory(p: string): boolean {
   try {
@@ -27,7 +25,7 @@ const ON_HOST = "on the Docker host (this machine)";
  */
 export function missingHostPaths(model: HostModel, exists: (dir: string) => boolean = isDirectory): string[] {
   const lines: string[] = [];
-  const users = model.users.map((user, i) => ({ user, i })).filter(({ user }) => (model.workspacesByUser.get(user.name) ?? []).length > 0);
+  const users = model.users.map((user, i) => ({ user, i })).filter(({ user }) => workspacesOf(model, user.name).length > 0);
   if (users.length === 0) return lines;
   const inRoot = ({ user }: (typeof users)[number]) => user.home === `${model.homeRoot}/${user.name}`;
   if (model.createHomes) {

@@ -1,8 +1,7 @@
 // `homedock users`: the host's accounts into the config (import), and the config
 // against the Docker host's accounts and homes (check).
 import { type Command, InvalidArgumentError } from "commander";
-import { chmodSync, chownSync, closeSync, fsyncSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
-import * as path from "node:path";
+import { readFileSync, realpathSync, statSync } from "node:fs";
 import { AccountDatabaseError, parseAccountDatabase } from "../users/account-db";
 import { ConfigError } from "../config/issues";
 import { configReader, usersImporter } from "./lazy";
@@ -10,6 +9,7 @@ import { compareWithHost } from "../users/check";
 import { HostUnreadableError } from "../docker/docker-cli";
 import { readHost } from "../users/host-snapshot";
 import { CONFIG_OPTION, configFile } from "./config-file";
+import { writeWhole } from "../output/write-whole";
 
 /** The config an import edits: never the bundled example a read-only command falls back to. */
 function editedConfig(option: string | undefined): string {
@@ -27,28 +27,14 @@ function readDatabase(file: string): { text: string; source: string } {
 }
 
 /**
- * Replaces `link` (or the file it links to) with `text` whole or not at all: written beside it, flushed, renamed
- * over it. The file keeps its mode (and its owner, where this process may chown).
+ * Replaces `link` (or the file it links to) with `text` whole or not at all (writeWhole).
+ * The file keeps its mode (and its owner, where this process may chown).
  */
 export function writeAtomically(link: string, text: string): void {
   // A config that is a symbolic link stays one: its target is replaced.
   const file = realpathSync(link);
   const before = statSync(file);
-  const staging = path.join(path.dirname(file), `.${path.basename(file)}.homedock-${process.pid}`);
-  try {
-    const fd = openSync(staging, "wx", before.mode & 0o7777);
-    try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    chmodSync(staging, before.mode & 0o7777);
-    if (process.getuid?.() === 0) chownSync(staging, before.uid, before.gid);
-    renameSync(staging, file);
-  } finally {
-    rmSync(staging, { force: true });
-  }
+  writeWhole(file, text, { mode: before.mode & 0o7777, owner: process.getuid?.() === 0 ? { uid: before.uid, gid: before.gid } : undefined });
 }
 
 function uidRange(value: string): [number, number] {

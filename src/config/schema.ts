@@ -1,6 +1,7 @@
 // The config file's schema: one definition that validates YAML input, types the
 // result and generates the JSON Schema editors use (see schema.ts).
 import { z } from "zod";
+import { MAX_ACCOUNT_ID } from "./ids";
 
 /** A user or environment name: a safe path component, a Docker name part, a Terraform id part. */
 export const NAME_PATTERN = /^[a-z_][a-z0-9_-]{0,31}$/;
@@ -18,7 +19,6 @@ const MEMORY_EXPECTED = "a size like 512m or 2g (units b, k, m, g), at least 6m"
 const ENV_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Any name but the variables homedock sets itself, which an environment may not override. */
 const NOT_RESERVED_ENV = /^(?!(HOME|IPYTHONDIR|JUPYTER_CONFIG_DIR|JUPYTER_DATA_DIR|JUPYTER_TOKEN|HOMEDOCK_.*)$)/;
-const MAX_ID = 2 ** 32 - 2;
 
 // Docker's image reference grammar (distribution/reference): [domain/]path[:tag][@digest].
 const DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
@@ -41,10 +41,10 @@ export const absolutePath = z
   .regex(ABS_PATH_PATTERN, expected(ABS_PATH_EXPECTED));
 const id = (what: string) =>
   z
-    .number(expected(`a ${what}: a whole number from 1 to ${MAX_ID}`))
-    .int(expected(`a ${what}: a whole number from 1 to ${MAX_ID}`))
-    .min(0, expected(`a ${what}: a whole number from 1 to ${MAX_ID}`))
-    .max(MAX_ID, expected(`a ${what}: a whole number from 1 to ${MAX_ID}`));
+    .number(expected(`a ${what}: a whole number from 1 to ${MAX_ACCOUNT_ID}`))
+    .int(expected(`a ${what}: a whole number from 1 to ${MAX_ACCOUNT_ID}`))
+    .min(0, expected(`a ${what}: a whole number from 1 to ${MAX_ACCOUNT_ID}`))
+    .max(MAX_ACCOUNT_ID, expected(`a ${what}: a whole number from 1 to ${MAX_ACCOUNT_ID}`));
 
 /** Memory as Docker writes it ("512m", "2g"), parsed to whole MiB. */
 export const memory = z

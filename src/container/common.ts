@@ -92,6 +92,19 @@ export const LABEL_USER = "homedock.user";
 export const LABEL_ENVIRONMENT = "homedock.environment";
 export const LABEL_ROLE = "homedock.role";
 /**
+ * LABEL_ROLE's values: what each container homedock runs is for. home: the one-shot that
+ * creates a user's home (and socket directories); proxy: the front door's; usersCheck:
+ * `homedock users check`'s look at the host's accounts and homes.
+ */
+export const ROLE = {
+  workspace: "workspace",
+  home: "home",
+  proxy: "frontdoor",
+  frontDoorSetup: "frontdoor-setup",
+  dockerFilter: "docker-filter",
+  usersCheck: "users-check",
+} as const;
+/**
  * A hash of the container's bind mounts. Labels cannot change on a running container,
  * so the Terraform provider (4.5.0) replaces it when this does; a changed mount alone
  * it plans as an update in place that it never applies (the container keeps the old

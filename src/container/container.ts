@@ -4,13 +4,15 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { HostModel, UserModel, WorkspaceModel } from "../model/model";
-import { type BindMount, type ContainerSpec, HARDENING, LABEL_ENVIRONMENT, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, LABEL_USER, mountsLabel, ONE_SHOT_LIMITS, rootScript, TMP_TMPFS } from "./common";
+import { workspacesOf } from "../model/workspaces";
+import { type BindMount, type ContainerSpec, HARDENING, LABEL_ENVIRONMENT, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, LABEL_USER, mountsLabel, ONE_SHOT_LIMITS, ROLE, rootScript, TMP_TMPFS } from "./common";
 import { jupyterFlags, RUNTIME_MOUNT, runtimeMount, SOCKET_NAME, workspaceRuntimeMount } from "./front-door-containers";
 import { deployDirOf, WORKSPACE_DEPLOY_DIR, WORKSPACE_RUNTIME_DIR } from "../model/front-door";
 
-// The spec's shape and the labels live in common.ts, which front-door-containers.ts imports
-// too; they are exported from here as well, beside the workspace's spec.
-export { type BindMount, type ContainerSpec, LABEL_ENVIRONMENT, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, LABEL_USER } from "./common";
+// The spec's shape, the labels and their roles live in common.ts, which
+// front-door-containers.ts imports too; they are exported from here as well, beside the
+// workspace's spec.
+export { type BindMount, type ContainerSpec, LABEL_ENVIRONMENT, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, LABEL_USER, ROLE } from "./common";
 
 /** The seeding entrypoint (src/container/seed/entrypoint.sh), the one copy both renderers use. */
 export const SEEDER_SCRIPT = readFileSync(path.join(__dirname, "seed", "entrypoint.sh"), "utf8");
@@ -76,7 +78,7 @@ export function workspaceContainer(host: HostModel, ws: WorkspaceModel): Contain
       [LABEL_ENVIRONMENT]: environment.name,
       [LABEL_HOST]: host.name,
       [LABEL_MOUNTS]: mountsLabel(mounts),
-      [LABEL_ROLE]: "workspace",
+      [LABEL_ROLE]: ROLE.workspace,
       [LABEL_USER]: user.name,
     },
     mounts,
@@ -120,7 +122,7 @@ const HOME_SCRIPT = rootScript("home.sh");
  * can touch no other home. Root with CHOWN alone, since a new home must change owner.
  */
 export function homeInitContainer(host: HostModel, user: UserModel, image: string): ContainerSpec {
-  const routed = (host.workspacesByUser.get(user.name) ?? []).filter((ws) => ws.route !== undefined);
+  const routed = workspacesOf(host, user.name).filter((ws) => ws.route !== undefined);
   const runtime = routed.length > 0 && host.frontDoor !== undefined;
   const mounts: BindMount[] = [
     // Docker creates a missing home here, root's; the script gives it to the user.
@@ -146,7 +148,7 @@ export function homeInitContainer(host: HostModel, user: UserModel, image: strin
     labels: {
       [LABEL_HOST]: host.name,
       [LABEL_MOUNTS]: mountsLabel(mounts),
-      [LABEL_ROLE]: "home",
+      [LABEL_ROLE]: ROLE.home,
       [LABEL_USER]: user.name,
     },
     mounts,
@@ -170,7 +172,7 @@ export function homeInitContainer(host: HostModel, user: UserModel, image: strin
  * (createHomes off and no front door route, or no workspace).
  */
 export function homeInitImage(host: HostModel, user: UserModel): string | undefined {
-  const mine = host.workspacesByUser.get(user.name) ?? [];
+  const mine = workspacesOf(host, user.name);
   if (!host.createHomes && !mine.some((ws) => ws.route !== undefined)) return undefined;
   return host.initImage ?? mine[0]?.environment.image;
 }

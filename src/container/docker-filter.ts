@@ -3,16 +3,24 @@
 // its only client; homedock renders its allow-list from the model, so what the waker may
 // do is enforced here, outside the waker.
 import type { HostModel, WorkspaceModel } from "../model/model";
-import { type BindMount, type ContainerSpec, HARDENING, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, mountsLabel, TMP_TMPFS } from "./common";
+import { type BindMount, type ContainerSpec, HARDENING, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, mountsLabel, ROLE, rootScript, TMP_TMPFS } from "./common";
 
-export const ROLE_DOCKER_FILTER = "docker-filter";
 /** The Docker socket on the Docker host. */
 export const DOCKER_SOCKET = "/var/run/docker.sock";
 /** Where the filter listens, in a volume only it and the proxy mount. */
 export const DOCKER_FILTER_DIR = "/run/homedock-docker";
 export const DOCKER_FILTER_SOCKET = `${DOCKER_FILTER_DIR}/api.sock`;
 /** The variable the filter's entrypoint writes its Caddyfile from. */
-const CONFIG_VARIABLE = "HOMEDOCK_DOCKER_FILTER";
+export const DOCKER_FILTER_CONFIG_VARIABLE = "HOMEDOCK_DOCKER_FILTER";
+
+/**
+ * src/container/root/docker-filter.sh: removes a socket left by the last run (at
+ * DOCKER_FILTER_SOCKET) before Caddy binds its own, writes the Caddyfile from
+ * DOCKER_FILTER_CONFIG_VARIABLE and runs Caddy on it. One line, no comment and no final
+ * newline: every byte of it is in the entrypoint, and another entrypoint replaces a
+ * running filter at the next deploy.
+ */
+const FILTER_SCRIPT = rootScript("docker-filter.sh");
 
 /** The workspaces that stop when idle: the only containers the filter lets anyone start. */
 export function idleWorkspaces(host: HostModel): WorkspaceModel[] {
@@ -74,14 +82,13 @@ export function dockerFilterContainer(host: HostModel): ContainerSpec {
     image: host.frontDoor!.image,
     user: "0:0",
     groupAdd: [],
-    // A socket left by the last run is removed before Caddy binds its own.
-    entrypoint: ["/bin/sh", "-c", `rm -f ${DOCKER_FILTER_SOCKET} && printf '%s' "$${CONFIG_VARIABLE}" >/tmp/Caddyfile && exec caddy run --config /tmp/Caddyfile --adapter caddyfile`, "homedock-docker-filter"],
+    entrypoint: ["/bin/sh", "-c", FILTER_SCRIPT, "homedock-docker-filter"],
     command: [],
     workingDir: "/",
-    env: { [CONFIG_VARIABLE]: dockerFilterCaddyfile(host), XDG_CONFIG_HOME: "/tmp", XDG_DATA_HOME: "/tmp" },
+    env: { [DOCKER_FILTER_CONFIG_VARIABLE]: dockerFilterCaddyfile(host), XDG_CONFIG_HOME: "/tmp", XDG_DATA_HOME: "/tmp" },
     secrets: [],
     secretFiles: [],
-    labels: { [LABEL_HOST]: host.name, [LABEL_MOUNTS]: mountsLabel(mounts), [LABEL_ROLE]: ROLE_DOCKER_FILTER },
+    labels: { [LABEL_HOST]: host.name, [LABEL_MOUNTS]: mountsLabel(mounts), [LABEL_ROLE]: ROLE.dockerFilter },
     mounts,
     volumes: [{ name: dockerFilterVolume(host), target: DOCKER_FILTER_DIR, readOnly: false }],
     tmpfs: { ...TMP_TMPFS },

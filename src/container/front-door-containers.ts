@@ -3,7 +3,7 @@
 import { WORKSPACE_RUNTIME_DIR } from "../model/front-door";
 import type { HostModel, WorkspaceModel } from "../model/model";
 import { DOCKER_FILTER_DIR, dockerFilterVolume, idleWorkspaces } from "./docker-filter";
-import { type BindMount, type ContainerSpec, HARDENING, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, mountsLabel, ONE_SHOT_LIMITS, rootScript, TMP_TMPFS, type VolumeMount } from "./common";
+import { type BindMount, type ContainerSpec, HARDENING, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, mountsLabel, ONE_SHOT_LIMITS, ROLE, rootScript, TMP_TMPFS, type VolumeMount } from "./common";
 
 /** Where the proxy sees the whole tree of the workspaces' socket directories (a workspace its own: WORKSPACE_RUNTIME_DIR). */
 export const PROXY_RUNTIME_DIR = "/run/homedock";
@@ -15,9 +15,6 @@ export const PROXY_TLS_CERT = "/homedock/tls/cert.pem";
 export const PROXY_TLS_KEY = "/homedock/tls/key.pem";
 /** Where the Terraform setup container receives the Caddyfile before copying it into the config volume. */
 export const UPLOADED_CADDYFILE = "/homedock/upload/Caddyfile";
-
-export const ROLE_PROXY = "frontdoor";
-export const ROLE_FRONTDOOR_SETUP = "frontdoor-setup";
 
 /** The flags a Jupyter workspace gets: socket, prefix and no token behind the front door; kernel culling. */
 export function jupyterFlags(ws: WorkspaceModel): string[] {
@@ -129,7 +126,7 @@ export function proxyContainer(host: HostModel, caddyfile: CaddyfileSource): Con
     env: { XDG_CONFIG_HOME: "/config", XDG_DATA_HOME: "/data" },
     secrets: [],
     secretFiles: [],
-    labels: { [LABEL_HOST]: host.name, [LABEL_MOUNTS]: mountsLabel(mounts), [LABEL_ROLE]: ROLE_PROXY },
+    labels: { [LABEL_HOST]: host.name, [LABEL_MOUNTS]: mountsLabel(mounts), [LABEL_ROLE]: ROLE.proxy },
     mounts,
     volumes: [{ name: volumes.data, target: "/data", readOnly: false }, ...config, ...filter],
     tmpfs: { ...TMP_TMPFS, "/config": "rw,nosuid,nodev,mode=0700" },
@@ -184,7 +181,7 @@ export function frontDoorSetupContainer(host: HostModel, withCaddyfile: boolean)
     env: {},
     secrets: [],
     secretFiles: withCaddyfile ? [UPLOADED_CADDYFILE] : [],
-    labels: { [LABEL_HOST]: host.name, [LABEL_MOUNTS]: mountsLabel([runtimeMount(frontDoor.runtimeDir)]), [LABEL_ROLE]: ROLE_FRONTDOOR_SETUP },
+    labels: { [LABEL_HOST]: host.name, [LABEL_MOUNTS]: mountsLabel([runtimeMount(frontDoor.runtimeDir)]), [LABEL_ROLE]: ROLE.frontDoorSetup },
     mounts: [runtimeMount(frontDoor.runtimeDir)],
     volumes: withCaddyfile ? [{ name: volumes.config, target: PROXY_CONFIG_DIR, readOnly: false }] : [],
     tmpfs: {},

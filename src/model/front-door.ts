@@ -1,6 +1,7 @@
 // The front door in the model: one proxy in front of every Jupyter workspace, reached at
 // https://<site>/user/<user>/<env>/, each server on a unix socket in a directory of its own.
 import type { FrontDoorConfig } from "../config/schema";
+import { dockerIsLocal } from "./local-engine";
 
 /**
  * Where a workspace sees its socket directory. Here, below the container spec that mounts
@@ -85,7 +86,7 @@ export function frontDoorOf(config: FrontDoorConfig, hostName: string): FrontDoo
 
 /**
  * The TLS files a front door names that do not exist, where that can be seen from here:
- * only when the Docker engine is on this machine (DOCKER_HOST unset or a unix socket).
+ * only when the Docker engine is on this machine (dockerIsLocal).
  */
 export function missingTlsFiles(
   frontDoor: FrontDoorModel | undefined,
@@ -93,8 +94,7 @@ export function missingTlsFiles(
   env: NodeJS.ProcessEnv = process.env,
 ): { readonly key: "certFile" | "keyFile"; readonly file: string }[] {
   if (frontDoor?.tls.mode !== "files") return [];
-  const dockerHost = env.DOCKER_HOST ?? "";
-  if (dockerHost !== "" && !dockerHost.startsWith("unix://")) return [];
+  if (!dockerIsLocal(env)) return [];
   const { certFile, keyFile } = frontDoor.tls;
   return [
     { key: "certFile" as const, file: certFile },

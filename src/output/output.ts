@@ -1,6 +1,6 @@
 // Writing the renderings to disk: the Terraform stack (cdktf synth) and the Compose
 // file, each whole or not at all, with their secrets beside them.
-import { chmodSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import { App, TerraformStack } from "cdktf";
 import { CADDYFILE_VARIABLE, Host, TOKENS_VARIABLE } from "../../constructs/host";
@@ -8,6 +8,7 @@ import type { HostModel } from "../model/model";
 import { renderCompose } from "../render/compose";
 import { writeComposeSecrets, writeTerraformSecrets } from "./secrets";
 import { withoutStackTraces } from "./stack-traces";
+import { writeWhole } from "./write-whole";
 
 /**
  * Synthesizes the model into `outdir` (its parent directories made if missing). Renders
@@ -54,13 +55,9 @@ function moveInto(from: string, to: string): void {
 /** Writes the Compose file whole or not at all (its parent directories made if missing). */
 export function writeCompose(model: HostModel, file: string): string {
   mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const staging = `${file}.homedock-${process.pid}`;
-  try {
-    writeFileSync(staging, renderCompose(model));
-    writeComposeSecrets(path.dirname(path.resolve(file)), model);
-    renameSync(staging, file);
-  } finally {
-    rmSync(staging, { force: true });
-  }
+  const text = renderCompose(model);
+  // First, since the Compose file names them.
+  writeComposeSecrets(path.dirname(path.resolve(file)), model);
+  writeWhole(file, text);
   return file;
 }

@@ -1,13 +1,15 @@
 // Workspace tokens and front door passwords: kept in private files, handed to Terraform
 // and Compose as files of mode 0600, never written into cdk.tf.json or docker-compose.yml.
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { secretKey, TOKEN_VARIABLE } from "../container/container";
 import { ConfigError } from "../config/issues";
 import type { HostModel, UserModel } from "../model/model";
+import { workspacesOf } from "../model/workspaces";
 import { renderCaddyfile } from "../render/caddyfile";
 import { CADDYFILE_DIR, SECRETS_DIR, secretsEnvFile } from "../render/secret-paths";
+import { writeWhole } from "./write-whole";
 
 /** The users' password hashes and uids, by user name: only what `homedock passwd` writes. */
 export const PASSWORDS_FILE = `${SECRETS_DIR}/passwords.json`;
@@ -27,16 +29,8 @@ function secretsDir(dir: string): string {
  * `exclusive`: a new file, never one that exists (EEXIST), never readable by others even while it is written.
  */
 export function writePrivate(file: string, text: string, { exclusive = false }: { readonly exclusive?: boolean } = {}): void {
-  if (exclusive) {
-    writeFileSync(file, text, { mode: 0o600, flag: "wx" });
-    chmodSync(file, 0o600);
-    return;
-  }
-  if (existsSync(file) && readFileSync(file, "utf8") === text) return;
-  const staging = `${file}.${process.pid}`;
-  writeFileSync(staging, text, { mode: 0o600 });
-  chmodSync(staging, 0o600);
-  renameSync(staging, file);
+  if (!exclusive && existsSync(file) && readFileSync(file, "utf8") === text) return;
+  writeWhole(file, text, { mode: 0o600, exclusive });
 }
 
 /**
@@ -171,7 +165,7 @@ export function staleHashes(model: HostModel, entries: Readonly<Record<string, S
 }
 
 function hasRoute(model: HostModel, user: UserModel): boolean {
-  return (model.workspacesByUser.get(user.name) ?? []).some((ws) => ws.route !== undefined);
+  return workspacesOf(model, user.name).some((ws) => ws.route !== undefined);
 }
 
 /** Users with a front door route and no usable password: none stored, one set for another uid, or one without a uid. */

@@ -2,6 +2,7 @@
 // Pure: model and password hashes in, Caddyfile text out (tabs, as `caddy fmt` writes).
 import { type FrontDoorModel, landingPrefix } from "../model/front-door";
 import type { HostModel, WorkspaceModel } from "../model/model";
+import { workspacesOf } from "../model/workspaces";
 import { PROXY_RUNTIME_DIR, PROXY_TLS_CERT, PROXY_TLS_KEY, SOCKET_NAME } from "../container/front-door-containers";
 import { DOCKER_FILTER_SOCKET, startPath } from "../container/docker-filter";
 
@@ -248,7 +249,7 @@ export function renderCaddyfile(model: HostModel, hashes: Readonly<Record<string
   const routes = new Map<string, string[]>();
   for (const user of model.users) {
     const hash = hashes[user.name];
-    const routed = (model.workspacesByUser.get(user.name) ?? []).filter((ws) => ws.route !== undefined);
+    const routed = workspacesOf(model, user.name).filter((ws) => ws.route !== undefined);
     if (hash === undefined || routed.length === 0) continue;
     site.push(...userBlock(user.name, hash, routed));
     admitted.push({ name: user.name, hash });

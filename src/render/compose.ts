@@ -6,8 +6,10 @@ import { type ContainerSpec, homeInitContainer, homeInitImage, LABEL_HOST, LABEL
 import { frontDoorSetupContainer, proxyContainer } from "../container/front-door-containers";
 import { dockerFilterContainer, idleWorkspaces } from "../container/docker-filter";
 import type { HostModel } from "../model/model";
+import { workspacesOf } from "../model/workspaces";
 import { NETWORK_OPTIONS } from "../container/network";
 import { CADDYFILE_DIR, secretsEnvFile } from "./secret-paths";
+import { yamlScalar } from "../config/yaml-scalar";
 
 /** Compose interpolates "$VAR" everywhere; "$$" is a literal "$". */
 function literal(value: string): string {
@@ -116,24 +118,6 @@ export function serviceName(user: string, what: string): string {
   return `${user}.${what}`;
 }
 
-/** A string written plain only where no YAML 1.1 or 1.2 reader could take it for anything else. */
-const PLAIN = /^[A-Za-z_/][A-Za-z0-9_./@+-]*$/;
-// Booleans and nulls of YAML 1.1, and anything a reader might take for a number ("e0").
-const AMBIGUOUS = /^(y|n|yes|no|on|off|true|false|null)$|^[-+.0-9e_]*$/i;
-
-/**
- * One scalar: plain when unambiguous, else double-quoted. A JSON string is a YAML
- * double-quoted scalar; the characters YAML may not hold raw are escaped as well.
- */
-export function yamlScalar(value: string | number | boolean): string {
-  if (typeof value !== "string") return String(value);
-  if (PLAIN.test(value) && !AMBIGUOUS.test(value)) return value;
-  return JSON.stringify(value).replace(
-    /[\u007f-\u009f\u2028\u2029\ufeff]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
-}
-
 type Value = string | number | boolean | readonly Value[] | { readonly [key: string]: Value };
 
 /**
@@ -194,7 +178,7 @@ export interface ComposeService {
 /** The services `renderCompose` writes, in its order, one at a time. */
 export function* composeServices(host: HostModel): Generator<ComposeService> {
   for (const user of host.users) {
-    const workspaces = host.workspacesByUser.get(user.name) ?? [];
+    const workspaces = workspacesOf(host, user.name);
     if (workspaces.length === 0) continue;
     const image = homeInitImage(host, user);
     let home: string | undefined;

@@ -10,8 +10,7 @@
 // a reason, so the preview also says why.
 import type { ComposeService } from "../render/compose";
 import { bindVolume } from "../render/compose";
-import { LABEL_ENVIRONMENT, LABEL_MOUNTS, LABEL_ROLE, LABEL_USER, type ContainerSpec } from "../container/container";
-import { ROLE_FRONTDOOR_SETUP, ROLE_PROXY } from "../container/front-door-containers";
+import { LABEL_ENVIRONMENT, LABEL_MOUNTS, LABEL_ROLE, LABEL_USER, type ContainerSpec, ROLE } from "../container/container";
 import {
   type ChangeKind,
   formatCpus,
@@ -21,6 +20,7 @@ import {
   type ResourceChange,
   type RootImageChange,
   type RootRole,
+  ROOT_ROLES,
   reviewMarkdown,
   type WorkspaceChange,
   workspaceSummary,
@@ -74,7 +74,7 @@ function mountReasons(spec: ContainerSpec, c: Json, project: string): string[] {
       now.RW === !m.readOnly &&
       (m.composeVolume === undefined ? now.Type === "bind" && now.Source === m.source : now.Type === "volume" && now.Name === `${project}_${bindVolume(m.composeVolume, m.source)}`);
     // A home container binds the home alone, elsewhere than its working directory.
-    const home = m.target === spec.workingDir || spec.labels[LABEL_ROLE] === "home";
+    const home = m.target === spec.workingDir || spec.labels[LABEL_ROLE] === ROLE.home;
     return same ? [] : [home ? REASONS.working_dir : "shared mount changed"];
   });
   const gone = mounts.filter((x) => x.Type === "bind" && !spec.mounts.some((m) => m.target === x.Destination));
@@ -187,22 +187,22 @@ export function previewCompose(host: string, services: readonly ComposeService[]
   for (const [name, c] of found) previews.push({ container: name, service: serviceOf(c), change: "removed", reasons: [], labels: c.Config?.Labels ?? {} });
 
   const workspaces: WorkspaceChange[] = previews
-    .filter((p) => p.labels[LABEL_ROLE] === "workspace")
+    .filter((p) => p.labels[LABEL_ROLE] === ROLE.workspace)
     .map((p) => ({ user: p.labels[LABEL_USER] ?? "?", environment: p.labels[LABEL_ENVIRONMENT] ?? "?", change: p.change, reasons: p.reasons }))
     .sort((a, b) => byName(a.user, b.user) || byName(a.environment, b.environment));
 
   const resources: ResourceChange[] = previews
-    .filter((p) => p.labels[LABEL_ROLE] === "home" && p.change !== "unchanged")
+    .filter((p) => p.labels[LABEL_ROLE] === ROLE.home && p.change !== "unchanged")
     .map((p) => ({ resource: "home", change: p.change as Exclude<ChangeKind, "unchanged">, user: p.labels[LABEL_USER] ?? "?" }));
   const rootImages: RootImageChange[] = previews
-    .filter((p) => p.change === "replaced" && p.spec !== undefined && p.was !== undefined && p.was !== p.spec.image && ["home", ROLE_PROXY, ROLE_FRONTDOOR_SETUP].includes(p.labels[LABEL_ROLE]))
+    .filter((p) => p.change === "replaced" && p.spec !== undefined && p.was !== undefined && p.was !== p.spec.image && ROOT_ROLES.includes(p.labels[LABEL_ROLE]))
     .map((p) => {
       const role = p.labels[LABEL_ROLE] as RootRole;
-      return { container: p.container, role, ...(role === "home" ? { user: p.labels[LABEL_USER] } : {}), from: p.was!, to: p.spec!.image };
+      return { container: p.container, role, ...(role === ROLE.home ? { user: p.labels[LABEL_USER] } : {}), from: p.was!, to: p.spec!.image };
     })
     .sort((a, b) => byName(a.container, b.container));
-  const proxy = previews.find((p) => p.labels[LABEL_ROLE] === ROLE_PROXY && p.change !== "unchanged");
-  const setup = previews.find((p) => p.labels[LABEL_ROLE] === ROLE_FRONTDOOR_SETUP && p.change !== "unchanged");
+  const proxy = previews.find((p) => p.labels[LABEL_ROLE] === ROLE.proxy && p.change !== "unchanged");
+  const setup = previews.find((p) => p.labels[LABEL_ROLE] === ROLE.frontDoorSetup && p.change !== "unchanged");
   const portsOf = (p: (typeof previews)[number]) =>
     p.spec === undefined ? boundPorts(containers.find((c) => String(c.Name).replace(/^\//, "") === p.container) ?? {}) : specPorts(p.spec);
   const frontDoor =

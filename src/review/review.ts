@@ -1,8 +1,7 @@
 // Plan review: reads `terraform show -json` of a saved plan of a homedock stack into a
 // typed summary (who gains, loses or restarts what), renders it as Markdown with the
 // servers that stop first, and decides the exit status from the policy flags.
-import { LABEL_ENVIRONMENT, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, LABEL_USER } from "../container/container";
-import { ROLE_FRONTDOOR_SETUP, ROLE_PROXY } from "../container/front-door-containers";
+import { LABEL_ENVIRONMENT, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, LABEL_USER, ROLE } from "../container/container";
 
 /** Exit codes of `homedock review`. */
 export const REVIEW_EXIT = {
@@ -54,8 +53,8 @@ export type ResourceChange =
   | { readonly resource: "home"; readonly change: Exclude<ChangeKind, "unchanged">; readonly user: string };
 
 /** The containers that run as root: the one-shot that creates a user's home, the front door's proxy and its setup. */
-export type RootRole = "home" | typeof ROLE_PROXY | typeof ROLE_FRONTDOOR_SETUP;
-const ROOT_ROLES: readonly string[] = ["home", ROLE_PROXY, ROLE_FRONTDOOR_SETUP] satisfies readonly RootRole[];
+export type RootRole = typeof ROLE.home | typeof ROLE.proxy | typeof ROLE.frontDoorSetup;
+export const ROOT_ROLES: readonly string[] = [ROLE.home, ROLE.proxy, ROLE.frontDoorSetup] satisfies readonly RootRole[];
 
 /** A container that runs as root gets another image: what the pull request puts on the host as root. */
 export interface RootImageChange {
@@ -410,7 +409,7 @@ export function summarizePlan(input: string | Buffer, options: Pick<ReviewOption
   }
 
   const workspaces = containers
-    .filter((c) => c.labels[LABEL_ROLE] === "workspace")
+    .filter((c) => c.labels[LABEL_ROLE] === ROLE.workspace)
     .map((c): WorkspaceChange => ({
       user: c.labels[LABEL_USER],
       environment: c.labels[LABEL_ENVIRONMENT],
@@ -428,7 +427,7 @@ export function summarizePlan(input: string | Buffer, options: Pick<ReviewOption
       resources.push({ resource: "image", change: c.kind, name: c.values.name ?? "?", ...(c.kind === "replaced" ? { previous: c.before.name ?? "?" } : {}) });
     } else if (c.type === "docker_network" || c.type === "docker_volume") {
       resources.push({ resource: c.type === "docker_network" ? "network" : "volume", change: c.kind, name: c.values.name ?? "?" });
-    } else if (c.type === "docker_container" && c.labels[LABEL_ROLE] === "home") {
+    } else if (c.type === "docker_container" && c.labels[LABEL_ROLE] === ROLE.home) {
       resources.push({ resource: "home", change: c.kind, user: c.labels[LABEL_USER] });
     }
   }
@@ -465,7 +464,7 @@ function rootImageChanges(changes: readonly Change[], containers: readonly Chang
           : [];
       if (from === undefined || to === undefined) return [];
       const role = c.labels[LABEL_ROLE] as RootRole;
-      return [{ container: c.values.name ?? "?", role, ...(role === "home" ? { user: c.labels[LABEL_USER] } : {}), from, to }];
+      return [{ container: c.values.name ?? "?", role, ...(role === ROLE.home ? { user: c.labels[LABEL_USER] } : {}), from, to }];
     });
   return [...found, ...initImageChanges(images, containers, nameOf, new Set(found.map((f) => f.container)))].sort((a, b) => byName(a.container, b.container));
 }
@@ -482,21 +481,21 @@ function initImageChanges(images: readonly Change[], containers: readonly Change
   return images.flatMap((image): RootImageChange[] => {
     const user = HOME_IMAGE.exec(image.address)?.[1];
     if (user === undefined || (image.kind !== "added" && image.kind !== "removed")) return [];
-    const home = containers.find((c) => c.labels[LABEL_ROLE] === "home" && c.labels[LABEL_USER] === user && c.kind !== "added" && c.kind !== "removed");
+    const home = containers.find((c) => c.labels[LABEL_ROLE] === ROLE.home && c.labels[LABEL_USER] === user && c.kind !== "added" && c.kind !== "removed");
     const container = home?.values.name;
     if (container === undefined || seen.has(container)) return [];
     const current = nameOf(home!.before.image);
     return [
       image.kind === "added"
-        ? { container, role: "home", user, from: current, to: image.values.name }
-        : { container, role: "home", user, from: image.before.name, to: "the first environment's image" },
+        ? { container, role: ROLE.home, user, from: current, to: image.values.name }
+        : { container, role: ROLE.home, user, from: image.before.name, to: "the first environment's image" },
     ];
   });
 }
 
 function frontDoorChange(containers: readonly Change[]): FrontDoorChange | undefined {
-  const proxy = containers.find((c) => c.labels[LABEL_ROLE] === ROLE_PROXY && c.kind !== "unchanged");
-  const setup = containers.find((c) => c.labels[LABEL_ROLE] === ROLE_FRONTDOOR_SETUP && c.kind !== "unchanged");
+  const proxy = containers.find((c) => c.labels[LABEL_ROLE] === ROLE.proxy && c.kind !== "unchanged");
+  const setup = containers.find((c) => c.labels[LABEL_ROLE] === ROLE.frontDoorSetup && c.kind !== "unchanged");
   const reloads = setup !== undefined && setup.kind !== "removed" && proxy?.kind !== "added";
   if (proxy === undefined && !reloads) return undefined;
   if (proxy === undefined) return { reloads };
@@ -528,9 +527,9 @@ function frontDoorLines({ proxy, reloads }: FrontDoorChange): string[] {
 }
 
 const ROOT_ROLE_NAMES: Record<RootRole, (change: RootImageChange) => string> = {
-  home: (r) => `creates ${r.user}'s home when it is missing`,
-  [ROLE_PROXY]: () => "the front door's proxy",
-  [ROLE_FRONTDOOR_SETUP]: () => "the front door's setup",
+  [ROLE.home]: (r) => `creates ${r.user}'s home when it is missing`,
+  [ROLE.proxy]: () => "the front door's proxy",
+  [ROLE.frontDoorSetup]: () => "the front door's setup",
 };
 
 /** The warning about images that run as root, each on its own line. */

@@ -1,8 +1,6 @@
 // A host's account database as passwd(5) and group(5) write it: what `getent passwd`
 // prints for LDAP or SSSD as well as /etc/passwd itself.
-
-/** The largest id Linux gives an account: (uid_t)-1 means "no id". */
-export const MAX_ACCOUNT_ID = 2 ** 32 - 2;
+import { MAX_ACCOUNT_ID } from "../config/ids";
 
 /** One passwd entry. */
 export interface Account {

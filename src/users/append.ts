@@ -2,18 +2,12 @@
 // yaml package's writer takes seconds for 10,000 new items, this a few milliseconds,
 // and the rest of the file stays byte for byte as it was.
 import { type Document, isSeq } from "yaml";
+import { yamlScalar } from "../config/yaml-scalar";
 
-/** Words a YAML reader (1.2 core, or an older 1.1 one) would not read as a string. */
-const NOT_A_STRING = /^(?:null|true|false|yes|no|on|off|y|n|~)$/i;
-
-/** A name or path, plain where that reads back as the same string, else double-quoted. */
-function scalar(value: string): string {
-  return /^[A-Za-z_/][A-Za-z0-9_./+-]*$/.test(value) && !NOT_A_STRING.test(value) ? value : JSON.stringify(value);
-}
-
+/** A name, path or id as the Compose file writes it; a list of them as a flow list. */
 function field(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(field).join(", ")}]`;
-  return typeof value === "string" ? scalar(value) : String(value);
+  return yamlScalar(value as string | number);
 }
 
 /** Column of `offset` in `text`. */

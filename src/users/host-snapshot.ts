@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { HostModel } from "../model/model";
+import { LABEL_ROLE, ROLE } from "../container/container";
 import { parseAccountDatabase } from "./account-db";
 import type { HomeState, HostSnapshot } from "./check";
 import { type Docker, dockerCli, HostUnreadableError, notAnswering } from "../docker/docker-cli";
@@ -54,7 +55,7 @@ export function checkRunArgs(image: string, mounts: readonly string[], homes: re
     "run", "--rm", "--pull", "never", "--network", "none", "--read-only", "--user", "0:0",
     // Reading only: looking into homes of mode 0700 takes DAC_READ_SEARCH, nothing else.
     "--cap-drop", "ALL", "--cap-add", "DAC_READ_SEARCH", "--security-opt", "no-new-privileges",
-    "--label", "homedock.role=users-check",
+    "--label", `${LABEL_ROLE}=${ROLE.usersCheck}`,
     ...bind("/etc/passwd", "/homedock/etc/passwd"),
     ...bind("/etc/group", "/homedock/etc/group"),
     ...mounts.flatMap((m) => bind(m, `/homedock/root${m}`)),

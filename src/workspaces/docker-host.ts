@@ -4,7 +4,7 @@
 // one `docker exec` per running Jupyter workspace behind the front door.
 import { type Engine, EngineTimeout, localEngineSocketHere, socketEngine } from "../docker/engine-socket";
 import { answered, type DockerAsync, dockerCliAsync, HostUnreadableError, notAnswering } from "../docker/docker-cli";
-import { LABEL_HOST, LABEL_ROLE } from "../container/container";
+import { LABEL_HOST, LABEL_ROLE, ROLE } from "../container/container";
 import { apiVersionOf, hasOneShotStats, oneShotStatsPath, parseStatsSample, type StatsSample, usageBetween } from "./engine-stats";
 import { demultiplex, type JupyterActivity, jupyterExecConfig, type JupyterProbe, JUPYTER_TIMEOUT_SECONDS, jupyterStatusArgs, parseJupyterStatus, probeFailure } from "./jupyter-status";
 import { RestartError } from "./restart";
@@ -20,7 +20,7 @@ export const JUPYTER_PARALLEL = 10;
  * @throws HostUnreadableError when Docker does not answer
  */
 export async function listWorkspaceContainers(host: string, docker: DockerAsync = dockerCliAsync): Promise<ListedContainer[]> {
-  const filters = ["--filter", `label=${LABEL_HOST}=${host}`, "--filter", `label=${LABEL_ROLE}=workspace`];
+  const filters = ["--filter", `label=${LABEL_HOST}=${host}`, "--filter", `label=${LABEL_ROLE}=${ROLE.workspace}`];
   const ps = answered(await docker(["ps", "-a", "--no-trunc", ...filters, "--format", "{{.ID}}\t{{.State}}\t{{.Names}}"]), "docker ps");
   return parsePs(ps.stdout);
 }
@@ -234,7 +234,7 @@ export interface EngineRead {
 export function startEngineRead(docker: DockerAsync = dockerCliAsync, openEngine: () => Engine | undefined = localEngine): EngineRead {
   const abort = new AbortController();
   const format = `{{.ID}}\t{{.State}}\t{{.Names}}\t{{.Label "${LABEL_HOST}"}}`;
-  const listed = docker(["ps", "-a", "--no-trunc", "--filter", `label=${LABEL_ROLE}=workspace`, "--format", format], { signal: abort.signal }).then((r) => parsePs(answered(r, "docker ps").stdout));
+  const listed = docker(["ps", "-a", "--no-trunc", "--filter", `label=${LABEL_ROLE}=${ROLE.workspace}`, "--format", format], { signal: abort.signal }).then((r) => parsePs(answered(r, "docker ps").stdout));
   const used = listed.then((all) => usage(sampled(all), docker, openEngine, abort.signal));
   // Awaited later, or never when cancelled: not an unhandled rejection meanwhile.
   listed.catch(() => undefined);

@@ -3,7 +3,7 @@
 // matched with the workspaces the config declares, as rows, a table and JSON. Pure: docker's output and the model in, rows and text out.
 import type { HostModel, WorkspaceModel } from "../model/model";
 import type { JupyterActivity } from "./jupyter-status";
-import { LABEL_ENVIRONMENT, LABEL_ROLE, LABEL_USER } from "../container/container";
+import { LABEL_ENVIRONMENT, LABEL_ROLE, LABEL_USER, ROLE } from "../container/container";
 
 /** One container as `docker inspect` describes it: what status needs of it. */
 export interface ContainerFacts {
@@ -64,9 +64,6 @@ export interface WorkspaceStatus {
   /** Why a Jupyter workspace's activity is not known; null when it is, or not Jupyter. */
   readonly jupyterError: string | null;
 }
-
-/** The role label of a workspace container (others are the one-shot and front door containers). */
-const WORKSPACE_ROLE = "workspace";
 
 /** Docker's time for "never". */
 const ZERO_TIME = /^0001-01-01T/;
@@ -134,7 +131,7 @@ export function parseStats(output: string): Map<string, ContainerUsage> {
 
 /** Whether `c` is a workspace container (not a one-shot or the front door's). */
 export function isWorkspace(c: ContainerFacts): boolean {
-  return c.labels[LABEL_ROLE] === WORKSPACE_ROLE;
+  return c.labels[LABEL_ROLE] === ROLE.workspace;
 }
 
 /** A declared workspace's state: "idle" where its server ended itself (exit 0) and its environment stops when idle. */

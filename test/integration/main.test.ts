@@ -6,8 +6,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { LABEL_ROLE } from "../../src/container/container";
-import { ROLE_PROXY } from "../../src/container/front-door-containers";
+import { LABEL_ROLE, ROLE } from "../../src/container/container";
 import { labels, type Json } from "../helpers";
 
 const execFileAsync = promisify(execFile);
@@ -46,7 +45,7 @@ function workspaces(file: string): string[] {
   const tf: Json = JSON.parse(readFileSync(file, "utf8"));
   return Object.values<Json>(tf.resource.docker_container)
     .map(labels)
-    .filter((l) => l[LABEL_ROLE] === "workspace")
+    .filter((l) => l[LABEL_ROLE] === ROLE.workspace)
     .map((l) => `${l["homedock.user"]}/${l["homedock.environment"]}`)
     .sort();
 }
@@ -68,7 +67,7 @@ describe("npm start (main.ts)", () => {
     const readme = readFileSync(path.join(root, "README.md"), "utf8");
     expect(/who cannot log in yet:\n\n```\n([\s\S]*?)```/.exec(readme)?.[1]).toBe(r.stdout);
     const tf: Json = JSON.parse(readFileSync(path.join(cwd, "cdktf.out/stacks/course/cdk.tf.json"), "utf8"));
-    expect(Object.values<Json>(tf.resource.docker_container).map((c) => labels(c)[LABEL_ROLE])).toContain(ROLE_PROXY);
+    expect(Object.values<Json>(tf.resource.docker_container).map((c) => labels(c)[LABEL_ROLE])).toContain(ROLE.proxy);
     expect(workspaces(path.join(cwd, "cdktf.out/stacks/course/cdk.tf.json"))).toEqual([
       "alice/python-course", "alice/r-intro", "bob/python-course", "carol/python-course", "carol/r-intro",
     ]);

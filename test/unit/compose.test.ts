@@ -4,7 +4,8 @@ import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { buildModel } from "../../src/model/model";
-import { composeFile, renderCompose, yamlScalar } from "../../src/render/compose";
+import { composeFile, renderCompose } from "../../src/render/compose";
+import { yamlScalar } from "../../src/config/yaml-scalar";
 import { SEEDER_SCRIPT } from "../../src/container/container";
 import { containersByName, courseConfig, type Json, synthHost } from "../helpers";
 

@@ -11,6 +11,7 @@ import { buildModel } from "../../src/model/model";
 import { ConfigError } from "../../src/config/issues";
 import { escapeHtml, renderCaddyfile } from "../../src/render/caddyfile";
 import { composeFile } from "../../src/render/compose";
+import { DOCKER_FILTER_CONFIG_VARIABLE, DOCKER_FILTER_SOCKET, dockerFilterContainer } from "../../src/container/docker-filter";
 import { lockedOut, PASSWORDS_FILE, readPasswords, writeComposeSecrets, writePassword } from "../../src/output/secrets";
 import { reviewPlan } from "../../src/review/review";
 import { frontDoorConfig, type Json, labels, synthHost } from "../helpers";
@@ -394,6 +395,14 @@ describe("workspaces that stop when idle", () => {
     const conf = filter.env.find((e: string) => e.startsWith("HOMEDOCK_DOCKER_FILTER="));
     expect(conf).toContain("\tpath_regexp ^/containers/(lab-alice\\.py|lab-alice\\.nb|lab-bob\\.py|lab-carol\\.py|lab-carol\\.nb)/start$");
     expect(conf).not.toContain("shell");
+  });
+
+  it("start the filter through src/container/root/docker-filter.sh, which names the socket and the variable its spec has", () => {
+    const [shell, flag, script, name] = dockerFilterContainer(buildModel(idle)).entrypoint;
+    expect([shell, flag, name]).toEqual(["/bin/sh", "-c", "homedock-docker-filter"]);
+    expect(script).toBe(readFileSync(path.resolve(__dirname, "../../src/container/root/docker-filter.sh"), "utf8"));
+    expect(script).toContain(`rm -f ${DOCKER_FILTER_SOCKET} `);
+    expect(script).toContain(`"$${DOCKER_FILTER_CONFIG_VARIABLE}"`);
   });
 
   it("are woken by their owner's page load alone; the rest gets 503; the landing page says which run", () => {

@@ -1,0 +1,1 @@
+rm -f /run/homedock-docker/api.sock && printf '%s' "$HOMEDOCK_DOCKER_FILTER" >/tmp/Caddyfile && exec caddy run --config /tmp/Caddyfile --adapter caddyfile
