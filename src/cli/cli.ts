@@ -7,6 +7,7 @@ import { CONFIG_OPTION, configFile, summary } from "./config-file";
 import type * as Output from "../output/output";
 import { PlanError, REVIEW_EXIT, type Review, reviewPlan } from "../review/review";
 import type { HostModel } from "../model/model";
+import { HomedockError } from "../config/errors";
 import { ConfigError } from "../config/issues";
 import { configReader, jsonSchema, loadCommandModules } from "./lazy";
 import { dockerIsLocal, missingHostPaths } from "./host-paths";
@@ -20,8 +21,13 @@ import { addPruneCommand } from "./prune";
 /** The plan `homedock plan` saves in the stack directory and `homedock deploy --saved-plan` applies. */
 export const SAVED_PLAN = "homedock.tfplan";
 
-/** A command used in a way that cannot work; the message says what to do instead. */
-class UsageError extends Error {}
+/** A command used in a way that cannot work; the message says what to do instead. Exit status 1. */
+class UsageError extends HomedockError {
+  /** Said by homedock: how it was used is the problem, not what the command did. */
+  override report(): string {
+    return super.report("homedock");
+  }
+}
 
 interface RenderOptions {
   readonly config?: string;

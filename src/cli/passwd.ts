@@ -5,6 +5,7 @@ import { type Command, Option } from "commander";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import { bcrypt, configReader } from "./lazy";
+import { HomedockError } from "../config/errors";
 import { ConfigError } from "../config/issues";
 import type { HostModel } from "../model/model";
 import {
@@ -59,13 +60,8 @@ function askHidden(prompt: string): Promise<string> {
   });
 }
 
-/** A password cannot be set; the message says why. */
-export class PasswdError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "PasswdError";
-  }
-}
+/** A password cannot be set; the message says why, one line per problem (a class list may have several). Exit status 1. */
+export class PasswdError extends HomedockError {}
 
 async function readPassword(fromStdin: boolean): Promise<string> {
   if (fromStdin) return firstLine();

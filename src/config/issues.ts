@@ -1,4 +1,5 @@
 // A problem in a config and how it is written: where, what was there, what was expected.
+import { HomedockError } from "./errors";
 
 export type PathSegment = string | number;
 
@@ -78,8 +79,8 @@ export function formatIssue(issue: ConfigIssue): string {
   return `${where}: got ${formatValue(issue)}; ${issue.message}`;
 }
 
-/** Thrown for invalid config; carries every issue found, in file order where known. */
-export class ConfigError extends Error {
+/** Thrown for invalid config; carries every issue found, in file order where known. Exit status 1. */
+export class ConfigError extends HomedockError {
   /** What the message says: at most LISTED problems, then how many more there are. */
   readonly lines: readonly string[];
 
@@ -98,6 +99,10 @@ export class ConfigError extends Error {
     const all = more > 0 ? [...listed, `... and ${more} more problems`] : listed;
     super(all.map((l) => `${source}: ${l}`).join("\n"));
     this.lines = all;
-    this.name = "ConfigError";
+  }
+
+  /** Its lines as they are: each names the file. */
+  override report(): string {
+    return this.message;
   }
 }
