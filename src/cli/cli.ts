@@ -10,7 +10,7 @@ import type { HostModel } from "../model/model";
 import { EXIT_UNREADABLE, HomedockError } from "../config/errors";
 import { ConfigError } from "../config/issues";
 import { configReader, jsonSchema, loadCommandModules } from "./lazy";
-import { dockerIsLocal, missingHostPaths } from "./host-paths";
+import { dockerIsLocal, missingHostPathIssues, missingHostPathLine } from "./host-paths";
 import { systemTerraform, type Terraform } from "./terraform";
 import { addPasswdCommand, SECRETS_DIR_HELP } from "./passwd";
 import { addUsersCommand } from "./users";
@@ -47,9 +47,10 @@ type PathPolicy = "ignore" | "warn" | "refuse";
 /** Loads the config and looks for host paths Docker would refuse, where this machine is the Docker host. */
 function loaded(file: string, policy: PathPolicy): { model: HostModel; warnings: string[] } {
   const model = configReader().loadConfig(file);
-  const missing = policy !== "ignore" && dockerIsLocal() ? missingHostPaths(model) : [];
-  if (policy === "refuse" && missing.length > 0) throw new ConfigError([], file, missing);
-  return { model, warnings: missing.map((line) => `warning: ${line}`) };
+  const missing = policy !== "ignore" && dockerIsLocal() ? missingHostPathIssues(model) : [];
+  const lines = missing.map(missingHostPathLine);
+  if (policy === "refuse" && missing.length > 0) throw new ConfigError(missing, file, lines);
+  return { model, warnings: lines.map((line) => `warning: ${line}`) };
 }
 
 /** Renders the config with `write` to `--out`, says what it wrote (on `log`) and returns where. */

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { AccountDatabaseError, parseAccountDatabase } from "../users/account-db";
 import { EXIT_INVALID, EXIT_UNREADABLE } from "../config/errors";
 import { failedAsJson } from "./exit-status";
-import { ConfigError } from "../config/issues";
+import { unreadableFile } from "../config/issues";
 import { configReader, usersImporter } from "./lazy";
 import { compareWithHost } from "../users/check";
 import { readHost } from "../users/host-snapshot";
@@ -81,7 +81,7 @@ function runImport(opts: ImportFlags): number {
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
-    throw new ConfigError([], file, [`cannot read the file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
+    throw unreadableFile(file, err);
   }
   const passwd = readDatabase(opts.passwdFile);
   const group = readDatabase(opts.groupFile);

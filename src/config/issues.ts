@@ -106,3 +106,16 @@ export class ConfigError extends HomedockError {
     return this.message;
   }
 }
+
+/**
+ * One problem of the file as a whole (it cannot be read, or is not YAML): `message` is
+ * the issue's, and the line the error writes is `where` (a line and column, when known) before it.
+ */
+export function fileError(source: string, message: string, where = ""): ConfigError {
+  return new ConfigError([{ path: [], message, hasValue: false }], source, [`${where}${message}`]);
+}
+
+/** A file that cannot be read (`err`: why, from the file system). */
+export function unreadableFile(file: string, err: unknown): ConfigError {
+  return fileError(file, `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+}

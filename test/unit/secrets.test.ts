@@ -171,4 +171,15 @@ describe("password hashes, bound to their accounts", () => {
     );
     for (const secret of ["hunter", "sekrit", ..."BCDG".split("").map(hash)]) expect(problems).not.toContain(secret);
   });
+
+  it("each problem is an issue of its user and field, its value left out", () => {
+    const here = mkdtempSync(path.join(dir, "bad-"));
+    mkdirSync(path.join(here, SECRETS_DIR));
+    writeFileSync(path.join(here, PASSWORDS_FILE), JSON.stringify({ alice: { hash: "hunter2", uid: 2001 } }));
+    expect(() => readPasswords(here)).toThrow(
+      expect.objectContaining({
+        issues: [{ path: ["alice", "hash"], message: "expected a bcrypt hash ($2a$ or $2b$, as homedock passwd writes it); found something else (not shown)", hasValue: false }],
+      }),
+    );
+  });
 });
