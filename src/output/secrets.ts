@@ -67,14 +67,26 @@ function readSecrets<T>(file: string, shape: string, problems: (key: string, ent
   return entries as Record<string, T>;
 }
 
+const TOKENS_SHAPE = 'expected a JSON object of workspaces ("<user>.<environment>") to their Jupyter tokens, as homedock writes it';
+/** A token the env file and the URL carry as it is: printable ASCII, no spaces. */
+const TOKEN = /^[\x21-\x7e]+$/;
+
+/** What is wrong with one workspace's token; it is not shown. */
+function tokenProblems(workspace: string, token: unknown): ConfigIssue[] {
+  if (typeof token === "string" && TOKEN.test(token)) return [];
+  const found = typeof token === "string" ? "something else (not shown)" : kindOf(token);
+  return [secretProblem([workspace], `expected a token of letters, digits and punctuation, no spaces (homedock makes 64 hex digits); found ${found}`)];
+}
+
 /**
  * Every workspace's token by "<user>.<environment>", from `<dir>/homedock-secrets/tokens.json`
  * (mode 0600, in a 0700 directory): a workspace keeps its token across renders; a new
- * one gets 32 random bytes, hex.
+ * one gets 32 random bytes, hex. A file not as homedock writes it is refused, naming the
+ * file, before anything is written: new tokens in its place would replace every workspace.
  */
 export function workspaceTokens(dir: string, model: HostModel): Record<string, string> {
   const file = path.join(secretsDir(dir), "tokens.json");
-  const known: Record<string, string> = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
+  const known = readSecrets<string>(file, TOKENS_SHAPE, tokenProblems);
   const tokens: Record<string, string> = {};
   for (const ws of model.workspaces) {
     if (ws.route === undefined) tokens[secretKey(ws)] = known[secretKey(ws)] ?? randomBytes(32).toString("hex");
