@@ -2,8 +2,8 @@
 // HOMEDOCK_CONFIG names the file; else ./homedock.yaml; else the bundled example.
 import * as path from "node:path";
 import { configFile, summary } from "./src/cli/config-file";
+import { exitStatus } from "./src/cli/exit-status";
 import { loadConfig } from "./src/model/load";
-import { ConfigError } from "./src/config/issues";
 import { synth } from "./src/output/output";
 
 export function main(): number {
@@ -15,11 +15,8 @@ export function main(): number {
     console.log(`${summary(model, path.dirname(path.resolve(outdir)))}\nwrote ${out}`);
     return 0;
   } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      return 1;
-    }
-    throw err;
+    // As the homedock command reports it: one message and its exit status; a bug keeps its stack.
+    return exitStatus(err);
   }
 }
 

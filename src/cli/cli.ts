@@ -1,27 +1,34 @@
 #!/usr/bin/env node
 // The `homedock` command: everything an admin does that isn't `cdktf` itself.
-import { Command, CommanderError, Option } from "commander";
+import { Command, Option } from "commander";
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { CONFIG_OPTION, configFile, summary } from "./config-file";
 import type * as Output from "../output/output";
 import { PlanError, REVIEW_EXIT, type Review, reviewPlan } from "../review/review";
 import type { HostModel } from "../model/model";
+import { EXIT_UNREADABLE, HomedockError } from "../config/errors";
 import { ConfigError } from "../config/issues";
 import { configReader, jsonSchema, loadCommandModules } from "./lazy";
-import { dockerIsLocal, missingHostPaths } from "./host-paths";
+import { dockerIsLocal, missingHostPathIssues, missingHostPathLine } from "./host-paths";
 import { systemTerraform, type Terraform } from "./terraform";
-import { addPasswdCommand, PasswdError, SECRETS_DIR_HELP } from "./passwd";
+import { addPasswdCommand, SECRETS_DIR_HELP } from "./passwd";
 import { addUsersCommand } from "./users";
 import { readPasswords, staleHashes } from "../output/secrets";
 import { addWorkspaceCommands } from "./workspaces";
 import { addPruneCommand } from "./prune";
+import { exitStatus } from "./exit-status";
 
 /** The plan `homedock plan` saves in the stack directory and `homedock deploy --saved-plan` applies. */
 export const SAVED_PLAN = "homedock.tfplan";
 
-/** A command used in a way that cannot work; the message says what to do instead. */
-class UsageError extends Error {}
+/** A command used in a way that cannot work; the message says what to do instead. Exit status 1. */
+class UsageError extends HomedockError {
+  /** Said by homedock: how it was used is the problem, not what the command did. */
+  override report(): string {
+    return super.report("homedock");
+  }
+}
 
 interface RenderOptions {
   readonly config?: string;
@@ -40,9 +47,10 @@ type PathPolicy = "ignore" | "warn" | "refuse";
 /** Loads the config and looks for host paths Docker would refuse, where this machine is the Docker host. */
 function loaded(file: string, policy: PathPolicy): { model: HostModel; warnings: string[] } {
   const model = configReader().loadConfig(file);
-  const missing = policy !== "ignore" && dockerIsLocal() ? missingHostPaths(model) : [];
-  if (policy === "refuse" && missing.length > 0) throw new ConfigError([], file, missing);
-  return { model, warnings: missing.map((line) => `warning: ${line}`) };
+  const missing = policy !== "ignore" && dockerIsLocal() ? missingHostPathIssues(model) : [];
+  const lines = missing.map(missingHostPathLine);
+  if (policy === "refuse" && missing.length > 0) throw new ConfigError(missing, file, lines);
+  return { model, warnings: lines.map((line) => `warning: ${line}`) };
 }
 
 /** Renders the config with `write` to `--out`, says what it wrote (on `log`) and returns where. */
@@ -85,30 +93,24 @@ function printReview(review: Review, format: ReviewFlags["format"], file?: strin
 }
 
 /** Exit status of `compose --preview` (1 is an invalid config, as for every command). */
-export const PREVIEW_EXIT = { ok: 0, unreadable: 2 } as const;
+export const PREVIEW_EXIT = { ok: 0, unreadable: EXIT_UNREADABLE } as const;
 
-/** `compose --preview`: the Compose file's services against the host's containers, in the review's words. */
-async function previewCompose(opts: { config?: string; format: "markdown" | "json" }): Promise<number> {
+/**
+ * `compose --preview`: the Compose file's services against the host's containers, in the review's words.
+ * @throws HostUnreadableError when the Docker host cannot be read
+ */
+async function previewCompose(opts: { config?: string; format: "markdown" | "json" }): Promise<void> {
   const { model, warnings } = loaded(opts.config ?? configFile(), "warn");
   for (const w of warnings) console.error(w);
-  const [{ composeServices }, preview, { inspectHost }, { HostUnreadableError }] = await Promise.all([
+  const [{ composeServices }, preview, { inspectHost }] = await Promise.all([
     import("../render/compose"),
     import("../review/compose-preview"),
     import("../workspaces/docker-host"),
-    import("../docker/docker-cli"),
   ]);
   const services = [...composeServices(model)];
-  let host: Awaited<ReturnType<typeof inspectHost>>;
-  try {
-    host = await inspectHost(model.name, services.map((s) => s.spec.image));
-  } catch (err) {
-    if (!(err instanceof HostUnreadableError)) throw err;
-    console.error(`homedock compose --preview: ${err.message}`);
-    return PREVIEW_EXIT.unreadable;
-  }
+  const host = await inspectHost(model.name, services.map((s) => s.spec.image));
   const result = preview.previewCompose(model.name, services, host.containers, host.images);
   console.log(opts.format === "json" ? JSON.stringify({ ...result.summary, containers: result.containers }, null, 2) : result.markdown);
-  return PREVIEW_EXIT.ok;
 }
 
 /** The review's options, shared by `review` and `plan`. */
@@ -209,7 +211,7 @@ export function program(terraform: Terraform = systemTerraform(), exit: (status:
     .addHelpText("after", `\nExit codes with --preview: ${PREVIEW_EXIT.ok} previewed, 1 invalid config, ${PREVIEW_EXIT.unreadable} the Docker host could not be read.`)
     .action(async (opts: RenderOptions & { preview?: boolean; format: "markdown" | "json" }) => {
       if (!opts.preview) return void rendered(output.writeCompose, opts, { paths: "warn" });
-      exit(await previewCompose(opts));
+      await previewCompose(opts);
     });
 
   cli
@@ -245,7 +247,7 @@ export function program(terraform: Terraform = systemTerraform(), exit: (status:
 
   addUsersCommand(cli, exit);
   addPasswdCommand(cli);
-  addWorkspaceCommands(cli, exit);
+  addWorkspaceCommands(cli);
   addPruneCommand(cli, exit);
 
   cli
@@ -258,38 +260,25 @@ export function program(terraform: Terraform = systemTerraform(), exit: (status:
   return cli;
 }
 
-/** Runs the CLI; returns the exit status. Config and file errors are one message, never a stack trace. */
+/** The command as the admin ran it, for its messages: `homedock users check`, `homedock compose --preview`. */
+function commandName(action: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = action; c !== null; c = c.parent) names.unshift(c.name());
+  // --preview makes compose another command: it writes nothing and reads the Docker host.
+  return action.opts().preview ? `${names.join(" ")} --preview` : names.join(" ");
+}
+
+/** Runs the CLI; returns the exit status. Expected errors are their message, never a stack trace (see exitStatus). */
 export async function run(argv: readonly string[], terraform: Terraform = systemTerraform()): Promise<number> {
   let status = 0;
+  let command = "homedock";
+  const cli = program(terraform, (code) => void (status = code));
+  cli.hook("preAction", (_cli, action) => void (command = commandName(action)));
   try {
-    await program(terraform, (code) => void (status = code)).parseAsync([...argv]);
+    await cli.parseAsync([...argv]);
     return status;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode;
-    if (err instanceof UsageError) {
-      console.error(`homedock: ${err.message}`);
-      return 1;
-    }
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      return 1;
-    }
-    if (err instanceof PlanError) {
-      console.error(`homedock review: ${err.message}`);
-      return REVIEW_EXIT.unreadable;
-    }
-    if (err instanceof PasswdError) {
-      // One line per problem (a class list may have several), each saying whose it is.
-      console.error(err.message.split("\n").map((line) => `homedock passwd: ${line}`).join("\n"));
-      return 1;
-    }
-    // A path that cannot be written (permissions, a file where a directory must be).
-    const { code, path: where, syscall } = err as NodeJS.ErrnoException;
-    if (code !== undefined && where !== undefined) {
-      console.error(`homedock: cannot ${syscall ?? "use"} ${where}: ${code}`);
-      return 1;
-    }
-    throw err;
+    return exitStatus(err, command);
   }
 }
 

@@ -5,6 +5,7 @@ import { type Command, Option } from "commander";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import { bcrypt, configReader } from "./lazy";
+import { HomedockError } from "../config/errors";
 import { ConfigError } from "../config/issues";
 import type { HostModel } from "../model/model";
 import {
@@ -59,12 +60,17 @@ function askHidden(prompt: string): Promise<string> {
   });
 }
 
-/** A password cannot be set; the message says why. */
-export class PasswdError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "PasswdError";
-  }
+/** A password cannot be set; the message says why, one line per problem (a class list may have several). Exit status 1. */
+export class PasswdError extends HomedockError {}
+
+/** `users` not in the config (`source`), whose users are `names`: each a problem of its `users`. */
+function noSuchUsers(source: string, users: readonly string[], names: readonly string[]): ConfigError {
+  const message = `expected one of ${names.join(", ") || "(none)"}`;
+  return new ConfigError(
+    users.map((user) => ({ path: ["users"], message, value: user, hasValue: true })),
+    source,
+    users.map((user) => `users: got no user "${user}"; ${message}`),
+  );
 }
 
 async function readPassword(fromStdin: boolean): Promise<string> {
@@ -129,9 +135,7 @@ function generate(model: HostModel, source: string, users: readonly string[], op
   const entries = readPasswords(opts.dir);
   const names = new Set(model.users.map((u) => u.name));
   const unknown = users.filter((u) => !names.has(u));
-  if (unknown.length > 0) {
-    throw new ConfigError([], source, unknown.map((u) => `users: got no user "${u}"; expected one of ${[...names].join(", ") || "(none)"}`));
-  }
+  if (unknown.length > 0) throw noSuchUsers(source, unknown, [...names]);
   const chosen = opts.allMissing ? usersWithoutPassword(model, entries).map((u) => u.name) : [...new Set(users)];
   if (chosen.length === 0) {
     console.log("every user with a front door route has a usable password; nothing written");
@@ -205,9 +209,7 @@ in groups of five.`,
       if (opts.fromCsv !== undefined) return fromCsv(model, source, opts.fromCsv, opts.dir);
       if (opts.generate) return generate(model, source, users, opts);
       const account = model.users.find((u) => u.name === user);
-      if (account === undefined) {
-        throw new ConfigError([], source, [`users: got no user "${user}"; expected one of ${model.users.map((u) => u.name).join(", ") || "(none)"}`]);
-      }
+      if (account === undefined) throw noSuchUsers(source, [user], model.users.map((u) => u.name));
       const password = await readPassword(opts.stdin === true);
       const problem = passwordProblem(password);
       if (problem !== undefined) throw new PasswdError(`the password: ${problem}`);

@@ -3,10 +3,11 @@
 import { type Command, InvalidArgumentError } from "commander";
 import { readFileSync, realpathSync, statSync } from "node:fs";
 import { AccountDatabaseError, parseAccountDatabase } from "../users/account-db";
-import { ConfigError } from "../config/issues";
+import { EXIT_INVALID, EXIT_UNREADABLE } from "../config/errors";
+import { failedAsJson } from "./exit-status";
+import { unreadableFile } from "../config/issues";
 import { configReader, usersImporter } from "./lazy";
 import { compareWithHost } from "../users/check";
-import { HostUnreadableError } from "../docker/docker-cli";
 import { readHost } from "../users/host-snapshot";
 import { CONFIG_OPTION, configFile } from "./config-file";
 import { writeWhole } from "../output/write-whole";
@@ -66,7 +67,7 @@ function runImport(opts: ImportFlags): number {
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
-    throw new ConfigError([], file, [`cannot read the file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
+    throw unreadableFile(file, err);
   }
   const passwd = readDatabase(opts.passwdFile);
   const group = readDatabase(opts.groupFile);
@@ -95,7 +96,7 @@ function runImport(opts: ImportFlags): number {
   return 0;
 }
 
-/** Adds the `users` command and its subcommands to `cli`; each reports its own errors, one line each, and gives `exit` its status. */
+/** Adds the `users` command and its subcommands to `cli`; each gives `exit` its status. */
 export function addUsersCommand(cli: Command, exit: (status: number) => void): void {
   const users = cli.command("users").description("the host's accounts: import them into the config, check the config against the Docker host");
   users
@@ -111,7 +112,7 @@ export function addUsersCommand(cli: Command, exit: (status: number) => void): v
     .option("--prune", "remove users whose account is gone from the database")
     .option("--dry-run", "print the diff; write nothing")
     .action((opts: ImportFlags) => {
-      exit(reported(() => runImport(opts)));
+      exit(runImport(opts));
     });
   users
     .command("check")
@@ -123,12 +124,12 @@ export function addUsersCommand(cli: Command, exit: (status: number) => void): v
       `\nExit codes: ${CHECK_EXIT.ok} nothing would run as the wrong user (warnings allowed), ${CHECK_EXIT.invalid} invalid config, ${CHECK_EXIT.unreadable} the host could not be read, ${CHECK_EXIT.drift} a workspace would run as the wrong user.`,
     )
     .action((opts: { config?: string; json?: boolean }) => {
-      exit(reported(() => runCheck(opts)));
+      exit(runCheck(opts));
     });
 }
 
 /** Exit status of `users check`: 2 the host could not be read, 3 a workspace would run as the wrong user. */
-export const CHECK_EXIT = { ok: 0, invalid: 1, unreadable: 2, drift: 3 } as const;
+export const CHECK_EXIT = { ok: 0, invalid: EXIT_INVALID, unreadable: EXIT_UNREADABLE, drift: 3 } as const;
 
 function runCheck(opts: { config?: string; json?: boolean }): number {
   const model = configReader().loadConfig(opts.config ?? configFile());
@@ -136,10 +137,8 @@ function runCheck(opts: { config?: string; json?: boolean }): number {
   try {
     host = readHost(model);
   } catch (err) {
-    if (!(err instanceof HostUnreadableError || err instanceof AccountDatabaseError)) throw err;
-    if (opts.json) console.log(JSON.stringify({ host: model.name, ok: false, error: err.message }, null, 2));
-    else console.error(`homedock users check: ${err.message}`);
-    return CHECK_EXIT.unreadable;
+    if (opts.json) failedAsJson(model.name, err);
+    throw err;
   }
   const findings = compareWithHost(model, host);
   const errors = findings.filter((f) => f.severity === "error").length;
@@ -152,17 +151,4 @@ function runCheck(opts: { config?: string; json?: boolean }): number {
     console.log(`host ${model.name}: ${count(model.users.length, "user")} checked against the Docker host (read with ${host.image}): ${count(errors, "error")}, ${count(warnings, "warning")}`);
   }
   return errors > 0 ? CHECK_EXIT.drift : CHECK_EXIT.ok;
-}
-
-/** Runs a subcommand; bad input is one line per problem and exit status 1. */
-function reported(command: () => number): number {
-  try {
-    return command();
-  } catch (err) {
-    if (err instanceof ConfigError || err instanceof AccountDatabaseError) {
-      console.error(err.message);
-      return 1;
-    }
-    throw err;
-  }
 }

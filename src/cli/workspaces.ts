@@ -2,20 +2,23 @@
 // and restarting a user's, through the Docker API (DOCKER_HOST may be ssh://).
 import type { Command } from "commander";
 import { configReader, loadCommandModules } from "./lazy";
-import { type DockerAsync, dockerCliAsync, HostUnreadableError } from "../docker/docker-cli";
+import { EXIT_INVALID, EXIT_UNREADABLE } from "../config/errors";
+import { failedAsJson } from "./exit-status";
+import { type DockerAsync, dockerCliAsync } from "../docker/docker-cli";
 import type { Engine } from "../docker/engine-socket";
 import { listWorkspaceContainers, readWorkspaces, restartContainers, startEngineRead } from "../workspaces/docker-host";
 import { jupyterProbes } from "../workspaces/jupyter-status";
-import { containersToRestart, RestartError, restartTargets } from "../workspaces/restart";
+import { containersToRestart, restartTargets } from "../workspaces/restart";
 import { formatStatusTable, workspaceStatus } from "../workspaces/status";
 import { configFile } from "./config-file";
 
 /** Exit status of `status` and `restart`: 1 invalid config or arguments (or a restart that cannot be done), 2 the Docker host could not be read. */
-export const WORKSPACES_EXIT = { ok: 0, invalid: 1, unreadable: 2 } as const;
+export const WORKSPACES_EXIT = { ok: 0, invalid: EXIT_INVALID, unreadable: EXIT_UNREADABLE } as const;
 
 const CONFIG = "config file (default: $HOMEDOCK_CONFIG, else ./homedock.yaml, else the bundled example)";
 
-async function runStatus(opts: { config?: string; json?: boolean }, docker: DockerAsync, openEngine?: () => Engine | undefined): Promise<number> {
+/** @throws HostUnreadableError when Docker does not answer (exit status 2; with --json, the document says so too) */
+async function runStatus(opts: { config?: string; json?: boolean }, docker: DockerAsync, openEngine?: () => Engine | undefined): Promise<void> {
   // The engine is asked first, while the command's modules and the config load (the stats take two of its one-second cycles).
   const read = startEngineRead(docker, openEngine);
   let model: ReturnType<ReturnType<typeof configReader>["loadConfig"]>;
@@ -31,49 +34,37 @@ async function runStatus(opts: { config?: string; json?: boolean }, docker: Dock
     const { containers, usage, activity } = await readWorkspaces(model.name, read, docker, jupyterProbes(model));
     rows = workspaceStatus(model, containers, usage, activity);
   } catch (err) {
-    if (!(err instanceof HostUnreadableError)) throw err;
-    if (opts.json) console.log(JSON.stringify({ host: model.name, ok: false, error: err.message }, null, 2));
-    else console.error(`homedock status: ${err.message}`);
-    return WORKSPACES_EXIT.unreadable;
+    if (opts.json) failedAsJson(model.name, err);
+    throw err;
   }
   if (opts.json) console.log(JSON.stringify({ host: model.name, ok: true, workspaces: rows }, null, 2));
   else console.log(formatStatusTable(model.name, rows, Date.now()));
-  return WORKSPACES_EXIT.ok;
 }
 
-async function runRestart(user: string, environment: string | undefined, opts: { config?: string }, docker: DockerAsync): Promise<number> {
+/**
+ * @throws RestartError for a restart that cannot be done as asked (exit status 1)
+ * @throws HostUnreadableError when Docker does not answer (2)
+ */
+async function runRestart(user: string, environment: string | undefined, opts: { config?: string }, docker: DockerAsync): Promise<void> {
   const model = configReader().loadConfig(opts.config ?? configFile());
-  try {
-    const targets = restartTargets(model, user, environment);
-    const existing = new Set((await listWorkspaceContainers(model.name, docker)).map((c) => c.name));
-    const names = containersToRestart(targets, existing);
-    await restartContainers(names, docker);
-    for (const name of names) console.log(`restarted ${name}`);
-    return WORKSPACES_EXIT.ok;
-  } catch (err) {
-    if (err instanceof RestartError) {
-      console.error(`homedock restart: ${err.message}`);
-      return WORKSPACES_EXIT.invalid;
-    }
-    if (err instanceof HostUnreadableError) {
-      console.error(`homedock restart: ${err.message}`);
-      return WORKSPACES_EXIT.unreadable;
-    }
-    throw err;
-  }
+  const targets = restartTargets(model, user, environment);
+  const existing = new Set((await listWorkspaceContainers(model.name, docker)).map((c) => c.name));
+  const names = containersToRestart(targets, existing);
+  await restartContainers(names, docker);
+  for (const name of names) console.log(`restarted ${name}`);
 }
 
 const exitCodes = `\nExit codes: ${WORKSPACES_EXIT.ok} done, ${WORKSPACES_EXIT.invalid} invalid config or arguments (or, for restart, a workspace without its container, nothing restarted; or a container Docker failed to restart), ${WORKSPACES_EXIT.unreadable} the Docker host could not be read.`;
 
-/** Adds `status` and `restart` to `cli`; each gives `exit` its status. `docker`: the docker CLI (a stand-in in tests). */
-export function addWorkspaceCommands(cli: Command, exit: (status: number) => void, docker: DockerAsync = dockerCliAsync): void {
+/** Adds `status` and `restart` to `cli`. `docker`: the docker CLI (a stand-in in tests). */
+export function addWorkspaceCommands(cli: Command, docker: DockerAsync = dockerCliAsync): void {
   cli
     .command("status")
     .description("one line per workspace: state, since when, memory against its limit, CPU; a Jupyter server's last activity and kernels (through the Docker API; DOCKER_HOST may be ssh://)")
     .option("-c, --config <file>", CONFIG)
     .option("--json", "print {host, ok, workspaces: [...]} as JSON")
     .addHelpText("after", exitCodes)
-    .action(async (opts: { config?: string; json?: boolean }) => exit(await runStatus(opts, docker)));
+    .action((opts: { config?: string; json?: boolean }) => runStatus(opts, docker));
   cli
     .command("restart")
     .description("restart a user's workspaces, or the one in <environment> (docker restart: the home is untouched, nothing is deployed)")
@@ -81,5 +72,5 @@ export function addWorkspaceCommands(cli: Command, exit: (status: number) => voi
     .argument("[environment]", "one of the user's environments (default: all of them)")
     .option("-c, --config <file>", CONFIG)
     .addHelpText("after", exitCodes)
-    .action(async (user: string, environment: string | undefined, opts: { config?: string }) => exit(await runRestart(user, environment, opts, docker)));
+    .action((user: string, environment: string | undefined, opts: { config?: string }) => runRestart(user, environment, opts, docker));
 }

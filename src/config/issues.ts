@@ -1,4 +1,5 @@
 // A problem in a config and how it is written: where, what was there, what was expected.
+import { HomedockError } from "./errors";
 
 export type PathSegment = string | number;
 
@@ -78,8 +79,8 @@ export function formatIssue(issue: ConfigIssue): string {
   return `${where}: got ${formatValue(issue)}; ${issue.message}`;
 }
 
-/** Thrown for invalid config; carries every issue found, in file order where known. */
-export class ConfigError extends Error {
+/** Thrown for invalid config; carries every issue found, in file order where known. Exit status 1. */
+export class ConfigError extends HomedockError {
   /** What the message says: at most LISTED problems, then how many more there are. */
   readonly lines: readonly string[];
 
@@ -98,6 +99,23 @@ export class ConfigError extends Error {
     const all = more > 0 ? [...listed, `... and ${more} more problems`] : listed;
     super(all.map((l) => `${source}: ${l}`).join("\n"));
     this.lines = all;
-    this.name = "ConfigError";
   }
+
+  /** Its lines as they are: each names the file. */
+  override report(): string {
+    return this.message;
+  }
+}
+
+/**
+ * One problem of the file as a whole (it cannot be read, or is not YAML): `message` is
+ * the issue's, and the line the error writes is `where` (a line and column, when known) before it.
+ */
+export function fileError(source: string, message: string, where = ""): ConfigError {
+  return new ConfigError([{ path: [], message, hasValue: false }], source, [`${where}${message}`]);
+}
+
+/** A file that cannot be read (`err`: why, from the file system). */
+export function unreadableFile(file: string, err: unknown): ConfigError {
+  return fileError(file, `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
 }

@@ -8,7 +8,7 @@
 import { closeSync, fstatSync, lstatSync, openSync, readSync, realpathSync } from "node:fs";
 import * as path from "node:path";
 import { CORE_SCHEMA, constructFromEvents, EVENT_ID, type Event, getScalarValue, parseEvents, SCALAR_STYLE, YAMLException } from "js-yaml";
-import { ConfigError, formatIssue, LISTED, type PathSegment, shorten } from "./issues";
+import { ConfigError, fileError, formatIssue, LISTED, type PathSegment, shorten, unreadableFile } from "./issues";
 import { within } from "./paths";
 import { aliasRefusal, MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH } from "./bounds";
 
@@ -133,7 +133,7 @@ export function sourcePositions(
 function yamlError(err: unknown, label: string, source: string): ConfigError {
   if (!(err instanceof YAMLException)) throw err;
   const where = err.mark ? `${err.mark.line + 1}:${err.mark.column + 1}: ` : "";
-  return new ConfigError([], source, [`${where}${label}: expected valid YAML: ${shorten(err.reason, 200)}`]);
+  return fileError(source, `${label}: expected valid YAML: ${shorten(err.reason, 200)}`, where);
 }
 
 /** A config's YAML value, and the same problems placed at their lines once the model refuses it. */
@@ -161,7 +161,7 @@ export function readYaml(text: string, source = "config"): ConfigYaml {
   const refusal = aliasRefusal(text, events);
   if (refusal) {
     const { line, col } = lineCounter(text)(refusal.offset);
-    throw new ConfigError([], source, [`${line}:${col}: ${refusal.reason}`]);
+    throw fileError(source, refusal.reason, `${line}:${col}: `);
   }
   try {
     documents = constructFromEvents(events, { source: text, schema: CORE_SCHEMA });
@@ -172,7 +172,7 @@ export function readYaml(text: string, source = "config"): ConfigYaml {
   if (documents.length > 1) {
     const pos = sourcePositions(text, events)([], 1);
     const where = pos ? `${pos.line}:${pos.col}: ` : "";
-    throw new ConfigError([], source, [`${where}YAML syntax: expected valid YAML: a second document begins here; a config is one document`]);
+    throw fileError(source, "YAML syntax: expected valid YAML: a second document begins here; a config is one document", where);
   }
   const input = documents[0];
   if (input === null || input === undefined) {
@@ -201,7 +201,8 @@ function placed(err: ConfigError, text: string, events: readonly Event[], source
 }
 
 function tooLarge(source: string, size: string): ConfigError {
-  return new ConfigError([], source, [`(the whole file): got ${size}; expected a config of at most ${MAX_CONFIG_BYTES / 2 ** 20} MiB`]);
+  const message = `expected a config of at most ${MAX_CONFIG_BYTES / 2 ** 20} MiB`;
+  return new ConfigError([{ path: [], message, value: size, hasValue: true }], source, [`(the whole file): got ${size}; ${message}`]);
 }
 
 /**
@@ -213,7 +214,8 @@ function checkLink(file: string): void {
   if (!lstatSync(file).isSymbolicLink()) return;
   const target = realpathSync(file);
   if (within(target, realpathSync(path.dirname(file)))) return;
-  throw new ConfigError([], file, [`(the whole file): got a link to ${shorten(target)}; expected the config, or a link to a file in its own directory or below`]);
+  const message = "expected the config, or a link to a file in its own directory or below";
+  throw new ConfigError([{ path: [], message, value: target, hasValue: true }], file, [`(the whole file): got a link to ${shorten(target)}; ${message}`]);
 }
 
 /**
@@ -224,7 +226,9 @@ function readBounded(file: string): string {
   checkLink(file);
   const fd = openSync(file, "r");
   try {
-    if (!fstatSync(fd).isFile()) throw new ConfigError([], file, ["(the whole file): got something other than a file; expected a regular file"]);
+    if (!fstatSync(fd).isFile()) {
+      throw new ConfigError([{ path: [], message: "expected a regular file", hasValue: false }], file, ["(the whole file): got something other than a file; expected a regular file"]);
+    }
     const buffer = Buffer.alloc(MAX_CONFIG_BYTES + 1);
     let length = 0;
     for (let n = 1; n > 0 && length < buffer.length; length += n) n = readSync(fd, buffer, length, buffer.length - length, null);
@@ -241,6 +245,6 @@ export function readConfigFile(file: string): string {
     return readBounded(file);
   } catch (err) {
     if (err instanceof ConfigError) throw err;
-    throw new ConfigError([], file, [`cannot read the file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
+    throw unreadableFile(file, err);
   }
 }

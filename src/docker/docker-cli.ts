@@ -1,6 +1,7 @@
 // The docker CLI as the edge to the Docker host: it speaks the Docker API to whatever
 // DOCKER_HOST (or the context) names, ssh:// included.
 import { execFile, spawnSync } from "node:child_process";
+import { EXIT_UNREADABLE, HomedockError } from "../config/errors";
 
 /** What `docker` printed and how it ended. */
 export interface Ran {
@@ -19,11 +20,10 @@ export const dockerCli: Docker = (args) => {
   return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "", error: r.error };
 };
 
-/** The host cannot be read: no Docker, no usable image. */
-export class HostUnreadableError extends Error {
+/** The host cannot be read: no Docker, no usable image. Exit status 2. */
+export class HostUnreadableError extends HomedockError {
   constructor(message: string) {
-    super(message);
-    this.name = "HostUnreadableError";
+    super(message, EXIT_UNREADABLE);
   }
 }
 

@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { homedir } from "node:os";
 import * as path from "node:path";
+import { EXIT_UNREADABLE, HomedockError } from "../config/errors";
 
 /** Requests to the Engine API (paths with their version prefix) and their answers. */
 export interface Engine {
@@ -87,9 +88,8 @@ export function socketEngine(socketPath: string, timeoutMs = 15_000): Engine {
 }
 
 /** A request that ran past its time. */
-export class EngineTimeout extends Error {
+export class EngineTimeout extends HomedockError {
   constructor(message: string) {
-    super(message);
-    this.name = "EngineTimeout";
+    super(message, EXIT_UNREADABLE);
   }
 }

@@ -2,6 +2,7 @@
 // elsewhere (what a request to a Jupyter server's unix socket printed, through `docker
 // exec`): Content-Length, chunked, or to the end of the stream. Pure: bytes in,
 // responses out.
+import { EXIT_UNREADABLE, HomedockError } from "../config/errors";
 
 /** One response: its status, headers (names in lower case) and body. */
 export interface HttpResponse {
@@ -11,10 +12,9 @@ export interface HttpResponse {
 }
 
 /** A malformed response: the stream cannot be read any further. */
-export class HttpParseError extends Error {
+export class HttpParseError extends HomedockError {
   constructor(message: string) {
-    super(message);
-    this.name = "HttpParseError";
+    super(message, EXIT_UNREADABLE);
   }
 }
 

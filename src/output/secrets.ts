@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { secretKey, TOKEN_VARIABLE } from "../container/container";
-import { ConfigError } from "../config/issues";
+import { ConfigError, type ConfigIssue, fileError, type PathSegment } from "../config/issues";
 import type { HostModel, UserModel } from "../model/model";
 import { workspacesOf } from "../model/workspaces";
 import { renderCaddyfile } from "../render/caddyfile";
@@ -33,14 +33,54 @@ export function writePrivate(file: string, text: string, { exclusive = false }: 
   writeWhole(file, text, { mode: 0o600, exclusive });
 }
 
+/** A problem of one entry of a secrets file: where (its key, then its field) and what was expected; its value is never shown. */
+const secretProblem = (at: readonly PathSegment[], message: string): ConfigIssue => ({ path: at, message, hasValue: false });
+
+/** What a JSON value is, without showing it. */
+function kindOf(value: unknown): string {
+  return value === null ? "null" : Array.isArray(value) ? "a list" : `a ${typeof value}`;
+}
+
+/**
+ * The entries of the secrets file `file` ({} when there is no such file): a JSON object,
+ * each entry as `problems` finds nothing wrong with it. Anything else is refused, one
+ * line per problem naming the file, without the value: it may be a secret. `shape`: what
+ * the file as a whole was expected to be.
+ */
+function readSecrets<T>(file: string, shape: string, problems: (key: string, entry: unknown) => ConfigIssue[]): Record<string, T> {
+  if (!existsSync(file)) return {};
+  let entries: unknown;
+  try {
+    entries = JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    throw fileError(file, shape);
+  }
+  if (entries === null || typeof entries !== "object" || Array.isArray(entries)) throw fileError(file, shape);
+  const issues = Object.entries(entries).flatMap(([key, entry]) => problems(key, entry));
+  if (issues.length > 0) throw new ConfigError(issues, file, issues.map((issue) => [...issue.path, issue.message].join(": ")));
+  return entries as Record<string, T>;
+}
+
+const TOKENS_SHAPE = 'expected a JSON object of workspaces ("<user>.<environment>") to their Jupyter tokens, as homedock writes it';
+/** A token the env file and the URL carry as it is: printable ASCII, no spaces. */
+const TOKEN = /^[\x21-\x7e]+$/;
+
+/** What is wrong with one workspace's token; it is not shown. */
+function tokenProblems(workspace: string, token: unknown): ConfigIssue[] {
+  if (typeof token === "string" && TOKEN.test(token)) return [];
+  const found = typeof token === "string" ? "something else (not shown)" : kindOf(token);
+  return [secretProblem([workspace], `expected a token of letters, digits and punctuation, no spaces (homedock makes 64 hex digits); found ${found}`)];
+}
+
 /**
  * Every workspace's token by "<user>.<environment>", from `<dir>/homedock-secrets/tokens.json`
  * (mode 0600, in a 0700 directory): a workspace keeps its token across renders; a new
- * one gets 32 random bytes, hex.
+ * one gets 32 random bytes, hex. A file not as homedock writes it is refused, naming the
+ * file, before anything is written: new tokens in its place would replace every workspace.
  */
 export function workspaceTokens(dir: string, model: HostModel): Record<string, string> {
   const file = path.join(secretsDir(dir), "tokens.json");
-  const known: Record<string, string> = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
+  const known = readSecrets<string>(file, TOKENS_SHAPE, tokenProblems);
   const tokens: Record<string, string> = {};
   for (const ws of model.workspaces) {
     if (ws.route === undefined) tokens[secretKey(ws)] = known[secretKey(ws)] ?? randomBytes(32).toString("hex");
@@ -60,19 +100,19 @@ export type StoredPassword = { readonly hash: string; readonly uid: number } | s
 const FILE_SHAPE = 'expected a JSON object of user names to { "hash": <bcrypt hash>, "uid": <uid> }, as homedock passwd writes it';
 const HASH_SHAPE = "expected a bcrypt hash ($2a$ or $2b$, as homedock passwd writes it); found something else (not shown)";
 
-/** What is wrong with one user's entry, each problem a line naming the user and the field; no value is shown (it may be a password). */
-function entryProblems(user: string, entry: unknown): string[] {
-  if (typeof entry === "string") return BCRYPT_HASH.test(entry) ? [] : [`${user}: ${HASH_SHAPE}`];
+/** What is wrong with one user's entry, each problem naming the user and the field; no value is shown (it may be a password). */
+function entryProblems(user: string, entry: unknown): ConfigIssue[] {
+  if (typeof entry === "string") return BCRYPT_HASH.test(entry) ? [] : [secretProblem([user], HASH_SHAPE)];
   if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
-    return [`${user}: expected { "hash": <bcrypt hash>, "uid": <uid> }, as homedock passwd writes it; found ${entry === null ? "null" : Array.isArray(entry) ? "a list" : `a ${typeof entry}`}`];
+    return [secretProblem([user], `expected { "hash": <bcrypt hash>, "uid": <uid> }, as homedock passwd writes it; found ${kindOf(entry)}`)];
   }
   const { hash, uid, ...rest } = entry as Record<string, unknown>;
   return [
-    ...(typeof hash === "string" && BCRYPT_HASH.test(hash) ? [] : [`${user}: hash: ${hash === undefined ? "expected a bcrypt hash; found none" : HASH_SHAPE}`]),
+    ...(typeof hash === "string" && BCRYPT_HASH.test(hash) ? [] : [secretProblem([user, "hash"], hash === undefined ? "expected a bcrypt hash; found none" : HASH_SHAPE)]),
     ...(Number.isSafeInteger(uid) && (uid as number) >= 0
       ? []
-      : [`${user}: uid: expected the account's uid, a whole number (as homedock passwd writes it); found ${uid === undefined ? "none" : "something else (not shown)"}`]),
-    ...Object.keys(rest).map((key) => `${user}: ${key}: expected only hash and uid`),
+      : [secretProblem([user, "uid"], `expected the account's uid, a whole number (as homedock passwd writes it); found ${uid === undefined ? "none" : "something else (not shown)"}`)]),
+    ...Object.keys(rest).map((key) => secretProblem([user, key], "expected only hash and uid")),
   ];
 }
 
@@ -82,18 +122,7 @@ function entryProblems(user: string, entry: unknown): string[] {
  * per problem, without being shown: it may be a password put there by hand.
  */
 export function readPasswords(dir: string): Record<string, StoredPassword> {
-  const file = path.join(dir, PASSWORDS_FILE);
-  if (!existsSync(file)) return {};
-  let entries: unknown;
-  try {
-    entries = JSON.parse(readFileSync(file, "utf8"));
-  } catch {
-    throw new ConfigError([], file, [FILE_SHAPE]);
-  }
-  if (entries === null || typeof entries !== "object" || Array.isArray(entries)) throw new ConfigError([], file, [FILE_SHAPE]);
-  const problems = Object.entries(entries).flatMap(([user, entry]) => entryProblems(user, entry));
-  if (problems.length > 0) throw new ConfigError([], file, problems);
-  return entries as Record<string, StoredPassword>;
+  return readSecrets<StoredPassword>(path.join(dir, PASSWORDS_FILE), FILE_SHAPE, entryProblems);
 }
 
 /** Writes the entries back (the file 0600, its directory 0700); returns the file. */

@@ -1,6 +1,7 @@
 // Plan review: reads `terraform show -json` of a saved plan of a homedock stack into a
 // typed summary (who gains, loses or restarts what), renders it as Markdown with the
 // servers that stop first, and decides the exit status from the policy flags.
+import { EXIT_UNREADABLE, HomedockError } from "../config/errors";
 import { LABEL_ENVIRONMENT, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, LABEL_USER, ROLE } from "../container/container";
 
 /** Exit codes of `homedock review`. */
@@ -8,7 +9,7 @@ export const REVIEW_EXIT = {
   /** Read and summarized; no policy was hit. */
   ok: 0,
   /** The plan could not be read: not JSON, unknown format, not a homedock stack. */
-  unreadable: 2,
+  unreadable: EXIT_UNREADABLE,
   /** --fail-on-replace, and a workspace would be replaced. */
   replace: 3,
   /** --fail-on-destroy, and a workspace would be removed. */
@@ -113,11 +114,15 @@ export interface Review extends PlanVerdict {
   readonly markdown: string;
 }
 
-/** The plan cannot be reviewed; the message says why. */
-export class PlanError extends Error {
+/** The plan cannot be reviewed; the message says why. Exit status REVIEW_EXIT.unreadable. */
+export class PlanError extends HomedockError {
   constructor(message: string) {
-    super(message);
-    this.name = "PlanError";
+    super(message, REVIEW_EXIT.unreadable);
+  }
+
+  /** Said by the review, whichever command asked for it (`review`, `plan`). */
+  override report(): string {
+    return super.report("homedock review");
   }
 }
 

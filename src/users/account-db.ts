@@ -1,6 +1,7 @@
 // A host's account database as passwd(5) and group(5) write it: what `getent passwd`
 // prints for LDAP or SSSD as well as /etc/passwd itself.
 import { MAX_ACCOUNT_ID } from "../config/ids";
+import { HomedockError } from "../config/errors";
 
 /** One passwd entry. */
 export interface Account {
@@ -31,11 +32,15 @@ export interface AccountDatabase {
   readonly groupSource: string;
 }
 
-/** A database that cannot be trusted: one line per problem, each naming file and line. */
-export class AccountDatabaseError extends Error {
+/** A database that cannot be trusted: one line per problem, each naming file and line. Exit status 1. */
+export class AccountDatabaseError extends HomedockError {
   constructor(readonly lines: readonly string[]) {
     super(lines.join("\n"));
-    this.name = "AccountDatabaseError";
+  }
+
+  /** Its lines as they are: each names the file. */
+  override report(): string {
+    return this.message;
   }
 }
 

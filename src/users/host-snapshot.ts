@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { HostModel } from "../model/model";
 import { LABEL_ROLE, ROLE } from "../container/container";
-import { parseAccountDatabase } from "./account-db";
+import { type AccountDatabase, AccountDatabaseError, parseAccountDatabase } from "./account-db";
 import type { HomeState, HostSnapshot } from "./check";
 import { type Docker, dockerCli, HostUnreadableError, notAnswering } from "../docker/docker-cli";
 
@@ -24,7 +24,10 @@ export function homeParents(homes: readonly string[]): string[] {
   return dirs.filter((d, i) => !dirs.slice(0, i).some((p) => d.startsWith(`${p}/`)));
 }
 
-/** Parses the script's output (see host-accounts.sh). */
+/**
+ * Parses the script's output (see host-accounts.sh).
+ * @throws HostUnreadableError when a section is missing or the host's passwd or group cannot be trusted
+ */
 export function parseSnapshot(output: string, source: string): HostSnapshot {
   const sections = new Map<string, string>();
   for (const part of output.split(/^@@homedock /m).slice(1)) {
@@ -33,10 +36,16 @@ export function parseSnapshot(output: string, source: string): HostSnapshot {
   }
   const missing = ["passwd", "group", "homes"].filter((s) => !sections.has(s));
   if (missing.length > 0) throw new HostUnreadableError(`${source}: the check's output has no ${missing.join(", ")}: ${output.slice(0, 200)}`);
-  const db = parseAccountDatabase(sections.get("passwd")!, sections.get("group")!, {
-    passwd: `${source}: /etc/passwd`,
-    group: `${source}: /etc/group`,
-  });
+  let db: AccountDatabase;
+  try {
+    db = parseAccountDatabase(sections.get("passwd")!, sections.get("group")!, {
+      passwd: `${source}: /etc/passwd`,
+      group: `${source}: /etc/group`,
+    });
+  } catch (err) {
+    // The host's own files: accounts that cannot be trusted are a host that cannot be read.
+    throw err instanceof AccountDatabaseError ? new HostUnreadableError(err.message) : err;
+  }
   const homes = new Map<string, HomeState>();
   for (const line of sections.get("homes")!.split("\n")) {
     const tab = line.lastIndexOf("\t");

@@ -4,7 +4,7 @@ import { createTwoFilesPatch } from "diff";
 import { isDeepStrictEqual } from "node:util";
 import { isSeq, parse, parseDocument } from "yaml";
 import { parseConfig } from "../model/load";
-import { ConfigError, formatIssue, formatValue } from "../config/issues";
+import { ConfigError, fileError, formatIssue, formatValue } from "../config/issues";
 import type { AccountDatabase } from "./account-db";
 import { appendUsers } from "./append";
 import { addUsers, type Change, mergeUsers, userEntry } from "./merge";
@@ -78,7 +78,7 @@ function merge(
   const [problem] = doc.errors;
   if (problem !== undefined) {
     const [at] = problem.linePos ?? [];
-    throw new ConfigError([], source, [`${at ? `${at.line}:${at.col}: ` : ""}expected YAML the import can edit: ${problem.message}`]);
+    throw fileError(source, `expected YAML the import can edit: ${problem.message}`, at ? `${at.line}:${at.col}: ` : "");
   }
   const changes = mergeUsers(doc, users, {
     update: options.update ?? false,

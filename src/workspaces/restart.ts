@@ -1,14 +1,10 @@
 // `homedock restart`, without Docker: which declared workspaces a user's restart names,
 // and what stops it. Pure: the model and what Docker has in, container names out.
+import { HomedockError } from "../config/errors";
 import type { HostModel, WorkspaceModel } from "../model/model";
 
-/** A restart that cannot be done as asked; the message says what is wrong and what would do. */
-export class RestartError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "RestartError";
-  }
-}
+/** A restart that cannot be done as asked; the message says what is wrong and what would do. Exit status 1. */
+export class RestartError extends HomedockError {}
 
 const list = (names: readonly string[]) => (names.length === 0 ? "none" : names.join(", "));
 

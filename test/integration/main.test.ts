@@ -197,6 +197,19 @@ describe("homedock CLI", () => {
     expect(readFileSync(path.join(cwd, "build"), "utf8")).toBe("a file where a directory must be\n");
   });
 
+  it("says in one line that tokens.json is not as homedock writes it, with no stack trace, and writes nothing", async () => {
+    const cwd = mkdtempSync(path.join(work, "tokens-"));
+    const tokens = path.join(cwd, "homedock-secrets/tokens.json");
+    expect((await run(tsx, [bin, "synth", "-c", path.join(root, "examples/course.yaml")], cwd)).status).toBe(0);
+    writeFileSync(tokens, '{"alice.python-course": "');
+    const before = readFileSync(path.join(cwd, "cdktf.out/stacks/course/terraform.tfvars.json"), "utf8");
+    const r = await run(tsx, [bin, "synth", "-c", path.join(root, "examples/course.yaml")], cwd);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toBe(`${tokens}: expected a JSON object of workspaces ("<user>.<environment>") to their Jupyter tokens, as homedock writes it`);
+    expect(readFileSync(tokens, "utf8")).toBe('{"alice.python-course": "');
+    expect(readFileSync(path.join(cwd, "cdktf.out/stacks/course/terraform.tfvars.json"), "utf8")).toBe(before);
+  });
+
   it("validate reports a bad config with exit 1 and writes nothing", async () => {
     const cwd = mkdtempSync(path.join(work, "val-"));
     writeFileSync(path.join(cwd, "homedock.yaml"), "environments:\n  - name: ok\n    image: x\n    command: [a]\n    memroy: 2g\n");

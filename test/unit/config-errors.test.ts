@@ -67,6 +67,18 @@ describe("YAML itself", () => {
     expect(errors[0]).toMatch(pattern);
   });
 
+  it("is a problem of the whole file in the error's issues too, its position left in the line", () => {
+    const err = (() => {
+      try {
+        parseConfig("environments: []\n---\nusers: []\n", "homedock.yaml");
+      } catch (e) {
+        return e as ConfigError;
+      }
+      return expect.unreachable();
+    })();
+    expect(err.issues).toEqual([{ path: [], message: "YAML syntax: expected valid YAML: a second document begins here; a config is one document", hasValue: false }]);
+  });
+
   it.each([
     ["an empty file", ""],
     ["a file of comments", "# nothing here\n"],

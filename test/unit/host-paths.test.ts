@@ -4,9 +4,9 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { dockerIsLocal, missingHostPaths } from "../../src/cli/host-paths";
+import { dockerIsLocal, missingHostPathIssues, missingHostPathLine } from "../../src/cli/host-paths";
 import type { ConfigInput } from "../../src/config/schema";
-import { buildModel } from "../../src/model/model";
+import { buildModel, type HostModel } from "../../src/model/model";
 
 const work = mkdtempSync(path.join(tmpdir(), "homedock-host-paths-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -23,6 +23,9 @@ function config(dir: string, host: Partial<NonNullable<ConfigInput["host"]>> = {
   };
 }
 
+/** The missing host paths as the commands write them, one line each. */
+const missingHostPaths = (model: HostModel) => missingHostPathIssues(model).map(missingHostPathLine);
+
 describe("missing host paths", () => {
   const dir = mkdtempSync(path.join(work, "paths-"));
 
@@ -32,6 +35,13 @@ describe("missing host paths", () => {
       `users[1].home: got "${dir}/other/bob"; expected a home whose parent directory ${dir}/other exists on the Docker host (this machine)`,
       `host.sharedMounts[0].source: got "${dir}/data"; expected a directory that exists on the Docker host (this machine)`,
     ]);
+    // Each is also a problem of its field, with the path as its value.
+    expect(missingHostPathIssues(buildModel(config(dir)))[1]).toEqual({
+      path: ["users", 1, "home"],
+      message: `expected a home whose parent directory ${dir}/other exists on the Docker host (this machine)`,
+      value: `${dir}/other/bob`,
+      hasValue: true,
+    });
   });
 
   it("asks for the homes themselves when the deploy creates none", () => {

@@ -16,6 +16,7 @@ import {
   type StoredPassword,
   usableHashes,
   usersWithoutPassword,
+  workspaceTokens,
   writePassword,
   writePasswordHashes,
   writePrivate,
@@ -59,6 +60,51 @@ describe("workspace tokens", () => {
     const again: Record<string, string> = JSON.parse(readFileSync(path.join(dir, SECRETS_DIR, "tokens.json"), "utf8"));
     expect(again).toMatchObject(tokens);
     expect(again["dave.python-course"]).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe("a tokens.json not as homedock writes it", () => {
+  const secret = "0123456789abcdef".repeat(4);
+  /** The error workspaceTokens gives for a tokens.json of `text`, and the file, left as it was. */
+  function refused(text: string): { file: string; err: ConfigError } {
+    const here = mkdtempSync(path.join(dir, "tokens-"));
+    mkdirSync(path.join(here, SECRETS_DIR));
+    const file = path.join(here, SECRETS_DIR, "tokens.json");
+    writeFileSync(file, text);
+    let err: unknown;
+    try {
+      workspaceTokens(here, model);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(readFileSync(file, "utf8")).toBe(text);
+    expect(readdirSync(path.join(here, SECRETS_DIR))).toEqual(["tokens.json"]);
+    return { file, err: err as ConfigError };
+  }
+
+  it("is refused in one line naming the file and what it should be, whether not JSON or not an object", () => {
+    for (const text of [`{"alice.python-course": "${secret}"`, "", `["${secret}"]`, "null", `"${secret}"`]) {
+      const { file, err } = refused(text);
+      expect(err.message).toBe(`${file}: expected a JSON object of workspaces ("<user>.<environment>") to their Jupyter tokens, as homedock writes it`);
+      expect(err.exitCode).toBe(1);
+      expect(err.issues).toEqual([{ path: [], message: expect.stringMatching(/^expected a JSON object/), hasValue: false }]);
+    }
+  });
+
+  it("names each workspace whose token is not one, without showing it", () => {
+    const { file, err } = refused(
+      JSON.stringify({ "alice.python-course": secret, "bob.python-course": 42, "carol.r-intro": `${secret}\nEVIL=1`, "carol.python-course": "", "dave.gone": null }),
+    );
+    const expected = "expected a token of letters, digits and punctuation, no spaces (homedock makes 64 hex digits)";
+    expect(err.message.split("\n")).toEqual([
+      `${file}: bob.python-course: ${expected}; found a number`,
+      `${file}: carol.r-intro: ${expected}; found something else (not shown)`,
+      `${file}: carol.python-course: ${expected}; found something else (not shown)`,
+      `${file}: dave.gone: ${expected}; found null`,
+    ]);
+    expect(err.issues.map((i) => i.path)).toEqual([["bob.python-course"], ["carol.r-intro"], ["carol.python-course"], ["dave.gone"]]);
+    expect(err.message).not.toContain(secret);
   });
 });
 
@@ -170,5 +216,16 @@ describe("password hashes, bound to their accounts", () => {
       ].map((line) => `${file}: ${line}`),
     );
     for (const secret of ["hunter", "sekrit", ..."BCDG".split("").map(hash)]) expect(problems).not.toContain(secret);
+  });
+
+  it("each problem is an issue of its user and field, its value left out", () => {
+    const here = mkdtempSync(path.join(dir, "bad-"));
+    mkdirSync(path.join(here, SECRETS_DIR));
+    writeFileSync(path.join(here, PASSWORDS_FILE), JSON.stringify({ alice: { hash: "hunter2", uid: 2001 } }));
+    expect(() => readPasswords(here)).toThrow(
+      expect.objectContaining({
+        issues: [{ path: ["alice", "hash"], message: "expected a bcrypt hash ($2a$ or $2b$, as homedock passwd writes it); found something else (not shown)", hasValue: false }],
+      }),
+    );
   });
 });

@@ -140,6 +140,12 @@ describe("reading the host through one container", () => {
     ]);
   });
 
+  it("takes a host's passwd it cannot trust for a host it cannot read (exit status 2), naming the file and line", () => {
+    const bad = () => parseSnapshot(output.replace("alice:x:1001:1001::/home/alice:/bin/sh", "alice:x:1001"), "the Docker host");
+    expect(bad).toThrow(HostUnreadableError);
+    expect(bad).toThrow("the Docker host: /etc/passwd:1: expected 7 fields name:password:uid:gid:gecos:home:shell, got 3");
+  });
+
   it("runs read-only, without network or capabilities but DAC_READ_SEARCH, never pulling", () => {
     const args = checkRunArgs("x/init:1", ["/home"], ["/home/alice"]);
     expect(args.slice(0, 16)).toEqual([
