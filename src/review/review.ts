@@ -3,6 +3,7 @@
 // servers that stop first, and decides the exit status from the policy flags.
 import { EXIT_UNREADABLE, HomedockError } from "../config/errors";
 import { LABEL_ENVIRONMENT, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, LABEL_USER, ROLE } from "../container/container";
+import { type PlanResourceChange, type PlanValues, readResourceChanges } from "./plan-json";
 
 /** Exit codes of `homedock review`. */
 export const REVIEW_EXIT = {
@@ -126,7 +127,9 @@ export class PlanError extends HomedockError {
   }
 }
 
-type Json = Record<string, any>;
+/** A resource's attribute values in a plan (plan-json.ts: those the review reads are checked). */
+type Values = PlanValues;
+type Mount = NonNullable<Values["mounts"]>[number];
 type Kind = ChangeKind;
 
 interface Change {
@@ -136,9 +139,9 @@ interface Change {
   readonly kind: Kind;
   /** Its homedock labels, read once. */
   readonly labels: Readonly<Record<string, string>>;
-  readonly values: Json;
+  readonly values: Values;
   /** What it was, where it existed before. */
-  readonly before: Json;
+  readonly before: Values;
   /** Why: the attributes that forced a replacement, or that change in place. */
   readonly reasons: readonly string[];
   /** For an update in place: from what to what. */
@@ -186,8 +189,8 @@ export function settingText(s: SettingChange): string {
 }
 
 /** The nproc ulimit a workspace runs with (the provider's form of pidsLimit). */
-function nproc(values: Json): string | undefined {
-  const limit = (values.ulimit ?? []).find((u: Json) => u.name === "nproc");
+function nproc(values: Values): string | undefined {
+  const limit = (values.ulimit ?? []).find((u) => u.name === "nproc");
   return limit === undefined ? undefined : String(limit.hard ?? limit.soft);
 }
 
@@ -196,7 +199,7 @@ function nproc(values: Json): string | undefined {
  * and its value as the config writes it. memory_swap is set to memory (no swap), so it
  * is shown only when memory itself stays.
  */
-const SETTINGS: Readonly<Record<string, { readonly setting: string; readonly value: (values: Json) => string | undefined }>> = {
+const SETTINGS: Readonly<Record<string, { readonly setting: string; readonly value: (values: Values) => string | undefined }>> = {
   memory: { setting: "memory", value: (v) => (typeof v.memory === "number" ? formatMemory(v.memory) : undefined) },
   memory_swap: { setting: "memory (with swap)", value: (v) => (typeof v.memory_swap === "number" ? formatMemory(v.memory_swap) : undefined) },
   cpus: { setting: "cpus", value: (v) => (v.cpus === null || v.cpus === undefined || v.cpus === "" ? undefined : formatCpus(v.cpus)) },
@@ -204,7 +207,7 @@ const SETTINGS: Readonly<Record<string, { readonly setting: string; readonly val
   restart: { setting: "restart", value: (v) => (typeof v.restart === "string" ? v.restart : undefined) },
 };
 
-function settingChanges(attributes: readonly string[], before: Json, after: Json): SettingChange[] {
+function settingChanges(attributes: readonly string[], before: Values, after: Values): SettingChange[] {
   return attributes
     .filter((a) => SETTINGS[a] !== undefined && !(a === "memory_swap" && attributes.includes("memory")))
     .flatMap((a) => {
@@ -214,10 +217,10 @@ function settingChanges(attributes: readonly string[], before: Json, after: Json
 }
 
 /** The ports a container publishes, as `address:port`, HTTPS (443 inside) first. */
-function publishedPorts(values: Json): string[] {
+function publishedPorts(values: Values): string[] {
   return [...(values.ports ?? [])]
-    .sort((a: Json, b: Json) => (a.internal === 443 ? -1 : b.internal === 443 ? 1 : a.internal - b.internal))
-    .map((p: Json) => `${p.ip ?? "0.0.0.0"}:${p.external ?? p.internal}`);
+    .sort((a, b) => (a.internal === 443 ? -1 : b.internal === 443 ? 1 : a.internal - b.internal))
+    .map((p) => `${p.ip ?? "0.0.0.0"}:${p.external ?? p.internal}`);
 }
 
 /**
@@ -225,14 +228,14 @@ function publishedPorts(values: Json): string[] {
  * or a shared mount, named by where the workspace sees it, was gained, lost, made
  * read-write or read-only, or given another source. Both sides are the same user's.
  */
-function mountReasons(before: Json, after: Json): string[] {
-  const home = (m: Json) => m.target === before.working_dir || m.target === after.working_dir;
-  const byTarget = (mounts: Json[] | undefined) => new Map<string, Json>((mounts ?? []).map((m) => [m.target, m]));
+function mountReasons(before: Values, after: Values): string[] {
+  const home = (m: Mount) => m.target === before.working_dir || m.target === after.working_dir;
+  const byTarget = (mounts: readonly Mount[] | null | undefined) => new Map<string, Mount>((mounts ?? []).map((m) => [m.target, m]));
   const [was, is] = [byTarget(before.mounts), byTarget(after.mounts)];
   const reasons: string[] = [];
   for (const target of new Set([...was.keys(), ...is.keys()])) {
     const [old, now] = [was.get(target), is.get(target)];
-    const readOnly = (m: Json) => m.read_only ?? false;
+    const readOnly = (m: Mount) => m.read_only ?? false;
     if (old !== undefined && now !== undefined && old.source === now.source && readOnly(old) === readOnly(now)) continue;
     if ((old !== undefined && home(old)) || (now !== undefined && home(now))) reasons.push(REASONS.working_dir);
     else if (old === undefined) reasons.push(`gains shared mount ${target} ${readOnly(now!) ? "read-only" : "read-write"}`);
@@ -247,7 +250,7 @@ function mountReasons(before: Json, after: Json): string[] {
  * Why the labels differ. A changed mount replaces a container through its mounts
  * label (the provider would not apply the mount itself): said as the mount that changed.
  */
-function labelReasons(before: Json, after: Json): string[] {
+function labelReasons(before: Values, after: Values): string[] {
   const [was, is] = [labels(before), labels(after)];
   const differ = [...new Set([...Object.keys(was), ...Object.keys(is)])].filter((k) => was[k] !== is[k]);
   const mounts = differ.includes(LABEL_MOUNTS) ? mountReasons(before, after) : [];
@@ -262,9 +265,9 @@ const IDLE_FLAG = /^--(?:\w+App\.shutdown_no_activity_timeout|TerminalManager\.c
  * timeout changed (it restarts the server, which a reviewer should see by that name),
  * "command changed" where anything else did too.
  */
-function commandReasons(before: Json, after: Json): string[] {
-  const idle = (v: Json) => (v.command ?? []).map(String).find((a: string) => /^--\w+App\.shutdown_no_activity_timeout=/.test(a))?.split("=")[1] ?? "off";
-  const rest = (v: Json) => JSON.stringify((v.command ?? []).map(String).filter((a: string) => !IDLE_FLAG.test(a)));
+function commandReasons(before: Values, after: Values): string[] {
+  const idle = (v: Values) => (v.command ?? []).map(String).find((a) => /^--\w+App\.shutdown_no_activity_timeout=/.test(a))?.split("=")[1] ?? "off";
+  const rest = (v: Values) => JSON.stringify((v.command ?? []).map(String).filter((a) => !IDLE_FLAG.test(a)));
   const [from, to] = [idle(before), idle(after)];
   return [...(from === to ? [] : [`idleTimeout ${from} → ${to}`]), ...(from === to || rest(before) !== rest(after) ? [REASONS.command] : [])];
 }
@@ -278,33 +281,33 @@ function kindOf(actions: readonly string[]): Kind {
   return "unchanged";
 }
 
-function labels(values: Json): Record<string, string> {
-  return Object.fromEntries((values.labels ?? []).map((l: Json) => [l.label, l.value]));
+function labels(values: Values): Record<string, string> {
+  return Object.fromEntries((values.labels ?? []).map((l) => [l.label, l.value]));
 }
 
-function changed(before: Json, after: Json, unknown: Json): string[] {
+function changed(before: Values, after: Values, unknown: PlanResourceChange["change"]["after_unknown"]): string[] {
+  const known = (k: string) => typeof unknown !== "object" || unknown?.[k] !== true;
   return Object.keys(after)
-    .filter((k) => unknown?.[k] !== true && JSON.stringify(after[k]) !== JSON.stringify(before[k]))
+    .filter((k) => known(k) && JSON.stringify(after[k]) !== JSON.stringify(before[k]))
     .sort();
 }
 
-function changesOf(plan: Json): Change[] {
-  return plan.resource_changes
-    .filter((c: Json) => c.mode !== "data")
-    .map((c: Json): Change => {
-      const kind = kindOf(c.change?.actions ?? []);
-      const before = c.change?.before ?? {};
-      const after = c.change?.after ?? {};
+function changesOf(resourceChanges: readonly PlanResourceChange[]): Change[] {
+  return resourceChanges
+    .map((c): Change => {
+      const kind = kindOf(c.change.actions);
+      const before: Values = c.change.before ?? {};
+      const after: Values = c.change.after ?? {};
       const attributes: string[] =
         kind === "replaced"
-          ? (c.change.replace_paths ?? []).map((p: unknown[]) => String(p[0]))
+          ? (c.change.replace_paths ?? []).map((p) => String(p[0]))
           : kind === "updated"
             ? changed(before, after, c.change.after_unknown)
             : [];
       const values = kind === "removed" ? before : after;
       return {
         settings: kind === "updated" ? settingChanges(attributes, before, after) : [],
-        address: String(c.address ?? ""),
+        address: c.address,
         type: c.type,
         kind,
         labels: labels(values),
@@ -361,7 +364,8 @@ function parseNeeded(bytes: Buffer): unknown {
   return { format_version: JSON.parse(version[1]), resource_changes: JSON.parse(bytes.toString("utf8", start, end)) };
 }
 
-function parse(input: string | Buffer): Json {
+/** The changes the review reads (plan-json.ts); PlanError for a plan of another shape, each problem on its line. */
+function parse(input: string | Buffer): PlanResourceChange[] {
   let plan: unknown;
   try {
     plan = parseNeeded(typeof input === "string" ? Buffer.from(input) : input);
@@ -371,14 +375,19 @@ function parse(input: string | Buffer): Json {
   if (plan === null || typeof plan !== "object" || Array.isArray(plan)) {
     throw new PlanError("not a Terraform plan; expected the output of terraform show -json <saved plan>");
   }
-  const p = plan as Json;
+  const p = plan as { format_version?: unknown; resource_changes?: unknown };
   if (typeof p.format_version !== "string" || !/^1\.\d+$/.test(p.format_version)) {
     throw new PlanError(`plan format version ${JSON.stringify(p.format_version)}; expected 1.x (terraform show -json of Terraform 1.x)`);
   }
   if (!Array.isArray(p.resource_changes) && p.resource_changes !== undefined) {
     throw new PlanError("resource_changes is not a list; expected the output of terraform show -json <saved plan>");
   }
-  return { ...p, resource_changes: p.resource_changes ?? [] };
+  const { changes, problems, more } = readResourceChanges((p.resource_changes as unknown[] | undefined) ?? []);
+  if (problems.length > 0) {
+    const all = more > 0 ? [...problems, `... and ${more} more problems`] : problems;
+    throw new PlanError(all.join("\n"));
+  }
+  return changes;
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -489,11 +498,12 @@ function initImageChanges(images: readonly Change[], containers: readonly Change
     const home = containers.find((c) => c.labels[LABEL_ROLE] === ROLE.home && c.labels[LABEL_USER] === user && c.kind !== "added" && c.kind !== "removed");
     const container = home?.values.name;
     if (container === undefined || seen.has(container)) return [];
-    const current = nameOf(home!.before.image);
+    const was = home!.before.image;
+    const current = was === undefined ? "?" : nameOf(was);
     return [
       image.kind === "added"
-        ? { container, role: ROLE.home, user, from: current, to: image.values.name }
-        : { container, role: ROLE.home, user, from: image.before.name, to: "the first environment's image" },
+        ? { container, role: ROLE.home, user, from: current, to: image.values.name ?? "?" }
+        : { container, role: ROLE.home, user, from: image.before.name ?? "?", to: "the first environment's image" },
     ];
   });
 }
