@@ -412,3 +412,73 @@ describe("input that is not a homedock plan", () => {
     expect(() => reviewPlan(text)).toThrow(message);
   });
 });
+
+describe("a plan whose resource changes are not of Terraform's shape", () => {
+  // alice's py workspace in a real plan, changed by `spoil`; the error names where, what was there, what was expected.
+  const spoilt = (spoil: (c: any) => void, index = 1) => {
+    const p = JSON.parse(plan("upgrade-image"));
+    spoil(p.resource_changes[index]);
+    return JSON.stringify(p);
+  };
+  const at = "resource_changes[1]";
+  const ws = "(docker_container.host_user-alice_py_container_4222C2B5)";
+
+  it.each([
+    ["an entry without change", (c: any) => delete c.change, `${at}.change ${ws}: got nothing; expected an object {actions, before, after, ...}`],
+    ["no actions", (c: any) => delete c.change.actions, `${at}.change.actions ${ws}: got nothing; expected a list of actions like ["create"]`],
+    ["no address", (c: any) => delete c.address, `${at}.address: got nothing; expected a string (the resource's address)`],
+    ["labels that are a map", (c: any) => (c.change.after.labels = { "homedock.role": "workspace" }), `${at}.change.after.labels ${ws}: got {"homedock.role":"workspace"}; expected a list of labels ({label, value})`],
+    ["a label without its value", (c: any) => delete c.change.before.labels[0].value, `${at}.change.before.labels[0].value ${ws}: got nothing; expected a string`],
+    ["a command that is one string", (c: any) => (c.change.after.command = "httpd -f -p 8888"), `${at}.change.after.command ${ws}: got "httpd -f -p 8888"; expected a list of strings`],
+    ["a command with a number", (c: any) => (c.change.after.command[3] = 8888), `${at}.change.after.command[3] ${ws}: got 8888; expected a string`],
+    ["memory as the config writes it", (c: any) => (c.change.after.memory = "1g"), `${at}.change.after.memory ${ws}: got "1g"; expected a number of MiB`],
+    ["a port without its inside port", (c: any) => (c.change.after.ports = [{ external: 443 }]), `${at}.change.after.ports[0].internal ${ws}: got nothing; expected a number`],
+    ["a mount that is a path", (c: any) => (c.change.after.mounts = ["/home/alice"]), `${at}.change.after.mounts[0] ${ws}: got "/home/alice"; expected a mount ({target, source, read_only})`],
+    ["values that are a list", (c: any) => (c.change.before = []), `${at}.change.before ${ws}: got []; expected an object of attribute values, or null`],
+    ["an empty replace path", (c: any) => (c.change.replace_paths = [[]]), `${at}.change.replace_paths[0] ${ws}: got []; expected a path of at least one key`],
+  ])("%s: PlanError naming the path", (_, spoil, message) => {
+    const text = spoilt(spoil);
+    expect(() => reviewPlan(text)).toThrow(PlanError);
+    expect(() => reviewPlan(text)).toThrow(new PlanError(message));
+  });
+
+  it("an entry that is not an object, in a plan parsed whole", () => {
+    // (a second resource_changes key makes the reader parse the whole text)
+    const text = JSON.stringify({ format_version: "1.2", resource_changes: [null], prior_state: { resource_changes: [] } });
+    expect(() => reviewPlan(text)).toThrow(new PlanError("resource_changes[0]: got null; expected an object {address, type, mode, change, ...}"));
+  });
+
+  it("each problem on its own line, the first 50, then how many more", () => {
+    const p = JSON.parse(plan("upgrade-image"));
+    const bad = p.resource_changes[1];
+    p.resource_changes = Array.from({ length: 60 }, () => ({ ...bad, change: { ...bad.change, after: { ...bad.change.after, labels: "x", command: "y" } } }));
+    const lines = (() => {
+      try {
+        reviewPlan(JSON.stringify(p));
+      } catch (err) {
+        return (err as PlanError).message.split("\n");
+      }
+      throw new Error("no PlanError");
+    })();
+    expect(lines).toHaveLength(51);
+    expect(lines[0]).toBe(`resource_changes[0].change.after.labels ${ws}: got "x"; expected a list of labels ({label, value})`);
+    expect(lines[1]).toBe(`resource_changes[0].change.after.command ${ws}: got "y"; expected a list of strings`);
+    expect(lines[50]).toBe("... and 70 more problems");
+  });
+
+  it("the values of resources it does not report are not read: another provider's labels may be a map", () => {
+    const p = JSON.parse(plan("upgrade-image"));
+    const bucket = { address: "google_storage_bucket.b", type: "google_storage_bucket", mode: "managed", change: { actions: ["update"], before: { labels: { a: "1" } }, after: { labels: { a: "2" } } } };
+    const data = { address: "data.docker_image.x", type: "docker_image", mode: "data", change: { actions: ["read"], before: null, after: { name: 7 } } };
+    p.resource_changes.push(bucket, data);
+    expect(reviewPlan(JSON.stringify(p)).markdown).toBe(reviewPlan(plan("upgrade-image")).markdown);
+  });
+
+  it("what Terraform writes for unset or unknown values is read: null attributes, an unknown command argument", () => {
+    const text = spoilt((c) => {
+      Object.assign(c.change.after, { labels: c.change.after.labels, memory: null, cpus: null, ulimit: null, mounts: null, working_dir: null });
+      c.change.after.command[3] = null;
+    });
+    expect(reviewPlan(text).markdown).toContain("| alice / py | restarted in a new container | image upgraded |");
+  });
+});
