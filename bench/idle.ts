@@ -69,12 +69,20 @@ async function bringUp(label: string, idleTimeout: number | undefined, kernels: 
   const door: Door = { site: "localhost", port: https, ca: await proxyRootCa(`${name}-frontdoor`) };
   const host = { name, dir, compose, door };
   hosts.push(host);
+  // With idleTimeout, a server may stop before it is asked (a loaded machine answers
+  // slowly): one that ran and ended itself counts as up.
+  const endedItself = (u: number, e: string) => {
+    const [running, code, started] = execFileSync("docker", ["inspect", "--format", "{{.State.Running}} {{.State.ExitCode}} {{.State.StartedAt}}", `${name}-u${u}.${e}`], { encoding: "utf8" }).trim().split(" ");
+    return running === "false" && code === "0" && !started.startsWith("0001");
+  };
   const answered = async (u: number, e: string) => {
+    const busy = u < BUSY && e === "py";
     while ((await call(door, "GET", `/user/u${u}/${e}/api/status`, auth(u)).catch(() => undefined))?.status !== 200) {
       if (Date.now() - t0 > 900_000) throw new Error(`u${u}'s ${e} does not answer after 15 minutes`);
+      if (idleTimeout !== undefined && !busy && endedItself(u, e)) return;
       await sleep(1000);
     }
-    if (u < BUSY && e === "py") kernels.push(await busyKernel(door, u));
+    if (busy) kernels.push(await busyKernel(door, u));
   };
   await Promise.all(Array.from({ length: USERS }, (_, u) => ["py", "stats"].map((e) => answered(u, e))).flat());
   console.log(`${label}: ${USERS * 2} Notebook servers up and answering in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
