@@ -80,7 +80,7 @@ export function frontDoorOf(config: FrontDoorConfig, hostName: string): FrontDoo
 export function missingTlsFiles(
   frontDoor: FrontDoorModel | undefined,
   exists: (file: string) => boolean,
-  env: NodeJS.ProcessEnv = process.env,
+  env: Readonly<Record<string, string | undefined>> = process.env,
 ): { readonly key: "certFile" | "keyFile"; readonly file: string }[] {
   if (frontDoor?.tls.mode !== "files") return [];
   const dockerHost = env.DOCKER_HOST ?? "";

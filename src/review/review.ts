@@ -357,10 +357,12 @@ function parseNeeded(bytes: Buffer): unknown {
   return { format_version: JSON.parse(version[1]), resource_changes: JSON.parse(bytes.toString("utf8", start, end)) };
 }
 
-function parse(input: string | Buffer): Json {
+function parse(input: string | Uint8Array): Json {
   let plan: unknown;
   try {
-    plan = parseNeeded(typeof input === "string" ? Buffer.from(input) : input);
+    // A Buffer as it is; other bytes seen through one, not copied.
+    const bytes = typeof input === "string" ? Buffer.from(input) : Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+    plan = parseNeeded(bytes);
   } catch (err) {
     throw new PlanError(`not JSON (${(err as Error).message}); expected the output of terraform show -json <saved plan>`);
   }
@@ -396,7 +398,7 @@ export function workspaceSummary(workspaces: readonly WorkspaceChange[]): Pick<P
 }
 
 /** The typed summary of a plan's JSON (text or its UTF-8 bytes); throws PlanError for input that is not a homedock plan. */
-export function summarizePlan(input: string | Buffer, options: Pick<ReviewOptions, "host"> = {}): PlanSummary {
+export function summarizePlan(input: string | Uint8Array, options: Pick<ReviewOptions, "host"> = {}): PlanSummary {
   const changes = changesOf(parse(input));
   const containers = changes.filter((c) => c.type === "docker_container" && c.labels[LABEL_ROLE] !== undefined);
   const hosts = new Set(containers.map((c) => c.labels[LABEL_HOST]));
@@ -633,7 +635,7 @@ export function reviewMarkdown(summary: PlanSummary, blocked: readonly string[] 
 }
 
 /** Reviews a plan's JSON (text or its UTF-8 bytes): its summary, Markdown and verdict; throws PlanError for input that is not a homedock plan. */
-export function reviewPlan(input: string | Buffer, options: ReviewOptions = {}): Review {
+export function reviewPlan(input: string | Uint8Array, options: ReviewOptions = {}): Review {
   const summary = summarizePlan(input, options);
   const verdict = planVerdict(summary, options);
   return { summary, ...verdict, markdown: reviewMarkdown(summary, verdict.blocked) };
