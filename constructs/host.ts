@@ -34,7 +34,7 @@ export interface HostOptions {
    * The Docker provider every resource of the host is created with: give one to
    * deploy to a remote engine (`host: "ssh://admin@lab"`), with registry auth, or
    * under an alias (two engines from one stack). It must be in the Host's stack.
-   * @default the stack's Docker provider without an alias; one is created (from
+   * @defaultValue the stack's Docker provider without an alias; one is created (from
    * DOCKER_HOST and the usual environment) if the stack has none
    */
   readonly provider?: DockerProvider;

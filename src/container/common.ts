@@ -6,9 +6,13 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { RestartPolicy } from "../model/model";
 
+/** A host directory bound into a container. */
 export interface BindMount {
+  /** The directory on the Docker host. */
   readonly source: string;
+  /** Where it is in the container. */
   readonly target: string;
+  /** Whether the container may only read it. */
   readonly readOnly: boolean;
   /**
    * Set where the source may only exist once a one-shot container has run (a new home, a
@@ -37,15 +41,21 @@ export interface PortSpec {
   readonly internal: number;
 }
 
+/** One container as every renderer (Terraform, Compose) maps it: a workspace's, a home's, the front door's. */
 export interface ContainerSpec {
+  /** The container's name. */
   readonly name: string;
+  /** The image's name. */
   readonly image: string;
   /** `uid:gid` */
   readonly user: string;
   /** Supplementary group ids, as strings. */
   readonly groupAdd: readonly string[];
+  /** The entrypoint, replacing the image's. */
   readonly entrypoint: readonly string[];
+  /** The command, replacing the image's. */
   readonly command: readonly string[];
+  /** The working directory. */
   readonly workingDir: string;
   /** Sorted by name. */
   readonly env: Readonly<Record<string, string>>;
@@ -56,23 +66,33 @@ export interface ContainerSpec {
   readonly secrets: readonly string[];
   /** Files whose contents are secrets the renderer puts into the container (Terraform: an upload from a sensitive variable). */
   readonly secretFiles: readonly string[];
+  /** Docker labels (homedock.host, homedock.user, ...). */
   readonly labels: Readonly<Record<string, string>>;
   /** Binds only: Docker refuses a bind whose source is missing instead of creating it as root. */
   readonly mounts: readonly BindMount[];
+  /** Named Docker volumes. */
   readonly volumes: readonly VolumeMount[];
   /** Path to tmpfs mount options. */
   readonly tmpfs: Readonly<Record<string, string>>;
+  /** Ports published on the Docker host. */
   readonly ports: readonly PortSpec[];
+  /** Memory limit in MiB. */
   readonly memoryMiB?: number;
+  /** CPU limit in billionths of a CPU. */
   readonly nanoCpus?: number;
   /** Processes the container may run. */
   readonly pidsLimit?: number;
   /** Read-only root filesystem. */
   readonly readOnlyRoot: boolean;
+  /** Docker's restart policy. */
   readonly restart: RestartPolicy;
+  /** Runs Docker's init as PID 1, which reaps orphans. */
   readonly init: true;
+  /** Docker security options (no-new-privileges, ...). */
   readonly securityOpts: readonly string[];
+  /** Capabilities added. */
   readonly capAdd: readonly string[];
+  /** Capabilities dropped. */
   readonly capDrop: readonly string[];
   /** Undefined: no network at all. */
   readonly network?: string;

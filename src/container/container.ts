@@ -35,6 +35,7 @@ function sorted(record: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
+/** The container spec of one workspace (one user in one environment). */
 export function workspaceContainer(host: HostModel, ws: WorkspaceModel): ContainerSpec {
   const { user, environment } = ws;
   const idle = environment.idleTimeout !== undefined && ws.route !== undefined;

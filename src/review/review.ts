@@ -18,8 +18,11 @@ export const REVIEW_EXIT = {
   both: 5,
 } as const;
 
+/** The review's policies and the host it expects. */
 export interface ReviewOptions {
+  /** Exit with REVIEW_EXIT.replace when a workspace would be replaced (its server stops). */
   readonly failOnReplace?: boolean;
+  /** Exit with REVIEW_EXIT.destroy when a workspace would be removed. */
   readonly failOnDestroy?: boolean;
   /** Refuse a plan of any other homedock host. */
   readonly host?: string;
@@ -36,9 +39,13 @@ export interface SettingChange {
   readonly to: string;
 }
 
+/** What happens to one workspace. */
 export interface WorkspaceChange {
+  /** Whose workspace. */
   readonly user: string;
+  /** Which environment. */
   readonly environment: string;
+  /** What happens to it. */
   readonly change: ChangeKind;
   /** Why, in a reviewer's words: what forced a replacement, or what changes in place. */
   readonly reasons: readonly string[];
@@ -61,16 +68,19 @@ const ROOT_ROLES: readonly string[] = ["home", ROLE_PROXY, ROLE_FRONTDOOR_SETUP]
 export interface RootImageChange {
   /** The container's name. */
   readonly container: string;
+  /** What the container is for. */
   readonly role: RootRole;
   /** Whose home, for a home container. */
   readonly user?: string;
   /** The image's name (or id, where the plan names none), before and after. */
   readonly from: string;
+  /** The image after. */
   readonly to: string;
 }
 
 /** A homedock plan, as a reviewer (or a CI tool) reads it. */
 export interface PlanSummary {
+  /** The homedock host the plan is for. */
   readonly host: string;
   /** Workspaces by what happens to them. */
   readonly totals: Readonly<Record<ChangeKind, number>>;
@@ -105,12 +115,17 @@ export interface FrontDoorChange {
 
 /** The policies' verdict: the exit status and, for each policy hit, one line saying so. */
 export interface PlanVerdict {
+  /** What `homedock review` exits with: 0, or one of REVIEW_EXIT. */
   readonly exitCode: number;
+  /** For each policy hit, one line saying so. */
   readonly blocked: readonly string[];
 }
 
+/** A plan's review: its summary, the Markdown a reviewer reads, the policies' verdict. */
 export interface Review extends PlanVerdict {
+  /** The typed summary. */
   readonly summary: PlanSummary;
+  /** The summary in Markdown, for a pull request comment. */
   readonly markdown: string;
 }
 
