@@ -2,9 +2,8 @@
 // front door's (front-door-containers.ts): the spec's shape that each renderer maps, the
 // labels, the hardening and the limits of a one-shot, and the root scripts beside it.
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import * as path from "node:path";
 import type { RestartPolicy } from "../model/model";
+import { SCRIPTS } from "./scripts";
 
 /** A host directory bound into a container. */
 export interface BindMount {
@@ -103,8 +102,8 @@ export interface ContainerSpec {
 }
 
 /** A script of src/container/root/, run as root in a one-shot or the proxy: given inline to the image's /bin/sh, as the seeder is. */
-export function rootScript(name: string): string {
-  return readFileSync(path.join(__dirname, "root", name), "utf8");
+export function rootScript(name: "frontdoor-setup.sh" | "home.sh" | "protected-links.sh"): string {
+  return SCRIPTS[`root/${name}`];
 }
 
 export const LABEL_HOST = "homedock.host";
