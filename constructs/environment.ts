@@ -3,6 +3,7 @@ import type { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { Construct } from "constructs";
 import type { EnvironmentModel } from "../src/model/model";
 import { literal } from "../src/render/terraform";
+import type { HostEnvironment } from "./parts";
 
 export interface EnvironmentProps {
   /** The environment, from the model. */
@@ -15,7 +16,7 @@ export interface EnvironmentProps {
 }
 
 /** One environment: its docker_image, kept on the host when the environment goes away. */
-export class Environment extends Construct {
+export class Environment extends Construct implements HostEnvironment {
   readonly environment: EnvironmentModel;
   readonly image: Image;
   /** The image's id as a Terraform reference, made once for all its workspaces. */

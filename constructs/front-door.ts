@@ -8,6 +8,7 @@ import { LABEL_HOST } from "../src/container/container";
 import { frontDoorSetupContainer, frontDoorVolumes, proxyContainer } from "../src/container/front-door-containers";
 import { containerConfig, literal } from "../src/render/terraform";
 import { dockerFilterContainer, dockerFilterVolume, idleWorkspaces } from "../src/container/docker-filter";
+import type { HostFrontDoor } from "./parts";
 
 export interface FrontDoorProps {
   readonly host: HostModel;
@@ -27,7 +28,7 @@ export interface FrontDoorProps {
  * into a volume the proxy watches: a changed route table or password replaces that
  * one-shot and reloads Caddy, and the proxy container itself stays.
  */
-export class FrontDoor extends Construct {
+export class FrontDoor extends Construct implements HostFrontDoor {
   readonly proxy: Container;
   readonly setup: Container;
   /** Caddy's data directory (certificates, its local CA): survives replacement of the proxy. */

@@ -9,6 +9,7 @@ import { FrontDoor } from "./front-door";
 import { NETWORK_OPTIONS } from "../src/container/network";
 import { buildModel, type HostModel } from "../src/model/model";
 import { literal } from "../src/render/terraform";
+import type { HostEnvironment, HostFrontDoor, HostUser } from "./parts";
 import { User } from "./user";
 import type { HostRefs } from "./workspace";
 
@@ -27,13 +28,13 @@ export const TOKENS_VARIABLE = "workspace_tokens";
 /** The Terraform variable holding the front door's Caddyfile (with the users' password hashes). */
 export const CADDYFILE_VARIABLE = "frontdoor_caddyfile";
 
-/** How a Host reaches Docker; the same for `new Host` and `Host.fromModel`. */
+/** How a Host reaches Docker; the same whether it is given a config or a model. */
 export interface HostOptions {
   /**
    * The Docker provider every resource of the host is created with: give one to
    * deploy to a remote engine (`host: "ssh://admin@lab"`), with registry auth, or
    * under an alias (two engines from one stack). It must be in the Host's stack.
-   * @default the stack's Docker provider without an alias; one is created (from
+   * @defaultValue the stack's Docker provider without an alias; one is created (from
    * DOCKER_HOST and the usual environment) if the stack has none
    */
   readonly provider?: DockerProvider;
@@ -42,8 +43,11 @@ export interface HostOptions {
 /** What a config file says, given in code and validated exactly as a file is, plus how to reach Docker. */
 export interface HostProps extends Readonly<ConfigInput>, HostOptions {}
 
-/** Models handed to the constructor by `Host.fromModel`: already valid, so not validated again. */
-const readyModels = new WeakMap<HostProps, HostModel>();
+/** A model that is already built (`loadConfig`, `buildModel`), plus how to reach Docker: not validated again. */
+export interface HostModelProps extends HostOptions {
+  /** The host's model, valid as `buildModel` makes it. */
+  readonly model: HostModel;
+}
 
 /**
  * A multi-user Docker host: its network, one image per environment, and per user a
@@ -56,36 +60,37 @@ export class Host extends Construct {
    * validating it again.
    */
   static fromModel(scope: Construct, id: string, model: HostModel, options: HostOptions = {}): Host {
-    const props = { ...options } as HostProps;
-    readyModels.set(props, model);
-    return new Host(scope, id, props);
+    return new Host(scope, id, { ...options, model });
   }
 
+  /** What the Host declares, as built from its props. */
   readonly model: HostModel;
   /** The provider every resource of this host is created with. */
   readonly provider: DockerProvider;
+  /** The workspaces' network, named after the host. */
   readonly network: Network;
   /** By environment name. */
-  readonly environments: ReadonlyMap<string, Environment>;
+  readonly environments: ReadonlyMap<string, HostEnvironment>;
   /** By user name. */
-  readonly users: ReadonlyMap<string, User>;
+  readonly users: ReadonlyMap<string, HostUser>;
   /**
    * The stack's workspace tokens by container name (`<host>-<user>.<environment>`):
    * a sensitive input shared by every Host in the stack, never in the synthesized JSON.
    */
   readonly tokens: TerraformVariable;
   /** Undefined when the config has no frontDoor. */
-  readonly frontDoor?: FrontDoor;
+  readonly frontDoor?: HostFrontDoor;
 
   /**
-   * Config warnings (allowed but probably not meant) become warning annotations on the
-   * Host, which the cdktf CLI shows at synth.
+   * A Host from a config (validated exactly as a config file is) or from a ready model
+   * (`{ model }`, not validated again). Config warnings (allowed but probably not
+   * meant) become warning annotations on the Host, which the cdktf CLI shows at synth.
    * @throws ConfigError when the props are not a valid config
    */
-  constructor(scope: Construct, id: string, props: HostProps) {
+  constructor(scope: Construct, id: string, props: HostProps | HostModelProps) {
     super(scope, id);
-    const { provider, ...config } = props;
-    this.model = readyModels.get(props) ?? buildModel(config);
+    this.model = "model" in props ? readyModel(this, props) : buildModel(configOf(props));
+    const { provider } = props;
     for (const warning of this.model.warnings) Annotations.of(this).addWarning(warning);
     const stack = TerraformStack.of(this);
     this.provider = provider ?? stackProvider(stack);
@@ -114,9 +119,10 @@ export class Host extends Construct {
       return local;
     });
 
-    this.environments = new Map(
+    const environments = new Map(
       this.model.environments.map((e) => [e.name, new Environment(this, `env-${e.name}`, { environment: e, provider: this.provider })]),
     );
+    this.environments = environments;
     // A plain address: Terraform refuses an interpolation in replace_triggered_by.
     const networkAddress = `${this.network.terraformResourceType}.${this.network.friendlyUniqueId}`;
     const refs: HostRefs = { networkName: this.network.name, networkAddress, seederScript: seeder.asString, tokens: this.tokens.value, provider: this.provider };
@@ -140,12 +146,26 @@ export class Host extends Construct {
         new User(this, `user-${u.name}`, {
           host: this.model,
           user: u,
-          environments: this.environments,
+          environments,
           refs,
         }),
       ]),
     );
   }
+}
+
+/** The config in a Host's props: all but the provider. */
+function configOf(props: HostProps): ConfigInput {
+  const { provider: _, ...config } = props;
+  return config;
+}
+
+/** The model of `{ model, provider }`; anything more is a config given beside it, which would be ignored. */
+function readyModel(host: Host, props: HostModelProps): HostModel {
+  const { model, provider: _, ...rest } = props;
+  const extra = Object.keys(rest);
+  if (extra.length > 0) throw new Error(`Host ${host.node.path}: props: got a model and ${extra.join(", ")}; expected a model or a config, not both`);
+  return model;
 }
 
 /** The stack's Docker provider without an alias, made if there is none (two providers without an alias are a Terraform error). */

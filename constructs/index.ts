@@ -1,6 +1,14 @@
-// The cdktf constructs: what a cdktf app declares a host with.
-export { Environment, type EnvironmentProps } from "./environment";
-export { FrontDoor, type FrontDoorProps } from "./front-door";
-export { CADDYFILE_VARIABLE, DOCKER_PROVIDER_SOURCE, DOCKER_PROVIDER_VERSION, Host, type HostOptions, type HostProps, TOKENS_VARIABLE } from "./host";
-export { User, type UserProps } from "./user";
-export { type HostRefs, Workspace, type WorkspaceProps } from "./workspace";
+// The cdktf constructs: what a cdktf app declares a host with. Only Host is made by
+// hand; the constructs it makes for environments, users, workspaces and the front
+// door are internal and shown through the read-only views of ./parts.
+export {
+  CADDYFILE_VARIABLE,
+  DOCKER_PROVIDER_SOURCE,
+  DOCKER_PROVIDER_VERSION,
+  Host,
+  type HostModelProps,
+  type HostOptions,
+  type HostProps,
+  TOKENS_VARIABLE,
+} from "./host";
+export { type HostEnvironment, type HostFrontDoor, type HostUser, type HostWorkspace } from "./parts";

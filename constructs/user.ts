@@ -6,6 +6,7 @@ import type { Environment } from "./environment";
 import type { HostModel, UserModel } from "../src/model/model";
 import { workspacesOf } from "../src/model/workspaces";
 import { containerConfig } from "../src/render/terraform";
+import type { HostUser } from "./parts";
 import { type HostRefs, Workspace } from "./workspace";
 
 export interface UserProps {
@@ -17,7 +18,7 @@ export interface UserProps {
 }
 
 /** One host account: the container that creates its home if missing, and its workspaces. */
-export class User extends Construct {
+export class User extends Construct implements HostUser {
   readonly user: UserModel;
   /** Undefined when the user has no workspace (nothing needs the home). */
   readonly home?: Container;

@@ -6,6 +6,7 @@ import { type ContainerSpec, workspaceContainer } from "../src/container/contain
 import type { Environment } from "./environment";
 import type { HostModel, WorkspaceModel } from "../src/model/model";
 import { containerConfig } from "../src/render/terraform";
+import type { HostWorkspace } from "./parts";
 
 export interface WorkspaceProps {
   readonly host: HostModel;
@@ -36,7 +37,7 @@ export interface HostRefs {
 }
 
 /** One user in one environment: one docker_container. */
-export class Workspace extends Construct {
+export class Workspace extends Construct implements HostWorkspace {
   readonly spec: ContainerSpec;
   readonly container: Container;
 

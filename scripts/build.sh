@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm run build` (prepack runs it): dist/, compiled as the sources are laid out, with
-# the shell scripts that the compiled code reads from beside itself (__dirname).
+# the shell scripts beside it: the command reads src/users/host-accounts.sh from there
+# (__dirname); the container scripts are in the code too (src/container/scripts.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rm -rf dist

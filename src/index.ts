@@ -15,6 +15,7 @@ export {
   type WorkspaceModel,
 } from "./model/model";
 export { ConfigError, type ConfigIssue } from "./config/issues";
+export { HomedockError } from "./config/errors";
 export { type BindMount, type ContainerSpec, homeInitContainer, workspaceContainer } from "./container/container";
 export { renderCompose } from "./render/compose";
 export { renderCaddyfile } from "./render/caddyfile";

@@ -5,10 +5,13 @@ export type PathSegment = string | number;
 
 /** One problem in a config: where, what was there, what was expected. */
 export interface ConfigIssue {
+  /** Where in the config: keys and list indexes from the top. */
   readonly path: readonly PathSegment[];
+  /** What was expected. */
   readonly message: string;
   /** Absent when the value itself is missing. */
   readonly value?: unknown;
+  /** Whether there was a value (`value` may itself be undefined). */
   readonly hasValue: boolean;
 }
 
@@ -89,9 +92,12 @@ export class ConfigError extends HomedockError {
    * used); `unmapped`: how many more problems were found than `issues` holds.
    */
   constructor(
+    /** Every problem found that has a place in the config. */
     readonly issues: readonly ConfigIssue[],
+    /** The file (or `config`) the messages name. */
     readonly source = "config",
     lines: readonly string[] = issues.slice(0, LISTED).map(formatIssue),
+    /** How many more problems were found than `issues` holds. */
     readonly unmapped = 0,
   ) {
     const more = Math.max(issues.length, lines.length) + unmapped - Math.min(lines.length, LISTED);

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { configSchema } from "./schema";
 
+/** The config's JSON Schema (what `homedock schema` prints), made from the same schema that validates it. */
 export function configJsonSchema(): Record<string, unknown> {
   return {
     ...z.toJSONSchema(configSchema, { io: "input", target: "draft-7" }),

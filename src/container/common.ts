@@ -2,13 +2,16 @@
 // front door's (front-door-containers.ts): the spec's shape that each renderer maps, the
 // labels, the hardening and the limits of a one-shot, and the root scripts beside it.
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import * as path from "node:path";
 import type { RestartPolicy } from "../model/model";
+import { SCRIPTS } from "./scripts";
 
+/** A host directory bound into a container. */
 export interface BindMount {
+  /** The directory on the Docker host. */
   readonly source: string;
+  /** Where it is in the container. */
   readonly target: string;
+  /** Whether the container may only read it. */
   readonly readOnly: boolean;
   /**
    * Set where the source may only exist once a one-shot container has run (a new home, a
@@ -37,15 +40,21 @@ export interface PortSpec {
   readonly internal: number;
 }
 
+/** One container as every renderer (Terraform, Compose) maps it: a workspace's, a home's, the front door's. */
 export interface ContainerSpec {
+  /** The container's name. */
   readonly name: string;
+  /** The image's name. */
   readonly image: string;
   /** `uid:gid` */
   readonly user: string;
   /** Supplementary group ids, as strings. */
   readonly groupAdd: readonly string[];
+  /** The entrypoint, replacing the image's. */
   readonly entrypoint: readonly string[];
+  /** The command, replacing the image's. */
   readonly command: readonly string[];
+  /** The working directory. */
   readonly workingDir: string;
   /** Sorted by name. */
   readonly env: Readonly<Record<string, string>>;
@@ -56,23 +65,33 @@ export interface ContainerSpec {
   readonly secrets: readonly string[];
   /** Files whose contents are secrets the renderer puts into the container (Terraform: an upload from a sensitive variable). */
   readonly secretFiles: readonly string[];
+  /** Docker labels (homedock.host, homedock.user, ...). */
   readonly labels: Readonly<Record<string, string>>;
   /** Binds only: Docker refuses a bind whose source is missing instead of creating it as root. */
   readonly mounts: readonly BindMount[];
+  /** Named Docker volumes. */
   readonly volumes: readonly VolumeMount[];
   /** Path to tmpfs mount options. */
   readonly tmpfs: Readonly<Record<string, string>>;
+  /** Ports published on the Docker host. */
   readonly ports: readonly PortSpec[];
+  /** Memory limit in MiB. */
   readonly memoryMiB?: number;
+  /** CPU limit in billionths of a CPU. */
   readonly nanoCpus?: number;
   /** Processes the container may run. */
   readonly pidsLimit?: number;
   /** Read-only root filesystem. */
   readonly readOnlyRoot: boolean;
+  /** Docker's restart policy. */
   readonly restart: RestartPolicy;
+  /** Runs Docker's init as PID 1, which reaps orphans. */
   readonly init: true;
+  /** Docker security options (no-new-privileges, ...). */
   readonly securityOpts: readonly string[];
+  /** Capabilities added. */
   readonly capAdd: readonly string[];
+  /** Capabilities dropped. */
   readonly capDrop: readonly string[];
   /** Undefined: no network at all. */
   readonly network?: string;
@@ -83,8 +102,8 @@ export interface ContainerSpec {
 }
 
 /** A script of src/container/root/, run as root in a one-shot or the proxy: given inline to the image's /bin/sh, as the seeder is. */
-export function rootScript(name: string): string {
-  return readFileSync(path.join(__dirname, "root", name), "utf8");
+export function rootScript(name: "docker-filter.sh" | "frontdoor-setup.sh" | "home.sh" | "protected-links.sh"): string {
+  return SCRIPTS[`root/${name}`];
 }
 
 export const LABEL_HOST = "homedock.host";

@@ -1,13 +1,12 @@
 // What a container must be, decided once from the model. The Terraform constructs and
 // the Compose writer both map a ContainerSpec field by field and add nothing of their
 // own, which is what keeps the two outputs equivalent.
-import { readFileSync } from "node:fs";
-import * as path from "node:path";
 import type { HostModel, UserModel, WorkspaceModel } from "../model/model";
 import { workspacesOf } from "../model/workspaces";
 import { type BindMount, type ContainerSpec, HARDENING, LABEL_ENVIRONMENT, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, LABEL_USER, mountsLabel, ONE_SHOT_LIMITS, ROLE, rootScript, TMP_TMPFS } from "./common";
 import { jupyterFlags, RUNTIME_MOUNT, runtimeMount, SOCKET_NAME, workspaceRuntimeMount } from "./front-door-containers";
 import { deployDirOf, WORKSPACE_DEPLOY_DIR, WORKSPACE_RUNTIME_DIR } from "../model/front-door";
+import { SCRIPTS } from "./scripts";
 
 // The spec's shape, the labels and their roles live in common.ts, which
 // front-door-containers.ts imports too; they are exported from here as well, beside the
@@ -15,7 +14,7 @@ import { deployDirOf, WORKSPACE_DEPLOY_DIR, WORKSPACE_RUNTIME_DIR } from "../mod
 export { type BindMount, type ContainerSpec, LABEL_ENVIRONMENT, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, LABEL_USER, ROLE } from "./common";
 
 /** The seeding entrypoint (src/container/seed/entrypoint.sh), the one copy both renderers use. */
-export const SEEDER_SCRIPT = readFileSync(path.join(__dirname, "seed", "entrypoint.sh"), "utf8");
+export const SEEDER_SCRIPT: string = SCRIPTS["seed/entrypoint.sh"];
 
 /**
  * The workspace entrypoint: the seeder given inline to the image's own /bin/sh. Inline
@@ -37,6 +36,7 @@ function sorted(record: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
+/** The container spec of one workspace (one user in one environment). */
 export function workspaceContainer(host: HostModel, ws: WorkspaceModel): ContainerSpec {
   const { user, environment } = ws;
   const idle = environment.idleTimeout !== undefined && ws.route !== undefined;

@@ -14,19 +14,27 @@ export const WORKSPACE_RUNTIME_DIR = "/run/homedock";
  */
 export const WORKSPACE_DEPLOY_DIR = "/run/homedock-deploy";
 
+/** How the front door gets its certificate: Caddy's local CA, ACME with an email, or files on the Docker host. */
 export type TlsModel =
   | { readonly mode: "internal" }
   | { readonly mode: "acme"; readonly email: string }
   | { readonly mode: "files"; readonly certFile: string; readonly keyFile: string };
 
+/** The front door of a host: one proxy in front of every Jupyter workspace. */
 export interface FrontDoorModel {
+  /** The site address users open (`https://<site>/user/<user>/<env>/`). */
   readonly site: string;
   /** Addresses on the Docker host the ports are published on. */
   readonly listen: readonly string[];
+  /** The HTTPS port published on the Docker host. */
   readonly httpsPort: number;
+  /** The HTTP port published on the Docker host (redirects and ACME). */
   readonly httpPort: number;
+  /** How it gets its certificate. */
   readonly tls: TlsModel;
+  /** The proxy's (Caddy) image. */
   readonly image: string;
+  /** Where the workspaces' socket directories are on the Docker host: `<runtimeRoot>/<host>/<user>/<env>`. */
   readonly runtimeRoot: string;
   /** `<runtimeRoot>/<host>`: every workspace's socket directory is below it, and the proxy mounts it whole. */
   readonly runtimeDir: string;
@@ -34,7 +42,9 @@ export interface FrontDoorModel {
   readonly containerName: string;
   /** The proxy's limits. */
   readonly memoryMiB: number;
+  /** The proxy's CPU limit in billionths of a CPU. */
   readonly nanoCpus: number;
+  /** Processes the proxy may run. */
   readonly pidsLimit: number;
 }
 
@@ -91,7 +101,7 @@ export function frontDoorOf(config: FrontDoorConfig, hostName: string): FrontDoo
 export function missingTlsFiles(
   frontDoor: FrontDoorModel | undefined,
   exists: (file: string) => boolean,
-  env: NodeJS.ProcessEnv = process.env,
+  env: Readonly<Record<string, string | undefined>> = process.env,
 ): { readonly key: "certFile" | "keyFile"; readonly file: string }[] {
   if (frontDoor?.tls.mode !== "files") return [];
   if (!dockerIsLocal(env)) return [];

@@ -5,11 +5,14 @@ import { type FrontDoorModel, frontDoorOf, missingTlsFiles, type RouteModel, rou
 import { ConfigError } from "../config/issues";
 import { validate } from "./validate";
 
+/** Docker's restart policy of a workspace container, as the config's `host.defaults.restart` names it. */
 export type RestartPolicy = Config["host"]["defaults"]["restart"];
 
 /** A host directory mounted into workspaces: every user's, or only some groups'. */
 export interface SharedMount {
+  /** The directory on the Docker host. */
   readonly source: string;
+  /** Where it is mounted in the workspace. */
   readonly target: string;
   /** Read-only for everyone who gets it but the users of writableFor. */
   readonly readOnly: boolean;
@@ -21,27 +24,41 @@ export interface SharedMount {
 
 /** A shared mount as one user gets it. */
 export interface UserMount {
+  /** The directory on the Docker host. */
   readonly source: string;
+  /** Where it is mounted in the workspace. */
   readonly target: string;
+  /** Read-only for this user. */
   readonly readOnly: boolean;
 }
 
 /** A Docker image and how a workspace runs it. */
 export interface EnvironmentModel {
+  /** The environment's name: part of container names and construct ids. */
   readonly name: string;
+  /** The Docker image its workspaces run. */
   readonly image: string;
+  /** The name users see (the config's displayName, else the name). */
   readonly displayName: string;
   /** Directory name inside each home. */
   readonly dir: string;
+  /** The directory of the image whose files seed a new environment directory. */
   readonly seedDir: string;
+  /** Names (relative to seedDir) never copied. */
   readonly seedExcludes: readonly string[];
+  /** The command the workspace runs (the seeder runs first). */
   readonly command: readonly string[];
+  /** Environment variables of its workspaces. */
   readonly env: Readonly<Record<string, string>>;
   /** Undefined: every user. */
   readonly groups?: readonly string[];
+  /** Whether its workspaces' root filesystem is read-only. */
   readonly readOnlyRoot: boolean;
+  /** Processes a workspace may run; undefined: the host's default. */
   readonly pidsLimit?: number;
+  /** Memory limit of a workspace in MiB; undefined: the user's or the host's default. */
   readonly memoryMiB?: number;
+  /** CPU limit of a workspace in billionths of a CPU; undefined: the user's or the host's default. */
   readonly nanoCpus?: number;
   /** Which Jupyter the command starts; undefined: not Jupyter (no flags added, no route). */
   readonly jupyter?: "server" | "notebook";
@@ -53,46 +70,69 @@ export interface EnvironmentModel {
 
 /** A real account on the host. */
 export interface UserModel {
+  /** The account's name. */
   readonly name: string;
+  /** The account's uid: its workspaces run as it. */
   readonly uid: number;
+  /** The account's primary gid. */
   readonly gid: number;
+  /** The home directory on the Docker host (mounted at the same path). */
   readonly home: string;
+  /** Further gids its workspaces run with. */
   readonly supplementaryGids: readonly number[];
+  /** The config's groups the user is in: what environments and shared mounts they get. */
   readonly groups: readonly string[];
   /** The shared mounts this user's groups give them, in config order. */
   readonly sharedMounts: readonly UserMount[];
+  /** Memory limit of each of the user's workspaces in MiB; undefined: the environment's or the host's default. */
   readonly memoryMiB?: number;
+  /** CPU limit of each of the user's workspaces in billionths of a CPU; undefined: the environment's or the host's default. */
   readonly nanoCpus?: number;
 }
 
 /** One user in one environment: one container. */
 export interface WorkspaceModel {
+  /** Whose workspace it is. */
   readonly user: UserModel;
+  /** What it runs. */
   readonly environment: EnvironmentModel;
   /** Container name: stable, derived from host, user and environment only. */
   readonly containerName: string;
   /** The environment directory on the host (and at the same path in the container). */
   readonly envDir: string;
+  /** Its memory limit in MiB. */
   readonly memoryMiB: number;
+  /** Its CPU limit in billionths of a CPU. */
   readonly nanoCpus: number;
+  /** Processes it may run. */
   readonly pidsLimit: number;
+  /** Docker's restart policy for it. */
   readonly restart: RestartPolicy;
   /** Where the front door reaches it; undefined without a front door or for an environment that is not Jupyter. */
   readonly route?: RouteModel;
 }
 
+/** A validated host: what every renderer (the Host construct, the Compose file, the Caddyfile) maps. */
 export interface HostModel {
+  /** The host's name: prefix of its containers' names, its network's name and label. */
   readonly name: string;
+  /** Where a user's home is on the Docker host unless the user names one: `<homeRoot>/<name>`. */
   readonly homeRoot: string;
+  /** The mode (octal) of a home the deploy creates. */
   readonly homeMode: string;
   /** Whether the deploy creates missing homes (one-shot container per user). */
   readonly createHomes: boolean;
+  /** The workspaces' Docker network. */
   readonly network: string;
+  /** The image that creates homes; undefined: the image of one of the user's environments. */
   readonly initImage?: string;
+  /** Host directories mounted into workspaces, in config order. */
   readonly sharedMounts: readonly SharedMount[];
   /** Undefined: no front door (nothing publishes a port, workspaces keep their own token). */
   readonly frontDoor?: FrontDoorModel;
+  /** In config order. */
   readonly environments: readonly EnvironmentModel[];
+  /** In config order. */
   readonly users: readonly UserModel[];
   /** Every (user, environment) pair the access rules allow, users in config order. */
   readonly workspaces: readonly WorkspaceModel[];

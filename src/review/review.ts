@@ -19,8 +19,11 @@ export const REVIEW_EXIT = {
   both: 5,
 } as const;
 
+/** The review's policies and the host it expects. */
 export interface ReviewOptions {
+  /** Exit with REVIEW_EXIT.replace when a workspace would be replaced (its server stops). */
   readonly failOnReplace?: boolean;
+  /** Exit with REVIEW_EXIT.destroy when a workspace would be removed. */
   readonly failOnDestroy?: boolean;
   /** Refuse a plan of any other homedock host. */
   readonly host?: string;
@@ -37,9 +40,13 @@ export interface SettingChange {
   readonly to: string;
 }
 
+/** What happens to one workspace. */
 export interface WorkspaceChange {
+  /** Whose workspace. */
   readonly user: string;
+  /** Which environment. */
   readonly environment: string;
+  /** What happens to it. */
   readonly change: ChangeKind;
   /** Why, in a reviewer's words: what forced a replacement, or what changes in place. */
   readonly reasons: readonly string[];
@@ -62,16 +69,19 @@ export const ROOT_ROLES: readonly string[] = [ROLE.home, ROLE.proxy, ROLE.frontD
 export interface RootImageChange {
   /** The container's name. */
   readonly container: string;
+  /** What the container is for. */
   readonly role: RootRole;
   /** Whose home, for a home container. */
   readonly user?: string;
   /** The image's name (or id, where the plan names none), before and after. */
   readonly from: string;
+  /** The image after. */
   readonly to: string;
 }
 
 /** A homedock plan, as a reviewer (or a CI tool) reads it. */
 export interface PlanSummary {
+  /** The homedock host the plan is for. */
   readonly host: string;
   /** Workspaces by what happens to them. */
   readonly totals: Readonly<Record<ChangeKind, number>>;
@@ -106,12 +116,17 @@ export interface FrontDoorChange {
 
 /** The policies' verdict: the exit status and, for each policy hit, one line saying so. */
 export interface PlanVerdict {
+  /** What `homedock review` exits with: 0, or one of REVIEW_EXIT. */
   readonly exitCode: number;
+  /** For each policy hit, one line saying so. */
   readonly blocked: readonly string[];
 }
 
+/** A plan's review: its summary, the Markdown a reviewer reads, the policies' verdict. */
 export interface Review extends PlanVerdict {
+  /** The typed summary. */
   readonly summary: PlanSummary;
+  /** The summary in Markdown, for a pull request comment. */
   readonly markdown: string;
 }
 
@@ -365,10 +380,12 @@ function parseNeeded(bytes: Buffer): unknown {
 }
 
 /** The changes the review reads (plan-json.ts); PlanError for a plan of another shape, each problem on its line. */
-function parse(input: string | Buffer): PlanResourceChange[] {
+function parse(input: string | Uint8Array): PlanResourceChange[] {
   let plan: unknown;
   try {
-    plan = parseNeeded(typeof input === "string" ? Buffer.from(input) : input);
+    // A Buffer as it is; other bytes seen through one, not copied.
+    const bytes = typeof input === "string" ? Buffer.from(input) : Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+    plan = parseNeeded(bytes);
   } catch (err) {
     throw new PlanError(`not JSON (${(err as Error).message}); expected the output of terraform show -json <saved plan>`);
   }
@@ -409,7 +426,7 @@ export function workspaceSummary(workspaces: readonly WorkspaceChange[]): Pick<P
 }
 
 /** The typed summary of a plan's JSON (text or its UTF-8 bytes); throws PlanError for input that is not a homedock plan. */
-export function summarizePlan(input: string | Buffer, options: Pick<ReviewOptions, "host"> = {}): PlanSummary {
+export function summarizePlan(input: string | Uint8Array, options: Pick<ReviewOptions, "host"> = {}): PlanSummary {
   const changes = changesOf(parse(input));
   const containers = changes.filter((c) => c.type === "docker_container" && c.labels[LABEL_ROLE] !== undefined);
   const hosts = new Set(containers.map((c) => c.labels[LABEL_HOST]));
@@ -647,7 +664,7 @@ export function reviewMarkdown(summary: PlanSummary, blocked: readonly string[] 
 }
 
 /** Reviews a plan's JSON (text or its UTF-8 bytes): its summary, Markdown and verdict; throws PlanError for input that is not a homedock plan. */
-export function reviewPlan(input: string | Buffer, options: ReviewOptions = {}): Review {
+export function reviewPlan(input: string | Uint8Array, options: ReviewOptions = {}): Review {
   const summary = summarizePlan(input, options);
   const verdict = planVerdict(summary, options);
   return { summary, ...verdict, markdown: reviewMarkdown(summary, verdict.blocked) };

@@ -99,6 +99,13 @@ describe("reviewing a real plan", () => {
     expect(markdown).not.toContain("Servers that stop");
   });
 
+  it("reads the plan's bytes as its text: a Buffer, or any Uint8Array (the API names no Node type)", () => {
+    const text = plan("upgrade-image");
+    const bytes = new TextEncoder().encode(`  ${text}`).subarray(2);
+    expect(summarizePlan(bytes)).toEqual(summarizePlan(text));
+    expect(reviewPlan(Buffer.from(text))).toEqual(reviewPlan(text));
+  });
+
   it("accepts the plan's own host, refuses another", () => {
     expect(reviewPlan(plan("add-user"), { host: host("add-user") }).exitCode).toBe(0);
     expect(() => reviewPlan(plan("add-user"), { host: "elsewhere" })).toThrow(`a plan of homedock host "${host("add-user")}"; expected "elsewhere"`);

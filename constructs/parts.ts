@@ -1,0 +1,52 @@
+import type { Container } from "@cdktf/provider-docker/lib/container";
+import type { Image } from "@cdktf/provider-docker/lib/image";
+import type { Volume } from "@cdktf/provider-docker/lib/volume";
+import type { IConstruct } from "constructs";
+import type { ContainerSpec } from "../src/container/container";
+import type { EnvironmentModel, UserModel } from "../src/model/model";
+
+// What a Host shows of the constructs it makes: read-only views of their resources. The
+// constructs themselves are internal (their props are Terraform references a Host makes
+// once and shares); only a Host makes them.
+
+/** One environment of a Host (`host.environments`): its docker_image. */
+export interface HostEnvironment extends IConstruct {
+  /** The environment, from the model. */
+  readonly environment: EnvironmentModel;
+  /** Its docker_image, kept on the Docker host when the environment goes away. */
+  readonly image: Image;
+  /** The image's id as a Terraform reference, made once for all its workspaces. */
+  readonly imageId: string;
+}
+
+/** One user in one environment (`user.workspaces`): one docker_container. */
+export interface HostWorkspace extends IConstruct {
+  /** The container as every renderer sees it. */
+  readonly spec: ContainerSpec;
+  /** Its docker_container. */
+  readonly container: Container;
+}
+
+/** One host account (`host.users`): the container that creates its home if missing, and its workspaces. */
+export interface HostUser extends IConstruct {
+  /** The user, from the model. */
+  readonly user: UserModel;
+  /** Undefined when the user has no workspace (nothing needs the home). */
+  readonly home?: Container;
+  /** Workspaces by environment name. */
+  readonly workspaces: ReadonlyMap<string, HostWorkspace>;
+}
+
+/** The proxy in front of every workspace of a Host (`host.frontDoor`). */
+export interface HostFrontDoor extends IConstruct {
+  /** The Caddy proxy. */
+  readonly proxy: Container;
+  /** The one-shot that writes the Caddyfile into the `config` volume the proxy watches. */
+  readonly setup: Container;
+  /** Caddy's data directory (certificates, its local CA): survives replacement of the proxy. */
+  readonly data: Volume;
+  /** The Caddyfile's volume. */
+  readonly config: Volume;
+  /** The one holder of the Docker socket, which wakes idle workspaces; undefined where no workspace stops when idle. */
+  readonly dockerFilter?: Container;
+}
