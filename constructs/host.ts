@@ -3,7 +3,7 @@ import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { Annotations, Fn, TerraformLocal, TerraformStack, TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
 import type { ConfigInput } from "../src/config/schema";
-import { LABEL_HOST, SEEDER_SCRIPT } from "../src/container/container";
+import { HOME_SCRIPT, LABEL_HOST, SEEDER_SCRIPT } from "../src/container/container";
 import { Environment } from "./environment";
 import { FrontDoor } from "./front-door";
 import { NETWORK_OPTIONS } from "../src/container/network";
@@ -125,7 +125,13 @@ export class Host extends Construct {
     this.environments = environments;
     // A plain address: Terraform refuses an interpolation in replace_triggered_by.
     const networkAddress = `${this.network.terraformResourceType}.${this.network.friendlyUniqueId}`;
-    const refs: HostRefs = { networkName: this.network.name, networkAddress, seederScript: seeder.asString, tokens: this.tokens.value, provider: this.provider };
+    // And of the home one-shot's script: a copy per user was half of a large plan.
+    const homeScript = stackSingleton(stack, "homedock_home", () => {
+      const local = new TerraformLocal(stack, "homedock_home", literal(HOME_SCRIPT));
+      local.overrideLogicalId("homedock_home");
+      return local;
+    });
+    const refs: HostRefs = { networkName: this.network.name, networkAddress, seederScript: seeder.asString, homeScript: homeScript.asString, tokens: this.tokens.value, provider: this.provider };
     if (this.model.frontDoor !== undefined) {
       const caddyfiles = sensitiveMap(
         stack,

@@ -39,7 +39,7 @@ export class User extends Construct implements HostUser {
         "home",
         // It only has to have run once: a new image for the environment it borrows
         // must not replace it (and show up in every upgrade's plan).
-        containerConfig(homeInitContainer(host, user, image), imageId, {}, { lifecycle: { ignoreChanges: ["image"] }, provider: props.refs.provider }),
+        containerConfig(homeInitContainer(host, user, image), imageId, { homeScript: props.refs.homeScript }, { lifecycle: { ignoreChanges: ["image"] }, provider: props.refs.provider }),
       );
     }
     const workspaces = new Map<string, Workspace>();

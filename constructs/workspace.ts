@@ -30,6 +30,8 @@ export interface HostRefs {
   readonly networkAddress: string;
   /** The seeder script as Terraform should see it (one shared local rather than a copy per container). */
   readonly seederScript: string;
+  /** The home one-shot's script, likewise. */
+  readonly homeScript: string;
   /** The stack's sensitive map of workspace tokens, by container name. */
   readonly tokens: string;
   /** The provider every resource of the host is created with. */

@@ -111,7 +111,7 @@ export function homeVolume(user: string): string {
 const HOME_MOUNT = "/homedock/home";
 
 /** src/container/root/home.sh: gives a home Docker just made to its user, and makes the user's socket directories. */
-const HOME_SCRIPT = rootScript("home.sh");
+export const HOME_SCRIPT = rootScript("home.sh");
 
 /**
  * Creates the user's home on the Docker host if it is missing, owned by the user with

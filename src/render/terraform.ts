@@ -1,7 +1,7 @@
 // Maps a ContainerSpec to docker_container arguments. Every string goes through
 // `literal`, since Terraform would read "${" and "%{" in a value as its own syntax.
 import type { ContainerConfig } from "@cdktf/provider-docker/lib/container";
-import { type ContainerSpec, SEEDER_SCRIPT } from "../container/container";
+import { type ContainerSpec, HOME_SCRIPT, SEEDER_SCRIPT } from "../container/container";
 
 /** A string Terraform takes as it is, never as a template. */
 export function literal(value: string): string {
@@ -28,6 +28,8 @@ export interface SpecExpressions {
   readonly volume?: (name: string) => string;
   /** The seeder script, where the plan holds one shared copy of it. */
   readonly seeder?: string;
+  /** The home one-shot's script, where the plan holds one shared copy of it. */
+  readonly homeScript?: string;
   /** The network's name, where it is a reference (so that Terraform makes the network first). */
   readonly network?: string;
 }
@@ -41,7 +43,7 @@ export type ResourceMeta = Pick<ContainerConfig, "dependsOn" | "lifecycle" | "pr
  * 30 µs, a third of the provider's constructor, in a 1,000-workspace synth).
  */
 export function containerConfig(spec: ContainerSpec, image: string, expressions: SpecExpressions = {}, meta: ResourceMeta = {}): ContainerConfig {
-  const { secret, secretFile, seeder, network, volume } = expressions;
+  const { secret, secretFile, seeder, homeScript, network, volume } = expressions;
   if (spec.secrets.length > 0 && secret === undefined) throw new Error(`${spec.name}: no Terraform expression for its secrets`);
   if (spec.secretFiles.length > 0 && secretFile === undefined) throw new Error(`${spec.name}: no Terraform expression for its secret files`);
   return {
@@ -49,7 +51,7 @@ export function containerConfig(spec: ContainerSpec, image: string, expressions:
     image,
     user: spec.user,
     groupAdd: spec.groupAdd.length > 0 ? [...spec.groupAdd] : undefined,
-    entrypoint: spec.entrypoint.map((arg) => (seeder !== undefined && arg === SEEDER_SCRIPT ? seeder : literal(arg))),
+    entrypoint: spec.entrypoint.map((arg) => (seeder !== undefined && arg === SEEDER_SCRIPT ? seeder : homeScript !== undefined && arg === HOME_SCRIPT ? homeScript : literal(arg))),
     command: spec.command.map(literal),
     workingDir: literal(spec.workingDir),
     env: [...Object.entries(spec.env).map(([k, v]) => literal(`${k}=${v}`)), ...spec.secrets.map((name) => `${name}=${secret!(name)}`)],

@@ -21,7 +21,7 @@ function fromTerraform(c: Json) {
     name: c.name,
     user: c.user,
     groupAdd: c.group_add ?? [],
-    entrypoint: c.entrypoint.map((e: string) => (e === "${local.homedock_seeder}" ? unTf(tf.locals.homedock_seeder) : unTf(e))),
+    entrypoint: c.entrypoint.map((e: string) => unTf(/^\$\{local\.(homedock_seeder|homedock_home)\}$/.test(e) ? tf.locals[e.slice(8, -1)] : e)),
     command: c.command.map(unTf),
     workingDir: c.working_dir,
     env: Object.fromEntries(c.env.filter((e: string) => !e.includes("var.workspace_tokens")).map((e: string) => unTf(e).split(/=(.*)/s).slice(0, 2))),

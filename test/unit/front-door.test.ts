@@ -193,9 +193,12 @@ describe("the workspaces behind the front door", () => {
       { host_path: "/var/lib/homedock/lab/alice", container_path: "/homedock/runtime", read_only: false },
     ]);
     expect(home.mounts).toEqual([]);
-    expect(home.entrypoint[2]).toBe(readFileSync(path.resolve(__dirname, "../../src/container/root/home.sh"), "utf8"));
-    expect(home.entrypoint[2]).toContain('chmod 0700 "$tree"');
-    expect(home.entrypoint[2]).toContain('chmod 1777 "$dir"');
+    // One copy of the script in the plan, a local every user's one-shot names.
+    expect(home.entrypoint[2]).toBe("${local.homedock_home}");
+    const script = tf.locals.homedock_home;
+    expect(script).toBe(readFileSync(path.resolve(__dirname, "../../src/container/root/home.sh"), "utf8").replace(/([$%])\{/g, "$1$1{"));
+    expect(script).toContain('chmod 0700 "$tree"');
+    expect(script).toContain('chmod 1777 "$dir"');
     expect(home.capabilities).toEqual({ add: ["CAP_CHOWN"], drop: ["ALL"] });
     // Without createHomes, the same container still makes the socket directories, and no home.
     const noHomes = synthHost({ ...frontDoorConfig(), host: { name: "lab", createHomes: false } });

@@ -385,13 +385,13 @@ describe("two hosts in one stack", () => {
   const workspaceNames = (out: Json) =>
     Object.values<Json>(out.resource.docker_container).filter((c) => labels(c)["homedock.role"] === "workspace").map((c) => c.name).sort();
 
-  it("share the stack's provider, seeder and token variable, each workspace with its own token", () => {
+  it("share the stack's provider, seeder, home script and token variable, each workspace with its own token", () => {
     const stack = new TerraformStack(Testing.app(), "test");
     new Host(stack, "course", named("course"));
     new Host(stack, "lab", named("lab"));
     const out = JSON.parse(Testing.synth(stack));
     expect(out.provider.docker).toEqual([{}]);
-    expect(Object.keys(out.locals)).toEqual(["homedock_seeder"]);
+    expect(Object.keys(out.locals).sort()).toEqual(["homedock_home", "homedock_seeder"]);
     expect(Object.keys(out.variable)).toEqual([TOKENS_VARIABLE]);
     const names = workspaceNames(out);
     expect(names).toHaveLength(10);
