@@ -2,7 +2,7 @@
 // the Compose writer both map a ContainerSpec field by field and add nothing of their
 // own, which is what keeps the two outputs equivalent.
 import type { HostModel, UserModel, WorkspaceModel } from "../model/model";
-import { workspacesOf } from "../model/workspaces";
+import { stopsWhenIdle, workspacesOf } from "../model/workspaces";
 import { type BindMount, type ContainerSpec, HARDENING, LABEL_ENVIRONMENT, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, LABEL_USER, mountsLabel, ONE_SHOT_LIMITS, ROLE, rootScript, TMP_TMPFS } from "./common";
 import { jupyterFlags, RUNTIME_MOUNT, runtimeMount, SOCKET_NAME, workspaceRuntimeMount } from "./front-door-containers";
 import { deployDirOf, WORKSPACE_DEPLOY_DIR, WORKSPACE_RUNTIME_DIR } from "../model/front-door";
@@ -39,7 +39,7 @@ function sorted(record: Record<string, string>): Record<string, string> {
 /** The container spec of one workspace (one user in one environment). */
 export function workspaceContainer(host: HostModel, ws: WorkspaceModel): ContainerSpec {
   const { user, environment } = ws;
-  const idle = environment.idleTimeout !== undefined && ws.route !== undefined;
+  const idle = stopsWhenIdle(ws);
   const mounts: BindMount[] = [
     { source: user.home, target: user.home, readOnly: false, ...(host.createHomes ? { composeVolume: homeVolume(user.name) } : {}) },
     ...user.sharedMounts.map((m) => ({ source: m.source, target: m.target, readOnly: m.readOnly })),

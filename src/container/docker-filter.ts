@@ -3,6 +3,7 @@
 // its only client; homedock renders its allow-list from the model, so what the waker may
 // do is enforced here, outside the waker.
 import type { HostModel, WorkspaceModel } from "../model/model";
+import { stopsWhenIdle } from "../model/workspaces";
 import { type BindMount, type ContainerSpec, HARDENING, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, mountsLabel, ROLE, rootScript, TMP_TMPFS } from "./common";
 
 /** The Docker socket on the Docker host. */
@@ -24,7 +25,7 @@ const FILTER_SCRIPT = rootScript("docker-filter.sh");
 
 /** The workspaces that stop when idle: the only containers the filter lets anyone start. */
 export function idleWorkspaces(host: HostModel): WorkspaceModel[] {
-  return host.workspaces.filter((ws) => ws.environment.idleTimeout !== undefined && ws.route !== undefined);
+  return host.workspaces.filter(stopsWhenIdle);
 }
 
 /** The volume that carries the filter's socket to the proxy. */

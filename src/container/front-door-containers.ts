@@ -2,6 +2,7 @@
 // (like container.ts) for both renderers.
 import { WORKSPACE_RUNTIME_DIR } from "../model/front-door";
 import type { HostModel, WorkspaceModel } from "../model/model";
+import { stopsWhenIdle } from "../model/workspaces";
 import { DOCKER_FILTER_DIR, dockerFilterVolume, idleWorkspaces } from "./docker-filter";
 import { type BindMount, type ContainerSpec, HARDENING, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, mountsLabel, ONE_SHOT_LIMITS, ROLE, rootScript, TMP_TMPFS, type VolumeMount } from "./common";
 
@@ -36,11 +37,11 @@ export function jupyterFlags(ws: WorkspaceModel): string[] {
       `--${app}.open_browser=False`,
     );
   }
-  const { idleTimeout } = ws.environment;
-  const idle = idleTimeout !== undefined && ws.route !== undefined;
+  // The server's idle timeout, where it stops when idle.
+  const idleTimeout = stopsWhenIdle(ws) ? ws.environment.idleTimeout : undefined;
   // A server stops only once it has no kernel and no terminal: idle ones are culled
   // within the idle timeout, so that they do not hold it up.
-  const kernelTimeout = idle ? Math.min(idleTimeout, idleKernelTimeout ?? idleTimeout) : idleKernelTimeout;
+  const kernelTimeout = idleTimeout !== undefined ? Math.min(idleTimeout, idleKernelTimeout ?? idleTimeout) : idleKernelTimeout;
   if (kernelTimeout !== undefined) {
     flags.push(
       `--MappingKernelManager.cull_idle_timeout=${kernelTimeout}`,
@@ -49,7 +50,7 @@ export function jupyterFlags(ws: WorkspaceModel): string[] {
       "--MappingKernelManager.cull_connected=True",
     );
   }
-  if (idle) {
+  if (idleTimeout !== undefined) {
     flags.push(
       // Jupyter's own: no kernel, no terminal and no request for this long, and the
       // server exits (0). It looks once a minute.

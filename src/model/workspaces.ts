@@ -6,3 +6,11 @@ import type { HostModel, WorkspaceModel } from "./model";
 export function workspacesOf(host: HostModel, user: string): readonly WorkspaceModel[] {
   return host.workspacesByUser.get(user) ?? [];
 }
+
+/**
+ * Whether a workspace stops when idle, to be woken by its owner's visit: its environment
+ * has idleTimeout, and the front door routes to it (validation requires both together).
+ */
+export function stopsWhenIdle(ws: WorkspaceModel): boolean {
+  return ws.environment.idleTimeout !== undefined && ws.route !== undefined;
+}

@@ -2,7 +2,7 @@
 // Pure: model and password hashes in, Caddyfile text out (tabs, as `caddy fmt` writes).
 import { type FrontDoorModel, landingPrefix } from "../model/front-door";
 import type { HostModel, WorkspaceModel } from "../model/model";
-import { workspacesOf } from "../model/workspaces";
+import { stopsWhenIdle, workspacesOf } from "../model/workspaces";
 import { PROXY_RUNTIME_DIR, PROXY_TLS_CERT, PROXY_TLS_KEY, SOCKET_NAME } from "../container/front-door-containers";
 import { DOCKER_FILTER_SOCKET, startPath } from "../container/docker-filter";
 
@@ -22,11 +22,6 @@ export function proxySocket(ws: WorkspaceModel): string {
 /** `https://<site>` with the published port where it is not 443: what a user types. */
 export function siteUrl(frontDoor: FrontDoorModel): string {
   return `https://${frontDoor.site}${frontDoor.httpsPort === 443 ? "" : `:${frontDoor.httpsPort}`}`;
-}
-
-/** Whether a workspace stops when idle, and is woken by its owner's visit. */
-function stopsWhenIdle(ws: WorkspaceModel): boolean {
-  return ws.environment.idleTimeout !== undefined;
 }
 
 /**
@@ -256,7 +251,7 @@ export function renderCaddyfile(model: HostModel, hashes: Readonly<Record<string
     for (const ws of routed) routes.set(ws.environment.name, [...(routes.get(ws.environment.name) ?? []), user.name]);
   }
   if (admitted.length > 0) site.push(...userRedirectBlock(admitted, routes));
-  const sleepers = model.workspaces.filter((ws) => ws.route !== undefined && stopsWhenIdle(ws) && hashes[ws.user.name] !== undefined);
+  const sleepers = model.workspaces.filter((ws) => stopsWhenIdle(ws) && hashes[ws.user.name] !== undefined);
   if (sleepers.length > 0) site.push(...wakeBlock(sleepers));
   site.push(
     "\thandle / {",

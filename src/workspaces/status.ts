@@ -2,6 +2,7 @@
 // Engine API's stats) say about a host's containers and what their Jupyter servers say,
 // matched with the workspaces the config declares, as rows, a table and JSON. Pure: docker's output and the model in, rows and text out.
 import type { HostModel, WorkspaceModel } from "../model/model";
+import { stopsWhenIdle } from "../model/workspaces";
 import type { JupyterActivity } from "./jupyter-status";
 import { LABEL_ENVIRONMENT, LABEL_ROLE, LABEL_USER, ROLE } from "../container/container";
 
@@ -137,7 +138,7 @@ export function isWorkspace(c: ContainerFacts): boolean {
 /** A declared workspace's state: "idle" where its server ended itself (exit 0) and its environment stops when idle. */
 function declaredState(ws: WorkspaceModel, c: ContainerFacts): Exclude<WorkspaceState, "missing" | "undeclared"> {
   const state = stateOf(c.dockerState);
-  return state === "stopped" && c.dockerState === "exited" && c.exitCode === 0 && ws.environment.idleTimeout !== undefined ? "idle" : state;
+  return state === "stopped" && c.dockerState === "exited" && c.exitCode === 0 && stopsWhenIdle(ws) ? "idle" : state;
 }
 
 function stateOf(dockerState: string): Exclude<WorkspaceState, "missing" | "undeclared" | "idle"> {
