@@ -8,12 +8,14 @@ import { LABEL_HOST } from "../src/container/container";
 import { frontDoorSetupContainer, frontDoorVolumes, proxyContainer } from "../src/container/front-door-containers";
 import { containerConfig, literal } from "../src/render/terraform";
 import { dockerFilterContainer, dockerFilterVolume, idleWorkspaces } from "../src/container/docker-filter";
+import { frontDoorConfigFiles, loginContainers } from "../src/container/login";
+import * as path from "node:path";
 import type { HostFrontDoor } from "./parts";
 
 export interface FrontDoorProps {
   readonly host: HostModel;
-  /** The sensitive variable holding the rendered Caddyfile (password hashes and all), as an expression. */
-  readonly caddyfile: string;
+  /** The expression of one of the front door's config files (the Caddyfile, the login's files): a sensitive variable's entry. */
+  readonly configFile: (name: string) => string;
   /** The workspaces' network's name, as a reference: the proxy joins it. */
   readonly networkName: string;
   /** Its Terraform address: the proxy is replaced with it (see HostRefs). */
@@ -23,10 +25,12 @@ export interface FrontDoorProps {
 }
 
 /**
- * The proxy in front of every workspace. Its Caddyfile reaches it through a one-shot
- * setup container that receives it (an upload from the sensitive variable) and writes it
- * into a volume the proxy watches: a changed route table or password replaces that
- * one-shot and reloads Caddy, and the proxy container itself stays.
+ * The proxy in front of every workspace, and its login. Their config files reach them
+ * through a one-shot setup container that receives them (uploads from the sensitive
+ * variable) and writes them into a volume the proxy and the login watch: a changed route
+ * table or password replaces that one-shot and reloads Caddy, and the proxy container
+ * itself stays. The login's containers join the proxy's network namespace; they are
+ * replaced with the proxy, and with the setup (a new client secret is read at start).
  */
 export class FrontDoor extends Construct implements HostFrontDoor {
   readonly proxy: Container;
@@ -36,6 +40,8 @@ export class FrontDoor extends Construct implements HostFrontDoor {
   readonly config: Volume;
   /** Undefined where no workspace stops when idle. */
   readonly dockerFilter?: Container;
+  /** The login's session check and sign-in. */
+  readonly login: readonly Container[];
 
   constructor(scope: Construct, id: string, props: FrontDoorProps) {
     super(scope, id);
@@ -50,8 +56,8 @@ export class FrontDoor extends Construct implements HostFrontDoor {
     this.setup = new Container(
       this,
       "setup",
-      containerConfig(frontDoorSetupContainer(host, true), image.imageId, {
-        secretFile: () => props.caddyfile,
+      containerConfig(frontDoorSetupContainer(host, frontDoorConfigFiles(host)), image.imageId, {
+        secretFile: (file) => props.configFile(path.posix.basename(file)),
         volume,
       }, { provider }),
     );
@@ -68,6 +74,16 @@ export class FrontDoor extends Construct implements HostFrontDoor {
         // The setup makes the socket tree the proxy mounts.
         { dependsOn: [this.setup], provider, lifecycle: { replaceTriggeredBy: [props.networkAddress] } },
       ),
+    );
+    const loginImage = new Image(this, "login-image", { name: literal(host.frontDoor!.login.image), keepLocally: true, provider });
+    const setupAddress = `${this.setup.terraformResourceType}.${this.setup.friendlyUniqueId}`;
+    this.login = loginContainers(host, { volume: names.config }).map(
+      (spec, i) =>
+        new Container(
+          this,
+          i === 0 ? "login" : "signin",
+          containerConfig(spec, loginImage.imageId, { volume, networkOf: this.proxy.id }, { dependsOn: [this.setup], provider, lifecycle: { replaceTriggeredBy: [setupAddress] } }),
+        ),
     );
   }
 }

@@ -25,8 +25,8 @@ export const DOCKER_PROVIDER_SOURCE = "registry.terraform.io/kreuzwerker/docker"
 
 /** The Terraform variable holding the workspace tokens of every Host in a stack. */
 export const TOKENS_VARIABLE = "workspace_tokens";
-/** The Terraform variable holding the front door's Caddyfile (with the users' password hashes). */
-export const CADDYFILE_VARIABLE = "frontdoor_caddyfile";
+/** The Terraform variable holding the front door's config files (the Caddyfile, the login's files and secrets), by "<host>/<file>". */
+export const FRONTDOOR_FILES_VARIABLE = "frontdoor_files";
 
 /** How a Host reaches Docker; the same whether it is given a config or a model. */
 export interface HostOptions {
@@ -133,14 +133,14 @@ export class Host extends Construct {
     });
     const refs: HostRefs = { networkName: this.network.name, networkAddress, seederScript: seeder.asString, homeScript: homeScript.asString, tokens: this.tokens.value, provider: this.provider };
     if (this.model.frontDoor !== undefined) {
-      const caddyfiles = sensitiveMap(
+      const files = sensitiveMap(
         stack,
-        CADDYFILE_VARIABLE,
-        "The front door's Caddyfile of each host, with its users' password hashes, by host name (homedock synth writes them to terraform.tfvars.json)",
+        FRONTDOOR_FILES_VARIABLE,
+        'The front door\'s config files of each host (its Caddyfile, its login\'s password file and secrets), by "<host>/<file>" (homedock synth writes them to terraform.tfvars.json)',
       );
       this.frontDoor = new FrontDoor(this, "frontdoor", {
         host: this.model,
-        caddyfile: Token.asString(Fn.lookup(caddyfiles.value, this.model.name)),
+        configFile: (name) => Token.asString(Fn.lookup(files.value, `${this.model.name}/${name}`)),
         networkName: this.network.name,
         networkAddress,
         provider: this.provider,

@@ -2,7 +2,7 @@
 // hand; the constructs it makes for environments, users, workspaces and the front
 // door are internal and shown through the read-only views of ./parts.
 export {
-  CADDYFILE_VARIABLE,
+  FRONTDOOR_FILES_VARIABLE,
   DOCKER_PROVIDER_SOURCE,
   DOCKER_PROVIDER_VERSION,
   Host,

@@ -138,6 +138,33 @@ export const cases: [string, (c: any) => void, string][] = [
   ["certFile the Docker socket", (c) => (c.frontDoor = { site: "lab.example.org", tls: "files", certFile: "/var/run/docker.sock", keyFile: "/etc/ssl/lab.key" }), `frontDoor.certFile: got "/var/run/docker.sock"; expected a file outside /var/run, which holds the sockets`],
   ["keyFile elsewhere in /etc", (c) => (c.frontDoor = { site: "lab.example.org", tls: "files", certFile: "/etc/ssl/lab.pem", keyFile: "/etc/shadow" }), `frontDoor.keyFile: got "/etc/shadow"; expected a file in /etc/ssl, /etc/letsencrypt, /etc/pki, or outside /etc, which holds the accounts and their passwords, sudoers, cron and every service's configuration; it is mounted into the proxy`],
   ["certFile /etc itself", (c) => (c.frontDoor = { site: "lab.example.org", tls: "files", certFile: "/etc", keyFile: "/etc/ssl/lab.key" }), `frontDoor.certFile: got "/etc"; expected a file in /etc/ssl, /etc/letsencrypt, /etc/pki, or outside /etc, which holds the accounts and their passwords, sudoers, cron and every service's configuration; it is mounted into the proxy`],
+  // the login
+  ...((): [string, (c: any) => void, string][] => {
+    const oidc = { method: "oidc", issuer: "https://login.example.org/realms/course", clientId: "homedock" };
+    const login = (l: object) => (c: any) => (c.frontDoor = { site: "lab.example.org", login: l });
+    return [
+      ["login method unknown", login({ method: "ldap" }), `frontDoor.login.method: got "ldap"; expected one of password, oidc`],
+      ["oidc without an issuer", login({ method: "oidc", clientId: "homedock" }), `frontDoor.login.method: got "oidc"; expected issuer beside method: oidc`],
+      ["oidc without a client id", login({ method: "oidc", issuer: oidc.issuer }), `frontDoor.login.method: got "oidc"; expected clientId beside method: oidc`],
+      ["issuer over http", login({ ...oidc, issuer: "http://login.example.org/realms/course" }), `frontDoor.login.issuer: got "http://login.example.org/realms/course"; expected an https URL (http only on a loopback address, for tests)`],
+      ["issuer with a query", login({ ...oidc, issuer: "https://login.example.org/?x=1" }), `frontDoor.login.issuer: got "https://login.example.org/?x=1"; expected an https URL like`],
+      ["issuer not a URL", login({ ...oidc, issuer: "login.example.org" }), `frontDoor.login.issuer: got "login.example.org"; expected an https URL like`],
+      ["client id with a space", login({ ...oidc, clientId: "home dock" }), `frontDoor.login.clientId: got "home dock"; expected an OAuth client id`],
+      ["claim with a brace", login({ ...oidc, claim: "{email}" }), `frontDoor.login.claim: got "{email}"; expected an ID token claim name`],
+      ["session not a duration", login({ session: "8 hours" }), `frontDoor.login.session: got "8 hours"; expected a duration like 8h, 90m or 1h30m`],
+      ["session in days", login({ session: "1d" }), `frontDoor.login.session: got "1d"; expected a duration like 8h`],
+      ["session a number", login({ session: 3600 }), `frontDoor.login.session: got 3600; expected a duration like 8h`],
+      ["session under a minute", login({ session: "30s" }), `frontDoor.login.session: got "30s"; expected a duration like 8h, 90m or 1h30m (h, m, s), from 1m to 30 days`],
+      ["session over 30 days", login({ session: "721h" }), `frontDoor.login.session: got "721h"; expected a duration like 8h, 90m or 1h30m (h, m, s), from 1m to 30 days`],
+      ["login caFile in /etc", login({ ...oidc, caFile: "/etc/passwd" }), `frontDoor.login.caFile: got "/etc/passwd"; expected a file in /etc/ssl, /etc/letsencrypt, /etc/pki, or outside /etc`],
+      ["login image with a space", login({ image: "oauth2 proxy" }), `frontDoor.login.image: got "oauth2 proxy"; expected a Docker image reference`],
+      ["login unknown key", login({ provider: "github" }), `frontDoor.login.provider: got "github"; unknown key: expected one of method, session`],
+      ["identity with a space", (c) => { login(oidc)(c); c.users[0].identity = "alice smith"; }, `users[0].identity: got "alice smith"; expected a claim value`],
+      ["identity a pattern", (c) => { login(oidc)(c); c.users[0].identity = "*"; }, `users[0].identity: got "*"; expected a claim value`],
+      ["identity given to two users", (c) => { login(oidc)(c); c.users[0].identity = "a@example.org"; c.users[1].identity = "a@example.org"; }, `users[1].identity: got "a@example.org"; expected an identity of its own: users[0] signs in as the same`],
+      ["identity another user's name", (c) => { login(oidc)(c); c.users[0].identity = "bob"; }, `users[1].name: got "bob"; expected an identity of its own: users[0] signs in as the same (each user is one value of the claim preferred_username)`],
+    ];
+  })(),
   ["runtimeRoot in /etc", (c) => (c.frontDoor = { site: "lab.example.org", runtimeRoot: "/etc/homedock" }), `frontDoor.runtimeRoot: got "/etc/homedock"; expected a directory outside /etc, which holds the accounts`],
   ["runtimeRoot under a shared mount", (c) => (c.frontDoor = { site: "lab.example.org", runtimeRoot: "/srv/data/run" }), `frontDoor.runtimeRoot: got "/srv/data/run"; expected a directory apart from host.sharedMounts[0]`],
   ["typo in frontDoor", (c) => (c.frontDoor = { site: "lab.example.org", tsl: "internal" }), `frontDoor.tsl: got "internal"; unknown key: expected one of site, listen`],

@@ -19,14 +19,19 @@ export function requireDocker(): void {
   if (compose.status !== 0) throw new Error("docker compose is missing: run scripts/setup-host.sh as root");
 }
 
-/** The front door test images (proxy, Notebook 6, JupyterLab 4), built locally by the scripts named. */
-export const FRONT_DOOR_IMAGES = { proxy: "homedock-test/caddy:current", notebook: "homedock-test/jupyter:current", lab: "homedock-test/jupyterlab:current" } as const;
+/** The front door test images (proxy, login, Notebook 6, JupyterLab 4), built locally by the scripts named. */
+export const FRONT_DOOR_IMAGES = {
+  proxy: "homedock-test/caddy:current",
+  login: "homedock-test/oauth2-proxy:current",
+  notebook: "homedock-test/jupyter:current",
+  lab: "homedock-test/jupyterlab:current",
+} as const;
 
 /** Fails with the scripts to run when one of the front door test images is missing. */
 export function requireFrontDoorImages(): void {
   for (const image of Object.values(FRONT_DOOR_IMAGES)) {
     if (spawnSync("docker", ["image", "inspect", image], { stdio: "ignore" }).status !== 0) {
-      throw new Error(`${image} is missing: run scripts/build-proxy-image.sh, build-jupyter-image.sh and build-jupyterlab-image.sh (as root)`);
+      throw new Error(`${image} is missing: run scripts/test-host.sh (as root), which builds it`);
     }
   }
 }

@@ -67,6 +67,55 @@ export function call(door: Door, method: string, path: string, headers: Record<s
   });
 }
 
+/**
+ * Signs `user` in on the door's sign-in page, as its form posts: the session cookie
+ * ("name=value", every part of it), for a Cookie header. Throws when the sign-in refuses.
+ */
+export async function signIn(door: Door, user: string, password: string): Promise<string> {
+  const form = new URLSearchParams({ username: user, password, rd: "/" }).toString();
+  const r = await call(door, "POST", "/oauth2/sign_in", { "Content-Type": "application/x-www-form-urlencoded" }, form);
+  const cookies = sessionCookies(r.headers["set-cookie"]);
+  if (r.status !== 302 || cookies === "") throw new Error(`${user} could not sign in: ${r.status} ${r.body.slice(0, 200)}`);
+  return cookies;
+}
+
+/** The session cookie's parts in Set-Cookie headers, as a Cookie header says them. */
+export function sessionCookies(setCookie: readonly string[] | undefined): string {
+  return (setCookie ?? [])
+    .map((c) => c.split(";")[0])
+    .filter((c) => c.startsWith("__Host-homedock") && !c.endsWith("="))
+    .join("; ");
+}
+
+/** The sessions of a test's users, each signed in once: `auth(u)` gives the headers a signed-in request carries. */
+export class Sessions {
+  private readonly cookies = new Map<string, string>();
+
+  constructor(private readonly door: () => Door) {}
+
+  /** Signs each in (again). */
+  async signIn(...users: readonly { readonly name: string; readonly password: string }[]): Promise<void> {
+    for (const u of users) this.cookies.set(u.name, await signIn(this.door(), u.name, u.password));
+  }
+
+  /** The Cookie header of `user`'s session; `more` (e.g. Jupyter's _xsrf cookie) is added to it. */
+  auth(user: { readonly name: string }, more?: string): { Cookie: string } {
+    const cookie = this.cookies.get(user.name);
+    if (cookie === undefined) throw new Error(`${user.name} has not signed in`);
+    return { Cookie: more === undefined ? cookie : `${cookie}; ${more}` };
+  }
+
+  /** The session cookies for a browser context (Playwright's addCookies). */
+  browserCookies(user: { readonly name: string }): { name: string; value: string; url: string; secure: true; httpOnly: true; sameSite: "Lax" }[] {
+    const { Cookie } = this.auth(user);
+    const door = this.door();
+    return Cookie.split("; ").map((c) => {
+      const at = c.indexOf("=");
+      return { name: c.slice(0, at), value: c.slice(at + 1), url: `https://${door.site}:${door.port}/`, secure: true, httpOnly: true, sameSite: "Lax" };
+    });
+  }
+}
+
 /** A TCP port free on 127.0.0.1 right now, for a port the test publishes. */
 export async function freePort(): Promise<number> {
   const server = createServer();

@@ -16,9 +16,10 @@ import {
   usersWithoutPassword,
   writePassword,
   writePasswordHashes,
-  writePrivate,
 } from "../output/secrets";
+import { writePrivate } from "../output/secret-files";
 import { configFile } from "./config-file";
+import { CLIENT_SECRET, LOGIN_SECRETS_FILE, writeClientSecret } from "../output/login-files";
 import { generatePassword, parsePasswordCsv, passwordCsv, passwordProblem } from "./password-csv";
 
 /** bcrypt's cost: 2^12 rounds. Caddy caches each successful check, so a login pays it about once. */
@@ -92,6 +93,7 @@ interface PasswdOptions {
   readonly generate?: boolean;
   readonly allMissing?: boolean;
   readonly out?: string;
+  readonly clientSecret?: boolean;
 }
 
 type Hashes = Record<string, { readonly hash: string; readonly uid: number }>;
@@ -156,8 +158,22 @@ function generate(model: HostModel, source: string, users: readonly string[], op
   }
 }
 
+/** --client-secret: the provider's client secret, as the provider shows it, stored as it is. */
+async function clientSecret(opts: PasswdOptions): Promise<void> {
+  let secret: string;
+  if (opts.stdin) secret = firstLine();
+  else {
+    if (!process.stdin.isTTY) throw new PasswdError("standard input is not a terminal: give the client secret on it with --stdin");
+    secret = await askHidden("Client secret: ");
+  }
+  if (!CLIENT_SECRET.test(secret)) throw new PasswdError("the client secret: expected 1-1024 printable characters without spaces, as the provider shows it; nothing stored");
+  const file = writeClientSecret(opts.dir, secret);
+  console.log(`stored the OpenID Connect client secret in ${file}; deploy to apply it (Terraform replaces the sign-in), or compose and then docker compose restart frontdoor.signin`);
+}
+
 /** The users the options take, or why they do not fit together. */
 function usage(users: readonly string[], opts: PasswdOptions): string | undefined {
+  if (opts.clientSecret) return users.length > 0 ? `--client-secret sets the provider's client secret, no user's password; got also ${users.join(" ")}` : undefined;
   if (opts.allMissing && !opts.generate) return "--all-missing goes with --generate";
   if (opts.out !== undefined && !opts.generate) return "--out goes with --generate";
   if (opts.fromCsv !== undefined) return users.length > 0 ? `--from-csv takes its users from the file; got also ${users.join(" ")}` : undefined;
@@ -182,6 +198,13 @@ export function addPasswdCommand(cli: Command): void {
     .addOption(new Option("--generate", "make a new random password for each user given, store its hash, write it once to --out").conflicts("delete"))
     .option("--all-missing", "with --generate: every user with a front door route and no usable password")
     .option("--out <file>", "with --generate: where the new passwords go, user,password lines, mode 0600; never overwritten (default: <dir>/homedock-secrets/new-passwords-<UTC time>.csv)")
+    .addOption(
+      new Option("--client-secret", `set the OpenID Connect client secret of frontDoor.login (method: oidc) instead, asked for or read with --stdin; kept in ${LOGIN_SECRETS_FILE}`).conflicts([
+        "delete",
+        "fromCsv",
+        "generate",
+      ]),
+    )
     .addHelpText(
       "after",
       `
@@ -197,6 +220,7 @@ in groups of five.`,
       const wrong = usage(users, opts);
       if (wrong !== undefined) throw new PasswdError(wrong);
       const [user] = users;
+      if (opts.clientSecret) return clientSecret(opts);
       if (opts.delete) {
         // No config needed: the account may be gone from it, which is why its hash goes.
         const file = deletePassword(opts.dir, user);

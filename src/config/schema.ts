@@ -202,6 +202,10 @@ export const environmentSchema = z.strictObject(
   expected("a mapping with name, image and command"),
 );
 
+const IDENTITY_EXPECTED = "a claim value like alice or alice@example.org: 1-254 letters, digits or ._%+@:=-, starting with a letter, digit or '_'";
+// Nothing the front door's matchers read as a pattern (a leading "~", a "*"), no space or quote.
+const IDENTITY_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._%+@:=-]{0,253}$/;
+
 export const userSchema = z.strictObject(
   {
   /** Account name; also the default home directory name. */
@@ -218,6 +222,8 @@ export const userSchema = z.strictObject(
   groups: z.array(name, expected("a list of group names")).default([]),
   /** Allow uid or gid 0. Workspaces never run as root unless this says so. @default false */
   allowRoot: z.boolean(expected("true or false")).default(false),
+  /** The value of frontDoor.login.claim that signs this user in (login method oidc), e.g. their email. @default the user's name */
+  identity: z.string(expected(IDENTITY_EXPECTED)).regex(IDENTITY_PATTERN, expected(IDENTITY_EXPECTED)).optional(),
   ...limits,
   },
   expected("a mapping with name, uid and gid"),
@@ -270,6 +276,56 @@ export const hostSchema = z.strictObject(
   expected("a mapping of host settings"),
 );
 
+const LOGIN = ["password", "oidc"] as const;
+const DURATION_EXPECTED = "a duration like 8h, 90m or 1h30m (h, m, s), from 1m to 30 days";
+const DURATION_PATTERN = /^(?=[0-9])(?:([0-9]{1,4})h)?(?:([0-9]{1,6})m)?(?:([0-9]{1,8})s)?$/;
+/** A duration as oauth2-proxy and Go write it (8h, 1h30m), parsed to whole seconds. */
+const duration = z
+  .string(expected(DURATION_EXPECTED))
+  .regex(DURATION_PATTERN, expected(DURATION_EXPECTED))
+  .transform((value, ctx) => {
+    const [, h = "0", m = "0", s = "0"] = DURATION_PATTERN.exec(value)!;
+    const seconds = Number(h) * 3600 + Number(m) * 60 + Number(s);
+    if (seconds < 60 || seconds > 30 * 86_400) {
+      ctx.addIssue({ code: "custom", message: `expected ${DURATION_EXPECTED}` });
+      return z.NEVER;
+    }
+    return seconds;
+  });
+const ISSUER_EXPECTED = "an https URL like https://login.example.org/realms/course (http only on a loopback address, for tests), without query or fragment";
+const ISSUER_PATTERN = /^https?:\/\/[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:\/[A-Za-z0-9._~%!$&'()*+,;=:@-]*)*$/;
+const CLIENT_ID_EXPECTED = "an OAuth client id: 1-255 letters, digits or -._~:@";
+const CLAIM_EXPECTED = "an ID token claim name like email or preferred_username (letters, digits, '_', '-', '.', ':')";
+const CLAIM_PATTERN = /^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/;
+
+export const loginSchema = z.strictObject(
+  {
+  /**
+   * password: a sign-in page for the passwords homedock passwd sets; oidc: the
+   * institution's accounts through an OpenID Connect provider (issuer, clientId, and the
+   * client secret homedock passwd --client-secret keeps). @default password
+   */
+  method: z.enum(LOGIN, expected(`one of ${LOGIN.join(", ")}`)).default("password"),
+  /** How long a sign-in lasts before the front door asks again. @default 8h */
+  session: duration.default(8 * 3600),
+  /** The OpenID Connect provider's issuer URL (oidc). */
+  issuer: z.string(expected(ISSUER_EXPECTED)).regex(ISSUER_PATTERN, expected(ISSUER_EXPECTED)).optional(),
+  /** The client id homedock is registered with at the provider (oidc). */
+  clientId: z.string(expected(CLIENT_ID_EXPECTED)).regex(/^[A-Za-z0-9._~:@-]{1,255}$/, expected(CLIENT_ID_EXPECTED)).optional(),
+  /** The ID token claim that names the user; each user's value is users[].identity (oidc). @default preferred_username */
+  claim: z.string(expected(CLAIM_EXPECTED)).regex(CLAIM_PATTERN, expected(CLAIM_EXPECTED)).optional(),
+  /** A CA certificate (PEM) on the Docker host that the provider's certificate is checked against, for a provider behind a private CA (oidc). @default the image's trust store */
+  caFile: absolutePath.optional(),
+  /** The login's image: oauth2-proxy 7.15 or later. @default quay.io/oauth2-proxy/oauth2-proxy:v7.15.6 */
+  image: z.string(expected(IMAGE_EXPECTED)).regex(IMAGE_PATTERN, expected(IMAGE_EXPECTED)).default("quay.io/oauth2-proxy/oauth2-proxy:v7.15.6"),
+  /** Memory limit of each of the login's two containers. @default 128m */
+  memory: memory.default(128),
+  /** CPU limit of the sign-in container, where passwords are checked: what a flood of wrong passwords can take. @default 0.5 */
+  cpus: cpus.default(5e8),
+  },
+  expected("a mapping with method (and session, issuer, clientId, claim, caFile, image, memory, cpus)"),
+);
+
 export const frontDoorSchema = z.strictObject(
   {
   /** The host name (or IPv4 address) in every URL: https://<site>/user/<user>/<env>/. */
@@ -305,8 +361,10 @@ export const frontDoorSchema = z.strictObject(
   cpus: cpus.default(1e9),
   /** Processes (threads included) the proxy may run. @default 512 */
   pidsLimit: pidsLimit.default(512),
+  /** How users sign in: a sign-in page with sessions and sign-out. @default { method: password } */
+  login: loginSchema.prefault({}),
   },
-  expected("a mapping with site (and listen, httpsPort, httpPort, tls, email, certFile, keyFile, image, runtimeRoot, memory, cpus, pidsLimit)"),
+  expected("a mapping with site (and listen, httpsPort, httpPort, tls, email, certFile, keyFile, image, runtimeRoot, memory, cpus, pidsLimit, login)"),
 );
 
 export const configSchema = z.strictObject(
@@ -328,3 +386,4 @@ export type EnvironmentConfig = z.output<typeof environmentSchema>;
 export type UserConfig = z.output<typeof userSchema>;
 export type SharedMountConfig = z.output<typeof sharedMountSchema>;
 export type FrontDoorConfig = z.output<typeof frontDoorSchema>;
+export type LoginConfig = z.output<typeof loginSchema>;

@@ -93,8 +93,10 @@ export interface ContainerSpec {
   readonly capAdd: readonly string[];
   /** Capabilities dropped. */
   readonly capDrop: readonly string[];
-  /** Undefined: no network at all. */
+  /** Undefined: no network at all (unless it shares another container's). */
   readonly network?: string;
+  /** The container (by name) whose network namespace it joins instead of a network of its own. */
+  readonly sharesNetworkWith?: string;
   /** Runs to completion once (home creation) instead of serving. */
   readonly oneShot: boolean;
   /** Stops itself when idle and stays stopped until woken: a deploy does not start it. */
@@ -121,6 +123,8 @@ export const ROLE = {
   proxy: "frontdoor",
   frontDoorSetup: "frontdoor-setup",
   dockerFilter: "docker-filter",
+  sessionCheck: "login",
+  signIn: "sign-in",
   usersCheck: "users-check",
 } as const;
 /**

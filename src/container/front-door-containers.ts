@@ -14,8 +14,8 @@ export const PROXY_CONFIG_DIR = "/homedock/config";
 export const CADDYFILE = "Caddyfile";
 export const PROXY_TLS_CERT = "/homedock/tls/cert.pem";
 export const PROXY_TLS_KEY = "/homedock/tls/key.pem";
-/** Where the Terraform setup container receives the Caddyfile before copying it into the config volume. */
-export const UPLOADED_CADDYFILE = "/homedock/upload/Caddyfile";
+/** Where the Terraform setup container receives the config files before copying them into the config volume. */
+export const UPLOAD_DIR = "/homedock/upload";
 
 /** The flags a Jupyter workspace gets: socket, prefix and no token behind the front door; kernel culling. */
 export function jupyterFlags(ws: WorkspaceModel): string[] {
@@ -161,35 +161,34 @@ export function runtimeMount(dir: string): BindMount {
 
 /**
  * Runs once before the proxy (src/container/root/frontdoor-setup.sh): makes the socket tree
- * root's and private (see runtimeMount) and, given a Caddyfile (Terraform, which uploads
- * it here from a sensitive variable), puts it into the config volume by rename, so the
- * watching proxy never reads half a file. It starts only where the proxy can.
+ * root's and private (see runtimeMount) and, given config files (Terraform, which
+ * uploads them here from a sensitive variable), puts each into the config volume by
+ * rename, so the watching proxy and login never read half a file. It starts only where
+ * the proxy can.
  */
-export function frontDoorSetupContainer(host: HostModel, withCaddyfile: boolean): ContainerSpec {
+export function frontDoorSetupContainer(host: HostModel, files: readonly string[]): ContainerSpec {
   const frontDoor = host.frontDoor!;
   const volumes = frontDoorVolumes(host);
+  const withFiles = files.length > 0;
   return {
     name: `${frontDoor.containerName}.setup`,
     image: frontDoor.image,
     user: "0:0",
     groupAdd: [],
     entrypoint: ["/bin/sh", "-c", PROTECTED_LINKS_SCRIPT, "homedock-links", "/bin/sh", "-c", SETUP_SCRIPT, "homedock-frontdoor"],
-    command: [
-      RUNTIME_MOUNT,
-      ...(withCaddyfile ? [UPLOADED_CADDYFILE, `${PROXY_CONFIG_DIR}/${CADDYFILE}`] : []),
-    ],
+    command: [RUNTIME_MOUNT, ...files.flatMap((f) => [`${UPLOAD_DIR}/${f}`, `${PROXY_CONFIG_DIR}/${f}`])],
     workingDir: "/",
     env: {},
     secrets: [],
-    secretFiles: withCaddyfile ? [UPLOADED_CADDYFILE] : [],
+    secretFiles: files.map((f) => `${UPLOAD_DIR}/${f}`),
     labels: { [LABEL_HOST]: host.name, [LABEL_MOUNTS]: mountsLabel([runtimeMount(frontDoor.runtimeDir)]), [LABEL_ROLE]: ROLE.frontDoorSetup },
     mounts: [runtimeMount(frontDoor.runtimeDir)],
-    volumes: withCaddyfile ? [{ name: volumes.config, target: PROXY_CONFIG_DIR, readOnly: false }] : [],
+    volumes: withFiles ? [{ name: volumes.config, target: PROXY_CONFIG_DIR, readOnly: false }] : [],
     tmpfs: {},
     ports: [],
     ...ONE_SHOT_LIMITS,
     // The provider uploads into the container's own file system, which must be writable.
-    readOnlyRoot: !withCaddyfile,
+    readOnlyRoot: !withFiles,
     restart: "no",
     ...HARDENING,
     capAdd: [],

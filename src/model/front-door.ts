@@ -1,6 +1,6 @@
 // The front door in the model: one proxy in front of every Jupyter workspace, reached at
 // https://<site>/user/<user>/<env>/, each server on a unix socket in a directory of its own.
-import type { FrontDoorConfig } from "../config/schema";
+import type { FrontDoorConfig, LoginConfig } from "../config/schema";
 import { dockerIsLocal } from "./local-engine";
 
 /**
@@ -14,11 +14,42 @@ export const WORKSPACE_RUNTIME_DIR = "/run/homedock";
  */
 export const WORKSPACE_DEPLOY_DIR = "/run/homedock-deploy";
 
+/** The claim that names a user at an OpenID Connect provider unless frontDoor.login.claim says another. */
+export const DEFAULT_CLAIM = "preferred_username";
+
 /** How the front door gets its certificate: Caddy's local CA, ACME with an email, or files on the Docker host. */
 export type TlsModel =
   | { readonly mode: "internal" }
   | { readonly mode: "acme"; readonly email: string }
   | { readonly mode: "files"; readonly certFile: string; readonly keyFile: string };
+
+/** An OpenID Connect provider the login signs users in with. */
+export interface OidcModel {
+  /** Its issuer URL. */
+  readonly issuer: string;
+  /** The client id homedock is registered with. */
+  readonly clientId: string;
+  /** The ID token claim that names the user (users' identity). */
+  readonly claim: string;
+  /** A CA certificate on the Docker host the provider's certificate is checked against. */
+  readonly caFile?: string;
+}
+
+/** How users sign in at the front door: oauth2-proxy behind the proxy's forward_auth. */
+export interface LoginModel {
+  /** password: a sign-in page over the hashes homedock passwd sets; oidc: an OpenID Connect provider. */
+  readonly method: "password" | "oidc";
+  /** Seconds a session lasts. */
+  readonly sessionSeconds: number;
+  /** Set where method is oidc. */
+  readonly oidc?: OidcModel;
+  /** oauth2-proxy's image. */
+  readonly image: string;
+  /** Memory limit of each of the login's containers, in MiB. */
+  readonly memoryMiB: number;
+  /** CPU limit of the sign-in container in billionths of a CPU. */
+  readonly nanoCpus: number;
+}
 
 /** The front door of a host: one proxy in front of every Jupyter workspace. */
 export interface FrontDoorModel {
@@ -46,6 +77,8 @@ export interface FrontDoorModel {
   readonly nanoCpus: number;
   /** Processes the proxy may run. */
   readonly pidsLimit: number;
+  /** How users sign in. */
+  readonly login: LoginModel;
 }
 
 /** Where a workspace is reached through the front door. */
@@ -91,7 +124,16 @@ export function frontDoorOf(config: FrontDoorConfig, hostName: string): FrontDoo
     memoryMiB: config.memory,
     nanoCpus: config.cpus,
     pidsLimit: config.pidsLimit,
+    login: loginOf(config.login),
   };
+}
+
+function loginOf(config: LoginConfig): LoginModel {
+  const oidc: OidcModel | undefined =
+    config.method === "oidc"
+      ? { issuer: config.issuer!, clientId: config.clientId!, claim: config.claim ?? DEFAULT_CLAIM, ...(config.caFile === undefined ? {} : { caFile: config.caFile }) }
+      : undefined;
+  return { method: config.method, sessionSeconds: config.session, ...(oidc === undefined ? {} : { oidc }), image: config.image, memoryMiB: config.memory, nanoCpus: config.cpus };
 }
 
 /**

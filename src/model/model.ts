@@ -88,6 +88,8 @@ export interface UserModel {
   readonly memoryMiB?: number;
   /** CPU limit of each of the user's workspaces in billionths of a CPU; undefined: the environment's or the host's default. */
   readonly nanoCpus?: number;
+  /** Who the front door's login says they are: their name (method password), their value of the provider's claim (oidc). */
+  readonly identity: string;
 }
 
 /** One user in one environment: one container. */
@@ -204,6 +206,7 @@ function modelOf(config: Config, warnings: string[]): HostModel {
     sharedMounts: userMounts(sharedMounts, u.groups),
     memoryMiB: u.memory,
     nanoCpus: u.cpus,
+    identity: frontDoor?.login.method === "oidc" ? (u.identity ?? u.name) : u.name,
   }));
   const workspaces: WorkspaceModel[] = [];
   const workspacesByUser = new Map<string, WorkspaceModel[]>();

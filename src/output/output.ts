@@ -3,7 +3,7 @@
 import { chmodSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import { App, TerraformStack } from "cdktf";
-import { CADDYFILE_VARIABLE, Host, TOKENS_VARIABLE } from "../../constructs/host";
+import { FRONTDOOR_FILES_VARIABLE, Host, TOKENS_VARIABLE } from "../../constructs/host";
 import type { HostModel } from "../model/model";
 import { renderCompose } from "../render/compose";
 import { writeComposeSecrets, writeTerraformSecrets } from "./secrets";
@@ -27,7 +27,7 @@ export function synth(model: HostModel, outdir: string): string {
       Host.fromModel(new TerraformStack(app, model.name), "host", model);
       app.synth();
     });
-    writeTerraformSecrets(path.dirname(path.resolve(outdir)), stackDirectory(staging, model.name), model, { tokens: TOKENS_VARIABLE, caddyfile: CADDYFILE_VARIABLE });
+    writeTerraformSecrets(path.dirname(path.resolve(outdir)), stackDirectory(staging, model.name), model, { tokens: TOKENS_VARIABLE, frontDoorFiles: FRONTDOOR_FILES_VARIABLE });
     moveInto(staging, outdir);
     // The admin's alone: it holds the tokens (terraform.tfvars.json), and Terraform
     // keeps saved plans and its working files in the stack's directory.

@@ -1,65 +1,23 @@
 // Workspace tokens and front door passwords: kept in private files, handed to Terraform
 // and Compose as files of mode 0600, never written into cdk.tf.json or docker-compose.yml.
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import * as path from "node:path";
 import { secretKey, TOKEN_VARIABLE } from "../container/container";
-import { ConfigError, type ConfigIssue, fileError, type PathSegment } from "../config/issues";
+import type { ConfigIssue } from "../config/issues";
 import type { HostModel, UserModel } from "../model/model";
 import { workspacesOf } from "../model/workspaces";
 import { renderCaddyfile } from "../render/caddyfile";
 import { CADDYFILE_DIR, SECRETS_DIR, secretsEnvFile } from "../render/secret-paths";
-import { writeWhole } from "./write-whole";
+import { kindOf, readSecretsFile, secretProblem, secretsDir, writePrivate } from "./secret-files";
+import { loginFileContents } from "./login-files";
+import { CADDYFILE } from "../container/front-door-containers";
 
 /** The users' password hashes and uids, by user name: only what `homedock passwd` writes. */
 export const PASSWORDS_FILE = `${SECRETS_DIR}/passwords.json`;
 
 /** bcrypt as Caddy 2.6's basicauth reads it (golang.org/x/crypto/bcrypt): $2a$ or $2b$, cost 4 to 31. */
 export const BCRYPT_HASH = /^\$2[ab]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}$/;
-
-/** The secrets directory in `dir`, made private if missing. */
-function secretsDir(dir: string): string {
-  const secrets = path.join(dir, SECRETS_DIR);
-  mkdirSync(secrets, { recursive: true, mode: 0o700 });
-  return secrets;
-}
-
-/**
- * Writes `text` to `file`, mode 0600: whole or not at all, unchanged when it is the same.
- * `exclusive`: a new file, never one that exists (EEXIST), never readable by others even while it is written.
- */
-export function writePrivate(file: string, text: string, { exclusive = false }: { readonly exclusive?: boolean } = {}): void {
-  if (!exclusive && existsSync(file) && readFileSync(file, "utf8") === text) return;
-  writeWhole(file, text, { mode: 0o600, exclusive });
-}
-
-/** A problem of one entry of a secrets file: where (its key, then its field) and what was expected; its value is never shown. */
-const secretProblem = (at: readonly PathSegment[], message: string): ConfigIssue => ({ path: at, message, hasValue: false });
-
-/** What a JSON value is, without showing it. */
-function kindOf(value: unknown): string {
-  return value === null ? "null" : Array.isArray(value) ? "a list" : `a ${typeof value}`;
-}
-
-/**
- * The entries of the secrets file `file` ({} when there is no such file): a JSON object,
- * each entry as `problems` finds nothing wrong with it. Anything else is refused, one
- * line per problem naming the file, without the value: it may be a secret. `shape`: what
- * the file as a whole was expected to be.
- */
-function readSecrets<T>(file: string, shape: string, problems: (key: string, entry: unknown) => ConfigIssue[]): Record<string, T> {
-  if (!existsSync(file)) return {};
-  let entries: unknown;
-  try {
-    entries = JSON.parse(readFileSync(file, "utf8"));
-  } catch {
-    throw fileError(file, shape);
-  }
-  if (entries === null || typeof entries !== "object" || Array.isArray(entries)) throw fileError(file, shape);
-  const issues = Object.entries(entries).flatMap(([key, entry]) => problems(key, entry));
-  if (issues.length > 0) throw new ConfigError(issues, file, issues.map((issue) => [...issue.path, issue.message].join(": ")));
-  return entries as Record<string, T>;
-}
 
 const TOKENS_SHAPE = 'expected a JSON object of workspaces ("<user>.<environment>") to their Jupyter tokens, as homedock writes it';
 /** A token the env file and the URL carry as it is: printable ASCII, no spaces. */
@@ -80,7 +38,7 @@ function tokenProblems(workspace: string, token: unknown): ConfigIssue[] {
  */
 export function workspaceTokens(dir: string, model: HostModel): Record<string, string> {
   const file = path.join(secretsDir(dir), "tokens.json");
-  const known = readSecrets<string>(file, TOKENS_SHAPE, tokenProblems);
+  const known = readSecretsFile<string>(file, TOKENS_SHAPE, tokenProblems);
   const tokens: Record<string, string> = {};
   for (const ws of model.workspaces) {
     if (ws.route === undefined) tokens[secretKey(ws)] = known[secretKey(ws)] ?? randomBytes(32).toString("hex");
@@ -122,7 +80,7 @@ function entryProblems(user: string, entry: unknown): ConfigIssue[] {
  * per problem, without being shown: it may be a password put there by hand.
  */
 export function readPasswords(dir: string): Record<string, StoredPassword> {
-  return readSecrets<StoredPassword>(path.join(dir, PASSWORDS_FILE), FILE_SHAPE, entryProblems);
+  return readSecretsFile<StoredPassword>(path.join(dir, PASSWORDS_FILE), FILE_SHAPE, entryProblems);
 }
 
 /** Writes the entries back (the file 0600, its directory 0700); returns the file. */
@@ -216,16 +174,25 @@ export function lockedOut(model: HostModel, entries: Readonly<Record<string, Sto
   return [...noPassword, ...staleHashes(model, entries)];
 }
 
-/** Writes each workspace's env file (0600), and the proxy's Caddyfile, beside the Compose file in `dir`. */
+/** The front door's config files by name: the Caddyfile and the login's files. Reads every secret first; throws before anything is written but a new cookie secret. */
+export function frontDoorFiles(dir: string, model: HostModel): Record<string, string> {
+  if (model.frontDoor === undefined) return {};
+  const hashes = usableHashes(model, readPasswords(dir));
+  const caddyfile = renderCaddyfile(model, hashes);
+  // The login's files first: the proxy, watching its Caddyfile, reloads onto a login that is ready.
+  return { ...loginFileContents(dir, model, hashes), [CADDYFILE]: caddyfile };
+}
+
+/** Writes each workspace's env file (0600), and the front door's config files, beside the Compose file in `dir`. */
 export function writeComposeSecrets(dir: string, model: HostModel): void {
-  // First, since a bad password file stops the render before anything is written.
-  const caddyfile = model.frontDoor === undefined ? undefined : renderCaddyfile(model, usableHashes(model, readPasswords(dir)));
+  // First, since a bad secrets file stops the render before anything is written.
+  const files = frontDoorFiles(dir, model);
   for (const [key, token] of Object.entries(workspaceTokens(dir, model))) {
     writePrivate(path.join(dir, secretsEnvFile(key)), `${TOKEN_VARIABLE}=${token}\n`);
   }
-  if (caddyfile !== undefined) {
+  if (model.frontDoor !== undefined) {
     mkdirSync(path.join(dir, CADDYFILE_DIR), { recursive: true, mode: 0o700 });
-    writePrivate(path.join(dir, CADDYFILE_DIR, "Caddyfile"), caddyfile);
+    for (const [name, text] of Object.entries(files)) writePrivate(path.join(dir, CADDYFILE_DIR, name), text);
   }
 }
 
@@ -233,19 +200,20 @@ export function writeComposeSecrets(dir: string, model: HostModel): void {
 export interface SecretVariables {
   /** Each workspace's token. */
   readonly tokens: string;
-  /** The proxy's Caddyfile, password hashes and all. */
-  readonly caddyfile: string;
+  /** The front door's config files (the Caddyfile, the login's files), by "<host>/<file>". */
+  readonly frontDoorFiles: string;
 }
 
 /**
  * Writes terraform.tfvars.json (0600) into a synthesized stack's directory: the tokens
  * by container name, which stays unique when several hosts share a stack, and the
- * front door's Caddyfile by host name.
+ * front door's config files by host and file name.
  */
 export function writeTerraformSecrets(dir: string, stackDir: string, model: HostModel, variables: SecretVariables): void {
-  // First, since a bad password file stops the render before anything is written.
-  const caddyfile = model.frontDoor === undefined ? {} : { [variables.caddyfile]: { [model.name]: renderCaddyfile(model, usableHashes(model, readPasswords(dir))) } };
+  // First, since a bad secrets file stops the render before anything is written.
+  const files = frontDoorFiles(dir, model);
+  const frontDoor = model.frontDoor === undefined ? {} : { [variables.frontDoorFiles]: Object.fromEntries(Object.entries(files).map(([name, text]) => [`${model.name}/${name}`, text])) };
   const tokens = workspaceTokens(dir, model);
   const byContainer = Object.fromEntries(model.workspaces.filter((ws) => ws.route === undefined).map((ws) => [ws.containerName, tokens[secretKey(ws)]]));
-  writePrivate(path.join(stackDir, "terraform.tfvars.json"), `${JSON.stringify({ [variables.tokens]: byContainer, ...caddyfile }, null, 2)}\n`);
+  writePrivate(path.join(stackDir, "terraform.tfvars.json"), `${JSON.stringify({ [variables.tokens]: byContainer, ...frontDoor }, null, 2)}\n`);
 }

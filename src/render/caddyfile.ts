@@ -1,10 +1,11 @@
 // The front door's third rendering, beside Terraform and Compose: the proxy's Caddyfile.
 // Pure: model and password hashes in, Caddyfile text out (tabs, as `caddy fmt` writes).
 import { type FrontDoorModel, landingPrefix } from "../model/front-door";
-import type { HostModel, WorkspaceModel } from "../model/model";
+import type { HostModel, UserModel, WorkspaceModel } from "../model/model";
 import { stopsWhenIdle, workspacesOf } from "../model/workspaces";
 import { PROXY_RUNTIME_DIR, PROXY_TLS_CERT, PROXY_TLS_KEY, SOCKET_NAME } from "../container/front-door-containers";
 import { DOCKER_FILTER_SOCKET, startPath } from "../container/docker-filter";
+import { identityHeader, LOGIN_PREFIX, SESSION_CHECK_ADDRESS, SESSION_COOKIE, SIGN_IN_ADDRESS } from "../container/login";
 
 /**
  * Text for HTML, and for a Caddyfile backquoted token: `{` and `}` too, which Caddy would
@@ -42,7 +43,8 @@ function landingPage(user: string, workspaces: readonly WorkspaceModel[]): strin
     .join("");
   return (
     `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(user)}: workspaces</title></head>` +
-    `<body><h1>Workspaces of ${escapeHtml(user)}</h1><ul>${items}</ul></body></html>`
+    `<body><h1>Workspaces of ${escapeHtml(user)}</h1><ul>${items}</ul>` +
+    `<p><a href="${SIGN_OUT_PATH}">Sign out</a></p></body></html>`
   );
 }
 
@@ -76,45 +78,52 @@ const ACCESS_LOG = [
   "\t}",
 ];
 
-/** One user's block: one login naming only them, their routes, their landing page, 404 for the rest. */
-function userBlock(user: string, hash: string, workspaces: readonly WorkspaceModel[]): string[] {
+/** Signing out ends the session and goes to the site's root, which asks for a sign-in. */
+export const SIGN_OUT_PATH = `${LOGIN_PREFIX}/sign_out?rd=%2F`;
+
+/**
+ * The placeholder that holds who the login let in: the host's user name the session's
+ * identity maps to (the session check's answer, copied into the request by forward_auth).
+ */
+const USER = "{homedock_user}";
+
+/** One user's block: their routes and landing page for their session only, 404 for the rest. */
+function userBlock(user: string, workspaces: readonly WorkspaceModel[]): string[] {
   const landing = landingPrefix(user);
-  const lines = [
-    `\t@user_${user} path /user/${user} ${landing}*`,
-    `\thandle @user_${user} {`,
-    "\t\tbasicauth {",
-    `\t\t\t${user} ${hash}`,
-    "\t\t}",
-  ];
+  const lines = [`\t\t@user_${user} {`, `\t\t\tpath /user/${user} ${landing}*`, `\t\t\tvars ${USER} ${user}`, "\t\t}", `\t\thandle @user_${user} {`];
   for (const ws of workspaces) {
     const prefix = ws.route!.prefix;
     // The path is kept: the server's base_url is this prefix.
     lines.push(
-      `\t\thandle ${prefix}* {`,
-      `\t\t\treverse_proxy unix/${proxySocket(ws)} {`,
-      // The login is the proxy's; the workspace never sees the password.
-      "\t\t\t\theader_up -Authorization",
+      `\t\t\thandle ${prefix}* {`,
+      `\t\t\t\treverse_proxy unix/${proxySocket(ws)} {`,
+      // The login is the front door's: the workspace never sees the session cookie. (An
+      // empty replacement Caddy 2.6 takes for no replacement at all; an unset variable is
+      // empty.)
+      "\t\t\t\t\theader_up -Authorization",
+      `\t\t\t\t\theader_up Cookie "${SESSION_COOKIE}[_0-9]*=[^;]*(; )?" "{http.vars.homedock_nothing}"`,
+      "\t\t\t\t}",
       "\t\t\t}",
-      "\t\t}",
-      `\t\thandle ${prefix.slice(0, -1)} {`,
-      `\t\t\tredir * ${prefix} 308`,
-      "\t\t}",
+      `\t\t\thandle ${prefix.slice(0, -1)} {`,
+      `\t\t\t\tredir * ${prefix} 308`,
+      "\t\t\t}",
     );
   }
   lines.push(
-    `\t\thandle /user/${user} {`,
-    `\t\t\tredir * ${landing} 308`,
+    `\t\t\thandle /user/${user} {`,
+    `\t\t\t\tredir * ${landing} 308`,
+    "\t\t\t}",
+    `\t\t\thandle ${landing} {`,
+    ...(workspaces.some(stopsWhenIdle) ? ["\t\t\t\ttemplates {", `\t\t\t\t\troot ${PROXY_RUNTIME_DIR}`, "\t\t\t\t}"] : []),
+    '\t\t\t\theader Content-Type "text/html; charset=utf-8"',
+    "\t\t\t\theader Cache-Control no-store",
+    "\t\t\t\theader Content-Security-Policy \"default-src 'none'; frame-ancestors 'none'\"",
+    `\t\t\t\trespond \`${landingPage(user, workspaces)}\` 200`,
+    "\t\t\t}",
+    "\t\t\thandle {",
+    '\t\t\t\trespond "no such workspace" 404',
+    "\t\t\t}",
     "\t\t}",
-    `\t\thandle ${landing} {`,
-    ...(workspaces.some(stopsWhenIdle) ? ["\t\t\ttemplates {", `\t\t\t\troot ${PROXY_RUNTIME_DIR}`, "\t\t\t}"] : []),
-    '\t\t\theader Content-Type "text/html; charset=utf-8"',
-    "\t\t\theader Content-Security-Policy \"default-src 'none'\"",
-    `\t\t\trespond \`${landingPage(user, workspaces)}\` 200`,
-    "\t\t}",
-    "\t\thandle {",
-    '\t\t\trespond "no such workspace" 404',
-    "\t\t}",
-    "\t}",
   );
   return lines;
 }
@@ -136,15 +145,16 @@ function startingPage(ws: WorkspaceModel): string {
  * navigation) starts it through the Docker API filter and gets a page that reloads
  * itself until Jupyter answers; anything else (an API call, a WebSocket, a kernel's
  * request from a tab left open) gets 503 with Retry-After and never starts it. The
- * route's login has run: the user the matchers name is the one it let in.
+ * route's session check has run: the identity the matchers name is the one it let in.
  */
-function wakeBlock(workspaces: readonly WorkspaceModel[]): string[] {
+function wakeBlock(workspaces: readonly WorkspaceModel[], header: string): string[] {
   const lines = ["\thandle_errors {"];
   for (const ws of workspaces) {
     const id = `${ws.user.name}_${ws.environment.name}`;
     const match = [
       `\t\t\tpath ${ws.route!.prefix}*`,
-      `\t\t\tvars {http.auth.user.id} ${ws.user.name}`,
+      // The identity the session check answered with, copied into the request.
+      `\t\t\theader ${header} ${ws.user.identity}`,
       "\t\t\texpression {http.error.status_code} == 502",
     ];
     lines.push(
@@ -193,40 +203,70 @@ function wakeBlock(workspaces: readonly WorkspaceModel[]): string[] {
 export const USER_REDIRECT_PREFIX = "/user-redirect/";
 
 /**
- * `/user-redirect/<env>/<path>?<query>` behind a login any of `users` may give, sent to
+ * `/user-redirect/<env>/<path>?<query>` for a signed-in user, sent to
  * `/user/<that user>/<env>/<path>?<query>` where that user has a route for the
- * environment; 404 elsewhere. Caddy orders `redir` before `basicauth`, so each redirect
- * sits in a `handle`, which runs after it: the user is known there. Its name comes from
- * the login, and only names the `vars` matcher lists (from the config) pass. The rest is
- * taken from the raw request URI, so encoded characters and the query stay as sent
- * (Caddy does not expand placeholders in a placeholder's value).
+ * environment; 404 elsewhere. The user comes from the session (the `vars` matcher lists
+ * the names, from the config, that may pass); the rest is taken from the raw request
+ * URI, so encoded characters and the query stay as sent (Caddy does not expand
+ * placeholders in a placeholder's value).
  */
-function userRedirectBlock(users: readonly { readonly name: string; readonly hash: string }[], routes: ReadonlyMap<string, readonly string[]>): string[] {
-  const lines = [`	@redirect path ${USER_REDIRECT_PREFIX}*`, "	handle @redirect {", "		basicauth {", ...users.map((u) => `			${u.name} ${u.hash}`), "		}"];
+function userRedirectBlock(routes: ReadonlyMap<string, readonly string[]>): string[] {
+  const lines = [`\t\t@redirect path ${USER_REDIRECT_PREFIX}*`, "\t\thandle @redirect {"];
   for (const [env, names] of routes) {
     const re = `redirect_${env}`;
     lines.push(
-      `		@${re} {`,
-      `			vars {http.auth.user.id} ${names.join(" ")}`,
-      `			vars_regexp ${re} {http.request.uri} ^${USER_REDIRECT_PREFIX}${env}(?:/([^?]*))?(\\?.*)?$`,
-      "		}",
-      `		handle @${re} {`,
-      `			redir * /user/{http.auth.user.id}/${env}/{re.${re}.1}{re.${re}.2} 302`,
-      "		}",
+      `\t\t\t@${re} {`,
+      `\t\t\t\tvars ${USER} ${names.join(" ")}`,
+      `\t\t\t\tvars_regexp ${re} {http.request.uri} ^${USER_REDIRECT_PREFIX}${env}(?:/([^?]*))?(\\?.*)?$`,
+      "\t\t\t}",
+      `\t\t\thandle @${re} {`,
+      `\t\t\t\tredir * /user/${USER}/${env}/{re.${re}.1}{re.${re}.2} 302`,
+      "\t\t\t}",
     );
   }
-  lines.push("		handle {", '			respond "no such workspace" 404', "		}", "	}");
+  lines.push("\t\t\thandle {", '\t\t\t\trespond "no such workspace" 404', "\t\t\t}", "\t\t}");
   return lines;
 }
 
 /**
- * The Caddyfile of a host's front door. A user's routes are rendered only where
- * `hashes` has their password hash (bcrypt, checked when read); a user without one is
- * locked out, and their URLs answer 404 as an unknown user's do.
+ * The login in front of everything but its own pages: every request is first asked of
+ * the session check (forward_auth), which copies the session's identity into the request
+ * (and removes one the client sent). Without a session, the sign-in answers the request
+ * itself: its sign-in page (password), or the way to the provider (oidc), and the
+ * request's own URL is where the user goes once signed in. The identity is mapped to the
+ * host's user it is, for the matchers below; an identity the config does not know maps to
+ * no one and reaches nothing.
+ */
+function sessionCheck(users: readonly UserModel[], header: string): string[] {
+  return [
+    `\t\tforward_auth ${SESSION_CHECK_ADDRESS} {`,
+    `\t\t\turi ${LOGIN_PREFIX}/auth`,
+    "\t\t\theader_up -Authorization",
+    `\t\t\tcopy_headers ${header}`,
+    "\t\t\t@signin status 401",
+    "\t\t\thandle_response @signin {",
+    `\t\t\t\treverse_proxy ${SIGN_IN_ADDRESS} {`,
+    "\t\t\t\t\theader_up -Authorization",
+    "\t\t\t\t}",
+    "\t\t\t}",
+    "\t\t}",
+    `\t\tmap {http.request.header.${header}} ${USER} {`,
+    ...users.map((u) => `\t\t\t${u.identity} ${u.name}`),
+    "\t\t}",
+  ];
+}
+
+/**
+ * The Caddyfile of a host's front door. With a password login, a user's routes are
+ * rendered only where `hashes` has their password hash (what the sign-in checks); a user
+ * without one is locked out, and their URLs answer 404 as an unknown user's do. With an
+ * OpenID Connect login, every user with a route is let in by their identity.
  */
 export function renderCaddyfile(model: HostModel, hashes: Readonly<Record<string, string>>): string {
   const frontDoor = model.frontDoor;
   if (frontDoor === undefined) throw new Error(`host ${model.name} has no front door`);
+  const login = frontDoor.login;
+  const header = identityHeader(login);
   const global = [
     "{",
     // Routes change through the file (caddy run --watch), never through an API.
@@ -239,29 +279,42 @@ export function renderCaddyfile(model: HostModel, hashes: Readonly<Record<string
     "}",
   ];
   const site = [`https://${frontDoor.site} {`, ...tlsLines(frontDoor), ...ACCESS_LOG];
-  const admitted: { name: string; hash: string }[] = [];
+  const admitted: UserModel[] = [];
+  const blocks: string[] = [];
   // Environment name to the users with a route there, in config order.
   const routes = new Map<string, string[]>();
   for (const user of model.users) {
-    const hash = hashes[user.name];
     const routed = workspacesOf(model, user.name).filter((ws) => ws.route !== undefined);
-    if (hash === undefined || routed.length === 0) continue;
-    site.push(...userBlock(user.name, hash, routed));
-    admitted.push({ name: user.name, hash });
+    if ((login.method === "password" && hashes[user.name] === undefined) || routed.length === 0) continue;
+    blocks.push(...userBlock(user.name, routed));
+    admitted.push(user);
     for (const ws of routed) routes.set(ws.environment.name, [...(routes.get(ws.environment.name) ?? []), user.name]);
   }
-  if (admitted.length > 0) site.push(...userRedirectBlock(admitted, routes));
-  const sleepers = model.workspaces.filter((ws) => stopsWhenIdle(ws) && hashes[ws.user.name] !== undefined);
-  if (sleepers.length > 0) site.push(...wakeBlock(sleepers));
   site.push(
-    "\thandle / {",
-    '\t\trespond "homedock: your workspaces are at /user/<your user name>/" 200',
+    // A password login has no provider to start a sign-in at or come back from.
+    ...(login.method === "password" ? ["start", "callback"].flatMap((page) => [`\thandle ${LOGIN_PREFIX}/${page} {`, '\t\trespond "no such page" 404', "\t}"]) : []),
+    // The login's own pages: the sign-in (page and form), the sign-out, the provider's callback.
+    `\thandle ${LOGIN_PREFIX}/* {`,
+    `\t\treverse_proxy ${SIGN_IN_ADDRESS} {`,
+    "\t\t\theader_up -Authorization",
+    "\t\t}",
     "\t}",
     "\thandle {",
-    '\t\trespond "no such workspace" 404',
-    "\t}",
-    "}",
+    ...sessionCheck(admitted, header),
+    ...blocks,
   );
+  if (admitted.length > 0) site.push(...userRedirectBlock(routes));
+  site.push(
+    ...(admitted.length > 0 ? ["\t\t@home {", "\t\t\tpath /", `\t\t\tvars ${USER} ${admitted.map((u) => u.name).join(" ")}`, "\t\t}", "\t\thandle @home {", `\t\t\tredir * ${landingPrefix(USER)} 302`, "\t\t}"] : []),
+    "\t\thandle {",
+    '\t\t\trespond "no such workspace" 404',
+    "\t\t}",
+    "\t}",
+  );
+  const admittedNames = new Set(admitted.map((u) => u.name));
+  const sleepers = model.workspaces.filter((ws) => stopsWhenIdle(ws) && admittedNames.has(ws.user.name));
+  if (sleepers.length > 0) site.push(...wakeBlock(sleepers, header));
+  site.push("}");
   const http = [`http://${frontDoor.site} {`, `\tredir ${siteUrl(frontDoor)}{uri} 308`, "}"];
   return `${[...global, ...site, ...http].join("\n")}\n`;
 }

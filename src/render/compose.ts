@@ -5,6 +5,7 @@ import { dump } from "js-yaml";
 import { type ContainerSpec, homeInitContainer, homeInitImage, LABEL_HOST, LABEL_USER, SEEDER_SCRIPT, secretKey, workspaceContainer } from "../container/container";
 import { frontDoorSetupContainer, proxyContainer } from "../container/front-door-containers";
 import { dockerFilterContainer, idleWorkspaces } from "../container/docker-filter";
+import { loginContainers } from "../container/login";
 import type { HostModel } from "../model/model";
 import { workspacesOf } from "../model/workspaces";
 import { NETWORK_OPTIONS } from "../container/network";
@@ -81,8 +82,8 @@ function service(spec: ContainerSpec, dependsOn: string | undefined, volumes: Re
   put(s, "cap_add", spec.capAdd.length > 0 ? [...spec.capAdd] : undefined);
   put(s, "cap_drop", [...spec.capDrop]);
   put(s, "networks", spec.network === undefined ? undefined : [spec.network]);
-  // A one-shot container joins no network at all.
-  put(s, "network_mode", spec.network === undefined ? "none" : undefined);
+  // A one-shot container joins no network at all; the login joins the proxy's.
+  put(s, "network_mode", spec.sharesNetworkWith !== undefined ? `service:${FRONTDOOR_SERVICE}` : spec.network === undefined ? "none" : undefined);
   put(s, "depends_on", dependsOn === undefined ? undefined : { [dependsOn]: { condition: "service_completed_successfully" } });
   return s;
 }
@@ -100,6 +101,9 @@ function volumeLabels(spec: ContainerSpec): Record<string, string> {
 /** The proxy's service, and the one-shot that makes its socket tree. */
 export const FRONTDOOR_SERVICE = "frontdoor";
 export const FRONTDOOR_SETUP_SERVICE = "frontdoor.setup";
+/** The login's session check and sign-in, in the proxy's network namespace. */
+export const LOGIN_SERVICE = "frontdoor.login";
+export const SIGN_IN_SERVICE = "frontdoor.signin";
 /** The Docker API filter, where some workspace stops when idle (the wake route's only way to Docker). */
 export const DOCKER_FILTER_SERVICE = "docker-filter";
 
@@ -192,10 +196,15 @@ export function* composeServices(host: HostModel): Generator<ComposeService> {
   }
   if (host.frontDoor !== undefined) {
     if (idleWorkspaces(host).length > 0) yield { service: DOCKER_FILTER_SERVICE, spec: dockerFilterContainer(host) };
-    yield { service: FRONTDOOR_SETUP_SERVICE, spec: frontDoorSetupContainer(host, false) };
-    // The Caddyfile's directory, not the file: it is replaced by rename, which a file
-    // bind would not follow; `caddy run --watch` reloads it.
-    yield { service: FRONTDOOR_SERVICE, spec: proxyContainer(host, { bind: `./${CADDYFILE_DIR}` }), dependsOn: FRONTDOOR_SETUP_SERVICE };
+    yield { service: FRONTDOOR_SETUP_SERVICE, spec: frontDoorSetupContainer(host, []) };
+    // The config files' directory, not the files: each is replaced by rename, which a
+    // file bind would not follow; `caddy run --watch` reloads the Caddyfile, the login
+    // its password file.
+    const config = { bind: `./${CADDYFILE_DIR}` };
+    yield { service: FRONTDOOR_SERVICE, spec: proxyContainer(host, config), dependsOn: FRONTDOOR_SETUP_SERVICE };
+    const [check, signIn] = loginContainers(host, config);
+    yield { service: LOGIN_SERVICE, spec: check };
+    yield { service: SIGN_IN_SERVICE, spec: signIn };
   }
 }
 

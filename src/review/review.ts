@@ -62,8 +62,8 @@ export type ResourceChange =
   | { readonly resource: "home"; readonly change: Exclude<ChangeKind, "unchanged">; readonly user: string };
 
 /** The containers that run as root: the one-shot that creates a user's home, the front door's proxy and its setup. */
-export type RootRole = typeof ROLE.home | typeof ROLE.proxy | typeof ROLE.frontDoorSetup;
-export const ROOT_ROLES: readonly string[] = [ROLE.home, ROLE.proxy, ROLE.frontDoorSetup] satisfies readonly RootRole[];
+export type RootRole = typeof ROLE.home | typeof ROLE.proxy | typeof ROLE.frontDoorSetup | typeof ROLE.sessionCheck | typeof ROLE.signIn;
+export const ROOT_ROLES: readonly string[] = [ROLE.home, ROLE.proxy, ROLE.frontDoorSetup, ROLE.sessionCheck, ROLE.signIn] satisfies readonly RootRole[];
 
 /** A container that runs as root gets another image: what the pull request puts on the host as root. */
 export interface RootImageChange {
@@ -112,6 +112,8 @@ export interface FrontDoorChange {
   };
   /** The proxy reloads its Caddyfile. */
   readonly reloads: boolean;
+  /** What the login was and becomes, where that changes (method, provider, claim, session). */
+  readonly login?: { readonly from: string; readonly to: string };
 }
 
 /** The policies' verdict: the exit status and, for each policy hit, one line saying so. */
@@ -525,16 +527,41 @@ function initImageChanges(images: readonly Change[], containers: readonly Change
   });
 }
 
+/**
+ * The login as its sign-in's flags (src/container/login.ts) say it is: the method, and
+ * the provider, client id and claim (oidc), and how long a session lasts.
+ */
+export function loginDescription(command: readonly unknown[] | null | undefined): string | undefined {
+  if (command == null || command.length === 0) return undefined;
+  const flag = (name: string) => command.find((a): a is string => typeof a === "string" && a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const seconds = Number(flag("cookie-expire")?.replace(/s$/, ""));
+  const session = Number.isFinite(seconds) ? `, sessions of ${seconds % 3600 === 0 ? `${seconds / 3600}h` : seconds % 60 === 0 ? `${seconds / 60}m` : `${seconds}s`}` : "";
+  if (flag("htpasswd-file") !== undefined) return `passwords${session}`;
+  return `OpenID Connect at ${flag("oidc-issuer-url") ?? "?"} (client ${flag("client-id") ?? "?"}, claim ${flag("oidc-email-claim") ?? "?"})${session}`;
+}
+
+function loginChange(containers: readonly Change[]): FrontDoorChange["login"] {
+  const signIn = containers.find((c) => c.labels[LABEL_ROLE] === ROLE.signIn && c.kind !== "unchanged");
+  const proxy = containers.find((c) => c.labels[LABEL_ROLE] === ROLE.proxy);
+  // A new front door is said once, as added.
+  if (signIn === undefined || (signIn.kind === "added" && proxy?.kind === "added")) return undefined;
+  // A front door from before the sign-in page asked with the browser's basic-auth prompt.
+  const from = signIn.kind === "added" ? "the browser's basic-auth prompt" : loginDescription(signIn.before.command);
+  const to = signIn.kind === "removed" ? "none" : loginDescription(signIn.values.command);
+  return from === undefined || to === undefined || from === to ? undefined : { from, to };
+}
+
 function frontDoorChange(containers: readonly Change[]): FrontDoorChange | undefined {
   const proxy = containers.find((c) => c.labels[LABEL_ROLE] === ROLE.proxy && c.kind !== "unchanged");
   const setup = containers.find((c) => c.labels[LABEL_ROLE] === ROLE.frontDoorSetup && c.kind !== "unchanged");
   const reloads = setup !== undefined && setup.kind !== "removed" && proxy?.kind !== "added";
-  if (proxy === undefined && !reloads) return undefined;
-  if (proxy === undefined) return { reloads };
+  const login = loginChange(containers);
+  if (proxy === undefined && !reloads && login === undefined) return undefined;
+  if (proxy === undefined) return { reloads, ...(login === undefined ? {} : { login }) };
   const ports = publishedPorts(proxy.values);
   const previous = proxy.kind === "replaced" || proxy.kind === "updated" ? publishedPorts(proxy.before) : ports;
   const moved = JSON.stringify(previous) !== JSON.stringify(ports);
-  return { proxy: { change: proxy.kind as Exclude<ChangeKind, "unchanged">, reasons: proxy.reasons, ports, ...(moved ? { previousPorts: previous } : {}) }, reloads };
+  return { proxy: { change: proxy.kind as Exclude<ChangeKind, "unchanged">, reasons: proxy.reasons, ports, ...(moved ? { previousPorts: previous } : {}) }, reloads, ...(login === undefined ? {} : { login }) };
 }
 
 const portList = (ports: readonly string[]) => (ports.length === 0 ? "no port" : ports.join(" and "));
@@ -547,8 +574,9 @@ function proxyReasons(proxy: NonNullable<FrontDoorChange["proxy"]>): string[] {
 }
 
 /** The front door's lines, each on its own. */
-function frontDoorLines({ proxy, reloads }: FrontDoorChange): string[] {
+function frontDoorLines({ proxy, reloads, login }: FrontDoorChange): string[] {
   const lines: string[] = [];
+  if (login !== undefined) lines.push(`- login changes: ${login.from} → ${login.to}`);
   if (proxy?.change === "added") lines.push(`- front door added: the proxy starts, publishing ${portList(proxy.ports)}`);
   else if (proxy?.change === "removed") lines.push(`- front door removed: no workspace can be reached from a browser (${portList(proxy.ports)} no longer published)`);
   else if (proxy?.change === "replaced") {
@@ -562,6 +590,8 @@ const ROOT_ROLE_NAMES: Record<RootRole, (change: RootImageChange) => string> = {
   [ROLE.home]: (r) => `creates ${r.user}'s home when it is missing`,
   [ROLE.proxy]: () => "the front door's proxy",
   [ROLE.frontDoorSetup]: () => "the front door's setup",
+  [ROLE.sessionCheck]: () => "the front door's session check",
+  [ROLE.signIn]: () => "the front door's sign-in, which sees passwords",
 };
 
 /** The warning about images that run as root, each on its own line. */

@@ -50,10 +50,10 @@ describe("caddy validate", () => {
     expect(r.stderr + (r.status === 0 ? "" : r.stdout)).not.toMatch(/Error/);
     expect(r.status).toBe(0);
     const adapted = r.stdout;
-    // Adapted as a vars matcher on the login's name and a regexp on the raw URI, the redirect after the login.
-    expect(adapted).toContain('"vars":{"{http.auth.user.id}":["alice","carol"]}');
+    // Adapted as a vars matcher on the session's user and a regexp on the raw URI, the redirect after the session check.
+    expect(adapted).toContain('"vars":{"{homedock_user}":["alice","carol"]}');
     expect(adapted).toContain('"vars_regexp":{"{http.request.uri}":{"name":"redirect_r-intro_2","pattern":"^/user-redirect/r-intro_2(?:/([^?]*))?(\\\\?.*)?$"}}');
-    expect(adapted.indexOf('"authentication"', adapted.indexOf("/user-redirect/*"))).toBeLessThan(adapted.indexOf("/user/{http.auth.user.id}/r-intro_2/"));
+    expect(adapted.indexOf('"uri":"/oauth2/auth"')).toBeLessThan(adapted.indexOf("/user/{homedock_user}/r-intro_2/"));
   });
 
   /** `caddy adapt --validate` of `text`; the adapted JSON. */
@@ -70,10 +70,10 @@ describe("caddy validate", () => {
     const config = frontDoorConfig();
     const model = buildModel({ ...config, host: { ...config.host, defaults: { idleTimeout: 600 } } });
     const adapted = adapt("Caddyfile-idle", renderCaddyfile(model, hashes));
-    // The error routes: a start through the filter's socket, with the user the login let in.
+    // The error routes: a start through the filter's socket, for the identity the session check answered with.
     expect(adapted).toContain('"errors":{"routes":');
     expect(adapted).toContain('"uri":"/containers/lab-alice.py/start?"');
-    expect(adapted).toContain('"vars":{"{http.auth.user.id}":["alice"]}');
+    expect(adapted).toContain('"header":{"Sec-Fetch-Dest":["document"],"Sec-Fetch-Mode":["navigate"],"X-Auth-Request-User":["alice"]}');
     expect(adapted).toContain('"dial":"unix//run/homedock-docker/api.sock"');
     const filter = adapt("Caddyfile-filter", dockerFilterCaddyfile(model));
     expect(filter).toContain("^/containers/(lab-alice\\\\.py|lab-alice\\\\.nb|lab-bob\\\\.py|lab-carol\\\\.py|lab-carol\\\\.nb)/start$");

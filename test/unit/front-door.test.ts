@@ -44,51 +44,69 @@ function block(text: string, opening: string): string[] {
 }
 
 describe("the Caddyfile", () => {
-  it("puts every workspace route inside a login that names its owner and nobody else", () => {
+  it("puts every workspace route behind the session check, in a block only its owner's session reaches", () => {
+    // Every request but the login's own pages is first asked of the session check, which
+    // copies the session's identity into the request; the identity is mapped to a user.
+    const door = block(caddyfile, "\thandle {");
+    expect(block(door.join("\n"), "\t\tforward_auth 127.0.0.1:4180 {")).toEqual([
+      "\t\tforward_auth 127.0.0.1:4180 {",
+      "\t\t\turi /oauth2/auth",
+      "\t\t\theader_up -Authorization",
+      "\t\t\tcopy_headers X-Auth-Request-User",
+      "\t\t\t@signin status 401",
+      "\t\t\thandle_response @signin {",
+      "\t\t\t\treverse_proxy 127.0.0.1:4181 {",
+      "\t\t\t\t\theader_up -Authorization",
+      "\t\t\t\t}",
+      "\t\t\t}",
+      "\t\t}",
+    ]);
+    expect(block(door.join("\n"), "\t\tmap {http.request.header.X-Auth-Request-User} {homedock_user} {").slice(1, -1)).toEqual(["alice", "bob", "carol"].map((u) => `\t\t\t${u} ${u}`));
     for (const ws of model.workspaces.filter((w) => w.route !== undefined)) {
       const user = ws.user.name;
-      const mine = block(caddyfile, `\thandle @user_${user} {`);
-      expect(caddyfile).toContain(`\t@user_${user} path /user/${user} /user/${user}/*\n`);
-      const auth = block(mine.join("\n"), "\t\tbasicauth {");
-      expect(auth.slice(1, -1)).toEqual([`\t\t\t${user} ${hashes[user]}`]);
-      const route = block(mine.join("\n"), `\t\thandle ${ws.route!.prefix}* {`);
-      expect(route).toContain(`\t\t\treverse_proxy unix//run/homedock/${user}/${ws.environment.name}/jupyter.sock {`);
-      expect(route).toContain("\t\t\t\theader_up -Authorization");
-      expect(block(mine.join("\n"), `\t\thandle /user/${user}/${ws.environment.name} {`)).toContain(`\t\t\tredir * /user/${user}/${ws.environment.name}/ 308`);
+      expect(block(caddyfile, `\t\t@user_${user} {`)).toEqual([`\t\t@user_${user} {`, `\t\t\tpath /user/${user} /user/${user}/*`, `\t\t\tvars {homedock_user} ${user}`, "\t\t}"]);
+      const mine = block(caddyfile, `\t\thandle @user_${user} {`);
+      const route = block(mine.join("\n"), `\t\t\thandle ${ws.route!.prefix}* {`);
+      expect(route).toContain(`\t\t\t\treverse_proxy unix//run/homedock/${user}/${ws.environment.name}/jupyter.sock {`);
+      // Neither credentials nor the session cookie reach the workspace.
+      expect(route).toContain("\t\t\t\t\theader_up -Authorization");
+      expect(route).toContain('\t\t\t\t\theader_up Cookie "__Host-homedock[_0-9]*=[^;]*(; )?" "{http.vars.homedock_nothing}"');
+      expect(block(mine.join("\n"), `\t\t\thandle /user/${user}/${ws.environment.name} {`)).toContain(`\t\t\t\tredir * /user/${user}/${ws.environment.name}/ 308`);
     }
-    // Every hash appears twice: in its owner's block and in the login of the links that do not name the user.
-    for (const user of ["alice", "bob", "carol"]) expect(caddyfile.split(hashes[user]).length).toBe(3);
-    expect(caddyfile).not.toContain(hashes.dave);
+    // The login's own pages go to the sign-in, before the session check; no hash is in the Caddyfile.
+    expect(block(caddyfile, "\thandle /oauth2/* {")).toEqual(["\thandle /oauth2/* {", "\t\treverse_proxy 127.0.0.1:4181 {", "\t\t\theader_up -Authorization", "\t\t}", "\t}"]);
+    expect(caddyfile).not.toMatch(/\$2[ab]\$|basicauth/);
   });
 
-  it("sends /user-redirect/<env>/<path> to the route of whoever logs in, if they have one there; anything else is a 404", () => {
-    const redirect = block(caddyfile, "\thandle @redirect {");
-    expect(caddyfile).toContain("\t@redirect path /user-redirect/*\n");
-    // Any user with a password and a route may log in.
-    expect(block(redirect.join("\n"), "\t\tbasicauth {").slice(1, -1)).toEqual(["alice", "bob", "carol"].map((u) => `\t\t\t${u} ${hashes[u]}`));
-    // Redirected only to the users who have a route there (bob has no nb), by the name they logged in with.
-    expect(block(redirect.join("\n"), "\t\t@redirect_py {")).toContain("\t\t\tvars {http.auth.user.id} alice bob carol");
-    expect(block(redirect.join("\n"), "\t\t@redirect_nb {")).toContain("\t\t\tvars {http.auth.user.id} alice carol");
+  it("sends /user-redirect/<env>/<path> to the route of whoever is signed in, if they have one there; anything else is a 404", () => {
+    const redirect = block(caddyfile, "\t\thandle @redirect {");
+    expect(caddyfile).toContain("\t\t@redirect path /user-redirect/*\n");
+    // Redirected only to the users who have a route there (bob has no nb), by the session's user.
+    expect(block(redirect.join("\n"), "\t\t\t@redirect_py {")).toContain("\t\t\t\tvars {homedock_user} alice bob carol");
+    expect(block(redirect.join("\n"), "\t\t\t@redirect_nb {")).toContain("\t\t\t\tvars {homedock_user} alice carol");
     expect(redirect.join("\n")).not.toContain("redirect_shell");
     // The rest of the path and the query are taken raw, as sent.
-    expect(block(redirect.join("\n"), "\t\t@redirect_py {")).toContain("\t\t\tvars_regexp redirect_py {http.request.uri} ^/user-redirect/py(?:/([^?]*))?(\\?.*)?$");
-    expect(block(redirect.join("\n"), "\t\thandle @redirect_py {")).toEqual([
-      "\t\thandle @redirect_py {", "\t\t\tredir * /user/{http.auth.user.id}/py/{re.redirect_py.1}{re.redirect_py.2} 302", "\t\t}",
+    expect(block(redirect.join("\n"), "\t\t\t@redirect_py {")).toContain("\t\t\t\tvars_regexp redirect_py {http.request.uri} ^/user-redirect/py(?:/([^?]*))?(\\?.*)?$");
+    expect(block(redirect.join("\n"), "\t\t\thandle @redirect_py {")).toEqual([
+      "\t\t\thandle @redirect_py {", "\t\t\t\tredir * /user/{homedock_user}/py/{re.redirect_py.1}{re.redirect_py.2} 302", "\t\t\t}",
     ]);
-    expect(redirect.slice(-4)).toEqual(["\t\thandle {", '\t\t\trespond "no such workspace" 404', "\t\t}", "\t}"]);
+    expect(redirect.slice(-4)).toEqual(["\t\t\thandle {", '\t\t\t\trespond "no such workspace" 404', "\t\t\t}", "\t\t}"]);
   });
 
-  it("admits to /user-redirect/ only users with a password, and renders none when nobody has one", () => {
+  it("admits to /user-redirect/ and / only users with a password, and renders neither when nobody has one", () => {
     const { bob: _, ...withoutBob } = hashes;
-    const redirect = block(renderCaddyfile(model, withoutBob), "\thandle @redirect {").join("\n");
-    expect(redirect).not.toContain(hashes.bob);
-    expect(redirect).toContain("\t\t\tvars {http.auth.user.id} alice carol\n");
-    expect(renderCaddyfile(model, {})).not.toContain("/user-redirect/");
+    const text = renderCaddyfile(model, withoutBob);
+    expect(block(text, "\t\thandle @redirect {").join("\n")).toContain("\t\t\t\tvars {homedock_user} alice carol\n");
+    expect(block(text, "\t\t@home {")).toContain("\t\t\tvars {homedock_user} alice carol");
+    expect(block(text, "\t\tmap {http.request.header.X-Auth-Request-User} {homedock_user} {").join("\n")).not.toContain("bob");
+    const none = renderCaddyfile(model, {});
+    expect(none).not.toContain("/user-redirect/");
+    expect(none).not.toContain("@home");
   });
 
   it("keeps the path (Jupyter's base_url is the prefix): no strip, no rewrite", () => {
-    expect(caddyfile).not.toMatch(/handle_path|strip_prefix|^\t+uri |rewrite/m);
-    expect(caddyfile.match(/reverse_proxy/g)).toHaveLength(model.workspaces.filter((w) => w.route !== undefined).length);
+    expect(caddyfile).not.toMatch(/handle_path|strip_prefix|^\t+uri (?!\/oauth2\/auth$)|rewrite/m);
+    expect(caddyfile.match(/reverse_proxy unix\/\/run\/homedock\//g)).toHaveLength(model.workspaces.filter((w) => w.route !== undefined).length);
   });
 
   it("routes only Jupyter environments a user is granted", () => {
@@ -97,18 +115,19 @@ describe("the Caddyfile", () => {
     expect(caddyfile).not.toContain("/shell/");
   });
 
-  it("lists a user's environments by display name on their landing page, escaped", () => {
-    const page = block(caddyfile, "\t\thandle /user/alice/ {").join("\n");
+  it("lists a user's environments by display name on their landing page, escaped, and a way to sign out", () => {
+    const page = block(caddyfile, "\t\t\thandle /user/alice/ {").join("\n");
+    expect(page).toContain('<a href="/oauth2/sign_out?rd=%2F">Sign out</a>');
+    expect(page).toContain("header Cache-Control no-store");
     expect(page).toContain(`<a href="/user/alice/py/">Python &#60;3&#62; &#38; &#123;$HOME&#125; &#96;x&#96;</a>`);
     expect(page).toContain(`<a href="/user/alice/nb/">nb</a>`);
     expect(page).not.toContain("/user/bob/");
     expect(escapeHtml(`<'"&{}>\``)).toBe("&#60;&#39;&#34;&#38;&#123;&#125;&#62;&#96;");
   });
 
-  it("answers / without naming anyone, 404 for the rest, and redirects http to the published https port", () => {
-    const root = block(caddyfile, "\thandle / {").join("\n");
-    for (const user of ["alice", "bob", "carol"]) expect(root).not.toContain(user);
-    expect(caddyfile).toMatch(/\thandle \{\n\t\trespond "no such workspace" 404\n\t\}\n\}\n/);
+  it("sends / to the signed-in user's landing page, answers 404 for the rest, and redirects http to the published https port", () => {
+    expect(block(caddyfile, "\t\thandle @home {")).toEqual(["\t\thandle @home {", "\t\t\tredir * /user/{homedock_user}/ 302", "\t\t}"]);
+    expect(caddyfile).toMatch(/\t\thandle \{\n\t\t\trespond "no such workspace" 404\n\t\t\}\n\t\}\n/);
     expect(block(caddyfile, "http://lab.example.org {")).toContain("\tredir https://lab.example.org:8443{uri} 308");
   });
 
@@ -245,9 +264,12 @@ describe("the proxy", () => {
     expect(Object.values<Json>(tf.resource.docker_volume).map((v) => v.name).sort()).toEqual(["lab-frontdoor-config", "lab-frontdoor-data"]);
   });
 
-  it("gets its Caddyfile from the sensitive variable, through the setup container's upload", () => {
-    expect(setup.upload).toEqual([{ file: "/homedock/upload/Caddyfile", content: "${var.frontdoor_caddyfile.lab}", permissions: "0600" }]);
-    expect(tf.variable.frontdoor_caddyfile).toMatchObject({ sensitive: true, type: "map(string)" });
+  it("gets its Caddyfile and the login's files from the sensitive variable, through the setup container's uploads", () => {
+    const files = ["sign_in.html", "error.html", "login-cookie-secret", "login-htpasswd", "Caddyfile"];
+    expect(setup.upload).toEqual(files.map((f) => ({ file: `/homedock/upload/${f}`, content: `\${var.frontdoor_files["lab/${f}"]}`, permissions: "0600" })));
+    // Each is copied into the config volume in that order, the Caddyfile last.
+    expect(setup.command).toEqual(["/homedock/runtime", ...files.flatMap((f) => [`/homedock/upload/${f}`, `/homedock/config/${f}`])]);
+    expect(tf.variable.frontdoor_files).toMatchObject({ sensitive: true, type: "map(string)" });
     expect(proxy.depends_on).toEqual(["docker_container.host_frontdoor_setup_B674BFB0"]);
   });
 });
@@ -412,17 +434,17 @@ describe("workspaces that stop when idle", () => {
     const text = renderCaddyfile(buildModel(idle), hashes);
     const errors = block(text, "\thandle_errors {");
     const wake = block(errors.join("\n"), "\t\t@wake_alice_py {");
-    expect(wake.slice(1, -1)).toEqual(["\t\t\tpath /user/alice/py/*", "\t\t\tvars {http.auth.user.id} alice", "\t\t\texpression {http.error.status_code} == 502", "\t\t\tmethod GET", "\t\t\theader Sec-Fetch-Mode navigate", "\t\t\theader Sec-Fetch-Dest document"]);
+    expect(wake.slice(1, -1)).toEqual(["\t\t\tpath /user/alice/py/*", "\t\t\theader X-Auth-Request-User alice", "\t\t\texpression {http.error.status_code} == 502", "\t\t\tmethod GET", "\t\t\theader Sec-Fetch-Mode navigate", "\t\t\theader Sec-Fetch-Dest document"]);
     const start = block(errors.join("\n"), "\t\thandle @wake_alice_py {");
     expect(start).toContain("\t\t\trewrite * /containers/lab-alice.py/start?");
     expect(start).toContain("\t\t\t\theader_up -Authorization");
     expect(start.join("\n")).toContain("Starting Python &#60;3&#62; &#38; &#123;$HOME&#125; &#96;x&#96;…");
     expect(block(errors.join("\n"), "\t\thandle @asleep_alice_py {")).toContain("\t\t\theader Retry-After 10");
-    // One wake and one 503 route per workspace of a user who can log in; none for the shell.
+    // One wake and one 503 route per workspace of a user who can sign in; none for the shell.
     expect(errors.filter((l) => l.startsWith("\t\t@wake_")).length).toBe(5);
     expect(text).not.toContain("shell/start");
-    const landing = block(text, "\t\thandle /user/alice/ {");
-    expect(landing.slice(1, 4)).toEqual(["\t\t\ttemplates {", "\t\t\t\troot /run/homedock", "\t\t\t}"]);
+    const landing = block(text, "\t\t\thandle /user/alice/ {");
+    expect(landing.slice(1, 4)).toEqual(["\t\t\t\ttemplates {", "\t\t\t\t\troot /run/homedock", "\t\t\t\t}"]);
     expect(landing.join("\n")).toContain('{{if has "jupyter.sock" (listFiles "/alice/py")}}running{{else}}stopped: it starts when you open it{{end}}');
     // Without idleTimeout nothing of it is there.
     expect(caddyfile).not.toContain("handle_errors");

@@ -111,7 +111,8 @@ describe("long values in messages are cut to a readable length", () => {
     const [line] = errorsOf(valid.replace("uid: 1001", `${"k".repeat(100_000)}: 1, uid: 1001`));
     expect(line).toMatch(/^4:\d+: users\[0\]\["k{56}\.\.\.\]: got 1; unknown key: expected one of name, uid, gid/);
     expect(line).not.toContain("did you mean");
-    cut(line);
+    // The key is cut; the list of the keys there are is the schema's own, and grows with it.
+    cut(line.replace(/expected one of .*$/, ""));
   });
 
   it("a key with a newline is quoted, so the line stays one line", () => {

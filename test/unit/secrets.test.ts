@@ -19,8 +19,8 @@ import {
   workspaceTokens,
   writePassword,
   writePasswordHashes,
-  writePrivate,
 } from "../../src/output/secrets";
+import { writePrivate } from "../../src/output/secret-files";
 import { TOKENS_VARIABLE } from "../../constructs/host";
 import { synth, writeCompose } from "../../src/output/output";
 import { courseConfig, frontDoorConfig } from "../helpers";

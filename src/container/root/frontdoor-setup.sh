@@ -1,12 +1,16 @@
 #!/bin/sh
 # homedock-frontdoor: runs once before the front door's proxy, as root with no
-# capability. Makes the host's socket tree root's and private, and, given a Caddyfile
-# (Terraform uploads it here from a sensitive variable), puts it into the config
-# volume by rename, so the watching proxy never reads half a file.
+# capability. Makes the host's socket tree root's and private, and, given config files
+# (Terraform uploads them here from a sensitive variable: the login's files, then the
+# Caddyfile), puts each into the config volume by rename, so the watching proxy and
+# login never read half a file.
 #
 #   $1  where the host's socket tree is mounted
-#   $2  the uploaded Caddyfile, $3 where the proxy reads it (both or neither)
+#   then pairs: an uploaded file, where the proxy and the login read it
 
 chmod 0700 "$1" || exit 1
-[ "$#" -lt 3 ] && exit 0
-cp "$2" "$3.new" && chmod 0600 "$3.new" && mv -f "$3.new" "$3"
+shift
+while [ "$#" -ge 2 ]; do
+  cp "$1" "$2.new" && chmod 0600 "$2.new" && mv -f "$2.new" "$2" || exit 1
+  shift 2
+done

@@ -4,6 +4,7 @@ import type { PathSegment } from "../../config/issues";
 import { overlaps, type PartialConfig, type Report } from "./check";
 import type { Home } from "./homes";
 import { apart, hostControl } from "./host-paths";
+import { DEFAULT_CLAIM } from "../front-door";
 
 const IPV4 = /^[0-9.]+$/;
 /** Jupyter's TCP flags, which a unix socket excludes: --port, --ip, also as --ServerApp.port=… and --NotebookApp.ip. */
@@ -11,6 +12,21 @@ const TCP_FLAG = /^--((ServerApp|NotebookApp)\.)?(port|ip)(=|$)/;
 
 /** The directories of /etc that hold certificates and keys. */
 const CERT_DIRS = ["/etc/ssl", "/etc/letsencrypt", "/etc/pki"];
+
+/**
+ * A certificate or key mounted (read-only) into a front door container that runs as
+ * root: one in /etc/ssl, /etc/letsencrypt or /etc/pki, or outside /etc; nothing else of
+ * /etc, and no system directory. An invalid one is there as "" (see validate.ts); its
+ * own error is reported.
+ */
+function checkMountedFile(at: PathSegment[], file: string, into: string, report: Report): void {
+  const control = file ? hostControl(file) : undefined;
+  if (control === undefined) return;
+  if (control.path !== "/etc") report(at, apart("a file", file, control, `it is mounted into ${into}`), file);
+  else if (!CERT_DIRS.some((d) => file.startsWith(`${d}/`))) {
+    report(at, `expected a file in ${CERT_DIRS.join(", ")}, or outside /etc, which holds ${control.holds}; it is mounted into ${into}`, file);
+  }
+}
 
 /** Each TLS mode's own keys, and two ports that differ. */
 function checkTls(config: NonNullable<PartialConfig["frontDoor"]>, report: Report): void {
@@ -29,15 +45,7 @@ function checkTls(config: NonNullable<PartialConfig["frontDoor"]>, report: Repor
   }
   for (const key of ["certFile", "keyFile"] as const) {
     const file = config[key];
-    // Certificates live in /etc/ssl, /etc/letsencrypt or /etc/pki: only a file there is
-    // mounted (read-only) into the proxy, which runs as root; nothing else of /etc.
-    // An invalid one is there as "" (see validate.ts); its own error is reported.
-    const control = file ? hostControl(file) : undefined;
-    if (file === undefined || file === "" || control === undefined) continue;
-    if (control.path !== "/etc") report(at(key), apart("a file", file, control, "it is mounted into the proxy"), file);
-    else if (!CERT_DIRS.some((d) => file.startsWith(`${d}/`))) {
-      report(at(key), `expected a file in ${CERT_DIRS.join(", ")}, or outside /etc, which holds ${control.holds}; it is mounted into the proxy`, file);
-    }
+    if (file !== undefined) checkMountedFile(at(key), file, "the proxy", report);
   }
   if (config.httpsPort !== undefined && config.httpsPort === config.httpPort) {
     report(at("httpPort"), "expected a port other than httpsPort", config.httpPort);
@@ -75,6 +83,36 @@ function checkIdleTimeouts(config: PartialConfig, report: Report): void {
   if (byDefault !== undefined && config.frontDoor === undefined) report(["host", "defaults", "idleTimeout"], noDoor, byDefault);
 }
 
+/** Hosts an http issuer may have: a provider on this machine, for tests. */
+const LOOPBACK = /^(localhost|127(\.[0-9]{1,3}){3})$/i;
+
+/**
+ * A login through an OpenID Connect provider needs its issuer (https) and client id;
+ * the login knows each user by one value of the claim, so no two users may have the same.
+ */
+function checkLogin(config: PartialConfig, report: Report): void {
+  const login = config.frontDoor?.login;
+  if (login?.method !== "oidc") return;
+  const at = (key: string): PathSegment[] => ["frontDoor", "login", key];
+  if (login.issuer === undefined) report(at("method"), "expected issuer beside method: oidc (the provider's issuer URL)", login.method);
+  else {
+    const url = new URL(login.issuer);
+    if (url.protocol !== "https:" && !LOOPBACK.test(url.hostname)) {
+      report(at("issuer"), "expected an https URL (http only on a loopback address, for tests): the provider's answers carry the users' identities", login.issuer);
+    }
+  }
+  if (login.clientId === undefined) report(at("method"), "expected clientId beside method: oidc (the client id homedock is registered with at the provider)", login.method);
+  if (login.caFile !== undefined) checkMountedFile(at("caFile"), login.caFile, "the login", report);
+  const seen = new Map<string, number>();
+  config.users.forEach((user, i) => {
+    if (user?.name === undefined) return;
+    const identity = user.identity ?? user.name;
+    const first = seen.get(identity);
+    if (first === undefined) seen.set(identity, i);
+    else report(["users", i, user.identity === undefined ? "name" : "identity"], `expected an identity of its own: users[${first}] signs in as the same (each user is one value of the claim ${login.claim ?? DEFAULT_CLAIM})`, identity);
+  });
+}
+
 export function checkFrontDoor(config: PartialConfig, homes: readonly Home[], report: Report): void {
   config.environments.forEach((env, i) => {
     if (env?.idleKernelTimeout !== undefined && env.jupyter === undefined) {
@@ -91,6 +129,7 @@ export function checkFrontDoor(config: PartialConfig, homes: readonly Home[], re
   });
   checkTls(config.frontDoor, report);
   checkRuntimeRoot(config, homes, report);
+  checkLogin(config, report);
 }
 
 /** Environments the front door cannot reach, and TLS keys another mode would use. */
@@ -101,8 +140,17 @@ export function frontDoorWarnings(config: PartialConfig): string[] {
     ...(frontDoor.email !== undefined && frontDoor.tls !== "acme" ? ["email"] : []),
     ...(["certFile", "keyFile"] as const).filter((key) => frontDoor[key] !== undefined && frontDoor.tls !== "files"),
   ].map((key) => `frontDoor.${key}: not used with tls: ${frontDoor.tls}`);
+  const login = frontDoor.login;
+  const unusedLogin =
+    login === undefined || login.method === "oidc"
+      ? []
+      : [
+          ...(["issuer", "clientId", "claim", "caFile"] as const).filter((key) => login[key] !== undefined).map((key) => `frontDoor.login.${key}: not used with method: ${login.method}`),
+          ...config.users.flatMap((u, i) => (u?.identity === undefined ? [] : [`users[${i}].identity: not used with login method: ${login.method} (a user signs in with their name)`])),
+        ];
   return [
     ...unused,
+    ...unusedLogin,
     ...config.environments.flatMap((env, i) =>
       env?.name !== undefined && env.jupyter === undefined ? [`environments[${i}].jupyter: not set, so "${env.name}" is not reachable through the front door`] : [],
     ),

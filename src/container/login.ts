@@ -1,0 +1,180 @@
+// The front door's login: oauth2-proxy behind the proxy's forward_auth, as two
+// containers of one image. The session check answers every request's forward_auth and
+// never sees a password; the sign-in serves the sign-in page, checks passwords (or the
+// provider's answer) and sets the session cookie, under a CPU limit of its own, so that a
+// flood of wrong passwords takes that CPU and not the signed-in users'.
+import type { HostModel, UserModel } from "../model/model";
+import type { LoginModel } from "../model/front-door";
+import { type ContainerSpec, HARDENING, LABEL_HOST, LABEL_ROLE, ROLE, TMP_TMPFS } from "./common";
+import { CADDYFILE, PROXY_CONFIG_DIR } from "./front-door-containers";
+
+/** Where the proxy reaches each: both listen on the proxy's own loopback, in its network namespace. */
+export const SESSION_CHECK_ADDRESS = "127.0.0.1:4180";
+export const SIGN_IN_ADDRESS = "127.0.0.1:4181";
+/** Where oauth2-proxy's pages are (sign_in, sign_out, callback, auth). */
+export const LOGIN_PREFIX = "/oauth2";
+/** The session cookie: __Host- makes browsers keep it to this site, over HTTPS, for every path. */
+export const SESSION_COOKIE = "__Host-homedock";
+
+/** The files of the login, beside the Caddyfile in the front door's config directory. */
+export const LOGIN_FILES = {
+  cookieSecret: "login-cookie-secret",
+  clientSecret: "login-client-secret",
+  htpasswd: "login-htpasswd",
+  identities: "login-identities",
+  signInPage: "sign_in.html",
+  errorPage: "error.html",
+} as const;
+export type LoginFile = (typeof LOGIN_FILES)[keyof typeof LOGIN_FILES];
+
+/** The header the session check answers with the signed-in identity: the user's name (password) or claim value (oidc). */
+export function identityHeader(login: LoginModel): string {
+  return login.method === "oidc" ? "X-Auth-Request-Email" : "X-Auth-Request-User";
+}
+
+/** The files a login of `login` reads, in the order they are put in place (the pages first). */
+export function loginFiles(login: LoginModel): LoginFile[] {
+  return [
+    LOGIN_FILES.signInPage,
+    LOGIN_FILES.errorPage,
+    LOGIN_FILES.cookieSecret,
+    ...(login.method === "oidc" ? [LOGIN_FILES.clientSecret, LOGIN_FILES.identities] : [LOGIN_FILES.htpasswd]),
+  ];
+}
+
+/** The front door's config files, in the order they are put in place: the login's, then the Caddyfile that sends requests to it. */
+export function frontDoorConfigFiles(host: HostModel): string[] {
+  return [...loginFiles(host.frontDoor!.login), CADDYFILE];
+}
+
+/** The URL the provider sends users back to: what the admin registers homedock with. */
+export function callbackUrl(siteUrl: string): string {
+  return `${siteUrl}${LOGIN_PREFIX}/callback`;
+}
+
+const config = (file: LoginFile): string => `${PROXY_CONFIG_DIR}/${file}`;
+
+/** Where the login's CA file (oidc, caFile) is in its containers. */
+export const LOGIN_CA_FILE = "/homedock/login-ca.pem";
+
+/**
+ * The provider. oauth2-proxy wants one even where it only checks sessions or passwords:
+ * there, an OpenID Connect provider that is never asked (discovery skipped, no URL ever
+ * fetched), whose button the sign-in page does not show. Only the sign-in of an oidc
+ * login talks to the real one; the session check never does.
+ */
+function providerFlags(login: LoginModel, siteUrl: string, role: "check" | "signIn"): string[] {
+  const oidc = login.oidc;
+  // Who is let in: anyone the password file knows (password), the config's identities (oidc).
+  const admitted = oidc === undefined ? ["--email-domain=*"] : [`--authenticated-emails-file=${config(LOGIN_FILES.identities)}`];
+  if (oidc === undefined || role === "check") {
+    const nowhere = "https://login.invalid";
+    return [
+      "--provider=oidc",
+      "--client-id=homedock",
+      "--client-secret=unused",
+      `--oidc-issuer-url=${nowhere}`,
+      "--skip-oidc-discovery=true",
+      `--login-url=${nowhere}/auth`,
+      `--redeem-url=${nowhere}/token`,
+      `--oidc-jwks-url=${nowhere}/keys`,
+      ...admitted,
+      ...(role === "signIn" ? [`--htpasswd-file=${config(LOGIN_FILES.htpasswd)}`, "--display-htpasswd-form=true"] : []),
+    ];
+  }
+  return [
+    "--provider=oidc",
+    `--oidc-issuer-url=${oidc.issuer}`,
+    `--client-id=${oidc.clientId}`,
+    `--client-secret-file=${config(LOGIN_FILES.clientSecret)}`,
+    `--redirect-url=${callbackUrl(siteUrl)}`,
+    // The claim names the user, whatever it is; only the config's identities are let in.
+    // Where it is email, the provider must say it verified it (email_verified).
+    `--oidc-email-claim=${oidc.claim}`,
+    ...admitted,
+    "--skip-provider-button=true",
+    // The provider asks for consent only where it must, not at every sign-in.
+    "--approval-prompt=auto",
+    ...(oidc.caFile === undefined ? [] : [`--provider-ca-file=${LOGIN_CA_FILE}`]),
+  ];
+}
+
+/** oauth2-proxy's flags: the same session cookie for both, each its own address and role. */
+export function loginFlags(login: LoginModel, siteUrl: string, role: "check" | "signIn"): string[] {
+  return [
+    `--http-address=${role === "check" ? SESSION_CHECK_ADDRESS : SIGN_IN_ADDRESS}`,
+    // The proxy in front sets X-Forwarded-For from the client's address; only it may.
+    "--reverse-proxy=true",
+    "--trusted-proxy-ip=127.0.0.1/32",
+    "--upstream=static://202",
+    ...providerFlags(login, siteUrl, role),
+    `--cookie-name=${SESSION_COOKIE}`,
+    `--cookie-secret-file=${config(LOGIN_FILES.cookieSecret)}`,
+    "--cookie-secure=true",
+    "--cookie-httponly=true",
+    // Lax: the provider's redirect back to the callback is a navigation from its site.
+    "--cookie-samesite=lax",
+    `--cookie-expire=${login.sessionSeconds}s`,
+    // A session ends when it expires, never extended.
+    "--cookie-refresh=0",
+    "--set-xauthrequest=true",
+    `--custom-templates-dir=${PROXY_CONFIG_DIR}`,
+    "--skip-auth-preflight=false",
+    "--silence-ping-logging=true",
+  ];
+}
+
+/**
+ * One of the login's containers. Root in its own image without any capability but
+ * DAC_READ_SEARCH, to read its files in the config directory whoever wrote them (it
+ * mounts that directory read-only, and nothing else); no-new-privileges, a read-only
+ * root, limits. It has no network of its own: it listens on the proxy's loopback, in the
+ * proxy's network namespace, and reaches a provider (oidc) the way the proxy does.
+ */
+function loginContainer(host: HostModel, role: "check" | "signIn", configSource: { readonly volume: string } | { readonly bind: string }): ContainerSpec {
+  const frontDoor = host.frontDoor!;
+  const login = frontDoor.login;
+  const site = `https://${frontDoor.site}${frontDoor.httpsPort === 443 ? "" : `:${frontDoor.httpsPort}`}`;
+  const ca = login.oidc?.caFile;
+  return {
+    name: role === "check" ? `${host.name}-login` : `${host.name}-signin`,
+    image: login.image,
+    user: "0:0",
+    groupAdd: [],
+    entrypoint: [],
+    command: loginFlags(login, site, role),
+    workingDir: "/",
+    env: {},
+    secrets: [],
+    secretFiles: [],
+    labels: { [LABEL_HOST]: host.name, [LABEL_ROLE]: role === "check" ? ROLE.sessionCheck : ROLE.signIn },
+    mounts: [
+      ...("bind" in configSource ? [{ source: configSource.bind, target: PROXY_CONFIG_DIR, readOnly: true }] : []),
+      ...(ca === undefined || role === "check" ? [] : [{ source: ca, target: LOGIN_CA_FILE, readOnly: true }]),
+    ],
+    volumes: "volume" in configSource ? [{ name: configSource.volume, target: PROXY_CONFIG_DIR, readOnly: true }] : [],
+    tmpfs: { ...TMP_TMPFS },
+    ports: [],
+    memoryMiB: login.memoryMiB,
+    // The session check answers every request: the proxy's CPU. The sign-in checks passwords: its own.
+    nanoCpus: role === "check" ? frontDoor.nanoCpus : login.nanoCpus,
+    pidsLimit: 128,
+    readOnlyRoot: true,
+    restart: "unless-stopped",
+    ...HARDENING,
+    capAdd: ["CAP_DAC_READ_SEARCH"],
+    network: undefined,
+    sharesNetworkWith: frontDoor.containerName,
+    oneShot: false,
+  };
+}
+
+/** The login's two containers: the session check, then the sign-in. */
+export function loginContainers(host: HostModel, configSource: { readonly volume: string } | { readonly bind: string }): ContainerSpec[] {
+  return [loginContainer(host, "check", configSource), loginContainer(host, "signIn", configSource)];
+}
+
+/** The user a signed-in identity is, where it is one of the config's. */
+export function usersByIdentity(users: readonly UserModel[]): Map<string, UserModel> {
+  return new Map(users.map((u) => [u.identity, u]));
+}
