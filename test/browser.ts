@@ -43,3 +43,25 @@ export async function goto(page: Page, url: string): Promise<void> {
     }
   }
 }
+
+/** In a classic Notebook page: a new cell with `code`, run through the kernel; its output and prompt number. */
+export async function notebookCell(page: Page, code: string): Promise<{ text: string; count: number }> {
+  const before = await page.evaluate(() => (globalThis as any).Jupyter.notebook.get_cells().length);
+  await page.evaluate((source) => {
+    const nb = (globalThis as any).Jupyter.notebook;
+    const cell = nb.insert_cell_at_bottom("code");
+    cell.set_text(source);
+    nb.select(nb.find_cell_index(cell));
+    cell.execute();
+  }, code);
+  const done = await page.waitForFunction(
+    (index) => {
+      const cell = (globalThis as any).Jupyter.notebook.get_cell(index);
+      const count = cell.input_prompt_number;
+      return typeof count === "number" && cell.output_area.outputs.length > 0 && { text: cell.output_area.outputs.map((o: any) => o.text ?? "").join(""), count };
+    },
+    before,
+    { timeout: 90_000 },
+  );
+  return done.jsonValue() as Promise<{ text: string; count: number }>;
+}

@@ -83,7 +83,7 @@ export async function signIn(door: Door, user: string, password: string): Promis
 export function sessionCookies(setCookie: readonly string[] | undefined): string {
   return (setCookie ?? [])
     .map((c) => c.split(";")[0])
-    .filter((c) => c.startsWith("__Host-homedock") && !c.endsWith("="))
+    .filter((c) => /^__Host-homedock(_[0-9]+)?=./.test(c))
     .join("; ");
 }
 

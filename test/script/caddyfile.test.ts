@@ -1,7 +1,7 @@
 // The rendered Caddyfile as the real Caddy reads it: `caddy adapt --validate`, what
 // `caddy validate` runs (Debian's caddy 2.6.2, installed by scripts/setup-host.sh), for
 // each TLS mode and a locked-out user.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -78,5 +78,37 @@ describe("caddy validate", () => {
     const filter = adapt("Caddyfile-filter", dockerFilterCaddyfile(model));
     expect(filter).toContain("^/containers/(lab-alice\\\\.py|lab-alice\\\\.nb|lab-bob\\\\.py|lab-carol\\\\.py|lab-carol\\\\.nb)/start$");
     expect(filter).toContain('"dial":"unix//var/run/docker.sock"');
+  });
+});
+
+describe("the session cookie on its way to a workspace", () => {
+  it("is taken out of the Cookie header by the line the Caddyfile has, the workspace's own cookies left as they were (caddy run)", async () => {
+    const line = renderCaddyfile(buildModel(frontDoorConfig()), hashes).split("\n").find((l) => l.includes("header_up Cookie"))!.trim();
+    const ports = [19301 + (process.pid % 500), 19302 + (process.pid % 500)];
+    const file = path.join(work, "Caddyfile-cookie");
+    writeFileSync(
+      file,
+      [
+        "{", "\tadmin off", "\tauto_https off", "}",
+        `http://127.0.0.1:${ports[0]} {`, `\treverse_proxy 127.0.0.1:${ports[1]} {`, `\t\t${line}`, "\t}", "}",
+        `http://127.0.0.1:${ports[1]} {`, '\trespond "[{header.Cookie}]"', "}", "",
+      ].join("\n"),
+    );
+    const caddy = spawn("caddy", ["run", "--config", file, "--adapter", "caddyfile"], { env: { ...process.env, HOME: work, XDG_DATA_HOME: work, XDG_CONFIG_HOME: work }, stdio: "ignore" });
+    try {
+      const seen = async (cookie: string) => {
+        for (let i = 0; i < 100; i++) {
+          const r = await fetch(`http://127.0.0.1:${ports[0]}/`, { headers: { Cookie: cookie } }).catch(() => undefined);
+          if (r !== undefined) return r.text();
+          await new Promise((res) => setTimeout(res, 100));
+        }
+        throw new Error("caddy did not answer");
+      };
+      expect(await seen("_xsrf=2|abc; __Host-homedock=SESSION; __Host-homedock_1=MORE; username-x=y")).toBe("[_xsrf=2|abc; username-x=y]");
+      expect(await seen("__Host-homedock=SESSION")).toBe("[]");
+      expect(await seen("_xsrf=2|abc")).toBe("[_xsrf=2|abc]");
+    } finally {
+      caddy.kill();
+    }
   });
 });
