@@ -4,6 +4,7 @@ import * as path from "node:path";
 import type { HostModel, SharedMount } from "../model/model";
 import { workspacesOf } from "../model/workspaces";
 import { siteUrl } from "../render/caddyfile";
+import { callbackUrl } from "../container/login";
 import { lockedOut, readPasswords } from "../output/secrets";
 
 /** The package's own directory: the nearest one above this file that holds package.json. */
@@ -45,6 +46,13 @@ export function summary(model: HostModel, secretsIn?: string): string {
     for (const user of model.users) {
       if (workspacesOf(model, user.name).some((ws) => ws.route !== undefined)) lines.push(`  ${user.name}: ${site}/user/${user.name}/`);
     }
+    const { oidc, sessionSeconds } = model.frontDoor.login;
+    const session = `sessions of ${sessionSeconds % 3600 === 0 ? `${sessionSeconds / 3600}h` : `${Math.round(sessionSeconds / 60)}m`}`;
+    lines.push(
+      oidc === undefined
+        ? `login: passwords (homedock passwd), ${session}`
+        : `login: OpenID Connect at ${oidc.issuer} as client ${oidc.clientId} (register the redirect URL ${callbackUrl(site)}), claim ${oidc.claim}, ${session}`,
+    );
   }
   const locked = secretsIn === undefined ? [] : lockedOut(model, readPasswords(secretsIn));
   for (const warning of [...model.warnings, ...locked]) lines.push(`warning: ${warning}`);

@@ -141,7 +141,7 @@ export function usableHashes(model: HostModel, entries: Readonly<Record<string, 
  * gone from the config, of an account whose uid changed, or without a uid (legacy).
  */
 export function staleHashes(model: HostModel, entries: Readonly<Record<string, StoredPassword>>): string[] {
-  if (model.frontDoor === undefined) return [];
+  if (model.frontDoor?.login.method !== "password") return [];
   const users = new Map(model.users.map((u) => [u.name, u]));
   return Object.entries(entries).flatMap(([name, entry]) => {
     const user = users.get(name);
@@ -157,7 +157,7 @@ function hasRoute(model: HostModel, user: UserModel): boolean {
 
 /** Users with a front door route and no usable password: none stored, one set for another uid, or one without a uid. */
 export function usersWithoutPassword(model: HostModel, entries: Readonly<Record<string, StoredPassword>>): UserModel[] {
-  if (model.frontDoor === undefined) return [];
+  if (model.frontDoor?.login.method !== "password") return [];
   const usable = usableHashes(model, entries);
   return model.users.filter((u) => usable[u.name] === undefined && hasRoute(model, u));
 }
@@ -167,7 +167,8 @@ export function usersWithoutPassword(model: HostModel, entries: Readonly<Record<
  * each; a stored hash that is not used says why (see staleHashes), once.
  */
 export function lockedOut(model: HostModel, entries: Readonly<Record<string, StoredPassword>>): string[] {
-  if (model.frontDoor === undefined) return [];
+  // With an OpenID Connect login, the provider checks who a user is: no password is used.
+  if (model.frontDoor?.login.method !== "password") return [];
   const noPassword = model.users
     .filter((u) => entries[u.name] === undefined && hasRoute(model, u))
     .map((u) => `${u.name} has no password (homedock passwd ${u.name}): locked out of the front door until one is set`);
