@@ -8,6 +8,7 @@ import { LABEL_HOST, LABEL_ROLE, ROLE } from "../container/container";
 import { apiVersionOf, hasOneShotStats, oneShotStatsPath, parseStatsSample, type StatsSample, usageBetween } from "./engine-stats";
 import { demultiplex, type JupyterActivity, jupyterExecConfig, type JupyterProbe, JUPYTER_TIMEOUT_SECONDS, jupyterStatusArgs, parseJupyterStatus, probeFailure } from "./jupyter-status";
 import { RestartError } from "./restart";
+import { askOnSocket, linksProtected } from "./jupyter-socket";
 import { type ContainerFacts, type ContainerUsage, type ListedContainer, parseInspect, parsePs, parseStats, sampled } from "./status";
 
 /** The pause between the two stats samples whose difference is the CPU figure. */
@@ -188,15 +189,19 @@ async function askWithEngine(probe: JupyterProbe, engine: Engine): Promise<Jupyt
 }
 
 /**
- * The status of each Jupyter server of `probes` (those whose container runs): one exec
- * each, as the workspace's user, JUPYTER_PARALLEL at a time, each given a few seconds;
- * through the local engine's socket where status reads the stats there (no process per
- * exec), else `docker exec`. One that does not answer has an error, never fails the rest.
+ * The status of each Jupyter server of `probes` (those whose container runs). On the
+ * Docker host as root (a local engine, links in sticky directories not followed for
+ * root): a request on each server's socket, all at once (jupyter-socket.ts). Else, or
+ * where that cannot reach it: one exec each, as the workspace's user, JUPYTER_PARALLEL
+ * at a time, each given a few seconds; through the local engine's socket where status
+ * reads the stats there (no process per exec), else `docker exec`. One that does not
+ * answer has an error, never fails the rest.
  */
 export async function jupyterActivity(
   probes: readonly JupyterProbe[],
   docker: DockerAsync = dockerCliAsync,
   openEngine: () => Engine | undefined = () => undefined,
+  onSocket: () => boolean = linksProtected,
 ): Promise<Map<string, JupyterActivity>> {
   if (probes.length === 0) return new Map();
   let engine: Engine | undefined;
@@ -206,7 +211,11 @@ export async function jupyterActivity(
     engine = undefined;
   }
   try {
-    const answers = await bounded(probes, JUPYTER_PARALLEL, (probe) => (engine === undefined ? askWithDocker(probe, docker) : askWithEngine(probe, engine)));
+    // On the Docker host itself (its engine local), as root: on each socket, all at once.
+    const direct = engine !== undefined && onSocket() ? await Promise.all(probes.map((probe) => askOnSocket(probe))) : probes.map(() => undefined);
+    const left = probes.filter((_, i) => direct[i] === undefined);
+    const asked = await bounded(left, JUPYTER_PARALLEL, (probe) => (engine === undefined ? askWithDocker(probe, docker) : askWithEngine(probe, engine)));
+    const answers = direct.map((answer) => answer ?? asked.shift()!);
     return new Map(probes.map((p, i) => [p.container, answers[i]]));
   } finally {
     engine?.close();

@@ -17,6 +17,8 @@ export interface JupyterProbe {
   readonly user: string;
   /** The route prefix, which is the server's base_url (`/user/<user>/<env>/`). */
   readonly prefix: string;
+  /** Its socket as the Docker host has it: `<runtimeDir>/<user>/<env>/jupyter.sock`. */
+  readonly socket: string;
 }
 
 /** What a server said: its last activity and kernels, or why they are not known. */
@@ -32,7 +34,7 @@ export type JupyterActivity =
 export function jupyterProbes(model: HostModel): JupyterProbe[] {
   return model.workspaces
     .filter((ws) => ws.environment.jupyter !== undefined && ws.route !== undefined)
-    .map((ws) => ({ container: ws.containerName, user: `${ws.user.uid}:${ws.user.gid}`, prefix: ws.route!.prefix }));
+    .map((ws) => ({ container: ws.containerName, user: `${ws.user.uid}:${ws.user.gid}`, prefix: ws.route!.prefix, socket: `${ws.route!.socketDir}/${SOCKET_NAME}` }));
 }
 
 /**
@@ -53,6 +55,11 @@ export const JUPYTER_STATUS_SCRIPT = [
   " b+=d",
   "sys.stdout.buffer.write(b)",
 ].join("\n");
+
+/** The request jupyterStatusCommand sends, and what a status asked on the socket itself sends. */
+export function jupyterStatusRequest(probe: JupyterProbe): string {
+  return `GET ${probe.prefix}api/status HTTP/1.0\r\nHost: localhost\r\n\r\n`;
+}
 
 /** The command, in the container, that asks `probe`'s server for its status. */
 export function jupyterStatusCommand(probe: JupyterProbe): string[] {

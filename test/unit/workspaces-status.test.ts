@@ -360,16 +360,16 @@ describe("the docker calls", () => {
       exec: { status: 0, stdout: notebook.replace("85", String(notebook.split("\r\n\r\n")[1].length)) },
     });
     const probes = [
-      { container: "lab-alice.py", user: "1001:1001", prefix: "/user/alice/py/" },
+      { container: "lab-alice.py", user: "1001:1001", prefix: "/user/alice/py/", socket: "/var/lib/homedock/lab/alice/py/jupyter.sock" },
       // bob's restarts: not asked.
-      { container: "lab-bob.py", user: "1002:1002", prefix: "/user/bob/py/" },
+      { container: "lab-bob.py", user: "1002:1002", prefix: "/user/bob/py/", socket: "/var/lib/homedock/lab/bob/py/jupyter.sock" },
     ];
     const { activity } = await read(docker, probes);
     expect(calls.filter((c) => c[0] === "exec")).toEqual([jupyterStatusArgs(probes[0])]);
     expect(activity).toEqual(new Map([["lab-alice.py", { lastActivity: "2026-12-03T07:04:00Z", kernels: 1, connections: 0, started: "x" }]]));
   });
 
-  it("asks through the local engine's socket what docker exec -u asks, when status reads the stats there", async () => {
+  it("asks through the local engine's socket what docker exec -u asks, when status reads the stats there and the servers' sockets are not on this machine", async () => {
     /** One frame of the engine's raw stream: stream number, 3 zero bytes, the size (big-endian), the bytes. */
     const framed = (stream: number, text: string) => {
       const head = Buffer.from([stream, 0, 0, 0, 0, 0, 0, 0]);
@@ -391,7 +391,8 @@ describe("the docker calls", () => {
       },
       close: () => undefined,
     });
-    const probes = ["alice", "bob", "carol"].map((u, i) => ({ container: `lab-${u}.py`, user: `100${i + 1}:100${i + 1}`, prefix: `/user/${u}/py/` }));
+    // An engine in a VM: the socket tree is not here.
+    const probes = ["alice", "bob", "carol"].map((u, i) => ({ container: `lab-${u}.py`, user: `100${i + 1}:100${i + 1}`, prefix: `/user/${u}/py/`, socket: `/nonexistent/homedock/lab/${u}/py/jupyter.sock` }));
     const calls: string[][] = [];
     const activity = await jupyterActivity(probes, async (args) => (calls.push([...args]), { status: 0, stdout: "", stderr: "" }), engine);
     expect(calls).toEqual([]);
@@ -417,7 +418,7 @@ describe("the docker calls", () => {
       if (n === 4) return { status: null, stdout: "", stderr: "", timedOut: true };
       return { status: 0, stdout: 'HTTP/1.1 200 OK\r\nContent-Length: 14\r\n\r\n{"kernels": 0}', stderr: "" };
     };
-    const probes = Array.from({ length: 25 }, (_, i) => ({ container: `c${i}`, user: "1:1", prefix: "/" }));
+    const probes = Array.from({ length: 25 }, (_, i) => ({ container: `c${i}`, user: "1:1", prefix: "/", socket: `/nonexistent/c${i}/jupyter.sock` }));
     const activity = await jupyterActivity(probes, docker);
     expect(most).toBe(10);
     expect(timeouts.every((t) => t === 5000)).toBe(true);
