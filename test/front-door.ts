@@ -73,7 +73,7 @@ export function call(door: Door, method: string, path: string, headers: Record<s
  */
 export async function signIn(door: Door, user: string, password: string): Promise<string> {
   const form = new URLSearchParams({ username: user, password, rd: "/" }).toString();
-  const r = await call(door, "POST", "/oauth2/sign_in", { "Content-Type": "application/x-www-form-urlencoded" }, form);
+  const r = await call(door, "POST", "/oauth2/sign_in", { "Content-Type": "application/x-www-form-urlencoded", Origin: origin(door) }, form);
   const cookies = sessionCookies(r.headers["set-cookie"]);
   if (r.status !== 302 || cookies === "") throw new Error(`${user} could not sign in: ${r.status} ${r.body.slice(0, 200)}`);
   return cookies;

@@ -121,6 +121,8 @@ export function loginFlags(login: LoginModel, siteUrl: string, role: "check" | "
     `--custom-templates-dir=${PROXY_CONFIG_DIR}`,
     "--skip-auth-preflight=false",
     "--silence-ping-logging=true",
+    // Its log says who signed in or failed; the proxy's access log has the requests.
+    "--request-logging=false",
   ];
 }
 

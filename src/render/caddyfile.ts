@@ -72,6 +72,7 @@ const ACCESS_LOG = [
   "\t\t\t\trequest>uri query {",
   "\t\t\t\t\tdelete _xsrf",
   "\t\t\t\t\tdelete token",
+  "\t\t\t\t\tdelete password",
   "\t\t\t\t}",
   "\t\t\t}",
   "\t\t}",
@@ -87,6 +88,13 @@ export const SIGN_OUT_PATH = `${LOGIN_PREFIX}/sign_out?rd=%2F`;
  */
 const USER = "{homedock_user}";
 
+/**
+ * The variable a user's workspace route sets once the session check let that user in.
+ * The wake route matches it, never a header: when the login cannot be reached, the
+ * error routes run with the request's headers as the client sent them.
+ */
+const REACHED = "homedock_reached";
+
 /** One user's block: their routes and landing page for their session only, 404 for the rest. */
 function userBlock(user: string, workspaces: readonly WorkspaceModel[]): string[] {
   const landing = landingPrefix(user);
@@ -96,7 +104,11 @@ function userBlock(user: string, workspaces: readonly WorkspaceModel[]): string[
     // The path is kept: the server's base_url is this prefix.
     lines.push(
       `\t\t\thandle ${prefix}* {`,
+      // Set only here, where the session check let the user in: the wake route's proof.
+      `\t\t\t\tvars ${REACHED} ${user}`,
       `\t\t\t\treverse_proxy unix/${proxySocket(ws)} {`,
+      // A workspace's page cannot claim the site for a service worker of its own.
+      "\t\t\t\t\theader_down -Service-Worker-Allowed",
       // The login is the front door's: the workspace never sees the session cookie. (An
       // empty replacement Caddy 2.6 takes for no replacement at all; an unset variable is
       // empty.)
@@ -145,16 +157,16 @@ function startingPage(ws: WorkspaceModel): string {
  * navigation) starts it through the Docker API filter and gets a page that reloads
  * itself until Jupyter answers; anything else (an API call, a WebSocket, a kernel's
  * request from a tab left open) gets 503 with Retry-After and never starts it. The
- * route's session check has run: the identity the matchers name is the one it let in.
+ * route's session check has run: the user the matchers name is the one it let in.
  */
-function wakeBlock(workspaces: readonly WorkspaceModel[], header: string): string[] {
+function wakeBlock(workspaces: readonly WorkspaceModel[]): string[] {
   const lines = ["\thandle_errors {"];
   for (const ws of workspaces) {
     const id = `${ws.user.name}_${ws.environment.name}`;
     const match = [
       `\t\t\tpath ${ws.route!.prefix}*`,
-      // The identity the session check answered with, copied into the request.
-      `\t\t\theader ${header} ${ws.user.identity}`,
+      // Set by the user's route, which only a request the session check let in reaches.
+      `\t\t\tvars ${REACHED} ${ws.user.name}`,
       "\t\t\texpression {http.error.status_code} == 502",
     ];
     lines.push(
@@ -228,6 +240,20 @@ function userRedirectBlock(routes: ReadonlyMap<string, readonly string[]>): stri
   return lines;
 }
 
+/** What goes to the login: no credentials, the client's address as the proxy saw it (not as the client says it). */
+const LOGIN_REQUEST = ["\theader_up -Authorization", "\theader_up X-Real-IP {remote_host}"];
+
+/** The sign-in, its pages never in a frame (a page on the site could read what is typed into one). */
+function signInProxy(indent: string): string[] {
+  return [
+    `${indent}reverse_proxy ${SIGN_IN_ADDRESS} {`,
+    ...LOGIN_REQUEST.map((l) => `${indent}${l}`),
+    `${indent}\theader_down X-Frame-Options DENY`,
+    `${indent}\theader_down Content-Security-Policy "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"`,
+    `${indent}}`,
+  ];
+}
+
 /**
  * The login in front of everything but its own pages: every request is first asked of
  * the session check (forward_auth), which copies the session's identity into the request
@@ -240,14 +266,13 @@ function userRedirectBlock(routes: ReadonlyMap<string, readonly string[]>): stri
 function sessionCheck(users: readonly UserModel[], header: string): string[] {
   return [
     `\t\tforward_auth ${SESSION_CHECK_ADDRESS} {`,
-    `\t\t\turi ${LOGIN_PREFIX}/auth`,
-    "\t\t\theader_up -Authorization",
+    // The query stays out of the check (and its log): Jupyter's _xsrf travels there.
+    `\t\t\turi ${LOGIN_PREFIX}/auth?`,
+    ...LOGIN_REQUEST.map((l) => `\t\t${l}`),
     `\t\t\tcopy_headers ${header}`,
     "\t\t\t@signin status 401",
     "\t\t\thandle_response @signin {",
-    `\t\t\t\treverse_proxy ${SIGN_IN_ADDRESS} {`,
-    "\t\t\t\t\theader_up -Authorization",
-    "\t\t\t\t}",
+    ...signInProxy("\t\t\t\t"),
     "\t\t\t}",
     "\t\t}",
     `\t\tmap {http.request.header.${header}} ${USER} {`,
@@ -278,7 +303,13 @@ export function renderCaddyfile(model: HostModel, hashes: Readonly<Record<string
     ...(frontDoor.tls.mode === "acme" ? [`\temail ${frontDoor.tls.email}`] : []),
     "}",
   ];
-  const site = [`https://${frontDoor.site} {`, ...tlsLines(frontDoor), ...ACCESS_LOG];
+  const site = [
+    `https://${frontDoor.site} {`,
+    ...tlsLines(frontDoor),
+    ...ACCESS_LOG,
+    // Browsers come back over HTTPS only, where the certificate is a real one (not Caddy's local CA).
+    ...(frontDoor.tls.mode === "internal" ? [] : ['\theader Strict-Transport-Security "max-age=31536000"']),
+  ];
   const admitted: UserModel[] = [];
   const blocks: string[] = [];
   // Environment name to the users with a route there, in config order.
@@ -293,11 +324,23 @@ export function renderCaddyfile(model: HostModel, hashes: Readonly<Record<string
   site.push(
     // A password login has no provider to start a sign-in at or come back from.
     ...(login.method === "password" ? ["start", "callback"].flatMap((page) => [`\thandle ${LOGIN_PREFIX}/${page} {`, '\t\trespond "no such page" 404', "\t}"]) : []),
+    // A sign-in posted from another site would sign the browser in as someone else.
+    "\t@signin_cross_site {",
+    `\t\tpath ${LOGIN_PREFIX}/sign_in`,
+    "\t\tnot method GET HEAD",
+    `\t\tnot header Origin ${siteUrl(frontDoor)}`,
+    "\t}",
+    "\thandle @signin_cross_site {",
+    '\t\trespond "a sign-in from another site is refused" 403',
+    "\t}",
+    // The sign-in would take a password from the URL, which every log keeps.
+    "\t@secret_in_query query password=*",
+    "\thandle @secret_in_query {",
+    '\t\trespond "a password does not go in the URL" 400',
+    "\t}",
     // The login's own pages: the sign-in (page and form), the sign-out, the provider's callback.
     `\thandle ${LOGIN_PREFIX}/* {`,
-    `\t\treverse_proxy ${SIGN_IN_ADDRESS} {`,
-    "\t\t\theader_up -Authorization",
-    "\t\t}",
+    ...signInProxy("\t\t"),
     "\t}",
     "\thandle {",
     ...sessionCheck(admitted, header),
@@ -313,7 +356,7 @@ export function renderCaddyfile(model: HostModel, hashes: Readonly<Record<string
   );
   const admittedNames = new Set(admitted.map((u) => u.name));
   const sleepers = model.workspaces.filter((ws) => stopsWhenIdle(ws) && admittedNames.has(ws.user.name));
-  if (sleepers.length > 0) site.push(...wakeBlock(sleepers, header));
+  if (sleepers.length > 0) site.push(...wakeBlock(sleepers));
   site.push("}");
   const http = [`http://${frontDoor.site} {`, `\tredir ${siteUrl(frontDoor)}{uri} 308`, "}"];
   return `${[...global, ...site, ...http].join("\n")}\n`;

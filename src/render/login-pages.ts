@@ -15,8 +15,7 @@ export function signInPage(login: LoginModel): string {
         '<label for="username">User name</label><input type="text" name="username" id="username" autocomplete="username" autofocus required>' +
         '<label for="password">Password</label><input type="password" name="password" id="password" autocomplete="current-password" required>' +
         '<button type="submit">Sign in</button></form>' +
-        '{{if eq .StatusCode 400 401}}<p class="alert" role="alert">Wrong user name or password.</p>{{end}}' +
-        '{{if eq .StatusCode 429}}<p class="alert" role="alert">Too many failed sign-ins: wait a minute and try again.</p>{{end}}'
+        '{{if eq .StatusCode 400 401}}<p class="alert" role="alert">Wrong user name or password.</p>{{end}}'
       : '<form method="GET" action="{{.ProxyPrefix}}/start"><input type="hidden" name="rd" value="{{.Redirect}}"><button type="submit">Sign in with your institution\'s account</button></form>';
   return `{{define "sign_in.html"}}${HEAD}<title>Sign in</title></head><body><h1>Sign in</h1>${body}</body></html>{{end}}\n`;
 }

@@ -161,7 +161,7 @@ describe.sequential("the sign-in page (login: password, through Compose)", () =>
 
   it("refuses a wrong password without a cookie, and takes Basic credentials for nothing", async () => {
     const form = (password: string) => new URLSearchParams({ username: "alice", password, rd: "/" }).toString();
-    const wrong = await call(host.door, "POST", "/oauth2/sign_in", { "Content-Type": "application/x-www-form-urlencoded" }, form(bob.password));
+    const wrong = await call(host.door, "POST", "/oauth2/sign_in", { "Content-Type": "application/x-www-form-urlencoded", Origin: site() }, form(bob.password));
     expect(wrong.status).toBe(401);
     expect(sessionCookies(wrong.headers["set-cookie"])).toBe("");
     expect(wrong.body).toContain("Wrong user name or password.");
@@ -173,6 +173,27 @@ describe.sequential("the sign-in page (login: password, through Compose)", () =>
       expect(r.status).toBe(403);
       expect(r.body).toContain(SIGN_IN_FORM);
     }
+  });
+
+  it("refuses a sign-in posted from another site (login CSRF) or without an Origin, and a password in the URL", async () => {
+    const form = new URLSearchParams({ username: "bob", password: bob.password, rd: "/user/bob/" }).toString();
+    for (const origin of ["https://evil.example", "null", undefined]) {
+      const r = await call(host.door, "POST", "/oauth2/sign_in", { "Content-Type": "application/x-www-form-urlencoded", ...(origin === undefined ? {} : { Origin: origin }) }, form);
+      expect([origin, r.status]).toEqual([origin, 403]);
+      expect(sessionCookies(r.headers["set-cookie"])).toBe("");
+    }
+    for (const method of ["GET", "POST"]) {
+      const r = await call(host.door, method, `/oauth2/sign_in?username=bob&password=${encodeURIComponent(bob.password)}`, { Origin: site() });
+      expect(r.status).toBe(400);
+      expect(sessionCookies(r.headers["set-cookie"])).toBe("");
+    }
+    // Neither log has it.
+    const logs = await dockerStatus("logs", `${host.project}-frontdoor`);
+    expect(logs.stdout + logs.stderr).not.toContain(bob.password);
+    // The sign-in page is never in a frame.
+    const page = await call(host.door, "GET", "/oauth2/sign_in", {});
+    expect(page.headers["x-frame-options"]).toBe("DENY");
+    expect(page.headers["content-security-policy"]).toContain("frame-ancestors 'none'");
   });
 
   it("keeps one user's session to that user's routes, whatever else the request carries", async () => {

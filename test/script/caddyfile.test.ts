@@ -2,7 +2,12 @@
 // `caddy validate` runs (Debian's caddy 2.6.2, installed by scripts/setup-host.sh), for
 // each TLS mode and a locked-out user.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
+import { promisify } from "node:util";
+import { execFile } from "node:child_process";
+
+const execFileAsync = promisify(execFile);
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -70,10 +75,10 @@ describe("caddy validate", () => {
     const config = frontDoorConfig();
     const model = buildModel({ ...config, host: { ...config.host, defaults: { idleTimeout: 600 } } });
     const adapted = adapt("Caddyfile-idle", renderCaddyfile(model, hashes));
-    // The error routes: a start through the filter's socket, for the identity the session check answered with.
+    // The error routes: a start through the filter's socket, for the user whose route the session check let the request reach.
     expect(adapted).toContain('"errors":{"routes":');
     expect(adapted).toContain('"uri":"/containers/lab-alice.py/start?"');
-    expect(adapted).toContain('"header":{"Sec-Fetch-Dest":["document"],"Sec-Fetch-Mode":["navigate"],"X-Auth-Request-User":["alice"]}');
+    expect(adapted).toContain('"vars":{"homedock_reached":["alice"]}');
     expect(adapted).toContain('"dial":"unix//run/homedock-docker/api.sock"');
     const filter = adapt("Caddyfile-filter", dockerFilterCaddyfile(model));
     expect(filter).toContain("^/containers/(lab-alice\\\\.py|lab-alice\\\\.nb|lab-bob\\\\.py|lab-carol\\\\.py|lab-carol\\\\.nb)/start$");
@@ -109,6 +114,87 @@ describe("the session cookie on its way to a workspace", () => {
       expect(await seen("_xsrf=2|abc")).toBe("[_xsrf=2|abc]");
     } finally {
       caddy.kill();
+    }
+  });
+});
+
+describe("the wake route, run by the real Caddy 2.6.2 (caddy run)", () => {
+  /**
+   * The rendered Caddyfile of an idle host on this machine: its site on `port`, the socket
+   * tree and the Docker API filter's socket in `dir`. The session check, where `check` is
+   * given, is a stand-in on 127.0.0.1:4180 that lets every request in as alice.
+   */
+  async function wakeRig(dir: string, port: number, check: boolean): Promise<{ starts: string[]; log: () => string; stop: () => Promise<void> }> {
+    const config = frontDoorConfig();
+    const model = buildModel({ ...config, host: { ...config.host, defaults: { idleTimeout: 600 } } });
+    const text = renderCaddyfile(model, hashes)
+      .replaceAll("https://lab.example.org {", `https://lab.example.org:${port} {`)
+      // The site alone: not the redirect from port 80.
+      .replace(/\nhttp:\/\/lab\.example\.org \{\n[\s\S]*$/, "\n")
+      .replaceAll("unix//run/homedock-docker/api.sock", `unix/${dir}/filter.sock`)
+      .replaceAll("unix//run/homedock/", `unix/${dir}/run/`);
+    const file = path.join(dir, "Caddyfile");
+    writeFileSync(file, text);
+    const starts: string[] = [];
+    const filter = createHttpServer((req, res) => {
+      starts.push(`${req.method} ${req.url}`);
+      res.writeHead(204).end();
+    });
+    await new Promise<void>((resolve) => filter.listen(path.join(dir, "filter.sock"), resolve));
+    const session = createHttpServer((_req, res) => res.writeHead(202, { "X-Auth-Request-User": "alice" }).end());
+    if (check) await new Promise<void>((resolve) => session.listen(4180, "127.0.0.1", resolve));
+    const log = openSync(path.join(dir, "caddy.log"), "w");
+    const caddy = spawn("caddy", ["run", "--config", file, "--adapter", "caddyfile"], { env: { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir }, stdio: ["ignore", "ignore", log] });
+    return {
+      starts,
+      log: () => readFileSync(path.join(dir, "caddy.log"), "utf8"),
+      stop: async () => {
+        caddy.kill();
+        // Caddy keeps its connections to them open.
+        filter.closeAllConnections();
+        session.closeAllConnections();
+        await new Promise((r) => filter.close(r));
+        if (check) await new Promise((r) => session.close(r));
+      },
+    };
+  }
+
+  /** A page load of alice's stopped workspace, as Chromium makes it, with `headers` besides; the status (0: no answer). Not spawnSync: the stand-ins answer in this process. */
+  async function pageLoad(port: number, headers: Record<string, string>): Promise<number> {
+    const args = ["-sk", "-m", "10", "-o", "/dev/null", "-w", "%{http_code}", "--resolve", `lab.example.org:${port}:127.0.0.1`, "-H", "Sec-Fetch-Mode: navigate", "-H", "Sec-Fetch-Dest: document", ...Object.entries(headers).flatMap(([k, v]) => ["-H", `${k}: ${v}`]), `https://lab.example.org:${port}/user/alice/py/`];
+    const r = await execFileAsync("curl", args).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? "0" }));
+    return Number(r.stdout);
+  }
+
+  /** Until Caddy answers on `port` (a request for the site's root: no page load of a workspace, no start). */
+  async function answering(port: number): Promise<void> {
+    const root = () => execFileAsync("curl", ["-sk", "-m", "5", "-o", "/dev/null", "--resolve", `lab.example.org:${port}:127.0.0.1`, `https://lab.example.org:${port}/`]).then(() => true, () => false);
+    for (let i = 0; i < 100 && !(await root()); i++) await new Promise((r) => setTimeout(r, 100));
+  }
+
+  it("starts nothing when the login cannot be reached, whatever identity the client claims; starts alice's when her session check lets her in", async () => {
+    const dir = mkdtempSync(path.join(work, "wake-"));
+    const port = 19701 + (process.pid % 200);
+    const down = await wakeRig(dir, port, false);
+    try {
+      await answering(port);
+      // Neither the session check nor the sign-in answers: an error, and the error routes run with the client's headers.
+      for (const forged of [{ "X-Auth-Request-User": "alice" }, { "X-Auth-Request-Email": "alice" }, {}] as Record<string, string>[]) {
+        expect(await pageLoad(port, forged)).not.toBe(200);
+      }
+      expect(down.starts).toEqual([]);
+    } finally {
+      await down.stop();
+    }
+    // The same page load with a session check that lets alice in, her server stopped (no socket): her workspace is started.
+    const up = await wakeRig(mkdtempSync(path.join(work, "wake-")), port + 200, true);
+    try {
+      await answering(port + 200);
+      expect(await pageLoad(port + 200, {}), up.log().slice(-3000)).toBe(200);
+      // And only through the wake route: Caddy's own root answered without one.
+      expect(up.starts).toEqual(["POST /containers/lab-alice.py/start"]);
+    } finally {
+      await up.stop();
     }
   });
 });

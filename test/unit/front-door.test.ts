@@ -48,16 +48,24 @@ describe("the Caddyfile", () => {
     // Every request but the login's own pages is first asked of the session check, which
     // copies the session's identity into the request; the identity is mapped to a user.
     const door = block(caddyfile, "\thandle {");
+    const signIn = (indent: string) => [
+      `${indent}reverse_proxy 127.0.0.1:4181 {`,
+      `${indent}\theader_up -Authorization`,
+      `${indent}\theader_up X-Real-IP {remote_host}`,
+      `${indent}\theader_down X-Frame-Options DENY`,
+      `${indent}\theader_down Content-Security-Policy "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"`,
+      `${indent}}`,
+    ];
     expect(block(door.join("\n"), "\t\tforward_auth 127.0.0.1:4180 {")).toEqual([
       "\t\tforward_auth 127.0.0.1:4180 {",
-      "\t\t\turi /oauth2/auth",
+      // Without the query, which may carry Jupyter's _xsrf.
+      "\t\t\turi /oauth2/auth?",
       "\t\t\theader_up -Authorization",
+      "\t\t\theader_up X-Real-IP {remote_host}",
       "\t\t\tcopy_headers X-Auth-Request-User",
       "\t\t\t@signin status 401",
       "\t\t\thandle_response @signin {",
-      "\t\t\t\treverse_proxy 127.0.0.1:4181 {",
-      "\t\t\t\t\theader_up -Authorization",
-      "\t\t\t\t}",
+      ...signIn("\t\t\t\t"),
       "\t\t\t}",
       "\t\t}",
     ]);
@@ -68,13 +76,19 @@ describe("the Caddyfile", () => {
       const mine = block(caddyfile, `\t\thandle @user_${user} {`);
       const route = block(mine.join("\n"), `\t\t\thandle ${ws.route!.prefix}* {`);
       expect(route).toContain(`\t\t\t\treverse_proxy unix//run/homedock/${user}/${ws.environment.name}/jupyter.sock {`);
-      // Neither credentials nor the session cookie reach the workspace.
+      // Neither credentials nor the session cookie reach the workspace; its pages claim no more of the site.
       expect(route).toContain("\t\t\t\t\theader_up -Authorization");
+      expect(route).toContain("\t\t\t\t\theader_down -Service-Worker-Allowed");
+      // What the wake route matches: set only where the session check let this user in.
+      expect(route[1]).toBe(`\t\t\t\tvars homedock_reached ${user}`);
       expect(route).toContain('\t\t\t\t\theader_up Cookie "__Host-homedock[_0-9]*=[^;]*(; )?" "{http.vars.homedock_nothing}"');
       expect(block(mine.join("\n"), `\t\t\thandle /user/${user}/${ws.environment.name} {`)).toContain(`\t\t\t\tredir * /user/${user}/${ws.environment.name}/ 308`);
     }
     // The login's own pages go to the sign-in, before the session check; no hash is in the Caddyfile.
-    expect(block(caddyfile, "\thandle /oauth2/* {")).toEqual(["\thandle /oauth2/* {", "\t\treverse_proxy 127.0.0.1:4181 {", "\t\t\theader_up -Authorization", "\t\t}", "\t}"]);
+    expect(block(caddyfile, "\thandle /oauth2/* {")).toEqual(["\thandle /oauth2/* {", ...signIn("\t\t"), "\t}"]);
+    // A sign-in from another site, a password in the URL: refused before the sign-in.
+    expect(block(caddyfile, "\t@signin_cross_site {")).toEqual(["\t@signin_cross_site {", "\t\tpath /oauth2/sign_in", "\t\tnot method GET HEAD", "\t\tnot header Origin https://lab.example.org:8443", "\t}"]);
+    expect(caddyfile).toContain('\t@secret_in_query query password=*\n\thandle @secret_in_query {\n\t\trespond "a password does not go in the URL" 400\n');
     expect(caddyfile).not.toMatch(/\$2[ab]\$|basicauth/);
   });
 
@@ -105,7 +119,7 @@ describe("the Caddyfile", () => {
   });
 
   it("keeps the path (Jupyter's base_url is the prefix): no strip, no rewrite", () => {
-    expect(caddyfile).not.toMatch(/handle_path|strip_prefix|^\t+uri (?!\/oauth2\/auth$)|rewrite/m);
+    expect(caddyfile).not.toMatch(/handle_path|strip_prefix|^\t+uri (?!\/oauth2\/auth\?$)|rewrite/m);
     expect(caddyfile.match(/reverse_proxy unix\/\/run\/homedock\//g)).toHaveLength(model.workspaces.filter((w) => w.route !== undefined).length);
   });
 
@@ -135,7 +149,7 @@ describe("the Caddyfile", () => {
     expect(block(caddyfile, "{")).toEqual(expect.arrayContaining(["\tadmin off", "\tskip_install_trust"]));
     const log = block(caddyfile, "\tlog {");
     expect(log).toContain("\t\t\t\trequest>headers>X-Xsrftoken delete");
-    expect(block(caddyfile, "\t\t\t\trequest>uri query {")).toEqual(["\t\t\t\trequest>uri query {", "\t\t\t\t\tdelete _xsrf", "\t\t\t\t\tdelete token", "\t\t\t\t}"]);
+    expect(block(caddyfile, "\t\t\t\trequest>uri query {")).toEqual(["\t\t\t\trequest>uri query {", "\t\t\t\t\tdelete _xsrf", "\t\t\t\t\tdelete token", "\t\t\t\t\tdelete password", "\t\t\t\t}"]);
   });
 
   it("renders each TLS mode", () => {
@@ -434,7 +448,7 @@ describe("workspaces that stop when idle", () => {
     const text = renderCaddyfile(buildModel(idle), hashes);
     const errors = block(text, "\thandle_errors {");
     const wake = block(errors.join("\n"), "\t\t@wake_alice_py {");
-    expect(wake.slice(1, -1)).toEqual(["\t\t\tpath /user/alice/py/*", "\t\t\theader X-Auth-Request-User alice", "\t\t\texpression {http.error.status_code} == 502", "\t\t\tmethod GET", "\t\t\theader Sec-Fetch-Mode navigate", "\t\t\theader Sec-Fetch-Dest document"]);
+    expect(wake.slice(1, -1)).toEqual(["\t\t\tpath /user/alice/py/*", "\t\t\tvars homedock_reached alice", "\t\t\texpression {http.error.status_code} == 502", "\t\t\tmethod GET", "\t\t\theader Sec-Fetch-Mode navigate", "\t\t\theader Sec-Fetch-Dest document"]);
     const start = block(errors.join("\n"), "\t\thandle @wake_alice_py {");
     expect(start).toContain("\t\t\trewrite * /containers/lab-alice.py/start?");
     expect(start).toContain("\t\t\t\theader_up -Authorization");

@@ -59,8 +59,9 @@ describe("a Jupyter server's status", () => {
   it("asks every Jupyter workspace behind the front door, as its user, at its prefix's api/status on its socket", () => {
     const probes = jupyterProbes(model);
     expect(probes).toEqual([
-      { container: "lab-alice.py", user: "1001:1001", prefix: "/user/alice/py/" },
-      { container: "lab-alice.lab", user: "1001:1001", prefix: "/user/alice/lab/" },
+      // Its socket as the Docker host has it, where status asks on it directly.
+      { container: "lab-alice.py", user: "1001:1001", prefix: "/user/alice/py/", socket: "/var/lib/homedock/lab/alice/py/jupyter.sock" },
+      { container: "lab-alice.lab", user: "1001:1001", prefix: "/user/alice/lab/", socket: "/var/lib/homedock/lab/alice/lab/jupyter.sock" },
     ]);
     expect(jupyterStatusArgs(probes[0])).toEqual([
       "exec", "-u", "1001:1001", "lab-alice.py", "python3", "-c", JUPYTER_STATUS_SCRIPT, "/run/homedock/jupyter.sock", "/user/alice/py/api/status", "3",
