@@ -14,18 +14,19 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type WebSocket from "ws";
-import { basicAuth, call, type Door, freePort, origin, proxyRootCa } from "../test/front-door";
+import { call, type Door, freePort, origin, proxyRootCa, signIn } from "../test/front-door";
 import { openSocket, runCode } from "../test/kernel";
 
 const USERS = 50;
 const BUSY = 10;
 const IDLE = 10;
 const WAKES = 20;
-const IMAGES = { proxy: "homedock-test/caddy:current", notebook: "homedock-test/jupyter:current" };
+const IMAGES = { proxy: "homedock-test/caddy:current", notebook: "homedock-test/jupyter:current", login: "homedock-test/oauth2-proxy:current" };
 const repo = path.resolve(__dirname, "..");
 const cli = [path.join(repo, "node_modules/.bin/tsx"), path.join(repo, "src/cli/cli.ts")];
 const password = (u: number) => `bench-password-${u}`;
-const auth = (u: number) => ({ Authorization: basicAuth(`u${u}`, password(u)) });
+/** User u's session on `host` (signed in once, on the sign-in page), as a request's Cookie header; `more` is added to it. */
+const auth = (host: Host, u: number, more?: string) => ({ Cookie: more === undefined ? host.cookies[u] : `${host.cookies[u]}; ${more}` });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Host {
@@ -33,6 +34,8 @@ interface Host {
   readonly dir: string;
   readonly compose: string;
   readonly door: Door;
+  /** Each user's session cookie, by user number. */
+  readonly cookies: string[];
 }
 
 function homedock(dir: string, args: string[], input?: string): void {
@@ -56,7 +59,7 @@ async function bringUp(label: string, idleTimeout: number | undefined, kernels: 
     path.join(dir, "homedock.yaml"),
     JSON.stringify({
       host: { name, homeRoot: `${dir}/home`, sharedMounts: [], ...(idleTimeout === undefined ? {} : { defaults: { idleTimeout } }) },
-      frontDoor: { site: "localhost", listen: ["127.0.0.1"], httpsPort: https, httpPort: http, tls: "internal", image: IMAGES.proxy, runtimeRoot: `${dir}/run` },
+      frontDoor: { site: "localhost", listen: ["127.0.0.1"], httpsPort: https, httpPort: http, tls: "internal", image: IMAGES.proxy, runtimeRoot: `${dir}/run`, login: { image: IMAGES.login } },
       environments: [env("py"), env("stats")],
       users: Array.from({ length: USERS }, (_, i) => ({ name: `u${i}`, uid: 5200 + i, gid: 5200 + i })),
     }),
@@ -67,7 +70,7 @@ async function bringUp(label: string, idleTimeout: number | undefined, kernels: 
   const t0 = Date.now();
   execFileSync("docker", ["compose", "-f", compose, "up", "-d"], { stdio: "ignore", maxBuffer: 1 << 26 });
   const door: Door = { site: "localhost", port: https, ca: await proxyRootCa(`${name}-frontdoor`) };
-  const host = { name, dir, compose, door };
+  const host: Host = { name, dir, compose, door, cookies: [] };
   hosts.push(host);
   // With idleTimeout, a server may stop before it is asked (a loaded machine answers
   // slowly): one that ran and ended itself counts as up.
@@ -77,26 +80,48 @@ async function bringUp(label: string, idleTimeout: number | undefined, kernels: 
   };
   const answered = async (u: number, e: string) => {
     const busy = u < BUSY && e === "py";
-    while ((await call(door, "GET", `/user/u${u}/${e}/api/status`, auth(u)).catch(() => undefined))?.status !== 200) {
+    while ((await call(door, "GET", `/user/u${u}/${e}/api/status`, auth(host, u)).catch(() => undefined))?.status !== 200) {
       if (Date.now() - t0 > 900_000) throw new Error(`u${u}'s ${e} does not answer after 15 minutes`);
       if (idleTimeout !== undefined && !busy && endedItself(u, e)) return;
       await sleep(1000);
     }
-    if (busy) kernels.push(await busyKernel(door, u));
+    if (busy) kernels.push(await busyKernel(host, u));
   };
-  await Promise.all(Array.from({ length: USERS }, (_, u) => ["py", "stats"].map((e) => answered(u, e))).flat());
+  // Every user signs in once, as on the sign-in page (a bcrypt check each, in the sign-in
+  // container, one after another; retried while the login is still starting), and their
+  // servers are asked as soon as they have a session: the busy users first.
+  const waits: Promise<void>[] = [];
+  for (let u = 0; u < USERS; u++) {
+    for (;;) {
+      const cookie = await signIn(door, `u${u}`, password(u)).catch(() => undefined);
+      if (cookie !== undefined) {
+        host.cookies.push(cookie);
+        break;
+      }
+      if (Date.now() - t0 > 900_000) throw new Error(`u${u} could not sign in after 15 minutes`);
+      await sleep(1000);
+    }
+    for (const e of ["py", "stats"]) {
+      const waiting = answered(u, e);
+      waiting.catch(() => undefined); // awaited below, with the others
+      waits.push(waiting);
+    }
+  }
+  await Promise.all(waits);
   console.log(`${label}: ${USERS * 2} Notebook servers up and answering in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   return host;
 }
 
 /** One kernel for user u in py, kept busy (a loop of sleeps) until its socket closes. */
-async function busyKernel(door: Door, u: number): Promise<WebSocket> {
-  const tree = await call(door, "GET", `/user/u${u}/py/tree`, auth(u));
+async function busyKernel(host: Host, u: number): Promise<WebSocket> {
+  const door = host.door;
+  const tree = await call(door, "GET", `/user/u${u}/py/tree`, auth(host, u));
   const xsrf = /_xsrf=([^;]+)/.exec(String(tree.headers["set-cookie"]))![1];
-  const own = { ...auth(u), Origin: origin(door), "Content-Type": "application/json", Cookie: `_xsrf=${xsrf}`, "X-XSRFToken": xsrf };
+  // The _xsrf cookie goes in the same Cookie header as the session's.
+  const own = { ...auth(host, u, `_xsrf=${xsrf}`), Origin: origin(door), "Content-Type": "application/json", "X-XSRFToken": xsrf };
   const created = await call(door, "POST", `/user/u${u}/py/api/kernels`, own, '{"name":"python3"}');
   if (created.status !== 201) throw new Error(`u${u}: kernel refused (${created.status})`);
-  const ws = await openSocket(`wss://${door.site}:${door.port}/user/u${u}/py/api/kernels/${JSON.parse(created.body).id}/channels`, { ca: door.ca, headers: auth(u), origin: origin(door) });
+  const ws = await openSocket(`wss://${door.site}:${door.port}/user/u${u}/py/api/kernels/${JSON.parse(created.body).id}/channels`, { ca: door.ca, headers: auth(host, u), origin: origin(door) });
   if (typeof ws === "number") throw new Error(`u${u}: kernel socket refused (${ws})`);
   await runCode(ws, "print('ready')");
   runCode(ws, "import time\nwhile True: time.sleep(1)", 7200).catch(() => undefined);
@@ -120,9 +145,10 @@ function workspacesRunning(host: Host): number {
 }
 
 /** From a page load to Jupyter's page, as a browser gets it: the starting page reloaded as often as it says. */
-async function wake(door: Door, u: number): Promise<number> {
+async function wake(host: Host, u: number): Promise<number> {
+  const door = host.door;
   const t0 = Date.now();
-  const load = { ...auth(u), "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document", Accept: "text/html" };
+  const load = { ...auth(host, u), "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document", Accept: "text/html" };
   for (;;) {
     const r = await call(door, "GET", `/user/u${u}/stats/tree`, load);
     const refresh = /http-equiv="refresh" content="(\d+)"/.exec(r.body);
@@ -159,8 +185,8 @@ async function main(): Promise<void> {
     figures.push([label === "always" ? "without idleTimeout" : `idleTimeout ${IDLE}, idle servers stopped`, memory(host)]);
     if (idle !== undefined) {
       const one: number[] = [];
-      for (let u = BUSY; u < BUSY + WAKES; u++) one.push(await wake(host.door, u));
-      const all = await Promise.all(Array.from({ length: WAKES }, (_, i) => wake(host.door, BUSY + WAKES + i)));
+      for (let u = BUSY; u < BUSY + WAKES; u++) one.push(await wake(host, u));
+      const all = await Promise.all(Array.from({ length: WAKES }, (_, i) => wake(host, BUSY + WAKES + i)));
       const line = (what: string, xs: number[]) => `${what}: median ${quantile(xs, 0.5).toFixed(2)} s, p95 ${quantile(xs, 0.95).toFixed(2)} s, max ${Math.max(...xs).toFixed(2)} s`;
       console.log(line(`wake, page load to Jupyter's page, ${WAKES} users one after another`, one));
       console.log(line(`wake, ${WAKES} users at once`, all));
@@ -185,4 +211,8 @@ void main()
     console.error(err);
     process.exitCode = 1;
   })
-  .finally(cleanUp);
+  .finally(() => {
+    cleanUp();
+    // A busy kernel's runCode keeps a two-hour timer: the run ends here, not when it fires.
+    process.exit();
+  });

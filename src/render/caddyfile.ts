@@ -63,7 +63,7 @@ function tlsLines(frontDoor: FrontDoorModel): string[] {
  * The access log, on the proxy's stderr. Caddy redacts Authorization and Cookie itself;
  * Jupyter's XSRF token travels in a header and, now and then, the query string.
  */
-const ACCESS_LOG = [
+export const ACCESS_LOG = [
   "\tlog {",
   "\t\tformat filter {",
   "\t\t\twrap json",
