@@ -5,10 +5,12 @@ import { Volume } from "@cdktf/provider-docker/lib/volume";
 import { Construct } from "constructs";
 import type { HostModel } from "../src/model/model";
 import { LABEL_HOST } from "../src/container/container";
-import { frontDoorSetupContainer, frontDoorVolumes, proxyContainer } from "../src/container/front-door-containers";
+import { frontDoorSetupContainer, frontDoorVolumes, loginEgressNetwork, loginNetwork, proxyContainer } from "../src/container/front-door-containers";
+import { NETWORK_OPTIONS } from "../src/container/network";
 import { containerConfig, literal } from "../src/render/terraform";
 import { dockerFilterContainer, dockerFilterVolume, idleWorkspaces } from "../src/container/docker-filter";
 import { frontDoorConfigFiles, loginContainers } from "../src/container/login";
+import { Network } from "@cdktf/provider-docker/lib/network";
 import * as path from "node:path";
 import type { HostFrontDoor } from "./parts";
 
@@ -29,8 +31,8 @@ export interface FrontDoorProps {
  * through a one-shot setup container that receives them (uploads from the sensitive
  * variable) and writes them into a volume the proxy and the login watch: a changed route
  * table or password replaces that one-shot and reloads Caddy, and the proxy container
- * itself stays. The login's containers join the proxy's network namespace; they are
- * replaced with the proxy, and with the setup (a new client secret is read at start).
+ * itself stays. The login's containers are on a network of their own with the proxy;
+ * they are replaced with the setup (a new client secret is read at start).
  */
 export class FrontDoor extends Construct implements HostFrontDoor {
   readonly proxy: Container;
@@ -42,6 +44,8 @@ export class FrontDoor extends Construct implements HostFrontDoor {
   readonly dockerFilter?: Container;
   /** The login's session check and sign-in. */
   readonly login: readonly Container[];
+  /** The network the proxy and the login share, and no one else. */
+  readonly loginNetwork: Network;
 
   constructor(scope: Construct, id: string, props: FrontDoorProps) {
     super(scope, id);
@@ -64,15 +68,25 @@ export class FrontDoor extends Construct implements HostFrontDoor {
     // The only holder of the Docker socket: it lets the proxy's wake route start a
     // workspace that stops when idle, and nothing else.
     this.dockerFilter = filterVolume === undefined ? undefined : new Container(this, "docker-filter", containerConfig(dockerFilterContainer(host), image.imageId, { volume }, { provider }));
+    // The proxy and the login's containers, and nothing else; no way out.
+    this.loginNetwork = new Network(this, "login-network", { name: loginNetwork(host), internal: true, labels, provider });
+    const loginNetworkAddress = `${this.loginNetwork.terraformResourceType}.${this.loginNetwork.friendlyUniqueId}`;
+    // An OpenID Connect login's sign-in's way out to its provider.
+    const egress =
+      host.frontDoor!.login.method === "oidc"
+        ? new Network(this, "login-egress-network", { name: loginEgressNetwork(host), labels, provider, options: { ...NETWORK_OPTIONS } })
+        : undefined;
+    const egressAddress = egress === undefined ? [] : [`${egress.terraformResourceType}.${egress.friendlyUniqueId}`];
+    const extraNetwork = (name: string) => (name === loginNetwork(host) ? this.loginNetwork.name : egress!.name);
     this.proxy = new Container(
       this,
       "proxy",
       containerConfig(
         proxyContainer(host, { volume: names.config }),
         image.imageId,
-        { volume, network: props.networkName },
+        { volume, network: props.networkName, extraNetwork },
         // The setup makes the socket tree the proxy mounts.
-        { dependsOn: [this.setup], provider, lifecycle: { replaceTriggeredBy: [props.networkAddress] } },
+        { dependsOn: [this.setup], provider, lifecycle: { replaceTriggeredBy: [props.networkAddress, loginNetworkAddress] } },
       ),
     );
     const loginImage = new Image(this, "login-image", { name: literal(host.frontDoor!.login.image), keepLocally: true, provider });
@@ -82,7 +96,13 @@ export class FrontDoor extends Construct implements HostFrontDoor {
         new Container(
           this,
           i === 0 ? "login" : "signin",
-          containerConfig(spec, loginImage.imageId, { volume, networkOf: this.proxy.id }, { dependsOn: [this.setup], provider, lifecycle: { replaceTriggeredBy: [setupAddress] } }),
+          containerConfig(
+            spec,
+            loginImage.imageId,
+            { volume, network: this.loginNetwork.name, extraNetwork },
+            // Replaced with the setup: a new client secret is read at start.
+            { dependsOn: [this.setup], provider, lifecycle: { replaceTriggeredBy: [setupAddress, loginNetworkAddress, ...(spec.extraNetworks === undefined ? [] : egressAddress)] } },
+          ),
         ),
     );
   }

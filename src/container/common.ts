@@ -93,10 +93,10 @@ export interface ContainerSpec {
   readonly capAdd: readonly string[];
   /** Capabilities dropped. */
   readonly capDrop: readonly string[];
-  /** Undefined: no network at all (unless it shares another container's). */
+  /** Undefined: no network at all. */
   readonly network?: string;
-  /** The container (by name) whose network namespace it joins instead of a network of its own. */
-  readonly sharesNetworkWith?: string;
+  /** Further networks it joins besides `network` (the proxy and the login: the login's own). */
+  readonly extraNetworks?: readonly string[];
   /** Runs to completion once (home creation) instead of serving. */
   readonly oneShot: boolean;
   /** Stops itself when idle and stays stopped until woken: a deploy does not start it. */

@@ -73,6 +73,25 @@ export function workspaceRuntimeMount(ws: WorkspaceModel): BindMount | undefined
   };
 }
 
+/**
+ * The login's network: the proxy and the login's two containers, and nothing else; no
+ * way out (internal). The proxy reaches them there by name. Their own network, not the
+ * proxy's namespace: a container in another's namespace stays in the old one when that
+ * one restarts, and the door would lose its login.
+ */
+export function loginNetwork(host: HostModel): string {
+  return `${host.name}-login`;
+}
+
+/**
+ * The way out of an OpenID Connect login's sign-in to its provider: a network of its
+ * own. Not the workspaces' network, which the proxy is on too: there the proxy could find
+ * the sign-in by name at an address it cannot reach (inter-container traffic is off).
+ */
+export function loginEgressNetwork(host: HostModel): string {
+  return `${host.name}-login-out`;
+}
+
 /** The named volumes of the front door, the same Docker names in both renderings. */
 export function frontDoorVolumes(host: HostModel): { readonly data: string; readonly config: string } {
   return { data: `${host.name}-frontdoor-data`, config: `${host.name}-frontdoor-config` };
@@ -143,6 +162,8 @@ export function proxyContainer(host: HostModel, caddyfile: CaddyfileSource): Con
     ...HARDENING,
     capAdd: ["CAP_DAC_OVERRIDE", "CAP_NET_BIND_SERVICE"],
     network: host.network,
+    // The login's network: where it reaches the session check and the sign-in.
+    extraNetworks: [loginNetwork(host)],
     oneShot: false,
   };
 }

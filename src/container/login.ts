@@ -6,11 +6,22 @@
 import type { HostModel, UserModel } from "../model/model";
 import type { LoginModel } from "../model/front-door";
 import { type ContainerSpec, HARDENING, LABEL_HOST, LABEL_ROLE, ROLE, TMP_TMPFS } from "./common";
-import { CADDYFILE, PROXY_CONFIG_DIR } from "./front-door-containers";
+import { CADDYFILE, loginEgressNetwork, loginNetwork, PROXY_CONFIG_DIR } from "./front-door-containers";
 
-/** Where the proxy reaches each: both listen on the proxy's own loopback, in its network namespace. */
-export const SESSION_CHECK_ADDRESS = "127.0.0.1:4180";
-export const SIGN_IN_ADDRESS = "127.0.0.1:4181";
+/** Their ports, on the login's network. */
+const SESSION_CHECK_PORT = 4180;
+const SIGN_IN_PORT = 4181;
+
+/** The session check's and the sign-in's container names. */
+export function loginContainerNames(host: HostModel): { readonly check: string; readonly signIn: string } {
+  return { check: `${host.name}-login`, signIn: `${host.name}-signin` };
+}
+
+/** Where the proxy reaches the session check and the sign-in: by name, on the login's network. */
+export function loginAddresses(host: HostModel): { readonly check: string; readonly signIn: string } {
+  const names = loginContainerNames(host);
+  return { check: `${names.check}:${SESSION_CHECK_PORT}`, signIn: `${names.signIn}:${SIGN_IN_PORT}` };
+}
 /** Where oauth2-proxy's pages are (sign_in, sign_out, callback, auth). */
 export const LOGIN_PREFIX = "/oauth2";
 /** The session cookie: __Host- makes browsers keep it to this site, over HTTPS, for every path. */
@@ -102,10 +113,10 @@ function providerFlags(login: LoginModel, siteUrl: string, role: "check" | "sign
 /** oauth2-proxy's flags: the same session cookie for both, each its own address and role. */
 export function loginFlags(login: LoginModel, siteUrl: string, role: "check" | "signIn"): string[] {
   return [
-    `--http-address=${role === "check" ? SESSION_CHECK_ADDRESS : SIGN_IN_ADDRESS}`,
-    // The proxy in front sets X-Forwarded-For from the client's address; only it may.
+    `--http-address=0.0.0.0:${role === "check" ? SESSION_CHECK_PORT : SIGN_IN_PORT}`,
+    // The proxy in front says who the client is (X-Real-IP, X-Forwarded-For); it alone
+    // reaches the login (its network has no one else).
     "--reverse-proxy=true",
-    "--trusted-proxy-ip=127.0.0.1/32",
     "--upstream=static://202",
     ...providerFlags(login, siteUrl, role),
     `--cookie-name=${SESSION_COOKIE}`,
@@ -130,8 +141,8 @@ export function loginFlags(login: LoginModel, siteUrl: string, role: "check" | "
  * One of the login's containers. Root in its own image without any capability but
  * DAC_READ_SEARCH, to read its files in the config directory whoever wrote them (it
  * mounts that directory read-only, and nothing else); no-new-privileges, a read-only
- * root, limits. It has no network of its own: it listens on the proxy's loopback, in the
- * proxy's network namespace, and reaches a provider (oidc) the way the proxy does.
+ * root, limits. On the login's network, which only the proxy shares; the sign-in of an
+ * OpenID Connect login also on a network of its own, its way out to the provider.
  */
 function loginContainer(host: HostModel, role: "check" | "signIn", configSource: { readonly volume: string } | { readonly bind: string }): ContainerSpec {
   const frontDoor = host.frontDoor!;
@@ -139,11 +150,13 @@ function loginContainer(host: HostModel, role: "check" | "signIn", configSource:
   const site = `https://${frontDoor.site}${frontDoor.httpsPort === 443 ? "" : `:${frontDoor.httpsPort}`}`;
   const ca = login.oidc?.caFile;
   return {
-    name: role === "check" ? `${host.name}-login` : `${host.name}-signin`,
+    name: role === "check" ? loginContainerNames(host).check : loginContainerNames(host).signIn,
     image: login.image,
     user: "0:0",
     groupAdd: [],
-    entrypoint: [],
+    // As the image says it (the official image's and the test image's), said here: the
+    // provider reads back the image's, and an empty one would be a change at every plan.
+    entrypoint: ["/bin/oauth2-proxy"],
     command: loginFlags(login, site, role),
     workingDir: "/",
     env: {},
@@ -165,8 +178,8 @@ function loginContainer(host: HostModel, role: "check" | "signIn", configSource:
     restart: "unless-stopped",
     ...HARDENING,
     capAdd: ["CAP_DAC_READ_SEARCH"],
-    network: undefined,
-    sharesNetworkWith: frontDoor.containerName,
+    network: loginNetwork(host),
+    ...(role === "signIn" && login.method === "oidc" ? { extraNetworks: [loginEgressNetwork(host)] } : {}),
     oneShot: false,
   };
 }

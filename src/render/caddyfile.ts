@@ -5,7 +5,7 @@ import type { HostModel, UserModel, WorkspaceModel } from "../model/model";
 import { stopsWhenIdle, workspacesOf } from "../model/workspaces";
 import { PROXY_RUNTIME_DIR, PROXY_TLS_CERT, PROXY_TLS_KEY, SOCKET_NAME } from "../container/front-door-containers";
 import { DOCKER_FILTER_SOCKET, startPath } from "../container/docker-filter";
-import { identityHeader, LOGIN_PREFIX, SESSION_CHECK_ADDRESS, SESSION_COOKIE, SIGN_IN_ADDRESS } from "../container/login";
+import { identityHeader, loginAddresses, LOGIN_PREFIX, SESSION_COOKIE } from "../container/login";
 
 /**
  * Text for HTML, and for a Caddyfile backquoted token: `{` and `}` too, which Caddy would
@@ -244,9 +244,9 @@ function userRedirectBlock(routes: ReadonlyMap<string, readonly string[]>): stri
 const LOGIN_REQUEST = ["\theader_up -Authorization", "\theader_up X-Real-IP {remote_host}"];
 
 /** The sign-in, its pages never in a frame (a page on the site could read what is typed into one). */
-function signInProxy(indent: string): string[] {
+function signInProxy(address: string, indent: string): string[] {
   return [
-    `${indent}reverse_proxy ${SIGN_IN_ADDRESS} {`,
+    `${indent}reverse_proxy ${address} {`,
     ...LOGIN_REQUEST.map((l) => `${indent}${l}`),
     `${indent}\theader_down X-Frame-Options DENY`,
     `${indent}\theader_down Content-Security-Policy "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"`,
@@ -263,16 +263,16 @@ function signInProxy(indent: string): string[] {
  * host's user it is, for the matchers below; an identity the config does not know maps to
  * no one and reaches nothing.
  */
-function sessionCheck(users: readonly UserModel[], header: string): string[] {
+function sessionCheck(addresses: { readonly check: string; readonly signIn: string }, users: readonly UserModel[], header: string): string[] {
   return [
-    `\t\tforward_auth ${SESSION_CHECK_ADDRESS} {`,
+    `\t\tforward_auth ${addresses.check} {`,
     // The query stays out of the check (and its log): Jupyter's _xsrf travels there.
     `\t\t\turi ${LOGIN_PREFIX}/auth?`,
     ...LOGIN_REQUEST.map((l) => `\t\t${l}`),
     `\t\t\tcopy_headers ${header}`,
     "\t\t\t@signin status 401",
     "\t\t\thandle_response @signin {",
-    ...signInProxy("\t\t\t\t"),
+    ...signInProxy(addresses.signIn, "\t\t\t\t"),
     "\t\t\t}",
     "\t\t}",
     `\t\tmap {http.request.header.${header}} ${USER} {`,
@@ -340,10 +340,10 @@ export function renderCaddyfile(model: HostModel, hashes: Readonly<Record<string
     "\t}",
     // The login's own pages: the sign-in (page and form), the sign-out, the provider's callback.
     `\thandle ${LOGIN_PREFIX}/* {`,
-    ...signInProxy("\t\t"),
+    ...signInProxy(loginAddresses(model).signIn, "\t\t"),
     "\t}",
     "\thandle {",
-    ...sessionCheck(admitted, header),
+    ...sessionCheck(loginAddresses(model), admitted, header),
     ...blocks,
   );
   if (admitted.length > 0) site.push(...userRedirectBlock(routes));

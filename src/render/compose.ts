@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { dump } from "js-yaml";
 import { type ContainerSpec, homeInitContainer, homeInitImage, LABEL_HOST, LABEL_USER, SEEDER_SCRIPT, secretKey, workspaceContainer } from "../container/container";
-import { frontDoorSetupContainer, proxyContainer } from "../container/front-door-containers";
+import { frontDoorSetupContainer, loginEgressNetwork, loginNetwork, proxyContainer } from "../container/front-door-containers";
 import { dockerFilterContainer, idleWorkspaces } from "../container/docker-filter";
 import { loginContainers } from "../container/login";
 import type { HostModel } from "../model/model";
@@ -81,9 +81,9 @@ function service(spec: ContainerSpec, dependsOn: string | undefined, volumes: Re
   put(s, "security_opt", [...spec.securityOpts]);
   put(s, "cap_add", spec.capAdd.length > 0 ? [...spec.capAdd] : undefined);
   put(s, "cap_drop", [...spec.capDrop]);
-  put(s, "networks", spec.network === undefined ? undefined : [spec.network]);
-  // A one-shot container joins no network at all; the login joins the proxy's.
-  put(s, "network_mode", spec.sharesNetworkWith !== undefined ? `service:${FRONTDOOR_SERVICE}` : spec.network === undefined ? "none" : undefined);
+  put(s, "networks", spec.network === undefined ? undefined : [spec.network, ...(spec.extraNetworks ?? [])]);
+  // A one-shot container joins no network at all.
+  put(s, "network_mode", spec.network === undefined ? "none" : undefined);
   put(s, "depends_on", dependsOn === undefined ? undefined : { [dependsOn]: { condition: "service_completed_successfully" } });
   return s;
 }
@@ -101,7 +101,7 @@ function volumeLabels(spec: ContainerSpec): Record<string, string> {
 /** The proxy's service, and the one-shot that makes its socket tree. */
 export const FRONTDOOR_SERVICE = "frontdoor";
 export const FRONTDOOR_SETUP_SERVICE = "frontdoor.setup";
-/** The login's session check and sign-in, in the proxy's network namespace. */
+/** The login's session check and sign-in, on the login's network with the proxy. */
 export const LOGIN_SERVICE = "frontdoor.login";
 export const SIGN_IN_SERVICE = "frontdoor.signin";
 /** The Docker API filter, where some workspace stops when idle (the wake route's only way to Docker). */
@@ -220,7 +220,11 @@ function composeParts(host: HostModel): ComposeParts {
 /** What follows the services: the network, and the home volumes (once the services are all made). */
 function composeTail(host: HostModel, volumes: Record<string, unknown>): Record<string, unknown> {
   return {
-    networks: { [host.network]: { name: host.network, driver_opts: { ...NETWORK_OPTIONS } } },
+    networks: {
+      [host.network]: { name: host.network, driver_opts: { ...NETWORK_OPTIONS } },
+      ...(host.frontDoor === undefined ? {} : { [loginNetwork(host)]: { name: loginNetwork(host), internal: true } }),
+      ...(host.frontDoor?.login.method === "oidc" ? { [loginEgressNetwork(host)]: { name: loginEgressNetwork(host), driver_opts: { ...NETWORK_OPTIONS } } } : {}),
+    },
     ...(Object.keys(volumes).length > 0 ? { volumes } : {}),
   };
 }

@@ -32,8 +32,8 @@ export interface SpecExpressions {
   readonly homeScript?: string;
   /** The network's name, where it is a reference (so that Terraform makes the network first). */
   readonly network?: string;
-  /** The id of the container whose network namespace the spec joins (sharesNetworkWith). */
-  readonly networkOf?: string;
+  /** Each of the spec's extraNetworks' names as a reference. */
+  readonly extraNetwork?: (name: string) => string;
 }
 
 /** What a resource has besides its arguments. */
@@ -45,7 +45,7 @@ export type ResourceMeta = Pick<ContainerConfig, "dependsOn" | "lifecycle" | "pr
  * 30 µs, a third of the provider's constructor, in a 1,000-workspace synth).
  */
 export function containerConfig(spec: ContainerSpec, image: string, expressions: SpecExpressions = {}, meta: ResourceMeta = {}): ContainerConfig {
-  const { secret, secretFile, seeder, homeScript, network, networkOf, volume } = expressions;
+  const { secret, secretFile, seeder, homeScript, network, extraNetwork, volume } = expressions;
   if (spec.secrets.length > 0 && secret === undefined) throw new Error(`${spec.name}: no Terraform expression for its secrets`);
   if (spec.secretFiles.length > 0 && secretFile === undefined) throw new Error(`${spec.name}: no Terraform expression for its secret files`);
   return {
@@ -87,8 +87,8 @@ export function containerConfig(spec: ContainerSpec, image: string, expressions:
       add: spec.capAdd.length > 0 ? [...spec.capAdd] : undefined,
       drop: [...spec.capDrop],
     },
-    networksAdvanced: spec.network === undefined ? undefined : [{ name: network ?? spec.network }],
-    networkMode: spec.sharesNetworkWith !== undefined ? `container:${networkOf ?? spec.sharesNetworkWith}` : spec.network === undefined ? "none" : undefined,
+    networksAdvanced: spec.network === undefined ? undefined : [{ name: network ?? spec.network }, ...(spec.extraNetworks ?? []).map((n) => ({ name: extraNetwork?.(n) ?? n }))],
+    networkMode: spec.network === undefined ? "none" : undefined,
     // A one-shot container is waited for (attach) and may then stay stopped; so may a
     // workspace that stops when idle (its owner's visit wakes it). Any other workspace
     // must run, and a deploy starts it again if it was stopped by hand.

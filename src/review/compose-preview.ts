@@ -152,7 +152,7 @@ export function recreateReasons(spec: ContainerSpec, c: Json, image: Json | unde
   if (!same(published, ports)) add(`ports ${published.join(" and ") || "none"} → ${ports.join(" and ") || "none"}`);
 
   const networks = Object.keys(c.NetworkSettings?.Networks ?? {}).filter((n) => n !== "none").sort();
-  if (!same(networks, spec.network === undefined ? [] : [spec.network])) add(REASONS.networks_advanced);
+  if (!same(networks, spec.network === undefined ? [] : [spec.network, ...(spec.extraNetworks ?? [])].sort())) add(REASONS.networks_advanced);
   return [...new Set(reasons)];
 }
 

@@ -38,7 +38,8 @@ export function askOnSocket(probe: JupyterProbe): Promise<JupyterActivity | unde
       resolve(answer);
     };
     socket.setTimeout(JUPYTER_TIMEOUT_SECONDS * 1000, () => done({ error: `the server did not answer within ${JUPYTER_TIMEOUT_SECONDS} s` }));
-    socket.on("connect", () => socket.end(jupyterStatusRequest(probe)));
+    // Not end(): a server may take the half-closed connection for a client that left.
+    socket.on("connect", () => socket.write(jupyterStatusRequest(probe)));
     socket.on("data", (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_ANSWER) return done({ error: `the server's answer was over ${MAX_ANSWER} bytes` });

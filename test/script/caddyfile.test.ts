@@ -132,7 +132,10 @@ describe("the wake route, run by the real Caddy 2.6.2 (caddy run)", () => {
       // The site alone: not the redirect from port 80.
       .replace(/\nhttp:\/\/lab\.example\.org \{\n[\s\S]*$/, "\n")
       .replaceAll("unix//run/homedock-docker/api.sock", `unix/${dir}/filter.sock`)
-      .replaceAll("unix//run/homedock/", `unix/${dir}/run/`);
+      .replaceAll("unix//run/homedock/", `unix/${dir}/run/`)
+      // The login's containers, by name on their network there, on this machine's loopback here.
+      .replaceAll("lab-login:4180", "127.0.0.1:4180")
+      .replaceAll("lab-signin:4181", "127.0.0.1:4181");
     const file = path.join(dir, "Caddyfile");
     writeFileSync(file, text);
     const starts: string[] = [];

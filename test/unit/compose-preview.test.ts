@@ -50,7 +50,7 @@ function inspected({ service, spec }: ComposeService, project: string, image = `
         ? { Type: "bind", Source: m.source, Destination: m.target, RW: !m.readOnly }
         : { Type: "volume", Name: `${project}_${bindVolume(m.composeVolume, m.source)}`, Source: `/var/lib/docker/volumes/x/_data`, Destination: m.target, RW: !m.readOnly },
     ),
-    NetworkSettings: { Networks: spec.network === undefined ? { none: {} } : { [spec.network]: {} } },
+    NetworkSettings: { Networks: spec.network === undefined ? { none: {} } : Object.fromEntries([spec.network, ...(spec.extraNetworks ?? [])].map((n) => [n, {}])) },
   };
 }
 

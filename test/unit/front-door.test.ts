@@ -49,15 +49,15 @@ describe("the Caddyfile", () => {
     // copies the session's identity into the request; the identity is mapped to a user.
     const door = block(caddyfile, "\thandle {");
     const signIn = (indent: string) => [
-      `${indent}reverse_proxy 127.0.0.1:4181 {`,
+      `${indent}reverse_proxy lab-signin:4181 {`,
       `${indent}\theader_up -Authorization`,
       `${indent}\theader_up X-Real-IP {remote_host}`,
       `${indent}\theader_down X-Frame-Options DENY`,
       `${indent}\theader_down Content-Security-Policy "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"`,
       `${indent}}`,
     ];
-    expect(block(door.join("\n"), "\t\tforward_auth 127.0.0.1:4180 {")).toEqual([
-      "\t\tforward_auth 127.0.0.1:4180 {",
+    expect(block(door.join("\n"), "\t\tforward_auth lab-login:4180 {")).toEqual([
+      "\t\tforward_auth lab-login:4180 {",
       // Without the query, which may carry Jupyter's _xsrf.
       "\t\t\turi /oauth2/auth?",
       "\t\t\theader_up -Authorization",
@@ -208,12 +208,17 @@ describe("the workspaces behind the front door", () => {
   });
 
   it("are on a network that carries no traffic between its containers", () => {
-    const [network] = Object.values<Json>(tf.resource.docker_network);
+    const network = Object.values<Json>(tf.resource.docker_network).find((n) => n.name === "lab")!;
     expect(network.options).toEqual({ "com.docker.network.bridge.enable_icc": "false" });
     // Docker changes no network's options in place, nor removes one a container is on:
     // what is on it is replaced with it (an upgrade from a host with the option unset).
-    const address = `docker_network.${Object.keys(tf.resource.docker_network)[0]}`;
-    for (const c of containers.filter((c) => c.networks_advanced !== undefined)) expect(c.lifecycle, c.name).toEqual({ replace_triggered_by: [address] });
+    const address = `docker_network.${Object.keys(tf.resource.docker_network).find((k) => tf.resource.docker_network[k].name === "lab")}`;
+    for (const c of containers.filter((c) => c.networks_advanced !== undefined && c.name !== "lab-frontdoor" && !c.name.endsWith("-login") && !c.name.endsWith("-signin"))) {
+      expect(c.lifecycle, c.name).toEqual({ replace_triggered_by: [address] });
+    }
+    // The proxy with its two networks; the login's containers with the login's network and their setup.
+    const login = `docker_network.${Object.keys(tf.resource.docker_network).find((k) => k.includes("login"))}`;
+    expect(containers.find((c) => c.name === "lab-frontdoor")!.lifecycle).toEqual({ replace_triggered_by: [address, login] });
     expect(parse(JSON.stringify(composeFile(model))).networks.lab.driver_opts).toEqual({ "com.docker.network.bridge.enable_icc": "false" });
   });
 

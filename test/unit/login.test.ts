@@ -70,18 +70,28 @@ describe("the login's containers", () => {
     expect([labels(check)["homedock.role"], labels(signIn)["homedock.role"]]).toEqual(["login", "sign-in"]);
   });
 
-  it("share the proxy's network namespace, listen on its loopback, and are replaced with it and with the setup", () => {
+  it("are on a network of their own with the proxy, without a way out, and are replaced with the setup", () => {
+    const [network] = Object.entries<Json>(tf.resource.docker_network).filter(([, n]) => n.name === "lab-login").map(([id, n]) => ({ id, ...n }));
+    expect(network).toMatchObject({ name: "lab-login", internal: true });
+    const ref = `\${docker_network.${network.id}.name}`;
     for (const c of [check, signIn]) {
-      expect(c.network_mode).toBe("container:${docker_container.host_frontdoor_proxy_14E471A1.id}");
-      expect(c.networks_advanced).toBeUndefined();
-      expect(c.lifecycle).toEqual({ replace_triggered_by: ["docker_container.host_frontdoor_setup_B674BFB0"] });
+      expect(c.network_mode).toBeUndefined();
+      expect(c.networks_advanced).toEqual([{ name: ref }]);
+      expect(c.lifecycle).toEqual({ replace_triggered_by: ["docker_container.host_frontdoor_setup_B674BFB0", `docker_network.${network.id}`] });
       expect(c.mounts).toEqual([{ type: "volume", source: "${docker_volume.host_frontdoor_config_88DB2375.name}", target: "/homedock/config", read_only: true }]);
+      // The image's own entrypoint, said: the provider reads it back, and an empty one is a change at every plan.
+      expect(c.entrypoint).toEqual(["/bin/oauth2-proxy"]);
     }
-    expect(flag(check.command, "http-address")).toBe("127.0.0.1:4180");
-    expect(flag(signIn.command, "http-address")).toBe("127.0.0.1:4181");
+    // The proxy is on it too, beside the workspaces' network; no workspace is.
+    expect(byName("lab-frontdoor").networks_advanced).toEqual([{ name: "${docker_network.host_network_CDA70515.name}" }, { name: ref }]);
+    for (const c of containers.filter((c) => labels(c)["homedock.role"] === "workspace")) expect(JSON.stringify(c.networks_advanced)).not.toContain(network.id);
+    expect(flag(check.command, "http-address")).toBe("0.0.0.0:4180");
+    expect(flag(signIn.command, "http-address")).toBe("0.0.0.0:4181");
     const compose = composeFile(buildModel(frontDoorConfig())) as Json;
+    expect(compose.networks["lab-login"]).toEqual({ name: "lab-login", internal: true });
+    expect(compose.services.frontdoor.networks).toEqual(["lab", "lab-login"]);
     for (const name of ["frontdoor.login", "frontdoor.signin"]) {
-      expect(compose.services[name].network_mode).toBe("service:frontdoor");
+      expect(compose.services[name].networks).toEqual(["lab-login"]);
       expect(compose.services[name].volumes).toEqual([{ type: "bind", source: "./homedock-secrets/frontdoor", target: "/homedock/config", read_only: true, bind: { create_host_path: false } }]);
       expect(compose.services[name]).toMatchObject({ user: "0:0", cap_add: ["CAP_DAC_READ_SEARCH"], cap_drop: ["ALL"], read_only: true, mem_limit: "128m" });
     }
@@ -92,8 +102,6 @@ describe("the login's containers", () => {
       expect(flag(c.command, "cookie-name")).toBe("__Host-homedock");
       expect(c.command).toEqual(expect.arrayContaining(["--cookie-secure=true", "--cookie-httponly=true", "--cookie-samesite=lax", "--cookie-expire=28800s", "--cookie-refresh=0"]));
       expect(flag(c.command, "cookie-secret-file")).toBe("/homedock/config/login-cookie-secret");
-      // X-Forwarded-For is trusted from the proxy alone.
-      expect(flag(c.command, "trusted-proxy-ip")).toBe("127.0.0.1/32");
     }
     const short = synthHost({ ...frontDoorConfig(), frontDoor: { ...frontDoorConfig().frontDoor!, login: { session: "1h30m" } } });
     expect(Object.values<Json>(short.resource.docker_container).find((c) => c.name === "lab-signin")!.command).toContain("--cookie-expire=5400s");
@@ -119,6 +127,16 @@ describe("the login's containers", () => {
     expect(flag(s.command, "provider-ca-file")).toBe("/homedock/login-ca.pem");
     expect(s.mounts).toContainEqual({ type: "bind", source: "/etc/ssl/idp-ca.pem", target: "/homedock/login-ca.pem", read_only: true });
     expect(s.command).not.toContain("--insecure-oidc-allow-unverified-email=true");
+    // The sign-in reaches the provider through a network of its own (not the workspaces', where the
+    // proxy would find it by name at an address it cannot reach); the session check has no way out.
+    const oidcTf = synthHost(oidcConfig());
+    const egress = Object.entries<Json>(oidcTf.resource.docker_network).find(([, n]) => n.name === "lab-login-out")!;
+    expect(egress[1].options).toEqual({ "com.docker.network.bridge.enable_icc": "false" });
+    expect(s.networks_advanced.map((n: Json) => n.name)).toEqual([expect.stringContaining("login-network"), `\${docker_network.${egress[0]}.name}`]);
+    expect(c.networks_advanced).toHaveLength(1);
+    const compose = composeFile(buildModel(oidcConfig())) as Json;
+    expect(compose.services["frontdoor.signin"].networks).toEqual(["lab-login", "lab-login-out"]);
+    expect(compose.services.frontdoor.networks).toEqual(["lab", "lab-login"]);
     for (const x of [c, s]) {
       expect(flag(x.command, "authenticated-emails-file")).toBe("/homedock/config/login-identities");
       // Anyone the provider knows would pass an email domain of "*".
