@@ -7,7 +7,9 @@
 #   - dash, busybox-static and bash, the shells the seeder is tested under; shellcheck,
 #     strace and setpriv for the seeder tests; gcc and a static libc for a probe binary;
 #     Debian's chromium for the browser test, debootstrap for the Jupyter test image;
-#   - caddy, whose `caddy validate` checks the rendered front door config;
+#   - caddy, whose `caddy validate` checks the rendered front door config; curl, which
+#     talks to the real Caddy in the Caddyfile tests; openssl, which makes the test OpenID
+#     Connect provider's CA and certificate;
 #   - actionlint (pinned), which checks the CI example workflow: built with `go install`
 #     from the Go module proxy and cached by version, like Compose;
 #   - the kernel setting the front door needs, fs.protected_symlinks = 1;
@@ -25,7 +27,7 @@ log=/var/log/homedock-dockerd.log
 say() { printf 'setup-host: %s\n' "$*"; }
 
 missing=()
-for pkg in docker.io busybox-static dash bash shellcheck strace util-linux gcc libc6-dev chromium debootstrap caddy; do
+for pkg in docker.io busybox-static dash bash shellcheck strace util-linux gcc libc6-dev chromium debootstrap caddy curl openssl; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
 tofu_version=v1.6.2

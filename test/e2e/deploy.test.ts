@@ -13,7 +13,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConfigInput } from "../../src/config/schema";
 import { busyboxImage, docker, dockerStatus, eventually, providerMirrorConfig, requireDocker, scenarioRoot, uniqueName } from "../docker";
-import { basicAuth, call, type Door, freePort, origin, proxyRootCa, swapSocket } from "../front-door";
+import { call, type Door, freePort, origin, proxyRootCa, Sessions, swapSocket } from "../front-door";
 import { openSocket, runCode } from "../kernel";
 import type { Json } from "../helpers";
 import { snapshot } from "../trees";
@@ -429,8 +429,8 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     expect(changes((await d.plan()).json)).toEqual([]);
   }, 300_000);
 
-  it("the front door through homedock deploy: alice's route behind her login runs her kernel; adding a user keeps every workspace and the kernel", async () => {
-    const images = { proxy: "homedock-test/caddy:current", notebook: "homedock-test/jupyter:current" };
+  it("the front door through homedock deploy: alice's route behind her session runs her kernel; adding a user keeps every workspace and the kernel", async () => {
+    const images = { proxy: "homedock-test/caddy:current", login: "homedock-test/oauth2-proxy:current", notebook: "homedock-test/jupyter:current" };
     for (const image of Object.values(images)) {
       if (spawnSync("docker", ["image", "inspect", image], { stdio: "ignore" }).status !== 0) throw new Error(`${image} is missing: run scripts/test-host.sh (as root)`);
     }
@@ -444,7 +444,7 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     const [alice, bob, carol] = users;
     const d = new Deployment("frontdoor", (dd) => ({
       host: { homeRoot: dd.home, sharedMounts: [] },
-      frontDoor: { site: "localhost", listen: ["127.0.0.1"], httpsPort: port, httpPort, tls: "internal", image: images.proxy, runtimeRoot: path.join(dd.root, "run") },
+      frontDoor: { site: "localhost", listen: ["127.0.0.1"], httpsPort: port, httpPort, tls: "internal", image: images.proxy, runtimeRoot: path.join(dd.root, "run"), login: { image: images.login } },
       environments: [{ name: "py", image: images.notebook, command: ["python3", "-m", "notebook"], jupyter: "notebook", memory: "1g" }],
       users: [alice, bob].map(({ name, uid, gid }) => ({ name, uid, gid })),
     }));
@@ -455,15 +455,24 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     const first = await d.homedockDeploy();
     expect(first.code, first.out.slice(-3000)).toBe(0);
     const door: Door = { site: "localhost", port, ca: await proxyRootCa(`${d.name}-frontdoor`) };
-    const as = (u: { name: string; password: string }) => ({ Authorization: basicAuth(u.name, u.password) });
+    const sessions = new Sessions(() => door);
+    const signedIn = (u: { name: string; password: string }) => eventually(`${u.name} signed in`, async () => sessions.signIn(u).then(() => true, () => false), 90);
+    const as = (u: { name: string }) => sessions.auth(u);
+    await signedIn(alice);
+    await signedIn(bob);
     await eventually("alice's server through the front door", async () => (await call(door, "GET", "/user/alice/py/api/status", as(alice)).catch(() => undefined))?.status === 200, 90);
-    expect((await call(door, "GET", "/user/alice/py/api/status", as(bob))).status).toBe(401);
-    expect((await call(door, "GET", "/user/alice/py/api/status")).status).toBe(401);
-    expect(readFileSync(path.join(d.stackDir, "cdk.tf.json"), "utf8")).not.toContain(JSON.parse(readFileSync(path.join(d.dir, "homedock-secrets/passwords.json"), "utf8")).alice.hash);
+    // bob's session: not his workspace (404). No session: the sign-in page (403).
+    expect((await call(door, "GET", "/user/alice/py/api/status", as(bob))).status).toBe(404);
+    const none = await call(door, "GET", "/user/alice/py/api/status");
+    expect([none.status, none.body.includes('<form method="POST" action="/oauth2/sign_in">')]).toEqual([403, true]);
+    const synthesized = readFileSync(path.join(d.stackDir, "cdk.tf.json"), "utf8");
+    expect(synthesized).not.toContain(JSON.parse(readFileSync(path.join(d.dir, "homedock-secrets/passwords.json"), "utf8")).alice.hash);
+    expect(synthesized).not.toContain(JSON.parse(readFileSync(path.join(d.dir, "homedock-secrets/login.json"), "utf8")).cookieSecret);
 
     // A kernel of alice's, reached over its WebSocket through the door, with state in it.
     const xsrf = /_xsrf=([^;]+)/.exec(String((await call(door, "GET", "/user/alice/py/tree", as(alice))).headers["set-cookie"]))![1];
-    const own = { ...as(alice), Origin: origin(door), "Content-Type": "application/json", Cookie: `_xsrf=${xsrf}`, "X-XSRFToken": xsrf };
+    // The _xsrf cookie goes in the same Cookie header as the session's.
+    const own = { ...sessions.auth(alice, `_xsrf=${xsrf}`), Origin: origin(door), "Content-Type": "application/json", "X-XSRFToken": xsrf };
     const created = await call(door, "POST", "/user/alice/py/api/kernels", own, '{"name":"python3"}');
     expect(created.status).toBe(201);
     const channels = `wss://${door.site}:${door.port}/user/alice/py/api/kernels/${JSON.parse(created.body).id}/channels`;
@@ -499,6 +508,7 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
       }
     })();
     const second = await d.homedockDeploy();
+    await signedIn(carol);
     await eventually("carol's route", async () => (await call(door, "GET", "/user/carol/py/api/status", as(carol)).catch(() => undefined))?.status === 200, 90);
     polling = false;
     await poller;
@@ -529,14 +539,19 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     expect(swap.reachedVictim).toBe(0);
 
     // carol's account removed and made again for someone else (same name, another uid):
-    // the deploy renders no login of hers and says why; her old password opens nothing.
+    // the deploy renders no route of hers and says why; her old password no longer signs
+    // in, and the session she had (valid until it expires) opens nothing.
     await docker("rm", "-f", d.container("carol", "py"));
     d.config = { ...d.config, users: users.map(({ name, uid, gid }) => (name === "carol" ? { name, uid: uid + 100, gid: gid + 100 } : { name, uid, gid })) };
     const third = await d.homedockDeploy();
     expect(third.code, third.out.slice(-3000)).toBe(0);
     expect(third.out).toContain(`carol's password hash was set for uid ${carol.uid}, and carol is now uid ${carol.uid + 100}: not used`);
     await eventually("the proxy reloaded without carol's old hash", async () => (await call(door, "GET", "/user/carol/py/api/status", as(carol))).status === 404, 90);
-    expect((await call(door, "GET", "/user/alice/py/api/status", as(carol))).status).toBe(401);
+    const signIn = (u: { name: string; password: string }) =>
+      call(door, "POST", "/oauth2/sign_in", { "Content-Type": "application/x-www-form-urlencoded", Origin: origin(door) }, new URLSearchParams({ username: u.name, password: u.password, rd: "/" }).toString());
+    await eventually("the sign-in reloaded without carol's old hash", async () => (await signIn(carol)).status === 401, 90);
+    expect((await signIn(carol)).headers["set-cookie"] ?? []).not.toContainEqual(expect.stringMatching(/^__Host-homedock[_0-9]*=[^;]/));
+    expect((await call(door, "GET", "/user/alice/py/api/status", as(carol))).status).toBe(404);
 
     // Every container of the host has memory and CPU limits; the ones that run as the
     // user a process limit too (the kernel holds no root process to RLIMIT_NPROC).
@@ -637,7 +652,7 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
   }, 400_000);
 
   it("idle workspaces through homedock deploy: one stops, stays stopped through a deploy with an empty plan after it, and its owner's page load wakes it", async () => {
-    const images = { proxy: "homedock-test/caddy:current", notebook: "homedock-test/jupyter:current" };
+    const images = { proxy: "homedock-test/caddy:current", login: "homedock-test/oauth2-proxy:current", notebook: "homedock-test/jupyter:current" };
     for (const image of Object.values(images)) {
       if (spawnSync("docker", ["image", "inspect", image], { stdio: "ignore" }).status !== 0) throw new Error(`${image} is missing: run scripts/test-host.sh (as root)`);
     }
@@ -645,7 +660,7 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     const alice = { name: "alice", uid: 2131, gid: 2131, password: "alice-idle-door" };
     const d = new Deployment("idle", (dd) => ({
       host: { homeRoot: dd.home, sharedMounts: [], defaults: { idleTimeout: 20 } },
-      frontDoor: { site: "localhost", listen: ["127.0.0.1"], httpsPort: port, httpPort, tls: "internal", image: images.proxy, runtimeRoot: path.join(dd.root, "run") },
+      frontDoor: { site: "localhost", listen: ["127.0.0.1"], httpsPort: port, httpPort, tls: "internal", image: images.proxy, runtimeRoot: path.join(dd.root, "run"), login: { image: images.login } },
       environments: [{ name: "py", image: images.notebook, command: ["python3", "-m", "notebook"], jupyter: "notebook", memory: "1g" }],
       users: [{ name: alice.name, uid: alice.uid, gid: alice.gid }],
     }));
@@ -655,7 +670,9 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     const first = await d.homedockDeploy();
     expect(first.code, first.out.slice(-3000)).toBe(0);
     const door: Door = { site: "localhost", port, ca: await proxyRootCa(`${d.name}-frontdoor`) };
-    const as = { Authorization: basicAuth(alice.name, alice.password) };
+    const sessions = new Sessions(() => door);
+    await eventually("alice signed in", async () => sessions.signIn(alice).then(() => true, () => false), 90);
+    const as = sessions.auth(alice);
     const answers = async () => (await call(door, "GET", "/user/alice/py/api/status", as).catch(() => undefined))?.status === 200;
     const running = async () => (await docker("inspect", "--format", "{{.State.Running}}", d.container("alice", "py"))).trim() === "true";
     await eventually("alice's server through the front door", answers, 90);

@@ -3,8 +3,10 @@
 // classic Notebook 6 (scripts/build-jupyter-image.sh) and JupyterLab 4 from PyPI
 // (scripts/build-jupyterlab-image.sh), TLS from Caddy's local CA, all on loopback.
 // Seen from the owner's side in headless Chromium, and from the attacker's: another
-// user's password, none, a foreign origin, another user's workspace, another uid on the
-// host. HOMEDOCK_UPDATE_DOCS=1 also copies the screenshots to docs/.
+// user's session, none, another user's password, a foreign origin, another user's
+// workspace, another uid on the host. The login is the door's sign-in page (oauth2-proxy
+// behind the proxy's forward_auth): a session cookie, not HTTP basic auth.
+// HOMEDOCK_UPDATE_DOCS=1 also copies the screenshots to docs/.
 import { execFile, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -14,7 +16,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerStatus, docker, eventually, removeComposeHost, FRONT_DOOR_IMAGES, requireDocker, requireFrontDoorImages, scenarioRoot, uniqueName } from "../docker";
 import { goto, launchChromium } from "../browser";
-import { type Door, type TestUser, testUser, basicAuth, call, freePort, origin, proxyRootCa, swapSocket } from "../front-door";
+import { type Door, type TestUser, testUser, basicAuth, call, freePort, origin, proxyRootCa, Sessions, sessionCookies, swapSocket } from "../front-door";
 import { openSocket, runCode } from "../kernel";
 
 const exec = promisify(execFile);
@@ -39,12 +41,30 @@ const xsrfTokens: string[] = [];
 const envDir = (u: TestUser, env: string) => `${root}/home/${u.name}/${env}`;
 const container = (u: TestUser, env: string) => `${project}-${u.name}.${env}`;
 const proxy = () => `${project}-frontdoor`;
-const auth = (u: TestUser) => ({ Authorization: basicAuth(u.name, u.password) });
+const sessions = new Sessions(() => door);
+/** The headers of `u`'s session (signed in once, in beforeAll or where the user is made). */
+const auth = (u: TestUser) => sessions.auth(u);
+
+/** What the sign-in answers a form post of `name` and `password` from its own page: its status and the session cookie it set ("" for none). */
+async function trySignIn(name: string, password: string): Promise<{ status: number; cookie: string }> {
+  const form = new URLSearchParams({ username: name, password, rd: "/" }).toString();
+  const r = await call(door, "POST", "/oauth2/sign_in", { "Content-Type": "application/x-www-form-urlencoded", Origin: origin(door) }, form);
+  return { status: r.status, cookie: sessionCookies(r.headers["set-cookie"]) };
+}
+
+/** Signs `u` in (again), once the sign-in knows their password. */
+const signInWhenReady = (u: TestUser, seconds = 90) =>
+  eventually(`${u.name} signed in`, async () => sessions.signIn(u).then(() => true, () => false), seconds);
+
+/** The door's answer to a request without a session: 403, its sign-in page. */
+function expectSignInPage(r: { status: number; body: string }, what: string): void {
+  expect([what, r.status, r.body.includes('<form method="POST" action="/oauth2/sign_in">')]).toEqual([what, 403, true]);
+}
 
 function configText(users: readonly TestUser[]): string {
   return JSON.stringify({
     host: { name: project, homeRoot: `${root}/home`, sharedMounts: [] },
-    frontDoor: { site: "localhost", listen: ["127.0.0.1"], httpsPort: door.port, httpPort, tls: "internal", image: IMAGES.proxy, runtimeRoot: `${root}/run` },
+    frontDoor: { site: "localhost", listen: ["127.0.0.1"], httpsPort: door.port, httpPort, tls: "internal", image: IMAGES.proxy, runtimeRoot: `${root}/run`, login: { image: IMAGES.login } },
     environments: [
       { name: "py", displayName: "Python (Notebook)", image: IMAGES.notebook, command: ["python3", "-m", "notebook"], jupyter: "notebook", memory: "1g" },
       { name: "lab", displayName: "JupyterLab", image: IMAGES.lab, command: ["jupyter", "lab"], jupyter: "server", memory: "1g" },
@@ -78,9 +98,20 @@ async function containerIds(): Promise<Map<string, string>> {
   return new Map(out.trim().split("\n").map((l) => l.split(" ") as [string, string]));
 }
 
-async function newPage(u: TestUser): Promise<Page> {
-  const context = await browser.newContext({ httpCredentials: { username: u.name, password: u.password }, viewport: { width: 1100, height: 620 } });
+/** A page of a new browser context: signed in with `u`'s session cookie, or (`u` undefined) not signed in. */
+async function newPage(u?: TestUser): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 620 } });
+  if (u !== undefined) await context.addCookies(sessions.browserCookies(u));
   return context.newPage();
+}
+
+/** As a student does: opens `url`, which answers with the sign-in page, and signs in there; the page is then at `url`. */
+async function signInOnPage(page: Page, url: string, name: string, password: string): Promise<void> {
+  await goto(page, url);
+  await page.locator("#username").fill(name);
+  await page.locator("#password").fill(password);
+  await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Sign in" }).click()]);
+  expect(page.url()).toBe(url);
 }
 
 /** In the classic Notebook page: a new cell with `code`, run through the kernel; its output and prompt number. */
@@ -133,6 +164,7 @@ beforeAll(async () => {
   httpPort = await freePort();
   await render([alice, bob], [alice, bob]);
   door = { ...door, ca: await proxyRootCa(proxy()) };
+  for (const u of [alice, bob]) await signInWhenReady(u);
   for (const u of [alice, bob]) {
     for (const env of ["py", "lab"]) {
       await eventually(`${u.name}'s ${env} through the front door`, async () => (await call(door, "GET", `/user/${u.name}/${env}/api/status`, auth(u)).catch(() => undefined))?.status === 200, 90);
@@ -147,7 +179,7 @@ afterAll(async () => {
 });
 
 describe("the front door", () => {
-  it("lists a user's environments at /user/<name>/, behind her login, and nobody at /", async () => {
+  it("lists a user's environments at /user/<name>/, behind her session, and nobody at / (the sign-in page; with a session, her own list)", async () => {
     const landing = await call(door, "GET", "/user/alice/", auth(alice));
     expect(landing.status).toBe(200);
     expect(landing.body).toContain('href="/user/alice/py/"');
@@ -155,15 +187,19 @@ describe("the front door", () => {
     expect(landing.body).toContain('href="/user/alice/lab/"');
     expect(landing.body).toContain("JupyterLab");
     const top = await call(door, "GET", "/");
+    expectSignInPage(top, "/ without a session");
     expect(top.body).not.toMatch(/alice|bob/);
+    const mine = await call(door, "GET", "/", auth(alice));
+    expect([mine.status, mine.headers.location]).toEqual([302, "/user/alice/"]);
     const bare = await call(door, "GET", "/user/alice/py", auth(alice));
     expect([bare.status, bare.headers.location]).toEqual([308, "/user/alice/py/"]);
   });
 
-  it("lets alice run a cell in classic Notebook from a browser; the file is hers, in her environment directory", async () => {
-    const page = await newPage(alice);
+  it("lets alice sign in and run a cell in classic Notebook from a browser; the file is hers, in her environment directory", async () => {
+    const page = await newPage();
     try {
-      await goto(page, `${origin(door)}/user/alice/`);
+      // Her landing page's URL answers with the sign-in page; signed in, she is there.
+      await signInOnPage(page, `${origin(door)}/user/alice/`, alice.name, alice.password);
       await page.getByRole("link", { name: "Python (Notebook)" }).click();
       await page.waitForURL(/\/user\/alice\/py\/tree/);
       await page.getByText("welcome.ipynb").waitFor();
@@ -225,21 +261,29 @@ describe("the front door", () => {
     }
   }, 240_000);
 
-  it("turns away bob's password, no password and unknown prefixes", async () => {
+  // bob's session is a signed-in user's: alice's routes are not his (404, as an unknown
+  // workspace). No session: the sign-in page (403). Basic credentials are no login the
+  // door knows: ignored, the sign-in page. Alice's name with bob's password: the sign-in
+  // refuses it and sets no cookie. A forged identity header is replaced by the session's.
+  it("turns away bob's session (404), no session (403, the sign-in page), alice's name with bob's password (refused at the sign-in) and unknown prefixes", async () => {
     for (const env of ["py", "lab"]) {
-      expect((await call(door, "GET", `/user/alice/${env}/api/contents`, auth(bob))).status).toBe(401);
-      expect((await call(door, "GET", `/user/alice/${env}/api/contents`)).status).toBe(401);
-      expect((await call(door, "GET", `/user/alice/${env}/api/contents`, { Authorization: basicAuth("alice", bob.password) })).status).toBe(401);
-      // bob's own password opens bob's own workspace.
+      expect((await call(door, "GET", `/user/alice/${env}/api/contents`, auth(bob))).status).toBe(404);
+      expectSignInPage(await call(door, "GET", `/user/alice/${env}/api/contents`), `${env} without a session`);
+      expectSignInPage(await call(door, "GET", `/user/alice/${env}/api/contents`, { Authorization: basicAuth("alice", bob.password) }), `${env}, alice's name and bob's password as Basic`);
+      expectSignInPage(await call(door, "GET", `/user/alice/${env}/api/contents`, { Authorization: basicAuth("alice", alice.password) }), `${env}, alice's own Basic credentials`);
+      expectSignInPage(await call(door, "GET", `/user/alice/${env}/api/contents`, { "X-Auth-Request-User": "alice" }), `${env}, a forged identity header`);
+      expect((await call(door, "GET", `/user/alice/${env}/api/contents`, { ...auth(bob), "X-Auth-Request-User": "alice" })).status).toBe(404);
+      // bob's own session opens bob's own workspace.
       expect((await call(door, "GET", `/user/bob/${env}/api/contents`, auth(bob))).status).toBe(200);
     }
-    expect((await call(door, "GET", "/user/alice/", auth(bob))).status).toBe(401);
+    expect(await trySignIn("alice", bob.password)).toEqual({ status: 401, cookie: "" });
+    expect((await call(door, "GET", "/user/alice/", auth(bob))).status).toBe(404);
     expect((await call(door, "GET", "/user/mallory/py/", auth(alice))).status).toBe(404);
     expect((await call(door, "GET", "/elsewhere/", auth(alice))).status).toBe(404);
     expect((await call(door, "GET", "/user/alice/nosuchenv/", auth(alice))).status).toBe(404);
   });
 
-  it("sends a /user-redirect/ link to the workspace of whoever logs in, path and query as sent; no login, 401", async () => {
+  it("sends a /user-redirect/ link to the workspace of whoever is signed in, path and query as sent; no session, the sign-in page (403)", async () => {
     for (const u of [alice, bob]) {
       const r = await call(door, "GET", "/user-redirect/py/tree?foo=a%20b&x=%2F", auth(u));
       expect([u.name, r.status, r.headers.location]).toEqual([u.name, 302, `/user/${u.name}/py/tree?foo=a%20b&x=%2F`]);
@@ -248,12 +292,13 @@ describe("the front door", () => {
       const encoded = await call(door, "GET", "/user-redirect/lab/lab/tree/a%20b%2Bc.ipynb", auth(u));
       expect([encoded.status, encoded.headers.location]).toEqual([302, `/user/${u.name}/lab/lab/tree/a%20b%2Bc.ipynb`]);
     }
-    expect((await call(door, "GET", "/user-redirect/py/tree?foo=a%20b&x=%2F")).status).toBe(401);
-    expect((await call(door, "GET", "/user-redirect/py/tree", { Authorization: basicAuth("alice", bob.password) })).status).toBe(401);
+    expectSignInPage(await call(door, "GET", "/user-redirect/py/tree?foo=a%20b&x=%2F"), "a /user-redirect/ link without a session");
+    // Basic credentials are ignored: no session, the sign-in page.
+    expectSignInPage(await call(door, "GET", "/user-redirect/py/tree", { Authorization: basicAuth("alice", bob.password) }), "a /user-redirect/ link with Basic credentials");
     expect((await call(door, "GET", "/user-redirect/nosuchenv/tree", auth(alice))).status).toBe(404);
   });
 
-  it("refuses a kernel to a foreign origin, even with alice's credentials", async () => {
+  it("refuses a kernel to a foreign origin, even with alice's session", async () => {
     // Refused before a kernel starts: Notebook 6 checks the missing _xsrf first (403),
     // Jupyter Server 2 the foreign Origin first ("Blocking Cross Origin API request", 404).
     for (const [env, page, refusal] of [["py", "tree", 403], ["lab", "lab", 404]] as const) {
@@ -266,7 +311,8 @@ describe("the front door", () => {
       const tree = await call(door, "GET", `${prefix}/${page}`, auth(alice));
       const xsrf = /_xsrf=([^;]+)/.exec(String(tree.headers["set-cookie"]))![1];
       xsrfTokens.push(xsrf);
-      const own = { ...auth(alice), Origin: origin(door), "Content-Type": "application/json", Cookie: `_xsrf=${xsrf}`, "X-XSRFToken": xsrf };
+      // The _xsrf cookie goes in the same Cookie header as the session's.
+      const own = { ...sessions.auth(alice, `_xsrf=${xsrf}`), Origin: origin(door), "Content-Type": "application/json", "X-XSRFToken": xsrf };
       // Even holding the _xsrf token, a foreign origin is refused.
       expect((await call(door, "POST", `${prefix}/api/kernels`, { ...own, Origin: "https://evil.example" }, '{"name":"python3"}')).status).toBe(404);
       expect(await kernels()).toBe(before);
@@ -275,7 +321,9 @@ describe("the front door", () => {
       const kernel = JSON.parse(created.body).id;
       const channels = `wss://${door.site}:${door.port}${prefix}/api/kernels/${kernel}/channels`;
       expect(await openSocket(channels, { ca: door.ca, headers: auth(alice), origin: "https://evil.example" })).toBe(403);
-      expect(await openSocket(channels, { ca: door.ca, headers: auth(bob), origin: origin(door) })).toBe(401);
+      // bob's session: not his workspace (404); no session: the sign-in page (403).
+      expect(await openSocket(channels, { ca: door.ca, headers: auth(bob), origin: origin(door) })).toBe(404);
+      expect(await openSocket(channels, { ca: door.ca, origin: origin(door) })).toBe(403);
       const ws = await openSocket(channels, { ca: door.ca, headers: auth(alice), origin: origin(door) });
       if (typeof ws === "number") throw new Error(`alice's own kernel WebSocket refused: ${ws}`);
       try {
@@ -325,11 +373,11 @@ describe("the front door", () => {
     expect((await call(door, "GET", "/user/alice/py/api/status", auth(alice))).status).toBe(200);
   }, 300_000);
 
-  it("limits memory, CPU and processes of every container of the host: the proxy, its setup and the homes' one-shots too", async () => {
+  it("limits memory, CPU and processes of every container of the host: the proxy, its setup, the login's two and the homes' one-shots too", async () => {
     const ids = (await docker("ps", "-aq", "--filter", `label=homedock.host=${project}`)).trim().split("\n");
     const all = JSON.parse(await docker("inspect", ...ids)) as { Name: string; HostConfig: { Memory: number; NanoCpus: number; PidsLimit: number | null } }[];
     expect(all.map((c) => c.Name.slice(project.length + 2)).sort()).toEqual(
-      expect.arrayContaining(["alice.home", "alice.lab", "alice.py", "bob.home", "bob.lab", "bob.py", "frontdoor", "frontdoor.setup"]),
+      expect.arrayContaining(["alice.home", "alice.lab", "alice.py", "bob.home", "bob.lab", "bob.py", "frontdoor", "frontdoor.setup", "login", "signin"]),
     );
     for (const c of all) {
       const { Memory, NanoCpus, PidsLimit } = c.HostConfig;
@@ -349,7 +397,7 @@ describe("the front door", () => {
     expect((await probe(container(bob, "lab"))).trim()).not.toBe("open");
   });
 
-  it("leaves no password, hash or token in docker inspect, ps, the access log or the rendered files", async () => {
+  it("leaves no password, hash, token or session cookie in docker inspect, ps, the access log, the login's logs or the rendered files", async () => {
     const entries: Record<string, { hash: string }> = JSON.parse(readFileSync(path.join(dir, "homedock-secrets/passwords.json"), "utf8"));
     expect(Object.keys(entries).sort()).toEqual(["alice", "bob"]);
     const hashes = Object.fromEntries(Object.entries(entries).map(([u, e]) => [u, e.hash]));
@@ -362,14 +410,23 @@ describe("the front door", () => {
       ...Object.entries(hashes).map(([u, h]): [string, string] => [`${u}'s hash`, h]),
       ...tokens.map((t): [string, string] => ["a workspace token", t]),
       ...xsrfTokens.map((t): [string, string] => ["an _xsrf token", t]),
+      ...[alice, bob].flatMap((u) => auth(u).Cookie.split("; ").map((c): [string, string] => [`${u.name}'s session cookie`, c.slice(c.indexOf("=") + 1)])),
+      ["the session cookie's secret", JSON.parse(readFileSync(path.join(dir, "homedock-secrets/login.json"), "utf8")).cookieSecret],
     ];
     expect(xsrfTokens.length).toBeGreaterThan(0);
     const names = [...(await containerIds()).keys()];
     expect(names).toContain(proxy());
+    expect(names).toEqual(expect.arrayContaining([`${project}-login`, `${project}-signin`]));
+    const logOf = async (name: string) => {
+      const { stdout, stderr } = await dockerStatus("logs", name);
+      return stdout + stderr;
+    };
     const places: [string, string][] = [
       ["docker inspect", await docker("inspect", ...names)],
       ["ps -eo args", spawnSync("ps", ["-eo", "args"], { encoding: "utf8" }).stdout],
-      ["the proxy's log", (await dockerStatus("logs", proxy())).stdout + (await dockerStatus("logs", proxy())).stderr],
+      ["the proxy's log", await logOf(proxy())],
+      ["the session check's log", await logOf(`${project}-login`)],
+      ["the sign-in's log", await logOf(`${project}-signin`)],
       ...readdirSync(dir).filter((f) => f !== "homedock-secrets").map((f): [string, string] => [f, readFileSync(path.join(dir, f), "utf8")]),
     ];
     // The log is where requests are: alice's were logged.
@@ -399,8 +456,10 @@ describe("the front door", () => {
       const after = await containerIds();
       for (const [name, id] of before) expect(after.get(name), name).toBe(id);
       expect([...after.keys()]).toContain(container(carol, "py"));
+      await signInWhenReady(carol);
       await eventually("carol's route, once the proxy has reloaded", async () => (await call(door, "GET", `/user/carol/py/api/status`, auth(carol))).status === 200, 90);
-      expect((await call(door, "GET", `/user/alice/py/api/status`, auth(carol))).status).toBe(401);
+      // carol's session on alice's workspace: not hers.
+      expect((await call(door, "GET", `/user/alice/py/api/status`, auth(carol))).status).toBe(404);
       const next = await notebookCell(page, "print(n)");
       expect(next.text).toBe("42\n");
       expect(next.count).toBe(first.count + 2);
@@ -411,6 +470,7 @@ describe("the front door", () => {
 
   it("refuses a re-created account (same name, another uid) the old password, and compose says why", async () => {
     await render([alice, bob, carol], [carol]);
+    await signInWhenReady(carol);
     await eventually("carol's route", async () => (await call(door, "GET", "/user/carol/py/api/status", auth(carol))).status === 200, 90);
     // carol's account removed (her workspaces and home with it) and made again for
     // someone else: the same name, another uid, a new home.
@@ -422,15 +482,18 @@ describe("the front door", () => {
       `warning: carol's password hash was set for uid ${carol.uid}, and carol is now uid ${newCarol.uid}: not used, carol is locked out of the front door until homedock passwd carol`,
     );
     await eventually("the proxy reloaded without carol's old hash", async () => (await call(door, "GET", "/user/carol/py/api/status", auth(carol))).status !== 200, 90);
-    // No login of carol's is rendered: her URLs answer as an unknown user's, whatever the password.
+    // No route of carol's is rendered: her URLs answer as an unknown user's, even to the
+    // session she had (sessions stay valid until they expire). The sign-in refuses her old password.
     for (const url of ["/user/carol/", "/user/carol/py/api/status", "/user/carol/lab/api/status"]) {
       const r = await call(door, "GET", url, auth(carol));
       expect([url, r.status, r.body]).toEqual([url, 404, "no such workspace"]);
     }
-    expect((await call(door, "GET", "/user/alice/py/api/status", auth(carol))).status).toBe(401);
+    await eventually("the sign-in reloaded without carol's old hash", async () => (await trySignIn("carol", carol.password)).status === 401, 90);
+    expect(await trySignIn("carol", carol.password)).toEqual({ status: 401, cookie: "" });
+    expect((await call(door, "GET", "/user/alice/py/api/status", auth(carol))).status).toBe(404);
   }, 300_000);
 
-  // Last: alice's and bob's passwords change, and the tests above log in with the old ones.
+  // Last: alice's and bob's passwords change, and the tests above signed in with the old ones.
   it("lets in a class's new passwords, from a CSV and generated, and no longer the old ones", async () => {
     const bobNew = `bob-csv-${randomBytes(9).toString("base64url")}`;
     writeFileSync(path.join(root, "class.csv"), `user,password\nbob,${bobNew}\n`);
@@ -444,22 +507,27 @@ describe("the front door", () => {
     const [header, line] = readFileSync(handout, "utf8").split("\n");
     expect([header, line.split(",")[0]]).toEqual(["user,password", "alice"]);
     const aliceNew = line.split(",")[1];
-    const status = async (name: string, password: string) =>
-      (await call(door, "GET", `/user/${name}/py/api/status`, { Authorization: basicAuth(name, password) }).catch(() => undefined))?.status;
-    await eventually("the new passwords, once the proxy has reloaded", async () => (await status("bob", bobNew)) === 200 && (await status("alice", aliceNew)) === 200, 90);
+    // Signed in with `password`, the status of the user's server; the sign-in's refusal where it refuses.
+    const status = async (name: string, password: string) => {
+      const signedIn = await trySignIn(name, password).catch(() => undefined);
+      if (signedIn === undefined || signedIn.cookie === "") return signedIn?.status;
+      return (await call(door, "GET", `/user/${name}/py/api/status`, { Cookie: signedIn.cookie }).catch(() => undefined))?.status;
+    };
+    await eventually("the new passwords, once the sign-in has reloaded", async () => (await status("bob", bobNew)) === 200 && (await status("alice", aliceNew)) === 200, 90);
     expect(await status("bob", bob.password)).toBe(401);
     expect(await status("alice", alice.password)).toBe(401);
-    // Chromium logs alice in with the generated password.
-    const context = await browser.newContext({ httpCredentials: { username: "alice", password: aliceNew } });
+    // Sessions are stateless cookies: one signed in with the old password stays valid until it expires.
+    expect((await call(door, "GET", "/user/alice/py/api/status", auth(alice))).status).toBe(200);
+    // Chromium signs alice in with the generated password, on the sign-in page.
+    const page = await newPage();
     try {
-      const page = await context.newPage();
-      await goto(page, `${origin(door)}/user/alice/`);
+      await signInOnPage(page, `${origin(door)}/user/alice/`, "alice", aliceNew);
       await page.getByRole("link", { name: "Python (Notebook)" }).waitFor({ timeout: 30_000 });
     } finally {
-      await context.close();
+      await page.context().close();
     }
     // The list is the only place the generated password is.
-    const log = await dockerStatus("logs", proxy());
-    for (const text of [said, log.stdout + log.stderr]) expect(text.includes(aliceNew) || text.includes(bobNew)).toBe(false);
+    const logs = await Promise.all([proxy(), `${project}-login`, `${project}-signin`].map((c) => dockerStatus("logs", c)));
+    for (const text of [said, ...logs.map((log) => log.stdout + log.stderr)]) expect(text.includes(aliceNew) || text.includes(bobNew)).toBe(false);
   }, 300_000);
 });

@@ -1,17 +1,18 @@
 // Idle workspaces, end to end through the Compose output: with idleTimeout 20 s, a
 // server that nobody uses stops itself, its container stays (stopped), a deploy leaves
 // it stopped, and its owner's next page load wakes it. Seen from the owner's side in
-// headless Chromium, and from the attacker's: another user's login, a tab left open,
-// a workspace, and a container that holds the Docker API filter's socket.
+// headless Chromium, and from the attacker's: another user's session, none, a forged
+// identity header, a tab left open, a workspace, and a container that holds the Docker
+// API filter's socket. The login is the door's sign-in page: a session cookie.
 import { execFile, spawnSync } from "node:child_process";
 import { existsSync, lstatSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { docker, dockerStatus, eventually, removeComposeHost, FRONT_DOOR_IMAGES, requireDocker, requireFrontDoorImages, scenarioRoot, uniqueName } from "../docker";
 import { goto, launchChromium } from "../browser";
-import { type Door, type TestUser, testUser, basicAuth, call, freePort, origin, proxyRootCa } from "../front-door";
+import { type Door, type TestUser, testUser, basicAuth, call, freePort, origin, proxyRootCa, Sessions } from "../front-door";
 import { openSocket, runCode } from "../kernel";
 
 const exec = promisify(execFile);
@@ -32,7 +33,9 @@ let door: Door;
 let browser: Browser;
 
 const container = (u: TestUser, env: string) => `${project}-${u.name}.${env}`;
-const auth = (u: TestUser) => ({ Authorization: basicAuth(u.name, u.password) });
+const sessions = new Sessions(() => door);
+/** The headers of `u`'s session (signed in once, in beforeAll). */
+const auth = (u: TestUser) => sessions.auth(u);
 const socketOf = (u: TestUser, env: string) => `${root}/run/${project}/${u.name}/${env}/jupyter.sock`;
 const mine = (u: TestUser) => `${root}/home/${u.name}/py/mine.ipynb`;
 
@@ -59,6 +62,26 @@ const answers = async (u: TestUser, env: string) => (await call(door, "GET", `/u
 /** A top-level page load, as the browser marks it. */
 const navigate = (u: TestUser) => ({ ...auth(u), "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document", Accept: "text/html" });
 
+/**
+ * As a student does, on the sign-in page the door answered `url` with: her name and
+ * password, submitted; the browser is sent back to `url`. A network change on this host
+ * (a container started) can abort that load onto Chromium's error page: `url` is loaded
+ * again, signed in by then (or the form is filled again where the sign-in itself was lost).
+ */
+async function signInOnPage(page: Page, url: string, u: TestUser): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await page.locator("#username").fill(u.name);
+    await page.locator("#password").fill(u.password);
+    await Promise.all([page.waitForNavigation().catch(() => undefined), page.getByRole("button", { name: "Sign in" }).click()]);
+    if (page.url().startsWith("chrome-error://")) {
+      console.log("the sign-in's redirect was aborted onto Chromium's error page (a network change on this host): loading the page again");
+      await goto(page, url);
+    }
+    if ((await page.locator("#password").count()) === 0 || attempt === 3) break;
+  }
+  expect(page.url()).toBe(url);
+}
+
 beforeAll(async () => {
   requireDocker();
   requireFrontDoorImages();
@@ -72,7 +95,7 @@ beforeAll(async () => {
     path.join(root, "homedock.yaml"),
     JSON.stringify({
       host: { name: project, homeRoot: `${root}/home`, sharedMounts: [], defaults: { idleTimeout: IDLE } },
-      frontDoor: { site: "localhost", listen: ["127.0.0.1"], httpsPort: door.port, httpPort: await freePort(), tls: "internal", image: IMAGES.proxy, runtimeRoot: `${root}/run` },
+      frontDoor: { site: "localhost", listen: ["127.0.0.1"], httpsPort: door.port, httpPort: await freePort(), tls: "internal", image: IMAGES.proxy, runtimeRoot: `${root}/run`, login: { image: IMAGES.login } },
       environments: [
         { name: "py", displayName: "Python <Notebook>", image: IMAGES.notebook, command: ["python3", "-m", "notebook"], jupyter: "notebook", memory: "1g" },
         { name: "lab", displayName: "JupyterLab", image: IMAGES.lab, command: ["jupyter", "lab"], jupyter: "server", memory: "1g" },
@@ -83,6 +106,7 @@ beforeAll(async () => {
   for (const u of [alice, bob]) homedock(["passwd", u.name, "-c", "homedock.yaml", "-d", path.dirname(file), "--stdin"], `${u.password}\n`);
   await composeUp();
   door = { ...door, ca: await proxyRootCa(`${project}-frontdoor`) };
+  for (const u of [alice, bob]) await eventually(`${u.name} signed in`, async () => sessions.signIn(u).then(() => true, () => false), 90);
   for (const u of [alice, bob]) for (const env of ["py", "lab"]) await eventually(`${u.name}'s ${env}`, () => answers(u, env), 120);
   // Alice's own work, made through Jupyter before her server goes idle.
   const made = await call(door, "PUT", "/user/alice/py/api/contents/mine.ipynb", { ...auth(alice), Origin: origin(door), "Content-Type": "application/json" }, JSON.stringify({ type: "notebook", content: { cells: [], metadata: {}, nbformat: 4, nbformat_minor: 5 } }));
@@ -153,11 +177,22 @@ describe("idle workspaces (idleTimeout 20 s, through Compose)", () => {
     expect((await state(container(alice, "lab"))).running).toBe(false);
   });
 
-  it("let no one but alice wake hers: bob's login and none get 401, and no page of hers", async () => {
-    for (const headers of [navigate(bob), { "Sec-Fetch-Mode": "navigate" }, { ...navigate(bob), Authorization: basicAuth("alice", bob.password) }]) {
+  // bob's session is not alice's: her routes are not his (404). No session: the sign-in
+  // page (403). Basic credentials are ignored (his session decides, or none); a forged
+  // identity header is replaced by the session's.
+  it("let no one but alice wake hers: bob's session gets 404, none the sign-in page (403), and no page of hers", async () => {
+    for (const [headers, refusal] of [
+      [navigate(bob), 404],
+      [{ "Sec-Fetch-Mode": "navigate" }, 403],
+      [{ ...navigate(bob), Authorization: basicAuth("alice", bob.password) }, 404],
+      [{ "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document", Authorization: basicAuth("alice", bob.password) }, 403],
+      [{ ...navigate(bob), "X-Auth-Request-User": "alice" }, 404],
+      [{ "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document", "X-Auth-Request-User": "alice" }, 403],
+    ] as const) {
       const r = await call(door, "GET", "/user/alice/py/tree", headers);
-      expect(r.status).toBe(401);
+      expect([headers, r.status]).toEqual([headers, refusal]);
       expect(r.body).not.toContain("Starting");
+      if (refusal === 403) expect(r.body).toContain('<form method="POST" action="/oauth2/sign_in">');
     }
     await new Promise((r) => setTimeout(r, 3_000));
     expect((await state(container(alice, "py"))).running).toBe(false);
@@ -169,13 +204,18 @@ describe("idle workspaces (idleTimeout 20 s, through Compose)", () => {
     expect((await state(container(alice, "py"))).running).toBe(false);
   }, 90_000);
 
-  it("wake on alice's page load in Chromium: a page that reloads itself, then Jupyter, her notebook untouched", async () => {
-    const context = await browser.newContext({ httpCredentials: { username: alice.name, password: alice.password } });
+  it("wake on alice's page load in Chromium, once she has signed in: a page that reloads itself, then Jupyter, her notebook untouched", async () => {
+    const context = await browser.newContext();
     const page = await context.newPage();
     try {
-      const t0 = Date.now();
       const url = `${origin(door)}/user/alice/py/notebooks/mine.ipynb`;
+      // Not signed in: the sign-in page, at her notebook's URL; nothing wakes.
       await goto(page, url);
+      expect(await page.title()).toBe("Sign in");
+      expect((await state(container(alice, "py"))).running).toBe(false);
+      // Signed in, the browser is sent back to the notebook's URL: that page load wakes it.
+      const t0 = Date.now();
+      await signInOnPage(page, url, alice);
       expect(await page.title()).toBe("Starting Python <Notebook>");
       // The browser runs on the Docker host here: the container's start adds a network
       // interface, and Chromium aborts the reload under way (ERR_NETWORK_CHANGED) onto an
@@ -218,7 +258,8 @@ describe("idle workspaces (idleTimeout 20 s, through Compose)", () => {
     }
     const own = async (u: TestUser, prefix: string, page: string) => {
       const xsrf = /_xsrf=([^;]+)/.exec(String((await call(door, "GET", `${prefix}/${page}`, auth(u))).headers["set-cookie"]))![1];
-      return { ...auth(u), Origin: origin(door), "Content-Type": "application/json", Cookie: `_xsrf=${xsrf}`, "X-XSRFToken": xsrf };
+      // The _xsrf cookie goes in the same Cookie header as the session's.
+      return { ...sessions.auth(u, `_xsrf=${xsrf}`), Origin: origin(door), "Content-Type": "application/json", "X-XSRFToken": xsrf };
     };
     const socket = async (u: TestUser, url: string) => {
       const ws = await openSocket(`wss://${door.site}:${door.port}${url}`, { ca: door.ca, headers: auth(u), origin: origin(door) });
@@ -272,7 +313,8 @@ describe("idle workspaces (idleTimeout 20 s, through Compose)", () => {
     await eventually("alice's py to come back after the crash", async () => (await state(container(alice, "py"))).restarts > before.restarts && (await answers(alice, "py")), 60);
 
     // Bob's JupyterLab, open in a tab, then his File > Shut Down (POST /api/shutdown).
-    const context = await browser.newContext({ httpCredentials: { username: bob.name, password: bob.password } });
+    const context = await browser.newContext();
+    await context.addCookies(sessions.browserCookies(bob));
     const page = await context.newPage();
     const statuses: number[] = [];
     page.on("response", (r) => {

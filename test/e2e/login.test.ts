@@ -264,6 +264,15 @@ describe.sequential("the sign-in page (login: password, through Compose)", () =>
     expect(await docker("ps", "-q", "--filter", `label=homedock.host=${host.project}`, "--no-trunc")).toBe(ids);
   }, 300_000);
 
+  it("keeps its login when the proxy restarts (Docker's restart, a crash) or the login does", async () => {
+    for (const c of [`${host.project}-frontdoor`, `${host.project}-login`, `${host.project}-signin`]) {
+      await docker("restart", c);
+      await eventually(`the door after ${c} restarted`, async () => (await call(host.door, "GET", "/user/bob/py/api/status", sessions.auth(bob)).catch(() => undefined))?.status === 200, 60);
+      expect((await call(host.door, "GET", "/user/bob/py/api/status", {})).status).toBe(403);
+      await signIn(host.door, "bob", bob.password);
+    }
+  }, 300_000);
+
   it("ends a session when it expires: the same cookie then gets the sign-in page", async () => {
     const cookie = await signIn(host.door, "bob", bob.password);
     expect((await call(host.door, "GET", "/user/bob/py/api/status", { Cookie: cookie })).status).toBe(200);
