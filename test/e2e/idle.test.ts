@@ -321,9 +321,20 @@ describe("idle workspaces (idleTimeout 20 s, through Compose)", () => {
       if (r.url().includes("/user/bob/lab/api/")) statuses.push(r.status());
     });
     try {
-      await goto(page, `${origin(door)}/user/bob/lab/lab`);
+      const lab = `${origin(door)}/user/bob/lab/lab`;
+      await goto(page, lab);
       await eventually("bob's lab to answer", () => answers(bob, "lab"), 90);
-      await page.locator(".jp-LauncherCard").first().waitFor({ timeout: 90_000 });
+      // The starting page reloads itself; a network change on this host (a container
+      // started) can abort a reload onto Chromium's error page, which does not reload.
+      const until = Date.now() + 90_000;
+      while ((await page.locator(".jp-LauncherCard").count()) === 0) {
+        if (Date.now() > until) throw new Error(`no JupyterLab launcher in bob's tab within 90 s; the page is at ${page.url()}`);
+        if (page.url().startsWith("chrome-error://")) {
+          console.log("bob's page was aborted onto Chromium's error page (a network change on this host): loading it again");
+          await goto(page, lab);
+        }
+        await new Promise((r) => setTimeout(r, 1000));
+      }
       const shutdown = await page.evaluate(async () => {
         const xsrf = /_xsrf=([^;]+)/.exec((globalThis as any).document.cookie)?.[1] ?? "";
         return (await fetch("/user/bob/lab/api/shutdown", { method: "POST", headers: { "X-XSRFToken": xsrf } })).status;
