@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm run build` (prepack runs it): dist/, compiled as the sources are laid out, with
-# the shell scripts beside it: the command reads src/users/host-accounts.sh from there
-# (__dirname); the container scripts are in the code too (src/container/scripts.ts).
+# the shell scripts beside it for a reader of the package; the code reads none of them:
+# they are in it (src/container/scripts.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rm -rf dist

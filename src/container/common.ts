@@ -104,7 +104,7 @@ export interface ContainerSpec {
 }
 
 /** A script of src/container/root/, run as root in a one-shot or the proxy: given inline to the image's /bin/sh, as the seeder is. */
-export function rootScript(name: "docker-filter.sh" | "frontdoor-setup.sh" | "home.sh" | "protected-links.sh"): string {
+export function rootScript(name: "docker-filter.sh" | "frontdoor-setup.sh" | "home.sh" | "host-accounts.sh" | "protected-links.sh"): string {
   return SCRIPTS[`root/${name}`];
 }
 

@@ -1,16 +1,17 @@
 // Reading the Docker host's accounts and homes through the Docker API: one one-shot
 // container (`docker run --rm`, so DOCKER_HOST, ssh:// included, picks the host) with
 // the host's /etc/passwd, /etc/group and the directories holding the homes mounted
-// read-only, running host-accounts.sh in an image the host already has.
-import { readFileSync } from "node:fs";
+// read-only, running src/container/root/host-accounts.sh in an image the host already has.
 import * as path from "node:path";
 import type { HostModel } from "../model/model";
 import { LABEL_ROLE, ROLE } from "../container/container";
+import { rootScript } from "../container/common";
 import { type AccountDatabase, AccountDatabaseError, parseAccountDatabase } from "./account-db";
 import type { HomeState, HostSnapshot } from "./check";
 import { type Docker, dockerCli, HostUnreadableError, notAnswering } from "../docker/docker-cli";
 
-const SCRIPT = readFileSync(path.join(__dirname, "host-accounts.sh"), "utf8");
+/** Embedded (src/container/scripts.ts), as the other scripts run as root in a container: the compiled or bundled command reads no file beside itself. */
+const SCRIPT = rootScript("host-accounts.sh");
 
 /** Images worth trying, in order: the home-creating image, then each environment's. */
 export function candidateImages(model: HostModel): string[] {

@@ -34,3 +34,29 @@ it("a bundle of the README's example synthesizes its stack, the seeder byte for 
   expect(containersByName(tf)["alice/python"].name).toBe("lab-alice.python");
   expect(tf.locals.homedock_seeder).toBe(literal(readFileSync(path.join(repo, "src/container/seed/entrypoint.sh"), "utf8")));
 });
+
+it("a bundle of the homedock command validates and renders from a folder with nothing else in it, and carries the script users check runs", async () => {
+  await run("npm", ["run", "--silent", "build"], repo);
+  const app = path.join(work, "cli");
+  await build({
+    entryPoints: [path.join(repo, "dist/src/cli/cli.js")],
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    outfile: path.join(app, "homedock.js"),
+    nodePaths: [path.join(repo, "node_modules")],
+    logLevel: "error",
+  });
+  expect(readdirSync(app)).toEqual(["homedock.js"]);
+  const bundle = readFileSync(path.join(app, "homedock.js"), "utf8");
+  // The script `homedock users check` runs on the Docker host, in the code rather than beside it.
+  // (A line of it without quotes or escapes, which the bundler may write another way.)
+  const line = "@@homedock error: the image has no stat or cat";
+  expect(readFileSync(path.join(repo, "src/container/root/host-accounts.sh"), "utf8")).toContain(line);
+  expect(bundle).toContain(line);
+  writeFileSync(path.join(app, "course.yaml"), readFileSync(path.join(repo, "examples/course.yaml"), "utf8"));
+  const said = await run("node", ["homedock.js", "validate", "-c", "course.yaml"], app, { NODE_PATH: "" });
+  expect(said.stdout).toContain("host course: 5 workspaces for 3 users");
+  await run("node", ["homedock.js", "compose", "-c", "course.yaml", "-o", "out/docker-compose.yml"], app, { NODE_PATH: "" });
+  expect(readdirSync(path.join(app, "out/homedock-secrets/frontdoor")).sort()).toEqual(["Caddyfile", "error.html", "login-cookie-secret", "login-htpasswd", "sign_in.html"]);
+});
