@@ -15,7 +15,7 @@ import { promisify } from "node:util";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerStatus, docker, eventually, removeComposeHost, FRONT_DOOR_IMAGES, requireDocker, requireFrontDoorImages, scenarioRoot, uniqueName } from "../docker";
-import { goto, launchChromium } from "../browser";
+import { goto, launchChromium, notebookCell } from "../browser";
 import { type Door, type TestUser, testUser, basicAuth, call, freePort, origin, proxyRootCa, Sessions, sessionCookies, swapSocket } from "../front-door";
 import { openSocket, runCode } from "../kernel";
 
@@ -112,28 +112,6 @@ async function signInOnPage(page: Page, url: string, name: string, password: str
   await page.locator("#password").fill(password);
   await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Sign in" }).click()]);
   expect(page.url()).toBe(url);
-}
-
-/** In the classic Notebook page: a new cell with `code`, run through the kernel; its output and prompt number. */
-async function notebookCell(page: Page, code: string): Promise<{ text: string; count: number }> {
-  const before = await page.evaluate(() => (globalThis as any).Jupyter.notebook.get_cells().length);
-  await page.evaluate((source) => {
-    const nb = (globalThis as any).Jupyter.notebook;
-    const cell = nb.insert_cell_at_bottom("code");
-    cell.set_text(source);
-    nb.select(nb.find_cell_index(cell));
-    cell.execute();
-  }, code);
-  const done = await page.waitForFunction(
-    (index) => {
-      const cell = (globalThis as any).Jupyter.notebook.get_cell(index);
-      const count = cell.input_prompt_number;
-      return typeof count === "number" && cell.output_area.outputs.length > 0 && { text: cell.output_area.outputs.map((o: any) => o.text ?? "").join(""), count };
-    },
-    before,
-    { timeout: 90_000 },
-  );
-  return done.jsonValue() as Promise<{ text: string; count: number }>;
 }
 
 /** Waits for `text` on the page; on timeout, says what JupyterLab's status bar and dialogs showed instead. */
