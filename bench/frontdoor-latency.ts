@@ -103,7 +103,7 @@ async function main(): Promise<void> {
         tls: "internal",
         image: "homedock-test/caddy:current",
         runtimeRoot: path.join(dir, "run"),
-        login: { image: "homedock-test/oauth2-proxy:current" },
+        login: { image: "homedock-test/oauth2-proxy:current", failedSignIns: { image: "homedock-test/haproxy:current" } },
       },
       environments: [{ name: "py", image: "homedock-test/jupyter:current", command: ["python3", "-m", "notebook"], jupyter: "notebook", memory: "256m" }],
       users: users.map((u) => ({ name: u.name, uid: u.uid, gid: u.uid })),

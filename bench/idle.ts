@@ -21,7 +21,7 @@ const USERS = 50;
 const BUSY = 10;
 const IDLE = 10;
 const WAKES = 20;
-const IMAGES = { proxy: "homedock-test/caddy:current", notebook: "homedock-test/jupyter:current", login: "homedock-test/oauth2-proxy:current" };
+const IMAGES = { proxy: "homedock-test/caddy:current", notebook: "homedock-test/jupyter:current", login: "homedock-test/oauth2-proxy:current", limiter: "homedock-test/haproxy:current" };
 const repo = path.resolve(__dirname, "..");
 const cli = [path.join(repo, "node_modules/.bin/tsx"), path.join(repo, "src/cli/cli.ts")];
 const password = (u: number) => `bench-password-${u}`;
@@ -59,7 +59,7 @@ async function bringUp(label: string, idleTimeout: number | undefined, kernels: 
     path.join(dir, "homedock.yaml"),
     JSON.stringify({
       host: { name, homeRoot: `${dir}/home`, sharedMounts: [], ...(idleTimeout === undefined ? {} : { defaults: { idleTimeout } }) },
-      frontDoor: { site: "localhost", listen: ["127.0.0.1"], httpsPort: https, httpPort: http, tls: "internal", image: IMAGES.proxy, runtimeRoot: `${dir}/run`, login: { image: IMAGES.login } },
+      frontDoor: { site: "localhost", listen: ["127.0.0.1"], httpsPort: https, httpPort: http, tls: "internal", image: IMAGES.proxy, runtimeRoot: `${dir}/run`, login: { image: IMAGES.login, failedSignIns: { image: IMAGES.limiter } } },
       environments: [env("py"), env("stats")],
       users: Array.from({ length: USERS }, (_, i) => ({ name: `u${i}`, uid: 5200 + i, gid: 5200 + i })),
     }),

@@ -31,7 +31,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import * as path from "node:path";
-import { basicAuth, type Door, freePort, origin, proxyRootCa, signIn } from "../test/front-door";
+import { basicAuth, type Door, freePort, origin, proxyRootCa, signIn, signInForm } from "../test/front-door";
 
 const REQUESTS = Number(process.argv[2] ?? 400);
 const FLOOD_SECONDS = Number(process.argv[3] ?? 20);
@@ -40,7 +40,7 @@ const BLOCK = 20;
 const FLOOD_CLIENTS = 8;
 const IDLE_REQUESTS = 200;
 const REST_MS = 10_000;
-const IMAGES = { proxy: "homedock-test/caddy:current", notebook: "homedock-test/jupyter:current", login: "homedock-test/oauth2-proxy:current" };
+const IMAGES = { proxy: "homedock-test/caddy:current", notebook: "homedock-test/jupyter:current", login: "homedock-test/oauth2-proxy:current", limiter: "homedock-test/haproxy:current" };
 const USER = "alice";
 const UID = 3870;
 const ROUTE = `/user/${USER}/py/api/status`;
@@ -308,7 +308,7 @@ async function main(): Promise<void> {
     path.join(dir, "homedock.yaml"),
     JSON.stringify({
       host: { name: NAME, homeRoot: path.join(dir, "home"), sharedMounts: [] },
-      frontDoor: { site: "localhost", listen: ["127.0.0.1"], httpsPort: https, httpPort: http, tls: "internal", image: IMAGES.proxy, runtimeRoot, login: { image: IMAGES.login } },
+      frontDoor: { site: "localhost", listen: ["127.0.0.1"], httpsPort: https, httpPort: http, tls: "internal", image: IMAGES.proxy, runtimeRoot, login: { image: IMAGES.login, failedSignIns: { image: IMAGES.limiter } } },
       environments: [{ name: "py", image: IMAGES.notebook, command: ["python3", "-m", "notebook"], jupyter: "notebook", memory: "256m" }],
       users: [{ name: USER, uid: UID, gid: UID }],
     }),
@@ -369,7 +369,7 @@ async function main(): Promise<void> {
       caddyOnly: "/oauth2/start",
       wrong: (client, n) =>
         // As the sign-in page posts it: the site's own Origin (a script sets it as easily).
-        client.send("POST", "/oauth2/sign_in", { "Content-Type": "application/x-www-form-urlencoded", Origin: origin(door) }, new URLSearchParams({ username: USER, password: `wrong-${n}`, rd: "/" }).toString()),
+        client.send("POST", "/oauth2/sign_in", { "Content-Type": "application/x-www-form-urlencoded", Origin: origin(door) }, signInForm(USER, `wrong-${n}`)),
       watch: [`${NAME}-frontdoor`, `${NAME}-login`, `${NAME}-signin`],
     },
   };

@@ -15,7 +15,7 @@ import { alternate, printFigures, timed } from "./side-by-side";
 
 const RUNS = Number(process.argv[2] ?? 5);
 const WORKSPACES = 100;
-const IMAGES = { proxy: "homedock-test/caddy:current", login: "homedock-test/oauth2-proxy:current", notebook: "homedock-test/jupyter:current" };
+const IMAGES = { proxy: "homedock-test/caddy:current", login: "homedock-test/oauth2-proxy:current", limiter: "homedock-test/haproxy:current", notebook: "homedock-test/jupyter:current" };
 const repo = path.resolve(__dirname, "..");
 const host = `hdbj${process.pid.toString(36)}`;
 const dir = mkdtempSync(path.join(tmpdir(), "homedock-bench-status-jupyter-"));
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   writeFileSync(
     config,
     `host: {name: ${host}, homeRoot: ${dir}/home, sharedMounts: []}\n` +
-      `frontDoor: {site: localhost, listen: [127.0.0.1], httpsPort: ${https}, httpPort: ${http}, tls: internal, image: "${IMAGES.proxy}", runtimeRoot: ${dir}/run, login: {image: "${IMAGES.login}"}}\n` +
+      `frontDoor: {site: localhost, listen: [127.0.0.1], httpsPort: ${https}, httpPort: ${http}, tls: internal, image: "${IMAGES.proxy}", runtimeRoot: ${dir}/run, login: {image: "${IMAGES.login}", failedSignIns: {image: "${IMAGES.limiter}"}}}\n` +
       `environments: [{name: py, image: "${IMAGES.notebook}", command: [python3, -m, notebook], jupyter: notebook, memory: 256m}]\n` +
       `users:\n${Array.from({ length: WORKSPACES }, (_, i) => `  - {name: u${i}, uid: ${5000 + i}, gid: ${5000 + i}}\n`).join("")}`,
   );

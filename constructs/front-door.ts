@@ -42,7 +42,7 @@ export class FrontDoor extends Construct implements HostFrontDoor {
   readonly config: Volume;
   /** Undefined where no workspace stops when idle. */
   readonly dockerFilter?: Container;
-  /** The login's session check and sign-in. */
+  /** The login's session check and sign-in, and with a password login the sign-in's limiter. */
   readonly login: readonly Container[];
   /** The network the proxy and the login share, and no one else. */
   readonly loginNetwork: Network;
@@ -91,7 +91,8 @@ export class FrontDoor extends Construct implements HostFrontDoor {
     );
     const loginImage = new Image(this, "login-image", { name: literal(host.frontDoor!.login.image), keepLocally: true, provider });
     const setupAddress = `${this.setup.terraformResourceType}.${this.setup.friendlyUniqueId}`;
-    this.login = loginContainers(host, { volume: names.config }).map(
+    const [check, signIn, limiter] = loginContainers(host, { volume: names.config });
+    const login = [check, signIn].map(
       (spec, i) =>
         new Container(
           this,
@@ -105,5 +106,17 @@ export class FrontDoor extends Construct implements HostFrontDoor {
           ),
         ),
     );
+    if (limiter !== undefined) {
+      const limiterImage = new Image(this, "signin-limit-image", { name: literal(limiter.image), keepLocally: true, provider });
+      // Replaced when its config changes (a label holds the config's hash), after the setup has put the new one in place.
+      login.push(
+        new Container(
+          this,
+          "signin-limit",
+          containerConfig(limiter, limiterImage.imageId, { volume, network: this.loginNetwork.name }, { dependsOn: [this.setup], provider, lifecycle: { replaceTriggeredBy: [loginNetworkAddress] } }),
+        ),
+      );
+    }
+    this.login = login;
   }
 }

@@ -19,7 +19,7 @@ export { HomedockError } from "./config/errors";
 export { type BindMount, type ContainerSpec, homeInitContainer, workspaceContainer } from "./container/container";
 export { renderCompose } from "./render/compose";
 export { renderCaddyfile } from "./render/caddyfile";
-export { type FrontDoorModel, type LoginModel, type OidcModel, type RouteModel, type TlsModel } from "./model/front-door";
+export { type FailedSignInsModel, type FrontDoorModel, type LoginModel, type OidcModel, type RouteModel, type TlsModel } from "./model/front-door";
 export { synth, writeCompose } from "./output/output";
 export {
   type ChangeKind,

@@ -19,13 +19,23 @@ export function requireDocker(): void {
   if (compose.status !== 0) throw new Error("docker compose is missing: run scripts/setup-host.sh as root");
 }
 
-/** The front door test images (proxy, login, Notebook 6, JupyterLab 4), built locally by the scripts named. */
+/** The front door test images (proxy, login, the sign-in's limiter, Notebook 6, JupyterLab 4), built locally by the scripts named. */
 export const FRONT_DOOR_IMAGES = {
   proxy: "homedock-test/caddy:current",
   login: "homedock-test/oauth2-proxy:current",
+  limiter: "homedock-test/haproxy:current",
   notebook: "homedock-test/jupyter:current",
   lab: "homedock-test/jupyterlab:current",
 } as const;
+
+/**
+ * A test host's frontDoor.login: the login's test image and, for a password login, the
+ * limiter's; `login`'s keys over them (failedSignIns merged with the limiter's image).
+ */
+export function testLogin(login: { readonly method?: string; readonly failedSignIns?: object; readonly [key: string]: unknown } = {}): Record<string, unknown> {
+  const limiter = login.method === "oidc" ? {} : { failedSignIns: { image: FRONT_DOOR_IMAGES.limiter, ...login.failedSignIns } };
+  return { image: FRONT_DOOR_IMAGES.login, ...login, ...limiter };
+}
 
 /** Fails with the scripts to run when one of the front door test images is missing. */
 export function requireFrontDoorImages(): void {

@@ -30,6 +30,12 @@ export interface Door {
   readonly port: number;
   /** The proxy's root certificate (PEM). */
   readonly ca: string;
+  /**
+   * Where to connect instead of the published port, from which local address: the
+   * proxy's own address, so that it sees the client at `localAddress` (through the
+   * published port on 127.0.0.1 every client is Docker's gateway).
+   */
+  readonly via?: { readonly host: string; readonly port: number; readonly localAddress: string };
 }
 
 export function basicAuth(user: string, password: string): string {
@@ -41,13 +47,14 @@ export function origin(door: Door): string {
   return `https://${door.site}:${door.port}`;
 }
 
-/** One HTTPS request to the door: connects to 127.0.0.1, names the site for TLS and in Host. */
+/** One HTTPS request to the door: connects to 127.0.0.1 (or `door.via`), names the site for TLS and in Host. */
 export function call(door: Door, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
-        host: "127.0.0.1",
-        port: door.port,
+        host: door.via?.host ?? "127.0.0.1",
+        port: door.via?.port ?? door.port,
+        localAddress: door.via?.localAddress,
         servername: door.site,
         ca: door.ca,
         method,
@@ -67,12 +74,17 @@ export function call(door: Door, method: string, path: string, headers: Record<s
   });
 }
 
+/** The sign-in page's form as a browser posts it: its fields in the page's order. */
+export function signInForm(user: string, password: string, rd = "/"): string {
+  return new URLSearchParams({ rd, username: user, password }).toString();
+}
+
 /**
  * Signs `user` in on the door's sign-in page, as its form posts: the session cookie
  * ("name=value", every part of it), for a Cookie header. Throws when the sign-in refuses.
  */
 export async function signIn(door: Door, user: string, password: string): Promise<string> {
-  const form = new URLSearchParams({ username: user, password, rd: "/" }).toString();
+  const form = signInForm(user, password);
   const r = await call(door, "POST", "/oauth2/sign_in", { "Content-Type": "application/x-www-form-urlencoded", Origin: origin(door) }, form);
   const cookies = sessionCookies(r.headers["set-cookie"]);
   if (r.status !== 302 || cookies === "") throw new Error(`${user} could not sign in: ${r.status} ${r.body.slice(0, 200)}`);

@@ -277,21 +277,42 @@ export const hostSchema = z.strictObject(
 );
 
 const LOGIN = ["password", "oidc"] as const;
-const DURATION_EXPECTED = "a duration like 8h, 90m or 1h30m (h, m, s), from 1m to 30 days";
 const DURATION_PATTERN = /^(?=[0-9])(?:([0-9]{1,4})h)?(?:([0-9]{1,6})m)?(?:([0-9]{1,8})s)?$/;
-/** A duration as oauth2-proxy and Go write it (8h, 1h30m), parsed to whole seconds. */
-const duration = z
-  .string(expected(DURATION_EXPECTED))
-  .regex(DURATION_PATTERN, expected(DURATION_EXPECTED))
-  .transform((value, ctx) => {
-    const [, h = "0", m = "0", s = "0"] = DURATION_PATTERN.exec(value)!;
-    const seconds = Number(h) * 3600 + Number(m) * 60 + Number(s);
-    if (seconds < 60 || seconds > 30 * 86_400) {
-      ctx.addIssue({ code: "custom", message: `expected ${DURATION_EXPECTED}` });
-      return z.NEVER;
-    }
-    return seconds;
-  });
+/** A duration as oauth2-proxy and Go write it (8h, 1h30m) from `min` to `max` seconds, parsed to whole seconds. */
+function duration(min: number, max: number, expectedText: string) {
+  return z
+    .string(expected(expectedText))
+    .regex(DURATION_PATTERN, expected(expectedText))
+    .transform((value, ctx) => {
+      const [, h = "0", m = "0", s = "0"] = DURATION_PATTERN.exec(value)!;
+      const seconds = Number(h) * 3600 + Number(m) * 60 + Number(s);
+      if (seconds < min || seconds > max) {
+        ctx.addIssue({ code: "custom", message: `expected ${expectedText}` });
+        return z.NEVER;
+      }
+      return seconds;
+    });
+}
+const SESSION_EXPECTED = "a duration like 8h, 90m or 1h30m (h, m, s), from 1m to 30 days";
+const WINDOW_EXPECTED = "a duration like 10m or 1h (h, m, s), from 1m to 24h";
+const FAILURES_EXPECTED = (what: string) => `a whole number of failed sign-ins ${what}, from 1 to 100000`;
+const failures = (what: string) => z.number(expected(FAILURES_EXPECTED(what))).int(expected(FAILURES_EXPECTED(what))).min(1, expected(FAILURES_EXPECTED(what))).max(100_000, expected(FAILURES_EXPECTED(what)));
+
+/** How many wrong passwords the sign-in takes before it refuses, per user name and per client address (method password). */
+export const failedSignInsSchema = z.strictObject(
+  {
+  /** Failed sign-ins for one user name within the window; then that name is refused, right password or not, until the window has fewer. @default 10 */
+  perUser: failures("for one user name").default(10),
+  /** Failed sign-ins from one client address (an IPv6 client's /64) within the window; then that address is refused. @default 50 */
+  perAddress: failures("from one address").default(50),
+  /** The window failed sign-ins are counted over. @default 10m */
+  window: duration(60, 86_400, WINDOW_EXPECTED).default(600),
+  /** The limiter's image: HAProxy 2.6 or later. @default haproxy:3.0.5 */
+  image: z.string(expected(IMAGE_EXPECTED)).regex(IMAGE_PATTERN, expected(IMAGE_EXPECTED)).default("haproxy:3.0.5"),
+  },
+  expected("a mapping with perUser, perAddress, window (and image)"),
+);
+
 const ISSUER_EXPECTED = "an https URL like https://login.example.org/realms/course (http only on a loopback address, for tests), without query or fragment";
 const ISSUER_PATTERN = /^https?:\/\/[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:\/[A-Za-z0-9._~%!$&'()*+,;=:@-]*)*$/;
 const CLIENT_ID_EXPECTED = "an OAuth client id: 1-255 letters, digits or -._~:@";
@@ -307,7 +328,7 @@ export const loginSchema = z.strictObject(
    */
   method: z.enum(LOGIN, expected(`one of ${LOGIN.join(", ")}`)).default("password"),
   /** How long a sign-in lasts before the front door asks again. @default 8h */
-  session: duration.default(8 * 3600),
+  session: duration(60, 30 * 86_400, SESSION_EXPECTED).default(8 * 3600),
   /** The OpenID Connect provider's issuer URL (oidc). */
   issuer: z.string(expected(ISSUER_EXPECTED)).regex(ISSUER_PATTERN, expected(ISSUER_EXPECTED)).optional(),
   /** The client id homedock is registered with at the provider (oidc). */
@@ -322,8 +343,10 @@ export const loginSchema = z.strictObject(
   memory: memory.default(128),
   /** CPU limit of the sign-in container, where passwords are checked: what a flood of wrong passwords can take. @default 0.5 */
   cpus: cpus.default(5e8),
+  /** The limit on wrong passwords (method password): a limiter in front of the sign-in counts them per user name and per address. @default on, 10 per user and 50 per address in 10m */
+  failedSignIns: failedSignInsSchema.optional(),
   },
-  expected("a mapping with method (and session, issuer, clientId, claim, caFile, image, memory, cpus)"),
+  expected("a mapping with method (and session, issuer, clientId, claim, caFile, image, memory, cpus, failedSignIns)"),
 );
 
 export const frontDoorSchema = z.strictObject(

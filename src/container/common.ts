@@ -112,6 +112,10 @@ export const LABEL_HOST = "homedock.host";
 export const LABEL_USER = "homedock.user";
 export const LABEL_ENVIRONMENT = "homedock.environment";
 export const LABEL_ROLE = "homedock.role";
+/** A hash of the config file a container reads at start only: a changed file replaces the container. */
+export const LABEL_CONFIG = "homedock.config";
+/** The sign-in limiter's limit in words ("10 per user, 50 per address in 10m"), for the review. */
+export const LABEL_LIMIT = "homedock.limit";
 /**
  * LABEL_ROLE's values: what each container homedock runs is for. home: the one-shot that
  * creates a user's home (and socket directories); proxy: the front door's; usersCheck:
@@ -125,6 +129,7 @@ export const ROLE = {
   dockerFilter: "docker-filter",
   sessionCheck: "login",
   signIn: "sign-in",
+  signInLimit: "sign-in-limit",
   usersCheck: "users-check",
 } as const;
 /**

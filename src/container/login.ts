@@ -4,28 +4,43 @@
 // provider's answer) and sets the session cookie, under a CPU limit of its own, so that a
 // flood of wrong passwords takes that CPU and not the signed-in users'.
 import type { HostModel, UserModel } from "../model/model";
-import type { LoginModel } from "../model/front-door";
-import { type ContainerSpec, HARDENING, LABEL_HOST, LABEL_ROLE, ROLE, TMP_TMPFS } from "./common";
+import { createHash } from "node:crypto";
+import type { FailedSignInsModel, LoginModel } from "../model/front-door";
+import { renderLimiterConfig } from "./login-limit";
+import { type ContainerSpec, HARDENING, LABEL_CONFIG, LABEL_HOST, LABEL_LIMIT, LABEL_ROLE, ROLE, TMP_TMPFS } from "./common";
 import { CADDYFILE, loginEgressNetwork, loginNetwork, PROXY_CONFIG_DIR } from "./front-door-containers";
 
 /** Their ports, on the login's network. */
 const SESSION_CHECK_PORT = 4180;
 const SIGN_IN_PORT = 4181;
+const LIMITER_PORT = 4182;
 
-/** The session check's and the sign-in's container names. */
-export function loginContainerNames(host: HostModel): { readonly check: string; readonly signIn: string } {
-  return { check: `${host.name}-login`, signIn: `${host.name}-signin` };
+/** The session check's, the sign-in's and the limiter's container names. */
+export function loginContainerNames(host: HostModel): { readonly check: string; readonly signIn: string; readonly limiter: string } {
+  return { check: `${host.name}-login`, signIn: `${host.name}-signin`, limiter: `${host.name}-signin-limit` };
 }
 
-/** Where the proxy reaches the session check and the sign-in: by name, on the login's network. */
+/**
+ * Where the proxy reaches the session check and the sign-in, by name on the login's
+ * network: with a password login, the sign-in through its limiter.
+ */
 export function loginAddresses(host: HostModel): { readonly check: string; readonly signIn: string } {
   const names = loginContainerNames(host);
-  return { check: `${names.check}:${SESSION_CHECK_PORT}`, signIn: `${names.signIn}:${SIGN_IN_PORT}` };
+  const limited = host.frontDoor!.login.failedSignIns !== undefined;
+  return { check: `${names.check}:${SESSION_CHECK_PORT}`, signIn: limited ? `${names.limiter}:${LIMITER_PORT}` : `${names.signIn}:${SIGN_IN_PORT}` };
+}
+
+/** The limiter's config (HAProxy) for `host`'s password login. */
+export function limiterConfig(host: HostModel, limit: FailedSignInsModel): string {
+  return renderLimiterConfig(limit, { port: LIMITER_PORT, signIn: `${loginContainerNames(host).signIn}:${SIGN_IN_PORT}`, signInPath: `${LOGIN_PREFIX}/sign_in` });
 }
 /** Where oauth2-proxy's pages are (sign_in, sign_out, callback, auth). */
 export const LOGIN_PREFIX = "/oauth2";
 /** The session cookie: __Host- makes browsers keep it to this site, over HTTPS, for every path. */
 export const SESSION_COOKIE = "__Host-homedock";
+
+/** Where the login's containers read their files: the config volume (Terraform) or a directory beside the Compose file. */
+type ConfigSource = { readonly volume: string } | { readonly bind: string };
 
 /** The files of the login, beside the Caddyfile in the front door's config directory. */
 export const LOGIN_FILES = {
@@ -35,6 +50,7 @@ export const LOGIN_FILES = {
   identities: "login-identities",
   signInPage: "sign_in.html",
   errorPage: "error.html",
+  limiterConfig: "login-limit.cfg",
 } as const;
 export type LoginFile = (typeof LOGIN_FILES)[keyof typeof LOGIN_FILES];
 
@@ -50,6 +66,7 @@ export function loginFiles(login: LoginModel): LoginFile[] {
     LOGIN_FILES.errorPage,
     LOGIN_FILES.cookieSecret,
     ...(login.method === "oidc" ? [LOGIN_FILES.clientSecret, LOGIN_FILES.identities] : [LOGIN_FILES.htpasswd]),
+    ...(login.failedSignIns === undefined ? [] : [LOGIN_FILES.limiterConfig]),
   ];
 }
 
@@ -144,7 +161,7 @@ export function loginFlags(login: LoginModel, siteUrl: string, role: "check" | "
  * root, limits. On the login's network, which only the proxy shares; the sign-in of an
  * OpenID Connect login also on a network of its own, its way out to the provider.
  */
-function loginContainer(host: HostModel, role: "check" | "signIn", configSource: { readonly volume: string } | { readonly bind: string }): ContainerSpec {
+function loginContainer(host: HostModel, role: "check" | "signIn", configSource: ConfigSource): ContainerSpec {
   const frontDoor = host.frontDoor!;
   const login = frontDoor.login;
   const site = `https://${frontDoor.site}${frontDoor.httpsPort === 443 ? "" : `:${frontDoor.httpsPort}`}`;
@@ -184,9 +201,41 @@ function loginContainer(host: HostModel, role: "check" | "signIn", configSource:
   };
 }
 
-/** The login's two containers: the session check, then the sign-in. */
-export function loginContainers(host: HostModel, configSource: { readonly volume: string } | { readonly bind: string }): ContainerSpec[] {
-  return [loginContainer(host, "check", configSource), loginContainer(host, "signIn", configSource)];
+/**
+ * The limiter in front of a password login's sign-in (HAProxy): it counts wrong
+ * passwords per user name and per address and answers a name or address past its limit
+ * itself, so no flood of guesses reaches the password check. Hardened as the login's
+ * other containers. It reads its config at start only: the config's hash is a label, so
+ * a changed limit replaces it (Terraform and Compose alike).
+ */
+function limiterContainer(host: HostModel, limit: FailedSignInsModel, configSource: ConfigSource): ContainerSpec {
+  const login = host.frontDoor!.login;
+  const hash = createHash("sha256").update(limiterConfig(host, limit)).digest("hex").slice(0, 16);
+  return {
+    ...loginContainer(host, "signIn", configSource),
+    name: loginContainerNames(host).limiter,
+    image: limit.image,
+    entrypoint: ["haproxy"],
+    command: ["-db", "-f", config(LOGIN_FILES.limiterConfig)],
+    labels: { [LABEL_HOST]: host.name, [LABEL_ROLE]: ROLE.signInLimit, [LABEL_CONFIG]: hash, [LABEL_LIMIT]: limitInWords(limit) },
+    mounts: "bind" in configSource ? [{ source: configSource.bind, target: PROXY_CONFIG_DIR, readOnly: true }] : [],
+    memoryMiB: Math.min(64, login.memoryMiB),
+    pidsLimit: 64,
+    network: loginNetwork(host),
+    extraNetworks: undefined,
+  };
+}
+
+/** A limit as the review says it: "10 per user, 50 per address in 10m". */
+export function limitInWords(limit: FailedSignInsModel): string {
+  const w = limit.windowSeconds;
+  return `${limit.perUser} per user, ${limit.perAddress} per address in ${w % 3600 === 0 ? `${w / 3600}h` : w % 60 === 0 ? `${w / 60}m` : `${w}s`}`;
+}
+
+/** The login's containers: the session check, the sign-in, and with a password login the sign-in's limiter. */
+export function loginContainers(host: HostModel, configSource: ConfigSource): ContainerSpec[] {
+  const limit = host.frontDoor!.login.failedSignIns;
+  return [loginContainer(host, "check", configSource), loginContainer(host, "signIn", configSource), ...(limit === undefined ? [] : [limiterContainer(host, limit, configSource)])];
 }
 
 /** The user a signed-in identity is, where it is one of the config's. */

@@ -1,6 +1,6 @@
 // The front door in the model: one proxy in front of every Jupyter workspace, reached at
 // https://<site>/user/<user>/<env>/, each server on a unix socket in a directory of its own.
-import type { FrontDoorConfig, LoginConfig } from "../config/schema";
+import { failedSignInsSchema, type FrontDoorConfig, type LoginConfig } from "../config/schema";
 import { dockerIsLocal } from "./local-engine";
 
 /**
@@ -49,6 +49,20 @@ export interface LoginModel {
   readonly memoryMiB: number;
   /** CPU limit of the sign-in container in billionths of a CPU. */
   readonly nanoCpus: number;
+  /** The limit on wrong passwords; set where method is password. */
+  readonly failedSignIns?: FailedSignInsModel;
+}
+
+/** How many wrong passwords the sign-in takes, per user name and per address, within a window. */
+export interface FailedSignInsModel {
+  /** Failed sign-ins for one user name within the window, before that name is refused. */
+  readonly perUser: number;
+  /** Failed sign-ins from one client address (an IPv6 client's /64) within the window, before that address is refused. */
+  readonly perAddress: number;
+  /** The window, in seconds. */
+  readonly windowSeconds: number;
+  /** The limiter's (HAProxy) image. */
+  readonly image: string;
 }
 
 /** The front door of a host: one proxy in front of every Jupyter workspace. */
@@ -133,7 +147,16 @@ function loginOf(config: LoginConfig): LoginModel {
     config.method === "oidc"
       ? { issuer: config.issuer!, clientId: config.clientId!, claim: config.claim ?? DEFAULT_CLAIM, ...(config.caFile === undefined ? {} : { caFile: config.caFile }) }
       : undefined;
-  return { method: config.method, sessionSeconds: config.session, ...(oidc === undefined ? {} : { oidc }), image: config.image, memoryMiB: config.memory, nanoCpus: config.cpus };
+  const limit = config.method === "password" ? (config.failedSignIns ?? failedSignInsSchema.parse({})) : undefined;
+  return {
+    method: config.method,
+    sessionSeconds: config.session,
+    ...(oidc === undefined ? {} : { oidc }),
+    image: config.image,
+    memoryMiB: config.memory,
+    nanoCpus: config.cpus,
+    ...(limit === undefined ? {} : { failedSignIns: { perUser: limit.perUser, perAddress: limit.perAddress, windowSeconds: limit.window, image: limit.image } }),
+  };
 }
 
 /**

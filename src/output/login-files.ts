@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import * as path from "node:path";
 import { ConfigError, type ConfigIssue } from "../config/issues";
-import { LOGIN_FILES, type LoginFile, loginFiles } from "../container/login";
+import { LOGIN_FILES, limiterConfig, type LoginFile, loginFiles } from "../container/login";
 import type { HostModel } from "../model/model";
 import { workspacesOf } from "../model/workspaces";
 import { errorPage, signInPage } from "../render/login-pages";
@@ -97,6 +97,7 @@ export function loginFileContents(dir: string, model: HostModel, hashes: Readonl
     [LOGIN_FILES.clientSecret]: secrets.clientSecret ?? "",
     [LOGIN_FILES.htpasswd]: htpasswd(model, hashes),
     [LOGIN_FILES.identities]: identities(model),
+    [LOGIN_FILES.limiterConfig]: login.failedSignIns === undefined ? "" : limiterConfig(model, login.failedSignIns),
   };
   return Object.fromEntries(loginFiles(login).map((f) => [f, all[f]])) as Record<LoginFile, string>;
 }

@@ -104,6 +104,7 @@ export const FRONTDOOR_SETUP_SERVICE = "frontdoor.setup";
 /** The login's session check and sign-in, on the login's network with the proxy. */
 export const LOGIN_SERVICE = "frontdoor.login";
 export const SIGN_IN_SERVICE = "frontdoor.signin";
+export const SIGN_IN_LIMIT_SERVICE = "frontdoor.signin-limit";
 /** The Docker API filter, where some workspace stops when idle (the wake route's only way to Docker). */
 export const DOCKER_FILTER_SERVICE = "docker-filter";
 
@@ -202,9 +203,10 @@ export function* composeServices(host: HostModel): Generator<ComposeService> {
     // its password file.
     const config = { bind: `./${CADDYFILE_DIR}` };
     yield { service: FRONTDOOR_SERVICE, spec: proxyContainer(host, config), dependsOn: FRONTDOOR_SETUP_SERVICE };
-    const [check, signIn] = loginContainers(host, config);
+    const [check, signIn, limiter] = loginContainers(host, config);
     yield { service: LOGIN_SERVICE, spec: check };
     yield { service: SIGN_IN_SERVICE, spec: signIn };
+    if (limiter !== undefined) yield { service: SIGN_IN_LIMIT_SERVICE, spec: limiter };
   }
 }
 

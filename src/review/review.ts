@@ -3,6 +3,7 @@
 // servers that stop first, and decides the exit status from the policy flags.
 import { EXIT_UNREADABLE, HomedockError } from "../config/errors";
 import { LABEL_ENVIRONMENT, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, LABEL_USER, ROLE } from "../container/container";
+import { LABEL_LIMIT } from "../container/common";
 import { type PlanResourceChange, type PlanValues, readResourceChanges } from "./plan-json";
 
 /** Exit codes of `homedock review`. */
@@ -62,8 +63,8 @@ export type ResourceChange =
   | { readonly resource: "home"; readonly change: Exclude<ChangeKind, "unchanged">; readonly user: string };
 
 /** The containers that run as root: the one-shot that creates a user's home, the front door's proxy and its setup. */
-export type RootRole = typeof ROLE.home | typeof ROLE.proxy | typeof ROLE.frontDoorSetup | typeof ROLE.sessionCheck | typeof ROLE.signIn;
-export const ROOT_ROLES: readonly string[] = [ROLE.home, ROLE.proxy, ROLE.frontDoorSetup, ROLE.sessionCheck, ROLE.signIn] satisfies readonly RootRole[];
+export type RootRole = typeof ROLE.home | typeof ROLE.proxy | typeof ROLE.frontDoorSetup | typeof ROLE.sessionCheck | typeof ROLE.signIn | typeof ROLE.signInLimit;
+export const ROOT_ROLES: readonly string[] = [ROLE.home, ROLE.proxy, ROLE.frontDoorSetup, ROLE.sessionCheck, ROLE.signIn, ROLE.signInLimit] satisfies readonly RootRole[];
 
 /** A container that runs as root gets another image: what the pull request puts on the host as root. */
 export interface RootImageChange {
@@ -540,14 +541,21 @@ export function loginDescription(command: readonly unknown[] | null | undefined)
   return `OpenID Connect at ${flag("oidc-issuer-url") ?? "?"} (client ${flag("client-id") ?? "?"}, claim ${flag("oidc-email-claim") ?? "?"})${session}`;
 }
 
+/** The limit on wrong passwords a limiter's labels say, as the login's description ends with it. */
+function withLimit(login: string | undefined, limiter: Values | undefined): string | undefined {
+  const limit = limiter === undefined ? undefined : labels(limiter)[LABEL_LIMIT];
+  return login === undefined || limit === undefined ? login : `${login}, wrong passwords limited to ${limit}`;
+}
+
 function loginChange(containers: readonly Change[]): FrontDoorChange["login"] {
-  const signIn = containers.find((c) => c.labels[LABEL_ROLE] === ROLE.signIn && c.kind !== "unchanged");
+  const signIn = containers.find((c) => c.labels[LABEL_ROLE] === ROLE.signIn);
+  const limiter = containers.find((c) => c.labels[LABEL_ROLE] === ROLE.signInLimit);
   const proxy = containers.find((c) => c.labels[LABEL_ROLE] === ROLE.proxy);
   // A new front door is said once, as added.
-  if (signIn === undefined || (signIn.kind === "added" && proxy?.kind === "added")) return undefined;
+  if (signIn === undefined || (signIn.kind === "unchanged" && (limiter?.kind ?? "unchanged") === "unchanged") || (signIn.kind === "added" && proxy?.kind === "added")) return undefined;
   // A front door from before the sign-in page asked with the browser's basic-auth prompt.
-  const from = signIn.kind === "added" ? "the browser's basic-auth prompt" : loginDescription(signIn.before.command);
-  const to = signIn.kind === "removed" ? "none" : loginDescription(signIn.values.command);
+  const from = signIn.kind === "added" ? "the browser's basic-auth prompt" : withLimit(loginDescription(signIn.before.command), limiter === undefined || limiter.kind === "added" ? undefined : limiter.before);
+  const to = signIn.kind === "removed" ? "none" : withLimit(loginDescription(signIn.values.command), limiter === undefined || limiter.kind === "removed" ? undefined : limiter.values);
   return from === undefined || to === undefined || from === to ? undefined : { from, to };
 }
 
@@ -592,6 +600,7 @@ const ROOT_ROLE_NAMES: Record<RootRole, (change: RootImageChange) => string> = {
   [ROLE.frontDoorSetup]: () => "the front door's setup",
   [ROLE.sessionCheck]: () => "the front door's session check",
   [ROLE.signIn]: () => "the front door's sign-in, which sees passwords",
+  [ROLE.signInLimit]: () => "the limit in front of the front door's sign-in, which sees passwords",
 };
 
 /** The warning about images that run as root, each on its own line. */

@@ -12,8 +12,8 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConfigInput } from "../../src/config/schema";
-import { busyboxImage, docker, dockerStatus, eventually, providerMirrorConfig, requireDocker, scenarioRoot, uniqueName } from "../docker";
-import { call, type Door, freePort, origin, proxyRootCa, Sessions, swapSocket } from "../front-door";
+import { busyboxImage, docker, dockerStatus, eventually, providerMirrorConfig, requireDocker, scenarioRoot, uniqueName, testLogin, FRONT_DOOR_IMAGES } from "../docker";
+import { call, type Door, freePort, origin, proxyRootCa, Sessions, swapSocket, signInForm } from "../front-door";
 import { openSocket, runCode } from "../kernel";
 import type { Json } from "../helpers";
 import { snapshot } from "../trees";
@@ -430,7 +430,7 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
   }, 300_000);
 
   it("the front door through homedock deploy: alice's route behind her session runs her kernel; adding a user keeps every workspace and the kernel", async () => {
-    const images = { proxy: "homedock-test/caddy:current", login: "homedock-test/oauth2-proxy:current", notebook: "homedock-test/jupyter:current" };
+    const images = { proxy: FRONT_DOOR_IMAGES.proxy, login: FRONT_DOOR_IMAGES.login, limiter: FRONT_DOOR_IMAGES.limiter, notebook: FRONT_DOOR_IMAGES.notebook };
     for (const image of Object.values(images)) {
       if (spawnSync("docker", ["image", "inspect", image], { stdio: "ignore" }).status !== 0) throw new Error(`${image} is missing: run scripts/test-host.sh (as root)`);
     }
@@ -444,7 +444,7 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     const [alice, bob, carol] = users;
     const d = new Deployment("frontdoor", (dd) => ({
       host: { homeRoot: dd.home, sharedMounts: [] },
-      frontDoor: { site: "localhost", listen: ["127.0.0.1"], httpsPort: port, httpPort, tls: "internal", image: images.proxy, runtimeRoot: path.join(dd.root, "run"), login: { image: images.login } },
+      frontDoor: { site: "localhost", listen: ["127.0.0.1"], httpsPort: port, httpPort, tls: "internal", image: images.proxy, runtimeRoot: path.join(dd.root, "run"), login: testLogin() },
       environments: [{ name: "py", image: images.notebook, command: ["python3", "-m", "notebook"], jupyter: "notebook", memory: "1g" }],
       users: [alice, bob].map(({ name, uid, gid }) => ({ name, uid, gid })),
     }));
@@ -548,7 +548,7 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     expect(third.out).toContain(`carol's password hash was set for uid ${carol.uid}, and carol is now uid ${carol.uid + 100}: not used`);
     await eventually("the proxy reloaded without carol's old hash", async () => (await call(door, "GET", "/user/carol/py/api/status", as(carol))).status === 404, 90);
     const signIn = (u: { name: string; password: string }) =>
-      call(door, "POST", "/oauth2/sign_in", { "Content-Type": "application/x-www-form-urlencoded", Origin: origin(door) }, new URLSearchParams({ username: u.name, password: u.password, rd: "/" }).toString());
+      call(door, "POST", "/oauth2/sign_in", { "Content-Type": "application/x-www-form-urlencoded", Origin: origin(door) }, signInForm(u.name, u.password));
     await eventually("the sign-in reloaded without carol's old hash", async () => (await signIn(carol)).status === 401, 90);
     expect((await signIn(carol)).headers["set-cookie"] ?? []).not.toContainEqual(expect.stringMatching(/^__Host-homedock[_0-9]*=[^;]/));
     expect((await call(door, "GET", "/user/alice/py/api/status", as(carol))).status).toBe(404);
@@ -652,7 +652,7 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
   }, 400_000);
 
   it("idle workspaces through homedock deploy: one stops, stays stopped through a deploy with an empty plan after it, and its owner's page load wakes it", async () => {
-    const images = { proxy: "homedock-test/caddy:current", login: "homedock-test/oauth2-proxy:current", notebook: "homedock-test/jupyter:current" };
+    const images = { proxy: FRONT_DOOR_IMAGES.proxy, login: FRONT_DOOR_IMAGES.login, limiter: FRONT_DOOR_IMAGES.limiter, notebook: FRONT_DOOR_IMAGES.notebook };
     for (const image of Object.values(images)) {
       if (spawnSync("docker", ["image", "inspect", image], { stdio: "ignore" }).status !== 0) throw new Error(`${image} is missing: run scripts/test-host.sh (as root)`);
     }
@@ -660,7 +660,7 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     const alice = { name: "alice", uid: 2131, gid: 2131, password: "alice-idle-door" };
     const d = new Deployment("idle", (dd) => ({
       host: { homeRoot: dd.home, sharedMounts: [], defaults: { idleTimeout: 20 } },
-      frontDoor: { site: "localhost", listen: ["127.0.0.1"], httpsPort: port, httpPort, tls: "internal", image: images.proxy, runtimeRoot: path.join(dd.root, "run"), login: { image: images.login } },
+      frontDoor: { site: "localhost", listen: ["127.0.0.1"], httpsPort: port, httpPort, tls: "internal", image: images.proxy, runtimeRoot: path.join(dd.root, "run"), login: testLogin() },
       environments: [{ name: "py", image: images.notebook, command: ["python3", "-m", "notebook"], jupyter: "notebook", memory: "1g" }],
       users: [{ name: alice.name, uid: alice.uid, gid: alice.gid }],
     }));

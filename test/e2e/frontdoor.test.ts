@@ -14,9 +14,9 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dockerStatus, docker, eventually, removeComposeHost, FRONT_DOOR_IMAGES, requireDocker, requireFrontDoorImages, scenarioRoot, uniqueName } from "../docker";
+import { dockerStatus, docker, eventually, removeComposeHost, FRONT_DOOR_IMAGES, requireDocker, requireFrontDoorImages, scenarioRoot, uniqueName, testLogin } from "../docker";
 import { goto, launchChromium, notebookCell } from "../browser";
-import { type Door, type TestUser, testUser, basicAuth, call, freePort, origin, proxyRootCa, Sessions, sessionCookies, swapSocket } from "../front-door";
+import { type Door, type TestUser, testUser, basicAuth, call, freePort, origin, proxyRootCa, Sessions, sessionCookies, swapSocket, signInForm } from "../front-door";
 import { openSocket, runCode } from "../kernel";
 
 const exec = promisify(execFile);
@@ -47,7 +47,7 @@ const auth = (u: TestUser) => sessions.auth(u);
 
 /** What the sign-in answers a form post of `name` and `password` from its own page: its status and the session cookie it set ("" for none). */
 async function trySignIn(name: string, password: string): Promise<{ status: number; cookie: string }> {
-  const form = new URLSearchParams({ username: name, password, rd: "/" }).toString();
+  const form = signInForm(name, password);
   const r = await call(door, "POST", "/oauth2/sign_in", { "Content-Type": "application/x-www-form-urlencoded", Origin: origin(door) }, form);
   return { status: r.status, cookie: sessionCookies(r.headers["set-cookie"]) };
 }
@@ -64,7 +64,7 @@ function expectSignInPage(r: { status: number; body: string }, what: string): vo
 function configText(users: readonly TestUser[]): string {
   return JSON.stringify({
     host: { name: project, homeRoot: `${root}/home`, sharedMounts: [] },
-    frontDoor: { site: "localhost", listen: ["127.0.0.1"], httpsPort: door.port, httpPort, tls: "internal", image: IMAGES.proxy, runtimeRoot: `${root}/run`, login: { image: IMAGES.login } },
+    frontDoor: { site: "localhost", listen: ["127.0.0.1"], httpsPort: door.port, httpPort, tls: "internal", image: IMAGES.proxy, runtimeRoot: `${root}/run`, login: testLogin() },
     environments: [
       { name: "py", displayName: "Python (Notebook)", image: IMAGES.notebook, command: ["python3", "-m", "notebook"], jupyter: "notebook", memory: "1g" },
       { name: "lab", displayName: "JupyterLab", image: IMAGES.lab, command: ["jupyter", "lab"], jupyter: "server", memory: "1g" },
@@ -351,11 +351,11 @@ describe("the front door", () => {
     expect((await call(door, "GET", "/user/alice/py/api/status", auth(alice))).status).toBe(200);
   }, 300_000);
 
-  it("limits memory, CPU and processes of every container of the host: the proxy, its setup, the login's two and the homes' one-shots too", async () => {
+  it("limits memory, CPU and processes of every container of the host: the proxy, its setup, the login's three and the homes' one-shots too", async () => {
     const ids = (await docker("ps", "-aq", "--filter", `label=homedock.host=${project}`)).trim().split("\n");
     const all = JSON.parse(await docker("inspect", ...ids)) as { Name: string; HostConfig: { Memory: number; NanoCpus: number; PidsLimit: number | null } }[];
     expect(all.map((c) => c.Name.slice(project.length + 2)).sort()).toEqual(
-      expect.arrayContaining(["alice.home", "alice.lab", "alice.py", "bob.home", "bob.lab", "bob.py", "frontdoor", "frontdoor.setup", "login", "signin"]),
+      expect.arrayContaining(["alice.home", "alice.lab", "alice.py", "bob.home", "bob.lab", "bob.py", "frontdoor", "frontdoor.setup", "login", "signin", "signin-limit"]),
     );
     for (const c of all) {
       const { Memory, NanoCpus, PidsLimit } = c.HostConfig;

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { docker, dockerStatus, eventually, removeComposeHost, FRONT_DOOR_IMAGES, requireDocker, requireFrontDoorImages, scenarioRoot, uniqueName } from "../docker";
+import { docker, dockerStatus, eventually, removeComposeHost, FRONT_DOOR_IMAGES, requireDocker, requireFrontDoorImages, scenarioRoot, uniqueName, testLogin } from "../docker";
 import { goto, launchChromium } from "../browser";
 import { type Door, type TestUser, testUser, basicAuth, call, freePort, origin, proxyRootCa, Sessions } from "../front-door";
 import { openSocket, runCode } from "../kernel";
@@ -95,7 +95,7 @@ beforeAll(async () => {
     path.join(root, "homedock.yaml"),
     JSON.stringify({
       host: { name: project, homeRoot: `${root}/home`, sharedMounts: [], defaults: { idleTimeout: IDLE } },
-      frontDoor: { site: "localhost", listen: ["127.0.0.1"], httpsPort: door.port, httpPort: await freePort(), tls: "internal", image: IMAGES.proxy, runtimeRoot: `${root}/run`, login: { image: IMAGES.login } },
+      frontDoor: { site: "localhost", listen: ["127.0.0.1"], httpsPort: door.port, httpPort: await freePort(), tls: "internal", image: IMAGES.proxy, runtimeRoot: `${root}/run`, login: testLogin() },
       environments: [
         { name: "py", displayName: "Python <Notebook>", image: IMAGES.notebook, command: ["python3", "-m", "notebook"], jupyter: "notebook", memory: "1g" },
         { name: "lab", displayName: "JupyterLab", image: IMAGES.lab, command: ["jupyter", "lab"], jupyter: "server", memory: "1g" },

@@ -9,15 +9,16 @@
 import { execFile, spawnSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { networkInterfaces } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import bcrypt from "bcryptjs";
-import { docker, dockerStatus, eventually, FRONT_DOOR_IMAGES, removeComposeHost, requireDocker, requireFrontDoorImages, scenarioRoot, uniqueName } from "../docker";
+import { docker, dockerStatus, eventually, FRONT_DOOR_IMAGES, removeComposeHost, requireDocker, requireFrontDoorImages, scenarioRoot, uniqueName, testLogin } from "../docker";
 import { goto, launchChromium, notebookCell } from "../browser";
-import { basicAuth, call, type Door, freePort, origin, proxyRootCa, sessionCookies, Sessions, signIn, testUser } from "../front-door";
+import { basicAuth, call, type Door, freePort, origin, proxyRootCa, sessionCookies, Sessions, signIn, testUser, signInForm } from "../front-door";
 import { openSocket } from "../kernel";
 
 const exec = promisify(execFile);
@@ -46,13 +47,13 @@ class ComposeHost {
   }
 
   /** The config with `login`, for `users`: one classic Notebook each. */
-  async write(login: object, users: readonly { name: string; uid: number; identity?: string }[]): Promise<void> {
+  async write(login: Record<string, unknown>, users: readonly { name: string; uid: number; identity?: string }[]): Promise<void> {
     if (this.door.port === 0) this.door = { ...this.door, port: await freePort() };
     const config = {
       host: { name: this.project, homeRoot: `${this.root}/home`, sharedMounts: [] },
       frontDoor: {
         site: "localhost", listen: ["127.0.0.1"], httpsPort: this.door.port, httpPort: await freePort(), tls: "internal", image: IMAGES.proxy, runtimeRoot: `${this.root}/run`,
-        login: { image: IMAGES.login, ...login },
+        login: testLogin(login),
       },
       environments: [{ name: "py", displayName: "Python", image: IMAGES.notebook, command: ["python3", "-m", "notebook"], jupyter: "notebook", memory: "1g" }],
       users: users.map((u) => ({ name: u.name, uid: u.uid, gid: u.uid, ...(u.identity === undefined ? {} : { identity: u.identity }) })),
@@ -71,6 +72,9 @@ class ComposeHost {
     return removeComposeHost(this.file, this.root);
   }
 }
+
+/** A session cookie as signIn gives it, for a Cookie header. */
+const SESSION_COOKIE_PAIR = /^__Host-homedock(_[0-9]+)?=./;
 
 /** The session cookie, and its parts where it is split (not the sign-in's CSRF cookie). */
 const SESSION = /^__Host-homedock(_[0-9]+)?$/;
@@ -160,7 +164,7 @@ describe.sequential("the sign-in page (login: password, through Compose)", () =>
   }
 
   it("refuses a wrong password without a cookie, and takes Basic credentials for nothing", async () => {
-    const form = (password: string) => new URLSearchParams({ username: "alice", password, rd: "/" }).toString();
+    const form = (password: string) => signInForm("alice", password);
     const wrong = await call(host.door, "POST", "/oauth2/sign_in", { "Content-Type": "application/x-www-form-urlencoded", Origin: site() }, form(bob.password));
     expect(wrong.status).toBe(401);
     expect(sessionCookies(wrong.headers["set-cookie"])).toBe("");
@@ -176,7 +180,7 @@ describe.sequential("the sign-in page (login: password, through Compose)", () =>
   });
 
   it("refuses a sign-in posted from another site (login CSRF) or without an Origin, and a password in the URL", async () => {
-    const form = new URLSearchParams({ username: "bob", password: bob.password, rd: "/user/bob/" }).toString();
+    const form = signInForm("bob", bob.password, "/user/bob/");
     for (const origin of ["https://evil.example", "null", undefined]) {
       const r = await call(host.door, "POST", "/oauth2/sign_in", { "Content-Type": "application/x-www-form-urlencoded", ...(origin === undefined ? {} : { Origin: origin }) }, form);
       expect([origin, r.status]).toEqual([origin, 403]);
@@ -281,6 +285,53 @@ describe.sequential("the sign-in page (login: password, through Compose)", () =>
     expect(late.status).toBe(403);
     expect(late.body).toContain(SIGN_IN_FORM);
   }, 120_000);
+
+  it("limits wrong passwords per user name and per address, without touching signed-in users; a changed limit replaces the limiter alone", async () => {
+    const limiter = `${host.project}-signin-limit`;
+    const ids = async () => Object.fromEntries((await docker("ps", "-q", "--no-trunc", "--filter", `label=homedock.host=${host.project}`, "--format", "{{.Names}} {{.ID}}")).trim().split("\n").map((l) => l.split(" ")));
+    // alice's first password back (a test above changed it), taken before the limit changes.
+    host.homedock(["passwd", "alice", "-c", "homedock.yaml", "-d", path.dirname(host.file), "--stdin"], `${alice.password}\n`);
+    await host.up();
+    await eventually("alice's password", async () => (await signIn(host.door, "alice", alice.password).then(() => true, () => false)), 60);
+    const before = await ids();
+    await host.write({ session: `${SESSION_SECONDS}s`, failedSignIns: { perUser: 2, perAddress: 4 } }, [alice, bob]);
+    await host.up();
+    const after = await ids();
+    for (const [name, id] of Object.entries(before)) expect(after[name] === id, name).toBe(name !== limiter);
+    const aliceSession = await signIn(host.door, "alice", alice.password);
+    const post = (door: Door, user: string, password: string) => call(door, "POST", "/oauth2/sign_in", { "Content-Type": "application/x-www-form-urlencoded", Origin: site() }, signInForm(user, password));
+    // bob's name: two wrong passwords are checked (401, the page again), then it is refused, his right password too.
+    for (const attempt of ["guess-1", "guess-2"]) expect((await post(host.door, "bob", attempt)).status).toBe(401);
+    const refused = await post(host.door, "bob", bob.password);
+    expect(refused.status).toBe(429);
+    expect(refused.headers["retry-after"]).toBe("600");
+    expect(refused.body).toContain("Too many failed sign-ins");
+    expect(refused.body).not.toMatch(/bob|alice/);
+    // A signed-in user is not held back, and alice signs in from the same address (2 of its 4).
+    expect((await call(host.door, "GET", "/user/alice/py/api/status", { Cookie: aliceSession })).status).toBe(200);
+    expect(await signIn(host.door, "alice", alice.password)).toMatch(SESSION_COOKIE_PAIR);
+    // Two more wrong passwords from this address, for a name no one has: then the address is refused, for alice too.
+    for (const attempt of ["guess-3", "guess-4"]) expect((await post(host.door, "mallory", attempt)).status).toBe(401);
+    expect((await post(host.door, "alice", alice.password)).status).toBe(429);
+    expect((await call(host.door, "GET", "/user/alice/py/api/status", { Cookie: aliceSession })).status).toBe(200);
+    // From another address (straight to the proxy, from one of this machine's own
+    // addresses outside Docker's networks, which Docker does not masquerade): alice signs
+    // in; bob's name is still refused.
+    const proxyIp = (await docker("inspect", "-f", `{{(index .NetworkSettings.Networks "${host.project}").IPAddress}}`, `${host.project}-frontdoor`)).trim();
+    const own = Object.entries(networkInterfaces())
+      .filter(([name]) => !/^(lo|docker|br-|veth)/.test(name))
+      .flatMap(([, addresses]) => addresses ?? [])
+      .find((a) => a.family === "IPv4" && !a.internal);
+    expect(own, "an IPv4 address of this machine outside Docker's networks").toBeDefined();
+    const elsewhere: Door = { ...host.door, via: { host: proxyIp, port: 443, localAddress: own!.address } };
+    expect(await signIn(elsewhere, "alice", alice.password)).toMatch(SESSION_COOKIE_PAIR);
+    expect((await post(elsewhere, "bob", bob.password)).status).toBe(429);
+    // The limiter's log names the addresses it refused, never a password.
+    const log = await docker("logs", limiter);
+    expect(log).toContain(" 429 ");
+    expect(log).not.toContain(bob.password);
+    expect(log).not.toContain("guess-");
+  }, 300_000);
 });
 
 /** Dex on this machine over TLS, at the default bridge's gateway address: the browser (on this host) and the sign-in (in a container) reach it at the same URL. */

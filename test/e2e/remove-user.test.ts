@@ -6,7 +6,7 @@ import { chownSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConfigInput } from "../../src/config/schema";
 import { homedock } from "../cli";
-import { busyboxImage, docker, dockerStatus, FRONT_DOOR_IMAGES, requireDocker, scenarioRoot, uniqueName } from "../docker";
+import { busyboxImage, docker, dockerStatus, requireDocker, scenarioRoot, uniqueName, testLogin } from "../docker";
 import { freePort } from "../front-door";
 import { snapshot } from "../trees";
 
@@ -22,7 +22,7 @@ function config(users: string[]): ConfigInput {
   return {
     host: { name: project, homeRoot: `${root}/home`, sharedMounts: [{ source: `${root}/data`, target: "/srv/data" }] },
     // The front door gives each Jupyter workspace a socket directory, a volume of its own.
-    frontDoor: { site: "localhost", listen: ["127.0.0.1"], httpsPort, httpPort, image: PROXY_IMAGE, runtimeRoot: `${root}/run`, login: { image: FRONT_DOOR_IMAGES.login } },
+    frontDoor: { site: "localhost", listen: ["127.0.0.1"], httpsPort, httpPort, image: PROXY_IMAGE, runtimeRoot: `${root}/run`, login: testLogin() },
     environments: [
       // The flags the front door adds are arguments of `sh -c` here, which it ignores.
       { name: "py", image, command: ["sh", "-c", "exec httpd -f -p 8888", "sh"], jupyter: "notebook", memory: "64m" },

@@ -8,7 +8,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { homedock } from "../cli";
-import { docker, dockerStatus, eventually, FRONT_DOOR_IMAGES, requireDocker, requireFrontDoorImages, scenarioRoot, uniqueName } from "../docker";
+import { docker, dockerStatus, eventually, FRONT_DOOR_IMAGES, requireDocker, requireFrontDoorImages, scenarioRoot, uniqueName, testLogin } from "../docker";
 import { freePort } from "../front-door";
 
 const IMAGES = FRONT_DOOR_IMAGES;
@@ -71,7 +71,7 @@ beforeAll(async () => {
     config,
     JSON.stringify({
       host: { name: host, homeRoot: `${root}/home`, sharedMounts: [] },
-      frontDoor: { site: "localhost", listen: ["127.0.0.1"], httpsPort: await freePort(), httpPort: await freePort(), tls: "internal", image: IMAGES.proxy, runtimeRoot: `${root}/run`, login: { image: IMAGES.login } },
+      frontDoor: { site: "localhost", listen: ["127.0.0.1"], httpsPort: await freePort(), httpPort: await freePort(), tls: "internal", image: IMAGES.proxy, runtimeRoot: `${root}/run`, login: testLogin() },
       environments: [
         { name: "py", image: IMAGES.notebook, command: ["python3", "-m", "notebook"], jupyter: "notebook", memory: "1g" },
         { name: "lab", image: IMAGES.lab, command: ["jupyter", "lab"], jupyter: "server", memory: "1g" },

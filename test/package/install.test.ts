@@ -103,7 +103,7 @@ describe("in a new cdktf project (cdktf init --template=typescript)", () => {
     expect(existsSync(path.join(cdktfApp, "cdktf.out/stacks/course"))).toBe(false);
     await run("npx", ["homedock", "synth"], cdktfApp);
     const tf = stack(cdktfApp, "course");
-    expect(Object.keys(containersByName(tf)).sort()).toEqual(["alice/home", "alice/python-course", "alice/r-intro", "bob/home", "bob/python-course", "carol/home", "carol/python-course", "carol/r-intro", "docker-filter", "frontdoor", "frontdoor-setup", "login", "sign-in"]);
+    expect(Object.keys(containersByName(tf)).sort()).toEqual(["alice/home", "alice/python-course", "alice/r-intro", "bob/home", "bob/python-course", "carol/home", "carol/python-course", "carol/r-intro", "docker-filter", "frontdoor", "frontdoor-setup", "login", "sign-in", "sign-in-limit"]);
     expect(existsSync(path.join(cdktfApp, "cdktf.out/stacks/course/terraform.tfvars.json"))).toBe(true);
     expect(declared(tf)).toEqual(fromSources());
   });

@@ -48,8 +48,9 @@ describe("the Caddyfile", () => {
     // Every request but the login's own pages is first asked of the session check, which
     // copies the session's identity into the request; the identity is mapped to a user.
     const door = block(caddyfile, "\thandle {");
+    // The sign-in (a password login's) through its limiter, which counts wrong passwords.
     const signIn = (indent: string) => [
-      `${indent}reverse_proxy lab-signin:4181 {`,
+      `${indent}reverse_proxy lab-signin-limit:4182 {`,
       `${indent}\theader_up -Authorization`,
       `${indent}\theader_up X-Real-IP {remote_host}`,
       `${indent}\theader_down X-Frame-Options DENY`,
@@ -213,12 +214,14 @@ describe("the workspaces behind the front door", () => {
     // Docker changes no network's options in place, nor removes one a container is on:
     // what is on it is replaced with it (an upgrade from a host with the option unset).
     const address = `docker_network.${Object.keys(tf.resource.docker_network).find((k) => tf.resource.docker_network[k].name === "lab")}`;
-    for (const c of containers.filter((c) => c.networks_advanced !== undefined && c.name !== "lab-frontdoor" && !c.name.endsWith("-login") && !c.name.endsWith("-signin"))) {
+    for (const c of containers.filter((c) => c.networks_advanced !== undefined && c.name !== "lab-frontdoor" && !c.name.endsWith("-login") && !c.name.endsWith("-signin") && !c.name.endsWith("-signin-limit"))) {
       expect(c.lifecycle, c.name).toEqual({ replace_triggered_by: [address] });
     }
     // The proxy with its two networks; the login's containers with the login's network and their setup.
     const login = `docker_network.${Object.keys(tf.resource.docker_network).find((k) => k.includes("login"))}`;
     expect(containers.find((c) => c.name === "lab-frontdoor")!.lifecycle).toEqual({ replace_triggered_by: [address, login] });
+    // The limiter reads its config at start only: a changed config is a changed label, which replaces it.
+    expect(containers.find((c) => c.name === "lab-signin-limit")!.lifecycle).toEqual({ replace_triggered_by: [login] });
     expect(parse(JSON.stringify(composeFile(model))).networks.lab.driver_opts).toEqual({ "com.docker.network.bridge.enable_icc": "false" });
   });
 
@@ -284,7 +287,7 @@ describe("the proxy", () => {
   });
 
   it("gets its Caddyfile and the login's files from the sensitive variable, through the setup container's uploads", () => {
-    const files = ["sign_in.html", "error.html", "login-cookie-secret", "login-htpasswd", "Caddyfile"];
+    const files = ["sign_in.html", "error.html", "login-cookie-secret", "login-htpasswd", "login-limit.cfg", "Caddyfile"];
     expect(setup.upload).toEqual(files.map((f) => ({ file: `/homedock/upload/${f}`, content: `\${var.frontdoor_files["lab/${f}"]}`, permissions: "0600" })));
     // Each is copied into the config volume in that order, the Caddyfile last.
     expect(setup.command).toEqual(["/homedock/runtime", ...files.flatMap((f) => [`/homedock/upload/${f}`, `/homedock/config/${f}`])]);

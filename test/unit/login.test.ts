@@ -153,7 +153,7 @@ describe("the login's files", () => {
     const model = buildModel(frontDoorConfig());
     writeComposeSecrets(dir, model);
     const config = path.join(dir, "homedock-secrets/frontdoor");
-    expect(readdirSync(config).sort()).toEqual(["Caddyfile", "error.html", "login-cookie-secret", "login-htpasswd", "sign_in.html"]);
+    expect(readdirSync(config).sort()).toEqual(["Caddyfile", "error.html", "login-cookie-secret", "login-htpasswd", "login-limit.cfg", "sign_in.html"]);
     for (const f of readdirSync(config)) expect(statSync(path.join(config, f)).mode & 0o777, f).toBe(0o600);
     // After an entry no one signs in with: the file is never empty, which oauth2-proxy would not take.
     expect(readFileSync(path.join(config, "login-htpasswd"), "utf8")).toBe(`-:$2b$04$${".".repeat(53)}\nalice:${hashes.alice}\nbob:${hashes.bob}\n`);
@@ -286,6 +286,25 @@ describe("the review of a plan that changes the login", () => {
     expect(reviewPlan(withSignIn(password, [...password.slice(0, 1), "--cookie-expire=5400s"], ["delete", "create"])).markdown).toContain("- login changes: passwords, sessions of 8h → passwords, sessions of 90m\n");
   });
 
+  it("says when the limit on wrong passwords changes, which replaces the limiter alone", () => {
+    const plan = JSON.parse(withSignIn(password, password, ["no-op"]));
+    const signIn = plan.resource_changes.at(-1);
+    const limiter = (limit: string) => ({ ...signIn.change.before, name: "x-signin-limit", command: ["-db", "-f", "/homedock/config/login-limit.cfg"], labels: [...signIn.change.before.labels.slice(0, 1), { label: "homedock.role", value: "sign-in-limit" }, { label: "homedock.limit", value: limit }] });
+    plan.resource_changes.push({
+      address: "docker_container.host_frontdoor_signin-limit_0",
+      mode: "managed",
+      type: "docker_container",
+      name: "host_frontdoor_signin-limit_0",
+      change: { actions: ["delete", "create"], before: limiter("10 per user, 50 per address in 10m"), after: limiter("2 per user, 4 per address in 15m"), after_unknown: {}, replace_paths: [["labels"]] },
+    });
+    expect(reviewPlan(JSON.stringify(plan)).markdown).toContain(
+      "- login changes: passwords, sessions of 8h, wrong passwords limited to 10 per user, 50 per address in 10m → passwords, sessions of 8h, wrong passwords limited to 2 per user, 4 per address in 15m\n",
+    );
+    // Nothing to say where neither changes.
+    plan.resource_changes.at(-1).change = { ...plan.resource_changes.at(-1).change, actions: ["no-op"], after: plan.resource_changes.at(-1).change.before };
+    expect(reviewPlan(JSON.stringify(plan)).markdown).not.toContain("- login changes");
+  });
+
   it("says a front door from before the sign-in page gets one, and the sign-in's image among those that run as root", () => {
     expect(reviewPlan(withSignIn(undefined, password, ["create"])).markdown).toContain("- login changes: the browser's basic-auth prompt → passwords, sessions of 8h\n");
     expect(loginDescription(["--htpasswd-file=/x"])).toBe("passwords");
@@ -302,5 +321,62 @@ describe("the Caddyfile of an OpenID Connect login", () => {
     expect(text).toContain("\t\t\tvars homedock_reached alice\n");
     // Every user with a route is let in by their identity; no password is needed.
     expect(text).toContain("\t\t@user_carol {");
+  });
+});
+
+describe("the sign-in's limiter (a password login)", () => {
+  const limited = (failedSignIns?: object): ConfigInput => {
+    const config = frontDoorConfig();
+    return { ...config, frontDoor: { ...config.frontDoor!, login: failedSignIns === undefined ? {} : { failedSignIns } } };
+  };
+  const tf = synthHost(limited());
+  const limiter = Object.values<Json>(tf.resource.docker_container).find((c) => c.name === "lab-signin-limit")!;
+  const loginNetwork = Object.entries<Json>(tf.resource.docker_network).find(([, n]) => n.name === "lab-login")![0];
+
+  it("runs hardened as the login's containers, on the login's network only, reading its config from the config volume", () => {
+    expect(limiter).toMatchObject({ user: "0:0", capabilities: { add: ["CAP_DAC_READ_SEARCH"], drop: ["ALL"] }, security_opts: ["no-new-privileges:true"], read_only: true, init: true, memory: 64, memory_swap: 64, cpus: "0.5", restart: "unless-stopped" });
+    expect(limiter.ports).toBeUndefined();
+    expect(limiter.networks_advanced).toEqual([{ name: `\${docker_network.${loginNetwork}.name}` }]);
+    expect(limiter.entrypoint).toEqual(["haproxy"]);
+    expect(limiter.command).toEqual(["-db", "-f", "/homedock/config/login-limit.cfg"]);
+    expect(limiter.mounts).toEqual([{ type: "volume", source: "${docker_volume.host_frontdoor_config_88DB2375.name}", target: "/homedock/config", read_only: true }]);
+    expect(labels(limiter)["homedock.role"]).toBe("sign-in-limit");
+    expect(labels(limiter)["homedock.limit"]).toBe("10 per user, 50 per address in 10m");
+    const compose = composeFile(buildModel(limited())) as Json;
+    expect(compose.services["frontdoor.signin-limit"]).toMatchObject({ image: "haproxy:3.0.5", user: "0:0", cap_add: ["CAP_DAC_READ_SEARCH"], read_only: true, mem_limit: "64m", pids_limit: 64, networks: ["lab-login"] });
+  });
+
+  it("stands between the proxy and the sign-in, and counts 401s per user name and per address, with the config's limits", () => {
+    const model = buildModel(limited({ perUser: 3, perAddress: 7, window: "15m" }));
+    const caddyfile = renderCaddyfile(model, hashes);
+    expect(caddyfile).not.toContain("lab-signin:4181");
+    expect(caddyfile.match(/reverse_proxy lab-signin-limit:4182 \{/g)).toHaveLength(2);
+    const config = frontDoorFiles(secretsDir(), model)["login-limit.cfg"];
+    expect(config).toContain("\tserver sign_in lab-signin:4181 resolvers docker init-addr last,libc,none\n");
+    expect(config).toContain("stick-table type string len 64 size 100k expire 900s store gpc0_rate(900s)\n");
+    expect(config).toContain("stick-table type ipv6 size 100k expire 900s store gpc0_rate(900s)\n");
+    expect(config).toContain("if METH_POST { sc_gpc0_rate(0) ge 7 } || METH_POST { sc_gpc0_rate(1) ge 3 }\n");
+    expect(config).toContain("hdr Retry-After 900 ");
+    expect(config).toContain("\thttp-response sc-inc-gpc0(0) if { status 401 }\n\thttp-response sc-inc-gpc0(1) if { status 401 }\n");
+  });
+
+  it("is replaced when its limits change (its config's hash is a label), and not when users come and go", () => {
+    const hash = (config: ConfigInput) => labels(Object.values<Json>(synthHost(config).resource.docker_container).find((c) => c.name === "lab-signin-limit")!)["homedock.config"];
+    expect(hash(limited())).toMatch(/^[0-9a-f]{16}$/);
+    expect(hash(limited({ perUser: 10, perAddress: 50, window: "10m" }))).toBe(hash(limited()));
+    expect(hash(limited({ perUser: 11 }))).not.toBe(hash(limited()));
+    expect(hash(limited({ window: "11m" }))).not.toBe(hash(limited()));
+    const fewer = limited();
+    expect(hash({ ...fewer, users: fewer.users!.slice(0, 1) })).toBe(hash(limited()));
+  });
+
+  it("is not there with OpenID Connect (the provider checks passwords), where failedSignIns is a warning", () => {
+    const model = buildModel(oidcConfig());
+    expect((composeFile(model) as Json).services["frontdoor.signin-limit"]).toBeUndefined();
+    expect(renderCaddyfile(model, {})).toContain("reverse_proxy lab-signin:4181 {");
+    expect(Object.keys(frontDoorFiles(secretsDir("s3cret"), model))).not.toContain("login-limit.cfg");
+    expect(validate(oidcConfig({ failedSignIns: { perUser: 3 } }), "config").warnings).toContain(
+      "frontDoor.login.failedSignIns: not used with method: oidc (the provider checks passwords, and limits its own sign-ins)",
+    );
   });
 });

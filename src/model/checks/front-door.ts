@@ -142,9 +142,13 @@ export function frontDoorWarnings(config: PartialConfig): string[] {
   ].map((key) => `frontDoor.${key}: not used with tls: ${frontDoor.tls}`);
   const login = frontDoor.login;
   const unusedLogin =
-    login === undefined || login.method === "oidc"
+    login === undefined
       ? []
-      : [
+      : login.method === "oidc"
+        ? login.failedSignIns === undefined
+          ? []
+          : ["frontDoor.login.failedSignIns: not used with method: oidc (the provider checks passwords, and limits its own sign-ins)"]
+        : [
           ...(["issuer", "clientId", "claim", "caFile"] as const).filter((key) => login[key] !== undefined).map((key) => `frontDoor.login.${key}: not used with method: ${login.method}`),
           ...config.users.flatMap((u, i) => (u?.identity === undefined ? [] : [`users[${i}].identity: not used with login method: ${login.method} (a user signs in with their name)`])),
         ];

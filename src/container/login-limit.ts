@@ -1,0 +1,95 @@
+// The limiter's config: HAProxy between the front door's proxy and the sign-in (method
+// password). It counts the sign-in's refusals (401, a wrong password) per user name and
+// per client address, and once either has had its number within the window, answers
+// that name's or address's sign-ins itself (429): no password check, so no bcrypt.
+// Signed-in users never pass here (the session check answers their requests).
+import type { FailedSignInsModel } from "../model/front-door";
+
+/** What the limiter needs to know besides the limit. */
+export interface LimiterPlace {
+  /** The port it listens on, on the login's network. */
+  readonly port: number;
+  /** The sign-in, `name:port`, found by Docker's DNS (it may be replaced, and come back elsewhere). */
+  readonly signIn: string;
+  /** The path the sign-in form is posted to. */
+  readonly signInPath: string;
+}
+
+/** The largest sign-in form taken: the page's fields (rd, username, password) fit many times over. */
+export const SIGN_IN_FORM_MAX_BYTES = 4096;
+
+/**
+ * The one shape a password sign-in is taken in: the page's form, its fields in its order,
+ * each once. oauth2-proxy (Go) would also read a field from the URL, from a multipart
+ * body, under a percent-encoded name or twice; the limiter counts by the name it reads,
+ * so every other shape is refused before either reads it.
+ */
+const SIGN_IN_FORM = "^(rd=[^&]*&)?username=[^&]*&password=[^&]*$";
+
+function tooMany(windowSeconds: number): string {
+  const minutes = Math.ceil(windowSeconds / 60);
+  return (
+    "<!doctype html><html lang=en><head><meta charset=utf-8><title>Too many failed sign-ins</title></head>" +
+    `<body><h1>Too many failed sign-ins</h1><p>Signing in is paused for this name or from this address after too many wrong passwords. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.</p>` +
+    "<p><a href=/>Back</a></p></body></html>"
+  );
+}
+
+/** HAProxy's config for the limiter of `limit`, at `place`. */
+export function renderLimiterConfig(limit: FailedSignInsModel, place: LimiterPlace): string {
+  const w = `${limit.windowSeconds}s`;
+  return `${[
+    "# The limit on wrong passwords in front of the sign-in: written by homedock.",
+    "global",
+    "\tnbthread 1",
+    "\tmaxconn 512",
+    "\tlog stdout format raw local0 info",
+    "",
+    "defaults",
+    "\tmode http",
+    "\tlog global",
+    "\toption httplog",
+    "\ttimeout connect 5s",
+    "\ttimeout client 30s",
+    "\ttimeout server 30s",
+    // A form sent slowly holds a connection no longer than this.
+    "\ttimeout http-request 10s",
+    "",
+    // Docker's own DNS: the sign-in is found again when it is replaced.
+    "resolvers docker",
+    "\tnameserver docker 127.0.0.11:53",
+    "\thold valid 10s",
+    "",
+    // Failed sign-ins over the window: per user name, and per address (an IPv6 client's /64).
+    "backend per_user",
+    `\tstick-table type string len 64 size 100k expire ${w} store gpc0_rate(${w})`,
+    "",
+    "backend per_address",
+    `\tstick-table type ipv6 size 100k expire ${w} store gpc0_rate(${w})`,
+    "",
+    "frontend sign_in",
+    `\tbind :${place.port}`,
+    "\toption http-buffer-request",
+    // Only posts are logged: who was refused, from where (the proxy's X-Real-IP).
+    "\thttp-request capture req.hdr(X-Real-IP) len 45",
+    "\thttp-request set-log-level silent unless METH_POST",
+    `\tacl sign_in path ${place.signInPath}`,
+    "\tacl form_type req.hdr(content-type) -m reg -i ^application/x-www-form-urlencoded(;.*)?$",
+    `\tacl the_form req.body -m reg ${SIGN_IN_FORM}`,
+    `\tacl small req.body_size le ${SIGN_IN_FORM_MAX_BYTES}`,
+    "\tacl has_address req.hdr_ip(X-Real-IP) -m found",
+    // A password is checked only where the form is posted; nothing else is posted here.
+    '\thttp-request return status 403 content-type "text/plain; charset=utf-8" string "sign in first" if METH_POST !sign_in',
+    '\thttp-request return status 400 content-type "text/plain; charset=utf-8" string "expected the sign-in form" if METH_POST !form_type || METH_POST !small || METH_POST !the_form || METH_POST { query -m found } || METH_POST !has_address',
+    "\thttp-request track-sc0 req.hdr_ip(X-Real-IP),ipmask(32,64) table per_address if METH_POST",
+    "\thttp-request track-sc1 req.body_param(username),url_dec,lower table per_user if METH_POST",
+    `\thttp-request return status 429 content-type "text/html; charset=utf-8" hdr Retry-After ${limit.windowSeconds} string "${tooMany(limit.windowSeconds)}" if METH_POST { sc_gpc0_rate(0) ge ${limit.perAddress} } || METH_POST { sc_gpc0_rate(1) ge ${limit.perUser} }`,
+    // A wrong password: the sign-in's 401.
+    "\thttp-response sc-inc-gpc0(0) if { status 401 }",
+    "\thttp-response sc-inc-gpc0(1) if { status 401 }",
+    "\tdefault_backend sign_in",
+    "",
+    "backend sign_in",
+    `\tserver sign_in ${place.signIn} resolvers docker init-addr last,libc,none`,
+  ].join("\n")}\n`;
+}
