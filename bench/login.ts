@@ -14,7 +14,9 @@
 //      every password a new one (Caddy caches failed checks too): "before", GETs with
 //      `Authorization: Basic alice:<wrong>` to the basic-auth door (a bcrypt each, in the
 //      proxy); "after", POST /oauth2/sign_in to the new door (a bcrypt each, in the
-//      sign-in container under its own CPU limit). Meanwhile alice makes the same GET one
+//      sign-in container under its own CPU limit, until the limiter in front of it has
+//      counted failedSignIns.perUser of them: from then on it answers 429 itself, after
+//      its tarpit, without a bcrypt; the statuses say how many of each). Meanwhile alice makes the same GET one
 //      at a time through the flooded door; her median against the same door's idle
 //      median, measured just before. Target (issue): within 2x of an idle door. Beside
 //      her, on their own connections, two probes that tell where the time goes: a path
@@ -363,14 +365,14 @@ async function main(): Promise<void> {
       watch: [BASIC],
     },
     login: {
-      label: "after: sign-in and session (HEAD)",
+      label: "after: sign-in and session, with the limit on wrong passwords (HEAD)",
       door,
       alice: { Cookie: cookie },
       caddyOnly: "/oauth2/start",
       wrong: (client, n) =>
         // As the sign-in page posts it: the site's own Origin (a script sets it as easily).
         client.send("POST", "/oauth2/sign_in", { "Content-Type": "application/x-www-form-urlencoded", Origin: origin(door) }, signInForm(USER, `wrong-${n}`)),
-      watch: [`${NAME}-frontdoor`, `${NAME}-login`, `${NAME}-signin`],
+      watch: [`${NAME}-frontdoor`, `${NAME}-login`, `${NAME}-signin`, `${NAME}-signin-limit`],
     },
   };
   for (const side of Object.values(sides)) {

@@ -1,7 +1,8 @@
 // The limiter's config: HAProxy between the front door's proxy and the sign-in (method
 // password). It counts the sign-in's refusals (401, a wrong password) per user name and
 // per client address, and once either has had its number within the window, answers
-// that name's or address's sign-ins itself (429): no password check, so no bcrypt.
+// that name's or address's sign-ins itself (429, after a pause): no password check, so
+// no bcrypt.
 // Signed-in users never pass here (the session check answers their requests).
 import type { FailedSignInsModel } from "../model/front-door";
 
@@ -14,6 +15,9 @@ export interface LimiterPlace {
   /** The path the sign-in form is posted to. */
   readonly signInPath: string;
 }
+
+/** How long a refused sign-in is held before its 429. */
+export const TARPIT_SECONDS = 2;
 
 /** The largest sign-in form taken: the page's fields (rd, username, password) fit many times over. */
 export const SIGN_IN_FORM_MAX_BYTES = 4096;
@@ -54,6 +58,7 @@ export function renderLimiterConfig(limit: FailedSignInsModel, place: LimiterPla
     "\ttimeout server 30s",
     // A form sent slowly holds a connection no longer than this.
     "\ttimeout http-request 10s",
+    `\ttimeout tarpit ${TARPIT_SECONDS}s`,
     "",
     // Docker's own DNS: the sign-in is found again when it is replaced.
     "resolvers docker",
@@ -83,7 +88,9 @@ export function renderLimiterConfig(limit: FailedSignInsModel, place: LimiterPla
     '\thttp-request return status 400 content-type "text/plain; charset=utf-8" string "expected the sign-in form" if METH_POST !form_type || METH_POST !small || METH_POST !the_form || METH_POST { query -m found } || METH_POST !has_address',
     "\thttp-request track-sc0 req.hdr_ip(X-Real-IP),ipmask(32,64) table per_address if METH_POST",
     "\thttp-request track-sc1 req.body_param(username),url_dec,lower table per_user if METH_POST",
-    `\thttp-request return status 429 content-type "text/html; charset=utf-8" hdr Retry-After ${limit.windowSeconds} string "${tooMany(limit.windowSeconds)}" if METH_POST { sc_gpc0_rate(0) ge ${limit.perAddress} } || METH_POST { sc_gpc0_rate(1) ge ${limit.perUser} }`,
+    // Held for the tarpit's time first: a refused guesser's next guess waits, and a flood
+    // past the limit comes no faster than the sign-in would have answered it.
+    `\thttp-request tarpit deny_status 429 content-type "text/html; charset=utf-8" hdr Retry-After ${limit.windowSeconds} string "${tooMany(limit.windowSeconds)}" if METH_POST { sc_gpc0_rate(0) ge ${limit.perAddress} } || METH_POST { sc_gpc0_rate(1) ge ${limit.perUser} }`,
     // A wrong password: the sign-in's 401.
     "\thttp-response sc-inc-gpc0(0) if { status 401 }",
     "\thttp-response sc-inc-gpc0(1) if { status 401 }",

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { renderLimiterConfig } from "../../src/container/login-limit";
+import { renderLimiterConfig, TARPIT_SECONDS } from "../../src/container/login-limit";
 import { FRONT_DOOR_IMAGES, docker, eventually, requireDocker, uniqueName } from "../docker";
 import { freePort, signInForm } from "../front-door";
 
@@ -85,8 +85,11 @@ describe("the sign-in's limiter", () => {
     const user = `alice`;
     for (let i = 0; i < LIMIT.perUser; i += 1) expect((await post(user, `wrong-${i}`, addr(i))).status).toBe(401);
     expect(reached).toHaveLength(LIMIT.perUser);
+    const t0 = Date.now();
     const refused = await post(user, "right", addr(9));
     expect(refused.status).toBe(429);
+    // Held first, so a guesser's loop is no faster for being refused.
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(TARPIT_SECONDS * 1000 - 100);
     expect(refused.headers["retry-after"]).toBe("600");
     expect(refused.body).toContain("Too many failed sign-ins");
     expect(refused.body).not.toContain("alice");
