@@ -1,13 +1,16 @@
 // A host's workspace containers through the Docker API (the docker CLI, so DOCKER_HOST,
 // ssh:// included, picks the host; the local engine's socket for the stats): a fixed
 // number of docker processes for the containers, however many workspaces there are, and
-// one `docker exec` per running Jupyter workspace behind the front door.
+// one `docker exec` per running Jupyter workspace behind the front door. On the Docker
+// host itself, the stats come from the containers' cgroups (cgroup-stats.ts).
 import { type Engine, EngineTimeout, localEngineSocketHere, socketEngine } from "../docker/engine-socket";
 import { answered, type DockerAsync, dockerCliAsync, HostUnreadableError, notAnswering } from "../docker/docker-cli";
 import { LABEL_HOST, LABEL_ROLE, ROLE } from "../container/container";
 import { apiVersionOf, hasOneShotStats, oneShotStatsPath, parseStatsSample, type StatsSample, usageBetween } from "./engine-stats";
 import { demultiplex, type JupyterActivity, jupyterExecConfig, type JupyterProbe, JUPYTER_TIMEOUT_SECONDS, jupyterStatusArgs, parseJupyterStatus, probeFailure } from "./jupyter-status";
 import { RestartError } from "./restart";
+import { type ContainerProcess, cgroupSampler } from "./cgroup-stats";
+import { cpus } from "node:os";
 import { askOnSocket, linksProtected } from "./jupyter-socket";
 import { type ContainerFacts, type ContainerUsage, type ListedContainer, parseInspect, parsePs, parseStats, sampled } from "./status";
 
@@ -113,6 +116,31 @@ async function engineStats(ids: readonly string[], engine: Engine): Promise<Map<
   return new Map(ids.map((id, i) => [id, usageBetween(first[i], second[i])]));
 }
 
+/** The first process of each running container `ids`, as the engine says (GET /containers/{id}/json, all at once). */
+async function containerProcesses(ids: readonly string[], engine: Engine): Promise<ContainerProcess[]> {
+  return Promise.all(
+    ids.map(async (id) => {
+      const r = await engine.get(`/containers/${encodeURIComponent(id)}/json`);
+      const pid: unknown = r.status === 200 ? JSON.parse(r.body)?.State?.Pid : undefined;
+      if (typeof pid !== "number" || !Number.isInteger(pid) || pid <= 0) throw new Error(`container ${id} has no running process`);
+      return { id, pid };
+    }),
+  );
+}
+
+/**
+ * Memory and CPU of the containers `ids` from their cgroups (cgroup-stats.ts): two
+ * samples STATS_INTERVAL_MS apart, no wait for the engine's stats collector.
+ * @throws Error when they cannot be read from here (the caller asks the engine)
+ */
+export async function cgroupStats(ids: readonly string[], engine: Engine): Promise<Map<string, ContainerUsage>> {
+  const sample = cgroupSampler(await containerProcesses(ids, engine), cpus().length);
+  const first = sample();
+  await sleep(STATS_INTERVAL_MS);
+  const second = sample();
+  return new Map(ids.map((id, i) => [id, usageBetween(first[i], second[i])]));
+}
+
 /** The local engine's socket when the docker CLI would use one (else undefined: the CLI's own way). */
 export const localEngine = (): Engine | undefined => {
   const socket = localEngineSocketHere();
@@ -120,8 +148,9 @@ export const localEngine = (): Engine | undefined => {
 };
 
 /**
- * Memory in use and CPU of the containers `ids`: through the Engine API on the local
- * engine's socket (two one-shot samples of all of them), else with `docker stats
+ * Memory in use and CPU of the containers `ids`: on the local engine, from their cgroups
+ * (where this process can read them), else through the Engine API on its socket (two
+ * one-shot samples of all of them), else with `docker stats
  * --no-stream` (the docker CLI: ssh://, tcp://, contexts; an engine before API 1.41; a
  * socket that cannot be used). docker stats takes the same two collector cycles and
  * then waits for its next half-second tick to print.
@@ -133,8 +162,12 @@ async function usage(ids: readonly string[], docker: DockerAsync, openEngine: ()
   signal.addEventListener("abort", stop);
   try {
     engine = openEngine();
-    const used = engine === undefined ? undefined : await engineStats(ids, engine);
-    if (used !== undefined) return used;
+    if (engine !== undefined) {
+      // The cgroups where they can be read here, else the engine's one-shot stats.
+      const open = engine;
+      const used = (await cgroupStats(ids, open).catch(() => undefined)) ?? (await engineStats(ids, open));
+      if (used !== undefined) return used;
+    }
   } catch {
     // The socket could not be used (permissions, gone): docker stats says why, if it is the engine.
   } finally {

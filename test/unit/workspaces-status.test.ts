@@ -312,6 +312,8 @@ describe("the docker calls", () => {
       get: async (p) => {
         paths.push(p);
         if (p === "/version") return { status: 200, body: JSON.stringify({ Version: "x", ApiVersion: api }) };
+        // No process to read the cgroups of (they are read where the engine runs on this machine: test/integration).
+        if (/^\/containers\/[^/]+\/json$/.test(p)) return { status: 200, body: JSON.stringify({ State: { Pid: 0 } }) };
         const id = decodeURIComponent(/^\/v1\.41\/containers\/([^/]+)\/stats\?stream=false&one-shot=true$/.exec(p)![1]);
         const bodies = samples[id];
         if (bodies === undefined) return { status: 404, body: '{"message":"No such container"}' };
@@ -326,7 +328,7 @@ describe("the docker calls", () => {
   const recorded = (name: string) => readFileSync(path.join(__dirname, "fixtures", name), "utf8");
   const v1 = [recorded("engine-stats-v1-first.json"), recorded("engine-stats-v1-second.json")];
 
-  it("samples the running containers twice through the local engine's socket (one-shot), no docker stats, and closes it", async () => {
+  it("samples the running containers twice through the local engine's socket (one-shot) where their cgroups cannot be read, no docker stats, and closes it", async () => {
     const { calls, docker } = recording({ ps: { status: 0, stdout: PS_ALL }, inspect: { status: 0, stdout: INSPECT } });
     // dave's container went away between docker ps and the stats: no usage, no failure.
     const api = engine("1.41", { "id-lab-alice.py": v1, "id-other.py": v1 });
@@ -334,7 +336,8 @@ describe("the docker calls", () => {
     expect(calls.map((c) => c[0])).toEqual(["ps", "inspect"]);
     const stats = (id: string) => `/v1.41/containers/${id}/stats?stream=false&one-shot=true`;
     const round = ["id-lab-alice.py", "id-lab-dave.py", "id-other.py"].map(stats);
-    expect(api.paths).toEqual(["/version", ...round, ...round]);
+    const json = ["id-lab-alice.py", "id-lab-dave.py", "id-other.py"].map((id) => `/containers/${id}/json`);
+    expect(api.paths).toEqual([...json, "/version", ...round, ...round]);
     expect(usage.get("id-lab-alice.py")).toEqual({ memoryBytes: 70_434_816, cpuPercent: 39.38 });
     expect(usage.get("id-lab-dave.py")).toEqual({ memoryBytes: undefined, cpuPercent: undefined });
     expect(api.closed()).toBe(1);
