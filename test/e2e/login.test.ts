@@ -15,10 +15,10 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import bcrypt from "bcryptjs";
-import { docker, dockerStatus, eventually, FRONT_DOOR_IMAGES, removeComposeHost, requireDocker, requireFrontDoorImages, scenarioRoot, uniqueName } from "../docker";
-import { goto, launchChromium, notebookCell } from "../browser";
-import { basicAuth, call, type Door, freePort, origin, proxyRootCa, sessionCookies, Sessions, signIn, testUser } from "../front-door";
-import { openSocket } from "../kernel";
+import { docker, dockerStatus, eventually, FRONT_DOOR_IMAGES, removeComposeHost, requireDocker, requireFrontDoorImages, scenarioRoot, uniqueName } from "../helpers/docker";
+import { goto, launchChromium, notebookCell } from "../helpers/browser";
+import { basicAuth, call, type Door, freePort, origin, proxyRootCa, sessionCookies, Sessions, signIn, testUser } from "../helpers/front-door";
+import { openSocket } from "../helpers/kernel";
 
 const exec = promisify(execFile);
 const repo = path.resolve(__dirname, "../..");

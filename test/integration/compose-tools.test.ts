@@ -12,7 +12,7 @@ import { buildModel } from "../../src/model/model";
 import { renderCompose } from "../../src/render/compose";
 import { SEEDER_SCRIPT } from "../../src/container/container";
 import { writeComposeSecrets } from "../../src/output/secrets";
-import { courseConfig, type Json } from "../helpers";
+import { courseConfig, type Json } from "../helpers/synth";
 
 const compose: Json = parse(renderCompose(buildModel(courseConfig())), { merge: true });
 

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { LABEL_ROLE, ROLE } from "../../src/container/container";
-import { labels, type Json } from "../helpers";
+import { labels, type Json } from "../helpers/synth";
 
 const execFileAsync = promisify(execFile);
 const root = path.resolve(__dirname, "../..");

@@ -6,8 +6,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { PASSWORDS_FILE, readPasswords } from "../../src/output/secrets";
-import { homedock as run } from "../cli";
-import { frontDoorConfig } from "../helpers";
+import { homedock as run } from "../helpers/cli";
+import { frontDoorConfig } from "../helpers/synth";
 
 const work = mkdtempSync(path.join(tmpdir(), "homedock-passwd-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

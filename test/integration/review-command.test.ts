@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { REVIEW_EXIT } from "../../src/review/review";
-import { homedock } from "../cli";
+import { homedock } from "../helpers/cli";
 
 const fixtures = path.resolve(__dirname, "../fixtures/plans");
 const plan = (name: string) => readFileSync(path.join(fixtures, `${name}.json`), "utf8");

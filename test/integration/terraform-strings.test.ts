@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { SEEDER_SCRIPT } from "../../src/container/container";
-import { containersByName, courseConfig, synthHost } from "../helpers";
+import { containersByName, courseConfig, synthHost } from "../helpers/synth";
 
 // Terraform itself reads the synthesized strings back: what it evaluates must be
 // exactly what was meant, "${" and "%{" included.

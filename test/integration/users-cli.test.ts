@@ -4,7 +4,7 @@ import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { homedock as run } from "../cli";
+import { homedock as run } from "../helpers/cli";
 
 const work = mkdtempSync(path.join(tmpdir(), "homedock-users-cli-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vites
 import { run, SAVED_PLAN } from "../../src/cli/cli";
 import { REVIEW_EXIT, summarizePlan } from "../../src/review/review";
 import type { Terraform } from "../../src/cli/terraform";
-import { courseConfig } from "../helpers";
+import { courseConfig } from "../helpers/synth";
 
 const fixtures = path.resolve(__dirname, "../fixtures/plans");
 const work = mkdtempSync(path.join(tmpdir(), "homedock-cli-"));

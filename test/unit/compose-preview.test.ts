@@ -8,7 +8,7 @@ import { previewCompose } from "../../src/review/compose-preview";
 import type { ConfigInput } from "../../src/config/schema";
 import { buildModel } from "../../src/model/model";
 import { bindVolume, composeServices, type ComposeService } from "../../src/render/compose";
-import { courseConfig, frontDoorConfig, type Json } from "../helpers";
+import { courseConfig, frontDoorConfig, type Json } from "../helpers/synth";
 
 const PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 

@@ -7,7 +7,7 @@ import { buildModel } from "../../src/model/model";
 import { composeFile, renderCompose } from "../../src/render/compose";
 import { yamlScalar } from "../../src/config/yaml-scalar";
 import { SEEDER_SCRIPT } from "../../src/container/container";
-import { containersByName, courseConfig, type Json, synthHost } from "../helpers";
+import { containersByName, courseConfig, type Json, synthHost } from "../helpers/synth";
 
 const model = buildModel(courseConfig());
 const text = renderCompose(model);

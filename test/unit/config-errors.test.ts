@@ -8,7 +8,7 @@ import { buildModel } from "../../src/model/model";
 import { ConfigError, type PathSegment } from "../../src/config/issues";
 import { sourcePositions } from "../../src/config/load";
 import { parseConfig } from "../../src/model/load";
-import { cases, config, env, user } from "../config-cases";
+import { cases, config, env, user } from "../helpers/config-cases";
 
 function errorsOf(text: string): string[] {
   try {

@@ -3,7 +3,7 @@
 // within a second of CPU. The runs and the slowest case are printed.
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { configTexts, type Outcome, rawTexts, read } from "../fuzz-configs";
+import { configTexts, type Outcome, rawTexts, read } from "../helpers/fuzz-configs";
 
 const seen: (Outcome & { text: string; family: string })[] = [];
 

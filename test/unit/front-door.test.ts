@@ -14,7 +14,7 @@ import { composeFile } from "../../src/render/compose";
 import { DOCKER_FILTER_CONFIG_VARIABLE, DOCKER_FILTER_SOCKET, dockerFilterContainer } from "../../src/container/docker-filter";
 import { lockedOut, PASSWORDS_FILE, readPasswords, writeComposeSecrets, writePassword } from "../../src/output/secrets";
 import { reviewPlan } from "../../src/review/review";
-import { frontDoorConfig, type Json, labels, synthHost } from "../helpers";
+import { frontDoorConfig, type Json, labels, synthHost } from "../helpers/synth";
 
 const work = mkdtempSync(path.join(tmpdir(), "homedock-frontdoor-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -8,7 +8,7 @@ import { ConfigError } from "../../src/config/issues";
 import { buildModel } from "../../src/model/model";
 import { SEEDER_SCRIPT } from "../../src/container/container";
 import { literal, providerCpus } from "../../src/render/terraform";
-import { containersByName, courseConfig, type Json, labels, synthHost } from "../helpers";
+import { containersByName, courseConfig, type Json, labels, synthHost } from "../helpers/synth";
 
 const tf = synthHost(courseConfig());
 const byName = containersByName(tf);

@@ -9,8 +9,8 @@ import { ConfigError } from "../../src/config/issues";
 import { loadConfig, parseConfig } from "../../src/model/load";
 import { MAX_CONFIG_BYTES, MAX_CONFIG_NODES } from "../../src/config/bounds";
 import { HOST_CONTROL } from "../../src/model/checks/host-paths";
-import { configObject, env } from "../config-cases";
-import { bombUnderCommand, bombUnderUnknownKey } from "../hostile";
+import { configObject, env } from "../helpers/config-cases";
+import { bombUnderCommand, bombUnderUnknownKey } from "../helpers/hostile";
 
 const work = mkdtempSync(path.join(tmpdir(), "homedock-hostile-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

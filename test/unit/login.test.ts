@@ -17,7 +17,7 @@ import { LOGIN_SECRETS_FILE, writeClientSecret } from "../../src/output/login-fi
 import { writeCompose, synth } from "../../src/output/output";
 import { loginDescription, reviewPlan } from "../../src/review/review";
 import { validate } from "../../src/model/validate";
-import { frontDoorConfig, type Json, labels, synthHost } from "../helpers";
+import { frontDoorConfig, type Json, labels, synthHost } from "../helpers/synth";
 
 const work = mkdtempSync(path.join(tmpdir(), "homedock-login-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

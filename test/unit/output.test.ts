@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildModel } from "../../src/model/model";
 import { synth } from "../../src/output/output";
-import { courseConfig } from "../helpers";
+import { courseConfig } from "../helpers/synth";
 
 const work = mkdtempSync(path.join(tmpdir(), "homedock-output-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

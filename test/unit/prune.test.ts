@@ -8,7 +8,7 @@ import { addPruneCommand, undeclaredVolumes } from "../../src/cli/prune";
 import { buildModel } from "../../src/model/model";
 import { composeFile } from "../../src/render/compose";
 import type { Docker } from "../../src/docker/docker-cli";
-import { frontDoorConfig, type Json } from "../helpers";
+import { frontDoorConfig, type Json } from "../helpers/synth";
 
 const work = mkdtempSync(path.join(tmpdir(), "homedock-prune-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

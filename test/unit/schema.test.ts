@@ -5,7 +5,7 @@ import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { configJsonSchema } from "../../src/config/json-schema";
 import { configSchema } from "../../src/config/schema";
-import { cases, configObject } from "../config-cases";
+import { cases, configObject } from "../helpers/config-cases";
 
 /** What the validator's schema rejects but JSON Schema cannot say: it is computed. */
 const COMPUTED = new Set(["memory below 6m", "session under a minute", "session over 30 days"]);

@@ -23,7 +23,7 @@ import {
 import { writePrivate } from "../../src/output/secret-files";
 import { TOKENS_VARIABLE } from "../../constructs/host";
 import { synth, writeCompose } from "../../src/output/output";
-import { courseConfig, frontDoorConfig } from "../helpers";
+import { courseConfig, frontDoorConfig } from "../helpers/synth";
 
 const dir = mkdtempSync(path.join(tmpdir(), "homedock-secrets-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { summary } from "../../src/cli/config-file";
 import { buildModel } from "../../src/model/model";
-import { courseConfig, frontDoorConfig } from "../helpers";
+import { courseConfig, frontDoorConfig } from "../helpers/synth";
 
 const work = mkdtempSync(path.join(tmpdir(), "homedock-summary-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -1,7 +1,9 @@
+// The configs most tests start from, and a Host synthesized from one: the stack's
+// Terraform JSON, its containers by name, their labels.
 import { Testing, TerraformStack } from "cdktf";
-import { type ConfigInput } from "../src/config/schema";
-import { Host } from "../constructs/host";
-import { LABEL_ENVIRONMENT, LABEL_ROLE, LABEL_USER, ROLE } from "../src/container/container";
+import { type ConfigInput } from "../../src/config/schema";
+import { Host } from "../../constructs/host";
+import { LABEL_ENVIRONMENT, LABEL_ROLE, LABEL_USER, ROLE } from "../../src/container/container";
 
 export type Json = Record<string, any>;
 

@@ -6,7 +6,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, wri
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import type { ContainerSpec } from "../src/container/container";
+import type { ContainerSpec } from "../../src/container/container";
 
 const run = promisify(execFile);
 

@@ -2,7 +2,7 @@
 import { spawn } from "node:child_process";
 import * as path from "node:path";
 
-const root = path.resolve(__dirname, "..");
+const root = path.resolve(__dirname, "../..");
 const tsx = path.join(root, "node_modules/.bin/tsx");
 const cli = path.join(root, "src/cli/cli.ts");
 

@@ -2,8 +2,8 @@
 // huge, and raw YAML text with anchors and aliases, for the fuzz test and its benchmark.
 import fc from "fast-check";
 import { stringify } from "yaml";
-import { ConfigError } from "../src/config/issues";
-import { parseConfig } from "../src/model/load";
+import { ConfigError } from "../../src/config/issues";
+import { parseConfig } from "../../src/model/load";
 
 const KEYS = [
   "host", "environments", "users", "frontDoor", "name", "image", "command", "uid", "gid", "home", "homeRoot", "createHomes",

@@ -5,7 +5,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, sy
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 
-const SEEDER = path.resolve(__dirname, "../src/container/seed/entrypoint.sh");
+const SEEDER = path.resolve(__dirname, "../../src/container/seed/entrypoint.sh");
 
 export interface Shell {
   readonly name: string;
