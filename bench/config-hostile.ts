@@ -5,8 +5,8 @@
 //   npm run bench:hostile
 import fc from "fast-check";
 import { MAX_CONFIG_BYTES, MAX_CONFIG_NODES } from "../src/config/bounds";
-import { configTexts, rawTexts, read } from "../test/fuzz-configs";
-import { bombUnderCommand, bombUnderUnknownKey } from "../test/hostile";
+import { configTexts, rawTexts, read } from "../test/helpers/fuzz-configs";
+import { bombUnderCommand, bombUnderUnknownKey } from "../test/helpers/hostile";
 
 const SEED = 19;
 const SAMPLES = 1_000;

@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { buildModel } from "../src/model/model";
 import { type ConfigInput } from "../src/config/schema";
 import { type ContainerSpec, workspaceContainer } from "../src/container/container";
-import { busyboxImage, dockerRunArgs, providerMirrorConfig } from "../test/docker";
+import { busyboxImage, dockerRunArgs, providerMirrorConfig } from "../test/helpers/docker";
 
 const mirror = process.env.HOMEDOCK_PROVIDER_MIRROR;
 if (!mirror) {

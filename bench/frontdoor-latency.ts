@@ -22,7 +22,7 @@ import * as path from "node:path";
 import { hashSync } from "bcryptjs";
 import { BCRYPT_COST } from "../src/cli/passwd";
 import { writePassword } from "../src/output/secrets";
-import { type Door, freePort, proxyRootCa, signIn } from "../test/front-door";
+import { type Door, freePort, proxyRootCa, signIn } from "../test/helpers/front-door";
 
 const PAIRS = Number(process.argv[2] ?? 2000);
 const ROUNDS = Number(process.argv[3] ?? 20);

@@ -14,8 +14,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type WebSocket from "ws";
-import { call, type Door, freePort, origin, proxyRootCa, signIn } from "../test/front-door";
-import { openSocket, runCode } from "../test/kernel";
+import { call, type Door, freePort, origin, proxyRootCa, signIn } from "../test/helpers/front-door";
+import { openSocket, runCode } from "../test/helpers/kernel";
 
 const USERS = 50;
 const BUSY = 10;

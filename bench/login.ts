@@ -33,7 +33,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import * as path from "node:path";
-import { basicAuth, type Door, freePort, origin, proxyRootCa, signIn, signInForm } from "../test/front-door";
+import { basicAuth, type Door, freePort, origin, proxyRootCa, signIn, signInForm } from "../test/helpers/front-door";
 
 const REQUESTS = Number(process.argv[2] ?? 400);
 const FLOOD_SECONDS = Number(process.argv[3] ?? 20);

@@ -11,7 +11,7 @@
 import { type ChildProcessWithoutNullStreams, execFile, execFileSync, spawn, spawnSync } from "node:child_process";
 import { promisify } from "node:util";
 import { type HttpResponse, ResponseReader } from "../src/docker/http1";
-import { busyboxImage } from "../test/docker";
+import { busyboxImage } from "../test/helpers/docker";
 
 const CONTAINERS = Number(process.argv[2] ?? 20);
 const label = `homedock.bench=oneshot${process.pid.toString(36)}`;

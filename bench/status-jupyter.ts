@@ -10,7 +10,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { freePort } from "../test/front-door";
+import { freePort } from "../test/helpers/front-door";
 import { alternate, printFigures, timed } from "./side-by-side";
 
 const RUNS = Number(process.argv[2] ?? 5);

@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { loadConfig } from "../src/model/load";
 import { workspaceContainer } from "../src/container/container";
-import { busyboxImage } from "../test/docker";
+import { busyboxImage } from "../test/helpers/docker";
 import { alternate, printFigures, timed } from "./side-by-side";
 
 const RUNS = Number(process.argv[2] ?? 5);

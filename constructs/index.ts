@@ -12,3 +12,17 @@ export {
   TOKENS_VARIABLE,
 } from "./host";
 export { type HostEnvironment, type HostFrontDoor, type HostUser, type HostWorkspace } from "./parts";
+// What those name: the config a Host takes (its schema, the shape of its props), the
+// model it keeps, the container spec each workspace maps.
+export { type Config, type ConfigInput, configSchema } from "../src/config/schema";
+export {
+  type EnvironmentModel,
+  type HostModel,
+  type RestartPolicy,
+  type SharedMount,
+  type UserMount,
+  type UserModel,
+  type WorkspaceModel,
+} from "../src/model/model";
+export { type FailedSignInsModel, type FrontDoorModel, type LoginModel, type OidcModel, type RouteModel, type TlsModel } from "../src/model/front-door";
+export { type BindMount, type ContainerSpec, type PortSpec, type VolumeMount } from "../src/container/common";

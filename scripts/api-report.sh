@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The public API against its reports in api/ (api-extractor, one report per entry point
 # of package.json's "exports"): `npm test` runs it and fails when the declarations the
-# package publishes differ from the reports, or when a public member has no doc comment.
+# package publishes differ from the reports, when a public member has no doc comment, or
+# when a public signature names a type its entry point does not export.
 # `npm run api:update` (--local) writes the reports anew, to commit with the change.
 set -euo pipefail
 cd "$(dirname "$0")/.."

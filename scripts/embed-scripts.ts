@@ -1,7 +1,7 @@
 // src/container/scripts.ts from the shell scripts beside it (seed/, root/): their text as
 // string constants, so that the compiled code reads no file beside itself and a bundler
 // may take it in. `npx tsx scripts/embed-scripts.ts` writes it; a unit test
-// (test/unit/embedded-scripts.test.ts) fails while it differs from the scripts.
+// (test/unit/container/embedded-scripts.test.ts) fails while it differs from the scripts.
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 

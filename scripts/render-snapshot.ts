@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 // Only the public API: it keeps its paths while the folders under it move.
 import { buildModel, type HostModel, loadConfig, renderCaddyfile, renderCompose, synth } from "../src/index";
-import { configObject } from "../test/config-cases";
-import { courseConfig, frontDoorConfig } from "../test/helpers";
+import { configObject } from "../test/helpers/config-cases";
+import { courseConfig, frontDoorConfig } from "../test/helpers/synth";
 
 const exists = () => true;
 const configs: [string, () => HostModel][] = [

@@ -1,28 +1,20 @@
 // homedock's public API: the constructs, the config reader and model, the renderers
 // and the plan review. Everything else is internal and may change without notice.
+// The constructs' entry brings the types they name: the config's schema and shape, the
+// model, the container spec.
 export * from "../constructs";
-export { type Config, type ConfigInput } from "./config/schema";
 export { configJsonSchema } from "./config/json-schema";
 export { loadConfig, parseConfig } from "./model/load";
-export {
-  buildModel,
-  type EnvironmentModel,
-  type HostModel,
-  type RestartPolicy,
-  type SharedMount,
-  type UserMount,
-  type UserModel,
-  type WorkspaceModel,
-} from "./model/model";
-export { ConfigError, type ConfigIssue } from "./config/issues";
+export { buildModel } from "./model/model";
+export { ConfigError, type ConfigIssue, type PathSegment } from "./config/issues";
 export { HomedockError } from "./config/errors";
-export { type BindMount, type ContainerSpec, homeInitContainer, workspaceContainer } from "./container/container";
+export { homeInitContainer, ROLE, workspaceContainer } from "./container/container";
 export { renderCompose } from "./render/compose";
 export { renderCaddyfile } from "./render/caddyfile";
-export { type FailedSignInsModel, type FrontDoorModel, type LoginModel, type OidcModel, type RouteModel, type TlsModel } from "./model/front-door";
 export { synth, writeCompose } from "./output/output";
 export {
   type ChangeKind,
+  type FrontDoorChange,
   PlanError,
   type PlanSummary,
   type PlanVerdict,
@@ -35,6 +27,7 @@ export {
   reviewPlan,
   type RootImageChange,
   type RootRole,
+  type SettingChange,
   summarizePlan,
   type WorkspaceChange,
 } from "./review/review";

@@ -14,6 +14,7 @@ export const EXIT_UNREADABLE = 2;
 export class HomedockError extends Error {
   constructor(
     message: string,
+    /** The exit status of the command it stops: 1 unless given. */
     readonly exitCode: number = EXIT_INVALID,
   ) {
     super(message);

@@ -1,6 +1,7 @@
 // A problem in a config and how it is written: where, what was there, what was expected.
 import { HomedockError } from "./errors";
 
+/** One step of a path into a config: a mapping's key, or a list's index from 0. */
 export type PathSegment = string | number;
 
 /** One problem in a config: where, what was there, what was expected. */

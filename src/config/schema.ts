@@ -390,6 +390,11 @@ export const frontDoorSchema = z.strictObject(
   expected("a mapping with site (and listen, httpsPort, httpPort, tls, email, certFile, keyFile, image, runtimeRoot, memory, cpus, pidsLimit, login)"),
 );
 
+/**
+ * The config file's schema (zod): `ConfigInput` is what it accepts, `Config` what it
+ * gives. `buildModel` validates with it, then checks across the config what the schema
+ * alone does not (unique names, homes and mounts, the front door).
+ */
 export const configSchema = z.strictObject(
   {
     host: hostSchema.prefault({}),

@@ -28,15 +28,21 @@ export interface BindMount {
 
 /** A named Docker volume (the proxy's certificates and config). */
 export interface VolumeMount {
+  /** The volume's name. */
   readonly name: string;
+  /** Where it is in the container. */
   readonly target: string;
+  /** Whether the container may only read it. */
   readonly readOnly: boolean;
 }
 
 /** A port published on the Docker host. */
 export interface PortSpec {
+  /** The Docker host's address it listens on. */
   readonly ip: string;
+  /** The port on the Docker host. */
   readonly external: number;
+  /** The container's port it leads to. */
   readonly internal: number;
 }
 
@@ -116,20 +122,25 @@ export const LABEL_ROLE = "homedock.role";
 export const LABEL_CONFIG = "homedock.config";
 /** The sign-in limiter's limit in words ("10 per user, 50 per address in 10m"), for the review. */
 export const LABEL_LIMIT = "homedock.limit";
-/**
- * LABEL_ROLE's values: what each container homedock runs is for. home: the one-shot that
- * creates a user's home (and socket directories); proxy: the front door's; usersCheck:
- * `homedock users check`'s look at the host's accounts and homes.
- */
+/** The values of the `homedock.role` label: what each container homedock runs is for. */
 export const ROLE = {
+  /** A user's workspace. */
   workspace: "workspace",
+  /** The one-shot that creates a user's home (and socket directories). */
   home: "home",
+  /** The front door's proxy. */
   proxy: "frontdoor",
+  /** The one-shot that prepares the front door's directories and config files. */
   frontDoorSetup: "frontdoor-setup",
+  /** The one container that holds the Docker socket, for the front door's wake route. */
   dockerFilter: "docker-filter",
+  /** The login's session check, which answers the proxy for every request. */
   sessionCheck: "login",
+  /** The login's sign-in page. */
   signIn: "sign-in",
+  /** The limiter in front of a password login's sign-in, which counts wrong passwords. */
   signInLimit: "sign-in-limit",
+  /** `homedock users check`'s look at the host's accounts and homes. */
   usersCheck: "users-check",
 } as const;
 /**

@@ -37,7 +37,9 @@ export type ChangeKind = "added" | "removed" | "replaced" | "updated" | "unchang
 export interface SettingChange {
   /** The config's word for it: memory, cpus, pidsLimit, restart, ... (else the Terraform attribute). */
   readonly setting: string;
+  /** Its value before, as the config writes it. */
   readonly from: string;
+  /** Its value after. */
   readonly to: string;
 }
 
@@ -103,8 +105,11 @@ export interface PlanSummary {
  * itself is named only when it changes.
  */
 export interface FrontDoorChange {
+  /** What happens to the proxy; undefined when it stays as it is. */
   readonly proxy?: {
+    /** What happens to it. */
     readonly change: Exclude<ChangeKind, "unchanged">;
+    /** Why, in a reviewer's words. */
     readonly reasons: readonly string[];
     /** Where it publishes (`address:port`, HTTPS first) after the change; for a removal, where it published. */
     readonly ports: readonly string[];

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildModel } from "../../src/model/model";
 import { type ConfigInput } from "../../src/config/schema";
 import { writeCompose } from "../../src/output/output";
-import { busyboxImage, docker, dockerStatus, eventually, requireDocker, scenarioRoot, uniqueName } from "../docker";
-import { snapshot } from "../trees";
+import { busyboxImage, docker, dockerStatus, eventually, requireDocker, scenarioRoot, uniqueName } from "../helpers/docker";
+import { snapshot } from "../helpers/trees";
 
 const exec = promisify(execFile);
 const SEED = { "welcome.txt": "hello from the image\n", "lib/helper.py": "print('hi')\n", ".cache/big": "skip me\n" };

@@ -16,8 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConfigInput } from "../../src/config/schema";
 import { buildModel } from "../../src/model/model";
 import { writeCompose } from "../../src/output/output";
-import { busyboxImage, docker, dockerStatus, eventually, providerMirrorConfig, requireDocker, scenarioRoot, uniqueName } from "../docker";
-import { type Node, snapshot } from "../trees";
+import { busyboxImage, docker, dockerStatus, eventually, providerMirrorConfig, requireDocker, scenarioRoot, uniqueName } from "../helpers/docker";
+import { type Node, snapshot } from "../helpers/trees";
 
 const exec = promisify(execFile);
 const repo = path.resolve(__dirname, "../..");

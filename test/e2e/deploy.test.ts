@@ -12,11 +12,11 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConfigInput } from "../../src/config/schema";
-import { busyboxImage, docker, dockerStatus, eventually, providerMirrorConfig, requireDocker, scenarioRoot, uniqueName, testLogin, FRONT_DOOR_IMAGES } from "../docker";
-import { call, type Door, freePort, origin, proxyRootCa, Sessions, swapSocket, signInForm } from "../front-door";
-import { openSocket, runCode } from "../kernel";
-import type { Json } from "../helpers";
-import { snapshot } from "../trees";
+import { busyboxImage, docker, dockerStatus, eventually, providerMirrorConfig, requireDocker, scenarioRoot, uniqueName, testLogin, FRONT_DOOR_IMAGES } from "../helpers/docker";
+import { call, type Door, freePort, origin, proxyRootCa, Sessions, swapSocket, signInForm } from "../helpers/front-door";
+import { openSocket, runCode } from "../helpers/kernel";
+import type { Json } from "../helpers/synth";
+import { snapshot } from "../helpers/trees";
 
 const exec = promisify(execFile);
 const repo = path.resolve(__dirname, "../..");

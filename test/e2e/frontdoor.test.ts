@@ -14,10 +14,10 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dockerStatus, docker, eventually, removeComposeHost, FRONT_DOOR_IMAGES, requireDocker, requireFrontDoorImages, scenarioRoot, uniqueName, testLogin } from "../docker";
-import { goto, launchChromium, notebookCell } from "../browser";
-import { type Door, type TestUser, testUser, basicAuth, call, freePort, origin, proxyRootCa, Sessions, sessionCookies, swapSocket, signInForm } from "../front-door";
-import { openSocket, runCode } from "../kernel";
+import { dockerStatus, docker, eventually, removeComposeHost, FRONT_DOOR_IMAGES, requireDocker, requireFrontDoorImages, scenarioRoot, uniqueName, testLogin } from "../helpers/docker";
+import { goto, launchChromium, notebookCell } from "../helpers/browser";
+import { type Door, type TestUser, testUser, basicAuth, call, freePort, origin, proxyRootCa, Sessions, sessionCookies, swapSocket, signInForm } from "../helpers/front-door";
+import { openSocket, runCode } from "../helpers/kernel";
 
 const exec = promisify(execFile);
 const repo = path.resolve(__dirname, "../..");

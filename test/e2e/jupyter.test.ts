@@ -11,10 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildModel } from "../../src/model/model";
 import { type ConfigInput } from "../../src/config/schema";
 import { writeCompose } from "../../src/output/output";
-import { goto, launchChromium } from "../browser";
-import { docker, dockerStatus, eventually, requireDocker, scenarioRoot, uniqueName } from "../docker";
-import { openSocket, runCode } from "../kernel";
-import { snapshot } from "../trees";
+import { goto, launchChromium } from "../helpers/browser";
+import { docker, dockerStatus, eventually, requireDocker, scenarioRoot, uniqueName } from "../helpers/docker";
+import { openSocket, runCode } from "../helpers/kernel";
+import { snapshot } from "../helpers/trees";
 
 const exec = promisify(execFile);
 const IMAGE = "homedock-test/jupyter:current";

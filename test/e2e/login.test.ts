@@ -16,10 +16,10 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import bcrypt from "bcryptjs";
-import { docker, dockerStatus, eventually, FRONT_DOOR_IMAGES, removeComposeHost, requireDocker, requireFrontDoorImages, scenarioRoot, uniqueName, testLogin } from "../docker";
-import { goto, launchChromium, notebookCell } from "../browser";
-import { basicAuth, call, type Door, freePort, origin, proxyRootCa, sessionCookies, Sessions, signIn, testUser, signInForm } from "../front-door";
-import { openSocket } from "../kernel";
+import { docker, dockerStatus, eventually, FRONT_DOOR_IMAGES, removeComposeHost, requireDocker, requireFrontDoorImages, scenarioRoot, uniqueName, testLogin } from "../helpers/docker";
+import { goto, launchChromium, notebookCell } from "../helpers/browser";
+import { basicAuth, call, type Door, freePort, origin, proxyRootCa, sessionCookies, Sessions, signIn, testUser, signInForm } from "../helpers/front-door";
+import { openSocket } from "../helpers/kernel";
 
 const exec = promisify(execFile);
 const repo = path.resolve(__dirname, "../..");

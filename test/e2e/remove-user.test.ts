@@ -5,10 +5,10 @@ import { createHash } from "node:crypto";
 import { chownSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConfigInput } from "../../src/config/schema";
-import { homedock } from "../cli";
-import { busyboxImage, docker, dockerStatus, requireDocker, scenarioRoot, uniqueName, testLogin } from "../docker";
-import { freePort } from "../front-door";
-import { snapshot } from "../trees";
+import { homedock } from "../helpers/cli";
+import { busyboxImage, docker, dockerStatus, requireDocker, scenarioRoot, uniqueName, testLogin } from "../helpers/docker";
+import { freePort } from "../helpers/front-door";
+import { snapshot } from "../helpers/trees";
 
 const PROXY_IMAGE = "homedock-test/caddy:current";
 

@@ -4,7 +4,7 @@ import { chownSync, lstatSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildModel } from "../../src/model/model";
 import { workspaceContainer } from "../../src/container/container";
-import { busyboxImage, dockerRunArgs, dockerStatus, requireDocker, scenarioRoot, uniqueName } from "../docker";
+import { busyboxImage, dockerRunArgs, dockerStatus, requireDocker, scenarioRoot, uniqueName } from "../helpers/docker";
 
 let root: string;
 let image: string;

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConfigInput } from "../../src/config/schema";
 import { buildModel } from "../../src/model/model";
 import { writeCompose } from "../../src/output/output";
-import { busyboxImage, docker, dockerStatus, requireDocker, scenarioRoot, uniqueName } from "../docker";
+import { busyboxImage, docker, dockerStatus, requireDocker, scenarioRoot, uniqueName } from "../helpers/docker";
 
 const exec = promisify(execFile);
 

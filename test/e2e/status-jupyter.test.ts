@@ -7,9 +7,9 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { homedock } from "../cli";
-import { docker, dockerStatus, eventually, FRONT_DOOR_IMAGES, requireDocker, requireFrontDoorImages, scenarioRoot, uniqueName, testLogin } from "../docker";
-import { freePort } from "../front-door";
+import { homedock } from "../helpers/cli";
+import { docker, dockerStatus, eventually, FRONT_DOOR_IMAGES, requireDocker, requireFrontDoorImages, scenarioRoot, uniqueName, testLogin } from "../helpers/docker";
+import { freePort } from "../helpers/front-door";
 
 const IMAGES = FRONT_DOOR_IMAGES;
 const UID = 2331;

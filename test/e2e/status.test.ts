@@ -4,8 +4,8 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { homedock } from "../cli";
-import { busyboxImage, docker, dockerStatus, requireDocker, scenarioRoot, uniqueName } from "../docker";
+import { homedock } from "../helpers/cli";
+import { busyboxImage, docker, dockerStatus, requireDocker, scenarioRoot, uniqueName } from "../helpers/docker";
 
 let root: string;
 let host: string;

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
-import { busyboxImage, docker, dockerStatus, providerMirrorConfig, requireDocker, scenarioRoot, uniqueName } from "../docker";
+import { busyboxImage, docker, dockerStatus, providerMirrorConfig, requireDocker, scenarioRoot, uniqueName } from "../helpers/docker";
 
 const exec = promisify(execFile);
 const repo = path.resolve(__dirname, "../..");

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { build } from "esbuild";
 import { afterAll, expect, it } from "vitest";
 import { literal } from "../../src/render/terraform";
-import { containersByName } from "../helpers";
+import { containersByName } from "../helpers/synth";
 import { readmeExample, repo, run } from "./project";
 
 const work = mkdtempSync(path.join(tmpdir(), "homedock-bundle-"));

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/model/load";
 import { synth } from "../../src/output/output";
 import { literal } from "../../src/render/terraform";
-import { containersByName, type Json } from "../helpers";
+import { containersByName, type Json } from "../helpers/synth";
 import { declared, pack, pinned, repo, run, stack, userProject } from "./project";
 
 const INSTALL = 600_000;

@@ -4,7 +4,7 @@ import { execFile } from "node:child_process";
 import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import type { Json } from "../helpers";
+import type { Json } from "../helpers/synth";
 
 export const repo = path.resolve(__dirname, "../..");
 const repoPackage = JSON.parse(readFileSync(path.join(repo, "package.json"), "utf8"));

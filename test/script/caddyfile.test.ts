@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { buildModel } from "../../src/model/model";
 import { renderCaddyfile } from "../../src/render/caddyfile";
 import { dockerFilterCaddyfile } from "../../src/container/docker-filter";
-import { frontDoorConfig } from "../helpers";
+import { frontDoorConfig } from "../helpers/synth";
 
 const work = mkdtempSync(path.join(tmpdir(), "homedock-caddy-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -7,7 +7,7 @@ import { chmodSync, chownSync, copyFileSync, lstatSync, mkdirSync, mkdtempSync, 
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { removeShells, requireTools, type Shell, shells } from "../shells";
+import { removeShells, requireTools, type Shell, shells } from "../helpers/shells";
 
 const SCRIPT = path.resolve(__dirname, "../../src/container/root/home.sh");
 const UID = 4343;

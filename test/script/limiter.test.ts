@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { renderLimiterConfig, TARPIT_SECONDS } from "../../src/container/login-limit";
-import { FRONT_DOOR_IMAGES, docker, eventually, requireDocker, uniqueName } from "../docker";
-import { freePort, signInForm } from "../front-door";
+import { FRONT_DOOR_IMAGES, docker, eventually, requireDocker, uniqueName } from "../helpers/docker";
+import { freePort, signInForm } from "../helpers/front-door";
 
 const work = mkdtempSync(path.join(tmpdir(), "homedock-limiter-"));
 const name = uniqueName("limiter");

@@ -5,7 +5,7 @@ import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, re
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { removeShells, requireTools, runSeeder, type Shell, shells, USER_UID } from "../shells";
+import { removeShells, requireTools, runSeeder, type Shell, shells, USER_UID } from "../helpers/shells";
 
 let all: Shell[];
 let root: string;

@@ -6,8 +6,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { removeShells, requireTools, runSeeder, type Shell, shells, USER_UID } from "../shells";
-import { type Entry, snapshot, type Tree, writeTree } from "../trees";
+import { removeShells, requireTools, runSeeder, type Shell, shells, USER_UID } from "../helpers/shells";
+import { type Entry, snapshot, type Tree, writeTree } from "../helpers/trees";
 
 const NAMES = [
   "a", "b c", "-rf", "*", "new\nline", "ünï", "x'y", 'q"z', "back\\slash", ".hidden", ".cache",

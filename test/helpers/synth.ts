@@ -1,0 +1,61 @@
+// The configs most tests start from, and a Host synthesized from one: the stack's
+// Terraform JSON, its containers by name, their labels.
+import { Testing, TerraformStack } from "cdktf";
+import { type ConfigInput } from "../../src/config/schema";
+import { Host } from "../../constructs/host";
+import { LABEL_ENVIRONMENT, LABEL_ROLE, LABEL_USER, ROLE } from "../../src/container/container";
+
+export type Json = Record<string, any>;
+
+/** A small valid config: two environments (one for a group), three users. */
+export function courseConfig(): ConfigInput {
+  return {
+    host: { name: "course" },
+    environments: [
+      { name: "python-course", image: "homedock/python:1", command: ["jupyter", "notebook", "--port=8888"] },
+      { name: "r-intro", image: "homedock/r:1", command: ["jupyter", "notebook"], memory: "3g", cpus: 1.5, groups: ["stats"] },
+    ],
+    users: [
+      { name: "alice", uid: 1001, gid: 1001, groups: ["stats"] },
+      { name: "bob", uid: 1002, gid: 1002 },
+      { name: "carol", uid: 1003, gid: 1003, home: "/srv/home/carol", supplementaryGids: [100, 200], groups: ["stats"], memory: "4g", cpus: "2" },
+    ],
+  };
+}
+
+/** Two Jupyter environments (one for a group) and one that is not Jupyter; three users. */
+export function frontDoorConfig(users = ["alice", "bob", "carol"]): ConfigInput {
+  return {
+    host: { name: "lab" },
+    frontDoor: { site: "lab.example.org", listen: ["127.0.0.1"], httpsPort: 8443, httpPort: 8080 },
+    environments: [
+      { name: "py", image: "lab/py:1", displayName: "Python <3> & {$HOME} `x`", command: ["jupyter", "lab"], jupyter: "server", idleKernelTimeout: 600 },
+      { name: "nb", image: "lab/nb:1", command: ["jupyter", "notebook"], jupyter: "notebook", groups: ["stats"] },
+      { name: "shell", image: "lab/shell:1", command: ["sleep", "infinity"] },
+    ],
+    users: users.map((name, i) => ({ name, uid: 2001 + i, gid: 2001 + i, groups: name === "bob" ? [] : ["stats"] })),
+  };
+}
+
+/** Synthesizes a Host from config props and returns the stack's Terraform JSON. */
+export function synthHost(config: ConfigInput): Json {
+  const app = Testing.app();
+  const stack = new TerraformStack(app, "test");
+  new Host(stack, "host", config);
+  return JSON.parse(Testing.synth(stack));
+}
+
+export function labels(resource: Json): Record<string, string> {
+  return Object.fromEntries((resource.labels ?? []).map((l: Json) => [l.label, l.value]));
+}
+
+/** docker_container resources keyed "user/environment" (workspaces), "user/home", or by role alone (the front door's). */
+export function containersByName(tf: Json): Record<string, Json> {
+  const out: Record<string, Json> = {};
+  for (const c of Object.values<Json>(tf.resource.docker_container ?? {})) {
+    const l = labels(c);
+    const what = l[LABEL_ROLE] === ROLE.workspace ? l[LABEL_ENVIRONMENT] : l[LABEL_ROLE];
+    out[l[LABEL_USER] === undefined ? what : `${l[LABEL_USER]}/${what}`] = c;
+  }
+  return out;
+}

@@ -1,0 +1,418 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
+import { TerraformStack, Testing } from "cdktf";
+import { describe, expect, it } from "vitest";
+import { DOCKER_PROVIDER_VERSION, Host, type HostModelProps, type HostProps, TOKENS_VARIABLE } from "../../../constructs/host";
+import { ConfigError } from "../../../src/config/issues";
+import { buildModel } from "../../../src/model/model";
+import { SEEDER_SCRIPT } from "../../../src/container/container";
+import { literal, providerCpus } from "../../../src/render/terraform";
+import { containersByName, courseConfig, type Json, labels, synthHost } from "../../helpers/synth";
+
+const tf = synthHost(courseConfig());
+const byName = containersByName(tf);
+const ws = (key: string) => {
+  const c = byName[key];
+  if (!c) throw new Error(`no container ${key}`);
+  return c;
+};
+const ref = (type: string, resource: Json) =>
+  `\${${type}.${Object.entries<Json>(tf.resource[type]).find(([, r]) => r === resource)![0]}`;
+
+describe("workspaces", () => {
+  it("exist for every granted (user, environment) pair and no other", () => {
+    const workspaces = Object.keys(byName).filter((k) => !k.endsWith("/home")).sort();
+    expect(workspaces).toEqual(["alice/python-course", "alice/r-intro", "bob/python-course", "carol/python-course", "carol/r-intro"]);
+  });
+
+  it("run as the host user, with supplementary groups where given", () => {
+    expect(ws("alice/python-course").user).toBe("1001:1001");
+    expect(ws("alice/python-course").group_add).toBeUndefined();
+    expect(ws("carol/r-intro").user).toBe("1003:1003");
+    expect(ws("carol/r-intro").group_add).toEqual(["100", "200"]);
+  });
+
+  it("bind-mount the home at the same path read-write, and shared data read-only, never as volumes", () => {
+    expect(ws("carol/python-course").mounts).toEqual([
+      { type: "bind", source: "/srv/home/carol", target: "/srv/home/carol", read_only: false },
+      { type: "bind", source: "/srv/data", target: "/srv/data", read_only: true },
+    ]);
+    expect(ws("alice/r-intro").mounts[0]).toEqual({ type: "bind", source: "/home/alice", target: "/home/alice", read_only: false });
+    // The legacy form, where Docker makes a missing source, only for a home's one-shot.
+    for (const [key, c] of Object.entries(byName)) if (!key.endsWith("/home")) expect(c.volumes, key).toBeUndefined();
+  });
+
+  it("start the seeder, which wraps the environment's command", () => {
+    const c = ws("alice/python-course");
+    expect(c.entrypoint).toEqual(["/bin/sh", "-c", "${local.homedock_seeder}", "homedock-seed"]);
+    expect(tf.locals.homedock_seeder).toBe(literal(SEEDER_SCRIPT));
+    expect(c.command).toEqual(["jupyter", "notebook", "--port=8888"]);
+  });
+
+  it("give the seeder its directories, and the server HOME and per-environment Jupyter and IPython paths", () => {
+    expect(ws("carol/r-intro").env).toEqual([
+      "HOME=/srv/home/carol",
+      "HOMEDOCK_ENV_DIR=/srv/home/carol/r-intro",
+      "HOMEDOCK_SEED_DIR=/home/jovyan",
+      "HOMEDOCK_SEED_EXCLUDES=.cache",
+      "IPYTHONDIR=/srv/home/carol/r-intro/.ipython",
+      "JUPYTER_CONFIG_DIR=/srv/home/carol/r-intro/.jupyter",
+      "JUPYTER_DATA_DIR=/srv/home/carol/r-intro/.local/share/jupyter",
+      'JUPYTER_TOKEN=${var.workspace_tokens["course-carol.r-intro"]}',
+    ]);
+  });
+
+  it("take their Jupyter token from a sensitive variable, never in clear", () => {
+    expect(tf.variable.workspace_tokens).toMatchObject({ type: "map(string)", sensitive: true });
+    for (const [key, c] of Object.entries(byName)) {
+      if (key.endsWith("/home")) expect(c.env.some((e: string) => e.startsWith("JUPYTER_TOKEN")), key).toBe(false);
+      else expect(c.env.filter((e: string) => e.startsWith("JUPYTER_TOKEN=")), key).toEqual([`JUPYTER_TOKEN=\${var.workspace_tokens["course-${key.replace("/", ".")}"]}`]);
+    }
+  });
+
+  it("start in the home, never in a directory Docker would create as root", () => {
+    // The seeder makes the environment directory as the user and changes into it.
+    expect(ws("bob/python-course").working_dir).toBe("/home/bob");
+  });
+
+  it("are labelled with user, environment, host and their mounts' hash, and named from them alone", () => {
+    const c = ws("bob/python-course");
+    expect(c.labels).toEqual([
+      { label: "homedock.environment", value: "python-course" },
+      { label: "homedock.host", value: "course" },
+      { label: "homedock.mounts", value: expect.stringMatching(/^[0-9a-f]{16}$/) },
+      { label: "homedock.role", value: "workspace" },
+      { label: "homedock.user", value: "bob" },
+    ]);
+    expect(c.name).toBe("course-bob.python-course");
+  });
+
+  // Provider 4.5.0 plans a changed mount as an update in place and never applies it;
+  // a label it must replace the container for carries the change instead.
+  it("get a group's shared mount only in that group, read-write for writableFor and read-only for the others", () => {
+    const config = courseConfig();
+    config.host = { ...config.host, sharedMounts: [{ source: "/srv/data" }, { source: "/srv/course", target: "/course", groups: ["stats", "tas"], writableFor: ["tas"] }] };
+    config.users = config.users!.map((u) => (u.name === "carol" ? { ...u, groups: ["stats", "tas"] } : u));
+    const byUser = containersByName(synthHost(config));
+    const course = (key: string) => byUser[key].mounts.filter((m: Json) => m.target !== "/srv/data").slice(1);
+    // carol the TA writes it, alice the student reads it, in every workspace of theirs; bob is in neither group.
+    for (const key of ["carol/python-course", "carol/r-intro"]) expect(course(key), key).toEqual([{ type: "bind", source: "/srv/course", target: "/course", read_only: false }]);
+    for (const key of ["alice/python-course", "alice/r-intro"]) expect(course(key), key).toEqual([{ type: "bind", source: "/srv/course", target: "/course", read_only: true }]);
+    expect(course("bob/python-course")).toEqual([]);
+    expect(byUser["bob/python-course"].mounts.map((m: Json) => m.target)).toEqual(["/home/bob", "/srv/data"]);
+  });
+
+  describe("carry a label that changes exactly when a mount does", () => {
+    const mountsLabel = (c: Json) => c.labels.find((l: Json) => l.label === "homedock.mounts").value;
+    const labelsOf = (change: (c: ReturnType<typeof courseConfig>) => void) => {
+      const config = courseConfig();
+      change(config);
+      return Object.fromEntries(Object.entries(containersByName(synthHost(config))).map(([k, c]) => [k, mountsLabel(c)]));
+    };
+    const base = labelsOf(() => {});
+    const changed = (after: Record<string, string>) => Object.keys(after).filter((k) => after[k] !== base[k]).sort();
+    const workspaces = Object.keys(base).filter((k) => !k.endsWith("/home")).sort();
+
+    it.each([
+      ["a shared mount's source", (c: ReturnType<typeof courseConfig>) => (c.host!.sharedMounts = [{ source: "/srv/data2", target: "/srv/data" }])],
+      ["a shared mount's target", (c: ReturnType<typeof courseConfig>) => (c.host!.sharedMounts = [{ source: "/srv/data", target: "/data" }])],
+      ["a shared mount made writable", (c: ReturnType<typeof courseConfig>) => (c.host!.sharedMounts = [{ source: "/srv/data", writable: true }])],
+    ])("%s: every workspace's", (_, change) => {
+      expect(changed(labelsOf(change))).toEqual(workspaces);
+    });
+
+    it.each([
+      ["a shared mount given to a group", (c: ReturnType<typeof courseConfig>) => (c.host!.sharedMounts = [{ source: "/srv/data", groups: ["stats"] }]), ["bob/python-course"]],
+      ["a shared mount made writable for a group", (c: ReturnType<typeof courseConfig>) => (c.host!.sharedMounts = [{ source: "/srv/data", writableFor: ["stats"] }]), ["alice/python-course", "alice/r-intro", "carol/python-course", "carol/r-intro"]],
+    ])("%s: the workspaces of those who gain, lose or may write it", (_, change, which) => {
+      expect(changed(labelsOf(change))).toEqual(which);
+    });
+
+    it("a user's home: that user's workspaces' and home container's", () => {
+      const after = labelsOf((c) => (c.users = c.users!.map((u) => (u.name === "bob" ? { ...u, home: "/srv/other/bob" } : u))));
+      expect(changed(after)).toEqual(["bob/home", "bob/python-course"]);
+    });
+
+    it("anything else, a new user included: none", () => {
+      const after = labelsOf((c) => {
+        c.users = [...c.users!, { name: "dave", uid: 1004, gid: 1004 }];
+        c.environments = c.environments.map((e) => ({ ...e, image: `${e.image}-2`, memory: "1g" }));
+        c.host = { ...c.host, createHomes: true, homeMode: "0750" };
+      });
+      expect(changed(after).filter((k) => !k.startsWith("dave/"))).toEqual([]);
+    });
+  });
+
+  it("take limits from host defaults, then the environment, then the user; swap equals memory", () => {
+    expect([ws("bob/python-course").memory, ws("bob/python-course").memory_swap, ws("bob/python-course").cpus]).toEqual([2048, 2048, "1.0"]);
+    expect([ws("alice/r-intro").memory, ws("alice/r-intro").memory_swap, ws("alice/r-intro").cpus]).toEqual([3072, 3072, "1.5"]);
+    expect([ws("carol/r-intro").memory, ws("carol/r-intro").memory_swap, ws("carol/r-intro").cpus]).toEqual([4096, 4096, "2.0"]);
+  });
+
+  it("are locked down: init, restart policy, no-new-privileges, every capability dropped, must run", () => {
+    for (const [key, c] of Object.entries(byName)) {
+      expect(c.init, key).toBe(true);
+      expect(c.security_opts, key).toEqual(["no-new-privileges:true"]);
+      expect(c.capabilities.drop, key).toEqual(["ALL"]);
+      expect(c.privileged, key).toBeUndefined();
+      if (key.endsWith("/home")) {
+        expect(c.network_mode, key).toBe("none");
+        continue;
+      }
+      expect(c.network_mode, key).toBeUndefined();
+      expect(c.capabilities.add, key).toBeUndefined();
+      expect(c.restart, key).toBe("unless-stopped");
+      expect(c.must_run, key).toBe(true);
+    }
+  });
+
+  it("run their environment's image and join the host network", () => {
+    const images = tf.resource.docker_image;
+    const python = Object.values<Json>(images).find((i) => i.name === "homedock/python:1")!;
+    expect(python.keep_locally).toBe(true);
+    expect(ws("bob/python-course").image).toBe(`${ref("docker_image", python)}.image_id}`);
+    const [network] = Object.values<Json>(tf.resource.docker_network);
+    expect(network.name).toBe("course");
+    expect(ws("bob/python-course").networks_advanced).toEqual([{ name: `${ref("docker_network", network)}.name}` }]);
+  });
+});
+
+describe("homes", () => {
+  it("are created by a one-shot root container with CHOWN only, bound to that home alone, that workspaces wait for", () => {
+    const home = ws("carol/home");
+    expect(home.user).toBe("0:0");
+    // The home alone, never its parent; Docker makes it if missing (the legacy form).
+    expect(home.mounts).toEqual([]);
+    expect(home.volumes).toEqual([{ host_path: "/srv/home/carol", container_path: "/homedock/home", read_only: false }]);
+    expect(home.command).toEqual(["/homedock/home", "0700", "1003:1003"]);
+    expect(home.capabilities).toEqual({ add: ["CAP_CHOWN"], drop: ["ALL"] });
+    expect([home.memory, home.memory_swap, home.cpus]).toEqual([64, 64, "0.5"]);
+    expect([home.must_run, home.attach, home.restart]).toEqual([false, true, "no"]);
+    expect(ws("carol/r-intro").depends_on).toEqual([ref("docker_container", home).slice(2)]);
+  });
+
+  it("are not replaced when the image they borrow is upgraded", () => {
+    expect(ws("carol/home").lifecycle).toEqual({ ignore_changes: ["image"] });
+    expect(ws("carol/r-intro").lifecycle.ignore_changes).toBeUndefined();
+  });
+
+  it("use the user's first environment image", () => {
+    const python = Object.entries<Json>(tf.resource.docker_image).find(([, i]) => i.name === "homedock/python:1")![0];
+    expect(ws("bob/home").image).toBe(`\${docker_image.${python}.image_id}`);
+  });
+
+  it("are left to the host with createHomes: false: no home containers, the same workspaces, mounted alike", () => {
+    const config = courseConfig();
+    const external = synthHost({ ...config, host: { ...config.host, createHomes: false } });
+    const containers = containersByName(external);
+    const workspaces = Object.keys(byName).filter((k) => !k.endsWith("/home"));
+    expect(Object.keys(containers).sort()).toEqual(workspaces.sort());
+    for (const key of workspaces) {
+      const { depends_on, ...rest } = byName[key];
+      expect(depends_on).toHaveLength(1);
+      expect(containers[key]).toEqual(rest);
+    }
+  });
+});
+
+describe("the stack", () => {
+  it("pins the Docker provider", () => {
+    expect(tf.terraform.required_providers.docker).toEqual({ source: "registry.terraform.io/kreuzwerker/docker", version: DOCKER_PROVIDER_VERSION });
+    expect(DOCKER_PROVIDER_VERSION).toBe("4.5.0");
+  });
+
+  it("keeps every other resource byte-identical when a user is added", () => {
+    const before = synthHost(courseConfig());
+    const config = courseConfig();
+    config.users = [{ name: "aaron", uid: 1000, gid: 1000, groups: ["stats"] }, ...config.users!];
+    const after = synthHost(config);
+    let added = 0;
+    for (const [type, resources] of Object.entries<Json>(after.resource)) {
+      for (const [id, body] of Object.entries<Json>(resources)) {
+        if (before.resource[type]?.[id] === undefined) {
+          added++;
+          expect(JSON.stringify(body), `${type}.${id}`).toContain("aaron");
+        } else {
+          expect(JSON.stringify(body), `${type}.${id}`).toBe(JSON.stringify(before.resource[type][id]));
+        }
+      }
+    }
+    // aaron's home container and his two workspaces; nothing removed.
+    expect(added).toBe(3);
+    for (const [type, resources] of Object.entries<Json>(before.resource)) {
+      for (const id of Object.keys(resources)) expect(after.resource[type][id], `${type}.${id}`).toBeDefined();
+    }
+  });
+
+  it("keeps addresses when environments are reordered", () => {
+    const config = courseConfig();
+    config.environments = [...config.environments].reverse();
+    const after = synthHost(config);
+    expect(Object.keys(after.resource.docker_container).sort()).toEqual(Object.keys(tf.resource.docker_container).sort());
+  });
+});
+
+// Each of these made a plan right after a real deploy show a change (found by the
+// deploy e2e suite); CI has no provider, so they are held here.
+describe("attributes spelled as the provider reads them back", () => {
+  it("adds capabilities with their CAP_ prefix (CHOWN replaced the home containers on every plan)", () => {
+    for (const [key, c] of Object.entries(byName)) {
+      for (const cap of c.capabilities.add ?? []) expect(cap, key).toMatch(/^CAP_[A-Z_]+$/);
+    }
+  });
+
+  it("holds swap to memory and spells CPUs as Docker's nano-CPUs come back", () => {
+    for (const [key, c] of Object.entries(byName)) {
+      expect(c.memory_swap, key).toBe(c.memory);
+      if (c.cpus !== undefined) expect(providerCpus(Math.round(Number(c.cpus) * 1e9)), key).toBe(c.cpus);
+    }
+  });
+});
+
+describe("Terraform strings", () => {
+  it("never let a value be read as a Terraform template", () => {
+    const config = courseConfig();
+    config.environments[0] = { ...config.environments[0], env: { GREETING: "${USER} %{x}" }, command: ["sh", "-c", "echo ${HOME}"] };
+    const c = containersByName(synthHost(config))["bob/python-course"];
+    expect(c.env).toContain("GREETING=$${USER} %%{x}");
+    expect(c.command).toEqual(["sh", "-c", "echo $${HOME}"]);
+  });
+
+  it.each([
+    [1e9, "1.0"],
+    [2e9, "2.0"],
+    [1.5e9, "1.5"],
+    [0.25e9, "0.25"],
+    [1, "0.000000001"],
+    [10.125e9, "10.125"],
+  ])("spell %d nano-CPUs as the provider reads them back: %s", (nano, text) => {
+    expect(providerCpus(nano)).toBe(text);
+  });
+});
+
+describe("Host props and Host.fromModel", () => {
+  it("validates props like a file: a model's shape is no way around it", () => {
+    const model = buildModel(courseConfig());
+    const stack = new TerraformStack(Testing.app(), "test");
+    expect(() => new Host(stack, "host", model as unknown as HostProps)).toThrow(ConfigError);
+    expect(() => new Host(stack, "host2", { ...courseConfig(), workspaces: [] } as HostProps)).toThrow(/^config: workspaces: got \[\]; unknown key/);
+  });
+
+  it("takes a ready model through fromModel, without validating it again", () => {
+    const stack = new TerraformStack(Testing.app(), "test");
+    const model = buildModel(courseConfig());
+    const host = Host.fromModel(stack, "host", model);
+    expect(host.model).toBe(model);
+    expect(JSON.parse(Testing.synth(stack))).toEqual(tf);
+  });
+
+  it("takes a ready model as props too, { model }, and refuses a config beside it", () => {
+    const model = buildModel(courseConfig());
+    const stack = new TerraformStack(Testing.app(), "test");
+    const host = new Host(stack, "host", { model });
+    expect(host.model).toBe(model);
+    expect(JSON.parse(Testing.synth(stack))).toEqual(tf);
+    const other = new TerraformStack(Testing.app(), "other");
+    expect(() => new Host(other, "host", { model, ...courseConfig() } as HostModelProps)).toThrow(/^Host other\/host: props: got a model and host, environments, users; expected a model or a config, not both$/);
+  });
+
+  it("makes config warnings cdktf warning annotations on the Host", () => {
+    const config = courseConfig();
+    config.environments[1] = { ...config.environments[1], groups: ["nobody-has-this"] };
+    const stack = new TerraformStack(Testing.app(), "warned");
+    new Host(stack, "host", config);
+    const manifest = JSON.parse(readFileSync(path.join(Testing.fullSynth(stack), "manifest.json"), "utf8"));
+    const warnings = manifest.stacks.warned.annotations.filter((a: Json) => a.level === "@cdktf/warn");
+    expect(warnings.map((a: Json) => [a.constructPath, a.message])).toEqual([["warned/host", 'environments[1].groups: no user is in group "nobody-has-this"']]);
+    const clean = new TerraformStack(Testing.app(), "clean");
+    new Host(clean, "host", courseConfig());
+    expect(JSON.parse(readFileSync(path.join(Testing.fullSynth(clean), "manifest.json"), "utf8")).stacks.clean.annotations).toEqual([]);
+  });
+});
+
+describe("the Docker provider", () => {
+  /** Every resource's provider meta-argument, by resource type. */
+  const providers = (out: Json) =>
+    Object.fromEntries(Object.entries<Json>(out.resource).map(([type, resources]) => [type, [...new Set(Object.values<Json>(resources).map((r) => r.provider))]]));
+
+  it("is the stack's own when none is given: one, without an alias, used by every resource", () => {
+    expect(tf.provider.docker).toEqual([{}]);
+    expect(providers(tf)).toEqual({ docker_container: ["docker"], docker_image: ["docker"], docker_network: ["docker"] });
+  });
+
+  it("is the one given (remote engine, registry auth, alias) for every resource, and no other is made", () => {
+    const stack = new TerraformStack(Testing.app(), "test");
+    const lab = new DockerProvider(stack, "lab", {
+      alias: "lab",
+      host: "ssh://admin@lab.example.org",
+      registryAuth: [{ address: "registry.example.org", username: "ci", password: "secret" }],
+    });
+    const config = courseConfig();
+    new Host(stack, "host", { ...config, host: { ...config.host, initImage: "busybox:1" }, provider: lab });
+    const out = JSON.parse(Testing.synth(stack));
+    expect(out.provider.docker).toEqual([
+      { alias: "lab", host: "ssh://admin@lab.example.org", registry_auth: [{ address: "registry.example.org", username: "ci", password: "secret" }] },
+    ]);
+    expect(providers(out)).toEqual({ docker_container: ["docker.lab"], docker_image: ["docker.lab"], docker_network: ["docker.lab"] });
+    expect(Object.values<Json>(out.resource.docker_image).map((i) => i.name)).toContain("busybox:1");
+    expect(out.terraform.required_providers.docker).toEqual({ source: "registry.terraform.io/kreuzwerker/docker", version: DOCKER_PROVIDER_VERSION });
+  });
+
+  it("reuses a provider without an alias already in the stack rather than making a second", () => {
+    const stack = new TerraformStack(Testing.app(), "test");
+    new DockerProvider(stack, "mine", { host: "tcp://docker.example.org:2376" });
+    new Host(stack, "host", courseConfig());
+    const out = JSON.parse(Testing.synth(stack));
+    expect(out.provider.docker).toEqual([{ host: "tcp://docker.example.org:2376" }]);
+    expect(providers(out).docker_container).toEqual(["docker"]);
+  });
+
+  it("must be in the Host's stack", () => {
+    const app = Testing.app();
+    const elsewhere = new DockerProvider(new TerraformStack(app, "other"), "docker", {});
+    expect(() => new Host(new TerraformStack(app, "test"), "host", { ...courseConfig(), provider: elsewhere })).toThrow(
+      "Host test/host: provider: got a DockerProvider of stack other; expected one in stack test",
+    );
+  });
+});
+
+describe("two hosts in one stack", () => {
+  const named = (name: string, extra: Partial<HostProps> = {}): HostProps => {
+    const config = courseConfig();
+    return { ...config, host: { ...config.host, name }, ...extra };
+  };
+  const workspaceNames = (out: Json) =>
+    Object.values<Json>(out.resource.docker_container).filter((c) => labels(c)["homedock.role"] === "workspace").map((c) => c.name).sort();
+
+  it("share the stack's provider, seeder, home script and token variable, each workspace with its own token", () => {
+    const stack = new TerraformStack(Testing.app(), "test");
+    new Host(stack, "course", named("course"));
+    new Host(stack, "lab", named("lab"));
+    const out = JSON.parse(Testing.synth(stack));
+    expect(out.provider.docker).toEqual([{}]);
+    expect(Object.keys(out.locals).sort()).toEqual(["homedock_home", "homedock_seeder"]);
+    expect(Object.keys(out.variable)).toEqual([TOKENS_VARIABLE]);
+    const names = workspaceNames(out);
+    expect(names).toHaveLength(10);
+    expect(names.filter((n) => n.startsWith("lab-"))).toHaveLength(5);
+    expect(Object.values<Json>(out.resource.docker_network).map((n) => n.name).sort()).toEqual(["course", "lab"]);
+    const tokenKeys = Object.values<Json>(out.resource.docker_container)
+      .flatMap((c) => c.env.filter((e: string) => e.startsWith("JUPYTER_TOKEN=")).map((e: string) => /\["(.+)"\]/.exec(e)![1]));
+    expect(tokenKeys.sort()).toEqual(names);
+  });
+
+  it("each with a provider of its own (two engines)", () => {
+    const stack = new TerraformStack(Testing.app(), "test");
+    const a = new DockerProvider(stack, "a", { alias: "a", host: "ssh://admin@a" });
+    const b = new DockerProvider(stack, "b", { alias: "b", host: "ssh://admin@b" });
+    new Host(stack, "course", named("course", { provider: a }));
+    new Host(stack, "lab", named("lab", { provider: b }));
+    const out = JSON.parse(Testing.synth(stack));
+    expect(out.provider.docker.map((p: Json) => p.alias)).toEqual(["a", "b"]);
+    for (const c of Object.values<Json>(out.resource.docker_container)) {
+      expect([c.name.split("-")[0], c.provider]).toEqual(c.name.startsWith("course-") ? ["course", "docker.a"] : ["lab", "docker.b"]);
+    }
+    expect(workspaceNames(out)).toHaveLength(10);
+  });
+});
