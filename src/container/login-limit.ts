@@ -76,6 +76,9 @@ export function renderLimiterConfig(limit: FailedSignInsModel, place: LimiterPla
     `\tbind :${place.port}`,
     "\toption http-buffer-request",
     // Only posts are logged: who was refused, from where (the proxy's X-Real-IP).
+    // The sign-in would check Basic credentials on any request, past the limit's count;
+    // the proxy removes them, and so does the limiter.
+    "\thttp-request del-header Authorization",
     "\thttp-request capture req.hdr(X-Real-IP) len 45",
     "\thttp-request set-log-level silent unless METH_POST",
     `\tacl sign_in path ${place.signInPath}`,

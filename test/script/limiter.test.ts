@@ -17,6 +17,7 @@ const name = uniqueName("limiter");
 const LIMIT = { perUser: 3, perAddress: 5, windowSeconds: 600, image: FRONT_DOOR_IMAGES.limiter };
 let signIn: Server;
 let reached: string[] = [];
+let seenAuthorization = false;
 let port = 0;
 
 interface Answer {
@@ -50,6 +51,7 @@ beforeAll(async () => {
     let body = "";
     req.setEncoding("utf8").on("data", (d: string) => (body += d)).on("end", () => {
       reached.push(`${req.method} ${req.url} ${body}`);
+      if (req.headers.authorization !== undefined) seenAuthorization = true;
       const form = new URLSearchParams(body);
       const right = req.method === "POST" && ["alice", "bob", "carol"].includes(form.get("username") ?? "") && form.get("password") === "right";
       res.writeHead(req.method !== "POST" ? 200 : right ? 302 : 401, right ? { Location: "/" } : {}).end(req.method === "POST" ? "" : "the sign-in page");
@@ -130,6 +132,11 @@ describe("the sign-in's limiter", () => {
       ["no client address", send("POST", "/oauth2/sign_in", undefined, signInForm("alice", "wrong"), FORM)],
     ];
     for (const [what, answer] of shapes) expect((await answer).status, what).toBe(400);
+    // Basic credentials, which the sign-in would check on any request, never reach it.
+    expect((await send("GET", "/user/alice/py/", a, "", { Authorization: "Basic YWxpY2U6d3Jvbmc=" })).status).toBe(200);
+    expect(reached.at(-1)).toBe("GET /user/alice/py/ ");
+    expect(seenAuthorization).toBe(false);
+    reached = [];
     // Posts anywhere else: nothing to check a password there.
     expect((await send("POST", "/oauth2/sign%5Fin", a, signInForm("alice", "wrong"), FORM)).status).toBe(403);
     expect((await send("POST", "/user/alice/py/api/contents", a, "{}", { "Content-Type": "application/json" })).status).toBe(403);
