@@ -1,5 +1,6 @@
-// homedock's public API: the constructs, the config reader and model, the renderers
-// and the plan review. Everything else is internal and may change without notice.
+// homedock's public API: the constructs, the config reader and model, the preflight,
+// the renderers and the plan review. Everything else is internal and may change without
+// notice.
 export * from "../constructs";
 export { type Config, type ConfigInput } from "./config/schema";
 export { configJsonSchema } from "./config/json-schema";
@@ -14,6 +15,7 @@ export {
   type UserModel,
   type WorkspaceModel,
 } from "./model/model";
+export { type HostPathPolicy, preflight, type PreflightOptions } from "./preflight/preflight";
 export { ConfigError, type ConfigIssue } from "./config/issues";
 export { HomedockError } from "./config/errors";
 export { type BindMount, type ContainerSpec, homeInitContainer, workspaceContainer } from "./container/container";
