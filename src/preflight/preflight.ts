@@ -1,8 +1,8 @@
 // The one step that looks at the machine. The model is pure (the same config gives the
 // same model, or the same problems, anywhere); what a config names on the Docker host is
 // looked for here, before anything is rendered or run, and only where the Docker engine
-// is this machine's. main.ts and every homedock command that loads a config file run it
-// on that file (load.ts).
+// is this machine's. `new Host` runs it on its props, main.ts and every homedock command
+// that loads a config file on that file (load.ts), so code and file meet the same checks.
 import { existsSync } from "node:fs";
 import { ConfigError } from "../config/issues";
 import type { HostModel } from "../model/model";
@@ -21,7 +21,7 @@ export interface PreflightOptions {
   readonly source?: string;
   /**
    * Host paths Docker would refuse to bind (the home root, homes, shared mounts' sources):
-   * left alone (`homedock synth`), warned of (`validate`, `compose`, `plan`)
+   * left alone (`homedock synth`, `new Host`), warned of (`validate`, `compose`, `plan`)
    * or refused (`deploy`). Missing TLS files are refused whatever this says.
    * @defaultValue "ignore"
    */

@@ -1,10 +1,14 @@
-// The model is pure and the preflight is the one step that looks at the machine.
-// (Host paths through the preflight: host-paths.test.ts.)
+// The model is pure and the preflight is the one step that looks at the machine: a config
+// file and the same config given to `new Host` in code meet the same checks, with the same
+// problems. (Host paths through the preflight: host-paths.test.ts.)
 import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
+import { Testing, TerraformStack } from "cdktf";
 import { parse } from "yaml";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { Host, type HostProps } from "../../constructs/host";
 import { ConfigError } from "../../src/config/issues";
 import type { ConfigInput } from "../../src/config/schema";
 import { loadConfig, parseConfig } from "../../src/model/load";
@@ -41,12 +45,30 @@ const yamlText = (certFile: string, keyFile: string) =>
 
 const MISSING = ["/nonexistent/lab.pem", "/nonexistent/lab.key"] as const;
 
-/** The config file, and the same config as its value. */
+/** The config file, and the same config as props in code. */
 function both(certFile: string, keyFile: string): { file: string; props: ConfigInput } {
   const text = yamlText(certFile, keyFile);
   const file = path.join(fs.mkdtempSync(path.join(work, "config-")), "homedock.yaml");
   fs.writeFileSync(file, text);
   return { file, props: parse(text) as ConfigInput };
+}
+
+/** The ConfigError `f` throws. */
+function refusal(f: () => unknown): ConfigError {
+  try {
+    f();
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  return expect.unreachable("nothing was refused");
+}
+
+/** A Host in a stack of its own from `props`; `engine`: its provider's host (none: the stack's provider, from DOCKER_HOST). */
+function host(props: ConfigInput, engine?: string): Host {
+  const stack = new TerraformStack(Testing.app(), "test");
+  const provider = engine === undefined ? undefined : new DockerProvider(stack, "docker", { host: engine });
+  return new Host(stack, "host", { ...props, ...(provider ? { provider } : {}) } as HostProps);
 }
 
 describe("the model", () => {
@@ -93,19 +115,49 @@ describe("TLS files that are not on a local Docker host", () => {
     expect(() => loadChecked(file, { env: {} })).toThrow(lines(`${file}: `).map((l, i) => l.replace(": frontDoor", `: ${5 + i}:${i === 0 ? 13 : 12}: frontDoor`)).join("\n"));
   });
 
-  it("are not looked for where DOCKER_HOST names another machine", () => {
-    const { file } = both(...MISSING);
+  it("refuse the same config given to new Host in code, with the same problems", () => {
+    const { file, props } = both(...MISSING);
+    const fromFile = refusal(() => loadChecked(file, { env: {} }));
+    const fromCode = refusal(() => host(props, "unix:///var/run/docker.sock"));
+    expect(fromCode.message).toBe(lines("config: ").join("\n"));
+    expect(fromCode.issues).toEqual(fromFile.issues);
+    // Word for word, but for the file's name and the places in it.
+    expect(fromCode.lines).toEqual(fromFile.lines.map((l) => l.replace(/^\d+:\d+: /, "")));
+  });
+
+  it("are looked for by new Host where DOCKER_HOST says the engine is this machine, as for a file", () => {
+    const { file, props } = both(...MISSING);
+    vi.stubEnv("DOCKER_HOST", "");
+    expect(refusal(() => host(props)).issues).toEqual(refusal(() => loadChecked(file)).issues);
+    vi.stubEnv("DOCKER_HOST", "ssh://admin@lab");
+    expect(host(props).model.frontDoor?.tls.mode).toBe("files");
+    expect(loadChecked(file).model.frontDoor?.tls.mode).toBe("files");
+  });
+
+  it("are not looked for where the Host's provider or DOCKER_HOST names another machine", () => {
+    const { file, props } = both(...MISSING);
+    vi.stubEnv("DOCKER_HOST", "");
+    expect(host(props, "ssh://admin@lab").model.frontDoor?.tls.mode).toBe("files");
     expect(loadChecked(file, { env: { DOCKER_HOST: "tcp://10.0.0.5:2376" } }).model.frontDoor?.tls.mode).toBe("files");
+  });
+
+  it("are not looked for again in a model given to a Host: whoever built it runs the preflight", () => {
+    const { file } = both(...MISSING);
+    vi.stubEnv("DOCKER_HOST", "");
+    const model = loadConfig(file);
+    expect(() => Host.fromModel(new TerraformStack(Testing.app(), "test"), "host", model)).not.toThrow();
+    expect(() => preflight(model, { source: file })).toThrow(ConfigError);
   });
 });
 
 describe("TLS files that are there", () => {
-  it("pass", () => {
+  it("pass in the file and in code alike", () => {
     const dir = fs.mkdtempSync(path.join(work, "tls-"));
     const [cert, key] = ["lab.pem", "lab.key"].map((name) => path.join(dir, name));
     for (const f of [cert, key]) fs.writeFileSync(f, "");
-    const { file } = both(cert, key);
+    const { file, props } = both(cert, key);
     vi.stubEnv("DOCKER_HOST", "");
     expect(loadChecked(file).model.frontDoor?.tls).toEqual({ mode: "files", certFile: cert, keyFile: key });
+    expect(host(props).model.frontDoor?.tls).toEqual({ mode: "files", certFile: cert, keyFile: key });
   });
 });
