@@ -6,6 +6,9 @@ const LAYERS = [
   ["config", "^src/config/"],
   // the model: validated config -> typed hosts, environments, users, workspaces (pure)
   ["model", "^src/model/"],
+  // the preflight: what the model names on the Docker host, looked for on this machine
+  // (reads, writes nothing); below the constructs, whose Host runs it
+  ["preflight", "^src/preflight/"],
   // the container spec every renderer maps, the front door's containers, the seeder and the root scripts
   ["container", "^src/container/"],
   // the pure renderers: Terraform arguments, the Compose file, the Caddyfile

@@ -3,13 +3,13 @@
 import * as path from "node:path";
 import { configFile, summary } from "./src/cli/config-file";
 import { exitStatus } from "./src/cli/exit-status";
-import { loadConfig } from "./src/model/load";
+import { loadChecked } from "./src/preflight/load";
 import { synth } from "./src/output/output";
 
 export function main(): number {
   const file = configFile();
   try {
-    const model = loadConfig(file);
+    const { model } = loadChecked(file);
     const outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out";
     const out = synth(model, outdir);
     console.log(`${summary(model, path.dirname(path.resolve(outdir)))}\nwrote ${out}`);

@@ -8,6 +8,7 @@ import { Environment } from "./environment";
 import { FrontDoor } from "./front-door";
 import { NETWORK_OPTIONS } from "../src/container/network";
 import { buildModel, type HostModel } from "../src/model/model";
+import { preflight } from "../src/preflight/preflight";
 import { literal } from "../src/render/terraform";
 import type { HostEnvironment, HostFrontDoor, HostUser } from "./parts";
 import { User } from "./user";
@@ -40,10 +41,10 @@ export interface HostOptions {
   readonly provider?: DockerProvider;
 }
 
-/** What a config file says, given in code and validated exactly as a file is, plus how to reach Docker. */
+/** What a config file says, given in code and validated and checked exactly as a file is, plus how to reach Docker. */
 export interface HostProps extends Readonly<ConfigInput>, HostOptions {}
 
-/** A model that is already built (`loadConfig`, `buildModel`), plus how to reach Docker: not validated again. */
+/** A model that is already built (`loadConfig`, `buildModel`), plus how to reach Docker: not validated or checked again. */
 export interface HostModelProps extends HostOptions {
   /** The host's model, valid as `buildModel` makes it. */
   readonly model: HostModel;
@@ -57,7 +58,7 @@ export interface HostModelProps extends HostOptions {
 export class Host extends Construct {
   /**
    * A Host from a model that is already built (`loadConfig`, `buildModel`), without
-   * validating it again.
+   * validating it again or running the preflight (`preflight(model)` does that).
    */
   static fromModel(scope: Construct, id: string, model: HostModel, options: HostOptions = {}): Host {
     return new Host(scope, id, { ...options, model });
@@ -82,18 +83,21 @@ export class Host extends Construct {
   readonly frontDoor?: HostFrontDoor;
 
   /**
-   * A Host from a config (validated exactly as a config file is) or from a ready model
-   * (`{ model }`, not validated again). Config warnings (allowed but probably not
-   * meant) become warning annotations on the Host, which the cdktf CLI shows at synth.
-   * @throws ConfigError when the props are not a valid config
+   * A Host from a config (validated, and checked on this machine by the preflight,
+   * exactly as `homedock synth` does a config file) or from a ready model (`{ model }`,
+   * neither again). Config warnings (allowed but probably not meant) become warning
+   * annotations on the Host, which the cdktf CLI shows at synth.
+   * @throws ConfigError when the props are not a valid config, or name TLS files this machine, the Docker host, does not have
    */
   constructor(scope: Construct, id: string, props: HostProps | HostModelProps) {
     super(scope, id);
-    this.model = "model" in props ? readyModel(this, props) : buildModel(configOf(props));
-    const { provider } = props;
+    // The props are validated before the stack is looked at; the provider (given, or the
+    // stack's) says whether the preflight looks on this machine.
+    const provider = () => props.provider ?? unaliasedProvider(TerraformStack.of(this));
+    this.model = "model" in props ? readyModel(this, props) : checkedModel(configOf(props), provider);
     for (const warning of this.model.warnings) Annotations.of(this).addWarning(warning);
     const stack = TerraformStack.of(this);
-    this.provider = provider ?? stackProvider(stack);
+    this.provider = provider() ?? new DockerProvider(stack, "docker", {});
     if (TerraformStack.of(this.provider) !== stack) {
       throw new Error(`Host ${this.node.path}: provider: got a DockerProvider of stack ${TerraformStack.of(this.provider).node.path}; expected one in stack ${stack.node.path}`);
     }
@@ -174,10 +178,21 @@ function readyModel(host: Host, props: HostModelProps): HostModel {
   return model;
 }
 
-/** The stack's Docker provider without an alias, made if there is none (two providers without an alias are a Terraform error). */
-function stackProvider(stack: TerraformStack): DockerProvider {
-  const existing = stack.node.findAll().find((c): c is DockerProvider => c instanceof DockerProvider && c.alias === undefined);
-  return existing ?? new DockerProvider(stack, "docker", {});
+/**
+ * The config's model, after the preflight looks on this machine for what it names where
+ * the provider's engine is this machine's: its own host, else DOCKER_HOST (as the
+ * provider reads it). A host that is a Terraform expression is not known here: not looked at.
+ */
+function checkedModel(config: ConfigInput, provider: () => DockerProvider | undefined): HostModel {
+  const model = buildModel(config);
+  const host = provider()?.host;
+  preflight(model, host === undefined || host === "" ? {} : { env: { DOCKER_HOST: host } });
+  return model;
+}
+
+/** The stack's Docker provider without an alias, if it has one (two providers without an alias are a Terraform error: a Host makes one only where there is none). */
+function unaliasedProvider(stack: TerraformStack): DockerProvider | undefined {
+  return stack.node.findAll().find((c): c is DockerProvider => c instanceof DockerProvider && c.alias === undefined);
 }
 
 /** The stack's child `id`, made by `make` if it is not there yet: what every Host in the stack shares. */

@@ -11,13 +11,12 @@ import { buildModel, type HostModel, loadConfig, renderCaddyfile, renderCompose,
 import { configObject } from "../test/helpers/config-cases";
 import { courseConfig, frontDoorConfig } from "../test/helpers/synth";
 
-const exists = () => true;
 const configs: [string, () => HostModel][] = [
-  ["config-cases base", () => buildModel(configObject(() => {}), "base", exists)],
-  ["config-cases with a front door", () => buildModel(configObject((c) => (c.frontDoor = { site: "lab.example.org" })), "fd", exists)],
-  ["courseConfig", () => buildModel(courseConfig(), "course", exists)],
-  ["frontDoorConfig", () => buildModel(frontDoorConfig(), "frontdoor", exists)],
-  ["frontDoorConfig alice", () => buildModel(frontDoorConfig(["alice"]), "frontdoor1", exists)],
+  ["config-cases base", () => buildModel(configObject(() => {}), "base")],
+  ["config-cases with a front door", () => buildModel(configObject((c) => (c.frontDoor = { site: "lab.example.org" })), "fd")],
+  ["courseConfig", () => buildModel(courseConfig(), "course")],
+  ["frontDoorConfig", () => buildModel(frontDoorConfig(), "frontdoor")],
+  ["frontDoorConfig alice", () => buildModel(frontDoorConfig(["alice"]), "frontdoor1")],
   ["examples/course.yaml", () => loadConfig(path.join(__dirname, "..", "examples", "course.yaml"))],
 ];
 

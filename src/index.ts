@@ -1,11 +1,12 @@
-// homedock's public API: the constructs, the config reader and model, the renderers
-// and the plan review. Everything else is internal and may change without notice.
-// The constructs' entry brings the types they name: the config's schema and shape, the
-// model, the container spec.
+// homedock's public API: the constructs, the config reader and model, the preflight,
+// the renderers and the plan review. Everything else is internal and may change without
+// notice. The constructs' entry brings the types they name: the config's schema and
+// shape, the model, the container spec.
 export * from "../constructs";
 export { configJsonSchema } from "./config/json-schema";
 export { loadConfig, parseConfig } from "./model/load";
 export { buildModel } from "./model/model";
+export { type HostPathPolicy, preflight, type PreflightOptions } from "./preflight/preflight";
 export { ConfigError, type ConfigIssue, type PathSegment } from "./config/issues";
 export { HomedockError } from "./config/errors";
 export { homeInitContainer, ROLE, workspaceContainer } from "./container/container";

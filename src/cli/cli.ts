@@ -7,10 +7,9 @@ import { CONFIG_OPTION, configFile, summary } from "./config-file";
 import type * as Output from "../output/output";
 import { PlanError, REVIEW_EXIT, type Review, reviewPlan } from "../review/review";
 import type { HostModel } from "../model/model";
+import type { HostPathPolicy } from "../preflight/preflight";
 import { EXIT_UNREADABLE, HomedockError } from "../config/errors";
-import { ConfigError } from "../config/issues";
 import { configReader, jsonSchema, loadCommandModules } from "./lazy";
-import { dockerIsLocal, missingHostPathIssues, missingHostPathLine } from "./host-paths";
 import { systemTerraform, type Terraform } from "./terraform";
 import { addPasswdCommand, SECRETS_DIR_HELP } from "./passwd";
 import { addUsersCommand } from "./users";
@@ -41,23 +40,21 @@ interface ReviewFlags {
   readonly format: "markdown" | "json";
 }
 
-/** What a command does about host paths Docker would refuse (see host-paths.ts): "refuse" stops it before anything is written. */
-type PathPolicy = "ignore" | "warn" | "refuse";
-
-/** Loads the config and looks for host paths Docker would refuse, where this machine is the Docker host. */
-function loaded(file: string, policy: PathPolicy): { model: HostModel; warnings: string[] } {
-  const model = configReader().loadConfig(file);
-  const missing = policy !== "ignore" && dockerIsLocal() ? missingHostPathIssues(model) : [];
-  const lines = missing.map(missingHostPathLine);
-  if (policy === "refuse" && missing.length > 0) throw new ConfigError(missing, file, lines);
-  return { model, warnings: lines.map((line) => `warning: ${line}`) };
+/**
+ * Loads the config and runs the preflight (src/preflight/): missing TLS files refused, host
+ * paths Docker would refuse left alone, warned of or refused as `hostPaths` says ("refuse"
+ * stops the command before anything is written).
+ */
+function loaded(file: string, hostPaths: HostPathPolicy): { model: HostModel; warnings: string[] } {
+  const { model, warnings } = configReader().loadChecked(file, { hostPaths });
+  return { model, warnings: warnings.map((line) => `warning: ${line}`) };
 }
 
 /** Renders the config with `write` to `--out`, says what it wrote (on `log`) and returns where. */
 function rendered(
   write: (model: HostModel, out: string) => string,
   opts: RenderOptions,
-  { log = console.log, paths = "ignore" }: { log?: (text: string) => void; paths?: PathPolicy } = {},
+  { log = console.log, paths = "ignore" }: { log?: (text: string) => void; paths?: HostPathPolicy } = {},
 ): { model: HostModel; out: string } {
   const { model, warnings } = loaded(opts.config ?? configFile(), paths);
   const out = write(model, opts.out);
@@ -176,7 +173,7 @@ export function program(terraform: Terraform = systemTerraform(), exit: (status:
     .option("--saved-plan", `apply the plan \`homedock plan\` saved (${SAVED_PLAN}), exactly as reviewed, without synthesizing again`)
     .action((opts: RenderOptions & { autoApprove?: boolean; savedPlan?: boolean }) => {
       if (opts.savedPlan) {
-        const stack = output.stackDirectory(opts.out, configReader().loadConfig(opts.config ?? configFile()).name);
+        const stack = output.stackDirectory(opts.out, configReader().loadChecked(opts.config ?? configFile()).model.name);
         const saved = path.join(stack, SAVED_PLAN);
         if (!existsSync(saved)) throw new UsageError(`no saved plan at ${saved}: run homedock plan first`);
         privateState(stack);

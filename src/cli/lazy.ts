@@ -4,7 +4,7 @@
 // them in its preAction hook, before any action; the actions then take them from here.
 import type * as BcryptModule from "bcryptjs";
 import type * as JsonSchemaModule from "../config/json-schema";
-import type * as LoadModule from "../model/load";
+import type * as LoadModule from "../preflight/load";
 import type * as ImportModule from "../users/import";
 
 interface Modules {
@@ -20,7 +20,7 @@ let modules: Modules | undefined;
 export async function loadCommandModules(): Promise<void> {
   if (modules !== undefined) return;
   const [load, jsonSchema, usersImport, bcrypt] = await Promise.all([
-    import("../model/load"),
+    import("../preflight/load"),
     import("../config/json-schema"),
     import("../users/import"),
     import("bcryptjs"),

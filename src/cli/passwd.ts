@@ -229,7 +229,7 @@ in groups of five.`,
         return;
       }
       const source = opts.config ?? configFile();
-      const model = configReader().loadConfig(source);
+      const model = configReader().loadChecked(source).model;
       if (opts.fromCsv !== undefined) return fromCsv(model, source, opts.fromCsv, opts.dir);
       if (opts.generate) return generate(model, source, users, opts);
       const account = model.users.find((u) => u.name === user);

@@ -55,7 +55,7 @@ export function addPruneCommand(cli: Command, exit: (status: number) => void, do
     .option("-c, --config <file>", CONFIG_OPTION)
     .hook("preAction", loadCommandModules)
     .action((opts: { config?: string }) => {
-      const found = undeclaredVolumes(configReader().loadConfig(opts.config ?? configFile()), docker);
+      const found = undeclaredVolumes(configReader().loadChecked(opts.config ?? configFile()).model, docker);
       if (typeof found === "string") {
         console.error(`homedock prune: ${found}`);
         return exit(1);

@@ -132,7 +132,7 @@ export function addUsersCommand(cli: Command, exit: (status: number) => void): v
 export const CHECK_EXIT = { ok: 0, invalid: EXIT_INVALID, unreadable: EXIT_UNREADABLE, drift: 3 } as const;
 
 function runCheck(opts: { config?: string; json?: boolean }): number {
-  const model = configReader().loadConfig(opts.config ?? configFile());
+  const model = configReader().loadChecked(opts.config ?? configFile()).model;
   let host: ReturnType<typeof readHost>;
   try {
     host = readHost(model);

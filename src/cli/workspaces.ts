@@ -21,10 +21,10 @@ const CONFIG = "config file (default: $HOMEDOCK_CONFIG, else ./homedock.yaml, el
 async function runStatus(opts: { config?: string; json?: boolean }, docker: DockerAsync, openEngine?: () => Engine | undefined): Promise<void> {
   // The engine is asked first, while the command's modules and the config load (the stats take two of its one-second cycles).
   const read = startEngineRead(docker, openEngine);
-  let model: ReturnType<ReturnType<typeof configReader>["loadConfig"]>;
+  let model: ReturnType<ReturnType<typeof configReader>["loadChecked"]>["model"];
   try {
     await loadCommandModules();
-    model = configReader().loadConfig(opts.config ?? configFile());
+    model = configReader().loadChecked(opts.config ?? configFile()).model;
   } catch (err) {
     read.cancel();
     throw err;
@@ -46,7 +46,7 @@ async function runStatus(opts: { config?: string; json?: boolean }, docker: Dock
  * @throws HostUnreadableError when Docker does not answer (2)
  */
 async function runRestart(user: string, environment: string | undefined, opts: { config?: string }, docker: DockerAsync): Promise<void> {
-  const model = configReader().loadConfig(opts.config ?? configFile());
+  const model = configReader().loadChecked(opts.config ?? configFile()).model;
   const targets = restartTargets(model, user, environment);
   const existing = new Set((await listWorkspaceContainers(model.name, docker)).map((c) => c.name));
   const names = containersToRestart(targets, existing);

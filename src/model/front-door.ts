@@ -1,7 +1,6 @@
 // The front door in the model: one proxy in front of every Jupyter workspace, reached at
 // https://<site>/user/<user>/<env>/, each server on a unix socket in a directory of its own.
 import { failedSignInsSchema, type FrontDoorConfig, type LoginConfig } from "../config/schema";
-import { dockerIsLocal } from "./local-engine";
 
 /**
  * Where a workspace sees its socket directory. Here, below the container spec that mounts
@@ -159,20 +158,3 @@ function loginOf(config: LoginConfig): LoginModel {
   };
 }
 
-/**
- * The TLS files a front door names that do not exist, where that can be seen from here:
- * only when the Docker engine is on this machine (dockerIsLocal).
- */
-export function missingTlsFiles(
-  frontDoor: FrontDoorModel | undefined,
-  exists: (file: string) => boolean,
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): { readonly key: "certFile" | "keyFile"; readonly file: string }[] {
-  if (frontDoor?.tls.mode !== "files") return [];
-  if (!dockerIsLocal(env)) return [];
-  const { certFile, keyFile } = frontDoor.tls;
-  return [
-    { key: "certFile" as const, file: certFile },
-    { key: "keyFile" as const, file: keyFile },
-  ].filter((f) => !exists(f.file));
-}

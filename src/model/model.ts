@@ -1,8 +1,7 @@
 // The plain model: validated config in, typed objects out. Renderers (the cdktf
 // constructs and the Compose writer) only map these objects; none re-validates.
 import type { Config, ConfigInput } from "../config/schema";
-import { type FrontDoorModel, frontDoorOf, missingTlsFiles, type RouteModel, routeOf } from "./front-door";
-import { ConfigError } from "../config/issues";
+import { type FrontDoorModel, frontDoorOf, type RouteModel, routeOf } from "./front-door";
 import { validate } from "./validate";
 
 /** Docker's restart policy of a workspace container, as the config's `host.defaults.restart` names it. */
@@ -251,19 +250,11 @@ function modelOf(config: Config, warnings: string[]): HostModel {
 }
 
 /**
- * Validates a config (parsed YAML, or props given in code) and builds the model. With
- * `exists`, files the config names on the Docker host are checked too (see missingTlsFiles).
+ * Validates a config (parsed YAML, or props given in code) and builds the model. Pure:
+ * the machine is not looked at (the preflight, src/preflight/, looks for the files it names).
  * @throws ConfigError listing every problem found
  */
-export function buildModel(input: ConfigInput | unknown, source = "config", exists?: (file: string) => boolean): HostModel {
+export function buildModel(input: ConfigInput | unknown, source = "config"): HostModel {
   const { config, warnings } = validate(input, source);
-  const model = modelOf(config, warnings);
-  const missing = exists === undefined ? [] : missingTlsFiles(model.frontDoor, exists);
-  if (missing.length > 0) {
-    throw new ConfigError(
-      missing.map(({ key, file }) => ({ path: ["frontDoor", key], message: "expected a file that exists on the Docker host (this machine)", value: file, hasValue: true })),
-      source,
-    );
-  }
-  return model;
+  return modelOf(config, warnings);
 }

@@ -47,3 +47,45 @@ describe("the commands", () => {
     expect([r.status, r.stdout.includes("warning:")]).toEqual([0, false]);
   });
 });
+
+describe("TLS files that are not on this machine", () => {
+  const dir = mkdtempSync(path.join(work, "tls-"));
+  const file = path.join(dir, "homedock.yaml");
+  writeFileSync(file, [
+    "host: { name: lab }",
+    "frontDoor:",
+    "  site: lab.example.org",
+    "  tls: files",
+    `  certFile: ${dir}/lab.pem`,
+    `  keyFile: ${dir}/lab.key`,
+    "environments: [{ name: py, image: lab/py:1, command: [jupyter, lab], jupyter: server }]",
+    "users: [{ name: alice, uid: 1001, gid: 1001 }]",
+  ].join("\n"));
+  const run = (cmd: string[], env: Record<string, string> = {}) => {
+    const { DOCKER_HOST: _, HOMEDOCK_CONFIG: __, ...rest } = process.env;
+    return spawnSync(path.join(root, "node_modules/.bin/tsx"), cmd, { cwd: dir, env: { ...rest, ...env }, encoding: "utf8" });
+  };
+  const refused = [
+    `${file}: 5:13: frontDoor.certFile: got "${dir}/lab.pem"; expected a file that exists on the Docker host (this machine)`,
+    `${file}: 6:12: frontDoor.keyFile: got "${dir}/lab.key"; expected a file that exists on the Docker host (this machine)`,
+  ];
+  const cli = path.join(root, "src/cli/cli.ts");
+
+  it.each([
+    ["homedock synth", [cli, "synth", "-c", file]],
+    ["homedock compose", [cli, "compose", "-c", file]],
+    ["homedock deploy", [cli, "deploy", "-c", file, "--auto-approve"]],
+    ["homedock validate", [cli, "validate", "-c", file]],
+    ["main.ts (cdktf synth)", [path.join(root, "main.ts")]],
+  ])("%s refuses the config, each file at its line, and writes nothing", (_, cmd) => {
+    const r = run(cmd, { HOMEDOCK_CONFIG: file, TERRAFORM_BINARY_NAME: path.join(dir, "no-terraform-needed") });
+    expect([r.status, r.stderr.trim().split("\n")]).toEqual([1, refused]);
+    expect(existsSync(path.join(dir, "cdktf.out"))).toBe(false);
+    expect(existsSync(path.join(dir, "docker-compose.yml"))).toBe(false);
+  });
+
+  it("are not looked for on a remote Docker host", () => {
+    const r = run([cli, "validate", "-c", file], { DOCKER_HOST: "ssh://admin@lab" });
+    expect(r.status, r.stderr).toBe(0);
+  });
+});

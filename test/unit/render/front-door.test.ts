@@ -6,7 +6,6 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
-import { parseConfig } from "../../../src/model/load";
 import { buildModel } from "../../../src/model/model";
 import { ConfigError } from "../../../src/config/issues";
 import { escapeHtml, renderCaddyfile } from "../../../src/render/caddyfile";
@@ -331,27 +330,6 @@ describe("secrets", () => {
       );
       expect((err as ConfigError).message).not.toContain("hunter2");
     }
-  });
-
-  it("TLS files that do not exist on a local Docker host: one line each, with their place in the file", () => {
-    const text = [
-      "host: { name: lab }",
-      "frontDoor:",
-      "  site: lab.example.org",
-      "  tls: files",
-      "  certFile: /nonexistent/lab.pem",
-      "  keyFile: /nonexistent/lab.key",
-      "environments: [{ name: py, image: lab/py:1, command: [jupyter, lab], jupyter: server }]",
-    ].join("\n");
-    const seen: string[] = [];
-    const exists = (file: string) => (seen.push(file), false);
-    expect(() => parseConfig(text, "lab.yaml", exists)).toThrow(
-      [
-        'lab.yaml: 5:13: frontDoor.certFile: got "/nonexistent/lab.pem"; expected a file that exists on the Docker host (this machine)',
-        'lab.yaml: 6:12: frontDoor.keyFile: got "/nonexistent/lab.key"; expected a file that exists on the Docker host (this machine)',
-      ].join("\n"),
-    );
-    expect(seen).toEqual(["/nonexistent/lab.pem", "/nonexistent/lab.key"]);
   });
 });
 

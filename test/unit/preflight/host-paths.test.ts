@@ -1,10 +1,12 @@
-// Host paths Docker would refuse to bind, found before a deploy when this machine is
-// the Docker host (the commands: test/integration/cli/host-paths-command.test.ts).
+// Host paths Docker would refuse to bind, found by the preflight before a deploy when
+// this machine is the Docker host (the commands: test/integration/cli/host-paths-command.test.ts).
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { dockerIsLocal, missingHostPathIssues, missingHostPathLine } from "../../../src/cli/host-paths";
+import { ConfigError } from "../../../src/config/issues";
+import { dockerIsLocal } from "../../../src/preflight/local-engine";
+import { preflight } from "../../../src/preflight/preflight";
 import type { ConfigInput } from "../../../src/config/schema";
 import { buildModel, type HostModel } from "../../../src/model/model";
 
@@ -23,8 +25,19 @@ function config(dir: string, host: Partial<NonNullable<ConfigInput["host"]>> = {
   };
 }
 
-/** The missing host paths as the commands write them, one line each. */
-const missingHostPaths = (model: HostModel) => missingHostPathIssues(model).map(missingHostPathLine);
+/** The missing host paths as the commands write them, one line each (on a local engine, whatever DOCKER_HOST the tests run with). */
+const missingHostPaths = (model: HostModel) => preflight(model, { hostPaths: "warn", env: {} });
+
+/** The problems a deploy refuses the config with. */
+function refused(model: HostModel): ConfigError {
+  try {
+    preflight(model, { hostPaths: "refuse", env: {} });
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  return expect.unreachable("the preflight refused nothing");
+}
 
 describe("missing host paths", () => {
   const dir = mkdtempSync(path.join(work, "paths-"));
@@ -36,7 +49,7 @@ describe("missing host paths", () => {
       `host.sharedMounts[0].source: got "${dir}/data"; expected a directory that exists on the Docker host (this machine)`,
     ]);
     // Each is also a problem of its field, with the path as its value.
-    expect(missingHostPathIssues(buildModel(config(dir)))[1]).toEqual({
+    expect(refused(buildModel(config(dir))).issues[1]).toEqual({
       path: ["users", 1, "home"],
       message: `expected a home whose parent directory ${dir}/other exists on the Docker host (this machine)`,
       value: `${dir}/other/bob`,

@@ -3,7 +3,7 @@
 // homes and shared mounts a deploy binds).
 
 /** Whether the Docker engine is this machine's (DOCKER_HOST unset or a unix socket), so its paths can be looked at here. */
-export function dockerIsLocal(env: NodeJS.ProcessEnv = process.env): boolean {
+export function dockerIsLocal(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
   const host = env.DOCKER_HOST ?? "";
   return host === "" || host.startsWith("unix://");
 }

@@ -1,15 +1,14 @@
 // Host paths Docker would refuse to bind ("bind source path does not exist"), found
-// before a deploy where they can be: when this machine is the Docker host.
+// before a deploy where they can be: when this machine is the Docker host. The front
+// door's TLS files, and the directories a deploy binds.
 import { statSync } from "node:fs";
 import * as path from "node:path";
 import { type ConfigIssue, formatPath } from "../config/issues";
 import type { HostModel } from "../model/model";
 import { workspacesOf } from "../model/workspaces";
 
-// Asked before looking for these paths; the model asks it too, of the front door's TLS files.
-export { dockerIsLocal } from "../model/local-engine";
-
-function isDirectory(p: string): boolean {
+/** Whether `p` is a directory on this machine. */
+export function isDirectory(p: string): boolean {
   try {
     return statSync(p).isDirectory();
   } catch {
@@ -19,12 +18,21 @@ function isDirectory(p: string): boolean {
 
 const ON_HOST = "on the Docker host (this machine)";
 
+/** The TLS files a front door names that are not on this machine, as problems of their fields. */
+export function missingTlsFileIssues(model: HostModel, exists: (file: string) => boolean): ConfigIssue[] {
+  const tls = model.frontDoor?.tls;
+  if (tls?.mode !== "files") return [];
+  return (["certFile", "keyFile"] as const)
+    .filter((key) => !exists(tls[key]))
+    .map((key) => ({ path: ["frontDoor", key], message: `expected a file that exists ${ON_HOST}`, value: tls[key], hasValue: true }));
+}
+
 /**
  * Each directory a deploy needs and does not find, as a problem of the config's field
  * naming the path and what must exist: the home root (or the parent of a user's own
  * home) where homes are created, every home when createHomes is false, every shared mount's source.
  */
-export function missingHostPathIssues(model: HostModel, exists: (dir: string) => boolean = isDirectory): ConfigIssue[] {
+export function missingHostPathIssues(model: HostModel, exists: (dir: string) => boolean): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const missing = (at: ConfigIssue["path"], value: string, message: string) => issues.push({ path: at, message, value, hasValue: true });
   const users = model.users.map((user, i) => ({ user, i })).filter(({ user }) => workspacesOf(model, user.name).length > 0);
