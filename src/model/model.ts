@@ -1,6 +1,6 @@
 // The plain model: validated config in, typed objects out. Renderers (the cdktf
 // constructs and the Compose writer) only map these objects; none re-validates.
-import type { Config, ConfigInput } from "../config/schema";
+import type { Config } from "../config/schema";
 import { type FrontDoorModel, frontDoorOf, missingTlsFiles, type RouteModel, routeOf } from "./front-door";
 import { ConfigError } from "../config/issues";
 import { validate } from "./validate";
@@ -253,9 +253,10 @@ function modelOf(config: Config, warnings: string[]): HostModel {
 /**
  * Validates a config (parsed YAML, or props given in code) and builds the model. With
  * `exists`, files the config names on the Docker host are checked too (see missingTlsFiles).
+ * @param input - a ConfigInput, or anything else: the ConfigError says what is wrong with it
  * @throws ConfigError listing every problem found
  */
-export function buildModel(input: ConfigInput | unknown, source = "config", exists?: (file: string) => boolean): HostModel {
+export function buildModel(input: unknown, source = "config", exists?: (file: string) => boolean): HostModel {
   const { config, warnings } = validate(input, source);
   const model = modelOf(config, warnings);
   const missing = exists === undefined ? [] : missingTlsFiles(model.frontDoor, exists);
