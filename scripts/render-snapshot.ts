@@ -14,7 +14,7 @@ import { courseConfig, frontDoorConfig } from "../test/helpers";
 const exists = () => true;
 const configs: [string, () => HostModel][] = [
   ["config-cases base", () => buildModel(configObject(() => {}), "base", exists)],
-  ["config-cases with a front door", () => buildModel(configObject((c) => (c.frontDoor = { site: "lab.example.org" })), "fd", exists)],
+  ["config-cases with a front door", () => buildModel(configObject((c: { frontDoor?: object }) => (c.frontDoor = { site: "lab.example.org" })), "fd", exists)],
   ["courseConfig", () => buildModel(courseConfig(), "course", exists)],
   ["frontDoorConfig", () => buildModel(frontDoorConfig(), "frontdoor", exists)],
   ["frontDoorConfig alice", () => buildModel(frontDoorConfig(["alice"]), "frontdoor1", exists)],
