@@ -1,5 +1,7 @@
 // `npm run lint`: ESLint's and typescript-eslint's recommended rules, the type-checked set
-// for the TypeScript that tsconfig.json compiles. Formatting is Prettier's (npm run format).
+// for the TypeScript that tsconfig.json compiles. Formatting is Prettier's (npm run format):
+// these sets hold no layout rule, so eslint-config-prettier is not needed (of the rules it
+// turns off only no-unexpected-multiline is on, and the formatted code does not trip it).
 import js from "@eslint/js";
 import { defineConfig, globalIgnores } from "eslint/config";
 import globals from "globals";
