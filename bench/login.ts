@@ -344,7 +344,7 @@ async function main(): Promise<void> {
   const door: Door = { site: "localhost", port: https, ca: await proxyRootCa(`${NAME}-frontdoor`) };
   const basicDoor: Door = { site: "localhost", port: basicPort, ca: await proxyRootCa(BASIC) };
   // Alice signs in once (retried while the login starts), then waits for her server.
-  let cookie = "";
+  let cookie: string;
   for (let t0 = Date.now(); ; ) {
     let why: unknown;
     const c = await signIn(door, USER, PASSWORD).catch((err: unknown) => void (why = err));

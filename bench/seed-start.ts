@@ -16,7 +16,7 @@ function timed(argv: string[], env: NodeJS.ProcessEnv = process.env): number {
   const start = process.hrtime.bigint();
   const r = spawnSync(argv[0], argv.slice(1), { env, stdio: ["ignore", "ignore", "pipe"] });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (r.status !== 0) throw new Error(`${argv.join(" ")}: ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`${argv.join(" ")}: ${r.stderr.toString()}`);
   return ms;
 }
 

@@ -135,7 +135,7 @@ export class Host extends Construct {
       local.overrideLogicalId("homedock_home");
       return local;
     });
-    const refs: HostRefs = { networkName: this.network.name, networkAddress, seederScript: seeder.asString, homeScript: homeScript.asString, tokens: this.tokens.value, provider: this.provider };
+    const refs: HostRefs = { networkName: this.network.name, networkAddress, seederScript: seeder.asString, homeScript: homeScript.asString, tokens: this.tokens, provider: this.provider };
     if (this.model.frontDoor !== undefined) {
       const files = sensitiveMap(
         stack,

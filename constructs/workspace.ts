@@ -1,6 +1,6 @@
 import { Container } from "@cdktf/provider-docker/lib/container";
 import type { DockerProvider } from "@cdktf/provider-docker/lib/provider";
-import { Fn, type ITerraformDependable, Token } from "cdktf";
+import { Fn, type ITerraformDependable, type TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { type ContainerSpec, workspaceContainer } from "../src/container/container";
 import type { Environment } from "./environment";
@@ -33,7 +33,7 @@ export interface HostRefs {
   /** The home one-shot's script, likewise. */
   readonly homeScript: string;
   /** The stack's sensitive map of workspace tokens, by container name. */
-  readonly tokens: string;
+  readonly tokens: TerraformVariable;
   /** The provider every resource of the host is created with. */
   readonly provider: DockerProvider;
 }
@@ -53,7 +53,7 @@ export class Workspace extends Construct implements HostWorkspace {
       containerConfig(
         this.spec,
         props.environment.imageId,
-        { secret: () => Token.asString(Fn.lookup(refs.tokens, this.spec.name)), seeder: refs.seederScript, network: refs.networkName },
+        { secret: () => Token.asString(Fn.lookup(refs.tokens.value, this.spec.name)), seeder: refs.seederScript, network: refs.networkName },
         { dependsOn: props.dependsOn ? [...props.dependsOn] : undefined, provider: refs.provider, lifecycle: { replaceTriggeredBy: [refs.networkAddress] } },
       ),
     );

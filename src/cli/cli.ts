@@ -67,7 +67,8 @@ function rendered(
  * admin's alone: the local backend's state and its backup, where the stack says.
  */
 function privateState(stack: string): void {
-  const backend = JSON.parse(readFileSync(path.join(stack, "cdk.tf.json"), "utf8")).terraform?.backend?.local;
+  const synthesized = JSON.parse(readFileSync(path.join(stack, "cdk.tf.json"), "utf8")) as { terraform?: { backend?: { local?: { path?: string } } } };
+  const backend = synthesized.terraform?.backend?.local;
   const state = path.resolve(stack, backend?.path ?? "terraform.tfstate");
   for (const file of [state, `${state}.backup`]) if (existsSync(file)) chmodSync(file, 0o600);
 }

@@ -31,7 +31,7 @@ function failure(r: ReturnType<Docker>, what: string): string {
  * @returns the volumes, or the line saying why Docker could not list them
  */
 export function undeclaredVolumes(model: HostModel, docker: Docker = dockerCli): UndeclaredVolume[] | string {
-  const declared = new Set(Object.keys((composeFile(model).volumes ?? {}) as Record<string, unknown>));
+  const declared = new Set(Object.keys(composeFile(model).volumes ?? {}));
   const format = `{{.Name}}\t{{.Label "${LABEL_USER}"}}\t{{.Label "${COMPOSE_VOLUME}"}}`;
   const r = docker(["volume", "ls", "--filter", `label=${LABEL_HOST}=${model.name}`, "--filter", `label=${LABEL_USER}`, "--format", format]);
   if (r.error || r.status !== 0) return failure(r, "docker volume ls");

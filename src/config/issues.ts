@@ -74,7 +74,9 @@ function jsonPrefix(value: unknown, max: number): string {
 export function formatValue(issue: ConfigIssue): string {
   if (!issue.hasValue) return "nothing";
   const { value } = issue;
-  if (value !== null && typeof value !== "object" && typeof value !== "string") return String(value);
+  // Every kind but null, an object and a string (those are written as JSON).
+  const t = typeof value;
+  if (value === undefined || t === "number" || t === "boolean" || t === "bigint" || t === "symbol" || t === "function") return String(value);
   return shorten(jsonPrefix(value, SHOWN));
 }
 

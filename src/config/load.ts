@@ -141,7 +141,7 @@ export interface ConfigYaml {
   /** The document's value: not yet validated. */
   readonly input: unknown;
   /** `err` with each of its issues at its line and column, in file order. */
-  placed(err: ConfigError): ConfigError;
+  readonly placed: (err: ConfigError) => ConfigError;
 }
 
 /**

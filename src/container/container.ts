@@ -127,7 +127,7 @@ export function homeInitContainer(host: HostModel, user: UserModel, image: strin
   const mounts: BindMount[] = [
     // Docker creates a missing home here, root's; the script gives it to the user.
     ...(host.createHomes ? [{ source: user.home, target: HOME_MOUNT, readOnly: false, createSource: true }] : []),
-    ...(runtime ? [runtimeMount(`${host.frontDoor!.runtimeDir}/${user.name}`)] : []),
+    ...(runtime ? [runtimeMount(`${host.frontDoor.runtimeDir}/${user.name}`)] : []),
   ];
   return {
     name: `${host.name}-${user.name}.home`,

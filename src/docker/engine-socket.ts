@@ -39,7 +39,7 @@ export function localEngineSocket(env: NodeJS.ProcessEnv, configText: string | u
   if (host !== undefined && host !== "") return host.startsWith("unix://") && host.length > "unix://".length ? host.slice("unix://".length) : undefined;
   if (context === undefined || context === "") {
     try {
-      const current: unknown = configText === undefined ? undefined : JSON.parse(configText)?.currentContext;
+      const current = configText === undefined ? undefined : (JSON.parse(configText) as { currentContext?: unknown } | null)?.currentContext;
       if (typeof current === "string" && current !== "" && current !== "default") return undefined;
     } catch {
       return undefined; // the CLI would refuse the file too: let it say so

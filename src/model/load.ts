@@ -10,7 +10,7 @@ import { buildModel, type HostModel } from "./model";
 export interface PlacedModel {
   readonly model: HostModel;
   /** `err` with each of its issues at its line and column, in file order. */
-  placed(err: ConfigError): ConfigError;
+  readonly placed: (err: ConfigError) => ConfigError;
 }
 
 /** Parses YAML text into the model, keeping the text's places for later problems; `source` names the file in messages. */

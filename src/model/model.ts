@@ -1,6 +1,6 @@
 // The plain model: validated config in, typed objects out. Renderers (the cdktf
 // constructs and the Compose writer) only map these objects; none re-validates.
-import type { Config, ConfigInput } from "../config/schema";
+import type { Config } from "../config/schema";
 import { type FrontDoorModel, frontDoorOf, type RouteModel, routeOf } from "./front-door";
 import { validate } from "./validate";
 
@@ -252,9 +252,10 @@ function modelOf(config: Config, warnings: string[]): HostModel {
 /**
  * Validates a config (parsed YAML, or props given in code) and builds the model. Pure:
  * the machine is not looked at (the preflight, src/preflight/, looks for the files it names).
+ * @param input - a ConfigInput, or anything else: the ConfigError says what is wrong with it
  * @throws ConfigError listing every problem found
  */
-export function buildModel(input: ConfigInput | unknown, source = "config"): HostModel {
+export function buildModel(input: unknown, source = "config"): HostModel {
   const { config, warnings } = validate(input, source);
   return modelOf(config, warnings);
 }

@@ -30,7 +30,7 @@ function salvage<S extends z.ZodObject>(partial: S, item: unknown, bad: Readonly
   if (item === null || typeof item !== "object" || Array.isArray(item)) return undefined;
   const good = Object.fromEntries(Object.entries(item).filter(([k]) => !bad.has(k) && k in partial.shape));
   const part = partial.safeParse(good);
-  return part.success ? (part.data as Partially<z.output<S>>) : undefined;
+  return part.success ? part.data : undefined;
 }
 
 /**

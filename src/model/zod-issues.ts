@@ -7,7 +7,7 @@ import { type ConfigIssue, LISTED, type PathSegment } from "../config/issues";
 function valueAt(input: unknown, segments: readonly PathSegment[]): { value?: unknown; hasValue: boolean } {
   let current: unknown = input;
   for (const s of segments) {
-    if (current === null || typeof current !== "object" || !(s in (current as object))) return { hasValue: false };
+    if (current === null || typeof current !== "object" || !(s in current)) return { hasValue: false };
     current = (current as Record<PathSegment, unknown>)[s];
   }
   return { value: current, hasValue: current !== undefined };
@@ -42,7 +42,7 @@ function schemaAt(segments: readonly PathSegment[]): z.ZodType | undefined {
     while (inner instanceof z.ZodDefault || inner instanceof z.ZodOptional || inner instanceof z.ZodPrefault) {
       inner = inner.unwrap() as z.ZodType;
     }
-    if (inner instanceof z.ZodObject && typeof s === "string") schema = inner.shape[s];
+    if (inner instanceof z.ZodObject && typeof s === "string") schema = inner.shape[s] as z.ZodType;
     else if (inner instanceof z.ZodArray && typeof s === "number") schema = inner.element as z.ZodType;
     else return undefined;
     if (!schema) return undefined;

@@ -37,7 +37,7 @@ function problems(key: string, value: unknown): ConfigIssue[] {
 }
 
 function readLoginSecrets(dir: string): LoginSecrets {
-  return readSecretsFile<string>(path.join(dir, LOGIN_SECRETS_FILE), SHAPE, problems) as LoginSecrets;
+  return readSecretsFile<string>(path.join(dir, LOGIN_SECRETS_FILE), SHAPE, problems);
 }
 
 function writeLoginSecrets(dir: string, secrets: LoginSecrets): string {

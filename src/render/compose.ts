@@ -272,7 +272,7 @@ export function renderCompose(host: HostModel): string {
   }
   const rest = { ...(none ? { services: {} } : {}), ...composeTail(host, volumes) };
   const lines: string[] = [];
-  writer.emit(lines, rest as Value, "");
+  writer.emit(lines, rest, "");
   chunks.push(lines.join("\n"));
   return `${chunks.join("\n")}\n`;
 }

@@ -26,7 +26,58 @@ import {
   workspaceSummary,
 } from "./review";
 
-type Json = Record<string, any>;
+/** What `docker inspect` prints of a container, the fields the preview reads. */
+export interface InspectedContainer {
+  readonly Name?: string;
+  /** Its image's id. */
+  readonly Image?: string;
+  readonly Config?: ContainerConfig | null;
+  readonly HostConfig?: HostConfig | null;
+  readonly Mounts?: readonly InspectedMount[] | null;
+  readonly NetworkSettings?: { readonly Networks?: Readonly<Record<string, unknown>> | null } | null;
+}
+
+interface ContainerConfig {
+  /** The image's name as the container was made with it. */
+  readonly Image?: string;
+  readonly User?: string;
+  readonly Entrypoint?: readonly string[] | null;
+  readonly Cmd?: readonly string[] | null;
+  readonly WorkingDir?: string;
+  readonly Env?: readonly string[] | null;
+  readonly Labels?: Readonly<Record<string, string>> | null;
+}
+
+interface HostConfig {
+  readonly GroupAdd?: readonly string[] | null;
+  readonly Memory?: number;
+  readonly MemorySwap?: number;
+  readonly NanoCpus?: number;
+  readonly PidsLimit?: number | null;
+  readonly ReadonlyRootfs?: boolean;
+  readonly Tmpfs?: Readonly<Record<string, string>> | null;
+  readonly RestartPolicy?: { readonly Name?: string } | null;
+  readonly Init?: boolean | null;
+  readonly SecurityOpt?: readonly string[] | null;
+  readonly CapAdd?: readonly string[] | null;
+  readonly CapDrop?: readonly string[] | null;
+  readonly PortBindings?: Readonly<Record<string, readonly { readonly HostIp?: string; readonly HostPort?: string }[] | null>> | null;
+}
+
+interface InspectedMount {
+  readonly Type?: string;
+  readonly Name?: string;
+  readonly Source?: string;
+  readonly Destination?: string;
+  readonly RW?: boolean;
+}
+
+/** What `docker inspect` prints of an image, the fields the preview reads. */
+export interface InspectedImage {
+  readonly Id: string;
+  readonly RepoTags?: readonly string[] | null;
+  readonly Config?: { readonly Env?: readonly string[] | null; readonly Labels?: Readonly<Record<string, string>> | null } | null;
+}
 
 /** Compose's labels on the containers it makes. */
 export const COMPOSE_PROJECT_LABEL = "com.docker.compose.project";
@@ -63,8 +114,8 @@ function envMap(list: readonly string[] | null | undefined): Map<string, string>
 }
 
 /** Why the mounts label differs: the home's mount (at the working directory) or a shared one. */
-function mountReasons(spec: ContainerSpec, c: Json, project: string): string[] {
-  const mounts: Json[] = c.Mounts ?? [];
+function mountReasons(spec: ContainerSpec, c: InspectedContainer, project: string): string[] {
+  const mounts = c.Mounts ?? [];
   const reasons = spec.mounts.flatMap((m) => {
     const now = mounts.find((x) => x.Destination === m.target);
     // A bind through a local volume (a home Compose must mount after its one-shot ran):
@@ -87,8 +138,8 @@ function portTexts(ports: readonly { readonly internal: number; readonly text: s
 }
 
 /** The ports a container publishes. */
-function boundPorts(c: Json): string[] {
-  const bindings = Object.entries((c.HostConfig?.PortBindings ?? {}) as Record<string, Json[] | null>);
+function boundPorts(c: InspectedContainer): string[] {
+  const bindings = Object.entries(c.HostConfig?.PortBindings ?? {});
   return portTexts(bindings.flatMap(([port, bound]) => (bound ?? []).map((b) => ({ internal: parseInt(port, 10), text: `${b.HostIp || "0.0.0.0"}:${b.HostPort}` }))));
 }
 
@@ -100,9 +151,9 @@ const specPorts = (spec: ContainerSpec) => portTexts(spec.ports.map((p) => ({ in
  * review's words; empty when it keeps it. `image` is docker inspect of spec.image, when
  * the host has it.
  */
-export function recreateReasons(spec: ContainerSpec, c: Json, image: Json | undefined, project: string): string[] {
-  const config: Json = c.Config ?? {};
-  const hc: Json = c.HostConfig ?? {};
+export function recreateReasons(spec: ContainerSpec, c: InspectedContainer, image: InspectedImage | undefined, project: string): string[] {
+  const config: ContainerConfig = c.Config ?? {};
+  const hc: HostConfig = c.HostConfig ?? {};
   const reasons: string[] = [];
   const add = (why: string) => reasons.push(why);
 
@@ -157,7 +208,7 @@ export function recreateReasons(spec: ContainerSpec, c: Json, image: Json | unde
 }
 
 /** The service name Compose gave a container, else its own name. */
-const serviceOf = (c: Json) => (c.Config?.Labels ?? {})["com.docker.compose.service"] ?? String(c.Name ?? "").replace(/^\//, "");
+const serviceOf = (c: InspectedContainer) => (c.Config?.Labels ?? {})["com.docker.compose.service"] ?? String(c.Name ?? "").replace(/^\//, "");
 
 /**
  * What `docker compose up -d --remove-orphans` would do to the host's containers.
@@ -166,11 +217,11 @@ const serviceOf = (c: Json) => (c.Config?.Labels ?? {})["com.docker.compose.serv
  * the host that Compose did not make (no project label of this host) are left out: Compose
  * leaves them alone.
  */
-export function previewCompose(host: string, services: readonly ComposeService[], containers: readonly Json[], images: readonly Json[]): ComposePreview {
+export function previewCompose(host: string, services: readonly ComposeService[], containers: readonly InspectedContainer[], images: readonly InspectedImage[]): ComposePreview {
   const project = host;
   const ours = containers.filter((c) => (c.Config?.Labels ?? {})[COMPOSE_PROJECT_LABEL] === project);
   const found = new Map(ours.map((c) => [String(c.Name ?? "").replace(/^\//, ""), c]));
-  const imageByName = new Map<string, Json>();
+  const imageByName = new Map<string, InspectedImage>();
   for (const i of images) for (const tag of [...(i.RepoTags ?? []), i.Id]) imageByName.set(tag, i);
 
   const previews: (ContainerPreview & { readonly spec?: ContainerSpec; readonly labels: Record<string, string>; readonly was?: string })[] = [];

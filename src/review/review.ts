@@ -384,7 +384,7 @@ function parseNeeded(bytes: Buffer): unknown {
   }
   const end = endOfValue(bytes, start);
   if (end < 0) return JSON.parse(bytes.toString("utf8"));
-  return { format_version: JSON.parse(version[1]), resource_changes: JSON.parse(bytes.toString("utf8", start, end)) };
+  return { format_version: JSON.parse(version[1]) as unknown, resource_changes: JSON.parse(bytes.toString("utf8", start, end)) as unknown };
 }
 
 /** The changes the review reads (plan-json.ts); PlanError for a plan of another shape, each problem on its line. */
@@ -471,7 +471,7 @@ export function summarizePlan(input: string | Uint8Array, options: Pick<ReviewOp
     }
   }
   return {
-    host: host!,
+    host,
     totals,
     stopping,
     users,
@@ -631,16 +631,21 @@ export function planVerdict(summary: PlanSummary, options: Pick<ReviewOptions, "
   };
 }
 
-const RESOURCE_LINE: Record<ResourceChange["resource"], (r: any) => string> = {
-  image: (r: Extract<ResourceChange, { resource: "image" }>) =>
-    r.change === "replaced"
-      ? `image ${code(r.previous ?? "?")} replaced by ${code(r.name)} (the old one stays on the host)`
-      : `image ${code(r.name)} ${r.change}${r.change === "removed" ? " (Terraform forgets it; it stays on the host)" : ""}`,
-  network: (r: Extract<ResourceChange, { resource: "network" }>) => `network ${code(r.name)} ${r.change}`,
-  volume: (r: Extract<ResourceChange, { resource: "volume" }>) => `volume ${code(r.name)} ${r.change}`,
-  home: (r: Extract<ResourceChange, { resource: "home" }>) =>
-    `home of ${r.user}: ${{ added: "created if missing", removed: "no longer managed (the home stays)", replaced: "checked again", updated: "updated" }[r.change]}`,
-};
+/** A change to an image, network, volume or home, as its line in the review says it. */
+function resourceLine(r: ResourceChange): string {
+  switch (r.resource) {
+    case "image":
+      return r.change === "replaced"
+        ? `image ${code(r.previous ?? "?")} replaced by ${code(r.name)} (the old one stays on the host)`
+        : `image ${code(r.name)} ${r.change}${r.change === "removed" ? " (Terraform forgets it; it stays on the host)" : ""}`;
+    case "network":
+      return `network ${code(r.name)} ${r.change}`;
+    case "volume":
+      return `volume ${code(r.name)} ${r.change}`;
+    case "home":
+      return `home of ${r.user}: ${{ added: "created if missing", removed: "no longer managed (the home stays)", replaced: "checked again", updated: "updated" }[r.change]}`;
+  }
+}
 
 /**
  * A workspace's reasons, each setting that changes in place said from what to what
@@ -700,7 +705,7 @@ export function reviewMarkdown(summary: PlanSummary, blocked: readonly string[] 
     lines.push("");
   }
 
-  const other = summary.resources.map((r) => `- ${RESOURCE_LINE[r.resource](r)}`).sort();
+  const other = summary.resources.map((r) => `- ${resourceLine(r)}`).sort();
   if (other.length > 0) lines.push("### Images, homes and networks", "", ...other, "");
   if (summary.stopping.length === 0 && summary.frontDoor === undefined && summary.users.length === 0 && other.length === 0) lines.push("Nothing changes.", "");
   if (blocked.length > 0) lines.push(...blocked.map((b) => `**Blocked:** ${b}.`), "");

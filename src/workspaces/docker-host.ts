@@ -6,6 +6,7 @@
 import { type Engine, EngineTimeout, localEngineSocketHere, socketEngine } from "../docker/engine-socket";
 import { answered, type DockerAsync, dockerCliAsync, HostUnreadableError, notAnswering } from "../docker/docker-cli";
 import { LABEL_HOST, LABEL_ROLE, ROLE } from "../container/container";
+import type { InspectedContainer, InspectedImage } from "../review/compose-preview";
 import { apiVersionOf, hasOneShotStats, oneShotStatsPath, parseStatsSample, type StatsSample, usageBetween } from "./engine-stats";
 import { demultiplex, type JupyterActivity, jupyterExecConfig, type JupyterProbe, JUPYTER_TIMEOUT_SECONDS, jupyterStatusArgs, parseJupyterStatus, probeFailure } from "./jupyter-status";
 import { RestartError } from "./restart";
@@ -40,7 +41,7 @@ async function inspectRaw(type: "container" | "image", names: readonly string[],
   return r.status !== 0 && !r.error && r.stdout.trim().startsWith("[") ? r.stdout : answered(r, "docker inspect").stdout;
 }
 
-function jsonList(printed: string, what: string): Record<string, unknown>[] {
+function jsonList(printed: string, what: string): unknown[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(printed);
@@ -71,11 +72,11 @@ export async function inspectHost(
   host: string,
   images: readonly string[],
   docker: DockerAsync = dockerCliAsync,
-): Promise<{ containers: Record<string, unknown>[]; images: Record<string, unknown>[] }> {
+): Promise<{ containers: InspectedContainer[]; images: InspectedImage[] }> {
   const ps = answered(await docker(["ps", "-a", "-q", "--no-trunc", "--filter", `label=${LABEL_HOST}=${host}`]), "docker ps");
   const ids = ps.stdout.split("\n").filter((id) => id !== "");
   const [containers, found] = await Promise.all([inspectRaw("container", ids, docker), inspectRaw("image", [...new Set(images)], docker)]);
-  return { containers: jsonList(containers, "containers"), images: jsonList(found, "images") };
+  return { containers: jsonList(containers, "containers") as InspectedContainer[], images: jsonList(found, "images") as InspectedImage[] };
 }
 
 /** Memory in use and CPU of the containers `ids`: one `docker stats --no-stream`. */
@@ -121,7 +122,7 @@ async function containerProcesses(ids: readonly string[], engine: Engine): Promi
   return Promise.all(
     ids.map(async (id) => {
       const r = await engine.get(`/containers/${encodeURIComponent(id)}/json`);
-      const pid: unknown = r.status === 200 ? JSON.parse(r.body)?.State?.Pid : undefined;
+      const pid = r.status === 200 ? (JSON.parse(r.body) as { State?: { Pid?: unknown } } | null)?.State?.Pid : undefined;
       if (typeof pid !== "number" || !Number.isInteger(pid) || pid <= 0) throw new Error(`container ${id} has no running process`);
       return { id, pid };
     }),
@@ -180,7 +181,7 @@ async function usage(ids: readonly string[], docker: DockerAsync, openEngine: ()
 
 /** `items` through `work`, at most `limit` at a time, in order. */
 async function bounded<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
+  const out = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
@@ -203,7 +204,7 @@ async function askWithDocker(probe: JupyterProbe, docker: DockerAsync): Promise<
 async function askWithEngine(probe: JupyterProbe, engine: Engine): Promise<JupyterActivity> {
   const message = (body: Buffer) => {
     try {
-      return String(JSON.parse(body.toString("utf8"))?.message ?? "").trim();
+      return String((JSON.parse(body.toString("utf8")) as { message?: string } | null)?.message ?? "").trim();
     } catch {
       return "";
     }
@@ -211,9 +212,9 @@ async function askWithEngine(probe: JupyterProbe, engine: Engine): Promise<Jupyt
   try {
     const created = await engine.post(`/v1.41/containers/${encodeURIComponent(probe.container)}/exec`, jupyterExecConfig(probe));
     if (created.status !== 201) return { error: `Error response from daemon: ${message(created.body) || `HTTP ${created.status}`}` };
-    const id = String(JSON.parse(created.body.toString("utf8")).Id);
+    const id = String((JSON.parse(created.body.toString("utf8")) as { Id: string }).Id);
     const output = demultiplex((await engine.post(`/v1.41/exec/${id}/start`, { Detach: false, Tty: false })).body);
-    const exit = JSON.parse((await engine.get(`/v1.41/exec/${id}/json`)).body)?.ExitCode;
+    const exit = (JSON.parse((await engine.get(`/v1.41/exec/${id}/json`)).body) as { ExitCode?: unknown } | null)?.ExitCode;
     return exit === 0 ? parseJupyterStatus(output.stdout) : probeFailure(typeof exit === "number" ? exit : null, output.stderr, false);
   } catch (err) {
     if (err instanceof EngineTimeout) return probeFailure(null, "", true);

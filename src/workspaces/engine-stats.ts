@@ -33,7 +33,7 @@ export function hasOneShotStats(version: string): boolean {
 /** The engine's API version in a GET /version body; undefined when it has none. */
 export function apiVersionOf(body: string): string | undefined {
   try {
-    const v: unknown = JSON.parse(body)?.ApiVersion;
+    const v = (JSON.parse(body) as { ApiVersion?: unknown } | null)?.ApiVersion;
     return typeof v === "string" ? v : undefined;
   } catch {
     return undefined;
@@ -54,14 +54,21 @@ export function memoryInUse(memoryStats: unknown): number | undefined {
   return v2 < usage ? usage - v2 : usage;
 }
 
+/** A stats body's CPU figures; num() checks each. */
+interface CpuStats {
+  readonly cpu_usage?: { readonly total_usage?: unknown; readonly percpu_usage?: unknown } | null;
+  readonly system_cpu_usage?: unknown;
+  readonly online_cpus?: unknown;
+}
+
 /**
  * One sample from a stats body (GET /containers/{id}/stats). A stopped container's has
  * no usage: its fields are undefined.
  * @throws SyntaxError when it is not JSON
  */
 export function parseStatsSample(body: string): StatsSample {
-  const s = JSON.parse(body) as Record<string, any>;
-  const cpu = s?.cpu_stats ?? {};
+  const s = JSON.parse(body) as { cpu_stats?: CpuStats | null; memory_stats?: unknown } | null;
+  const cpu: CpuStats = s?.cpu_stats ?? {};
   const perCpu: unknown = cpu?.cpu_usage?.percpu_usage;
   return {
     cpuTotal: num(cpu?.cpu_usage?.total_usage),

@@ -111,7 +111,7 @@ export function parseJupyterStatus(stdout: string): JupyterActivity {
   }
   let s: Record<string, unknown>;
   try {
-    s = JSON.parse(body);
+    s = JSON.parse(body) as Record<string, unknown>;
   } catch {
     return { error: "the server's status was not JSON" };
   }

@@ -71,6 +71,15 @@ const ZERO_TIME = /^0001-01-01T/;
 
 const time = (value: unknown): string | undefined => (typeof value === "string" && value !== "" && !ZERO_TIME.test(value) ? value : undefined);
 
+/** A container in `docker inspect` output: the fields read here, each checked as it is read. */
+interface Inspected {
+  readonly Id: string;
+  readonly Name?: string;
+  readonly Config?: { readonly Labels?: Readonly<Record<string, string>> | null } | null;
+  readonly State?: { readonly Status?: string; readonly StartedAt?: unknown; readonly FinishedAt?: unknown; readonly ExitCode?: unknown } | null;
+  readonly HostConfig?: { readonly Memory?: number } | null;
+}
+
 /**
  * The containers in `docker inspect` output (a JSON array).
  * @throws Error when it is not
@@ -78,7 +87,7 @@ const time = (value: unknown): string | undefined => (typeof value === "string" 
 export function parseInspect(json: string): ContainerFacts[] {
   const parsed: unknown = JSON.parse(json);
   if (!Array.isArray(parsed)) throw new Error(`expected a JSON list, got ${typeof parsed}`);
-  return parsed.map((c) => {
+  return (parsed as Inspected[]).map((c) => {
     const memory = Number(c?.HostConfig?.Memory ?? 0);
     return {
       id: String(c.Id),
@@ -114,9 +123,10 @@ export function parseBytes(text: string): number | undefined {
 export function parseStats(output: string): Map<string, ContainerUsage> {
   const usage = new Map<string, ContainerUsage>();
   for (const line of output.split("\n")) {
-    let s: Record<string, unknown>;
+    // `{{json .}}` prints every field as a string.
+    let s: { readonly Container?: unknown; readonly CPUPerc?: string; readonly MemUsage?: string } | null;
     try {
-      s = JSON.parse(line);
+      s = JSON.parse(line) as typeof s;
     } catch {
       continue;
     }

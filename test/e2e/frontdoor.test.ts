@@ -120,7 +120,7 @@ async function waitForText(page: Page, text: string, timeout: number): Promise<v
     await page.getByText(text).waitFor({ timeout });
   } catch (err) {
     const seen = await page.locator(".jp-StatusBar-Widget, .jp-Dialog").allInnerTexts().catch(() => []);
-    throw new Error(`${String(err).split("\n")[0]}; the page showed: ${JSON.stringify(seen)}`);
+    throw new Error(`${String(err).split("\n")[0]}; the page showed: ${JSON.stringify(seen)}`, { cause: err });
   }
 }
 

@@ -23,8 +23,8 @@ export function homedock(args: readonly string[], options: { cwd?: string; input
     const child = spawn(tsx, [cli, ...args], { cwd: options.cwd, env: { ...env, ...options.env } });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d));
-    child.stderr.on("data", (d: Buffer) => (stderr += d));
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("error", reject);
     child.on("close", (status) => resolve({ status, stdout, stderr }));
     child.stdin.end(options.input ?? "");

@@ -35,7 +35,7 @@ export const configObjects: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
 
 /** Configs as YAML text written by the yaml library, in each of its styles. */
 export const configTexts: fc.Arbitrary<string> = fc
-  .tuple(configObjects, fc.constantFrom("block", "flow") as fc.Arbitrary<"block" | "flow">)
+  .tuple(configObjects, fc.constantFrom("block", "flow"))
   .map(([value, collectionStyle]) => stringify(value, { collectionStyle, lineWidth: 0 }));
 
 /**
@@ -43,7 +43,7 @@ export const configTexts: fc.Arbitrary<string> = fc
  * any anchor name, defined or not, before or after, inside its own anchor or not.
  */
 export const rawTexts: fc.Arbitrary<string> = fc
-  .letrec((tie) => ({
+  .letrec<{ node: string }>((tie) => ({
     node: fc.oneof(
       { depthSize: "small", withCrossShrink: true },
       scalar.map((s) => JSON.stringify(s)),

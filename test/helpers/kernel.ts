@@ -15,7 +15,8 @@ export function runCode(ws: WebSocket, code: string, seconds = 60): Promise<Exec
     let stdout = "";
     const timer = setTimeout(() => reject(new Error(`no reply from the kernel; stdout so far: ${stdout}`)), seconds * 1000);
     ws.on("message", (data) => {
-      const msg = JSON.parse(data.toString());
+      // A text frame: ws gives its bytes as one Buffer.
+      const msg = JSON.parse((data as Buffer).toString());
       if (msg.parent_header?.msg_id !== msgId) return;
       if (msg.msg_type === "stream" && msg.content.name === "stdout") stdout += msg.content.text;
       if (msg.msg_type === "error") reject(new Error(msg.content.evalue));

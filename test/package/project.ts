@@ -22,7 +22,7 @@ export async function run(cmd: string, args: readonly string[], cwd: string, env
     return await promisify(execFile)(cmd, args, { cwd, env: { ...rest, CHECKPOINT_DISABLE: "1", ...env }, encoding: "utf8", maxBuffer: 1 << 26 });
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
-    throw new Error(`${cmd} ${args.join(" ")} in ${cwd} exited ${e.code}:\n${e.stdout}\n${e.stderr}`);
+    throw new Error(`${cmd} ${args.join(" ")} in ${cwd} exited ${e.code}:\n${e.stdout}\n${e.stderr}`, { cause: err });
   }
 }
 

@@ -41,14 +41,20 @@ describe("Jupyter's TCP flags and /run/homedock", () => {
   it("are a workspace's own without the front door, or without jupyter", () => {
     const mount = { source: "/srv/run", target: "/run/homedock" };
     expect(() => parseConfig(config((c) => Object.assign(c.environments[0], { jupyter: "notebook", command: tcp })), "homedock.yaml")).not.toThrow();
-    expect(() => parseConfig(config((c) => (c.host.sharedMounts = [mount]) && (c.environments[0].jupyter = "notebook")), "homedock.yaml")).not.toThrow();
+    expect(() => parseConfig(config((c) => {
+      c.host.sharedMounts = [mount];
+      c.environments[0].jupyter = "notebook";
+    }), "homedock.yaml")).not.toThrow();
     const frontDoor = (c: any) => (c.frontDoor = { site: "lab.example.org" });
     expect(() => parseConfig(config((c) => frontDoor(c) && (c.environments[0].command = tcp)), "homedock.yaml")).not.toThrow();
     expect(() => parseConfig(config((c) => frontDoor(c) && (c.host.sharedMounts = [mount])), "homedock.yaml")).not.toThrow();
   });
 
   it("behind the front door: every TCP flag is its own line, a look-alike is not one", () => {
-    const errors = errorsOf(config((c) => (c.frontDoor = { site: "lab.example.org" }) && Object.assign(c.environments[0], { jupyter: "notebook", command: [...tcp, "--port_retries=0", "--ipython"] })));
+    const errors = errorsOf(config((c) => {
+      c.frontDoor = { site: "lab.example.org" };
+      Object.assign(c.environments[0], { jupyter: "notebook", command: [...tcp, "--port_retries=0", "--ipython"] });
+    }));
     expect(errors.map((e) => e.replace(/^\d+:\d+: /, ""))).toEqual([2, 3, 5].map((j) => `environments[0].command[${j}]: got "${tcp[j]}"; expected no --port/--ip: the front door gives the server a unix socket`));
   });
 });
@@ -134,7 +140,7 @@ describe("where a node is", () => {
   }
 
   const styles = fc.record({
-    collectionStyle: fc.constantFrom("any", "block", "flow") as fc.Arbitrary<"any" | "block" | "flow">,
+    collectionStyle: fc.constantFrom("any", "block", "flow"),
     defaultStringType: fc.constantFrom(Scalar.PLAIN, Scalar.QUOTE_DOUBLE, Scalar.QUOTE_SINGLE, Scalar.BLOCK_LITERAL, Scalar.BLOCK_FOLDED),
     defaultKeyType: fc.constantFrom(null, Scalar.PLAIN, Scalar.QUOTE_DOUBLE),
     indent: fc.integer({ min: 1, max: 4 }),

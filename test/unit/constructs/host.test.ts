@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { TerraformStack, Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
-import { DOCKER_PROVIDER_VERSION, Host, type HostModelProps, type HostProps, TOKENS_VARIABLE } from "../../../constructs/host";
+import { DOCKER_PROVIDER_VERSION, Host, type HostProps, TOKENS_VARIABLE } from "../../../constructs/host";
 import { ConfigError } from "../../../src/config/issues";
 import { buildModel } from "../../../src/model/model";
 import { SEEDER_SCRIPT } from "../../../src/container/container";
@@ -314,7 +314,7 @@ describe("Host props and Host.fromModel", () => {
     expect(host.model).toBe(model);
     expect(JSON.parse(Testing.synth(stack))).toEqual(tf);
     const other = new TerraformStack(Testing.app(), "other");
-    expect(() => new Host(other, "host", { model, ...courseConfig() } as HostModelProps)).toThrow(/^Host other\/host: props: got a model and host, environments, users; expected a model or a config, not both$/);
+    expect(() => new Host(other, "host", { model, ...courseConfig() })).toThrow(/^Host other\/host: props: got a model and host, environments, users; expected a model or a config, not both$/);
   });
 
   it("makes config warnings cdktf warning annotations on the Host", () => {

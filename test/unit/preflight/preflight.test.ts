@@ -8,7 +8,7 @@ import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { Testing, TerraformStack } from "cdktf";
 import { parse } from "yaml";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
-import { Host, type HostProps } from "../../../constructs/host";
+import { Host } from "../../../constructs/host";
 import { ConfigError } from "../../../src/config/issues";
 import type { ConfigInput } from "../../../src/config/schema";
 import { loadConfig, parseConfig } from "../../../src/model/load";
@@ -68,7 +68,7 @@ function refusal(f: () => unknown): ConfigError {
 function host(props: ConfigInput, engine?: string): Host {
   const stack = new TerraformStack(Testing.app(), "test");
   const provider = engine === undefined ? undefined : new DockerProvider(stack, "docker", { host: engine });
-  return new Host(stack, "host", { ...props, ...(provider ? { provider } : {}) } as HostProps);
+  return new Host(stack, "host", { ...props, ...(provider ? { provider } : {}) });
 }
 
 describe("the model", () => {

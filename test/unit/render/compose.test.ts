@@ -42,7 +42,7 @@ function fromTerraform(c: Json) {
     capDrop: c.capabilities.drop,
     pidsLimit: c.ulimit?.find((u: Json) => u.name === "nproc" && u.soft === u.hard)?.hard,
     readOnlyRoot: c.read_only ?? false,
-    tmpfs: c.tmpfs && Object.entries(c.tmpfs).map(([p, o]) => `${p}:${o}`),
+    tmpfs: c.tmpfs && Object.entries(c.tmpfs as Record<string, string>).map(([p, o]) => `${p}:${o}`),
   };
 }
 

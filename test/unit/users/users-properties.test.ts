@@ -61,7 +61,7 @@ const scenario: fc.Arbitrary<Scenario> = fc
         lines.push(`  # about ${name}`);
       }
       lines.push(`  - name: ${name}${extra.comment ? `   # trailing ${n}` : ""}`, `    uid: ${uid}`, `    gid: ${gid}`);
-      const keys: Record<string, unknown> = {};
+      const keys: Record<string, string | number> = {};
       if (extra.memory !== null) keys.memory = `${extra.memory}m`;
       if (extra.cpus !== null) keys.cpus = extra.cpus;
       for (const [k, v] of Object.entries(keys)) lines.push(`    ${k}: ${v}`);
