@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { renderLimiterConfig, TARPIT_SECONDS } from "../../src/container/login-limit";
+import { IN_FLIGHT_PER_ADDRESS, renderLimiterConfig, TARPIT_SECONDS } from "../../src/container/login-limit";
 import { FRONT_DOOR_IMAGES, docker, eventually, requireDocker, uniqueName } from "../helpers/docker";
 import { freePort, signInForm } from "../helpers/front-door";
 
@@ -18,6 +18,9 @@ const LIMIT = { perUser: 3, perAddress: 5, windowSeconds: 600, image: FRONT_DOOR
 let signIn: Server;
 let reached: string[] = [];
 let seenAuthorization = false;
+let inFlight = 0;
+let mostInFlight = 0;
+const CHECK_MS = 200;
 let port = 0;
 
 interface Answer {
@@ -51,11 +54,18 @@ beforeAll(async () => {
     let body = "";
     req.setEncoding("utf8").on("data", (d: string) => (body += d)).on("end", () => {
       reached.push(`${req.method} ${req.url} ${body}`);
+      inFlight += 1;
+      mostInFlight = Math.max(mostInFlight, inFlight);
+      // As a password check takes its time (bcrypt): long enough for guesses sent together to overlap.
+      setTimeout(() => answer(body), req.method === "POST" ? CHECK_MS : 0);
+    });
+    const answer = (body: string) => {
+      inFlight -= 1;
       if (req.headers.authorization !== undefined) seenAuthorization = true;
       const form = new URLSearchParams(body);
       const right = req.method === "POST" && ["alice", "bob", "carol"].includes(form.get("username") ?? "") && form.get("password") === "right";
       res.writeHead(req.method !== "POST" ? 200 : right ? 302 : 401, right ? { Location: "/" } : {}).end(req.method === "POST" ? "" : "the sign-in page");
-    });
+    };
   });
   await new Promise<void>((resolve) => signIn.listen(0, "127.0.0.1", resolve));
   const backend = (signIn.address() as { port: number }).port;
@@ -79,6 +89,7 @@ let net = 0;
 beforeEach(() => {
   net += 1;
   reached = [];
+  mostInFlight = 0;
 });
 const addr = (host: number) => `198.51.100.${net * 10 + host}`;
 
@@ -108,6 +119,22 @@ describe("the sign-in's limiter", () => {
     expect((await post("carol", "right", addr(1))).status).toBe(429);
     expect((await post("carol", "right", addr(2))).status).toBe(302);
     expect(reached).toHaveLength(LIMIT.perAddress + 1);
+  });
+
+  it("counts every guess: guesses sent side by side for one name reach the sign-in one at a time, and no more than perUser in all", async () => {
+    const name = `zed${net}`;
+    const together = await Promise.all(Array.from({ length: 12 }, (_, i) => post(name, `wrong-${i}`, addr(i % 8))));
+    expect(together.filter((r) => r.status === 401)).toHaveLength(1);
+    expect(together.filter((r) => r.status === 429)).toHaveLength(11);
+    for (let i = 0; i < 6; i += 1) await post(name, `again-${i}`, addr(i));
+    expect(reached.filter((r) => r.includes(`username=${name}&`))).toHaveLength(LIMIT.perUser);
+    expect(mostInFlight).toBe(1);
+  });
+
+  it(`checks at most ${IN_FLIGHT_PER_ADDRESS} sign-ins of one address at a time`, async () => {
+    const together = await Promise.all(Array.from({ length: IN_FLIGHT_PER_ADDRESS + 4 }, (_, i) => post(`crowd${net}-${i}`, "right", addr(5))));
+    expect(mostInFlight).toBeLessThanOrEqual(IN_FLIGHT_PER_ADDRESS);
+    expect(together.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(4);
   });
 
   it("counts an IPv6 client's /64 as one address", async () => {

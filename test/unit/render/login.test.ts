@@ -355,7 +355,7 @@ describe("the sign-in's limiter (a password login)", () => {
     expect(config).toContain("\tserver sign_in lab-signin:4181 resolvers docker init-addr last,libc,none\n");
     expect(config).toContain("stick-table type string len 64 size 100k expire 900s store gpc0_rate(900s)\n");
     expect(config).toContain("stick-table type ipv6 size 100k expire 900s store gpc0_rate(900s)\n");
-    expect(config).toContain("if METH_POST { sc_gpc0_rate(0) ge 7 } || METH_POST { sc_gpc0_rate(1) ge 3 }\n");
+    expect(config).toContain("if METH_POST { sc_gpc0_rate(0) ge 7 } || METH_POST { sc_gpc0_rate(1) ge 3 } || METH_POST name_busy || METH_POST address_busy\n");
     expect(config).toContain("hdr Retry-After 900 ");
     expect(config).toContain("\thttp-response sc-inc-gpc0(0) if { status 401 }\n\thttp-response sc-inc-gpc0(1) if { status 401 }\n");
   });
