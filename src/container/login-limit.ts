@@ -16,9 +16,6 @@ export interface LimiterPlace {
   readonly signInPath: string;
 }
 
-/** Sign-ins from one address checked at the same time; more wait their turn as refused ones do (429). */
-export const IN_FLIGHT_PER_ADDRESS = 8;
-
 /** How long a refused sign-in is held before its 429. */
 export const TARPIT_SECONDS = 2;
 
@@ -95,13 +92,15 @@ export function renderLimiterConfig(limit: FailedSignInsModel, place: LimiterPla
     "\thttp-request track-sc0 req.hdr_ip(X-Real-IP),ipmask(32,64) table per_address if METH_POST",
     "\thttp-request track-sc1 req.body_param(username),url_dec,lower table per_user if METH_POST",
     // A failure is counted when the sign-in answers: guesses sent side by side would all
-    // pass before the first is counted. So one at a time per name, and a few per address
-    // (this request is one of the trackers).
-    `\tacl name_busy sc_trackers(1) gt 1`,
-    `\tacl address_busy sc_trackers(0) gt ${IN_FLIGHT_PER_ADDRESS}`,
+    // pass before the first is counted. So the sign-ins under way (this one among them:
+    // the trackers of its key) count as failures until they are answered.
+    "\thttp-request set-var(txn.address_under_way) sc_trackers(0) if METH_POST",
+    "\thttp-request set-var(txn.name_under_way) sc_trackers(1) if METH_POST",
+    `\tacl address_over sc_gpc0_rate(0),add(txn.address_under_way) gt ${limit.perAddress}`,
+    `\tacl name_over sc_gpc0_rate(1),add(txn.name_under_way) gt ${limit.perUser}`,
     // Held for the tarpit's time first: a refused guesser's next guess waits, and a flood
     // past the limit comes no faster than the sign-in would have answered it.
-    `\thttp-request tarpit deny_status 429 content-type "text/html; charset=utf-8" hdr Retry-After ${limit.windowSeconds} string "${tooMany(limit.windowSeconds)}" if METH_POST { sc_gpc0_rate(0) ge ${limit.perAddress} } || METH_POST { sc_gpc0_rate(1) ge ${limit.perUser} } || METH_POST name_busy || METH_POST address_busy`,
+    `\thttp-request tarpit deny_status 429 content-type "text/html; charset=utf-8" hdr Retry-After ${limit.windowSeconds} string "${tooMany(limit.windowSeconds)}" if METH_POST address_over || METH_POST name_over`,
     // A wrong password: the sign-in's 401.
     "\thttp-response sc-inc-gpc0(0) if { status 401 }",
     "\thttp-response sc-inc-gpc0(1) if { status 401 }",

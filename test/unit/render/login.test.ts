@@ -355,7 +355,8 @@ describe("the sign-in's limiter (a password login)", () => {
     expect(config).toContain("\tserver sign_in lab-signin:4181 resolvers docker init-addr last,libc,none\n");
     expect(config).toContain("stick-table type string len 64 size 100k expire 900s store gpc0_rate(900s)\n");
     expect(config).toContain("stick-table type ipv6 size 100k expire 900s store gpc0_rate(900s)\n");
-    expect(config).toContain("if METH_POST { sc_gpc0_rate(0) ge 7 } || METH_POST { sc_gpc0_rate(1) ge 3 } || METH_POST name_busy || METH_POST address_busy\n");
+    expect(config).toContain("\tacl address_over sc_gpc0_rate(0),add(txn.address_under_way) gt 7\n\tacl name_over sc_gpc0_rate(1),add(txn.name_under_way) gt 3\n");
+    expect(config).toContain(" if METH_POST address_over || METH_POST name_over\n");
     expect(config).toContain("hdr Retry-After 900 ");
     expect(config).toContain("\thttp-response sc-inc-gpc0(0) if { status 401 }\n\thttp-response sc-inc-gpc0(1) if { status 401 }\n");
   });
