@@ -16,6 +16,10 @@ export interface LimiterPlace {
   readonly signInPath: string;
 }
 
+/** Sign-ins the sign-in checks at a time; the others wait in the limiter's queue, at most QUEUE_SECONDS. */
+export const CHECKS_AT_ONCE = 4;
+export const QUEUE_SECONDS = 60;
+
 /** How long a refused sign-in is held before its 429. */
 export const TARPIT_SECONDS = 2;
 
@@ -42,6 +46,7 @@ function tooMany(windowSeconds: number): string {
 /** HAProxy's config for the limiter of `limit`, at `place`. */
 export function renderLimiterConfig(limit: FailedSignInsModel, place: LimiterPlace): string {
   const w = `${limit.windowSeconds}s`;
+  const refusal = `deny_status 429 content-type "text/html; charset=utf-8" hdr Retry-After ${limit.windowSeconds} string "${tooMany(limit.windowSeconds)}"`;
   return `${[
     "# The limit on wrong passwords in front of the sign-in: written by homedock.",
     "global",
@@ -86,27 +91,36 @@ export function renderLimiterConfig(limit: FailedSignInsModel, place: LimiterPla
     `\tacl the_form req.body -m reg ${SIGN_IN_FORM}`,
     `\tacl small req.body_size le ${SIGN_IN_FORM_MAX_BYTES}`,
     "\tacl has_address req.hdr_ip(X-Real-IP) -m found",
+    // A name with a line break would write lines of its own into the sign-in's log.
+    "\tacl name_controls req.body_param(username),url_dec -m reg [[:cntrl:]]",
     // A password is checked only where the form is posted; nothing else is posted here.
     '\thttp-request return status 403 content-type "text/plain; charset=utf-8" string "sign in first" if METH_POST !sign_in',
-    '\thttp-request return status 400 content-type "text/plain; charset=utf-8" string "expected the sign-in form" if METH_POST !form_type || METH_POST !small || METH_POST !the_form || METH_POST { query -m found } || METH_POST !has_address',
-    "\thttp-request track-sc0 req.hdr_ip(X-Real-IP),ipmask(32,64) table per_address if METH_POST",
-    "\thttp-request track-sc1 req.body_param(username),url_dec,lower table per_user if METH_POST",
+    '\thttp-request return status 400 content-type "text/plain; charset=utf-8" string "expected the sign-in form" if METH_POST !form_type || METH_POST !small || METH_POST !the_form || METH_POST { query -m found } || METH_POST !has_address || METH_POST name_controls',
     // A failure is counted when the sign-in answers: guesses sent side by side would all
     // pass before the first is counted. So the sign-ins under way (this one among them:
-    // the trackers of its key) count as failures until they are answered.
+    // the trackers of its key) count as failures until they are answered. The address
+    // first: a refused address adds no name to the names' table, and holds no name's
+    // sign-ins under way (which would refuse that name to everyone else).
+    "\thttp-request track-sc0 req.hdr_ip(X-Real-IP),ipmask(32,64) table per_address if METH_POST",
     "\thttp-request set-var(txn.address_under_way) sc_trackers(0) if METH_POST",
-    "\thttp-request set-var(txn.name_under_way) sc_trackers(1) if METH_POST",
     `\tacl address_over sc_gpc0_rate(0),add(txn.address_under_way) gt ${limit.perAddress}`,
-    `\tacl name_over sc_gpc0_rate(1),add(txn.name_under_way) gt ${limit.perUser}`,
     // Held for the tarpit's time first: a refused guesser's next guess waits, and a flood
     // past the limit comes no faster than the sign-in would have answered it.
-    `\thttp-request tarpit deny_status 429 content-type "text/html; charset=utf-8" hdr Retry-After ${limit.windowSeconds} string "${tooMany(limit.windowSeconds)}" if METH_POST address_over || METH_POST name_over`,
+    `\thttp-request tarpit ${refusal} if METH_POST address_over`,
+    "\thttp-request track-sc1 req.body_param(username),url_dec,lower table per_user if METH_POST",
+    "\thttp-request set-var(txn.name_under_way) sc_trackers(1) if METH_POST",
+    `\tacl name_over sc_gpc0_rate(1),add(txn.name_under_way) gt ${limit.perUser}`,
+    `\thttp-request tarpit ${refusal} if METH_POST name_over`,
     // A wrong password: the sign-in's 401.
     "\thttp-response sc-inc-gpc0(0) if { status 401 }",
     "\thttp-response sc-inc-gpc0(1) if { status 401 }",
     "\tdefault_backend sign_in",
     "",
     "backend sign_in",
-    `\tserver sign_in ${place.signIn} resolvers docker init-addr last,libc,none`,
+    // A few checks at a time, the rest queued here: each is answered well within the
+    // server timeout (bcrypt at the sign-in's CPU), so none ends uncounted in a 504; one
+    // queued too long gets 503 without a check.
+    `\ttimeout queue ${QUEUE_SECONDS}s`,
+    `\tserver sign_in ${place.signIn} resolvers docker init-addr last,libc,none maxconn ${CHECKS_AT_ONCE}`,
   ].join("\n")}\n`;
 }

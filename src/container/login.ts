@@ -219,7 +219,7 @@ function limiterContainer(host: HostModel, limit: FailedSignInsModel, configSour
     command: ["-db", "-f", config(LOGIN_FILES.limiterConfig)],
     labels: { [LABEL_HOST]: host.name, [LABEL_ROLE]: ROLE.signInLimit, [LABEL_CONFIG]: hash, [LABEL_LIMIT]: limitInWords(limit) },
     mounts: "bind" in configSource ? [{ source: configSource.bind, target: PROXY_CONFIG_DIR, readOnly: true }] : [],
-    memoryMiB: Math.min(64, login.memoryMiB),
+    memoryMiB: login.memoryMiB,
     pidsLimit: 64,
     network: loginNetwork(host),
     extraNetworks: undefined,

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { renderLimiterConfig, TARPIT_SECONDS } from "../../src/container/login-limit";
+import { CHECKS_AT_ONCE, renderLimiterConfig, TARPIT_SECONDS } from "../../src/container/login-limit";
 import { FRONT_DOOR_IMAGES, docker, eventually, requireDocker, uniqueName } from "../helpers/docker";
 import { freePort, signInForm } from "../helpers/front-door";
 
@@ -136,8 +136,21 @@ describe("the sign-in's limiter", () => {
     expect(together.filter((r) => r.status === 401)).toHaveLength(LIMIT.perAddress);
     expect(reached).toHaveLength(LIMIT.perAddress);
     // Right passwords side by side from an address with no failures, as many as perAddress (a class behind one address): all are checked.
+    mostInFlight = 0;
     const right = await Promise.all(Array.from({ length: LIMIT.perAddress }, (_, i) => post(`class${net}-${i}`, "right", addr(6))));
     expect(right.map((r) => r.status)).toEqual(Array(LIMIT.perAddress).fill(302));
+    // Checked CHECKS_AT_ONCE at a time, the others queued in the limiter.
+    expect(mostInFlight).toBe(CHECKS_AT_ONCE);
+  });
+
+  it("lets an address past its limit hold no one else's name: its sign-ins for a name do not keep others from that name", async () => {
+    for (let i = 0; i < LIMIT.perAddress; i += 1) expect((await post(`spray${net}-${i}`, "wrong", addr(7))).status).toBe(401);
+    const victim = `victim${net}`;
+    const held = Promise.all(Array.from({ length: 6 }, () => post(victim, "wrong", addr(7))));
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await post(victim, "right", addr(8))).status).toBe(302);
+    expect((await held).map((r) => r.status)).toEqual(Array(6).fill(429));
+    expect(reached.filter((r) => r.includes(`username=${victim}&`))).toHaveLength(1);
   });
 
   it("counts an IPv6 client's /64 as one address", async () => {
@@ -160,6 +173,7 @@ describe("the sign-in's limiter", () => {
       ["a body over 4 KiB", send("POST", "/oauth2/sign_in", a, signInForm("alice", "x".repeat(5000)), FORM)],
       ["a body over 4 KiB in chunks", send("POST", "/oauth2/sign_in", a, signInForm("alice", "x".repeat(5000)), { ...FORM, "Transfer-Encoding": "chunked" })],
       ["no client address", send("POST", "/oauth2/sign_in", undefined, signInForm("alice", "wrong"), FORM)],
+      ["a name with a line break", send("POST", "/oauth2/sign_in", a, signInForm("mallory\n10.0.0.1 - alice [AuthSuccess]", "wrong"), FORM)],
     ];
     for (const [what, answer] of shapes) expect((await answer).status, what).toBe(400);
     // Basic credentials, which the sign-in would check on any request, never reach it.

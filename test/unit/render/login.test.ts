@@ -334,7 +334,7 @@ describe("the sign-in's limiter (a password login)", () => {
   const loginNetwork = Object.entries<Json>(tf.resource.docker_network).find(([, n]) => n.name === "lab-login")![0];
 
   it("runs hardened as the login's containers, on the login's network only, reading its config from the config volume", () => {
-    expect(limiter).toMatchObject({ user: "0:0", capabilities: { add: ["CAP_DAC_READ_SEARCH"], drop: ["ALL"] }, security_opts: ["no-new-privileges:true"], read_only: true, init: true, memory: 64, memory_swap: 64, cpus: "0.5", restart: "unless-stopped" });
+    expect(limiter).toMatchObject({ user: "0:0", capabilities: { add: ["CAP_DAC_READ_SEARCH"], drop: ["ALL"] }, security_opts: ["no-new-privileges:true"], read_only: true, init: true, memory: 128, memory_swap: 128, cpus: "0.5", restart: "unless-stopped" });
     expect(limiter.ports).toBeUndefined();
     expect(limiter.networks_advanced).toEqual([{ name: `\${docker_network.${loginNetwork}.name}` }]);
     expect(limiter.entrypoint).toEqual(["haproxy"]);
@@ -343,7 +343,7 @@ describe("the sign-in's limiter (a password login)", () => {
     expect(labels(limiter)["homedock.role"]).toBe("sign-in-limit");
     expect(labels(limiter)["homedock.limit"]).toBe("10 per user, 50 per address in 10m");
     const compose = composeFile(buildModel(limited())) as Json;
-    expect(compose.services["frontdoor.signin-limit"]).toMatchObject({ image: "haproxy:3.0.5", user: "0:0", cap_add: ["CAP_DAC_READ_SEARCH"], read_only: true, mem_limit: "64m", pids_limit: 64, networks: ["lab-login"] });
+    expect(compose.services["frontdoor.signin-limit"]).toMatchObject({ image: "haproxy:3.0.5", user: "0:0", cap_add: ["CAP_DAC_READ_SEARCH"], read_only: true, mem_limit: "128m", pids_limit: 64, networks: ["lab-login"] });
   });
 
   it("stands between the proxy and the sign-in, and counts 401s per user name and per address, with the config's limits", () => {
@@ -352,11 +352,14 @@ describe("the sign-in's limiter (a password login)", () => {
     expect(caddyfile).not.toContain("lab-signin:4181");
     expect(caddyfile.match(/reverse_proxy lab-signin-limit:4182 \{/g)).toHaveLength(2);
     const config = frontDoorFiles(secretsDir(), model)["login-limit.cfg"];
-    expect(config).toContain("\tserver sign_in lab-signin:4181 resolvers docker init-addr last,libc,none\n");
+    expect(config).toContain("\tserver sign_in lab-signin:4181 resolvers docker init-addr last,libc,none maxconn 4\n");
     expect(config).toContain("stick-table type string len 64 size 100k expire 900s store gpc0_rate(900s)\n");
     expect(config).toContain("stick-table type ipv6 size 100k expire 900s store gpc0_rate(900s)\n");
-    expect(config).toContain("\tacl address_over sc_gpc0_rate(0),add(txn.address_under_way) gt 7\n\tacl name_over sc_gpc0_rate(1),add(txn.name_under_way) gt 3\n");
-    expect(config).toContain(" if METH_POST address_over || METH_POST name_over\n");
+    expect(config).toContain("\tacl address_over sc_gpc0_rate(0),add(txn.address_under_way) gt 7\n");
+    expect(config).toContain("\tacl name_over sc_gpc0_rate(1),add(txn.name_under_way) gt 3\n");
+    // The address first: refused there, a sign-in is never tracked under its name.
+    expect(config.indexOf(" if METH_POST address_over\n")).toBeLessThan(config.indexOf("track-sc1"));
+    expect(config).toContain(" if METH_POST name_over\n");
     expect(config).toContain("hdr Retry-After 900 ");
     expect(config).toContain("\thttp-response sc-inc-gpc0(0) if { status 401 }\n\thttp-response sc-inc-gpc0(1) if { status 401 }\n");
   });
