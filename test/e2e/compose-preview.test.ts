@@ -61,6 +61,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (compose) await dockerStatus("compose", "-f", compose, "down", "-v", "--remove-orphans");
+  // carol's volumes, which the last Compose file no longer names (they carry the host's label).
+  if (host) {
+    const left = (await docker("volume", "ls", "-q", "--filter", `label=homedock.host=${host}`)).split("\n").filter(Boolean);
+    if (left.length > 0) await dockerStatus("volume", "rm", ...left);
+  }
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
