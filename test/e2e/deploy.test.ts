@@ -587,9 +587,13 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     }
     expect(await rootPidsLimits(d)).toEqual({ frontdoor: 512, "frontdoor.setup": 64, login: 128, signin: 128, "alice.home": 64, "bob.home": 64, "carol.home": 64 });
 
-    // A new process limit for the proxy: the same proxy gets it, running.
+    // A new process limit for the proxy: the review says so, and the same proxy gets it, running.
     const proxyBefore = (await docker("inspect", "-f", "{{.Id}} {{.State.StartedAt}}", `${d.name}-frontdoor`)).trim();
     d.config = { ...d.config, frontDoor: { ...d.config.frontDoor!, pidsLimit: 600 } };
+    const review = await d.homedock("plan");
+    expect(review.code, review.out.slice(-3000)).toBe(0);
+    expect(review.stdout).toContain("### Front door\n\n- front door updated in place (pidsLimit 512 → 600)\n\n");
+    expect(review.stdout).toContain("**0 workspaces replaced, 0 removed, 0 added, 0 updated in place, 3 unchanged.**");
     const raised = await d.homedockDeploy();
     expect(raised.code, raised.out.slice(-3000)).toBe(0);
     expect((await rootPidsLimits(d)).frontdoor).toBe(600);
