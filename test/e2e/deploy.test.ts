@@ -174,7 +174,9 @@ class Deployment {
   private async cleanup(): Promise<void> {
     const ids = (await docker("ps", "-aq", "--filter", `label=homedock.host=${this.name}`)).split("\n").filter(Boolean);
     if (ids.length > 0) await dockerStatus("rm", "-f", ...ids);
-    await dockerStatus("network", "rm", this.name);
+    // The host's network, and the login's where it has a front door: each labelled with the host.
+    const networks = (await docker("network", "ls", "-q", "--filter", `label=homedock.host=${this.name}`)).split("\n").filter(Boolean);
+    if (networks.length > 0) await dockerStatus("network", "rm", ...networks);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
