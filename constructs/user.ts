@@ -1,6 +1,6 @@
 import type { Container } from "@cdktf/provider-docker/lib/container";
 import { Image } from "@cdktf/provider-docker/lib/image";
-import type { DataResource } from "cdktf";
+import type { DataResource, ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { declareContainer } from "./container";
 import { homeInitContainer, homeInitImage } from "../src/container/container";
@@ -33,6 +33,8 @@ export class User extends Construct implements HostUser {
     this.user = user;
     const mine = workspacesOf(host, user.name);
     const image = homeInitImage(host, user);
+    // What the workspaces wait for: the home made (its one-shot has run).
+    let homeMade: ITerraformDependable | undefined;
     if (image !== undefined && mine.length > 0) {
       const env = [...props.environments.values()].find((e) => e.environment.image === image);
       const imageId = env ? env.imageId : new Image(this, "home-image", { name: image, keepLocally: true, provider: props.refs.provider }).imageId;
@@ -48,6 +50,7 @@ export class User extends Construct implements HostUser {
       );
       this.home = home.container;
       this.homeStart = home.start;
+      homeMade = home.ready;
     }
     const workspaces = new Map<string, Workspace>();
     for (const ws of mine) {
@@ -59,8 +62,7 @@ export class User extends Construct implements HostUser {
           workspace: ws,
           environment,
           refs: props.refs,
-          // The home made: its one-shot has run.
-          dependsOn: this.homeStart ? [this.homeStart] : this.home ? [this.home] : undefined,
+          dependsOn: homeMade ? [homeMade] : undefined,
         }),
       );
     }

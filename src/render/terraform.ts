@@ -49,6 +49,7 @@ export function containerConfig(spec: ContainerSpec, image: string, expressions:
   const { secret, secretFile, seeder, homeScript, network, extraNetwork, volume } = expressions;
   if (spec.secrets.length > 0 && secret === undefined) throw new Error(`${spec.name}: no Terraform expression for its secrets`);
   if (spec.secretFiles.length > 0 && secretFile === undefined) throw new Error(`${spec.name}: no Terraform expression for its secret files`);
+  const stopped = startsStopped(spec);
   return {
     name: spec.name,
     image,
@@ -79,7 +80,7 @@ export function containerConfig(spec: ContainerSpec, image: string, expressions:
     // processes instead (workspaces run as the user, without caps). The kernel never
     // holds root to it: a root container gets the cgroup's limit from its start
     // resource instead (startConfig).
-    ulimit: spec.pidsLimit === undefined || startsStopped(spec) ? undefined : [{ name: "nproc", soft: spec.pidsLimit, hard: spec.pidsLimit }],
+    ulimit: spec.pidsLimit === undefined || stopped ? undefined : [{ name: "nproc", soft: spec.pidsLimit, hard: spec.pidsLimit }],
     readOnly: spec.readOnlyRoot || undefined,
     tmpfs: Object.keys(spec.tmpfs).length > 0 ? { ...spec.tmpfs } : undefined,
     restart: spec.restart,
@@ -95,11 +96,12 @@ export function containerConfig(spec: ContainerSpec, image: string, expressions:
     // workspace that stops when idle (its owner's visit wakes it). Any other workspace
     // must run, and a deploy starts it again if it was stopped by hand. A root
     // container is only created here: its start resource gives it its process limit,
-    // then starts it (and waits for a one-shot); the provider would take a container
-    // it did not start for one stopped by hand, on every plan.
-    start: startsStopped(spec) ? false : undefined,
-    mustRun: !startsStopped(spec) && !spec.oneShot && spec.stopsWhenIdle !== true,
-    attach: spec.oneShot && !startsStopped(spec) ? true : undefined,
+    // then starts it (and waits for a one-shot). Not must_run: the provider would read
+    // the container it created stopped as one stopped by hand, and the plan after
+    // every deploy that creates one would show an update.
+    start: stopped ? false : undefined,
+    mustRun: !stopped && !spec.oneShot && spec.stopsWhenIdle !== true,
+    attach: spec.oneShot && !stopped ? true : undefined,
     dependsOn: meta.dependsOn,
     lifecycle: meta.lifecycle,
     provider: meta.provider,
