@@ -2,9 +2,8 @@ import type { Container } from "@cdktf/provider-docker/lib/container";
 import { Image } from "@cdktf/provider-docker/lib/image";
 import type { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { Volume } from "@cdktf/provider-docker/lib/volume";
-import type { DataResource } from "cdktf";
 import { Construct } from "constructs";
-import { type DeclaredContainer, declareContainer } from "./container";
+import { type DeclaredContainer, declareContainer, type StartResource } from "./container";
 import type { HostModel } from "../src/model/model";
 import { LABEL_HOST } from "../src/container/container";
 import { frontDoorSetupContainer, frontDoorVolumes, loginEgressNetwork, loginNetwork, proxyContainer } from "../src/container/front-door-containers";
@@ -38,15 +37,15 @@ export interface FrontDoorProps {
  */
 export class FrontDoor extends Construct implements HostFrontDoor {
   readonly proxy: Container;
-  readonly proxyStart: DataResource;
+  readonly proxyStart: StartResource;
   readonly setup: Container;
-  readonly setupStart: DataResource;
+  readonly setupStart: StartResource;
   /** Caddy's data directory (certificates, its local CA): survives replacement of the proxy. */
   readonly data: Volume;
   readonly config: Volume;
   /** Undefined where no workspace stops when idle. */
   readonly dockerFilter?: Container;
-  readonly dockerFilterStart?: DataResource;
+  readonly dockerFilterStart?: StartResource;
   /** The login's session check and sign-in. */
   readonly login: readonly Container[];
   /** The network the proxy and the login share, and no one else. */
@@ -112,7 +111,7 @@ export class FrontDoor extends Construct implements HostFrontDoor {
 }
 
 /** The start of a container of the front door's, which all run as root with a process limit. */
-function started(declared: DeclaredContainer): DataResource {
+function started(declared: DeclaredContainer): StartResource {
   if (declared.start === undefined) throw new Error(`${declared.container.node.path}: expected a root container with a process limit`);
   return declared.start;
 }

@@ -1,8 +1,8 @@
 import type { Container } from "@cdktf/provider-docker/lib/container";
 import { Image } from "@cdktf/provider-docker/lib/image";
-import type { DataResource, ITerraformDependable } from "cdktf";
+import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import { declareContainer } from "./container";
+import { declareContainer, type StartResource } from "./container";
 import { homeInitContainer, homeInitImage } from "../src/container/container";
 import type { Environment } from "./environment";
 import type { HostModel, UserModel } from "../src/model/model";
@@ -23,7 +23,7 @@ export class User extends Construct implements HostUser {
   readonly user: UserModel;
   /** Undefined when the user has no workspace (nothing needs the home). */
   readonly home?: Container;
-  readonly homeStart?: DataResource;
+  readonly homeStart?: StartResource;
   /** Workspaces by environment name. */
   readonly workspaces: ReadonlyMap<string, Workspace>;
 

@@ -1,11 +1,11 @@
 import type { Container } from "@cdktf/provider-docker/lib/container";
 import type { DockerProvider } from "@cdktf/provider-docker/lib/provider";
-import { type DataResource, Fn, type ITerraformDependable, Token } from "cdktf";
+import { Fn, type ITerraformDependable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { type ContainerSpec, workspaceContainer } from "../src/container/container";
 import type { Environment } from "./environment";
 import type { HostModel, WorkspaceModel } from "../src/model/model";
-import { declareContainer } from "./container";
+import { declareContainer, type StartResource } from "./container";
 import type { HostWorkspace } from "./parts";
 
 export interface WorkspaceProps {
@@ -42,7 +42,7 @@ export interface HostRefs {
 export class Workspace extends Construct implements HostWorkspace {
   readonly spec: ContainerSpec;
   readonly container: Container;
-  readonly start?: DataResource;
+  readonly start?: StartResource;
 
   constructor(scope: Construct, id: string, props: WorkspaceProps) {
     super(scope, id);

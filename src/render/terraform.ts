@@ -1,7 +1,7 @@
 // Maps a ContainerSpec to docker_container arguments. Every string goes through
 // `literal`, since Terraform would read "${" and "%{" in a value as its own syntax.
 import type { ContainerConfig } from "@cdktf/provider-docker/lib/container";
-import type { DataConfig, LocalExecProvisioner } from "cdktf";
+import type { LocalExecProvisioner } from "cdktf";
 import { type ContainerSpec, HOME_SCRIPT, SEEDER_SCRIPT } from "../container/container";
 
 /** A string Terraform takes as it is, never as a template. */
@@ -167,7 +167,12 @@ export const START_SCRIPT = [
  * docker_container's id as a reference; `script`, START_SCRIPT as Terraform should see
  * it (one shared local rather than a copy per container).
  */
-export function startConfig(spec: ContainerSpec, id: string, endpoint: DockerEndpoint = {}, script = literal(START_SCRIPT)): DataConfig & { provisioners: LocalExecProvisioner[] } {
+export function startConfig(
+  spec: ContainerSpec,
+  id: string,
+  endpoint: DockerEndpoint = {},
+  script = literal(START_SCRIPT),
+): { readonly triggersReplace: Readonly<Record<string, unknown>>; readonly provisioners: LocalExecProvisioner[] } {
   if (!startsStopped(spec)) throw new Error(`${spec.name}: not a root container with a process limit`);
   const environment: Record<string, string> = {
     HOMEDOCK_CONTAINER: id,
