@@ -1,15 +1,16 @@
 // The baseline for the synth benchmark: plain cdktf declaring the same resources as
 // homedock does for bench/generate.ts's config — network, images, per user a home
-// container and the workspace containers with the same arguments — in a loop, with no
-// config file, model or validation.   tsx bench/raw-cdktf.ts <users> <outdir>
+// container, the terraform_data that starts it, and the workspace containers with the
+// same arguments — in a loop, with no config file, model or validation.
+//   tsx bench/raw-cdktf.ts <users> <outdir>
 import { Container } from "@cdktf/provider-docker/lib/container";
 import { Image } from "@cdktf/provider-docker/lib/image";
 import { Network } from "@cdktf/provider-docker/lib/network";
 import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
-import { App, Fn, TerraformLocal, TerraformStack, TerraformVariable, Token } from "cdktf";
+import { App, Fn, TerraformLocal, TerraformResource, TerraformStack, TerraformVariable, Token } from "cdktf";
 import { SEEDER_SCRIPT } from "../src/container/container";
 import { withoutStackTraces } from "../src/output/stack-traces";
-import { literal } from "../src/render/terraform";
+import { literal, START_SCRIPT } from "../src/render/terraform";
 
 // As main.ts does: no stack traces captured while the stack is built and synthesized.
 withoutStackTraces(() => {
@@ -21,6 +22,7 @@ withoutStackTraces(() => {
   const network = new Network(stack, "network", { name: "bench", labels: [{ label: "homedock.host", value: "bench" }] });
   const seeder = new TerraformLocal(stack, "seeder", literal(SEEDER_SCRIPT));
   const tokens = new TerraformVariable(stack, "workspace_tokens", { type: "map(string)", sensitive: true });
+  const startScript = new TerraformLocal(stack, "start", literal(START_SCRIPT));
   const images = {
     python: new Image(stack, "python", { name: "bench/python:1", keepLocally: true }),
     r: new Image(stack, "r", { name: "bench/r:1", keepLocally: true }),
@@ -37,9 +39,14 @@ withoutStackTraces(() => {
       labels: [{ label: "homedock.host", value: "bench" }, { label: "homedock.role", value: "home" }, { label: "homedock.user", value: user }],
       mounts: [{ type: "bind", source: "/home", target: "/homedock/parent", readOnly: false }],
       readOnly: true, tmpfs: { "/tmp": "rw,nosuid,nodev,mode=1777" }, restart: "no", ...hardening,
-      capabilities: { add: ["CAP_CHOWN"], drop: ["ALL"] }, networkMode: "none", mustRun: false, attach: true,
+      capabilities: { add: ["CAP_CHOWN"], drop: ["ALL"] }, networkMode: "none", start: false, mustRun: false,
       lifecycle: { ignoreChanges: ["image"] },
     });
+    const homeStart = new TerraformResource(stack, `${user}-home-start`, {
+      terraformResourceType: "terraform_data",
+      provisioners: [{ type: "local-exec", command: startScript.asString, environment: { HOMEDOCK_CONTAINER: homeContainer.id, HOMEDOCK_PIDS_LIMIT: "64", HOMEDOCK_WAIT: "1" } }],
+    });
+    homeStart.addOverride("triggers_replace", { container: `bench-${user}.home`, id: homeContainer.id, pids_limit: 64 });
     for (const env of i % 2 === 0 ? (["python", "r"] as const) : (["python"] as const)) {
       const dir = `${home}/${env}`;
       new Container(stack, `${user}-${env}`, {
@@ -49,7 +56,7 @@ withoutStackTraces(() => {
         labels: [{ label: "homedock.environment", value: env }, { label: "homedock.host", value: "bench" }, { label: "homedock.role", value: "workspace" }, { label: "homedock.user", value: user }],
         mounts: [{ type: "bind", source: home, target: home, readOnly: false }, { type: "bind", source: "/srv/data", target: "/srv/data", readOnly: true }],
         memory: 2048, memorySwap: 2048, cpus: "1.0", ulimit: [{ name: "nproc", soft: 1024, hard: 1024 }], restart: "unless-stopped", ...hardening,
-        capabilities: { drop: ["ALL"] }, networksAdvanced: [{ name: network.name }], mustRun: true, dependsOn: [homeContainer],
+        capabilities: { drop: ["ALL"] }, networksAdvanced: [{ name: network.name }], mustRun: true, dependsOn: [homeStart],
       });
     }
   }

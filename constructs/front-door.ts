@@ -1,13 +1,14 @@
-import { Container } from "@cdktf/provider-docker/lib/container";
+import type { Container } from "@cdktf/provider-docker/lib/container";
 import { Image } from "@cdktf/provider-docker/lib/image";
 import type { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { Volume } from "@cdktf/provider-docker/lib/volume";
 import { Construct } from "constructs";
+import { type DeclaredContainer, declareContainer, type StartResource } from "./container";
 import type { HostModel } from "../src/model/model";
 import { LABEL_HOST } from "../src/container/container";
 import { frontDoorSetupContainer, frontDoorVolumes, loginEgressNetwork, loginNetwork, proxyContainer } from "../src/container/front-door-containers";
 import { NETWORK_OPTIONS } from "../src/container/network";
-import { containerConfig, literal } from "../src/render/terraform";
+import { literal } from "../src/render/terraform";
 import { dockerFilterContainer, dockerFilterVolume, idleWorkspaces } from "../src/container/docker-filter";
 import { frontDoorConfigFiles, loginContainers } from "../src/container/login";
 import { Network } from "@cdktf/provider-docker/lib/network";
@@ -36,12 +37,15 @@ export interface FrontDoorProps {
  */
 export class FrontDoor extends Construct implements HostFrontDoor {
   readonly proxy: Container;
+  readonly proxyStart: StartResource;
   readonly setup: Container;
+  readonly setupStart: StartResource;
   /** Caddy's data directory (certificates, its local CA): survives replacement of the proxy. */
   readonly data: Volume;
   readonly config: Volume;
   /** Undefined where no workspace stops when idle. */
   readonly dockerFilter?: Container;
+  readonly dockerFilterStart?: StartResource;
   /** The login's session check and sign-in, and with a password login the sign-in's limiter. */
   readonly login: readonly Container[];
   /** The network the proxy and the login share, and no one else. */
@@ -57,17 +61,17 @@ export class FrontDoor extends Construct implements HostFrontDoor {
     const filterVolume = idleWorkspaces(host).length > 0 ? new Volume(this, "docker-filter-socket", { name: dockerFilterVolume(host), labels, provider }) : undefined;
     const volume = (name: string) => (name === names.data ? this.data.name : name === names.config ? this.config.name : filterVolume!.name);
     const image = new Image(this, "image", { name: literal(host.frontDoor!.image), keepLocally: true, provider });
-    this.setup = new Container(
-      this,
-      "setup",
-      containerConfig(frontDoorSetupContainer(host, frontDoorConfigFiles(host)), image.imageId, {
-        secretFile: (file) => props.configFile(path.posix.basename(file)),
-        volume,
-      }, { provider }),
-    );
+    const setup = declareContainer(this, "setup", frontDoorSetupContainer(host, frontDoorConfigFiles(host)), image.imageId, {
+      secretFile: (file) => props.configFile(path.posix.basename(file)),
+      volume,
+    }, { provider });
+    this.setup = setup.container;
+    this.setupStart = started(setup);
     // The only holder of the Docker socket: it lets the proxy's wake route start a
     // workspace that stops when idle, and nothing else.
-    this.dockerFilter = filterVolume === undefined ? undefined : new Container(this, "docker-filter", containerConfig(dockerFilterContainer(host), image.imageId, { volume }, { provider }));
+    const filter = filterVolume === undefined ? undefined : declareContainer(this, "docker-filter", dockerFilterContainer(host), image.imageId, { volume }, { provider });
+    this.dockerFilter = filter?.container;
+    this.dockerFilterStart = filter === undefined ? undefined : started(filter);
     // The proxy and the login's containers, and nothing else; no way out.
     this.loginNetwork = new Network(this, "login-network", { name: loginNetwork(host), internal: true, labels, provider });
     const loginNetworkAddress = `${this.loginNetwork.terraformResourceType}.${this.loginNetwork.friendlyUniqueId}`;
@@ -78,45 +82,46 @@ export class FrontDoor extends Construct implements HostFrontDoor {
         : undefined;
     const egressAddress = egress === undefined ? [] : [`${egress.terraformResourceType}.${egress.friendlyUniqueId}`];
     const extraNetwork = (name: string) => (name === loginNetwork(host) ? this.loginNetwork.name : egress!.name);
-    this.proxy = new Container(
+    const proxy = declareContainer(
       this,
       "proxy",
-      containerConfig(
-        proxyContainer(host, { volume: names.config }),
-        image.imageId,
-        { volume, network: props.networkName, extraNetwork },
-        // The setup makes the socket tree the proxy mounts.
-        { dependsOn: [this.setup], provider, lifecycle: { replaceTriggeredBy: [props.networkAddress, loginNetworkAddress] } },
-      ),
+      proxyContainer(host, { volume: names.config }),
+      image.imageId,
+      { volume, network: props.networkName, extraNetwork },
+      // The setup makes the socket tree the proxy mounts.
+      { dependsOn: [this.setupStart], provider, lifecycle: { replaceTriggeredBy: [props.networkAddress, loginNetworkAddress] } },
     );
+    this.proxy = proxy.container;
+    this.proxyStart = started(proxy);
     const loginImage = new Image(this, "login-image", { name: literal(host.frontDoor!.login.image), keepLocally: true, provider });
     const setupAddress = `${this.setup.terraformResourceType}.${this.setup.friendlyUniqueId}`;
     const [check, signIn, limiter] = loginContainers(host, { volume: names.config });
     const login = [check, signIn].map(
       (spec, i) =>
-        new Container(
+        declareContainer(
           this,
           i === 0 ? "login" : "signin",
-          containerConfig(
-            spec,
-            loginImage.imageId,
-            { volume, network: this.loginNetwork.name, extraNetwork },
-            // Replaced with the setup: a new client secret is read at start.
-            { dependsOn: [this.setup], provider, lifecycle: { replaceTriggeredBy: [setupAddress, loginNetworkAddress, ...(spec.extraNetworks === undefined ? [] : egressAddress)] } },
-          ),
-        ),
+          spec,
+          loginImage.imageId,
+          { volume, network: this.loginNetwork.name, extraNetwork },
+          // Replaced with the setup: a new client secret is read at start.
+          { dependsOn: [this.setupStart], provider, lifecycle: { replaceTriggeredBy: [setupAddress, loginNetworkAddress, ...(spec.extraNetworks === undefined ? [] : egressAddress)] } },
+        ).container,
     );
     if (limiter !== undefined) {
       const limiterImage = new Image(this, "signin-limit-image", { name: literal(limiter.image), keepLocally: true, provider });
       // Replaced when its config changes (a label holds the config's hash), after the setup has put the new one in place.
       login.push(
-        new Container(
-          this,
-          "signin-limit",
-          containerConfig(limiter, limiterImage.imageId, { volume, network: this.loginNetwork.name }, { dependsOn: [this.setup], provider, lifecycle: { replaceTriggeredBy: [loginNetworkAddress] } }),
-        ),
+        declareContainer(this, "signin-limit", limiter, limiterImage.imageId, { volume, network: this.loginNetwork.name }, { dependsOn: [this.setupStart], provider, lifecycle: { replaceTriggeredBy: [loginNetworkAddress] } })
+          .container,
       );
     }
     this.login = login;
   }
+}
+
+/** The start of a container of the front door's, which all run as root with a process limit. */
+function started(declared: DeclaredContainer): StartResource {
+  if (declared.start === undefined) throw new Error(`${declared.container.node.path}: expected a root container with a process limit`);
+  return declared.start;
 }

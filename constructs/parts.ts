@@ -1,6 +1,7 @@
 import type { Container } from "@cdktf/provider-docker/lib/container";
 import type { Image } from "@cdktf/provider-docker/lib/image";
 import type { Volume } from "@cdktf/provider-docker/lib/volume";
+import type { TerraformResource } from "cdktf";
 import type { IConstruct } from "constructs";
 import type { ContainerSpec } from "../src/container/container";
 import type { EnvironmentModel, UserModel } from "../src/model/model";
@@ -25,28 +26,48 @@ export interface HostWorkspace extends IConstruct {
   readonly spec: ContainerSpec;
   /** Its docker_container. */
   readonly container: Container;
+  /**
+   * Where it runs as root (`allowRoot`): the terraform_data that gives it its process
+   * limit, then starts it (see `HostUser.homeStart`).
+   */
+  readonly start?: TerraformResource;
 }
 
 /** One host account (`host.users`): the container that creates its home if missing, and its workspaces. */
 export interface HostUser extends IConstruct {
   /** The user, from the model. */
   readonly user: UserModel;
-  /** Undefined when the user has no workspace (nothing needs the home). */
+  /**
+   * Undefined when the user has no workspace (nothing needs the home). It runs as root,
+   * so it is only created here: `homeStart` runs it.
+   */
   readonly home?: Container;
+  /**
+   * The terraform_data that gives the home container its process limit (the cgroup's:
+   * the kernel never holds root to RLIMIT_NPROC, and the provider has no pids_limit),
+   * then runs it and waits for it: depend on this, not on `home`, for the home to exist.
+   */
+  readonly homeStart?: TerraformResource;
   /** Workspaces by environment name. */
   readonly workspaces: ReadonlyMap<string, HostWorkspace>;
 }
 
 /** The proxy in front of every workspace of a Host (`host.frontDoor`). */
 export interface HostFrontDoor extends IConstruct {
-  /** The Caddy proxy. */
+  /** The Caddy proxy; it runs as root, so it is only created here: `proxyStart` starts it. */
   readonly proxy: Container;
-  /** The one-shot that writes the Caddyfile into the `config` volume the proxy watches. */
+  /** The terraform_data that gives the proxy its process limit (`frontDoor.pidsLimit`), then starts it. */
+  readonly proxyStart: TerraformResource;
+  /** The one-shot that writes the Caddyfile into the `config` volume the proxy watches; `setupStart` runs it. */
   readonly setup: Container;
+  /** The terraform_data that gives the setup its process limit, then runs it and waits for it. */
+  readonly setupStart: TerraformResource;
   /** Caddy's data directory (certificates, its local CA): survives replacement of the proxy. */
   readonly data: Volume;
   /** The Caddyfile's volume. */
   readonly config: Volume;
   /** The one holder of the Docker socket, which wakes idle workspaces; undefined where no workspace stops when idle. */
   readonly dockerFilter?: Container;
+  /** The terraform_data that gives the Docker filter its process limit, then starts it. */
+  readonly dockerFilterStart?: TerraformResource;
 }

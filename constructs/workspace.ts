@@ -1,11 +1,11 @@
-import { Container } from "@cdktf/provider-docker/lib/container";
+import type { Container } from "@cdktf/provider-docker/lib/container";
 import type { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { Fn, type ITerraformDependable, type TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { type ContainerSpec, workspaceContainer } from "../src/container/container";
 import type { Environment } from "./environment";
 import type { HostModel, WorkspaceModel } from "../src/model/model";
-import { containerConfig } from "../src/render/terraform";
+import { declareContainer, type StartResource } from "./container";
 import type { HostWorkspace } from "./parts";
 
 export interface WorkspaceProps {
@@ -42,20 +42,21 @@ export interface HostRefs {
 export class Workspace extends Construct implements HostWorkspace {
   readonly spec: ContainerSpec;
   readonly container: Container;
+  readonly start?: StartResource;
 
   constructor(scope: Construct, id: string, props: WorkspaceProps) {
     super(scope, id);
     this.spec = workspaceContainer(props.host, props.workspace);
     const { refs } = props;
-    this.container = new Container(
+    const declared = declareContainer(
       this,
       "container",
-      containerConfig(
-        this.spec,
-        props.environment.imageId,
-        { secret: () => Token.asString(Fn.lookup(refs.tokens.value, this.spec.name)), seeder: refs.seederScript, network: refs.networkName },
-        { dependsOn: props.dependsOn ? [...props.dependsOn] : undefined, provider: refs.provider, lifecycle: { replaceTriggeredBy: [refs.networkAddress] } },
-      ),
+      this.spec,
+      props.environment.imageId,
+      { secret: () => Token.asString(Fn.lookup(refs.tokens.value, this.spec.name)), seeder: refs.seederScript, network: refs.networkName },
+      { dependsOn: props.dependsOn ? [...props.dependsOn] : undefined, provider: refs.provider, lifecycle: { replaceTriggeredBy: [refs.networkAddress] } },
     );
+    this.container = declared.container;
+    this.start = declared.start;
   }
 }

@@ -1,6 +1,7 @@
 // Maps a ContainerSpec to docker_container arguments. Every string goes through
 // `literal`, since Terraform would read "${" and "%{" in a value as its own syntax.
 import type { ContainerConfig } from "@cdktf/provider-docker/lib/container";
+import type { LocalExecProvisioner } from "cdktf";
 import { type ContainerSpec, HOME_SCRIPT, SEEDER_SCRIPT } from "../container/container";
 
 /** A string Terraform takes as it is, never as a template. */
@@ -48,6 +49,7 @@ export function containerConfig(spec: ContainerSpec, image: string, expressions:
   const { secret, secretFile, seeder, homeScript, network, extraNetwork, volume } = expressions;
   if (spec.secrets.length > 0 && secret === undefined) throw new Error(`${spec.name}: no Terraform expression for its secrets`);
   if (spec.secretFiles.length > 0 && secretFile === undefined) throw new Error(`${spec.name}: no Terraform expression for its secret files`);
+  const stopped = startsStopped(spec);
   return {
     name: spec.name,
     image,
@@ -76,8 +78,9 @@ export function containerConfig(spec: ContainerSpec, image: string, expressions:
     cpus: spec.nanoCpus === undefined ? undefined : providerCpus(spec.nanoCpus),
     // The provider has no pids_limit: RLIMIT_NPROC counts the workspace user's
     // processes instead (workspaces run as the user, without caps). The kernel never
-    // holds root to it, so a root container (the proxy, a one-shot) gets none here.
-    ulimit: spec.pidsLimit === undefined || spec.user.startsWith("0:") ? undefined : [{ name: "nproc", soft: spec.pidsLimit, hard: spec.pidsLimit }],
+    // holds root to it: a root container gets the cgroup's limit from its start
+    // resource instead (startConfig).
+    ulimit: spec.pidsLimit === undefined || stopped ? undefined : [{ name: "nproc", soft: spec.pidsLimit, hard: spec.pidsLimit }],
     readOnly: spec.readOnlyRoot || undefined,
     tmpfs: Object.keys(spec.tmpfs).length > 0 ? { ...spec.tmpfs } : undefined,
     restart: spec.restart,
@@ -91,11 +94,96 @@ export function containerConfig(spec: ContainerSpec, image: string, expressions:
     networkMode: spec.network === undefined ? "none" : undefined,
     // A one-shot container is waited for (attach) and may then stay stopped; so may a
     // workspace that stops when idle (its owner's visit wakes it). Any other workspace
-    // must run, and a deploy starts it again if it was stopped by hand.
-    mustRun: !spec.oneShot && spec.stopsWhenIdle !== true,
-    attach: spec.oneShot ? true : undefined,
+    // must run, and a deploy starts it again if it was stopped by hand. A root
+    // container is only created here: its start resource gives it its process limit,
+    // then starts it (and waits for a one-shot). Not must_run: the provider would read
+    // the container it created stopped as one stopped by hand, and the plan after
+    // every deploy that creates one would show an update.
+    start: stopped ? false : undefined,
+    mustRun: !stopped && !spec.oneShot && spec.stopsWhenIdle !== true,
+    attach: spec.oneShot && !stopped ? true : undefined,
     dependsOn: meta.dependsOn,
     lifecycle: meta.lifecycle,
     provider: meta.provider,
+  };
+}
+
+/**
+ * Whether a container runs as root with a process limit: the provider (4.5.0) has no
+ * pids_limit, and the kernel never holds root to RLIMIT_NPROC, so such a container is
+ * created stopped and its start resource (startConfig) gives it the cgroup's limit
+ * (Docker's PidsLimit) before its first process starts.
+ */
+export function startsStopped(spec: ContainerSpec): boolean {
+  return spec.pidsLimit !== undefined && /^0(:|$)/.test(spec.user);
+}
+
+/** The keys of a start resource's triggers_replace, which the plan review reads. */
+export const START_TRIGGERS = {
+  /** The container's name. */
+  container: "container",
+  /** Its id: a new container is limited and started anew. */
+  id: "id",
+  /** Its process limit: a new limit is given to the same container, which keeps running. */
+  pidsLimit: "pids_limit",
+} as const;
+
+/**
+ * How the provider reaches Docker, where it is set on the provider itself; unset, the
+ * provider and the docker CLI read the same environment (DOCKER_HOST, DOCKER_CONTEXT,
+ * DOCKER_CERT_PATH).
+ */
+export interface DockerEndpoint {
+  readonly host?: string;
+  readonly context?: string;
+  readonly certPath?: string;
+}
+
+/**
+ * Gives a container its process limit (the cgroup's pids.max), then starts it; a
+ * one-shot is waited for, and its exit status is the command's, so a one-shot that
+ * fails fails the deploy, its output in Terraform's. Run where Terraform runs, by
+ * /bin/sh, with the docker CLI on the engine the provider uses: its context if it has
+ * one, else its host (DOCKER_HOST, else the local socket, never the CLI's own current
+ * context), with TLS from DOCKER_CERT_PATH as the provider does.
+ */
+export const START_SCRIPT = [
+  "# homedock: the root container's process limit (pids.max), then its start.",
+  'if [ -n "${DOCKER_CA_MATERIAL:-}${DOCKER_CERT_MATERIAL:-}${DOCKER_KEY_MATERIAL:-}${DOCKER_SSH_OPTS:-}" ]; then',
+  '  echo "homedock: DOCKER_CA_MATERIAL, DOCKER_CERT_MATERIAL, DOCKER_KEY_MATERIAL or DOCKER_SSH_OPTS is set, which the docker CLI that starts the root containers does not read: use DOCKER_CERT_PATH, or ~/.ssh/config" >&2',
+  "  exit 1",
+  "fi",
+  'if [ -n "${DOCKER_CONTEXT:-}" ]; then unset DOCKER_HOST; else DOCKER_HOST=${DOCKER_HOST:-unix:///var/run/docker.sock}; export DOCKER_HOST; fi',
+  'if [ -n "${DOCKER_CERT_PATH:-}" ]; then DOCKER_TLS_VERIFY=1; export DOCKER_TLS_VERIFY; else unset DOCKER_TLS_VERIFY; fi',
+  'docker update --pids-limit "$HOMEDOCK_PIDS_LIMIT" "$HOMEDOCK_CONTAINER" >/dev/null || exit',
+  'if [ "$HOMEDOCK_WAIT" = 1 ]; then exec docker start --attach "$HOMEDOCK_CONTAINER"; fi',
+  'exec docker start "$HOMEDOCK_CONTAINER" >/dev/null',
+  "",
+].join("\n");
+
+/**
+ * The terraform_data that starts a container `startsStopped`: its triggers (the
+ * container's name, id and process limit) and its local-exec provisioner. `id` is the
+ * docker_container's id as a reference; `script`, START_SCRIPT as Terraform should see
+ * it (one shared local rather than a copy per container).
+ */
+export function startConfig(
+  spec: ContainerSpec,
+  id: string,
+  endpoint: DockerEndpoint = {},
+  script = literal(START_SCRIPT),
+): { readonly triggersReplace: Readonly<Record<string, unknown>>; readonly provisioners: LocalExecProvisioner[] } {
+  if (!startsStopped(spec)) throw new Error(`${spec.name}: not a root container with a process limit`);
+  const environment: Record<string, string> = {
+    HOMEDOCK_CONTAINER: id,
+    HOMEDOCK_PIDS_LIMIT: String(spec.pidsLimit),
+    HOMEDOCK_WAIT: spec.oneShot ? "1" : "0",
+  };
+  if (endpoint.host !== undefined) environment.DOCKER_HOST = endpoint.host;
+  if (endpoint.context !== undefined) environment.DOCKER_CONTEXT = endpoint.context;
+  if (endpoint.certPath !== undefined) environment.DOCKER_CERT_PATH = endpoint.certPath;
+  return {
+    triggersReplace: { [START_TRIGGERS.container]: spec.name, [START_TRIGGERS.id]: id, [START_TRIGGERS.pidsLimit]: spec.pidsLimit },
+    provisioners: [{ type: "local-exec", command: script, environment }],
   };
 }

@@ -1,8 +1,9 @@
 // Terraform's plan JSON (`terraform show -json <saved plan>`), as far as the review reads
 // it: each resource change's address, type, mode, actions, before and after, and of the
-// docker_container, docker_image, docker_network and docker_volume values the attributes
-// the review looks at. Everything else is kept as it is, unchecked and unknown: `changed`
-// compares every attribute of an update, whatever it is.
+// docker_container, docker_image, docker_network and docker_volume values (and of
+// terraform_data, homedock's starts of root containers) the attributes the review looks
+// at. Everything else is kept as it is, unchecked and unknown: `changed` compares every
+// attribute of an update, whatever it is.
 //
 // The schemas only check: the review reads the plan's own objects, not zod's copies. No
 // schema here transforms, so an object that passes is what its type says, other keys
@@ -51,13 +52,17 @@ export const planValues = z.object({
     z.object({ target: text(), source: optional(text()), read_only: optional(z.boolean(expected("true or false"))) }, expected("a mount ({target, source, read_only})")),
   ),
   working_dir: optional(text()),
+  // A terraform_data's: what homedock's start of a root container is triggered by (its
+  // container's name, id and process limit); any other terraform_data's is its own, and
+  // the review reads only the shape it knows (src/review/review.ts: startOf).
+  triggers_replace: z.unknown().optional(),
 }, expected("an object of attribute values, or null"));
 
 /** A resource's attribute values: those the review reads, as checked; any other, unknown. */
 export type PlanValues = z.output<typeof planValues> & { readonly [attribute: string]: unknown };
 
-/** The resource types the review reports; the changes of any other are checked only as entries. */
-export const REVIEWED_TYPES: readonly string[] = ["docker_container", "docker_image", "docker_network", "docker_volume"];
+/** The resource types the review reports (terraform_data: the starts of root containers); the changes of any other are checked only as entries. */
+export const REVIEWED_TYPES: readonly string[] = ["docker_container", "docker_image", "docker_network", "docker_volume", "terraform_data"];
 
 const actions = z.array(text(), expected('a list of actions like ["create"]'));
 const CHANGE = expected("an object {actions, before, after, ...}");

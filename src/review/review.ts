@@ -4,6 +4,7 @@
 import { EXIT_UNREADABLE, HomedockError } from "../config/errors";
 import { LABEL_ENVIRONMENT, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, LABEL_USER, ROLE } from "../container/container";
 import { LABEL_LIMIT } from "../container/common";
+import { START_TRIGGERS } from "../render/terraform";
 import { type PlanResourceChange, type PlanValues, readResourceChanges } from "./plan-json";
 
 /** Exit codes of `homedock review`. */
@@ -196,6 +197,13 @@ export const REASONS: Readonly<Record<string, string>> = {
 
 const reason = (attribute: string) => REASONS[attribute] ?? `${attribute} changed`;
 
+/**
+ * Whether an attribute an update changes is a reason a reviewer reads: not how homedock
+ * starts a root container (`start`, `attach`: created stopped, then started by its start
+ * resource), and `must_run` only where the deploy starts a container again.
+ */
+const isReason = (attribute: string, after: Values) => attribute !== "start" && attribute !== "attach" && (attribute !== "must_run" || after.must_run === true);
+
 /** MiB as the config writes memory: `2g` when whole gibibytes, else `96m`. */
 export function formatMemory(mib: number): string {
   return mib > 0 && mib % 1024 === 0 ? `${mib / 1024}g` : `${mib}m`;
@@ -339,12 +347,45 @@ function changesOf(resourceChanges: readonly PlanResourceChange[]): Change[] {
         // replace_triggered_by names no attribute; homedock uses it for the network alone.
         reasons: [
           ...new Set([
-            ...attributes.flatMap((a) => (a === "labels" ? labelReasons(before, after) : a === "command" ? commandReasons(before, after) : [reason(a)])),
+            ...attributes.filter((a) => isReason(a, after)).flatMap((a) => (a === "labels" ? labelReasons(before, after) : a === "command" ? commandReasons(before, after) : [reason(a)])),
             ...(c.action_reason === "replace_by_triggers" ? ["network replaced"] : []),
           ]),
         ],
       };
     });
+}
+
+/** What the start of a root container is triggered by, where `values` are of one (src/render/terraform.ts: startConfig). */
+function startOf(values: Values): { readonly container: string; readonly pidsLimit: number } | undefined {
+  const t = values.triggers_replace as Record<string, unknown> | null | undefined;
+  if (t === null || typeof t !== "object") return undefined;
+  const [container, pidsLimit] = [t[START_TRIGGERS.container], t[START_TRIGGERS.pidsLimit]];
+  return typeof container === "string" && typeof pidsLimit === "number" ? { container, pidsLimit } : undefined;
+}
+
+/**
+ * The containers' changes with what their starts say: a root container's process limit
+ * is given by its start (a terraform_data), so a new limit replaces the start and leaves
+ * the container as it is, and Docker changes it in place. Said as the container's
+ * setting (`pidsLimit 512 → 1024`, `none` where a container from before starts had
+ * none); a start added or removed with its container says nothing more.
+ */
+function withStarts(changes: readonly Change[]): Change[] {
+  const limits = new Map<string, { from?: number; to?: number }>();
+  for (const c of changes) {
+    if (c.type !== "terraform_data" || c.kind === "unchanged") continue;
+    const [was, is] = [c.kind === "added" ? undefined : startOf(c.before), c.kind === "removed" ? undefined : startOf(c.values)];
+    const container = is?.container ?? was?.container;
+    if (container !== undefined && was?.pidsLimit !== is?.pidsLimit) limits.set(container, { from: was?.pidsLimit, to: is?.pidsLimit });
+  }
+  if (limits.size === 0) return [...changes];
+  return changes.map((c) => {
+    const limit = c.type === "docker_container" ? limits.get(c.values.name ?? "") : undefined;
+    if (limit === undefined || limit.to === undefined || c.kind === "added" || c.kind === "removed") return c;
+    if (c.kind === "replaced") return limit.from === undefined ? c : { ...c, reasons: [...new Set([...c.reasons, reason("ulimit")])] };
+    const setting: SettingChange = { setting: "pidsLimit", from: limit.from === undefined ? "none" : String(limit.from), to: String(limit.to) };
+    return { ...c, kind: "updated", reasons: [...new Set([...c.reasons, reason("ulimit")])], settings: [...c.settings, setting] };
+  });
 }
 
 /** Where the JSON array or object starting at byte `start` ends (one past it); -1 if it does not. */
@@ -435,7 +476,7 @@ export function workspaceSummary(workspaces: readonly WorkspaceChange[]): Pick<P
 
 /** The typed summary of a plan's JSON (text or its UTF-8 bytes); throws PlanError for input that is not a homedock plan. */
 export function summarizePlan(input: string | Uint8Array, options: Pick<ReviewOptions, "host"> = {}): PlanSummary {
-  const changes = changesOf(parse(input));
+  const changes = withStarts(changesOf(parse(input)));
   const containers = changes.filter((c) => c.type === "docker_container" && c.labels[LABEL_ROLE] !== undefined);
   const hosts = new Set(containers.map((c) => c.labels[LABEL_HOST]));
   if (containers.length === 0) {
@@ -566,15 +607,17 @@ function loginChange(containers: readonly Change[]): FrontDoorChange["login"] {
 
 function frontDoorChange(containers: readonly Change[]): FrontDoorChange | undefined {
   const proxy = containers.find((c) => c.labels[LABEL_ROLE] === ROLE.proxy && c.kind !== "unchanged");
-  const setup = containers.find((c) => c.labels[LABEL_ROLE] === ROLE.frontDoorSetup && c.kind !== "unchanged");
-  const reloads = setup !== undefined && setup.kind !== "removed" && proxy?.kind !== "added";
+  // New files are a new setup (they are its uploads); one updated in place (its limits) writes nothing new.
+  const setup = containers.find((c) => c.labels[LABEL_ROLE] === ROLE.frontDoorSetup && (c.kind === "added" || c.kind === "replaced"));
+  const reloads = setup !== undefined && proxy?.kind !== "added";
   const login = loginChange(containers);
   if (proxy === undefined && !reloads && login === undefined) return undefined;
   if (proxy === undefined) return { reloads, ...(login === undefined ? {} : { login }) };
   const ports = publishedPorts(proxy.values);
   const previous = proxy.kind === "replaced" || proxy.kind === "updated" ? publishedPorts(proxy.before) : ports;
   const moved = JSON.stringify(previous) !== JSON.stringify(ports);
-  return { proxy: { change: proxy.kind as Exclude<ChangeKind, "unchanged">, reasons: proxy.reasons, ports, ...(moved ? { previousPorts: previous } : {}) }, reloads, ...(login === undefined ? {} : { login }) };
+  const reasons = shownReasons(proxy);
+  return { proxy: { change: proxy.kind as Exclude<ChangeKind, "unchanged">, reasons, ports, ...(moved ? { previousPorts: previous } : {}) }, reloads, ...(login === undefined ? {} : { login }) };
 }
 
 const portList = (ports: readonly string[]) => (ports.length === 0 ? "no port" : ports.join(" and "));
@@ -651,7 +694,7 @@ function resourceLine(r: ResourceChange): string {
  * A workspace's reasons, each setting that changes in place said from what to what
  * (`memory 1g → 2g` for "memory changed"); reasons without values stay as they are.
  */
-function shownReasons(w: WorkspaceChange): string[] {
+function shownReasons(w: Pick<WorkspaceChange, "reasons" | "settings">): string[] {
   const settings = w.settings ?? [];
   if (settings.length === 0) return [...w.reasons];
   const said = new Set(Object.entries(SETTINGS).filter(([, s]) => settings.some((c) => c.setting === s.setting)).map(([a]) => reason(a)));

@@ -174,7 +174,9 @@ class Deployment {
   private async cleanup(): Promise<void> {
     const ids = (await docker("ps", "-aq", "--filter", `label=homedock.host=${this.name}`)).split("\n").filter(Boolean);
     if (ids.length > 0) await dockerStatus("rm", "-f", ...ids);
-    await dockerStatus("network", "rm", this.name);
+    // The host's network, and the login's where it has a front door: each labelled with the host.
+    const networks = (await docker("network", "ls", "-q", "--filter", `label=homedock.host=${this.name}`)).split("\n").filter(Boolean);
+    if (networks.length > 0) await dockerStatus("network", "rm", ...networks);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
@@ -211,21 +213,38 @@ function existingHome(d: Deployment, user: string, uid: number): { mode: number;
   return { mode: st.mode & 0o7777, uid: st.uid, mtimeMs: st.mtimeMs };
 }
 
-/** Resource changes of a plan that do something, as "action address user/what". */
+/**
+ * Resource changes of a plan that do something, as "action address user/what". The start
+ * of a root container (a terraform_data) is its container's user and what, with ":start".
+ */
 function changes(plan: Json): { actions: string[]; address: string; user?: string; what?: string; replacedBy: string[] }[] {
+  const valuesOf = (c: Json) => c.change.after ?? c.change.before ?? {};
+  const labelsOf = (values: Json): Record<string, string> => Object.fromEntries((values.labels ?? []).map((l: Json) => [l.label, l.value]));
+  const byName = new Map<string, Record<string, string>>(
+    (plan.resource_changes ?? []).filter((c: Json) => c.type === "docker_container").map((c: Json) => [valuesOf(c).name, labelsOf(valuesOf(c))]),
+  );
   return (plan.resource_changes ?? [])
     .filter((c: Json) => !(c.change.actions.length === 1 && ["no-op", "read"].includes(c.change.actions[0])))
     .map((c: Json) => {
-      const values = c.change.after ?? c.change.before ?? {};
-      const labels: Record<string, string> = Object.fromEntries((values.labels ?? []).map((l: Json) => [l.label, l.value]));
+      const values = valuesOf(c);
+      const start = c.type === "terraform_data" ? values.triggers_replace?.container : undefined;
+      const labels = start === undefined ? labelsOf(values) : (byName.get(start) ?? {});
+      const what = labels["homedock.environment"] ?? labels["homedock.role"];
       return {
         actions: c.change.actions,
         address: c.address,
         user: labels["homedock.user"],
-        what: labels["homedock.environment"] ?? labels["homedock.role"],
+        what: start === undefined || what === undefined ? what : `${what}:start`,
         replacedBy: (c.change.replace_paths ?? []).map((p: unknown[]) => p.join(".")),
       };
     });
+}
+
+/** Each container's HostConfig.PidsLimit (0: none), by name without the host's prefix, of those that run as root. */
+async function rootPidsLimits(d: Deployment): Promise<Record<string, number>> {
+  const names = await d.containers();
+  const all = JSON.parse(await docker("inspect", ...names)) as Json[];
+  return Object.fromEntries(all.filter((c) => c.Config.User.startsWith("0:")).map((c) => [c.Name.slice(`/${d.name}-`.length), c.HostConfig.PidsLimit ?? 0]));
 }
 
 async function serverAnswers(d: Deployment, user: string, env: string, file: string): Promise<string> {
@@ -292,6 +311,9 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     expect([seeded.uid, seeded.gid]).toEqual([2102, 2102]);
     expect(existsSync(`${d.home}/bob/py/.cache`)).toBe(false);
 
+    // The home one-shots run as root: the cgroup's process limit, through cdktf deploy too.
+    expect(await rootPidsLimits(d)).toEqual({ "alice.home": 64, "bob.home": 64, "carol.home": 64 });
+
     const plan = await d.plan();
     expect(changes(plan.json)).toEqual([]);
     expect(plan.exitCode).toBe(0);
@@ -314,7 +336,7 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     const plan = await d.plan("add-user");
     expect(plan.exitCode).toBe(2);
     const planned = changes(plan.json);
-    expect(planned.map((c) => `${c.actions.join("+")} ${c.user}/${c.what}`).sort()).toEqual(["create dave/home", "create dave/py"]);
+    expect(planned.map((c) => `${c.actions.join("+")} ${c.user}/${c.what}`).sort()).toEqual(["create dave/home", "create dave/home:start", "create dave/py"]);
     await d.deploy();
     expect(await ids()).toEqual(before);
     expect(await serverAnswers(d, "dave", "py", "welcome.txt")).toBe(SEED["welcome.txt"]);
@@ -356,7 +378,7 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     await d.deploy();
     d.config = { ...d.config, users: d.config.users!.filter((u) => u.name !== "bob") };
     const planUser = await d.plan("remove-user");
-    expect(changes(planUser.json).map((c) => `${c.actions.join("+")} ${c.user}/${c.what}`).sort()).toEqual(["delete bob/home", "delete bob/py"]);
+    expect(changes(planUser.json).map((c) => `${c.actions.join("+")} ${c.user}/${c.what}`).sort()).toEqual(["delete bob/home", "delete bob/home:start", "delete bob/py"]);
     await d.deploy();
     expect(await d.containers()).toEqual([`${d.name}-alice.home`, d.container("alice", "py"), `${d.name}-carol.home`, d.container("carol", "py")].sort());
     expect(d.userData()).toEqual(before);
@@ -465,6 +487,8 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     expect((await call(door, "GET", "/user/alice/py/api/status", as(bob))).status).toBe(404);
     const none = await call(door, "GET", "/user/alice/py/api/status");
     expect([none.status, none.body.includes('<form method="POST" action="/oauth2/sign_in">')]).toEqual([403, true]);
+    // Every container the provider did not start (the root ones: their starts did) is as planned.
+    expect(changes((await d.plan()).json)).toEqual([]);
     const synthesized = readFileSync(path.join(d.stackDir, "cdk.tf.json"), "utf8");
     expect(synthesized).not.toContain(JSON.parse(readFileSync(path.join(d.dir, "homedock-secrets/passwords.json"), "utf8")).alice.hash);
     expect(synthesized).not.toContain(JSON.parse(readFileSync(path.join(d.dir, "homedock-secrets/login.json"), "utf8")).cookieSecret);
@@ -553,16 +577,78 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     expect((await signIn(carol)).headers["set-cookie"] ?? []).not.toContainEqual(expect.stringMatching(/^__Host-homedock[_0-9]*=[^;]/));
     expect((await call(door, "GET", "/user/alice/py/api/status", as(carol))).status).toBe(404);
 
-    // Every container of the host has memory and CPU limits; the ones that run as the
-    // user a process limit too (the kernel holds no root process to RLIMIT_NPROC).
+    // Every container of the host has memory, CPU and process limits: the ones that run
+    // as the user RLIMIT_NPROC, the root ones the cgroup's (the kernel holds no root
+    // process to RLIMIT_NPROC), given by their starts before they started.
     const all = JSON.parse(await docker("inspect", ...(await ids()).values())) as Json[];
     expect(all.length).toBeGreaterThanOrEqual(8);
     for (const c of all) {
-      const { Memory, NanoCpus, Ulimits } = c.HostConfig;
+      const { Memory, NanoCpus, Ulimits, PidsLimit } = c.HostConfig;
       const nproc = (Ulimits ?? []).some((u: Json) => u.Name === "nproc" && u.Hard > 0);
-      expect([c.Name, Memory > 0, NanoCpus > 0, nproc || c.Config.User === "0:0"]).toEqual([c.Name, true, true, true]);
+      expect([c.Name, Memory > 0, NanoCpus > 0, nproc || (c.Config.User === "0:0" && PidsLimit > 0)]).toEqual([c.Name, true, true, true]);
     }
+    expect(await rootPidsLimits(d)).toEqual({ frontdoor: 512, "frontdoor.setup": 64, login: 128, signin: 128, "alice.home": 64, "bob.home": 64, "carol.home": 64 });
+
+    // A new process limit for the proxy: the review says so, and the same proxy gets it, running.
+    const proxyBefore = (await docker("inspect", "-f", "{{.Id}} {{.State.StartedAt}}", `${d.name}-frontdoor`)).trim();
+    d.config = { ...d.config, frontDoor: { ...d.config.frontDoor!, pidsLimit: 600 } };
+    const review = await d.homedock("plan");
+    expect(review.code, review.out.slice(-3000)).toBe(0);
+    expect(review.stdout).toContain("### Front door\n\n- front door updated in place (pidsLimit 512 → 600)\n\n");
+    expect(review.stdout).toContain("**0 workspaces replaced, 0 removed, 0 added, 0 updated in place, 3 unchanged.**");
+    const raised = await d.homedockDeploy();
+    expect(raised.code, raised.out.slice(-3000)).toBe(0);
+    expect((await rootPidsLimits(d)).frontdoor).toBe(600);
+    expect((await docker("inspect", "-f", "{{.Id}} {{.State.StartedAt}}", `${d.name}-frontdoor`)).trim()).toBe(proxyBefore);
   }, 900_000);
+
+  it("a root one-shot is held to its process limit from its first process; one that fails fails the deploy, its output shown; a new input runs it again", async () => {
+    // Its /bin/sh forks (at most 200 times) until the kernel says no, counts the
+    // processes it then has (no fork: globbing /proc), and fails.
+    const forker = busyboxImage("fork-init", SEED, {
+      shell: [
+        "#!/bin/busybox sh",
+        "( i=0; while [ $i -lt 200 ]; do /bin/busybox sleep 60 & i=$((i + 1)); done ) 2>/dev/null",
+        "n=0",
+        "for p in /proc/[0-9]*; do n=$((n + 1)); done",
+        'echo "fork-init: $n processes" >&2',
+        "kill -9 -1 2>/dev/null",
+        'echo "fork-init: failing on purpose" >&2',
+        "exit 3",
+        "",
+      ].join("\n"),
+    });
+    const d = new Deployment("root-limits", (dd) => {
+      const c = courseConfig(dd);
+      return { ...c, host: { ...c.host, initImage: forker }, environments: [c.environments[0]], users: [c.users![1]] };
+    });
+    const failed = await d.homedockDeploy();
+    expect(failed.code).not.toBe(0);
+    expect(failed.out).toContain("fork-init: failing on purpose");
+    expect(failed.out).toMatch(/exit\s+status 3/);
+    const n = Number(/fork-init: (\d+) processes/.exec(failed.out)?.[1]);
+    console.log(`a root one-shot forking from its first process, limit 64: ${n} processes`);
+    // PID 1 (Docker's init) and the shell count too: never more than the limit.
+    expect(n).toBeGreaterThan(32);
+    expect(n).toBeLessThanOrEqual(64);
+    const home = `${d.name}-bob.home`;
+    expect((await docker("inspect", "-f", "{{.HostConfig.PidsLimit}} {{.State.ExitCode}}", home)).trim()).toBe("64 3");
+    // Its workspace waits for it: not created.
+    expect(await d.containers()).toEqual([home]);
+
+    // The environment's image instead, and a new home mode: a new home container, run again.
+    const failedId = (await docker("inspect", "-f", "{{.Id}}", home)).trim();
+    d.config = { ...d.config, host: { ...d.config.host, initImage: undefined, homeMode: "0750" } };
+    const ok = await d.homedockDeploy();
+    expect(ok.code, ok.out.slice(-3000)).toBe(0);
+    expect((await docker("inspect", "-f", "{{.Id}}", home)).trim()).not.toBe(failedId);
+    expect((await docker("inspect", "-f", "{{.HostConfig.PidsLimit}} {{.State.ExitCode}}", home)).trim()).toBe("64 0");
+    const bobHome = lstatSync(`${d.home}/bob`);
+    expect([bobHome.uid, bobHome.mode & 0o7777]).toEqual([2102, 0o750]);
+    expect(await serverAnswers(d, "bob", "py", "welcome.txt")).toBe(SEED["welcome.txt"]);
+    const plan = await d.plan();
+    expect([plan.exitCode, changes(plan.json)]).toEqual([0, []]);
+  }, 400_000);
 
   it("homedock deploy with createHomes: false: refuses a missing home, naming it, before anything runs; then runs, no home containers, no change after", async () => {
     const d = new Deployment("external-homes", (dep) => {
@@ -676,6 +762,8 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     const answers = async () => (await call(door, "GET", "/user/alice/py/api/status", as).catch(() => undefined))?.status === 200;
     const running = async () => (await docker("inspect", "--format", "{{.State.Running}}", d.container("alice", "py"))).trim() === "true";
     await eventually("alice's server through the front door", answers, 90);
+    // The Docker filter runs as root too: the cgroup's process limit, like the rest of the front door.
+    expect(await rootPidsLimits(d)).toEqual({ frontdoor: 512, "frontdoor.setup": 64, "docker-filter": 64, login: 128, signin: 128, "alice.home": 64 });
     await eventually("alice's server to stop when idle", async () => !(await running()), 150);
 
     const again = await d.homedockDeploy();

@@ -7,8 +7,8 @@ import { DOCKER_PROVIDER_VERSION, Host, type HostProps, TOKENS_VARIABLE } from "
 import { ConfigError } from "../../../src/config/issues";
 import { buildModel } from "../../../src/model/model";
 import { SEEDER_SCRIPT } from "../../../src/container/container";
-import { literal, providerCpus } from "../../../src/render/terraform";
-import { containersByName, courseConfig, type Json, labels, synthHost } from "../../helpers/synth";
+import { literal, providerCpus, START_SCRIPT } from "../../../src/render/terraform";
+import { containersByName, courseConfig, frontDoorConfig, type Json, labels, synthHost } from "../../helpers/synth";
 
 const tf = synthHost(courseConfig());
 const byName = containersByName(tf);
@@ -19,6 +19,13 @@ const ws = (key: string) => {
 };
 const ref = (type: string, resource: Json) =>
   `\${${type}.${Object.entries<Json>(tf.resource[type]).find(([, r]) => r === resource)![0]}`;
+/** The terraform_data that starts a container of `tf`. */
+const startOf = (container: Json, out: Json = tf) => {
+  const id = Object.entries<Json>(out.resource.docker_container).find(([, r]) => r === container)![0];
+  const starts = Object.values<Json>(out.resource.terraform_data ?? {}).filter((d) => d.triggers_replace.id === `\${docker_container.${id}.id}`);
+  expect(starts, container.name).toHaveLength(1);
+  return starts[0];
+};
 
 describe("workspaces", () => {
   it("exist for every granted (user, environment) pair and no other", () => {
@@ -188,8 +195,18 @@ describe("homes", () => {
     expect(home.command).toEqual(["/homedock/home", "0700", "1003:1003"]);
     expect(home.capabilities).toEqual({ add: ["CAP_CHOWN"], drop: ["ALL"] });
     expect([home.memory, home.memory_swap, home.cpus]).toEqual([64, 64, "0.5"]);
-    expect([home.must_run, home.attach, home.restart]).toEqual([false, true, "no"]);
-    expect(ws("carol/r-intro").depends_on).toEqual([ref("docker_container", home).slice(2)]);
+    expect(home.restart).toBe("no");
+    // Created stopped (the provider has no pids_limit, and the kernel never holds root to
+    // RLIMIT_NPROC): its start gives it the cgroup's limit, runs it and waits for it.
+    expect([home.start, home.must_run, home.attach, home.ulimit]).toEqual([false, false, undefined, undefined]);
+    const start = startOf(home);
+    expect(start.triggers_replace).toEqual({ container: "course-carol.home", id: `${ref("docker_container", home)}.id}`, pids_limit: 64 });
+    expect(start.provisioner).toEqual([
+      { "local-exec": { command: "${local.homedock_start}", environment: { HOMEDOCK_CONTAINER: `${ref("docker_container", home)}.id}`, HOMEDOCK_PIDS_LIMIT: "64", HOMEDOCK_WAIT: "1" } } },
+    ]);
+    expect(tf.locals.homedock_start).toBe(literal(START_SCRIPT));
+    // The workspaces wait for the home to be made: for the one-shot's run, not its creation.
+    expect(ws("carol/r-intro").depends_on).toEqual([ref("terraform_data", start).slice(2)]);
   });
 
   it("are not replaced when the image they borrow is upgraded", () => {
@@ -216,6 +233,62 @@ describe("homes", () => {
   });
 });
 
+describe("root containers", () => {
+  // Every kind there is: homes, the front door's setup, proxy, Docker filter (idle
+  // workspaces), login and sign-in, and a workspace of a user allowed to be root.
+  const config = frontDoorConfig();
+  const rooted: HostProps = {
+    ...config,
+    host: { ...config.host, defaults: { idleTimeout: 900 } },
+    users: [...config.users!, { name: "root", uid: 0, gid: 0, allowRoot: true }],
+  };
+  const out = synthHost(rooted);
+  const containers = Object.entries<Json>(out.resource.docker_container);
+  const starts = Object.entries<Json>(out.resource.terraform_data);
+  const limit = (c: Json) => (c.user.startsWith("0:") ? startOf(c, out).triggers_replace.pids_limit : c.ulimit[0].hard);
+
+  it("are each created stopped and given the cgroup's process limit by a start of its own, which starts it and waits for a one-shot", () => {
+    const root = containers.filter(([, c]) => c.user.startsWith("0:"));
+    expect(root.map(([, c]) => c.name).sort()).toEqual([
+      "lab-alice.home", "lab-bob.home", "lab-carol.home", "lab-docker-filter", "lab-frontdoor", "lab-frontdoor.setup", "lab-login",
+      "lab-root.home", "lab-root.py", "lab-root.shell", "lab-signin", "lab-signin-limit",
+    ]);
+    for (const [id, c] of root) {
+      expect([c.name, c.start, c.must_run, c.attach, c.ulimit]).toEqual([c.name, false, false, undefined, undefined]);
+      const start = startOf(c, out);
+      const oneShot = c.restart === "no";
+      expect([c.name, start.triggers_replace]).toEqual([c.name, { container: c.name, id: `\${docker_container.${id}.id}`, pids_limit: expect.any(Number) }]);
+      expect([c.name, start.provisioner[0]["local-exec"].environment]).toEqual([
+        c.name,
+        { HOMEDOCK_CONTAINER: `\${docker_container.${id}.id}`, HOMEDOCK_PIDS_LIMIT: String(start.triggers_replace.pids_limit), HOMEDOCK_WAIT: oneShot ? "1" : "0" },
+      ]);
+    }
+    expect(starts).toHaveLength(root.length);
+    expect(Object.fromEntries(root.map(([, c]) => [c.name, limit(c)]))).toEqual({
+      "lab-alice.home": 64, "lab-bob.home": 64, "lab-carol.home": 64, "lab-root.home": 64, "lab-frontdoor.setup": 64,
+      "lab-docker-filter": 64, "lab-frontdoor": 512, "lab-login": 128, "lab-signin": 128, "lab-signin-limit": 64,
+      // a root workspace: its environment's pidsLimit (the host's default)
+      "lab-root.py": 1024, "lab-root.shell": 1024,
+    });
+  });
+
+  it("are never a dependency themselves: what needs one started or run depends on its start", () => {
+    const rootAddresses = new Set(containers.filter(([, c]) => c.user.startsWith("0:")).map(([id]) => `docker_container.${id}`));
+    const needs = containers.flatMap(([, c]) => (c.depends_on ?? []).map((d: string) => [c.name, d]));
+    expect(needs.length).toBeGreaterThan(0);
+    for (const [name, dependency] of needs) expect([name, rootAddresses.has(dependency), dependency.startsWith("terraform_data.")]).toEqual([name, false, true]);
+  });
+
+  it("leave the others as they were: started by the provider, RLIMIT_NPROC as their process limit, no start", () => {
+    const user = containers.filter(([, c]) => !c.user.startsWith("0:"));
+    expect(user.length).toBeGreaterThan(0);
+    for (const [id, c] of user) {
+      expect([c.name, c.start, c.ulimit]).toEqual([c.name, undefined, [{ name: "nproc", soft: 1024, hard: 1024 }]]);
+      expect(starts.filter(([, d]) => d.triggers_replace.id === `\${docker_container.${id}.id}`)).toEqual([]);
+    }
+  });
+});
+
 describe("the stack", () => {
   it("pins the Docker provider", () => {
     expect(tf.terraform.required_providers.docker).toEqual({ source: "registry.terraform.io/kreuzwerker/docker", version: DOCKER_PROVIDER_VERSION });
@@ -238,8 +311,8 @@ describe("the stack", () => {
         }
       }
     }
-    // aaron's home container and his two workspaces; nothing removed.
-    expect(added).toBe(3);
+    // aaron's home container, its start and his two workspaces; nothing removed.
+    expect(added).toBe(4);
     for (const [type, resources] of Object.entries<Json>(before.resource)) {
       for (const id of Object.keys(resources)) expect(after.resource[type][id], `${type}.${id}`).toBeDefined();
     }
@@ -332,13 +405,25 @@ describe("Host props and Host.fromModel", () => {
 });
 
 describe("the Docker provider", () => {
-  /** Every resource's provider meta-argument, by resource type. */
+  /** Every Docker resource's provider meta-argument, by resource type (terraform_data is Terraform's own). */
   const providers = (out: Json) =>
-    Object.fromEntries(Object.entries<Json>(out.resource).map(([type, resources]) => [type, [...new Set(Object.values<Json>(resources).map((r) => r.provider))]]));
+    Object.fromEntries(
+      Object.entries<Json>(out.resource)
+        .filter(([type]) => type !== "terraform_data")
+        .map(([type, resources]) => [type, [...new Set(Object.values<Json>(resources).map((r) => r.provider))]]),
+    );
+  /** The environment each start's docker CLI runs with, besides what says which container. */
+  const endpoints = (out: Json) =>
+    Object.values<Json>(out.resource.terraform_data).map((d) => {
+      const { HOMEDOCK_CONTAINER: _, HOMEDOCK_PIDS_LIMIT: __, HOMEDOCK_WAIT: ___, ...rest } = d.provisioner[0]["local-exec"].environment;
+      return [d.triggers_replace.container, rest];
+    });
 
   it("is the stack's own when none is given: one, without an alias, used by every resource", () => {
     expect(tf.provider.docker).toEqual([{}]);
     expect(providers(tf)).toEqual({ docker_container: ["docker"], docker_image: ["docker"], docker_network: ["docker"] });
+    // The root containers' starts reach the engine the provider does: the environment's.
+    expect(endpoints(tf)).toEqual(["alice", "bob", "carol"].map((u) => [`course-${u}.home`, {}]));
   });
 
   it("is the one given (remote engine, registry auth, alias) for every resource, and no other is made", () => {
@@ -355,6 +440,7 @@ describe("the Docker provider", () => {
       { alias: "lab", host: "ssh://admin@lab.example.org", registry_auth: [{ address: "registry.example.org", username: "ci", password: "secret" }] },
     ]);
     expect(providers(out)).toEqual({ docker_container: ["docker.lab"], docker_image: ["docker.lab"], docker_network: ["docker.lab"] });
+    expect(endpoints(out)).toEqual(["alice", "bob", "carol"].map((u) => [`course-${u}.home`, { DOCKER_HOST: "ssh://admin@lab.example.org" }]));
     expect(Object.values<Json>(out.resource.docker_image).map((i) => i.name)).toContain("busybox:1");
     expect(out.terraform.required_providers.docker).toEqual({ source: "registry.terraform.io/kreuzwerker/docker", version: DOCKER_PROVIDER_VERSION });
   });
@@ -366,6 +452,23 @@ describe("the Docker provider", () => {
     const out = JSON.parse(Testing.synth(stack));
     expect(out.provider.docker).toEqual([{ host: "tcp://docker.example.org:2376" }]);
     expect(providers(out).docker_container).toEqual(["docker"]);
+  });
+
+  it("gives the root containers' starts its context and TLS certificates too", () => {
+    const stack = new TerraformStack(Testing.app(), "test");
+    const provider = new DockerProvider(stack, "docker", { context: "lab", certPath: "/etc/docker-certs" });
+    new Host(stack, "host", { ...courseConfig(), provider });
+    expect(endpoints(JSON.parse(Testing.synth(stack)))[0]).toEqual(["course-alice.home", { DOCKER_CONTEXT: "lab", DOCKER_CERT_PATH: "/etc/docker-certs" }]);
+  });
+
+  it("has nothing the docker CLI of the root containers' starts cannot take", () => {
+    for (const [setting, value] of [["caMaterial", "-----BEGIN CERTIFICATE-----"], ["certMaterial", "x"], ["keyMaterial", "x"], ["sshOpts", ["-p", "2222"]]] as const) {
+      const stack = new TerraformStack(Testing.app(), "test");
+      const provider = new DockerProvider(stack, "docker", { host: "tcp://lab:2376", [setting]: value });
+      expect(() => new Host(stack, "host", { ...courseConfig(), provider }), setting).toThrow(
+        `test/host/user-alice/home: provider: ${setting} is set, which the docker CLI that starts the root containers (with their process limit) cannot take; expected certPath, or ssh options in ~/.ssh/config`,
+      );
+    }
   });
 
   it("must be in the Host's stack", () => {
@@ -391,7 +494,7 @@ describe("two hosts in one stack", () => {
     new Host(stack, "lab", named("lab"));
     const out = JSON.parse(Testing.synth(stack));
     expect(out.provider.docker).toEqual([{}]);
-    expect(Object.keys(out.locals).sort()).toEqual(["homedock_home", "homedock_seeder"]);
+    expect(Object.keys(out.locals).sort()).toEqual(["homedock_home", "homedock_seeder", "homedock_start"]);
     expect(Object.keys(out.variable)).toEqual([TOKENS_VARIABLE]);
     const names = workspaceNames(out);
     expect(names).toHaveLength(10);
@@ -412,6 +515,10 @@ describe("two hosts in one stack", () => {
     expect(out.provider.docker.map((p: Json) => p.alias)).toEqual(["a", "b"]);
     for (const c of Object.values<Json>(out.resource.docker_container)) {
       expect([c.name.split("-")[0], c.provider]).toEqual(c.name.startsWith("course-") ? ["course", "docker.a"] : ["lab", "docker.b"]);
+    }
+    for (const d of Object.values<Json>(out.resource.terraform_data)) {
+      const { container } = d.triggers_replace;
+      expect([container, d.provisioner[0]["local-exec"].environment.DOCKER_HOST]).toEqual([container, container.startsWith("course-") ? "ssh://admin@a" : "ssh://admin@b"]);
     }
     expect(workspaceNames(out)).toHaveLength(10);
   });

@@ -14,8 +14,15 @@ const text = renderCompose(model);
 const compose: Json = parse(text, { merge: true });
 const tf = synthHost(courseConfig());
 
+/** The process limit the start of a root container of `out` gives it. */
+function startLimit(c: Json, out: Json): number | undefined {
+  if (c.start !== false) return undefined;
+  const id = Object.entries<Json>(out.resource.docker_container).find(([, r]) => r === c)![0];
+  return Object.values<Json>(out.resource.terraform_data).find((d) => d.triggers_replace.id === `\${docker_container.${id}.id}`)?.triggers_replace.pids_limit;
+}
+
 /** What both renderers must agree on, read back from each output. */
-function fromTerraform(c: Json) {
+function fromTerraform(c: Json, out: Json = tf) {
   const unTf = (s: string) => s.replace(/([$%])\1\{/g, "$1{");
   return {
     name: c.name,
@@ -40,7 +47,10 @@ function fromTerraform(c: Json) {
     securityOpts: c.security_opts,
     capAdd: c.capabilities.add ?? [],
     capDrop: c.capabilities.drop,
-    pidsLimit: c.ulimit?.find((u: Json) => u.name === "nproc" && u.soft === u.hard)?.hard,
+    // RLIMIT_NPROC for a container that runs as the user; the cgroup's limit, given by
+    // its start before it starts, for one that runs as root (the kernel never holds
+    // root to RLIMIT_NPROC; see src/render/terraform.ts).
+    pidsLimit: c.ulimit?.find((u: Json) => u.name === "nproc" && u.soft === u.hard)?.hard ?? startLimit(c, out),
     readOnlyRoot: c.read_only ?? false,
     tmpfs: c.tmpfs && Object.entries(c.tmpfs as Record<string, string>).map(([p, o]) => `${p}:${o}`),
   };
@@ -71,9 +81,7 @@ function fromCompose(s: Json) {
     securityOpts: s.security_opt,
     capAdd: s.cap_add ?? [],
     capDrop: s.cap_drop,
-    // Terraform's process limit is RLIMIT_NPROC, which the kernel never holds root to:
-    // a root container has Compose's cgroup limit only (see src/render/terraform.ts).
-    pidsLimit: s.user.startsWith("0:") ? undefined : s.pids_limit,
+    pidsLimit: s.pids_limit,
     readOnlyRoot: s.read_only ?? false,
     tmpfs: s.tmpfs,
   };
@@ -147,7 +155,8 @@ describe("the Compose file", () => {
     const config = courseConfig();
     const external = { ...config, host: { ...config.host, createHomes: false } };
     const file: Json = parse(renderCompose(buildModel(external)), { merge: true });
-    const containers = containersByName(synthHost(external));
+    const synthesized = synthHost(external);
+    const containers = containersByName(synthesized);
     expect(Object.keys(file.services).sort()).toEqual(Object.keys(compose.services).filter((s) => !s.endsWith(".home")).sort());
     expect(file.volumes).toBeUndefined();
     for (const [service, body] of Object.entries<Json>(file.services)) {
@@ -155,7 +164,7 @@ describe("the Compose file", () => {
       expect(body.volumes[0], service).toEqual({
         type: "bind", source: containers[service.replace(".", "/")].mounts[0].source, target: body.volumes[0].target, read_only: false, bind: { create_host_path: false },
       });
-      expect(fromCompose(body), service).toEqual(fromTerraform(containers[service.replace(".", "/")]));
+      expect(fromCompose(body), service).toEqual(fromTerraform(containers[service.replace(".", "/")], synthesized));
     }
   });
 
@@ -164,9 +173,10 @@ describe("the Compose file", () => {
     config.host = { ...config.host, sharedMounts: [{ source: "/srv/course", groups: ["stats", "tas"], writableFor: ["tas"] }] };
     config.users = config.users!.map((u) => (u.name === "carol" ? { ...u, groups: ["stats", "tas"] } : u));
     const file: Json = parse(renderCompose(buildModel(config)), { merge: true });
-    const containers = containersByName(synthHost(config));
+    const synthesized = synthHost(config);
+    const containers = containersByName(synthesized);
     for (const [service, body] of Object.entries<Json>(file.services)) {
-      expect(fromCompose(body), service).toEqual(fromTerraform(containers[service.replace(".", "/")]));
+      expect(fromCompose(body), service).toEqual(fromTerraform(containers[service.replace(".", "/")], synthesized));
     }
     const course = (service: string) => file.services[service].volumes.find((v: Json) => v.target === "/srv/course")?.read_only;
     expect(["carol.r-intro", "alice.r-intro", "bob.python-course"].map(course)).toEqual([false, true, undefined]);

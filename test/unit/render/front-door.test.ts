@@ -271,6 +271,15 @@ describe("the proxy", () => {
     const raised = synthHost({ ...config, frontDoor: { ...config.frontDoor!, memory: "1g", cpus: 2, pidsLimit: 4096 } });
     const bigger = Object.values<Json>(raised.resource.docker_container).find((c) => c.name === "lab-frontdoor")!;
     expect([bigger.memory, bigger.cpus]).toEqual([1024, "2.0"]);
+    // The process limit: the cgroup's (Docker's PidsLimit), which the start of each root
+    // container gives it before it starts; by container name.
+    const limits = (out: Json) => Object.fromEntries(Object.values<Json>(out.resource.terraform_data).map((d) => [d.triggers_replace.container, d.triggers_replace.pids_limit]));
+    expect(limits(tf)).toMatchObject({ "lab-frontdoor": 512, "lab-frontdoor.setup": 64, "lab-login": 128, "lab-signin": 128 });
+    expect(limits(raised)["lab-frontdoor"]).toBe(4096);
+    // A new limit replaces only the start (the same container gets it, running); the container stays as it was.
+    expect(bigger.ulimit).toBeUndefined();
+    const onlyPids = synthHost({ ...config, frontDoor: { ...config.frontDoor!, pidsLimit: 4096 } });
+    expect(Object.values<Json>(onlyPids.resource.docker_container).find((c) => c.name === "lab-frontdoor")).toEqual(proxy);
     const compose = composeFile(buildModel({ ...config, frontDoor: { ...config.frontDoor!, pidsLimit: 4096 } })) as Json;
     expect(compose.services.frontdoor).toMatchObject({ mem_limit: "512m", cpus: 1, pids_limit: 4096 });
     expect(compose.services["frontdoor.setup"]).toMatchObject({ mem_limit: "64m", cpus: 0.5, pids_limit: 64 });
@@ -291,7 +300,9 @@ describe("the proxy", () => {
     // Each is copied into the config volume in that order, the Caddyfile last.
     expect(setup.command).toEqual(["/homedock/runtime", ...files.flatMap((f) => [`/homedock/upload/${f}`, `/homedock/config/${f}`])]);
     expect(tf.variable.frontdoor_files).toMatchObject({ sensitive: true, type: "map(string)" });
-    expect(proxy.depends_on).toEqual(["docker_container.host_frontdoor_setup_B674BFB0"]);
+    // Once the setup has run: it is only created stopped, and its start runs it.
+    expect(proxy.depends_on).toEqual(["terraform_data.host_frontdoor_setup-start_10FC9988"]);
+    expect(tf.resource.terraform_data["host_frontdoor_setup-start_10FC9988"].triggers_replace.id).toBe("${docker_container.host_frontdoor_setup_B674BFB0.id}");
   });
 });
 
@@ -341,7 +352,7 @@ describe("adding a user", () => {
       for (const [id, resource] of Object.entries<Json>(resources)) expect(after.resource[type][id], `${type}.${id}`).toEqual(resource);
     }
     const added = Object.entries<Json>(after.resource).flatMap(([type, rs]) => Object.keys(rs).filter((id) => before.resource[type]?.[id] === undefined));
-    expect(added.map((id) => id.replace(/_[0-9A-F]{8}$/, "")).sort()).toEqual(["host_user-dave_home", "host_user-dave_nb_container", "host_user-dave_py_container", "host_user-dave_shell_container"]);
+    expect(added.map((id) => id.replace(/_[0-9A-F]{8}$/, "")).sort()).toEqual(["host_user-dave_home", "host_user-dave_home-start", "host_user-dave_nb_container", "host_user-dave_py_container", "host_user-dave_shell_container"]);
   });
 
   it("leaves every Compose service as it was, the proxy included; only the Caddyfile changes", () => {

@@ -99,6 +99,40 @@ describe("reviewing a real plan", () => {
     expect(markdown).not.toContain("Servers that stop");
   });
 
+  it("a root container's new process limit: the same container changed in place, said from what to what; its start is no resource of its own", () => {
+    // frontDoor.pidsLimit 512 → 1024: only the proxy's start (a terraform_data) is replaced.
+    const { markdown, summary } = reviewPlan(plan("frontdoor-pids-limit"));
+    expect(markdown).toContain("**0 workspaces replaced, 0 removed, 0 added, 0 updated in place, 1 unchanged.**");
+    expect(markdown).toContain("### Front door\n\n- front door updated in place (pidsLimit 512 → 1024)\n");
+    expect(summary.frontDoor).toEqual({ proxy: { change: "updated", reasons: ["pidsLimit 512 → 1024"], ports: ["127.0.0.1:18443", "127.0.0.1:18080"] }, reloads: false });
+    expect(summary.resources).toEqual([]);
+    expect(markdown).not.toContain("terraform_data");
+    expect(markdown).not.toContain("Nothing changes");
+  });
+
+  it("root containers from before their starts: each given its process limit, nothing said of how it is started", () => {
+    // A host deployed by the homedock before root containers were created stopped, then
+    // planned with the current one: each root container is updated in place (start,
+    // attach, must_run) and gets its start.
+    const { markdown, summary } = reviewPlan(plan("frontdoor-root-starts"));
+    expect(summary.frontDoor).toEqual({ proxy: { change: "updated", reasons: ["pidsLimit none → 512"], ports: ["127.0.0.1:18443", "127.0.0.1:18080"] }, reloads: false });
+    expect(summary.resources).toEqual([{ resource: "home", change: "updated", user: "alice" }]);
+    expect(summary.totals).toEqual({ replaced: 0, removed: 0, added: 0, updated: 0, unchanged: 1 });
+    for (const said of ["stopped by hand", "start changed", "attach changed", "reloads"]) expect(markdown).not.toContain(said);
+  });
+
+  it("a terraform_data of the admin's own is none of its business", () => {
+    // frontdoor-pids-limit.json with the start's triggers in a shape homedock never writes.
+    const derived = JSON.parse(plan("frontdoor-pids-limit"));
+    for (const c of derived.resource_changes.filter((c: any) => c.type === "terraform_data")) {
+      c.change.before.triggers_replace = { release: "1" };
+      c.change.after.triggers_replace = { release: "2" };
+    }
+    const { markdown, summary } = reviewPlan(JSON.stringify(derived));
+    expect(summary.frontDoor).toBeUndefined();
+    expect(markdown).toContain("Nothing changes.");
+  });
+
   it("reads the plan's bytes as its text: a Buffer, or any Uint8Array (the API names no Node type)", () => {
     const text = plan("upgrade-image");
     const bytes = new TextEncoder().encode(`  ${text}`).subarray(2);

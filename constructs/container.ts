@@ -1,0 +1,82 @@
+import { Container } from "@cdktf/provider-docker/lib/container";
+import type { DockerProvider } from "@cdktf/provider-docker/lib/provider";
+import { anyToHclTerraform, anyToTerraform, hashMapper, hashMapperHcl, type ITerraformDependable, type LocalExecProvisioner, TerraformLocal, TerraformResource, TerraformStack } from "cdktf";
+import type { Construct } from "constructs";
+import type { ContainerSpec } from "../src/container/container";
+import { containerConfig, literal, type ResourceMeta, type SpecExpressions, START_SCRIPT, startConfig, startsStopped } from "../src/render/terraform";
+
+/** A docker_container, with the terraform_data that starts it where it runs as root. */
+export interface DeclaredContainer {
+  readonly container: Container;
+  /** Where the container runs as root: what gives it its process limit and starts it (waits for a one-shot). */
+  readonly start?: StartResource;
+  /** What a resource that needs the container started (a one-shot: run) depends on. */
+  readonly ready: ITerraformDependable;
+}
+
+/** Provider settings the docker CLI cannot take from the environment. */
+const CLI_CANNOT = ["caMaterial", "certMaterial", "keyMaterial", "sshOpts"] as const;
+
+/**
+ * `id`, a docker_container for `spec`; where it runs as root, also `<id>-start`, the
+ * terraform_data that gives it the cgroup's process limit before its first process
+ * (src/render/terraform.ts: startConfig). `meta.provider` is required: the start reaches
+ * the engine that provider does.
+ */
+export function declareContainer(
+  scope: Construct,
+  id: string,
+  spec: ContainerSpec,
+  image: string,
+  expressions: SpecExpressions,
+  meta: ResourceMeta & { readonly provider: DockerProvider },
+): DeclaredContainer {
+  const container = new Container(scope, id, containerConfig(spec, image, expressions, meta));
+  if (!startsStopped(spec)) return { container, ready: container };
+  const { provider } = meta;
+  const set = CLI_CANNOT.find((key) => provider[key] !== undefined);
+  if (set !== undefined) {
+    throw new Error(
+      `${scope.node.path}/${id}: provider: ${set} is set, which the docker CLI that starts the root containers (with their process limit) cannot take; expected certPath, or ssh options in ~/.ssh/config`,
+    );
+  }
+  const endpoint = { host: provider.host, context: provider.context, certPath: provider.certPath };
+  const start = new StartResource(scope, `${id}-start`, startConfig(spec, container.id, endpoint, startScript(scope)));
+  return { container, start, ready: start };
+}
+
+/**
+ * A terraform_data (Terraform's own resource, 1.4 or later) that starts a root container:
+ * what cdktf's StartResource writes, without the check StartResource adds, which runs
+ * `terraform version` at synth once per resource (one per user's home: 667 of them took
+ * a synth of 1,000 workspaces from 6 s to 55 s) and fails a synth where Terraform is
+ * not installed.
+ */
+export class StartResource extends TerraformResource {
+  private readonly triggers: Readonly<Record<string, unknown>>;
+
+  constructor(scope: Construct, id: string, config: { readonly triggersReplace: Readonly<Record<string, unknown>>; readonly provisioners: LocalExecProvisioner[] }) {
+    super(scope, id, { terraformResourceType: "terraform_data", terraformGeneratorMetadata: { providerName: "terraform" }, provisioners: config.provisioners });
+    this.triggers = config.triggersReplace;
+  }
+
+  protected override synthesizeAttributes(): Record<string, unknown> {
+    return { triggers_replace: hashMapper(anyToTerraform)(this.triggers) };
+  }
+
+  protected override synthesizeHclAttributes(): Record<string, unknown> {
+    return { triggers_replace: hashMapperHcl(anyToHclTerraform)(this.triggers) };
+  }
+}
+
+/** The start script as one local of the stack, however many root containers run it (a copy per user's home would grow a large plan). */
+function startScript(scope: Construct): string {
+  const stack = TerraformStack.of(scope);
+  const existing = stack.node.tryFindChild(START_LOCAL) as TerraformLocal | undefined;
+  if (existing !== undefined) return existing.asString;
+  const local = new TerraformLocal(stack, START_LOCAL, literal(START_SCRIPT));
+  local.overrideLogicalId(START_LOCAL);
+  return local.asString;
+}
+
+const START_LOCAL = "homedock_start";
