@@ -587,7 +587,7 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
       const nproc = (Ulimits ?? []).some((u: Json) => u.Name === "nproc" && u.Hard > 0);
       expect([c.Name, Memory > 0, NanoCpus > 0, nproc || (c.Config.User === "0:0" && PidsLimit > 0)]).toEqual([c.Name, true, true, true]);
     }
-    expect(await rootPidsLimits(d)).toEqual({ frontdoor: 512, "frontdoor.setup": 64, login: 128, signin: 128, "alice.home": 64, "bob.home": 64, "carol.home": 64 });
+    expect(await rootPidsLimits(d)).toEqual({ frontdoor: 512, "frontdoor.setup": 64, login: 128, signin: 128, "signin-limit": 64, "alice.home": 64, "bob.home": 64, "carol.home": 64 });
 
     // A new process limit for the proxy: the review says so, and the same proxy gets it, running.
     const proxyBefore = (await docker("inspect", "-f", "{{.Id}} {{.State.StartedAt}}", `${d.name}-frontdoor`)).trim();
@@ -763,7 +763,7 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     const running = async () => (await docker("inspect", "--format", "{{.State.Running}}", d.container("alice", "py"))).trim() === "true";
     await eventually("alice's server through the front door", answers, 90);
     // The Docker filter runs as root too: the cgroup's process limit, like the rest of the front door.
-    expect(await rootPidsLimits(d)).toEqual({ frontdoor: 512, "frontdoor.setup": 64, "docker-filter": 64, login: 128, signin: 128, "alice.home": 64 });
+    expect(await rootPidsLimits(d)).toEqual({ frontdoor: 512, "frontdoor.setup": 64, "docker-filter": 64, login: 128, signin: 128, "signin-limit": 64, "alice.home": 64 });
     await eventually("alice's server to stop when idle", async () => !(await running()), 150);
 
     const again = await d.homedockDeploy();
