@@ -2,8 +2,9 @@
 // bench/generate.ts's config — provider, network, images, the token variable, the two
 // scripts as locals, per user a home one-shot and the workspace containers, each with
 // the same arguments — in a loop, with no config file, model or validation. The scripts
-// and the mounts label are homedock's (data a plain stack would carry as well);
-// bench/synth-scale.ts checks that both stacks are equal but for logical ids.
+// (as data) and the mounts label are homedock's, taken from modules that load nothing of
+// its config or model (no zod); bench/synth-scale.ts checks that both stacks are equal
+// but for logical ids.
 //   tsx bench/raw-cdktf.ts <users> <outdir>
 import { Container } from "@cdktf/provider-docker/lib/container";
 import { Image } from "@cdktf/provider-docker/lib/image";
@@ -11,9 +12,11 @@ import { Network } from "@cdktf/provider-docker/lib/network";
 import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { App, Fn, TerraformLocal, TerraformStack, TerraformVariable, Token } from "cdktf";
 import { mountsLabel } from "../src/container/common";
-import { HOME_SCRIPT, SEEDER_SCRIPT } from "../src/container/container";
+import { SCRIPTS } from "../src/container/scripts";
 import { withoutStackTraces } from "../src/output/stack-traces";
-import { literal } from "../src/render/terraform";
+
+// A string Terraform takes as it is: "${" and "%{" doubled.
+const literal = (text: string) => text.replace(/([$%])\{/g, "$1$1{");
 
 // As main.ts does: no stack traces captured while the stack is built and synthesized.
 withoutStackTraces(() => {
@@ -30,8 +33,8 @@ withoutStackTraces(() => {
     type: "map(string)", sensitive: true,
     description: 'Jupyter token of each workspace, by container name "<host>-<user>.<environment>" (homedock synth writes them to terraform.tfvars.json)',
   });
-  const seeder = new TerraformLocal(stack, "homedock_seeder", literal(SEEDER_SCRIPT));
-  const homeScript = new TerraformLocal(stack, "homedock_home", literal(HOME_SCRIPT));
+  const seeder = new TerraformLocal(stack, "homedock_seeder", literal(SCRIPTS["seed/entrypoint.sh"]));
+  const homeScript = new TerraformLocal(stack, "homedock_home", literal(SCRIPTS["root/home.sh"]));
   const images = {
     python: new Image(stack, "python", { name: "bench/python:1", keepLocally: true, provider }),
     r: new Image(stack, "r", { name: "bench/r:1", keepLocally: true, provider }),
