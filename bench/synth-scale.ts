@@ -1,5 +1,6 @@
 // Synth of 100 / 1,000 / 10,000 workspaces: homedock (main.ts on a generated config
-// file) against plain cdktf declaring the same resources in a loop (bench/raw-cdktf.ts).
+// file) against plain cdktf declaring the same resources in a loop (bench/raw-cdktf.ts);
+// the two cdk.tf.json files must be equal but for logical ids (bench/same-stack.ts).
 // Each run is its own process; the two sides alternate; medians of wall time, of CPU
 // time (all the process's threads: steadier than wall time on a shared machine) and of
 // peak RSS.   npm run bench:synth [-- runs [sizes...]]
@@ -9,6 +10,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { generatedConfig, usersFor } from "./generate";
+import { assertSameStack } from "./same-stack";
 
 const repo = path.resolve(__dirname, "..");
 const tsx = path.join(repo, "node_modules/.bin/tsx");
@@ -32,10 +34,7 @@ function run(args: string[], env: NodeJS.ProcessEnv): Usage {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const resources = (file: string) => {
-  const tf = JSON.parse(readFileSync(file, "utf8"));
-  return Object.values<Record<string, unknown>>(tf.resource).reduce((n, r) => n + Object.keys(r).length, 0);
-};
+const stack = (file: string) => JSON.parse(readFileSync(file, "utf8"));
 
 const dir = mkdtempSync(path.join(tmpdir(), "homedock-bench-synth-"));
 try {
@@ -52,9 +51,7 @@ try {
       ours.push(run([path.join(repo, "main.ts")], { HOMEDOCK_CONFIG: config, CDKTF_OUTDIR: path.join(dir, "ours") }));
       raw.push(run([path.join(__dirname, "raw-cdktf.ts"), String(users), path.join(dir, "raw")], {}));
     }
-    const n1 = resources(path.join(dir, "ours/stacks/bench/cdk.tf.json"));
-    const n2 = resources(path.join(dir, "raw/stacks/bench/cdk.tf.json"));
-    if (n1 !== n2) throw new Error(`not the same stack: ${n1} resources against ${n2}`);
+    assertSameStack(stack(path.join(dir, "ours/stacks/bench/cdk.tf.json")), stack(path.join(dir, "raw/stacks/bench/cdk.tf.json")), ["homedock", "raw cdktf"]);
     const m = (runs: Usage[], key: keyof Usage) => median(runs.map((u) => u[key]));
     const [a, b] = [m(ours, "ms"), m(raw, "ms")];
     const [ca, cb] = [m(ours, "cpuMs"), m(raw, "cpuMs")];
@@ -62,7 +59,7 @@ try {
       `| ${size.toLocaleString("en")} | ${a.toFixed(0)} | ${b.toFixed(0)} | ${(a / b).toFixed(2)} | ${ca.toFixed(0)} | ${cb.toFixed(0)} | ${(ca / cb).toFixed(2)} | ${m(ours, "rssMiB").toFixed(0)} | ${m(raw, "rssMiB").toFixed(0)} |`,
     );
   }
-  console.log(`\nmedian of ${RUNS} alternating runs per side, each its own process (tsx start included); both stacks hold the same resources`);
+  console.log(`\nmedian of ${RUNS} alternating runs per side, each its own process (tsx start included); both stacks declare the same, but for logical ids`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
