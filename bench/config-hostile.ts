@@ -32,7 +32,10 @@ function slowest(): { family: string; text: string } {
     fc.sample(family === "schema" ? configTexts : rawTexts, { seed: SEED, numRuns: SAMPLES }).map((text) => ({ family, text })),
   );
   for (const { text } of all) read(text);
-  const candidates = all.map((c) => ({ ...c, cpuMs: read(c.text).cpuMs })).sort((a, b) => b.cpuMs - a.cpuMs).slice(0, 10);
+  const candidates = all
+    .map((c) => ({ ...c, cpuMs: read(c.text).cpuMs }))
+    .sort((a, b) => b.cpuMs - a.cpuMs)
+    .slice(0, 10);
   return candidates.map((c) => ({ ...c, cpuMs: cpuMedian(c.text) })).sort((a, b) => b.cpuMs - a.cpuMs)[0];
 }
 
@@ -45,6 +48,9 @@ timed("billion laughs under an unknown key", bombUnderUnknownKey);
 timed("billion laughs as an environment's command", bombUnderCommand);
 timed(`${MAX_CONFIG_NODES.toLocaleString("en-US")} list items, one node too many`, `environments: [${"1,".repeat(MAX_CONFIG_NODES - 2)}1]\n`);
 timed(`${(MAX_CONFIG_NODES - 10).toLocaleString("en-US")} wrong list items (every one a problem)`, `environments: [${"1,".repeat(MAX_CONFIG_NODES - 12)}1]\n`);
-timed(`${(MAX_CONFIG_NODES / 2 - 10).toLocaleString("en-US")} unknown keys`, `environments: [{name: a, image: a, command: [a], ${Array.from({ length: MAX_CONFIG_NODES / 2 - 10 }, (_, i) => `k${i.toString(36)}: 1`).join(", ")}}]\n`);
+timed(
+  `${(MAX_CONFIG_NODES / 2 - 10).toLocaleString("en-US")} unknown keys`,
+  `environments: [{name: a, image: a, command: [a], ${Array.from({ length: MAX_CONFIG_NODES / 2 - 10 }, (_, i) => `k${i.toString(36)}: 1`).join(", ")}}]\n`,
+);
 timed("a file one byte over 1 MiB", `# ${"x".repeat(MAX_CONFIG_BYTES - 2)}\n`);
 timed("the slowest fuzzed config", worst.text);

@@ -60,9 +60,14 @@ function timed(cmd: string, args: string[], cwd = dir): number {
  * Docker kept refuses `network rm`; the stale endpoint is disconnected by force first.
  */
 function removeNetworks(): void {
-  const ls = () => execFileSync("docker", ["network", "ls", "-q", "--filter", `label=homedock.host=${NAME}`], { encoding: "utf8" }).split("\n").filter(Boolean);
+  const ls = () =>
+    execFileSync("docker", ["network", "ls", "-q", "--filter", `label=homedock.host=${NAME}`], { encoding: "utf8" })
+      .split("\n")
+      .filter(Boolean);
   for (const id of ls()) {
-    const endpoints = execFileSync("docker", ["network", "inspect", "-f", "{{range .Containers}}{{.Name}}\n{{end}}", id], { encoding: "utf8" }).split("\n").filter(Boolean);
+    const endpoints = execFileSync("docker", ["network", "inspect", "-f", "{{range .Containers}}{{.Name}}\n{{end}}", id], { encoding: "utf8" })
+      .split("\n")
+      .filter(Boolean);
     for (const endpoint of endpoints) spawnSync("docker", ["network", "disconnect", "-f", id, endpoint], { stdio: "ignore" });
     spawnSync("docker", ["network", "rm", id], { stdio: "ignore" });
   }
@@ -72,7 +77,9 @@ function removeNetworks(): void {
 
 /** No containers, network or state of the benchmark's host left; homes are kept (they exist on a real host). */
 function reset(): void {
-  const ids = execFileSync("docker", ["ps", "-aq", "--filter", `label=homedock.host=${NAME}`], { encoding: "utf8" }).split("\n").filter(Boolean);
+  const ids = execFileSync("docker", ["ps", "-aq", "--filter", `label=homedock.host=${NAME}`], { encoding: "utf8" })
+    .split("\n")
+    .filter(Boolean);
   if (ids.length > 0) execFileSync("docker", ["rm", "-f", ...ids], { stdio: "ignore" });
   removeNetworks();
   network = `${NAME}-${++runs}`;
@@ -91,7 +98,13 @@ function floorScript(specs: ContainerSpec[]): string {
   const lines = specs.map((spec) => `${["docker", "run", "-d", ...dockerRunArgs(spec, spec.network)].map(quote).join(" ")} >/dev/null`);
   // 10 at a time: each batch in the background, then wait.
   const batches: string[] = [];
-  for (let i = 0; i < lines.length; i += 10) batches.push(`${lines.slice(i, i + 10).map((l) => `${l} &`).join("\n")}\nwait`);
+  for (let i = 0; i < lines.length; i += 10)
+    batches.push(
+      `${lines
+        .slice(i, i + 10)
+        .map((l) => `${l} &`)
+        .join("\n")}\nwait`,
+    );
   return `set -e\ndocker network create --label homedock.host=${NAME} ${specs[0].network} >/dev/null\n${batches.join("\n")}\n`;
 }
 
@@ -99,7 +112,10 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 try {
   writeFileSync(env.TF_CLI_CONFIG_FILE, providerMirrorConfig(mirror));
-  writeFileSync(path.join(dir, "cdktf.json"), JSON.stringify({ language: "typescript", app: `${repo}/node_modules/.bin/tsx ${repo}/main.ts`, projectId: "homedock-bench", sendCrashReports: "false" }));
+  writeFileSync(
+    path.join(dir, "cdktf.json"),
+    JSON.stringify({ language: "typescript", app: `${repo}/node_modules/.bin/tsx ${repo}/main.ts`, projectId: "homedock-bench", sendCrashReports: "false" }),
+  );
   const homes = buildModel(config(50));
   for (const user of homes.users) {
     mkdirSync(user.home, { recursive: true, mode: 0o700 });

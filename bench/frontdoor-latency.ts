@@ -121,7 +121,10 @@ async function main(): Promise<void> {
     // Every server up, seen on its socket (the door needs a session first).
     for (const [i, u] of users.entries()) {
       for (let tries = 0; ; tries++) {
-        const ok = await sockets[i].get(`${prefix(u)}api/status`).then((s) => s === 200, () => false);
+        const ok = await sockets[i].get(`${prefix(u)}api/status`).then(
+          (s) => s === 200,
+          () => false,
+        );
         if (ok) break;
         if (tries > 600) throw new Error(`${u.name}'s server never answered on its socket`);
         await new Promise((r) => setTimeout(r, 200));
@@ -132,7 +135,10 @@ async function main(): Promise<void> {
     const door: Door = { site: "localhost", port, ca };
     // The sign-in answers once its container is up: one sign-in, retried, before timing the rest.
     for (let tries = 0; ; tries++) {
-      const ok = await signIn(door, users[0].name, users[0].password).then(() => true, () => false);
+      const ok = await signIn(door, users[0].name, users[0].password).then(
+        () => true,
+        () => false,
+      );
       if (ok) break;
       if (tries > 120) throw new Error("the sign-in never let the first user in");
       await new Promise((r) => setTimeout(r, 500));
@@ -195,7 +201,9 @@ async function main(): Promise<void> {
     console.log("| path | median | p99 | round wall time (median) |\n| --- | ---: | ---: | ---: |");
     console.log(`| front door | ${f(ld.median)} | ${f(ld.p99)} | ${wall(load.doorWall)} |`);
     console.log(`| the sockets directly | ${f(ls.median)} | ${f(ls.p99)} | ${wall(load.socketWall)} |`);
-    console.log(`\nfirst sign-in of ${USERS} users at once (POST /oauth2/sign_in, bcrypt in the sign-in container): median ${f(c.median)} ms, p99 ${f(c.p99)} ms, all done in ${coldWall} ms`);
+    console.log(
+      `\nfirst sign-in of ${USERS} users at once (POST /oauth2/sign_in, bcrypt in the sign-in container): median ${f(c.median)} ms, p99 ${f(c.p99)} ms, all done in ${coldWall} ms`,
+    );
   } finally {
     // Not execFileSync: a failed take-down must not hide why the run failed.
     const down = spawnSync("docker", ["compose", "-f", file, "down", "-v", "--remove-orphans"], { stdio: "ignore" });

@@ -21,7 +21,12 @@ const USERS = 50;
 const BUSY = 10;
 const IDLE = 10;
 const WAKES = 20;
-const IMAGES = { proxy: "homedock-test/caddy:current", notebook: "homedock-test/jupyter:current", login: "homedock-test/oauth2-proxy:current", limiter: "homedock-test/haproxy:current" };
+const IMAGES = {
+  proxy: "homedock-test/caddy:current",
+  notebook: "homedock-test/jupyter:current",
+  login: "homedock-test/oauth2-proxy:current",
+  limiter: "homedock-test/haproxy:current",
+};
 const repo = path.resolve(__dirname, "..");
 const cli = [path.join(repo, "node_modules/.bin/tsx"), path.join(repo, "src/cli/cli.ts")];
 const password = (u: number) => `bench-password-${u}`;
@@ -59,12 +64,25 @@ async function bringUp(label: string, idleTimeout: number | undefined, kernels: 
     path.join(dir, "homedock.yaml"),
     JSON.stringify({
       host: { name, homeRoot: `${dir}/home`, sharedMounts: [], ...(idleTimeout === undefined ? {} : { defaults: { idleTimeout } }) },
-      frontDoor: { site: "localhost", listen: ["127.0.0.1"], httpsPort: https, httpPort: http, tls: "internal", image: IMAGES.proxy, runtimeRoot: `${dir}/run`, login: { image: IMAGES.login, failedSignIns: { image: IMAGES.limiter } } },
+      frontDoor: {
+        site: "localhost",
+        listen: ["127.0.0.1"],
+        httpsPort: https,
+        httpPort: http,
+        tls: "internal",
+        image: IMAGES.proxy,
+        runtimeRoot: `${dir}/run`,
+        login: { image: IMAGES.login, failedSignIns: { image: IMAGES.limiter } },
+      },
       environments: [env("py"), env("stats")],
       users: Array.from({ length: USERS }, (_, i) => ({ name: `u${i}`, uid: 5200 + i, gid: 5200 + i })),
     }),
   );
-  homedock(dir, ["passwd", "--from-csv", "-", "-c", "homedock.yaml", "-d", dir], `user,password\n${Array.from({ length: USERS }, (_, i) => `u${i},${password(i)}`).join("\n")}\n`);
+  homedock(
+    dir,
+    ["passwd", "--from-csv", "-", "-c", "homedock.yaml", "-d", dir],
+    `user,password\n${Array.from({ length: USERS }, (_, i) => `u${i},${password(i)}`).join("\n")}\n`,
+  );
   const compose = path.join(dir, "docker-compose.yml");
   homedock(dir, ["compose", "-c", "homedock.yaml", "-o", compose]);
   const t0 = Date.now();
@@ -75,7 +93,13 @@ async function bringUp(label: string, idleTimeout: number | undefined, kernels: 
   // With idleTimeout, a server may stop before it is asked (a loaded machine answers
   // slowly): one that ran and ended itself counts as up.
   const endedItself = (u: number, e: string) => {
-    const [running, code, started] = execFileSync("docker", ["inspect", "--format", "{{.State.Running}} {{.State.ExitCode}} {{.State.StartedAt}}", `${name}-u${u}.${e}`], { encoding: "utf8" }).trim().split(" ");
+    const [running, code, started] = execFileSync(
+      "docker",
+      ["inspect", "--format", "{{.State.Running}} {{.State.ExitCode}} {{.State.StartedAt}}", `${name}-u${u}.${e}`],
+      { encoding: "utf8" },
+    )
+      .trim()
+      .split(" ");
     return running === "false" && code === "0" && !started.startsWith("0001");
   };
   const answered = async (u: number, e: string) => {
@@ -121,7 +145,11 @@ async function busyKernel(host: Host, u: number): Promise<WebSocket> {
   const own = { ...auth(host, u, `_xsrf=${xsrf}`), Origin: origin(door), "Content-Type": "application/json", "X-XSRFToken": xsrf };
   const created = await call(door, "POST", `/user/u${u}/py/api/kernels`, own, '{"name":"python3"}');
   if (created.status !== 201) throw new Error(`u${u}: kernel refused (${created.status})`);
-  const ws = await openSocket(`wss://${door.site}:${door.port}/user/u${u}/py/api/kernels/${JSON.parse(created.body).id}/channels`, { ca: door.ca, headers: auth(host, u), origin: origin(door) });
+  const ws = await openSocket(`wss://${door.site}:${door.port}/user/u${u}/py/api/kernels/${JSON.parse(created.body).id}/channels`, {
+    ca: door.ca,
+    headers: auth(host, u),
+    origin: origin(door),
+  });
   if (typeof ws === "number") throw new Error(`u${u}: kernel socket refused (${ws})`);
   await runCode(ws, "print('ready')");
   runCode(ws, "import time\nwhile True: time.sleep(1)", 7200).catch(() => undefined);
@@ -130,18 +158,25 @@ async function busyKernel(host: Host, u: number): Promise<WebSocket> {
 
 /** The host's running containers and the memory they hold, as docker stats says. */
 function memory(host: Host): { running: number; mib: number } {
-  const ids = execFileSync("docker", ["ps", "-q", "--filter", `label=homedock.host=${host.name}`], { encoding: "utf8" }).split("\n").filter(Boolean);
+  const ids = execFileSync("docker", ["ps", "-q", "--filter", `label=homedock.host=${host.name}`], { encoding: "utf8" })
+    .split("\n")
+    .filter(Boolean);
   const out = execFileSync("docker", ["stats", "--no-stream", "--format", "{{.MemUsage}}", ...ids], { encoding: "utf8" });
   const units: Record<string, number> = { B: 1 / 2 ** 20, KiB: 1 / 1024, MiB: 1, GiB: 1024 };
-  const mib = out.split("\n").filter(Boolean).reduce((sum, line) => {
-    const m = /^([\d.]+)(\w+)/.exec(line.split(" / ")[0])!;
-    return sum + Number(m[1]) * units[m[2]];
-  }, 0);
+  const mib = out
+    .split("\n")
+    .filter(Boolean)
+    .reduce((sum, line) => {
+      const m = /^([\d.]+)(\w+)/.exec(line.split(" / ")[0])!;
+      return sum + Number(m[1]) * units[m[2]];
+    }, 0);
   return { running: ids.length, mib };
 }
 
 function workspacesRunning(host: Host): number {
-  return execFileSync("docker", ["ps", "-q", "--filter", `label=homedock.host=${host.name}`, "--filter", "label=homedock.role=workspace"], { encoding: "utf8" }).split("\n").filter(Boolean).length;
+  return execFileSync("docker", ["ps", "-q", "--filter", `label=homedock.host=${host.name}`, "--filter", "label=homedock.role=workspace"], { encoding: "utf8" })
+    .split("\n")
+    .filter(Boolean).length;
 }
 
 /** From a page load to Jupyter's page, as a browser gets it: the starting page reloaded as often as it says. */
@@ -166,10 +201,14 @@ const hosts: Host[] = [];
 
 async function main(): Promise<void> {
   for (const image of Object.values(IMAGES)) {
-    if (spawnSync("docker", ["image", "inspect", image], { stdio: "ignore" }).status !== 0) throw new Error(`${image} is missing: run scripts/test-host.sh (as root)`);
+    if (spawnSync("docker", ["image", "inspect", image], { stdio: "ignore" }).status !== 0)
+      throw new Error(`${image} is missing: run scripts/test-host.sh (as root)`);
   }
   const figures: [string, { running: number; mib: number }][] = [];
-  for (const [label, idle] of [["always", undefined], ["idle", IDLE]] as const) {
+  for (const [label, idle] of [
+    ["always", undefined],
+    ["idle", IDLE],
+  ] as const) {
     const kernels: WebSocket[] = [];
     const host = await bringUp(label, idle, kernels);
     if (idle !== undefined) {
@@ -187,7 +226,8 @@ async function main(): Promise<void> {
       const one: number[] = [];
       for (let u = BUSY; u < BUSY + WAKES; u++) one.push(await wake(host, u));
       const all = await Promise.all(Array.from({ length: WAKES }, (_, i) => wake(host, BUSY + WAKES + i)));
-      const line = (what: string, xs: number[]) => `${what}: median ${quantile(xs, 0.5).toFixed(2)} s, p95 ${quantile(xs, 0.95).toFixed(2)} s, max ${Math.max(...xs).toFixed(2)} s`;
+      const line = (what: string, xs: number[]) =>
+        `${what}: median ${quantile(xs, 0.5).toFixed(2)} s, p95 ${quantile(xs, 0.95).toFixed(2)} s, max ${Math.max(...xs).toFixed(2)} s`;
       console.log(line(`wake, page load to Jupyter's page, ${WAKES} users one after another`, one));
       console.log(line(`wake, ${WAKES} users at once`, all));
     }

@@ -42,7 +42,12 @@ const BLOCK = 20;
 const FLOOD_CLIENTS = 8;
 const IDLE_REQUESTS = 200;
 const REST_MS = 10_000;
-const IMAGES = { proxy: "homedock-test/caddy:current", notebook: "homedock-test/jupyter:current", login: "homedock-test/oauth2-proxy:current", limiter: "homedock-test/haproxy:current" };
+const IMAGES = {
+  proxy: "homedock-test/caddy:current",
+  notebook: "homedock-test/jupyter:current",
+  login: "homedock-test/oauth2-proxy:current",
+  limiter: "homedock-test/haproxy:current",
+};
 const USER = "alice";
 const UID = 3870;
 const ROUTE = `/user/${USER}/py/api/status`;
@@ -76,14 +81,18 @@ function httpsClient(door: Door, fixed: Record<string, string> = {}): Client {
   const agent = new HttpsAgent({ keepAlive: true, maxSockets: 1, ca: door.ca, servername: door.site });
   return {
     send: (method, route, headers = {}, body) =>
-      timedRequest(httpsRequest, {
-        agent,
-        host: "127.0.0.1",
-        port: door.port,
-        method,
-        path: route,
-        headers: { Host: `${door.site}:${door.port}`, ...fixed, ...headers, ...(body === undefined ? {} : { "Content-Length": Buffer.byteLength(body) }) },
-      }, body),
+      timedRequest(
+        httpsRequest,
+        {
+          agent,
+          host: "127.0.0.1",
+          port: door.port,
+          method,
+          path: route,
+          headers: { Host: `${door.site}:${door.port}`, ...fixed, ...headers, ...(body === undefined ? {} : { "Content-Length": Buffer.byteLength(body) }) },
+        },
+        body,
+      ),
     close: () => agent.destroy(),
   };
 }
@@ -182,7 +191,14 @@ function dockerStats(containers: readonly string[]): Promise<Record<string, stri
   return new Promise((resolve) => {
     execFile("docker", ["stats", "--no-stream", "--format", "{{.Name}} {{.CPUPerc}}", ...containers], { encoding: "utf8" }, (err, stdout) => {
       if (err) return resolve({});
-      resolve(Object.fromEntries(stdout.split("\n").filter(Boolean).map((l) => l.split(" ") as [string, string])));
+      resolve(
+        Object.fromEntries(
+          stdout
+            .split("\n")
+            .filter(Boolean)
+            .map((l) => l.split(" ") as [string, string]),
+        ),
+      );
     });
   });
 }
@@ -276,7 +292,12 @@ async function flood(side: Side, socket: Client, run: number): Promise<FloodResu
   const cgroup = Object.fromEntries(
     side.watch.map((c) => {
       const [b, a] = [before[c], after[c]];
-      return [c, b === undefined || a === undefined ? undefined : { cpu: (a.usage - b.usage) / 1e9 / seconds, throttled: (a.throttled - b.throttled) / 1e9 / seconds, periods: a.periods - b.periods }];
+      return [
+        c,
+        b === undefined || a === undefined
+          ? undefined
+          : { cpu: (a.usage - b.usage) / 1e9 / seconds, throttled: (a.throttled - b.throttled) / 1e9 / seconds, periods: a.periods - b.periods },
+      ];
     }),
   );
   return {
@@ -301,7 +322,8 @@ let basicStarted = false;
 
 async function main(): Promise<void> {
   for (const image of Object.values(IMAGES)) {
-    if (spawnSync("docker", ["image", "inspect", image], { stdio: "ignore" }).status !== 0) throw new Error(`${image} is missing: run scripts/test-host.sh (as root)`);
+    if (spawnSync("docker", ["image", "inspect", image], { stdio: "ignore" }).status !== 0)
+      throw new Error(`${image} is missing: run scripts/test-host.sh (as root)`);
   }
   const [https, http, basicPort] = [await freePort(), await freePort(), await freePort()];
   for (const d of ["home", "run", "out", "basic"]) mkdirSync(path.join(dir, d));
@@ -310,7 +332,16 @@ async function main(): Promise<void> {
     path.join(dir, "homedock.yaml"),
     JSON.stringify({
       host: { name: NAME, homeRoot: path.join(dir, "home"), sharedMounts: [] },
-      frontDoor: { site: "localhost", listen: ["127.0.0.1"], httpsPort: https, httpPort: http, tls: "internal", image: IMAGES.proxy, runtimeRoot, login: { image: IMAGES.login, failedSignIns: { image: IMAGES.limiter } } },
+      frontDoor: {
+        site: "localhost",
+        listen: ["127.0.0.1"],
+        httpsPort: https,
+        httpPort: http,
+        tls: "internal",
+        image: IMAGES.proxy,
+        runtimeRoot,
+        login: { image: IMAGES.login, failedSignIns: { image: IMAGES.limiter } },
+      },
       environments: [{ name: "py", image: IMAGES.notebook, command: ["python3", "-m", "notebook"], jupyter: "notebook", memory: "256m" }],
       users: [{ name: USER, uid: UID, gid: UID }],
     }),
@@ -327,16 +358,54 @@ async function main(): Promise<void> {
   execFileSync(
     "docker",
     [
-      "run", "-d", "--name", BASIC, "--label", `homedock.bench=${NAME}`,
-      "--user", "0:0", "--init", "--read-only", "--security-opt", "no-new-privileges:true",
-      "--cap-drop", "ALL", "--cap-add", "DAC_OVERRIDE", "--cap-add", "NET_BIND_SERVICE",
-      "--memory", "512m", "--memory-swap", "512m", "--cpus", "1", "--pids-limit", "512",
-      "--tmpfs", "/tmp:rw,nosuid,nodev,mode=1777", "--tmpfs", "/config:rw,nosuid,nodev,mode=0700", "--tmpfs", "/data:rw,nosuid,nodev,mode=0700",
-      "-e", "XDG_CONFIG_HOME=/config", "-e", "XDG_DATA_HOME=/data",
-      "-v", `${path.join(runtimeRoot, NAME)}:/run/homedock:ro`,
-      "-v", `${path.join(dir, "basic")}:/homedock/config:ro`,
-      "-p", `127.0.0.1:${basicPort}:443`,
-      IMAGES.proxy, "run", "--config", "/homedock/config/Caddyfile", "--adapter", "caddyfile",
+      "run",
+      "-d",
+      "--name",
+      BASIC,
+      "--label",
+      `homedock.bench=${NAME}`,
+      "--user",
+      "0:0",
+      "--init",
+      "--read-only",
+      "--security-opt",
+      "no-new-privileges:true",
+      "--cap-drop",
+      "ALL",
+      "--cap-add",
+      "DAC_OVERRIDE",
+      "--cap-add",
+      "NET_BIND_SERVICE",
+      "--memory",
+      "512m",
+      "--memory-swap",
+      "512m",
+      "--cpus",
+      "1",
+      "--pids-limit",
+      "512",
+      "--tmpfs",
+      "/tmp:rw,nosuid,nodev,mode=1777",
+      "--tmpfs",
+      "/config:rw,nosuid,nodev,mode=0700",
+      "--tmpfs",
+      "/data:rw,nosuid,nodev,mode=0700",
+      "-e",
+      "XDG_CONFIG_HOME=/config",
+      "-e",
+      "XDG_DATA_HOME=/data",
+      "-v",
+      `${path.join(runtimeRoot, NAME)}:/run/homedock:ro`,
+      "-v",
+      `${path.join(dir, "basic")}:/homedock/config:ro`,
+      "-p",
+      `127.0.0.1:${basicPort}:443`,
+      IMAGES.proxy,
+      "run",
+      "--config",
+      "/homedock/config/Caddyfile",
+      "--adapter",
+      "caddyfile",
     ],
     { stdio: "ignore" },
   );
@@ -345,7 +414,7 @@ async function main(): Promise<void> {
   const basicDoor: Door = { site: "localhost", port: basicPort, ca: await proxyRootCa(BASIC) };
   // Alice signs in once (retried while the login starts), then waits for her server.
   let cookie: string;
-  for (let t0 = Date.now(); ; ) {
+  for (let t0 = Date.now(); ;) {
     let why: unknown;
     const c = await signIn(door, USER, PASSWORD).catch((err: unknown) => void (why = err));
     if (c !== undefined) {
@@ -377,7 +446,7 @@ async function main(): Promise<void> {
   };
   for (const side of Object.values(sides)) {
     const client = httpsClient(side.door, side.alice);
-    for (let t0 = Date.now(); (await client.send("GET", ROUTE).catch(() => undefined))?.status !== 200; ) {
+    for (let t0 = Date.now(); (await client.send("GET", ROUTE).catch(() => undefined))?.status !== 200;) {
       if (Date.now() - t0 > 300_000) throw new Error(`${side.label}: ${ROUTE} does not answer 200 after 5 minutes`);
       await sleep(500);
     }
@@ -421,15 +490,23 @@ async function main(): Promise<void> {
 
   // Report.
   const added = median(latency.login) - median(latency.basic);
-  console.log(`\nMachine: ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(1)).join(" ")} at the end.`);
-  console.log(`\n1. GET ${ROUTE}, one at a time over one kept-alive HTTPS connection, ${latency.basic.length} per door in blocks of ${BLOCK}, alternating, after 100 warm-up pairs (ms)\n`);
+  console.log(
+    `\nMachine: ${cpus().length} CPUs, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")} at the end.`,
+  );
+  console.log(
+    `\n1. GET ${ROUTE}, one at a time over one kept-alive HTTPS connection, ${latency.basic.length} per door in blocks of ${BLOCK}, alternating, after 100 warm-up pairs (ms)\n`,
+  );
   console.log("| door | median | p90 |\n| --- | ---: | ---: |");
   console.log(`| before: basic auth, right password (bcrypt cached) | ${f(median(latency.basic))} | ${f(p90(latency.basic))} |`);
   console.log(`| after: session cookie (forward_auth to the session check) | ${f(median(latency.login))} | ${f(p90(latency.login))} |`);
   console.log(`| added by the login (after - before) | ${f(added)} | ${f(p90(latency.login) - p90(latency.basic))} |`);
   console.log(`\nTarget <= 1 ms added at the median: ${added <= 1 ? "met" : "NOT met"} (${f(added)} ms).`);
 
-  console.log(`\n2. ${FLOOD_CLIENTS} clients flooding wrong passwords for ${FLOOD_SECONDS} s, each password new; alice's GET ${ROUTE} one at a time through the flooded door (ms)\n`);
+  console.log(
+    `\n2. ${FLOOD_CLIENTS} clients flooding wrong passwords for ${FLOOD_SECONDS} s, each password new; alice's GET ${ROUTE} one at a time through the flooded door (ms)\n`,
+  );
   console.log(
     "| flood | run | wrong passwords answered /s (statuses) | alice idle median | alice median (p90) during | during / idle | Caddy-only path: idle / during median | socket directly: idle / during median | CPU (docker stats) | CPU, cgroup average (throttled s/s) |",
   );
@@ -437,9 +514,16 @@ async function main(): Promise<void> {
   for (const r of floods) {
     const ratio = median(r.alice) / median(r.idle);
     const short = (c: string) => c.replace(`${NAME}-`, "");
-    const stats = Object.entries(r.stats).map(([c, v]) => `${short(c)} ${v}`).join(", ");
-    const cg = Object.entries(r.cgroup).map(([c, v]) => (v === undefined ? `${short(c)} ?` : `${short(c)} ${(v.cpu * 100).toFixed(0)}% (${v.throttled.toFixed(2)})`)).join(", ");
-    const codes = Object.entries(r.statuses).map(([s, n]) => `${s}: ${n}`).join(", ") + (r.errors > 0 ? `, errors: ${r.errors}` : "");
+    const stats = Object.entries(r.stats)
+      .map(([c, v]) => `${short(c)} ${v}`)
+      .join(", ");
+    const cg = Object.entries(r.cgroup)
+      .map(([c, v]) => (v === undefined ? `${short(c)} ?` : `${short(c)} ${(v.cpu * 100).toFixed(0)}% (${v.throttled.toFixed(2)})`))
+      .join(", ");
+    const codes =
+      Object.entries(r.statuses)
+        .map(([s, n]) => `${s}: ${n}`)
+        .join(", ") + (r.errors > 0 ? `, errors: ${r.errors}` : "");
     console.log(
       `| ${r.side} | ${r.run} | ${(r.attempts / FLOOD_SECONDS).toFixed(2)} (${codes}) | ${f(median(r.idle))} | ${f(median(r.alice))} (${f(p90(r.alice))}), n=${r.alice.length} | ${ratio.toFixed(2)}x | ${f(median(r.idleCaddyOnly))} / ${f(median(r.caddyOnly))} | ${f(median(r.idleSocket))} / ${f(median(r.socket))} | ${stats} | ${cg} |`,
     );
@@ -447,13 +531,17 @@ async function main(): Promise<void> {
   for (const which of ["basic", "login"] as const) {
     const runs = floods.filter((r) => r.side === sides[which].label);
     const worst = Math.max(...runs.map((r) => median(r.alice) / median(r.idle)));
-    console.log(`\n${sides[which].label}: alice's median during the flood, worst run ${worst.toFixed(2)}x the idle door's: target within 2x ${worst <= 2 ? "met" : "NOT met"}.`);
+    console.log(
+      `\n${sides[which].label}: alice's median during the flood, worst run ${worst.toFixed(2)}x the idle door's: target within 2x ${worst <= 2 ? "met" : "NOT met"}.`,
+    );
   }
 }
 
 function cleanUp(): void {
   if (basicStarted) spawnSync("docker", ["rm", "-f", "-v", BASIC], { stdio: "ignore" });
-  const down = existsSync(composeFile) ? spawnSync("docker", ["compose", "-f", composeFile, "down", "-v", "--remove-orphans"], { stdio: "ignore" }) : { status: 0 };
+  const down = existsSync(composeFile)
+    ? spawnSync("docker", ["compose", "-f", composeFile, "down", "-v", "--remove-orphans"], { stdio: "ignore" })
+    : { status: 0 };
   // The socket tree and homes belong to other uids and root: removed as root.
   if (down.status === 0) rmSync(dir, { recursive: true, force: true });
   else console.error(`docker compose down failed: ${composeFile} and its containers are left`);

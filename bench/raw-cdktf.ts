@@ -27,11 +27,15 @@ withoutStackTraces(() => {
   const provider = new DockerProvider(stack, "docker", {});
   stack.addOverride("terraform.required_providers.docker", { source: "registry.terraform.io/kreuzwerker/docker", version: "4.5.0" });
   const network = new Network(stack, "network", {
-    name: "bench", labels: [{ label: "homedock.host", value: "bench" }], options: { "com.docker.network.bridge.enable_icc": "false" }, provider,
+    name: "bench",
+    labels: [{ label: "homedock.host", value: "bench" }],
+    options: { "com.docker.network.bridge.enable_icc": "false" },
+    provider,
   });
   const networkAddress = `docker_network.${network.friendlyUniqueId}`;
   const tokens = new TerraformVariable(stack, "workspace_tokens", {
-    type: "map(string)", sensitive: true,
+    type: "map(string)",
+    sensitive: true,
     description: 'Jupyter token of each workspace, by container name "<host>-<user>.<environment>" (homedock synth writes them to terraform.tfvars.json)',
   });
   const seeder = new TerraformLocal(stack, "homedock_seeder", literal(SCRIPTS["seed/entrypoint.sh"]));
@@ -47,32 +51,90 @@ withoutStackTraces(() => {
     const uid = 10_000 + i;
     const home = `/home/${user}`;
     const homeContainer = new Container(stack, `${user}-home`, {
-      name: `bench-${user}.home`, image: images.python.imageId, user: "0:0",
-      entrypoint: ["/bin/sh", "-c", homeScript.asString, "homedock-home"], command: ["/homedock/home", "0700", `${uid}:${uid}`], workingDir: "/", env: [],
-      labels: [{ label: "homedock.host", value: "bench" }, { label: "homedock.mounts", value: mountsLabel([{ source: home, target: "/homedock/home", readOnly: false }]) }, { label: "homedock.role", value: "home" }, { label: "homedock.user", value: user }],
-      mounts: [], volumes: [{ hostPath: home, containerPath: "/homedock/home", readOnly: false }],
-      memory: 64, memorySwap: 64, cpus: "0.5", readOnly: true, restart: "no", ...hardening,
-      capabilities: { add: ["CAP_CHOWN"], drop: ["ALL"] }, networkMode: "none", start: false, mustRun: false,
-      lifecycle: { ignoreChanges: ["image"] }, provider,
+      name: `bench-${user}.home`,
+      image: images.python.imageId,
+      user: "0:0",
+      entrypoint: ["/bin/sh", "-c", homeScript.asString, "homedock-home"],
+      command: ["/homedock/home", "0700", `${uid}:${uid}`],
+      workingDir: "/",
+      env: [],
+      labels: [
+        { label: "homedock.host", value: "bench" },
+        { label: "homedock.mounts", value: mountsLabel([{ source: home, target: "/homedock/home", readOnly: false }]) },
+        { label: "homedock.role", value: "home" },
+        { label: "homedock.user", value: user },
+      ],
+      mounts: [],
+      volumes: [{ hostPath: home, containerPath: "/homedock/home", readOnly: false }],
+      memory: 64,
+      memorySwap: 64,
+      cpus: "0.5",
+      readOnly: true,
+      restart: "no",
+      ...hardening,
+      capabilities: { add: ["CAP_CHOWN"], drop: ["ALL"] },
+      networkMode: "none",
+      start: false,
+      mustRun: false,
+      lifecycle: { ignoreChanges: ["image"] },
+      provider,
     });
     // Its start: the process limit, then the start, waited for (a one-shot).
     const homeStart = new TerraformResource(stack, `${user}-home-start`, {
       terraformResourceType: "terraform_data",
-      provisioners: [{ type: "local-exec", command: startScript.asString, environment: { HOMEDOCK_CONTAINER: homeContainer.id, HOMEDOCK_PIDS_LIMIT: "64", HOMEDOCK_WAIT: "1" } }],
+      provisioners: [
+        {
+          type: "local-exec",
+          command: startScript.asString,
+          environment: { HOMEDOCK_CONTAINER: homeContainer.id, HOMEDOCK_PIDS_LIMIT: "64", HOMEDOCK_WAIT: "1" },
+        },
+      ],
     });
     homeStart.addOverride("triggers_replace", { container: `bench-${user}.home`, id: homeContainer.id, pids_limit: 64 });
     for (const env of i % 2 === 0 ? (["python", "r"] as const) : (["python"] as const)) {
       const name = `bench-${user}.${env}`;
       const dir = `${home}/${env}`;
-      const mounts = [{ type: "bind", source: home, target: home, readOnly: false }, { type: "bind", source: "/srv/data", target: "/srv/data", readOnly: true }];
+      const mounts = [
+        { type: "bind", source: home, target: home, readOnly: false },
+        { type: "bind", source: "/srv/data", target: "/srv/data", readOnly: true },
+      ];
       new Container(stack, `${user}-${env}`, {
-        name, image: images[env].imageId, user: `${uid}:${uid}`,
-        entrypoint: ["/bin/sh", "-c", seeder.asString, "homedock-seed"], command: ["jupyter", "notebook", "--ip=0.0.0.0"], workingDir: home,
-        env: [`HOME=${home}`, `HOMEDOCK_ENV_DIR=${dir}`, "HOMEDOCK_SEED_DIR=/home/jovyan", "HOMEDOCK_SEED_EXCLUDES=.cache", `IPYTHONDIR=${dir}/.ipython`, `JUPYTER_CONFIG_DIR=${dir}/.jupyter`, `JUPYTER_DATA_DIR=${dir}/.local/share/jupyter`, `JUPYTER_TOKEN=${Token.asString(Fn.lookup(tokens.value, name))}`],
-        labels: [{ label: "homedock.environment", value: env }, { label: "homedock.host", value: "bench" }, { label: "homedock.mounts", value: mountsLabel(mounts) }, { label: "homedock.role", value: "workspace" }, { label: "homedock.user", value: user }],
-        mounts, memory: 2048, memorySwap: 2048, cpus: "1.0", ulimit: [{ name: "nproc", soft: 1024, hard: 1024 }], restart: "unless-stopped", ...hardening,
-        capabilities: { drop: ["ALL"] }, networksAdvanced: [{ name: network.name }], mustRun: true, dependsOn: [homeStart],
-        lifecycle: { replaceTriggeredBy: [networkAddress] }, provider,
+        name,
+        image: images[env].imageId,
+        user: `${uid}:${uid}`,
+        entrypoint: ["/bin/sh", "-c", seeder.asString, "homedock-seed"],
+        command: ["jupyter", "notebook", "--ip=0.0.0.0"],
+        workingDir: home,
+        env: [
+          `HOME=${home}`,
+          `HOMEDOCK_ENV_DIR=${dir}`,
+          "HOMEDOCK_SEED_DIR=/home/jovyan",
+          "HOMEDOCK_SEED_EXCLUDES=.cache",
+          `IPYTHONDIR=${dir}/.ipython`,
+          `JUPYTER_CONFIG_DIR=${dir}/.jupyter`,
+          `JUPYTER_DATA_DIR=${dir}/.local/share/jupyter`,
+          `JUPYTER_TOKEN=${Token.asString(Fn.lookup(tokens.value, name))}`,
+        ],
+        labels: [
+          { label: "homedock.environment", value: env },
+          { label: "homedock.host", value: "bench" },
+          { label: "homedock.mounts", value: mountsLabel(mounts) },
+          { label: "homedock.role", value: "workspace" },
+          { label: "homedock.user", value: user },
+        ],
+        mounts,
+        memory: 2048,
+        memorySwap: 2048,
+        cpus: "1.0",
+        ulimit: [{ name: "nproc", soft: 1024, hard: 1024 }],
+        restart: "unless-stopped",
+        ...hardening,
+        capabilities: { drop: ["ALL"] },
+        networksAdvanced: [{ name: network.name }],
+        mustRun: true,
+        dependsOn: [homeStart],
+        lifecycle: { replaceTriggeredBy: [networkAddress] },
+        provider,
       });
     }
   }

@@ -48,8 +48,11 @@ export function differences(a: Json | undefined, b: Json | undefined, at = "", l
   if (out.length >= limit) return out;
   const isObject = (v: Json | undefined): v is Record<string, Json> | Json[] => v !== null && typeof v === "object";
   if (isObject(a) && isObject(b) && Array.isArray(a) === Array.isArray(b)) {
-    const keys = Array.isArray(a) ? Array.from({ length: Math.max(a.length, (b as Json[]).length) }, (_, i) => String(i)) : [...new Set([...Object.keys(a), ...Object.keys(b)])];
-    for (const k of keys) differences((a as Record<string, Json>)[k], (b as Record<string, Json>)[k], `${at}${Array.isArray(a) ? `[${k}]` : `.${JSON.stringify(k)}`}`, limit, out);
+    const keys = Array.isArray(a)
+      ? Array.from({ length: Math.max(a.length, (b as Json[]).length) }, (_, i) => String(i))
+      : [...new Set([...Object.keys(a), ...Object.keys(b)])];
+    for (const k of keys)
+      differences((a as Record<string, Json>)[k], (b as Record<string, Json>)[k], `${at}${Array.isArray(a) ? `[${k}]` : `.${JSON.stringify(k)}`}`, limit, out);
   } else if (JSON.stringify(a) !== JSON.stringify(b)) {
     const show = (v: Json | undefined) => (v === undefined ? "(absent)" : JSON.stringify(v).slice(0, 120));
     out.push(`${at || "(whole)"}: ${show(a)} | ${show(b)}`);

@@ -30,7 +30,11 @@ export interface Figures {
 }
 
 /** Each side once (a warm-up), then `runs` rounds of all sides in turn, timed by `time`. */
-export function alternate(sides: Readonly<Record<string, string[]>>, runs: number, time: (argv: string[]) => { wall: number; cpu: number }): Record<string, Figures> {
+export function alternate(
+  sides: Readonly<Record<string, string[]>>,
+  runs: number,
+  time: (argv: string[]) => { wall: number; cpu: number },
+): Record<string, Figures> {
   const results = Object.fromEntries(Object.keys(sides).map((k) => [k, { wall: [] as number[], cpu: [] as number[] }]));
   for (const argv of Object.values(sides)) time(argv);
   for (let i = 0; i < runs; i++) {

@@ -46,14 +46,23 @@ const ms = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e6;
 
 async function main(): Promise<void> {
   const version = JSON.parse(execFileSync("docker", ["version", "--format", "{{json .Server}}"], { encoding: "utf8" }));
-  console.log(`engine ${version.Version} (API ${version.ApiVersion}), ${CONTAINERS} containers; load average ${execFileSync("cat", ["/proc/loadavg"], { encoding: "utf8" }).split(" ").slice(0, 3).join(" ")}`);
+  console.log(
+    `engine ${version.Version} (API ${version.ApiVersion}), ${CONTAINERS} containers; load average ${execFileSync("cat", ["/proc/loadavg"], { encoding: "utf8" }).split(" ").slice(0, 3).join(" ")}`,
+  );
   const ids: string[] = [];
   const run = () => promisify(execFile)("docker", ["run", "-d", "--init", "--label", label, image, "sleep", "100000"]).then((r) => r.stdout.trim());
   for (let i = 0; i < CONTAINERS; i += 10) ids.push(...(await Promise.all(Array.from({ length: Math.min(10, CONTAINERS - i) }, run))));
 
   const one = new Dialed();
   await one.get("/version");
-  for (const query of ["stream=false&one-shot=true", "stream=false&one-shot=true", "stream=false&one-shot=true", "stream=false&one-shot=true", "stream=false", "stream=false"]) {
+  for (const query of [
+    "stream=false&one-shot=true",
+    "stream=false&one-shot=true",
+    "stream=false&one-shot=true",
+    "stream=false&one-shot=true",
+    "stream=false",
+    "stream=false",
+  ]) {
     const t = process.hrtime.bigint();
     const r = JSON.parse((await one.get(stats(ids[0], query))).body);
     console.log(`1. ${query}: ${ms(t).toFixed(0)} ms, sample read at ${r.read}`);
@@ -71,7 +80,9 @@ async function main(): Promise<void> {
   };
   const first = await round();
   const second = await round();
-  console.log(`2. ${CONTAINERS} dial-stdio processes started and answering /version: ${dialed.toFixed(0)} ms; one-shot round 1: ${first}; round 2: ${second}; total ${ms(t0).toFixed(0)} ms`);
+  console.log(
+    `2. ${CONTAINERS} dial-stdio processes started and answering /version: ${dialed.toFixed(0)} ms; one-shot round 1: ${first}; round 2: ${second}; total ${ms(t0).toFixed(0)} ms`,
+  );
   pool.forEach((c) => c.close());
 
   const t1 = process.hrtime.bigint();
@@ -80,7 +91,9 @@ async function main(): Promise<void> {
 }
 
 function cleanUp(): void {
-  const left = spawnSync("docker", ["ps", "-a", "-q", "--filter", `label=${label}`], { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
+  const left = spawnSync("docker", ["ps", "-a", "-q", "--filter", `label=${label}`], { encoding: "utf8" })
+    .stdout.split("\n")
+    .filter(Boolean);
   if (left.length > 0) spawnSync("docker", ["rm", "-f", ...left], { stdio: "ignore" });
 }
 

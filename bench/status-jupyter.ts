@@ -15,7 +15,12 @@ import { alternate, printFigures, timed } from "./side-by-side";
 
 const RUNS = Number(process.argv[2] ?? 5);
 const WORKSPACES = 100;
-const IMAGES = { proxy: "homedock-test/caddy:current", login: "homedock-test/oauth2-proxy:current", limiter: "homedock-test/haproxy:current", notebook: "homedock-test/jupyter:current" };
+const IMAGES = {
+  proxy: "homedock-test/caddy:current",
+  login: "homedock-test/oauth2-proxy:current",
+  limiter: "homedock-test/haproxy:current",
+  notebook: "homedock-test/jupyter:current",
+};
 const repo = path.resolve(__dirname, "..");
 const host = `hdbj${process.pid.toString(36)}`;
 const dir = mkdtempSync(path.join(tmpdir(), "homedock-bench-status-jupyter-"));
@@ -45,7 +50,8 @@ function allAnswered(argv: string[], stdout: string): void {
 
 async function main(): Promise<void> {
   for (const image of Object.values(IMAGES)) {
-    if (spawnSync("docker", ["image", "inspect", image], { stdio: "ignore" }).status !== 0) throw new Error(`${image} is missing: run scripts/test-host.sh (as root)`);
+    if (spawnSync("docker", ["image", "inspect", image], { stdio: "ignore" }).status !== 0)
+      throw new Error(`${image} is missing: run scripts/test-host.sh (as root)`);
   }
   mkdirSync(path.join(dir, "home"));
   mkdirSync(path.join(dir, "run"));
@@ -72,12 +78,19 @@ async function main(): Promise<void> {
   const settle = Number(process.env.HOMEDOCK_BENCH_SETTLE ?? 90);
   await new Promise((r) => setTimeout(r, settle * 1000));
   console.log(`then ${settle} s for the load of their start to settle: load average ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`);
-  const ids = execFileSync("docker", ["ps", "-q", "--no-trunc", "--filter", `label=homedock.host=${host}`, "--filter", "label=homedock.role=workspace"], { encoding: "utf8" }).split("\n").filter(Boolean);
+  const ids = execFileSync("docker", ["ps", "-q", "--no-trunc", "--filter", `label=homedock.host=${host}`, "--filter", "label=homedock.role=workspace"], {
+    encoding: "utf8",
+  })
+    .split("\n")
+    .filter(Boolean);
   const sides: Record<string, string[]> = {
     "homedock status --json (installed: node, compiled), 100 servers asked": ["node", cli, "status", "--json", "-c", config],
     "docker stats --no-stream of the same 100": ["docker", "stats", "--no-stream", "--no-trunc", "--format", "{{json .}}", ...ids],
   };
-  printFigures(`host ${host}, ${RUNS} runs`, alternate(sides, RUNS, (argv) => timed(argv, allAnswered)));
+  printFigures(
+    `host ${host}, ${RUNS} runs`,
+    alternate(sides, RUNS, (argv) => timed(argv, allAnswered)),
+  );
 }
 
 function cleanUp(): void {

@@ -44,10 +44,24 @@ async function main(): Promise<void> {
   // 10 `docker run` at a time: the containers the command reads, not what it costs to make them.
   const runs = model.workspaces.map((ws) => {
     const spec = workspaceContainer(model, ws);
-    return ["run", "-d", "--init", "--name", spec.name, "--memory", `${spec.memoryMiB}m`, ...Object.entries(spec.labels).flatMap(([k, v]) => ["--label", `${k}=${v}`]), image, "sleep", "100000"];
+    return [
+      "run",
+      "-d",
+      "--init",
+      "--name",
+      spec.name,
+      "--memory",
+      `${spec.memoryMiB}m`,
+      ...Object.entries(spec.labels).flatMap(([k, v]) => ["--label", `${k}=${v}`]),
+      image,
+      "sleep",
+      "100000",
+    ];
   });
   for (let i = 0; i < runs.length; i += 10) await Promise.all(runs.slice(i, i + 10).map((args) => promisify(execFile)("docker", args)));
-  const ids = docker(["ps", "-q", "--no-trunc", "--filter", `label=homedock.host=${host}`]).split("\n").filter(Boolean);
+  const ids = docker(["ps", "-q", "--no-trunc", "--filter", `label=homedock.host=${host}`])
+    .split("\n")
+    .filter(Boolean);
   if (ids.length !== WORKSPACES) throw new Error(`${ids.length} containers running, not ${WORKSPACES}`);
 
   const sides: Record<string, string[]> = {
@@ -55,11 +69,16 @@ async function main(): Promise<void> {
     "homedock status (sources: tsx)": [path.join(repo, "node_modules/.bin/tsx"), path.join(repo, "src/cli/cli.ts"), "status", "-c", config],
     "docker stats --no-stream of the same 100": ["docker", "stats", "--no-stream", "--no-trunc", "--format", "{{json .}}", ...ids],
   };
-  printFigures(`${WORKSPACES} running workspaces of host ${host}, ${RUNS} runs`, alternate(sides, RUNS, (argv) => timed(argv, allRunning)));
+  printFigures(
+    `${WORKSPACES} running workspaces of host ${host}, ${RUNS} runs`,
+    alternate(sides, RUNS, (argv) => timed(argv, allRunning)),
+  );
 }
 
 function cleanUp(): void {
-  const left = spawnSync("docker", ["ps", "-a", "-q", "--filter", `label=homedock.host=${host}`], { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
+  const left = spawnSync("docker", ["ps", "-a", "-q", "--filter", `label=homedock.host=${host}`], { encoding: "utf8" })
+    .stdout.split("\n")
+    .filter(Boolean);
   if (left.length > 0) spawnSync("docker", ["rm", "-f", ...left], { stdio: "ignore" });
   rmSync(dir, { recursive: true, force: true });
 }

@@ -25,7 +25,11 @@ interface Usage {
 
 function run(args: string[], env: NodeJS.ProcessEnv): Usage {
   const start = process.hrtime.bigint();
-  const r = spawnSync(tsx, ["--require", path.join(__dirname, "report-usage.cjs"), ...args], { env: { ...process.env, ...env }, encoding: "utf8", maxBuffer: 1 << 26 });
+  const r = spawnSync(tsx, ["--require", path.join(__dirname, "report-usage.cjs"), ...args], {
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+    maxBuffer: 1 << 26,
+  });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (r.status !== 0) throw new Error(`${args.join(" ")}: ${r.stderr.slice(-2000)}`);
   const usage = /homedock-bench-usage rss-kib=(\d+) cpu-us=(\d+)/.exec(r.stderr);
@@ -38,7 +42,9 @@ const stack = (file: string) => JSON.parse(readFileSync(file, "utf8"));
 
 const dir = mkdtempSync(path.join(tmpdir(), "homedock-bench-synth-"));
 try {
-  console.log("| workspaces | homedock (ms) | raw cdktf (ms) | ratio | homedock CPU (ms) | raw cdktf CPU (ms) | CPU ratio | homedock peak RSS (MiB) | raw cdktf peak RSS (MiB) |");
+  console.log(
+    "| workspaces | homedock (ms) | raw cdktf (ms) | ratio | homedock CPU (ms) | raw cdktf CPU (ms) | CPU ratio | homedock peak RSS (MiB) | raw cdktf peak RSS (MiB) |",
+  );
   console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const size of SIZES) {
     const users = usersFor(size);

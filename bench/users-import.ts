@@ -12,18 +12,19 @@ const GROUPS = 50;
 
 // Debian's system accounts, then the regular ones; every account in its own group
 // and in three of 50 course groups (one of which an environment restricts on).
-const system = ["root:x:0:0:root:/root:/bin/bash", "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin", "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin"];
+const system = [
+  "root:x:0:0:root:/root:/bin/bash",
+  "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin",
+  "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin",
+];
 const names = Array.from({ length: ACCOUNTS }, (_, i) => `student${i}`);
 const passwd = [...system, ...names.map((n, i) => `${n}:x:${10_000 + i}:${10_000 + i}:Student ${i},,,:/home/${n}:/bin/bash`)].join("\n") + "\n";
 const members = Array.from({ length: GROUPS }, () => [] as string[]);
 names.forEach((n, i) => {
   for (const k of [i % GROUPS, (i * 7 + 3) % GROUPS, (i * 13 + 5) % GROUPS]) if (!members[k].includes(n)) members[k].push(n);
 });
-const group = [
-  "root:x:0:",
-  ...names.map((n, i) => `${n}:x:${10_000 + i}:`),
-  ...members.map((m, k) => `course${k}:x:${2000 + k}:${m.join(",")}`),
-].join("\n") + "\n";
+const group =
+  ["root:x:0:", ...names.map((n, i) => `${n}:x:${10_000 + i}:`), ...members.map((m, k) => `course${k}:x:${2000 + k}:${m.join(",")}`)].join("\n") + "\n";
 const config = `# bench host
 host:
   name: bench

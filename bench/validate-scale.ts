@@ -23,4 +23,6 @@ for (let i = 0; i < 5; i++) {
   times.push(Number(process.hrtime.bigint() - start) / 1e6);
 }
 times.sort((a, b) => a - b);
-console.log(`validation: ${USERS} users, ${(text.length / 1024).toFixed(0)} KiB of YAML, median ${times[2].toFixed(0)} ms to the error (min ${times[0].toFixed(0)}, max ${times[4].toFixed(0)})\n${message}`);
+console.log(
+  `validation: ${USERS} users, ${(text.length / 1024).toFixed(0)} KiB of YAML, median ${times[2].toFixed(0)} ms to the error (min ${times[0].toFixed(0)}, max ${times[4].toFixed(0)})\n${message}`,
+);

@@ -1,6 +1,16 @@
 import { Container } from "@cdktf/provider-docker/lib/container";
 import type { DockerProvider } from "@cdktf/provider-docker/lib/provider";
-import { anyToHclTerraform, anyToTerraform, hashMapper, hashMapperHcl, type ITerraformDependable, type LocalExecProvisioner, TerraformLocal, TerraformResource, TerraformStack } from "cdktf";
+import {
+  anyToHclTerraform,
+  anyToTerraform,
+  hashMapper,
+  hashMapperHcl,
+  type ITerraformDependable,
+  type LocalExecProvisioner,
+  TerraformLocal,
+  TerraformResource,
+  TerraformStack,
+} from "cdktf";
 import type { Construct } from "constructs";
 import type { ContainerSpec } from "../src/container/container";
 import { containerConfig, literal, type ResourceMeta, type SpecExpressions, START_SCRIPT, startConfig, startsStopped } from "../src/render/terraform";
@@ -55,7 +65,11 @@ export function declareContainer(
 export class StartResource extends TerraformResource {
   private readonly triggers: Readonly<Record<string, unknown>>;
 
-  constructor(scope: Construct, id: string, config: { readonly triggersReplace: Readonly<Record<string, unknown>>; readonly provisioners: LocalExecProvisioner[] }) {
+  constructor(
+    scope: Construct,
+    id: string,
+    config: { readonly triggersReplace: Readonly<Record<string, unknown>>; readonly provisioners: LocalExecProvisioner[] },
+  ) {
     super(scope, id, { terraformResourceType: "terraform_data", terraformGeneratorMetadata: { providerName: "terraform" }, provisioners: config.provisioners });
     this.triggers = config.triggersReplace;
   }

@@ -58,18 +58,27 @@ export class FrontDoor extends Construct implements HostFrontDoor {
     const labels = [{ label: LABEL_HOST, value: host.name }];
     this.data = new Volume(this, "data", { name: names.data, labels, provider });
     this.config = new Volume(this, "config", { name: names.config, labels, provider });
-    const filterVolume = idleWorkspaces(host).length > 0 ? new Volume(this, "docker-filter-socket", { name: dockerFilterVolume(host), labels, provider }) : undefined;
+    const filterVolume =
+      idleWorkspaces(host).length > 0 ? new Volume(this, "docker-filter-socket", { name: dockerFilterVolume(host), labels, provider }) : undefined;
     const volume = (name: string) => (name === names.data ? this.data.name : name === names.config ? this.config.name : filterVolume!.name);
     const image = new Image(this, "image", { name: literal(host.frontDoor!.image), keepLocally: true, provider });
-    const setup = declareContainer(this, "setup", frontDoorSetupContainer(host, frontDoorConfigFiles(host)), image.imageId, {
-      secretFile: (file) => props.configFile(path.posix.basename(file)),
-      volume,
-    }, { provider });
+    const setup = declareContainer(
+      this,
+      "setup",
+      frontDoorSetupContainer(host, frontDoorConfigFiles(host)),
+      image.imageId,
+      {
+        secretFile: (file) => props.configFile(path.posix.basename(file)),
+        volume,
+      },
+      { provider },
+    );
     this.setup = setup.container;
     this.setupStart = started(setup);
     // The only holder of the Docker socket: it lets the proxy's wake route start a
     // workspace that stops when idle, and nothing else.
-    const filter = filterVolume === undefined ? undefined : declareContainer(this, "docker-filter", dockerFilterContainer(host), image.imageId, { volume }, { provider });
+    const filter =
+      filterVolume === undefined ? undefined : declareContainer(this, "docker-filter", dockerFilterContainer(host), image.imageId, { volume }, { provider });
     this.dockerFilter = filter?.container;
     this.dockerFilterStart = filter === undefined ? undefined : started(filter);
     // The proxy and the login's containers, and nothing else; no way out.
@@ -105,15 +114,25 @@ export class FrontDoor extends Construct implements HostFrontDoor {
           loginImage.imageId,
           { volume, network: this.loginNetwork.name, extraNetwork },
           // Replaced with the setup: a new client secret is read at start.
-          { dependsOn: [this.setupStart], provider, lifecycle: { replaceTriggeredBy: [setupAddress, loginNetworkAddress, ...(spec.extraNetworks === undefined ? [] : egressAddress)] } },
+          {
+            dependsOn: [this.setupStart],
+            provider,
+            lifecycle: { replaceTriggeredBy: [setupAddress, loginNetworkAddress, ...(spec.extraNetworks === undefined ? [] : egressAddress)] },
+          },
         ).container,
     );
     if (limiter !== undefined) {
       const limiterImage = new Image(this, "signin-limit-image", { name: literal(limiter.image), keepLocally: true, provider });
       // Replaced when its config changes (a label holds the config's hash), after the setup has put the new one in place.
       login.push(
-        declareContainer(this, "signin-limit", limiter, limiterImage.imageId, { volume, network: this.loginNetwork.name }, { dependsOn: [this.setupStart], provider, lifecycle: { replaceTriggeredBy: [loginNetworkAddress] } })
-          .container,
+        declareContainer(
+          this,
+          "signin-limit",
+          limiter,
+          limiterImage.imageId,
+          { volume, network: this.loginNetwork.name },
+          { dependsOn: [this.setupStart], provider, lifecycle: { replaceTriggeredBy: [loginNetworkAddress] } },
+        ).container,
       );
     }
     this.login = login;

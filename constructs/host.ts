@@ -99,7 +99,9 @@ export class Host extends Construct {
     const stack = TerraformStack.of(this);
     this.provider = provider() ?? new DockerProvider(stack, "docker", {});
     if (TerraformStack.of(this.provider) !== stack) {
-      throw new Error(`Host ${this.node.path}: provider: got a DockerProvider of stack ${TerraformStack.of(this.provider).node.path}; expected one in stack ${stack.node.path}`);
+      throw new Error(
+        `Host ${this.node.path}: provider: got a DockerProvider of stack ${TerraformStack.of(this.provider).node.path}; expected one in stack ${stack.node.path}`,
+      );
     }
     stack.addOverride("terraform.required_providers.docker", {
       source: DOCKER_PROVIDER_SOURCE,
@@ -135,12 +137,19 @@ export class Host extends Construct {
       local.overrideLogicalId("homedock_home");
       return local;
     });
-    const refs: HostRefs = { networkName: this.network.name, networkAddress, seederScript: seeder.asString, homeScript: homeScript.asString, tokens: this.tokens, provider: this.provider };
+    const refs: HostRefs = {
+      networkName: this.network.name,
+      networkAddress,
+      seederScript: seeder.asString,
+      homeScript: homeScript.asString,
+      tokens: this.tokens,
+      provider: this.provider,
+    };
     if (this.model.frontDoor !== undefined) {
       const files = sensitiveMap(
         stack,
         FRONTDOOR_FILES_VARIABLE,
-        'The front door\'s config files of each host (its Caddyfile, its login\'s password file and secrets), by "<host>/<file>" (homedock synth writes them to terraform.tfvars.json)',
+        "The front door's config files of each host (its Caddyfile, its login's password file and secrets), by \"<host>/<file>\" (homedock synth writes them to terraform.tfvars.json)",
       );
       this.frontDoor = new FrontDoor(this, "frontdoor", {
         host: this.model,

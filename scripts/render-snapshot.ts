@@ -12,8 +12,22 @@ import { configObject } from "../test/helpers/config-cases";
 import { courseConfig, frontDoorConfig } from "../test/helpers/synth";
 
 const configs: [string, () => HostModel][] = [
-  ["config-cases base", () => buildModel(configObject(() => {}), "base")],
-  ["config-cases with a front door", () => buildModel(configObject((c: { frontDoor?: object }) => (c.frontDoor = { site: "lab.example.org" })), "fd")],
+  [
+    "config-cases base",
+    () =>
+      buildModel(
+        configObject(() => {}),
+        "base",
+      ),
+  ],
+  [
+    "config-cases with a front door",
+    () =>
+      buildModel(
+        configObject((c: { frontDoor?: object }) => (c.frontDoor = { site: "lab.example.org" })),
+        "fd",
+      ),
+  ],
   ["courseConfig", () => buildModel(courseConfig(), "course")],
   ["frontDoorConfig", () => buildModel(frontDoorConfig(), "frontdoor")],
   ["frontDoorConfig alice", () => buildModel(frontDoorConfig(["alice"]), "frontdoor1")],

@@ -106,7 +106,10 @@ async function previewCompose(opts: { config?: string; format: "markdown" | "jso
     import("../workspaces/docker-host"),
   ]);
   const services = [...composeServices(model)];
-  const host = await inspectHost(model.name, services.map((s) => s.spec.image));
+  const host = await inspectHost(
+    model.name,
+    services.map((s) => s.spec.image),
+  );
   const result = preview.previewCompose(model.name, services, host.containers, host.images);
   console.log(opts.format === "json" ? JSON.stringify({ ...result.summary, containers: result.containers }, null, 2) : result.markdown);
 }
@@ -117,7 +120,10 @@ function withReviewOptions(command: Command): Command {
     .option("--fail-on-replace", `exit ${REVIEW_EXIT.replace} if a workspace would be replaced`)
     .option("--fail-on-destroy", `exit ${REVIEW_EXIT.destroy} if a workspace would be removed (${REVIEW_EXIT.both}: both)`)
     .addOption(new Option("--format <format>", "markdown, or json: the typed summary, for CI tools").choices(["markdown", "json"]).default("markdown"))
-    .addHelpText("after", `\nExit codes: ${REVIEW_EXIT.ok} reviewed, ${REVIEW_EXIT.unreadable} not a readable homedock plan, ${REVIEW_EXIT.replace} replace blocked, ${REVIEW_EXIT.destroy} destroy blocked, ${REVIEW_EXIT.both} both.`);
+    .addHelpText(
+      "after",
+      `\nExit codes: ${REVIEW_EXIT.ok} reviewed, ${REVIEW_EXIT.unreadable} not a readable homedock plan, ${REVIEW_EXIT.replace} replace blocked, ${REVIEW_EXIT.destroy} destroy blocked, ${REVIEW_EXIT.both} both.`,
+    );
 }
 
 /**
@@ -206,7 +212,10 @@ export function program(terraform: Terraform = systemTerraform(), exit: (status:
       "write nothing: say which containers `docker compose up -d --remove-orphans` would recreate (and why), remove or create, from the running host (through the Docker API; DOCKER_HOST may be ssh://)",
     )
     .addOption(new Option("--format <format>", "with --preview: markdown, or json").choices(["markdown", "json"]).default("markdown"))
-    .addHelpText("after", `\nExit codes with --preview: ${PREVIEW_EXIT.ok} previewed, 1 invalid config, ${PREVIEW_EXIT.unreadable} the Docker host could not be read.`)
+    .addHelpText(
+      "after",
+      `\nExit codes with --preview: ${PREVIEW_EXIT.ok} previewed, 1 invalid config, ${PREVIEW_EXIT.unreadable} the Docker host could not be read.`,
+    )
     .action(async (opts: RenderOptions & { preview?: boolean; format: "markdown" | "json" }) => {
       if (!opts.preview) return void rendered(output.writeCompose, opts, { paths: "warn" });
       await previewCompose(opts);

@@ -37,7 +37,10 @@ export function summary(model: HostModel, secretsIn?: string): string {
   }
   lines.push(`images: ${model.environments.map((e) => e.image).join(", ")}`);
   const access = (m: SharedMount) =>
-    [m.readOnly ? (m.writableFor.length > 0 ? `rw for ${m.writableFor.join(" ")}, else ro` : "ro") : "rw", ...(m.groups ? [`only for ${m.groups.join(" ")}`] : [])].join("; ");
+    [
+      m.readOnly ? (m.writableFor.length > 0 ? `rw for ${m.writableFor.join(" ")}, else ro` : "ro") : "rw",
+      ...(m.groups ? [`only for ${m.groups.join(" ")}`] : []),
+    ].join("; ");
   lines.push(`shared: ${model.sharedMounts.map((m) => `${m.source} -> ${m.target} (${access(m)})`).join(", ") || "none"}`);
   if (model.frontDoor !== undefined) {
     const site = siteUrl(model.frontDoor);

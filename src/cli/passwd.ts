@@ -113,7 +113,9 @@ function hashed(model: HostModel, passwords: readonly { readonly user: string; r
 }
 
 const stored = (hashes: Hashes, file: string) =>
-  `stored bcrypt hashes of ${Object.entries(hashes).map(([user, { uid }]) => `${user} (uid ${uid})`).join(", ")} in ${file}; synth, compose or deploy to apply them`;
+  `stored bcrypt hashes of ${Object.entries(hashes)
+    .map(([user, { uid }]) => `${user} (uid ${uid})`)
+    .join(", ")} in ${file}; synth, compose or deploy to apply them`;
 
 /** --from-csv: every line checked before any is hashed, and all stored in one write or none. */
 function fromCsv(model: HostModel, source: string, file: string, dir: string): void {
@@ -149,7 +151,9 @@ function generate(model: HostModel, source: string, users: readonly string[], op
   const out = opts.out ?? generatedPasswordsFile(opts.dir);
   writePrivate(out, passwordCsv(passwords), { exclusive: true });
   try {
-    console.log(`wrote ${passwords.length} new ${passwords.length === 1 ? "password" : "passwords"} to ${out} (mode 0600), the only copy: hand them out, then delete it`);
+    console.log(
+      `wrote ${passwords.length} new ${passwords.length === 1 ? "password" : "passwords"} to ${out} (mode 0600), the only copy: hand them out, then delete it`,
+    );
     console.log(stored(hashes, writePasswordHashes(opts.dir, hashes)));
   } catch (err) {
     // Passwords that were never stored would only mislead.
@@ -166,14 +170,18 @@ async function clientSecret(opts: PasswdOptions): Promise<void> {
     if (!process.stdin.isTTY) throw new PasswdError("standard input is not a terminal: give the client secret on it with --stdin");
     secret = await askHidden("Client secret: ");
   }
-  if (!CLIENT_SECRET.test(secret)) throw new PasswdError("the client secret: expected 1-1024 printable characters without spaces, as the provider shows it; nothing stored");
+  if (!CLIENT_SECRET.test(secret))
+    throw new PasswdError("the client secret: expected 1-1024 printable characters without spaces, as the provider shows it; nothing stored");
   const file = writeClientSecret(opts.dir, secret);
-  console.log(`stored the OpenID Connect client secret in ${file}; deploy to apply it (Terraform replaces the sign-in), or compose and then docker compose restart frontdoor.signin`);
+  console.log(
+    `stored the OpenID Connect client secret in ${file}; deploy to apply it (Terraform replaces the sign-in), or compose and then docker compose restart frontdoor.signin`,
+  );
 }
 
 /** The users the options take, or why they do not fit together. */
 function usage(users: readonly string[], opts: PasswdOptions): string | undefined {
-  if (opts.clientSecret) return users.length > 0 ? `--client-secret sets the provider's client secret, no user's password; got also ${users.join(" ")}` : undefined;
+  if (opts.clientSecret)
+    return users.length > 0 ? `--client-secret sets the provider's client secret, no user's password; got also ${users.join(" ")}` : undefined;
   if (opts.allMissing && !opts.generate) return "--all-missing goes with --generate";
   if (opts.out !== undefined && !opts.generate) return "--out goes with --generate";
   if (opts.fromCsv !== undefined) return users.length > 0 ? `--from-csv takes its users from the file; got also ${users.join(" ")}` : undefined;
@@ -192,18 +200,27 @@ export function addPasswdCommand(cli: Command): void {
     .argument("[users...]", "a user in the config (with --generate: one or more; with --delete: any user with a stored hash)")
     .option("-c, --config <file>", "config file (default: $HOMEDOCK_CONFIG, else ./homedock.yaml, else the bundled example)")
     .option("-d, --dir <dir>", SECRETS_DIR_HELP, ".")
-    .addOption(new Option("--stdin", "read the password from the first line of standard input instead of asking twice").conflicts(["delete", "fromCsv", "generate"]))
-    .option("--delete", "remove the user's stored hash instead (the user need not be in the config any more)")
-    .addOption(new Option("--from-csv <file>", "set the password of each user,password line of the file (- for standard input); all or nothing").conflicts(["delete", "generate"]))
-    .addOption(new Option("--generate", "make a new random password for each user given, store its hash, write it once to --out").conflicts("delete"))
-    .option("--all-missing", "with --generate: every user with a front door route and no usable password")
-    .option("--out <file>", "with --generate: where the new passwords go, user,password lines, mode 0600; never overwritten (default: <dir>/homedock-secrets/new-passwords-<UTC time>.csv)")
     .addOption(
-      new Option("--client-secret", `set the OpenID Connect client secret of frontDoor.login (method: oidc) instead, asked for or read with --stdin; kept in ${LOGIN_SECRETS_FILE}`).conflicts([
+      new Option("--stdin", "read the password from the first line of standard input instead of asking twice").conflicts(["delete", "fromCsv", "generate"]),
+    )
+    .option("--delete", "remove the user's stored hash instead (the user need not be in the config any more)")
+    .addOption(
+      new Option("--from-csv <file>", "set the password of each user,password line of the file (- for standard input); all or nothing").conflicts([
         "delete",
-        "fromCsv",
         "generate",
       ]),
+    )
+    .addOption(new Option("--generate", "make a new random password for each user given, store its hash, write it once to --out").conflicts("delete"))
+    .option("--all-missing", "with --generate: every user with a front door route and no usable password")
+    .option(
+      "--out <file>",
+      "with --generate: where the new passwords go, user,password lines, mode 0600; never overwritten (default: <dir>/homedock-secrets/new-passwords-<UTC time>.csv)",
+    )
+    .addOption(
+      new Option(
+        "--client-secret",
+        `set the OpenID Connect client secret of frontDoor.login (method: oidc) instead, asked for or read with --stdin; kept in ${LOGIN_SECRETS_FILE}`,
+      ).conflicts(["delete", "fromCsv", "generate"]),
     )
     .addHelpText(
       "after",
@@ -233,7 +250,12 @@ in groups of five.`,
       if (opts.fromCsv !== undefined) return fromCsv(model, source, opts.fromCsv, opts.dir);
       if (opts.generate) return generate(model, source, users, opts);
       const account = model.users.find((u) => u.name === user);
-      if (account === undefined) throw noSuchUsers(source, [user], model.users.map((u) => u.name));
+      if (account === undefined)
+        throw noSuchUsers(
+          source,
+          [user],
+          model.users.map((u) => u.name),
+        );
       const password = await readPassword(opts.stdin === true);
       const problem = passwordProblem(password);
       if (problem !== undefined) throw new PasswdError(`the password: ${problem}`);

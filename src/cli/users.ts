@@ -148,7 +148,9 @@ function runCheck(opts: { config?: string; json?: boolean }): number {
     for (const f of findings) console.log(`${f.severity}: ${f.message}`);
     const warnings = findings.length - errors;
     const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
-    console.log(`host ${model.name}: ${count(model.users.length, "user")} checked against the Docker host (read with ${host.image}): ${count(errors, "error")}, ${count(warnings, "warning")}`);
+    console.log(
+      `host ${model.name}: ${count(model.users.length, "user")} checked against the Docker host (read with ${host.image}): ${count(errors, "error")}, ${count(warnings, "warning")}`,
+    );
   }
   return errors > 0 ? CHECK_EXIT.drift : CHECK_EXIT.ok;
 }

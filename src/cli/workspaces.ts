@@ -60,7 +60,9 @@ const exitCodes = `\nExit codes: ${WORKSPACES_EXIT.ok} done, ${WORKSPACES_EXIT.i
 export function addWorkspaceCommands(cli: Command, docker: DockerAsync = dockerCliAsync): void {
   cli
     .command("status")
-    .description("one line per workspace: state, since when, memory against its limit, CPU; a Jupyter server's last activity and kernels (through the Docker API; DOCKER_HOST may be ssh://)")
+    .description(
+      "one line per workspace: state, since when, memory against its limit, CPU; a Jupyter server's last activity and kernels (through the Docker API; DOCKER_HOST may be ssh://)",
+    )
     .option("-c, --config <file>", CONFIG)
     .option("--json", "print {host, ok, workspaces: [...]} as JSON")
     .addHelpText("after", exitCodes)

@@ -104,7 +104,10 @@ export function aliasRefusal(text: string, events: readonly Event[]): Refusal | 
         total += anchored.size;
         if (total > MAX_CONFIG_NODES) return { ...at, reason: `${alias}: ${tooMany()}, aliases expanded; with this one it has ${count(total)}` };
         if (stack.length + anchored.height > MAX_CONFIG_DEPTH) {
-          return { ...at, reason: `${alias}: expected at most ${MAX_CONFIG_DEPTH} levels of nesting, aliases expanded; with this one it has ${stack.length + anchored.height}` };
+          return {
+            ...at,
+            reason: `${alias}: expected at most ${MAX_CONFIG_DEPTH} levels of nesting, aliases expanded; with this one it has ${stack.length + anchored.height}`,
+          };
         }
         nest(anchored.size, anchored.height);
         break;

@@ -227,7 +227,9 @@ function readBounded(file: string): string {
   const fd = openSync(file, "r");
   try {
     if (!fstatSync(fd).isFile()) {
-      throw new ConfigError([{ path: [], message: "expected a regular file", hasValue: false }], file, ["(the whole file): got something other than a file; expected a regular file"]);
+      throw new ConfigError([{ path: [], message: "expected a regular file", hasValue: false }], file, [
+        "(the whole file): got something other than a file; expected a regular file",
+      ]);
     }
     const buffer = Buffer.alloc(MAX_CONFIG_BYTES + 1);
     let length = 0;

@@ -5,12 +5,10 @@ import { MAX_ACCOUNT_ID } from "./ids";
 
 /** A user or environment name: a safe path component, a Docker name part, a Terraform id part. */
 export const NAME_PATTERN = /^[a-z_][a-z0-9_-]{0,31}$/;
-const NAME_EXPECTED =
-  "1-32 characters: lowercase letters, digits, '_' or '-', starting with a letter or '_'";
+const NAME_EXPECTED = "1-32 characters: lowercase letters, digits, '_' or '-', starting with a letter or '_'";
 /** A directory name inside a home: no '/', no leading '.' or '-', no control characters. */
 const DIR_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,63}$/;
-const DIR_EXPECTED =
-  "1-64 characters: letters, digits, '_', '.', '+' or '-', not starting with '.' or '-'";
+const DIR_EXPECTED = "1-64 characters: letters, digits, '_', '.', '+' or '-', not starting with '.' or '-'";
 /** An absolute, normalized path: no '.', '..', '//' or trailing '/' and no control characters. */
 export const ABS_PATH_PATTERN = /^(\/(?!\.\.?(?:\/|$))[^/\0-\x1f\x7f]+)+$/;
 const ABS_PATH_EXPECTED = "an absolute path like /srv/data, without '.', '..', '//' or a trailing '/'";
@@ -36,9 +34,7 @@ const IMAGE_EXPECTED = "a Docker image reference like registry.example.org/cours
 const expected = (what: string) => ({ error: `expected ${what}` });
 
 export const name = z.string(expected(NAME_EXPECTED)).regex(NAME_PATTERN, expected(NAME_EXPECTED));
-export const absolutePath = z
-  .string(expected(ABS_PATH_EXPECTED))
-  .regex(ABS_PATH_PATTERN, expected(ABS_PATH_EXPECTED));
+export const absolutePath = z.string(expected(ABS_PATH_EXPECTED)).regex(ABS_PATH_PATTERN, expected(ABS_PATH_EXPECTED));
 const id = (what: string) =>
   z
     .number(expected(`a ${what}: a whole number from 1 to ${MAX_ACCOUNT_ID}`))
@@ -67,10 +63,7 @@ const CPUS_EXPECTED = "a number of CPUs greater than 0, like 1 or 1.5 (at most 9
  * "Not zero" is "has a digit 1-9", checked in one pass over however many zeros.
  */
 export const cpus = z
-  .union(
-    [z.number().gt(0, expected(CPUS_EXPECTED)), z.string().regex(/^(?=[0-9.]*[1-9])[0-9]+(\.[0-9]+)?$/, expected(CPUS_EXPECTED))],
-    expected(CPUS_EXPECTED),
-  )
+  .union([z.number().gt(0, expected(CPUS_EXPECTED)), z.string().regex(/^(?=[0-9.]*[1-9])[0-9]+(\.[0-9]+)?$/, expected(CPUS_EXPECTED))], expected(CPUS_EXPECTED))
   .transform((value, ctx) => {
     const nano = Math.round(Number(value) * 1e9);
     if (!(nano > 0) || !Number.isSafeInteger(nano) || Math.abs(nano - Number(value) * 1e9) > 1e-3) {
@@ -106,11 +99,7 @@ const port = (what: string) =>
     .max(65535, expected(`a ${what} port number from 1 to 65535`));
 
 const PIDS_EXPECTED = "a whole number of processes from 16 to 1000000";
-const pidsLimit = z
-  .number(expected(PIDS_EXPECTED))
-  .int(expected(PIDS_EXPECTED))
-  .min(16, expected(PIDS_EXPECTED))
-  .max(1_000_000, expected(PIDS_EXPECTED));
+const pidsLimit = z.number(expected(PIDS_EXPECTED)).int(expected(PIDS_EXPECTED)).min(16, expected(PIDS_EXPECTED)).max(1_000_000, expected(PIDS_EXPECTED));
 
 const limits = {
   /** Memory limit of each workspace (swap is held to the same value). */
@@ -121,83 +110,83 @@ const limits = {
 
 export const sharedMountSchema = z.strictObject(
   {
-  /** Directory on the Docker host. */
-  source: absolutePath,
-  /** Where it appears in every workspace. @default source */
-  target: absolutePath.optional(),
-  /** Mount read-write for everyone who gets it. Shared data is read-only unless this says otherwise. @default false */
-  writable: z.boolean(expected("true or false")).default(false),
-  /** Only users in one of these groups get this mount. @default everyone */
-  groups: z.array(name, expected("a list of group names")).optional(),
-  /** Users in one of these groups get it read-write, the others who get it read-only. @default nobody */
-  writableFor: z.array(name, expected("a list of group names")).optional(),
+    /** Directory on the Docker host. */
+    source: absolutePath,
+    /** Where it appears in every workspace. @default source */
+    target: absolutePath.optional(),
+    /** Mount read-write for everyone who gets it. Shared data is read-only unless this says otherwise. @default false */
+    writable: z.boolean(expected("true or false")).default(false),
+    /** Only users in one of these groups get this mount. @default everyone */
+    groups: z.array(name, expected("a list of group names")).optional(),
+    /** Users in one of these groups get it read-write, the others who get it read-only. @default nobody */
+    writableFor: z.array(name, expected("a list of group names")).optional(),
   },
   expected("a mapping with source (and target, writable, groups, writableFor)"),
 );
 
 export const environmentSchema = z.strictObject(
   {
-  /** Identifies the environment; also the default directory name inside each home. */
-  name,
-  /** Docker image reference. */
-  image: z.string(expected(IMAGE_EXPECTED)).regex(IMAGE_PATTERN, expected(IMAGE_EXPECTED)),
-  /** Human-readable name. @default name */
-  displayName: z.string(expected("a string")).min(1, expected("a non-empty string")).optional(),
-  /** Directory inside each home that holds this environment's files. @default name */
-  dir: z.string(expected(DIR_EXPECTED)).regex(DIR_PATTERN, expected(DIR_EXPECTED)).optional(),
-  /** Directory in the image whose files are copied into the environment directory. @default /home/jovyan */
-  seedDir: absolutePath.default("/home/jovyan"),
-  /** Names (relative to seedDir) never copied. @default [".cache"] */
-  seedExcludes: z
-    .array(
-      z
-        .string(expected("a relative path inside the seed directory"))
-        .regex(/^[^/\0\n\t][^\0\n\t]*$/, expected("a relative path without tabs or newlines"))
-        .regex(/^(?!(.*\/)?\.\.(\/|$))/, expected("a relative path without '..'")),
-      expected("a list of relative paths"),
-    )
-    .default([".cache"]),
-  /** The server command and its arguments. */
-  command: z
-    .array(z.string(expected("a string")), expected("a list of strings (the command and its arguments)"))
-    .min(1, expected("a non-empty list (the command and its arguments)")),
-  /** Extra environment variables for the server. */
-  env: z
-    .record(
-      z
-        .string()
-        .regex(ENV_KEY_PATTERN, expected("a variable name (letters, digits, '_')"))
-        .regex(NOT_RESERVED_ENV, expected("a variable homedock does not set itself")),
-      z.string(expected("a string value")),
-      expected("a map of variable names to string values"),
-    )
-    .default({}),
-  /** Only users in one of these groups get this environment. @default everyone */
-  groups: z.array(name, expected("a list of group names")).optional(),
-  /** Run with a read-only root filesystem and a private tmpfs on /tmp. @default false */
-  readOnlyRoot: z.boolean(expected("true or false")).default(false),
-  /** Processes one workspace may run. @default host.defaults.pidsLimit */
-  pidsLimit: pidsLimit.optional(),
-  /**
-   * Which Jupyter the command starts, so that homedock can add the flags the front door
-   * needs: server (jupyter_server: `jupyter server`, `jupyter lab`, Notebook 7) or
-   * notebook (classic Notebook 6.x). @default not Jupyter: no flags, no route
-   */
-  jupyter: z.enum(JUPYTER, expected(`one of ${JUPYTER.join(", ")}`)).optional(),
-  /** Seconds after which an idle kernel is shut down (Jupyter's kernel culling); needs jupyter. */
-  idleKernelTimeout: z
-    .number(expected(IDLE_EXPECTED))
-    .int(expected(IDLE_EXPECTED))
-    .min(60, expected(IDLE_EXPECTED))
-    .max(31_536_000, expected(IDLE_EXPECTED))
-    .optional(),
-  /**
-   * Seconds without activity (a busy kernel, a terminal, a request from a browser) after
-   * which the workspace's server stops; its owner's next page load starts it again. Needs
-   * jupyter and a front door. @default host.defaults.idleTimeout (off)
-   */
-  idleTimeout: idleTimeout.optional(),
-  ...limits,
+    /** Identifies the environment; also the default directory name inside each home. */
+    name,
+    /** Docker image reference. */
+    image: z.string(expected(IMAGE_EXPECTED)).regex(IMAGE_PATTERN, expected(IMAGE_EXPECTED)),
+    /** Human-readable name. @default name */
+    displayName: z.string(expected("a string")).min(1, expected("a non-empty string")).optional(),
+    /** Directory inside each home that holds this environment's files. @default name */
+    dir: z.string(expected(DIR_EXPECTED)).regex(DIR_PATTERN, expected(DIR_EXPECTED)).optional(),
+    /** Directory in the image whose files are copied into the environment directory. @default /home/jovyan */
+    seedDir: absolutePath.default("/home/jovyan"),
+    /** Names (relative to seedDir) never copied. @default [".cache"] */
+    seedExcludes: z
+      .array(
+        z
+          .string(expected("a relative path inside the seed directory"))
+          .regex(/^[^/\0\n\t][^\0\n\t]*$/, expected("a relative path without tabs or newlines"))
+          .regex(/^(?!(.*\/)?\.\.(\/|$))/, expected("a relative path without '..'")),
+        expected("a list of relative paths"),
+      )
+      .default([".cache"]),
+    /** The server command and its arguments. */
+    command: z
+      .array(z.string(expected("a string")), expected("a list of strings (the command and its arguments)"))
+      .min(1, expected("a non-empty list (the command and its arguments)")),
+    /** Extra environment variables for the server. */
+    env: z
+      .record(
+        z
+          .string()
+          .regex(ENV_KEY_PATTERN, expected("a variable name (letters, digits, '_')"))
+          .regex(NOT_RESERVED_ENV, expected("a variable homedock does not set itself")),
+        z.string(expected("a string value")),
+        expected("a map of variable names to string values"),
+      )
+      .default({}),
+    /** Only users in one of these groups get this environment. @default everyone */
+    groups: z.array(name, expected("a list of group names")).optional(),
+    /** Run with a read-only root filesystem and a private tmpfs on /tmp. @default false */
+    readOnlyRoot: z.boolean(expected("true or false")).default(false),
+    /** Processes one workspace may run. @default host.defaults.pidsLimit */
+    pidsLimit: pidsLimit.optional(),
+    /**
+     * Which Jupyter the command starts, so that homedock can add the flags the front door
+     * needs: server (jupyter_server: `jupyter server`, `jupyter lab`, Notebook 7) or
+     * notebook (classic Notebook 6.x). @default not Jupyter: no flags, no route
+     */
+    jupyter: z.enum(JUPYTER, expected(`one of ${JUPYTER.join(", ")}`)).optional(),
+    /** Seconds after which an idle kernel is shut down (Jupyter's kernel culling); needs jupyter. */
+    idleKernelTimeout: z
+      .number(expected(IDLE_EXPECTED))
+      .int(expected(IDLE_EXPECTED))
+      .min(60, expected(IDLE_EXPECTED))
+      .max(31_536_000, expected(IDLE_EXPECTED))
+      .optional(),
+    /**
+     * Seconds without activity (a busy kernel, a terminal, a request from a browser) after
+     * which the workspace's server stops; its owner's next page load starts it again. Needs
+     * jupyter and a front door. @default host.defaults.idleTimeout (off)
+     */
+    idleTimeout: idleTimeout.optional(),
+    ...limits,
   },
   expected("a mapping with name, image and command"),
 );
@@ -208,70 +197,70 @@ const IDENTITY_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._%+@:=-]{0,253}$/;
 
 export const userSchema = z.strictObject(
   {
-  /** Account name; also the default home directory name. */
-  name,
-  /** Numeric user id on the host. */
-  uid: id("uid"),
-  /** Numeric primary group id on the host. */
-  gid: id("gid"),
-  /** Home directory on the host, mounted at the same path. @default <homeRoot>/<name> */
-  home: absolutePath.optional(),
-  /** Supplementary group ids the server runs with. */
-  supplementaryGids: z.array(id("gid"), expected("a list of gids")).default([]),
-  /** Group names that grant access to restricted environments. */
-  groups: z.array(name, expected("a list of group names")).default([]),
-  /** Allow uid or gid 0. Workspaces never run as root unless this says so. @default false */
-  allowRoot: z.boolean(expected("true or false")).default(false),
-  /** The value of frontDoor.login.claim that signs this user in (login method oidc), e.g. their email. @default the user's name */
-  identity: z.string(expected(IDENTITY_EXPECTED)).regex(IDENTITY_PATTERN, expected(IDENTITY_EXPECTED)).optional(),
-  ...limits,
+    /** Account name; also the default home directory name. */
+    name,
+    /** Numeric user id on the host. */
+    uid: id("uid"),
+    /** Numeric primary group id on the host. */
+    gid: id("gid"),
+    /** Home directory on the host, mounted at the same path. @default <homeRoot>/<name> */
+    home: absolutePath.optional(),
+    /** Supplementary group ids the server runs with. */
+    supplementaryGids: z.array(id("gid"), expected("a list of gids")).default([]),
+    /** Group names that grant access to restricted environments. */
+    groups: z.array(name, expected("a list of group names")).default([]),
+    /** Allow uid or gid 0. Workspaces never run as root unless this says so. @default false */
+    allowRoot: z.boolean(expected("true or false")).default(false),
+    /** The value of frontDoor.login.claim that signs this user in (login method oidc), e.g. their email. @default the user's name */
+    identity: z.string(expected(IDENTITY_EXPECTED)).regex(IDENTITY_PATTERN, expected(IDENTITY_EXPECTED)).optional(),
+    ...limits,
   },
   expected("a mapping with name, uid and gid"),
 );
 
 export const hostSchema = z.strictObject(
   {
-  /** Names the stack, the Compose project and the prefix of every container name. @default homedock */
-  name: name.default("homedock"),
-  /** Where homes live unless a user names one. @default /home */
-  homeRoot: absolutePath.default("/home"),
-  /**
-   * Whether the deploy creates a missing home (a one-shot container per user). false
-   * when homes are made elsewhere (useradd -m, pam_mkhomedir, an NFS automount): no
-   * container per user, and a missing home fails the deploy, naming the path.
-   * @default true
-   */
-  createHomes: z.boolean(expected("true or false")).default(true),
-  /** Mode given to a home that the deploy creates (an existing home is never touched). @default "0700" */
-  homeMode: z
-    .string(expected("an octal mode like 0700"))
-    .regex(/^0?[0-7]{3}$/, expected("an octal mode like 0700"))
-    .transform((m) => m.padStart(4, "0"))
-    .default("0700"),
-  /** Docker network the workspaces join. @default the host name */
-  network: name.optional(),
-  /** Image that creates missing homes (needs /bin/sh, ls, chmod, chown, mkdir, mv, cat). @default the user's first environment's image */
-  initImage: z.string(expected(IMAGE_EXPECTED)).regex(IMAGE_PATTERN, expected(IMAGE_EXPECTED)).optional(),
-  /** Directories from the host in every workspace. @default [{ source: /srv/data }] read-only */
-  sharedMounts: z.array(sharedMountSchema, expected("a list of mounts")).default([{ source: "/srv/data", writable: false }]),
-  /** Limits and restart policy of every workspace unless its environment or user says otherwise. */
-  defaults: z
-    .strictObject(
-      {
-      /** @default 2g */
-      memory: memory.default(2048),
-      /** @default 1 */
-      cpus: cpus.default(1e9),
-      /** Docker restart policy. @default unless-stopped */
-      restart: z.enum(RESTART, expected(`one of ${RESTART.join(", ")}`)).default("unless-stopped"),
-      /** Processes one workspace may run: a fork bomb stops there. @default 1024 */
-      pidsLimit: pidsLimit.default(1024),
-      /** idleTimeout of every Jupyter environment that sets none. Needs a front door. @default off */
-      idleTimeout: idleTimeout.optional(),
-      },
-      expected("a mapping of memory, cpus, restart, pidsLimit, idleTimeout"),
-    )
-    .prefault({}),
+    /** Names the stack, the Compose project and the prefix of every container name. @default homedock */
+    name: name.default("homedock"),
+    /** Where homes live unless a user names one. @default /home */
+    homeRoot: absolutePath.default("/home"),
+    /**
+     * Whether the deploy creates a missing home (a one-shot container per user). false
+     * when homes are made elsewhere (useradd -m, pam_mkhomedir, an NFS automount): no
+     * container per user, and a missing home fails the deploy, naming the path.
+     * @default true
+     */
+    createHomes: z.boolean(expected("true or false")).default(true),
+    /** Mode given to a home that the deploy creates (an existing home is never touched). @default "0700" */
+    homeMode: z
+      .string(expected("an octal mode like 0700"))
+      .regex(/^0?[0-7]{3}$/, expected("an octal mode like 0700"))
+      .transform((m) => m.padStart(4, "0"))
+      .default("0700"),
+    /** Docker network the workspaces join. @default the host name */
+    network: name.optional(),
+    /** Image that creates missing homes (needs /bin/sh, ls, chmod, chown, mkdir, mv, cat). @default the user's first environment's image */
+    initImage: z.string(expected(IMAGE_EXPECTED)).regex(IMAGE_PATTERN, expected(IMAGE_EXPECTED)).optional(),
+    /** Directories from the host in every workspace. @default [{ source: /srv/data }] read-only */
+    sharedMounts: z.array(sharedMountSchema, expected("a list of mounts")).default([{ source: "/srv/data", writable: false }]),
+    /** Limits and restart policy of every workspace unless its environment or user says otherwise. */
+    defaults: z
+      .strictObject(
+        {
+          /** @default 2g */
+          memory: memory.default(2048),
+          /** @default 1 */
+          cpus: cpus.default(1e9),
+          /** Docker restart policy. @default unless-stopped */
+          restart: z.enum(RESTART, expected(`one of ${RESTART.join(", ")}`)).default("unless-stopped"),
+          /** Processes one workspace may run: a fork bomb stops there. @default 1024 */
+          pidsLimit: pidsLimit.default(1024),
+          /** idleTimeout of every Jupyter environment that sets none. Needs a front door. @default off */
+          idleTimeout: idleTimeout.optional(),
+        },
+        expected("a mapping of memory, cpus, restart, pidsLimit, idleTimeout"),
+      )
+      .prefault({}),
   },
   expected("a mapping of host settings"),
 );
@@ -296,19 +285,24 @@ function duration(min: number, max: number, expectedText: string) {
 const SESSION_EXPECTED = "a duration like 8h, 90m or 1h30m (h, m, s), from 1m to 30 days";
 const WINDOW_EXPECTED = "a duration like 10m or 1h (h, m, s), from 1m to 24h";
 const FAILURES_EXPECTED = (what: string) => `a whole number of failed sign-ins ${what}, from 1 to 100000`;
-const failures = (what: string) => z.number(expected(FAILURES_EXPECTED(what))).int(expected(FAILURES_EXPECTED(what))).min(1, expected(FAILURES_EXPECTED(what))).max(100_000, expected(FAILURES_EXPECTED(what)));
+const failures = (what: string) =>
+  z
+    .number(expected(FAILURES_EXPECTED(what)))
+    .int(expected(FAILURES_EXPECTED(what)))
+    .min(1, expected(FAILURES_EXPECTED(what)))
+    .max(100_000, expected(FAILURES_EXPECTED(what)));
 
 /** How many wrong passwords the sign-in takes before it refuses, per user name and per client address (method password). */
 export const failedSignInsSchema = z.strictObject(
   {
-  /** Failed sign-ins for one user name within the window; then that name is refused, right password or not, until the window has fewer. @default 10 */
-  perUser: failures("for one user name").default(10),
-  /** Failed sign-ins from one client address (an IPv6 client's /64) within the window; then that address is refused. @default 50 */
-  perAddress: failures("from one address").default(50),
-  /** The window failed sign-ins are counted over. @default 10m */
-  window: duration(60, 86_400, WINDOW_EXPECTED).default(600),
-  /** The limiter's image: HAProxy 2.6 or later. @default haproxy:3.0.5 */
-  image: z.string(expected(IMAGE_EXPECTED)).regex(IMAGE_PATTERN, expected(IMAGE_EXPECTED)).default("haproxy:3.0.5"),
+    /** Failed sign-ins for one user name within the window; then that name is refused, right password or not, until the window has fewer. @default 10 */
+    perUser: failures("for one user name").default(10),
+    /** Failed sign-ins from one client address (an IPv6 client's /64) within the window; then that address is refused. @default 50 */
+    perAddress: failures("from one address").default(50),
+    /** The window failed sign-ins are counted over. @default 10m */
+    window: duration(60, 86_400, WINDOW_EXPECTED).default(600),
+    /** The limiter's image: HAProxy 2.6 or later. @default haproxy:3.0.5 */
+    image: z.string(expected(IMAGE_EXPECTED)).regex(IMAGE_PATTERN, expected(IMAGE_EXPECTED)).default("haproxy:3.0.5"),
   },
   expected("a mapping with perUser, perAddress, window (and image)"),
 );
@@ -321,71 +315,74 @@ const CLAIM_PATTERN = /^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/;
 
 export const loginSchema = z.strictObject(
   {
-  /**
-   * password: a sign-in page for the passwords homedock passwd sets; oidc: the
-   * institution's accounts through an OpenID Connect provider (issuer, clientId, and the
-   * client secret homedock passwd --client-secret keeps). @default password
-   */
-  method: z.enum(LOGIN, expected(`one of ${LOGIN.join(", ")}`)).default("password"),
-  /** How long a sign-in lasts before the front door asks again. @default 8h */
-  session: duration(60, 30 * 86_400, SESSION_EXPECTED).default(8 * 3600),
-  /** The OpenID Connect provider's issuer URL (oidc). */
-  issuer: z.string(expected(ISSUER_EXPECTED)).regex(ISSUER_PATTERN, expected(ISSUER_EXPECTED)).optional(),
-  /** The client id homedock is registered with at the provider (oidc). */
-  clientId: z.string(expected(CLIENT_ID_EXPECTED)).regex(/^[A-Za-z0-9._~:@-]{1,255}$/, expected(CLIENT_ID_EXPECTED)).optional(),
-  /** The ID token claim that names the user; each user's value is users[].identity (oidc). @default preferred_username */
-  claim: z.string(expected(CLAIM_EXPECTED)).regex(CLAIM_PATTERN, expected(CLAIM_EXPECTED)).optional(),
-  /** A CA certificate (PEM) on the Docker host that the provider's certificate is checked against, for a provider behind a private CA (oidc). @default the image's trust store */
-  caFile: absolutePath.optional(),
-  /** The login's image: oauth2-proxy 7.15 or later. @default quay.io/oauth2-proxy/oauth2-proxy:v7.15.6 */
-  image: z.string(expected(IMAGE_EXPECTED)).regex(IMAGE_PATTERN, expected(IMAGE_EXPECTED)).default("quay.io/oauth2-proxy/oauth2-proxy:v7.15.6"),
-  /** Memory limit of each of the login's two containers. @default 128m */
-  memory: memory.default(128),
-  /** CPU limit of the sign-in container, where passwords are checked: what a flood of wrong passwords can take. @default 0.5 */
-  cpus: cpus.default(5e8),
-  /** The limit on wrong passwords (method password): a limiter in front of the sign-in counts them per user name and per address. @default on, 10 per user and 50 per address in 10m */
-  failedSignIns: failedSignInsSchema.optional(),
+    /**
+     * password: a sign-in page for the passwords homedock passwd sets; oidc: the
+     * institution's accounts through an OpenID Connect provider (issuer, clientId, and the
+     * client secret homedock passwd --client-secret keeps). @default password
+     */
+    method: z.enum(LOGIN, expected(`one of ${LOGIN.join(", ")}`)).default("password"),
+    /** How long a sign-in lasts before the front door asks again. @default 8h */
+    session: duration(60, 30 * 86_400, SESSION_EXPECTED).default(8 * 3600),
+    /** The OpenID Connect provider's issuer URL (oidc). */
+    issuer: z.string(expected(ISSUER_EXPECTED)).regex(ISSUER_PATTERN, expected(ISSUER_EXPECTED)).optional(),
+    /** The client id homedock is registered with at the provider (oidc). */
+    clientId: z
+      .string(expected(CLIENT_ID_EXPECTED))
+      .regex(/^[A-Za-z0-9._~:@-]{1,255}$/, expected(CLIENT_ID_EXPECTED))
+      .optional(),
+    /** The ID token claim that names the user; each user's value is users[].identity (oidc). @default preferred_username */
+    claim: z.string(expected(CLAIM_EXPECTED)).regex(CLAIM_PATTERN, expected(CLAIM_EXPECTED)).optional(),
+    /** A CA certificate (PEM) on the Docker host that the provider's certificate is checked against, for a provider behind a private CA (oidc). @default the image's trust store */
+    caFile: absolutePath.optional(),
+    /** The login's image: oauth2-proxy 7.15 or later. @default quay.io/oauth2-proxy/oauth2-proxy:v7.15.6 */
+    image: z.string(expected(IMAGE_EXPECTED)).regex(IMAGE_PATTERN, expected(IMAGE_EXPECTED)).default("quay.io/oauth2-proxy/oauth2-proxy:v7.15.6"),
+    /** Memory limit of each of the login's two containers. @default 128m */
+    memory: memory.default(128),
+    /** CPU limit of the sign-in container, where passwords are checked: what a flood of wrong passwords can take. @default 0.5 */
+    cpus: cpus.default(5e8),
+    /** The limit on wrong passwords (method password): a limiter in front of the sign-in counts them per user name and per address. @default on, 10 per user and 50 per address in 10m */
+    failedSignIns: failedSignInsSchema.optional(),
   },
   expected("a mapping with method (and session, issuer, clientId, claim, caFile, image, memory, cpus, failedSignIns)"),
 );
 
 export const frontDoorSchema = z.strictObject(
   {
-  /** The host name (or IPv4 address) in every URL: https://<site>/user/<user>/<env>/. */
-  site: z.string(expected(SITE_EXPECTED)).regex(SITE_PATTERN, expected(SITE_EXPECTED)),
-  /** Addresses on the Docker host the ports are published on. @default ["0.0.0.0"] */
-  listen: z
-    .array(z.string(expected(IPV4_EXPECTED)).regex(IPV4_PATTERN, expected(IPV4_EXPECTED)), expected("a list of IPv4 addresses"))
-    .min(1, expected("at least one address"))
-    .default(["0.0.0.0"]),
-  /** Host port published for HTTPS. @default 443 */
-  httpsPort: port("HTTPS").default(443),
-  /** Host port published for ACME challenges and the redirect to HTTPS. @default 80 */
-  httpPort: port("HTTP").default(80),
-  /**
-   * internal: Caddy's own CA (LANs, tests); acme: a certificate from Let's Encrypt
-   * (public DNS, ports 80 and 443 reachable, needs email); files: certFile and keyFile.
-   * @default internal
-   */
-  tls: z.enum(TLS, expected(`one of ${TLS.join(", ")}`)).default("internal"),
-  /** Contact address for the ACME account (tls: acme). */
-  email: z.string(expected("an email address")).regex(EMAIL_PATTERN, expected("an email address")).optional(),
-  /** Certificate chain (PEM) on the Docker host (tls: files). */
-  certFile: absolutePath.optional(),
-  /** Its private key (PEM) on the Docker host (tls: files). */
-  keyFile: absolutePath.optional(),
-  /** The proxy's image: Caddy 2.6 or later, with /bin/sh. @default caddy:2 */
-  image: z.string(expected(IMAGE_EXPECTED)).regex(IMAGE_PATTERN, expected(IMAGE_EXPECTED)).default("caddy:2"),
-  /** Where the workspaces' socket directories are on the Docker host: <runtimeRoot>/<host>/<user>/<env>. @default /var/lib/homedock */
-  runtimeRoot: absolutePath.default("/var/lib/homedock"),
-  /** Memory limit of the proxy (swap is held to the same value). @default 512m */
-  memory: memory.default(512),
-  /** CPU limit of the proxy. @default 1 */
-  cpus: cpus.default(1e9),
-  /** Processes (threads included) the proxy may run. @default 512 */
-  pidsLimit: pidsLimit.default(512),
-  /** How users sign in: a sign-in page with sessions and sign-out. @default { method: password } */
-  login: loginSchema.prefault({}),
+    /** The host name (or IPv4 address) in every URL: https://<site>/user/<user>/<env>/. */
+    site: z.string(expected(SITE_EXPECTED)).regex(SITE_PATTERN, expected(SITE_EXPECTED)),
+    /** Addresses on the Docker host the ports are published on. @default ["0.0.0.0"] */
+    listen: z
+      .array(z.string(expected(IPV4_EXPECTED)).regex(IPV4_PATTERN, expected(IPV4_EXPECTED)), expected("a list of IPv4 addresses"))
+      .min(1, expected("at least one address"))
+      .default(["0.0.0.0"]),
+    /** Host port published for HTTPS. @default 443 */
+    httpsPort: port("HTTPS").default(443),
+    /** Host port published for ACME challenges and the redirect to HTTPS. @default 80 */
+    httpPort: port("HTTP").default(80),
+    /**
+     * internal: Caddy's own CA (LANs, tests); acme: a certificate from Let's Encrypt
+     * (public DNS, ports 80 and 443 reachable, needs email); files: certFile and keyFile.
+     * @default internal
+     */
+    tls: z.enum(TLS, expected(`one of ${TLS.join(", ")}`)).default("internal"),
+    /** Contact address for the ACME account (tls: acme). */
+    email: z.string(expected("an email address")).regex(EMAIL_PATTERN, expected("an email address")).optional(),
+    /** Certificate chain (PEM) on the Docker host (tls: files). */
+    certFile: absolutePath.optional(),
+    /** Its private key (PEM) on the Docker host (tls: files). */
+    keyFile: absolutePath.optional(),
+    /** The proxy's image: Caddy 2.6 or later, with /bin/sh. @default caddy:2 */
+    image: z.string(expected(IMAGE_EXPECTED)).regex(IMAGE_PATTERN, expected(IMAGE_EXPECTED)).default("caddy:2"),
+    /** Where the workspaces' socket directories are on the Docker host: <runtimeRoot>/<host>/<user>/<env>. @default /var/lib/homedock */
+    runtimeRoot: absolutePath.default("/var/lib/homedock"),
+    /** Memory limit of the proxy (swap is held to the same value). @default 512m */
+    memory: memory.default(512),
+    /** CPU limit of the proxy. @default 1 */
+    cpus: cpus.default(1e9),
+    /** Processes (threads included) the proxy may run. @default 512 */
+    pidsLimit: pidsLimit.default(512),
+    /** How users sign in: a sign-in page with sessions and sign-out. @default { method: password } */
+    login: loginSchema.prefault({}),
   },
   expected("a mapping with site (and listen, httpsPort, httpPort, tls, email, certFile, keyFile, image, runtimeRoot, memory, cpus, pidsLimit, login)"),
 );

@@ -13,8 +13,5 @@ const AMBIGUOUS = /^(y|n|yes|no|on|off|true|false|null)$|^[-+.0-9e_]*$/i;
 export function yamlScalar(value: string | number | boolean): string {
   if (typeof value !== "string") return String(value);
   if (PLAIN.test(value) && !AMBIGUOUS.test(value)) return value;
-  return JSON.stringify(value).replace(
-    /[\u007f-\u009f\u2028\u2029\ufeff]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
+  return JSON.stringify(value).replace(/[\u007f-\u009f\u2028\u2029\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }

@@ -3,7 +3,21 @@
 // own, which is what keeps the two outputs equivalent.
 import type { HostModel, UserModel, WorkspaceModel } from "../model/model";
 import { stopsWhenIdle, workspacesOf } from "../model/workspaces";
-import { type BindMount, type ContainerSpec, HARDENING, LABEL_ENVIRONMENT, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, LABEL_USER, mountsLabel, ONE_SHOT_LIMITS, ROLE, rootScript, TMP_TMPFS } from "./common";
+import {
+  type BindMount,
+  type ContainerSpec,
+  HARDENING,
+  LABEL_ENVIRONMENT,
+  LABEL_HOST,
+  LABEL_MOUNTS,
+  LABEL_ROLE,
+  LABEL_USER,
+  mountsLabel,
+  ONE_SHOT_LIMITS,
+  ROLE,
+  rootScript,
+  TMP_TMPFS,
+} from "./common";
 import { jupyterFlags, RUNTIME_MOUNT, runtimeMount, SOCKET_NAME, workspaceRuntimeMount } from "./front-door-containers";
 import { deployDirOf, WORKSPACE_DEPLOY_DIR, WORKSPACE_RUNTIME_DIR } from "../model/front-door";
 import { SCRIPTS } from "./scripts";

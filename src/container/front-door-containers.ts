@@ -4,7 +4,20 @@ import { WORKSPACE_RUNTIME_DIR } from "../model/front-door";
 import type { HostModel, WorkspaceModel } from "../model/model";
 import { stopsWhenIdle } from "../model/workspaces";
 import { DOCKER_FILTER_DIR, dockerFilterVolume, idleWorkspaces } from "./docker-filter";
-import { type BindMount, type ContainerSpec, HARDENING, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, mountsLabel, ONE_SHOT_LIMITS, ROLE, rootScript, TMP_TMPFS, type VolumeMount } from "./common";
+import {
+  type BindMount,
+  type ContainerSpec,
+  HARDENING,
+  LABEL_HOST,
+  LABEL_MOUNTS,
+  LABEL_ROLE,
+  mountsLabel,
+  ONE_SHOT_LIMITS,
+  ROLE,
+  rootScript,
+  TMP_TMPFS,
+  type VolumeMount,
+} from "./common";
 
 /** Where the proxy sees the whole tree of the workspaces' socket directories (a workspace its own: WORKSPACE_RUNTIME_DIR). */
 export const PROXY_RUNTIME_DIR = "/run/homedock";

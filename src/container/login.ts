@@ -32,7 +32,11 @@ export function loginAddresses(host: HostModel): { readonly check: string; reado
 
 /** The limiter's config (HAProxy) for `host`'s password login. */
 export function limiterConfig(host: HostModel, limit: FailedSignInsModel): string {
-  return renderLimiterConfig(limit, { port: LIMITER_PORT, signIn: `${loginContainerNames(host).signIn}:${SIGN_IN_PORT}`, signInPath: `${LOGIN_PREFIX}/sign_in` });
+  return renderLimiterConfig(limit, {
+    port: LIMITER_PORT,
+    signIn: `${loginContainerNames(host).signIn}:${SIGN_IN_PORT}`,
+    signInPath: `${LOGIN_PREFIX}/sign_in`,
+  });
 }
 /** Where oauth2-proxy's pages are (sign_in, sign_out, callback, auth). */
 export const LOGIN_PREFIX = "/oauth2";
@@ -235,7 +239,11 @@ export function limitInWords(limit: FailedSignInsModel): string {
 /** The login's containers: the session check, the sign-in, and with a password login the sign-in's limiter. */
 export function loginContainers(host: HostModel, configSource: ConfigSource): ContainerSpec[] {
   const limit = host.frontDoor!.login.failedSignIns;
-  return [loginContainer(host, "check", configSource), loginContainer(host, "signIn", configSource), ...(limit === undefined ? [] : [limiterContainer(host, limit, configSource)])];
+  return [
+    loginContainer(host, "check", configSource),
+    loginContainer(host, "signIn", configSource),
+    ...(limit === undefined ? [] : [limiterContainer(host, limit, configSource)]),
+  ];
 }
 
 /** The user a signed-in identity is, where it is one of the config's. */

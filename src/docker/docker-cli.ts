@@ -56,6 +56,12 @@ export const dockerCliAsync: DockerAsync = (args, options = {}) =>
       const code = (err as NodeJS.ErrnoException | null)?.code;
       const timedOut = err !== null && (err as { killed?: boolean }).killed === true && options.timeoutMs !== undefined;
       // A number: docker ran and failed; a string (ENOENT, ...): it could not run.
-      resolve({ status: err === null ? 0 : typeof code === "number" ? code : null, stdout, stderr, error: typeof code === "string" ? err! : undefined, ...(timedOut ? { timedOut } : {}) });
+      resolve({
+        status: err === null ? 0 : typeof code === "number" ? code : null,
+        stdout,
+        stderr,
+        error: typeof code === "string" ? err! : undefined,
+        ...(timedOut ? { timedOut } : {}),
+      });
     });
   });

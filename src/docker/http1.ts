@@ -52,7 +52,8 @@ function chunked(buf: Buffer, from: number): { body: Buffer; end: number } | und
     const eol = buf.indexOf(LINE_END, at);
     if (eol < 0) return undefined;
     const size = parseInt(buf.subarray(at, eol).toString("latin1").split(";")[0].trim(), 16);
-    if (!Number.isFinite(size) || size < 0) throw new HttpParseError(`bad chunk size: ${JSON.stringify(buf.subarray(at, eol).toString("latin1").slice(0, 20))}`);
+    if (!Number.isFinite(size) || size < 0)
+      throw new HttpParseError(`bad chunk size: ${JSON.stringify(buf.subarray(at, eol).toString("latin1").slice(0, 20))}`);
     const data = eol + LINE_END.length;
     if (size === 0) {
       // No trailers are expected; the last chunk ends with an empty line.

@@ -144,7 +144,12 @@ export function frontDoorOf(config: FrontDoorConfig, hostName: string): FrontDoo
 function loginOf(config: LoginConfig): LoginModel {
   const oidc: OidcModel | undefined =
     config.method === "oidc"
-      ? { issuer: config.issuer!, clientId: config.clientId!, claim: config.claim ?? DEFAULT_CLAIM, ...(config.caFile === undefined ? {} : { caFile: config.caFile }) }
+      ? {
+          issuer: config.issuer!,
+          clientId: config.clientId!,
+          claim: config.claim ?? DEFAULT_CLAIM,
+          ...(config.caFile === undefined ? {} : { caFile: config.caFile }),
+        }
       : undefined;
   const limit = config.method === "password" ? (config.failedSignIns ?? failedSignInsSchema.parse({})) : undefined;
   return {
@@ -154,7 +159,8 @@ function loginOf(config: LoginConfig): LoginModel {
     image: config.image,
     memoryMiB: config.memory,
     nanoCpus: config.cpus,
-    ...(limit === undefined ? {} : { failedSignIns: { perUser: limit.perUser, perAddress: limit.perAddress, windowSeconds: limit.window, image: limit.image } }),
+    ...(limit === undefined
+      ? {}
+      : { failedSignIns: { perUser: limit.perUser, perAddress: limit.perAddress, windowSeconds: limit.window, image: limit.image } }),
   };
 }
-

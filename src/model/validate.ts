@@ -40,7 +40,9 @@ function salvage<S extends z.ZodObject>(partial: S, item: unknown, bad: Readonly
 function frontDoorParts(raw: unknown, bad: ReadonlySet<PathSegment>): PartialConfig["frontDoor"] {
   const valid = salvage(partialFrontDoor, raw, bad);
   if (valid === undefined) return undefined;
-  const given = Object.fromEntries(["email", "certFile", "keyFile"].filter((k) => k in (raw as object) && valid[k as "email"] === undefined).map((k) => [k, ""]));
+  const given = Object.fromEntries(
+    ["email", "certFile", "keyFile"].filter((k) => k in (raw as object) && valid[k as "email"] === undefined).map((k) => [k, ""]),
+  );
   return { ...given, ...valid };
 }
 

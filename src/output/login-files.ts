@@ -20,7 +20,7 @@ interface LoginSecrets {
   readonly clientSecret?: string;
 }
 
-const SHAPE = 'expected a JSON object with cookieSecret (and clientSecret), as homedock writes it';
+const SHAPE = "expected a JSON object with cookieSecret (and clientSecret), as homedock writes it";
 /** 32 random bytes, base64url without padding: an AES-256 key as oauth2-proxy reads it. */
 const COOKIE_SECRET = /^[A-Za-z0-9_-]{43}$/;
 /** What a client secret may be: printable ASCII, no spaces, at most 1,024 characters. */
@@ -28,10 +28,14 @@ export const CLIENT_SECRET = /^[\x21-\x7e]{1,1024}$/;
 
 function problems(key: string, value: unknown): ConfigIssue[] {
   if (key === "cookieSecret") {
-    return typeof value === "string" && COOKIE_SECRET.test(value) ? [] : [secretProblem([key], "expected 32 random bytes, base64url (homedock makes it); found something else (not shown)")];
+    return typeof value === "string" && COOKIE_SECRET.test(value)
+      ? []
+      : [secretProblem([key], "expected 32 random bytes, base64url (homedock makes it); found something else (not shown)")];
   }
   if (key === "clientSecret") {
-    return typeof value === "string" && CLIENT_SECRET.test(value) ? [] : [secretProblem([key], "expected the client secret, 1-1024 printable characters without spaces; found something else (not shown)")];
+    return typeof value === "string" && CLIENT_SECRET.test(value)
+      ? []
+      : [secretProblem([key], "expected the client secret, 1-1024 printable characters without spaces; found something else (not shown)")];
   }
   return [secretProblem([key], "expected only cookieSecret and clientSecret")];
 }
@@ -48,7 +52,8 @@ function writeLoginSecrets(dir: string, secrets: LoginSecrets): string {
 
 /** Stores the OpenID Connect client secret (homedock passwd --client-secret); returns the file. */
 export function writeClientSecret(dir: string, secret: string): string {
-  if (!CLIENT_SECRET.test(secret)) throw new ConfigError([secretProblem(["clientSecret"], "expected 1-1024 printable characters without spaces (not shown)")], "the client secret");
+  if (!CLIENT_SECRET.test(secret))
+    throw new ConfigError([secretProblem(["clientSecret"], "expected 1-1024 printable characters without spaces (not shown)")], "the client secret");
   return writeLoginSecrets(dir, { ...readLoginSecrets(dir), clientSecret: secret });
 }
 
@@ -83,7 +88,14 @@ export function loginFileContents(dir: string, model: HostModel, hashes: Readonl
   const secrets = readLoginSecrets(dir);
   if (login.method === "oidc" && secrets.clientSecret === undefined) {
     throw new ConfigError(
-      [{ path: ["frontDoor", "login", "method"], value: "oidc", hasValue: true, message: `expected the provider's client secret beside method: oidc: give it with homedock passwd --client-secret (kept in ${LOGIN_SECRETS_FILE}, never in the config)` }],
+      [
+        {
+          path: ["frontDoor", "login", "method"],
+          value: "oidc",
+          hasValue: true,
+          message: `expected the provider's client secret beside method: oidc: give it with homedock passwd --client-secret (kept in ${LOGIN_SECRETS_FILE}, never in the config)`,
+        },
+      ],
       "config",
     );
   }

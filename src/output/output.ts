@@ -27,7 +27,10 @@ export function synth(model: HostModel, outdir: string): string {
       Host.fromModel(new TerraformStack(app, model.name), "host", model);
       app.synth();
     });
-    writeTerraformSecrets(path.dirname(path.resolve(outdir)), stackDirectory(staging, model.name), model, { tokens: TOKENS_VARIABLE, frontDoorFiles: FRONTDOOR_FILES_VARIABLE });
+    writeTerraformSecrets(path.dirname(path.resolve(outdir)), stackDirectory(staging, model.name), model, {
+      tokens: TOKENS_VARIABLE,
+      frontDoorFiles: FRONTDOOR_FILES_VARIABLE,
+    });
     moveInto(staging, outdir);
     // The admin's alone: it holds the tokens (terraform.tfvars.json), and Terraform
     // keeps saved plans and its working files in the stack's directory.

@@ -47,7 +47,11 @@ export function readSecretsFile<T>(file: string, shape: string, problems: (key: 
   }
   if (entries === null || typeof entries !== "object" || Array.isArray(entries)) throw fileError(file, shape);
   const issues = Object.entries(entries).flatMap(([key, entry]) => problems(key, entry));
-  if (issues.length > 0) throw new ConfigError(issues, file, issues.map((issue) => [...issue.path, issue.message].join(": ")));
+  if (issues.length > 0)
+    throw new ConfigError(
+      issues,
+      file,
+      issues.map((issue) => [...issue.path, issue.message].join(": ")),
+    );
   return entries as Record<string, T>;
 }
-

@@ -69,10 +69,17 @@ function entryProblems(user: string, entry: unknown): ConfigIssue[] {
   }
   const { hash, uid, ...rest } = entry as Record<string, unknown>;
   return [
-    ...(typeof hash === "string" && BCRYPT_HASH.test(hash) ? [] : [secretProblem([user, "hash"], hash === undefined ? "expected a bcrypt hash; found none" : HASH_SHAPE)]),
+    ...(typeof hash === "string" && BCRYPT_HASH.test(hash)
+      ? []
+      : [secretProblem([user, "hash"], hash === undefined ? "expected a bcrypt hash; found none" : HASH_SHAPE)]),
     ...(Number.isSafeInteger(uid) && (uid as number) >= 0
       ? []
-      : [secretProblem([user, "uid"], `expected the account's uid, a whole number (as homedock passwd writes it); found ${uid === undefined ? "none" : "something else (not shown)"}`)]),
+      : [
+          secretProblem(
+            [user, "uid"],
+            `expected the account's uid, a whole number (as homedock passwd writes it); found ${uid === undefined ? "none" : "something else (not shown)"}`,
+          ),
+        ]),
     ...Object.keys(rest).map((key) => secretProblem([user, key], "expected only hash and uid")),
   ];
 }
@@ -216,7 +223,10 @@ export interface SecretVariables {
 export function writeTerraformSecrets(dir: string, stackDir: string, model: HostModel, variables: SecretVariables): void {
   // First, since a bad secrets file stops the render before anything is written.
   const files = frontDoorFiles(dir, model);
-  const frontDoor = model.frontDoor === undefined ? {} : { [variables.frontDoorFiles]: Object.fromEntries(Object.entries(files).map(([name, text]) => [`${model.name}/${name}`, text])) };
+  const frontDoor =
+    model.frontDoor === undefined
+      ? {}
+      : { [variables.frontDoorFiles]: Object.fromEntries(Object.entries(files).map(([name, text]) => [`${model.name}/${name}`, text])) };
   const tokens = workspaceTokens(dir, model);
   // By a loop: see workspaceTokens.
   const byContainer: Record<string, string> = {};

@@ -48,7 +48,8 @@ export function missingHostPathIssues(model: HostModel, exists: (dir: string) =>
     }
   } else {
     for (const { user, i } of users) {
-      if (!exists(user.home)) missing(["users", i, "home"], user.home, `expected an existing home ${ON_HOST}: createHomes is false, so the deploy creates none`);
+      if (!exists(user.home))
+        missing(["users", i, "home"], user.home, `expected an existing home ${ON_HOST}: createHomes is false, so the deploy creates none`);
     }
   }
   model.sharedMounts.forEach((m, i) => {

@@ -59,7 +59,12 @@ export function preflight(model: HostModel, options: PreflightOptions = {}): str
  * The preflight on `machine`; `placed` puts the problems of TLS files at their lines in
  * the config's text (load.ts). A missing host path is written whole, at no line.
  */
-export function checkMachine(model: HostModel, options: PreflightOptions, machine: Machine = THIS_MACHINE, placed: (err: ConfigError) => ConfigError = (err) => err): string[] {
+export function checkMachine(
+  model: HostModel,
+  options: PreflightOptions,
+  machine: Machine = THIS_MACHINE,
+  placed: (err: ConfigError) => ConfigError = (err) => err,
+): string[] {
   const { source = "config", hostPaths = "ignore", env = process.env } = options;
   if (!dockerIsLocal(env)) return [];
   const files = missingTlsFileIssues(model, machine.exists);

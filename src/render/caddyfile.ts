@@ -323,7 +323,9 @@ export function renderCaddyfile(model: HostModel, hashes: Readonly<Record<string
   }
   site.push(
     // A password login has no provider to start a sign-in at or come back from.
-    ...(login.method === "password" ? ["start", "callback"].flatMap((page) => [`\thandle ${LOGIN_PREFIX}/${page} {`, '\t\trespond "no such page" 404', "\t}"]) : []),
+    ...(login.method === "password"
+      ? ["start", "callback"].flatMap((page) => [`\thandle ${LOGIN_PREFIX}/${page} {`, '\t\trespond "no such page" 404', "\t}"])
+      : []),
     // A sign-in posted from another site would sign the browser in as someone else.
     "\t@signin_cross_site {",
     `\t\tpath ${LOGIN_PREFIX}/sign_in`,
@@ -348,7 +350,17 @@ export function renderCaddyfile(model: HostModel, hashes: Readonly<Record<string
   );
   if (admitted.length > 0) site.push(...userRedirectBlock(routes));
   site.push(
-    ...(admitted.length > 0 ? ["\t\t@home {", "\t\t\tpath /", `\t\t\tvars ${USER} ${admitted.map((u) => u.name).join(" ")}`, "\t\t}", "\t\thandle @home {", `\t\t\tredir * ${landingPrefix(USER)} 302`, "\t\t}"] : []),
+    ...(admitted.length > 0
+      ? [
+          "\t\t@home {",
+          "\t\t\tpath /",
+          `\t\t\tvars ${USER} ${admitted.map((u) => u.name).join(" ")}`,
+          "\t\t}",
+          "\t\thandle @home {",
+          `\t\t\tredir * ${landingPrefix(USER)} 302`,
+          "\t\t}",
+        ]
+      : []),
     "\t\thandle {",
     '\t\t\trespond "no such workspace" 404',
     "\t\t}",

@@ -2,7 +2,16 @@
 // constructs, as a docker-compose.yml. Pure: model in, YAML text out.
 import { createHash } from "node:crypto";
 import { dump } from "js-yaml";
-import { type ContainerSpec, homeInitContainer, homeInitImage, LABEL_HOST, LABEL_USER, SEEDER_SCRIPT, secretKey, workspaceContainer } from "../container/container";
+import {
+  type ContainerSpec,
+  homeInitContainer,
+  homeInitImage,
+  LABEL_HOST,
+  LABEL_USER,
+  SEEDER_SCRIPT,
+  secretKey,
+  workspaceContainer,
+} from "../container/container";
 import { frontDoorSetupContainer, loginEgressNetwork, loginNetwork, proxyContainer } from "../container/front-door-containers";
 import { dockerFilterContainer, idleWorkspaces } from "../container/docker-filter";
 import { loginContainers } from "../container/login";
@@ -44,7 +53,11 @@ function service(spec: ContainerSpec, dependsOn: string | undefined, volumes: Re
   put(s, "labels", Object.fromEntries(Object.entries(spec.labels).map(([k, v]) => [k, literal(v)])));
   for (const m of spec.mounts) {
     if (m.composeVolume !== undefined) {
-      volumes[bindVolume(m.composeVolume, m.source)] = { driver: "local", driver_opts: { type: "none", o: "bind", device: literal(m.source) }, labels: volumeLabels(spec) };
+      volumes[bindVolume(m.composeVolume, m.source)] = {
+        driver: "local",
+        driver_opts: { type: "none", o: "bind", device: literal(m.source) },
+        labels: volumeLabels(spec),
+      };
     }
   }
   for (const v of spec.volumes) volumes[v.name] = { name: v.name };
@@ -225,7 +238,9 @@ function composeTail(host: HostModel, volumes: Record<string, unknown>): Record<
     networks: {
       [host.network]: { name: host.network, driver_opts: { ...NETWORK_OPTIONS } },
       ...(host.frontDoor === undefined ? {} : { [loginNetwork(host)]: { name: loginNetwork(host), internal: true } }),
-      ...(host.frontDoor?.login.method === "oidc" ? { [loginEgressNetwork(host)]: { name: loginEgressNetwork(host), driver_opts: { ...NETWORK_OPTIONS } } } : {}),
+      ...(host.frontDoor?.login.method === "oidc"
+        ? { [loginEgressNetwork(host)]: { name: loginEgressNetwork(host), driver_opts: { ...NETWORK_OPTIONS } } }
+        : {}),
     },
     ...(Object.keys(volumes).length > 0 ? { volumes } : {}),
   };

@@ -16,7 +16,9 @@ export function literal(value: string): string {
  */
 export function providerCpus(nanoCpus: number): string {
   const whole = Math.floor(nanoCpus / 1e9);
-  const frac = String(nanoCpus % 1e9).padStart(9, "0").replace(/0+$/, "");
+  const frac = String(nanoCpus % 1e9)
+    .padStart(9, "0")
+    .replace(/0+$/, "");
   return `${whole}.${frac === "" ? "0" : frac}`;
 }
 
@@ -56,7 +58,9 @@ export function containerConfig(spec: ContainerSpec, image: string, expressions:
     image,
     user: spec.user,
     groupAdd: spec.groupAdd.length > 0 ? [...spec.groupAdd] : undefined,
-    entrypoint: spec.entrypoint.map((arg) => (seeder !== undefined && arg === SEEDER_SCRIPT ? seeder : homeScript !== undefined && arg === HOME_SCRIPT ? homeScript : literal(arg))),
+    entrypoint: spec.entrypoint.map((arg) =>
+      seeder !== undefined && arg === SEEDER_SCRIPT ? seeder : homeScript !== undefined && arg === HOME_SCRIPT ? homeScript : literal(arg),
+    ),
     command: spec.command.map(literal),
     workingDir: literal(spec.workingDir),
     env: [...Object.entries(spec.env).map(([k, v]) => literal(`${k}=${v}`)), ...spec.secrets.map((name) => `${name}=${secret!(name)}`)],
@@ -91,7 +95,10 @@ export function containerConfig(spec: ContainerSpec, image: string, expressions:
       add: spec.capAdd.length > 0 ? [...spec.capAdd] : undefined,
       drop: [...spec.capDrop],
     },
-    networksAdvanced: spec.network === undefined ? undefined : [{ name: network ?? spec.network }, ...(spec.extraNetworks ?? []).map((n) => ({ name: extraNetwork?.(n) ?? n }))],
+    networksAdvanced:
+      spec.network === undefined
+        ? undefined
+        : [{ name: network ?? spec.network }, ...(spec.extraNetworks ?? []).map((n) => ({ name: extraNetwork?.(n) ?? n }))],
     networkMode: spec.network === undefined ? "none" : undefined,
     // A one-shot container is waited for (attach) and may then stay stopped; so may a
     // workspace that stops when idle (its owner's visit wakes it). Any other workspace

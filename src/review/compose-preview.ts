@@ -105,7 +105,8 @@ const MIB = 2 ** 20;
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 const sortedList = (list: unknown): string[] => [...((list as string[] | null) ?? [])].sort();
 /** A map's entries by key: Docker keeps no order of its own (tmpfs). */
-const entries = (map: unknown): [string, unknown][] => Object.entries((map as Record<string, unknown> | null) ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+const entries = (map: unknown): [string, unknown][] =>
+  Object.entries((map as Record<string, unknown> | null) ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -123,7 +124,9 @@ function mountReasons(spec: ContainerSpec, c: InspectedContainer, project: strin
     const same =
       now !== undefined &&
       now.RW === !m.readOnly &&
-      (m.composeVolume === undefined ? now.Type === "bind" && now.Source === m.source : now.Type === "volume" && now.Name === `${project}_${bindVolume(m.composeVolume, m.source)}`);
+      (m.composeVolume === undefined
+        ? now.Type === "bind" && now.Source === m.source
+        : now.Type === "volume" && now.Name === `${project}_${bindVolume(m.composeVolume, m.source)}`);
     // A home container binds the home alone, elsewhere than its working directory.
     const home = m.target === spec.workingDir || spec.labels[LABEL_ROLE] === ROLE.home;
     return same ? [] : [home ? REASONS.working_dir : "shared mount changed"];
@@ -140,7 +143,9 @@ function portTexts(ports: readonly { readonly internal: number; readonly text: s
 /** The ports a container publishes. */
 function boundPorts(c: InspectedContainer): string[] {
   const bindings = Object.entries(c.HostConfig?.PortBindings ?? {});
-  return portTexts(bindings.flatMap(([port, bound]) => (bound ?? []).map((b) => ({ internal: parseInt(port, 10), text: `${b.HostIp || "0.0.0.0"}:${b.HostPort}` }))));
+  return portTexts(
+    bindings.flatMap(([port, bound]) => (bound ?? []).map((b) => ({ internal: parseInt(port, 10), text: `${b.HostIp || "0.0.0.0"}:${b.HostPort}` }))),
+  );
 }
 
 /** The ports a spec publishes. */
@@ -202,7 +207,9 @@ export function recreateReasons(spec: ContainerSpec, c: InspectedContainer, imag
   const published = boundPorts(c);
   if (!same(published, ports)) add(`ports ${published.join(" and ") || "none"} → ${ports.join(" and ") || "none"}`);
 
-  const networks = Object.keys(c.NetworkSettings?.Networks ?? {}).filter((n) => n !== "none").sort();
+  const networks = Object.keys(c.NetworkSettings?.Networks ?? {})
+    .filter((n) => n !== "none")
+    .sort();
   if (!same(networks, spec.network === undefined ? [] : [spec.network, ...(spec.extraNetworks ?? [])].sort())) add(REASONS.networks_advanced);
   return [...new Set(reasons)];
 }
@@ -217,7 +224,12 @@ const serviceOf = (c: InspectedContainer) => (c.Config?.Labels ?? {})["com.docke
  * the host that Compose did not make (no project label of this host) are left out: Compose
  * leaves them alone.
  */
-export function previewCompose(host: string, services: readonly ComposeService[], containers: readonly InspectedContainer[], images: readonly InspectedImage[]): ComposePreview {
+export function previewCompose(
+  host: string,
+  services: readonly ComposeService[],
+  containers: readonly InspectedContainer[],
+  images: readonly InspectedImage[],
+): ComposePreview {
   const project = host;
   const ours = containers.filter((c) => (c.Config?.Labels ?? {})[COMPOSE_PROJECT_LABEL] === project);
   const found = new Map(ours.map((c) => [String(c.Name ?? "").replace(/^\//, ""), c]));
@@ -233,7 +245,15 @@ export function previewCompose(host: string, services: readonly ComposeService[]
       continue;
     }
     const reasons = recreateReasons(spec, c, imageByName.get(spec.image), project);
-    previews.push({ container: spec.name, service, change: reasons.length > 0 ? "replaced" : "unchanged", reasons, spec, labels: { ...spec.labels }, was: c.Config?.Image });
+    previews.push({
+      container: spec.name,
+      service,
+      change: reasons.length > 0 ? "replaced" : "unchanged",
+      reasons,
+      spec,
+      labels: { ...spec.labels },
+      was: c.Config?.Image,
+    });
   }
   for (const [name, c] of found) previews.push({ container: name, service: serviceOf(c), change: "removed", reasons: [], labels: c.Config?.Labels ?? {} });
 
@@ -246,7 +266,9 @@ export function previewCompose(host: string, services: readonly ComposeService[]
     .filter((p) => p.labels[LABEL_ROLE] === ROLE.home && p.change !== "unchanged")
     .map((p) => ({ resource: "home", change: p.change as Exclude<ChangeKind, "unchanged">, user: p.labels[LABEL_USER] ?? "?" }));
   const rootImages: RootImageChange[] = previews
-    .filter((p) => p.change === "replaced" && p.spec !== undefined && p.was !== undefined && p.was !== p.spec.image && ROOT_ROLES.includes(p.labels[LABEL_ROLE]))
+    .filter(
+      (p) => p.change === "replaced" && p.spec !== undefined && p.was !== undefined && p.was !== p.spec.image && ROOT_ROLES.includes(p.labels[LABEL_ROLE]),
+    )
     .map((p) => {
       const role = p.labels[LABEL_ROLE] as RootRole;
       return { container: p.container, role, ...(role === ROLE.home ? { user: p.labels[LABEL_USER] } : {}), from: p.was!, to: p.spec!.image };

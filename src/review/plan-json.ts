@@ -25,38 +25,41 @@ const number = (what = "a number") => z.number(expected(what));
  * has only some of them). A list element Terraform does not know yet is null: a command's
  * is read as such; a label, port, ulimit or mount is not expected to be unknown.
  */
-export const planValues = z.object({
-  name: text().optional(),
-  image: text("a string (the image's id)").optional(),
-  image_id: text().optional(),
-  labels: list(
-    "labels ({label, value})",
-    z.object({ label: text(), value: text() }, expected("a label ({label, value})")),
-  ),
-  command: list("strings", z.string(expected("a string")).nullable()),
-  ports: list(
-    "ports ({internal, external, ip})",
-    z.object({ internal: number(), external: optional(number()), ip: optional(text()) }, expected("a port ({internal, external, ip})")),
-  ),
-  memory: optional(number("a number of MiB")),
-  memory_swap: optional(number("a number of MiB")),
-  cpus: optional(z.union([z.string(), z.number()], expected("a number of CPUs (a string or a number)"))),
-  ulimit: list(
-    "ulimits ({name, soft, hard})",
-    z.object({ name: text(), soft: optional(number()), hard: optional(number()) }, expected("a ulimit ({name, soft, hard})")),
-  ),
-  restart: optional(text()),
-  must_run: optional(z.boolean(expected("true or false"))),
-  mounts: list(
-    "mounts ({target, source, read_only})",
-    z.object({ target: text(), source: optional(text()), read_only: optional(z.boolean(expected("true or false"))) }, expected("a mount ({target, source, read_only})")),
-  ),
-  working_dir: optional(text()),
-  // A terraform_data's: what homedock's start of a root container is triggered by (its
-  // container's name, id and process limit); any other terraform_data's is its own, and
-  // the review reads only the shape it knows (src/review/review.ts: startOf).
-  triggers_replace: z.unknown().optional(),
-}, expected("an object of attribute values, or null"));
+export const planValues = z.object(
+  {
+    name: text().optional(),
+    image: text("a string (the image's id)").optional(),
+    image_id: text().optional(),
+    labels: list("labels ({label, value})", z.object({ label: text(), value: text() }, expected("a label ({label, value})"))),
+    command: list("strings", z.string(expected("a string")).nullable()),
+    ports: list(
+      "ports ({internal, external, ip})",
+      z.object({ internal: number(), external: optional(number()), ip: optional(text()) }, expected("a port ({internal, external, ip})")),
+    ),
+    memory: optional(number("a number of MiB")),
+    memory_swap: optional(number("a number of MiB")),
+    cpus: optional(z.union([z.string(), z.number()], expected("a number of CPUs (a string or a number)"))),
+    ulimit: list(
+      "ulimits ({name, soft, hard})",
+      z.object({ name: text(), soft: optional(number()), hard: optional(number()) }, expected("a ulimit ({name, soft, hard})")),
+    ),
+    restart: optional(text()),
+    must_run: optional(z.boolean(expected("true or false"))),
+    mounts: list(
+      "mounts ({target, source, read_only})",
+      z.object(
+        { target: text(), source: optional(text()), read_only: optional(z.boolean(expected("true or false"))) },
+        expected("a mount ({target, source, read_only})"),
+      ),
+    ),
+    working_dir: optional(text()),
+    // A terraform_data's: what homedock's start of a root container is triggered by (its
+    // container's name, id and process limit); any other terraform_data's is its own, and
+    // the review reads only the shape it knows (src/review/review.ts: startOf).
+    triggers_replace: z.unknown().optional(),
+  },
+  expected("an object of attribute values, or null"),
+);
 
 /** A resource's attribute values: those the review reads, as checked; any other, unknown. */
 export type PlanValues = z.output<typeof planValues> & { readonly [attribute: string]: unknown };
@@ -68,13 +71,16 @@ const actions = z.array(text(), expected('a list of actions like ["create"]'));
 const CHANGE = expected("an object {actions, before, after, ...}");
 
 /** One entry of resource_changes, as far as every entry is checked. */
-const entry = z.object({
-  address: text("a string (the resource's address)"),
-  type: text("a string (the resource type)"),
-  mode: text('a string ("managed" or "data")'),
-  change: z.object({ actions }, CHANGE),
-  action_reason: optional(text()),
-}, expected("an object {address, type, mode, change, ...}"));
+const entry = z.object(
+  {
+    address: text("a string (the resource's address)"),
+    type: text("a string (the resource type)"),
+    mode: text('a string ("managed" or "data")'),
+    change: z.object({ actions }, CHANGE),
+    action_reason: optional(text()),
+  },
+  expected("an object {address, type, mode, change, ...}"),
+);
 
 /** An entry of a reviewed type: its change's before and after, what is unknown, what forced a replacement. */
 const reviewed = entry.extend({
@@ -84,7 +90,10 @@ const reviewed = entry.extend({
       before: planValues.nullish(),
       after: planValues.nullish(),
       after_unknown: optional(z.union([z.boolean(), z.record(z.string(), z.unknown())], expected("an object or a boolean"))),
-      replace_paths: list("attribute paths", z.array(z.union([z.string(), z.number()]), expected("a list of keys and indexes")).min(1, expected("a path of at least one key"))),
+      replace_paths: list(
+        "attribute paths",
+        z.array(z.union([z.string(), z.number()]), expected("a list of keys and indexes")).min(1, expected("a path of at least one key")),
+      ),
     },
     CHANGE,
   ),
@@ -106,7 +115,10 @@ export interface ReadChanges {
 }
 
 const isReviewed = (raw: unknown) =>
-  raw !== null && typeof raw === "object" && (raw as { mode?: unknown }).mode === "managed" && REVIEWED_TYPES.includes((raw as { type?: unknown }).type as string);
+  raw !== null &&
+  typeof raw === "object" &&
+  (raw as { mode?: unknown }).mode === "managed" &&
+  REVIEWED_TYPES.includes((raw as { type?: unknown }).type as string);
 
 /**
  * The managed changes of the reviewed types from a plan's resource_changes, each checked

@@ -66,8 +66,16 @@ export type ResourceChange =
   | { readonly resource: "home"; readonly change: Exclude<ChangeKind, "unchanged">; readonly user: string };
 
 /** The containers that run as root: the one-shot that creates a user's home, the front door's proxy and its setup. */
-export type RootRole = typeof ROLE.home | typeof ROLE.proxy | typeof ROLE.frontDoorSetup | typeof ROLE.sessionCheck | typeof ROLE.signIn | typeof ROLE.signInLimit;
-export const ROOT_ROLES: readonly string[] = [ROLE.home, ROLE.proxy, ROLE.frontDoorSetup, ROLE.sessionCheck, ROLE.signIn, ROLE.signInLimit] satisfies readonly RootRole[];
+export type RootRole =
+  typeof ROLE.home | typeof ROLE.proxy | typeof ROLE.frontDoorSetup | typeof ROLE.sessionCheck | typeof ROLE.signIn | typeof ROLE.signInLimit;
+export const ROOT_ROLES: readonly string[] = [
+  ROLE.home,
+  ROLE.proxy,
+  ROLE.frontDoorSetup,
+  ROLE.sessionCheck,
+  ROLE.signIn,
+  ROLE.signInLimit,
+] satisfies readonly RootRole[];
 
 /** A container that runs as root gets another image: what the pull request puts on the host as root. */
 export interface RootImageChange {
@@ -297,7 +305,11 @@ const IDLE_FLAG = /^--(?:\w+App\.shutdown_no_activity_timeout|TerminalManager\.c
  * "command changed" where anything else did too.
  */
 function commandReasons(before: Values, after: Values): string[] {
-  const idle = (v: Values) => (v.command ?? []).map(String).find((a) => /^--\w+App\.shutdown_no_activity_timeout=/.test(a))?.split("=")[1] ?? "off";
+  const idle = (v: Values) =>
+    (v.command ?? [])
+      .map(String)
+      .find((a) => /^--\w+App\.shutdown_no_activity_timeout=/.test(a))
+      ?.split("=")[1] ?? "off";
   const rest = (v: Values) => JSON.stringify((v.command ?? []).map(String).filter((a) => !IDLE_FLAG.test(a)));
   const [from, to] = [idle(before), idle(after)];
   return [...(from === to ? [] : [`idleTimeout ${from} → ${to}`]), ...(from === to || rest(before) !== rest(after) ? [REASONS.command] : [])];
@@ -324,35 +336,32 @@ function changed(before: Values, after: Values, unknown: PlanResourceChange["cha
 }
 
 function changesOf(resourceChanges: readonly PlanResourceChange[]): Change[] {
-  return resourceChanges
-    .map((c): Change => {
-      const kind = kindOf(c.change.actions);
-      const before: Values = c.change.before ?? {};
-      const after: Values = c.change.after ?? {};
-      const attributes: string[] =
-        kind === "replaced"
-          ? (c.change.replace_paths ?? []).map((p) => String(p[0]))
-          : kind === "updated"
-            ? changed(before, after, c.change.after_unknown)
-            : [];
-      const values = kind === "removed" ? before : after;
-      return {
-        settings: kind === "updated" ? settingChanges(attributes, before, after) : [],
-        address: c.address,
-        type: c.type,
-        kind,
-        labels: labels(values),
-        values,
-        before,
-        // replace_triggered_by names no attribute; homedock uses it for the network alone.
-        reasons: [
-          ...new Set([
-            ...attributes.filter((a) => isReason(a, after)).flatMap((a) => (a === "labels" ? labelReasons(before, after) : a === "command" ? commandReasons(before, after) : [reason(a)])),
-            ...(c.action_reason === "replace_by_triggers" ? ["network replaced"] : []),
-          ]),
-        ],
-      };
-    });
+  return resourceChanges.map((c): Change => {
+    const kind = kindOf(c.change.actions);
+    const before: Values = c.change.before ?? {};
+    const after: Values = c.change.after ?? {};
+    const attributes: string[] =
+      kind === "replaced" ? (c.change.replace_paths ?? []).map((p) => String(p[0])) : kind === "updated" ? changed(before, after, c.change.after_unknown) : [];
+    const values = kind === "removed" ? before : after;
+    return {
+      settings: kind === "updated" ? settingChanges(attributes, before, after) : [],
+      address: c.address,
+      type: c.type,
+      kind,
+      labels: labels(values),
+      values,
+      before,
+      // replace_triggered_by names no attribute; homedock uses it for the network alone.
+      reasons: [
+        ...new Set([
+          ...attributes
+            .filter((a) => isReason(a, after))
+            .flatMap((a) => (a === "labels" ? labelReasons(before, after) : a === "command" ? commandReasons(before, after) : [reason(a)])),
+          ...(c.action_reason === "replace_by_triggers" ? ["network replaced"] : []),
+        ]),
+      ],
+    };
+  });
 }
 
 /** What the start of a root container is triggered by, where `values` are of one (src/render/terraform.ts: startConfig). */
@@ -433,7 +442,8 @@ function parse(input: string | Uint8Array): PlanResourceChange[] {
   let plan: unknown;
   try {
     // A Buffer as it is; other bytes seen through one, not copied.
-    const bytes = typeof input === "string" ? Buffer.from(input) : Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+    const bytes =
+      typeof input === "string" ? Buffer.from(input) : Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
     plan = parseNeeded(bytes);
   } catch (err) {
     throw new PlanError(`not JSON (${(err as Error).message}); expected the output of terraform show -json <saved plan>`);
@@ -557,7 +567,12 @@ const HOME_IMAGE = /_user-(.+)_home-image_[0-9A-Fa-f]+$/;
  * it ran (its image is ignored), and a docker_image of its own appears or goes. Its
  * next creation runs that image as root.
  */
-function initImageChanges(images: readonly Change[], containers: readonly Change[], nameOf: (id: string) => string, seen: ReadonlySet<string>): RootImageChange[] {
+function initImageChanges(
+  images: readonly Change[],
+  containers: readonly Change[],
+  nameOf: (id: string) => string,
+  seen: ReadonlySet<string>,
+): RootImageChange[] {
   return images.flatMap((image): RootImageChange[] => {
     const user = HOME_IMAGE.exec(image.address)?.[1];
     if (user === undefined || (image.kind !== "added" && image.kind !== "removed")) return [];
@@ -582,7 +597,9 @@ export function loginDescription(command: readonly unknown[] | null | undefined)
   if (command == null || command.length === 0) return undefined;
   const flag = (name: string) => command.find((a): a is string => typeof a === "string" && a.startsWith(`--${name}=`))?.slice(name.length + 3);
   const seconds = Number(flag("cookie-expire")?.replace(/s$/, ""));
-  const session = Number.isFinite(seconds) ? `, sessions of ${seconds % 3600 === 0 ? `${seconds / 3600}h` : seconds % 60 === 0 ? `${seconds / 60}m` : `${seconds}s`}` : "";
+  const session = Number.isFinite(seconds)
+    ? `, sessions of ${seconds % 3600 === 0 ? `${seconds / 3600}h` : seconds % 60 === 0 ? `${seconds / 60}m` : `${seconds}s`}`
+    : "";
   if (flag("htpasswd-file") !== undefined) return `passwords${session}`;
   return `OpenID Connect at ${flag("oidc-issuer-url") ?? "?"} (client ${flag("client-id") ?? "?"}, claim ${flag("oidc-email-claim") ?? "?"})${session}`;
 }
@@ -598,10 +615,21 @@ function loginChange(containers: readonly Change[]): FrontDoorChange["login"] {
   const limiter = containers.find((c) => c.labels[LABEL_ROLE] === ROLE.signInLimit);
   const proxy = containers.find((c) => c.labels[LABEL_ROLE] === ROLE.proxy);
   // A new front door is said once, as added.
-  if (signIn === undefined || (signIn.kind === "unchanged" && (limiter?.kind ?? "unchanged") === "unchanged") || (signIn.kind === "added" && proxy?.kind === "added")) return undefined;
+  if (
+    signIn === undefined ||
+    (signIn.kind === "unchanged" && (limiter?.kind ?? "unchanged") === "unchanged") ||
+    (signIn.kind === "added" && proxy?.kind === "added")
+  )
+    return undefined;
   // A front door from before the sign-in page asked with the browser's basic-auth prompt.
-  const from = signIn.kind === "added" ? "the browser's basic-auth prompt" : withLimit(loginDescription(signIn.before.command), limiter === undefined || limiter.kind === "added" ? undefined : limiter.before);
-  const to = signIn.kind === "removed" ? "none" : withLimit(loginDescription(signIn.values.command), limiter === undefined || limiter.kind === "removed" ? undefined : limiter.values);
+  const from =
+    signIn.kind === "added"
+      ? "the browser's basic-auth prompt"
+      : withLimit(loginDescription(signIn.before.command), limiter === undefined || limiter.kind === "added" ? undefined : limiter.before);
+  const to =
+    signIn.kind === "removed"
+      ? "none"
+      : withLimit(loginDescription(signIn.values.command), limiter === undefined || limiter.kind === "removed" ? undefined : limiter.values);
   return from === undefined || to === undefined || from === to ? undefined : { from, to };
 }
 
@@ -617,7 +645,11 @@ function frontDoorChange(containers: readonly Change[]): FrontDoorChange | undef
   const previous = proxy.kind === "replaced" || proxy.kind === "updated" ? publishedPorts(proxy.before) : ports;
   const moved = JSON.stringify(previous) !== JSON.stringify(ports);
   const reasons = shownReasons(proxy);
-  return { proxy: { change: proxy.kind as Exclude<ChangeKind, "unchanged">, reasons, ports, ...(moved ? { previousPorts: previous } : {}) }, reloads, ...(login === undefined ? {} : { login }) };
+  return {
+    proxy: { change: proxy.kind as Exclude<ChangeKind, "unchanged">, reasons, ports, ...(moved ? { previousPorts: previous } : {}) },
+    reloads,
+    ...(login === undefined ? {} : { login }),
+  };
 }
 
 const portList = (ports: readonly string[]) => (ports.length === 0 ? "no port" : ports.join(" and "));
@@ -634,7 +666,8 @@ function frontDoorLines({ proxy, reloads, login }: FrontDoorChange): string[] {
   const lines: string[] = [];
   if (login !== undefined) lines.push(`- login changes: ${login.from} → ${login.to}`);
   if (proxy?.change === "added") lines.push(`- front door added: the proxy starts, publishing ${portList(proxy.ports)}`);
-  else if (proxy?.change === "removed") lines.push(`- front door removed: no workspace can be reached from a browser (${portList(proxy.ports)} no longer published)`);
+  else if (proxy?.change === "removed")
+    lines.push(`- front door removed: no workspace can be reached from a browser (${portList(proxy.ports)} no longer published)`);
   else if (proxy?.change === "replaced") {
     lines.push(`- front door restarts: the proxy is replaced (${proxyReasons(proxy).join(", ") || "replaced"}); open pages reconnect, kernels keep running`);
   } else if (proxy?.change === "updated") lines.push(`- front door updated in place (${proxyReasons(proxy).join(", ")})`);
@@ -697,7 +730,11 @@ function resourceLine(r: ResourceChange): string {
 function shownReasons(w: Pick<WorkspaceChange, "reasons" | "settings">): string[] {
   const settings = w.settings ?? [];
   if (settings.length === 0) return [...w.reasons];
-  const said = new Set(Object.entries(SETTINGS).filter(([, s]) => settings.some((c) => c.setting === s.setting)).map(([a]) => reason(a)));
+  const said = new Set(
+    Object.entries(SETTINGS)
+      .filter(([, s]) => settings.some((c) => c.setting === s.setting))
+      .map(([a]) => reason(a)),
+  );
   return [...w.reasons.filter((r) => !said.has(r)), ...settings.map(settingText)];
 }
 

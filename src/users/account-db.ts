@@ -98,9 +98,7 @@ function parsePasswd(text: string, source: string, problems: string[]): Account[
     } else if (seen.uid !== uid || seen.gid !== gid || seen.home !== home) {
       // The host resolves a name to its first entry, but a second one that differs
       // means the database disagrees with itself: no uid can be trusted.
-      problems.push(
-        `${source}:${line}: account "${name}" again, as ${uid}:${gid} ${home}; line ${seen.line} has ${seen.uid}:${seen.gid} ${seen.home}`,
-      );
+      problems.push(`${source}:${line}: account "${name}" again, as ${uid}:${gid} ${home}; line ${seen.line} has ${seen.uid}:${seen.gid} ${seen.home}`);
     }
   }
   return accounts;
@@ -115,7 +113,10 @@ function parseGroup(text: string, source: string, problems: string[]): Group[] {
       problems.push(idProblem(source, line, "gid", gidText));
       continue;
     }
-    const members = memberText.split(",").map((m) => m.trim()).filter((m) => m !== "");
+    const members = memberText
+      .split(",")
+      .map((m) => m.trim())
+      .filter((m) => m !== "");
     const seen = first.get(name);
     if (seen === undefined) first.set(name, { name, gid, line, members: new Set(members) });
     else if (seen.gid !== gid) problems.push(`${source}:${line}: group "${name}" again, with gid ${gid}; line ${seen.line} has gid ${seen.gid}`);

@@ -62,14 +62,34 @@ export function parseSnapshot(output: string, source: string): HostSnapshot {
 export function checkRunArgs(image: string, mounts: readonly string[], homes: readonly string[]): string[] {
   const bind = (source: string, target: string) => ["--mount", `type=bind,source=${source},target=${target},readonly`];
   return [
-    "run", "--rm", "--pull", "never", "--network", "none", "--read-only", "--user", "0:0",
+    "run",
+    "--rm",
+    "--pull",
+    "never",
+    "--network",
+    "none",
+    "--read-only",
+    "--user",
+    "0:0",
     // Reading only: looking into homes of mode 0700 takes DAC_READ_SEARCH, nothing else.
-    "--cap-drop", "ALL", "--cap-add", "DAC_READ_SEARCH", "--security-opt", "no-new-privileges",
-    "--label", `${LABEL_ROLE}=${ROLE.usersCheck}`,
+    "--cap-drop",
+    "ALL",
+    "--cap-add",
+    "DAC_READ_SEARCH",
+    "--security-opt",
+    "no-new-privileges",
+    "--label",
+    `${LABEL_ROLE}=${ROLE.usersCheck}`,
     ...bind("/etc/passwd", "/homedock/etc/passwd"),
     ...bind("/etc/group", "/homedock/etc/group"),
     ...mounts.flatMap((m) => bind(m, `/homedock/root${m}`)),
-    "--entrypoint", "/bin/sh", image, "-c", SCRIPT, "host-accounts", ...homes,
+    "--entrypoint",
+    "/bin/sh",
+    image,
+    "-c",
+    SCRIPT,
+    "host-accounts",
+    ...homes,
   ];
 }
 

@@ -120,7 +120,10 @@ function merge(
     }
     if (rejected.size > 0) return { text, changes, rejected };
     // Positions in a text that was never written would mislead: fields only.
-    throw new ConfigError(err.issues, source, ["the config after the import would be refused, so nothing is written:", ...err.issues.map((i) => `  ${formatIssue(i)}`)]);
+    throw new ConfigError(err.issues, source, [
+      "the config after the import would be refused, so nothing is written:",
+      ...err.issues.map((i) => `  ${formatIssue(i)}`),
+    ]);
   }
   return { text: merged, changes, rejected };
 }

@@ -75,9 +75,7 @@ export function selectAccounts(db: AccountDatabase, selection: Selection): Accou
   const wanted = new Set(selection.groups ?? []);
   const memberships = new Memberships(db.groups);
   return db.accounts.filter(
-    (a) =>
-      named.has(a.name) ||
-      (byRange && a.uid >= low && a.uid <= high && (wanted.size === 0 || memberships.all(a).some((g) => wanted.has(g.name)))),
+    (a) => named.has(a.name) || (byRange && a.uid >= low && a.uid <= high && (wanted.size === 0 || memberships.all(a).some((g) => wanted.has(g.name)))),
   );
 }
 
@@ -115,7 +113,12 @@ export function importedUsers(
     }
     const supplementary = new Set(memberships.listing(account).map((g) => g.gid));
     supplementary.delete(account.gid);
-    const groups = new Set(memberships.all(account).map((g) => g.name).filter((g) => restricted.has(g)));
+    const groups = new Set(
+      memberships
+        .all(account)
+        .map((g) => g.name)
+        .filter((g) => restricted.has(g)),
+    );
     users.push({
       name: account.name,
       uid: account.uid,

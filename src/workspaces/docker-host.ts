@@ -8,7 +8,16 @@ import { answered, type DockerAsync, dockerCliAsync, HostUnreadableError, notAns
 import { LABEL_HOST, LABEL_ROLE, ROLE } from "../container/container";
 import type { InspectedContainer, InspectedImage } from "../review/compose-preview";
 import { apiVersionOf, hasOneShotStats, oneShotStatsPath, parseStatsSample, type StatsSample, usageBetween } from "./engine-stats";
-import { demultiplex, type JupyterActivity, jupyterExecConfig, type JupyterProbe, JUPYTER_TIMEOUT_SECONDS, jupyterStatusArgs, parseJupyterStatus, probeFailure } from "./jupyter-status";
+import {
+  demultiplex,
+  type JupyterActivity,
+  jupyterExecConfig,
+  type JupyterProbe,
+  JUPYTER_TIMEOUT_SECONDS,
+  jupyterStatusArgs,
+  parseJupyterStatus,
+  probeFailure,
+} from "./jupyter-status";
 import { RestartError } from "./restart";
 import { type ContainerProcess, cgroupSampler } from "./cgroup-stats";
 import { cpus } from "node:os";
@@ -156,7 +165,12 @@ export const localEngine = (): Engine | undefined => {
  * socket that cannot be used). docker stats takes the same two collector cycles and
  * then waits for its next half-second tick to print.
  */
-async function usage(ids: readonly string[], docker: DockerAsync, openEngine: () => Engine | undefined, signal: AbortSignal): Promise<Map<string, ContainerUsage>> {
+async function usage(
+  ids: readonly string[],
+  docker: DockerAsync,
+  openEngine: () => Engine | undefined,
+  signal: AbortSignal,
+): Promise<Map<string, ContainerUsage>> {
   if (ids.length === 0) return new Map();
   let engine: Engine | undefined;
   const stop = () => engine?.close();
@@ -277,7 +291,9 @@ export interface EngineRead {
 export function startEngineRead(docker: DockerAsync = dockerCliAsync, openEngine: () => Engine | undefined = localEngine): EngineRead {
   const abort = new AbortController();
   const format = `{{.ID}}\t{{.State}}\t{{.Names}}\t{{.Label "${LABEL_HOST}"}}`;
-  const listed = docker(["ps", "-a", "--no-trunc", "--filter", `label=${LABEL_ROLE}=${ROLE.workspace}`, "--format", format], { signal: abort.signal }).then((r) => parsePs(answered(r, "docker ps").stdout));
+  const listed = docker(["ps", "-a", "--no-trunc", "--filter", `label=${LABEL_ROLE}=${ROLE.workspace}`, "--format", format], { signal: abort.signal }).then(
+    (r) => parsePs(answered(r, "docker ps").stdout),
+  );
   const used = listed.then((all) => usage(sampled(all), docker, openEngine, abort.signal));
   // Awaited later, or never when cancelled: not an unhandled rejection meanwhile.
   listed.catch(() => undefined);
@@ -301,7 +317,14 @@ export async function readWorkspaces(
   const listed = (await read.listed).filter((c) => c.host === host);
   const running = new Set(listed.filter((c) => c.state === "running").map((c) => c.name));
   const asked = probes.filter((p) => running.has(p.container));
-  const [containers, used, activity] = await Promise.all([inspect(listed.map((c) => c.id), docker), read.usage, jupyterActivity(asked, docker, read.openEngine)]);
+  const [containers, used, activity] = await Promise.all([
+    inspect(
+      listed.map((c) => c.id),
+      docker,
+    ),
+    read.usage,
+    jupyterActivity(asked, docker, read.openEngine),
+  ]);
   return { containers, usage: used, activity };
 }
 /**

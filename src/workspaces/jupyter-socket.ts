@@ -47,7 +47,8 @@ export function askOnSocket(probe: JupyterProbe): Promise<JupyterActivity | unde
     });
     socket.on("end", () => done(parseJupyterStatus(Buffer.concat(chunks).toString("utf8"))));
     socket.on("error", (err: NodeJS.ErrnoException) => {
-      if (err.code === "ENOENT" || err.code === "ECONNREFUSED" || err.code === "ENOTSOCK") done({ error: `the server is not listening on its socket (${err.code})` });
+      if (err.code === "ENOENT" || err.code === "ECONNREFUSED" || err.code === "ENOTSOCK")
+        done({ error: `the server is not listening on its socket (${err.code})` });
       // EACCES: not root, or a link the kernel refused to follow: the exec asks in the workspace.
       else done(undefined);
     });

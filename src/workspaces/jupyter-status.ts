@@ -23,7 +23,13 @@ export interface JupyterProbe {
 
 /** What a server said: its last activity and kernels, or why they are not known. */
 export type JupyterActivity =
-  | { readonly lastActivity: string | null; readonly kernels: number | null; readonly connections: number | null; readonly started: string | null; readonly error?: undefined }
+  | {
+      readonly lastActivity: string | null;
+      readonly kernels: number | null;
+      readonly connections: number | null;
+      readonly started: string | null;
+      readonly error?: undefined;
+    }
   | { readonly error: string };
 
 /**
@@ -34,7 +40,12 @@ export type JupyterActivity =
 export function jupyterProbes(model: HostModel): JupyterProbe[] {
   return model.workspaces
     .filter((ws) => ws.environment.jupyter !== undefined && ws.route !== undefined)
-    .map((ws) => ({ container: ws.containerName, user: `${ws.user.uid}:${ws.user.gid}`, prefix: ws.route!.prefix, socket: `${ws.route!.socketDir}/${SOCKET_NAME}` }));
+    .map((ws) => ({
+      container: ws.containerName,
+      user: `${ws.user.uid}:${ws.user.gid}`,
+      prefix: ws.route!.prefix,
+      socket: `${ws.route!.socketDir}/${SOCKET_NAME}`,
+    }));
 }
 
 /**

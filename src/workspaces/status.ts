@@ -104,8 +104,14 @@ export function parseInspect(json: string): ContainerFacts[] {
 
 const UNITS: Readonly<Record<string, number>> = {
   b: 1,
-  kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40,
-  kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12,
+  kib: 2 ** 10,
+  mib: 2 ** 20,
+  gib: 2 ** 30,
+  tib: 2 ** 40,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
 };
 
 /** Bytes in docker's human form ("552KiB", "1.5GiB", "0B"); undefined for anything else ("--"). */
@@ -291,11 +297,17 @@ export function formatStatusTable(host: string, rows: readonly WorkspaceStatus[]
     r.jupyter ? (r.kernels === null ? "-" : String(r.kernels)) : "",
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  const line = (c: readonly string[]) => c.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd();
+  const line = (c: readonly string[]) =>
+    c
+      .map((cell, i) => cell.padEnd(widths[i]))
+      .join("  ")
+      .trimEnd();
   const declared = rows.filter((r) => r.state !== "undeclared");
   const by = (state: WorkspaceState) => declared.filter((r) => r.state === state).length;
   // paused and restarting are rare: named only when there are some.
-  const states = (["running", "paused", "restarting", "stopped", "idle", "missing"] as const).filter((s) => by(s) > 0 || !(s === "paused" || s === "restarting" || s === "idle")).map((s) => `${by(s)} ${s}`);
+  const states = (["running", "paused", "restarting", "stopped", "idle", "missing"] as const)
+    .filter((s) => by(s) > 0 || !(s === "paused" || s === "restarting" || s === "idle"))
+    .map((s) => `${by(s)} ${s}`);
   const undeclared = rows.length - declared.length;
   const total = `host ${host}: ${count(declared.length, "workspace")}: ${states.join(", ")}${undeclared > 0 ? `; ${count(undeclared, "undeclared container")}` : ""}`;
   return [line(header), ...cells.map(line), total].join("\n");

@@ -40,7 +40,12 @@ ${carol ? "  - {name: carol, uid: 2403, gid: 2403}\n" : ""}`;
 /** Every container of the host: name → id. */
 async function containerIds(): Promise<Record<string, string>> {
   const out = await docker("ps", "-a", "--no-trunc", "--filter", `label=homedock.host=${host}`, "--format", "{{.Names}}\t{{.ID}}");
-  return Object.fromEntries(out.split("\n").filter(Boolean).map((line) => line.split("\t")));
+  return Object.fromEntries(
+    out
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => line.split("\t")),
+  );
 }
 
 beforeAll(async () => {
@@ -115,8 +120,12 @@ describe("homedock compose --preview", () => {
     expect(rendered.status, rendered.stderr).toBe(0);
     await docker("compose", "-f", compose, "up", "-d", "--remove-orphans");
     const after = await containerIds();
-    const recreated = Object.keys(before).filter((c) => after[c] !== undefined && after[c] !== before[c]).sort();
-    const removed = Object.keys(before).filter((c) => after[c] === undefined).sort();
+    const recreated = Object.keys(before)
+      .filter((c) => after[c] !== undefined && after[c] !== before[c])
+      .sort();
+    const removed = Object.keys(before)
+      .filter((c) => after[c] === undefined)
+      .sort();
     const created = Object.keys(after).filter((c) => before[c] === undefined);
     expect({ recreated, removed, created }).toEqual({
       recreated: preview.containers.filter((c: any) => c.change === "replaced").map((c: any) => c.container),

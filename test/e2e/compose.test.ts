@@ -141,9 +141,7 @@ describe("docker compose up", () => {
   it("limits memory, CPU and processes of every container of the host, the one-shots too", async () => {
     const ids = (await docker("ps", "-aq", "--filter", `label=homedock.host=${project}`)).trim().split("\n");
     const all = JSON.parse(await docker("inspect", ...ids)) as { Name: string; HostConfig: { Memory: number; NanoCpus: number; PidsLimit: number | null } }[];
-    expect(all.map((c) => c.Name).sort()).toEqual(
-      ["alice.home", "alice.py", "alice.stats", "bob.home", "bob.py"].map((n) => `/${project}-${n}`),
-    );
+    expect(all.map((c) => c.Name).sort()).toEqual(["alice.home", "alice.py", "alice.stats", "bob.home", "bob.py"].map((n) => `/${project}-${n}`));
     for (const c of all) {
       const { Memory, NanoCpus, PidsLimit } = c.HostConfig;
       expect([c.Name, Memory > 0, NanoCpus > 0, (PidsLimit ?? 0) > 0]).toEqual([c.Name, true, true, true]);
@@ -192,7 +190,10 @@ describe("probes from inside alice's workspace", () => {
     await new Promise((r) => setTimeout(r, 2000));
     expect(Number((await docker("stats", "--no-stream", "--format", "{{.PIDs}}", alice())).trim())).toBeLessThanOrEqual(64);
     // alice's other workspace too: the limit is per container, not per user.
-    for (const [user, env, page] of [["alice", "py", "alice's own welcome\n"], ["bob", "py", SEED["welcome.txt"]]]) {
+    for (const [user, env, page] of [
+      ["alice", "py", "alice's own welcome\n"],
+      ["bob", "py", SEED["welcome.txt"]],
+    ]) {
       const got = await dockerStatus("exec", name(user, env), "wget", "-qO-", "http://127.0.0.1:8888/welcome.txt");
       expect([user, env, got.stdout]).toEqual([user, env, page]);
     }
@@ -273,7 +274,10 @@ describe("with createHomes: false (homes made elsewhere)", () => {
     await exec("docker", ["compose", "-f", extFile, "up", "-d", "--wait"], { maxBuffer: 16 << 20 });
     const services = (await exec("docker", ["compose", "-f", extFile, "config", "--services"])).stdout.trim().split("\n").sort();
     expect(services).toEqual(["alice.py", "alice.stats", "bob.py"]);
-    for (const [user, uid] of [["alice", 2001], ["bob", 2002]] as const) {
+    for (const [user, uid] of [
+      ["alice", 2001],
+      ["bob", 2002],
+    ] as const) {
       expect((await docker("exec", `${ext}-${user}.py`, "id", "-u")).trim()).toBe(String(uid));
       await eventually(`${user}'s seed`, async () => lstatSync(`${dir}/home/${user}/py/welcome.txt`).uid === uid);
     }
@@ -289,12 +293,12 @@ describe("a hostile init image", () => {
     "#!/bin/busybox sh",
     "echo 'hostile shell: trying the neighbours' >&2",
     // $4: the home it is given (after -c, the script and its $0).
-    "home=$(busybox readlink -f \"$4\" || echo \"$4\")",
+    'home=$(busybox readlink -f "$4" || echo "$4")',
     "for p in /homedock/* /homedock/*/* /homedock/*/*/*; do",
-    "  case $(busybox readlink -f \"$p\") in \"$home\" | \"$home\"/*) continue ;; esac",
-    "  busybox chown -h 6666:6666 \"$p\" 2>/dev/null; busybox chmod 0777 \"$p\" 2>/dev/null",
+    '  case $(busybox readlink -f "$p") in "$home" | "$home"/*) continue ;; esac',
+    '  busybox chown -h 6666:6666 "$p" 2>/dev/null; busybox chmod 0777 "$p" 2>/dev/null',
     "done",
-    "exec /bin/busybox sh \"$@\"",
+    'exec /bin/busybox sh "$@"',
     "",
   ].join("\n");
   let dir: string;

@@ -108,7 +108,11 @@ const rows: Row[] = [
     checked: "the file read at the mount's target is the new directory's; docker inspect shows the new source",
     check: async (b) => {
       await expectAll(everyone, (k) => sh(b, k, "cat /srv/data/shared.csv"), "term 2");
-      await expectAll(everyone, (k) => inspect(b, k, '{{range .Mounts}}{{if eq .Destination "/srv/data"}}{{.Source}}{{end}}{{end}}'), path.join(b.root, "data-term2"));
+      await expectAll(
+        everyone,
+        (k) => inspect(b, k, '{{range .Mounts}}{{if eq .Destination "/srv/data"}}{{.Source}}{{end}}{{end}}'),
+        path.join(b.root, "data-term2"),
+      );
     },
   },
   {
@@ -214,7 +218,10 @@ const rows: Row[] = [
     checked: "the server answers on the port its new command names",
     check: async (b) => {
       for (const key of ["alice.py", "bob.py"]) {
-        await eventually(`${key} on 8899`, async () => (await dockerStatus("exec", container(b, key), "wget", "-qO-", "http://127.0.0.1:8899/welcome.txt")).status === 0);
+        await eventually(
+          `${key} on 8899`,
+          async () => (await dockerStatus("exec", container(b, key), "wget", "-qO-", "http://127.0.0.1:8899/welcome.txt")).status === 0,
+        );
       }
     },
   },
@@ -367,7 +374,10 @@ const rows: Row[] = [
       const home = { alice: path.join(homes(b), "main2/alice"), bob: path.join(homes(b), "other/bob") };
       for (const key of everyone) {
         const mine = home[key.split(".")[0] as "alice"];
-        expect([key, await inspect(b, key, `{{range .Mounts}}{{if eq .Destination "${mine}"}}{{.Type}} {{.Source}}{{end}}{{end}}`)]).toEqual([key, `bind ${mine}`]);
+        expect([key, await inspect(b, key, `{{range .Mounts}}{{if eq .Destination "${mine}"}}{{.Type}} {{.Source}}{{end}}{{end}}`)]).toEqual([
+          key,
+          `bind ${mine}`,
+        ]);
       }
     },
   },
@@ -399,20 +409,32 @@ function baseConfig(b: Backend, images: Images): Config {
 /** The host's containers by key ("alice.py", "bob.home"). */
 async function containers(b: Backend): Promise<string[]> {
   const out = await docker("ps", "-a", "--filter", `label=homedock.host=${b.name}`, "--format", "{{.Names}}");
-  return out.split("\n").filter(Boolean).map((n) => n.slice(b.name.length + 1)).sort();
+  return out
+    .split("\n")
+    .filter(Boolean)
+    .map((n) => n.slice(b.name.length + 1))
+    .sort();
 }
 
 /** Each container's id, and for a server when it started: what must not change unless its row says so. */
 async function states(b: Backend): Promise<Map<string, string>> {
   const keys = await containers(b);
   if (keys.length === 0) return new Map();
-  const out = await docker("inspect", "-f", "{{.Name}} {{.Id}} {{.State.StartedAt}} {{index .Config.Labels \"homedock.role\"}}", ...keys.map((k) => container(b, k)));
+  const out = await docker(
+    "inspect",
+    "-f",
+    '{{.Name}} {{.Id}} {{.State.StartedAt}} {{index .Config.Labels "homedock.role"}}',
+    ...keys.map((k) => container(b, k)),
+  );
   return new Map(
-    out.split("\n").filter(Boolean).map((line) => {
-      const [name, id, started, role] = line.split(" ");
-      // A one-shot home container may run again at a deploy; what counts is that it was not replaced.
-      return [name.slice(b.name.length + 2), role === "home" ? id : `${id} ${started}`];
-    }),
+    out
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => {
+        const [name, id, started, role] = line.split(" ");
+        // A one-shot home container may run again at a deploy; what counts is that it was not replaced.
+        return [name.slice(b.name.length + 2), role === "home" ? id : `${id} ${started}`];
+      }),
   );
 }
 
@@ -577,33 +599,41 @@ function fieldTable(make: () => Backend): void {
   });
 
   for (const row of rows) {
-    it(row.field, async () => {
-      const affects = typeof row.affects === "function" ? row.affects(b.kind) : row.affects;
-      const before = await states(b);
-      const files = userFiles(b);
-      const next = structuredClone(config);
-      row.change(next, b, images);
-      let changed: string[] = [];
-      try {
-        if (row.record && b.record && process.env.HOMEDOCK_RECORD_PLANS) await b.record(next, row.record);
-        await b.deploy(next);
-        config = next;
-        await serversUp(b);
-        changed = differences(before, await states(b));
-        await row.check(b, images);
-        expect(await b.pending(), "left to do after the deploy").toEqual([]);
-        expect(changed.filter((k) => !affects.includes(k)), "containers changed that do not use the field").toEqual([]);
-        expect(changedFiles(files, userFiles(b)), "files changed in a home").toEqual([]);
-        results.push(`| ${row.field} | ${row.checked} | ${changed.join(", ") || "none"} | passed |`);
-      } catch (err) {
-        results.push(`| ${row.field} | ${row.checked} | ${changed.join(", ") || "none"} | FAILED: ${String((err as Error).message).split("\n")[0]} |`);
-        throw err;
-      }
-    }, 180_000);
+    it(
+      row.field,
+      async () => {
+        const affects = typeof row.affects === "function" ? row.affects(b.kind) : row.affects;
+        const before = await states(b);
+        const files = userFiles(b);
+        const next = structuredClone(config);
+        row.change(next, b, images);
+        let changed: string[] = [];
+        try {
+          if (row.record && b.record && process.env.HOMEDOCK_RECORD_PLANS) await b.record(next, row.record);
+          await b.deploy(next);
+          config = next;
+          await serversUp(b);
+          changed = differences(before, await states(b));
+          await row.check(b, images);
+          expect(await b.pending(), "left to do after the deploy").toEqual([]);
+          expect(
+            changed.filter((k) => !affects.includes(k)),
+            "containers changed that do not use the field",
+          ).toEqual([]);
+          expect(changedFiles(files, userFiles(b)), "files changed in a home").toEqual([]);
+          results.push(`| ${row.field} | ${row.checked} | ${changed.join(", ") || "none"} | passed |`);
+        } catch (err) {
+          results.push(`| ${row.field} | ${row.checked} | ${changed.join(", ") || "none"} | FAILED: ${String((err as Error).message).split("\n")[0]} |`);
+          throw err;
+        }
+      },
+      180_000,
+    );
   }
 }
 
 describe("every field, changed once, through docker compose up -d", () => fieldTable(() => new ComposeBackend()));
 
-if (!mirror) console.log("convergence through homedock deploy skipped: set HOMEDOCK_PROVIDER_MIRROR to a Terraform filesystem mirror holding kreuzwerker/docker 4.5.0");
+if (!mirror)
+  console.log("convergence through homedock deploy skipped: set HOMEDOCK_PROVIDER_MIRROR to a Terraform filesystem mirror holding kreuzwerker/docker 4.5.0");
 describe.skipIf(!mirror)("every field, changed once, through homedock deploy (Terraform)", () => fieldTable(() => new TerraformBackend()));

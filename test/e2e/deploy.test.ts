@@ -12,7 +12,18 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConfigInput } from "../../src/config/schema";
-import { busyboxImage, docker, dockerStatus, eventually, providerMirrorConfig, requireDocker, scenarioRoot, uniqueName, testLogin, FRONT_DOOR_IMAGES } from "../helpers/docker";
+import {
+  busyboxImage,
+  docker,
+  dockerStatus,
+  eventually,
+  providerMirrorConfig,
+  requireDocker,
+  scenarioRoot,
+  uniqueName,
+  testLogin,
+  FRONT_DOOR_IMAGES,
+} from "../helpers/docker";
 import { call, type Door, freePort, origin, proxyRootCa, Sessions, swapSocket, signInForm } from "../helpers/front-door";
 import { openSocket, runCode } from "../helpers/kernel";
 import type { Json } from "../helpers/synth";
@@ -129,7 +140,12 @@ class Deployment {
   /** `homedock passwd <user> --stdin`: the hash beside cdktf.out, in this deployment's directory. */
   passwd(user: string, password: string): void {
     this.write();
-    const r = spawnSync(`${repo}/node_modules/.bin/tsx`, [`${repo}/src/cli/cli.ts`, "passwd", user, "-d", this.dir, "--stdin"], { cwd: this.dir, env: this.env(), input: `${password}\n`, encoding: "utf8" });
+    const r = spawnSync(`${repo}/node_modules/.bin/tsx`, [`${repo}/src/cli/cli.ts`, "passwd", user, "-d", this.dir, "--stdin"], {
+      cwd: this.dir,
+      env: this.env(),
+      input: `${password}\n`,
+      encoding: "utf8",
+    });
     if (r.status !== 0) throw new Error(`homedock passwd ${user}: ${r.stderr}`);
   }
 
@@ -273,10 +289,22 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     await d.deploy();
 
     expect(await d.containers()).toEqual(
-      [`${d.name}-alice.home`, d.container("alice", "py"), d.container("alice", "stats"), `${d.name}-bob.home`, d.container("bob", "py"),
-        `${d.name}-carol.home`, d.container("carol", "py"), d.container("carol", "stats")].sort(),
+      [
+        `${d.name}-alice.home`,
+        d.container("alice", "py"),
+        d.container("alice", "stats"),
+        `${d.name}-bob.home`,
+        d.container("bob", "py"),
+        `${d.name}-carol.home`,
+        d.container("carol", "py"),
+        d.container("carol", "stats"),
+      ].sort(),
     );
-    for (const [user, uid, envs] of [["alice", 2101, ["py", "stats"]], ["bob", 2102, ["py"]], ["carol", 2103, ["py", "stats"]]] as const) {
+    for (const [user, uid, envs] of [
+      ["alice", 2101, ["py", "stats"]],
+      ["bob", 2102, ["py"]],
+      ["carol", 2103, ["py", "stats"]],
+    ] as const) {
       for (const env of envs) {
         const c = d.container(user, env);
         expect((await docker("inspect", "-f", "{{.State.Running}}", c)).trim(), c).toBe("true");
@@ -353,7 +381,12 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     const plan = await d.plan("upgrade-image");
     const planned = changes(plan.json);
     const replaced = planned.filter((c) => c.actions.includes("delete") && c.actions.includes("create"));
-    expect(replaced.map((c) => c.address.startsWith("docker_image.") ? "image" : `${c.user}/${c.what}`).sort()).toEqual(["alice/py", "bob/py", "carol/py", "image"]);
+    expect(replaced.map((c) => (c.address.startsWith("docker_image.") ? "image" : `${c.user}/${c.what}`)).sort()).toEqual([
+      "alice/py",
+      "bob/py",
+      "carol/py",
+      "image",
+    ]);
     for (const c of replaced) expect(c.replacedBy, c.address).toContain(c.address.startsWith("docker_image.") ? "name" : "image");
     expect(planned.filter((c) => c.what === "stats" || c.what === "home")).toEqual([]);
     await d.deploy();
@@ -372,13 +405,19 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     const before = d.userData();
     d.config = { ...d.config, environments: d.config.environments.filter((e) => e.name !== "stats") };
     const plan = await d.plan("remove-environment");
-    expect(changes(plan.json).map((c) => `${c.actions.join("+")} ${c.user ?? "-"}/${c.what ?? "image"}`).sort()).toEqual([
-      "delete -/image", "delete alice/stats", "delete carol/stats",
-    ]);
+    expect(
+      changes(plan.json)
+        .map((c) => `${c.actions.join("+")} ${c.user ?? "-"}/${c.what ?? "image"}`)
+        .sort(),
+    ).toEqual(["delete -/image", "delete alice/stats", "delete carol/stats"]);
     await d.deploy();
     d.config = { ...d.config, users: d.config.users!.filter((u) => u.name !== "bob") };
     const planUser = await d.plan("remove-user");
-    expect(changes(planUser.json).map((c) => `${c.actions.join("+")} ${c.user}/${c.what}`).sort()).toEqual(["delete bob/home", "delete bob/home:start", "delete bob/py"]);
+    expect(
+      changes(planUser.json)
+        .map((c) => `${c.actions.join("+")} ${c.user}/${c.what}`)
+        .sort(),
+    ).toEqual(["delete bob/home", "delete bob/home:start", "delete bob/py"]);
     await d.deploy();
     expect(await d.containers()).toEqual([`${d.name}-alice.home`, d.container("alice", "py"), `${d.name}-carol.home`, d.container("carol", "py")].sort());
     expect(d.userData()).toEqual(before);
@@ -438,8 +477,13 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     await d.deploy();
     const token = JSON.parse(readFileSync(path.join(d.dir, "homedock-secrets/tokens.json"), "utf8"))["erin.nb"];
     const ask = (auth: string) =>
-      dockerStatus("exec", d.container("erin", "nb"), "python3", "-c",
-        `import json, urllib.request as u\nr = u.urlopen(u.Request("http://127.0.0.1:8888/api/contents", headers={"Authorization": "${auth}"}))\nprint(json.dumps(sorted(c["name"] for c in json.load(r)["content"])))`);
+      dockerStatus(
+        "exec",
+        d.container("erin", "nb"),
+        "python3",
+        "-c",
+        `import json, urllib.request as u\nr = u.urlopen(u.Request("http://127.0.0.1:8888/api/contents", headers={"Authorization": "${auth}"}))\nprint(json.dumps(sorted(c["name"] for c in json.load(r)["content"])))`,
+      );
     let listing = { status: 1, stdout: "", stderr: "" };
     await eventually("Jupyter answering", async () => (listing = await ask(`token ${token}`)).status === 0, 60);
     expect(JSON.parse(listing.stdout)).toEqual(["welcome.ipynb"]);
@@ -454,7 +498,8 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
   it("the front door through homedock deploy: alice's route behind her session runs her kernel; adding a user keeps every workspace and the kernel", async () => {
     const images = { proxy: FRONT_DOOR_IMAGES.proxy, login: FRONT_DOOR_IMAGES.login, limiter: FRONT_DOOR_IMAGES.limiter, notebook: FRONT_DOOR_IMAGES.notebook };
     for (const image of Object.values(images)) {
-      if (spawnSync("docker", ["image", "inspect", image], { stdio: "ignore" }).status !== 0) throw new Error(`${image} is missing: run scripts/test-host.sh (as root)`);
+      if (spawnSync("docker", ["image", "inspect", image], { stdio: "ignore" }).status !== 0)
+        throw new Error(`${image} is missing: run scripts/test-host.sh (as root)`);
     }
     const port = await freePort();
     const httpPort = await freePort();
@@ -466,7 +511,16 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     const [alice, bob, carol] = users;
     const d = new Deployment("frontdoor", (dd) => ({
       host: { homeRoot: dd.home, sharedMounts: [] },
-      frontDoor: { site: "localhost", listen: ["127.0.0.1"], httpsPort: port, httpPort, tls: "internal", image: images.proxy, runtimeRoot: path.join(dd.root, "run"), login: testLogin() },
+      frontDoor: {
+        site: "localhost",
+        listen: ["127.0.0.1"],
+        httpsPort: port,
+        httpPort,
+        tls: "internal",
+        image: images.proxy,
+        runtimeRoot: path.join(dd.root, "run"),
+        login: testLogin(),
+      },
       environments: [{ name: "py", image: images.notebook, command: ["python3", "-m", "notebook"], jupyter: "notebook", memory: "1g" }],
       users: [alice, bob].map(({ name, uid, gid }) => ({ name, uid, gid })),
     }));
@@ -478,11 +532,24 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     expect(first.code, first.out.slice(-3000)).toBe(0);
     const door: Door = { site: "localhost", port, ca: await proxyRootCa(`${d.name}-frontdoor`) };
     const sessions = new Sessions(() => door);
-    const signedIn = (u: { name: string; password: string }) => eventually(`${u.name} signed in`, async () => sessions.signIn(u).then(() => true, () => false), 90);
+    const signedIn = (u: { name: string; password: string }) =>
+      eventually(
+        `${u.name} signed in`,
+        async () =>
+          sessions.signIn(u).then(
+            () => true,
+            () => false,
+          ),
+        90,
+      );
     const as = (u: { name: string }) => sessions.auth(u);
     await signedIn(alice);
     await signedIn(bob);
-    await eventually("alice's server through the front door", async () => (await call(door, "GET", "/user/alice/py/api/status", as(alice)).catch(() => undefined))?.status === 200, 90);
+    await eventually(
+      "alice's server through the front door",
+      async () => (await call(door, "GET", "/user/alice/py/api/status", as(alice)).catch(() => undefined))?.status === 200,
+      90,
+    );
     // bob's session: not his workspace (404). No session: the sign-in page (403).
     expect((await call(door, "GET", "/user/alice/py/api/status", as(bob))).status).toBe(404);
     const none = await call(door, "GET", "/user/alice/py/api/status");
@@ -512,7 +579,13 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     ws.close();
 
     // carol added: while the deploy runs, alice's route is asked every 100 ms.
-    const ids = async () => new Map((await docker("ps", "-a", "--filter", `label=homedock.host=${d.name}`, "--format", "{{.Names}} {{.ID}}")).trim().split("\n").map((l) => l.split(" ") as [string, string]));
+    const ids = async () =>
+      new Map(
+        (await docker("ps", "-a", "--filter", `label=homedock.host=${d.name}`, "--format", "{{.Names}} {{.ID}}"))
+          .trim()
+          .split("\n")
+          .map((l) => l.split(" ") as [string, string]),
+      );
     const idsBefore = await ids();
     const started = () => docker("inspect", "-f", "{{.State.StartedAt}}", d.container("alice", "py"));
     const startedBefore = await started();
@@ -523,7 +596,10 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     const statuses = new Set<string>();
     const poller = (async () => {
       while (polling) {
-        const status = await call(door, "GET", "/user/alice/py/api/status", as(alice)).then((r) => String(r.status), (err: NodeJS.ErrnoException) => err.code ?? "error");
+        const status = await call(door, "GET", "/user/alice/py/api/status", as(alice)).then(
+          (r) => String(r.status),
+          (err: NodeJS.ErrnoException) => err.code ?? "error",
+        );
         if (status !== "200") {
           failures.push(Date.now());
           statuses.add(status);
@@ -541,7 +617,9 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     for (const u of ["alice", "bob"]) expect(idsAfter.get(d.container(u, "py")), u).toBe(idsBefore.get(d.container(u, "py")));
     const proxyReplaced = idsAfter.get(`${d.name}-frontdoor`) !== idsBefore.get(`${d.name}-frontdoor`);
     const unreachable = failures.length === 0 ? 0 : failures[failures.length - 1] - failures[0] + 100;
-    console.log(`front door through Terraform, a user added: proxy ${proxyReplaced ? "replaced" : "kept"}; alice's route failed ${failures.length} times (${[...statuses].join(", ")}) over ${unreachable} ms`);
+    console.log(
+      `front door through Terraform, a user added: proxy ${proxyReplaced ? "replaced" : "kept"}; alice's route failed ${failures.length} times (${[...statuses].join(", ")}) over ${unreachable} ms`,
+    );
     expect(await started(), "alice's workspace restarted").toBe(startedBefore);
     ws = await connect();
     try {
@@ -570,7 +648,11 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     const third = await d.homedockDeploy();
     expect(third.code, third.out.slice(-3000)).toBe(0);
     expect(third.out).toContain(`carol's password hash was set for uid ${carol.uid}, and carol is now uid ${carol.uid + 100}: not used`);
-    await eventually("the proxy reloaded without carol's old hash", async () => (await call(door, "GET", "/user/carol/py/api/status", as(carol))).status === 404, 90);
+    await eventually(
+      "the proxy reloaded without carol's old hash",
+      async () => (await call(door, "GET", "/user/carol/py/api/status", as(carol))).status === 404,
+      90,
+    );
     const signIn = (u: { name: string; password: string }) =>
       call(door, "POST", "/oauth2/sign_in", { "Content-Type": "application/x-www-form-urlencoded", Origin: origin(door) }, signInForm(u.name, u.password));
     await eventually("the sign-in reloaded without carol's old hash", async () => (await signIn(carol)).status === 401, 90);
@@ -587,7 +669,16 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
       const nproc = (Ulimits ?? []).some((u: Json) => u.Name === "nproc" && u.Hard > 0);
       expect([c.Name, Memory > 0, NanoCpus > 0, nproc || (c.Config.User === "0:0" && PidsLimit > 0)]).toEqual([c.Name, true, true, true]);
     }
-    expect(await rootPidsLimits(d)).toEqual({ frontdoor: 512, "frontdoor.setup": 64, login: 128, signin: 128, "signin-limit": 64, "alice.home": 64, "bob.home": 64, "carol.home": 64 });
+    expect(await rootPidsLimits(d)).toEqual({
+      frontdoor: 512,
+      "frontdoor.setup": 64,
+      login: 128,
+      signin: 128,
+      "signin-limit": 64,
+      "alice.home": 64,
+      "bob.home": 64,
+      "carol.home": 64,
+    });
 
     // A new process limit for the proxy: the review says so, and the same proxy gets it, running.
     const proxyBefore = (await docker("inspect", "-f", "{{.Id}} {{.State.StartedAt}}", `${d.name}-frontdoor`)).trim();
@@ -655,13 +746,18 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
       const c = courseConfig(dep);
       return { ...c, host: { ...c.host, createHomes: false } };
     });
-    for (const [user, uid] of [["alice", 2101], ["bob", 2102]] as const) {
+    for (const [user, uid] of [
+      ["alice", 2101],
+      ["bob", 2102],
+    ] as const) {
       mkdirSync(path.join(d.home, user), { mode: 0o700 });
       chownSync(path.join(d.home, user), uid, uid);
     }
     const missing = await d.homedockDeploy();
     expect(missing.code).toBe(1);
-    expect(missing.out).toContain(`users[2].home: got "${path.join(d.home, "carol")}"; expected an existing home on the Docker host (this machine): createHomes is false`);
+    expect(missing.out).toContain(
+      `users[2].home: got "${path.join(d.home, "carol")}"; expected an existing home on the Docker host (this machine): createHomes is false`,
+    );
     expect(existsSync(path.join(d.home, "carol"))).toBe(false);
     expect(await d.containers()).toEqual([]);
 
@@ -669,7 +765,11 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     const ok = await d.homedockDeploy();
     expect(ok.code, ok.out.slice(-3000)).toBe(0);
     expect(await d.containers()).toEqual(["alice.py", "alice.stats", "bob.py", "carol.py", "carol.stats"].map((w) => `${d.name}-${w}`));
-    for (const [user, uid] of [["alice", 2101], ["bob", 2102], ["carol", 2103]] as const) {
+    for (const [user, uid] of [
+      ["alice", 2101],
+      ["bob", 2102],
+      ["carol", 2103],
+    ] as const) {
       expect((await docker("exec", d.container(user, "py"), "id", "-u")).trim()).toBe(String(uid));
     }
     expect(await serverAnswers(d, "bob", "py", "welcome.txt")).toBe(SEED["welcome.txt"]);
@@ -740,13 +840,23 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
   it("idle workspaces through homedock deploy: one stops, stays stopped through a deploy with an empty plan after it, and its owner's page load wakes it", async () => {
     const images = { proxy: FRONT_DOOR_IMAGES.proxy, login: FRONT_DOOR_IMAGES.login, limiter: FRONT_DOOR_IMAGES.limiter, notebook: FRONT_DOOR_IMAGES.notebook };
     for (const image of Object.values(images)) {
-      if (spawnSync("docker", ["image", "inspect", image], { stdio: "ignore" }).status !== 0) throw new Error(`${image} is missing: run scripts/test-host.sh (as root)`);
+      if (spawnSync("docker", ["image", "inspect", image], { stdio: "ignore" }).status !== 0)
+        throw new Error(`${image} is missing: run scripts/test-host.sh (as root)`);
     }
     const [port, httpPort] = [await freePort(), await freePort()];
     const alice = { name: "alice", uid: 2131, gid: 2131, password: "alice-idle-door" };
     const d = new Deployment("idle", (dd) => ({
       host: { homeRoot: dd.home, sharedMounts: [], defaults: { idleTimeout: 20 } },
-      frontDoor: { site: "localhost", listen: ["127.0.0.1"], httpsPort: port, httpPort, tls: "internal", image: images.proxy, runtimeRoot: path.join(dd.root, "run"), login: testLogin() },
+      frontDoor: {
+        site: "localhost",
+        listen: ["127.0.0.1"],
+        httpsPort: port,
+        httpPort,
+        tls: "internal",
+        image: images.proxy,
+        runtimeRoot: path.join(dd.root, "run"),
+        login: testLogin(),
+      },
       environments: [{ name: "py", image: images.notebook, command: ["python3", "-m", "notebook"], jupyter: "notebook", memory: "1g" }],
       users: [{ name: alice.name, uid: alice.uid, gid: alice.gid }],
     }));
@@ -757,13 +867,29 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     expect(first.code, first.out.slice(-3000)).toBe(0);
     const door: Door = { site: "localhost", port, ca: await proxyRootCa(`${d.name}-frontdoor`) };
     const sessions = new Sessions(() => door);
-    await eventually("alice signed in", async () => sessions.signIn(alice).then(() => true, () => false), 90);
+    await eventually(
+      "alice signed in",
+      async () =>
+        sessions.signIn(alice).then(
+          () => true,
+          () => false,
+        ),
+      90,
+    );
     const as = sessions.auth(alice);
     const answers = async () => (await call(door, "GET", "/user/alice/py/api/status", as).catch(() => undefined))?.status === 200;
     const running = async () => (await docker("inspect", "--format", "{{.State.Running}}", d.container("alice", "py"))).trim() === "true";
     await eventually("alice's server through the front door", answers, 90);
     // The Docker filter runs as root too: the cgroup's process limit, like the rest of the front door.
-    expect(await rootPidsLimits(d)).toEqual({ frontdoor: 512, "frontdoor.setup": 64, "docker-filter": 64, login: 128, signin: 128, "signin-limit": 64, "alice.home": 64 });
+    expect(await rootPidsLimits(d)).toEqual({
+      frontdoor: 512,
+      "frontdoor.setup": 64,
+      "docker-filter": 64,
+      login: 128,
+      signin: 128,
+      "signin-limit": 64,
+      "alice.home": 64,
+    });
     await eventually("alice's server to stop when idle", async () => !(await running()), 150);
 
     const again = await d.homedockDeploy();
@@ -779,17 +905,29 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     expect((await d.plan()).exitCode).toBe(0);
   }, 600_000);
 
-  it.skipIf(!restartsEngine)("10: after dockerd restarts the workspaces come back and a plan shows no change", async () => {
-    const d = new Deployment("restart", courseConfig);
-    await d.deploy();
-    await restartDockerd();
-    for (const [user, env] of [["alice", "py"], ["bob", "py"], ["carol", "stats"]]) {
-      await eventually(`${user}/${env} running again`, async () => (await dockerStatus("inspect", "-f", "{{.State.Running}}", d.container(user, env))).stdout.trim() === "true", 60);
-    }
-    expect(await serverAnswers(d, "bob", "py", "welcome.txt")).toBe(SEED["welcome.txt"]);
-    const plan = await d.plan();
-    expect(changes(plan.json)).toEqual([]);
-  }, 300_000);
+  it.skipIf(!restartsEngine)(
+    "10: after dockerd restarts the workspaces come back and a plan shows no change",
+    async () => {
+      const d = new Deployment("restart", courseConfig);
+      await d.deploy();
+      await restartDockerd();
+      for (const [user, env] of [
+        ["alice", "py"],
+        ["bob", "py"],
+        ["carol", "stats"],
+      ]) {
+        await eventually(
+          `${user}/${env} running again`,
+          async () => (await dockerStatus("inspect", "-f", "{{.State.Running}}", d.container(user, env))).stdout.trim() === "true",
+          60,
+        );
+      }
+      expect(await serverAnswers(d, "bob", "py", "welcome.txt")).toBe(SEED["welcome.txt"]);
+      const plan = await d.plan();
+      expect(changes(plan.json)).toEqual([]);
+    },
+    300_000,
+  );
 });
 
 /** Stops dockerd and starts it again the way scripts/setup-host.sh does. */

@@ -14,9 +14,33 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dockerStatus, docker, eventually, removeComposeHost, FRONT_DOOR_IMAGES, requireDocker, requireFrontDoorImages, scenarioRoot, uniqueName, testLogin } from "../helpers/docker";
+import {
+  dockerStatus,
+  docker,
+  eventually,
+  removeComposeHost,
+  FRONT_DOOR_IMAGES,
+  requireDocker,
+  requireFrontDoorImages,
+  scenarioRoot,
+  uniqueName,
+  testLogin,
+} from "../helpers/docker";
 import { goto, launchChromium, notebookCell } from "../helpers/browser";
-import { type Door, type TestUser, testUser, basicAuth, call, freePort, origin, proxyRootCa, Sessions, sessionCookies, swapSocket, signInForm } from "../helpers/front-door";
+import {
+  type Door,
+  type TestUser,
+  testUser,
+  basicAuth,
+  call,
+  freePort,
+  origin,
+  proxyRootCa,
+  Sessions,
+  sessionCookies,
+  swapSocket,
+  signInForm,
+} from "../helpers/front-door";
 import { openSocket, runCode } from "../helpers/kernel";
 
 const exec = promisify(execFile);
@@ -54,7 +78,15 @@ async function trySignIn(name: string, password: string): Promise<{ status: numb
 
 /** Signs `u` in (again), once the sign-in knows their password. */
 const signInWhenReady = (u: TestUser, seconds = 90) =>
-  eventually(`${u.name} signed in`, async () => sessions.signIn(u).then(() => true, () => false), seconds);
+  eventually(
+    `${u.name} signed in`,
+    async () =>
+      sessions.signIn(u).then(
+        () => true,
+        () => false,
+      ),
+    seconds,
+  );
 
 /** The door's answer to a request without a session: 403, its sign-in page. */
 function expectSignInPage(r: { status: number; body: string }, what: string): void {
@@ -64,7 +96,16 @@ function expectSignInPage(r: { status: number; body: string }, what: string): vo
 function configText(users: readonly TestUser[]): string {
   return JSON.stringify({
     host: { name: project, homeRoot: `${root}/home`, sharedMounts: [] },
-    frontDoor: { site: "localhost", listen: ["127.0.0.1"], httpsPort: door.port, httpPort, tls: "internal", image: IMAGES.proxy, runtimeRoot: `${root}/run`, login: testLogin() },
+    frontDoor: {
+      site: "localhost",
+      listen: ["127.0.0.1"],
+      httpsPort: door.port,
+      httpPort,
+      tls: "internal",
+      image: IMAGES.proxy,
+      runtimeRoot: `${root}/run`,
+      login: testLogin(),
+    },
     environments: [
       { name: "py", displayName: "Python (Notebook)", image: IMAGES.notebook, command: ["python3", "-m", "notebook"], jupyter: "notebook", memory: "1g" },
       { name: "lab", displayName: "JupyterLab", image: IMAGES.lab, command: ["jupyter", "lab"], jupyter: "server", memory: "1g" },
@@ -95,7 +136,12 @@ async function composeUp(): Promise<string> {
 
 async function containerIds(): Promise<Map<string, string>> {
   const out = await docker("ps", "-a", "--filter", `label=homedock.host=${project}`, "--format", "{{.Names}} {{.ID}}");
-  return new Map(out.trim().split("\n").map((l) => l.split(" ") as [string, string]));
+  return new Map(
+    out
+      .trim()
+      .split("\n")
+      .map((l) => l.split(" ") as [string, string]),
+  );
 }
 
 /** A page of a new browser context: signed in with `u`'s session cookie, or (`u` undefined) not signed in. */
@@ -119,7 +165,10 @@ async function waitForText(page: Page, text: string, timeout: number): Promise<v
   try {
     await page.getByText(text).waitFor({ timeout });
   } catch (err) {
-    const seen = await page.locator(".jp-StatusBar-Widget, .jp-Dialog").allInnerTexts().catch(() => []);
+    const seen = await page
+      .locator(".jp-StatusBar-Widget, .jp-Dialog")
+      .allInnerTexts()
+      .catch(() => []);
     throw new Error(`${String(err).split("\n")[0]}; the page showed: ${JSON.stringify(seen)}`, { cause: err });
   }
 }
@@ -145,7 +194,11 @@ beforeAll(async () => {
   for (const u of [alice, bob]) await signInWhenReady(u);
   for (const u of [alice, bob]) {
     for (const env of ["py", "lab"]) {
-      await eventually(`${u.name}'s ${env} through the front door`, async () => (await call(door, "GET", `/user/${u.name}/${env}/api/status`, auth(u)).catch(() => undefined))?.status === 200, 90);
+      await eventually(
+        `${u.name}'s ${env} through the front door`,
+        async () => (await call(door, "GET", `/user/${u.name}/${env}/api/status`, auth(u)).catch(() => undefined))?.status === 200,
+        90,
+      );
     }
   }
   browser = await launchChromium(["--ignore-certificate-errors"]);
@@ -189,7 +242,9 @@ describe("the front door", () => {
       expect(readFileSync(written, "utf8")).toBe("hello\n");
       expect(statSync(written).uid).toBe(alice.uid);
       // MathJax's loading banner would sit in the picture.
-      await page.waitForFunction(() => (globalThis as any).document.querySelector("#MathJax_Message")?.style.display !== "", null, { timeout: 30_000 }).catch(() => undefined);
+      await page
+        .waitForFunction(() => (globalThis as any).document.querySelector("#MathJax_Message")?.style.display !== "", null, { timeout: 30_000 })
+        .catch(() => undefined);
       const shot = path.join(root, "frontdoor-notebook.png");
       await page.screenshot({ path: shot });
       saveShot(shot, "frontdoor-notebook.png");
@@ -229,8 +284,14 @@ describe("the front door", () => {
       expect(tokenHeaders).toEqual([]);
       expect(refused).toEqual([]);
       // JupyterLab asks whether to fetch its news; the answer keeps the picture clear.
-      await page.getByRole("button", { name: "No", exact: true }).click({ timeout: 5_000 }).catch(() => undefined);
-      await page.getByText("Would you like to get notified").waitFor({ state: "hidden", timeout: 5_000 }).catch(() => undefined);
+      await page
+        .getByRole("button", { name: "No", exact: true })
+        .click({ timeout: 5_000 })
+        .catch(() => undefined);
+      await page
+        .getByText("Would you like to get notified")
+        .waitFor({ state: "hidden", timeout: 5_000 })
+        .catch(() => undefined);
       const shot = path.join(root, "frontdoor-lab.png");
       await page.screenshot({ path: shot });
       saveShot(shot, "frontdoor-lab.png");
@@ -247,8 +308,14 @@ describe("the front door", () => {
     for (const env of ["py", "lab"]) {
       expect((await call(door, "GET", `/user/alice/${env}/api/contents`, auth(bob))).status).toBe(404);
       expectSignInPage(await call(door, "GET", `/user/alice/${env}/api/contents`), `${env} without a session`);
-      expectSignInPage(await call(door, "GET", `/user/alice/${env}/api/contents`, { Authorization: basicAuth("alice", bob.password) }), `${env}, alice's name and bob's password as Basic`);
-      expectSignInPage(await call(door, "GET", `/user/alice/${env}/api/contents`, { Authorization: basicAuth("alice", alice.password) }), `${env}, alice's own Basic credentials`);
+      expectSignInPage(
+        await call(door, "GET", `/user/alice/${env}/api/contents`, { Authorization: basicAuth("alice", bob.password) }),
+        `${env}, alice's name and bob's password as Basic`,
+      );
+      expectSignInPage(
+        await call(door, "GET", `/user/alice/${env}/api/contents`, { Authorization: basicAuth("alice", alice.password) }),
+        `${env}, alice's own Basic credentials`,
+      );
       expectSignInPage(await call(door, "GET", `/user/alice/${env}/api/contents`, { "X-Auth-Request-User": "alice" }), `${env}, a forged identity header`);
       expect((await call(door, "GET", `/user/alice/${env}/api/contents`, { ...auth(bob), "X-Auth-Request-User": "alice" })).status).toBe(404);
       // bob's own session opens bob's own workspace.
@@ -272,14 +339,20 @@ describe("the front door", () => {
     }
     expectSignInPage(await call(door, "GET", "/user-redirect/py/tree?foo=a%20b&x=%2F"), "a /user-redirect/ link without a session");
     // Basic credentials are ignored: no session, the sign-in page.
-    expectSignInPage(await call(door, "GET", "/user-redirect/py/tree", { Authorization: basicAuth("alice", bob.password) }), "a /user-redirect/ link with Basic credentials");
+    expectSignInPage(
+      await call(door, "GET", "/user-redirect/py/tree", { Authorization: basicAuth("alice", bob.password) }),
+      "a /user-redirect/ link with Basic credentials",
+    );
     expect((await call(door, "GET", "/user-redirect/nosuchenv/tree", auth(alice))).status).toBe(404);
   });
 
   it("refuses a kernel to a foreign origin, even with alice's session", async () => {
     // Refused before a kernel starts: Notebook 6 checks the missing _xsrf first (403),
     // Jupyter Server 2 the foreign Origin first ("Blocking Cross Origin API request", 404).
-    for (const [env, page, refusal] of [["py", "tree", 403], ["lab", "lab", 404]] as const) {
+    for (const [env, page, refusal] of [
+      ["py", "tree", 403],
+      ["lab", "lab", 404],
+    ] as const) {
       const prefix = `/user/alice/${env}`;
       const kernels = async () => (await call(door, "GET", `${prefix}/api/kernels`, auth(alice))).body;
       const before = await kernels();
@@ -318,21 +391,40 @@ describe("the front door", () => {
     expect(lstatSync(socket).isSocket()).toBe(true);
     expect(lstatSync(socket).uid).toBe(alice.uid);
     // bob's workspace has its own socket directory and nothing of alice's.
-    const seen = await docker("exec", container(bob, "py"), "python3", "-c", [
-      "import glob, socket",
-      "print(sorted(glob.glob('/run/homedock/*')))",
-      `for p in ['/run/homedock/../alice/py/jupyter.sock', '${socket}']:`,
-      "    s = socket.socket(socket.AF_UNIX)",
-      "    try: s.connect(p); print('connected', p)",
-      "    except OSError as e: print(type(e).__name__)",
-    ].join("\n"));
+    const seen = await docker(
+      "exec",
+      container(bob, "py"),
+      "python3",
+      "-c",
+      [
+        "import glob, socket",
+        "print(sorted(glob.glob('/run/homedock/*')))",
+        `for p in ['/run/homedock/../alice/py/jupyter.sock', '${socket}']:`,
+        "    s = socket.socket(socket.AF_UNIX)",
+        "    try: s.connect(p); print('connected', p)",
+        "    except OSError as e: print(type(e).__name__)",
+      ].join("\n"),
+    );
     expect(seen.trim().split("\n")).toEqual(["['/run/homedock/jupyter.sock']", "FileNotFoundError", "FileNotFoundError"]);
     const mounts = await docker("inspect", "-f", "{{range .Mounts}}{{.Source}} {{end}}", container(bob, "py"));
     expect(mounts).not.toContain(`/alice/`);
     // On the host: bob's uid and nobody, each refused by the directory's mode.
     for (const uid of [bob.uid, 65534]) {
-      const r = spawnSync("setpriv", ["--reuid", String(uid), "--regid", String(uid), "--clear-groups", process.execPath, "-e",
-        "require('net').connect(process.argv[1]).on('connect', () => { console.log('connected'); process.exit(0); }).on('error', (e) => { console.log(e.code); process.exit(0); })", socket], { encoding: "utf8" });
+      const r = spawnSync(
+        "setpriv",
+        [
+          "--reuid",
+          String(uid),
+          "--regid",
+          String(uid),
+          "--clear-groups",
+          process.execPath,
+          "-e",
+          "require('net').connect(process.argv[1]).on('connect', () => { console.log('connected'); process.exit(0); }).on('error', (e) => { console.log(e.code); process.exit(0); })",
+          socket,
+        ],
+        { encoding: "utf8" },
+      );
       expect(r.stdout.trim(), r.stderr).toBe("EACCES");
     }
   });
@@ -347,7 +439,11 @@ describe("the front door", () => {
     expect(statuses).toEqual(statuses.map(([what]) => [what, 502]));
     expect(reachedVictim).toBe(0);
     // Bob's own server is his again, and alice's is hers.
-    await eventually("bob's server through the front door", async () => (await call(door, "GET", "/user/bob/py/api/status", auth(bob)).catch(() => undefined))?.status === 200, 60);
+    await eventually(
+      "bob's server through the front door",
+      async () => (await call(door, "GET", "/user/bob/py/api/status", auth(bob)).catch(() => undefined))?.status === 200,
+      60,
+    );
     expect((await call(door, "GET", "/user/alice/py/api/status", auth(alice))).status).toBe(200);
   }, 300_000);
 
@@ -355,7 +451,19 @@ describe("the front door", () => {
     const ids = (await docker("ps", "-aq", "--filter", `label=homedock.host=${project}`)).trim().split("\n");
     const all = JSON.parse(await docker("inspect", ...ids)) as { Name: string; HostConfig: { Memory: number; NanoCpus: number; PidsLimit: number | null } }[];
     expect(all.map((c) => c.Name.slice(project.length + 2)).sort()).toEqual(
-      expect.arrayContaining(["alice.home", "alice.lab", "alice.py", "bob.home", "bob.lab", "bob.py", "frontdoor", "frontdoor.setup", "login", "signin", "signin-limit"]),
+      expect.arrayContaining([
+        "alice.home",
+        "alice.lab",
+        "alice.py",
+        "bob.home",
+        "bob.lab",
+        "bob.py",
+        "frontdoor",
+        "frontdoor.setup",
+        "login",
+        "signin",
+        "signin-limit",
+      ]),
     );
     for (const c of all) {
       const { Memory, NanoCpus, PidsLimit } = c.HostConfig;
@@ -369,7 +477,13 @@ describe("the front door", () => {
     await docker("exec", "-d", container(alice, "py"), "python3", "-m", "http.server", "8765", "--bind", "0.0.0.0");
     const ip = (await docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", container(alice, "py"))).trim();
     const probe = (from: string) =>
-      docker("exec", from, "python3", "-c", `import socket\ntry:\n  socket.create_connection(("${ip}", 8765), timeout=3); print("open")\nexcept OSError as e: print(type(e).__name__)`);
+      docker(
+        "exec",
+        from,
+        "python3",
+        "-c",
+        `import socket\ntry:\n  socket.create_connection(("${ip}", 8765), timeout=3); print("open")\nexcept OSError as e: print(type(e).__name__)`,
+      );
     await eventually("alice's server listening, seen from her own workspace", async () => (await probe(container(alice, "py"))).trim() === "open");
     expect((await probe(container(bob, "py"))).trim()).not.toBe("open");
     expect((await probe(container(bob, "lab"))).trim()).not.toBe("open");
@@ -388,7 +502,11 @@ describe("the front door", () => {
       ...Object.entries(hashes).map(([u, h]): [string, string] => [`${u}'s hash`, h]),
       ...tokens.map((t): [string, string] => ["a workspace token", t]),
       ...xsrfTokens.map((t): [string, string] => ["an _xsrf token", t]),
-      ...[alice, bob].flatMap((u) => auth(u).Cookie.split("; ").map((c): [string, string] => [`${u.name}'s session cookie`, c.slice(c.indexOf("=") + 1)])),
+      ...[alice, bob].flatMap((u) =>
+        auth(u)
+          .Cookie.split("; ")
+          .map((c): [string, string] => [`${u.name}'s session cookie`, c.slice(c.indexOf("=") + 1)]),
+      ),
       ["the session cookie's secret", JSON.parse(readFileSync(path.join(dir, "homedock-secrets/login.json"), "utf8")).cookieSecret],
     ];
     expect(xsrfTokens.length).toBeGreaterThan(0);
@@ -405,7 +523,9 @@ describe("the front door", () => {
       ["the proxy's log", await logOf(proxy())],
       ["the session check's log", await logOf(`${project}-login`)],
       ["the sign-in's log", await logOf(`${project}-signin`)],
-      ...readdirSync(dir).filter((f) => f !== "homedock-secrets").map((f): [string, string] => [f, readFileSync(path.join(dir, f), "utf8")]),
+      ...readdirSync(dir)
+        .filter((f) => f !== "homedock-secrets")
+        .map((f): [string, string] => [f, readFileSync(path.join(dir, f), "utf8")]),
     ];
     // The log is where requests are: alice's were logged.
     expect(places[2][1]).toContain("/user/alice/");
@@ -429,13 +549,19 @@ describe("the front door", () => {
         cell.set_text("import time\ntime.sleep(20)\nn += 1");
         cell.execute();
       });
-      await page.waitForFunction(() => (globalThis as any).document.querySelector("#kernel_indicator_icon.kernel_busy_icon") !== null, null, { timeout: 30_000 });
+      await page.waitForFunction(() => (globalThis as any).document.querySelector("#kernel_indicator_icon.kernel_busy_icon") !== null, null, {
+        timeout: 30_000,
+      });
       await render([alice, bob, carol], [carol]);
       const after = await containerIds();
       for (const [name, id] of before) expect(after.get(name), name).toBe(id);
       expect([...after.keys()]).toContain(container(carol, "py"));
       await signInWhenReady(carol);
-      await eventually("carol's route, once the proxy has reloaded", async () => (await call(door, "GET", `/user/carol/py/api/status`, auth(carol))).status === 200, 90);
+      await eventually(
+        "carol's route, once the proxy has reloaded",
+        async () => (await call(door, "GET", `/user/carol/py/api/status`, auth(carol))).status === 200,
+        90,
+      );
       // carol's session on alice's workspace: not hers.
       expect((await call(door, "GET", `/user/alice/py/api/status`, auth(carol))).status).toBe(404);
       const next = await notebookCell(page, "print(n)");
@@ -459,7 +585,11 @@ describe("the front door", () => {
     expect(said.split("\n")).toContain(
       `warning: carol's password hash was set for uid ${carol.uid}, and carol is now uid ${newCarol.uid}: not used, carol is locked out of the front door until homedock passwd carol`,
     );
-    await eventually("the proxy reloaded without carol's old hash", async () => (await call(door, "GET", "/user/carol/py/api/status", auth(carol))).status !== 200, 90);
+    await eventually(
+      "the proxy reloaded without carol's old hash",
+      async () => (await call(door, "GET", "/user/carol/py/api/status", auth(carol))).status !== 200,
+      90,
+    );
     // No route of carol's is rendered: her URLs answer as an unknown user's, even to the
     // session she had (sessions stay valid until they expire). The sign-in refuses her old password.
     for (const url of ["/user/carol/", "/user/carol/py/api/status", "/user/carol/lab/api/status"]) {
@@ -491,7 +621,11 @@ describe("the front door", () => {
       if (signedIn === undefined || signedIn.cookie === "") return signedIn?.status;
       return (await call(door, "GET", `/user/${name}/py/api/status`, { Cookie: signedIn.cookie }).catch(() => undefined))?.status;
     };
-    await eventually("the new passwords, once the sign-in has reloaded", async () => (await status("bob", bobNew)) === 200 && (await status("alice", aliceNew)) === 200, 90);
+    await eventually(
+      "the new passwords, once the sign-in has reloaded",
+      async () => (await status("bob", bobNew)) === 200 && (await status("alice", aliceNew)) === 200,
+      90,
+    );
     expect(await status("bob", bob.password)).toBe(401);
     expect(await status("alice", alice.password)).toBe(401);
     // Sessions are stateless cookies: one signed in with the old password stays valid until it expires.

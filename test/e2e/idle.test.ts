@@ -10,7 +10,18 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { docker, dockerStatus, eventually, removeComposeHost, FRONT_DOOR_IMAGES, requireDocker, requireFrontDoorImages, scenarioRoot, uniqueName, testLogin } from "../helpers/docker";
+import {
+  docker,
+  dockerStatus,
+  eventually,
+  removeComposeHost,
+  FRONT_DOOR_IMAGES,
+  requireDocker,
+  requireFrontDoorImages,
+  scenarioRoot,
+  uniqueName,
+  testLogin,
+} from "../helpers/docker";
 import { goto, launchChromium } from "../helpers/browser";
 import { type Door, type TestUser, testUser, basicAuth, call, freePort, origin, proxyRootCa, Sessions } from "../helpers/front-door";
 import { openSocket, runCode } from "../helpers/kernel";
@@ -58,7 +69,8 @@ async function state(name: string): Promise<{ running: boolean; exitCode: number
 }
 
 const stopped = async (name: string) => !(await state(name)).running;
-const answers = async (u: TestUser, env: string) => (await call(door, "GET", `/user/${u.name}/${env}/api/status`, auth(u)).catch(() => undefined))?.status === 200;
+const answers = async (u: TestUser, env: string) =>
+  (await call(door, "GET", `/user/${u.name}/${env}/api/status`, auth(u)).catch(() => undefined))?.status === 200;
 /** A top-level page load, as the browser marks it. */
 const navigate = (u: TestUser) => ({ ...auth(u), "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document", Accept: "text/html" });
 
@@ -95,7 +107,16 @@ beforeAll(async () => {
     path.join(root, "homedock.yaml"),
     JSON.stringify({
       host: { name: project, homeRoot: `${root}/home`, sharedMounts: [], defaults: { idleTimeout: IDLE } },
-      frontDoor: { site: "localhost", listen: ["127.0.0.1"], httpsPort: door.port, httpPort: await freePort(), tls: "internal", image: IMAGES.proxy, runtimeRoot: `${root}/run`, login: testLogin() },
+      frontDoor: {
+        site: "localhost",
+        listen: ["127.0.0.1"],
+        httpsPort: door.port,
+        httpPort: await freePort(),
+        tls: "internal",
+        image: IMAGES.proxy,
+        runtimeRoot: `${root}/run`,
+        login: testLogin(),
+      },
       environments: [
         { name: "py", displayName: "Python <Notebook>", image: IMAGES.notebook, command: ["python3", "-m", "notebook"], jupyter: "notebook", memory: "1g" },
         { name: "lab", displayName: "JupyterLab", image: IMAGES.lab, command: ["jupyter", "lab"], jupyter: "server", memory: "1g" },
@@ -106,10 +127,25 @@ beforeAll(async () => {
   for (const u of [alice, bob]) homedock(["passwd", u.name, "-c", "homedock.yaml", "-d", path.dirname(file), "--stdin"], `${u.password}\n`);
   await composeUp();
   door = { ...door, ca: await proxyRootCa(`${project}-frontdoor`) };
-  for (const u of [alice, bob]) await eventually(`${u.name} signed in`, async () => sessions.signIn(u).then(() => true, () => false), 90);
+  for (const u of [alice, bob])
+    await eventually(
+      `${u.name} signed in`,
+      async () =>
+        sessions.signIn(u).then(
+          () => true,
+          () => false,
+        ),
+      90,
+    );
   for (const u of [alice, bob]) for (const env of ["py", "lab"]) await eventually(`${u.name}'s ${env}`, () => answers(u, env), 120);
   // Alice's own work, made through Jupyter before her server goes idle.
-  const made = await call(door, "PUT", "/user/alice/py/api/contents/mine.ipynb", { ...auth(alice), Origin: origin(door), "Content-Type": "application/json" }, JSON.stringify({ type: "notebook", content: { cells: [], metadata: {}, nbformat: 4, nbformat_minor: 5 } }));
+  const made = await call(
+    door,
+    "PUT",
+    "/user/alice/py/api/contents/mine.ipynb",
+    { ...auth(alice), Origin: origin(door), "Content-Type": "application/json" },
+    JSON.stringify({ type: "notebook", content: { cells: [], metadata: {}, nbformat: 4, nbformat_minor: 5 } }),
+  );
   // Notebook 6 wants the _xsrf cookie for a PUT; make it as alice on the host instead if refused.
   if (made.status !== 201) {
     writeFileSync(mine(alice), JSON.stringify({ cells: [], metadata: {}, nbformat: 4, nbformat_minor: 5 }));
@@ -126,38 +162,54 @@ afterAll(async () => {
 describe("idle workspaces (idleTimeout 20 s, through Compose)", () => {
   let aliceWork: { content: string; mtimeMs: number };
 
-  it("stop when nobody uses them: the container stays, stopped, the home as it was, the landing page says so", async () => {
-    aliceWork = { content: readFileSync(mine(alice), "utf8"), mtimeMs: statSync(mine(alice)).mtimeMs };
-    await eventually("alice's py to stop", () => stopped(container(alice, "py")), STOPS_WITHIN);
-    const s = await state(container(alice, "py"));
-    expect([s.running, s.exitCode, s.restarts]).toEqual([false, 0, 0]);
-    // Docker's restart policy does not bring it back.
-    await new Promise((r) => setTimeout(r, 5_000));
-    expect((await state(container(alice, "py"))).running).toBe(false);
-    expect(existsSync(socketOf(alice, "py"))).toBe(false);
-    expect(readFileSync(mine(alice), "utf8")).toBe(aliceWork.content);
-    expect(statSync(mine(alice)).mtimeMs).toBe(aliceWork.mtimeMs);
-    const { stderr } = await dockerStatus("logs", container(alice, "py"));
-    expect(stderr).toContain("the server stopped itself");
-    const landing = await call(door, "GET", "/user/alice/", auth(alice));
-    expect(landing.body).toContain("Python &#60;Notebook&#62;</a> (stopped: it starts when you open it)");
-  }, (STOPS_WITHIN + 30) * 1000);
-
-  it("stay stopped through a deploy: docker compose up -d starts the container, which stays down", async () => {
-    await eventually("every workspace to stop", async () => (await Promise.all([alice, bob].flatMap((u) => ["py", "lab"].map((e) => stopped(container(u, e)))))).every(Boolean), STOPS_WITHIN);
-    const before = await state(container(alice, "py"));
-    await composeUp();
-    // Compose started it again (a new StartedAt); the entrypoint saw the deploy's nonce and ended at once.
-    await eventually("alice's py to be down again", async () => {
+  it(
+    "stop when nobody uses them: the container stays, stopped, the home as it was, the landing page says so",
+    async () => {
+      aliceWork = { content: readFileSync(mine(alice), "utf8"), mtimeMs: statSync(mine(alice)).mtimeMs };
+      await eventually("alice's py to stop", () => stopped(container(alice, "py")), STOPS_WITHIN);
       const s = await state(container(alice, "py"));
-      return !s.running && s.startedAt !== before.startedAt;
-    }, 30);
-    await new Promise((r) => setTimeout(r, 5_000));
-    for (const u of [alice, bob]) for (const env of ["py", "lab"]) expect((await state(container(u, env))).running, `${u.name}.${env}`).toBe(false);
-    expect(existsSync(socketOf(alice, "py"))).toBe(false);
-    const { stderr } = await dockerStatus("logs", container(alice, "py"));
-    expect(stderr).toContain("stopped for idleness: it starts again at its owner's next visit");
-  }, (STOPS_WITHIN + 60) * 1000);
+      expect([s.running, s.exitCode, s.restarts]).toEqual([false, 0, 0]);
+      // Docker's restart policy does not bring it back.
+      await new Promise((r) => setTimeout(r, 5_000));
+      expect((await state(container(alice, "py"))).running).toBe(false);
+      expect(existsSync(socketOf(alice, "py"))).toBe(false);
+      expect(readFileSync(mine(alice), "utf8")).toBe(aliceWork.content);
+      expect(statSync(mine(alice)).mtimeMs).toBe(aliceWork.mtimeMs);
+      const { stderr } = await dockerStatus("logs", container(alice, "py"));
+      expect(stderr).toContain("the server stopped itself");
+      const landing = await call(door, "GET", "/user/alice/", auth(alice));
+      expect(landing.body).toContain("Python &#60;Notebook&#62;</a> (stopped: it starts when you open it)");
+    },
+    (STOPS_WITHIN + 30) * 1000,
+  );
+
+  it(
+    "stay stopped through a deploy: docker compose up -d starts the container, which stays down",
+    async () => {
+      await eventually(
+        "every workspace to stop",
+        async () => (await Promise.all([alice, bob].flatMap((u) => ["py", "lab"].map((e) => stopped(container(u, e)))))).every(Boolean),
+        STOPS_WITHIN,
+      );
+      const before = await state(container(alice, "py"));
+      await composeUp();
+      // Compose started it again (a new StartedAt); the entrypoint saw the deploy's nonce and ended at once.
+      await eventually(
+        "alice's py to be down again",
+        async () => {
+          const s = await state(container(alice, "py"));
+          return !s.running && s.startedAt !== before.startedAt;
+        },
+        30,
+      );
+      await new Promise((r) => setTimeout(r, 5_000));
+      for (const u of [alice, bob]) for (const env of ["py", "lab"]) expect((await state(container(u, env))).running, `${u.name}.${env}`).toBe(false);
+      expect(existsSync(socketOf(alice, "py"))).toBe(false);
+      const { stderr } = await dockerStatus("logs", container(alice, "py"));
+      expect(stderr).toContain("stopped for idleness: it starts again at its owner's next visit");
+    },
+    (STOPS_WITHIN + 60) * 1000,
+  );
 
   it("answer API, WebSocket and kernel requests with 503 and Retry-After, and do not wake for them", async () => {
     for (const [method, p, extra] of [
@@ -171,7 +223,9 @@ describe("idle workspaces (idleTimeout 20 s, through Compose)", () => {
       const r = await call(door, method, p, { ...auth(alice), ...extra });
       expect([p, r.status, r.headers["retry-after"]]).toEqual([p, 503, "10"]);
     }
-    expect(await openSocket(`wss://${door.site}:${door.port}/user/alice/py/api/kernels/x/channels`, { ca: door.ca, headers: auth(alice), origin: origin(door) })).toBe(503);
+    expect(
+      await openSocket(`wss://${door.site}:${door.port}/user/alice/py/api/kernels/x/channels`, { ca: door.ca, headers: auth(alice), origin: origin(door) }),
+    ).toBe(503);
     await new Promise((r) => setTimeout(r, 3_000));
     expect((await state(container(alice, "py"))).running).toBe(false);
     expect((await state(container(alice, "lab"))).running).toBe(false);
@@ -231,7 +285,9 @@ describe("idle workspaces (idleTimeout 20 s, through Compose)", () => {
         if (connected) break;
         if (Date.now() > until) {
           const logs = await dockerStatus("logs", "--tail", "40", container(alice, "py"));
-          throw new Error(`no connected kernel after 90 s; the page: ${page.url()} "${await page.title()}" ${(await page.content()).slice(0, 300)}; ${JSON.stringify(await state(container(alice, "py")))}; its log:\n${logs.stdout}${logs.stderr}`);
+          throw new Error(
+            `no connected kernel after 90 s; the page: ${page.url()} "${await page.title()}" ${(await page.content()).slice(0, 300)}; ${JSON.stringify(await state(container(alice, "py")))}; its log:\n${logs.stdout}${logs.stderr}`,
+          );
         }
         await new Promise((r) => setTimeout(r, 500));
       }
@@ -248,60 +304,67 @@ describe("idle workspaces (idleTimeout 20 s, through Compose)", () => {
     expect(landing.body).toContain("Python &#60;Notebook&#62;</a> (running)");
   }, 120_000);
 
-  it("keep a server up while it is in use for longer than the timeout: a busy kernel, a terminal in use, requests from a browser", async () => {
-    // Each woken by its owner's page load first, then used for longer than the timeout,
-    // a cull and Jupyter's check together: alice's Notebook by a busy kernel, her
-    // JupyterLab by a terminal she types into, bob's Notebook by a page asking its API.
-    for (const [u, env] of [[alice, "lab"], [bob, "py"]] as const) {
-      await call(door, "GET", `/user/${u.name}/${env}/`, navigate(u));
-      await eventually(`${u.name}'s ${env} to answer`, () => answers(u, env), 60);
-    }
-    const own = async (u: TestUser, prefix: string, page: string) => {
-      const xsrf = /_xsrf=([^;]+)/.exec(String((await call(door, "GET", `${prefix}/${page}`, auth(u))).headers["set-cookie"]))![1];
-      // The _xsrf cookie goes in the same Cookie header as the session's.
-      return { ...sessions.auth(u, `_xsrf=${xsrf}`), Origin: origin(door), "Content-Type": "application/json", "X-XSRFToken": xsrf };
-    };
-    const socket = async (u: TestUser, url: string) => {
-      const ws = await openSocket(`wss://${door.site}:${door.port}${url}`, { ca: door.ca, headers: auth(u), origin: origin(door) });
-      if (typeof ws === "number") throw new Error(`${u.name}'s WebSocket ${url} refused: ${ws}`);
-      return ws;
-    };
-    const kernel = await call(door, "POST", "/user/alice/py/api/kernels", await own(alice, "/user/alice/py", "tree"), '{"name":"python3"}');
-    expect(kernel.status).toBe(201);
-    const kernelSocket = await socket(alice, `/user/alice/py/api/kernels/${JSON.parse(kernel.body).id}/channels`);
-    const terminal = await call(door, "POST", "/user/alice/lab/api/terminals", await own(alice, "/user/alice/lab", "lab"), "{}");
-    expect(terminal.status).toBe(200);
-    const terminalSocket = await socket(alice, `/user/alice/lab/terminals/websocket/${JSON.parse(terminal.body).name}`);
-    const started = await Promise.all([container(alice, "py"), container(alice, "lab"), container(bob, "py")].map(async (c) => (await state(c)).startedAt));
-    const busy = STOPS_WITHIN + 10;
-    let typed = 0;
-    let asked = 0;
-    const until = Date.now() + busy * 1000;
-    const typing = (async () => {
-      for (; Date.now() < until; typed++) {
-        terminalSocket.send(JSON.stringify(["stdin", `echo still here ${typed}\r`]));
-        await new Promise((r) => setTimeout(r, 5_000));
+  it(
+    "keep a server up while it is in use for longer than the timeout: a busy kernel, a terminal in use, requests from a browser",
+    async () => {
+      // Each woken by its owner's page load first, then used for longer than the timeout,
+      // a cull and Jupyter's check together: alice's Notebook by a busy kernel, her
+      // JupyterLab by a terminal she types into, bob's Notebook by a page asking its API.
+      for (const [u, env] of [
+        [alice, "lab"],
+        [bob, "py"],
+      ] as const) {
+        await call(door, "GET", `/user/${u.name}/${env}/`, navigate(u));
+        await eventually(`${u.name}'s ${env} to answer`, () => answers(u, env), 60);
       }
-    })();
-    const asking = (async () => {
-      for (; Date.now() < until; asked++) {
-        expect((await call(door, "GET", "/user/bob/py/api/contents", auth(bob))).status).toBe(200);
-        await new Promise((r) => setTimeout(r, 5_000));
+      const own = async (u: TestUser, prefix: string, page: string) => {
+        const xsrf = /_xsrf=([^;]+)/.exec(String((await call(door, "GET", `${prefix}/${page}`, auth(u))).headers["set-cookie"]))![1];
+        // The _xsrf cookie goes in the same Cookie header as the session's.
+        return { ...sessions.auth(u, `_xsrf=${xsrf}`), Origin: origin(door), "Content-Type": "application/json", "X-XSRFToken": xsrf };
+      };
+      const socket = async (u: TestUser, url: string) => {
+        const ws = await openSocket(`wss://${door.site}:${door.port}${url}`, { ca: door.ca, headers: auth(u), origin: origin(door) });
+        if (typeof ws === "number") throw new Error(`${u.name}'s WebSocket ${url} refused: ${ws}`);
+        return ws;
+      };
+      const kernel = await call(door, "POST", "/user/alice/py/api/kernels", await own(alice, "/user/alice/py", "tree"), '{"name":"python3"}');
+      expect(kernel.status).toBe(201);
+      const kernelSocket = await socket(alice, `/user/alice/py/api/kernels/${JSON.parse(kernel.body).id}/channels`);
+      const terminal = await call(door, "POST", "/user/alice/lab/api/terminals", await own(alice, "/user/alice/lab", "lab"), "{}");
+      expect(terminal.status).toBe(200);
+      const terminalSocket = await socket(alice, `/user/alice/lab/terminals/websocket/${JSON.parse(terminal.body).name}`);
+      const started = await Promise.all([container(alice, "py"), container(alice, "lab"), container(bob, "py")].map(async (c) => (await state(c)).startedAt));
+      const busy = STOPS_WITHIN + 10;
+      let typed = 0;
+      let asked = 0;
+      const until = Date.now() + busy * 1000;
+      const typing = (async () => {
+        for (; Date.now() < until; typed++) {
+          terminalSocket.send(JSON.stringify(["stdin", `echo still here ${typed}\r`]));
+          await new Promise((r) => setTimeout(r, 5_000));
+        }
+      })();
+      const asking = (async () => {
+        for (; Date.now() < until; asked++) {
+          expect((await call(door, "GET", "/user/bob/py/api/contents", auth(bob))).status).toBe(200);
+          await new Promise((r) => setTimeout(r, 5_000));
+        }
+      })();
+      try {
+        const run = await runCode(kernelSocket, `import time; time.sleep(${busy}); print("done")`, busy + 30);
+        expect(run.stdout).toBe("done\n");
+        await Promise.all([typing, asking]);
+      } finally {
+        kernelSocket.close();
+        terminalSocket.close();
       }
-    })();
-    try {
-      const run = await runCode(kernelSocket, `import time; time.sleep(${busy}); print("done")`, busy + 30);
-      expect(run.stdout).toBe("done\n");
-      await Promise.all([typing, asking]);
-    } finally {
-      kernelSocket.close();
-      terminalSocket.close();
-    }
-    expect(typed).toBeGreaterThan(busy / 5 - 3);
-    expect(asked).toBeGreaterThan(busy / 5 - 3);
-    const now = await Promise.all([container(alice, "py"), container(alice, "lab"), container(bob, "py")].map(async (c) => state(c)));
-    expect(now.map((s) => [s.running, s.startedAt])).toEqual(started.map((t) => [true, t]));
-  }, (STOPS_WITHIN + 180) * 1000);
+      expect(typed).toBeGreaterThan(busy / 5 - 3);
+      expect(asked).toBeGreaterThan(busy / 5 - 3);
+      const now = await Promise.all([container(alice, "py"), container(alice, "lab"), container(bob, "py")].map(async (c) => state(c)));
+      expect(now.map((s) => [s.running, s.startedAt])).toEqual(started.map((t) => [true, t]));
+    },
+    (STOPS_WITHIN + 180) * 1000,
+  );
 
   it("restart a server that crashes, but not one its user quit; a JupyterLab tab left open gets 503s and does not wake it", async () => {
     // A crash: the server killed outright.
@@ -310,7 +373,11 @@ describe("idle workspaces (idleTimeout 20 s, through Compose)", () => {
     const server = top.split("\n").find((l) => l.includes("-m notebook") && !l.includes("/bin/sh"));
     expect(server, top).toBeDefined();
     await exec("kill", ["-KILL", server!.trim().split(/\s+/)[0]]);
-    await eventually("alice's py to come back after the crash", async () => (await state(container(alice, "py"))).restarts > before.restarts && (await answers(alice, "py")), 60);
+    await eventually(
+      "alice's py to come back after the crash",
+      async () => (await state(container(alice, "py"))).restarts > before.restarts && (await answers(alice, "py")),
+      60,
+    );
 
     // Bob's JupyterLab, open in a tab, then his File > Shut Down (POST /api/shutdown).
     const context = await browser.newContext();
@@ -409,7 +476,10 @@ print(json.dumps({
     const out = await docker("run", "--rm", "--network", "none", "-v", `${volume}:/s`, "--entrypoint", "python3", IMAGES.notebook, "-c", probe, project);
     const codes = JSON.parse(out) as Record<string, number>;
     const { "start a declared workspace": allowed, ...refused } = codes;
-    expect(Object.values(refused).every((c) => c === 403 || c === 400), JSON.stringify(codes)).toBe(true);
+    expect(
+      Object.values(refused).every((c) => c === 403 || c === 400),
+      JSON.stringify(codes),
+    ).toBe(true);
     expect(allowed).toBe(204);
     expect((await state(container(alice, "py"))).running).toBe(true);
     expect((await docker("ps", "-aq", "--filter", "name=^/x$")).trim()).toBe("");

@@ -124,7 +124,9 @@ describe("a Jupyter server in a workspace", () => {
     await api("PUT", "/api/contents/analysis.ipynb", {
       type: "notebook",
       content: {
-        cells: [{ cell_type: "code", execution_count: 1, metadata: {}, source: "print(6 * 7)", outputs: [{ output_type: "stream", name: "stdout", text: output }] }],
+        cells: [
+          { cell_type: "code", execution_count: 1, metadata: {}, source: "print(6 * 7)", outputs: [{ output_type: "stream", name: "stdout", text: output }] },
+        ],
         metadata: {},
         nbformat: 4,
         nbformat_minor: 5,
@@ -134,7 +136,10 @@ describe("a Jupyter server in a workspace", () => {
   }, 120_000);
 
   it("keeps the notebook, the file and the kernel's output when the image is upgraded", async () => {
-    const before = snapshot(`${root}/home`, (rel) => rel.includes(".homedock") || rel.includes(".ipynb_checkpoints") || rel.includes("/.local") || rel.includes("/.jupyter"));
+    const before = snapshot(
+      `${root}/home`,
+      (rel) => rel.includes(".homedock") || rel.includes(".ipynb_checkpoints") || rel.includes("/.local") || rel.includes("/.jupyter"),
+    );
     const id = (await docker("inspect", "-f", "{{.Id}}", container())).trim();
     await up(upgraded);
     expect((await docker("inspect", "-f", "{{.Id}}", container())).trim()).not.toBe(id);
@@ -142,7 +147,12 @@ describe("a Jupyter server in a workspace", () => {
     for (const [rel, node] of before) expect(after.get(rel), rel).toEqual(node);
     const analysis = await api("GET", "/api/contents/analysis.ipynb");
     expect(analysis.content.cells[0].outputs[0].text).toBe("42\n");
-    expect((await api("GET", "/api/contents")).content.map((c: any) => c.name).sort()).toEqual(["analysis.ipynb", "from-kernel.txt", "lesson2.ipynb", "welcome.ipynb"]);
+    expect((await api("GET", "/api/contents")).content.map((c: any) => c.name).sort()).toEqual([
+      "analysis.ipynb",
+      "from-kernel.txt",
+      "lesson2.ipynb",
+      "welcome.ipynb",
+    ]);
   }, 300_000);
 
   it("is seen in a browser: the file list shows the seeded notebook and the kernel's file", async () => {

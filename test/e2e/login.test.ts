@@ -16,7 +16,18 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import bcrypt from "bcryptjs";
-import { docker, dockerStatus, eventually, FRONT_DOOR_IMAGES, removeComposeHost, requireDocker, requireFrontDoorImages, scenarioRoot, uniqueName, testLogin } from "../helpers/docker";
+import {
+  docker,
+  dockerStatus,
+  eventually,
+  FRONT_DOOR_IMAGES,
+  removeComposeHost,
+  requireDocker,
+  requireFrontDoorImages,
+  scenarioRoot,
+  uniqueName,
+  testLogin,
+} from "../helpers/docker";
 import { goto, launchChromium, notebookCell } from "../helpers/browser";
 import { basicAuth, call, type Door, freePort, origin, proxyRootCa, sessionCookies, Sessions, signIn, testUser, signInForm } from "../helpers/front-door";
 import { openSocket } from "../helpers/kernel";
@@ -52,7 +63,13 @@ class ComposeHost {
     const config = {
       host: { name: this.project, homeRoot: `${this.root}/home`, sharedMounts: [] },
       frontDoor: {
-        site: "localhost", listen: ["127.0.0.1"], httpsPort: this.door.port, httpPort: await freePort(), tls: "internal", image: IMAGES.proxy, runtimeRoot: `${this.root}/run`,
+        site: "localhost",
+        listen: ["127.0.0.1"],
+        httpsPort: this.door.port,
+        httpPort: await freePort(),
+        tls: "internal",
+        image: IMAGES.proxy,
+        runtimeRoot: `${this.root}/run`,
         login: testLogin(login),
       },
       environments: [{ name: "py", displayName: "Python", image: IMAGES.notebook, command: ["python3", "-m", "notebook"], jupyter: "notebook", memory: "1g" }],
@@ -111,7 +128,11 @@ describe.sequential("the sign-in page (login: password, through Compose)", () =>
     await host.up();
     await sessions.signIn(alice, bob);
     for (const u of [alice, bob]) {
-      await eventually(`${u.name}'s server`, async () => (await call(host.door, "GET", `/user/${u.name}/py/api/status`, sessions.auth(u)).catch(() => undefined))?.status === 200, 120);
+      await eventually(
+        `${u.name}'s server`,
+        async () => (await call(host.door, "GET", `/user/${u.name}/py/api/status`, sessions.auth(u)).catch(() => undefined))?.status === 200,
+        120,
+      );
     }
   }, 900_000);
 
@@ -137,7 +158,11 @@ describe.sequential("the sign-in page (login: password, through Compose)", () =>
     await Promise.all([page.waitForURL(/\/user\/alice\/py\/tree/), page.waitForSelector("#notebook_list")]);
     const made = await page.evaluate(async () => {
       const xsrf = /_xsrf=([^;]+)/.exec((globalThis as any).document.cookie)?.[1] ?? "";
-      const r = await fetch("api/contents/signed-in.ipynb", { method: "PUT", headers: { "X-XSRFToken": xsrf, "Content-Type": "application/json" }, body: JSON.stringify({ type: "notebook" }) });
+      const r = await fetch("api/contents/signed-in.ipynb", {
+        method: "PUT",
+        headers: { "X-XSRFToken": xsrf, "Content-Type": "application/json" },
+        body: JSON.stringify({ type: "notebook" }),
+      });
       return r.status;
     });
     expect(made).toBe(201);
@@ -182,7 +207,13 @@ describe.sequential("the sign-in page (login: password, through Compose)", () =>
   it("refuses a sign-in posted from another site (login CSRF) or without an Origin, and a password in the URL", async () => {
     const form = signInForm("bob", bob.password, "/user/bob/");
     for (const origin of ["https://evil.example", "null", undefined]) {
-      const r = await call(host.door, "POST", "/oauth2/sign_in", { "Content-Type": "application/x-www-form-urlencoded", ...(origin === undefined ? {} : { Origin: origin }) }, form);
+      const r = await call(
+        host.door,
+        "POST",
+        "/oauth2/sign_in",
+        { "Content-Type": "application/x-www-form-urlencoded", ...(origin === undefined ? {} : { Origin: origin }) },
+        form,
+      );
       expect([origin, r.status]).toEqual([origin, 403]);
       expect(sessionCookies(r.headers["set-cookie"])).toBe("");
     }
@@ -232,7 +263,9 @@ describe.sequential("the sign-in page (login: password, through Compose)", () =>
     const evil = { ...sessions.auth(alice, `_xsrf=${xsrf}`), "X-XSRFToken": xsrf, Origin: "https://evil.example", "Content-Type": "application/json" };
     expect((await call(host.door, "POST", `${prefix}/api/kernels`, evil, "{}")).status).not.toBe(201);
     // Without the XSRF token, from her own origin: refused too.
-    expect((await call(host.door, "POST", `${prefix}/api/kernels`, { ...sessions.auth(alice), Origin: site(), "Content-Type": "application/json" }, "{}")).status).toBe(403);
+    expect(
+      (await call(host.door, "POST", `${prefix}/api/kernels`, { ...sessions.auth(alice), Origin: site(), "Content-Type": "application/json" }, "{}")).status,
+    ).toBe(403);
     expect(await kernels()).toBe(before);
     const own = { ...sessions.auth(alice, `_xsrf=${xsrf}`), "X-XSRFToken": xsrf, Origin: site(), "Content-Type": "application/json" };
     const made = await call(host.door, "POST", `${prefix}/api/kernels`, own, "{}");
@@ -263,7 +296,15 @@ describe.sequential("the sign-in page (login: password, through Compose)", () =>
     const newPassword = `alice-new-${randomBytes(6).toString("hex")}`;
     host.homedock(["passwd", "alice", "-c", "homedock.yaml", "-d", path.dirname(host.file), "--stdin"], `${newPassword}\n`);
     await host.up();
-    await eventually("alice's new password", async () => (await signIn(host.door, "alice", newPassword).then(() => true, () => false)), 60);
+    await eventually(
+      "alice's new password",
+      async () =>
+        await signIn(host.door, "alice", newPassword).then(
+          () => true,
+          () => false,
+        ),
+      60,
+    );
     await expect(signIn(host.door, "alice", alice.password)).rejects.toThrow(/401/);
     expect(await docker("ps", "-q", "--filter", `label=homedock.host=${host.project}`, "--no-trunc")).toBe(ids);
   }, 300_000);
@@ -271,7 +312,11 @@ describe.sequential("the sign-in page (login: password, through Compose)", () =>
   it("keeps its login when the proxy restarts (Docker's restart, a crash) or the login does", async () => {
     for (const c of [`${host.project}-frontdoor`, `${host.project}-login`, `${host.project}-signin`]) {
       await docker("restart", c);
-      await eventually(`the door after ${c} restarted`, async () => (await call(host.door, "GET", "/user/bob/py/api/status", sessions.auth(bob)).catch(() => undefined))?.status === 200, 60);
+      await eventually(
+        `the door after ${c} restarted`,
+        async () => (await call(host.door, "GET", "/user/bob/py/api/status", sessions.auth(bob)).catch(() => undefined))?.status === 200,
+        60,
+      );
       expect((await call(host.door, "GET", "/user/bob/py/api/status", {})).status).toBe(403);
       await signIn(host.door, "bob", bob.password);
     }
@@ -288,18 +333,33 @@ describe.sequential("the sign-in page (login: password, through Compose)", () =>
 
   it("limits wrong passwords per user name and per address, without touching signed-in users; a changed limit replaces the limiter alone", async () => {
     const limiter = `${host.project}-signin-limit`;
-    const ids = async () => Object.fromEntries((await docker("ps", "-q", "--no-trunc", "--filter", `label=homedock.host=${host.project}`, "--format", "{{.Names}} {{.ID}}")).trim().split("\n").map((l) => l.split(" ")));
+    const ids = async () =>
+      Object.fromEntries(
+        (await docker("ps", "-q", "--no-trunc", "--filter", `label=homedock.host=${host.project}`, "--format", "{{.Names}} {{.ID}}"))
+          .trim()
+          .split("\n")
+          .map((l) => l.split(" ")),
+      );
     // alice's first password back (a test above changed it), taken before the limit changes.
     host.homedock(["passwd", "alice", "-c", "homedock.yaml", "-d", path.dirname(host.file), "--stdin"], `${alice.password}\n`);
     await host.up();
-    await eventually("alice's password", async () => (await signIn(host.door, "alice", alice.password).then(() => true, () => false)), 60);
+    await eventually(
+      "alice's password",
+      async () =>
+        await signIn(host.door, "alice", alice.password).then(
+          () => true,
+          () => false,
+        ),
+      60,
+    );
     const before = await ids();
     await host.write({ session: `${SESSION_SECONDS}s`, failedSignIns: { perUser: 2, perAddress: 4 } }, [alice, bob]);
     await host.up();
     const after = await ids();
     for (const [name, id] of Object.entries(before)) expect(after[name] === id, name).toBe(name !== limiter);
     const aliceSession = await signIn(host.door, "alice", alice.password);
-    const post = (door: Door, user: string, password: string) => call(door, "POST", "/oauth2/sign_in", { "Content-Type": "application/x-www-form-urlencoded", Origin: site() }, signInForm(user, password));
+    const post = (door: Door, user: string, password: string) =>
+      call(door, "POST", "/oauth2/sign_in", { "Content-Type": "application/x-www-form-urlencoded", Origin: site() }, signInForm(user, password));
     // bob's name: two wrong passwords are checked (401, the page again), then it is refused, his right password too.
     for (const attempt of ["guess-1", "guess-2"]) expect((await post(host.door, "bob", attempt)).status).toBe(401);
     const refused = await post(host.door, "bob", bob.password);
@@ -353,10 +413,40 @@ class Provider {
     const port = await freePort();
     this.issuer = `https://${gateway}:${port}/dex`;
     const d = this.dir;
-    await exec("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=homedock test CA", "-keyout", `${d}/ca.key`, "-out", `${d}/ca.pem`]);
+    await exec("openssl", [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "2",
+      "-subj",
+      "/CN=homedock test CA",
+      "-keyout",
+      `${d}/ca.key`,
+      "-out",
+      `${d}/ca.pem`,
+    ]);
     await exec("openssl", ["req", "-newkey", "rsa:2048", "-nodes", "-subj", `/CN=${gateway}`, "-keyout", `${d}/tls.key`, "-out", `${d}/tls.csr`]);
     writeFileSync(`${d}/ext.cnf`, `subjectAltName=IP:${gateway}\n`);
-    await exec("openssl", ["x509", "-req", "-in", `${d}/tls.csr`, "-CA", `${d}/ca.pem`, "-CAkey", `${d}/ca.key`, "-CAcreateserial", "-days", "2", "-extfile", `${d}/ext.cnf`, "-out", `${d}/tls.crt`]);
+    await exec("openssl", [
+      "x509",
+      "-req",
+      "-in",
+      `${d}/tls.csr`,
+      "-CA",
+      `${d}/ca.pem`,
+      "-CAkey",
+      `${d}/ca.key`,
+      "-CAcreateserial",
+      "-days",
+      "2",
+      "-extfile",
+      `${d}/ext.cnf`,
+      "-out",
+      `${d}/tls.crt`,
+    ]);
     // Dex runs as 65532.
     chmodSync(`${d}/tls.key`, 0o644);
     const config = {
@@ -366,15 +456,25 @@ class Provider {
       frontend: { dir: "/srv/dex/web" },
       oauth2: { skipApprovalScreen: true, passwordConnector: "local" },
       enablePasswordDB: true,
-      staticPasswords: users.map((u) => ({ email: u.email, username: u.username, preferredUsername: u.username, userID: randomUUID(), hash: bcrypt.hashSync(u.password, 10) })),
+      staticPasswords: users.map((u) => ({
+        email: u.email,
+        username: u.username,
+        preferredUsername: u.username,
+        userID: randomUUID(),
+        hash: bcrypt.hashSync(u.password, 10),
+      })),
       staticClients: [{ id: this.clientId, secret: this.clientSecret, name: "homedock", redirectURIs: [redirect] }],
     };
     writeFileSync(`${d}/config.yaml`, stringify(config));
     await docker("run", "-d", "--name", this.name, "--network", "host", "-v", `${d}:/dex:ro`, OIDC_IMAGE, "serve", "/dex/config.yaml");
-    await eventually("Dex's discovery document", async () => {
-      const r = await exec("curl", ["-sf", "--cacert", `${d}/ca.pem`, `${this.issuer}/.well-known/openid-configuration`]).catch(() => undefined);
-      return r !== undefined && JSON.parse(r.stdout).issuer === this.issuer;
-    }, 60);
+    await eventually(
+      "Dex's discovery document",
+      async () => {
+        const r = await exec("curl", ["-sf", "--cacert", `${d}/ca.pem`, `${this.issuer}/.well-known/openid-configuration`]).catch(() => undefined);
+        return r !== undefined && JSON.parse(r.stdout).issuer === this.issuer;
+      },
+      60,
+    );
   }
 
   async stop(): Promise<void> {
@@ -393,7 +493,10 @@ describe.sequential("OpenID Connect (login: oidc, Dex on this machine, through C
 
   beforeAll(async () => {
     await host.write({}, []);
-    await provider.start(`https://localhost:${host.door.port}/oauth2/callback`, [alice, bob, mallory].map((u) => ({ email: u.email, username: u.name, password: u.password })));
+    await provider.start(
+      `https://localhost:${host.door.port}/oauth2/callback`,
+      [alice, bob, mallory].map((u) => ({ email: u.email, username: u.name, password: u.password })),
+    );
     await host.write(
       { method: "oidc", issuer: provider.issuer, clientId: provider.clientId, claim: "email", caFile: `${provider.dir}/ca.pem` },
       [alice, bob].map((u) => ({ name: u.name, uid: u.uid, identity: u.email })),
@@ -420,7 +523,15 @@ describe.sequential("OpenID Connect (login: oidc, Dex on this machine, through C
   }
 
   it("signs alice in at the provider and lands her in her workspace", async () => {
-    await eventually("alice's server", async () => (await exec("docker", ["exec", `${host.project}-alice.py`, "test", "-S", "/run/homedock/jupyter.sock"]).then(() => true, () => false)), 120);
+    await eventually(
+      "alice's server",
+      async () =>
+        await exec("docker", ["exec", `${host.project}-alice.py`, "test", "-S", "/run/homedock/jupyter.sock"]).then(
+          () => true,
+          () => false,
+        ),
+      120,
+    );
     const context = await newContext();
     const page = await signInAtProvider(context, alice, `${site()}/user/alice/py/tree`);
     await page.waitForURL(`${site()}/user/alice/py/tree`);
@@ -440,7 +551,10 @@ describe.sequential("OpenID Connect (login: oidc, Dex on this machine, through C
     await page.waitForSelector("input[name=login]", { timeout: 60_000 });
     await page.fill("input[name=login]", mallory.email);
     await page.fill("input[name=password]", mallory.password);
-    const [response] = await Promise.all([page.waitForResponse((r) => r.url().startsWith(`${site()}/oauth2/callback`), { timeout: 60_000 }), page.click("button[type=submit]")]);
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => r.url().startsWith(`${site()}/oauth2/callback`), { timeout: 60_000 }),
+      page.click("button[type=submit]"),
+    ]);
     expect(response.status()).toBe(403);
     const text = await page.content();
     expect(text).toContain("not one of this server's users");

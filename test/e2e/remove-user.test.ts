@@ -43,14 +43,20 @@ async function compose(...args: string[]): Promise<void> {
   await docker("compose", "-f", `${root}/docker-compose.yml`, ...args);
 }
 
-const lines = (text: string) => text.split("\n").filter((l) => l !== "").sort();
-const volumesOf = async (user: string) => lines(await docker("volume", "ls", "-q", "--filter", `label=homedock.host=${project}`, "--filter", `label=homedock.user=${user}`));
+const lines = (text: string) =>
+  text
+    .split("\n")
+    .filter((l) => l !== "")
+    .sort();
+const volumesOf = async (user: string) =>
+  lines(await docker("volume", "ls", "-q", "--filter", `label=homedock.host=${project}`, "--filter", `label=homedock.user=${user}`));
 /** Every volume and container whose name mentions the user, whatever its labels. */
 const namedFor = async (user: string) => [
   ...lines(await docker("volume", "ls", "-q", "--filter", `name=${project}`)).filter((v) => v.includes(user)),
   ...lines(await docker("ps", "-a", "--format", "{{.Names}}", "--filter", `name=${project}`)).filter((c) => c.includes(user)),
 ];
-const containerIds = async () => lines(await docker("ps", "-aq", "--no-trunc", "--filter", `label=homedock.host=${project}`, "--filter", "label=homedock.user=alice"));
+const containerIds = async () =>
+  lines(await docker("ps", "-aq", "--no-trunc", "--filter", `label=homedock.host=${project}`, "--filter", "label=homedock.user=alice"));
 
 beforeAll(async () => {
   requireDocker();
@@ -82,7 +88,12 @@ describe("removing a user from a Compose host", () => {
     for (const p of ["py/results", "py/results/run1.csv", "notes.txt"]) chownSync(`${root}/home/bob/${p}`, 2302, 2302);
     await docker("exec", `${project}-bob.py`, "sh", "-c", `echo from-the-workspace > ${root}/home/bob/py/written-inside.txt`);
     const home = snapshot(`${root}/home/bob`);
-    expect(home.get("py/written-inside.txt")).toEqual({ type: "file", mode: 0o644, uid: 2302, sha256: createHash("sha256").update("from-the-workspace\n").digest("hex") });
+    expect(home.get("py/written-inside.txt")).toEqual({
+      type: "file",
+      mode: 0o644,
+      uid: 2302,
+      sha256: createHash("sha256").update("from-the-workspace\n").digest("hex"),
+    });
     // His home's volume and his socket directory's, labelled his.
     expect((await volumesOf("bob")).map((v) => v.replace(/-[0-9a-f]{8}$/, ""))).toEqual([`${project}_home-bob`, `${project}_run-bob.py`]);
     const alice = await containerIds();

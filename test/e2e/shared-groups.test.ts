@@ -46,7 +46,8 @@ async function up(samGroups: string[]): Promise<void> {
 
 const name = (user: string) => `${project}-${user}.py`;
 const write = (user: string, what: string) => dockerStatus("exec", name(user), "sh", "-c", `echo ${what} > /srv/course/${what}`);
-const ids = async () => Object.fromEntries(await Promise.all(["tina", "sam", "olga"].map(async (u) => [u, (await docker("inspect", "-f", "{{.Id}}", name(u))).trim()])));
+const ids = async () =>
+  Object.fromEntries(await Promise.all(["tina", "sam", "olga"].map(async (u) => [u, (await docker("inspect", "-f", "{{.Id}}", name(u))).trim()])));
 
 beforeAll(async () => {
   requireDocker();

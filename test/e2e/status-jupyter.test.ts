@@ -8,7 +8,17 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { homedock } from "../helpers/cli";
-import { docker, dockerStatus, eventually, FRONT_DOOR_IMAGES, requireDocker, requireFrontDoorImages, scenarioRoot, uniqueName, testLogin } from "../helpers/docker";
+import {
+  docker,
+  dockerStatus,
+  eventually,
+  FRONT_DOOR_IMAGES,
+  requireDocker,
+  requireFrontDoorImages,
+  scenarioRoot,
+  uniqueName,
+  testLogin,
+} from "../helpers/docker";
 import { freePort } from "../helpers/front-door";
 
 const IMAGES = FRONT_DOOR_IMAGES;
@@ -71,7 +81,16 @@ beforeAll(async () => {
     config,
     JSON.stringify({
       host: { name: host, homeRoot: `${root}/home`, sharedMounts: [] },
-      frontDoor: { site: "localhost", listen: ["127.0.0.1"], httpsPort: await freePort(), httpPort: await freePort(), tls: "internal", image: IMAGES.proxy, runtimeRoot: `${root}/run`, login: testLogin() },
+      frontDoor: {
+        site: "localhost",
+        listen: ["127.0.0.1"],
+        httpsPort: await freePort(),
+        httpPort: await freePort(),
+        tls: "internal",
+        image: IMAGES.proxy,
+        runtimeRoot: `${root}/run`,
+        login: testLogin(),
+      },
       environments: [
         { name: "py", image: IMAGES.notebook, command: ["python3", "-m", "notebook"], jupyter: "notebook", memory: "1g" },
         { name: "lab", image: IMAGES.lab, command: ["jupyter", "lab"], jupyter: "server", memory: "1g" },
@@ -85,10 +104,14 @@ beforeAll(async () => {
   expect(rendered.status, rendered.stderr).toBe(0);
   await docker("compose", "-f", compose, "up", "-d", "--wait");
   // Up is not listening yet: each server answers once it has made its socket.
-  await eventually("both servers answering homedock status", async () => {
-    const rows = await status();
-    return rows.py.kernels !== null && rows.lab.kernels !== null;
-  }, 120);
+  await eventually(
+    "both servers answering homedock status",
+    async () => {
+      const rows = await status();
+      return rows.py.kernels !== null && rows.lab.kernels !== null;
+    },
+    120,
+  );
 }, 600_000);
 
 afterAll(async () => {
@@ -126,7 +149,11 @@ describe("homedock status of Jupyter workspaces behind the front door", () => {
     }
     const table = await homedock(["status", "-c", config]);
     expect(table.status).toBe(0);
-    const lines = table.stdout.trimEnd().split("\n").slice(1, -1).map((l) => l.split(/ {2,}/));
+    const lines = table.stdout
+      .trimEnd()
+      .split("\n")
+      .slice(1, -1)
+      .map((l) => l.split(/ {2,}/));
     expect(lines.map((c) => [c[0], c[1], c[2], c.at(-1)])).toEqual([
       ["alice", "py", "running", "1"],
       ["alice", "lab", "running", "1"],

@@ -62,9 +62,25 @@ beforeAll(async () => {
   await docker("stop", "-t", "1", name("bob", "web"));
   await docker("rm", "-f", name("carol", "web"));
   await docker(
-    "run", "-d", "--name", name("dave", "web"), "--init",
-    "--label", `homedock.host=${host}`, "--label", "homedock.role=workspace", "--label", "homedock.user=dave", "--label", "homedock.environment=web",
-    "--cpus", "0.5", image, "sh", "-c", "while :; do :; done",
+    "run",
+    "-d",
+    "--name",
+    name("dave", "web"),
+    "--init",
+    "--label",
+    `homedock.host=${host}`,
+    "--label",
+    "homedock.role=workspace",
+    "--label",
+    "homedock.user=dave",
+    "--label",
+    "homedock.environment=web",
+    "--cpus",
+    "0.5",
+    image,
+    "sh",
+    "-c",
+    "while :; do :; done",
   );
 }, 300_000);
 
@@ -121,7 +137,19 @@ describe("homedock status", () => {
     expect(typeof rows[0].cpuPercent).toBe("number");
     expect([rows[2].memoryBytes, rows[2].cpuPercent]).toEqual([null, null]);
     expect(Object.keys(rows[0])).toEqual([
-      "user", "environment", "container", "state", "dockerState", "since", "memoryBytes", "memoryLimitBytes", "cpuPercent", "jupyter", "lastActivity", "kernels", "jupyterError",
+      "user",
+      "environment",
+      "container",
+      "state",
+      "dockerState",
+      "since",
+      "memoryBytes",
+      "memoryLimitBytes",
+      "cpuPercent",
+      "jupyter",
+      "lastActivity",
+      "kernels",
+      "jupyterError",
     ]);
   });
 
@@ -148,7 +176,9 @@ describe("homedock status", () => {
     const r = await homedock(["status", "-c", config], { env });
     expect(r.status).toBe(2);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toBe(`homedock status: the Docker host does not answer: Cannot connect to the Docker daemon at unix://${root}/no-docker.sock. Is the docker daemon running?\n`);
+    expect(r.stderr).toBe(
+      `homedock status: the Docker host does not answer: Cannot connect to the Docker daemon at unix://${root}/no-docker.sock. Is the docker daemon running?\n`,
+    );
     const json = await homedock(["status", "-c", config, "--json"], { env });
     expect(json.status).toBe(2);
     expect(JSON.parse(json.stdout)).toMatchObject({ host, ok: false });
@@ -164,7 +194,9 @@ describe("homedock restart", () => {
     expect(r.stdout).toBe(`restarted ${name("alice", "web")}\nrestarted ${name("alice", "shell")}\n`);
     expect(r.status).toBe(0);
     const after = await started();
-    const changed = Object.keys(before).filter((c) => after[c] !== before[c]).sort();
+    const changed = Object.keys(before)
+      .filter((c) => after[c] !== before[c])
+      .sort();
     expect(changed).toEqual([name("alice", "shell"), name("alice", "web")]);
     expect(await docker("ps", "-a", "-q", "--no-trunc", "--filter", `label=homedock.host=${host}`)).toBe(ids);
   });
@@ -181,7 +213,10 @@ describe("homedock restart", () => {
     [["eve"], 'homedock restart: no user "eve" in the config; its users: alice, bob, carol'],
     [["alice", "r"], `homedock restart: no environment "r" in the config; its environments: web, shell (alice's workspaces: web, shell)`],
     [["bob", "shell"], "homedock restart: bob has no workspace in environment shell (its groups do not grant it); bob's workspaces: web"],
-    [["carol"], "homedock restart: no container for carol/web (container NAME) on the Docker host: deploy first (homedock deploy, or docker compose up -d); nothing restarted"],
+    [
+      ["carol"],
+      "homedock restart: no container for carol/web (container NAME) on the Docker host: deploy first (homedock deploy, or docker compose up -d); nothing restarted",
+    ],
   ])("refuses restart %j with one line, restarting nothing", async (args, message) => {
     const before = await started();
     const r = await homedock(["restart", ...args, "-c", config]);

@@ -139,7 +139,6 @@ describe("deployed through Compose", { timeout: 120_000 }, () => {
     expect(r.stdout).toMatch(/: 2 users checked against the Docker host \(read with .*\): 0 errors, 0 warnings\n$/);
     expect(r.status).toBe(0);
   });
-
 });
 
 describe.skipIf(!mirror)("deployed through homedock deploy (Terraform)", { timeout: 300_000 }, () => {

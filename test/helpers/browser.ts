@@ -4,8 +4,14 @@ import { type Browser, chromium, type Page } from "playwright-core";
 
 /** Headless, and quiet: no connection of its own to anywhere (this network has none). */
 const ARGS = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync",
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
 ];
 
 export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
@@ -58,7 +64,9 @@ export async function notebookCell(page: Page, code: string): Promise<{ text: st
     (index) => {
       const cell = (globalThis as any).Jupyter.notebook.get_cell(index);
       const count = cell.input_prompt_number;
-      return typeof count === "number" && cell.output_area.outputs.length > 0 && { text: cell.output_area.outputs.map((o: any) => o.text ?? "").join(""), count };
+      return (
+        typeof count === "number" && cell.output_area.outputs.length > 0 && { text: cell.output_area.outputs.map((o: any) => o.text ?? "").join(""), count }
+      );
     },
     before,
     { timeout: 90_000 },

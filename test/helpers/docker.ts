@@ -81,7 +81,9 @@ export function busyboxImage(name: string, seed: Record<string, string>, options
     chmodSync(path.join(root, "tmp"), 0o1777);
     copyFileSync("/bin/busybox", path.join(root, "bin/busybox"));
     chmodSync(path.join(root, "bin/busybox"), 0o755);
-    const applets = execFileSync("/bin/busybox", ["--list"], { encoding: "utf8" }).split("\n").filter((a) => a && a !== "busybox");
+    const applets = execFileSync("/bin/busybox", ["--list"], { encoding: "utf8" })
+      .split("\n")
+      .filter((a) => a && a !== "busybox");
     for (const applet of applets) symlinkSync("busybox", path.join(root, "bin", applet));
     writeFileSync(path.join(root, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n");
     writeFileSync(path.join(root, "etc/group"), "root:x:0:\n");
@@ -137,7 +139,15 @@ export async function eventually(what: string, check: () => Promise<boolean>, se
 /** `docker run` arguments (after `run`) for a spec: a plain translation of its fields. */
 export function dockerRunArgs(spec: ContainerSpec, network?: string): string[] {
   return [
-    "--name", spec.name, "--user", spec.user, "--workdir", spec.workingDir, "--init", "--restart", spec.restart,
+    "--name",
+    spec.name,
+    "--user",
+    spec.user,
+    "--workdir",
+    spec.workingDir,
+    "--init",
+    "--restart",
+    spec.restart,
     ...(spec.memoryMiB === undefined ? [] : ["--memory", `${spec.memoryMiB}m`, "--memory-swap", `${spec.memoryMiB}m`]),
     ...(spec.nanoCpus === undefined ? [] : ["--cpus", String(spec.nanoCpus / 1e9)]),
     ...(spec.pidsLimit === undefined ? [] : ["--pids-limit", String(spec.pidsLimit)]),
@@ -149,7 +159,11 @@ export function dockerRunArgs(spec: ContainerSpec, network?: string): string[] {
     ...spec.securityOpts.flatMap((o) => ["--security-opt", o]),
     ...spec.capDrop.flatMap((c) => ["--cap-drop", c]),
     ...spec.capAdd.flatMap((c) => ["--cap-add", c]),
-    "--entrypoint", spec.entrypoint[0], spec.image, ...spec.entrypoint.slice(1), ...spec.command,
+    "--entrypoint",
+    spec.entrypoint[0],
+    spec.image,
+    ...spec.entrypoint.slice(1),
+    ...spec.command,
   ];
 }
 

@@ -140,11 +140,15 @@ export async function freePort(): Promise<number> {
 /** The root certificate of the proxy's local CA (tls internal), once Caddy has made it. */
 export async function proxyRootCa(container: string): Promise<string> {
   let pem = "";
-  await eventually(`${container}'s local CA`, async () => {
-    const r = await dockerStatus("exec", container, "cat", "/data/caddy/pki/authorities/local/root.crt");
-    pem = r.stdout;
-    return r.status === 0;
-  }, 60);
+  await eventually(
+    `${container}'s local CA`,
+    async () => {
+      const r = await dockerStatus("exec", container, "cat", "/data/caddy/pki/authorities/local/root.crt");
+      pem = r.stdout;
+      return r.status === 0;
+    },
+    60,
+  );
   return pem;
 }
 
@@ -183,7 +187,8 @@ export interface SocketSwap {
  * route the victim's server logged meanwhile; puts the socket back.
  */
 export async function swapSocket(t: SocketSwap): Promise<{ readonly statuses: [string, number | undefined][]; readonly reachedVictim: number }> {
-  const asAttacker = (script: string) => docker("exec", "-u", `${t.attacker.uid}:${t.attacker.uid}`, t.attacker.container, "sh", "-c", `cd /run/homedock && ${script}`);
+  const asAttacker = (script: string) =>
+    docker("exec", "-u", `${t.attacker.uid}:${t.attacker.uid}`, t.attacker.container, "sh", "-c", `cd /run/homedock && ${script}`);
   const victimLog = async () => {
     const { stdout, stderr } = await dockerStatus("logs", t.victim.container);
     return `${stdout}${stderr}`.split("\n").filter((line) => line.includes(t.attacker.route)).length;

@@ -4,7 +4,12 @@
 /** Anchors a0..a{levels-1}, each `width` aliases to the one before: width^levels strings. */
 function laughs(indent: string, levels: number, width: number): string[] {
   const lines = [`${indent}a0: &a0 [${Array(width).fill('"lol"').join(",")}]`];
-  for (let i = 1; i < levels; i++) lines.push(`${indent}a${i}: &a${i} [${Array(width).fill(`*a${i - 1}`).join(",")}]`);
+  for (let i = 1; i < levels; i++)
+    lines.push(
+      `${indent}a${i}: &a${i} [${Array(width)
+        .fill(`*a${i - 1}`)
+        .join(",")}]`,
+    );
   return lines;
 }
 
@@ -17,6 +22,9 @@ export const bombUnderUnknownKey = `${head}    command: [jupyter, lab]\n    laug
 /** The same, nested in place, where the schema expects a list of strings. */
 export const bombUnderCommand = (() => {
   let value = `&a0 [${Array(10).fill('"lol"').join(",")}]`;
-  for (let i = 1; i <= 8; i++) value = `&a${i} [${value},${Array(9).fill(`*a${i - 1}`).join(",")}]`;
+  for (let i = 1; i <= 8; i++)
+    value = `&a${i} [${value},${Array(9)
+      .fill(`*a${i - 1}`)
+      .join(",")}]`;
   return `${head}    command: ${value}\n${tail}`;
 })();

@@ -29,7 +29,14 @@ export function runCode(ws: WebSocket, code: string, seconds = 60): Promise<Exec
     });
     ws.send(
       JSON.stringify({
-        header: { msg_id: msgId, username: "homedock-test", session: randomUUID(), msg_type: "execute_request", version: "5.3", date: new Date().toISOString() },
+        header: {
+          msg_id: msgId,
+          username: "homedock-test",
+          session: randomUUID(),
+          msg_type: "execute_request",
+          version: "5.3",
+          date: new Date().toISOString(),
+        },
         parent_header: {},
         metadata: {},
         content: { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true },

@@ -15,7 +15,16 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** `entry` bundled into `outfile`, one CommonJS file for node: homedock as `alias` says, the rest from the checkout's node_modules. */
 function bundle(entry: string, outfile: string, alias: Record<string, string> = {}) {
-  return build({ entryPoints: [entry], bundle: true, platform: "node", format: "cjs", outfile, alias, nodePaths: [path.join(repo, "node_modules")], logLevel: "error" });
+  return build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    outfile,
+    alias,
+    nodePaths: [path.join(repo, "node_modules")],
+    logLevel: "error",
+  });
 }
 
 it("a bundle of the README's example synthesizes its stack, the seeder byte for byte", async () => {
@@ -46,5 +55,11 @@ it("a bundle of the homedock command validates and renders from a folder with no
   const said = await run("node", ["homedock.js", "validate", "-c", "course.yaml"], app, { NODE_PATH: "" });
   expect(said.stdout).toContain("host course: 5 workspaces for 3 users");
   await run("node", ["homedock.js", "compose", "-c", "course.yaml", "-o", "out/docker-compose.yml"], app, { NODE_PATH: "" });
-  expect(readdirSync(path.join(app, "out/homedock-secrets/frontdoor")).sort()).toEqual(["Caddyfile", "error.html", "login-cookie-secret", "login-htpasswd", "sign_in.html"]);
+  expect(readdirSync(path.join(app, "out/homedock-secrets/frontdoor")).sort()).toEqual([
+    "Caddyfile",
+    "error.html",
+    "login-cookie-secret",
+    "login-htpasswd",
+    "sign_in.html",
+  ]);
 });

@@ -33,7 +33,19 @@ it("passes on cdktn 0.24", async () => {
   await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--no-package-lock"], work);
   expect(JSON.parse(readFileSync(path.join(work, "node_modules/cdktf/package.json"), "utf8")).name).toBe("cdktn");
   linkMissing(path.join(repo, "node_modules"), path.join(work, "node_modules"));
-  for (const entry of ["main.ts", "cdktf.json", "tsconfig.json", "vitest.config.ts", "homedock.schema.json", "README.md", "constructs", "src", "test", "examples", "scripts"]) {
+  for (const entry of [
+    "main.ts",
+    "cdktf.json",
+    "tsconfig.json",
+    "vitest.config.ts",
+    "homedock.schema.json",
+    "README.md",
+    "constructs",
+    "src",
+    "test",
+    "examples",
+    "scripts",
+  ]) {
     cpSync(path.join(repo, entry), path.join(work, entry), { recursive: true });
   }
 

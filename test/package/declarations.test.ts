@@ -24,7 +24,7 @@ beforeAll(async () => {
       "",
       "export const api = [homedock, constructs];",
       "export type Summary = ReturnType<typeof homedock.summarizePlan>;",
-      "export const props: constructs.HostProps = { host: { name: \"lab\" }, environments: [], users: [] };",
+      'export const props: constructs.HostProps = { host: { name: "lab" }, environments: [], users: [] };',
       "",
     ].join("\n"),
   );

@@ -55,14 +55,25 @@ function fromSources(): Json {
 
 describe("the package", () => {
   it("ships compiled JavaScript, declarations, the seeder, the examples, the schema and the command's entry; no sources", () => {
-    const files = execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" }).trim().split("\n").map((f) => f.replace(/^package\//, ""));
+    const files = execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" })
+      .trim()
+      .split("\n")
+      .map((f) => f.replace(/^package\//, ""));
     expect(files.filter((f) => !/^(dist|examples)\//.test(f)).sort()).toEqual(["README.md", "bin/homedock.js", "homedock.schema.json", "package.json"]);
     expect(files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
     // Every shell script the compiled code reads, beside it.
     const scripts = execFileSync("find", ["src", "-name", "*.sh"], { cwd: repo, encoding: "utf8" }).trim().split("\n");
     expect(scripts).toContain("src/container/seed/entrypoint.sh");
     for (const script of scripts) expect(files).toContain(`dist/${script}`);
-    for (const f of ["dist/src/index.js", "dist/src/index.d.ts", "dist/constructs/index.js", "dist/constructs/index.d.ts", "dist/src/cli/cli.js", "dist/main.js", "examples/course.yaml"]) {
+    for (const f of [
+      "dist/src/index.js",
+      "dist/src/index.d.ts",
+      "dist/constructs/index.js",
+      "dist/constructs/index.d.ts",
+      "dist/src/cli/cli.js",
+      "dist/main.js",
+      "examples/course.yaml",
+    ]) {
       expect(files).toContain(f);
     }
   });
@@ -73,7 +84,14 @@ describe("the package", () => {
     const declaredDeps = new Set([...Object.keys(manifest.dependencies), ...Object.keys(manifest.peerDependencies)]);
     const code = execFileSync("find", ["dist", "-name", "*.js"], { cwd: installed, encoding: "utf8" }).trim().split("\n");
     const required = new Set(code.flatMap((f) => [...readFileSync(path.join(installed, f), "utf8").matchAll(/\brequire\("([^".][^"]*)"\)/g)].map((m) => m[1])));
-    const packages = [...required].filter((r) => !r.startsWith("node:") && !builtinModules.includes(r)).map((r) => r.split("/").slice(0, r.startsWith("@") ? 2 : 1).join("/"));
+    const packages = [...required]
+      .filter((r) => !r.startsWith("node:") && !builtinModules.includes(r))
+      .map((r) =>
+        r
+          .split("/")
+          .slice(0, r.startsWith("@") ? 2 : 1)
+          .join("/"),
+      );
     expect(packages).toContain("cdktf");
     expect(packages.filter((p) => !declaredDeps.has(p))).toEqual([]);
     expect(declaredDeps.has("tsx")).toBe(false);
@@ -103,7 +121,22 @@ describe("in a new cdktf project (cdktf init --template=typescript)", () => {
     expect(existsSync(path.join(cdktfApp, "cdktf.out/stacks/course"))).toBe(false);
     await run("npx", ["homedock", "synth"], cdktfApp);
     const tf = stack(cdktfApp, "course");
-    expect(Object.keys(containersByName(tf)).sort()).toEqual(["alice/home", "alice/python-course", "alice/r-intro", "bob/home", "bob/python-course", "carol/home", "carol/python-course", "carol/r-intro", "docker-filter", "frontdoor", "frontdoor-setup", "login", "sign-in", "sign-in-limit"]);
+    expect(Object.keys(containersByName(tf)).sort()).toEqual([
+      "alice/home",
+      "alice/python-course",
+      "alice/r-intro",
+      "bob/home",
+      "bob/python-course",
+      "carol/home",
+      "carol/python-course",
+      "carol/r-intro",
+      "docker-filter",
+      "frontdoor",
+      "frontdoor-setup",
+      "login",
+      "sign-in",
+      "sign-in-limit",
+    ]);
     expect(existsSync(path.join(cdktfApp, "cdktf.out/stacks/course/terraform.tfvars.json"))).toBe(true);
     expect(declared(tf)).toEqual(fromSources());
   });

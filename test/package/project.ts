@@ -57,7 +57,15 @@ export async function userProject(dir: string, tarball: string, dependencies: Re
     .replace("{{futureFlags}}", "");
   writeFileSync(path.join(dir, "cdktf.json"), cdktfJson);
   const devDependencies = { "@types/node": pinned("@types/node"), "ts-node": "10.9.2", typescript: pinned("typescript") };
-  const pkg = { name: path.basename(dir), version: "1.0.0", private: true, main: "main.js", dependencies, devDependencies, ...(overrides ? { overrides } : {}) };
+  const pkg = {
+    name: path.basename(dir),
+    version: "1.0.0",
+    private: true,
+    main: "main.js",
+    dependencies,
+    devDependencies,
+    ...(overrides ? { overrides } : {}),
+  };
   writeFileSync(path.join(dir, "package.json"), `${JSON.stringify(pkg, null, 2)}\n`);
   writeFileSync(path.join(dir, "main.ts"), readmeExample());
   // The cache first: everything but the tarball is usually there already.

@@ -36,7 +36,10 @@ describe("caddy validate", () => {
     const model = buildModel({ ...config, frontDoor: { ...config.frontDoor!, ...frontDoor } });
     const file = path.join(work, `Caddyfile-${model.frontDoor!.tls.mode}-${model.frontDoor!.site}`);
     writeFileSync(file, renderCaddyfile(model, hashes));
-    const r = spawnSync("caddy", ["adapt", "--config", file, "--adapter", "caddyfile", ...(validate ? ["--validate"] : [])], { encoding: "utf8", env: { ...process.env, HOME: work, XDG_DATA_HOME: work, XDG_CONFIG_HOME: work } });
+    const r = spawnSync("caddy", ["adapt", "--config", file, "--adapter", "caddyfile", ...(validate ? ["--validate"] : [])], {
+      encoding: "utf8",
+      env: { ...process.env, HOME: work, XDG_DATA_HOME: work, XDG_CONFIG_HOME: work },
+    });
     expect(r.error, "caddy is not installed: run scripts/setup-host.sh").toBeUndefined();
     expect(r.stderr + (r.status === 0 ? "" : r.stdout)).not.toMatch(/Error/);
     expect(r.status).toBe(0);
@@ -51,13 +54,18 @@ describe("caddy validate", () => {
     expect(text).toContain("\t\t\tvars_regexp redirect_r-intro_2 {http.request.uri} ^/user-redirect/r-intro_2(?:/([^?]*))?(\\?.*)?$");
     const file = path.join(work, "Caddyfile-redirect");
     writeFileSync(file, text);
-    const r = spawnSync("caddy", ["adapt", "--config", file, "--adapter", "caddyfile", "--validate"], { encoding: "utf8", env: { ...process.env, HOME: work, XDG_DATA_HOME: work, XDG_CONFIG_HOME: work } });
+    const r = spawnSync("caddy", ["adapt", "--config", file, "--adapter", "caddyfile", "--validate"], {
+      encoding: "utf8",
+      env: { ...process.env, HOME: work, XDG_DATA_HOME: work, XDG_CONFIG_HOME: work },
+    });
     expect(r.stderr + (r.status === 0 ? "" : r.stdout)).not.toMatch(/Error/);
     expect(r.status).toBe(0);
     const adapted = r.stdout;
     // Adapted as a vars matcher on the session's user and a regexp on the raw URI, the redirect after the session check.
     expect(adapted).toContain('"vars":{"{homedock_user}":["alice","carol"]}');
-    expect(adapted).toContain('"vars_regexp":{"{http.request.uri}":{"name":"redirect_r-intro_2","pattern":"^/user-redirect/r-intro_2(?:/([^?]*))?(\\\\?.*)?$"}}');
+    expect(adapted).toContain(
+      '"vars_regexp":{"{http.request.uri}":{"name":"redirect_r-intro_2","pattern":"^/user-redirect/r-intro_2(?:/([^?]*))?(\\\\?.*)?$"}}',
+    );
     expect(adapted.indexOf('"uri":"/oauth2/auth"')).toBeLessThan(adapted.indexOf("/user/{homedock_user}/r-intro_2/"));
   });
 
@@ -65,7 +73,10 @@ describe("caddy validate", () => {
   function adapt(name: string, text: string): string {
     const file = path.join(work, name);
     writeFileSync(file, text);
-    const r = spawnSync("caddy", ["adapt", "--config", file, "--adapter", "caddyfile", "--validate"], { encoding: "utf8", env: { ...process.env, HOME: work, XDG_DATA_HOME: work, XDG_CONFIG_HOME: work } });
+    const r = spawnSync("caddy", ["adapt", "--config", file, "--adapter", "caddyfile", "--validate"], {
+      encoding: "utf8",
+      env: { ...process.env, HOME: work, XDG_DATA_HOME: work, XDG_CONFIG_HOME: work },
+    });
     expect(r.stderr + (r.status === 0 ? "" : r.stdout)).not.toMatch(/Error/);
     expect(r.status).toBe(0);
     return r.stdout;
@@ -88,18 +99,34 @@ describe("caddy validate", () => {
 
 describe("the session cookie on its way to a workspace", () => {
   it("is taken out of the Cookie header by the line the Caddyfile has, the workspace's own cookies left as they were (caddy run)", async () => {
-    const line = renderCaddyfile(buildModel(frontDoorConfig()), hashes).split("\n").find((l) => l.includes("header_up Cookie"))!.trim();
+    const line = renderCaddyfile(buildModel(frontDoorConfig()), hashes)
+      .split("\n")
+      .find((l) => l.includes("header_up Cookie"))!
+      .trim();
     const ports = [19301 + (process.pid % 500), 19302 + (process.pid % 500)];
     const file = path.join(work, "Caddyfile-cookie");
     writeFileSync(
       file,
       [
-        "{", "\tadmin off", "\tauto_https off", "}",
-        `http://127.0.0.1:${ports[0]} {`, `\treverse_proxy 127.0.0.1:${ports[1]} {`, `\t\t${line}`, "\t}", "}",
-        `http://127.0.0.1:${ports[1]} {`, '\trespond "[{header.Cookie}]"', "}", "",
+        "{",
+        "\tadmin off",
+        "\tauto_https off",
+        "}",
+        `http://127.0.0.1:${ports[0]} {`,
+        `\treverse_proxy 127.0.0.1:${ports[1]} {`,
+        `\t\t${line}`,
+        "\t}",
+        "}",
+        `http://127.0.0.1:${ports[1]} {`,
+        '\trespond "[{header.Cookie}]"',
+        "}",
+        "",
       ].join("\n"),
     );
-    const caddy = spawn("caddy", ["run", "--config", file, "--adapter", "caddyfile"], { env: { ...process.env, HOME: work, XDG_DATA_HOME: work, XDG_CONFIG_HOME: work }, stdio: "ignore" });
+    const caddy = spawn("caddy", ["run", "--config", file, "--adapter", "caddyfile"], {
+      env: { ...process.env, HOME: work, XDG_DATA_HOME: work, XDG_CONFIG_HOME: work },
+      stdio: "ignore",
+    });
     try {
       const seen = async (cookie: string) => {
         for (let i = 0; i < 100; i++) {
@@ -147,7 +174,10 @@ describe("the wake route, run by the real Caddy 2.6.2 (caddy run)", () => {
     const session = createHttpServer((_req, res) => res.writeHead(202, { "X-Auth-Request-User": "alice" }).end());
     if (check) await new Promise<void>((resolve) => session.listen(4180, "127.0.0.1", resolve));
     const log = openSync(path.join(dir, "caddy.log"), "w");
-    const caddy = spawn("caddy", ["run", "--config", file, "--adapter", "caddyfile"], { env: { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir }, stdio: ["ignore", "ignore", log] });
+    const caddy = spawn("caddy", ["run", "--config", file, "--adapter", "caddyfile"], {
+      env: { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir },
+      stdio: ["ignore", "ignore", log],
+    });
     return {
       starts,
       log: () => readFileSync(path.join(dir, "caddy.log"), "utf8"),
@@ -164,14 +194,34 @@ describe("the wake route, run by the real Caddy 2.6.2 (caddy run)", () => {
 
   /** A page load of alice's stopped workspace, as Chromium makes it, with `headers` besides; the status (0: no answer). Not spawnSync: the stand-ins answer in this process. */
   async function pageLoad(port: number, headers: Record<string, string>): Promise<number> {
-    const args = ["-sk", "-m", "10", "-o", "/dev/null", "-w", "%{http_code}", "--resolve", `lab.example.org:${port}:127.0.0.1`, "-H", "Sec-Fetch-Mode: navigate", "-H", "Sec-Fetch-Dest: document", ...Object.entries(headers).flatMap(([k, v]) => ["-H", `${k}: ${v}`]), `https://lab.example.org:${port}/user/alice/py/`];
+    const args = [
+      "-sk",
+      "-m",
+      "10",
+      "-o",
+      "/dev/null",
+      "-w",
+      "%{http_code}",
+      "--resolve",
+      `lab.example.org:${port}:127.0.0.1`,
+      "-H",
+      "Sec-Fetch-Mode: navigate",
+      "-H",
+      "Sec-Fetch-Dest: document",
+      ...Object.entries(headers).flatMap(([k, v]) => ["-H", `${k}: ${v}`]),
+      `https://lab.example.org:${port}/user/alice/py/`,
+    ];
     const r = await execFileAsync("curl", args).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? "0" }));
     return Number(r.stdout);
   }
 
   /** Until Caddy answers on `port` (a request for the site's root: no page load of a workspace, no start). */
   async function answering(port: number): Promise<void> {
-    const root = () => execFileAsync("curl", ["-sk", "-m", "5", "-o", "/dev/null", "--resolve", `lab.example.org:${port}:127.0.0.1`, `https://lab.example.org:${port}/`]).then(() => true, () => false);
+    const root = () =>
+      execFileAsync("curl", ["-sk", "-m", "5", "-o", "/dev/null", "--resolve", `lab.example.org:${port}:127.0.0.1`, `https://lab.example.org:${port}/`]).then(
+        () => true,
+        () => false,
+      );
     for (let i = 0; i < 100 && !(await root()); i++) await new Promise((r) => setTimeout(r, 100));
   }
 

@@ -35,11 +35,10 @@ afterAll(() => {
 /** Runs the script as root with CAP_CHOWN alone, as its container does. */
 function run(shell: Shell, args: readonly string[]): { status: number | null; stderr: string } {
   const interpreter = shell.argv.slice(0, -1);
-  const r = spawnSync(
-    "/usr/bin/setpriv",
-    ["--bounding-set=-all,+chown", "--inh-caps=-all", ...interpreter, script, ...args],
-    { env: { PATH: shell.path }, encoding: "utf8" },
-  );
+  const r = spawnSync("/usr/bin/setpriv", ["--bounding-set=-all,+chown", "--inh-caps=-all", ...interpreter, script, ...args], {
+    env: { PATH: shell.path },
+    encoding: "utf8",
+  });
   return { status: r.status, stderr: r.stderr };
 }
 
@@ -67,9 +66,18 @@ describe("home.sh", () => {
 
   it.each([0, 1, 2])("leaves anything else by that name exactly as it is (shell %i)", (i) => {
     const cases: Record<string, () => void> = {
-      owned: () => { mkdirSync(path.join(dir, "owned"), { mode: 0o700 }); chownSync(path.join(dir, "owned"), 1234, 1234); },
-      rootPrivate: () => { mkdirSync(path.join(dir, "rootPrivate")); chmodSync(path.join(dir, "rootPrivate"), 0o700); },
-      rootFull: () => { dockerMade(path.join(dir, "rootFull")); writeFileSync(path.join(dir, "rootFull", "notes"), "kept\n"); },
+      owned: () => {
+        mkdirSync(path.join(dir, "owned"), { mode: 0o700 });
+        chownSync(path.join(dir, "owned"), 1234, 1234);
+      },
+      rootPrivate: () => {
+        mkdirSync(path.join(dir, "rootPrivate"));
+        chmodSync(path.join(dir, "rootPrivate"), 0o700);
+      },
+      rootFull: () => {
+        dockerMade(path.join(dir, "rootFull"));
+        writeFileSync(path.join(dir, "rootFull", "notes"), "kept\n");
+      },
       file: () => writeFileSync(path.join(dir, "file"), ""),
     };
     for (const [name, make] of Object.entries(cases)) {
@@ -82,15 +90,18 @@ describe("home.sh", () => {
     expect(readdirSync(path.join(dir, "rootFull"))).toEqual(["notes"]);
   });
 
-  it.each([0, 1, 2])("makes the user's socket tree root's and private, each socket directory root's and sticky, an old one of the user's included (shell %i)", (i) => {
-    const tree = path.join(dir, "alice");
-    dockerMade(tree);
-    mkdirSync(path.join(tree, "py"), { mode: 0o700 });
-    chownSync(path.join(tree, "py"), UID, UID);
-    const r = run(all[i], ["", "0700", `${UID}:${UID}`, tree, "py", "lab"]);
-    expect(r, r.stderr).toMatchObject({ status: 0 });
-    expect([stat(tree), stat(path.join(tree, "py")), stat(path.join(tree, "lab"))]).toEqual(["dir 0:0 700", "dir 0:0 1777", "dir 0:0 1777"]);
-  });
+  it.each([0, 1, 2])(
+    "makes the user's socket tree root's and private, each socket directory root's and sticky, an old one of the user's included (shell %i)",
+    (i) => {
+      const tree = path.join(dir, "alice");
+      dockerMade(tree);
+      mkdirSync(path.join(tree, "py"), { mode: 0o700 });
+      chownSync(path.join(tree, "py"), UID, UID);
+      const r = run(all[i], ["", "0700", `${UID}:${UID}`, tree, "py", "lab"]);
+      expect(r, r.stderr).toMatchObject({ status: 0 });
+      expect([stat(tree), stat(path.join(tree, "py")), stat(path.join(tree, "lab"))]).toEqual(["dir 0:0 700", "dir 0:0 1777", "dir 0:0 1777"]);
+    },
+  );
 
   it.each([0, 1, 2])("refuses a socket directory that is a link, and leaves the link and its target alone (shell %i)", (i) => {
     const tree = path.join(dir, "bob");

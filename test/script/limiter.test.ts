@@ -33,10 +33,23 @@ interface Answer {
 function send(method: string, pathAndQuery: string, address: string | undefined, body = "", headers: Record<string, string> = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: "127.0.0.1", port, method, path: pathAndQuery, headers: { ...(address === undefined ? {} : { "X-Real-IP": address }), ...(method === "POST" && !("Transfer-Encoding" in headers) ? { "Content-Length": Buffer.byteLength(body) } : {}), ...headers } },
+      {
+        host: "127.0.0.1",
+        port,
+        method,
+        path: pathAndQuery,
+        headers: {
+          ...(address === undefined ? {} : { "X-Real-IP": address }),
+          ...(method === "POST" && !("Transfer-Encoding" in headers) ? { "Content-Length": Buffer.byteLength(body) } : {}),
+          ...headers,
+        },
+      },
       (res) => {
         let text = "";
-        res.setEncoding("utf8").on("data", (d: string) => (text += d)).on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: text }));
+        res
+          .setEncoding("utf8")
+          .on("data", (d: string) => (text += d))
+          .on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: text }));
       },
     );
     req.on("error", reject);
@@ -52,13 +65,16 @@ beforeAll(async () => {
   // The stand-in: 302 for the password "right", else 401; it notes what reached it.
   signIn = createServer((req, res) => {
     let body = "";
-    req.setEncoding("utf8").on("data", (d: string) => (body += d)).on("end", () => {
-      reached.push(`${req.method} ${req.url} ${body}`);
-      inFlight += 1;
-      mostInFlight = Math.max(mostInFlight, inFlight);
-      // As a password check takes its time (bcrypt): long enough for guesses sent together to overlap.
-      setTimeout(() => answer(body), req.method === "POST" ? CHECK_MS : 0);
-    });
+    req
+      .setEncoding("utf8")
+      .on("data", (d: string) => (body += d))
+      .on("end", () => {
+        reached.push(`${req.method} ${req.url} ${body}`);
+        inFlight += 1;
+        mostInFlight = Math.max(mostInFlight, inFlight);
+        // As a password check takes its time (bcrypt): long enough for guesses sent together to overlap.
+        setTimeout(() => answer(body), req.method === "POST" ? CHECK_MS : 0);
+      });
     const answer = (body: string) => {
       inFlight -= 1;
       if (req.headers.authorization !== undefined) seenAuthorization = true;
@@ -74,7 +90,25 @@ beforeAll(async () => {
   writeFileSync(config, renderLimiterConfig(LIMIT, { port, signIn: `127.0.0.1:${backend}`, signInPath: "/oauth2/sign_in" }));
   const check = spawnSync("docker", ["run", "--rm", "-v", `${config}:/c.cfg:ro`, FRONT_DOOR_IMAGES.limiter, "-c", "-f", "/c.cfg"], { encoding: "utf8" });
   expect(check.status, check.stderr).toBe(0);
-  await docker("run", "-d", "--name", name, "--network", "host", "--user", "0:0", "--cap-drop", "ALL", "--read-only", "-v", `${config}:/c.cfg:ro`, FRONT_DOOR_IMAGES.limiter, "-db", "-f", "/c.cfg");
+  await docker(
+    "run",
+    "-d",
+    "--name",
+    name,
+    "--network",
+    "host",
+    "--user",
+    "0:0",
+    "--cap-drop",
+    "ALL",
+    "--read-only",
+    "-v",
+    `${config}:/c.cfg:ro`,
+    FRONT_DOOR_IMAGES.limiter,
+    "-db",
+    "-f",
+    "/c.cfg",
+  );
   await eventually("the limiter to answer", async () => (await send("GET", "/oauth2/sign_in", "192.0.2.1").catch(() => undefined))?.status === 200, 20);
 }, 60_000);
 
@@ -168,7 +202,16 @@ describe("the sign-in's limiter", () => {
       ["the name twice", send("POST", "/oauth2/sign_in", a, "username=x&username=alice&password=wrong", FORM)],
       ["the fields in another order", send("POST", "/oauth2/sign_in", a, "password=wrong&username=alice", FORM)],
       ["a field more", send("POST", "/oauth2/sign_in", a, `${signInForm("alice", "wrong")}&username=x`, FORM)],
-      ["a multipart body", send("POST", "/oauth2/sign_in", a, '--b\r\nContent-Disposition: form-data; name="username"\r\n\r\nalice\r\n--b\r\nContent-Disposition: form-data; name="password"\r\n\r\nwrong\r\n--b--\r\n', { "Content-Type": "multipart/form-data; boundary=b" })],
+      [
+        "a multipart body",
+        send(
+          "POST",
+          "/oauth2/sign_in",
+          a,
+          '--b\r\nContent-Disposition: form-data; name="username"\r\n\r\nalice\r\n--b\r\nContent-Disposition: form-data; name="password"\r\n\r\nwrong\r\n--b--\r\n',
+          { "Content-Type": "multipart/form-data; boundary=b" },
+        ),
+      ],
       ["JSON", send("POST", "/oauth2/sign_in", a, '{"username":"alice","password":"wrong"}', { "Content-Type": "application/json" })],
       ["a body over 4 KiB", send("POST", "/oauth2/sign_in", a, signInForm("alice", "x".repeat(5000)), FORM)],
       ["a body over 4 KiB in chunks", send("POST", "/oauth2/sign_in", a, signInForm("alice", "x".repeat(5000)), { ...FORM, "Transfer-Encoding": "chunked" })],

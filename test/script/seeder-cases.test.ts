@@ -43,7 +43,12 @@ describe.each(["dash", "busybox ash", "bash"])("under %s, the seeder", (shellNam
 
   it("execs the command in the environment directory with its arguments intact", async () => {
     const args = ["a b", "it's", 'say "hi"', "$HOME", "*", "", "-n"];
-    const r = await runSeeder(shell(), { envDir, seedDir: seed }, ["sh", "-c", 'pwd; for a; do printf "<%s>\\n" "$a"; done; echo "pid $$"', "x", ...args], ["sh", "-c", 'echo "seeder $$"; exec "$@"', "wrap"]);
+    const r = await runSeeder(
+      shell(),
+      { envDir, seedDir: seed },
+      ["sh", "-c", 'pwd; for a; do printf "<%s>\\n" "$a"; done; echo "pid $$"', "x", ...args],
+      ["sh", "-c", 'echo "seeder $$"; exec "$@"', "wrap"],
+    );
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stdout.split("\n");
     // exec all the way down: the server is the process the container started.
@@ -84,7 +89,12 @@ describe.each(["dash", "busybox ash", "bash"])("under %s, the seeder", (shellNam
     mkdirSync(path.join(envDir, "private"), { mode: 0 });
     writeFileSync(path.join(envDir, "data.csv"), "1,2\n");
     chownSync(path.join(envDir, "private"), USER_UID, USER_UID);
-    const r = await runSeeder(shell(), { envDir, seedDir: seed }, ["true"], ["/usr/bin/strace", "-f", "-qq", "-e", "trace=%file,%desc", "-e", "signal=none", "-o", path.join(dir, "trace")]);
+    const r = await runSeeder(
+      shell(),
+      { envDir, seedDir: seed },
+      ["true"],
+      ["/usr/bin/strace", "-f", "-qq", "-e", "trace=%file,%desc", "-e", "signal=none", "-o", path.join(dir, "trace")],
+    );
     expect([r.status, r.stderr]).toEqual([0, ""]);
     const touched = readFileSync(path.join(dir, "trace"), "utf8")
       .split("\n")

@@ -10,8 +10,25 @@ import { removeShells, requireTools, runSeeder, type Shell, shells, USER_UID } f
 import { type Entry, snapshot, type Tree, writeTree } from "../helpers/trees";
 
 const NAMES = [
-  "a", "b c", "-rf", "*", "new\nline", "ünï", "x'y", 'q"z', "back\\slash", ".hidden", ".cache",
-  "d", "-", " lead", "trail ", "[x]", "$HOME", "e*f", "--",
+  "a",
+  "b c",
+  "-rf",
+  "*",
+  "new\nline",
+  "ünï",
+  "x'y",
+  'q"z',
+  "back\\slash",
+  ".hidden",
+  ".cache",
+  "d",
+  "-",
+  " lead",
+  "trail ",
+  "[x]",
+  "$HOME",
+  "e*f",
+  "--",
 ];
 const RUNS_PER_SHELL = Number(process.env.SEED_RUNS ?? 350);
 
@@ -63,7 +80,11 @@ const userEntry = (outside: string): fc.Arbitrary<Entry> =>
   );
 
 const isExcluded = (rel: string) => [".cache", ".homedock"].includes(rel.split("/")[0]);
-const ancestors = (rel: string) => rel.split("/").slice(0, -1).map((_, i, segs) => segs.slice(0, i + 1).join("/"));
+const ancestors = (rel: string) =>
+  rel
+    .split("/")
+    .slice(0, -1)
+    .map((_, i, segs) => segs.slice(0, i + 1).join("/"));
 
 describe.each(["dash", "busybox ash", "bash"])("the seeder under %s", (shellName) => {
   it(`keeps user data and seeds what it may, over ${RUNS_PER_SHELL} generated trees`, async () => {
@@ -76,20 +97,24 @@ describe.each(["dash", "busybox ash", "bash"])("the seeder under %s", (shellName
         async ([seedTree, userTree, envExists, swapDirForLink]) => {
           const dir = path.join(root, `${shellName.replace(/ /g, "-")}-${n++}`);
           const outside = outsideOf(dir);
-          const fix = (t: Tree): Tree =>
-            new Map([...t].map(([k, e]) => [k, e.kind === "link" ? { ...e, target: e.target.replace("/OUTSIDE", outside) } : e]));
+          const fix = (t: Tree): Tree => new Map([...t].map(([k, e]) => [k, e.kind === "link" ? { ...e, target: e.target.replace("/OUTSIDE", outside) } : e]));
           const seed = path.join(dir, "seed");
           const home = path.join(dir, "home");
           const envDir = path.join(home, "env");
           mkdirSync(dir);
           chmodSync(dir, 0o755);
           // Writable by the user, so a write through a link would show, not fail.
-          writeTree(dir, new Map<string, Entry>([
-            ["outside", { kind: "dir", mode: 0o755 }],
-            ["outside/dir", { kind: "dir", mode: 0o755 }],
-            ["outside/file", { kind: "file", content: "outside", mode: 0o644 }],
-            ["home", { kind: "dir", mode: 0o700 }],
-          ]), USER_UID, USER_UID);
+          writeTree(
+            dir,
+            new Map<string, Entry>([
+              ["outside", { kind: "dir", mode: 0o755 }],
+              ["outside/dir", { kind: "dir", mode: 0o755 }],
+              ["outside/file", { kind: "file", content: "outside", mode: 0o644 }],
+              ["home", { kind: "dir", mode: 0o700 }],
+            ]),
+            USER_UID,
+            USER_UID,
+          );
           mkdirSync(seed);
           writeTree(seed, fix(seedTree), 0, 0);
           if (envExists || userTree.size > 0) {

@@ -54,7 +54,11 @@ describe.each(SHELLS)("the start of a root container, under %s", (_, argv) => {
 
   it("waits for a one-shot: its output and its exit status are the start's", () => {
     const r = start(argv, { HOMEDOCK_WAIT: "1", FAKE_START: "3" });
-    expect(r).toEqual({ status: 3, stderr: "the one-shot says hi\n", calls: [expect.stringMatching(/^update --pids-limit 64 c0ffee\|/), expect.stringMatching(/^start --attach c0ffee\|/)] });
+    expect(r).toEqual({
+      status: 3,
+      stderr: "the one-shot says hi\n",
+      calls: [expect.stringMatching(/^update --pids-limit 64 c0ffee\|/), expect.stringMatching(/^start --attach c0ffee\|/)],
+    });
   });
 
   it("starts nothing when the limit could not be set", () => {
@@ -66,7 +70,9 @@ describe.each(SHELLS)("the start of a root container, under %s", (_, argv) => {
     const engine = (env: Record<string, string>) => start(argv, env).calls.map((c) => c.split("|").slice(1).join("|"));
     expect(engine({ DOCKER_HOST: "ssh://admin@lab" })).toEqual(Array(2).fill("host=ssh://admin@lab|context=unset|tls=unset|certs=unset"));
     expect(engine({ DOCKER_HOST: "tcp://lab:2376", DOCKER_CONTEXT: "lab" })).toEqual(Array(2).fill("host=unset|context=lab|tls=unset|certs=unset"));
-    expect(engine({ DOCKER_HOST: "tcp://lab:2376", DOCKER_CERT_PATH: "/etc/certs" })).toEqual(Array(2).fill("host=tcp://lab:2376|context=unset|tls=1|certs=/etc/certs"));
+    expect(engine({ DOCKER_HOST: "tcp://lab:2376", DOCKER_CERT_PATH: "/etc/certs" })).toEqual(
+      Array(2).fill("host=tcp://lab:2376|context=unset|tls=1|certs=/etc/certs"),
+    );
     // The provider ignores DOCKER_TLS_VERIFY; without certificates it speaks plain TCP.
     expect(engine({ DOCKER_HOST: "tcp://lab:2375", DOCKER_TLS_VERIFY: "1" })).toEqual(Array(2).fill("host=tcp://lab:2375|context=unset|tls=unset|certs=unset"));
   });

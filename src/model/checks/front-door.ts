@@ -74,7 +74,11 @@ function checkIdleTimeouts(config: PartialConfig, report: Report): void {
   config.environments.forEach((env, i) => {
     if (env?.idleTimeout === undefined) return;
     if (env.jupyter === undefined) {
-      report(["environments", i, "idleTimeout"], "expected jupyter: server or notebook beside it (homedock learns a server's activity from Jupyter)", env.idleTimeout);
+      report(
+        ["environments", i, "idleTimeout"],
+        "expected jupyter: server or notebook beside it (homedock learns a server's activity from Jupyter)",
+        env.idleTimeout,
+      );
     } else if (config.frontDoor === undefined) {
       report(["environments", i, "idleTimeout"], noDoor, env.idleTimeout);
     }
@@ -98,10 +102,15 @@ function checkLogin(config: PartialConfig, report: Report): void {
   else {
     const url = new URL(login.issuer);
     if (url.protocol !== "https:" && !LOOPBACK.test(url.hostname)) {
-      report(at("issuer"), "expected an https URL (http only on a loopback address, for tests): the provider's answers carry the users' identities", login.issuer);
+      report(
+        at("issuer"),
+        "expected an https URL (http only on a loopback address, for tests): the provider's answers carry the users' identities",
+        login.issuer,
+      );
     }
   }
-  if (login.clientId === undefined) report(at("method"), "expected clientId beside method: oidc (the client id homedock is registered with at the provider)", login.method);
+  if (login.clientId === undefined)
+    report(at("method"), "expected clientId beside method: oidc (the client id homedock is registered with at the provider)", login.method);
   if (login.caFile !== undefined) checkMountedFile(at("caFile"), login.caFile, "the login", report);
   const seen = new Map<string, number>();
   config.users.forEach((user, i) => {
@@ -109,7 +118,12 @@ function checkLogin(config: PartialConfig, report: Report): void {
     const identity = user.identity ?? user.name;
     const first = seen.get(identity);
     if (first === undefined) seen.set(identity, i);
-    else report(["users", i, user.identity === undefined ? "name" : "identity"], `expected an identity of its own: users[${first}] signs in as the same (each user is one value of the claim ${login.claim ?? DEFAULT_CLAIM})`, identity);
+    else
+      report(
+        ["users", i, user.identity === undefined ? "name" : "identity"],
+        `expected an identity of its own: users[${first}] signs in as the same (each user is one value of the claim ${login.claim ?? DEFAULT_CLAIM})`,
+        identity,
+      );
   });
 }
 
@@ -149,14 +163,20 @@ export function frontDoorWarnings(config: PartialConfig): string[] {
           ? []
           : ["frontDoor.login.failedSignIns: not used with method: oidc (the provider checks passwords, and limits its own sign-ins)"]
         : [
-          ...(["issuer", "clientId", "claim", "caFile"] as const).filter((key) => login[key] !== undefined).map((key) => `frontDoor.login.${key}: not used with method: ${login.method}`),
-          ...config.users.flatMap((u, i) => (u?.identity === undefined ? [] : [`users[${i}].identity: not used with login method: ${login.method} (a user signs in with their name)`])),
-        ];
+            ...(["issuer", "clientId", "claim", "caFile"] as const)
+              .filter((key) => login[key] !== undefined)
+              .map((key) => `frontDoor.login.${key}: not used with method: ${login.method}`),
+            ...config.users.flatMap((u, i) =>
+              u?.identity === undefined ? [] : [`users[${i}].identity: not used with login method: ${login.method} (a user signs in with their name)`],
+            ),
+          ];
   return [
     ...unused,
     ...unusedLogin,
     ...config.environments.flatMap((env, i) =>
-      env?.name !== undefined && env.jupyter === undefined ? [`environments[${i}].jupyter: not set, so "${env.name}" is not reachable through the front door`] : [],
+      env?.name !== undefined && env.jupyter === undefined
+        ? [`environments[${i}].jupyter: not set, so "${env.name}" is not reachable through the front door`]
+        : [],
     ),
   ];
 }

@@ -12,8 +12,9 @@ export function groupWarnings(config: PartialConfig): string[] {
       ...nobody(`host.sharedMounts[${i}].groups`, m.groups),
       ...nobody(`host.sharedMounts[${i}].writableFor`, m.writableFor),
       // Its users get the mount only through another of its groups, if they have one.
-      ...(m.groups === undefined ? [] : (m.writableFor ?? []).filter((g) => held.has(g) && !m.groups!.includes(g)))
-        .map((g) => `host.sharedMounts[${i}].writableFor: group "${g}" is not in its groups: its users get the mount only if also in one of those`),
+      ...(m.groups === undefined ? [] : (m.writableFor ?? []).filter((g) => held.has(g) && !m.groups!.includes(g))).map(
+        (g) => `host.sharedMounts[${i}].writableFor: group "${g}" is not in its groups: its users get the mount only if also in one of those`,
+      ),
     ]),
   ];
 }

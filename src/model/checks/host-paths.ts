@@ -104,7 +104,11 @@ export function checkHomePaths(config: PartialConfig, homes: readonly Home[], re
     const parentControl = host.createHomes ? hostControl(parent) : undefined;
     if (control) report(p, apart("a home", home, control, "the workspace mounts its home read-write"), home);
     else if (parentControl) {
-      report(p, apart("a home whose parent is a directory", parent, parentControl, `the container that creates the home mounts ${parent} read-write, as root`), home);
+      report(
+        p,
+        apart("a home whose parent is a directory", parent, parentControl, `the container that creates the home mounts ${parent} read-write, as root`),
+        home,
+      );
     }
   }
 }

@@ -33,7 +33,11 @@ export function checkSharedMountTargets(config: PartialConfig, homes: readonly H
     } else if (sockets && overlaps(target, WORKSPACE_RUNTIME_DIR)) {
       report(p, `expected a mount target apart from ${WORKSPACE_RUNTIME_DIR} (behind the front door each Jupyter workspace's socket directory)`, target);
     } else if (sockets && overlaps(target, WORKSPACE_DEPLOY_DIR)) {
-      report(p, `expected a mount target apart from ${WORKSPACE_DEPLOY_DIR} (behind the front door where a workspace that stops when idle reads its deploy's nonce)`, target);
+      report(
+        p,
+        `expected a mount target apart from ${WORKSPACE_DEPLOY_DIR} (behind the front door where a workspace that stops when idle reads its deploy's nonce)`,
+        target,
+      );
     }
     targets.push({ target, index: i });
   });
@@ -43,7 +47,11 @@ export function checkSharedMountTargets(config: PartialConfig, homes: readonly H
 export function checkSharedMountAccess(config: PartialConfig, report: Report): void {
   config.host.sharedMounts.forEach((mount, i) => {
     if (mount.writable && mount.writableFor !== undefined) {
-      report(["host", "sharedMounts", i, "writableFor"], "expected writableFor or writable: true, not both (writable: true is read-write for everyone)", mount.writableFor);
+      report(
+        ["host", "sharedMounts", i, "writableFor"],
+        "expected writableFor or writable: true, not both (writable: true is read-write for everyone)",
+        mount.writableFor,
+      );
     }
   });
 }

@@ -14,14 +14,24 @@ describe("the commands", () => {
   const dir = mkdtempSync(path.join(work, "cli-"));
   const file = path.join(dir, "homedock.yaml");
   // alice in the home root, bob with a home of his own elsewhere, one shared mount: none of them there.
-  writeFileSync(file, JSON.stringify({
-    host: { name: "lab", homeRoot: `${dir}/homes`, sharedMounts: [{ source: `${dir}/data` }] },
-    environments: [{ name: "py", image: "lab/py:1", command: ["jupyter", "notebook"] }],
-    users: [{ name: "alice", uid: 1001, gid: 1001 }, { name: "bob", uid: 1002, gid: 1002, home: `${dir}/other/bob` }],
-  }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      host: { name: "lab", homeRoot: `${dir}/homes`, sharedMounts: [{ source: `${dir}/data` }] },
+      environments: [{ name: "py", image: "lab/py:1", command: ["jupyter", "notebook"] }],
+      users: [
+        { name: "alice", uid: 1001, gid: 1001 },
+        { name: "bob", uid: 1002, gid: 1002, home: `${dir}/other/bob` },
+      ],
+    }),
+  );
   const cli = (args: string[], env: Record<string, string> = {}) => {
     const { DOCKER_HOST: _, HOMEDOCK_CONFIG: __, ...rest } = process.env;
-    return spawnSync(path.join(root, "node_modules/.bin/tsx"), [path.join(root, "src/cli/cli.ts"), ...args], { cwd: dir, env: { ...rest, ...env }, encoding: "utf8" });
+    return spawnSync(path.join(root, "node_modules/.bin/tsx"), [path.join(root, "src/cli/cli.ts"), ...args], {
+      cwd: dir,
+      env: { ...rest, ...env },
+      encoding: "utf8",
+    });
   };
 
   it("validate warns, naming each path, and exits 0", () => {
@@ -51,16 +61,19 @@ describe("the commands", () => {
 describe("TLS files that are not on this machine", () => {
   const dir = mkdtempSync(path.join(work, "tls-"));
   const file = path.join(dir, "homedock.yaml");
-  writeFileSync(file, [
-    "host: { name: lab }",
-    "frontDoor:",
-    "  site: lab.example.org",
-    "  tls: files",
-    `  certFile: ${dir}/lab.pem`,
-    `  keyFile: ${dir}/lab.key`,
-    "environments: [{ name: py, image: lab/py:1, command: [jupyter, lab], jupyter: server }]",
-    "users: [{ name: alice, uid: 1001, gid: 1001 }]",
-  ].join("\n"));
+  writeFileSync(
+    file,
+    [
+      "host: { name: lab }",
+      "frontDoor:",
+      "  site: lab.example.org",
+      "  tls: files",
+      `  certFile: ${dir}/lab.pem`,
+      `  keyFile: ${dir}/lab.key`,
+      "environments: [{ name: py, image: lab/py:1, command: [jupyter, lab], jupyter: server }]",
+      "users: [{ name: alice, uid: 1001, gid: 1001 }]",
+    ].join("\n"),
+  );
   const run = (cmd: string[], env: Record<string, string> = {}) => {
     const { DOCKER_HOST: _, HOMEDOCK_CONFIG: __, ...rest } = process.env;
     return spawnSync(path.join(root, "node_modules/.bin/tsx"), cmd, { cwd: dir, env: { ...rest, ...env }, encoding: "utf8" });

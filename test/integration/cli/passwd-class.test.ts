@@ -67,11 +67,19 @@ describe("homedock passwd --from-csv", () => {
 
   // Each: the list (after a good first line), and the line the command says. Nothing is stored: not the good line either.
   it.each([
-    ["an unknown user", "zed,battery staple\n", "class.csv:3: expected a user of lab.yaml; found another name (not shown: it may be a password in the wrong column)"],
+    [
+      "an unknown user",
+      "zed,battery staple\n",
+      "class.csv:3: expected a user of lab.yaml; found another name (not shown: it may be a password in the wrong column)",
+    ],
     ["a short password", "bob,hunter2\n", "class.csv:3: bob's password: expected at least 8 characters"],
     ["a duplicate user", "alice,battery staple\n", "class.csv:3: alice again (first on line 2); expected each user once"],
     ["a line without a comma", "bob battery staple\n", "class.csv:3: expected user,password; found no comma"],
-    ["too many fields", "bob,battery,staple\n", "class.csv:3: expected user,password; found 3 fields (no quoting: a password with a comma is set with homedock passwd --stdin)"],
+    [
+      "too many fields",
+      "bob,battery,staple\n",
+      "class.csv:3: expected user,password; found 3 fields (no quoting: a password with a comma is set with homedock passwd --stdin)",
+    ],
     ["an empty user", ",battery staple\n", "class.csv:3: expected a user name before the comma; found none"],
   ])("%s: exit 1, one line naming the line, nothing stored", async (_, bad, line) => {
     const dir = lab();
@@ -141,7 +149,9 @@ describe("homedock passwd --generate", () => {
     const [file] = readdirSync(path.join(dir, "homedock-secrets")).filter((f) => f.endsWith(".csv"));
     expect(file).toMatch(/^new-passwords-\d{8}-\d{6}\.csv$/);
     const out = path.join(dir, "homedock-secrets", file);
-    expect(r.stdout.split("\n")[0]).toBe(`wrote 2 new passwords to ${path.join("homedock-secrets", file)} (mode 0600), the only copy: hand them out, then delete it`);
+    expect(r.stdout.split("\n")[0]).toBe(
+      `wrote 2 new passwords to ${path.join("homedock-secrets", file)} (mode 0600), the only copy: hand them out, then delete it`,
+    );
     expect(statSync(out).mode & 0o777).toBe(0o600);
     const made = list(out);
     expect(made.map(([user]) => user)).toEqual(["bob", "carol"]);

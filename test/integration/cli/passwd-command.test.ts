@@ -63,7 +63,8 @@ it("a hash whose account changed is not rendered, and synth, compose and validat
   // alice removed and re-created: same name, another uid.
   config.users = config.users!.map((u) => (u.name === "alice" ? { ...u, uid: 2011, gid: 2011 } : u));
   writeFileSync(path.join(dir, "lab.yaml"), JSON.stringify(config));
-  const aliceStale = "warning: alice's password hash was set for uid 2001, and alice is now uid 2011: not used, alice is locked out of the front door until homedock passwd alice";
+  const aliceStale =
+    "warning: alice's password hash was set for uid 2001, and alice is now uid 2011: not used, alice is locked out of the front door until homedock passwd alice";
   const zedStale = "warning: zed's password hash is of an account no longer in the config: not used (homedock passwd --delete zed removes it)";
 
   const compose = await homedock(dir, ["compose", "-c", "lab.yaml", "-o", "docker-compose.yml"]);

@@ -74,7 +74,9 @@ describe("homedock users import", { timeout: 90_000 }, () => {
     const dir = scenario("args");
     const range = await homedock(dir, ["users", "import", "--uid-range", "2000-1000"]);
     expect(range.status).toBe(1);
-    expect(range.stderr).toContain("option '--uid-range <first-last>' argument '2000-1000' is invalid. got \"2000-1000\"; expected FIRST-LAST, like 1000-59999");
+    expect(range.stderr).toContain(
+      "option '--uid-range <first-last>' argument '2000-1000' is invalid. got \"2000-1000\"; expected FIRST-LAST, like 1000-59999",
+    );
     const missing = await homedock(dir, ["users", "import", "-c", "nope.yaml"]);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toBe("nope.yaml: cannot read the file: ENOENT\n");
@@ -88,7 +90,9 @@ describe("homedock users check", { timeout: 90_000 }, () => {
       homedock(dir, ["users", "check", "-c", "homedock.yaml", ...(json ? ["--json"] : [])], "", { DOCKER_HOST: "tcp://127.0.0.1:1" });
     const text = await child(false);
     expect(text.status).toBe(2);
-    expect(text.stderr).toMatch(/^homedock users check: the Docker host does not answer: Cannot connect to the Docker daemon at tcp:\/\/127\.0\.0\.1:1\. .*\n$/);
+    expect(text.stderr).toMatch(
+      /^homedock users check: the Docker host does not answer: Cannot connect to the Docker daemon at tcp:\/\/127\.0\.0\.1:1\. .*\n$/,
+    );
     const json = await child(true);
     expect(json.status).toBe(2);
     expect(JSON.parse(json.stdout)).toMatchObject({ host: "lab", ok: false, error: expect.stringMatching(/^the Docker host does not answer/) });

@@ -23,7 +23,12 @@ async function run(cmd: string, args: string[], cwd: string, env: Record<string,
   // This machine's TF_CLI_CONFIG_FILE may name a file that isn't there; Terraform then warns.
   const { HOMEDOCK_CONFIG: _, TF_CLI_CONFIG_FILE: __, ...rest } = process.env;
   try {
-    const { stdout, stderr } = await execFileAsync(cmd, args, { cwd, env: { ...rest, CHECKPOINT_DISABLE: "1", ...env }, encoding: "utf8", maxBuffer: 64 << 20 });
+    const { stdout, stderr } = await execFileAsync(cmd, args, {
+      cwd,
+      env: { ...rest, CHECKPOINT_DISABLE: "1", ...env },
+      encoding: "utf8",
+      maxBuffer: 64 << 20,
+    });
     return { status: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number | string; stdout?: string; stderr?: string };
@@ -34,10 +39,10 @@ async function run(cmd: string, args: string[], cwd: string, env: Record<string,
 /** A copy of the project as `cdktf init` would lay it out, sharing node_modules. */
 function cdktfProject(prefix: string): string {
   const cwd = mkdtempSync(path.join(work, prefix));
-    for (const f of ["cdktf.json", "main.ts", "package.json", "tsconfig.json"]) cpSync(path.join(root, f), path.join(cwd, f));
-    for (const d of ["constructs", "src"]) cpSync(path.join(root, d), path.join(cwd, d), { recursive: true });
-    cpSync(path.join(root, "examples"), path.join(cwd, "examples"), { recursive: true });
-    symlinkSync(path.join(root, "node_modules"), path.join(cwd, "node_modules"));
+  for (const f of ["cdktf.json", "main.ts", "package.json", "tsconfig.json"]) cpSync(path.join(root, f), path.join(cwd, f));
+  for (const d of ["constructs", "src"]) cpSync(path.join(root, d), path.join(cwd, d), { recursive: true });
+  cpSync(path.join(root, "examples"), path.join(cwd, "examples"), { recursive: true });
+  symlinkSync(path.join(root, "node_modules"), path.join(cwd, "node_modules"));
   return cwd;
 }
 
@@ -69,7 +74,11 @@ describe("npm start (main.ts)", () => {
     const tf: Json = JSON.parse(readFileSync(path.join(cwd, "cdktf.out/stacks/course/cdk.tf.json"), "utf8"));
     expect(Object.values<Json>(tf.resource.docker_container).map((c) => labels(c)[LABEL_ROLE])).toContain(ROLE.proxy);
     expect(workspaces(path.join(cwd, "cdktf.out/stacks/course/cdk.tf.json"))).toEqual([
-      "alice/python-course", "alice/r-intro", "bob/python-course", "carol/python-course", "carol/r-intro",
+      "alice/python-course",
+      "alice/r-intro",
+      "bob/python-course",
+      "carol/python-course",
+      "carol/r-intro",
     ]);
   });
 
@@ -96,9 +105,7 @@ describe("npm start (main.ts)", () => {
     writeFileSync(path.join(cwd, "homedock.yaml"), config);
     const r = await run(tsx, [path.join(root, "main.ts")], cwd);
     expect(r.status).toBe(1);
-    expect(r.stderr.trim()).toBe(
-      `${path.join(cwd, "homedock.yaml")}: ${line}:10: users[1].uid: got 0; expected a uid other than 0 (root), or allowRoot: true`,
-    );
+    expect(r.stderr.trim()).toBe(`${path.join(cwd, "homedock.yaml")}: ${line}:10: users[1].uid: got 0; expected a uid other than 0 (root), or allowRoot: true`);
     expect(r.stderr).not.toMatch(/\bat .*\.ts:\d+/);
     expect(readFileSync(out, "utf8")).toBe(before);
     expect(statSync(out).mtimeMs).toBe(mtime);
@@ -232,7 +239,10 @@ describe("homedock CLI", () => {
         { mode: 0o755 },
       );
       // The stand-in deploys nowhere: the example's host paths are not this machine's to check.
-      return { env: { TERRAFORM_BINARY_NAME: script, DOCKER_HOST: "tcp://docker.invalid:2376" }, calls: () => (existsSync(log) ? readFileSync(log, "utf8").trim().split("\n") : []) };
+      return {
+        env: { TERRAFORM_BINARY_NAME: script, DOCKER_HOST: "tcp://docker.invalid:2376" },
+        calls: () => (existsSync(log) ? readFileSync(log, "utf8").trim().split("\n") : []),
+      };
     }
 
     it("synthesizes, then runs init and apply in the stack directory, tokens beside it", async () => {
@@ -257,21 +267,39 @@ describe("homedock CLI", () => {
         chmodSync(file, 0o644);
       }
       const script = path.join(cwd, "fake-terraform");
-      writeFileSync(script, `#!/bin/sh\numask >> ${cwd}/umask.log\n[ "$1" = apply ] && mkdir -p .terraform && echo '{}' > ${state}.new\nexit 0\n`, { mode: 0o755 });
-      const r = await run(tsx, [bin, "deploy", "-c", path.join(root, "examples/course.yaml"), "--auto-approve"], cwd, { TERRAFORM_BINARY_NAME: script, DOCKER_HOST: "tcp://docker.invalid:2376" });
+      writeFileSync(script, `#!/bin/sh\numask >> ${cwd}/umask.log\n[ "$1" = apply ] && mkdir -p .terraform && echo '{}' > ${state}.new\nexit 0\n`, {
+        mode: 0o755,
+      });
+      const r = await run(tsx, [bin, "deploy", "-c", path.join(root, "examples/course.yaml"), "--auto-approve"], cwd, {
+        TERRAFORM_BINARY_NAME: script,
+        DOCKER_HOST: "tcp://docker.invalid:2376",
+      });
       expect(r.status, r.stderr).toBe(0);
       expect(readFileSync(path.join(cwd, "umask.log"), "utf8")).toBe("0077\n0077\n");
       const stack = path.join(cwd, "cdktf.out/stacks/course");
       const mode = (p: string) => [path.relative(cwd, p), (statSync(p).mode & 0o777).toString(8)];
-      expect([state, `${state}.backup`, `${state}.new`, path.join(stack, "terraform.tfvars.json"), path.join(cwd, "homedock-secrets/tokens.json")].map(mode))
-        .toEqual([["terraform.course.tfstate", "600"], ["terraform.course.tfstate.backup", "600"], ["terraform.course.tfstate.new", "600"], ["cdktf.out/stacks/course/terraform.tfvars.json", "600"], ["homedock-secrets/tokens.json", "600"]]);
-      expect([path.join(cwd, "cdktf.out"), path.join(stack, ".terraform"), path.join(cwd, "homedock-secrets")].map(mode))
-        .toEqual([["cdktf.out", "700"], ["cdktf.out/stacks/course/.terraform", "700"], ["homedock-secrets", "700"]]);
+      expect(
+        [state, `${state}.backup`, `${state}.new`, path.join(stack, "terraform.tfvars.json"), path.join(cwd, "homedock-secrets/tokens.json")].map(mode),
+      ).toEqual([
+        ["terraform.course.tfstate", "600"],
+        ["terraform.course.tfstate.backup", "600"],
+        ["terraform.course.tfstate.new", "600"],
+        ["cdktf.out/stacks/course/terraform.tfvars.json", "600"],
+        ["homedock-secrets/tokens.json", "600"],
+      ]);
+      expect([path.join(cwd, "cdktf.out"), path.join(stack, ".terraform"), path.join(cwd, "homedock-secrets")].map(mode)).toEqual([
+        ["cdktf.out", "700"],
+        ["cdktf.out/stacks/course/.terraform", "700"],
+        ["homedock-secrets", "700"],
+      ]);
     });
 
     it("says so when Terraform is not there", async () => {
       const cwd = mkdtempSync(path.join(work, "deploy-"));
-      const r = await run(tsx, [bin, "deploy", "-c", path.join(root, "examples/course.yaml")], cwd, { TERRAFORM_BINARY_NAME: path.join(cwd, "no-such-terraform"), DOCKER_HOST: "tcp://docker.invalid:2376" });
+      const r = await run(tsx, [bin, "deploy", "-c", path.join(root, "examples/course.yaml")], cwd, {
+        TERRAFORM_BINARY_NAME: path.join(cwd, "no-such-terraform"),
+        DOCKER_HOST: "tcp://docker.invalid:2376",
+      });
       expect(r.status).toBe(1);
       expect(r.stderr).toContain(`homedock: cannot run ${path.join(cwd, "no-such-terraform")}: ENOENT`);
     });

@@ -15,7 +15,7 @@ describe("strings in the synthesized stack, as Terraform evaluates them", () => 
 
   it("are the seeder script, the root containers' start script and the values given, to the byte", () => {
     const config = courseConfig();
-    const tricky = "${USER} %{if x} $$ \\ \"q\" ${";
+    const tricky = '${USER} %{if x} $$ \\ "q" ${';
     config.environments[0] = { ...config.environments[0], env: { TRICKY: tricky }, command: ["echo", tricky] };
     const tf = synthHost(config);
     const bob = containersByName(tf)["bob/python-course"];

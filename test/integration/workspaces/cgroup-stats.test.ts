@@ -17,7 +17,20 @@ beforeAll(async () => {
   const image = busyboxImage("cgroup-stats", {});
   ids.busy = (await docker("run", "-d", "--name", `${name}-busy`, "--cpus", "0.5", "--memory", "64m", image, "sh", "-c", "while :; do :; done")).trim();
   // 24 MiB in /dev/shm (memory, not page cache it could drop), then idle.
-  ids.holding = (await docker("run", "-d", "--name", `${name}-holding`, "--memory", "128m", image, "sh", "-c", "dd if=/dev/zero of=/dev/shm/held bs=1M count=24 && sleep 600")).trim();
+  ids.holding = (
+    await docker(
+      "run",
+      "-d",
+      "--name",
+      `${name}-holding`,
+      "--memory",
+      "128m",
+      image,
+      "sh",
+      "-c",
+      "dd if=/dev/zero of=/dev/shm/held bs=1M count=24 && sleep 600",
+    )
+  ).trim();
   await new Promise((r) => setTimeout(r, 3000));
 }, 120_000);
 

@@ -60,7 +60,10 @@ afterAll(async () => {
 describe("a Jupyter server asked on its socket", () => {
   it("answers with its status, asked with its own base_url", async () => {
     expect(await askOnSocket(probe("alice", path.join(root, "lab/alice/py/jupyter.sock")))).toEqual({
-      lastActivity: "2026-12-03T10:00:00Z", kernels: 2, connections: 0, started: "2026-12-03T09:00:00Z",
+      lastActivity: "2026-12-03T10:00:00Z",
+      kernels: 2,
+      connections: 0,
+      started: "2026-12-03T09:00:00Z",
     });
     expect(seen.get("alice")!.at(-1)).toBe("GET /user/alice/py/api/status HTTP/1.0\r\nHost: localhost\r\n\r\n");
   });
@@ -80,7 +83,9 @@ describe("a Jupyter server asked on its socket", () => {
       // mounts that directory alone, could: the directories above are opened for it meanwhile.
       const above = [root, path.join(root, "lab"), path.join(root, "lab/bob")];
       for (const d of above) chmodSync(d, 0o755);
-      const ln = spawnSync("setpriv", ["--reuid=2002", "--regid=2002", "--clear-groups", "ln", "-s", target, path.join(dir, "jupyter.sock")], { encoding: "utf8" });
+      const ln = spawnSync("setpriv", ["--reuid=2002", "--regid=2002", "--clear-groups", "ln", "-s", target, path.join(dir, "jupyter.sock")], {
+        encoding: "utf8",
+      });
       for (const d of above) chmodSync(d, 0o700);
       expect(ln.status, ln.stderr).toBe(0);
       const before = seen.get("carol")?.length ?? 0;
@@ -100,7 +105,11 @@ describe("a Jupyter server asked on its socket", () => {
       post: async (p) => (p.endsWith("/exec") ? { status: 201, body: Buffer.from('{"Id":"x"}') } : { status: 200, body: Buffer.alloc(0) }),
       close: () => undefined,
     });
-    const asked = await jupyterActivity([probe("alice", path.join(root, "lab/alice/py/jupyter.sock")), probe("erin", path.join(root, "elsewhere/erin/py/jupyter.sock"))], undefined, engine);
+    const asked = await jupyterActivity(
+      [probe("alice", path.join(root, "lab/alice/py/jupyter.sock")), probe("erin", path.join(root, "elsewhere/erin/py/jupyter.sock"))],
+      undefined,
+      engine,
+    );
     expect(asked.get("lab-alice.py")).toMatchObject({ kernels: 2 });
     // erin's socket tree is not here: asked by exec, which gave no answer here.
     expect(asked.get("lab-erin.py")).toEqual({ error: "the server gave no answer" });

@@ -58,7 +58,14 @@ function project(plan: string): { cwd: string; config: string; stack: string } {
   for (const d of ["homes", "data", "srv"]) mkdirSync(path.join(cwd, d));
   const course = courseConfig();
   const users = course.users!.map((u) => (u.home === undefined ? u : { ...u, home: path.join(cwd, "srv", u.name) }));
-  writeFileSync(config, JSON.stringify({ ...course, users, host: { name: host, homeRoot: path.join(cwd, "homes"), sharedMounts: [{ source: path.join(cwd, "data"), target: "/srv/data" }] } }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      ...course,
+      users,
+      host: { name: host, homeRoot: path.join(cwd, "homes"), sharedMounts: [{ source: path.join(cwd, "data"), target: "/srv/data" }] },
+    }),
+  );
   return { cwd, config, stack: path.join(cwd, "cdktf.out", "stacks", host) };
 }
 
@@ -86,7 +93,9 @@ describe("homedock plan", () => {
   it("exits by policy and writes the review as JSON where asked", async () => {
     const p = project("remove-environment");
     const file = path.join(p.cwd, "review.json");
-    expect(await withTerraform(fakeTerraform("remove-environment"), p, "plan", "--fail-on-destroy", "--format", "json", "--review", file)).toBe(REVIEW_EXIT.destroy);
+    expect(await withTerraform(fakeTerraform("remove-environment"), p, "plan", "--fail-on-destroy", "--format", "json", "--review", file)).toBe(
+      REVIEW_EXIT.destroy,
+    );
     expect(stdout).toEqual([]);
     const json = JSON.parse(readFileSync(file, "utf8"));
     expect(json.totals).toEqual({ replaced: 0, removed: 2, added: 0, updated: 0, unchanged: 3 });

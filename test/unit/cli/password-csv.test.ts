@@ -8,7 +8,7 @@ const parse = (text: string) => parsePasswordCsv(text, "class.csv", USERS, "lab.
 
 describe("parsePasswordCsv", () => {
   it("reads user,password lines: a header, blank lines, CRLF, a byte order mark; the password as it is, spaces and all", () => {
-    const text = "\uFEFFUser,Password\r\nalice,correct horse \r\n\r\n bob ,Tr0ub4dor&3;x\ncarol,\"quoted\"pw\n";
+    const text = '\uFEFFUser,Password\r\nalice,correct horse \r\n\r\n bob ,Tr0ub4dor&3;x\ncarol,"quoted"pw\n';
     expect(parse(text)).toEqual({
       lines: [
         { user: "alice", line: 2, password: "correct horse " },
@@ -27,13 +27,25 @@ describe("parsePasswordCsv", () => {
 
   // Each: the file, and the one line it gets.
   it.each([
-    ["an unknown user", "alice,correct horse\nzed,battery staple\n", "class.csv:2: expected a user of lab.yaml; found another name (not shown: it may be a password in the wrong column)"],
+    [
+      "an unknown user",
+      "alice,correct horse\nzed,battery staple\n",
+      "class.csv:2: expected a user of lab.yaml; found another name (not shown: it may be a password in the wrong column)",
+    ],
     ["a short password", "alice,hunter2\n", "class.csv:1: alice's password: expected at least 8 characters"],
     ["a password bcrypt would cut", `alice,${"é".repeat(40)}\n`, "class.csv:1: alice's password: expected at most 72 bytes (bcrypt ignores the rest)"],
     ["a stray carriage return", "alice,correct\rhorse\n", "class.csv:1: alice's password: expected no NUL or line break"],
-    ["a duplicate user", "alice,correct horse\nbob,battery staple\nalice,correct horse 2\n", "class.csv:3: alice again (first on line 1); expected each user once"],
+    [
+      "a duplicate user",
+      "alice,correct horse\nbob,battery staple\nalice,correct horse 2\n",
+      "class.csv:3: alice again (first on line 1); expected each user once",
+    ],
     ["no comma", "alice correct horse\n", "class.csv:1: expected user,password; found no comma"],
-    ["too many fields", "alice,correct,horse\n", "class.csv:1: expected user,password; found 3 fields (no quoting: a password with a comma is set with homedock passwd --stdin)"],
+    [
+      "too many fields",
+      "alice,correct,horse\n",
+      "class.csv:1: expected user,password; found 3 fields (no quoting: a password with a comma is set with homedock passwd --stdin)",
+    ],
     ["an empty user", ",correct horse\n", "class.csv:1: expected a user name before the comma; found none"],
     ["swapped columns", "correct horse,alice\n", "class.csv:1: expected user,password; found password,user (the columns swapped)"],
     ["nothing but a header", "user,password\n\n", "class.csv: expected user,password lines; found none"],

@@ -60,7 +60,14 @@ describe("the volumes of users the config no longer declares", () => {
       { name: "lab_run-carol.py-4567cdef", user: "carol" },
     ]);
     expect(docker.calls[0]).toEqual([
-      "volume", "ls", "--filter", "label=homedock.host=lab", "--filter", "label=homedock.user", "--format", '{{.Name}}\t{{.Label "homedock.user"}}\t{{.Label "com.docker.compose.volume"}}',
+      "volume",
+      "ls",
+      "--filter",
+      "label=homedock.host=lab",
+      "--filter",
+      "label=homedock.user",
+      "--format",
+      '{{.Name}}\t{{.Label "homedock.user"}}\t{{.Label "com.docker.compose.volume"}}',
     ]);
   });
 
@@ -90,9 +97,16 @@ describe("homedock prune", () => {
 
   it("removes each undeclared volume, one line each, and nothing else", async () => {
     const home = declared.find((v) => v.startsWith("home-bob-"))!;
-    const docker = fakeDocker([[`lab_${home}`, "bob", home], ["lab_home-carol-0123abcd", "carol", "home-carol-0123abcd"], ["lab_run-carol.py-4567cdef", "carol", "run-carol.py-4567cdef"]]);
+    const docker = fakeDocker([
+      [`lab_${home}`, "bob", home],
+      ["lab_home-carol-0123abcd", "carol", "home-carol-0123abcd"],
+      ["lab_run-carol.py-4567cdef", "carol", "run-carol.py-4567cdef"],
+    ]);
     expect(await prune(docker)).toBe(0);
-    expect(docker.calls.slice(1)).toEqual([["volume", "rm", "lab_home-carol-0123abcd"], ["volume", "rm", "lab_run-carol.py-4567cdef"]]);
+    expect(docker.calls.slice(1)).toEqual([
+      ["volume", "rm", "lab_home-carol-0123abcd"],
+      ["volume", "rm", "lab_run-carol.py-4567cdef"],
+    ]);
     expect(out).toEqual(["removed volume lab_home-carol-0123abcd (carol)", "removed volume lab_run-carol.py-4567cdef (carol)"]);
   });
 
@@ -102,7 +116,13 @@ describe("homedock prune", () => {
   });
 
   it("exits 1 naming a volume still in use and what to run first, and removes the others", async () => {
-    const docker = fakeDocker([["lab_home-carol-0123abcd", "carol", "home-carol-0123abcd"], ["lab_run-carol.py-4567cdef", "carol", "run-carol.py-4567cdef"]], ["lab_home-carol-0123abcd"]);
+    const docker = fakeDocker(
+      [
+        ["lab_home-carol-0123abcd", "carol", "home-carol-0123abcd"],
+        ["lab_run-carol.py-4567cdef", "carol", "run-carol.py-4567cdef"],
+      ],
+      ["lab_home-carol-0123abcd"],
+    );
     expect(await prune(docker)).toBe(1);
     expect(out).toEqual([
       "! homedock prune: cannot remove lab_home-carol-0123abcd (carol): Error response from daemon: remove lab_home-carol-0123abcd: volume is in use - [abc]; run docker compose up -d --remove-orphans first",
@@ -112,7 +132,10 @@ describe("homedock prune", () => {
 
   it("exits 1 with Docker's reason when it cannot list the volumes, removing nothing", async () => {
     const calls: string[][] = [];
-    const docker: Docker = (args) => (calls.push([...args]), { status: null, stdout: "", stderr: "", error: Object.assign(new Error("spawn docker ENOENT"), { code: "ENOENT" }) });
+    const docker: Docker = (args) => (
+      calls.push([...args]),
+      { status: null, stdout: "", stderr: "", error: Object.assign(new Error("spawn docker ENOENT"), { code: "ENOENT" }) }
+    );
     expect(await prune(docker)).toBe(1);
     expect(out).toEqual(["! homedock prune: docker volume ls: cannot run docker: ENOENT"]);
     expect(calls).toHaveLength(1);

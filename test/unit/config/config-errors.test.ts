@@ -40,32 +40,68 @@ describe("Jupyter's TCP flags and /run/homedock", () => {
   const tcp = ["jupyter", "notebook", "--ip=0.0.0.0", "--port", "8888", "--NotebookApp.port=8888"];
   it("are a workspace's own without the front door, or without jupyter", () => {
     const mount = { source: "/srv/run", target: "/run/homedock" };
-    expect(() => parseConfig(config((c) => Object.assign(c.environments[0], { jupyter: "notebook", command: tcp })), "homedock.yaml")).not.toThrow();
-    expect(() => parseConfig(config((c) => {
-      c.host.sharedMounts = [mount];
-      c.environments[0].jupyter = "notebook";
-    }), "homedock.yaml")).not.toThrow();
+    expect(() =>
+      parseConfig(
+        config((c) => Object.assign(c.environments[0], { jupyter: "notebook", command: tcp })),
+        "homedock.yaml",
+      ),
+    ).not.toThrow();
+    expect(() =>
+      parseConfig(
+        config((c) => {
+          c.host.sharedMounts = [mount];
+          c.environments[0].jupyter = "notebook";
+        }),
+        "homedock.yaml",
+      ),
+    ).not.toThrow();
     const frontDoor = (c: any) => (c.frontDoor = { site: "lab.example.org" });
-    expect(() => parseConfig(config((c) => frontDoor(c) && (c.environments[0].command = tcp)), "homedock.yaml")).not.toThrow();
-    expect(() => parseConfig(config((c) => frontDoor(c) && (c.host.sharedMounts = [mount])), "homedock.yaml")).not.toThrow();
+    expect(() =>
+      parseConfig(
+        config((c) => frontDoor(c) && (c.environments[0].command = tcp)),
+        "homedock.yaml",
+      ),
+    ).not.toThrow();
+    expect(() =>
+      parseConfig(
+        config((c) => frontDoor(c) && (c.host.sharedMounts = [mount])),
+        "homedock.yaml",
+      ),
+    ).not.toThrow();
   });
 
   it("behind the front door: every TCP flag is its own line, a look-alike is not one", () => {
-    const errors = errorsOf(config((c) => {
-      c.frontDoor = { site: "lab.example.org" };
-      Object.assign(c.environments[0], { jupyter: "notebook", command: [...tcp, "--port_retries=0", "--ipython"] });
-    }));
-    expect(errors.map((e) => e.replace(/^\d+:\d+: /, ""))).toEqual([2, 3, 5].map((j) => `environments[0].command[${j}]: got "${tcp[j]}"; expected no --port/--ip: the front door gives the server a unix socket`));
+    const errors = errorsOf(
+      config((c) => {
+        c.frontDoor = { site: "lab.example.org" };
+        Object.assign(c.environments[0], { jupyter: "notebook", command: [...tcp, "--port_retries=0", "--ipython"] });
+      }),
+    );
+    expect(errors.map((e) => e.replace(/^\d+:\d+: /, ""))).toEqual(
+      [2, 3, 5].map((j) => `environments[0].command[${j}]: got "${tcp[j]}"; expected no --port/--ip: the front door gives the server a unix socket`),
+    );
   });
 });
 
 describe("YAML itself", () => {
   it.each([
     ["a syntax error", "environments:\n  - name: py\n   image: x\n", /^3:\d+: YAML syntax: expected valid YAML/],
-    ["a duplicate key", "environments:\n  - name: py\n    name: r\n    image: x\n    command: [a]\n", /^3:5: duplicate key: expected valid YAML: duplicated mapping key$/],
-    ["a second document", "environments: []\n---\nusers: []\n", /^3:1: YAML syntax: expected valid YAML: a second document begins here; a config is one document$/],
+    [
+      "a duplicate key",
+      "environments:\n  - name: py\n    name: r\n    image: x\n    command: [a]\n",
+      /^3:5: duplicate key: expected valid YAML: duplicated mapping key$/,
+    ],
+    [
+      "a second document",
+      "environments: []\n---\nusers: []\n",
+      /^3:1: YAML syntax: expected valid YAML: a second document begins here; a config is one document$/,
+    ],
     ["a tag outside the core schema", "environments:\n  - name: !!binary cHk=\n", /^2:11: YAML: expected valid YAML: unknown scalar tag/],
-    ["nesting past 100 levels", `environments: ${"[".repeat(101)}${"]".repeat(101)}\n`, /^1:\d+: YAML syntax: expected valid YAML: nesting exceeded maxDepth \(100\)$/],
+    [
+      "nesting past 100 levels",
+      `environments: ${"[".repeat(101)}${"]".repeat(101)}\n`,
+      /^1:\d+: YAML syntax: expected valid YAML: nesting exceeded maxDepth \(100\)$/,
+    ],
     ["an unclosed flow list", "environments: [\n", /^\d+:\d+: YAML syntax/],
     ["a tab indent", "environments:\n\t- name: py\n", /^2:1: YAML syntax/],
   ])("%s is reported with line and column", (_, text, pattern) => {
@@ -82,7 +118,9 @@ describe("YAML itself", () => {
       }
       return expect.unreachable();
     })();
-    expect(err.issues).toEqual([{ path: [], message: "YAML syntax: expected valid YAML: a second document begins here; a config is one document", hasValue: false }]);
+    expect(err.issues).toEqual([
+      { path: [], message: "YAML syntax: expected valid YAML: a second document begins here; a config is one document", hasValue: false },
+    ]);
   });
 
   it.each([
@@ -114,16 +152,24 @@ describe("YAML itself", () => {
       "",
     ].join("\n");
     const lines = errorsOf(text);
-    expect(lines).toEqual([expect.stringMatching(/^10:5: users\[1\]\.name: got "alice"; expected a user name not used before/), expect.stringMatching(/^10:5: users\[1\]\.uid/)]);
+    expect(lines).toEqual([
+      expect.stringMatching(/^10:5: users\[1\]\.name: got "alice"; expected a user name not used before/),
+      expect.stringMatching(/^10:5: users\[1\]\.uid/),
+    ]);
     const model = parseConfig(text.replace("  - *alice\n", ""), "homedock.yaml");
-    expect(model.environments.map((e) => e.command)).toEqual([["jupyter", "notebook"], ["jupyter", "notebook"]]);
+    expect(model.environments.map((e) => e.command)).toEqual([
+      ["jupyter", "notebook"],
+      ["jupyter", "notebook"],
+    ]);
   });
 
   it("a block scalar is reported at its first line of text", () => {
     const text = config((c) => (c.environments[0].dir = "BLOCK")).replace("dir: BLOCK", "dir: |\n      a\n      b");
     const errors = errorsOf(text);
     const line = text.split("\n").findIndex((l) => l.trim() === "a") + 1;
-    expect(errors).toEqual([`${line}:7: environments[0].dir: got "a\\nb\\n"; expected 1-64 characters: letters, digits, '_', '.', '+' or '-', not starting with '.' or '-'`]);
+    expect(errors).toEqual([
+      `${line}:7: environments[0].dir: got "a\\nb\\n"; expected 1-64 characters: letters, digits, '_', '.', '+' or '-', not starting with '.' or '-'`,
+    ]);
   });
 
   it("a list at the top is a wrong type", () => {
@@ -178,7 +224,13 @@ describe("where a node is", () => {
   it("a block scalar is at its first character of text", () => {
     const text = "a:\n  b: |\n\n     x\n  c: >-\n    y\n  d: |\n";
     const positionOf = sourcePositions(text);
-    expect([["a", "b"], ["a", "c"], ["a", "d"]].map((p) => positionOf(p))).toEqual([
+    expect(
+      [
+        ["a", "b"],
+        ["a", "c"],
+        ["a", "d"],
+      ].map((p) => positionOf(p)),
+    ).toEqual([
       { line: 4, col: 6 },
       { line: 6, col: 5 },
       { line: 7, col: 7 },
@@ -212,15 +264,15 @@ describe("a config with several mistakes", () => {
 describe("warnings, not errors", () => {
   it("a group no user is in", () => {
     const model = buildModel({ environments: [{ ...env, groups: ["nobody-has-it"] }], users: [user] });
-    expect(model.warnings).toEqual([
-      'environments[0].groups: no user is in group "nobody-has-it"',
-      "no user is granted any environment: nothing will run",
-    ]);
+    expect(model.warnings).toEqual(['environments[0].groups: no user is in group "nobody-has-it"', "no user is granted any environment: nothing will run"]);
   });
 
   it("a shared mount for a group no user is in, or writable for one", () => {
     const sharedMounts = [{ source: "/srv/course", groups: ["tas", "nobody-has-it"], writableFor: ["tas", "no-such-ta", "stats"] }];
-    const users = [{ ...user, groups: ["tas"] }, { ...user, name: "bob", uid: 1002, gid: 1002, groups: ["stats"] }];
+    const users = [
+      { ...user, groups: ["tas"] },
+      { ...user, name: "bob", uid: 1002, gid: 1002, groups: ["stats"] },
+    ];
     expect(buildModel({ host: { sharedMounts }, environments: [env], users }).warnings).toEqual([
       'host.sharedMounts[0].groups: no user is in group "nobody-has-it"',
       'host.sharedMounts[0].writableFor: no user is in group "no-such-ta"',

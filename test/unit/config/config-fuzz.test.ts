@@ -29,10 +29,16 @@ afterAll(() => {
 
 describe("the config reader, fuzzed", () => {
   it("YAML the yaml library writes from objects over the schema's keys: a model or a clear error", () => {
-    fc.assert(fc.property(configTexts, (text) => check("schema", text)), { numRuns: 300 });
+    fc.assert(
+      fc.property(configTexts, (text) => check("schema", text)),
+      { numRuns: 300 },
+    );
   });
 
   it("raw YAML with anchors and aliases anywhere: a model or a clear error", () => {
-    fc.assert(fc.property(rawTexts, (text) => check("raw", text)), { numRuns: 500 });
+    fc.assert(
+      fc.property(rawTexts, (text) => check("raw", text)),
+      { numRuns: 500 },
+    );
   });
 });

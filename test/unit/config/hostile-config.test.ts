@@ -63,11 +63,15 @@ describe("size", () => {
   it(`more than ${MAX_CONFIG_NODES.toLocaleString("en-US")} nodes without a single alias: refused where it passes`, () => {
     const text = `environments: [${"1,".repeat(MAX_CONFIG_NODES)}1]\n`;
     expect(text.length).toBeLessThan(MAX_CONFIG_BYTES);
-    expect(errorsOf(text)).toEqual([`1:${16 + 2 * (MAX_CONFIG_NODES - 3)}: expected at most 200,000 nodes (keys, values and items) in the config; it has more from here`]);
+    expect(errorsOf(text)).toEqual([
+      `1:${16 + 2 * (MAX_CONFIG_NODES - 3)}: expected at most 200,000 nodes (keys, values and items) in the config; it has more from here`,
+    ]);
   });
 
   it("text over 1 MiB is refused before it is parsed", () => {
-    expect(errorsOf(`# ${"x".repeat(MAX_CONFIG_BYTES)}\n`)).toEqual([`(the whole file): got ${MAX_CONFIG_BYTES + 3} bytes; expected a config of at most 1 MiB`]);
+    expect(errorsOf(`# ${"x".repeat(MAX_CONFIG_BYTES)}\n`)).toEqual([
+      `(the whole file): got ${MAX_CONFIG_BYTES + 3} bytes; expected a config of at most 1 MiB`,
+    ]);
   });
 
   it("a file over 1 MiB is read no further than the limit", () => {
@@ -129,7 +133,9 @@ describe("long values in messages are cut to a readable length", () => {
     const loop: Record<string, unknown> = {};
     loop.self = loop;
     const [line] = modelErrors(configObject((c) => (c.environments[0].command = loop)));
-    expect(line).toBe('environments[0].command: got {"self":{"self":{"self":{"self":{"self":{"self":{"self":{...; expected a list of strings (the command and its arguments)');
+    expect(line).toBe(
+      'environments[0].command: got {"self":{"self":{"self":{"self":{"self":{"self":{"self":{...; expected a list of strings (the command and its arguments)',
+    );
   });
 
   it("an image name that once made the pattern backtrack for hours", () => {
@@ -139,12 +145,24 @@ describe("long values in messages are cut to a readable length", () => {
   });
 
   it("cpus of a million zeros", () => {
-    expect(modelErrors(configObject((c) => (c.host.defaults = { cpus: `${"0".repeat(1_000_000)}x` })))[0]).toMatch(/^host\.defaults\.cpus: got "0{56}\.\.\.; expected a number of CPUs/);
+    expect(modelErrors(configObject((c) => (c.host.defaults = { cpus: `${"0".repeat(1_000_000)}x` })))[0]).toMatch(
+      /^host\.defaults\.cpus: got "0{56}\.\.\.; expected a number of CPUs/,
+    );
   });
 });
 
 describe("host paths that hand over the host", () => {
-  const refused = [...HOST_CONTROL.map((d) => d.path), "/run/docker.sock", "/var/run/docker.sock", "/run/containerd/containerd.sock", "/run/podman/podman.sock", "/run/dbus/system_bus_socket", "/var/lib/docker/volumes", "/etc/shadow", "/lib/modules"];
+  const refused = [
+    ...HOST_CONTROL.map((d) => d.path),
+    "/run/docker.sock",
+    "/var/run/docker.sock",
+    "/run/containerd/containerd.sock",
+    "/run/podman/podman.sock",
+    "/run/dbus/system_bus_socket",
+    "/var/lib/docker/volumes",
+    "/etc/shadow",
+    "/lib/modules",
+  ];
   // "/" itself is no path the schema takes (nor is any with "." or ".."): see "paths" in config-cases.
   const holders = ["/var", "/var/lib", "/var/spool"];
 
@@ -157,11 +175,17 @@ describe("host paths that hand over the host", () => {
 
   it.each(holders)("shared-mount source %s, which holds such a directory: refused", (source) => {
     const [line] = modelErrors(configObject((c) => (c.host.sharedMounts = [{ source, target: "/mnt/shared" }])));
-    expect(line).toMatch(new RegExp(`^host\\.sharedMounts\\[0\\]\\.source: got "${source}"; expected a source that does not hold /\\S+, which holds .*; every workspace would have it$`));
+    expect(line).toMatch(
+      new RegExp(
+        `^host\\.sharedMounts\\[0\\]\\.source: got "${source}"; expected a source that does not hold /\\S+, which holds .*; every workspace would have it$`,
+      ),
+    );
   });
 
   it("read-only makes no difference: a socket answers through a read-only mount", () => {
-    expect(modelErrors(configObject((c) => (c.host.sharedMounts = [{ source: "/var/run/docker.sock", target: "/var/run/docker.sock", writable: false }])))).toHaveLength(1);
+    expect(
+      modelErrors(configObject((c) => (c.host.sharedMounts = [{ source: "/var/run/docker.sock", target: "/var/run/docker.sock", writable: false }]))),
+    ).toHaveLength(1);
   });
 
   it("a source with no target is reported once, as a source", () => {
@@ -184,23 +208,47 @@ describe("host paths that hand over the host", () => {
     expect(lines).toEqual([
       'host.sharedMounts[0].source: got "/home"; expected a source apart from every home and the home root: every workspace would have them',
       'host.sharedMounts[1].source: got "/home/bob/public"; expected a source apart from every home and the home root: every workspace would have them',
-      "host.sharedMounts[2].source: got \"/srv/homedock\"; expected a source apart from frontDoor.runtimeRoot /srv/homedock, which holds every workspace's server socket",
+      'host.sharedMounts[2].source: got "/srv/homedock"; expected a source apart from frontDoor.runtimeRoot /srv/homedock, which holds every workspace\'s server socket',
     ]);
   });
 
   it("a source inside another mount's writable source, where a workspace can put a link", () => {
     expect(
-      modelErrors(configObject((c) => (c.host.sharedMounts = [{ source: "/srv/scratch", target: "/scratch", writable: true }, { source: "/srv/scratch/data", target: "/data" }]))),
-    ).toEqual(['host.sharedMounts[1].source: got "/srv/scratch/data"; expected a source outside host.sharedMounts[0]\'s writable source: any workspace can put a link to anywhere there']);
+      modelErrors(
+        configObject(
+          (c) =>
+            (c.host.sharedMounts = [
+              { source: "/srv/scratch", target: "/scratch", writable: true },
+              { source: "/srv/scratch/data", target: "/data" },
+            ]),
+        ),
+      ),
+    ).toEqual([
+      'host.sharedMounts[1].source: got "/srv/scratch/data"; expected a source outside host.sharedMounts[0]\'s writable source: any workspace can put a link to anywhere there',
+    ]);
     // Writable for one group is writable: a TA's workspace is enough.
     expect(
-      modelErrors(configObject((c) => (c.host.sharedMounts = [{ source: "/srv/course", writableFor: ["tas"] }, { source: "/srv/course/data", target: "/data" }]))),
-    ).toEqual(['host.sharedMounts[1].source: got "/srv/course/data"; expected a source outside host.sharedMounts[0]\'s writable source: any workspace can put a link to anywhere there']);
+      modelErrors(
+        configObject(
+          (c) =>
+            (c.host.sharedMounts = [
+              { source: "/srv/course", writableFor: ["tas"] },
+              { source: "/srv/course/data", target: "/data" },
+            ]),
+        ),
+      ),
+    ).toEqual([
+      'host.sharedMounts[1].source: got "/srv/course/data"; expected a source outside host.sharedMounts[0]\'s writable source: any workspace can put a link to anywhere there',
+    ]);
   });
 
   it.each(["/etc", "/var/run", "/run/user/1001", "/root", "/var"])("home %s: refused (the workspace mounts it read-write)", (home) => {
     const [line] = modelErrors(configObject((c) => (c.users[0].home = home)));
-    expect(line).toMatch(new RegExp(`^users\\[0\\]\\.home: got "${home}"; expected a home (outside|that does not hold) /\\S+, which holds .*; the workspace mounts its home read-write$`));
+    expect(line).toMatch(
+      new RegExp(
+        `^users\\[0\\]\\.home: got "${home}"; expected a home (outside|that does not hold) /\\S+, which holds .*; the workspace mounts its home read-write$`,
+      ),
+    );
   });
 
   it("a home whose parent holds such a directory: refused, since the container that creates it mounts the parent as root", () => {
@@ -216,7 +264,9 @@ describe("host paths that hand over the host", () => {
 
   it.each(["/etc", "/var", "/var/lib"])("home root %s: refused once, not for every user in it", (homeRoot) => {
     const lines = modelErrors(configObject((c) => (c.host.homeRoot = homeRoot)));
-    expect(lines).toEqual([expect.stringMatching(new RegExp(`^host\\.homeRoot: got "${homeRoot}"; expected a home root .*; every home in it is mounted read-write$`))]);
+    expect(lines).toEqual([
+      expect.stringMatching(new RegExp(`^host\\.homeRoot: got "${homeRoot}"; expected a home root .*; every home in it is mounted read-write$`)),
+    ]);
   });
 
   it("front door socket tree in /run: refused", () => {
@@ -228,7 +278,11 @@ describe("host paths that hand over the host", () => {
   it("data directories, homes elsewhere and the defaults are accepted", () => {
     const model = buildModel(
       configObject((c) => {
-        c.host.sharedMounts = [{ source: "/srv/data" }, { source: "/opt/datasets", target: "/datasets" }, { source: "/mnt/scratch", target: "/scratch", writable: true }];
+        c.host.sharedMounts = [
+          { source: "/srv/data" },
+          { source: "/opt/datasets", target: "/datasets" },
+          { source: "/mnt/scratch", target: "/scratch", writable: true },
+        ];
         c.users[1].home = "/srv/home/bob";
       }),
     );
@@ -241,10 +295,13 @@ describe("the README", () => {
   const table = /### Host paths a config may not mount\n[\s\S]*?\| host path \| what it holds \|\n\|---\|---\|\n((?:\|.*\|\n)+)/.exec(readme)![1];
 
   it("lists every refused host path with what it holds", () => {
-    const rows = table.trim().split("\n").flatMap((row) => {
-      const [, paths, holds] = /^\| (.*) \| (.*) \|$/.exec(row)!;
-      return paths.split(", ").map((p) => ({ path: p.replace(/`/g, ""), holds }));
-    });
+    const rows = table
+      .trim()
+      .split("\n")
+      .flatMap((row) => {
+        const [, paths, holds] = /^\| (.*) \| (.*) \|$/.exec(row)!;
+        return paths.split(", ").map((p) => ({ path: p.replace(/`/g, ""), holds }));
+      });
     expect(rows).toEqual(HOST_CONTROL.map(({ path: p, holds }) => ({ path: p, holds })));
   });
 });

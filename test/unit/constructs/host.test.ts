@@ -17,8 +17,7 @@ const ws = (key: string) => {
   if (!c) throw new Error(`no container ${key}`);
   return c;
 };
-const ref = (type: string, resource: Json) =>
-  `\${${type}.${Object.entries<Json>(tf.resource[type]).find(([, r]) => r === resource)![0]}`;
+const ref = (type: string, resource: Json) => `\${${type}.${Object.entries<Json>(tf.resource[type]).find(([, r]) => r === resource)![0]}`;
 /** The terraform_data that starts a container of `tf`. */
 const startOf = (container: Json, out: Json = tf) => {
   const id = Object.entries<Json>(out.resource.docker_container).find(([, r]) => r === container)![0];
@@ -29,7 +28,9 @@ const startOf = (container: Json, out: Json = tf) => {
 
 describe("workspaces", () => {
   it("exist for every granted (user, environment) pair and no other", () => {
-    const workspaces = Object.keys(byName).filter((k) => !k.endsWith("/home")).sort();
+    const workspaces = Object.keys(byName)
+      .filter((k) => !k.endsWith("/home"))
+      .sort();
     expect(workspaces).toEqual(["alice/python-course", "alice/r-intro", "bob/python-course", "carol/python-course", "carol/r-intro"]);
   });
 
@@ -73,8 +74,16 @@ describe("workspaces", () => {
   it("take their Jupyter token from a sensitive variable, never in clear", () => {
     expect(tf.variable.workspace_tokens).toMatchObject({ type: "map(string)", sensitive: true });
     for (const [key, c] of Object.entries(byName)) {
-      if (key.endsWith("/home")) expect(c.env.some((e: string) => e.startsWith("JUPYTER_TOKEN")), key).toBe(false);
-      else expect(c.env.filter((e: string) => e.startsWith("JUPYTER_TOKEN=")), key).toEqual([`JUPYTER_TOKEN=\${var.workspace_tokens["course-${key.replace("/", ".")}"]}`]);
+      if (key.endsWith("/home"))
+        expect(
+          c.env.some((e: string) => e.startsWith("JUPYTER_TOKEN")),
+          key,
+        ).toBe(false);
+      else
+        expect(
+          c.env.filter((e: string) => e.startsWith("JUPYTER_TOKEN=")),
+          key,
+        ).toEqual([`JUPYTER_TOKEN=\${var.workspace_tokens["course-${key.replace("/", ".")}"]}`]);
     }
   });
 
@@ -99,13 +108,18 @@ describe("workspaces", () => {
   // a label it must replace the container for carries the change instead.
   it("get a group's shared mount only in that group, read-write for writableFor and read-only for the others", () => {
     const config = courseConfig();
-    config.host = { ...config.host, sharedMounts: [{ source: "/srv/data" }, { source: "/srv/course", target: "/course", groups: ["stats", "tas"], writableFor: ["tas"] }] };
+    config.host = {
+      ...config.host,
+      sharedMounts: [{ source: "/srv/data" }, { source: "/srv/course", target: "/course", groups: ["stats", "tas"], writableFor: ["tas"] }],
+    };
     config.users = config.users!.map((u) => (u.name === "carol" ? { ...u, groups: ["stats", "tas"] } : u));
     const byUser = containersByName(synthHost(config));
     const course = (key: string) => byUser[key].mounts.filter((m: Json) => m.target !== "/srv/data").slice(1);
     // carol the TA writes it, alice the student reads it, in every workspace of theirs; bob is in neither group.
-    for (const key of ["carol/python-course", "carol/r-intro"]) expect(course(key), key).toEqual([{ type: "bind", source: "/srv/course", target: "/course", read_only: false }]);
-    for (const key of ["alice/python-course", "alice/r-intro"]) expect(course(key), key).toEqual([{ type: "bind", source: "/srv/course", target: "/course", read_only: true }]);
+    for (const key of ["carol/python-course", "carol/r-intro"])
+      expect(course(key), key).toEqual([{ type: "bind", source: "/srv/course", target: "/course", read_only: false }]);
+    for (const key of ["alice/python-course", "alice/r-intro"])
+      expect(course(key), key).toEqual([{ type: "bind", source: "/srv/course", target: "/course", read_only: true }]);
     expect(course("bob/python-course")).toEqual([]);
     expect(byUser["bob/python-course"].mounts.map((m: Json) => m.target)).toEqual(["/home/bob", "/srv/data"]);
   });
@@ -118,8 +132,13 @@ describe("workspaces", () => {
       return Object.fromEntries(Object.entries(containersByName(synthHost(config))).map(([k, c]) => [k, mountsLabel(c)]));
     };
     const base = labelsOf(() => {});
-    const changed = (after: Record<string, string>) => Object.keys(after).filter((k) => after[k] !== base[k]).sort();
-    const workspaces = Object.keys(base).filter((k) => !k.endsWith("/home")).sort();
+    const changed = (after: Record<string, string>) =>
+      Object.keys(after)
+        .filter((k) => after[k] !== base[k])
+        .sort();
+    const workspaces = Object.keys(base)
+      .filter((k) => !k.endsWith("/home"))
+      .sort();
 
     it.each([
       ["a shared mount's source", (c: ReturnType<typeof courseConfig>) => (c.host!.sharedMounts = [{ source: "/srv/data2", target: "/srv/data" }])],
@@ -130,8 +149,16 @@ describe("workspaces", () => {
     });
 
     it.each([
-      ["a shared mount given to a group", (c: ReturnType<typeof courseConfig>) => (c.host!.sharedMounts = [{ source: "/srv/data", groups: ["stats"] }]), ["bob/python-course"]],
-      ["a shared mount made writable for a group", (c: ReturnType<typeof courseConfig>) => (c.host!.sharedMounts = [{ source: "/srv/data", writableFor: ["stats"] }]), ["alice/python-course", "alice/r-intro", "carol/python-course", "carol/r-intro"]],
+      [
+        "a shared mount given to a group",
+        (c: ReturnType<typeof courseConfig>) => (c.host!.sharedMounts = [{ source: "/srv/data", groups: ["stats"] }]),
+        ["bob/python-course"],
+      ],
+      [
+        "a shared mount made writable for a group",
+        (c: ReturnType<typeof courseConfig>) => (c.host!.sharedMounts = [{ source: "/srv/data", writableFor: ["stats"] }]),
+        ["alice/python-course", "alice/r-intro", "carol/python-course", "carol/r-intro"],
+      ],
     ])("%s: the workspaces of those who gain, lose or may write it", (_, change, which) => {
       expect(changed(labelsOf(change))).toEqual(which);
     });
@@ -202,7 +229,12 @@ describe("homes", () => {
     const start = startOf(home);
     expect(start.triggers_replace).toEqual({ container: "course-carol.home", id: `${ref("docker_container", home)}.id}`, pids_limit: 64 });
     expect(start.provisioner).toEqual([
-      { "local-exec": { command: "${local.homedock_start}", environment: { HOMEDOCK_CONTAINER: `${ref("docker_container", home)}.id}`, HOMEDOCK_PIDS_LIMIT: "64", HOMEDOCK_WAIT: "1" } } },
+      {
+        "local-exec": {
+          command: "${local.homedock_start}",
+          environment: { HOMEDOCK_CONTAINER: `${ref("docker_container", home)}.id}`, HOMEDOCK_PIDS_LIMIT: "64", HOMEDOCK_WAIT: "1" },
+        },
+      },
     ]);
     expect(tf.locals.homedock_start).toBe(literal(START_SCRIPT));
     // The workspaces wait for the home to be made: for the one-shot's run, not its creation.
@@ -250,8 +282,18 @@ describe("root containers", () => {
   it("are each created stopped and given the cgroup's process limit by a start of its own, which starts it and waits for a one-shot", () => {
     const root = containers.filter(([, c]) => c.user.startsWith("0:"));
     expect(root.map(([, c]) => c.name).sort()).toEqual([
-      "lab-alice.home", "lab-bob.home", "lab-carol.home", "lab-docker-filter", "lab-frontdoor", "lab-frontdoor.setup", "lab-login",
-      "lab-root.home", "lab-root.py", "lab-root.shell", "lab-signin", "lab-signin-limit",
+      "lab-alice.home",
+      "lab-bob.home",
+      "lab-carol.home",
+      "lab-docker-filter",
+      "lab-frontdoor",
+      "lab-frontdoor.setup",
+      "lab-login",
+      "lab-root.home",
+      "lab-root.py",
+      "lab-root.shell",
+      "lab-signin",
+      "lab-signin-limit",
     ]);
     for (const [id, c] of root) {
       expect([c.name, c.start, c.must_run, c.attach, c.ulimit]).toEqual([c.name, false, false, undefined, undefined]);
@@ -260,15 +302,28 @@ describe("root containers", () => {
       expect([c.name, start.triggers_replace]).toEqual([c.name, { container: c.name, id: `\${docker_container.${id}.id}`, pids_limit: expect.any(Number) }]);
       expect([c.name, start.provisioner[0]["local-exec"].environment]).toEqual([
         c.name,
-        { HOMEDOCK_CONTAINER: `\${docker_container.${id}.id}`, HOMEDOCK_PIDS_LIMIT: String(start.triggers_replace.pids_limit), HOMEDOCK_WAIT: oneShot ? "1" : "0" },
+        {
+          HOMEDOCK_CONTAINER: `\${docker_container.${id}.id}`,
+          HOMEDOCK_PIDS_LIMIT: String(start.triggers_replace.pids_limit),
+          HOMEDOCK_WAIT: oneShot ? "1" : "0",
+        },
       ]);
     }
     expect(starts).toHaveLength(root.length);
     expect(Object.fromEntries(root.map(([, c]) => [c.name, limit(c)]))).toEqual({
-      "lab-alice.home": 64, "lab-bob.home": 64, "lab-carol.home": 64, "lab-root.home": 64, "lab-frontdoor.setup": 64,
-      "lab-docker-filter": 64, "lab-frontdoor": 512, "lab-login": 128, "lab-signin": 128, "lab-signin-limit": 64,
+      "lab-alice.home": 64,
+      "lab-bob.home": 64,
+      "lab-carol.home": 64,
+      "lab-root.home": 64,
+      "lab-frontdoor.setup": 64,
+      "lab-docker-filter": 64,
+      "lab-frontdoor": 512,
+      "lab-login": 128,
+      "lab-signin": 128,
+      "lab-signin-limit": 64,
       // a root workspace: its environment's pidsLimit (the host's default)
-      "lab-root.py": 1024, "lab-root.shell": 1024,
+      "lab-root.py": 1024,
+      "lab-root.shell": 1024,
     });
   });
 
@@ -276,7 +331,8 @@ describe("root containers", () => {
     const rootAddresses = new Set(containers.filter(([, c]) => c.user.startsWith("0:")).map(([id]) => `docker_container.${id}`));
     const needs = containers.flatMap(([, c]) => (c.depends_on ?? []).map((d: string) => [c.name, d]));
     expect(needs.length).toBeGreaterThan(0);
-    for (const [name, dependency] of needs) expect([name, rootAddresses.has(dependency), dependency.startsWith("terraform_data.")]).toEqual([name, false, true]);
+    for (const [name, dependency] of needs)
+      expect([name, rootAddresses.has(dependency), dependency.startsWith("terraform_data.")]).toEqual([name, false, true]);
   });
 
   it("leave the others as they were: started by the provider, RLIMIT_NPROC as their process limit, no start", () => {
@@ -387,7 +443,9 @@ describe("Host props and Host.fromModel", () => {
     expect(host.model).toBe(model);
     expect(JSON.parse(Testing.synth(stack))).toEqual(tf);
     const other = new TerraformStack(Testing.app(), "other");
-    expect(() => new Host(other, "host", { model, ...courseConfig() })).toThrow(/^Host other\/host: props: got a model and host, environments, users; expected a model or a config, not both$/);
+    expect(() => new Host(other, "host", { model, ...courseConfig() })).toThrow(
+      /^Host other\/host: props: got a model and host, environments, users; expected a model or a config, not both$/,
+    );
   });
 
   it("makes config warnings cdktf warning annotations on the Host", () => {
@@ -462,7 +520,12 @@ describe("the Docker provider", () => {
   });
 
   it("has nothing the docker CLI of the root containers' starts cannot take", () => {
-    for (const [setting, value] of [["caMaterial", "-----BEGIN CERTIFICATE-----"], ["certMaterial", "x"], ["keyMaterial", "x"], ["sshOpts", ["-p", "2222"]]] as const) {
+    for (const [setting, value] of [
+      ["caMaterial", "-----BEGIN CERTIFICATE-----"],
+      ["certMaterial", "x"],
+      ["keyMaterial", "x"],
+      ["sshOpts", ["-p", "2222"]],
+    ] as const) {
       const stack = new TerraformStack(Testing.app(), "test");
       const provider = new DockerProvider(stack, "docker", { host: "tcp://lab:2376", [setting]: value });
       expect(() => new Host(stack, "host", { ...courseConfig(), provider }), setting).toThrow(
@@ -486,7 +549,10 @@ describe("two hosts in one stack", () => {
     return { ...config, host: { ...config.host, name }, ...extra };
   };
   const workspaceNames = (out: Json) =>
-    Object.values<Json>(out.resource.docker_container).filter((c) => labels(c)["homedock.role"] === "workspace").map((c) => c.name).sort();
+    Object.values<Json>(out.resource.docker_container)
+      .filter((c) => labels(c)["homedock.role"] === "workspace")
+      .map((c) => c.name)
+      .sort();
 
   it("share the stack's provider, seeder, home script and token variable, each workspace with its own token", () => {
     const stack = new TerraformStack(Testing.app(), "test");
@@ -499,9 +565,14 @@ describe("two hosts in one stack", () => {
     const names = workspaceNames(out);
     expect(names).toHaveLength(10);
     expect(names.filter((n) => n.startsWith("lab-"))).toHaveLength(5);
-    expect(Object.values<Json>(out.resource.docker_network).map((n) => n.name).sort()).toEqual(["course", "lab"]);
-    const tokenKeys = Object.values<Json>(out.resource.docker_container)
-      .flatMap((c) => c.env.filter((e: string) => e.startsWith("JUPYTER_TOKEN=")).map((e: string) => /\["(.+)"\]/.exec(e)![1]));
+    expect(
+      Object.values<Json>(out.resource.docker_network)
+        .map((n) => n.name)
+        .sort(),
+    ).toEqual(["course", "lab"]);
+    const tokenKeys = Object.values<Json>(out.resource.docker_container).flatMap((c) =>
+      c.env.filter((e: string) => e.startsWith("JUPYTER_TOKEN=")).map((e: string) => /\["(.+)"\]/.exec(e)![1]),
+    );
     expect(tokenKeys.sort()).toEqual(names);
   });
 
@@ -518,7 +589,10 @@ describe("two hosts in one stack", () => {
     }
     for (const d of Object.values<Json>(out.resource.terraform_data)) {
       const { container } = d.triggers_replace;
-      expect([container, d.provisioner[0]["local-exec"].environment.DOCKER_HOST]).toEqual([container, container.startsWith("course-") ? "ssh://admin@a" : "ssh://admin@b"]);
+      expect([container, d.provisioner[0]["local-exec"].environment.DOCKER_HOST]).toEqual([
+        container,
+        container.startsWith("course-") ? "ssh://admin@a" : "ssh://admin@b",
+      ]);
     }
     expect(workspaceNames(out)).toHaveLength(10);
   });

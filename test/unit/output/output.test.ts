@@ -38,7 +38,7 @@ describe("synth into a stack directory Terraform has used", () => {
   });
 });
 
-describe("where Terraform keeps the state (README, \"What to back up\")", () => {
+describe('where Terraform keeps the state (README, "What to back up")', () => {
   it("is terraform.<host>.tfstate in the directory the synth runs in, as an absolute path, not the stack's directory", () => {
     const out = path.join(work, "state", "build", "cdktf.out");
     const tf = JSON.parse(readFileSync(synth(buildModel(courseConfig()), out), "utf8"));

@@ -94,7 +94,13 @@ describe("a tokens.json not as homedock writes it", () => {
 
   it("names each workspace whose token is not one, without showing it", () => {
     const { file, err } = refused(
-      JSON.stringify({ "alice.python-course": secret, "bob.python-course": 42, "carol.r-intro": `${secret}\nEVIL=1`, "carol.python-course": "", "dave.gone": null }),
+      JSON.stringify({
+        "alice.python-course": secret,
+        "bob.python-course": 42,
+        "carol.r-intro": `${secret}\nEVIL=1`,
+        "carol.python-course": "",
+        "dave.gone": null,
+      }),
     );
     const expected = "expected a token of letters, digits and punctuation, no spaces (homedock makes 64 hex digits)";
     expect(err.message.split("\n")).toEqual([
@@ -224,7 +230,13 @@ describe("password hashes, bound to their accounts", () => {
     writeFileSync(path.join(here, PASSWORDS_FILE), JSON.stringify({ alice: { hash: "hunter2", uid: 2001 } }));
     expect(() => readPasswords(here)).toThrow(
       expect.objectContaining({
-        issues: [{ path: ["alice", "hash"], message: "expected a bcrypt hash ($2a$ or $2b$, as homedock passwd writes it); found something else (not shown)", hasValue: false }],
+        issues: [
+          {
+            path: ["alice", "hash"],
+            message: "expected a bcrypt hash ($2a$ or $2b$, as homedock passwd writes it); found something else (not shown)",
+            hasValue: false,
+          },
+        ],
       }),
     );
   });

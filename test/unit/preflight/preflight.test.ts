@@ -112,7 +112,11 @@ describe("TLS files that are not on a local Docker host", () => {
 
   it("refuse the config file, one line each at its place in the file", () => {
     const { file } = both(...MISSING);
-    expect(() => loadChecked(file, { env: {} })).toThrow(lines(`${file}: `).map((l, i) => l.replace(": frontDoor", `: ${5 + i}:${i === 0 ? 13 : 12}: frontDoor`)).join("\n"));
+    expect(() => loadChecked(file, { env: {} })).toThrow(
+      lines(`${file}: `)
+        .map((l, i) => l.replace(": frontDoor", `: ${5 + i}:${i === 0 ? 13 : 12}: frontDoor`))
+        .join("\n"),
+    );
   });
 
   it("refuse the same config given to new Host in code, with the same problems", () => {

@@ -90,7 +90,14 @@ function fromCompose(s: Json) {
 describe("the Compose file", () => {
   it("has one service per workspace and one home service per user, named by user", () => {
     expect(Object.keys(compose.services).sort()).toEqual([
-      "alice.home", "alice.python-course", "alice.r-intro", "bob.home", "bob.python-course", "carol.home", "carol.python-course", "carol.r-intro",
+      "alice.home",
+      "alice.python-course",
+      "alice.r-intro",
+      "bob.home",
+      "bob.python-course",
+      "carol.home",
+      "carol.python-course",
+      "carol.r-intro",
     ]);
     expect(compose.name).toBe("course");
     expect(compose.version).toBeUndefined();
@@ -128,13 +135,23 @@ describe("the Compose file", () => {
   it("mounts each home through a local volume bound to it, copying nothing from the image", () => {
     const carol = compose.services["carol.r-intro"].volumes[0];
     expect(carol).toEqual({
-      type: "volume", source: expect.stringMatching(/^home-carol-[0-9a-f]{8}$/), target: "/srv/home/carol", read_only: false, volume: { nocopy: true },
+      type: "volume",
+      source: expect.stringMatching(/^home-carol-[0-9a-f]{8}$/),
+      target: "/srv/home/carol",
+      read_only: false,
+      volume: { nocopy: true },
     });
     // Labelled with host and user: homedock prune finds the volumes of users the config no longer has.
     expect(compose.volumes[carol.source]).toEqual({
-      driver: "local", driver_opts: { type: "none", o: "bind", device: "/srv/home/carol" }, labels: { "homedock.host": "course", "homedock.user": "carol" },
+      driver: "local",
+      driver_opts: { type: "none", o: "bind", device: "/srv/home/carol" },
+      labels: { "homedock.host": "course", "homedock.user": "carol" },
     });
-    expect(Object.keys(compose.volumes).map((v) => v.slice(0, -9)).sort()).toEqual(["home-alice", "home-bob", "home-carol"]);
+    expect(
+      Object.keys(compose.volumes)
+        .map((v) => v.slice(0, -9))
+        .sort(),
+    ).toEqual(["home-alice", "home-bob", "home-carol"]);
   });
 
   it("names a home's volume for its path too: a moved home is a new volume, never the old one kept", () => {
@@ -157,12 +174,20 @@ describe("the Compose file", () => {
     const file: Json = parse(renderCompose(buildModel(external)), { merge: true });
     const synthesized = synthHost(external);
     const containers = containersByName(synthesized);
-    expect(Object.keys(file.services).sort()).toEqual(Object.keys(compose.services).filter((s) => !s.endsWith(".home")).sort());
+    expect(Object.keys(file.services).sort()).toEqual(
+      Object.keys(compose.services)
+        .filter((s) => !s.endsWith(".home"))
+        .sort(),
+    );
     expect(file.volumes).toBeUndefined();
     for (const [service, body] of Object.entries<Json>(file.services)) {
       expect(body.depends_on, service).toBeUndefined();
       expect(body.volumes[0], service).toEqual({
-        type: "bind", source: containers[service.replace(".", "/")].mounts[0].source, target: body.volumes[0].target, read_only: false, bind: { create_host_path: false },
+        type: "bind",
+        source: containers[service.replace(".", "/")].mounts[0].source,
+        target: body.volumes[0].target,
+        read_only: false,
+        bind: { create_host_path: false },
       });
       expect(fromCompose(body), service).toEqual(fromTerraform(containers[service.replace(".", "/")], synthesized));
     }
@@ -215,7 +240,42 @@ describe("the Compose file", () => {
         fc.oneof(
           fc.string(),
           fc.string({ unit: "binary" }).filter(noLoneSurrogate),
-          fc.constantFrom("no", "No", "on", "y", "NULL", "~", "1001:1001", "0700", "1e3", "e0", "E_1", "_", ".5", "-", "- x", "a: b", "a #b", "@x", "`x", "!x", "&x", "*x", "|", ">", "%x", "'", '"', "", " ", "x ", "\t", "\u0085", "\u2028", "\ufeff"),
+          fc.constantFrom(
+            "no",
+            "No",
+            "on",
+            "y",
+            "NULL",
+            "~",
+            "1001:1001",
+            "0700",
+            "1e3",
+            "e0",
+            "E_1",
+            "_",
+            ".5",
+            "-",
+            "- x",
+            "a: b",
+            "a #b",
+            "@x",
+            "`x",
+            "!x",
+            "&x",
+            "*x",
+            "|",
+            ">",
+            "%x",
+            "'",
+            '"',
+            "",
+            " ",
+            "x ",
+            "\t",
+            "\u0085",
+            "\u2028",
+            "\ufeff",
+          ),
         ),
         (value) => {
           const line = `key: ${yamlScalar(value)}\n`;

@@ -69,10 +69,17 @@ describe("the Caddyfile", () => {
       "\t\t\t}",
       "\t\t}",
     ]);
-    expect(block(door.join("\n"), "\t\tmap {http.request.header.X-Auth-Request-User} {homedock_user} {").slice(1, -1)).toEqual(["alice", "bob", "carol"].map((u) => `\t\t\t${u} ${u}`));
+    expect(block(door.join("\n"), "\t\tmap {http.request.header.X-Auth-Request-User} {homedock_user} {").slice(1, -1)).toEqual(
+      ["alice", "bob", "carol"].map((u) => `\t\t\t${u} ${u}`),
+    );
     for (const ws of model.workspaces.filter((w) => w.route !== undefined)) {
       const user = ws.user.name;
-      expect(block(caddyfile, `\t\t@user_${user} {`)).toEqual([`\t\t@user_${user} {`, `\t\t\tpath /user/${user} /user/${user}/*`, `\t\t\tvars {homedock_user} ${user}`, "\t\t}"]);
+      expect(block(caddyfile, `\t\t@user_${user} {`)).toEqual([
+        `\t\t@user_${user} {`,
+        `\t\t\tpath /user/${user} /user/${user}/*`,
+        `\t\t\tvars {homedock_user} ${user}`,
+        "\t\t}",
+      ]);
       const mine = block(caddyfile, `\t\thandle @user_${user} {`);
       const route = block(mine.join("\n"), `\t\t\thandle ${ws.route!.prefix}* {`);
       expect(route).toContain(`\t\t\t\treverse_proxy unix//run/homedock/${user}/${ws.environment.name}/jupyter.sock {`);
@@ -82,12 +89,20 @@ describe("the Caddyfile", () => {
       // What the wake route matches: set only where the session check let this user in.
       expect(route[1]).toBe(`\t\t\t\tvars homedock_reached ${user}`);
       expect(route).toContain('\t\t\t\t\theader_up Cookie "__Host-homedock[_0-9]*=[^;]*(; )?" "{http.vars.homedock_nothing}"');
-      expect(block(mine.join("\n"), `\t\t\thandle /user/${user}/${ws.environment.name} {`)).toContain(`\t\t\t\tredir * /user/${user}/${ws.environment.name}/ 308`);
+      expect(block(mine.join("\n"), `\t\t\thandle /user/${user}/${ws.environment.name} {`)).toContain(
+        `\t\t\t\tredir * /user/${user}/${ws.environment.name}/ 308`,
+      );
     }
     // The login's own pages go to the sign-in, before the session check; no hash is in the Caddyfile.
     expect(block(caddyfile, "\thandle /oauth2/* {")).toEqual(["\thandle /oauth2/* {", ...signIn("\t\t"), "\t}"]);
     // A sign-in from another site, a password in the URL: refused before the sign-in.
-    expect(block(caddyfile, "\t@signin_cross_site {")).toEqual(["\t@signin_cross_site {", "\t\tpath /oauth2/sign_in", "\t\tnot method GET HEAD", "\t\tnot header Origin https://lab.example.org:8443", "\t}"]);
+    expect(block(caddyfile, "\t@signin_cross_site {")).toEqual([
+      "\t@signin_cross_site {",
+      "\t\tpath /oauth2/sign_in",
+      "\t\tnot method GET HEAD",
+      "\t\tnot header Origin https://lab.example.org:8443",
+      "\t}",
+    ]);
     expect(caddyfile).toContain('\t@secret_in_query query password=*\n\thandle @secret_in_query {\n\t\trespond "a password does not go in the URL" 400\n');
     expect(caddyfile).not.toMatch(/\$2[ab]\$|basicauth/);
   });
@@ -100,9 +115,13 @@ describe("the Caddyfile", () => {
     expect(block(redirect.join("\n"), "\t\t\t@redirect_nb {")).toContain("\t\t\t\tvars {homedock_user} alice carol");
     expect(redirect.join("\n")).not.toContain("redirect_shell");
     // The rest of the path and the query are taken raw, as sent.
-    expect(block(redirect.join("\n"), "\t\t\t@redirect_py {")).toContain("\t\t\t\tvars_regexp redirect_py {http.request.uri} ^/user-redirect/py(?:/([^?]*))?(\\?.*)?$");
+    expect(block(redirect.join("\n"), "\t\t\t@redirect_py {")).toContain(
+      "\t\t\t\tvars_regexp redirect_py {http.request.uri} ^/user-redirect/py(?:/([^?]*))?(\\?.*)?$",
+    );
     expect(block(redirect.join("\n"), "\t\t\thandle @redirect_py {")).toEqual([
-      "\t\t\thandle @redirect_py {", "\t\t\t\tredir * /user/{homedock_user}/py/{re.redirect_py.1}{re.redirect_py.2} 302", "\t\t\t}",
+      "\t\t\thandle @redirect_py {",
+      "\t\t\t\tredir * /user/{homedock_user}/py/{re.redirect_py.1}{re.redirect_py.2} 302",
+      "\t\t\t}",
     ]);
     expect(redirect.slice(-4)).toEqual(["\t\t\thandle {", '\t\t\t\trespond "no such workspace" 404', "\t\t\t}", "\t\t}"]);
   });
@@ -149,12 +168,17 @@ describe("the Caddyfile", () => {
     expect(block(caddyfile, "{")).toEqual(expect.arrayContaining(["\tadmin off", "\tskip_install_trust"]));
     const log = block(caddyfile, "\tlog {");
     expect(log).toContain("\t\t\t\trequest>headers>X-Xsrftoken delete");
-    expect(block(caddyfile, "\t\t\t\trequest>uri query {")).toEqual(["\t\t\t\trequest>uri query {", "\t\t\t\t\tdelete _xsrf", "\t\t\t\t\tdelete token", "\t\t\t\t\tdelete password", "\t\t\t\t}"]);
+    expect(block(caddyfile, "\t\t\t\trequest>uri query {")).toEqual([
+      "\t\t\t\trequest>uri query {",
+      "\t\t\t\t\tdelete _xsrf",
+      "\t\t\t\t\tdelete token",
+      "\t\t\t\t\tdelete password",
+      "\t\t\t\t}",
+    ]);
   });
 
   it("renders each TLS mode", () => {
-    const tls = (frontDoor: object) =>
-      renderCaddyfile(buildModel({ ...frontDoorConfig(), frontDoor: { site: "lab.example.org", ...frontDoor } }), hashes);
+    const tls = (frontDoor: object) => renderCaddyfile(buildModel({ ...frontDoorConfig(), frontDoor: { site: "lab.example.org", ...frontDoor } }), hashes);
     expect(tls({})).toContain("https://lab.example.org {\n\ttls internal\n");
     expect(tls({ tls: "acme", email: "admin@example.org" })).toMatch(/^\{\n(\t.*\n)*\temail admin@example.org\n\}/);
     expect(tls({ tls: "acme", email: "admin@example.org" })).not.toMatch(/\ttls /);
@@ -179,7 +203,8 @@ describe("the workspaces behind the front door", () => {
   it("serve Jupyter on a socket at the route's prefix, without a token, culling idle kernels", () => {
     const py = byName("lab-alice.py");
     expect(py.command).toEqual([
-      "jupyter", "lab",
+      "jupyter",
+      "lab",
       "--ServerApp.sock=/run/homedock/jupyter.sock",
       "--ServerApp.base_url=/user/alice/py/",
       "--ServerApp.allow_remote_access=True",
@@ -213,7 +238,14 @@ describe("the workspaces behind the front door", () => {
     // Docker changes no network's options in place, nor removes one a container is on:
     // what is on it is replaced with it (an upgrade from a host with the option unset).
     const address = `docker_network.${Object.keys(tf.resource.docker_network).find((k) => tf.resource.docker_network[k].name === "lab")}`;
-    for (const c of containers.filter((c) => c.networks_advanced !== undefined && c.name !== "lab-frontdoor" && !c.name.endsWith("-login") && !c.name.endsWith("-signin") && !c.name.endsWith("-signin-limit"))) {
+    for (const c of containers.filter(
+      (c) =>
+        c.networks_advanced !== undefined &&
+        c.name !== "lab-frontdoor" &&
+        !c.name.endsWith("-login") &&
+        !c.name.endsWith("-signin") &&
+        !c.name.endsWith("-signin-limit"),
+    )) {
       expect(c.lifecycle, c.name).toEqual({ replace_triggered_by: [address] });
     }
     // The proxy with its two networks; the login's containers with the login's network and their setup.
@@ -260,7 +292,13 @@ describe("the proxy", () => {
     expect(proxy.security_opts).toEqual(["no-new-privileges:true"]);
     expect(proxy.read_only).toBe(true);
     // Caddy, started only where the kernel keeps it from following a user's link (fs.protected_symlinks).
-    expect(proxy.entrypoint).toEqual(["/bin/sh", "-c", readFileSync(path.resolve(__dirname, "../../../src/container/root/protected-links.sh"), "utf8"), "homedock-links", "caddy"]);
+    expect(proxy.entrypoint).toEqual([
+      "/bin/sh",
+      "-c",
+      readFileSync(path.resolve(__dirname, "../../../src/container/root/protected-links.sh"), "utf8"),
+      "homedock-links",
+      "caddy",
+    ]);
     expect(proxy.command).toEqual(["run", "--config", "/homedock/config/Caddyfile", "--adapter", "caddyfile", "--watch"]);
   });
 
@@ -273,7 +311,8 @@ describe("the proxy", () => {
     expect([bigger.memory, bigger.cpus]).toEqual([1024, "2.0"]);
     // The process limit: the cgroup's (Docker's PidsLimit), which the start of each root
     // container gives it before it starts; by container name.
-    const limits = (out: Json) => Object.fromEntries(Object.values<Json>(out.resource.terraform_data).map((d) => [d.triggers_replace.container, d.triggers_replace.pids_limit]));
+    const limits = (out: Json) =>
+      Object.fromEntries(Object.values<Json>(out.resource.terraform_data).map((d) => [d.triggers_replace.container, d.triggers_replace.pids_limit]));
     expect(limits(tf)).toMatchObject({ "lab-frontdoor": 512, "lab-frontdoor.setup": 64, "lab-login": 128, "lab-signin": 128 });
     expect(limits(raised)["lab-frontdoor"]).toBe(4096);
     // A new limit replaces only the start (the same container gets it, running); the container stays as it was.
@@ -291,7 +330,11 @@ describe("the proxy", () => {
       { type: "volume", source: "${docker_volume.host_frontdoor_data_5F44FA4D.name}", target: "/data", read_only: false },
       { type: "volume", source: "${docker_volume.host_frontdoor_config_88DB2375.name}", target: "/homedock/config", read_only: true },
     ]);
-    expect(Object.values<Json>(tf.resource.docker_volume).map((v) => v.name).sort()).toEqual(["lab-frontdoor-config", "lab-frontdoor-data"]);
+    expect(
+      Object.values<Json>(tf.resource.docker_volume)
+        .map((v) => v.name)
+        .sort(),
+    ).toEqual(["lab-frontdoor-config", "lab-frontdoor-data"]);
   });
 
   it("gets its Caddyfile and the login's files from the sensitive variable, through the setup container's uploads", () => {
@@ -336,8 +379,10 @@ describe("secrets", () => {
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);
       expect((err as ConfigError).message).toBe(
-        [`${file}: bob: expected a bcrypt hash ($2a$ or $2b$, as homedock passwd writes it); found something else (not shown)`,
-          `${file}: carol: expected a bcrypt hash ($2a$ or $2b$, as homedock passwd writes it); found something else (not shown)`].join("\n"),
+        [
+          `${file}: bob: expected a bcrypt hash ($2a$ or $2b$, as homedock passwd writes it); found something else (not shown)`,
+          `${file}: carol: expected a bcrypt hash ($2a$ or $2b$, as homedock passwd writes it); found something else (not shown)`,
+        ].join("\n"),
       );
       expect((err as ConfigError).message).not.toContain("hunter2");
     }
@@ -352,14 +397,24 @@ describe("adding a user", () => {
       for (const [id, resource] of Object.entries<Json>(resources)) expect(after.resource[type][id], `${type}.${id}`).toEqual(resource);
     }
     const added = Object.entries<Json>(after.resource).flatMap(([type, rs]) => Object.keys(rs).filter((id) => before.resource[type]?.[id] === undefined));
-    expect(added.map((id) => id.replace(/_[0-9A-F]{8}$/, "")).sort()).toEqual(["host_user-dave_home", "host_user-dave_home-start", "host_user-dave_nb_container", "host_user-dave_py_container", "host_user-dave_shell_container"]);
+    expect(added.map((id) => id.replace(/_[0-9A-F]{8}$/, "")).sort()).toEqual([
+      "host_user-dave_home",
+      "host_user-dave_home-start",
+      "host_user-dave_nb_container",
+      "host_user-dave_py_container",
+      "host_user-dave_shell_container",
+    ]);
   });
 
   it("leaves every Compose service as it was, the proxy included; only the Caddyfile changes", () => {
     const before = composeFile(buildModel(frontDoorConfig())).services as Json;
     const after = composeFile(buildModel(frontDoorConfig(["alice", "bob", "carol", "dave"]))).services as Json;
     for (const [name, service] of Object.entries(before)) expect(after[name], name).toEqual(service);
-    expect(Object.keys(after).filter((name) => before[name] === undefined).sort()).toEqual(["dave.home", "dave.nb", "dave.py", "dave.shell"]);
+    expect(
+      Object.keys(after)
+        .filter((name) => before[name] === undefined)
+        .sort(),
+    ).toEqual(["dave.home", "dave.nb", "dave.py", "dave.shell"]);
     expect(renderCaddyfile(buildModel(frontDoorConfig(["alice", "bob", "carol", "dave"])), hashes)).toContain("\thandle @user_dave {");
   });
 
@@ -382,7 +437,11 @@ describe("adding a user", () => {
 
 describe("workspaces that stop when idle", () => {
   const config = frontDoorConfig();
-  const idle = { ...config, host: { ...config.host, defaults: { idleTimeout: 900 } }, environments: config.environments.map((e) => (e.name === "nb" ? { ...e, idleTimeout: 120 } : e)) };
+  const idle = {
+    ...config,
+    host: { ...config.host, defaults: { idleTimeout: 900 } },
+    environments: config.environments.map((e) => (e.name === "nb" ? { ...e, idleTimeout: 120 } : e)),
+  };
   const tf = synthHost(idle);
   const containers = Object.values<Json>(tf.resource.docker_container);
   const byName = (name: string) => containers.find((c) => c.name === name)!;
@@ -445,7 +504,14 @@ describe("workspaces that stop when idle", () => {
     const text = renderCaddyfile(buildModel(idle), hashes);
     const errors = block(text, "\thandle_errors {");
     const wake = block(errors.join("\n"), "\t\t@wake_alice_py {");
-    expect(wake.slice(1, -1)).toEqual(["\t\t\tpath /user/alice/py/*", "\t\t\tvars homedock_reached alice", "\t\t\texpression {http.error.status_code} == 502", "\t\t\tmethod GET", "\t\t\theader Sec-Fetch-Mode navigate", "\t\t\theader Sec-Fetch-Dest document"]);
+    expect(wake.slice(1, -1)).toEqual([
+      "\t\t\tpath /user/alice/py/*",
+      "\t\t\tvars homedock_reached alice",
+      "\t\t\texpression {http.error.status_code} == 502",
+      "\t\t\tmethod GET",
+      "\t\t\theader Sec-Fetch-Mode navigate",
+      "\t\t\theader Sec-Fetch-Dest document",
+    ]);
     const start = block(errors.join("\n"), "\t\thandle @wake_alice_py {");
     expect(start).toContain("\t\t\trewrite * /containers/lab-alice.py/start?");
     expect(start).toContain("\t\t\t\theader_up -Authorization");

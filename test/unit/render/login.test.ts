@@ -30,7 +30,10 @@ function oidcConfig(login: object = {}): ConfigInput {
   const config = frontDoorConfig();
   return {
     ...config,
-    frontDoor: { ...config.frontDoor!, login: { method: "oidc", issuer: "https://login.example.org/realms/course", clientId: "homedock-lab", claim: "email", session: "4h", ...login } },
+    frontDoor: {
+      ...config.frontDoor!,
+      login: { method: "oidc", issuer: "https://login.example.org/realms/course", clientId: "homedock-lab", claim: "email", session: "4h", ...login },
+    },
     users: config.users!.map((u) => (u.name === "alice" ? { ...u, identity: "alice@example.org" } : u)),
   };
 }
@@ -71,14 +74,18 @@ describe("the login's containers", () => {
   });
 
   it("are on a network of their own with the proxy, without a way out, and are replaced with the setup", () => {
-    const [network] = Object.entries<Json>(tf.resource.docker_network).filter(([, n]) => n.name === "lab-login").map(([id, n]) => ({ id, ...n }));
+    const [network] = Object.entries<Json>(tf.resource.docker_network)
+      .filter(([, n]) => n.name === "lab-login")
+      .map(([id, n]) => ({ id, ...n }));
     expect(network).toMatchObject({ name: "lab-login", internal: true });
     const ref = `\${docker_network.${network.id}.name}`;
     for (const c of [check, signIn]) {
       expect(c.network_mode).toBeUndefined();
       expect(c.networks_advanced).toEqual([{ name: ref }]);
       expect(c.lifecycle).toEqual({ replace_triggered_by: ["docker_container.host_frontdoor_setup_B674BFB0", `docker_network.${network.id}`] });
-      expect(c.mounts).toEqual([{ type: "volume", source: "${docker_volume.host_frontdoor_config_88DB2375.name}", target: "/homedock/config", read_only: true }]);
+      expect(c.mounts).toEqual([
+        { type: "volume", source: "${docker_volume.host_frontdoor_config_88DB2375.name}", target: "/homedock/config", read_only: true },
+      ]);
       // The image's own entrypoint, said: the provider reads it back, and an empty one is a change at every plan.
       expect(c.entrypoint).toEqual(["/bin/oauth2-proxy"]);
     }
@@ -92,7 +99,9 @@ describe("the login's containers", () => {
     expect(compose.services.frontdoor.networks).toEqual(["lab", "lab-login"]);
     for (const name of ["frontdoor.login", "frontdoor.signin"]) {
       expect(compose.services[name].networks).toEqual(["lab-login"]);
-      expect(compose.services[name].volumes).toEqual([{ type: "bind", source: "./homedock-secrets/frontdoor", target: "/homedock/config", read_only: true, bind: { create_host_path: false } }]);
+      expect(compose.services[name].volumes).toEqual([
+        { type: "bind", source: "./homedock-secrets/frontdoor", target: "/homedock/config", read_only: true, bind: { create_host_path: false } },
+      ]);
       expect(compose.services[name]).toMatchObject({ user: "0:0", cap_add: ["CAP_DAC_READ_SEARCH"], cap_drop: ["ALL"], read_only: true, mem_limit: "128m" });
     }
   });
@@ -100,7 +109,9 @@ describe("the login's containers", () => {
   it("set a session cookie that is Secure, HttpOnly, SameSite=Lax and this site's alone, for the session's length and never longer", () => {
     for (const c of [check, signIn]) {
       expect(flag(c.command, "cookie-name")).toBe("__Host-homedock");
-      expect(c.command).toEqual(expect.arrayContaining(["--cookie-secure=true", "--cookie-httponly=true", "--cookie-samesite=lax", "--cookie-expire=28800s", "--cookie-refresh=0"]));
+      expect(c.command).toEqual(
+        expect.arrayContaining(["--cookie-secure=true", "--cookie-httponly=true", "--cookie-samesite=lax", "--cookie-expire=28800s", "--cookie-refresh=0"]),
+      );
       expect(flag(c.command, "cookie-secret-file")).toBe("/homedock/config/login-cookie-secret");
     }
     const short = synthHost({ ...frontDoorConfig(), frontDoor: { ...frontDoorConfig().frontDoor!, login: { session: "1h30m" } } });
@@ -177,7 +188,9 @@ describe("the login's files", () => {
     expect(files["login-identities"]).toBe("alice@example.org\nbob\ncarol\n");
     expect(files["login-client-secret"]).toBe(secret);
     // The session check's answer (the claim's value) is mapped to the host's user.
-    expect(files.Caddyfile).toContain("\t\tmap {http.request.header.X-Auth-Request-Email} {homedock_user} {\n\t\t\talice@example.org alice\n\t\t\tbob bob\n\t\t\tcarol carol\n\t\t}\n");
+    expect(files.Caddyfile).toContain(
+      "\t\tmap {http.request.header.X-Auth-Request-Email} {homedock_user} {\n\t\t\talice@example.org alice\n\t\t\tbob bob\n\t\t\tcarol carol\n\t\t}\n",
+    );
     expect(files["sign_in.html"]).toContain('action="{{.ProxyPrefix}}/start"');
     // Neither the Terraform stack nor the Compose file holds the secret; terraform.tfvars.json (0600) does.
     const out = synth(model, path.join(dir, "cdktf.out"));
@@ -196,7 +209,7 @@ describe("the login's files", () => {
     const model = buildModel(oidcConfig());
     const before = readdirSync(path.join(dir, "homedock-secrets")).sort();
     expect(() => writeCompose(model, path.join(dir, "docker-compose.yml"))).toThrow(
-      "config: frontDoor.login.method: got \"oidc\"; expected the provider's client secret beside method: oidc: give it with homedock passwd --client-secret (kept in homedock-secrets/login.json, never in the config)",
+      'config: frontDoor.login.method: got "oidc"; expected the provider\'s client secret beside method: oidc: give it with homedock passwd --client-secret (kept in homedock-secrets/login.json, never in the config)',
     );
     expect(existsSync(path.join(dir, "docker-compose.yml"))).toBe(false);
     expect(readdirSync(path.join(dir, "homedock-secrets")).sort()).toEqual(before);
@@ -256,7 +269,9 @@ describe("an OpenID Connect login's config", () => {
       "  - { name: alice, uid: 1001, gid: 1001, identity: a@example.org }",
       "  - { name: bob, uid: 1002, gid: 1002, identity: a@example.org }",
     ].join("\n");
-    expect(() => parseConfig(text, "lab.yaml")).toThrow('lab.yaml: 7:50: users[1].identity: got "a@example.org"; expected an identity of its own: users[0] signs in as the same (each user is one value of the claim preferred_username)');
+    expect(() => parseConfig(text, "lab.yaml")).toThrow(
+      'lab.yaml: 7:50: users[1].identity: got "a@example.org"; expected an identity of its own: users[0] signs in as the same (each user is one value of the claim preferred_username)',
+    );
   });
 });
 
@@ -267,7 +282,17 @@ describe("the review of a plan that changes the login", () => {
     const proxy = plan.resource_changes.find((c: any) => c.address.startsWith("docker_container.host_frontdoor_proxy_"));
     const host = proxy.change.before.labels.find((l: any) => l.label === "homedock.host").value;
     const side = (command: string[] | undefined) =>
-      command === undefined ? null : { ...proxy.change.before, name: `${host}-signin`, command, labels: [{ label: "homedock.host", value: host }, { label: "homedock.role", value: "sign-in" }] };
+      command === undefined
+        ? null
+        : {
+            ...proxy.change.before,
+            name: `${host}-signin`,
+            command,
+            labels: [
+              { label: "homedock.host", value: host },
+              { label: "homedock.role", value: "sign-in" },
+            ],
+          };
     plan.resource_changes.push({
       address: "docker_container.host_frontdoor_signin_0",
       mode: "managed",
@@ -282,20 +307,35 @@ describe("the review of a plan that changes the login", () => {
 
   it("says what the login was and becomes", () => {
     const { markdown } = reviewPlan(withSignIn(password, oidc, ["delete", "create"]));
-    expect(markdown).toContain("- login changes: passwords, sessions of 8h → OpenID Connect at https://login.example.org/realms/course (client lab, claim email), sessions of 4h\n");
-    expect(reviewPlan(withSignIn(password, [...password.slice(0, 1), "--cookie-expire=5400s"], ["delete", "create"])).markdown).toContain("- login changes: passwords, sessions of 8h → passwords, sessions of 90m\n");
+    expect(markdown).toContain(
+      "- login changes: passwords, sessions of 8h → OpenID Connect at https://login.example.org/realms/course (client lab, claim email), sessions of 4h\n",
+    );
+    expect(reviewPlan(withSignIn(password, [...password.slice(0, 1), "--cookie-expire=5400s"], ["delete", "create"])).markdown).toContain(
+      "- login changes: passwords, sessions of 8h → passwords, sessions of 90m\n",
+    );
   });
 
   it("says when the limit on wrong passwords changes, which replaces the limiter alone", () => {
     const plan = JSON.parse(withSignIn(password, password, ["no-op"]));
     const signIn = plan.resource_changes.at(-1);
-    const limiter = (limit: string) => ({ ...signIn.change.before, name: "x-signin-limit", command: ["-db", "-f", "/homedock/config/login-limit.cfg"], labels: [...signIn.change.before.labels.slice(0, 1), { label: "homedock.role", value: "sign-in-limit" }, { label: "homedock.limit", value: limit }] });
+    const limiter = (limit: string) => ({
+      ...signIn.change.before,
+      name: "x-signin-limit",
+      command: ["-db", "-f", "/homedock/config/login-limit.cfg"],
+      labels: [...signIn.change.before.labels.slice(0, 1), { label: "homedock.role", value: "sign-in-limit" }, { label: "homedock.limit", value: limit }],
+    });
     plan.resource_changes.push({
       address: "docker_container.host_frontdoor_signin-limit_0",
       mode: "managed",
       type: "docker_container",
       name: "host_frontdoor_signin-limit_0",
-      change: { actions: ["delete", "create"], before: limiter("10 per user, 50 per address in 10m"), after: limiter("2 per user, 4 per address in 15m"), after_unknown: {}, replace_paths: [["labels"]] },
+      change: {
+        actions: ["delete", "create"],
+        before: limiter("10 per user, 50 per address in 10m"),
+        after: limiter("2 per user, 4 per address in 15m"),
+        after_unknown: {},
+        replace_paths: [["labels"]],
+      },
     });
     expect(reviewPlan(JSON.stringify(plan)).markdown).toContain(
       "- login changes: passwords, sessions of 8h, wrong passwords limited to 10 per user, 50 per address in 10m → passwords, sessions of 8h, wrong passwords limited to 2 per user, 4 per address in 15m\n",
@@ -306,7 +346,9 @@ describe("the review of a plan that changes the login", () => {
   });
 
   it("says a front door from before the sign-in page gets one, and the sign-in's image among those that run as root", () => {
-    expect(reviewPlan(withSignIn(undefined, password, ["create"])).markdown).toContain("- login changes: the browser's basic-auth prompt → passwords, sessions of 8h\n");
+    expect(reviewPlan(withSignIn(undefined, password, ["create"])).markdown).toContain(
+      "- login changes: the browser's basic-auth prompt → passwords, sessions of 8h\n",
+    );
     expect(loginDescription(["--htpasswd-file=/x"])).toBe("passwords");
   });
 });
@@ -334,16 +376,36 @@ describe("the sign-in's limiter (a password login)", () => {
   const loginNetwork = Object.entries<Json>(tf.resource.docker_network).find(([, n]) => n.name === "lab-login")![0];
 
   it("runs hardened as the login's containers, on the login's network only, reading its config from the config volume", () => {
-    expect(limiter).toMatchObject({ user: "0:0", capabilities: { add: ["CAP_DAC_READ_SEARCH"], drop: ["ALL"] }, security_opts: ["no-new-privileges:true"], read_only: true, init: true, memory: 128, memory_swap: 128, cpus: "0.5", restart: "unless-stopped" });
+    expect(limiter).toMatchObject({
+      user: "0:0",
+      capabilities: { add: ["CAP_DAC_READ_SEARCH"], drop: ["ALL"] },
+      security_opts: ["no-new-privileges:true"],
+      read_only: true,
+      init: true,
+      memory: 128,
+      memory_swap: 128,
+      cpus: "0.5",
+      restart: "unless-stopped",
+    });
     expect(limiter.ports).toBeUndefined();
     expect(limiter.networks_advanced).toEqual([{ name: `\${docker_network.${loginNetwork}.name}` }]);
     expect(limiter.entrypoint).toEqual(["haproxy"]);
     expect(limiter.command).toEqual(["-db", "-f", "/homedock/config/login-limit.cfg"]);
-    expect(limiter.mounts).toEqual([{ type: "volume", source: "${docker_volume.host_frontdoor_config_88DB2375.name}", target: "/homedock/config", read_only: true }]);
+    expect(limiter.mounts).toEqual([
+      { type: "volume", source: "${docker_volume.host_frontdoor_config_88DB2375.name}", target: "/homedock/config", read_only: true },
+    ]);
     expect(labels(limiter)["homedock.role"]).toBe("sign-in-limit");
     expect(labels(limiter)["homedock.limit"]).toBe("10 per user, 50 per address in 10m");
     const compose = composeFile(buildModel(limited())) as Json;
-    expect(compose.services["frontdoor.signin-limit"]).toMatchObject({ image: "haproxy:3.0.5", user: "0:0", cap_add: ["CAP_DAC_READ_SEARCH"], read_only: true, mem_limit: "128m", pids_limit: 64, networks: ["lab-login"] });
+    expect(compose.services["frontdoor.signin-limit"]).toMatchObject({
+      image: "haproxy:3.0.5",
+      user: "0:0",
+      cap_add: ["CAP_DAC_READ_SEARCH"],
+      read_only: true,
+      mem_limit: "128m",
+      pids_limit: 64,
+      networks: ["lab-login"],
+    });
   });
 
   it("stands between the proxy and the sign-in, and counts 401s per user name and per address, with the config's limits", () => {
@@ -365,7 +427,8 @@ describe("the sign-in's limiter (a password login)", () => {
   });
 
   it("is replaced when its limits change (its config's hash is a label), and not when users come and go", () => {
-    const hash = (config: ConfigInput) => labels(Object.values<Json>(synthHost(config).resource.docker_container).find((c) => c.name === "lab-signin-limit")!)["homedock.config"];
+    const hash = (config: ConfigInput) =>
+      labels(Object.values<Json>(synthHost(config).resource.docker_container).find((c) => c.name === "lab-signin-limit")!)["homedock.config"];
     expect(hash(limited())).toMatch(/^[0-9a-f]{16}$/);
     expect(hash(limited({ perUser: 10, perAddress: 50, window: "10m" }))).toBe(hash(limited()));
     expect(hash(limited({ perUser: 11 }))).not.toBe(hash(limited()));

@@ -48,20 +48,34 @@ function inspected({ service, spec }: ComposeService, project: string, image = `
     Mounts: spec.mounts.map((m) =>
       m.composeVolume === undefined
         ? { Type: "bind", Source: m.source, Destination: m.target, RW: !m.readOnly }
-        : { Type: "volume", Name: `${project}_${bindVolume(m.composeVolume, m.source)}`, Source: `/var/lib/docker/volumes/x/_data`, Destination: m.target, RW: !m.readOnly },
+        : {
+            Type: "volume",
+            Name: `${project}_${bindVolume(m.composeVolume, m.source)}`,
+            Source: `/var/lib/docker/volumes/x/_data`,
+            Destination: m.target,
+            RW: !m.readOnly,
+          },
     ),
-    NetworkSettings: { Networks: spec.network === undefined ? { none: {} } : Object.fromEntries([spec.network, ...(spec.extraNetworks ?? [])].map((n) => [n, {}])) },
+    NetworkSettings: {
+      Networks: spec.network === undefined ? { none: {} } : Object.fromEntries([spec.network, ...(spec.extraNetworks ?? [])].map((n) => [n, {}])),
+    },
   };
 }
 
 /** The images the specs name, as docker inspect shows them (ids as inspected() gives them). */
-const images = (all: readonly ComposeService[]) => [...new Set(all.map((s) => s.spec.image))].map((name) => ({ Id: `sha256:${name}`, RepoTags: [name], Config: { Env: [PATH], Labels: null } }));
+const images = (all: readonly ComposeService[]) =>
+  [...new Set(all.map((s) => s.spec.image))].map((name) => ({ Id: `sha256:${name}`, RepoTags: [name], Config: { Env: [PATH], Labels: null } }));
 
 /** The preview of `config` changed by `change`, against a host Compose brought up from `config`. */
 function preview(config: ConfigInput, change: (c: ConfigInput) => ConfigInput, host = config.host!.name!) {
   const before = services(config);
   const after = services(change(structuredClone(config)));
-  return previewCompose(host, after, before.map((s) => inspected(s, host)), images(after));
+  return previewCompose(
+    host,
+    after,
+    before.map((s) => inspected(s, host)),
+    images(after),
+  );
 }
 
 const changed = (p: ReturnType<typeof preview>) => p.containers.map((c) => [c.container, c.change, c.reasons]);
@@ -78,43 +92,87 @@ describe("compose --preview: what Compose recreates, and why", () => {
   const upgrade = (from: string, to: string) => `image upgraded: \`${from}\` → \`${to}\``;
 
   it.each<[string, ConfigInput, (c: ConfigInput) => ConfigInput, [string, string, string[]][]]>([
-    ["an environment's memory and CPUs (carol's own limits stay)", courseConfig(), (c) => ({ ...c, environments: [{ ...c.environments[0], memory: "1g", cpus: 0.5 }, c.environments[1]] }), [
-      ["course-alice.python-course", "replaced", ["memory 2g → 1g", "cpus 1 → 0.5"]],
-      ["course-bob.python-course", "replaced", ["memory 2g → 1g", "cpus 1 → 0.5"]],
-    ]],
-    ["an environment's image, not the one that creates homes", courseConfig(), (c) => ({ ...c, environments: [c.environments[0], { ...c.environments[1], image: "homedock/r:2" }] }), [
-      ["course-alice.r-intro", "replaced", [upgrade("homedock/r:1", "homedock/r:2")]],
-      ["course-carol.r-intro", "replaced", [upgrade("homedock/r:1", "homedock/r:2")]],
-    ]],
-    ["a user removed: the workspace and the home container", courseConfig(), (c) => ({ ...c, users: c.users!.filter((u) => u.name !== "bob") }), [
-      ["course-bob.home", "removed", []],
-      ["course-bob.python-course", "removed", []],
-    ]],
-    ["a user added", courseConfig(), (c) => ({ ...c, users: [...c.users!, { name: "dave", uid: 1004, gid: 1004 }] }), [
-      ["course-dave.home", "added", []],
-      ["course-dave.python-course", "added", []],
-    ]],
-    ["a shared mount's source moved", courseConfig(), (c) => ({ ...c, host: { ...c.host, sharedMounts: [{ source: "/srv/data2", target: "/srv/data" }] } }),
-      ["alice.python-course", "alice.r-intro", "bob.python-course", "carol.python-course", "carol.r-intro"].map((w) => [`course-${w}`, "replaced", ["shared mount changed"]]),
+    [
+      "an environment's memory and CPUs (carol's own limits stay)",
+      courseConfig(),
+      (c) => ({ ...c, environments: [{ ...c.environments[0], memory: "1g", cpus: 0.5 }, c.environments[1]] }),
+      [
+        ["course-alice.python-course", "replaced", ["memory 2g → 1g", "cpus 1 → 0.5"]],
+        ["course-bob.python-course", "replaced", ["memory 2g → 1g", "cpus 1 → 0.5"]],
+      ],
     ],
-    ["a home moved: its workspaces (HOME with it) and the container that creates it", courseConfig(), (c) => ({ ...c, users: c.users!.map((u) => (u.name === "carol" ? { ...u, home: "/srv/home2/carol" } : u)) }), [
-      ["course-carol.home", "replaced", ["home moved"]],
-      ["course-carol.python-course", "replaced", ["home moved", "environment variables changed"]],
-      ["course-carol.r-intro", "replaced", ["home moved", "environment variables changed"]],
-    ]],
-    ["a process limit and a command", courseConfig(), (c) => ({ ...c, environments: [c.environments[0], { ...c.environments[1], pidsLimit: 256, command: ["jupyter", "lab"] }] }), [
-      ["course-alice.r-intro", "replaced", ["command changed", "pidsLimit 1024 → 256"]],
-      ["course-carol.r-intro", "replaced", ["command changed", "pidsLimit 1024 → 256"]],
-    ]],
-    ["the front door's address and port", frontDoorConfig(), (c) => ({ ...c, frontDoor: { ...c.frontDoor!, httpsPort: 443, listen: ["0.0.0.0"] } }), [
-      ["lab-frontdoor", "replaced", ["ports 127.0.0.1:8443 and 127.0.0.1:8080 → 0.0.0.0:443 and 0.0.0.0:8080"]],
-    ]],
+    [
+      "an environment's image, not the one that creates homes",
+      courseConfig(),
+      (c) => ({ ...c, environments: [c.environments[0], { ...c.environments[1], image: "homedock/r:2" }] }),
+      [
+        ["course-alice.r-intro", "replaced", [upgrade("homedock/r:1", "homedock/r:2")]],
+        ["course-carol.r-intro", "replaced", [upgrade("homedock/r:1", "homedock/r:2")]],
+      ],
+    ],
+    [
+      "a user removed: the workspace and the home container",
+      courseConfig(),
+      (c) => ({ ...c, users: c.users!.filter((u) => u.name !== "bob") }),
+      [
+        ["course-bob.home", "removed", []],
+        ["course-bob.python-course", "removed", []],
+      ],
+    ],
+    [
+      "a user added",
+      courseConfig(),
+      (c) => ({ ...c, users: [...c.users!, { name: "dave", uid: 1004, gid: 1004 }] }),
+      [
+        ["course-dave.home", "added", []],
+        ["course-dave.python-course", "added", []],
+      ],
+    ],
+    [
+      "a shared mount's source moved",
+      courseConfig(),
+      (c) => ({ ...c, host: { ...c.host, sharedMounts: [{ source: "/srv/data2", target: "/srv/data" }] } }),
+      ["alice.python-course", "alice.r-intro", "bob.python-course", "carol.python-course", "carol.r-intro"].map((w) => [
+        `course-${w}`,
+        "replaced",
+        ["shared mount changed"],
+      ]),
+    ],
+    [
+      "a home moved: its workspaces (HOME with it) and the container that creates it",
+      courseConfig(),
+      (c) => ({ ...c, users: c.users!.map((u) => (u.name === "carol" ? { ...u, home: "/srv/home2/carol" } : u)) }),
+      [
+        ["course-carol.home", "replaced", ["home moved"]],
+        ["course-carol.python-course", "replaced", ["home moved", "environment variables changed"]],
+        ["course-carol.r-intro", "replaced", ["home moved", "environment variables changed"]],
+      ],
+    ],
+    [
+      "a process limit and a command",
+      courseConfig(),
+      (c) => ({ ...c, environments: [c.environments[0], { ...c.environments[1], pidsLimit: 256, command: ["jupyter", "lab"] }] }),
+      [
+        ["course-alice.r-intro", "replaced", ["command changed", "pidsLimit 1024 → 256"]],
+        ["course-carol.r-intro", "replaced", ["command changed", "pidsLimit 1024 → 256"]],
+      ],
+    ],
+    [
+      "the front door's address and port",
+      frontDoorConfig(),
+      (c) => ({ ...c, frontDoor: { ...c.frontDoor!, httpsPort: 443, listen: ["0.0.0.0"] } }),
+      [["lab-frontdoor", "replaced", ["ports 127.0.0.1:8443 and 127.0.0.1:8080 → 0.0.0.0:443 and 0.0.0.0:8080"]]],
+    ],
   ])("%s", (_, config, change, expected) => {
     expect(changed(preview(config, change))).toEqual(expected);
   });
 
   it("in the review's words: the servers that stop, each user, the homes", () => {
-    const { markdown } = preview(courseConfig(), (c) => ({ ...c, users: c.users!.filter((u) => u.name !== "bob"), environments: [{ ...c.environments[0], memory: "1g" }, c.environments[1]] }));
+    const { markdown } = preview(courseConfig(), (c) => ({
+      ...c,
+      users: c.users!.filter((u) => u.name !== "bob"),
+      environments: [{ ...c.environments[0], memory: "1g" }, c.environments[1]],
+    }));
     expect(markdown).toContain("## homedock compose preview for host `course`");
     expect(markdown).toContain("**1 workspace replaced, 1 removed, 0 added, 0 updated in place, 3 unchanged.**");
     expect(markdown).toContain("| alice / python-course | restarted in a new container | memory 2g → 1g |");
@@ -126,7 +184,10 @@ describe("compose --preview: what Compose recreates, and why", () => {
   });
 
   it("the image that creates homes: its containers run as root and are named, as in the review", () => {
-    const { summary, containers } = preview(courseConfig(), (c) => ({ ...c, environments: [{ ...c.environments[0], image: "homedock/python:2" }, c.environments[1]] }));
+    const { summary, containers } = preview(courseConfig(), (c) => ({
+      ...c,
+      environments: [{ ...c.environments[0], image: "homedock/python:2" }, c.environments[1]],
+    }));
     expect(containers.map((c) => c.container)).toEqual(["alice", "bob", "carol"].flatMap((u) => [`course-${u}.home`, `course-${u}.python-course`]));
     expect(summary.rootImages).toEqual(
       ["alice", "bob", "carol"].map((user) => ({ container: `course-${user}.home`, role: "home", user, from: "homedock/python:1", to: "homedock/python:2" })),
@@ -136,14 +197,25 @@ describe("compose --preview: what Compose recreates, and why", () => {
   it("the same image name, another image (rebuilt or pulled): recreated, as Compose compares the image's id", () => {
     const all = services(courseConfig());
     const rebuilt = images(all).map((i) => (i.RepoTags[0] === "homedock/r:1" ? { ...i, Id: "sha256:rebuilt" } : i));
-    const p = previewCompose("course", all, all.map((s) => inspected(s, "course")), rebuilt);
-    expect(changed(p)).toEqual(["course-alice.r-intro", "course-carol.r-intro"].map((c) => [c, "replaced", ["image upgraded: `homedock/r:1` is another image now"]]));
+    const p = previewCompose(
+      "course",
+      all,
+      all.map((s) => inspected(s, "course")),
+      rebuilt,
+    );
+    expect(changed(p)).toEqual(
+      ["course-alice.r-intro", "course-carol.r-intro"].map((c) => [c, "replaced", ["image upgraded: `homedock/r:1` is another image now"]]),
+    );
   });
 
   it("leaves out containers of the host that Compose did not make (another project, or Terraform's)", () => {
     const all = services(courseConfig());
     const host = all.map((s) => inspected(s, "course"));
-    const terraforms = { ...host[1], Name: "/course-eve.python-course", Config: { ...host[1].Config, Labels: { "homedock.host": "course", "homedock.role": "workspace" } } };
+    const terraforms = {
+      ...host[1],
+      Name: "/course-eve.python-course",
+      Config: { ...host[1].Config, Labels: { "homedock.host": "course", "homedock.role": "workspace" } },
+    };
     expect(previewCompose("course", all, [...host, terraforms], images(all)).containers).toEqual([]);
   });
 });

@@ -7,8 +7,10 @@ import { planVerdict, PlanError, REVIEW_EXIT, reviewMarkdown, reviewPlan, summar
 
 const fixtures = path.resolve(__dirname, "../../fixtures/plans");
 const plan = (name: string) => readFileSync(path.join(fixtures, `${name}.json`), "utf8");
-const host = (name: string) => JSON.parse(plan(name)).resource_changes.flatMap((c: any) => c.change.after?.labels ?? c.change.before?.labels ?? [])
-  .find((l: any) => l.label === "homedock.host").value;
+const host = (name: string) =>
+  JSON.parse(plan(name))
+    .resource_changes.flatMap((c: any) => c.change.after?.labels ?? c.change.before?.labels ?? [])
+    .find((l: any) => l.label === "homedock.host").value;
 
 describe("reviewing a real plan", () => {
   it("an image upgrade: the replaced workspaces first, with the attribute that forced it", () => {
@@ -50,7 +52,8 @@ describe("reviewing a real plan", () => {
   it("a shared mount's new source: every workspace that has it restarts, saying why", () => {
     const { markdown } = reviewPlan(plan("change-mount-source"));
     expect(markdown).toContain("**3 workspaces replaced, 0 removed, 0 added, 0 updated in place, 0 unchanged.**");
-    for (const ws of ["alice / py", "alice / stats", "bob / py"]) expect(markdown).toContain(`| ${ws} | restarted in a new container | shared mount /srv/data: new source |`);
+    for (const ws of ["alice / py", "alice / stats", "bob / py"])
+      expect(markdown).toContain(`| ${ws} | restarted in a new container | shared mount /srv/data: new source |`);
     expect(markdown).toContain("- **alice**: restarts py (shared mount /srv/data: new source), stats (shared mount /srv/data: new source)");
     expect(markdown).not.toContain("labels changed");
   });
@@ -90,7 +93,13 @@ describe("reviewing a real plan", () => {
     expect(markdown).not.toContain("Servers that stop");
     // JSON: the reasons as before, the values beside them.
     const bob = summary.users.find((u) => u.user === "bob")!.changes[0];
-    expect(bob).toEqual({ user: "bob", environment: "py", change: "updated", reasons: ["memory changed"], settings: [{ setting: "memory", from: "64m", to: "96m" }] });
+    expect(bob).toEqual({
+      user: "bob",
+      environment: "py",
+      change: "updated",
+      reasons: ["memory changed"],
+      settings: [{ setting: "memory", from: "64m", to: "96m" }],
+    });
   });
 
   it("a workspace stopped by hand: started again in place, not replaced", () => {
@@ -104,7 +113,10 @@ describe("reviewing a real plan", () => {
     const { markdown, summary } = reviewPlan(plan("frontdoor-pids-limit"));
     expect(markdown).toContain("**0 workspaces replaced, 0 removed, 0 added, 0 updated in place, 1 unchanged.**");
     expect(markdown).toContain("### Front door\n\n- front door updated in place (pidsLimit 512 → 1024)\n");
-    expect(summary.frontDoor).toEqual({ proxy: { change: "updated", reasons: ["pidsLimit 512 → 1024"], ports: ["127.0.0.1:18443", "127.0.0.1:18080"] }, reloads: false });
+    expect(summary.frontDoor).toEqual({
+      proxy: { change: "updated", reasons: ["pidsLimit 512 → 1024"], ports: ["127.0.0.1:18443", "127.0.0.1:18080"] },
+      reloads: false,
+    });
     expect(summary.resources).toEqual([]);
     expect(markdown).not.toContain("terraform_data");
     expect(markdown).not.toContain("Nothing changes");
@@ -115,7 +127,10 @@ describe("reviewing a real plan", () => {
     // planned with the current one: each root container is updated in place (start,
     // attach, must_run) and gets its start.
     const { markdown, summary } = reviewPlan(plan("frontdoor-root-starts"));
-    expect(summary.frontDoor).toEqual({ proxy: { change: "updated", reasons: ["pidsLimit none → 512"], ports: ["127.0.0.1:18443", "127.0.0.1:18080"] }, reloads: false });
+    expect(summary.frontDoor).toEqual({
+      proxy: { change: "updated", reasons: ["pidsLimit none → 512"], ports: ["127.0.0.1:18443", "127.0.0.1:18080"] },
+      reloads: false,
+    });
     expect(summary.resources).toEqual([{ resource: "home", change: "updated", user: "alice" }]);
     expect(summary.totals).toEqual({ replaced: 0, removed: 0, added: 0, updated: 0, unchanged: 1 });
     for (const said of ["stopped by hand", "start changed", "attach changed", "reloads"]) expect(markdown).not.toContain(said);
@@ -158,11 +173,23 @@ function proxyImageUpgrade(): string {
   for (const c of derived.resource_changes) {
     if (c.address.startsWith("docker_image.host_frontdoor_image_")) {
       const { id: _, image_id: __, repo_digest: ___, ...after } = c.change.after;
-      c.change = { ...c.change, actions: ["delete", "create"], after: { ...after, name: "homedock-test/caddy:next" }, after_unknown: { ...c.change.after_unknown, id: true, image_id: true, repo_digest: true }, replace_paths: [["name"]] };
+      c.change = {
+        ...c.change,
+        actions: ["delete", "create"],
+        after: { ...after, name: "homedock-test/caddy:next" },
+        after_unknown: { ...c.change.after_unknown, id: true, image_id: true, repo_digest: true },
+        replace_paths: [["name"]],
+      };
       c.action_reason = "replace_because_cannot_update";
     } else if (c.type === "docker_container" && /^docker_container\.host_frontdoor_(proxy|setup)_/.test(c.address)) {
       const { image: _, ...after } = c.change.after;
-      c.change = { ...c.change, actions: ["delete", "create"], after, after_unknown: { ...c.change.after_unknown, image: true }, replace_paths: [...(c.change.replace_paths ?? []), ["image"]] };
+      c.change = {
+        ...c.change,
+        actions: ["delete", "create"],
+        after,
+        after_unknown: { ...c.change.after_unknown, image: true },
+        replace_paths: [...(c.change.replace_paths ?? []), ["image"]],
+      };
       c.action_reason = "replace_because_cannot_update";
     }
   }
@@ -200,7 +227,13 @@ function idleTimeoutSet(extra: string[] = []): string {
   for (const c of derived.resource_changes.filter((c: any) => c.change.actions.join() === "update")) {
     const command = [...(c.change.before.command ?? [])];
     c.change.before.command = command;
-    c.change.after.command = [...command, ...extra, "--MappingKernelManager.cull_idle_timeout=600", "--NotebookApp.shutdown_no_activity_timeout=600", "--TerminalManager.cull_inactive_timeout=600"];
+    c.change.after.command = [
+      ...command,
+      ...extra,
+      "--MappingKernelManager.cull_idle_timeout=600",
+      "--NotebookApp.shutdown_no_activity_timeout=600",
+      "--TerminalManager.cull_inactive_timeout=600",
+    ];
     c.change.actions = ["delete", "create"];
     c.change.replace_paths = [["command"]];
     c.action_reason = "replace_because_cannot_update";
@@ -287,7 +320,9 @@ describe("images that run as root", () => {
     const section = markdown.indexOf("### ⚠ Images that run as root");
     expect(section).toBeGreaterThan(markdown.indexOf("### ⚠ Servers that stop"));
     expect(section).toBeLessThan(markdown.indexOf("### By user"));
-    expect(markdown).toMatch(new RegExp(`- \`${h}-alice\\.home\` \\(creates alice's home when it is missing\\): \`homedock-test/seed-v1:\\w+\` → \`homedock-test/seed-v2:\\w+\``));
+    expect(markdown).toMatch(
+      new RegExp(`- \`${h}-alice\\.home\` \\(creates alice's home when it is missing\\): \`homedock-test/seed-v1:\\w+\` → \`homedock-test/seed-v2:\\w+\``),
+    );
     expect(markdown).toContain("pin it by digest, `image@sha256:...`");
   });
 
@@ -328,7 +363,9 @@ describe("images that run as root", () => {
       });
     }
     const { summary, markdown } = reviewPlan(JSON.stringify(derived));
-    expect(summary.rootImages).toEqual(["alice", "bob", "carol"].map((user) => ({ container: `${host("add-user")}-${user}.home`, role: "home", user, from: was, to: now })));
+    expect(summary.rootImages).toEqual(
+      ["alice", "bob", "carol"].map((user) => ({ container: `${host("add-user")}-${user}.home`, role: "home", user, from: was, to: now })),
+    );
     expect(markdown).toContain(`- \`${host("add-user")}-bob.home\` (creates bob's home when it is missing): \`${was}\` → \`${now}\``);
   });
 
@@ -345,14 +382,17 @@ describe("images that run as root", () => {
       mode: "managed",
       type: "docker_image",
       name: `host_user-${user}_home-image_1A2B3C4D`,
-      change: actions[0] === "create"
-        ? { actions, before: null, after: { keep_locally: true, name }, after_unknown: { id: true, image_id: true, repo_digest: true } }
-        : { actions, before: { id: `x${name}`, image_id: py.image_id, keep_locally: true, name, repo_digest: "" }, after: null, after_unknown: {} },
+      change:
+        actions[0] === "create"
+          ? { actions, before: null, after: { keep_locally: true, name }, after_unknown: { id: true, image_id: true, repo_digest: true } }
+          : { actions, before: { id: `x${name}`, image_id: py.image_id, keep_locally: true, name, repo_digest: "" }, after: null, after_unknown: {} },
     });
     const set = structuredClone(derived);
     set.resource_changes.push(homeImage("alice", ["create"], init), homeImage("bob", ["create"], init));
     const { summary, markdown } = reviewPlan(JSON.stringify(set));
-    expect(summary.rootImages).toEqual(["alice", "bob"].map((user) => ({ container: `${host("add-user")}-${user}.home`, role: "home", user, from: py.name, to: init })));
+    expect(summary.rootImages).toEqual(
+      ["alice", "bob"].map((user) => ({ container: `${host("add-user")}-${user}.home`, role: "home", user, from: py.name, to: init })),
+    );
     expect(markdown).toContain(`- \`${host("add-user")}-alice.home\` (creates alice's home when it is missing): \`${py.name}\` → \`${init}\``);
     const removed = structuredClone(derived);
     removed.resource_changes.push(homeImage("carol", ["delete"], init));
@@ -388,16 +428,19 @@ describe("the typed summary", () => {
     const summary = summarizePlan(plan("upgrade-image"));
     expect(summary.host).toBe(host("upgrade-image"));
     expect(summary.totals).toEqual({ replaced: 3, removed: 0, added: 0, updated: 0, unchanged: 2 });
-    expect(summary.stopping).toEqual(
-      ["alice", "bob", "carol"].map((user) => ({ user, environment: "py", change: "replaced", reasons: ["image upgraded"] })),
-    );
+    expect(summary.stopping).toEqual(["alice", "bob", "carol"].map((user) => ({ user, environment: "py", change: "replaced", reasons: ["image upgraded"] })));
     expect(summary.users.map((u) => [u.user, u.changes.map((w) => w.environment), u.unchanged])).toEqual([
       ["alice", ["py"], 1],
       ["bob", ["py"], 0],
       ["carol", ["py"], 1],
     ]);
     expect(summary.resources).toEqual([
-      { resource: "image", change: "replaced", name: expect.stringMatching(/^homedock-test\/seed-v2:/), previous: expect.stringMatching(/^homedock-test\/seed-v1:/) },
+      {
+        resource: "image",
+        change: "replaced",
+        name: expect.stringMatching(/^homedock-test\/seed-v2:/),
+        previous: expect.stringMatching(/^homedock-test\/seed-v1:/),
+      },
     ]);
   });
 
@@ -412,7 +455,11 @@ describe("the typed summary", () => {
     const summary = summarizePlan(plan("remove-environment"));
     const verdict = planVerdict(summary, { failOnDestroy: true });
     expect(verdict).toEqual({ exitCode: REVIEW_EXIT.destroy, blocked: ["--fail-on-destroy: 2 workspaces would be removed"] });
-    expect(reviewPlan(plan("remove-environment"), { failOnDestroy: true })).toEqual({ summary, ...verdict, markdown: reviewMarkdown(summary, verdict.blocked) });
+    expect(reviewPlan(plan("remove-environment"), { failOnDestroy: true })).toEqual({
+      summary,
+      ...verdict,
+      markdown: reviewMarkdown(summary, verdict.blocked),
+    });
   });
 });
 
@@ -433,8 +480,21 @@ describe("policies", () => {
 
   it("both hit at once have their own exit code", () => {
     const both = JSON.parse(plan("upgrade-image"));
-    const removal = JSON.parse(plan("remove-environment")).resource_changes.filter((c: any) => c.type === "docker_container" && c.change.actions.join() === "delete");
-    both.resource_changes.push(...removal.map((c: any) => ({ ...c, change: { ...c.change, before: { ...c.change.before, labels: c.change.before.labels.map((l: any) => (l.label === "homedock.host" ? { ...l, value: host("upgrade-image") } : l)) } } })));
+    const removal = JSON.parse(plan("remove-environment")).resource_changes.filter(
+      (c: any) => c.type === "docker_container" && c.change.actions.join() === "delete",
+    );
+    both.resource_changes.push(
+      ...removal.map((c: any) => ({
+        ...c,
+        change: {
+          ...c.change,
+          before: {
+            ...c.change.before,
+            labels: c.change.before.labels.map((l: any) => (l.label === "homedock.host" ? { ...l, value: host("upgrade-image") } : l)),
+          },
+        },
+      })),
+    );
     expect(reviewPlan(JSON.stringify(both), { failOnReplace: true, failOnDestroy: true }).exitCode).toBe(REVIEW_EXIT.both);
   });
 });
@@ -446,7 +506,16 @@ describe("input that is not a homedock plan", () => {
     ["a newer format", JSON.stringify({ format_version: "2.0", resource_changes: [] }), /^plan format version "2.0"; expected 1.x/],
     ["no format version", JSON.stringify({ resource_changes: [] }), /^plan format version undefined; expected 1.x/],
     ["resource_changes not a list", JSON.stringify({ format_version: "1.2", resource_changes: {} }), /^resource_changes is not a list/],
-    ["another stack", JSON.stringify({ format_version: "1.2", resource_changes: [{ address: "aws_s3_bucket.b", type: "aws_s3_bucket", mode: "managed", change: { actions: ["create"], before: null, after: { bucket: "b" } } }] }), /^no container labelled homedock.host in this plan: it is not of a homedock stack$/],
+    [
+      "another stack",
+      JSON.stringify({
+        format_version: "1.2",
+        resource_changes: [
+          { address: "aws_s3_bucket.b", type: "aws_s3_bucket", mode: "managed", change: { actions: ["create"], before: null, after: { bucket: "b" } } },
+        ],
+      }),
+      /^no container labelled homedock.host in this plan: it is not of a homedock stack$/,
+    ],
     ["an empty plan", JSON.stringify({ format_version: "1.2" }), /not of a homedock stack/],
   ])("%s is one clear error", (_, text, message) => {
     expect(() => reviewPlan(text)).toThrow(PlanError);
@@ -468,13 +537,33 @@ describe("a plan whose resource changes are not of Terraform's shape", () => {
     ["an entry without change", (c: any) => delete c.change, `${at}.change ${ws}: got nothing; expected an object {actions, before, after, ...}`],
     ["no actions", (c: any) => delete c.change.actions, `${at}.change.actions ${ws}: got nothing; expected a list of actions like ["create"]`],
     ["no address", (c: any) => delete c.address, `${at}.address: got nothing; expected a string (the resource's address)`],
-    ["labels that are a map", (c: any) => (c.change.after.labels = { "homedock.role": "workspace" }), `${at}.change.after.labels ${ws}: got {"homedock.role":"workspace"}; expected a list of labels ({label, value})`],
-    ["a label without its value", (c: any) => delete c.change.before.labels[0].value, `${at}.change.before.labels[0].value ${ws}: got nothing; expected a string`],
-    ["a command that is one string", (c: any) => (c.change.after.command = "httpd -f -p 8888"), `${at}.change.after.command ${ws}: got "httpd -f -p 8888"; expected a list of strings`],
+    [
+      "labels that are a map",
+      (c: any) => (c.change.after.labels = { "homedock.role": "workspace" }),
+      `${at}.change.after.labels ${ws}: got {"homedock.role":"workspace"}; expected a list of labels ({label, value})`,
+    ],
+    [
+      "a label without its value",
+      (c: any) => delete c.change.before.labels[0].value,
+      `${at}.change.before.labels[0].value ${ws}: got nothing; expected a string`,
+    ],
+    [
+      "a command that is one string",
+      (c: any) => (c.change.after.command = "httpd -f -p 8888"),
+      `${at}.change.after.command ${ws}: got "httpd -f -p 8888"; expected a list of strings`,
+    ],
     ["a command with a number", (c: any) => (c.change.after.command[3] = 8888), `${at}.change.after.command[3] ${ws}: got 8888; expected a string`],
     ["memory as the config writes it", (c: any) => (c.change.after.memory = "1g"), `${at}.change.after.memory ${ws}: got "1g"; expected a number of MiB`],
-    ["a port without its inside port", (c: any) => (c.change.after.ports = [{ external: 443 }]), `${at}.change.after.ports[0].internal ${ws}: got nothing; expected a number`],
-    ["a mount that is a path", (c: any) => (c.change.after.mounts = ["/home/alice"]), `${at}.change.after.mounts[0] ${ws}: got "/home/alice"; expected a mount ({target, source, read_only})`],
+    [
+      "a port without its inside port",
+      (c: any) => (c.change.after.ports = [{ external: 443 }]),
+      `${at}.change.after.ports[0].internal ${ws}: got nothing; expected a number`,
+    ],
+    [
+      "a mount that is a path",
+      (c: any) => (c.change.after.mounts = ["/home/alice"]),
+      `${at}.change.after.mounts[0] ${ws}: got "/home/alice"; expected a mount ({target, source, read_only})`,
+    ],
     ["values that are a list", (c: any) => (c.change.before = []), `${at}.change.before ${ws}: got []; expected an object of attribute values, or null`],
     ["an empty replace path", (c: any) => (c.change.replace_paths = [[]]), `${at}.change.replace_paths[0] ${ws}: got []; expected a path of at least one key`],
   ])("%s: PlanError naming the path", (_, spoil, message) => {
@@ -509,7 +598,12 @@ describe("a plan whose resource changes are not of Terraform's shape", () => {
 
   it("the values of resources it does not report are not read: another provider's labels may be a map", () => {
     const p = JSON.parse(plan("upgrade-image"));
-    const bucket = { address: "google_storage_bucket.b", type: "google_storage_bucket", mode: "managed", change: { actions: ["update"], before: { labels: { a: "1" } }, after: { labels: { a: "2" } } } };
+    const bucket = {
+      address: "google_storage_bucket.b",
+      type: "google_storage_bucket",
+      mode: "managed",
+      change: { actions: ["update"], before: { labels: { a: "1" } }, after: { labels: { a: "2" } } },
+    };
     const data = { address: "data.docker_image.x", type: "docker_image", mode: "data", change: { actions: ["read"], before: null, after: { name: 7 } } };
     p.resource_changes.push(bucket, data);
     expect(reviewPlan(JSON.stringify(p)).markdown).toBe(reviewPlan(plan("upgrade-image")).markdown);

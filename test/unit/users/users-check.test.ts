@@ -58,10 +58,7 @@ describe("comparing the config with the host", () => {
       "an account whose uid changed (usermod -u), home following it",
       [{ name: "alice", uid: 1501, gid: 1001 }],
       { "/home/alice": dir(1001) },
-      [
-        "error: alice: uid 1501 in the config, 1001 on the host",
-        "error: alice: home /home/alice is owned by uid 1001, the workspace runs as uid 1501",
-      ],
+      ["error: alice: uid 1501 in the config, 1001 on the host", "error: alice: home /home/alice is owned by uid 1001, the workspace runs as uid 1501"],
     ],
     [
       "an account re-created with a new uid, its home still the old one's",
@@ -112,17 +109,28 @@ describe("comparing the config with the host", () => {
 
 describe("reading the host through one container", () => {
   const model = buildModel({
-    ...config([
-      { name: "alice", uid: 1001, gid: 1001 },
-      { name: "carol", uid: 1003, gid: 1003, home: "/srv/home/carol smith" },
-      { name: "top", uid: 1004, gid: 1004, home: "/top" },
-      // A home right below / only where no container creates it (that one would mount /).
-    ], { homeRoot: "/home", initImage: "x/init:1", createHomes: false }),
+    ...config(
+      [
+        { name: "alice", uid: 1001, gid: 1001 },
+        { name: "carol", uid: 1003, gid: 1003, home: "/srv/home/carol smith" },
+        { name: "top", uid: 1004, gid: 1004, home: "/top" },
+        // A home right below / only where no container creates it (that one would mount /).
+      ],
+      { homeRoot: "/home", initImage: "x/init:1", createHomes: false },
+    ),
   });
   const output = [
-    "@@homedock passwd", "alice:x:1001:1001::/home/alice:/bin/sh", "",
-    "@@homedock group", "alice:x:1001:", "",
-    "@@homedock homes", "/home/alice\t1001 1001 directory", "/srv/home/carol smith\tmissing", "/top\t0 0 symbolic link", "",
+    "@@homedock passwd",
+    "alice:x:1001:1001::/home/alice:/bin/sh",
+    "",
+    "@@homedock group",
+    "alice:x:1001:",
+    "",
+    "@@homedock homes",
+    "/home/alice\t1001 1001 directory",
+    "/srv/home/carol smith\tmissing",
+    "/top\t0 0 symbolic link",
+    "",
   ].join("\n");
 
   it("mounts each home's parent once, never the host's root", () => {
@@ -149,8 +157,22 @@ describe("reading the host through one container", () => {
   it("runs read-only, without network or capabilities but DAC_READ_SEARCH, never pulling", () => {
     const args = checkRunArgs("x/init:1", ["/home"], ["/home/alice"]);
     expect(args.slice(0, 16)).toEqual([
-      "run", "--rm", "--pull", "never", "--network", "none", "--read-only", "--user", "0:0",
-      "--cap-drop", "ALL", "--cap-add", "DAC_READ_SEARCH", "--security-opt", "no-new-privileges", "--label",
+      "run",
+      "--rm",
+      "--pull",
+      "never",
+      "--network",
+      "none",
+      "--read-only",
+      "--user",
+      "0:0",
+      "--cap-drop",
+      "ALL",
+      "--cap-add",
+      "DAC_READ_SEARCH",
+      "--security-opt",
+      "no-new-privileges",
+      "--label",
     ]);
     expect(args).toContain("type=bind,source=/etc/passwd,target=/homedock/etc/passwd,readonly");
     expect(args).toContain("type=bind,source=/home,target=/homedock/root/home,readonly");
@@ -163,8 +185,14 @@ describe("reading the host through one container", () => {
       const image = args[args.indexOf("--entrypoint") + 2];
       const mounts = args.filter((a) => a.includes("target=/homedock/root")).map((a) => /source=([^,]*)/.exec(a)![1]);
       calls.push({ image, mounts });
-      if (image === "x/init:1") return { status: 127, stdout: "", stderr: 'docker: Error response from daemon: exec: "/bin/sh": stat /bin/sh: no such file or directory.\n' };
-      if (mounts.includes("/srv/home")) return { status: 125, stdout: "", stderr: 'docker: Error response from daemon: invalid mount config for type "bind": bind source path does not exist: /srv/home\n' };
+      if (image === "x/init:1")
+        return { status: 127, stdout: "", stderr: 'docker: Error response from daemon: exec: "/bin/sh": stat /bin/sh: no such file or directory.\n' };
+      if (mounts.includes("/srv/home"))
+        return {
+          status: 125,
+          stdout: "",
+          stderr: 'docker: Error response from daemon: invalid mount config for type "bind": bind source path does not exist: /srv/home\n',
+        };
       return { status: 0, stdout: output, stderr: "" };
     });
     expect(calls).toEqual([
@@ -181,7 +209,12 @@ describe("reading the host through one container", () => {
     expect(none).toThrow(
       "no image on the Docker host can run the check (it needs /bin/sh, cat and stat; none is pulled): tried x/init:1 (Error response from daemon: No such image: x); x/py:1 (Error response from daemon: No such image: x); x/r:1 (Error response from daemon: No such image: x). Set host.initImage to such an image",
     );
-    const down = () => readHost(model, () => ({ status: 1, stdout: "", stderr: "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n" }));
+    const down = () =>
+      readHost(model, () => ({
+        status: 1,
+        stdout: "",
+        stderr: "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n",
+      }));
     expect(down).toThrow("the Docker host does not answer: Cannot connect to the Docker daemon");
   });
 });

@@ -76,7 +76,11 @@ describe("reading an account database", () => {
   });
 
   it.each([
-    ["a line with too few fields", "ok:x:1500:1500::/home/ok:/bin/sh\nbad:x:1501:1501\n", "passwd:2: expected 7 fields name:password:uid:gid:gecos:home:shell, got 4"],
+    [
+      "a line with too few fields",
+      "ok:x:1500:1500::/home/ok:/bin/sh\nbad:x:1501:1501\n",
+      "passwd:2: expected 7 fields name:password:uid:gid:gecos:home:shell, got 4",
+    ],
     ["a uid that is not a number", "bad:x:15o1:1501::/home/bad:/bin/sh\n", 'passwd:1: uid "15o1": expected a whole number from 0 to 4294967294'],
     ["(uid_t)-1", "bad:x:4294967295:1501::/home/bad:/bin/sh\n", 'passwd:1: uid "4294967295": expected a whole number from 0 to 4294967294'],
     ["an empty name", ":x:1501:1501::/home/x:/bin/sh\n", "passwd:1: expected a name in the first field, got nothing"],
@@ -110,7 +114,9 @@ describe("reading an account database", () => {
   it("imports a uid above 2^31 exactly", () => {
     const { users } = imported("big:x:3000000000:3000000000::/home/big:/bin/sh\n", "", { uidRange: [2 ** 31, 2 ** 32 - 2] });
     expect(users).toEqual([{ name: "big", uid: 3000000000, gid: 3000000000 }]);
-    expect(parseConfig(importUsers(CONFIG, "lab.yaml", db("big:x:3000000000:3000000000::/home/big:/bin/sh\n"), { users: ["big"] }).text).users[0].uid).toBe(3000000000);
+    expect(parseConfig(importUsers(CONFIG, "lab.yaml", db("big:x:3000000000:3000000000::/home/big:/bin/sh\n"), { users: ["big"] }).text).users[0].uid).toBe(
+      3000000000,
+    );
   });
 
   it("gives a user in 100 groups all 100 gids, ascending, and only the restricted group names", () => {
@@ -201,7 +207,12 @@ users:
 
   it("keeps users, their order, comments and own keys; reports a changed identity without applying it", () => {
     const { text, changes } = importUsers(existing, "lab.yaml", db(passwd, group));
-    expect(text).toBe(`${existing}  - name: ben\n    uid: 1501\n    gid: 1501\n    supplementaryGids: [1700]\n    groups: [staff]\n`.replace("    cpus: 2\n    groups: [staff]\n", "    cpus: 2\n    groups: [staff]\n    supplementaryGids: [1700]\n"));
+    expect(text).toBe(
+      `${existing}  - name: ben\n    uid: 1501\n    gid: 1501\n    supplementaryGids: [1700]\n    groups: [staff]\n`.replace(
+        "    cpus: 2\n    groups: [staff]\n",
+        "    cpus: 2\n    groups: [staff]\n    supplementaryGids: [1700]\n",
+      ),
+    );
     expect(changes).toEqual([
       { kind: "changed", name: "ann", field: "uid", from: 1400, to: 1500, applied: false },
       { kind: "changed", name: "ann", field: "home", from: "/srv/ann", to: "/home/ann", applied: false },
@@ -246,7 +257,10 @@ users:
 
   it("adds to a flow list with items through the document", () => {
     const { text } = importUsers(`${CONFIG}users: [{name: ann, uid: 1500, gid: 1500}]\n`, "lab.yaml", db(passwd));
-    expect(usersOf(text)).toEqual([{ name: "ann", uid: 1500, gid: 1500 }, { name: "ben", uid: 1501, gid: 1501 }]);
+    expect(usersOf(text)).toEqual([
+      { name: "ann", uid: 1500, gid: 1500 },
+      { name: "ben", uid: 1501, gid: 1501 },
+    ]);
     expect(text).toContain("# restricted\n");
   });
 
@@ -270,7 +284,9 @@ users:
 
   it("writes nothing when the result would be refused for a reason no new account explains", () => {
     const config = `${CONFIG}users:\n  - name: ann\n    uid: 1400\n    gid: 1500\n  - name: bob\n    uid: 1500\n    gid: 1500\n`;
-    expect(errorOf(() => importUsers(config, "lab.yaml", db("ann:x:1500:1500::/home/ann:/bin/sh\nbob:x:1500:1500::/home/bob:/bin/sh\n"), { update: true }))).toBe(
+    expect(
+      errorOf(() => importUsers(config, "lab.yaml", db("ann:x:1500:1500::/home/ann:/bin/sh\nbob:x:1500:1500::/home/bob:/bin/sh\n"), { update: true })),
+    ).toBe(
       [
         "lab.yaml: the config after the import would be refused, so nothing is written:",
         "lab.yaml:   users[1].uid: got 1500; expected a uid not used before, but users[0] has it",

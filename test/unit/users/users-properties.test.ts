@@ -31,7 +31,16 @@ const scenario: fc.Arbitrary<Scenario> = fc
       { selector: (a) => a.name, minLength: 1, maxLength: 15 },
     ),
     // Users already in the config: some from the database (maybe with an old uid), some gone from it.
-    existing: fc.array(fc.record({ pick: fc.nat(), drifted: fc.boolean(), memory: fc.option(fc.integer({ min: 6, max: 4096 })), cpus: fc.option(fc.integer({ min: 1, max: 8 })), comment: fc.boolean() }), { maxLength: 8 }),
+    existing: fc.array(
+      fc.record({
+        pick: fc.nat(),
+        drifted: fc.boolean(),
+        memory: fc.option(fc.integer({ min: 6, max: 4096 })),
+        cpus: fc.option(fc.integer({ min: 1, max: 8 })),
+        comment: fc.boolean(),
+      }),
+      { maxLength: 8 },
+    ),
     gone: fc.uniqueArray(fc.stringMatching(/^zz[a-z]{1,4}$/), { maxLength: 3 }),
     restricted: fc.subarray(GROUPS),
     options: fc.record({ update: fc.boolean(), prune: fc.boolean(), groups: fc.option(fc.subarray(GROUPS, { minLength: 1 }), { nil: undefined }) }),
@@ -40,7 +49,13 @@ const scenario: fc.Arbitrary<Scenario> = fc
     const passwd = accounts
       .map((a, i) => `${a.name}:x:${1000 + i}:${a.gid}:${a.name},,,:${a.customHome ? `/srv/h/${a.name}` : `/home/${a.name}`}:/bin/sh`)
       .join("\n");
-    const group = GROUPS.map((g, i) => `${g}:x:${2000 + i}:${accounts.filter((a) => a.groups.includes(g)).map((a) => a.name).join(",")}`).join("\n");
+    const group = GROUPS.map(
+      (g, i) =>
+        `${g}:x:${2000 + i}:${accounts
+          .filter((a) => a.groups.includes(g))
+          .map((a) => a.name)
+          .join(",")}`,
+    ).join("\n");
     const comments: string[] = ["# the host"];
     const handSet = new Map<string, Record<string, unknown>>();
     const lines = [

@@ -6,7 +6,8 @@ import { demultiplex, JUPYTER_STATUS_SCRIPT, jupyterProbes, jupyterStatusArgs, p
 import { buildModel } from "../../../src/model/model";
 
 /** The head of a response as Docker 20.10.24's engine sends it (Go's net/http). */
-const ENGINE_HEAD = "HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nContent-Type: application/json\r\nDocker-Experimental: false\r\nOstype: linux\r\nServer: Docker/20.10.24+dfsg1 (linux)\r\nDate: Thu, 03 Dec 2026 08:36:38 GMT\r\n";
+const ENGINE_HEAD =
+  "HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nContent-Type: application/json\r\nDocker-Experimental: false\r\nOstype: linux\r\nServer: Docker/20.10.24+dfsg1 (linux)\r\nDate: Thu, 03 Dec 2026 08:36:38 GMT\r\n";
 
 describe("HTTP read back off a stream", () => {
   it("reads responses one after another, each whole once its last byte arrives, whatever the chunks", () => {
@@ -64,22 +65,45 @@ describe("a Jupyter server's status", () => {
       { container: "lab-alice.lab", user: "1001:1001", prefix: "/user/alice/lab/", socket: "/var/lib/homedock/lab/alice/lab/jupyter.sock" },
     ]);
     expect(jupyterStatusArgs(probes[0])).toEqual([
-      "exec", "-u", "1001:1001", "lab-alice.py", "python3", "-c", JUPYTER_STATUS_SCRIPT, "/run/homedock/jupyter.sock", "/user/alice/py/api/status", "3",
+      "exec",
+      "-u",
+      "1001:1001",
+      "lab-alice.py",
+      "python3",
+      "-c",
+      JUPYTER_STATUS_SCRIPT,
+      "/run/homedock/jupyter.sock",
+      "/user/alice/py/api/status",
+      "3",
     ]);
   });
 
   it("asks none without a front door (the servers listen on TCP with a token)", () => {
-    const bare = buildModel({ host: { name: "lab" }, environments: [{ name: "py", image: "x/py:1", command: ["jupyter", "notebook"], jupyter: "notebook" }], users: [{ name: "alice", uid: 1001, gid: 1001 }] });
+    const bare = buildModel({
+      host: { name: "lab" },
+      environments: [{ name: "py", image: "x/py:1", command: ["jupyter", "notebook"], jupyter: "notebook" }],
+      users: [{ name: "alice", uid: 1001, gid: 1001 }],
+    });
     expect(jupyterProbes(bare)).toEqual([]);
   });
 
   it("reads what Notebook 6 and JupyterLab 4 answer (recorded through their sockets)", () => {
     const notebook =
       'HTTP/1.1 200 OK\r\nServer: TornadoServer/6.2\r\nContent-Type: application/json\r\nContent-Length: 122\r\n\r\n{"connections": 0, "kernels": 0, "last_activity": "2026-12-03T08:36:33.528743Z", "started": "2026-12-03T08:36:33.528743Z"}';
-    expect(parseJupyterStatus(notebook)).toEqual({ lastActivity: "2026-12-03T08:36:33.528743Z", kernels: 0, connections: 0, started: "2026-12-03T08:36:33.528743Z" });
+    expect(parseJupyterStatus(notebook)).toEqual({
+      lastActivity: "2026-12-03T08:36:33.528743Z",
+      kernels: 0,
+      connections: 0,
+      started: "2026-12-03T08:36:33.528743Z",
+    });
     const lab =
       'HTTP/1.1 200 OK\r\nServer: TornadoServer/6.6.1\r\nContent-Type: application/json\r\nContent-Length: 122\r\nSet-Cookie: username-localhost="2|1:0|..."; HttpOnly; Path=/user/a/lab/\r\n\r\n{"connections": 1, "kernels": 2, "last_activity": "2026-12-03T08:40:35.144698Z", "started": "2026-12-03T08:36:35.144698Z"}';
-    expect(parseJupyterStatus(lab)).toEqual({ lastActivity: "2026-12-03T08:40:35.144698Z", kernels: 2, connections: 1, started: "2026-12-03T08:36:35.144698Z" });
+    expect(parseJupyterStatus(lab)).toEqual({
+      lastActivity: "2026-12-03T08:40:35.144698Z",
+      kernels: 2,
+      connections: 1,
+      started: "2026-12-03T08:36:35.144698Z",
+    });
   });
 
   it("says why, in one line, when the server does not answer as expected", () => {
@@ -89,11 +113,15 @@ describe("a Jupyter server's status", () => {
     expect(parseJupyterStatus("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnull")).toEqual({ error: "the server's status was not a JSON object" });
     expect(parseJupyterStatus("garbage")).toEqual({ error: 'the server\'s answer was not HTTP: not an HTTP response: "garbage"' });
     const traceback = 'Traceback (most recent call last):\n  File "<string>", line 4, in <module>\nFileNotFoundError: [Errno 2] No such file or directory\n';
-    expect(probeFailure(1, traceback, false)).toEqual({ error: "the server is not listening on its socket (FileNotFoundError: [Errno 2] No such file or directory)" });
+    expect(probeFailure(1, traceback, false)).toEqual({
+      error: "the server is not listening on its socket (FileNotFoundError: [Errno 2] No such file or directory)",
+    });
     expect(probeFailure(1, "Traceback ...\nsocket.timeout: timed out\n", false)).toEqual({ error: "the server did not answer within 3 s" });
     expect(probeFailure(null, "", true)).toEqual({ error: "no answer within 5 s" });
     expect(probeFailure(126, "", false)).toEqual({ error: "docker exec failed (exit status 126)" });
-    expect(probeFailure(1, "Error response from daemon: Container abc is not running\n", false)).toEqual({ error: "Error response from daemon: Container abc is not running" });
+    expect(probeFailure(1, "Error response from daemon: Container abc is not running\n", false)).toEqual({
+      error: "Error response from daemon: Container abc is not running",
+    });
   });
 
   it("reads an exec's output off the engine's raw stream: stdout and stderr frames, a cut frame dropped", () => {

@@ -51,7 +51,12 @@ function inspected(name: string, state: string, extra: { labels?: Record<string,
     Id: `id-${name}`,
     Name: `/${name}`,
     Created: "2026-12-01T08:00:00Z",
-    State: { Status: state, Running: state === "running", StartedAt: extra.started ?? "2026-12-03T07:00:00.123456789Z", FinishedAt: extra.finished ?? "0001-01-01T00:00:00Z" },
+    State: {
+      Status: state,
+      Running: state === "running",
+      StartedAt: extra.started ?? "2026-12-03T07:00:00.123456789Z",
+      FinishedAt: extra.finished ?? "0001-01-01T00:00:00Z",
+    },
     HostConfig: { Memory: extra.memory ?? 0, NanoCpus: 1e9 },
     Config: { Labels: extra.labels ?? labels(user, environment), Image: "x/py:1" },
   };
@@ -74,7 +79,13 @@ const STATS = [
   "",
 ].join("\n");
 
-const PS = ["id-lab-alice.py\trunning\tlab-alice.py", "id-lab-alice.shell\texited\tlab-alice.shell", "id-lab-bob.py\trestarting\tlab-bob.py", "id-lab-dave.py\trunning\tlab-dave.py", ""].join("\n");
+const PS = [
+  "id-lab-alice.py\trunning\tlab-alice.py",
+  "id-lab-alice.shell\texited\tlab-alice.shell",
+  "id-lab-bob.py\trestarting\tlab-bob.py",
+  "id-lab-dave.py\trunning\tlab-dave.py",
+  "",
+].join("\n");
 
 describe("docker's output read back", () => {
   it("reads the fields of docker inspect, with Docker's zero time as none and a memory of 0 as no limit", () => {
@@ -129,8 +140,15 @@ describe("declared workspaces matched with the host's containers", () => {
   });
 
   it("says idle for a server that ended itself (exit 0) where the environment stops when idle; stopped for the rest", () => {
-    const withIdle = buildModel({ ...CONFIG, frontDoor: { site: "lab.example.org" }, environments: CONFIG.environments.map((e) => (e.name === "py" ? { ...e, idleTimeout: 600 } : e)) });
-    const exited = (name: string, code: number) => ({ ...inspected(name, "exited"), State: { Status: "exited", Running: false, ExitCode: code, StartedAt: "2026-12-03T07:00:00Z", FinishedAt: "2026-12-03T07:30:00Z" } });
+    const withIdle = buildModel({
+      ...CONFIG,
+      frontDoor: { site: "lab.example.org" },
+      environments: CONFIG.environments.map((e) => (e.name === "py" ? { ...e, idleTimeout: 600 } : e)),
+    });
+    const exited = (name: string, code: number) => ({
+      ...inspected(name, "exited"),
+      State: { Status: "exited", Running: false, ExitCode: code, StartedAt: "2026-12-03T07:00:00Z", FinishedAt: "2026-12-03T07:30:00Z" },
+    });
     const facts = parseInspect(JSON.stringify([exited("lab-alice.py", 0), exited("lab-bob.py", 137), exited("lab-alice.shell", 0)]));
     const states = workspaceStatus(withIdle, facts, new Map()).map((r) => [r.container, r.state]);
     expect(states).toEqual([
@@ -149,7 +167,13 @@ describe("declared workspaces matched with the host's containers", () => {
   });
 
   it("says since when: the start of one that runs, the end of a stopped one", () => {
-    expect(rows.map((r) => r.since)).toEqual(["2026-12-03T07:00:00.123456789Z", "2026-12-03T06:30:00Z", "2026-12-03T07:00:00.123456789Z", null, "2026-12-03T07:00:00.123456789Z"]);
+    expect(rows.map((r) => r.since)).toEqual([
+      "2026-12-03T07:00:00.123456789Z",
+      "2026-12-03T06:30:00Z",
+      "2026-12-03T07:00:00.123456789Z",
+      null,
+      "2026-12-03T07:00:00.123456789Z",
+    ]);
   });
 
   it("has memory against its limit and CPU for what runs, nothing for a stopped or missing one", () => {
@@ -216,7 +240,12 @@ describe("declared workspaces matched with the host's containers", () => {
   });
 
   it("writes sizes and ages briefly", () => {
-    expect([formatBytes(0), formatBytes(1.25 * 2 ** 20), formatBytes(300 * 2 ** 20), formatBytes(1.5 * 2 ** 30)]).toEqual(["0 MiB", "1.3 MiB", "300 MiB", "1.5 GiB"]);
+    expect([formatBytes(0), formatBytes(1.25 * 2 ** 20), formatBytes(300 * 2 ** 20), formatBytes(1.5 * 2 ** 30)]).toEqual([
+      "0 MiB",
+      "1.3 MiB",
+      "300 MiB",
+      "1.5 GiB",
+    ]);
     expect([formatAge(-5), formatAge(59_999), formatAge(3_600_000), formatAge(2 * 86_400_000 + 1)]).toEqual(["0s", "59s", "1h", "2d"]);
   });
 });
@@ -262,8 +291,19 @@ describe("the docker calls", () => {
   /** No local engine socket (DOCKER_HOST=ssh://...): the stats come from docker stats. */
   const noSocket = (): Engine | undefined => undefined;
   /** Every workspace container of the engine, with its host: lab's, and one of another host. */
-  const PS_ALL = `${PS.split("\n").filter(Boolean).map((l) => `${l}\tlab`).join("\n")}\nid-other.py\trunning\tother-eve.py\tother\n`;
-  const PS_ALL_ARGS = ["ps", "-a", "--no-trunc", "--filter", "label=homedock.role=workspace", "--format", '{{.ID}}\t{{.State}}\t{{.Names}}\t{{.Label "homedock.host"}}'];
+  const PS_ALL = `${PS.split("\n")
+    .filter(Boolean)
+    .map((l) => `${l}\tlab`)
+    .join("\n")}\nid-other.py\trunning\tother-eve.py\tother\n`;
+  const PS_ALL_ARGS = [
+    "ps",
+    "-a",
+    "--no-trunc",
+    "--filter",
+    "label=homedock.role=workspace",
+    "--format",
+    '{{.ID}}\t{{.State}}\t{{.Names}}\t{{.Label "homedock.host"}}',
+  ];
   /** status's reads: the engine's first (startEngineRead), then lab's. */
   const read = (docker: DockerAsync, probes: Parameters<typeof readWorkspaces>[3] = [], openEngine: () => Engine | undefined = noSocket) =>
     readWorkspaces("lab", startEngineRead(docker, openEngine), docker, probes);
@@ -388,18 +428,27 @@ describe("the docker calls", () => {
         posts.push([p, json]);
         if (p.includes("lab-carol.py")) return { status: 409, body: Buffer.from('{"message":"Container abc is not running"}') };
         if (p.endsWith("/exec")) return { status: 201, body: Buffer.from(JSON.stringify({ Id: p.includes("lab-bob") ? "exec-bob" : "exec-alice" })) };
-        if (p.includes("exec-bob")) return { status: 200, body: framed(2, "Traceback (most recent call last):\nFileNotFoundError: [Errno 2] No such file or directory\n") };
+        if (p.includes("exec-bob"))
+          return { status: 200, body: framed(2, "Traceback (most recent call last):\nFileNotFoundError: [Errno 2] No such file or directory\n") };
         // The answer split over two stdout frames, a stderr frame between.
         return { status: 200, body: Buffer.concat([framed(1, answer.slice(0, 20)), framed(2, "warning\n"), framed(1, answer.slice(20))]) };
       },
       close: () => undefined,
     });
     // An engine in a VM: the socket tree is not here.
-    const probes = ["alice", "bob", "carol"].map((u, i) => ({ container: `lab-${u}.py`, user: `100${i + 1}:100${i + 1}`, prefix: `/user/${u}/py/`, socket: `/nonexistent/homedock/lab/${u}/py/jupyter.sock` }));
+    const probes = ["alice", "bob", "carol"].map((u, i) => ({
+      container: `lab-${u}.py`,
+      user: `100${i + 1}:100${i + 1}`,
+      prefix: `/user/${u}/py/`,
+      socket: `/nonexistent/homedock/lab/${u}/py/jupyter.sock`,
+    }));
     const calls: string[][] = [];
     const activity = await jupyterActivity(probes, async (args) => (calls.push([...args]), { status: 0, stdout: "", stderr: "" }), engine);
     expect(calls).toEqual([]);
-    expect(posts[0]).toEqual(["/v1.41/containers/lab-alice.py/exec", { User: "1001:1001", Cmd: jupyterStatusArgs(probes[0]).slice(4), AttachStdin: false, AttachStdout: true, AttachStderr: true, Tty: false }]);
+    expect(posts[0]).toEqual([
+      "/v1.41/containers/lab-alice.py/exec",
+      { User: "1001:1001", Cmd: jupyterStatusArgs(probes[0]).slice(4), AttachStdin: false, AttachStdout: true, AttachStderr: true, Tty: false },
+    ]);
     expect(posts).toContainEqual(["/v1.41/exec/exec-alice/start", { Detach: false, Tty: false }]);
     expect(activity.get("lab-alice.py")).toEqual({ lastActivity: "2026-12-03T07:04:00Z", kernels: 3, connections: 0, started: "x" });
     expect(activity.get("lab-bob.py")).toEqual({ error: "the server is not listening on its socket (FileNotFoundError: [Errno 2] No such file or directory)" });
@@ -433,7 +482,11 @@ describe("the docker calls", () => {
 
   it("uses what docker printed when a container went away between the calls", async () => {
     const gone = { status: 1, stderr: "Error: No such container: id-gone\n" };
-    const { docker } = recording({ ps: { status: 0, stdout: `${PS_ALL}id-gone\trunning\tlab-gone.py\tlab\n` }, inspect: { ...gone, stdout: INSPECT }, stats: { ...gone, stdout: STATS } });
+    const { docker } = recording({
+      ps: { status: 0, stdout: `${PS_ALL}id-gone\trunning\tlab-gone.py\tlab\n` },
+      inspect: { ...gone, stdout: INSPECT },
+      stats: { ...gone, stdout: STATS },
+    });
     const { containers, usage } = await read(docker);
     expect([containers.length, usage.size]).toEqual([6, 3]);
   });
@@ -448,10 +501,14 @@ describe("the docker calls", () => {
   });
 
   it("says which restart failed and which did restart", async () => {
-    const failed = recording({ restart: { status: 1, stdout: "lab-alice.shell\n", stderr: "Error response from daemon: Cannot restart container lab-alice.py: oops\n" } });
+    const failed = recording({
+      restart: { status: 1, stdout: "lab-alice.shell\n", stderr: "Error response from daemon: Cannot restart container lab-alice.py: oops\n" },
+    });
     const restart = restartContainers(["lab-alice.py", "lab-alice.shell"], failed.docker);
     await expect(restart).rejects.toThrow(RestartError);
-    await expect(restart).rejects.toThrow("docker restart failed: Error response from daemon: Cannot restart container lab-alice.py: oops; restarted: lab-alice.shell");
+    await expect(restart).rejects.toThrow(
+      "docker restart failed: Error response from daemon: Cannot restart container lab-alice.py: oops; restarted: lab-alice.shell",
+    );
   });
 
   it("says so when docker inspect prints something else than a list of containers", async () => {
