@@ -5,7 +5,7 @@
 import * as path from "node:path";
 import type { HostModel } from "../model/model";
 import { LABEL_ROLE, ROLE } from "../container/container";
-import { rootScript } from "../container/common";
+import { ONE_SHOT_LIMITS, rootScript } from "../container/common";
 import { type AccountDatabase, AccountDatabaseError, parseAccountDatabase } from "./account-db";
 import type { HomeState, HostSnapshot } from "./check";
 import { type Docker, dockerCli, HostUnreadableError, notAnswering } from "../docker/docker-cli";
@@ -78,6 +78,15 @@ export function checkRunArgs(image: string, mounts: readonly string[], homes: re
     "DAC_READ_SEARCH",
     "--security-opt",
     "no-new-privileges",
+    // Limits, as every one-shot homedock runs has.
+    "--memory",
+    `${ONE_SHOT_LIMITS.memoryMiB}m`,
+    "--memory-swap",
+    `${ONE_SHOT_LIMITS.memoryMiB}m`,
+    "--cpus",
+    String(ONE_SHOT_LIMITS.nanoCpus / 1e9),
+    "--pids-limit",
+    String(ONE_SHOT_LIMITS.pidsLimit),
     "--label",
     `${LABEL_ROLE}=${ROLE.usersCheck}`,
     ...bind("/etc/passwd", "/homedock/etc/passwd"),

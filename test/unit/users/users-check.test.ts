@@ -154,9 +154,10 @@ describe("reading the host through one container", () => {
     expect(bad).toThrow("the Docker host: /etc/passwd:1: expected 7 fields name:password:uid:gid:gecos:home:shell, got 3");
   });
 
-  it("runs read-only, without network or capabilities but DAC_READ_SEARCH, never pulling", () => {
+  it("runs read-only, without network or capabilities but DAC_READ_SEARCH, never pulling, with a one-shot's limits", () => {
     const args = checkRunArgs("x/init:1", ["/home"], ["/home/alice"]);
-    expect(args.slice(0, 16)).toEqual([
+    expect(args.slice(15, 24)).toEqual(["--memory", "64m", "--memory-swap", "64m", "--cpus", "0.5", "--pids-limit", "64", "--label"]);
+    expect(args.slice(0, 15)).toEqual([
       "run",
       "--rm",
       "--pull",
@@ -172,7 +173,6 @@ describe("reading the host through one container", () => {
       "DAC_READ_SEARCH",
       "--security-opt",
       "no-new-privileges",
-      "--label",
     ]);
     expect(args).toContain("type=bind,source=/etc/passwd,target=/homedock/etc/passwd,readonly");
     expect(args).toContain("type=bind,source=/home,target=/homedock/root/home,readonly");
