@@ -60,6 +60,7 @@ it("a bundle of the homedock command validates and renders from a folder with no
     "error.html",
     "login-cookie-secret",
     "login-htpasswd",
+    "login-limit.cfg",
     "sign_in.html",
   ]);
 });
