@@ -17,6 +17,23 @@ import { readPasswords, staleHashes } from "../output/secrets";
 import { addWorkspaceCommands } from "./workspaces";
 import { addPruneCommand } from "./prune";
 import { exitStatus } from "./exit-status";
+import {
+  dockerEngineReader,
+  type EngineReader,
+  type EngineView,
+  forgetInit,
+  forgetRefresh,
+  initCurrent,
+  recordInit,
+  recordRefresh,
+  refreshed,
+  sameEngine,
+  sameView,
+  viewEngine,
+} from "./skips";
+
+/** What --refresh says. */
+const REFRESH_HELP = "refresh every object of the state, even when the Docker engine holds them exactly as the last refresh read them";
 
 /** The plan `homedock plan` saves in the stack directory and `homedock deploy --saved-plan` applies. */
 export const SAVED_PLAN = "homedock.tfplan";
@@ -73,14 +90,25 @@ function privateState(stack: string): void {
   for (const file of [state, `${state}.backup`]) if (existsSync(file)) chmodSync(file, 0o600);
 }
 
-/** Runs `terraform init`, then each step, in the stack directory; stops at the first that fails and returns its status. */
-function initThen(terraform: Terraform, stack: string, steps: readonly (readonly string[])[], toStderr = false): number {
+/** `terraform init` in the stack directory, where the last one there was not for the same providers, backend and lock file; its status. */
+function init(terraform: Terraform, stack: string, toStderr = false): number {
   privateState(stack);
-  for (const args of [["init", "-input=false"], ...steps]) {
-    const status = terraform.run(args, stack, toStderr);
-    if (status !== 0) return status;
-  }
-  return 0;
+  if (initCurrent(stack)) return 0;
+  forgetInit(stack);
+  const status = terraform.run(["init", "-input=false"], stack, toStderr);
+  if (status === 0) recordInit(stack);
+  return status;
+}
+
+/** The line that says a refresh is skipped, and why that loses nothing. */
+function skipLine(view: EngineView): string {
+  return `homedock: the Docker engine holds the state's ${view.objects} objects exactly as the last refresh read them: planning without a refresh (--refresh to force one)`;
+}
+
+/** The plan JSON's drift: what the refresh read that the state did not hold (Terraform writes it compact). */
+function drifted(plan: Buffer): boolean {
+  const at = plan.indexOf('"resource_drift":[');
+  return at >= 0 && plan[at + '"resource_drift":['.length] !== "]".charCodeAt(0);
 }
 
 /** Prints a review, or writes it to `file`: the Markdown, or the summary and what the policies block as JSON. */
@@ -130,7 +158,11 @@ function withReviewOptions(command: Command): Command {
  * The command line. `terraform` runs Terraform (a stand-in in tests); `exit` receives
  * the exit status of a command that sets one.
  */
-export function program(terraform: Terraform = systemTerraform(), exit: (status: number) => void = (status) => void (process.exitCode = status)): Command {
+export function program(
+  terraform: Terraform = systemTerraform(),
+  exit: (status: number) => void = (status) => void (process.exitCode = status),
+  engine: EngineReader = dockerEngineReader,
+): Command {
   const cli = new Command("homedock")
     .description("A multi-user Docker host as code: environments x users -> workspace containers")
     .showHelpAfterError()
@@ -156,20 +188,33 @@ export function program(terraform: Terraform = systemTerraform(), exit: (status:
     stackCommand(
       "plan",
       `synthesize, terraform init and plan, and review the plan; it is saved as ${SAVED_PLAN} in the stack directory for \`deploy --saved-plan\``,
-    ).option("--review <file>", "write the review there instead of standard output"),
-  ).action((opts: RenderOptions & ReviewFlags & { review?: string }) => {
+    )
+      .option("--review <file>", "write the review there instead of standard output")
+      .option("--refresh", REFRESH_HELP),
+  ).action(async (opts: RenderOptions & ReviewFlags & { review?: string; refresh?: boolean }) => {
     // Standard output holds the review alone; Terraform's and homedock's own lines go to standard error.
     const { model, out } = rendered(output.synth, opts, { log: console.error, paths: "warn" });
     const stack = path.dirname(out);
     const saved = path.join(stack, SAVED_PLAN);
     // A failed plan must not leave an older one behind for deploy --saved-plan.
     rmSync(saved, { force: true });
-    const status = initThen(terraform, stack, [["plan", "-input=false", `-out=${SAVED_PLAN}`]], true);
+    // After init: a new provider is a new lock file, and a full refresh.
+    let status = init(terraform, stack, true);
+    if (status !== 0) return exit(status);
+    const before = await viewEngine(stack, engine);
+    const skip = !opts.refresh && refreshed(stack, before);
+    if (skip) console.error(skipLine(before!));
+    status = terraform.run(["plan", "-input=false", ...(skip ? ["-refresh=false"] : []), `-out=${SAVED_PLAN}`], stack, true);
     if (status !== 0) return exit(status);
     // It holds the input variables, the workspace tokens among them.
     chmodSync(saved, 0o600);
     const show = terraform.capture(["show", "-json", SAVED_PLAN], stack);
     if (show.status !== 0) return exit(show.status);
+    // A refresh that read back exactly what the state holds, of an engine that did not
+    // change meanwhile: the state is what a refresh leaves (a plan writes no state).
+    const after = await viewEngine(stack, engine);
+    if ((skip || !drifted(show.stdout)) && sameView(before, after)) recordRefresh(stack, after!);
+    else forgetRefresh(stack);
     const review = reviewPlan(show.stdout, { ...opts, host: model.name });
     printReview(review, opts.format, opts.review);
     exit(review.exitCode);
@@ -178,12 +223,14 @@ export function program(terraform: Terraform = systemTerraform(), exit: (status:
   stackCommand("deploy", "synthesize, then converge the host with Terraform (init, apply) without the cdktf CLI")
     .option("--auto-approve", "apply without asking")
     .option("--saved-plan", `apply the plan \`homedock plan\` saved (${SAVED_PLAN}), exactly as reviewed, without synthesizing again`)
-    .action((opts: RenderOptions & { autoApprove?: boolean; savedPlan?: boolean }) => {
+    .option("--refresh", REFRESH_HELP)
+    .action(async (opts: RenderOptions & { autoApprove?: boolean; savedPlan?: boolean; refresh?: boolean }) => {
       if (opts.savedPlan) {
         const stack = output.stackDirectory(opts.out, configReader().loadChecked(opts.config ?? configFile()).model.name);
         const saved = path.join(stack, SAVED_PLAN);
         if (!existsSync(saved)) throw new UsageError(`no saved plan at ${saved}: run homedock plan first`);
         privateState(stack);
+        forgetRefresh(stack);
         // Terraform applies a saved plan without asking: it was the question.
         const status = terraform.run(["apply", "-input=false", SAVED_PLAN], stack);
         // Applied, it is stale: Terraform would refuse it next time.
@@ -191,15 +238,31 @@ export function program(terraform: Terraform = systemTerraform(), exit: (status:
         return exit(status);
       }
       const stack = path.dirname(rendered(output.synth, opts, { paths: "refuse" }).out);
-      // terraform.tfvars.json beside the stack carries the tokens; init is quick when nothing changed.
-      exit(initThen(terraform, stack, [["apply", "-input=false", ...(opts.autoApprove ? ["-auto-approve"] : [])]]));
+      let status = init(terraform, stack);
+      if (status !== 0) return exit(status);
+      const before = await viewEngine(stack, engine);
+      const skip = !opts.refresh && refreshed(stack, before);
+      if (skip) console.error(skipLine(before!));
+      // Whatever the apply does, the record is no more until it has ended well.
+      forgetRefresh(stack);
+      // terraform.tfvars.json beside the stack carries the tokens.
+      status = terraform.run(["apply", "-input=false", ...(skip ? ["-refresh=false"] : []), ...(opts.autoApprove ? ["-auto-approve"] : [])], stack);
+      // The engine as it was before: the apply refreshed every object (or the record said
+      // a refresh would read back the state) and changed none; its state is what a refresh leaves.
+      if (status === 0) {
+        const after = await viewEngine(stack, engine);
+        if (sameEngine(before, after)) recordRefresh(stack, after!);
+      }
+      exit(status);
     });
 
   stackCommand("destroy", "remove the host's containers and network with Terraform (synth, init, destroy); homes, everything in them, and images stay")
     .option("--auto-approve", "destroy without asking")
     .action((opts: RenderOptions & { autoApprove?: boolean }) => {
       const stack = path.dirname(rendered(output.synth, opts).out);
-      exit(initThen(terraform, stack, [["destroy", "-input=false", ...(opts.autoApprove ? ["-auto-approve"] : [])]]));
+      forgetRefresh(stack);
+      const status = init(terraform, stack);
+      exit(status !== 0 ? status : terraform.run(["destroy", "-input=false", ...(opts.autoApprove ? ["-auto-approve"] : [])], stack));
     });
 
   cli
@@ -276,10 +339,10 @@ function commandName(action: Command): string {
 }
 
 /** Runs the CLI; returns the exit status. Expected errors are their message, never a stack trace (see exitStatus). */
-export async function run(argv: readonly string[], terraform: Terraform = systemTerraform()): Promise<number> {
+export async function run(argv: readonly string[], terraform: Terraform = systemTerraform(), engine: EngineReader = dockerEngineReader): Promise<number> {
   let status = 0;
   let command = "homedock";
-  const cli = program(terraform, (code) => void (status = code));
+  const cli = program(terraform, (code) => void (status = code), engine);
   cli.hook("preAction", (_cli, action) => void (command = commandName(action)));
   try {
     await cli.parseAsync([...argv]);

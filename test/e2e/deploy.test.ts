@@ -837,6 +837,59 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     expect(readFileSync(path.join(d.home, "bob/py/welcome.txt"), "utf8")).toBe(SEED["welcome.txt"]);
   }, 400_000);
 
+  it("homedock plan and deploy skip the refresh only while the engine is as the last refresh left it: every change behind Terraform's back is still seen", async () => {
+    const d = new Deployment("skips", courseConfig);
+    // The py environment's image under a tag of this test's own, which it can move.
+    const tag = `homedock-test/${d.name}:py`;
+    await docker("tag", v1, tag);
+    cleanups.push(async () => void (await dockerStatus("rmi", tag)));
+    d.config = { ...d.config, environments: d.config.environments.map((e) => (e.name === "py" ? { ...e, image: tag } : e)) };
+    const SKIPPED = /homedock: the Docker engine holds the state's \d+ objects exactly as the last refresh read them: planning without a refresh/;
+    /** `homedock plan`: whether it skipped the refresh, and what its saved plan does. */
+    const homedockPlan = async () => {
+      const r = await d.homedock("plan");
+      expect(r.code, r.out.slice(-3000)).toBe(0);
+      const show = await d.runTerraform("show", "-json", "homedock.tfplan");
+      return { skipped: SKIPPED.test(r.out), changes: changes(JSON.parse(show.stdout)) };
+    };
+    /** A deploy that converges, then one that refreshes and records: the next plan skips. */
+    const settle = async () => {
+      for (let i = 0; i < 2; i++) {
+        const r = await d.homedockDeploy();
+        expect(r.code, r.out.slice(-3000)).toBe(0);
+      }
+      const r = await d.homedockDeploy();
+      expect([r.code, SKIPPED.test(r.out), /No changes/.test(r.out)], r.out.slice(-3000)).toEqual([0, true, true]);
+      expect(await homedockPlan()).toEqual({ skipped: true, changes: [] });
+    };
+    await settle();
+    // init too is skipped once it has run for these providers.
+    expect((await d.homedock("plan")).out).not.toContain("Initializing the backend");
+
+    const tampers: [string, () => Promise<unknown>][] = [
+      ["a workspace stopped by hand", () => docker("stop", "-t", "1", d.container("bob", "py"))],
+      ["a workspace removed by hand", () => docker("rm", "-f", d.container("alice", "stats"))],
+      ["a workspace's memory changed by hand", () => docker("update", "--memory", "96m", "--memory-swap", "96m", d.container("carol", "py"))],
+      ["the environment's tag moved to another image", () => docker("tag", v2, tag)],
+      [
+        "a state written by another tool (a workspace tainted)",
+        async () => {
+          const address = (await d.runTerraform("state", "list")).stdout.split("\n").find((a) => /^docker_container\..*user-bob_py_container/.test(a));
+          expect((await d.runTerraform("taint", address!)).code).toBe(0);
+        },
+      ],
+    ];
+    for (const [what, tamper] of tampers) {
+      await tamper();
+      const seen = await homedockPlan();
+      const full = await d.plan();
+      // The same changes a plan with a full refresh finds, and no skip.
+      expect({ what, ...seen }).toEqual({ what, skipped: false, changes: changes(full.json) });
+      expect(seen.changes.length, what).toBeGreaterThan(0);
+      await settle();
+    }
+  }, 900_000);
+
   it("idle workspaces through homedock deploy: one stops, stays stopped through a deploy with an empty plan after it, and its owner's page load wakes it", async () => {
     const images = { proxy: FRONT_DOOR_IMAGES.proxy, login: FRONT_DOOR_IMAGES.login, limiter: FRONT_DOOR_IMAGES.limiter, notebook: FRONT_DOOR_IMAGES.notebook };
     for (const image of Object.values(images)) {

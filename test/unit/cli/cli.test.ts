@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vites
 import { run, SAVED_PLAN } from "../../../src/cli/cli";
 import { REVIEW_EXIT, summarizePlan } from "../../../src/review/review";
 import type { Terraform } from "../../../src/cli/terraform";
+import { type EngineReader, recordFile } from "../../../src/cli/skips";
 import { courseConfig } from "../../helpers/synth";
 
 const fixtures = path.resolve(__dirname, "../../fixtures/plans");
@@ -205,4 +206,229 @@ it("synth: the stack where asked, the summary on standard output", async () => {
   expect(await withTerraform(fakeTerraform(), p, "synth")).toBe(0);
   expect(stdout.join("\n")).toContain("5 workspaces for 3 users");
   expect(existsSync(path.join(p.stack, "cdk.tf.json"))).toBe(true);
+});
+
+describe("what homedock deploy and plan skip", () => {
+  // cdktf puts the local state in the directory synth runs in: each project's own.
+  const repoDir = process.cwd();
+  afterEach(() => process.chdir(repoDir));
+  const inProject = (p: ReturnType<typeof project>) => (process.chdir(p.cwd), p);
+  /** What the stand-in engine answers, by `<kind> inspect <names>`; `fail` makes it fail. */
+  interface Engine {
+    answers: Map<string, string>;
+    fail: boolean;
+    calls: { args: string; env: NodeJS.ProcessEnv }[];
+  }
+  const engineOf = (): Engine & { reader: EngineReader } => {
+    const engine = {
+      answers: new Map<string, string>(),
+      fail: false,
+      calls: [] as { args: string; env: NodeJS.ProcessEnv }[],
+      reader: (async (args, env) => {
+        engine.calls.push({ args: args.join(" "), env });
+        if (engine.fail) return { status: 1, stdout: "[]", stderr: "Error: No such object" };
+        return { status: 0, stdout: engine.answers.get(args.join(" ")) ?? `[${JSON.stringify(args)}]`, stderr: "" };
+      }) as EngineReader,
+    };
+    return engine;
+  };
+
+  /** The state a deploy leaves: two containers, the network and the image; `serial` as given. */
+  const state = (serial: number, extra: object[] = []) =>
+    JSON.stringify({
+      version: 4,
+      serial,
+      lineage: "a-lineage",
+      resources: [
+        { mode: "managed", type: "docker_container", name: "w1", instances: [{ attributes: { id: "c1" } }, { attributes: { id: "c2" } }] },
+        { mode: "managed", type: "docker_network", name: "n", instances: [{ attributes: { id: "n1" } }] },
+        { mode: "managed", type: "docker_image", name: "i", instances: [{ attributes: { name: "img:1", image_id: "sha256:i1" } }] },
+        { mode: "managed", type: "terraform_data", name: "s", instances: [{ attributes: { id: "t1" } }] },
+        ...extra,
+      ],
+    });
+
+  /** A Terraform whose init makes its directory and the lock file, and whose apply writes the state (serial + 1). */
+  const terraformWithState = (p: { cwd: string; stack: string }, plan = "add-user") => {
+    const base = fakeTerraform(plan);
+    const stateFile = () => {
+      const json = JSON.parse(readFileSync(path.join(p.stack, "cdk.tf.json"), "utf8"));
+      return path.resolve(p.stack, json.terraform.backend.local.path);
+    };
+    let serial = 1;
+    const baseRun = base.run.bind(base);
+    return Object.assign(base, {
+      stateFile,
+      writeState: (s: string) => writeFileSync(stateFile(), s),
+      run(args: readonly string[], cwd: string, toStderr = false) {
+        const status = baseRun(args, cwd, toStderr);
+        if (args[0] === "init") {
+          mkdirSync(path.join(cwd, ".terraform/providers"), { recursive: true });
+          writeFileSync(path.join(cwd, ".terraform.lock.hcl"), 'provider "registry.terraform.io/kreuzwerker/docker" {}\n');
+        }
+        if (args[0] === "apply") writeFileSync(stateFile(), state(++serial));
+        return status;
+      },
+    });
+  };
+
+  const deploy = (t: Terraform, p: { cwd: string; config: string }, engine: EngineReader, ...more: string[]) =>
+    run(["node", "homedock", "deploy", "--auto-approve", ...more, "-c", p.config, "-o", path.join(p.cwd, "cdktf.out")], t, engine);
+  const plan = (t: Terraform, p: { cwd: string; config: string }, engine: EngineReader, ...more: string[]) =>
+    run(["node", "homedock", "plan", ...more, "-c", p.config, "-o", path.join(p.cwd, "cdktf.out")], t, engine);
+  const applies = (t: { calls: Call[] }) => t.calls.filter((c) => c.args.startsWith("apply") || c.args.startsWith("plan")).map((c) => c.args);
+
+  it("a deploy that changed nothing on the engine records it; the next one skips the refresh and init, and says so", async () => {
+    const p = inProject(project("add-user"));
+    const engine = engineOf();
+    const t = terraformWithState(p);
+    expect(await deploy(t, p, engine.reader)).toBe(0);
+    // From nothing: no state before, so nothing recorded.
+    expect(existsSync(recordFile(p.stack))).toBe(false);
+    expect(await deploy(t, p, engine.reader)).toBe(0);
+    expect(existsSync(recordFile(p.stack))).toBe(true);
+    expect((statSync(recordFile(p.stack)).mode & 0o777).toString(8)).toBe("600");
+    stderr = [];
+    expect(await deploy(t, p, engine.reader)).toBe(0);
+    expect(applies(t)).toEqual(["apply -input=false -auto-approve", "apply -input=false -auto-approve", "apply -input=false -refresh=false -auto-approve"]);
+    expect(t.calls.filter((c) => c.args.startsWith("init"))).toHaveLength(1);
+    expect(stderr).toContain(
+      "homedock: the Docker engine holds the state's 5 objects exactly as the last refresh read them: planning without a refresh (--refresh to force one)",
+    );
+    // One inspect per kind, on the engine the provider reaches (here: the local socket, never the CLI's own context).
+    expect(engine.calls.slice(0, 3).map((c) => c.args)).toEqual(["container inspect c1 c2", "image inspect img:1 sha256:i1", "network inspect n1"]);
+    expect(engine.calls[0].env.DOCKER_HOST).toBe(process.env.DOCKER_HOST || "unix:///var/run/docker.sock");
+  });
+
+  /** A project deployed twice: its record made, the next deploy would skip. */
+  const recorded = async () => {
+    const p = inProject(project("add-user"));
+    const engine = engineOf();
+    const t = terraformWithState(p);
+    for (let i = 0; i < 2; i++) expect(await deploy(t, p, engine.reader)).toBe(0);
+    expect(existsSync(recordFile(p.stack))).toBe(true);
+    t.calls.length = 0;
+    return { p, engine, t };
+  };
+
+  it.each([
+    [
+      "an object inspected differently (a container stopped, changed or started by hand)",
+      ({ engine }: Awaited<ReturnType<typeof recorded>>) => void engine.answers.set("container inspect c1 c2", '[{"State":"exited"}]'),
+    ],
+    ["docker failing (an object gone, the engine down)", ({ engine }: Awaited<ReturnType<typeof recorded>>) => void (engine.fail = true)],
+    ["a state written by another tool (a new serial)", ({ t }: Awaited<ReturnType<typeof recorded>>) => t.writeState(state(99))],
+    [
+      "a resource type homedock does not know how a refresh reads",
+      ({ t }: Awaited<ReturnType<typeof recorded>>) => t.writeState(state(3, [{ mode: "managed", type: "docker_service", name: "x", instances: [] }])),
+    ],
+    [
+      "a data source in the state",
+      ({ t }: Awaited<ReturnType<typeof recorded>>) => t.writeState(state(3, [{ mode: "data", type: "docker_network", name: "x", instances: [] }])),
+    ],
+    ["another engine (DOCKER_HOST)", () => void (process.env.DOCKER_HOST = "tcp://elsewhere:2376")],
+    [
+      "an init that wrote another lock file (another provider)",
+      ({ t }: Awaited<ReturnType<typeof recorded>>) => {
+        const run = t.run.bind(t);
+        t.run = (args, cwd, toStderr) => {
+          const status = run(args, cwd, toStderr);
+          if (args[0] === "init") writeFileSync(path.join(cwd, ".terraform.lock.hcl"), "# another provider\n");
+          return status;
+        };
+        // Changed by hand, so that init runs.
+        writeFileSync(
+          path.join(path.dirname(t.stateFile()), "cdktf.out/stacks", path.basename(t.stateFile()).split(".")[1], ".terraform.lock.hcl"),
+          "# edited\n",
+        );
+      },
+    ],
+    ["a damaged record", ({ p }: Awaited<ReturnType<typeof recorded>>) => writeFileSync(recordFile(p.stack), "{")],
+  ])("refreshes after %s", async (_what, change) => {
+    const r = await recorded();
+    const host = process.env.DOCKER_HOST;
+    try {
+      change(r);
+      expect(await deploy(r.t, r.p, r.engine.reader)).toBe(0);
+    } finally {
+      if (host === undefined) delete process.env.DOCKER_HOST;
+      else process.env.DOCKER_HOST = host;
+    }
+    expect(applies(r.t)).toEqual(["apply -input=false -auto-approve"]);
+    expect(stderr.join("\n")).not.toContain("planning without a refresh");
+  });
+
+  it("a container's mounts in another order (Docker lists them from a map) are the same container", async () => {
+    const mounts = [
+      { Destination: "/srv/data", Source: "/data" },
+      { Destination: "/home/a", Source: "/home/a" },
+    ];
+    const p = inProject(project("add-user"));
+    const engine = engineOf();
+    engine.answers.set("container inspect c1 c2", JSON.stringify([{ Id: "c1", Mounts: mounts }]));
+    const t = terraformWithState(p);
+    for (let i = 0; i < 2; i++) expect(await deploy(t, p, engine.reader)).toBe(0);
+    engine.answers.set("container inspect c1 c2", JSON.stringify([{ Id: "c1", Mounts: [...mounts].reverse() }]));
+    expect(await deploy(t, p, engine.reader)).toBe(0);
+    expect(applies(t).at(-1)).toBe("apply -input=false -refresh=false -auto-approve");
+    // A mount that changed is a change.
+    engine.answers.set("container inspect c1 c2", JSON.stringify([{ Id: "c1", Mounts: [mounts[0], { ...mounts[1], Source: "/home/b" }] }]));
+    expect(await deploy(t, p, engine.reader)).toBe(0);
+    expect(applies(t).at(-1)).toBe("apply -input=false -auto-approve");
+  });
+
+  it("refreshes when asked (--refresh), and a failed apply leaves no record", async () => {
+    const r = await recorded();
+    expect(await deploy(r.t, r.p, r.engine.reader, "--refresh")).toBe(0);
+    expect(applies(r.t)).toEqual(["apply -input=false -auto-approve"]);
+    const failing = Object.assign(terraformWithState(r.p), { run: (args: readonly string[]) => (args[0] === "apply" ? 7 : 0) });
+    expect(await deploy(failing, r.p, r.engine.reader)).toBe(7);
+    expect(existsSync(recordFile(r.p.stack))).toBe(false);
+  });
+
+  it("a deploy during which the engine changed (it created or replaced something) records nothing", async () => {
+    const r = await recorded();
+    r.engine.answers.set("container inspect c1 c2", "[1]");
+    const changing = Object.assign(r.t, {
+      run(args: readonly string[], cwd: string) {
+        r.t.calls.push({ args: args.join(" "), cwd, toStderr: false });
+        if (args[0] === "apply") r.engine.answers.set("container inspect c1 c2", "[2]");
+        return 0;
+      },
+    });
+    expect(await deploy(changing, r.p, r.engine.reader)).toBe(0);
+    expect(existsSync(recordFile(r.p.stack))).toBe(false);
+  });
+
+  it("homedock plan skips too, and records only when its refresh read back what the state holds", async () => {
+    const r = await recorded();
+    expect(await plan(r.t, r.p, r.engine.reader)).toBe(0);
+    expect(applies(r.t)).toEqual([`plan -input=false -refresh=false -out=${SAVED_PLAN}`]);
+    // A refresh that found drift (the state is not what it read): the record goes.
+    const drift = { ...JSON.parse(readFileSync(path.join(fixtures, "add-user.json"), "utf8")), resource_drift: [{ address: "docker_container.x" }] };
+    const drifting = Object.assign(r.t, { capture: () => ({ status: 0, stdout: Buffer.from(JSON.stringify(drift)) }) });
+    expect(await plan(drifting, r.p, r.engine.reader, "--refresh")).toBe(0);
+    expect(existsSync(recordFile(r.p.stack))).toBe(false);
+    // One without drift records it again.
+    const clean = Object.assign(r.t, { capture: () => ({ status: 0, stdout: readFileSync(path.join(fixtures, "add-user.json")) }) });
+    expect(await plan(clean, r.p, r.engine.reader)).toBe(0);
+    expect(existsSync(recordFile(r.p.stack))).toBe(true);
+  });
+
+  it("runs init again for a new lock file or another Terraform binary, and not otherwise", async () => {
+    const r = await recorded();
+    const inits = () => r.t.calls.filter((c) => c.args.startsWith("init")).length;
+    expect(await deploy(r.t, r.p, r.engine.reader)).toBe(0);
+    expect(inits()).toBe(0);
+    writeFileSync(path.join(r.p.stack, ".terraform.lock.hcl"), "# edited\n");
+    expect(await deploy(r.t, r.p, r.engine.reader)).toBe(0);
+    expect(inits()).toBe(1);
+    process.env.TERRAFORM_BINARY_NAME = "tofu";
+    try {
+      expect(await deploy(r.t, r.p, r.engine.reader)).toBe(0);
+    } finally {
+      delete process.env.TERRAFORM_BINARY_NAME;
+    }
+    expect(inits()).toBe(2);
+  });
 });
