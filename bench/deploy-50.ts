@@ -3,8 +3,10 @@
 // ContainerSpecs) from a shell loop, 10 at a time. Deploys: `homedock deploy` with homes
 // that exist (createHomes: false: the same 50 containers as the floor), `homedock deploy`
 // and `cdktf deploy` with the default one-shot home container per user. All sides
-// alternate, each from nothing, median of 5. Then, on the deployed host: a plan with
-// nothing to change, and a deploy that adds one user.
+// alternate, each from nothing, median of 5. homedock is the compiled command, as the
+// package runs it. Then, on the deployed host after a deploy that changed nothing (as a
+// host deployed before is): `terraform plan` and `homedock plan` with nothing to
+// change, `homedock deploy` with nothing to change, and a deploy that adds one user.
 //   HOMEDOCK_PROVIDER_MIRROR=... npm run bench:deploy [-- runs]
 import { execFileSync, spawnSync } from "node:child_process";
 import { chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -127,7 +129,9 @@ try {
     writeFileSync(path.join(dir, "floor.sh"), floorScript(model.workspaces.map((w) => workspaceContainer(model, w))));
     return timed("sh", [path.join(dir, "floor.sh")]);
   };
-  const homedock = [path.join(repo, "node_modules/.bin/tsx"), path.join(repo, "src/cli/cli.ts"), "deploy", "--auto-approve"];
+  // The command as the package runs it: compiled (scripts/build.sh), not through tsx.
+  execFileSync("bash", [path.join(repo, "scripts/build.sh")], { stdio: "ignore" });
+  const homedock = [process.execPath, path.join(repo, "dist/src/cli/cli.js"), "deploy", "--auto-approve"];
   const cdktf = [`${repo}/node_modules/.bin/cdktf`, "deploy", "--auto-approve", "--skip-provider-lock"];
   const sides: { short: string; label: string; run: () => number; ms: number[] }[] = [
     { short: "homes exist", label: "homedock deploy, homes exist (createHomes: false): 50 workspaces", run: () => deploy(homedock, config(50, false)), ms: [] },
@@ -142,18 +146,37 @@ try {
       reset();
     }
   }
+  // The deployed host, settled: a second deploy refreshes everything, changes nothing,
+  // and records it (src/cli/skips.ts), as on a host that has been deployed before.
+  deploy(homedock, config(50));
   deploy(homedock, config(50));
   const stack = path.join(dir, "cdktf.out/stacks", NAME);
-  const plans = Array.from({ length: RUNS }, () => timed("terraform", ["plan", "-input=false", "-detailed-exitcode"], stack));
-  mkdirSync(path.join(home, "u50"), { mode: 0o700 });
-  chownSync(path.join(home, "u50"), 3050, 3050);
-  const addOne = deploy(homedock, config(51));
+  const homedockPlan = [...homedock.slice(0, -2), "plan"];
+  const quiet = { plans: [] as number[], homedockPlans: [] as number[], deploys: [] as number[], adds: [] as number[] };
+  for (let i = 0; i < RUNS; i++) {
+    quiet.plans.push(timed("terraform", ["plan", "-input=false", "-detailed-exitcode"], stack));
+    quiet.homedockPlans.push(deploy(homedockPlan, config(50 + i)));
+    quiet.deploys.push(deploy(homedock, config(50 + i)));
+    // One more user on the settled host; then a deploy that refreshes and records again.
+    const user = `u${50 + i}`;
+    mkdirSync(path.join(home, user), { mode: 0o700 });
+    chownSync(path.join(home, user), 3000 + 50 + i, 3000 + 50 + i);
+    quiet.adds.push(deploy(homedock, config(51 + i)));
+    deploy(homedock, config(51 + i));
+  }
   const floor = median(sides[1].ms);
   console.log("| what | median (ms) | ratio to the floor |\n| --- | ---: | ---: |");
   for (const side of sides) console.log(`| ${side.label} | ${median(side.ms).toFixed(0)} | ${(median(side.ms) / floor).toFixed(2)}x |`);
-  console.log(`| terraform plan with nothing to change (50 workspaces, 50 homes) | ${median(plans).toFixed(0)} | |`);
-  console.log(`| homedock deploy adding one user to the 50 (one run) | ${addOne.toFixed(0)} | |`);
+  console.log(`| terraform plan with nothing to change (a full refresh) | ${median(quiet.plans).toFixed(0)} | |`);
+  console.log(`| homedock plan with nothing to change (synth, plan, review) | ${median(quiet.homedockPlans).toFixed(0)} | |`);
+  console.log(`| homedock deploy with nothing to change | ${median(quiet.deploys).toFixed(0)} | |`);
+  console.log(`| homedock deploy adding one user | ${median(quiet.adds).toFixed(0)} | |`);
   console.log(`\nruns (ms): ${sides.map((s) => `${s.short}: ${s.ms.map((x) => x.toFixed(0)).join(", ")}`).join("; ")}`);
+  console.log(
+    Object.entries(quiet)
+      .map(([k, xs]) => `${k}: ${xs.map((x) => x.toFixed(0)).join(", ")}`)
+      .join("; "),
+  );
 } finally {
   reset();
   rmSync(dir, { recursive: true, force: true });
