@@ -130,7 +130,10 @@ try {
     return timed("sh", [path.join(dir, "floor.sh")]);
   };
   // The command as the package runs it: compiled (scripts/build.sh), not through tsx.
-  execFileSync("bash", [path.join(repo, "scripts/build.sh")], { stdio: "ignore" });
+  execFileSync("bash", [path.join(repo, "scripts/build.sh")], {
+    stdio: "ignore",
+    env: { ...process.env, PATH: `${repo}/node_modules/.bin:${process.env.PATH}` },
+  });
   const homedock = [process.execPath, path.join(repo, "dist/src/cli/cli.js"), "deploy", "--auto-approve"];
   const cdktf = [`${repo}/node_modules/.bin/cdktf`, "deploy", "--auto-approve", "--skip-provider-lock"];
   const sides: { short: string; label: string; run: () => number; ms: number[] }[] = [
