@@ -6,6 +6,7 @@ import { App, TerraformStack } from "cdktf";
 import { FRONTDOOR_FILES_VARIABLE, Host, TOKENS_VARIABLE } from "../../constructs/host";
 import type { HostModel } from "../model/model";
 import { renderCompose } from "../render/compose";
+import { singleHost } from "../model/single-host";
 import { writeComposeSecrets, writeTerraformSecrets } from "./secrets";
 import { withoutStackTraces } from "./stack-traces";
 import { writeWhole } from "./write-whole";
@@ -58,7 +59,7 @@ function moveInto(from: string, to: string): void {
 /** Writes the Compose file whole or not at all (its parent directories made if missing). */
 export function writeCompose(model: HostModel, file: string): string {
   mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const text = renderCompose(model);
+  const text = renderCompose(singleHost(model, "compose"));
   // First, since the Compose file names them.
   writeComposeSecrets(path.dirname(path.resolve(file)), model);
   writeWhole(file, text);

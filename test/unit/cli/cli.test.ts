@@ -1,7 +1,7 @@
 // The homedock command's wiring, in process: what it runs Terraform with, where, in
 // which order, and what it prints and returns. Terraform is a stand-in that records its
 // calls; test/integration runs the real one.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -205,4 +205,38 @@ it("synth: the stack where asked, the summary on standard output", async () => {
   expect(await withTerraform(fakeTerraform(), p, "synth")).toBe(0);
   expect(stdout.join("\n")).toContain("5 workspaces for 3 users");
   expect(existsSync(path.join(p.stack, "cdk.tf.json"))).toBe(true);
+});
+
+describe("a config with a swarm section", () => {
+  /** A project of the course on a Swarm: homes made elsewhere, no supplementary groups. */
+  function onSwarm(): { cwd: string; config: string } {
+    const cwd = mkdtempSync(path.join(work, "swarm-"));
+    const config = path.join(cwd, "homedock.yaml");
+    // Homes and shared data that exist: deploy refuses those Docker would not bind.
+    const users = courseConfig().users!.map(({ supplementaryGids: _, ...u }) => ({ ...u, home: path.join(cwd, "homes", u.name) }));
+    for (const u of users) mkdirSync(u.home, { recursive: true });
+    mkdirSync(path.join(cwd, "data"));
+    const host = { name: "course", createHomes: false, sharedMounts: [{ source: path.join(cwd, "data"), target: "/srv/data" }] };
+    writeFileSync(config, JSON.stringify({ ...courseConfig(), users, host, swarm: { nodes: [{ name: "node-1" }] } }));
+    return { cwd, config };
+  }
+
+  // Each would do a single host's work on a Swarm: containers instead of services, or
+  // the host's containers read as a Swarm's.
+  it.each([["synth"], ["plan"], ["deploy"], ["destroy"], ["compose"], ["compose", "--preview"], ["restart", "alice"], ["prune"]])(
+    "homedock %s refuses it, naming the section, and runs and writes nothing",
+    async (...args: string[]) => {
+      const p = onSwarm();
+      const terraform = fakeTerraform();
+      const out =
+        args[0] === "compose"
+          ? ["-o", path.join(p.cwd, "docker-compose.yml")]
+          : ["synth", "plan", "deploy", "destroy"].includes(args[0])
+            ? ["-o", path.join(p.cwd, "cdktf.out")]
+            : [];
+      expect(await run(["node", "homedock", ...args, "-c", p.config, ...out], terraform)).toBe(1);
+      expect(stderr.join("\n")).toMatch(/swarm: got \{"nodes":\["node-1"\]\}; expected no swarm section for .+: not yet on Swarm/);
+      expect([terraform.calls, readdirSync(p.cwd).sort()]).toEqual([[], ["data", "homedock.yaml", "homes"]]);
+    },
+  );
 });
