@@ -206,7 +206,7 @@ export function program(terraform: Terraform = systemTerraform(), exit: (status:
 
   cli
     .command("compose")
-    .description("render the same host as a docker-compose.yml")
+    .description("render the same host as a docker-compose.yml (with a swarm section: a stack file for docker stack deploy)")
     .option("-c, --config <file>", CONFIG_OPTION)
     .option("-o, --out <file>", "where to write it", "docker-compose.yml")
     .option(

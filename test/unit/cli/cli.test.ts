@@ -223,7 +223,19 @@ describe("a config with a swarm section", () => {
 
   // Each would do a single host's work on a Swarm: containers instead of services, or
   // the host's containers read as a Swarm's.
-  it.each([["synth"], ["plan"], ["deploy"], ["destroy"], ["compose"], ["compose", "--preview"], ["restart", "alice"], ["prune"]])(
+  it("homedock compose writes the stack file, each user's node in the summary, and the tokens beside it", async () => {
+    const p = onSwarm();
+    const file = path.join(p.cwd, "stack.yml");
+    expect(await run(["node", "homedock", "compose", "-c", p.config, "-o", file])).toBe(0);
+    const text = readFileSync(file, "utf8");
+    expect(text.split("\n")[0]).toBe('version: "3.9"');
+    expect(text).toContain("  bob--python-course:\n");
+    expect(stdout.join("\n")).toContain("swarm: node-1 (node label homedock.node)");
+    expect(stdout.join("\n")).toMatch(/ {2}bob \(1002:1002, [^)]*, on node-1\): python-course/);
+    expect(readFileSync(path.join(p.cwd, "homedock-secrets", "bob.python-course.env"), "utf8")).toMatch(/^JUPYTER_TOKEN=[0-9a-f]{64}\n$/);
+  });
+
+  it.each([["synth"], ["plan"], ["deploy"], ["destroy"], ["compose", "--preview"], ["restart", "alice"], ["prune"]])(
     "homedock %s refuses it, naming the section, and runs and writes nothing",
     async (...args: string[]) => {
       const p = onSwarm();
