@@ -47,9 +47,14 @@ function frontDoorParts(raw: unknown, bad: ReadonlySet<PathSegment>): PartialCon
   return { ...given, ...valid };
 }
 
-/** A swarm section's node names, each as given where it is a string (the schema reports the rest). */
+/**
+ * A swarm section's node names, each as given where it is a string (the schema reports
+ * the rest). A section that is there but not a mapping is still a swarm: its users' pins
+ * are not "without a swarm section".
+ */
 function swarmParts(raw: unknown): PartialConfig["swarm"] {
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return undefined;
+  if (raw === undefined) return undefined;
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return { nodes: [] };
   const { nodes } = raw as { nodes?: unknown };
   const name = (node: unknown) =>
     node !== null && typeof node === "object" && typeof (node as { name?: unknown }).name === "string" ? (node as { name: string }).name : undefined;

@@ -561,6 +561,11 @@ export const cases: [string, (c: any) => void, string][] = [
     `users[0].node: got "node-1"; expected no node without a swarm section`,
   ],
   ["empty node list", (c) => (onSwarm(c), (c.swarm.nodes = [])), `swarm.nodes: got []; expected at least one node`],
+  [
+    "swarm section a list, with a user pinned",
+    (c) => (onSwarm(c), (c.swarm = ["node-1"]), (c.users[0].node = "node-1")),
+    `swarm: got ["node-1"]; expected a mapping with nodes`,
+  ],
   ["no node list", (c) => (onSwarm(c), (c.swarm = {})), `swarm.nodes: got nothing; expected a list of nodes`],
   [
     "repeated node name",
