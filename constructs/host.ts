@@ -8,6 +8,7 @@ import { Environment } from "./environment";
 import { FrontDoor } from "./front-door";
 import { NETWORK_OPTIONS } from "../src/container/network";
 import { buildModel, type HostModel } from "../src/model/model";
+import { singleHost } from "../src/model/single-host";
 import { preflight } from "../src/preflight/preflight";
 import { literal } from "../src/render/terraform";
 import type { HostEnvironment, HostFrontDoor, HostUser } from "./parts";
@@ -94,7 +95,8 @@ export class Host extends Construct {
     // The props are validated before the stack is looked at; the provider (given, or the
     // stack's) says whether the preflight looks on this machine.
     const provider = () => props.provider ?? unaliasedProvider(TerraformStack.of(this));
-    this.model = "model" in props ? readyModel(this, props) : checkedModel(configOf(props), provider);
+    // The Swarm's docker_service rendering is not built yet: its config would be single containers.
+    this.model = singleHost("model" in props ? readyModel(this, props) : checkedModel(configOf(props), provider), "Terraform (synth, plan, deploy)");
     for (const warning of this.model.warnings) Annotations.of(this).addWarning(warning);
     const stack = TerraformStack.of(this);
     this.provider = provider() ?? new DockerProvider(stack, "docker", {});

@@ -20,6 +20,7 @@ export {
   type HostModel,
   type RestartPolicy,
   type SharedMount,
+  type SwarmModel,
   type UserMount,
   type UserModel,
   type WorkspaceModel,

@@ -11,6 +11,7 @@ export { ConfigError, type ConfigIssue, type PathSegment } from "./config/issues
 export { HomedockError } from "./config/errors";
 export { homeInitContainer, ROLE, workspaceContainer } from "./container/container";
 export { renderCompose } from "./render/compose";
+export { renderStack } from "./render/stack";
 export { renderCaddyfile } from "./render/caddyfile";
 export { synth, writeCompose } from "./output/output";
 export {

@@ -7,6 +7,7 @@ import { CONFIG_OPTION, configFile, summary } from "./config-file";
 import type * as Output from "../output/output";
 import { PlanError, REVIEW_EXIT, type Review, reviewPlan } from "../review/review";
 import type { HostModel } from "../model/model";
+import { singleHost } from "../model/single-host";
 import type { HostPathPolicy } from "../preflight/preflight";
 import { EXIT_UNREADABLE, HomedockError } from "../config/errors";
 import { configReader, jsonSchema, loadCommandModules } from "./lazy";
@@ -127,6 +128,7 @@ export const PREVIEW_EXIT = { ok: 0, unreadable: EXIT_UNREADABLE } as const;
  */
 async function previewCompose(opts: { config?: string; format: "markdown" | "json" }): Promise<void> {
   const { model, warnings } = loaded(opts.config ?? configFile(), "warn");
+  singleHost(model, "compose --preview");
   for (const w of warnings) console.error(w);
   const [{ composeServices }, preview, { inspectHost }] = await Promise.all([
     import("../render/compose"),
@@ -267,7 +269,7 @@ export function program(
 
   cli
     .command("compose")
-    .description("render the same host as a docker-compose.yml")
+    .description("render the same host as a docker-compose.yml (with a swarm section: a stack file for docker stack deploy)")
     .option("-c, --config <file>", CONFIG_OPTION)
     .option("-o, --out <file>", "where to write it", "docker-compose.yml")
     .option(

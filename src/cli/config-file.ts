@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import * as path from "node:path";
 import type { HostModel, SharedMount } from "../model/model";
 import { workspacesOf } from "../model/workspaces";
+import { NODE_LABEL } from "../model/swarm";
 import { siteUrl } from "../render/caddyfile";
 import { callbackUrl } from "../container/login";
 import { lockedOut, readPasswords } from "../output/secrets";
@@ -33,8 +34,10 @@ export function summary(model: HostModel, secretsIn?: string): string {
   const lines = [`host ${model.name}: ${model.workspaces.length} workspaces for ${model.users.length} users`];
   for (const user of model.users) {
     const envs = workspacesOf(model, user.name).map((w) => w.environment.name);
-    lines.push(`  ${user.name} (${user.uid}:${user.gid}, ${user.home}): ${envs.join(", ") || "nothing"}`);
+    const node = user.node === undefined ? "" : `, on ${user.node}`;
+    lines.push(`  ${user.name} (${user.uid}:${user.gid}, ${user.home}${node}): ${envs.join(", ") || "nothing"}`);
   }
+  if (model.swarm !== undefined) lines.push(`swarm: ${model.swarm.nodes.join(", ")} (node label ${NODE_LABEL})`);
   lines.push(`images: ${model.environments.map((e) => e.image).join(", ")}`);
   const access = (m: SharedMount) =>
     [

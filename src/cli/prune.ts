@@ -5,6 +5,7 @@
 // and stay, as every home does.
 import type { Command } from "commander";
 import type { HostModel } from "../model/model";
+import { singleHost } from "../model/single-host";
 import { composeFile } from "../render/compose";
 import { LABEL_HOST, LABEL_USER } from "../container/container";
 import { type Docker, dockerCli } from "../docker/docker-cli";
@@ -55,7 +56,7 @@ export function addPruneCommand(cli: Command, exit: (status: number) => void, do
     .option("-c, --config <file>", CONFIG_OPTION)
     .hook("preAction", loadCommandModules)
     .action((opts: { config?: string }) => {
-      const found = undeclaredVolumes(configReader().loadChecked(opts.config ?? configFile()).model, docker);
+      const found = undeclaredVolumes(singleHost(configReader().loadChecked(opts.config ?? configFile()).model, "prune"), docker);
       if (typeof found === "string") {
         console.error(`homedock prune: ${found}`);
         return exit(1);

@@ -11,6 +11,7 @@ import { jupyterProbes } from "../workspaces/jupyter-status";
 import { containersToRestart, restartTargets } from "../workspaces/restart";
 import { formatStatusTable, workspaceStatus } from "../workspaces/status";
 import { configFile } from "./config-file";
+import { singleHost } from "../model/single-host";
 
 /** Exit status of `status` and `restart`: 1 invalid config or arguments (or a restart that cannot be done), 2 the Docker host could not be read. */
 export const WORKSPACES_EXIT = { ok: 0, invalid: EXIT_INVALID, unreadable: EXIT_UNREADABLE } as const;
@@ -24,7 +25,7 @@ async function runStatus(opts: { config?: string; json?: boolean }, docker: Dock
   let model: ReturnType<ReturnType<typeof configReader>["loadChecked"]>["model"];
   try {
     await loadCommandModules();
-    model = configReader().loadChecked(opts.config ?? configFile()).model;
+    model = singleHost(configReader().loadChecked(opts.config ?? configFile()).model, "status");
   } catch (err) {
     read.cancel();
     throw err;
@@ -46,7 +47,7 @@ async function runStatus(opts: { config?: string; json?: boolean }, docker: Dock
  * @throws HostUnreadableError when Docker does not answer (2)
  */
 async function runRestart(user: string, environment: string | undefined, opts: { config?: string }, docker: DockerAsync): Promise<void> {
-  const model = configReader().loadChecked(opts.config ?? configFile()).model;
+  const model = singleHost(configReader().loadChecked(opts.config ?? configFile()).model, "restart");
   const targets = restartTargets(model, user, environment);
   const existing = new Set((await listWorkspaceContainers(model.name, docker)).map((c) => c.name));
   const names = containersToRestart(targets, existing);

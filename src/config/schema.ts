@@ -195,6 +195,30 @@ const IDENTITY_EXPECTED = "a claim value like alice or alice@example.org: 1-254 
 // Nothing the front door's matchers read as a pattern (a leading "~", a "*"), no space or quote.
 const IDENTITY_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._%+@:=-]{0,253}$/;
 
+const NODE_EXPECTED = "a node label value: 1-63 lowercase letters, digits, '.', '_' or '-', starting and ending with a letter or digit";
+/**
+ * A Swarm node's name: the value of its `homedock.node` label, matched by a placement
+ * constraint (`node.labels.homedock.node == <name>`). Nothing a constraint reads as an
+ * operator or a space; lowercase, so that no two names differ by case alone.
+ */
+const nodeName = z.string(expected(NODE_EXPECTED)).regex(/^[a-z0-9](?:[a-z0-9._-]{0,61}[a-z0-9])?$/, expected(NODE_EXPECTED));
+
+export const swarmNodeSchema = z.strictObject(
+  {
+    /** The node's `homedock.node` label: `docker node update --label-add homedock.node=<name> <node>`. */
+    name: nodeName,
+  },
+  expected("a mapping with name"),
+);
+
+export const swarmSchema = z.strictObject(
+  {
+    /** The Swarm's nodes that run workspaces, each found by its `homedock.node` label. */
+    nodes: z.array(swarmNodeSchema, expected("a list of nodes")).min(1, expected("at least one node")),
+  },
+  expected("a mapping with nodes"),
+);
+
 export const userSchema = z.strictObject(
   {
     /** Account name; also the default home directory name. */
@@ -213,6 +237,8 @@ export const userSchema = z.strictObject(
     allowRoot: z.boolean(expected("true or false")).default(false),
     /** The value of frontDoor.login.claim that signs this user in (login method oidc), e.g. their email. @default the user's name */
     identity: z.string(expected(IDENTITY_EXPECTED)).regex(IDENTITY_PATTERN, expected(IDENTITY_EXPECTED)).optional(),
+    /** The Swarm node (one of swarm.nodes) the user's workspaces run on. @default a stable choice among swarm.nodes (needs a swarm section) */
+    node: nodeName.optional(),
     ...limits,
   },
   expected("a mapping with name, uid and gid"),
@@ -397,6 +423,8 @@ export const configSchema = z.strictObject(
     host: hostSchema.prefault({}),
     /** One proxy in front of every workspace, with a login per user. @default off */
     frontDoor: frontDoorSchema.optional(),
+    /** Run the workspaces on a Docker Swarm of these nodes instead of one Docker host. @default off: one host */
+    swarm: swarmSchema.optional(),
     environments: z.array(environmentSchema, expected("a list of environments")).min(1, expected("at least one environment")),
     users: z.array(userSchema, expected("a list of users")).default([]),
   },

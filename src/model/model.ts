@@ -2,6 +2,7 @@
 // constructs and the Compose writer) only map these objects; none re-validates.
 import type { Config } from "../config/schema";
 import { type FrontDoorModel, frontDoorOf, type RouteModel, routeOf } from "./front-door";
+import { nodeOf } from "./swarm";
 import { validate } from "./validate";
 
 /** Docker's restart policy of a workspace container, as the config's `host.defaults.restart` names it. */
@@ -89,6 +90,8 @@ export interface UserModel {
   readonly nanoCpus?: number;
   /** Who the front door's login says they are: their name (method password), their value of the provider's claim (oidc). */
   readonly identity: string;
+  /** The Swarm node its workspaces run on (its users[].node, else a stable choice); undefined without a swarm. */
+  readonly node?: string;
 }
 
 /** One user in one environment: one container. */
@@ -113,6 +116,12 @@ export interface WorkspaceModel {
   readonly route?: RouteModel;
 }
 
+/** A Docker Swarm the workspaces run on, instead of one Docker host. */
+export interface SwarmModel {
+  /** The nodes that run workspaces, in config order: each its `homedock.node` label's value. */
+  readonly nodes: readonly string[];
+}
+
 /** A validated host: what every renderer (the Host construct, the Compose file, the Caddyfile) maps. */
 export interface HostModel {
   /** The host's name: prefix of its containers' names, its network's name and label. */
@@ -131,6 +140,8 @@ export interface HostModel {
   readonly sharedMounts: readonly SharedMount[];
   /** Undefined: no front door (nothing publishes a port, workspaces keep their own token). */
   readonly frontDoor?: FrontDoorModel;
+  /** Undefined: one Docker host. */
+  readonly swarm?: SwarmModel;
   /** In config order. */
   readonly environments: readonly EnvironmentModel[];
   /** In config order. */
@@ -195,6 +206,7 @@ function modelOf(config: Config, warnings: string[]): HostModel {
     writableFor: m.writableFor ?? [],
   }));
   const frontDoor = config.frontDoor === undefined ? undefined : frontDoorOf(config.frontDoor, host.name);
+  const swarm: SwarmModel | undefined = config.swarm === undefined ? undefined : { nodes: config.swarm.nodes.map((n) => n.name) };
   const users: UserModel[] = config.users.map((u) => ({
     name: u.name,
     uid: u.uid,
@@ -206,6 +218,7 @@ function modelOf(config: Config, warnings: string[]): HostModel {
     memoryMiB: u.memory,
     nanoCpus: u.cpus,
     identity: frontDoor?.login.method === "oidc" ? (u.identity ?? u.name) : u.name,
+    ...(swarm === undefined ? {} : { node: u.node ?? nodeOf(u.name, swarm.nodes) }),
   }));
   const workspaces: WorkspaceModel[] = [];
   const workspacesByUser = new Map<string, WorkspaceModel[]>();
@@ -241,6 +254,7 @@ function modelOf(config: Config, warnings: string[]): HostModel {
     initImage: host.initImage,
     sharedMounts,
     frontDoor,
+    ...(swarm === undefined ? {} : { swarm }),
     environments,
     users,
     workspaces,

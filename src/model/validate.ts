@@ -9,6 +9,7 @@ import { checkHomesApart, homesOf } from "./checks/homes";
 import { checkHomePaths, checkSharedMountSources } from "./checks/host-paths";
 import { checkRootIds } from "./checks/root";
 import { checkSharedMountAccess, checkSharedMountTargets } from "./checks/shared-mounts";
+import { checkSwarm } from "./checks/swarm";
 import { checkUnique } from "./checks/unique";
 import { ConfigError, type ConfigIssue, type PathSegment } from "../config/issues";
 import { zodIssues } from "./zod-issues";
@@ -46,6 +47,20 @@ function frontDoorParts(raw: unknown, bad: ReadonlySet<PathSegment>): PartialCon
   return { ...given, ...valid };
 }
 
+/**
+ * A swarm section's node names, each as given where it is a string (the schema reports
+ * the rest). A section that is there but not a mapping is still a swarm: its users' pins
+ * are not "without a swarm section".
+ */
+function swarmParts(raw: unknown): PartialConfig["swarm"] {
+  if (raw === undefined) return undefined;
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return { nodes: [] };
+  const { nodes } = raw as { nodes?: unknown };
+  const name = (node: unknown) =>
+    node !== null && typeof node === "object" && typeof (node as { name?: unknown }).name === "string" ? (node as { name: string }).name : undefined;
+  return { nodes: Array.isArray(nodes) ? nodes.map((node) => ({ name: name(node) })) : [] };
+}
+
 /** What of an invalid config is valid, so that checks across it still run. */
 function validParts(input: unknown, error: z.ZodError): PartialConfig | undefined {
   if (input === null || typeof input !== "object") return undefined;
@@ -73,6 +88,7 @@ function validParts(input: unknown, error: z.ZodError): PartialConfig | undefine
   return {
     host: { ...hostSchema.parse({}), ...given },
     frontDoor: frontDoorParts(raw.frontDoor, bad.get("frontDoor") ?? none),
+    swarm: swarmParts(raw.swarm),
     environments: list("environments", partialEnvironment),
     users: list("users", partialUser),
   };
@@ -90,6 +106,7 @@ function crossCheck(config: PartialConfig): ConfigIssue[] {
   checkSharedMountTargets(config, homes, checkSharedMountSources(config, homes, report), report);
   checkSharedMountAccess(config, report);
   checkFrontDoor(config, homes, report);
+  checkSwarm(config, report);
   return issues;
 }
 

@@ -6,6 +6,7 @@ import { App, TerraformStack } from "cdktf";
 import { FRONTDOOR_FILES_VARIABLE, Host, TOKENS_VARIABLE } from "../../constructs/host";
 import type { HostModel } from "../model/model";
 import { renderCompose } from "../render/compose";
+import { renderStack } from "../render/stack";
 import { writeComposeSecrets, writeTerraformSecrets } from "./secrets";
 import { withoutStackTraces } from "./stack-traces";
 import { writeWhole } from "./write-whole";
@@ -55,10 +56,13 @@ function moveInto(from: string, to: string): void {
   }
 }
 
-/** Writes the Compose file whole or not at all (its parent directories made if missing). */
+/**
+ * Writes the Compose file whole or not at all (its parent directories made if missing);
+ * for a host with a swarm section, the stack file for `docker stack deploy`.
+ */
 export function writeCompose(model: HostModel, file: string): string {
   mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const text = renderCompose(model);
+  const text = model.swarm === undefined ? renderCompose(model) : renderStack(model);
   // First, since the Compose file names them.
   writeComposeSecrets(path.dirname(path.resolve(file)), model);
   writeWhole(file, text);

@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import { dump } from "js-yaml";
 import {
+  type BindMount,
   type ContainerSpec,
   homeInitContainer,
   homeInitImage,
@@ -21,26 +22,27 @@ import { NETWORK_OPTIONS } from "../container/network";
 import { CADDYFILE_DIR, secretsEnvFile } from "./secret-paths";
 import { yamlScalar } from "../config/yaml-scalar";
 
-/** Compose interpolates "$VAR" everywhere; "$$" is a literal "$". */
-function literal(value: string): string {
+/** Compose (and `docker stack deploy`) interpolates "$VAR" everywhere; "$$" is a literal "$". */
+export function literal(value: string): string {
   if (value === SEEDER_SCRIPT) return SEEDER_LITERAL;
   return value.includes("$") ? value.replace(/\$/g, "$$$$") : value;
 }
 /** Escaped once: it is in every workspace's entrypoint. */
 const SEEDER_LITERAL = SEEDER_SCRIPT.replace(/\$/g, "$$$$");
 
-const SEEDER_KEY = "x-homedock-seeder";
+/** The extension key that holds the seeder, which every workspace's entrypoint names by anchor. */
+export const SEEDER_KEY = "x-homedock-seeder";
 
 /** Sets `key` unless the value is undefined: a service holds only keys with values. */
-function put(service: Record<string, unknown>, key: string, value: unknown): void {
+export function put(service: Record<string, unknown>, key: string, value: unknown): void {
   if (value !== undefined) service[key] = value;
 }
 
-/** Each service's mounts add the volumes they name to `volumes`. */
-function service(spec: ContainerSpec, dependsOn: string | undefined, volumes: Record<string, unknown>, key?: string): Record<string, unknown> {
-  // In the order an admin reads them.
-  const s: Record<string, unknown> = {};
-  put(s, "container_name", spec.name);
+/**
+ * The keys a Compose file and a stack file write alike for a container, from its image
+ * to its labels, in the order an admin reads them; `key`: its secrets' (a workspace's).
+ */
+export function putContainer(s: Record<string, unknown>, spec: ContainerSpec, key: string | undefined): void {
   put(s, "image", spec.image);
   put(s, "user", spec.user);
   put(s, "group_add", spec.groupAdd.length > 0 ? [...spec.groupAdd] : undefined);
@@ -51,6 +53,18 @@ function service(spec: ContainerSpec, dependsOn: string | undefined, volumes: Re
   put(s, "env_file", spec.secrets.length > 0 && key !== undefined ? [secretsEnvFile(key)] : undefined);
   put(s, "environment", Object.keys(spec.env).length > 0 ? Object.fromEntries(Object.entries(spec.env).map(([k, v]) => [k, literal(v)])) : undefined);
   put(s, "labels", Object.fromEntries(Object.entries(spec.labels).map(([k, v]) => [k, literal(v)])));
+}
+
+/** A bind mount in the long syntax. */
+export function longBind(m: BindMount): Record<string, unknown> {
+  return { type: "bind", source: literal(m.source), target: literal(m.target), read_only: m.readOnly };
+}
+
+/** Each service's mounts add the volumes they name to `volumes`. */
+function service(spec: ContainerSpec, dependsOn: string | undefined, volumes: Record<string, unknown>, key?: string): Record<string, unknown> {
+  const s: Record<string, unknown> = {};
+  put(s, "container_name", spec.name);
+  putContainer(s, spec, key);
   for (const m of spec.mounts) {
     if (m.composeVolume !== undefined) {
       volumes[bindVolume(m.composeVolume, m.source)] = {
@@ -64,14 +78,8 @@ function service(spec: ContainerSpec, dependsOn: string | undefined, volumes: Re
   put(s, "volumes", [
     ...spec.mounts.map((m) =>
       m.composeVolume === undefined
-        ? {
-            type: "bind",
-            source: literal(m.source),
-            target: literal(m.target),
-            read_only: m.readOnly,
-            // Never let Docker create a missing source, root's, unless that is what it must be.
-            bind: { create_host_path: m.createSource === true },
-          }
+        ? // Never let Docker create a missing source, root's, unless that is what it must be.
+          { ...longBind(m), bind: { create_host_path: m.createSource === true } }
         : // Compose creates every container before it starts any, and Docker checks a
           // bind's source at create time, when a new home does not exist yet. A local
           // volume bound to the home is mounted at start, after the home service ran.
@@ -268,15 +276,32 @@ export function composeFile(host: HostModel): Record<string, unknown> {
  * YAML 1.1 and 1.2, and with docker compose.
  */
 export function renderCompose(host: HostModel): string {
-  const chunks: string[] = [`name: ${yamlScalar(host.name)}`];
-  const seeder = host.workspaces.length > 0 ? literal(SEEDER_SCRIPT) : undefined;
-  if (seeder !== undefined) {
+  const { services, volumes } = composeParts(host);
+  return renderServices(`name: ${yamlScalar(host.name)}`, host.workspaces.length > 0, services, (none) => ({
+    ...(none ? { services: {} } : {}),
+    ...composeTail(host, volumes),
+  }));
+}
+
+/**
+ * A Compose-format file: `head`, the seeder once by anchor (`seeder`: some service runs
+ * it), each service as it comes, then what `tail` gives once they are all written
+ * (`none`: there was no service).
+ */
+export function renderServices(
+  head: string,
+  seeder: boolean,
+  services: Iterable<readonly [string, Record<string, unknown>]>,
+  tail: (none: boolean) => Record<string, unknown>,
+): string {
+  const chunks: string[] = [head];
+  const anchored = seeder ? literal(SEEDER_SCRIPT) : undefined;
+  if (anchored !== undefined) {
     // The one block scalar, by the library: it decides indentation and chomping.
-    const block = dump({ [SEEDER_KEY]: seeder }, { lineWidth: -1 });
+    const block = dump({ [SEEDER_KEY]: anchored }, { lineWidth: -1 });
     chunks.push(block.replace(`${SEEDER_KEY}: `, `${SEEDER_KEY}: &seeder `).trimEnd());
   }
-  const writer = new BlockWriter(seeder);
-  const { services, volumes } = composeParts(host);
+  const writer = new BlockWriter(anchored);
   let none = true;
   for (const [name, svc] of services) {
     if (none) chunks.push("services:");
@@ -285,9 +310,8 @@ export function renderCompose(host: HostModel): string {
     writer.emit(lines, { [name]: svc } as Value, "  ");
     chunks.push(lines.join("\n"));
   }
-  const rest = { ...(none ? { services: {} } : {}), ...composeTail(host, volumes) };
   const lines: string[] = [];
-  writer.emit(lines, rest, "");
+  writer.emit(lines, tail(none) as Value, "");
   chunks.push(lines.join("\n"));
   return `${chunks.join("\n")}\n`;
 }

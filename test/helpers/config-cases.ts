@@ -11,6 +11,12 @@ export function configObject(patch: (c: any) => void): any {
   return c;
 }
 
+/** A swarm of two nodes, with what a swarm requires (homes made elsewhere). */
+export function onSwarm(c: any): void {
+  c.host.createHomes = false;
+  c.swarm = { nodes: [{ name: "node-1" }, { name: "node-2" }] };
+}
+
 export function config(patch: (c: any) => void): string {
   return stringify(configObject(patch));
 }
@@ -220,7 +226,11 @@ export const cases: [string, (c: any) => void, string][] = [
   ["typo memroy", (c) => (c.environments[0].memroy = "2g"), `environments[0].memroy: got "2g"; unknown key: expected one of`],
   ["port, which is gone", (c) => (c.environments[0].port = 8888), `environments[0].port: got 8888; unknown key: expected one of name, image`],
   ["typo uidd", (c) => (c.users[0].uidd = 5), `users[0].uidd: got 5; unknown key`],
-  ["unknown top-level key", (c) => (c.hosts = {}), `hosts: got {}; unknown key: expected one of host, frontDoor, environments, users; did you mean "host"?`],
+  [
+    "unknown top-level key",
+    (c) => (c.hosts = {}),
+    `hosts: got {}; unknown key: expected one of host, frontDoor, swarm, environments, users; did you mean "host"?`,
+  ],
   ["unknown host key", (c) => (c.host.homeroot = "/home"), `host.homeroot: got "/home"; unknown key: expected one of name, homeRoot`],
   ["users not a list", (c) => (c.users = { alice: user }), `users: got {"alice":{"name":"alice","uid":1001,"gid":1001}}; expected a list of users`],
   ["environments missing", (c) => delete c.environments, `environments: got nothing; expected a list of environments`],
@@ -538,5 +548,89 @@ export const cases: [string, (c: any) => void, string][] = [
       (c.host.sharedMounts = [{ source: "/srv/run", target: "/run/homedock/x" }])
     ),
     `host.sharedMounts[0].target: got "/run/homedock/x"; expected a mount target apart from /run/homedock`,
+  ],
+  // a swarm section
+  [
+    "user pinned to a node not in swarm.nodes",
+    (c) => (onSwarm(c), (c.users[0].node = "node-9")),
+    `users[0].node: got "node-9"; expected one of swarm.nodes: node-1, node-2`,
+  ],
+  [
+    "user pinned to a node without a swarm section",
+    (c) => (c.users[0].node = "node-1"),
+    `users[0].node: got "node-1"; expected no node without a swarm section`,
+  ],
+  ["empty node list", (c) => (onSwarm(c), (c.swarm.nodes = [])), `swarm.nodes: got []; expected at least one node`],
+  [
+    "swarm section a list, with a user pinned",
+    (c) => (onSwarm(c), (c.swarm = ["node-1"]), (c.users[0].node = "node-1")),
+    `swarm: got ["node-1"]; expected a mapping with nodes`,
+  ],
+  ["no node list", (c) => (onSwarm(c), (c.swarm = {})), `swarm.nodes: got nothing; expected a list of nodes`],
+  [
+    "repeated node name",
+    (c) => (onSwarm(c), c.swarm.nodes.push({ name: "node-1" })),
+    `swarm.nodes[2].name: got "node-1"; expected a node name not used before, but swarm.nodes[0] has it`,
+  ],
+  [
+    "node name with a space",
+    (c) => (onSwarm(c), (c.swarm.nodes[0].name = "node 1")),
+    `swarm.nodes[0].name: got "node 1"; expected a node label value: 1-63 lowercase`,
+  ],
+  ["node name with an operator", (c) => (onSwarm(c), (c.swarm.nodes[0].name = "a!=b")), `swarm.nodes[0].name: got "a!=b"; expected a node label value`],
+  ["node name in capitals", (c) => (onSwarm(c), (c.swarm.nodes[0].name = "Node-1")), `swarm.nodes[0].name: got "Node-1"; expected a node label value`],
+  [
+    "node name over 63 characters",
+    (c) => (onSwarm(c), (c.swarm.nodes[0].name = "n".repeat(64))),
+    `swarm.nodes[0].name: got "${"n".repeat(56)}...; expected a node label value`,
+  ],
+  ["node as a bare name", (c) => (onSwarm(c), (c.swarm.nodes[0] = "node-1")), `swarm.nodes[0]: got "node-1"; expected a mapping with name`],
+  [
+    "swarm with createHomes, by default",
+    (c) => (onSwarm(c), delete c.host.createHomes),
+    `host.createHomes: got true; expected false with a swarm section: homes are on storage every node mounts`,
+  ],
+  [
+    "swarm with a front door",
+    (c) => (onSwarm(c), (c.frontDoor = { site: "lab.example.org" })),
+    `; expected no front door with a swarm section: not yet on Swarm (the workspaces' sockets are on their nodes)`,
+  ],
+  [
+    "swarm with a network",
+    (c) => (onSwarm(c), (c.host.network = "lab")),
+    `host.network: got "lab"; expected no network with a swarm section: workspaces are on each node's default bridge`,
+  ],
+  [
+    "swarm with supplementary gids",
+    (c) => (onSwarm(c), (c.users[1].supplementaryGids = [100])),
+    `users[1].supplementaryGids: got [100]; expected none with a swarm section: a stack file cannot give a service extra groups`,
+  ],
+  [
+    "swarm with a host name Swarm refuses",
+    (c) => (onSwarm(c), (c.host.name = "_lab")),
+    `host.name: got "_lab"; expected a host name starting with a letter or digit with a swarm section`,
+  ],
+  [
+    "swarm with an environment name Swarm refuses",
+    (c) => (onSwarm(c), (c.environments[0].name = "py-")),
+    `environments[0].name: got "py-"; expected a name ending in a letter or digit with a swarm section`,
+  ],
+  [
+    "swarm with a service name over 63 characters",
+    (c) => (onSwarm(c), (c.users[0].name = "a".repeat(32)), (c.environments[0].name = "p".repeat(26))),
+    `users[0].name: got "${"a".repeat(32)}"; expected a shorter name with a swarm section: its workspace in ${"p".repeat(26)} is the Swarm service lab_${"a".repeat(32)}--${"p".repeat(26)}, 64 characters (at most 63)`,
+  ],
+  [
+    "swarm with two workspaces of one service name",
+    (c) => (
+      onSwarm(c),
+      (c.users[0].name = "a--b"),
+      (c.users[1].name = "a"),
+      (c.environments = [
+        { ...env, name: "c" },
+        { ...env, name: "b--c", dir: "bc" },
+      ])
+    ),
+    `users[1].name: got "a"; expected a workspace service name not used before, but users[0]'s workspace is lab_a--b--c too`,
   ],
 ];

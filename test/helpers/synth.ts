@@ -23,6 +23,21 @@ export function courseConfig(): ConfigInput {
   };
 }
 
+/**
+ * The course on a Swarm of three nodes: homes made elsewhere, no supplementary groups
+ * (what a swarm requires), bob pinned to node-3, and r-intro with a read-only root.
+ */
+export function swarmCourseConfig(): ConfigInput {
+  const course = courseConfig();
+  return {
+    ...course,
+    host: { ...course.host, createHomes: false },
+    swarm: { nodes: [{ name: "node-1" }, { name: "node-2" }, { name: "node-3" }] },
+    environments: course.environments.map((e) => (e.name === "r-intro" ? { ...e, readOnlyRoot: true } : e)),
+    users: course.users!.map(({ supplementaryGids: _, ...u }) => (u.name === "bob" ? { ...u, node: "node-3" } : u)),
+  };
+}
+
 /** Two Jupyter environments (one for a group) and one that is not Jupyter; three users. */
 export function frontDoorConfig(users = ["alice", "bob", "carol"]): ConfigInput {
   return {

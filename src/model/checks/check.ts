@@ -9,6 +9,8 @@ export type Partially<T> = { readonly [K in keyof T]?: T[K] };
 export interface PartialConfig {
   readonly host: Config["host"];
   readonly frontDoor?: Partially<NonNullable<Config["frontDoor"]>>;
+  /** Each node's name where it is a string, valid or not; absent without a swarm section. */
+  readonly swarm?: { readonly nodes: readonly { readonly name?: string }[] };
   readonly environments: readonly (Partially<Config["environments"][number]> | undefined)[];
   readonly users: readonly (Partially<Config["users"][number]> | undefined)[];
 }

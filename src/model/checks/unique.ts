@@ -2,17 +2,21 @@
 import { formatPath, type PathSegment } from "../../config/issues";
 import type { PartialConfig, Report } from "./check";
 
-/** A check that reports each use of a key after its first; it answers whether the key was new. */
-function firstUse(report: Report, what: string): (key: string | undefined, path: PathSegment[], value: unknown) => boolean {
-  const first = new Map<string, number>();
+/**
+ * A check that reports each use of a key after its first; it answers whether the key
+ * was new. `path` is a list item's field: the item (the path without the field) that
+ * used the key first is named.
+ */
+export function firstUse(report: Report, what: string): (key: string | undefined, path: PathSegment[], value: unknown) => boolean {
+  const first = new Map<string, readonly PathSegment[]>();
   return (key, path, value) => {
     if (key === undefined) return true;
     const seen = first.get(key);
     if (seen === undefined) {
-      first.set(key, path[1] as number);
+      first.set(key, path.slice(0, -1));
       return true;
     }
-    report(path, `expected ${what} not used before, but ${formatPath([path[0], seen])} has it`, value);
+    report(path, `expected ${what} not used before, but ${formatPath(seen)} has it`, value);
     return false;
   };
 }

@@ -1,7 +1,7 @@
 // The homedock command's wiring, in process: what it runs Terraform with, where, in
 // which order, and what it prints and returns. Terraform is a stand-in that records its
 // calls; test/integration runs the real one.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -431,4 +431,50 @@ describe("what homedock deploy and plan skip", () => {
     }
     expect(inits()).toBe(2);
   });
+});
+
+describe("a config with a swarm section", () => {
+  /** A project of the course on a Swarm: homes made elsewhere, no supplementary groups. */
+  function onSwarm(): { cwd: string; config: string } {
+    const cwd = mkdtempSync(path.join(work, "swarm-"));
+    const config = path.join(cwd, "homedock.yaml");
+    // Homes and shared data that exist: deploy refuses those Docker would not bind.
+    const users = courseConfig().users!.map(({ supplementaryGids: _, ...u }) => ({ ...u, home: path.join(cwd, "homes", u.name) }));
+    for (const u of users) mkdirSync(u.home, { recursive: true });
+    mkdirSync(path.join(cwd, "data"));
+    const host = { name: "course", createHomes: false, sharedMounts: [{ source: path.join(cwd, "data"), target: "/srv/data" }] };
+    writeFileSync(config, JSON.stringify({ ...courseConfig(), users, host, swarm: { nodes: [{ name: "node-1" }] } }));
+    return { cwd, config };
+  }
+
+  // Each would do a single host's work on a Swarm: containers instead of services, or
+  // the host's containers read as a Swarm's.
+  it("homedock compose writes the stack file, each user's node in the summary, and the tokens beside it", async () => {
+    const p = onSwarm();
+    const file = path.join(p.cwd, "stack.yml");
+    expect(await run(["node", "homedock", "compose", "-c", p.config, "-o", file])).toBe(0);
+    const text = readFileSync(file, "utf8");
+    expect(text.split("\n")[0]).toBe('version: "3.9"');
+    expect(text).toContain("  bob--python-course:\n");
+    expect(stdout.join("\n")).toContain("swarm: node-1 (node label homedock.node)");
+    expect(stdout.join("\n")).toMatch(/ {2}bob \(1002:1002, [^)]*, on node-1\): python-course/);
+    expect(readFileSync(path.join(p.cwd, "homedock-secrets", "bob.python-course.env"), "utf8")).toMatch(/^JUPYTER_TOKEN=[0-9a-f]{64}\n$/);
+  });
+
+  it.each([["synth"], ["plan"], ["deploy"], ["destroy"], ["compose", "--preview"], ["restart", "alice"], ["prune"]])(
+    "homedock %s refuses it, naming the section, and runs and writes nothing",
+    async (...args: string[]) => {
+      const p = onSwarm();
+      const terraform = fakeTerraform();
+      const out =
+        args[0] === "compose"
+          ? ["-o", path.join(p.cwd, "docker-compose.yml")]
+          : ["synth", "plan", "deploy", "destroy"].includes(args[0])
+            ? ["-o", path.join(p.cwd, "cdktf.out")]
+            : [];
+      expect(await run(["node", "homedock", ...args, "-c", p.config, ...out], terraform)).toBe(1);
+      expect(stderr.join("\n")).toMatch(/swarm: got \{"nodes":\["node-1"\]\}; expected no swarm section for .+: not yet on Swarm/);
+      expect([terraform.calls, readdirSync(p.cwd).sort()]).toEqual([[], ["data", "homedock.yaml", "homes"]]);
+    },
+  );
 });

@@ -1,5 +1,6 @@
-// The README's config reference is the example an admin copies from: it must name
-// every key the schema accepts, and nothing the schema would refuse.
+// The README's config reference is the example an admin copies from: with the Swarm's
+// example (one file cannot have both a swarm and a front door), it must name every key
+// the schema accepts, and nothing the schema would refuse.
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
@@ -10,6 +11,7 @@ import { buildModel } from "../../../src/model/model";
 
 const readme = readFileSync(path.resolve(__dirname, "../../../README.md"), "utf8");
 const reference = /## The config file\n+```yaml\n([\s\S]*?)```/.exec(readme)![1];
+const swarmReference = /### On a Docker Swarm \(in progress\)\n[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)![1];
 
 function unwrap(schema: z.ZodType): z.ZodType {
   let s = schema;
@@ -47,11 +49,12 @@ describe("the README's config reference", () => {
   const objects = new Set(entries.filter(([, isObject]) => isObject).map(([k]) => k));
 
   it("names every key of the schema, and none it does not have", () => {
-    const shown = [...new Set(documentKeys(parse(reference), objects))].sort();
+    const shown = [...new Set([reference, swarmReference].flatMap((r) => documentKeys(parse(r), objects)))].sort();
     expect(shown).toEqual([...new Set(keys)].sort());
   });
 
-  it("is a valid config", () => {
+  it("is a valid config, and so is the Swarm's", () => {
     expect(() => buildModel(parse(reference))).not.toThrow();
+    expect(buildModel(parse(swarmReference)).users.map((u) => u.node)).toEqual(["node-2", expect.stringMatching(/^node-[123]$/)]);
   });
 });

@@ -1,0 +1,105 @@
+// A swarm section: its nodes, the users pinned to them, and what a Swarm cannot do
+// (yet) that a single host does.
+import { formatPath, type PathSegment } from "../../config/issues";
+import { type PartialConfig, type Report } from "./check";
+import { firstUse } from "./unique";
+import { scopedServiceName, SWARM_NAME_MAX, SWARM_NAME_PATTERN, swarmServiceName } from "../swarm";
+
+export function checkSwarm(config: PartialConfig, report: Report): void {
+  const { swarm } = config;
+  if (swarm === undefined) {
+    config.users.forEach((user, i) => {
+      if (user?.node !== undefined)
+        report(["users", i, "node"], "expected no node without a swarm section (swarm.nodes lists the nodes a user may be pinned to)", user.node);
+    });
+    return;
+  }
+  const nodeName = firstUse(report, "a node name");
+  const names = swarm.nodes.map((node) => node.name);
+  names.forEach((name, i) => nodeName(name, ["swarm", "nodes", i, "name"], name));
+  checkPins(config, names, report);
+  checkUnsupported(config, report);
+  checkServiceNames(config, report);
+}
+
+/** Each user's node is one of the swarm's. */
+function checkPins(config: PartialConfig, nodes: readonly (string | undefined)[], report: Report): void {
+  const names = nodes.filter((n) => n !== undefined);
+  // An empty list is its own error; every pin would repeat it.
+  if (names.length === 0) return;
+  const known = new Set(names);
+  config.users.forEach((user, i) => {
+    if (user?.node !== undefined && !known.has(user.node)) report(["users", i, "node"], `expected one of swarm.nodes: ${names.join(", ")}`, user.node);
+  });
+}
+
+/** What a single host does that the Swarm rendering cannot, each refused with its reason. */
+function checkUnsupported(config: PartialConfig, report: Report): void {
+  const { host } = config;
+  if (host.createHomes) {
+    report(
+      ["host", "createHomes"],
+      "expected false with a swarm section: homes are on storage every node mounts, made with the accounts (useradd -m on the file server); " +
+        "root on a node may not create them there (NFS root_squash), and a stack cannot run a one-shot before the workspaces",
+      true,
+    );
+  }
+  if (host.network !== undefined) {
+    report(
+      ["host", "network"],
+      "expected no network with a swarm section: workspaces are on each node's default bridge, with icc off on every node",
+      host.network,
+    );
+  }
+  if (config.frontDoor !== undefined) {
+    report(["frontDoor"], "expected no front door with a swarm section: not yet on Swarm (the workspaces' sockets are on their nodes)", config.frontDoor);
+  }
+  config.users.forEach((user, i) => {
+    if (user?.supplementaryGids !== undefined && user.supplementaryGids.length > 0) {
+      report(
+        ["users", i, "supplementaryGids"],
+        "expected none with a swarm section: a stack file cannot give a service extra groups (no group_add)",
+        user.supplementaryGids,
+      );
+    }
+  });
+}
+
+/**
+ * Every workspace's Swarm service name (`<host>_<user>--<environment>`) is a DNS label,
+ * and no two workspaces share one ("a--b" and "c" make what "a" and "b--c" make).
+ */
+function checkServiceNames(config: PartialConfig, report: Report): void {
+  const { host } = config;
+  if (!/^[a-z0-9]/.test(host.name)) {
+    report(
+      ["host", "name"],
+      "expected a host name starting with a letter or digit with a swarm section: it names the stack, and Swarm's names start so",
+      host.name,
+    );
+    return;
+  }
+  const first = new Map<string, readonly PathSegment[]>();
+  config.environments.forEach((env, j) => {
+    if (env?.name === undefined) return;
+    if (!SWARM_NAME_PATTERN.test(`x${env.name}`)) {
+      report(["environments", j, "name"], "expected a name ending in a letter or digit with a swarm section: it ends a Swarm service's name", env.name);
+    }
+  });
+  config.users.forEach((user, i) => {
+    if (user?.name === undefined) return;
+    for (const env of config.environments) {
+      if (env?.name === undefined || (env.groups !== undefined && !env.groups.some((g) => user.groups?.includes(g)))) continue;
+      const name = scopedServiceName(host.name, swarmServiceName(user.name, env.name));
+      const seen = first.get(name);
+      if (name.length > SWARM_NAME_MAX) {
+        // One line per user, for the first workspace that is too long.
+        const why = `its workspace in ${env.name} is the Swarm service ${name}, ${name.length} characters (at most ${SWARM_NAME_MAX})`;
+        report(["users", i, "name"], `expected a shorter name with a swarm section: ${why}`, user.name);
+        return;
+      }
+      if (seen === undefined) first.set(name, ["users", i]);
+      else report(["users", i, "name"], `expected a workspace service name not used before, but ${formatPath(seen)}'s workspace is ${name} too`, user.name);
+    }
+  });
+}

@@ -1,0 +1,50 @@
+// Where each user's workspaces run on a Swarm, and what Swarm calls them. Pure: the
+// same config always gives the same nodes and names.
+import { createHash } from "node:crypto";
+
+/**
+ * The node a user's workspaces run on when the config pins none: of all `nodes`, the one
+ * whose hash with the user's name is highest (rendezvous hashing). It depends on the
+ * user's name and the node list alone, never on the other users, so adding or removing
+ * a user moves no one else; adding a node moves only the users whose highest hash is
+ * now the new node's, removing one only that node's users. sha256, not a hash of the
+ * runtime's, so that every machine that renders the config picks the same node.
+ */
+export function nodeOf(user: string, nodes: readonly string[]): string {
+  let best: string | undefined;
+  let bestScore = "";
+  for (const node of nodes) {
+    // "\0" cannot be in either name: ("ab", "c") and ("a", "bc") hash apart.
+    const score = createHash("sha256").update(`${user}\0${node}`).digest("hex");
+    if (best === undefined || score > bestScore) [best, bestScore] = [node, score];
+  }
+  if (best === undefined) throw new Error("nodeOf: expected at least one node");
+  return best;
+}
+
+/**
+ * A workspace's service in the stack file: `<user>--<environment>`, which Docker makes
+ * `<host>_<user>--<environment>`. Swarm's names are DNS labels (letters, digits, '-' and
+ * '_' between them, at most 63 characters), so the single host's `<user>.<environment>`
+ * cannot be one; "--" keeps user and environment apart where a name has a '-' of its own.
+ */
+export function swarmServiceName(user: string, environment: string): string {
+  return `${user}--${environment}`;
+}
+
+/** The name Swarm gives the service `service` of the stack `host`. */
+export function scopedServiceName(host: string, service: string): string {
+  return `${host}_${service}`;
+}
+
+/**
+ * What Swarm accepts as a service's name: swarmkit's isValidDNSName
+ * (manager/controlapi), `^[a-zA-Z0-9](?:[-_]*[A-Za-z0-9]+)*$`, and at most 63
+ * characters. Written with one letter or digit per repetition, the same names: swarmkit's
+ * form backtracks exponentially here on a long name that ends in '-' or '_'.
+ */
+export const SWARM_NAME_PATTERN = /^[a-zA-Z0-9](?:[-_]*[A-Za-z0-9])*$/;
+export const SWARM_NAME_MAX = 63;
+
+/** The node label a node's name is matched with. */
+export const NODE_LABEL = "homedock.node";
