@@ -8,6 +8,9 @@
 # (<dir>/<node> is root's alone: the socket is root on that node).
 # <dir>/homes is bind-mounted into every node at the same path (shared storage's
 # stand-in). Images are carried into the nodes with docker save and docker load.
+# The nodes share this machine's kernel: where it lacks IPVS (CONFIG_IP_VS, as this test
+# host's does), a service's virtual IP does not answer; services reach each other with
+# endpoint mode dnsrr (or by tasks.<service>).
 #
 #   swarm-rig.sh up [IMAGE...]        start what is missing, then load the images
 #   swarm-rig.sh load IMAGE...        carry images into every node that lacks them

@@ -1,7 +1,7 @@
 // The test Swarm itself (scripts/swarm-rig.sh), before anything of homedock runs on it:
 // three nodes with their labels, the shared homes seen alike from the host and a node,
-// a stack file of format 3.9 with a pids limit, the node baseline in daemon.json
-// reaching task containers, a node without it, and a worker lost.
+// a stack file of format 3.9 with a pids limit, an overlay across nodes, the node
+// baseline in daemon.json reaching task containers, a node without it, a worker lost.
 import { chownSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -167,6 +167,16 @@ describe("the test swarm", () => {
     await new Promise((r) => setTimeout(r, 3000));
     expect((await running()).map((t) => t.split(" ")[0])).toEqual(tasks);
     await manager("stack", "rm", "rigstack");
+  });
+
+  it("carries an overlay network across nodes (by DNS round robin: this kernel may lack IPVS for a virtual IP)", async () => {
+    await manager("network", "create", "--driver", "overlay", "rigoverlay");
+    const overlay = ["--network", "rigoverlay", "--endpoint-mode", "dnsrr"];
+    await service("far-server", "node-2", [...overlay, "--user", "2001:2001"], SERVE);
+    await service("far-client", "node-3", [...overlay, "--user", "2002:2002"], "exec sleep 600");
+    expect(await fetchFrom("node-3", await taskContainer("node-3", "far-client"), "far-server")).toBe("pong");
+    await manager("service", "rm", "far-server", "far-client");
+    await eventually("the overlay free of tasks", async () => (await rig.dockerStatus("node-1", "network", "rm", "rigoverlay")).status === 0);
   });
 
   it("with the node baseline, a task gets no-new-privileges unasked and cannot reach its neighbour on the bridge", async () => {
