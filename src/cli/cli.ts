@@ -9,7 +9,7 @@ import { PlanError, REVIEW_EXIT, type Review, reviewPlan } from "../review/revie
 import type { HostModel } from "../model/model";
 import type { HostPathPolicy } from "../preflight/preflight";
 import { EXIT_UNREADABLE, HomedockError } from "../config/errors";
-import { configReader, jsonSchema, loadCommandModules } from "./lazy";
+import { configReader, jsonSchema, loadCommandModules, loadJsonSchema } from "./lazy";
 import { systemTerraform, type Terraform } from "./terraform";
 import { addPasswdCommand, SECRETS_DIR_HELP } from "./passwd";
 import { addUsersCommand } from "./users";
@@ -260,6 +260,7 @@ export function program(terraform: Terraform = systemTerraform(), exit: (status:
   cli
     .command("schema")
     .description("print the JSON Schema of the config file (for editors; also homedock.schema.json)")
+    .hook("preAction", loadJsonSchema)
     .action(() => {
       console.log(JSON.stringify(jsonSchema().configJsonSchema(), null, 2));
     });
