@@ -16,17 +16,12 @@ import * as path from "node:path";
 import type WebSocket from "ws";
 import { call, type Door, freePort, origin, proxyRootCa, signIn } from "../test/helpers/front-door";
 import { openSocket, runCode } from "../test/helpers/kernel";
+import { FRONT_DOOR_IMAGES, requireFrontDoorImages } from "../test/helpers/docker";
 
 const USERS = 50;
 const BUSY = 10;
 const IDLE = 10;
 const WAKES = 20;
-const IMAGES = {
-  proxy: "homedock-test/caddy:current",
-  notebook: "homedock-test/jupyter:current",
-  login: "homedock-test/oauth2-proxy:current",
-  limiter: "homedock-test/haproxy:current",
-};
 const repo = path.resolve(__dirname, "..");
 const cli = [path.join(repo, "node_modules/.bin/tsx"), path.join(repo, "src/cli/cli.ts")];
 const password = (u: number) => `bench-password-${u}`;
@@ -59,7 +54,7 @@ async function bringUp(label: string, idleTimeout: number | undefined, kernels: 
   mkdirSync(path.join(dir, "home"));
   mkdirSync(path.join(dir, "run"));
   const [https, http] = [await freePort(), await freePort()];
-  const env = (e: string) => ({ name: e, image: IMAGES.notebook, command: ["python3", "-m", "notebook"], jupyter: "notebook", memory: "256m" });
+  const env = (e: string) => ({ name: e, image: FRONT_DOOR_IMAGES.notebook, command: ["python3", "-m", "notebook"], jupyter: "notebook", memory: "256m" });
   writeFileSync(
     path.join(dir, "homedock.yaml"),
     JSON.stringify({
@@ -70,9 +65,9 @@ async function bringUp(label: string, idleTimeout: number | undefined, kernels: 
         httpsPort: https,
         httpPort: http,
         tls: "internal",
-        image: IMAGES.proxy,
+        image: FRONT_DOOR_IMAGES.proxy,
         runtimeRoot: `${dir}/run`,
-        login: { image: IMAGES.login, failedSignIns: { image: IMAGES.limiter } },
+        login: { image: FRONT_DOOR_IMAGES.login, failedSignIns: { image: FRONT_DOOR_IMAGES.limiter } },
       },
       environments: [env("py"), env("stats")],
       users: Array.from({ length: USERS }, (_, i) => ({ name: `u${i}`, uid: 5200 + i, gid: 5200 + i })),
@@ -200,10 +195,7 @@ const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math
 const hosts: Host[] = [];
 
 async function main(): Promise<void> {
-  for (const image of Object.values(IMAGES)) {
-    if (spawnSync("docker", ["image", "inspect", image], { stdio: "ignore" }).status !== 0)
-      throw new Error(`${image} is missing: run scripts/test-host.sh (as root)`);
-  }
+  requireFrontDoorImages(["proxy", "login", "limiter", "notebook"]);
   const figures: [string, { running: number; mib: number }][] = [];
   for (const [label, idle] of [
     ["always", undefined],

@@ -34,6 +34,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { cpus, loadavg, tmpdir } from "node:os";
 import * as path from "node:path";
 import { basicAuth, type Door, freePort, origin, proxyRootCa, signIn, signInForm } from "../test/helpers/front-door";
+import { FRONT_DOOR_IMAGES, requireFrontDoorImages } from "../test/helpers/docker";
 
 const REQUESTS = Number(process.argv[2] ?? 400);
 const FLOOD_SECONDS = Number(process.argv[3] ?? 20);
@@ -42,12 +43,6 @@ const BLOCK = 20;
 const FLOOD_CLIENTS = 8;
 const IDLE_REQUESTS = 200;
 const REST_MS = 10_000;
-const IMAGES = {
-  proxy: "homedock-test/caddy:current",
-  notebook: "homedock-test/jupyter:current",
-  login: "homedock-test/oauth2-proxy:current",
-  limiter: "homedock-test/haproxy:current",
-};
 const USER = "alice";
 const UID = 3870;
 const ROUTE = `/user/${USER}/py/api/status`;
@@ -321,10 +316,7 @@ async function flood(side: Side, socket: Client, run: number): Promise<FloodResu
 let basicStarted = false;
 
 async function main(): Promise<void> {
-  for (const image of Object.values(IMAGES)) {
-    if (spawnSync("docker", ["image", "inspect", image], { stdio: "ignore" }).status !== 0)
-      throw new Error(`${image} is missing: run scripts/test-host.sh (as root)`);
-  }
+  requireFrontDoorImages(["proxy", "login", "limiter", "notebook"]);
   const [https, http, basicPort] = [await freePort(), await freePort(), await freePort()];
   for (const d of ["home", "run", "out", "basic"]) mkdirSync(path.join(dir, d));
   const runtimeRoot = path.join(dir, "run");
@@ -338,11 +330,11 @@ async function main(): Promise<void> {
         httpsPort: https,
         httpPort: http,
         tls: "internal",
-        image: IMAGES.proxy,
+        image: FRONT_DOOR_IMAGES.proxy,
         runtimeRoot,
-        login: { image: IMAGES.login, failedSignIns: { image: IMAGES.limiter } },
+        login: { image: FRONT_DOOR_IMAGES.login, failedSignIns: { image: FRONT_DOOR_IMAGES.limiter } },
       },
-      environments: [{ name: "py", image: IMAGES.notebook, command: ["python3", "-m", "notebook"], jupyter: "notebook", memory: "256m" }],
+      environments: [{ name: "py", image: FRONT_DOOR_IMAGES.notebook, command: ["python3", "-m", "notebook"], jupyter: "notebook", memory: "256m" }],
       users: [{ name: USER, uid: UID, gid: UID }],
     }),
   );
@@ -400,7 +392,7 @@ async function main(): Promise<void> {
       `${path.join(dir, "basic")}:/homedock/config:ro`,
       "-p",
       `127.0.0.1:${basicPort}:443`,
-      IMAGES.proxy,
+      FRONT_DOOR_IMAGES.proxy,
       "run",
       "--config",
       "/homedock/config/Caddyfile",

@@ -12,15 +12,10 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { freePort } from "../test/helpers/front-door";
 import { alternate, printFigures, timed } from "./side-by-side";
+import { FRONT_DOOR_IMAGES, requireFrontDoorImages } from "../test/helpers/docker";
 
 const RUNS = Number(process.argv[2] ?? 5);
 const WORKSPACES = 100;
-const IMAGES = {
-  proxy: "homedock-test/caddy:current",
-  login: "homedock-test/oauth2-proxy:current",
-  limiter: "homedock-test/haproxy:current",
-  notebook: "homedock-test/jupyter:current",
-};
 const repo = path.resolve(__dirname, "..");
 const host = `hdbj${process.pid.toString(36)}`;
 const dir = mkdtempSync(path.join(tmpdir(), "homedock-bench-status-jupyter-"));
@@ -49,18 +44,15 @@ function allAnswered(argv: string[], stdout: string): void {
 }
 
 async function main(): Promise<void> {
-  for (const image of Object.values(IMAGES)) {
-    if (spawnSync("docker", ["image", "inspect", image], { stdio: "ignore" }).status !== 0)
-      throw new Error(`${image} is missing: run scripts/test-host.sh (as root)`);
-  }
+  requireFrontDoorImages(["proxy", "login", "limiter", "notebook"]);
   mkdirSync(path.join(dir, "home"));
   mkdirSync(path.join(dir, "run"));
   const [https, http] = [await freePort(), await freePort()];
   writeFileSync(
     config,
     `host: {name: ${host}, homeRoot: ${dir}/home, sharedMounts: []}\n` +
-      `frontDoor: {site: localhost, listen: [127.0.0.1], httpsPort: ${https}, httpPort: ${http}, tls: internal, image: "${IMAGES.proxy}", runtimeRoot: ${dir}/run, login: {image: "${IMAGES.login}", failedSignIns: {image: "${IMAGES.limiter}"}}}\n` +
-      `environments: [{name: py, image: "${IMAGES.notebook}", command: [python3, -m, notebook], jupyter: notebook, memory: 256m}]\n` +
+      `frontDoor: {site: localhost, listen: [127.0.0.1], httpsPort: ${https}, httpPort: ${http}, tls: internal, image: "${FRONT_DOOR_IMAGES.proxy}", runtimeRoot: ${dir}/run, login: {image: "${FRONT_DOOR_IMAGES.login}", failedSignIns: {image: "${FRONT_DOOR_IMAGES.limiter}"}}}\n` +
+      `environments: [{name: py, image: "${FRONT_DOOR_IMAGES.notebook}", command: [python3, -m, notebook], jupyter: notebook, memory: 256m}]\n` +
       `users:\n${Array.from({ length: WORKSPACES }, (_, i) => `  - {name: u${i}, uid: ${5000 + i}, gid: ${5000 + i}}\n`).join("")}`,
   );
   execFileSync("node", [cli, "compose", "-c", config, "-o", compose], { stdio: "ignore" });

@@ -10,7 +10,7 @@ import type { HostModel } from "../model/model";
 import { singleHost } from "../model/single-host";
 import type { HostPathPolicy } from "../preflight/preflight";
 import { EXIT_UNREADABLE, HomedockError } from "../config/errors";
-import { configReader, jsonSchema, loadCommandModules } from "./lazy";
+import { configReader, jsonSchema, loadCommandModules, loadJsonSchema } from "./lazy";
 import { systemTerraform, type Terraform } from "./terraform";
 import { addPasswdCommand, SECRETS_DIR_HELP } from "./passwd";
 import { addUsersCommand } from "./users";
@@ -325,6 +325,7 @@ export function program(
   cli
     .command("schema")
     .description("print the JSON Schema of the config file (for editors; also homedock.schema.json)")
+    .hook("preAction", loadJsonSchema)
     .action(() => {
       console.log(JSON.stringify(jsonSchema().configJsonSchema(), null, 2));
     });

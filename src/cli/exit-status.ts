@@ -1,7 +1,17 @@
 // The one place an error becomes an exit status and what the admin reads: the homedock
 // command's (cli.ts) and the cdktf app's (main.ts).
-import { CommanderError } from "commander";
+import type { CommanderError } from "commander";
 import { EXIT_INVALID, HomedockError } from "../config/errors";
+
+/**
+ * Whether `err` is one of commander's errors (CommanderError, InvalidArgumentError): told by
+ * the code commander gives each ("commander.unknownOption"), not by instanceof, so that
+ * main.ts, which parses no command line, does not load commander (7 modules) to ask.
+ */
+function isCommanderError(err: unknown): err is CommanderError {
+  const { code, exitCode } = err instanceof Error ? (err as Partial<CommanderError>) : {};
+  return typeof exitCode === "number" && typeof code === "string" && code.startsWith("commander.");
+}
 
 /**
  * The exit status `err` ends `command` (`homedock status`) with, its message written on
@@ -10,7 +20,7 @@ import { EXIT_INVALID, HomedockError } from "../config/errors";
  * @throws err when it is none of those: a bug, whose stack is what helps
  */
 export function exitStatus(err: unknown, command = "homedock", log: (text: string) => void = console.error): number {
-  if (err instanceof CommanderError) return err.exitCode;
+  if (isCommanderError(err)) return err.exitCode;
   if (err instanceof HomedockError) {
     log(err.report(command));
     return err.exitCode;

@@ -4,7 +4,7 @@
 import { type Command, Option } from "commander";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import * as path from "node:path";
-import { bcrypt, configReader } from "./lazy";
+import { bcrypt, configReader, loadBcrypt } from "./lazy";
 import { HomedockError } from "../config/errors";
 import { ConfigError } from "../config/issues";
 import type { HostModel } from "../model/model";
@@ -233,6 +233,7 @@ by its number without showing the password.
 --generate makes 20 characters of a-z and 2-9 without 0, 1, i, l, o (about 99 bits),
 in groups of five.`,
     )
+    .hook("preAction", loadBcrypt)
     .action(async (users: string[], opts: PasswdOptions) => {
       const wrong = usage(users, opts);
       if (wrong !== undefined) throw new PasswdError(wrong);

@@ -6,7 +6,7 @@ import { AccountDatabaseError, parseAccountDatabase } from "../users/account-db"
 import { EXIT_INVALID, EXIT_UNREADABLE } from "../config/errors";
 import { failedAsJson } from "./exit-status";
 import { unreadableFile } from "../config/issues";
-import { configReader, usersImporter } from "./lazy";
+import { configReader, loadUsersImporter, usersImporter } from "./lazy";
 import { compareWithHost } from "../users/check";
 import { readHost } from "../users/host-snapshot";
 import { CONFIG_OPTION, configFile } from "./config-file";
@@ -111,6 +111,7 @@ export function addUsersCommand(cli: Command, exit: (status: number) => void): v
     .option("--update", "apply a changed uid, gid or home to users already in the config")
     .option("--prune", "remove users whose account is gone from the database")
     .option("--dry-run", "print the diff; write nothing")
+    .hook("preAction", loadUsersImporter)
     .action((opts: ImportFlags) => {
       exit(runImport(opts));
     });

@@ -11,6 +11,7 @@ import { Agent, request } from "node:http";
 import { homedir } from "node:os";
 import * as path from "node:path";
 import { EXIT_UNREADABLE, HomedockError } from "../config/errors";
+import { dockerHostSocket } from "../preflight/local-engine";
 
 /** Requests to the Engine API (paths with their version prefix) and their answers. */
 export interface Engine {
@@ -36,7 +37,8 @@ export function localEngineSocket(env: NodeJS.ProcessEnv, configText: string | u
   const context = env.DOCKER_CONTEXT;
   if (context !== undefined && context !== "" && context !== "default") return undefined;
   const host = env.DOCKER_HOST;
-  if (host !== undefined && host !== "") return host.startsWith("unix://") && host.length > "unix://".length ? host.slice("unix://".length) : undefined;
+  // A bare unix:// (no path) is left to the CLI too.
+  if (host !== undefined && host !== "") return dockerHostSocket(host) || undefined;
   if (context === undefined || context === "") {
     try {
       const current = configText === undefined ? undefined : (JSON.parse(configText) as { currentContext?: unknown } | null)?.currentContext;

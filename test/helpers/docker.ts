@@ -37,9 +37,11 @@ export function testLogin(login: { readonly method?: string; readonly failedSign
   return { image: FRONT_DOOR_IMAGES.login, ...login, ...limiter };
 }
 
-/** Fails with the scripts to run when one of the front door test images is missing. */
-export function requireFrontDoorImages(): void {
-  for (const image of Object.values(FRONT_DOOR_IMAGES)) {
+/** Fails with the scripts to run when one of the front door test images (those named, else all) is missing. */
+export function requireFrontDoorImages(
+  names: readonly (keyof typeof FRONT_DOOR_IMAGES)[] = Object.keys(FRONT_DOOR_IMAGES) as (keyof typeof FRONT_DOOR_IMAGES)[],
+): void {
+  for (const image of names.map((name) => FRONT_DOOR_IMAGES[name])) {
     if (spawnSync("docker", ["image", "inspect", image], { stdio: "ignore" }).status !== 0) {
       throw new Error(`${image} is missing: run scripts/test-host.sh (as root), which builds it`);
     }

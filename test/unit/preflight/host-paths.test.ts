@@ -67,9 +67,9 @@ describe("missing host paths", () => {
 
   it("are looked for only where the Docker engine is this machine's", () => {
     expect(
-      [undefined, "", "unix:///var/run/docker.sock", "ssh://admin@lab", "tcp://10.0.0.5:2376"].map((h) =>
+      [undefined, "", "unix:///var/run/docker.sock", "unix://", "ssh://admin@lab", "tcp://10.0.0.5:2376"].map((h) =>
         dockerIsLocal(h === undefined ? {} : { DOCKER_HOST: h }),
       ),
-    ).toEqual([true, true, true, false, false]);
+    ).toEqual([true, true, true, true, false, false]);
   });
 });
