@@ -2,16 +2,7 @@
 // constructs, as a docker-compose.yml. Pure: model in, YAML text out.
 import { createHash } from "node:crypto";
 import { dump } from "js-yaml";
-import {
-  type ContainerSpec,
-  homeInitContainer,
-  homeInitImage,
-  LABEL_HOST,
-  LABEL_USER,
-  SEEDER_SCRIPT,
-  secretKey,
-  workspaceContainer,
-} from "../container/container";
+import { type ContainerSpec, homeGroups, homesContainer, LABEL_HOST, LABEL_USER, SEEDER_SCRIPT, secretKey, workspaceContainer } from "../container/container";
 import { frontDoorSetupContainer, loginEgressNetwork, loginNetwork, proxyContainer } from "../container/front-door-containers";
 import { dockerFilterContainer, idleWorkspaces } from "../container/docker-filter";
 import { loginContainers } from "../container/login";
@@ -131,7 +122,7 @@ export function bindVolume(name: string, source: string): string {
   return `${name}-${createHash("sha256").update(source).digest("hex").slice(0, 8)}`;
 }
 
-/** Service names: `<user>.<environment>` for workspaces, `<user>.home` for home creation. */
+/** Service names: `<user>.<environment>` for workspaces (the one-shots that make homes are named by their group's key, `homes` or `homes-<environment>`). */
 export function serviceName(user: string, what: string): string {
   return `${user}.${what}`;
 }
@@ -195,16 +186,15 @@ export interface ComposeService {
 
 /** The services `renderCompose` writes, in its order, one at a time. */
 export function* composeServices(host: HostModel): Generator<ComposeService> {
+  // One one-shot per home image, first; each user's workspaces wait for their group's.
+  const homeOf = new Map<string, string>();
+  for (const group of homeGroups(host)) {
+    yield { service: group.key, spec: homesContainer(host, group) };
+    for (const user of group.users) homeOf.set(user.name, group.key);
+  }
   for (const user of host.users) {
-    const workspaces = workspacesOf(host, user.name);
-    if (workspaces.length === 0) continue;
-    const image = homeInitImage(host, user);
-    let home: string | undefined;
-    if (image !== undefined) {
-      home = serviceName(user.name, "home");
-      yield { service: home, spec: homeInitContainer(host, user, image) };
-    }
-    for (const ws of workspaces) {
+    const home = homeOf.get(user.name);
+    for (const ws of workspacesOf(host, user.name)) {
       yield { service: serviceName(user.name, ws.environment.name), spec: workspaceContainer(host, ws), dependsOn: home, secretKey: secretKey(ws) };
     }
   }
