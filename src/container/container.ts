@@ -198,7 +198,8 @@ export function homesContainer(host: HostModel, group: HomeGroup): ContainerSpec
     if (host.createHomes) mounts.push({ source: user.home, target: home, readOnly: false, createSource: true });
     if (runtime) mounts.push({ ...runtimeMount(`${host.frontDoor.runtimeDir}/${user.name}`), target: tree });
     const envs = runtime ? routed.map((ws) => ws.environment.name) : [];
-    command.push(user.name, host.createHomes ? home : "", `${user.uid}:${user.gid}`, runtime ? tree : "", String(envs.length), ...envs);
+    const path = host.createHomes ? mountinfoPath(user.home) : "";
+    command.push(user.name, host.createHomes ? home : "", path, `${user.uid}:${user.gid}`, runtime ? tree : "", String(envs.length), ...envs);
   }
   return {
     name: group.containerName,
@@ -230,6 +231,11 @@ export function homesContainer(host: HostModel, group: HomeGroup): ContainerSpec
     network: undefined,
     oneShot: true,
   };
+}
+
+/** A path as /proc/self/mountinfo writes it: a space, tab, newline and backslash in octal (a config's paths have no other control characters). */
+function mountinfoPath(p: string): string {
+  return p.replace(/[\\ \t\n]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, "0")}`);
 }
 
 /**

@@ -168,15 +168,15 @@ export function recreateReasons(spec: ContainerSpec, c: InspectedContainer, imag
 }
 
 /**
- * A home container's reasons, its users first: one that gains or loses a user has a new
- * command, labels and mounts because of it, which say nothing more.
+ * A home container's reasons, its users first: one that gains or loses a user, or whose
+ * user's home moved, has a new command (and labels) because of it, which say nothing more.
  */
 function homeReasons(spec: ContainerSpec, c: InspectedContainer, reasons: readonly string[]): string[] {
   const [was, is] = [homeUsers(c.Config?.Labels ?? {}), homeUsers(spec.labels)];
   const gained = is.filter((u) => !was.includes(u));
   const lost = was.filter((u) => !is.includes(u));
-  if (gained.length === 0 && lost.length === 0) return [...reasons];
-  const explained = new Set([REASONS.command, REASONS.labels]);
+  const users = gained.length > 0 || lost.length > 0;
+  const explained = new Set([...(users || reasons.includes(REASONS.working_dir) ? [REASONS.command] : []), ...(users ? [REASONS.labels] : [])]);
   return [...gained.map((u) => `${u}'s home added`), ...lost.map((u) => `${u}'s home no longer made here`), ...reasons.filter((r) => !explained.has(r))];
 }
 

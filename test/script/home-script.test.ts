@@ -5,7 +5,20 @@
 // becomes root's and private, each socket directory root's and sticky (1777); one user's
 // failure stops nothing of the others'.
 import { spawnSync } from "node:child_process";
-import { chmodSync, chownSync, copyFileSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -35,13 +48,46 @@ afterAll(() => {
   removeShells();
 });
 
-/** Runs the script as root with CAP_CHOWN alone, as its container does. */
+/** Each home given to user() since the last run: bound, as Docker binds it, at its mount point. */
+let binds: [string, string][] = [];
+
+/**
+ * Runs the script as root with CAP_CHOWN alone, as its container does, in a mount
+ * namespace of its own where each home given to user() is bound (a link followed, as
+ * Docker's bind follows it) at the mount point the script is told.
+ */
 function run(shell: Shell, args: readonly string[]): { status: number | null; stderr: string } {
+  const pairs = binds;
+  binds = [];
+  for (const [source, target] of pairs) {
+    mkdirSync(path.dirname(target), { recursive: true });
+    if (statSync(source).isDirectory()) mkdirSync(target);
+    else writeFileSync(target, "");
+  }
   const interpreter = shell.argv.slice(0, -1);
-  const r = spawnSync("/usr/bin/setpriv", ["--bounding-set=-all,+chown", "--inh-caps=-all", ...interpreter, script, ...args], {
-    env: { PATH: shell.path },
-    encoding: "utf8",
-  });
+  const bind = 'while [ "$1" != -- ]; do mount --bind "$1" "$2" || exit 99; shift 2; done; shift; exec "$@"';
+  const r = spawnSync(
+    "/usr/bin/unshare",
+    [
+      "-m",
+      "--propagation",
+      "private",
+      "/bin/sh",
+      "-c",
+      bind,
+      "bind",
+      ...pairs.flat(),
+      "--",
+      "/usr/bin/setpriv",
+      "--bounding-set=-all,+chown",
+      "--inh-caps=-all",
+      ...interpreter,
+      script,
+      ...args,
+    ],
+    { env: { PATH: shell.path }, encoding: "utf8" },
+  );
+  for (const [, target] of pairs) rmSync(target, { recursive: true, force: true });
   return { status: r.status, stderr: r.stderr };
 }
 
@@ -58,9 +104,18 @@ function dockerMade(p: string): void {
   chmodSync(p, 0o755);
 }
 
-/** One user's arguments: name, home ("" without one), owner, socket tree ("" without one), then its environments. */
+/**
+ * One user's arguments: name, where the home is mounted ("" without one), its path on the
+ * host, owner, socket tree ("" without one), then its environments. The home is bound at
+ * its mount point when the script runs.
+ */
 function user(name: string, home: string, owner: string, tree = "", envs: readonly string[] = []): string[] {
-  return [name, home, owner, tree, String(envs.length), ...envs];
+  let mount = "";
+  if (home !== "") {
+    mount = path.join(dir, ".mounts", name);
+    binds.push([home, mount]);
+  }
+  return [name, mount, home.replace(/[\\ ]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, "0")}`), owner, tree, String(envs.length), ...envs];
 }
 
 describe("home.sh", () => {
@@ -111,8 +166,15 @@ describe("home.sh", () => {
         1,
       ],
       file: [() => writeFileSync(path.join(dir, "file"), ""), 1],
-      // Docker binds a link's target; given the link itself, the script leaves it too.
+      // Docker binds what a link leads to: the script sees /etc, or an empty directory of root's.
       linkToEtc: [() => symlinkSync("/etc", path.join(dir, "linkToEtc")), 1],
+      linkToEmpty: [
+        () => {
+          dockerMade(path.join(dir, "empty"));
+          symlinkSync(path.join(dir, "empty"), path.join(dir, "linkToEmpty"));
+        },
+        1,
+      ],
     };
     for (const [name, [make, status]] of Object.entries(cases)) {
       make();
@@ -124,16 +186,47 @@ describe("home.sh", () => {
     }
     expect(readdirSync(path.join(dir, "rootFull"))).toEqual(["notes"]);
     expect(stat("/etc")).toBe("dir 0:0 755");
+    // What the link led to, which looks just made by Docker, is not given to the user.
+    expect(stat(path.join(dir, "empty"))).toBe("dir 0:0 755");
   });
 
-  it.each([0, 1, 2])("a home that is another user's home (as Docker binds a link to it) is left as it is and fails (shell %i)", (i) => {
+  it.each([0, 1, 2])("a home that is a link to another user's home is left as it is, and so is that home, and fails (shell %i)", (i) => {
     const bob = path.join(dir, "bob");
     mkdirSync(bob, { mode: 0o700 });
     chownSync(bob, UID + 1, UID + 1);
     writeFileSync(path.join(bob, "secret"), "bob's\n");
-    const r = run(all[i], [MODE, ...user("mallory", bob, `${UID}:${UID}`)]);
-    expect([r.status, stat(bob), readdirSync(bob)]).toEqual([1, `dir ${UID + 1}:${UID + 1} 700`, ["secret"]]);
+    // Empty and root's, as if Docker had just made it: it still is not mallory's.
+    const carol = path.join(dir, "carol");
+    dockerMade(carol);
+    for (const [victim, seen] of [
+      [bob, `dir ${UID + 1}:${UID + 1} 700`],
+      [carol, "dir 0:0 755"],
+    ]) {
+      const mallory = path.join(dir, "mallory");
+      symlinkSync(victim, mallory);
+      const r = run(all[i], [MODE, ...user("mallory", mallory, `${UID}:${UID}`)]);
+      expect([r.status, stat(victim), stat(mallory)]).toEqual([1, seen, "link 0:0 777"]);
+      expect(r.stderr).toContain(`mallory: the home is bound from ${victim} (a link?), not from ${mallory}: left as it is`);
+      rmSync(mallory);
+    }
+    expect(readdirSync(bob)).toEqual(["secret"]);
+  });
+
+  it.each([0, 1, 2])("a home of another uid is left as it is and fails (shell %i)", (i) => {
+    const home = path.join(dir, "mallory");
+    mkdirSync(home, { mode: 0o700 });
+    chownSync(home, UID + 1, UID + 1);
+    const r = run(all[i], [MODE, ...user("mallory", home, `${UID}:${UID}`)]);
+    expect([r.status, stat(home)]).toEqual([1, `dir ${UID + 1}:${UID + 1} 700`]);
     expect(r.stderr).toContain(`mallory: the home is owned by uid ${UID + 1}, not ${UID}: left as it is`);
+  });
+
+  it.each([0, 1, 2])("a home with a space in its path is made (shell %i)", (i) => {
+    const spaced = path.join(dir, "my homes", "alice");
+    mkdirSync(path.dirname(spaced));
+    dockerMade(spaced);
+    expect(run(all[i], [MODE, ...user("alice", spaced, `${UID}:${UID}`)]).status).toBe(0);
+    expect(stat(spaced)).toBe(`dir ${UID}:${UID} 700`);
   });
 
   it.each([0, 1, 2])("makes every user's home in turn; one user's odd home stops none of the others, and fails naming that user (shell %i)", (i) => {

@@ -7,9 +7,11 @@
 # the users whose homes this image makes are given to it (src/container/container.ts).
 #
 #   $1  the mode a new home gets (host.homeMode)
-#   then, for each user, 5 + N arguments:
+#   then, for each user, 6 + N arguments:
 #     name   the user's name (for messages)
 #     home   where the home is mounted, or "" when homes are made elsewhere (createHomes off)
+#     path   the home's path on the Docker host, as /proc/self/mountinfo writes it
+#            (a space as \040, a backslash as \134)
 #     owner  uid:gid
 #     tree   where the user's socket tree is mounted (behind a front door), or ""
 #     N      how many Jupyter environments follow, then the name of each
@@ -31,7 +33,19 @@ owner_mode() (
   printf '%s:%s %s' "$3" "$4" "$1"
 )
 
-# One user's home: "$1" where it is mounted, "$2" the mode, "$3" the owner (uid:gid).
+# What the bind at "$1" was made from, as /proc/self/mountinfo says it: the path within
+# its filesystem (field 4), "" when no mount is there.
+bound_from() {
+  while read -r _ _ _ root point _; do
+    if [ "$point" = "$1" ]; then
+      printf '%s' "$root"
+      return
+    fi
+  done </proc/self/mountinfo
+}
+
+# One user's home: "$1" where it is mounted, "$2" the mode, "$3" the owner (uid:gid),
+# "$4" its path on the Docker host.
 # A missing home is made by Docker for this bind: root's, 0755, empty. Only that becomes
 # the user's; an existing home, a non-empty directory, another owner or mode, is left
 # exactly as it is. What is then not a directory of the user's fails (and is still left
@@ -39,6 +53,14 @@ owner_mode() (
 # name leads to (Docker binds the link's target: /etc, another user's home). No
 # workspace gets such a home.
 make_home() {
+  # A link by the home's name is followed by the bind (Docker binds what it leads to):
+  # what the mount was made from must end as the home's path does (its own filesystem's
+  # path to it; "/" where the home is a filesystem of its own, as a dataset per home is).
+  from=$(bound_from "$1")
+  if [ -z "$from" ] || { [ "$from" != / ] && [ "${from##*/}" != "${4##*/}" ]; }; then
+    say "$name: the home is bound from ${from:-nowhere} (a link?), not from ${4}: left as it is"
+    return 1
+  fi
   if [ ! -d "$1" ]; then
     say "$name: the home is not a directory: left as it is"
     return 1
@@ -101,12 +123,12 @@ mode=$1
 shift
 failed=
 while [ $# -gt 0 ]; do
-  if [ $# -lt 5 ]; then
-    say "expected name, home, owner, tree and a count; got $*"
+  if [ $# -lt 6 ]; then
+    say "expected name, home, path, owner, tree and a count; got $*"
     exit 2
   fi
-  name=$1 mount=$2 owner=$3 sockets=$4 count=$5
-  shift 5
+  name=$1 mount=$2 path=$3 owner=$4 sockets=$5 count=$6
+  shift 6
   case $count in
     '' | *[!0-9]*)
       say "$name: expected a count of environments, got '$count'"
@@ -125,7 +147,7 @@ while [ $# -gt 0 ]; do
     i=$((i + 1))
   done
   ok=1
-  if [ -n "$mount" ]; then make_home "$mount" "$mode" "$owner" || ok=
+  if [ -n "$mount" ]; then make_home "$mount" "$mode" "$owner" "$path" || ok=
   fi
   # shellcheck disable=SC2086 # split on purpose: environment names have no blanks
   if [ -n "$sockets" ]; then make_sockets "$sockets" $envs || ok=

@@ -260,9 +260,9 @@ describe("the workspaces behind the front door", () => {
     const home = byName("lab-homes-py");
     expect(home.command).toEqual([
       "0700",
-      ...["alice", "/homedock/homes/alice", "2001:2001", "/homedock/runtime/alice", "2", "py", "nb"],
-      ...["bob", "/homedock/homes/bob", "2002:2002", "/homedock/runtime/bob", "1", "py"],
-      ...["carol", "/homedock/homes/carol", "2003:2003", "/homedock/runtime/carol", "2", "py", "nb"],
+      ...["alice", "/homedock/homes/alice", "/home/alice", "2001:2001", "/homedock/runtime/alice", "2", "py", "nb"],
+      ...["bob", "/homedock/homes/bob", "/home/bob", "2002:2002", "/homedock/runtime/bob", "1", "py"],
+      ...["carol", "/homedock/homes/carol", "/home/carol", "2003:2003", "/homedock/runtime/carol", "2", "py", "nb"],
     ]);
     // Each home alone, and only each user's own directory of the tree, which Docker makes (root's) if missing.
     expect(home.volumes).toEqual(
@@ -282,7 +282,7 @@ describe("the workspaces behind the front door", () => {
     // Without createHomes, the same container still makes the socket directories, and no home.
     const noHomes = synthHost({ ...frontDoorConfig(), host: { name: "lab", createHomes: false } });
     const only = Object.values<Json>(noHomes.resource.docker_container).find((c) => c.name === "lab-homes-py")!;
-    expect(only.command.slice(0, 8)).toEqual(["0700", "alice", "", "2001:2001", "/homedock/runtime/alice", "2", "py", "nb"]);
+    expect(only.command.slice(0, 9)).toEqual(["0700", "alice", "", "", "2001:2001", "/homedock/runtime/alice", "2", "py", "nb"]);
     expect(only.mounts).toEqual([]);
     expect(only.volumes.map((v: Json) => v.container_path)).toEqual(["/homedock/runtime/alice", "/homedock/runtime/bob", "/homedock/runtime/carol"]);
   });
@@ -405,7 +405,7 @@ describe("adding a user", () => {
       for (const [id, resource] of Object.entries<Json>(resources)) if (!homes(id)) expect(after.resource[type][id], `${type}.${id}`).toEqual(resource);
     }
     const [was, now] = [before, after].map((t) => Object.entries<Json>(t.resource.docker_container).find(([id]) => homes(id))![1]);
-    expect(now.command).toEqual([...was.command, "dave", "/homedock/homes/dave", "2004:2004", "/homedock/runtime/dave", "2", "py", "nb"]);
+    expect(now.command).toEqual([...was.command, "dave", "/homedock/homes/dave", "/home/dave", "2004:2004", "/homedock/runtime/dave", "2", "py", "nb"]);
     expect(now.volumes.slice(0, was.volumes.length)).toEqual(was.volumes);
     const added = Object.entries<Json>(after.resource).flatMap(([type, rs]) => Object.keys(rs).filter((id) => before.resource[type]?.[id] === undefined));
     expect(added.map((id) => id.replace(/_[0-9A-F]{8}$/, "")).sort()).toEqual([
@@ -423,6 +423,7 @@ describe("adding a user", () => {
       ...before["homes-py"].command,
       "dave",
       "/homedock/homes/dave",
+      "/home/dave",
       "2004:2004",
       "/homedock/runtime/dave",
       "2",
