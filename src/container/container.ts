@@ -198,8 +198,9 @@ export function homesContainer(host: HostModel, group: HomeGroup): ContainerSpec
     if (host.createHomes) mounts.push({ source: user.home, target: home, readOnly: false, createSource: true });
     if (runtime) mounts.push({ ...runtimeMount(`${host.frontDoor.runtimeDir}/${user.name}`), target: tree });
     const envs = runtime ? routed.map((ws) => ws.environment.name) : [];
-    const path = host.createHomes ? mountinfoPath(user.home) : "";
-    command.push(user.name, host.createHomes ? home : "", path, `${user.uid}:${user.gid}`, runtime ? tree : "", String(envs.length), ...envs);
+    // "-" for none: the Docker provider refuses an empty argument.
+    const path = host.createHomes ? mountinfoPath(user.home) : "-";
+    command.push(user.name, host.createHomes ? home : "-", path, `${user.uid}:${user.gid}`, runtime ? tree : "-", String(envs.length), ...envs);
   }
   return {
     name: group.containerName,

@@ -9,11 +9,12 @@
 #   $1  the mode a new home gets (host.homeMode)
 #   then, for each user, 6 + N arguments:
 #     name   the user's name (for messages)
-#     home   where the home is mounted, or "" when homes are made elsewhere (createHomes off)
+#     home   where the home is mounted, or - when homes are made elsewhere (createHomes off)
 #     path   the home's path on the Docker host, as /proc/self/mountinfo writes it
-#            (a space as \040, a backslash as \134)
+#            (a space as \040, a backslash as \134), or -
 #     owner  uid:gid
-#     tree   where the user's socket tree is mounted (behind a front door), or ""
+#     tree   where the user's socket tree is mounted (behind a front door), or -
+#   (- for none: the Docker provider refuses an empty argument.)
 #     N      how many Jupyter environments follow, then the name of each
 #
 # One user's failure (a socket directory that is a link, a file where a home should
@@ -48,10 +49,9 @@ bound_from() {
 # "$4" its path on the Docker host.
 # A missing home is made by Docker for this bind: root's, 0755, empty. Only that becomes
 # the user's; an existing home, a non-empty directory, another owner or mode, is left
-# exactly as it is. What is then not a directory of the user's fails (and is still left
-# as it is): a file, a directory of root's or of another uid, or what a link by that
-# name leads to (Docker binds the link's target: /etc, another user's home). No
-# workspace gets such a home.
+# exactly as it is. What is then not a directory the user may have fails (and is still
+# left as it is): a file, a directory of root's, or what a link by that name leads to
+# (Docker binds the link's target: /etc, another user's home). No workspace gets it.
 make_home() {
   # A link by the home's name is followed by the bind (Docker binds what it leads to):
   # what the mount was made from must end as the home's path does (its own filesystem's
@@ -72,9 +72,11 @@ make_home() {
       return 1
     fi
   fi
+  # Still root's: not made by Docker just now, or not empty (a home of another uid is left
+  # to the admin: an account made again with a new uid; homedock users check says so).
   now=$(owner_mode "$1")
-  if [ "${now%%:*}" != "${3%%:*}" ]; then
-    say "$name: the home is owned by uid ${now%%:*}, not ${3%%:*}: left as it is"
+  if [ "${now%%:*}" = 0 ] && [ "${3%%:*}" != 0 ]; then
+    say "$name: the home is root's, not ${3%%:*}'s: left as it is"
     return 1
   fi
 }
@@ -147,10 +149,10 @@ while [ $# -gt 0 ]; do
     i=$((i + 1))
   done
   ok=1
-  if [ -n "$mount" ]; then make_home "$mount" "$mode" "$owner" "$path" || ok=
+  if [ "$mount" != - ]; then make_home "$mount" "$mode" "$owner" "$path" || ok=
   fi
   # shellcheck disable=SC2086 # split on purpose: environment names have no blanks
-  if [ -n "$sockets" ]; then make_sockets "$sockets" $envs || ok=
+  if [ "$sockets" != - ]; then make_sockets "$sockets" $envs || ok=
   fi
   [ -n "$ok" ] || failed="$failed $name"
 done

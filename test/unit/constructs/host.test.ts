@@ -229,9 +229,9 @@ describe("homes", () => {
     ]);
     expect(home.command).toEqual([
       "0700",
-      ...["alice", "/homedock/homes/alice", "/home/alice", "1001:1001", "", "0"],
-      ...["bob", "/homedock/homes/bob", "/home/bob", "1002:1002", "", "0"],
-      ...["carol", "/homedock/homes/carol", "/srv/home/carol", "1003:1003", "", "0"],
+      ...["alice", "/homedock/homes/alice", "/home/alice", "1001:1001", "-", "0"],
+      ...["bob", "/homedock/homes/bob", "/home/bob", "1002:1002", "-", "0"],
+      ...["carol", "/homedock/homes/carol", "/srv/home/carol", "1003:1003", "-", "0"],
     ]);
     expect(labels(home)["homedock.users"]).toBe("alice,bob,carol");
     expect(home.capabilities).toEqual({ add: ["CAP_CHOWN"], drop: ["ALL"] });
@@ -420,7 +420,7 @@ describe("the stack", () => {
     expect(changed).toEqual(["course-homes-python-course"]);
     const [was, now] = [containersByName(before), containersByName(after)].map((c) => c["homes-python-course"]);
     expect(now.volumes).toEqual([{ host_path: "/home/aaron", container_path: "/homedock/homes/aaron", read_only: false }, ...was.volumes]);
-    expect(now.command).toEqual([was.command[0], "aaron", "/homedock/homes/aaron", "/home/aaron", "1000:1000", "", "0", ...was.command.slice(1)]);
+    expect(now.command).toEqual([was.command[0], "aaron", "/homedock/homes/aaron", "/home/aaron", "1000:1000", "-", "0", ...was.command.slice(1)]);
     for (const [type, resources] of Object.entries<Json>(before.resource)) {
       for (const id of Object.keys(resources)) expect(after.resource[type][id], `${type}.${id}`).toBeDefined();
     }
@@ -448,6 +448,14 @@ describe("attributes spelled as the provider reads them back", () => {
   it("adds capabilities with their CAP_ prefix (CHOWN replaced the home containers on every plan)", () => {
     for (const [key, c] of Object.entries(byName)) {
       for (const cap of c.capabilities.add ?? []) expect(cap, key).toMatch(/^CAP_[A-Z_]+$/);
+    }
+  });
+
+  it("gives no container an empty command argument, which the provider refuses (values for command may not be empty)", () => {
+    const config = frontDoorConfig();
+    for (const props of [courseConfig(), config, { ...config, host: { ...config.host, createHomes: false } }]) {
+      for (const c of Object.values<Json>(synthHost(props).resource.docker_container))
+        expect([c.name, (c.command ?? []).includes("")]).toEqual([c.name, false]);
     }
   });
 

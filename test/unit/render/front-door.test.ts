@@ -282,7 +282,7 @@ describe("the workspaces behind the front door", () => {
     // Without createHomes, the same container still makes the socket directories, and no home.
     const noHomes = synthHost({ ...frontDoorConfig(), host: { name: "lab", createHomes: false } });
     const only = Object.values<Json>(noHomes.resource.docker_container).find((c) => c.name === "lab-homes-py")!;
-    expect(only.command.slice(0, 9)).toEqual(["0700", "alice", "", "", "2001:2001", "/homedock/runtime/alice", "2", "py", "nb"]);
+    expect(only.command.slice(0, 9)).toEqual(["0700", "alice", "-", "-", "2001:2001", "/homedock/runtime/alice", "2", "py", "nb"]);
     expect(only.mounts).toEqual([]);
     expect(only.volumes.map((v: Json) => v.container_path)).toEqual(["/homedock/runtime/alice", "/homedock/runtime/bob", "/homedock/runtime/carol"]);
   });
