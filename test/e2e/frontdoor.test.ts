@@ -451,19 +451,7 @@ describe("the front door", () => {
     const ids = (await docker("ps", "-aq", "--filter", `label=homedock.host=${project}`)).trim().split("\n");
     const all = JSON.parse(await docker("inspect", ...ids)) as { Name: string; HostConfig: { Memory: number; NanoCpus: number; PidsLimit: number | null } }[];
     expect(all.map((c) => c.Name.slice(project.length + 2)).sort()).toEqual(
-      expect.arrayContaining([
-        "alice.home",
-        "alice.lab",
-        "alice.py",
-        "bob.home",
-        "bob.lab",
-        "bob.py",
-        "frontdoor",
-        "frontdoor.setup",
-        "login",
-        "signin",
-        "signin-limit",
-      ]),
+      expect.arrayContaining(["alice.lab", "alice.py", "bob.lab", "bob.py", "frontdoor", "frontdoor.setup", "homes-py", "login", "signin", "signin-limit"]),
     );
     for (const c of all) {
       const { Memory, NanoCpus, PidsLimit } = c.HostConfig;
