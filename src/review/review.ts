@@ -651,22 +651,26 @@ export function homeChanges(containers: readonly HomeContainerChange[]): Resourc
   for (const c of containers) {
     if (c.change === "unchanged") continue;
     const users = c.change === "removed" ? c.before : c.after;
-    // An earlier homedock's container of one user, changed or going with its user: said of that user's home, as it was.
+    // An earlier homedock's container of one user: changed, it is said of that user's home,
+    // as it was; going with its user, the user's line says it; going while another
+    // container makes that home, it is said of the container.
     const single = c.perUser && users.length === 1;
     if (single && c.change !== "removed" && c.change !== "added") out.push({ resource: "home", change: c.change, user: users[0] });
-    else if (c.change === "removed" ? users.some((u) => after.has(u)) || !single : !single)
+    else if (!single || (c.change === "removed" && after.has(users[0])))
       out.push({ resource: "homes", change: c.change, container: c.container, users: [...users] });
   }
   return out;
 }
 
-/** The address of the docker_image a user's home container takes its initImage from (constructs/user.ts: id "home-image" under "user-<name>"). */
+/** The address of the docker_image a user's home container took its initImage from, in a plan of an earlier homedock's host (a home container per user: "home-image" under "user-<name>"). */
 const HOME_IMAGE = /_user-(.+)_home-image_[0-9A-Fa-f]+$/;
 
 /**
- * `initImage` set where there was none, or removed: the home container keeps the image
- * it ran (its image is ignored), and a docker_image of its own appears or goes. Its
- * next creation runs that image as root.
+ * For a host of an earlier homedock (a home container per user): `initImage` set where
+ * there was none, or removed: the home container keeps the image it ran (its image is
+ * ignored), and a docker_image of its own appears or goes. Its next creation runs that
+ * image as root. (With one-shots per home image, initImage renames the one-shot:
+ * movedHomeImages says it.)
  */
 function initImageChanges(
   images: readonly Change[],
