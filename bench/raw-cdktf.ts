@@ -69,6 +69,7 @@ withoutStackTraces(() => {
     memorySwap: 64,
     cpus: "0.5",
     readOnly: true,
+    tmpfs: { "/homedock": "rw,nosuid,nodev,noexec,size=64k,mode=0755" },
     restart: "no",
     ...hardening,
     capabilities: { add: ["CAP_CHOWN"], drop: ["ALL"] },

@@ -122,8 +122,10 @@ export function homeVolume(user: string): string {
   return `home-${user}`;
 }
 
+/** What the home-making container mounts is below this: a tmpfs of its own. */
+const HOMEDOCK_DIR = "/homedock";
 /** Where a home appears inside the home-making container: each bound alone, never its parent. */
-const HOMES_MOUNT = "/homedock/homes";
+const HOMES_MOUNT = `${HOMEDOCK_DIR}/homes`;
 
 /** src/container/root/home.sh: gives each home Docker just made to its user, and makes each user's socket directories. */
 export const HOME_SCRIPT = rootScript("home.sh");
@@ -221,7 +223,12 @@ export function homesContainer(host: HostModel, group: HomeGroup): ContainerSpec
     },
     mounts,
     volumes: [],
-    tmpfs: {},
+    // Under a tmpfs, made anew at every start: Docker makes each bind's mount point as
+    // its source is (a directory, or a file where a file is by a home's name), and one
+    // left in the container's own layer by an earlier run would refuse a source of the
+    // other kind next time (a file removed, the home made): the one-shot could then never
+    // run again without being replaced.
+    tmpfs: { [HOMEDOCK_DIR]: "rw,nosuid,nodev,noexec,size=64k,mode=0755" },
     ports: [],
     ...ONE_SHOT_LIMITS,
     readOnlyRoot: true,
