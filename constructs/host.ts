@@ -3,7 +3,7 @@ import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { Annotations, Fn, TerraformLocal, TerraformStack, TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
 import type { ConfigInput } from "../src/config/schema";
-import { HOME_SCRIPT, LABEL_HOST, SEEDER_SCRIPT } from "../src/container/container";
+import { HOME_SCRIPT, homeGroups, LABEL_HOST, SEEDER_SCRIPT } from "../src/container/container";
 import { Environment } from "./environment";
 import { FrontDoor } from "./front-door";
 import { NETWORK_OPTIONS } from "../src/container/network";
@@ -11,7 +11,8 @@ import { buildModel, type HostModel } from "../src/model/model";
 import { singleHost } from "../src/model/single-host";
 import { preflight } from "../src/preflight/preflight";
 import { literal } from "../src/render/terraform";
-import type { HostEnvironment, HostFrontDoor, HostUser } from "./parts";
+import { Homes } from "./homes";
+import type { HostEnvironment, HostFrontDoor, HostHomes, HostUser } from "./parts";
 import { User } from "./user";
 import type { HostRefs } from "./workspace";
 
@@ -73,6 +74,12 @@ export class Host extends Construct {
   readonly network: Network;
   /** By environment name. */
   readonly environments: ReadonlyMap<string, HostEnvironment>;
+  /**
+   * The one-shot containers that make missing homes, one per home image (`host.initImage`,
+   * else a user's first environment's image), by key: `homes` for initImage, else
+   * `homes-<environment>` for the first environment with the image.
+   */
+  readonly homes: ReadonlyMap<string, HostHomes>;
   /** By user name. */
   readonly users: ReadonlyMap<string, HostUser>;
   /**
@@ -133,7 +140,7 @@ export class Host extends Construct {
     this.environments = environments;
     // A plain address: Terraform refuses an interpolation in replace_triggered_by.
     const networkAddress = `${this.network.terraformResourceType}.${this.network.friendlyUniqueId}`;
-    // And of the home one-shot's script: a copy per user was half of a large plan.
+    // And of the home one-shots' script: a copy per user was half of a large plan.
     const homeScript = stackSingleton(stack, "homedock_home", () => {
       const local = new TerraformLocal(stack, "homedock_home", literal(HOME_SCRIPT));
       local.overrideLogicalId("homedock_home");
@@ -161,6 +168,10 @@ export class Host extends Construct {
         provider: this.provider,
       });
     }
+    const groups = homeGroups(this.model);
+    const homes = new Map(groups.map((g) => [g.key, new Homes(this, g.key, { host: this.model, group: g, environments, refs })]));
+    this.homes = homes;
+    const homesOf = new Map(groups.flatMap((g) => g.users.map((u) => [u.name, homes.get(g.key)!] as const)));
     this.users = new Map(
       this.model.users.map((u) => [
         u.name,
@@ -169,6 +180,7 @@ export class Host extends Construct {
           user: u,
           environments,
           refs,
+          homes: homesOf.get(u.name),
         }),
       ]),
     );

@@ -11,7 +11,7 @@ export {
   type HostProps,
   TOKENS_VARIABLE,
 } from "./host";
-export { type HostEnvironment, type HostFrontDoor, type HostUser, type HostWorkspace } from "./parts";
+export { type HostEnvironment, type HostFrontDoor, type HostHomes, type HostUser, type HostWorkspace } from "./parts";
 // What those name: the config a Host takes (its schema, the shape of its props), the
 // model it keeps, the container spec each workspace maps.
 export { type Config, type ConfigInput, configSchema } from "../src/config/schema";
@@ -27,3 +27,4 @@ export {
 } from "../src/model/model";
 export { type FailedSignInsModel, type FrontDoorModel, type LoginModel, type OidcModel, type RouteModel, type TlsModel } from "../src/model/front-door";
 export { type BindMount, type ContainerSpec, type PortSpec, type VolumeMount } from "../src/container/common";
+export { type HomeGroup } from "../src/container/container";

@@ -3,7 +3,7 @@ import type { Image } from "@cdktf/provider-docker/lib/image";
 import type { Volume } from "@cdktf/provider-docker/lib/volume";
 import type { TerraformResource } from "cdktf";
 import type { IConstruct } from "constructs";
-import type { ContainerSpec } from "../src/container/container";
+import type { ContainerSpec, HomeGroup } from "../src/container/container";
 import type { EnvironmentModel, UserModel } from "../src/model/model";
 
 // What a Host shows of the constructs it makes: read-only views of their resources. The
@@ -33,19 +33,36 @@ export interface HostWorkspace extends IConstruct {
   readonly start?: TerraformResource;
 }
 
-/** One host account (`host.users`): the container that creates its home if missing, and its workspaces. */
+/**
+ * The one-shot that makes the missing homes of the users of one home image
+ * (`host.homes`): every home is bound alone, and only that image's users' homes.
+ */
+export interface HostHomes extends IConstruct {
+  /** Its users, its image and its names. */
+  readonly group: HomeGroup;
+  /** The container; it runs as root, so it is only created here: `start` runs it. */
+  readonly container: Container;
+  /**
+   * The terraform_data that gives the container its process limit (the cgroup's: the
+   * kernel never holds root to RLIMIT_NPROC, and the provider has no pids_limit), then
+   * runs it and waits for it: depend on this, not on `container`, for the homes to exist.
+   */
+  readonly start: TerraformResource;
+}
+
+/** One host account (`host.users`): its workspaces, and the one-shot that creates its home if missing. */
 export interface HostUser extends IConstruct {
   /** The user, from the model. */
   readonly user: UserModel;
   /**
-   * Undefined when the user has no workspace (nothing needs the home). It runs as root,
-   * so it is only created here: `homeStart` runs it.
+   * The container that makes the user's home, shared with the other users of the same
+   * home image (`host.homes`). Undefined when the user has no workspace (nothing needs
+   * the home). It runs as root, so it is only created here: `homeStart` runs it.
    */
   readonly home?: Container;
   /**
-   * The terraform_data that gives the home container its process limit (the cgroup's:
-   * the kernel never holds root to RLIMIT_NPROC, and the provider has no pids_limit),
-   * then runs it and waits for it: depend on this, not on `home`, for the home to exist.
+   * Its start (`HostHomes.start`), which gives it its process limit, then runs it and
+   * waits for it: depend on this, not on `home`, for the home to exist.
    */
   readonly homeStart?: TerraformResource;
   /** Workspaces by environment name. */

@@ -9,7 +9,7 @@ export { buildModel } from "./model/model";
 export { type HostPathPolicy, preflight, type PreflightOptions } from "./preflight/preflight";
 export { ConfigError, type ConfigIssue, type PathSegment } from "./config/issues";
 export { HomedockError } from "./config/errors";
-export { homeInitContainer, ROLE, workspaceContainer } from "./container/container";
+export { homeGroups, homesContainer, ROLE, workspaceContainer } from "./container/container";
 export { renderCompose } from "./render/compose";
 export { renderStack } from "./render/stack";
 export { renderCaddyfile } from "./render/caddyfile";

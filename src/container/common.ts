@@ -116,6 +116,8 @@ export function rootScript(name: "docker-filter.sh" | "frontdoor-setup.sh" | "ho
 
 export const LABEL_HOST = "homedock.host";
 export const LABEL_USER = "homedock.user";
+/** On a container that makes homes: the users whose homes it makes, comma-separated, in config order. */
+export const LABEL_USERS = "homedock.users";
 export const LABEL_ENVIRONMENT = "homedock.environment";
 export const LABEL_ROLE = "homedock.role";
 /** A hash of the config file a container reads at start only: a changed file replaces the container. */
@@ -126,7 +128,7 @@ export const LABEL_LIMIT = "homedock.limit";
 export const ROLE = {
   /** A user's workspace. */
   workspace: "workspace",
-  /** The one-shot that creates a user's home (and socket directories). */
+  /** The one-shot that creates the homes of one home image's users (and their socket directories). */
   home: "home",
   /** The front door's proxy. */
   proxy: "frontdoor",

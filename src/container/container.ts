@@ -12,6 +12,7 @@ import {
   LABEL_MOUNTS,
   LABEL_ROLE,
   LABEL_USER,
+  LABEL_USERS,
   mountsLabel,
   ONE_SHOT_LIMITS,
   ROLE,
@@ -25,7 +26,7 @@ import { SCRIPTS } from "./scripts";
 // The spec's shape, the labels and their roles live in common.ts, which
 // front-door-containers.ts imports too; they are exported from here as well, beside the
 // workspace's spec.
-export { type BindMount, type ContainerSpec, LABEL_ENVIRONMENT, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, LABEL_USER, ROLE } from "./common";
+export { type BindMount, type ContainerSpec, LABEL_ENVIRONMENT, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, LABEL_USER, LABEL_USERS, ROLE } from "./common";
 
 /** The seeding entrypoint (src/container/seed/entrypoint.sh), the one copy both renderers use. */
 export const SEEDER_SCRIPT: string = SCRIPTS["seed/entrypoint.sh"];
@@ -121,40 +122,95 @@ export function homeVolume(user: string): string {
   return `home-${user}`;
 }
 
-/** Where the home appears inside the home-creating container: bound alone, never its parent. */
-const HOME_MOUNT = "/homedock/home";
+/** What the home-making container mounts is below this: a tmpfs of its own. */
+const HOMEDOCK_DIR = "/homedock";
+/** Where a home appears inside the home-making container: each bound alone, never its parent. */
+const HOMES_MOUNT = `${HOMEDOCK_DIR}/homes`;
 
-/** src/container/root/home.sh: gives a home Docker just made to its user, and makes the user's socket directories. */
+/** src/container/root/home.sh: gives each home Docker just made to its user, and makes each user's socket directories. */
 export const HOME_SCRIPT = rootScript("home.sh");
 
 /**
- * Creates the user's home on the Docker host if it is missing, owned by the user with
- * the host's home mode; an existing home (or anything else by that name) is left
- * exactly as it is. Behind a front door it also makes the user's socket directories.
- * The home is bound alone, and Docker makes it if missing (root's, 0755, empty: the
- * one thing the script gives to the user), so whatever the image's shell does, it
- * can touch no other home. Root with CHOWN alone, since a new home must change owner.
+ * The users whose homes one image makes, in one one-shot container. A user's home is
+ * only ever touched by the image that user runs (or the admin's initImage): a config is
+ * untrusted input, and an environment's image must not reach the homes of users who
+ * never chose it.
  */
-export function homeInitContainer(host: HostModel, user: UserModel, image: string): ContainerSpec {
-  const routed = workspacesOf(host, user.name).filter((ws) => ws.route !== undefined);
-  const runtime = routed.length > 0 && host.frontDoor !== undefined;
-  const mounts: BindMount[] = [
+export interface HomeGroup {
+  /**
+   * What names the group, in config terms: `homes` for the host's initImage (one group
+   * for every user), else `homes-<environment>` for the first environment (in config
+   * order) whose image it is. The Compose service and the Terraform construct id.
+   */
+  readonly key: string;
+  /** The one-shot container's name: `<host>-<key>`. */
+  readonly containerName: string;
+  /** The image that runs as root over these homes. */
+  readonly image: string;
+  /** The environment that names the group; undefined for initImage. */
+  readonly environment?: string;
+  /** Its users, in config order: each has a workspace and something to make. */
+  readonly users: readonly UserModel[];
+}
+
+/**
+ * The one-shot containers that make homes: one per home image (a user's home image is
+ * `host.initImage`, else the image of the user's first environment). Named for the
+ * first environment with that image, never by position: adding or removing a user
+ * changes only the group the user is in.
+ */
+export function homeGroups(host: HostModel): HomeGroup[] {
+  const byImage = new Map<string, UserModel[]>();
+  for (const user of host.users) {
+    const image = homeInitImage(host, user);
+    if (image === undefined || workspacesOf(host, user.name).length === 0) continue;
+    const users = byImage.get(image) ?? [];
+    users.push(user);
+    byImage.set(image, users);
+  }
+  const groups = [...byImage].map(([image, users]): HomeGroup => {
+    // initImage is one image for all; an environment's image is named by the first
+    // environment that has it (some has: a user's first environment's).
+    const environment = host.initImage === undefined ? host.environments.find((e) => e.image === image)!.name : undefined;
+    const key = environment === undefined ? "homes" : `homes-${environment}`;
+    return { key, containerName: `${host.name}-${key}`, image, ...(environment === undefined ? {} : { environment }), users };
+  });
+  const order = (g: HomeGroup) => (g.environment === undefined ? -1 : host.environments.findIndex((e) => e.name === g.environment));
+  return groups.sort((a, b) => order(a) - order(b));
+}
+
+/**
+ * Makes the homes of a group's users on the Docker host where they are missing, each
+ * owned by its user with the host's home mode; an existing home (or anything else by
+ * that name) is left exactly as it is. Behind a front door it also makes each user's
+ * socket directories and writes their deploy nonces. Each home is bound alone, and
+ * Docker makes it if missing (root's, 0755, empty: the one thing the script gives to
+ * the user), so whatever the image's shell does, it can touch no home but its group's.
+ * Root with CHOWN alone, since a new home must change owner.
+ */
+export function homesContainer(host: HostModel, group: HomeGroup): ContainerSpec {
+  const mounts: BindMount[] = [];
+  const command: string[] = [host.homeMode];
+  for (const user of group.users) {
+    const routed = workspacesOf(host, user.name).filter((ws) => ws.route !== undefined);
+    const runtime = routed.length > 0 && host.frontDoor !== undefined;
+    const home = `${HOMES_MOUNT}/${user.name}`;
+    const tree = `${RUNTIME_MOUNT}/${user.name}`;
     // Docker creates a missing home here, root's; the script gives it to the user.
-    ...(host.createHomes ? [{ source: user.home, target: HOME_MOUNT, readOnly: false, createSource: true }] : []),
-    ...(runtime ? [runtimeMount(`${host.frontDoor.runtimeDir}/${user.name}`)] : []),
-  ];
+    if (host.createHomes) mounts.push({ source: user.home, target: home, readOnly: false, createSource: true });
+    if (runtime) mounts.push({ ...runtimeMount(`${host.frontDoor.runtimeDir}/${user.name}`), target: tree });
+    const envs = runtime ? routed.map((ws) => ws.environment.name) : [];
+    // "-" for none: the Docker provider refuses an empty argument.
+    const path = host.createHomes ? mountinfoPath(user.home) : "-";
+    command.push(user.name, host.createHomes ? home : "-", path, `${user.uid}:${user.gid}`, runtime ? tree : "-", String(envs.length), ...envs);
+  }
   return {
-    name: `${host.name}-${user.name}.home`,
-    image,
+    name: group.containerName,
+    image: group.image,
     user: "0:0",
     groupAdd: [],
     entrypoint: ["/bin/sh", "-c", HOME_SCRIPT, "homedock-home"],
-    command: [
-      host.createHomes ? HOME_MOUNT : "",
-      host.homeMode,
-      `${user.uid}:${user.gid}`,
-      ...(runtime ? [RUNTIME_MOUNT, ...routed.map((ws) => ws.environment.name)] : []),
-    ],
+    command,
     workingDir: "/",
     env: {},
     secrets: [],
@@ -163,11 +219,16 @@ export function homeInitContainer(host: HostModel, user: UserModel, image: strin
       [LABEL_HOST]: host.name,
       [LABEL_MOUNTS]: mountsLabel(mounts),
       [LABEL_ROLE]: ROLE.home,
-      [LABEL_USER]: user.name,
+      [LABEL_USERS]: group.users.map((u) => u.name).join(","),
     },
     mounts,
     volumes: [],
-    tmpfs: {},
+    // Under a tmpfs, made anew at every start: Docker makes each bind's mount point as
+    // its source is (a directory, or a file where a file is by a home's name), and one
+    // left in the container's own layer by an earlier run would refuse a source of the
+    // other kind next time (a file removed, the home made): the one-shot could then never
+    // run again without being replaced.
+    tmpfs: { [HOMEDOCK_DIR]: "rw,nosuid,nodev,noexec,size=64k,mode=0755" },
     ports: [],
     ...ONE_SHOT_LIMITS,
     readOnlyRoot: true,
@@ -178,6 +239,11 @@ export function homeInitContainer(host: HostModel, user: UserModel, image: strin
     network: undefined,
     oneShot: true,
   };
+}
+
+/** A path as /proc/self/mountinfo writes it: a space, tab, newline and backslash in octal (a config's paths have no other control characters). */
+function mountinfoPath(p: string): string {
+  return p.replace(/[\\ \t\n]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, "0")}`);
 }
 
 /**

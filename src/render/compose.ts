@@ -5,8 +5,8 @@ import { dump } from "js-yaml";
 import {
   type BindMount,
   type ContainerSpec,
-  homeInitContainer,
-  homeInitImage,
+  homeGroups,
+  homesContainer,
   LABEL_HOST,
   LABEL_USER,
   SEEDER_SCRIPT,
@@ -139,7 +139,7 @@ export function bindVolume(name: string, source: string): string {
   return `${name}-${createHash("sha256").update(source).digest("hex").slice(0, 8)}`;
 }
 
-/** Service names: `<user>.<environment>` for workspaces, `<user>.home` for home creation. */
+/** Service names: `<user>.<environment>` for workspaces (the one-shots that make homes are named by their group's key, `homes` or `homes-<environment>`). */
 export function serviceName(user: string, what: string): string {
   return `${user}.${what}`;
 }
@@ -203,16 +203,15 @@ export interface ComposeService {
 
 /** The services `renderCompose` writes, in its order, one at a time. */
 export function* composeServices(host: HostModel): Generator<ComposeService> {
+  // One one-shot per home image, first; each user's workspaces wait for their group's.
+  const homeOf = new Map<string, string>();
+  for (const group of homeGroups(host)) {
+    yield { service: group.key, spec: homesContainer(host, group) };
+    for (const user of group.users) homeOf.set(user.name, group.key);
+  }
   for (const user of host.users) {
-    const workspaces = workspacesOf(host, user.name);
-    if (workspaces.length === 0) continue;
-    const image = homeInitImage(host, user);
-    let home: string | undefined;
-    if (image !== undefined) {
-      home = serviceName(user.name, "home");
-      yield { service: home, spec: homeInitContainer(host, user, image) };
-    }
-    for (const ws of workspaces) {
+    const home = homeOf.get(user.name);
+    for (const ws of workspacesOf(host, user.name)) {
       yield { service: serviceName(user.name, ws.environment.name), spec: workspaceContainer(host, ws), dependsOn: home, secretKey: secretKey(ws) };
     }
   }

@@ -10,16 +10,19 @@
 // a reason, so the preview also says why.
 import type { ComposeService } from "../render/compose";
 import { bindVolume } from "../render/compose";
-import { LABEL_ENVIRONMENT, LABEL_MOUNTS, LABEL_ROLE, LABEL_USER, type ContainerSpec, ROLE } from "../container/container";
+import { LABEL_ENVIRONMENT, LABEL_MOUNTS, LABEL_ROLE, LABEL_USER, LABEL_USERS, type ContainerSpec, ROLE } from "../container/container";
 import {
   type ChangeKind,
   formatCpus,
   formatMemory,
+  homeChanges,
+  homeUsers,
+  movedHomeImages,
   type PlanSummary,
   REASONS,
   type ResourceChange,
   type RootImageChange,
-  type RootRole,
+  rootRole,
   ROOT_ROLES,
   reviewMarkdown,
   type WorkspaceChange,
@@ -127,11 +130,14 @@ function mountReasons(spec: ContainerSpec, c: InspectedContainer, project: strin
       (m.composeVolume === undefined
         ? now.Type === "bind" && now.Source === m.source
         : now.Type === "volume" && now.Name === `${project}_${bindVolume(m.composeVolume, m.source)}`);
-    // A home container binds the home alone, elsewhere than its working directory.
-    const home = m.target === spec.workingDir || spec.labels[LABEL_ROLE] === ROLE.home;
+    // A home container binds each home alone, elsewhere than its working directory; a
+    // home it did not bind before is a user it gains (homeReasons says so).
+    const homes = spec.labels[LABEL_ROLE] === ROLE.home;
+    if (homes && now === undefined) return [];
+    const home = m.target === spec.workingDir || homes;
     return same ? [] : [home ? REASONS.working_dir : "shared mount changed"];
   });
-  const gone = mounts.filter((x) => x.Type === "bind" && !spec.mounts.some((m) => m.target === x.Destination));
+  const gone = mounts.filter((x) => x.Type === "bind" && !spec.mounts.some((m) => m.target === x.Destination) && spec.labels[LABEL_ROLE] !== ROLE.home);
   return [...new Set([...reasons, ...gone.map(() => "shared mount changed")])].sort();
 }
 
@@ -157,6 +163,24 @@ const specPorts = (spec: ContainerSpec) => portTexts(spec.ports.map((p) => ({ in
  * the host has it.
  */
 export function recreateReasons(spec: ContainerSpec, c: InspectedContainer, image: InspectedImage | undefined, project: string): string[] {
+  const reasons = containerReasons(spec, c, image, project);
+  return spec.labels[LABEL_ROLE] === ROLE.home ? homeReasons(spec, c, reasons) : reasons;
+}
+
+/**
+ * A home container's reasons, its users first: one that gains or loses a user, or whose
+ * user's home moved, has a new command (and labels) because of it, which say nothing more.
+ */
+function homeReasons(spec: ContainerSpec, c: InspectedContainer, reasons: readonly string[]): string[] {
+  const [was, is] = [homeUsers(c.Config?.Labels ?? {}), homeUsers(spec.labels)];
+  const gained = is.filter((u) => !was.includes(u));
+  const lost = was.filter((u) => !is.includes(u));
+  const users = gained.length > 0 || lost.length > 0;
+  const explained = new Set([...(users || reasons.includes(REASONS.working_dir) ? [REASONS.command] : []), ...(users ? [REASONS.labels] : [])]);
+  return [...gained.map((u) => `${u}'s home added`), ...lost.map((u) => `${u}'s home no longer made here`), ...reasons.filter((r) => !explained.has(r))];
+}
+
+function containerReasons(spec: ContainerSpec, c: InspectedContainer, image: InspectedImage | undefined, project: string): string[] {
   const config: ContainerConfig = c.Config ?? {};
   const hc: HostConfig = c.HostConfig ?? {};
   const reasons: string[] = [];
@@ -262,18 +286,34 @@ export function previewCompose(
     .map((p) => ({ user: p.labels[LABEL_USER] ?? "?", environment: p.labels[LABEL_ENVIRONMENT] ?? "?", change: p.change, reasons: p.reasons }))
     .sort((a, b) => byName(a.user, b.user) || byName(a.environment, b.environment));
 
-  const resources: ResourceChange[] = previews
-    .filter((p) => p.labels[LABEL_ROLE] === ROLE.home && p.change !== "unchanged")
-    .map((p) => ({ resource: "home", change: p.change as Exclude<ChangeKind, "unchanged">, user: p.labels[LABEL_USER] ?? "?" }));
-  const rootImages: RootImageChange[] = previews
-    .filter(
-      (p) => p.change === "replaced" && p.spec !== undefined && p.was !== undefined && p.was !== p.spec.image && ROOT_ROLES.includes(p.labels[LABEL_ROLE]),
-    )
-    .map((p) => {
-      const role = p.labels[LABEL_ROLE] as RootRole;
-      return { container: p.container, role, ...(role === ROLE.home ? { user: p.labels[LABEL_USER] } : {}), from: p.was!, to: p.spec!.image };
-    })
-    .sort((a, b) => byName(a.container, b.container));
+  const homes = previews.filter((p) => p.labels[LABEL_ROLE] === ROLE.home);
+  const inspected = (p: (typeof previews)[number]) => containers.find((c) => String(c.Name ?? "").replace(/^\//, "") === p.container)?.Config?.Labels ?? {};
+  const resources: ResourceChange[] = homeChanges(
+    homes.map((p) => ({
+      container: p.container,
+      change: p.change,
+      perUser: p.labels[LABEL_USERS] === undefined,
+      before: p.change === "added" ? [] : homeUsers(inspected(p)),
+      after: p.change === "removed" ? [] : homeUsers(p.labels),
+    })),
+  );
+  const rootImages: RootImageChange[] = [
+    ...previews
+      .filter(
+        (p) => p.change === "replaced" && p.spec !== undefined && p.was !== undefined && p.was !== p.spec.image && ROOT_ROLES.includes(p.labels[LABEL_ROLE]),
+      )
+      .map((p): RootImageChange => ({ container: p.container, ...rootRole(p.labels), from: p.was!, to: p.spec!.image })),
+    ...movedHomeImages(
+      homes
+        .filter((p) => p.change === "added" || p.change === "removed")
+        .map((p) => ({
+          container: p.container,
+          added: p.change === "added",
+          users: homeUsers(p.labels),
+          image: p.spec?.image ?? containers.find((c) => String(c.Name ?? "").replace(/^\//, "") === p.container)?.Config?.Image ?? "?",
+        })),
+    ),
+  ].sort((a, b) => byName(a.container, b.container));
   const proxy = previews.find((p) => p.labels[LABEL_ROLE] === ROLE.proxy && p.change !== "unchanged");
   const setup = previews.find((p) => p.labels[LABEL_ROLE] === ROLE.frontDoorSetup && p.change !== "unchanged");
   const portsOf = (p: (typeof previews)[number]) =>

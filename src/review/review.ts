@@ -2,7 +2,7 @@
 // typed summary (who gains, loses or restarts what), renders it as Markdown with the
 // servers that stop first, and decides the exit status from the policy flags.
 import { EXIT_UNREADABLE, HomedockError } from "../config/errors";
-import { LABEL_ENVIRONMENT, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, LABEL_USER, ROLE } from "../container/container";
+import { LABEL_ENVIRONMENT, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, LABEL_USER, LABEL_USERS, ROLE } from "../container/container";
 import { LABEL_LIMIT } from "../container/common";
 import { START_TRIGGERS } from "../render/terraform";
 import { type PlanResourceChange, type PlanValues, readResourceChanges } from "./plan-json";
@@ -63,7 +63,15 @@ export type ResourceChange =
   | { readonly resource: "image"; readonly change: Exclude<ChangeKind, "unchanged">; readonly name: string; readonly previous?: string }
   | { readonly resource: "network"; readonly change: Exclude<ChangeKind, "unchanged">; readonly name: string }
   | { readonly resource: "volume"; readonly change: Exclude<ChangeKind, "unchanged">; readonly name: string }
-  | { readonly resource: "home"; readonly change: Exclude<ChangeKind, "unchanged">; readonly user: string };
+  | { readonly resource: "home"; readonly change: Exclude<ChangeKind, "unchanged">; readonly user: string }
+  | {
+      readonly resource: "homes";
+      readonly change: Exclude<ChangeKind, "unchanged">;
+      /** The one-shot container that makes homes (one per home image; one per user from an earlier homedock). */
+      readonly container: string;
+      /** Whose homes it makes (after the change; for a removal, before it). */
+      readonly users: readonly string[];
+    };
 
 /** The containers that run as root: the one-shot that creates a user's home, the front door's proxy and its setup. */
 export type RootRole =
@@ -83,8 +91,10 @@ export interface RootImageChange {
   readonly container: string;
   /** What the container is for. */
   readonly role: RootRole;
-  /** Whose home, for a home container. */
+  /** Whose home, for a home container of one user (from an earlier homedock). */
   readonly user?: string;
+  /** Whose homes, for a home container of one home image. */
+  readonly users?: readonly string[];
   /** The image's name (or id, where the plan names none), before and after. */
   readonly from: string;
   /** The image after. */
@@ -517,10 +527,21 @@ export function summarizePlan(input: string | Uint8Array, options: Pick<ReviewOp
       resources.push({ resource: "image", change: c.kind, name: c.values.name ?? "?", ...(c.kind === "replaced" ? { previous: c.before.name ?? "?" } : {}) });
     } else if (c.type === "docker_network" || c.type === "docker_volume") {
       resources.push({ resource: c.type === "docker_network" ? "network" : "volume", change: c.kind, name: c.values.name ?? "?" });
-    } else if (c.type === "docker_container" && c.labels[LABEL_ROLE] === ROLE.home) {
-      resources.push({ resource: "home", change: c.kind, user: c.labels[LABEL_USER] });
     }
   }
+  resources.push(
+    ...homeChanges(
+      containers
+        .filter((c) => c.labels[LABEL_ROLE] === ROLE.home)
+        .map((c) => ({
+          container: c.values.name ?? "?",
+          change: c.kind,
+          perUser: c.labels[LABEL_USERS] === undefined,
+          before: c.kind === "added" ? [] : homeUsers(labels(c.before)),
+          after: c.kind === "removed" ? [] : homeUsers(c.labels),
+        })),
+    ),
+  );
   return {
     host,
     totals,
@@ -553,19 +574,103 @@ function rootImageChanges(changes: readonly Change[], containers: readonly Chang
           ? [nameOf(was), nameOf(c.values.image)]
           : [];
       if (from === undefined || to === undefined) return [];
-      const role = c.labels[LABEL_ROLE] as RootRole;
-      return [{ container: c.values.name ?? "?", role, ...(role === ROLE.home ? { user: c.labels[LABEL_USER] } : {}), from, to }];
+      return [{ container: c.values.name ?? "?", ...rootRole(c.labels), from, to }];
     });
-  return [...found, ...initImageChanges(images, containers, nameOf, new Set(found.map((f) => f.container)))].sort((a, b) => byName(a.container, b.container));
+  const seen = new Set(found.map((f) => f.container));
+  // A home container added where another of the same users' goes (initImage set or
+  // removed): what it runs as root is new to them. Its image, where the plan adds it, is
+  // known by the docker_image beside it (constructs/homes.ts: "image" beside "container").
+  const homes = containers.filter((c) => c.labels[LABEL_ROLE] === ROLE.home && (c.kind === "added" || c.kind === "removed"));
+  const imageOf = (c: Change): string => {
+    if (c.kind === "removed") return c.before.image === undefined ? "?" : nameOf(c.before.image);
+    if (c.values.image !== undefined) return nameOf(c.values.image);
+    const prefix = c.address.replace(/^docker_container\./, "docker_image.").replace(/_container_[0-9A-Fa-f]+$/, "_image_");
+    return images.find((i) => i.address.startsWith(prefix))?.values.name ?? "?";
+  };
+  const moved = movedHomeImages(
+    homes.map((c) => ({ container: c.values.name ?? "?", added: c.kind === "added", users: homeUsers(c.labels), image: imageOf(c) })),
+  );
+  return [...found, ...moved, ...initImageChanges(images, containers, nameOf, seen)].sort((a, b) => byName(a.container, b.container));
 }
 
-/** The address of the docker_image a user's home container takes its initImage from (constructs/user.ts: id "home-image" under "user-<name>"). */
+/** The users of a home container's labels: those of one home image (LABEL_USERS), or the one user of an earlier homedock's. */
+export function homeUsers(labels: Readonly<Record<string, string>>): string[] {
+  const users = labels[LABEL_USERS];
+  if (users !== undefined) return users === "" ? [] : users.split(",");
+  return labels[LABEL_USER] === undefined ? [] : [labels[LABEL_USER]];
+}
+
+/** The role of a root container as the review names it: a home container with whose homes. */
+export function rootRole(labels: Readonly<Record<string, string>>): Pick<RootImageChange, "role" | "user" | "users"> {
+  const role = labels[LABEL_ROLE] as RootRole;
+  if (role !== ROLE.home) return { role };
+  return labels[LABEL_USERS] !== undefined ? { role, users: homeUsers(labels) } : { role, user: labels[LABEL_USER] };
+}
+
+/**
+ * Home containers added where others go, for the same users, running another image
+ * (host.initImage set or removed): each added one, from each image that made those
+ * users' homes before.
+ */
+export function movedHomeImages(
+  homes: readonly { readonly container: string; readonly added: boolean; readonly users: readonly string[]; readonly image: string }[],
+): RootImageChange[] {
+  const gone = homes.filter((h) => !h.added);
+  return homes
+    .filter((h) => h.added)
+    .flatMap((h) => {
+      const was = [...new Set(gone.filter((g) => g.users.some((u) => h.users.includes(u))).map((g) => g.image))].filter((i) => i !== h.image).sort();
+      return was.map((from): RootImageChange => ({ container: h.container, role: ROLE.home, users: h.users, from, to: h.image }));
+    });
+}
+
+/** One home container's change, with whose homes it made before and makes after. */
+export interface HomeContainerChange {
+  readonly container: string;
+  readonly change: ChangeKind;
+  /** A container of one user's home, as an earlier homedock made them. */
+  readonly perUser: boolean;
+  /** Whose homes it made before ([] when added). */
+  readonly before: readonly string[];
+  /** Whose homes it makes after ([] when removed). */
+  readonly after: readonly string[];
+}
+
+/**
+ * What changes for homes, from the home containers' changes: each user whose home the
+ * host starts or stops making, whichever container does it (one per user before, one per
+ * home image now: a host moving from one to the other keeps every user's home made),
+ * and each home container that runs again, is added or goes.
+ */
+export function homeChanges(containers: readonly HomeContainerChange[]): ResourceChange[] {
+  const before = new Set(containers.filter((c) => c.change !== "added").flatMap((c) => c.before));
+  const after = new Set(containers.filter((c) => c.change !== "removed").flatMap((c) => c.after));
+  const out: ResourceChange[] = [];
+  for (const user of [...after].filter((u) => !before.has(u)).sort()) out.push({ resource: "home", change: "added", user });
+  for (const user of [...before].filter((u) => !after.has(u)).sort()) out.push({ resource: "home", change: "removed", user });
+  for (const c of containers) {
+    if (c.change === "unchanged") continue;
+    const users = c.change === "removed" ? c.before : c.after;
+    // An earlier homedock's container of one user: changed, it is said of that user's home,
+    // as it was; going with its user, the user's line says it; going while another
+    // container makes that home, it is said of the container.
+    const single = c.perUser && users.length === 1;
+    if (single && c.change !== "removed" && c.change !== "added") out.push({ resource: "home", change: c.change, user: users[0] });
+    else if (!single || (c.change === "removed" && after.has(users[0])))
+      out.push({ resource: "homes", change: c.change, container: c.container, users: [...users] });
+  }
+  return out;
+}
+
+/** The address of the docker_image a user's home container took its initImage from, in a plan of an earlier homedock's host (a home container per user: "home-image" under "user-<name>"). */
 const HOME_IMAGE = /_user-(.+)_home-image_[0-9A-Fa-f]+$/;
 
 /**
- * `initImage` set where there was none, or removed: the home container keeps the image
- * it ran (its image is ignored), and a docker_image of its own appears or goes. Its
- * next creation runs that image as root.
+ * For a host of an earlier homedock (a home container per user): `initImage` set where
+ * there was none, or removed: the home container keeps the image it ran (its image is
+ * ignored), and a docker_image of its own appears or goes. Its next creation runs that
+ * image as root. (With one-shots per home image, initImage renames the one-shot:
+ * movedHomeImages says it.)
  */
 function initImageChanges(
   images: readonly Change[],
@@ -676,7 +781,8 @@ function frontDoorLines({ proxy, reloads, login }: FrontDoorChange): string[] {
 }
 
 const ROOT_ROLE_NAMES: Record<RootRole, (change: RootImageChange) => string> = {
-  [ROLE.home]: (r) => `creates ${r.user}'s home when it is missing`,
+  [ROLE.home]: (r) =>
+    r.user !== undefined ? `creates ${r.user}'s home when it is missing` : `creates the homes of ${names(r.users ?? [])} when they are missing`,
   [ROLE.proxy]: () => "the front door's proxy",
   [ROLE.frontDoorSetup]: () => "the front door's setup",
   [ROLE.sessionCheck]: () => "the front door's session check",
@@ -720,7 +826,25 @@ function resourceLine(r: ResourceChange): string {
       return `volume ${code(r.name)} ${r.change}`;
     case "home":
       return `home of ${r.user}: ${{ added: "created if missing", removed: "no longer managed (the home stays)", replaced: "checked again", updated: "updated" }[r.change]}`;
+    case "homes": {
+      const which = `the homes of ${names(r.users)}`;
+      const only = "a home is made only where it is missing; an existing one is left as it is";
+      return {
+        added: `${code(r.container)} added: runs once for ${which} (${only})`,
+        replaced: `${code(r.container)} runs again for ${which} (${only})`,
+        updated: `${code(r.container)} updated in place`,
+        removed: `${code(r.container)} removed (nothing in a home changes)`,
+      }[r.change];
+    }
   }
+}
+
+/** Up to 5 names, then how many more: `alice, bob and carol`, `a, b, c, d, e and 45 more`. */
+function names(list: readonly string[]): string {
+  if (list.length === 0) return "no user";
+  if (list.length === 1) return list[0];
+  if (list.length <= 5) return `${list.slice(0, -1).join(", ")} and ${list[list.length - 1]}`;
+  return `${list.slice(0, 5).join(", ")} and ${list.length - 5} more`;
 }
 
 /**

@@ -101,6 +101,9 @@ describe("homedock compose --preview", () => {
     expect(md).toContain(`| alice / shell | restarted in a new container | image upgraded: \`${image}\` → \`${upgraded}\` |`);
     expect(md).toContain("| carol / web | removed | no longer in the config (files stay in the home) |");
     expect(md).toContain("- home of carol: no longer managed (the home stays)");
+    expect(md).toContain(
+      `- \`${host}-homes-web\` runs again for the homes of alice and bob (a home is made only where it is missing; an existing one is left as it is)`,
+    );
     expect(md).toContain(`- \`${name("carol", "web")}\` removed (--remove-orphans)`);
 
     const json = await homedock(["compose", "--preview", "--format", "json", "-c", config]);
@@ -110,8 +113,9 @@ describe("homedock compose --preview", () => {
       { container: name("alice", "shell"), service: "alice.shell", change: "replaced", reasons: [`image upgraded: \`${image}\` → \`${upgraded}\``] },
       { container: name("alice", "web"), service: "alice.web", change: "replaced", reasons: ["memory 64m → 96m"] },
       { container: name("bob", "web"), service: "bob.web", change: "replaced", reasons: ["memory 64m → 96m"] },
-      { container: name("carol", "home"), service: "carol.home", change: "removed", reasons: [] },
       { container: name("carol", "web"), service: "carol.web", change: "removed", reasons: [] },
+      // One home one-shot for web's image: it runs again, for alice and bob alone.
+      { container: `${host}-homes-web`, service: "homes-web", change: "replaced", reasons: ["carol's home no longer made here"] },
     ]);
     // The preview changed nothing.
     expect(await containerIds()).toEqual(before);

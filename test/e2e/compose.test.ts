@@ -1,7 +1,7 @@
 // The rendered Compose file, brought up for real on the project's Docker engine with
 // locally built busybox images: the persistence model as a running host shows it.
 import { execFile } from "node:child_process";
-import { chownSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chownSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -141,7 +141,7 @@ describe("docker compose up", () => {
   it("limits memory, CPU and processes of every container of the host, the one-shots too", async () => {
     const ids = (await docker("ps", "-aq", "--filter", `label=homedock.host=${project}`)).trim().split("\n");
     const all = JSON.parse(await docker("inspect", ...ids)) as { Name: string; HostConfig: { Memory: number; NanoCpus: number; PidsLimit: number | null } }[];
-    expect(all.map((c) => c.Name).sort()).toEqual(["alice.home", "alice.py", "alice.stats", "bob.home", "bob.py"].map((n) => `/${project}-${n}`));
+    expect(all.map((c) => c.Name).sort()).toEqual(["alice.py", "alice.stats", "bob.py", "homes-py"].map((n) => `/${project}-${n}`));
     for (const c of all) {
       const { Memory, NanoCpus, PidsLimit } = c.HostConfig;
       expect([c.Name, Memory > 0, NanoCpus > 0, (PidsLimit ?? 0) > 0]).toEqual([c.Name, true, true, true]);
@@ -285,17 +285,17 @@ describe("with createHomes: false (homes made elsewhere)", () => {
   }, 180_000);
 });
 
-describe("a hostile init image", () => {
-  // Its /bin/sh first tries to take everything it can see beside the home it is asked
-  // to create (the parent, the other homes, anything mounted), then runs the real script.
-  // (The home itself it could take too: the one directory the step is given.)
+describe("a hostile environment image", () => {
+  // Its /bin/sh first tries to take everything it can see (every home and socket tree
+  // mounted, but its own user's), then runs the real script. It is mallory's first environment, so it makes
+  // mallory's home: what it must not reach is anyone else's (alice's, who never chose it,
+  // a victim's beside them, the home root).
   const HOSTILE = [
     "#!/bin/busybox sh",
     "echo 'hostile shell: trying the neighbours' >&2",
-    // $4: the home it is given (after -c, the script and its $0).
-    'home=$(busybox readlink -f "$4" || echo "$4")',
-    "for p in /homedock/* /homedock/*/* /homedock/*/*/*; do",
-    '  case $(busybox readlink -f "$p") in "$home" | "$home"/*) continue ;; esac',
+    "for p in /homedock /homedock/* /homedock/*/* /homedock/*/*/*; do",
+    // mallory's own home it leaves alone, so that the deploy goes on: what counts is the rest.
+    "  case $p in */mallory | */mallory/*) continue ;; esac",
     '  busybox chown -h 6666:6666 "$p" 2>/dev/null; busybox chmod 0777 "$p" 2>/dev/null',
     "done",
     'exec /bin/busybox sh "$@"',
@@ -325,7 +325,13 @@ describe("a hostile init image", () => {
     for (const p of ["home", "home/alice", "home/alice/notes.txt", "home/victim"]) before[p] = look(`${dir}/${p}`);
     const c = config(v1);
     writeCompose(
-      buildModel({ ...c, host: { ...c.host, name: host, homeRoot: `${dir}/home`, sharedMounts: [], initImage: hostile }, environments: [c.environments[0]] }),
+      buildModel({
+        ...c,
+        host: { ...c.host, name: host, homeRoot: `${dir}/home`, sharedMounts: [] },
+        // evil first: mallory's first environment; alice and bob (not in group evil) start in py.
+        environments: [{ ...c.environments[0], name: "evil", image: hostile, groups: ["evil"] }, c.environments[0]],
+        users: [c.users![0], c.users![1], { name: "mallory", uid: 2003, gid: 2003, groups: ["evil"] }],
+      }),
       hostFile,
     );
     // Looked at in the test, after the neighbours: what the image did comes first.
@@ -340,15 +346,78 @@ describe("a hostile init image", () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it("changes nothing but the home it was asked to create", async () => {
-    // Its shell ran, as root with CAP_CHOWN, in both home containers.
-    for (const user of ["alice", "bob"]) {
-      const logs = await dockerStatus("logs", `${host}-${user}.home`);
-      expect(logs.stderr, user).toContain("hostile shell: trying the neighbours");
-    }
+  it("runs, as root, only over the homes of the users who run it first: no one else's changes", async () => {
+    // Its shell ran, as root with CAP_CHOWN, in the one-shot of its image.
+    const logs = await dockerStatus("logs", `${host}-homes-evil`);
+    expect(logs.stderr).toContain("hostile shell: trying the neighbours");
+    // It saw mallory's home alone; py's one-shot made alice's and bob's, with py's image.
+    const mounted = JSON.parse(await docker("inspect", "-f", "{{json .Mounts}}", `${host}-homes-evil`)).map((m: { Source: string }) => m.Source);
+    expect(mounted).toEqual([`${dir}/home/mallory`]);
+    expect((await docker("inspect", "-f", "{{.Config.Image}}", `${host}-homes-py`)).trim()).toBe(v1);
     for (const [p, seen] of Object.entries(before)) expect([p, look(`${dir}/${p}`)]).toEqual([p, seen]);
     expect(up).toBe("");
     expect(look(`${dir}/home/bob`)).toBe("2002:2002 700");
     expect((await docker("exec", `${host}-bob.py`, "id", "-u")).trim()).toBe("2002");
+  });
+});
+
+describe("a user's odd home", () => {
+  // bob's home is a file, carol's a link to alice's: the one-shot makes dave's, touches
+  // neither, and fails; Compose then starts none of the workspaces that wait for it.
+  let dir: string;
+  let host: string;
+  let hostFile: string;
+  let up: string;
+  const look = (p: string) => {
+    const s = lstatSync(p);
+    return `${s.isSymbolicLink() ? "link" : s.isDirectory() ? "dir" : "file"} ${s.uid}:${s.gid} ${(s.mode & 0o7777).toString(8)}`;
+  };
+
+  beforeAll(async () => {
+    dir = scenarioRoot("compose-odd-homes");
+    host = uniqueName("hdo");
+    hostFile = path.join(dir, "docker-compose.yml");
+    mkdirSync(`${dir}/home/alice`, { recursive: true, mode: 0o700 });
+    chownSync(`${dir}/home/alice`, 2001, 2001);
+    writeFileSync(`${dir}/home/bob`, "not a home\n");
+    symlinkSync(`${dir}/home/alice`, `${dir}/home/carol`);
+    const c = config(v1);
+    writeCompose(
+      buildModel({
+        ...c,
+        host: { ...c.host, name: host, homeRoot: `${dir}/home`, sharedMounts: [] },
+        environments: [c.environments[0]],
+        users: [c.users![0], c.users![1], { name: "carol", uid: 2003, gid: 2003 }, { name: "dave", uid: 2004, gid: 2004 }],
+      }),
+      hostFile,
+    );
+    up = await exec("docker", ["compose", "-f", hostFile, "up", "-d"], { maxBuffer: 16 << 20 }).then(
+      () => "",
+      (err: { stderr: string }) => err.stderr || "failed",
+    );
+  }, 300_000);
+
+  afterAll(async () => {
+    if (hostFile) await dockerStatus("compose", "-f", hostFile, "down", "-v", "--remove-orphans");
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("makes every other home, leaves the odd ones as they are, fails, and starts no workspace of its users", async () => {
+    expect(up).not.toBe("");
+    const logs = (await dockerStatus("logs", `${host}-homes-py`)).stderr;
+    expect(logs).toContain("bob: the home is not a directory: left as it is");
+    expect(logs).toContain("carol: the home is bound from");
+    expect(logs).toContain("failed for: bob carol");
+    expect((await docker("inspect", "-f", "{{.State.ExitCode}}", `${host}-homes-py`)).trim()).toBe("1");
+    expect([look(`${dir}/home/alice`), look(`${dir}/home/bob`), look(`${dir}/home/carol`), look(`${dir}/home/dave`)]).toEqual([
+      "dir 2001:2001 700",
+      "file 0:0 644",
+      "link 0:0 777",
+      "dir 2004:2004 700",
+    ]);
+    for (const user of ["alice", "bob", "carol", "dave"]) {
+      const state = await dockerStatus("inspect", "-f", "{{.State.Running}}", `${host}-${user}.py`);
+      expect([user, state.stdout.trim()]).not.toEqual([user, "true"]);
+    }
   });
 });

@@ -47,7 +47,7 @@ interface Row {
   /** The field as an admin writes it. */
   readonly field: string;
   readonly change: (c: Config, b: Backend, images: Images) => void;
-  /** Containers ("alice.py", "bob.home") that may change; every other one must stay as it was. */
+  /** Containers ("alice.py", "homes-py") that may change; every other one must stay as it was. */
   readonly affects: readonly string[] | ((kind: Kind) => readonly string[]);
   /** What the check looks at, for the printed table. */
   readonly checked: string;
@@ -285,8 +285,8 @@ const rows: Row[] = [
   {
     field: "environments[py].image",
     change: (c, _, images) => (env(c, "py").image = images.v2),
-    // The home containers run the users' first environment's image; Terraform keeps a home container once it ran.
-    affects: (kind) => (kind === "compose" ? ["alice.py", "bob.py", "alice.home", "bob.home"] : ["alice.py", "bob.py"]),
+    // The home one-shot runs the users' first environment's image; Terraform keeps it once it ran.
+    affects: (kind) => (kind === "compose" ? ["alice.py", "bob.py", "homes-py"] : ["alice.py", "bob.py"]),
     checked: "docker inspect: the image; the file new in it is seeded",
     check: async (b, images) => {
       await expectAll(["alice.py", "bob.py"], (k) => inspect(b, k, "{{.Image}}"), await imageId(images.v2));
@@ -315,7 +315,7 @@ const rows: Row[] = [
   {
     field: "host.homeMode",
     change: (c) => (c.host.homeMode = "0750"),
-    affects: ["alice.home", "bob.home"],
+    affects: ["homes-py"],
     checked: "the existing homes keep their mode (0700); no workspace restarts",
     check: async (b) => {
       for (const u of ["alice", "bob"]) expect((lstatSync(path.join(homes(b), "main", u)).mode & 0o777).toString(8)).toBe("700");
@@ -324,18 +324,18 @@ const rows: Row[] = [
   {
     field: "host.initImage",
     change: (c, _, images) => (c.host.initImage = images.other),
-    // Terraform keeps a home container once it ran (its image is ignored); Compose re-creates it.
-    affects: (kind) => (kind === "compose" ? ["alice.home", "bob.home"] : []),
-    checked: "Compose: the home containers run the new image; Terraform: nothing changes (a home container that ran is kept)",
+    // One home one-shot for initImage takes the place of py's, and runs it over the homes.
+    affects: ["homes-py", "homes"],
+    checked: "the home one-shot of initImage (`homes`) replaces py's and runs the new image; the homes stay as they are",
     check: async (b, images) => {
-      const expected = await imageId(b.kind === "compose" ? images.other : images.v2);
-      await expectAll(["alice.home", "bob.home"], (k) => inspect(b, k, "{{.Image}}"), expected);
+      await expectAll(["homes"], (k) => inspect(b, k, "{{.Image}} {{.State.ExitCode}}"), `${await imageId(images.other)} 0`);
+      expect((await containers(b)).filter((k) => k.startsWith("homes"))).toEqual(["homes"]);
     },
   },
   {
     field: "users[bob].home",
     change: (c, b) => (user(c, "bob").home = path.join(homes(b), "other/bob")),
-    affects: ["bob.py", "bob.home"],
+    affects: ["bob.py", "homes"],
     checked: "HOME and the home mount of bob's server are the new home, created as bob's and seeded; the old home stays",
     check: async (b) => {
       const home = path.join(homes(b), "other/bob");
@@ -348,7 +348,7 @@ const rows: Row[] = [
   {
     field: "host.homeRoot",
     change: (c, b) => (c.host.homeRoot = path.join(homes(b), "main2")),
-    affects: ["alice.py", "alice.stats", "alice.home"],
+    affects: ["alice.py", "alice.stats", "homes"],
     checked: "alice's servers run in her home under the new root (bob names his own home: unchanged)",
     check: async (b) => {
       for (const key of ["alice.py", "alice.stats"]) {
@@ -367,10 +367,10 @@ const rows: Row[] = [
     field: "host.createHomes",
     change: (c) => (c.host.createHomes = false),
     // Terraform binds the home either way; Compose binds it through a volume only while a home service makes it.
-    affects: (kind) => (kind === "compose" ? [...everyone, "alice.home", "bob.home"] : ["alice.home", "bob.home"]),
+    affects: (kind) => (kind === "compose" ? [...everyone, "homes"] : ["homes"]),
     checked: "no home container is left; every workspace runs, its home bound directly",
     check: async (b) => {
-      expect((await containers(b)).filter((k) => k.endsWith(".home"))).toEqual([]);
+      expect((await containers(b)).filter((k) => k.startsWith("homes"))).toEqual([]);
       const home = { alice: path.join(homes(b), "main2/alice"), bob: path.join(homes(b), "other/bob") };
       for (const key of everyone) {
         const mine = home[key.split(".")[0] as "alice"];
@@ -406,7 +406,7 @@ function baseConfig(b: Backend, images: Images): Config {
   };
 }
 
-/** The host's containers by key ("alice.py", "bob.home"). */
+/** The host's containers by key ("alice.py", "homes-py"). */
 async function containers(b: Backend): Promise<string[]> {
   const out = await docker("ps", "-a", "--filter", `label=homedock.host=${b.name}`, "--format", "{{.Names}}");
   return out
@@ -452,7 +452,7 @@ function changedFiles(before: ReadonlyMap<string, Node>, after: ReadonlyMap<stri
 }
 
 async function serversUp(b: Backend): Promise<void> {
-  const servers = (await containers(b)).filter((k) => !k.endsWith(".home"));
+  const servers = (await containers(b)).filter((k) => !k.startsWith("homes"));
   for (const key of servers) {
     await eventually(`${key}'s server`, async () => (await dockerStatus("exec", container(b, key), "pidof", "httpd")).status === 0);
   }

@@ -5,9 +5,10 @@
 //
 // Each scenario has its own host root, state and container-name prefix.
 // HOMEDOCK_RECORD_PLANS=1 also writes the plans of scenarios 3-6 and 8 to
-// test/fixtures/plans/ (see test/fixtures/plans/README.md).
+// test/fixtures/plans/, HOMEDOCK_RECORD_PLANS=<name>,... only those named (see
+// test/fixtures/plans/README.md: most of them are kept as a host of an earlier homedock).
 import { execFile, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -160,7 +161,8 @@ class Deployment {
     if (plan.code === 1) throw new Error(plan.out);
     const show = await this.run(this.terraform, ["show", "-json", "plan.bin"], this.stackDir);
     const json = JSON.parse(show.out);
-    if (record && process.env.HOMEDOCK_RECORD_PLANS) {
+    const asked = process.env.HOMEDOCK_RECORD_PLANS;
+    if (record && asked && (asked === "1" || asked.split(",").includes(record))) {
       mkdirSync(PLAN_FIXTURES, { recursive: true });
       writeFileSync(path.join(PLAN_FIXTURES, `${record}.json`), `${JSON.stringify(json, null, 1)}\n`);
     }
@@ -249,7 +251,8 @@ function changes(plan: Json): { actions: string[]; address: string; user?: strin
       return {
         actions: c.change.actions,
         address: c.address,
-        user: labels["homedock.user"],
+        // A home one-shot of one home image: its users, "[alice,bob]".
+        user: labels["homedock.user"] ?? (labels["homedock.users"] === undefined ? undefined : `[${labels["homedock.users"]}]`),
         what: start === undefined || what === undefined ? what : `${what}:start`,
         replacedBy: (c.change.replace_paths ?? []).map((p: unknown[]) => p.join(".")),
       };
@@ -288,14 +291,13 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     const carol = existingHome(d, "carol", 2103);
     await d.deploy();
 
+    // One home one-shot for the three: py's image makes every home (their first environment).
     expect(await d.containers()).toEqual(
       [
-        `${d.name}-alice.home`,
+        `${d.name}-homes-py`,
         d.container("alice", "py"),
         d.container("alice", "stats"),
-        `${d.name}-bob.home`,
         d.container("bob", "py"),
-        `${d.name}-carol.home`,
         d.container("carol", "py"),
         d.container("carol", "stats"),
       ].sort(),
@@ -339,8 +341,8 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     expect([seeded.uid, seeded.gid]).toEqual([2102, 2102]);
     expect(existsSync(`${d.home}/bob/py/.cache`)).toBe(false);
 
-    // The home one-shots run as root: the cgroup's process limit, through cdktf deploy too.
-    expect(await rootPidsLimits(d)).toEqual({ "alice.home": 64, "bob.home": 64, "carol.home": 64 });
+    // The home one-shot runs as root: the cgroup's process limit, through cdktf deploy too.
+    expect(await rootPidsLimits(d)).toEqual({ "homes-py": 64 });
 
     const plan = await d.plan();
     expect(changes(plan.json)).toEqual([]);
@@ -351,23 +353,50 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     expect({ mode: after.mode & 0o7777, uid: after.uid, mtimeMs: after.mtimeMs }).toEqual(carol);
   }, 300_000);
 
-  it("3: adding a user creates only that user's resources", async () => {
+  it("3: adding a user creates only that user's resources, and runs the one-shot of the user's home image again, over homes it leaves as they are", async () => {
     const d = new Deployment("adduser", courseConfig);
+    const carol = existingHome(d, "carol", 2103);
     await d.deploy();
     const ids = async () =>
-      (await docker("ps", "-a", "--no-trunc", "--filter", `label=homedock.host=${d.name}`, "--format", '{{.ID}} {{.Label "homedock.user"}}'))
+      (
+        await docker(
+          "ps",
+          "-a",
+          "--no-trunc",
+          "--filter",
+          `label=homedock.host=${d.name}`,
+          "--filter",
+          "label=homedock.role=workspace",
+          "--format",
+          '{{.ID}} {{.Label "homedock.user"}}',
+        )
+      )
         .split("\n")
         .filter((l) => l && !l.endsWith(" dave"))
         .sort();
     const before = await ids();
+    const homes = ["alice", "bob"].map((u) => statSync(`${d.home}/${u}`)).map((st) => [st.uid, st.mode & 0o7777, st.mtimeMs]);
+    const oneShot = `${d.name}-homes-py`;
+    const oneShotBefore = (await docker("inspect", "-f", "{{.Id}}", oneShot)).trim();
     d.config = { ...d.config, users: [...d.config.users!, { name: "dave", uid: 2104, gid: 2104 }] };
-    const plan = await d.plan("add-user");
+    const plan = await d.plan("add-user-homes");
     expect(plan.exitCode).toBe(2);
     const planned = changes(plan.json);
-    expect(planned.map((c) => `${c.actions.join("+")} ${c.user}/${c.what}`).sort()).toEqual(["create dave/home", "create dave/home:start", "create dave/py"]);
+    expect(planned.map((c) => `${c.actions.join("+")} ${c.user}/${c.what}`).sort()).toEqual([
+      "create dave/py",
+      "delete+create [alice,bob,carol,dave]/home",
+      "delete+create [alice,bob,carol,dave]/home:start",
+    ]);
     await d.deploy();
     expect(await ids()).toEqual(before);
     expect(await serverAnswers(d, "dave", "py", "welcome.txt")).toBe(SEED["welcome.txt"]);
+    const dave = lstatSync(`${d.home}/dave`);
+    expect([dave.uid, dave.gid, dave.mode & 0o7777]).toEqual([2104, 2104, 0o700]);
+    // The one-shot ran again, for the four homes: those that were there stay exactly as they were.
+    expect((await docker("inspect", "-f", "{{.Id}} {{.State.ExitCode}}", oneShot)).trim()).toMatch(new RegExp(`^(?!${oneShotBefore})[0-9a-f]+ 0$`));
+    expect(["alice", "bob"].map((u) => statSync(`${d.home}/${u}`)).map((st) => [st.uid, st.mode & 0o7777, st.mtimeMs])).toEqual(homes);
+    const after = statSync(`${d.home}/carol`);
+    expect({ mode: after.mode & 0o7777, uid: after.uid, mtimeMs: after.mtimeMs }).toEqual(carol);
   }, 300_000);
 
   it("4: an image upgrade replaces that environment's containers and keeps every user file", async () => {
@@ -388,6 +417,7 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
       "image",
     ]);
     for (const c of replaced) expect(c.replacedBy, c.address).toContain(c.address.startsWith("docker_image.") ? "name" : "image");
+    // The home one-shot borrows py's image, and need not run again for it.
     expect(planned.filter((c) => c.what === "stats" || c.what === "home")).toEqual([]);
     await d.deploy();
     await serverAnswers(d, "bob", "py", "new-in-v2.txt");
@@ -417,9 +447,9 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
       changes(planUser.json)
         .map((c) => `${c.actions.join("+")} ${c.user}/${c.what}`)
         .sort(),
-    ).toEqual(["delete bob/home", "delete bob/home:start", "delete bob/py"]);
+    ).toEqual(["delete bob/py", "delete+create [alice,carol]/home", "delete+create [alice,carol]/home:start"]);
     await d.deploy();
-    expect(await d.containers()).toEqual([`${d.name}-alice.home`, d.container("alice", "py"), `${d.name}-carol.home`, d.container("carol", "py")].sort());
+    expect(await d.containers()).toEqual([`${d.name}-homes-py`, d.container("alice", "py"), d.container("carol", "py")].sort());
     expect(d.userData()).toEqual(before);
     expect(existsSync(`${d.home}/alice/stats/stats.txt`)).toBe(true);
   }, 300_000);
@@ -675,9 +705,7 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
       login: 128,
       signin: 128,
       "signin-limit": 64,
-      "alice.home": 64,
-      "bob.home": 64,
-      "carol.home": 64,
+      "homes-py": 64,
     });
 
     // A new process limit for the proxy: the review says so, and the same proxy gets it, running.
@@ -722,21 +750,99 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     // PID 1 (Docker's init) and the shell count too: never more than the limit.
     expect(n).toBeGreaterThan(32);
     expect(n).toBeLessThanOrEqual(64);
-    const home = `${d.name}-bob.home`;
-    expect((await docker("inspect", "-f", "{{.HostConfig.PidsLimit}} {{.State.ExitCode}}", home)).trim()).toBe("64 3");
+    // With initImage, one home one-shot for every user.
+    const failedHome = `${d.name}-homes`;
+    expect((await docker("inspect", "-f", "{{.HostConfig.PidsLimit}} {{.State.ExitCode}}", failedHome)).trim()).toBe("64 3");
     // Its workspace waits for it: not created.
-    expect(await d.containers()).toEqual([home]);
+    expect(await d.containers()).toEqual([failedHome]);
 
-    // The environment's image instead, and a new home mode: a new home container, run again.
-    const failedId = (await docker("inspect", "-f", "{{.Id}}", home)).trim();
+    // The environment's image instead, and a new home mode: the home one-shot of py's image, run.
     d.config = { ...d.config, host: { ...d.config.host, initImage: undefined, homeMode: "0750" } };
     const ok = await d.homedockDeploy();
     expect(ok.code, ok.out.slice(-3000)).toBe(0);
-    expect((await docker("inspect", "-f", "{{.Id}}", home)).trim()).not.toBe(failedId);
+    const home = `${d.name}-homes-py`;
     expect((await docker("inspect", "-f", "{{.HostConfig.PidsLimit}} {{.State.ExitCode}}", home)).trim()).toBe("64 0");
     const bobHome = lstatSync(`${d.home}/bob`);
     expect([bobHome.uid, bobHome.mode & 0o7777]).toEqual([2102, 0o750]);
     expect(await serverAnswers(d, "bob", "py", "welcome.txt")).toBe(SEED["welcome.txt"]);
+    const plan = await d.plan();
+    expect([plan.exitCode, changes(plan.json)]).toEqual([0, []]);
+  }, 400_000);
+
+  it("odd homes, from the attacker's side: a file, a link to another user's home, a link to /etc; nothing is chowned, the deploy fails naming them, and none of their workspaces starts", async () => {
+    const d = new Deployment("odd-homes", (dep) => {
+      const c = courseConfig(dep);
+      return {
+        ...c,
+        environments: [c.environments[0]],
+        users: [...c.users!, { name: "dave", uid: 2104, gid: 2104 }, { name: "erin", uid: 2105, gid: 2105 }],
+      };
+    });
+    const alice = existingHome(d, "alice", 2101);
+    const look = (p: string) => {
+      const st = lstatSync(p);
+      return `${st.isSymbolicLink() ? "link" : st.isDirectory() ? "dir" : "file"} ${st.uid}:${st.gid} ${(st.mode & 0o7777).toString(8)} ${st.mtimeMs}`;
+    };
+    const etc = look("/etc");
+    const unchanged = () => {
+      expect(look("/etc")).toBe(etc);
+      const st = statSync(`${d.home}/alice`);
+      expect({ mode: st.mode & 0o7777, uid: st.uid, mtimeMs: st.mtimeMs }).toEqual(alice);
+    };
+
+    // A file by a home's name: Docker binds it, the script says so and fails, the file
+    // stays as it is, and nothing starts.
+    writeFileSync(`${d.home}/bob`, "not a home\n");
+    const file = look(`${d.home}/bob`);
+    const refused = await d.homedockDeploy();
+    expect(refused.code).not.toBe(0);
+    expect(refused.out).toContain("homedock-home: bob: the home is not a directory: left as it is");
+    expect(look(`${d.home}/bob`)).toBe(file);
+    unchanged();
+    expect(await d.containers()).toEqual([`${d.name}-homes-py`]);
+    rmSync(`${d.home}/bob`);
+
+    // Links: Docker binds what they lead to; the one-shot makes every other home, touches
+    // nothing they lead to, and fails naming them. (carol's, dave's and erin's homes, made
+    // by the run above, go first.) The same one-shot container runs again: bob's file
+    // gone, its bind is a directory now, which a mount point left by the last run as a
+    // file would have refused (they are on a tmpfs, made anew at every start).
+    for (const user of ["carol", "dave", "erin"]) rmSync(`${d.home}/${user}`, { recursive: true, force: true });
+    symlinkSync(`${d.home}/alice`, `${d.home}/carol`);
+    symlinkSync("/etc", `${d.home}/dave`);
+    const links = ["carol", "dave"].map((u) => look(`${d.home}/${u}`));
+    const failed = await d.homedockDeploy();
+    expect(failed.code).not.toBe(0);
+    expect(failed.out).toContain(`carol: the home is bound from ${d.home}/alice (a link?), not from ${d.home}/carol: left as it is`);
+    expect(failed.out).toContain(`dave: the home is bound from /etc (a link?), not from ${d.home}/dave: left as it is`);
+    expect(failed.out).toContain("failed for: carol dave");
+    expect(["carol", "dave"].map((u) => look(`${d.home}/${u}`))).toEqual(links);
+    unchanged();
+    // bob's and erin's, missing, were made all the same.
+    for (const [user, uid] of [
+      ["bob", 2102],
+      ["erin", 2105],
+    ] as const) {
+      const home = lstatSync(`${d.home}/${user}`);
+      expect([user, home.uid, home.gid, home.mode & 0o7777]).toEqual([user, uid, uid, 0o700]);
+    }
+    // No workspace started, on an odd home or any other: they wait for the one-shot.
+    expect(await d.containers()).toEqual([`${d.name}-homes-py`]);
+
+    // The admin puts things right: the next deploy runs the one-shot again, and every workspace.
+    rmSync(`${d.home}/carol`);
+    rmSync(`${d.home}/dave`);
+    const ok = await d.homedockDeploy();
+    expect(ok.code, ok.out.slice(-3000)).toBe(0);
+    for (const [user, uid] of [
+      ["carol", 2103],
+      ["dave", 2104],
+    ] as const) {
+      const home = lstatSync(`${d.home}/${user}`);
+      expect([user, home.isDirectory(), home.uid, home.mode & 0o7777]).toEqual([user, true, uid, 0o700]);
+    }
+    expect(await serverAnswers(d, "dave", "py", "welcome.txt")).toBe(SEED["welcome.txt"]);
+    expect(await serverAnswers(d, "alice", "py", "welcome.txt")).toBe("alice's own welcome\n");
     const plan = await d.plan();
     expect([plan.exitCode, changes(plan.json)]).toEqual([0, []]);
   }, 400_000);
@@ -784,9 +890,7 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     const deploy = await d.homedockDeploy();
     expect(deploy.code, deploy.out.slice(-3000)).toBe(0);
     expect(deploy.out).toContain("OpenTofu has been successfully initialized");
-    expect(await d.containers()).toEqual(
-      ["alice.home", "alice.py", "alice.stats", "bob.home", "bob.py", "carol.home", "carol.py", "carol.stats"].map((w) => `${d.name}-${w}`),
-    );
+    expect(await d.containers()).toEqual(["alice.py", "alice.stats", "bob.py", "carol.py", "carol.stats", "homes-py"].map((w) => `${d.name}-${w}`));
     expect((await docker("exec", d.container("bob", "py"), "id", "-u")).trim()).toBe("2102");
     // One provider address for both: the lock file and the state carry over.
     expect(readFileSync(path.join(d.stackDir, ".terraform.lock.hcl"), "utf8")).toContain('provider "registry.terraform.io/kreuzwerker/docker"');
@@ -810,7 +914,7 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
 
     const applied = await d.homedock("deploy", "--saved-plan");
     expect(applied.code, applied.out.slice(-3000)).toBe(0);
-    expect(await d.containers()).toEqual([`${d.name}-bob.home`, d.container("bob", "py")]);
+    expect(await d.containers()).toEqual([d.container("bob", "py"), `${d.name}-homes-py`]);
     expect(existsSync(saved)).toBe(false);
     expect(await serverAnswers(d, "bob", "py", "welcome.txt")).toBe(SEED["welcome.txt"]);
 
@@ -890,7 +994,7 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     }
   }, 900_000);
 
-  it("idle workspaces through homedock deploy: one stops, stays stopped through a deploy with an empty plan after it, and its owner's page load wakes it", async () => {
+  it("idle workspaces through homedock deploy: one stops, stays stopped through a deploy with an empty plan after it and one that adds a user, and its owner's page loads wake it", async () => {
     const images = { proxy: FRONT_DOOR_IMAGES.proxy, login: FRONT_DOOR_IMAGES.login, limiter: FRONT_DOOR_IMAGES.limiter, notebook: FRONT_DOOR_IMAGES.notebook };
     for (const image of Object.values(images)) {
       if (spawnSync("docker", ["image", "inspect", image], { stdio: "ignore" }).status !== 0)
@@ -941,7 +1045,7 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
       login: 128,
       signin: 128,
       "signin-limit": 64,
-      "alice.home": 64,
+      "homes-py": 64,
     });
     await eventually("alice's server to stop when idle", async () => !(await running()), 150);
 
@@ -951,9 +1055,37 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     expect((await d.plan()).exitCode).toBe(0);
     expect((await call(door, "GET", "/user/alice/py/api/status", as)).status).toBe(503);
 
-    const woken = await call(door, "GET", "/user/alice/py/tree", { ...as, "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document" });
+    // bob added: the one-shot of py's image runs again, for alice's home and sockets too,
+    // and writes her a new deploy nonce; her stopped workspace is not started by it.
+    const logLines = async () =>
+      (await dockerStatus("logs", d.container("alice", "py"))).stderr.split("\n").filter((l) => l.includes("stopped for idleness")).length;
+    const bounced = await logLines();
+    d.config = { ...d.config, users: [...d.config.users!, { name: "bob", uid: 2132, gid: 2132 }] };
+    const withBob = await d.homedockDeploy();
+    expect(withBob.code, withBob.out.slice(-3000)).toBe(0);
+    expect(await running()).toBe(false);
+    expect((await d.plan()).exitCode).toBe(0);
+
+    // Her next page load wakes it: the first start after the new nonce takes it for a
+    // deploy's and ends at once; the waiting page, reloading, starts it again.
+    const navigate = { ...as, "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document" };
+    const woken = await call(door, "GET", "/user/alice/py/tree", navigate);
     expect([woken.status, woken.body]).toEqual([200, expect.stringContaining("Starting py…")]);
-    await eventually("alice's server to answer after the wake", answers, 60);
+    let loads = 1;
+    await eventually(
+      "alice's server to answer after the wake, the page reloading as a browser does",
+      async () => {
+        if (await answers()) return true;
+        if (!(await running())) {
+          loads++;
+          await call(door, "GET", "/user/alice/py/tree", navigate);
+        }
+        return false;
+      },
+      60,
+    );
+    console.log(`idle workspace woken after its home one-shot ran again: ${loads} page loads`);
+    expect(await logLines()).toBe(bounced + 1);
     // Running again: still no change to plan.
     expect((await d.plan()).exitCode).toBe(0);
   }, 600_000);

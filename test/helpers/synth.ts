@@ -3,7 +3,7 @@
 import { Testing, TerraformStack } from "cdktf";
 import { type ConfigInput } from "../../src/config/schema";
 import { Host } from "../../constructs/host";
-import { LABEL_ENVIRONMENT, LABEL_ROLE, LABEL_USER, ROLE } from "../../src/container/container";
+import { LABEL_ENVIRONMENT, LABEL_HOST, LABEL_ROLE, LABEL_USER, ROLE } from "../../src/container/container";
 
 export type Json = Record<string, any>;
 
@@ -64,11 +64,18 @@ export function labels(resource: Json): Record<string, string> {
   return Object.fromEntries((resource.labels ?? []).map((l: Json) => [l.label, l.value]));
 }
 
-/** docker_container resources keyed "user/environment" (workspaces), "user/home", or by role alone (the front door's). */
+/**
+ * docker_container resources keyed "user/environment" (workspaces), by their key for the
+ * one-shots that make homes ("homes", "homes-<environment>"), or by role alone (the front door's).
+ */
 export function containersByName(tf: Json): Record<string, Json> {
   const out: Record<string, Json> = {};
   for (const c of Object.values<Json>(tf.resource.docker_container ?? {})) {
     const l = labels(c);
+    if (l[LABEL_ROLE] === ROLE.home) {
+      out[(c.name as string).slice(l[LABEL_HOST].length + 1)] = c;
+      continue;
+    }
     const what = l[LABEL_ROLE] === ROLE.workspace ? l[LABEL_ENVIRONMENT] : l[LABEL_ROLE];
     out[l[LABEL_USER] === undefined ? what : `${l[LABEL_USER]}/${what}`] = c;
   }

@@ -29,7 +29,7 @@ const startOf = (container: Json, out: Json = tf) => {
 describe("workspaces", () => {
   it("exist for every granted (user, environment) pair and no other", () => {
     const workspaces = Object.keys(byName)
-      .filter((k) => !k.endsWith("/home"))
+      .filter((k) => k.includes("/"))
       .sort();
     expect(workspaces).toEqual(["alice/python-course", "alice/r-intro", "bob/python-course", "carol/python-course", "carol/r-intro"]);
   });
@@ -48,7 +48,7 @@ describe("workspaces", () => {
     ]);
     expect(ws("alice/r-intro").mounts[0]).toEqual({ type: "bind", source: "/home/alice", target: "/home/alice", read_only: false });
     // The legacy form, where Docker makes a missing source, only for a home's one-shot.
-    for (const [key, c] of Object.entries(byName)) if (!key.endsWith("/home")) expect(c.volumes, key).toBeUndefined();
+    for (const [key, c] of Object.entries(byName)) if (key.includes("/")) expect(c.volumes, key).toBeUndefined();
   });
 
   it("start the seeder, which wraps the environment's command", () => {
@@ -74,7 +74,7 @@ describe("workspaces", () => {
   it("take their Jupyter token from a sensitive variable, never in clear", () => {
     expect(tf.variable.workspace_tokens).toMatchObject({ type: "map(string)", sensitive: true });
     for (const [key, c] of Object.entries(byName)) {
-      if (key.endsWith("/home"))
+      if (!key.includes("/"))
         expect(
           c.env.some((e: string) => e.startsWith("JUPYTER_TOKEN")),
           key,
@@ -137,7 +137,7 @@ describe("workspaces", () => {
         .filter((k) => after[k] !== base[k])
         .sort();
     const workspaces = Object.keys(base)
-      .filter((k) => !k.endsWith("/home"))
+      .filter((k) => k.includes("/"))
       .sort();
 
     it.each([
@@ -163,9 +163,9 @@ describe("workspaces", () => {
       expect(changed(labelsOf(change))).toEqual(which);
     });
 
-    it("a user's home: that user's workspaces' and home container's", () => {
+    it("a user's home: that user's workspaces' and the one-shot that makes it", () => {
       const after = labelsOf((c) => (c.users = c.users!.map((u) => (u.name === "bob" ? { ...u, home: "/srv/other/bob" } : u))));
-      expect(changed(after)).toEqual(["bob/home", "bob/python-course"]);
+      expect(changed(after)).toEqual(["bob/python-course", "homes-python-course"]);
     });
 
     it("anything else, a new user included: none", () => {
@@ -174,7 +174,8 @@ describe("workspaces", () => {
         c.environments = c.environments.map((e) => ({ ...e, image: `${e.image}-2`, memory: "1g" }));
         c.host = { ...c.host, createHomes: true, homeMode: "0750" };
       });
-      expect(changed(after).filter((k) => !k.startsWith("dave/"))).toEqual([]);
+      // The one-shot of dave's home image binds his home too.
+      expect(changed(after).filter((k) => !k.startsWith("dave/"))).toEqual(["homes-python-course"]);
     });
   });
 
@@ -190,7 +191,7 @@ describe("workspaces", () => {
       expect(c.security_opts, key).toEqual(["no-new-privileges:true"]);
       expect(c.capabilities.drop, key).toEqual(["ALL"]);
       expect(c.privileged, key).toBeUndefined();
-      if (key.endsWith("/home")) {
+      if (!key.includes("/")) {
         expect(c.network_mode, key).toBe("none");
         continue;
       }
@@ -213,21 +214,34 @@ describe("workspaces", () => {
 });
 
 describe("homes", () => {
-  it("are created by a one-shot root container with CHOWN only, bound to that home alone, that workspaces wait for", () => {
-    const home = ws("carol/home");
+  it("are made by one one-shot root container per home image, CHOWN only, binding each of its homes alone, that workspaces wait for", () => {
+    // Every user's first environment is python-course here: one one-shot for all three.
+    expect(Object.keys(byName).filter((k) => !k.includes("/"))).toEqual(["homes-python-course"]);
+    const home = ws("homes-python-course");
+    expect(home.name).toBe("course-homes-python-course");
     expect(home.user).toBe("0:0");
-    // The home alone, never its parent; Docker makes it if missing (the legacy form).
+    // Each home alone, never their parent; Docker makes one if missing (the legacy form).
     expect(home.mounts).toEqual([]);
-    expect(home.volumes).toEqual([{ host_path: "/srv/home/carol", container_path: "/homedock/home", read_only: false }]);
-    expect(home.command).toEqual(["/homedock/home", "0700", "1003:1003"]);
+    expect(home.volumes).toEqual([
+      { host_path: "/home/alice", container_path: "/homedock/homes/alice", read_only: false },
+      { host_path: "/home/bob", container_path: "/homedock/homes/bob", read_only: false },
+      { host_path: "/srv/home/carol", container_path: "/homedock/homes/carol", read_only: false },
+    ]);
+    expect(home.command).toEqual([
+      "0700",
+      ...["alice", "/homedock/homes/alice", "/home/alice", "1001:1001", "-", "0"],
+      ...["bob", "/homedock/homes/bob", "/home/bob", "1002:1002", "-", "0"],
+      ...["carol", "/homedock/homes/carol", "/srv/home/carol", "1003:1003", "-", "0"],
+    ]);
+    expect(labels(home)["homedock.users"]).toBe("alice,bob,carol");
     expect(home.capabilities).toEqual({ add: ["CAP_CHOWN"], drop: ["ALL"] });
-    expect([home.memory, home.memory_swap, home.cpus]).toEqual([64, 64, "0.5"]);
+    expect([home.memory, home.memory_swap, home.cpus, home.read_only, home.network_mode]).toEqual([64, 64, "0.5", true, "none"]);
     expect(home.restart).toBe("no");
     // Created stopped (the provider has no pids_limit, and the kernel never holds root to
     // RLIMIT_NPROC): its start gives it the cgroup's limit, runs it and waits for it.
     expect([home.start, home.must_run, home.attach, home.ulimit]).toEqual([false, false, undefined, undefined]);
     const start = startOf(home);
-    expect(start.triggers_replace).toEqual({ container: "course-carol.home", id: `${ref("docker_container", home)}.id}`, pids_limit: 64 });
+    expect(start.triggers_replace).toEqual({ container: "course-homes-python-course", id: `${ref("docker_container", home)}.id}`, pids_limit: 64 });
     expect(start.provisioner).toEqual([
       {
         "local-exec": {
@@ -237,25 +251,64 @@ describe("homes", () => {
       },
     ]);
     expect(tf.locals.homedock_start).toBe(literal(START_SCRIPT));
-    // The workspaces wait for the home to be made: for the one-shot's run, not its creation.
-    expect(ws("carol/r-intro").depends_on).toEqual([ref("terraform_data", start).slice(2)]);
+    // Every workspace waits for its home to be made: for the one-shot's run, not its creation.
+    for (const key of Object.keys(byName).filter((k) => k.includes("/"))) expect(ws(key).depends_on, key).toEqual([ref("terraform_data", start).slice(2)]);
   });
 
   it("are not replaced when the image they borrow is upgraded", () => {
-    expect(ws("carol/home").lifecycle).toEqual({ ignore_changes: ["image"] });
+    expect(ws("homes-python-course").lifecycle).toEqual({ ignore_changes: ["image"] });
     expect(ws("carol/r-intro").lifecycle.ignore_changes).toBeUndefined();
   });
 
-  it("use the user's first environment image", () => {
-    const python = Object.entries<Json>(tf.resource.docker_image).find(([, i]) => i.name === "homedock/python:1")![0];
-    expect(ws("bob/home").image).toBe(`\${docker_image.${python}.image_id}`);
+  it("run each user's first environment's image, and that image sees only the homes of the users who run it first", () => {
+    const config = courseConfig();
+    // r-intro first: alice and carol (in group stats) start there, bob in python-course.
+    config.environments = [...config.environments].reverse();
+    const out = synthHost(config);
+    const containers = containersByName(out);
+    const image = (name: string) => `\${docker_image.${Object.entries<Json>(out.resource.docker_image).find(([, i]) => i.name === name)![0]}.image_id}`;
+    const homes = Object.keys(containers).filter((k) => !k.includes("/"));
+    expect(homes.sort()).toEqual(["homes-python-course", "homes-r-intro"]);
+    const [r, py] = [containers["homes-r-intro"], containers["homes-python-course"]];
+    expect([r.image, py.image]).toEqual([image("homedock/r:1"), image("homedock/python:1")]);
+    expect(r.volumes.map((v: Json) => v.host_path)).toEqual(["/home/alice", "/srv/home/carol"]);
+    expect(py.volumes.map((v: Json) => v.host_path)).toEqual(["/home/bob"]);
+    expect([labels(r)["homedock.users"], labels(py)["homedock.users"]]).toEqual(["alice,carol", "bob"]);
+    const startId = (c: Json) =>
+      `terraform_data.${Object.entries<Json>(out.resource.terraform_data).find(([, d]) => d.triggers_replace.container === c.name)![0]}`;
+    for (const key of ["alice/python-course", "alice/r-intro", "carol/python-course", "carol/r-intro"])
+      expect(containers[key].depends_on, key).toEqual([startId(r)]);
+    expect(containers["bob/python-course"].depends_on).toEqual([startId(py)]);
+  });
+
+  it("are named for the first environment (in config order) with the image, whoever runs it", () => {
+    const config = courseConfig();
+    // lab: python-course's image under another name, listed first, for group stats alone:
+    // bob never runs lab, yet his home image is the same, so one one-shot, named for lab.
+    config.environments = [{ ...config.environments[0], name: "lab", groups: ["stats"] }, ...config.environments];
+    const out = containersByName(synthHost(config));
+    expect(Object.keys(out).filter((k) => !k.includes("/"))).toEqual(["homes-lab"]);
+    expect(labels(out["homes-lab"])["homedock.users"]).toBe("alice,bob,carol");
+  });
+
+  it("with host.initImage: one one-shot for every user, running that image from a docker_image of its own", () => {
+    const config = courseConfig();
+    const out = synthHost({ ...config, host: { ...config.host, initImage: "registry.example.org/init@sha256:" + "a".repeat(64) } });
+    const containers = containersByName(out);
+    expect(Object.keys(containers).filter((k) => !k.includes("/"))).toEqual(["homes"]);
+    const homes = containers.homes;
+    expect(homes.name).toBe("course-homes");
+    const [id, init] = Object.entries<Json>(out.resource.docker_image).find(([, i]) => i.name.startsWith("registry.example.org/init@"))!;
+    expect([homes.image, init.keep_locally]).toEqual([`\${docker_image.${id}.image_id}`, true]);
+    expect(id).toMatch(/^host_homes_image_/);
+    expect(labels(homes)["homedock.users"]).toBe("alice,bob,carol");
   });
 
   it("are left to the host with createHomes: false: no home containers, the same workspaces, mounted alike", () => {
     const config = courseConfig();
     const external = synthHost({ ...config, host: { ...config.host, createHomes: false } });
     const containers = containersByName(external);
-    const workspaces = Object.keys(byName).filter((k) => !k.endsWith("/home"));
+    const workspaces = Object.keys(byName).filter((k) => k.includes("/"));
     expect(Object.keys(containers).sort()).toEqual(workspaces.sort());
     for (const key of workspaces) {
       const { depends_on, ...rest } = byName[key];
@@ -282,14 +335,11 @@ describe("root containers", () => {
   it("are each created stopped and given the cgroup's process limit by a start of its own, which starts it and waits for a one-shot", () => {
     const root = containers.filter(([, c]) => c.user.startsWith("0:"));
     expect(root.map(([, c]) => c.name).sort()).toEqual([
-      "lab-alice.home",
-      "lab-bob.home",
-      "lab-carol.home",
       "lab-docker-filter",
       "lab-frontdoor",
       "lab-frontdoor.setup",
+      "lab-homes-py",
       "lab-login",
-      "lab-root.home",
       "lab-root.py",
       "lab-root.shell",
       "lab-signin",
@@ -311,10 +361,7 @@ describe("root containers", () => {
     }
     expect(starts).toHaveLength(root.length);
     expect(Object.fromEntries(root.map(([, c]) => [c.name, limit(c)]))).toEqual({
-      "lab-alice.home": 64,
-      "lab-bob.home": 64,
-      "lab-carol.home": 64,
-      "lab-root.home": 64,
+      "lab-homes-py": 64,
       "lab-frontdoor.setup": 64,
       "lab-docker-filter": 64,
       "lab-frontdoor": 512,
@@ -351,34 +398,47 @@ describe("the stack", () => {
     expect(DOCKER_PROVIDER_VERSION).toBe("4.5.0");
   });
 
-  it("keeps every other resource byte-identical when a user is added", () => {
+  it("keeps every other resource byte-identical when a user is added, but the one-shot of the user's home image, which gains the home", () => {
     const before = synthHost(courseConfig());
     const config = courseConfig();
     config.users = [{ name: "aaron", uid: 1000, gid: 1000, groups: ["stats"] }, ...config.users!];
     const after = synthHost(config);
     let added = 0;
+    const changed: string[] = [];
     for (const [type, resources] of Object.entries<Json>(after.resource)) {
       for (const [id, body] of Object.entries<Json>(resources)) {
         if (before.resource[type]?.[id] === undefined) {
           added++;
           expect(JSON.stringify(body), `${type}.${id}`).toContain("aaron");
-        } else {
-          expect(JSON.stringify(body), `${type}.${id}`).toBe(JSON.stringify(before.resource[type][id]));
+        } else if (JSON.stringify(body) !== JSON.stringify(before.resource[type][id])) {
+          changed.push(body.name);
         }
       }
     }
-    // aaron's home container, its start and his two workspaces; nothing removed.
-    expect(added).toBe(4);
+    // aaron's two workspaces; nothing removed.
+    expect(added).toBe(2);
+    expect(changed).toEqual(["course-homes-python-course"]);
+    const [was, now] = [containersByName(before), containersByName(after)].map((c) => c["homes-python-course"]);
+    expect(now.volumes).toEqual([{ host_path: "/home/aaron", container_path: "/homedock/homes/aaron", read_only: false }, ...was.volumes]);
+    expect(now.command).toEqual([was.command[0], "aaron", "/homedock/homes/aaron", "/home/aaron", "1000:1000", "-", "0", ...was.command.slice(1)]);
     for (const [type, resources] of Object.entries<Json>(before.resource)) {
       for (const id of Object.keys(resources)) expect(after.resource[type][id], `${type}.${id}`).toBeDefined();
     }
   });
 
-  it("keeps addresses when environments are reordered", () => {
+  it("keeps addresses when environments are reordered, but for the one-shots that make homes: users' first environments moved", () => {
     const config = courseConfig();
     config.environments = [...config.environments].reverse();
     const after = synthHost(config);
-    expect(Object.keys(after.resource.docker_container).sort()).toEqual(Object.keys(tf.resource.docker_container).sort());
+    const workspaces = (out: Json) => Object.keys(out.resource.docker_container).filter((id) => !/_homes(-[^_]+)?_container_/.test(id));
+    expect(workspaces(after).sort()).toEqual(workspaces(tf).sort());
+    expect(Object.keys(after.resource.docker_image).sort()).toEqual(Object.keys(tf.resource.docker_image).sort());
+    // alice and carol now start in r-intro: its image makes their homes (see "homes").
+    const homes = (out: Json) =>
+      Object.values<Json>(out.resource.docker_container)
+        .filter((c) => labels(c)["homedock.role"] === "home")
+        .map((c) => c.name);
+    expect([homes(tf), homes(after).sort()]).toEqual([["course-homes-python-course"], ["course-homes-python-course", "course-homes-r-intro"]]);
   });
 });
 
@@ -388,6 +448,14 @@ describe("attributes spelled as the provider reads them back", () => {
   it("adds capabilities with their CAP_ prefix (CHOWN replaced the home containers on every plan)", () => {
     for (const [key, c] of Object.entries(byName)) {
       for (const cap of c.capabilities.add ?? []) expect(cap, key).toMatch(/^CAP_[A-Z_]+$/);
+    }
+  });
+
+  it("gives no container an empty command argument, which the provider refuses (values for command may not be empty)", () => {
+    const config = frontDoorConfig();
+    for (const props of [courseConfig(), config, { ...config, host: { ...config.host, createHomes: false } }]) {
+      for (const c of Object.values<Json>(synthHost(props).resource.docker_container))
+        expect([c.name, (c.command ?? []).includes("")]).toEqual([c.name, false]);
     }
   });
 
@@ -481,7 +549,7 @@ describe("the Docker provider", () => {
     expect(tf.provider.docker).toEqual([{}]);
     expect(providers(tf)).toEqual({ docker_container: ["docker"], docker_image: ["docker"], docker_network: ["docker"] });
     // The root containers' starts reach the engine the provider does: the environment's.
-    expect(endpoints(tf)).toEqual(["alice", "bob", "carol"].map((u) => [`course-${u}.home`, {}]));
+    expect(endpoints(tf)).toEqual([["course-homes-python-course", {}]]);
   });
 
   it("is the one given (remote engine, registry auth, alias) for every resource, and no other is made", () => {
@@ -498,7 +566,7 @@ describe("the Docker provider", () => {
       { alias: "lab", host: "ssh://admin@lab.example.org", registry_auth: [{ address: "registry.example.org", username: "ci", password: "secret" }] },
     ]);
     expect(providers(out)).toEqual({ docker_container: ["docker.lab"], docker_image: ["docker.lab"], docker_network: ["docker.lab"] });
-    expect(endpoints(out)).toEqual(["alice", "bob", "carol"].map((u) => [`course-${u}.home`, { DOCKER_HOST: "ssh://admin@lab.example.org" }]));
+    expect(endpoints(out)).toEqual([["course-homes", { DOCKER_HOST: "ssh://admin@lab.example.org" }]]);
     expect(Object.values<Json>(out.resource.docker_image).map((i) => i.name)).toContain("busybox:1");
     expect(out.terraform.required_providers.docker).toEqual({ source: "registry.terraform.io/kreuzwerker/docker", version: DOCKER_PROVIDER_VERSION });
   });
@@ -516,7 +584,10 @@ describe("the Docker provider", () => {
     const stack = new TerraformStack(Testing.app(), "test");
     const provider = new DockerProvider(stack, "docker", { context: "lab", certPath: "/etc/docker-certs" });
     new Host(stack, "host", { ...courseConfig(), provider });
-    expect(endpoints(JSON.parse(Testing.synth(stack)))[0]).toEqual(["course-alice.home", { DOCKER_CONTEXT: "lab", DOCKER_CERT_PATH: "/etc/docker-certs" }]);
+    expect(endpoints(JSON.parse(Testing.synth(stack)))[0]).toEqual([
+      "course-homes-python-course",
+      { DOCKER_CONTEXT: "lab", DOCKER_CERT_PATH: "/etc/docker-certs" },
+    ]);
   });
 
   it("has nothing the docker CLI of the root containers' starts cannot take", () => {
@@ -529,7 +600,7 @@ describe("the Docker provider", () => {
       const stack = new TerraformStack(Testing.app(), "test");
       const provider = new DockerProvider(stack, "docker", { host: "tcp://lab:2376", [setting]: value });
       expect(() => new Host(stack, "host", { ...courseConfig(), provider }), setting).toThrow(
-        `test/host/user-alice/home: provider: ${setting} is set, which the docker CLI that starts the root containers (with their process limit) cannot take; expected certPath, or ssh options in ~/.ssh/config`,
+        `test/host/homes-python-course/container: provider: ${setting} is set, which the docker CLI that starts the root containers (with their process limit) cannot take; expected certPath, or ssh options in ~/.ssh/config`,
       );
     }
   });

@@ -88,16 +88,14 @@ function fromCompose(s: Json) {
 }
 
 describe("the Compose file", () => {
-  it("has one service per workspace and one home service per user, named by user", () => {
+  it("has one service per workspace, named by user and environment, and one home service per home image, named for its first environment", () => {
     expect(Object.keys(compose.services).sort()).toEqual([
-      "alice.home",
       "alice.python-course",
       "alice.r-intro",
-      "bob.home",
       "bob.python-course",
-      "carol.home",
       "carol.python-course",
       "carol.r-intro",
+      "homes-python-course",
     ]);
     expect(compose.name).toBe("course");
     expect(compose.version).toBeUndefined();
@@ -112,20 +110,24 @@ describe("the Compose file", () => {
     expect(Object.keys(containers).length).toBe(Object.keys(compose.services).length);
   });
 
-  it("binds mounts in the long syntax and lets Docker create a missing source only for a home's one-shot, bound to that home alone", () => {
+  it("binds mounts in the long syntax and lets Docker create a missing source only for a home's one-shot, binding each home alone", () => {
     for (const [name, s] of Object.entries<Json>(compose.services)) {
       for (const v of s.volumes.filter((v: Json) => v.type !== "volume")) {
-        const made = name.endsWith(".home") && v.target === "/homedock/home";
+        const made = name.startsWith("homes") && v.target.startsWith("/homedock/homes/");
         expect([name, v.type, v.bind]).toEqual([name, "bind", { create_host_path: made }]);
       }
     }
-    expect(compose.services["carol.home"].volumes).toEqual([
-      { type: "bind", source: "/srv/home/carol", target: "/homedock/home", read_only: false, bind: { create_host_path: true } },
-    ]);
+    expect(compose.services["homes-python-course"].volumes).toEqual(
+      [
+        ["/home/alice", "alice"],
+        ["/home/bob", "bob"],
+        ["/srv/home/carol", "carol"],
+      ].map(([source, user]) => ({ type: "bind", source, target: `/homedock/homes/${user}`, read_only: false, bind: { create_host_path: true } })),
+    );
   });
 
   it("limits the one-shot containers' memory, CPU and processes", () => {
-    expect(compose.services["carol.home"]).toMatchObject({ mem_limit: "64m", memswap_limit: "64m", cpus: 0.5, pids_limit: 64 });
+    expect(compose.services["homes-python-course"]).toMatchObject({ mem_limit: "64m", memswap_limit: "64m", cpus: 0.5, pids_limit: 64, read_only: true });
   });
 
   it("limits processes per container, with the cgroup pids limit", () => {
@@ -162,10 +164,17 @@ describe("the Compose file", () => {
     expect(moved.services["bob.python-course"].volumes[0].source).toBe(compose.services["bob.python-course"].volumes[0].source);
   });
 
-  it("starts workspaces after their user's home exists", () => {
-    expect(compose.services["carol.r-intro"].depends_on).toEqual({ "carol.home": { condition: "service_completed_successfully" } });
-    expect(compose.services["carol.home"].restart).toBe("no");
-    expect(compose.services["carol.home"].network_mode).toBe("none");
+  it("starts workspaces after the one-shot of their user's home image has made the home", () => {
+    for (const service of ["alice.python-course", "alice.r-intro", "bob.python-course", "carol.python-course", "carol.r-intro"])
+      expect(compose.services[service].depends_on, service).toEqual({ "homes-python-course": { condition: "service_completed_successfully" } });
+    expect(compose.services["homes-python-course"].restart).toBe("no");
+    expect(compose.services["homes-python-course"].network_mode).toBe("none");
+    // Users of two home images: each user's workspaces wait for their own image's one-shot.
+    const config = courseConfig();
+    config.environments = [...config.environments].reverse();
+    const file = composeFile(buildModel(config)) as Json;
+    const waits = (service: string) => Object.keys(file.services[service].depends_on);
+    expect(["alice.python-course", "bob.python-course", "carol.r-intro"].map(waits)).toEqual([["homes-r-intro"], ["homes-python-course"], ["homes-r-intro"]]);
   });
 
   it("with createHomes: false, binds each home directly and says the same as that Terraform stack", () => {
@@ -176,7 +185,7 @@ describe("the Compose file", () => {
     const containers = containersByName(synthesized);
     expect(Object.keys(file.services).sort()).toEqual(
       Object.keys(compose.services)
-        .filter((s) => !s.endsWith(".home"))
+        .filter((s) => s.includes("."))
         .sort(),
     );
     expect(file.volumes).toBeUndefined();

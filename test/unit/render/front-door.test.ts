@@ -256,16 +256,23 @@ describe("the workspaces behind the front door", () => {
     expect(parse(JSON.stringify(composeFile(model))).networks.lab.driver_opts).toEqual({ "com.docker.network.bridge.enable_icc": "false" });
   });
 
-  it("get their socket directories from the user's one-shot container: root's, sticky and open to the workspace, in a tree only root reaches, outside the home", () => {
-    const home = byName("lab-alice.home");
-    expect(home.command).toEqual(["/homedock/home", "0700", "2001:2001", "/homedock/runtime", "py", "nb"]);
-    // The home alone, and only the user's own directory of the tree, which Docker makes (root's) if missing.
-    expect(home.volumes).toEqual([
-      { host_path: "/home/alice", container_path: "/homedock/home", read_only: false },
-      { host_path: "/var/lib/homedock/lab/alice", container_path: "/homedock/runtime", read_only: false },
+  it("get their socket directories from the one-shot that makes their homes: root's, sticky and open to the workspace, in a tree only root reaches, outside the home", () => {
+    const home = byName("lab-homes-py");
+    expect(home.command).toEqual([
+      "0700",
+      ...["alice", "/homedock/homes/alice", "/home/alice", "2001:2001", "/homedock/runtime/alice", "2", "py", "nb"],
+      ...["bob", "/homedock/homes/bob", "/home/bob", "2002:2002", "/homedock/runtime/bob", "1", "py"],
+      ...["carol", "/homedock/homes/carol", "/home/carol", "2003:2003", "/homedock/runtime/carol", "2", "py", "nb"],
     ]);
+    // Each home alone, and only each user's own directory of the tree, which Docker makes (root's) if missing.
+    expect(home.volumes).toEqual(
+      ["alice", "bob", "carol"].flatMap((u) => [
+        { host_path: `/home/${u}`, container_path: `/homedock/homes/${u}`, read_only: false },
+        { host_path: `/var/lib/homedock/lab/${u}`, container_path: `/homedock/runtime/${u}`, read_only: false },
+      ]),
+    );
     expect(home.mounts).toEqual([]);
-    // One copy of the script in the plan, a local every user's one-shot names.
+    // One copy of the script in the plan, a local every home one-shot names.
     expect(home.entrypoint[2]).toBe("${local.homedock_home}");
     const script = tf.locals.homedock_home;
     expect(script).toBe(readFileSync(path.resolve(__dirname, "../../../src/container/root/home.sh"), "utf8").replace(/([$%])\{/g, "$1$1{"));
@@ -274,10 +281,10 @@ describe("the workspaces behind the front door", () => {
     expect(home.capabilities).toEqual({ add: ["CAP_CHOWN"], drop: ["ALL"] });
     // Without createHomes, the same container still makes the socket directories, and no home.
     const noHomes = synthHost({ ...frontDoorConfig(), host: { name: "lab", createHomes: false } });
-    const only = Object.values<Json>(noHomes.resource.docker_container).find((c) => c.name === "lab-alice.home")!;
-    expect(only.command.slice(0, 4)).toEqual(["", "0700", "2001:2001", "/homedock/runtime"]);
+    const only = Object.values<Json>(noHomes.resource.docker_container).find((c) => c.name === "lab-homes-py")!;
+    expect(only.command.slice(0, 9)).toEqual(["0700", "alice", "-", "-", "2001:2001", "/homedock/runtime/alice", "2", "py", "nb"]);
     expect(only.mounts).toEqual([]);
-    expect(only.volumes.map((v: Json) => v.container_path)).toEqual(["/homedock/runtime"]);
+    expect(only.volumes.map((v: Json) => v.container_path)).toEqual(["/homedock/runtime/alice", "/homedock/runtime/bob", "/homedock/runtime/carol"]);
   });
 });
 
@@ -390,31 +397,44 @@ describe("secrets", () => {
 });
 
 describe("adding a user", () => {
-  it("adds that user's resources and changes no other, the proxy included (Terraform)", () => {
+  it("adds that user's resources and changes no other, the proxy included, but the one-shot of the user's home image, which gains the home (Terraform)", () => {
     const before = synthHost(frontDoorConfig());
     const after = synthHost(frontDoorConfig(["alice", "bob", "carol", "dave"]));
+    const homes = (id: string) => /^host_homes-py_container_/.test(id);
     for (const [type, resources] of Object.entries<Json>(before.resource)) {
-      for (const [id, resource] of Object.entries<Json>(resources)) expect(after.resource[type][id], `${type}.${id}`).toEqual(resource);
+      for (const [id, resource] of Object.entries<Json>(resources)) if (!homes(id)) expect(after.resource[type][id], `${type}.${id}`).toEqual(resource);
     }
+    const [was, now] = [before, after].map((t) => Object.entries<Json>(t.resource.docker_container).find(([id]) => homes(id))![1]);
+    expect(now.command).toEqual([...was.command, "dave", "/homedock/homes/dave", "/home/dave", "2004:2004", "/homedock/runtime/dave", "2", "py", "nb"]);
+    expect(now.volumes.slice(0, was.volumes.length)).toEqual(was.volumes);
     const added = Object.entries<Json>(after.resource).flatMap(([type, rs]) => Object.keys(rs).filter((id) => before.resource[type]?.[id] === undefined));
     expect(added.map((id) => id.replace(/_[0-9A-F]{8}$/, "")).sort()).toEqual([
-      "host_user-dave_home",
-      "host_user-dave_home-start",
       "host_user-dave_nb_container",
       "host_user-dave_py_container",
       "host_user-dave_shell_container",
     ]);
   });
 
-  it("leaves every Compose service as it was, the proxy included; only the Caddyfile changes", () => {
+  it("leaves every Compose service as it was, the proxy included, but the user's home image's one-shot; only the Caddyfile changes", () => {
     const before = composeFile(buildModel(frontDoorConfig())).services as Json;
     const after = composeFile(buildModel(frontDoorConfig(["alice", "bob", "carol", "dave"]))).services as Json;
-    for (const [name, service] of Object.entries(before)) expect(after[name], name).toEqual(service);
+    for (const [name, service] of Object.entries(before)) if (name !== "homes-py") expect(after[name], name).toEqual(service);
+    expect(after["homes-py"].command).toEqual([
+      ...before["homes-py"].command,
+      "dave",
+      "/homedock/homes/dave",
+      "/home/dave",
+      "2004:2004",
+      "/homedock/runtime/dave",
+      "2",
+      "py",
+      "nb",
+    ]);
     expect(
       Object.keys(after)
         .filter((name) => before[name] === undefined)
         .sort(),
-    ).toEqual(["dave.home", "dave.nb", "dave.py", "dave.shell"]);
+    ).toEqual(["dave.nb", "dave.py", "dave.shell"]);
     expect(renderCaddyfile(buildModel(frontDoorConfig(["alice", "bob", "carol", "dave"])), hashes)).toContain("\thandle @user_dave {");
   });
 

@@ -111,21 +111,33 @@ describe("compose --preview: what Compose recreates, and why", () => {
       ],
     ],
     [
-      "a user removed: the workspace and the home container",
+      "a user removed: the workspace, and the home container of the user's home image without the home",
       courseConfig(),
       (c) => ({ ...c, users: c.users!.filter((u) => u.name !== "bob") }),
       [
-        ["course-bob.home", "removed", []],
         ["course-bob.python-course", "removed", []],
+        ["course-homes-python-course", "replaced", ["bob's home no longer made here"]],
       ],
     ],
     [
-      "a user added",
+      "a user added: the workspace, and the home container of the user's home image, which runs again with the new home",
       courseConfig(),
       (c) => ({ ...c, users: [...c.users!, { name: "dave", uid: 1004, gid: 1004 }] }),
       [
-        ["course-dave.home", "added", []],
         ["course-dave.python-course", "added", []],
+        ["course-homes-python-course", "replaced", ["dave's home added"]],
+      ],
+    ],
+    [
+      "a user whose first environment has another image: a home container of that image",
+      courseConfig(),
+      (c) => ({ ...c, users: [...c.users!, { name: "dave", uid: 1004, gid: 1004, groups: ["stats"] }], environments: [c.environments[1], c.environments[0]] }),
+      [
+        // alice and carol start in r-intro now too: its image makes their homes.
+        ["course-dave.python-course", "added", []],
+        ["course-dave.r-intro", "added", []],
+        ["course-homes-python-course", "replaced", ["alice's home no longer made here", "carol's home no longer made here"]],
+        ["course-homes-r-intro", "added", []],
       ],
     ],
     [
@@ -143,9 +155,9 @@ describe("compose --preview: what Compose recreates, and why", () => {
       courseConfig(),
       (c) => ({ ...c, users: c.users!.map((u) => (u.name === "carol" ? { ...u, home: "/srv/home2/carol" } : u)) }),
       [
-        ["course-carol.home", "replaced", ["home moved"]],
         ["course-carol.python-course", "replaced", ["home moved", "environment variables changed"]],
         ["course-carol.r-intro", "replaced", ["home moved", "environment variables changed"]],
+        ["course-homes-python-course", "replaced", ["home moved"]],
       ],
     ],
     [
@@ -179,7 +191,10 @@ describe("compose --preview: what Compose recreates, and why", () => {
     expect(markdown).toContain("| bob / python-course | removed | no longer in the config (files stay in the home) |");
     expect(markdown).toContain("- **alice**: restarts python-course (memory 2g → 1g); 1 unchanged");
     expect(markdown).toContain("- home of bob: no longer managed (the home stays)");
-    expect(markdown).toContain("- `course-bob.home` removed (--remove-orphans)");
+    expect(markdown).toContain(
+      "- `course-homes-python-course` runs again for the homes of alice and carol (a home is made only where it is missing; an existing one is left as it is)",
+    );
+    expect(markdown).toContain("- `course-homes-python-course` recreated: bob's home no longer made here");
     expect(markdown).toContain("- `course-alice.python-course` recreated: memory 2g → 1g");
   });
 
@@ -188,10 +203,64 @@ describe("compose --preview: what Compose recreates, and why", () => {
       ...c,
       environments: [{ ...c.environments[0], image: "homedock/python:2" }, c.environments[1]],
     }));
-    expect(containers.map((c) => c.container)).toEqual(["alice", "bob", "carol"].flatMap((u) => [`course-${u}.home`, `course-${u}.python-course`]));
-    expect(summary.rootImages).toEqual(
-      ["alice", "bob", "carol"].map((user) => ({ container: `course-${user}.home`, role: "home", user, from: "homedock/python:1", to: "homedock/python:2" })),
+    expect(containers.map((c) => c.container)).toEqual([...["alice", "bob", "carol"].map((u) => `course-${u}.python-course`), "course-homes-python-course"]);
+    expect(summary.rootImages).toEqual([
+      { container: "course-homes-python-course", role: "home", users: ["alice", "bob", "carol"], from: "homedock/python:1", to: "homedock/python:2" },
+    ]);
+  });
+
+  it("host.initImage set, then removed: the home containers that run another image as root are named", () => {
+    const init = "registry.example.org/init:1";
+    const set = preview(courseConfig(), (c) => ({ ...c, host: { ...c.host, initImage: init } }));
+    expect(changed(set)).toEqual([
+      ["course-homes", "added", []],
+      ["course-homes-python-course", "removed", []],
+    ]);
+    expect(set.summary.rootImages).toEqual([
+      { container: "course-homes", role: "home", users: ["alice", "bob", "carol"], from: "homedock/python:1", to: init },
+    ]);
+    expect(set.markdown).toContain(
+      "- `course-homes` (creates the homes of alice, bob and carol when they are missing): `homedock/python:1` → `registry.example.org/init:1`",
     );
+    // No user's home stops being made: no line says so.
+    expect(set.markdown).not.toContain("no longer managed");
+    const config = courseConfig();
+    const removed = preview({ ...config, host: { ...config.host, initImage: init } }, (c) => ({ ...c, host: { ...c.host, initImage: undefined } }));
+    expect(removed.summary.rootImages).toEqual([
+      { container: "course-homes-python-course", role: "home", users: ["alice", "bob", "carol"], from: init, to: "homedock/python:1" },
+    ]);
+  });
+
+  it("a host brought up by an earlier homedock, with a home container per user: they go, one per home image comes, no home is let go", () => {
+    const config = courseConfig();
+    const now = services(config);
+    // What an earlier homedock made: a container `<user>.home` per user, labelled with its user.
+    const earlier = now.flatMap((s): ComposeService[] =>
+      s.spec.labels["homedock.role"] !== "home"
+        ? [s]
+        : config.users!.map((u) => ({
+            service: `${u.name}.home`,
+            spec: { ...s.spec, name: `course-${u.name}.home`, labels: { "homedock.host": "course", "homedock.role": "home", "homedock.user": u.name } },
+          })),
+    );
+    const p = previewCompose(
+      "course",
+      now,
+      earlier.map((s) => inspected(s, "course")),
+      images(now),
+    );
+    expect(changed(p)).toEqual([
+      ["course-alice.home", "removed", []],
+      ["course-bob.home", "removed", []],
+      ["course-carol.home", "removed", []],
+      ["course-homes-python-course", "added", []],
+    ]);
+    expect(p.summary.rootImages).toEqual([]);
+    expect(p.summary.resources.filter((r) => r.resource === "home")).toEqual([]);
+    expect(p.markdown).toContain(
+      "- `course-homes-python-course` added: runs once for the homes of alice, bob and carol (a home is made only where it is missing; an existing one is left as it is)",
+    );
+    expect(p.markdown).toContain("- `course-alice.home` removed (nothing in a home changes)");
   });
 
   it("the same image name, another image (rebuilt or pulled): recreated, as Compose compares the image's id", () => {

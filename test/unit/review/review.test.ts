@@ -37,6 +37,57 @@ describe("reviewing a real plan", () => {
     expect(markdown).not.toContain("alice");
   });
 
+  it("an added user on a host of one home one-shot per home image: gains, a home, the one-shot runs again, plainly", () => {
+    const { summary, markdown } = reviewPlan(plan("add-user-homes"));
+    const h = host("add-user-homes");
+    expect(markdown).toContain("**0 workspaces replaced, 0 removed, 1 added, 0 updated in place, 5 unchanged.**");
+    expect(markdown).toContain("- **dave**: gains py");
+    expect(summary.resources).toEqual([
+      { resource: "home", change: "added", user: "dave" },
+      { resource: "homes", change: "replaced", container: `${h}-homes-py`, users: ["alice", "bob", "carol", "dave"] },
+    ]);
+    expect(markdown).toContain(
+      `### Images, homes and networks\n\n- \`${h}-homes-py\` runs again for the homes of alice, bob, carol and dave (a home is made only where it is missing; an existing one is left as it is)\n- home of dave: created if missing\n`,
+    );
+    // Nothing that stops, nothing said to run as root with another image, no home let go.
+    expect(markdown).not.toContain("⚠");
+    expect(markdown).not.toContain("no longer managed");
+    expect(summary.rootImages).toEqual([]);
+  });
+
+  it("a host of a home container per user (an earlier homedock) planned with one-shots per home image: they go, one comes, no home is let go", () => {
+    // add-user.json's host, planned by this homedock: its per-user home containers (and
+    // their starts) deleted, dave's not made, and add-user-homes.json's one-shot of py's
+    // image created in their place (named and labelled for this host, running its py image).
+    const derived = JSON.parse(plan("add-user"));
+    const h = host("add-user");
+    const py = derived.resource_changes.find((c: any) => c.type === "docker_image" && c.change.after.name.includes("seed-v1")).change.after;
+    const perUser = (c: any) => /_user-[a-z]+_home(-start)?_/.test(c.address);
+    derived.resource_changes = derived.resource_changes
+      .filter((c: any) => !(perUser(c) && c.change.actions.includes("create")))
+      .map((c: any) => (perUser(c) ? { ...c, change: { ...c.change, actions: ["delete"], after: null, after_unknown: {} } } : c));
+    const recorded = JSON.parse(plan("add-user-homes"));
+    const was = host("add-user-homes");
+    for (const c of recorded.resource_changes.filter((c: any) => /_homes-py_container/.test(c.address))) {
+      const after = JSON.parse(JSON.stringify(c.change.after).replaceAll(was, h));
+      if (c.type === "docker_container") after.image = py.image_id;
+      derived.resource_changes.push({ ...c, change: { ...c.change, actions: ["create"], before: null, after } });
+    }
+    const { summary, markdown } = reviewPlan(JSON.stringify(derived));
+    expect(summary.resources).toEqual([
+      { resource: "home", change: "added", user: "dave" },
+      ...["alice", "bob", "carol"].map((u) => ({ resource: "homes", change: "removed", container: `${h}-${u}.home`, users: [u] })),
+      { resource: "homes", change: "added", container: `${h}-homes-py`, users: ["alice", "bob", "carol", "dave"] },
+    ]);
+    expect(markdown).toContain(`- \`${h}-alice.home\` removed (nothing in a home changes)`);
+    expect(markdown).toContain(
+      `- \`${h}-homes-py\` added: runs once for the homes of alice, bob, carol and dave (a home is made only where it is missing; an existing one is left as it is)`,
+    );
+    expect(markdown).not.toContain("no longer managed");
+    // The same image as before makes the same users' homes: nothing to flag.
+    expect(summary.rootImages).toEqual([]);
+  });
+
   it("a removed environment, then a removed user: losses, files kept", () => {
     const env = reviewPlan(plan("remove-environment")).markdown;
     expect(env).toContain("| alice / stats | removed | no longer in the config (files stay in the home) |");
@@ -401,6 +452,41 @@ describe("images that run as root", () => {
     ]);
   });
 
+  it("host.initImage set on a host of one-shots per home image: the one of initImage takes the place of py's, and is named with both images", () => {
+    // add-user-homes.json as it would be with host.initImage newly set: the one-shot of py's
+    // image deleted, the one of initImage ("homes", with a docker_image of its own beside
+    // it: constructs/homes.ts) created, its image known only after apply.
+    const derived = JSON.parse(plan("add-user-homes"));
+    const h = host("add-user-homes");
+    const py = derived.resource_changes.find((c: any) => c.type === "docker_image" && c.change.after.name.includes("seed-v1")).change.after;
+    const init = "registry.example.org/init@sha256:" + "a".repeat(64);
+    const group = derived.resource_changes.filter((c: any) => /_homes-py_container/.test(c.address));
+    derived.resource_changes = derived.resource_changes.filter((c: any) => !group.includes(c));
+    for (const c of group) {
+      const rename = (s: string) => s.replaceAll("homes-py", "homes");
+      derived.resource_changes.push({ ...c, change: { ...c.change, actions: ["delete"], after: null, after_unknown: {} } });
+      const after = JSON.parse(rename(JSON.stringify(c.change.after)));
+      if (c.type === "docker_container") delete after.image;
+      derived.resource_changes.push({
+        ...c,
+        address: rename(c.address),
+        name: rename(c.name),
+        change: { ...c.change, actions: ["create"], before: null, after, after_unknown: { ...c.change.after_unknown, image: true } },
+      });
+    }
+    derived.resource_changes.push({
+      address: "docker_image.host_homes_image_1A2B3C4D",
+      mode: "managed",
+      type: "docker_image",
+      name: "host_homes_image_1A2B3C4D",
+      change: { actions: ["create"], before: null, after: { keep_locally: true, name: init }, after_unknown: { id: true, image_id: true, repo_digest: true } },
+    });
+    const { summary, markdown } = reviewPlan(JSON.stringify(derived));
+    expect(summary.rootImages).toEqual([{ container: `${h}-homes`, role: "home", users: ["alice", "bob", "carol", "dave"], from: py.name, to: init }]);
+    expect(markdown).toContain(`- \`${h}-homes\` (creates the homes of alice, bob, carol and dave when they are missing): \`${py.name}\` → \`${init}\``);
+    expect(markdown).not.toContain("no longer managed");
+  });
+
   it("a root container replaced with another known image: named by the images' names", () => {
     // add-user.json with alice's home re-created from the stats environment's image instead of py's.
     const derived = JSON.parse(plan("add-user"));
@@ -415,7 +501,7 @@ describe("images that run as root", () => {
   });
 
   it("no warning where no root container's image changes: a new user's home, a limit, a new password", () => {
-    for (const name of ["add-user", "change-limit", "remove-user", "frontdoor-add-user", "stopped-by-hand"]) {
+    for (const name of ["add-user", "add-user-homes", "change-limit", "remove-user", "frontdoor-add-user", "stopped-by-hand"]) {
       const { summary, markdown } = reviewPlan(plan(name));
       expect([name, summary.rootImages]).toEqual([name, []]);
       expect(markdown).not.toContain("run as root");
