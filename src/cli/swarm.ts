@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { EXIT_INVALID, EXIT_UNREADABLE, HomedockError } from "../config/errors";
 import { ConfigError } from "../config/issues";
 import type { HostModel } from "../model/model";
-import { HostUnreadableError } from "../docker/docker-cli";
+import { type DockerAsync, dockerCliAsync, HostUnreadableError } from "../docker/docker-cli";
 import { checkNodes, type NodeCheck } from "../swarm/node-check";
 import { CONFIG_OPTION, configFile, summary } from "./config-file";
 import { configReader, loadCommandModules } from "./lazy";
@@ -36,8 +36,8 @@ function probeImage(model: HostModel, option: string | undefined): string {
  * Checks the nodes and prints what it found.
  * @throws NodeBaselineError when a node lacks the baseline
  */
-async function checked(model: HostModel, image: string | undefined): Promise<NodeCheck> {
-  const result = await checkNodes(model, probeImage(model, image));
+async function checked(model: HostModel, image: string | undefined, docker: DockerAsync): Promise<NodeCheck> {
+  const result = await checkNodes(model, probeImage(model, image), docker);
   for (const line of result.ok) console.log(`ok: ${line}`);
   for (const line of result.warnings) console.error(`warning: ${line}`);
   if (result.problems.length > 0) throw new NodeBaselineError(result.problems);
@@ -48,8 +48,13 @@ async function checked(model: HostModel, image: string | undefined): Promise<Nod
 const IMAGE_HELP = "image of the job that reads each node (needs /bin/sh; default: host.initImage, else the first environment's)";
 const exitCodes = `\nExit codes: ${SWARM_EXIT.ok} every node has the baseline, ${SWARM_EXIT.invalid} invalid config, ${SWARM_EXIT.unreadable} the manager could not be read, ${SWARM_EXIT.refused} a node lacks the baseline (nothing deployed).`;
 
-/** Adds `swarm check` and `swarm deploy` to `cli`. */
-export function addSwarmCommands(cli: Command): void {
+/** Runs `docker stack deploy` of `file` as the stack `stack`, its output the command's; its exit status, or the error that kept it from running. */
+export type StackDeploy = (file: string, stack: string) => { readonly status: number | null; readonly error?: Error };
+
+const dockerStackDeploy: StackDeploy = (file, stack) => spawnSync("docker", ["stack", "deploy", "--prune", "-c", file, stack], { stdio: "inherit" });
+
+/** Adds `swarm check` and `swarm deploy` to `cli`. `docker` and `deploy`: the docker CLI (stand-ins in tests). */
+export function addSwarmCommands(cli: Command, docker: DockerAsync = dockerCliAsync, deploy: StackDeploy = dockerStackDeploy): void {
   const swarm = cli
     .command("swarm")
     .description("a config with a swarm section: check the node baseline on every node, deploy the stack")
@@ -64,7 +69,7 @@ export function addSwarmCommands(cli: Command): void {
     .addHelpText("after", exitCodes)
     .action(async (opts: { config?: string; image?: string }) => {
       const model = swarmOnly(configReader().loadChecked(opts.config ?? configFile()).model, "swarm check");
-      await checked(model, opts.image);
+      await checked(model, opts.image, docker);
     });
   swarm
     .command("deploy")
@@ -79,12 +84,12 @@ export function addSwarmCommands(cli: Command): void {
       const { model, warnings } = configReader().loadChecked(opts.config ?? configFile(), { hostPaths: "warn" });
       swarmOnly(model, "swarm deploy");
       for (const w of warnings) console.error(`warning: ${w}`);
-      await checked(model, opts.image);
+      await checked(model, opts.image, docker);
       const { writeCompose } = await import("../output/output");
       const out = writeCompose(model, opts.out);
       console.log([summary(model, path.dirname(path.resolve(out))), `wrote ${out}`].join("\n"));
       // --prune: a service the file no longer has (a removed user's) goes, as Terraform removes it.
-      const r = spawnSync("docker", ["stack", "deploy", "--prune", "-c", out, model.name], { stdio: "inherit" });
+      const r = deploy(out, model.name);
       if (r.error) throw new HostUnreadableError(`cannot run docker: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message}`);
       if (r.status !== 0)
         throw new HomedockError(`docker stack deploy -c ${out} ${model.name} failed (exit status ${r.status}): see its output above`, r.status ?? 1);

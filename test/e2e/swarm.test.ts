@@ -201,6 +201,8 @@ describe("homedock on a 3-node Swarm", () => {
     expect(r.stdout).toMatch(/^host hdsw: the node baseline holds on 3 nodes/m);
     expect(r.stdout).toMatch(/^wrote .*stack\.yml$/m);
     const running = await converged();
+    // the stack's services and nothing else: the check's jobs are gone
+    expect((await manager("service", "ls", "--format", "{{.Name}}")).trim().split("\n").sort()).toEqual(USERS.map((u) => service(u.name)).sort());
     for (const u of USERS) {
       expect(running[u.name].node, u.name).toBe(nodeOf[u.name]);
       const home = path.join(homeRoot(), u.name);
@@ -255,6 +257,10 @@ describe("homedock on a 3-node Swarm", () => {
     const r = await homedock(["swarm", "deploy", "-c", config, "-o", stackFile], env());
     expect(r.status).toBe(0);
     expect(readFileSync(stackFile).equals(bytes)).toBe(true);
+    // the file swarm deploy deploys is the one homedock compose renders for review
+    const reviewed = path.join(scratch, "reviewed.yml");
+    expect((await homedock(["compose", "-c", config, "-o", reviewed], env())).status).toBe(0);
+    expect(readFileSync(reviewed).equals(bytes)).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 5000));
     expect(await tasks()).toEqual(first);
     homesKept();
