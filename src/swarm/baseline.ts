@@ -5,6 +5,7 @@
 // stack file) nor for icc off (a node's bridge is the node's own), so each node's
 // dockerd must give both to every container (README "On a Docker Swarm").
 import { NODE_LABEL } from "../model/swarm";
+import { HostUnreadableError } from "../docker/docker-cli";
 
 /** A node as the manager has it. */
 export interface SwarmNodeState {
@@ -20,11 +21,16 @@ export interface SwarmNodeState {
 
 /**
  * `docker node inspect`'s JSON, as the states homedock reads.
- * @throws Error when it is not that JSON (docker printed something else)
+ * @throws HostUnreadableError when it is not that JSON (docker printed something else)
  */
 export function parseNodeInspect(json: string): SwarmNodeState[] {
-  const nodes = JSON.parse(json) as unknown;
-  if (!Array.isArray(nodes)) throw new Error(`docker node inspect: expected a JSON array, got ${json.slice(0, 80)}`);
+  let nodes: unknown;
+  try {
+    nodes = JSON.parse(json);
+  } catch {
+    nodes = undefined;
+  }
+  if (!Array.isArray(nodes)) throw new HostUnreadableError(`docker node inspect: expected a JSON array, got ${JSON.stringify(json.slice(0, 80))}`);
   return nodes.map(
     (n: {
       ID?: string;

@@ -34,6 +34,11 @@ describe("the nodes as the manager has them", () => {
     ]);
   });
 
+  it("says the manager cannot be read when node inspect prints something else", () => {
+    expect(() => parseNodeInspect("Error: no such node")).toThrow(HostUnreadableError);
+    expect(() => parseNodeInspect("{}")).toThrow('docker node inspect: expected a JSON array, got "{}"');
+  });
+
   it("probes each configured node found once, Ready and active; names every other one with what is wrong", () => {
     const nodes = [
       node("node-1"),
