@@ -20,10 +20,13 @@ const LAYERS = [
   // the edges that touch the machine, lowest first: the docker CLI ...
   ["docker", "^src/docker/"],
   // ... and, side by side (none imports another): the host's accounts, its running
-  // workspaces, and the files written to disk (the stack, the Compose file, the secrets)
+  // workspaces, the files written to disk (the stack, the Compose file, the secrets), a
+  // Swarm's nodes
   ["users", "^src/users/", "edges"],
   ["workspaces", "^src/workspaces/", "edges"],
   ["output", "^src/output/", "edges"],
+  // the node baseline of a Swarm's nodes, read through a manager (swarm check)
+  ["swarm", "^src/swarm/", "edges"],
   // the homedock command
   ["cli", "^src/cli/"],
   // what a user starts from: the cdktf app and the package's public API

@@ -17,6 +17,7 @@ import { addUsersCommand } from "./users";
 import { readPasswords, staleHashes } from "../output/secrets";
 import { addWorkspaceCommands } from "./workspaces";
 import { addPruneCommand } from "./prune";
+import { addSwarmCommands } from "./swarm";
 import { exitStatus } from "./exit-status";
 import {
   dockerEngineReader,
@@ -321,6 +322,7 @@ export function program(
   addPasswdCommand(cli);
   addWorkspaceCommands(cli);
   addPruneCommand(cli, exit);
+  addSwarmCommands(cli);
 
   cli
     .command("schema")

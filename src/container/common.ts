@@ -110,7 +110,9 @@ export interface ContainerSpec {
 }
 
 /** A script of src/container/root/, run as root in a one-shot or the proxy: given inline to the image's /bin/sh, as the seeder is. */
-export function rootScript(name: "docker-filter.sh" | "frontdoor-setup.sh" | "home.sh" | "host-accounts.sh" | "protected-links.sh"): string {
+export function rootScript(
+  name: "docker-filter.sh" | "frontdoor-setup.sh" | "home.sh" | "host-accounts.sh" | "node-baseline.sh" | "protected-links.sh",
+): string {
   return SCRIPTS[`root/${name}`];
 }
 
@@ -144,6 +146,8 @@ export const ROLE = {
   signInLimit: "sign-in-limit",
   /** `homedock users check`'s look at the host's accounts and homes. */
   usersCheck: "users-check",
+  /** `homedock swarm check`'s look at a Swarm node's daemon (a job of one task per node). */
+  nodeCheck: "node-check",
 } as const;
 /**
  * A hash of the container's bind mounts. Labels cannot change on a running container,

@@ -21,6 +21,8 @@ export interface SwarmRig {
   up(images: readonly string[]): Promise<void>;
   /** Removes everything `up` made. */
   down(): Promise<void>;
+  /** A node's Docker API from this machine, as DOCKER_HOST says it (node-1's is the manager's). */
+  socket(node: SwarmNode): string;
   /** Runs docker against a node's daemon (node-1 is the manager); stdout. */
   docker(node: SwarmNode, ...args: string[]): Promise<string>;
   /** As `docker`, resolving with status and output instead of throwing. */
@@ -45,6 +47,7 @@ export function swarmRig(name: string): SwarmRig {
     homes: path.join(dir, "homes"),
     up: (images) => rig("up", ...images),
     down: () => rig("down"),
+    socket: host,
     docker: (node, ...args) => docker("-H", host(node), ...args),
     dockerStatus: (node, ...args) => dockerStatus("-H", host(node), ...args),
     stop: (node) => rig("stop", node),

@@ -1,0 +1,97 @@
+// `homedock swarm`: the node baseline checked on every node a config names (check), and
+// the stack deployed only when it holds (deploy), through a manager's Docker API.
+import type { Command } from "commander";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { EXIT_INVALID, EXIT_UNREADABLE, HomedockError } from "../config/errors";
+import { ConfigError } from "../config/issues";
+import type { HostModel } from "../model/model";
+import { type DockerAsync, dockerCliAsync, HostUnreadableError } from "../docker/docker-cli";
+import { checkNodes, type NodeCheck } from "../swarm/node-check";
+import { CONFIG_OPTION, configFile, summary } from "./config-file";
+import { configReader, loadCommandModules } from "./lazy";
+
+/** Exit status of `swarm check` and `swarm deploy`: 3 a node lacks the baseline (nothing deployed). */
+export const SWARM_EXIT = { ok: 0, invalid: EXIT_INVALID, unreadable: EXIT_UNREADABLE, refused: 3 } as const;
+
+/** A node without the baseline: one line per problem, each naming the node and the setting. Exit status 3. */
+export class NodeBaselineError extends HomedockError {
+  constructor(problems: readonly string[]) {
+    super(problems.join("\n"), SWARM_EXIT.refused);
+  }
+}
+
+/** `model`, where it has a swarm section. @throws ConfigError otherwise */
+function swarmOnly(model: HostModel, what: string): HostModel {
+  if (model.swarm !== undefined) return model;
+  throw new ConfigError([{ path: ["swarm"], message: `expected a swarm section for ${what}: a single host has no nodes to check`, hasValue: false }]);
+}
+
+/** The job's image: --image, else the home-creating image, else the first environment's (a workspace's image has /bin/sh). */
+function probeImage(model: HostModel, option: string | undefined): string {
+  return option ?? model.initImage ?? model.environments[0].image;
+}
+
+/**
+ * Checks the nodes and prints what it found.
+ * @throws NodeBaselineError when a node lacks the baseline
+ */
+async function checked(model: HostModel, image: string | undefined, docker: DockerAsync): Promise<NodeCheck> {
+  const result = await checkNodes(model, probeImage(model, image), docker);
+  for (const line of result.ok) console.log(`ok: ${line}`);
+  for (const line of result.warnings) console.error(`warning: ${line}`);
+  if (result.problems.length > 0) throw new NodeBaselineError(result.problems);
+  console.log(`host ${model.name}: the node baseline holds on ${result.ok.length} node${result.ok.length === 1 ? "" : "s"} (checked with ${result.image})`);
+  return result;
+}
+
+const IMAGE_HELP = "image of the job that reads each node (needs /bin/sh; default: host.initImage, else the first environment's)";
+const exitCodes = `\nExit codes: ${SWARM_EXIT.ok} every node has the baseline, ${SWARM_EXIT.invalid} invalid config, ${SWARM_EXIT.unreadable} the manager could not be read, ${SWARM_EXIT.refused} a node lacks the baseline (nothing deployed).`;
+
+/** Runs `docker stack deploy` of `file` as the stack `stack`, its output the command's; its exit status, or the error that kept it from running. */
+export type StackDeploy = (file: string, stack: string) => { readonly status: number | null; readonly error?: Error };
+
+const dockerStackDeploy: StackDeploy = (file, stack) => spawnSync("docker", ["stack", "deploy", "--prune", "-c", file, stack], { stdio: "inherit" });
+
+/** Adds `swarm check` and `swarm deploy` to `cli`. `docker` and `deploy`: the docker CLI (stand-ins in tests). */
+export function addSwarmCommands(cli: Command, docker: DockerAsync = dockerCliAsync, deploy: StackDeploy = dockerStackDeploy): void {
+  const swarm = cli
+    .command("swarm")
+    .description("a config with a swarm section: check the node baseline on every node, deploy the stack")
+    .hook("preAction", loadCommandModules);
+  swarm
+    .command("check")
+    .description(
+      "check every node of swarm.nodes through a manager's Docker API (DOCKER_HOST may be ssh://): labelled, Ready, and its dockerd gives every container no-new-privileges, with icc off; writes nothing",
+    )
+    .option("-c, --config <file>", CONFIG_OPTION)
+    .option("--image <image>", IMAGE_HELP)
+    .addHelpText("after", exitCodes)
+    .action(async (opts: { config?: string; image?: string }) => {
+      const model = swarmOnly(configReader().loadChecked(opts.config ?? configFile()).model, "swarm check");
+      await checked(model, opts.image, docker);
+    });
+  swarm
+    .command("deploy")
+    .description(
+      "check every node (as swarm check), then write the stack file and run docker stack deploy --prune with the host's name; a node without the baseline: nothing written, nothing deployed",
+    )
+    .option("-c, --config <file>", CONFIG_OPTION)
+    .option("-o, --out <file>", "where to write the stack file", "stack.yml")
+    .option("--image <image>", IMAGE_HELP)
+    .addHelpText("after", exitCodes)
+    .action(async (opts: { config?: string; out: string; image?: string }) => {
+      const { model, warnings } = configReader().loadChecked(opts.config ?? configFile(), { hostPaths: "warn" });
+      swarmOnly(model, "swarm deploy");
+      for (const w of warnings) console.error(`warning: ${w}`);
+      await checked(model, opts.image, docker);
+      const { writeCompose } = await import("../output/output");
+      const out = writeCompose(model, opts.out);
+      console.log([summary(model, path.dirname(path.resolve(out))), `wrote ${out}`].join("\n"));
+      // --prune: a service the file no longer has (a removed user's) goes, as Terraform removes it.
+      const r = deploy(out, model.name);
+      if (r.error) throw new HostUnreadableError(`cannot run docker: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message}`);
+      if (r.status !== 0)
+        throw new HomedockError(`docker stack deploy -c ${out} ${model.name} failed (exit status ${r.status}): see its output above`, r.status ?? 1);
+    });
+}

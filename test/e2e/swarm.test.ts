@@ -1,0 +1,296 @@
+// homedock on the test Swarm (scripts/swarm-rig.sh), the path CI proves Swarm on: the
+// node baseline checked before anything is created (a node without it, a node without
+// its label: refused by name), then `homedock swarm deploy` (the check, the stack file,
+// `docker stack deploy`) of four users on three nodes: each workspace on its user's
+// node, as its uid:gid, with its home and the shared data, NoNewPrivs 1, CapEff 0, its
+// pids limit; no workspace reaches another's port, on its node or across nodes; a second
+// deploy changes no task; a worker lost: its workspace down, the others untouched, its
+// user moved by a config change and a deploy, files there. Every byte of every home is
+// kept throughout. One rig for the whole file.
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { homedock } from "../helpers/cli";
+import { busyboxImage, eventually, requireDocker, scenarioRoot, uniqueName } from "../helpers/docker";
+import { type SwarmNode, swarmRig, type SwarmRig } from "../helpers/swarm";
+import { snapshot, type Tree, writeTree } from "../helpers/trees";
+import { loadConfig } from "../../src/model/load";
+
+const HOST = "hdsw";
+// Every workspace serves "pong <uid>" on 8080, as its user: the port another workspace tries.
+const SERVE = "mkdir -p /tmp/w && echo pong $(id -u) > /tmp/w/index.html && exec httpd -f -p 8080 -h /tmp/w";
+const USERS = [
+  { name: "alice", uid: 2101, node: "node-1" },
+  { name: "bob", uid: 2102, node: "node-2" },
+  { name: "carol", uid: 2103, node: "node-3" },
+  // placed by homedock (node-1, beside alice: two workspaces on one node)
+  { name: "dave", uid: 2104 },
+] as const;
+type User = (typeof USERS)[number]["name"];
+
+let rig: SwarmRig;
+let image: string;
+let scratch: string;
+let config: string;
+let stackFile: string;
+/** Where each user's workspace runs, as the config says (dave's: homedock's choice). */
+let nodeOf: Record<User, SwarmNode>;
+/** The user data made before any deploy: every byte of it must stay. */
+let before: ReturnType<typeof snapshot>;
+
+const manager = (...args: string[]) => rig.docker("node-1", ...args);
+const env = () => ({ env: { DOCKER_HOST: rig.socket("node-1") }, cwd: scratch });
+// The rig's shared directory (on every node at the same path) holds the homes and the shared data.
+const homeRoot = () => path.join(rig.homes, "home");
+const service = (user: User) => `${HOST}_${user}--web`;
+const userData = () => snapshot(homeRoot(), (rel) => rel.endsWith("/.homedock") || rel.includes("/.homedock/"));
+
+function writeConfig(nodes: readonly string[], pins: Partial<Record<User, string>> = {}): void {
+  const lines = [
+    "host:",
+    `  name: ${HOST}`,
+    "  createHomes: false",
+    `  homeRoot: ${homeRoot()}`,
+    "  sharedMounts:",
+    `    - source: ${path.join(rig.homes, "data")}`,
+    "      target: /srv/data",
+    "swarm:",
+    "  nodes:",
+    ...nodes.map((n) => `    - name: ${n}`),
+    "environments:",
+    "  - name: web",
+    `    image: ${image}`,
+    `    command: [sh, -c, ${JSON.stringify(SERVE)}]`,
+    "    memory: 64m",
+    "    pidsLimit: 50",
+    "users:",
+    ...USERS.map((u) => {
+      const node = pins[u.name] ?? ("node" in u ? u.node : undefined);
+      return `  - { name: ${u.name}, uid: ${u.uid}, gid: ${u.uid}${node ? `, node: ${node}` : ""} }`;
+    }),
+  ];
+  writeFileSync(config, `${lines.join("\n")}\n`);
+}
+
+/** The running tasks of the stack: by user, task id and node. */
+async function tasks(): Promise<Record<string, { id: string; node: string }>> {
+  const out = await manager("stack", "ps", HOST, "--filter", "desired-state=running", "--format", "{{.Name}} {{.ID}} {{.Node}} {{.CurrentState}}");
+  const running: Record<string, { id: string; node: string }> = {};
+  for (const line of out.trim().split("\n")) {
+    const [name, id, node, state] = line.split(" ");
+    if (state === "Running") running[name.slice(`${HOST}_`.length).replace(/--web\.1$/, "")] = { id, node };
+  }
+  return running;
+}
+
+/** The container of a user's running workspace, on its node. */
+async function container(user: User, node: SwarmNode = nodeOf[user]): Promise<string> {
+  const ids = (await rig.docker(node, "ps", "-q", "--filter", `label=com.docker.swarm.service.name=${service(user)}`)).trim().split("\n").filter(Boolean);
+  expect(ids, `${user}'s container on ${node}`).toHaveLength(1);
+  return ids[0];
+}
+
+const exec = async (user: User, ...cmd: string[]) => rig.dockerStatus(nodeOf[user], "exec", await container(user), ...cmd);
+
+/** What `from`'s workspace gets from address:8080: "pong <uid of the server>", or nc's complaint. */
+async function fetchFrom(from: User, address: string): Promise<string> {
+  const r = await exec(from, "sh", "-c", `printf 'GET /index.html HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${address} 8080 | tail -n 1`);
+  return r.stdout.trim() || r.stderr.trim();
+}
+
+async function bridgeAddress(user: User): Promise<string> {
+  return (await rig.docker(nodeOf[user], "inspect", "-f", "{{.NetworkSettings.Networks.bridge.IPAddress}}", await container(user))).trim();
+}
+
+/** Until every workspace the config places runs, on its node. */
+async function converged(): Promise<Record<string, { id: string; node: string }>> {
+  await eventually(
+    "every workspace running on its user's node",
+    async () => {
+      const t = await tasks();
+      return USERS.every((u) => t[u.name]?.node === nodeOf[u.name]);
+    },
+    90,
+  );
+  return tasks();
+}
+
+beforeAll(async () => {
+  requireDocker();
+  image = busyboxImage("swarm-web", { "welcome.txt": "hello from the image\n" });
+  scratch = scenarioRoot("swarm");
+  config = path.join(scratch, "swarm.yaml");
+  stackFile = path.join(scratch, "stack.yml");
+  rig = swarmRig(uniqueName("hdsw-"));
+  await rig.up([image]);
+  // Homes are made where the accounts are (createHomes is refused on a Swarm): here, beforehand.
+  for (const u of USERS) {
+    const home = path.join(homeRoot(), u.name);
+    mkdirSync(home, { recursive: true });
+    const tree: Tree = new Map([
+      ["notes.txt", { kind: "file", content: `${u.name}'s notes\n`, mode: 0o600 }],
+      ["web", { kind: "dir", mode: 0o755 }],
+      ["web/analysis.py", { kind: "file", content: `print("${u.name}")\n`, mode: 0o644 }],
+      ["web/welcome.txt", { kind: "file", content: "mine, not the image's\n", mode: 0o600 }],
+      ["link", { kind: "link", target: "notes.txt" }],
+    ]);
+    writeTree(home, tree, u.uid, u.uid);
+    chmodSync(home, 0o700);
+    chownSync(home, u.uid, u.uid);
+  }
+  mkdirSync(path.join(rig.homes, "data"));
+  writeFileSync(path.join(rig.homes, "data", "dataset.csv"), "a,b\n1,2\n");
+  writeConfig(["node-1", "node-2", "node-3"]);
+  const model = loadConfig(config);
+  nodeOf = Object.fromEntries(model.users.map((u) => [u.name, u.node])) as Record<User, SwarmNode>;
+  before = userData();
+}, 900_000);
+
+afterAll(async () => {
+  if (rig) await rig.down();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+}, 300_000);
+
+/** Every file of every home as it was before the first deploy (the seeder only adds). */
+function homesKept(): void {
+  const now = userData();
+  for (const [rel, node] of before) expect(now.get(rel), rel).toEqual(node);
+}
+
+describe("homedock on a 3-node Swarm", () => {
+  it("places dave by its stable choice beside alice, so two workspaces share node-1", () => {
+    expect(nodeOf).toEqual({ alice: "node-1", bob: "node-2", carol: "node-3", dave: "node-1" });
+  });
+
+  it("refuses a node without the baseline, naming it and each setting, before anything is written or created", async () => {
+    await rig.baseline("node-3", false);
+    try {
+      const r = await homedock(["swarm", "deploy", "-c", config, "-o", stackFile], env());
+      expect(r.status).toBe(3);
+      expect(r.stderr.trim().split("\n")).toEqual([
+        'homedock swarm deploy: node-3: no-new-privileges: got NoNewPrivs 0 in a task container; expected 1: "no-new-privileges": true in /etc/docker/daemon.json, then restart dockerd',
+        `homedock swarm deploy: node-3: icc: got no icc in /etc/docker/daemon.json; expected "icc": false (without it, workspaces on this node reach each other's ports), then restart dockerd`,
+      ]);
+      expect(r.stdout).toMatch(/^ok: node-1 \(node-1\): ready, NoNewPrivs 1/m);
+      expect(existsSync(stackFile)).toBe(false);
+      // nothing of the host's, and no check job left behind
+      expect((await manager("service", "ls", "-q")).trim()).toBe("");
+    } finally {
+      await rig.baseline("node-3", true);
+    }
+  });
+
+  it("refuses a node that lost its label, by name, and deploys nothing", async () => {
+    await manager("node", "update", "--label-rm", "homedock.node", "node-2");
+    try {
+      const r = await homedock(["swarm", "check", "-c", config], env());
+      expect(r.status).toBe(3);
+      expect(r.stderr.trim()).toBe(
+        "homedock swarm check: node-2: no node of the Swarm has the label homedock.node=node-2: expected one (on a manager: docker node update --label-add homedock.node=node-2 <node>)",
+      );
+      expect((await manager("service", "ls", "-q")).trim()).toBe("");
+    } finally {
+      await manager("node", "update", "--label-add", "homedock.node=node-2", "node-2");
+    }
+  });
+
+  it("checks, writes the stack file and deploys: each workspace on its user's node, as the user, with the home and the shared data", async () => {
+    const r = await homedock(["swarm", "deploy", "-c", config, "-o", stackFile], env());
+    expect(r.stderr).not.toMatch(/homedock swarm deploy:/);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^host hdsw: the node baseline holds on 3 nodes/m);
+    expect(r.stdout).toMatch(/^wrote .*stack\.yml$/m);
+    const running = await converged();
+    // the stack's services and nothing else: the check's jobs are gone
+    expect((await manager("service", "ls", "--format", "{{.Name}}")).trim().split("\n").sort()).toEqual(USERS.map((u) => service(u.name)).sort());
+    for (const u of USERS) {
+      expect(running[u.name].node, u.name).toBe(nodeOf[u.name]);
+      const home = path.join(homeRoot(), u.name);
+      expect((await exec(u.name, "id", "-u")).stdout.trim()).toBe(String(u.uid));
+      expect((await exec(u.name, "id", "-g")).stdout.trim()).toBe(String(u.uid));
+      expect((await exec(u.name, "cat", `${home}/notes.txt`)).stdout).toBe(`${u.name}'s notes\n`);
+      expect((await exec(u.name, "cat", "/srv/data/dataset.csv")).stdout).toBe("a,b\n1,2\n");
+      // the shared data is read-only, the home writable; no other home is there
+      expect((await exec(u.name, "sh", "-c", "echo x > /srv/data/mine")).status).not.toBe(0);
+      expect((await exec(u.name, "sh", "-c", `echo x > ${home}/web/from-task && rm ${home}/web/from-task`)).status).toBe(0);
+      for (const other of USERS.filter((o) => o.name !== u.name)) {
+        expect((await exec(u.name, "test", "-e", path.join(homeRoot(), other.name))).status, `${other.name}'s home in ${u.name}'s`).not.toBe(0);
+      }
+      // seeded: the image's file where the user had none; the user's own kept
+      expect(readFileSync(path.join(home, "web/welcome.txt"), "utf8")).toBe("mine, not the image's\n");
+    }
+    homesKept();
+  });
+
+  it("runs every task with NoNewPrivs 1 (the node baseline), no capability and its pids limit", async () => {
+    for (const u of USERS) {
+      const status = (await exec(u.name, "cat", "/proc/self/status")).stdout;
+      expect(/^NoNewPrivs:\s*(\d)/m.exec(status)?.[1], u.name).toBe("1");
+      expect(/^CapEff:\s*(\S+)/m.exec(status)?.[1], u.name).toBe("0000000000000000");
+      expect((await exec(u.name, "cat", "/sys/fs/cgroup/pids/pids.max")).stdout.trim(), u.name).toBe("50");
+    }
+  });
+
+  it("keeps each workspace's port from every other: on the same node and across nodes", async () => {
+    // each serves "pong <its uid>": its own port answers it, so whose server answers is known
+    for (const u of USERS) expect(await fetchFrom(u.name, "127.0.0.1"), u.name).toBe(`pong ${u.uid}`);
+    // dave beside alice on node-1's bridge: icc off
+    expect(await fetchFrom("alice", await bridgeAddress("dave"))).toBe("nc: timed out");
+    expect(await fetchFrom("dave", await bridgeAddress("alice"))).toBe("nc: timed out");
+    // bob on node-2, from alice on node-1 and carol on node-3: his task's address is on
+    // node-2's own bridge (the same subnet on every node: from another node it is a local
+    // address, maybe the asker's own), and node-2's address publishes nothing
+    const nodeAddress = async (node: SwarmNode) => (await rig.docker(node, "info", "-f", "{{.Swarm.NodeAddr}}")).trim();
+    const bob = await bridgeAddress("bob");
+    for (const from of ["alice", "carol"] as const) {
+      const node2 = await nodeAddress("node-2");
+      expect(await fetchFrom(from, bob), `${from} to bob's task`).not.toBe("pong 2102");
+      expect(await fetchFrom(from, node2), `${from} to node-2`).toMatch(/^nc: /);
+    }
+    expect(await fetchFrom("bob", await bridgeAddress("carol"))).not.toBe("pong 2103");
+    expect(await fetchFrom("bob", await nodeAddress("node-3"))).toMatch(/^nc: /);
+  });
+
+  it("changes no task when the same stack is deployed again", async () => {
+    const first = await tasks();
+    const bytes = readFileSync(stackFile);
+    const r = await homedock(["swarm", "deploy", "-c", config, "-o", stackFile], env());
+    expect(r.status).toBe(0);
+    expect(readFileSync(stackFile).equals(bytes)).toBe(true);
+    // the file swarm deploy deploys is the one homedock compose renders for review
+    const reviewed = path.join(scratch, "reviewed.yml");
+    expect((await homedock(["compose", "-c", config, "-o", reviewed], env())).status).toBe(0);
+    expect(readFileSync(reviewed).equals(bytes)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    expect(await tasks()).toEqual(first);
+    homesKept();
+  });
+
+  it("loses a worker: its workspace is down, the others run on untouched; its user moved by a config change and a deploy finds every file", async () => {
+    const first = await tasks();
+    const carolBefore = snapshot(path.join(homeRoot(), "carol"), (rel) => rel.endsWith("/.homedock") || rel.includes("/.homedock/"));
+    await rig.stop("node-3");
+    await eventually("node-3 Down", async () => (await manager("node", "inspect", "-f", "{{.Status.State}}", "node-3")).trim() === "down", 60);
+    // Swarm gives up carol's task; pinned, it has nowhere else to go
+    await eventually("carol's workspace down", async () => (await tasks()).carol === undefined, 30);
+    const others = await tasks();
+    for (const u of ["alice", "bob", "dave"] as const) expect(others[u], u).toEqual(first[u]);
+    // a node that is down is refused: the deploy must not wait on it
+    const refused = await homedock(["swarm", "deploy", "-c", config, "-o", stackFile], env());
+    expect(refused.status).toBe(3);
+    expect(refused.stderr.trim()).toBe("homedock swarm deploy: node-3: state down (node-3): expected ready; its workspaces cannot run there");
+    // the move: node-3 out of the nodes, carol pinned to node-2
+    writeConfig(["node-1", "node-2"], { carol: "node-2" });
+    nodeOf.carol = "node-2";
+    const r = await homedock(["swarm", "deploy", "-c", config, "-o", stackFile], env());
+    expect(r.stderr).not.toMatch(/homedock swarm deploy:/);
+    expect(r.status).toBe(0);
+    const moved = await converged();
+    expect(moved.carol.node).toBe("node-2");
+    // no one else moved or restarted
+    for (const u of ["alice", "bob", "dave"] as const) expect(moved[u], u).toEqual(first[u]);
+    expect((await exec("carol", "cat", path.join(homeRoot(), "carol/notes.txt"))).stdout).toBe("carol's notes\n");
+    expect(snapshot(path.join(homeRoot(), "carol"), (rel) => rel.endsWith("/.homedock") || rel.includes("/.homedock/"))).toEqual(carolBefore);
+    homesKept();
+  });
+});

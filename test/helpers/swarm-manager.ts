@@ -1,0 +1,52 @@
+// A stand-in for a Swarm manager's docker CLI, for the unit tests of homedock swarm
+// check and deploy: three nodes labelled node-1..3, each job's output as
+// node-baseline.sh prints it; every call recorded.
+import type { DockerAsync, Ran } from "../../src/docker/docker-cli";
+
+export const STATUS_OK = "Name:\tsh\nCapEff:\t0000000000000000\nNoNewPrivs:\t1\nSeccomp:\t2\n";
+export const BASELINE = '{ "no-new-privileges": true, "icc": false }';
+
+/** What node-baseline.sh prints, from these files. */
+export const jobOutput = (status: string, daemon: string, meminfo = "MemTotal: 2048000 kB\nSwapTotal:       0 kB\n") =>
+  `@@homedock status\n${status}@@homedock meminfo\n${meminfo}@@homedock daemon.json\n${daemon}\n@@homedock end\n`;
+
+/** A stand-in manager: three nodes, node-3's daemon without the baseline unless told; records every call. */
+export function standInManager(node3Daemon = '{ "icc": true }', node3Status = STATUS_OK.replace("NoNewPrivs:\t1", "NoNewPrivs:\t0")) {
+  const calls: string[][] = [];
+  const nodes = [1, 2, 3].map((i) => ({
+    ID: `n${i}`,
+    Description: { Hostname: `h${i}` },
+    Spec: { Labels: { "homedock.node": `node-${i}` }, Availability: "active" },
+    Status: { State: "ready" },
+  }));
+  const services = new Map<string, string>();
+  const ok = (stdout: string): Ran => ({ status: 0, stdout, stderr: "" });
+  const docker: DockerAsync = (args) => {
+    calls.push([...args]);
+    const [a, b] = args;
+    if (a === "node" && b === "ls") return Promise.resolve(ok("n1\nn2\nn3\n"));
+    if (a === "node" && b === "inspect") return Promise.resolve(ok(JSON.stringify(nodes)));
+    if (a === "service" && b === "create") {
+      const id = `svc-${args[args.indexOf("--constraint") + 1].slice("node.id==".length)}`;
+      services.set(id, id);
+      return Promise.resolve(ok(`${id}\n`));
+    }
+    if (a === "service" && b === "ps")
+      return Promise.resolve(
+        ok(
+          args
+            .slice(4)
+            .map((s) => `task-${s}`)
+            .join("\n"),
+        ),
+      );
+    if (a === "inspect") return Promise.resolve(ok(JSON.stringify(args.slice(3).map((t) => ({ ServiceID: t.slice(5), Status: { State: "complete" } })))));
+    if (a === "service" && b === "logs") {
+      const n3 = args.at(-1) === "svc-n3";
+      return Promise.resolve(ok(jobOutput(n3 ? node3Status : STATUS_OK, n3 ? node3Daemon : BASELINE)));
+    }
+    if (a === "service" && b === "rm") return Promise.resolve(ok(""));
+    return Promise.resolve({ status: 1, stdout: "", stderr: `unexpected: ${args.join(" ")}` });
+  };
+  return { docker, calls };
+}

@@ -1,0 +1,95 @@
+// `homedock swarm check` and `swarm deploy`, in process, against a stand-in manager and
+// a stand-in `docker stack deploy`: a node without the baseline means nothing written
+// and nothing deployed; with every node fine, the stack file, then the deploy as the
+// host's stack.
+import { Command } from "commander";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { addSwarmCommands, NodeBaselineError, type StackDeploy } from "../../../src/cli/swarm";
+import { ConfigError } from "../../../src/config/issues";
+import { BASELINE, STATUS_OK, standInManager } from "../../helpers/swarm-manager";
+
+const work = mkdtempSync(path.join(tmpdir(), "homedock-swarm-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+let stdout: string[];
+beforeEach(() => {
+  stdout = [];
+  vi.spyOn(console, "log").mockImplementation((...args) => void stdout.push(args.join(" ")));
+  vi.spyOn(console, "error").mockImplementation(() => undefined);
+});
+afterEach(() => vi.restoreAllMocks());
+
+function config(swarm = true): string {
+  const dir = mkdtempSync(path.join(work, "c-"));
+  const file = path.join(dir, "swarm.yaml");
+  const lines = [
+    "host: { name: lab, createHomes: false, sharedMounts: [] }",
+    ...(swarm ? ["swarm: { nodes: [{ name: node-1 }, { name: node-2 }, { name: node-3 }] }"] : []),
+    "environments: [{ name: py, image: x/py:1, command: [sleep, '1'] }]",
+    "users: [{ name: alice, uid: 1001, gid: 1001 }]",
+  ];
+  writeFileSync(file, `${lines.join("\n")}\n`);
+  return file;
+}
+
+async function swarm(args: string[], docker = standInManager().docker, deploy: StackDeploy = () => ({ status: 0 })): Promise<void> {
+  const cli = new Command("homedock").exitOverride();
+  addSwarmCommands(cli, docker, deploy);
+  await cli.parseAsync(["node", "homedock", "swarm", ...args]);
+}
+
+describe("homedock swarm deploy", () => {
+  it("refuses with one line per problem, naming node and setting, and writes and deploys nothing", async () => {
+    const file = config();
+    const out = path.join(path.dirname(file), "stack.yml");
+    const deploy = vi.fn<StackDeploy>(() => ({ status: 0 }));
+    const err = await swarm(["deploy", "-c", file, "-o", out], standInManager().docker, deploy).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NodeBaselineError);
+    expect((err as NodeBaselineError).exitCode).toBe(3);
+    expect((err as Error).message.split("\n")).toEqual([
+      expect.stringMatching(/^node-3: no-new-privileges: got NoNewPrivs 0/),
+      expect.stringMatching(/^node-3: icc: got true/),
+    ]);
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(path.join(path.dirname(file), "homedock-secrets"))).toBe(false);
+    expect(deploy).not.toHaveBeenCalled();
+  });
+
+  it("with the baseline on every node, writes the stack file, then deploys it as the host's stack", async () => {
+    const file = config();
+    const out = path.join(path.dirname(file), "stack.yml");
+    const deploy = vi.fn<StackDeploy>(() => {
+      expect(readFileSync(out, "utf8")).toMatch(/^version: "3.9"/);
+      return { status: 0 };
+    });
+    await swarm(["deploy", "-c", file, "-o", out], standInManager(BASELINE, STATUS_OK).docker, deploy);
+    expect(deploy.mock.calls).toEqual([[out, "lab"]]);
+    expect(stdout).toContain("host lab: the node baseline holds on 3 nodes (checked with x/py:1)");
+  });
+
+  it("says a failed docker stack deploy with its exit status", async () => {
+    const file = config();
+    const out = path.join(path.dirname(file), "stack.yml");
+    await expect(swarm(["deploy", "-c", file, "-o", out], standInManager(BASELINE, STATUS_OK).docker, () => ({ status: 5 }))).rejects.toMatchObject({
+      exitCode: 5,
+      message: `docker stack deploy -c ${out} lab failed (exit status 5): see its output above`,
+    });
+  });
+});
+
+describe("homedock swarm check", () => {
+  it("refuses a config without a swarm section, as a config error", async () => {
+    await expect(swarm(["check", "-c", config(false)])).rejects.toThrow(ConfigError);
+    await expect(swarm(["check", "-c", config(false)])).rejects.toThrow("expected a swarm section for swarm check");
+  });
+
+  it("runs its jobs in the image --image names", async () => {
+    const { docker, calls } = standInManager(BASELINE, STATUS_OK);
+    await swarm(["check", "-c", config(), "--image", "x/other:2"], docker);
+    const images = calls.filter((c) => c[1] === "create").map((c) => c[c.indexOf("/bin/sh") + 1]);
+    expect(images).toEqual(["x/other:2", "x/other:2", "x/other:2"]);
+  });
+});
