@@ -63,6 +63,8 @@ function writeConfig(nodes: readonly string[], pins: Partial<Record<User, string
     `    command: [sh, -c, ${JSON.stringify(SERVE)}]`,
     "    memory: 64m",
     "    pidsLimit: 50",
+    // Dollars a stack file must keep literal: docker stack deploy interpolates.
+    '    env: { PRICE: "$5 ${HOME}" }',
     "users:",
     ...USERS.map((u) => {
       const node = pins[u.name] ?? ("node" in u ? u.node : undefined);
@@ -197,6 +199,8 @@ describe("homedock on a 3-node Swarm", () => {
   it("checks, writes the stack file and deploys: each workspace on its user's node, as the user, with the home and the shared data", async () => {
     const r = await homedock(["swarm", "deploy", "-c", config, "-o", stackFile], env());
     expect(r.stderr).not.toMatch(/homedock swarm deploy:/);
+    // docker stack deploy read every key: nothing ignored as unsupported, nothing deprecated.
+    expect(r.stderr).not.toMatch(/Ignoring|deprecated/i);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^host hdsw: the node baseline holds on 3 nodes/m);
     expect(r.stdout).toMatch(/^wrote .*stack\.yml$/m);
@@ -207,6 +211,8 @@ describe("homedock on a 3-node Swarm", () => {
       expect(running[u.name].node, u.name).toBe(nodeOf[u.name]);
       const home = path.join(homeRoot(), u.name);
       expect((await exec(u.name, "id", "-u")).stdout.trim()).toBe(String(u.uid));
+      // Nothing interpolated: the value as the config says it.
+      expect((await exec(u.name, "sh", "-c", 'printf %s "$PRICE"')).stdout).toBe("$5 ${HOME}");
       expect((await exec(u.name, "id", "-g")).stdout.trim()).toBe(String(u.uid));
       expect((await exec(u.name, "cat", `${home}/notes.txt`)).stdout).toBe(`${u.name}'s notes\n`);
       expect((await exec(u.name, "cat", "/srv/data/dataset.csv")).stdout).toBe("a,b\n1,2\n");

@@ -1,7 +1,7 @@
 // The Compose file read by the tools that define Compose: the specification's JSON
 // Schema (from compose-go, at the version our Compose build uses, through Go) and
-// `docker compose config`; the stack file by `docker stack config`, where the docker CLI
-// has it (25.0 and later).
+// `docker compose config`. The stack file is read by `docker stack deploy` itself, on the
+// test Swarm (test/e2e/swarm.test.ts): Debian's docker CLI 20.10 has no `stack config`.
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,10 +11,9 @@ import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { buildModel } from "../../../src/model/model";
 import { renderCompose } from "../../../src/render/compose";
-import { renderStack } from "../../../src/render/stack";
 import { SEEDER_SCRIPT } from "../../../src/container/container";
 import { writeComposeSecrets } from "../../../src/output/secrets";
-import { courseConfig, type Json, swarmCourseConfig } from "../../helpers/synth";
+import { courseConfig, type Json } from "../../helpers/synth";
 
 const compose: Json = parse(renderCompose(buildModel(courseConfig())), { merge: true });
 
@@ -57,34 +56,5 @@ describe("the Compose file", () => {
     expect(bob.entrypoint[2]).toBe(SEEDER_SCRIPT.replace(/\$/g, "$$$$"));
     expect(r.stdout).not.toContain("/nowhere");
     expect(bob.user).toBe("1002:1002");
-  });
-});
-
-/** `docker stack config` reads a stack file as docker stack deploy does, without a Swarm; Debian's docker.io 20.10 lacks it. */
-const stackConfig = spawnSync("docker", ["stack", "config", "--help"], { encoding: "utf8" }).status === 0;
-
-describe("the stack file", () => {
-  it.skipIf(!stackConfig)("is read by docker stack config (format 3.9) without a warning, with every '$' literal and each token from its file", () => {
-    const config = swarmCourseConfig();
-    config.environments[0] = { ...config.environments[0], env: { PRICE: "$5 ${HOME}" }, command: ["echo", "$HOME"] };
-    const model = buildModel(config);
-    const dir = mkdtempSync(path.join(tmpdir(), "homedock-stack-"));
-    const file = path.join(dir, "stack.yml");
-    writeFileSync(file, renderStack(model));
-    writeComposeSecrets(dir, model);
-    const r = spawnSync("docker", ["stack", "config", "-c", file], { encoding: "utf8", env: { ...process.env, HOME: "/nowhere" } });
-    rmSync(dir, { recursive: true, force: true });
-    expect(r.status, r.stderr).toBe(0);
-    // Nothing ignored ("Ignoring unsupported options") or deprecated.
-    expect(r.stderr).toBe("");
-    const resolved: Json = parse(r.stdout);
-    const bob = resolved.services["bob--python-course"];
-    expect(bob.environment.PRICE).toBe("$5 ${HOME}");
-    expect(bob.environment.JUPYTER_TOKEN).toMatch(/^[0-9a-f]{64}$/);
-    expect(bob.command).toEqual(["echo", "$HOME"]);
-    expect(bob.entrypoint[2]).toBe(SEEDER_SCRIPT);
-    expect(bob.deploy.placement.constraints).toEqual(["node.labels.homedock.node == node-3"]);
-    expect(bob.deploy.resources.limits.pids).toBe(1024);
-    expect(r.stdout).not.toContain("/nowhere");
   });
 });
