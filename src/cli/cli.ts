@@ -31,8 +31,12 @@ import {
   refreshed,
   sameEngine,
   sameView,
+  settledStack,
+  stateFile,
   viewEngine,
 } from "./skips";
+import { writeWhole } from "../output/write-whole";
+import { changedResources, readStack, type ReadStack, unchangedEntries } from "./targets";
 
 /** What --refresh says. */
 const REFRESH_HELP = "refresh every object of the state, even when the Docker engine holds them exactly as the last refresh read them";
@@ -102,9 +106,69 @@ function init(terraform: Terraform, stack: string, toStderr = false): number {
   return status;
 }
 
-/** The line that says a refresh is skipped, and why that loses nothing. */
-function skipLine(view: EngineView): string {
-  return `homedock: the Docker engine holds the state's ${view.objects} objects exactly as the last refresh read them: planning without a refresh (--refresh to force one)`;
+/** What a plan of `stack` must look at; undefined for everything (see targets.ts), [] for nothing. */
+function targetsOf(stack: string, skip: boolean): { now: ReadStack | undefined; targets: string[] | undefined } {
+  const now = readStack(stack);
+  const settled = skip ? settledStack(stack) : undefined;
+  return { now, targets: settled && now ? changedResources(settled, now) : undefined };
+}
+
+/** Terraform's arguments for `targets`. */
+const targetArgs = (targets: readonly string[] | undefined) => (targets ?? []).map((address) => `-target=${address}`);
+
+/** The line that says what is planned, and why that loses nothing; undefined for a plan as Terraform makes it. */
+function planLine(view: EngineView | undefined, targets: readonly string[] | undefined, skip: boolean): string | undefined {
+  if (!skip) return undefined;
+  const engine = `the Docker engine holds the state's ${view!.objects} objects exactly as the last refresh read them`;
+  if (targets === undefined) return `homedock: ${engine}: planning without a refresh (--refresh to force one)`;
+  const settled = "the last plan or deploy found nothing to change";
+  if (targets.length === 0)
+    return `homedock: ${engine}, and the stack is the one in which ${settled}: nothing to change, Terraform not run (--refresh for a full plan)`;
+  return (
+    `homedock: ${engine}, and ${targets.length} of the stack's resources differ from the stack in which ${settled} (or read from one that does): ` +
+    `planning those alone, without a refresh (Terraform's warnings of -target below; --refresh for a full plan): ${targets.join(", ")}`
+  );
+}
+
+/** Whether a plan (show -json) changes nothing: every action a no-op. In JSON text `"actions":[` is never inside a string. */
+function changesNothing(plan: Buffer): boolean {
+  const key = Buffer.from('"actions":[');
+  const noop = Buffer.from('"no-op"]');
+  for (let at = plan.indexOf(key); at >= 0; at = plan.indexOf(key, at + key.length)) {
+    const start = at + key.length;
+    if (!plan.subarray(start, start + noop.length).equals(noop)) return false;
+  }
+  return true;
+}
+
+/**
+ * The plan the review reads: a targeted plan with every other resource of the state as a
+ * full plan writes it, unchanged (which is what the settled stack says of them).
+ */
+function fullPlan(stack: string, plan: Buffer | undefined): string | Buffer {
+  const state = JSON.parse(readFileSync(stateFile(stack)!, "utf8")) as Parameters<typeof unchangedEntries>[0];
+  const parsed = (plan ? JSON.parse(plan.toString("utf8")) : { format_version: "1.2", resource_changes: [] }) as {
+    format_version: unknown;
+    resource_changes?: { address: string }[];
+  };
+  const planned = parsed.resource_changes ?? [];
+  return JSON.stringify({
+    format_version: parsed.format_version,
+    resource_changes: [...planned, ...unchangedEntries(state, new Set(planned.map((c) => c.address)))],
+  });
+}
+
+/** Where `homedock plan` says the plan it reviewed changes nothing, in place of a saved plan: the state it was made against. */
+const EMPTY_PLAN = `${SAVED_PLAN}.empty`;
+
+/** The state's lineage and serial, as Terraform checks a saved plan against them. */
+function stateVersion(stack: string): string | undefined {
+  try {
+    const state = JSON.parse(readFileSync(stateFile(stack)!, "utf8")) as { lineage?: unknown; serial?: unknown };
+    return JSON.stringify({ lineage: state.lineage, serial: state.serial });
+  } catch {
+    return undefined;
+  }
 }
 
 /** The plan JSON's drift: what the refresh read that the state did not hold (Terraform writes it compact). */
@@ -201,24 +265,38 @@ export function program(
     const saved = path.join(stack, SAVED_PLAN);
     // A failed plan must not leave an older one behind for deploy --saved-plan.
     rmSync(saved, { force: true });
+    rmSync(path.join(stack, EMPTY_PLAN), { force: true });
     // After init: a new provider is a new lock file, and a full refresh.
     let status = init(terraform, stack, true);
     if (status !== 0) return exit(status);
     const before = await viewEngine(stack, engine);
     const skip = !opts.refresh && refreshed(stack, before);
-    if (skip) console.error(skipLine(before!));
-    status = terraform.run(["plan", "-input=false", ...(skip ? ["-refresh=false"] : []), `-out=${SAVED_PLAN}`], stack, true);
+    const { now, targets } = targetsOf(stack, skip);
+    const line = planLine(before, targets, skip);
+    if (line) console.error(line);
+    const version = stateVersion(stack);
+    if (targets?.length === 0 && version !== undefined) {
+      // Nothing to plan: the reviewed plan is the state as it is, and so is what deploy --saved-plan applies.
+      writeWhole(path.join(stack, EMPTY_PLAN), `${version}\n`, { mode: 0o600 });
+      const review = reviewPlan(fullPlan(stack, undefined), { ...opts, host: model.name });
+      printReview(review, opts.format, opts.review);
+      return exit(review.exitCode);
+    }
+    status = terraform.run(["plan", "-input=false", ...(skip ? ["-refresh=false"] : []), ...targetArgs(targets), `-out=${SAVED_PLAN}`], stack, true);
     if (status !== 0) return exit(status);
     // It holds the input variables, the workspace tokens among them.
     chmodSync(saved, 0o600);
     const show = terraform.capture(["show", "-json", SAVED_PLAN], stack);
     if (show.status !== 0) return exit(show.status);
     // A refresh that read back exactly what the state holds, of an engine that did not
-    // change meanwhile: the state is what a refresh leaves (a plan writes no state).
+    // change meanwhile: the state is what a refresh leaves (a plan writes no state). A
+    // plan that changes nothing settles the stack; one that changes something leaves the
+    // stack that was settled (none after a refresh: the record was not to be trusted).
     const after = await viewEngine(stack, engine);
-    if ((skip || !drifted(show.stdout)) && sameView(before, after)) recordRefresh(stack, after!);
-    else forgetRefresh(stack);
-    const review = reviewPlan(show.stdout, { ...opts, host: model.name });
+    if ((skip || !drifted(show.stdout)) && sameView(before, after)) {
+      recordRefresh(stack, after!, changesNothing(show.stdout) ? (now ?? readStack(stack))?.digest : skip ? settledStack(stack) : undefined);
+    } else forgetRefresh(stack);
+    const review = reviewPlan(targets ? fullPlan(stack, show.stdout) : show.stdout, { ...opts, host: model.name });
     printReview(review, opts.format, opts.review);
     exit(review.exitCode);
   });
@@ -231,7 +309,17 @@ export function program(
       if (opts.savedPlan) {
         const stack = output.stackDirectory(opts.out, configReader().loadChecked(opts.config ?? configFile()).model.name);
         const saved = path.join(stack, SAVED_PLAN);
-        if (!existsSync(saved)) throw new UsageError(`no saved plan at ${saved}: run homedock plan first`);
+        if (!existsSync(saved)) {
+          const empty = path.join(stack, EMPTY_PLAN);
+          if (!existsSync(empty)) throw new UsageError(`no saved plan at ${saved}: run homedock plan first`);
+          // As Terraform refuses a saved plan once the state has changed.
+          if (readFileSync(empty, "utf8").trim() !== stateVersion(stack)) {
+            throw new UsageError(`the plan homedock plan reviewed is stale: the state changed since; run homedock plan again`);
+          }
+          rmSync(empty);
+          console.error("homedock: the plan homedock plan reviewed changes nothing: nothing to apply");
+          return exit(0);
+        }
         privateState(stack);
         forgetRefresh(stack);
         // Terraform applies a saved plan without asking: it was the question.
@@ -245,16 +333,23 @@ export function program(
       if (status !== 0) return exit(status);
       const before = await viewEngine(stack, engine);
       const skip = !opts.refresh && refreshed(stack, before);
-      if (skip) console.error(skipLine(before!));
+      const { now, targets } = targetsOf(stack, skip);
+      const line = planLine(before, targets, skip);
+      if (line) console.error(line);
+      if (targets?.length === 0) return exit(0);
       // Whatever the apply does, the record is no more until it has ended well.
       forgetRefresh(stack);
       // terraform.tfvars.json beside the stack carries the tokens.
-      status = terraform.run(["apply", "-input=false", ...(skip ? ["-refresh=false"] : []), ...(opts.autoApprove ? ["-auto-approve"] : [])], stack);
+      status = terraform.run(
+        ["apply", "-input=false", ...(skip ? ["-refresh=false"] : []), ...targetArgs(targets), ...(opts.autoApprove ? ["-auto-approve"] : [])],
+        stack,
+      );
       // The engine as it was before: the apply refreshed every object (or the record said
-      // a refresh would read back the state) and changed none; its state is what a refresh leaves.
+      // a refresh would read back the state) and changed none; its state is what a
+      // refresh leaves, and the stack is applied: a plan of it would change nothing.
       if (status === 0) {
         const after = await viewEngine(stack, engine);
-        if (sameEngine(before, after)) recordRefresh(stack, after!);
+        if (sameEngine(before, after)) recordRefresh(stack, after!, now?.digest);
       }
       exit(status);
     });

@@ -19,6 +19,7 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import type { Ran } from "../docker/docker-cli";
 import { writeWhole } from "../output/write-whole";
+import type { StackDigest } from "./targets";
 
 /** Runs the docker CLI with `env` as its whole environment (a stand-in in tests). */
 export type EngineReader = (args: readonly string[], env: NodeJS.ProcessEnv) => Promise<Ran>;
@@ -58,6 +59,15 @@ export function recordFile(stack: string): string {
 interface StackFiles {
   readonly state: string;
   readonly provider: Readonly<Record<string, unknown>>;
+}
+
+/** The local state of the stack in `stack`; undefined where it is not a file here. */
+export function stateFile(stack: string): string | undefined {
+  try {
+    return stackFiles(stack)?.state;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The local state's path and the Docker provider's arguments, from the synthesized stack; undefined where homedock cannot tell. */
@@ -174,17 +184,39 @@ export async function viewEngine(stack: string, reader: EngineReader, env: NodeJ
   }
 }
 
-const RECORD_VERSION = 1;
+const RECORD_VERSION = 2;
+
+interface RefreshRecord {
+  readonly version?: unknown;
+  readonly view?: unknown;
+  /** The stack the last plan or deploy against this state found nothing to change in (targets.ts). */
+  readonly settled?: StackDigest;
+}
+
+function readRecord(stack: string): RefreshRecord | undefined {
+  try {
+    return JSON.parse(readFileSync(recordFile(stack), "utf8")) as RefreshRecord;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Whether the record says a refresh of the state against the engine as it is now would read back what the state holds. */
 export function refreshed(stack: string, now: EngineView | undefined): boolean {
   if (now === undefined) return false;
-  try {
-    const record = JSON.parse(readFileSync(recordFile(stack), "utf8")) as { version?: unknown; view?: unknown };
-    return record.version === RECORD_VERSION && JSON.stringify(record.view) === JSON.stringify(now);
-  } catch {
-    return false;
-  }
+  const record = readRecord(stack);
+  return record?.version === RECORD_VERSION && JSON.stringify(record.view) === JSON.stringify(now);
+}
+
+/**
+ * The stack that planned no change against the state and engine the record holds: only
+ * worth anything while `refreshed` holds, and only without variables or arguments given
+ * to Terraform from the environment, which the stack does not show.
+ */
+export function settledStack(stack: string, env: NodeJS.ProcessEnv = process.env): StackDigest | undefined {
+  if (Object.keys(env).some((key) => /^TF_(VAR_|CLI_ARGS|WORKSPACE$)/.test(key))) return undefined;
+  const record = readRecord(stack);
+  return record?.version === RECORD_VERSION ? record.settled : undefined;
 }
 
 /** Drops the record: before any Terraform run that may write the state, so that a failed or interrupted one leaves none. */
@@ -192,10 +224,13 @@ export function forgetRefresh(stack: string): void {
   rmSync(recordFile(stack), { force: true });
 }
 
-/** Records `view`: the state is what a refresh against the engine as `view` saw it leaves. */
-export function recordRefresh(stack: string, view: EngineView): void {
+/**
+ * Records `view`: the state is what a refresh against the engine as `view` saw it
+ * leaves; and `settled`, the stack that plans no change against them, where one is known.
+ */
+export function recordRefresh(stack: string, view: EngineView, settled?: StackDigest): void {
   // Terraform's directory is there: init made it.
-  writeWhole(recordFile(stack), `${JSON.stringify({ version: RECORD_VERSION, view })}\n`, { mode: 0o600 });
+  writeWhole(recordFile(stack), `${JSON.stringify({ version: RECORD_VERSION, view, ...(settled ? { settled } : {}) })}\n`, { mode: 0o600 });
 }
 
 /** Whether two views are of the same state and the same engine, unchanged. */

@@ -233,6 +233,20 @@ describe("what homedock deploy and plan skip", () => {
     return engine;
   };
 
+  const HOST = summarizePlan(readFileSync(path.join(fixtures, "add-user.json"))).host;
+  /** A workspace's container as the state holds it. */
+  const workspace = (id: string, user: string) => ({
+    attributes: {
+      id,
+      name: `${HOST}-${user}.python-course`,
+      labels: [
+        { label: "homedock.host", value: HOST },
+        { label: "homedock.role", value: "workspace" },
+        { label: "homedock.user", value: user },
+        { label: "homedock.environment", value: "python-course" },
+      ],
+    },
+  });
   /** The state a deploy leaves: two containers, the network and the image; `serial` as given. */
   const state = (serial: number, extra: object[] = []) =>
     JSON.stringify({
@@ -240,7 +254,7 @@ describe("what homedock deploy and plan skip", () => {
       serial,
       lineage: "a-lineage",
       resources: [
-        { mode: "managed", type: "docker_container", name: "w1", instances: [{ attributes: { id: "c1" } }, { attributes: { id: "c2" } }] },
+        { mode: "managed", type: "docker_container", name: "w1", instances: [workspace("c1", "alice"), workspace("c2", "bob")] },
         { mode: "managed", type: "docker_network", name: "n", instances: [{ attributes: { id: "n1" } }] },
         { mode: "managed", type: "docker_image", name: "i", instances: [{ attributes: { name: "img:1", image_id: "sha256:i1" } }] },
         { mode: "managed", type: "terraform_data", name: "s", instances: [{ attributes: { id: "t1" } }] },
@@ -278,7 +292,27 @@ describe("what homedock deploy and plan skip", () => {
     run(["node", "homedock", "plan", ...more, "-c", p.config, "-o", path.join(p.cwd, "cdktf.out")], t, engine);
   const applies = (t: { calls: Call[] }) => t.calls.filter((c) => c.args.startsWith("apply") || c.args.startsWith("plan")).map((c) => c.args);
 
-  it("a deploy that changed nothing on the engine records it; the next one skips the refresh and init, and says so", async () => {
+  /** With a variable for Terraform in the environment, which the stack does not show: the refresh alone is skipped. */
+  const withTfVar = async <T>(f: () => Promise<T>): Promise<T> => {
+    process.env.TF_VAR_extra = "1";
+    try {
+      return await f();
+    } finally {
+      delete process.env.TF_VAR_extra;
+    }
+  };
+  const SKIP_LINE =
+    "homedock: the Docker engine holds the state's 5 objects exactly as the last refresh read them: planning without a refresh (--refresh to force one)";
+  const NOTHING_LINE =
+    "homedock: the Docker engine holds the state's 5 objects exactly as the last refresh read them, and the stack is the one in which the last plan or deploy found nothing to change: nothing to change, Terraform not run (--refresh for a full plan)";
+
+  /** The project's config with one more user, dave. */
+  const addDave = (p: { config: string }) => {
+    const config = JSON.parse(readFileSync(p.config, "utf8")) as { users: object[] };
+    writeFileSync(p.config, JSON.stringify({ ...config, users: [...config.users, { name: "dave", uid: 1004, gid: 1004 }] }));
+  };
+
+  it("a deploy that changed nothing on the engine records it; the next one runs no Terraform for the same stack, and only the refresh is skipped with variables from the environment", async () => {
     const p = inProject(project("add-user"));
     const engine = engineOf();
     const t = terraformWithState(p);
@@ -290,11 +324,12 @@ describe("what homedock deploy and plan skip", () => {
     expect((statSync(recordFile(p.stack)).mode & 0o777).toString(8)).toBe("600");
     stderr = [];
     expect(await deploy(t, p, engine.reader)).toBe(0);
-    expect(applies(t)).toEqual(["apply -input=false -auto-approve", "apply -input=false -auto-approve", "apply -input=false -refresh=false -auto-approve"]);
+    expect(applies(t)).toEqual(["apply -input=false -auto-approve", "apply -input=false -auto-approve"]);
+    expect(stderr).toContain(NOTHING_LINE);
+    expect(await withTfVar(() => deploy(t, p, engine.reader))).toBe(0);
+    expect(applies(t).at(-1)).toBe("apply -input=false -refresh=false -auto-approve");
     expect(t.calls.filter((c) => c.args.startsWith("init"))).toHaveLength(1);
-    expect(stderr).toContain(
-      "homedock: the Docker engine holds the state's 5 objects exactly as the last refresh read them: planning without a refresh (--refresh to force one)",
-    );
+    expect(stderr).toContain(SKIP_LINE);
     // One inspect per kind, on the engine the provider reaches (here: the local socket, never the CLI's own context).
     expect(engine.calls.slice(0, 3).map((c) => c.args)).toEqual(["container inspect c1 c2", "image inspect img:1 sha256:i1", "network inspect n1"]);
     expect(engine.calls[0].env.DOCKER_HOST).toBe(process.env.DOCKER_HOST || "unix:///var/run/docker.sock");
@@ -369,8 +404,10 @@ describe("what homedock deploy and plan skip", () => {
     const t = terraformWithState(p);
     for (let i = 0; i < 2; i++) expect(await deploy(t, p, engine.reader)).toBe(0);
     engine.answers.set("container inspect c1 c2", JSON.stringify([{ Id: "c1", Mounts: [...mounts].reverse() }]));
+    stderr = [];
     expect(await deploy(t, p, engine.reader)).toBe(0);
-    expect(applies(t).at(-1)).toBe("apply -input=false -refresh=false -auto-approve");
+    expect(applies(t)).toHaveLength(2);
+    expect(stderr).toContain(NOTHING_LINE);
     // A mount that changed is a change.
     engine.answers.set("container inspect c1 c2", JSON.stringify([{ Id: "c1", Mounts: [mounts[0], { ...mounts[1], Source: "/home/b" }] }]));
     expect(await deploy(t, p, engine.reader)).toBe(0);
@@ -382,6 +419,7 @@ describe("what homedock deploy and plan skip", () => {
     expect(await deploy(r.t, r.p, r.engine.reader, "--refresh")).toBe(0);
     expect(applies(r.t)).toEqual(["apply -input=false -auto-approve"]);
     const failing = Object.assign(terraformWithState(r.p), { run: (args: readonly string[]) => (args[0] === "apply" ? 7 : 0) });
+    addDave(r.p);
     expect(await deploy(failing, r.p, r.engine.reader)).toBe(7);
     expect(existsSync(recordFile(r.p.stack))).toBe(false);
   });
@@ -400,9 +438,50 @@ describe("what homedock deploy and plan skip", () => {
     expect(existsSync(recordFile(r.p.stack))).toBe(false);
   });
 
-  it("homedock plan skips too, and records only when its refresh read back what the state holds", async () => {
+  it("a changed stack on a settled host: Terraform plans only what changed and what reads from it, and the stack it applied is settled", async () => {
     const r = await recorded();
+    addDave(r.p);
+    stderr = [];
+    expect(await deploy(r.t, r.p, r.engine.reader)).toBe(0);
+    const [apply] = applies(r.t);
+    const targets = apply.split(" ").filter((a) => a.startsWith("-target="));
+    // dave's workspace, and the home one-shot of his image (it makes his home too) with its start.
+    expect(targets.map((a) => a.replace(/_[0-9A-F]{8}$/, ""))).toEqual([
+      "-target=docker_container.host_homes-python-course_container",
+      "-target=docker_container.host_user-dave_python-course_container",
+      "-target=terraform_data.host_homes-python-course_container-start",
+    ]);
+    expect(apply).toBe(`apply -input=false -refresh=false ${targets.join(" ")} -auto-approve`);
+    expect(stderr.join("\n")).toContain("and 3 of the stack's resources differ from the stack in which the last plan or deploy found nothing to change");
+    // The engine did not change (the stand-in's): the stack applied plans no change now.
+    expect(await deploy(r.t, r.p, r.engine.reader)).toBe(0);
+    expect(applies(r.t)).toHaveLength(1);
+  });
+
+  it("homedock plan of the settled stack runs no Terraform: the review of the state as it is, and deploy --saved-plan has nothing to apply while the state is the same", async () => {
+    const r = await recorded();
+    stdout = [];
     expect(await plan(r.t, r.p, r.engine.reader)).toBe(0);
+    expect(applies(r.t)).toEqual([]);
+    expect(stdout.join("\n")).toContain("**0 workspaces replaced, 0 removed, 0 added, 0 updated in place, 2 unchanged.**");
+    expect(existsSync(path.join(r.p.stack, SAVED_PLAN))).toBe(false);
+    stderr = [];
+    expect(await deploy(r.t, r.p, r.engine.reader, "--saved-plan")).toBe(0);
+    expect(stderr).toContain("homedock: the plan homedock plan reviewed changes nothing: nothing to apply");
+    expect(applies(r.t)).toEqual([]);
+    // Once only, as a saved plan; and not once the state has changed since.
+    expect(await deploy(r.t, r.p, r.engine.reader, "--saved-plan")).toBe(1);
+    expect(await plan(r.t, r.p, r.engine.reader)).toBe(0);
+    r.t.writeState(state(42));
+    stderr = [];
+    expect(await deploy(r.t, r.p, r.engine.reader, "--saved-plan")).toBe(1);
+    expect(stderr.join("\n")).toContain("the plan homedock plan reviewed is stale: the state changed since; run homedock plan again");
+    expect(applies(r.t)).toEqual([]);
+  });
+
+  it("homedock plan skips the refresh too, and records only when its refresh read back what the state holds", async () => {
+    const r = await recorded();
+    expect(await withTfVar(() => plan(r.t, r.p, r.engine.reader))).toBe(0);
     expect(applies(r.t)).toEqual([`plan -input=false -refresh=false -out=${SAVED_PLAN}`]);
     // A refresh that found drift (the state is not what it read): the record goes.
     const drift = { ...JSON.parse(readFileSync(path.join(fixtures, "add-user.json"), "utf8")), resource_drift: [{ address: "docker_container.x" }] };
