@@ -7,7 +7,8 @@
 // nothing, median of 5. homedock is the compiled command, as the package runs it. Then,
 // on the deployed host after a deploy that changed nothing (as a host deployed before
 // is): `terraform plan` and `homedock plan` with nothing to change, `homedock deploy`
-// with nothing to change, and a deploy that adds one user.
+// with nothing to change, and a deploy that adds one user; homedock's each also with
+// TF_VAR_ set, which plans everything (without a refresh), side by side.
 //   HOMEDOCK_PROVIDER_MIRROR=... npm run bench:deploy [-- runs]
 import { execFileSync, spawnSync } from "node:child_process";
 import { chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -51,9 +52,9 @@ const env = {
   CI: "1",
 };
 
-function timed(cmd: string, args: string[], cwd = dir): number {
+function timed(cmd: string, args: string[], cwd = dir, extra: NodeJS.ProcessEnv = {}): number {
   const start = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { cwd, env, encoding: "utf8", maxBuffer: 1 << 26 });
+  const r = spawnSync(cmd, args, { cwd, env: { ...env, ...extra }, encoding: "utf8", maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")}: ${(r.stdout + r.stderr).slice(-3000)}`);
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
@@ -91,9 +92,9 @@ function reset(): void {
 }
 
 /** Writes the config, then deploys it with `cmd`; the time taken. */
-function deploy(cmd: string[], c: ConfigInput): number {
+function deploy(cmd: string[], c: ConfigInput, extra: NodeJS.ProcessEnv = {}): number {
   writeFileSync(env.HOMEDOCK_CONFIG, JSON.stringify(c));
-  return timed(cmd[0], cmd.slice(1));
+  return timed(cmd[0], cmd.slice(1), dir, extra);
 }
 
 function floorScript(specs: ContainerSpec[]): string {
@@ -161,25 +162,48 @@ try {
   deploy(homedock, config(50));
   const stack = path.join(dir, "cdktf.out/stacks", NAME);
   const homedockPlan = [...homedock.slice(0, -2), "plan"];
-  const quiet = { plans: [] as number[], homedockPlans: [] as number[], deploys: [] as number[], adds: [] as number[] };
+  // Each twice: as homedock runs them, and with TF_VAR_ set in the environment, which
+  // keeps the refresh skipped but plans everything (what homedock did before it planned
+  // only what the config changed).
+  const everything = { TF_VAR_homedock_bench: "1" };
+  const quiet = {
+    plans: [] as number[],
+    homedockPlans: [] as number[],
+    homedockPlansAll: [] as number[],
+    deploys: [] as number[],
+    deploysAll: [] as number[],
+    adds: [] as number[],
+    addsAll: [] as number[],
+  };
+  let users = 50;
+  /** One more user on the settled host, deployed; then a deploy that refreshes and records again. */
+  const addOne = (extra: NodeJS.ProcessEnv = {}) => {
+    const user = `u${users}`;
+    mkdirSync(path.join(home, user), { mode: 0o700 });
+    chownSync(path.join(home, user), 3000 + users, 3000 + users);
+    const ms = deploy(homedock, config(++users), extra);
+    deploy(homedock, config(users));
+    return ms;
+  };
   for (let i = 0; i < RUNS; i++) {
     quiet.plans.push(timed("terraform", ["plan", "-input=false", "-detailed-exitcode"], stack));
-    quiet.homedockPlans.push(deploy(homedockPlan, config(50 + i)));
-    quiet.deploys.push(deploy(homedock, config(50 + i)));
-    // One more user on the settled host; then a deploy that refreshes and records again.
-    const user = `u${50 + i}`;
-    mkdirSync(path.join(home, user), { mode: 0o700 });
-    chownSync(path.join(home, user), 3000 + 50 + i, 3000 + 50 + i);
-    quiet.adds.push(deploy(homedock, config(51 + i)));
-    deploy(homedock, config(51 + i));
+    quiet.homedockPlans.push(deploy(homedockPlan, config(users)));
+    quiet.homedockPlansAll.push(deploy(homedockPlan, config(users), everything));
+    quiet.deploys.push(deploy(homedock, config(users)));
+    quiet.deploysAll.push(deploy(homedock, config(users), everything));
+    quiet.adds.push(addOne());
+    quiet.addsAll.push(addOne(everything));
   }
   const floor = median(sides[1].ms);
   console.log("| what | median (ms) | ratio to the floor |\n| --- | ---: | ---: |");
   for (const side of sides) console.log(`| ${side.label} | ${median(side.ms).toFixed(0)} | ${(median(side.ms) / floor).toFixed(2)}x |`);
   console.log(`| terraform plan with nothing to change (a full refresh) | ${median(quiet.plans).toFixed(0)} | |`);
-  console.log(`| homedock plan with nothing to change (synth, plan, review) | ${median(quiet.homedockPlans).toFixed(0)} | |`);
+  console.log(`| homedock plan with nothing to change | ${median(quiet.homedockPlans).toFixed(0)} | |`);
+  console.log(`| homedock plan with nothing to change, everything planned (TF_VAR_ set) | ${median(quiet.homedockPlansAll).toFixed(0)} | |`);
   console.log(`| homedock deploy with nothing to change | ${median(quiet.deploys).toFixed(0)} | |`);
+  console.log(`| homedock deploy with nothing to change, everything planned (TF_VAR_ set) | ${median(quiet.deploysAll).toFixed(0)} | |`);
   console.log(`| homedock deploy adding one user | ${median(quiet.adds).toFixed(0)} | |`);
+  console.log(`| homedock deploy adding one user, everything planned (TF_VAR_ set) | ${median(quiet.addsAll).toFixed(0)} | |`);
   console.log(`\nruns (ms): ${sides.map((s) => `${s.short}: ${s.ms.map((x) => x.toFixed(0)).join(", ")}`).join("; ")}`);
   console.log(
     Object.entries(quiet)
