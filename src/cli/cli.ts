@@ -32,6 +32,7 @@ import {
   sameEngine,
   sameView,
   settledStack,
+  stackSaysAll,
   stateFile,
   viewEngine,
 } from "./skips";
@@ -294,7 +295,8 @@ export function program(
     // stack that was settled (none after a refresh: the record was not to be trusted).
     const after = await viewEngine(stack, engine);
     if ((skip || !drifted(show.stdout)) && sameView(before, after)) {
-      recordRefresh(stack, after!, changesNothing(show.stdout) ? (now ?? readStack(stack))?.digest : skip ? settledStack(stack) : undefined);
+      const settled = !stackSaysAll() ? undefined : changesNothing(show.stdout) ? now?.digest : skip ? settledStack(stack) : undefined;
+      recordRefresh(stack, after!, settled);
     } else forgetRefresh(stack);
     const review = reviewPlan(targets ? fullPlan(stack, show.stdout) : show.stdout, { ...opts, host: model.name });
     printReview(review, opts.format, opts.review);
@@ -349,7 +351,7 @@ export function program(
       // refresh leaves, and the stack is applied: a plan of it would change nothing.
       if (status === 0) {
         const after = await viewEngine(stack, engine);
-        if (sameEngine(before, after)) recordRefresh(stack, after!, now?.digest);
+        if (sameEngine(before, after)) recordRefresh(stack, after!, stackSaysAll() ? now?.digest : undefined);
       }
       exit(status);
     });

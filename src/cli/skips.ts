@@ -208,13 +208,18 @@ export function refreshed(stack: string, now: EngineView | undefined): boolean {
   return record?.version === RECORD_VERSION && JSON.stringify(record.view) === JSON.stringify(now);
 }
 
+/** Whether Terraform takes nothing from the environment that the stack does not show: no variable, argument or workspace. */
+export function stackSaysAll(env: NodeJS.ProcessEnv = process.env): boolean {
+  return !Object.keys(env).some((key) => /^TF_(VAR_|CLI_ARGS|WORKSPACE$)/.test(key));
+}
+
 /**
  * The stack that planned no change against the state and engine the record holds: only
  * worth anything while `refreshed` holds, and only without variables or arguments given
  * to Terraform from the environment, which the stack does not show.
  */
 export function settledStack(stack: string, env: NodeJS.ProcessEnv = process.env): StackDigest | undefined {
-  if (Object.keys(env).some((key) => /^TF_(VAR_|CLI_ARGS|WORKSPACE$)/.test(key))) return undefined;
+  if (!stackSaysAll(env)) return undefined;
   const record = readRecord(stack);
   return record?.version === RECORD_VERSION ? record.settled : undefined;
 }

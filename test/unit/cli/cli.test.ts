@@ -330,6 +330,12 @@ describe("what homedock deploy and plan skip", () => {
     expect(applies(t).at(-1)).toBe("apply -input=false -refresh=false -auto-approve");
     expect(t.calls.filter((c) => c.args.startsWith("init"))).toHaveLength(1);
     expect(stderr).toContain(SKIP_LINE);
+    // What that apply found settled is not known without the variable: the next plans everything, then settles.
+    expect(await deploy(t, p, engine.reader)).toBe(0);
+    expect(applies(t)).toHaveLength(4);
+    expect(applies(t).at(-1)).toBe("apply -input=false -refresh=false -auto-approve");
+    expect(await deploy(t, p, engine.reader)).toBe(0);
+    expect(applies(t)).toHaveLength(4);
     // One inspect per kind, on the engine the provider reaches (here: the local socket, never the CLI's own context).
     expect(engine.calls.slice(0, 3).map((c) => c.args)).toEqual(["container inspect c1 c2", "image inspect img:1 sha256:i1", "network inspect n1"]);
     expect(engine.calls[0].env.DOCKER_HOST).toBe(process.env.DOCKER_HOST || "unix:///var/run/docker.sock");
