@@ -27,6 +27,7 @@ import {
   forgetRefresh,
   initCurrent,
   recordInit,
+  recordedSettled,
   recordRefresh,
   refreshed,
   sameEngine,
@@ -295,7 +296,9 @@ export function program(
     // stack that was settled (none after a refresh: the record was not to be trusted).
     const after = await viewEngine(stack, engine);
     if ((skip || !drifted(show.stdout)) && sameView(before, after)) {
-      const settled = !stackSaysAll() ? undefined : changesNothing(show.stdout) ? now?.digest : skip ? settledStack(stack) : undefined;
+      // A plan writes no state: with TF_VAR_ set (a stack the digest does not show) it
+      // settles nothing new, but what was settled still is.
+      const settled = stackSaysAll() && changesNothing(show.stdout) ? now?.digest : skip ? recordedSettled(stack) : undefined;
       recordRefresh(stack, after!, settled);
     } else forgetRefresh(stack);
     const review = reviewPlan(targets ? fullPlan(stack, show.stdout) : show.stdout, { ...opts, host: model.name });

@@ -219,7 +219,15 @@ export function stackSaysAll(env: NodeJS.ProcessEnv = process.env): boolean {
  * to Terraform from the environment, which the stack does not show.
  */
 export function settledStack(stack: string, env: NodeJS.ProcessEnv = process.env): StackDigest | undefined {
-  if (!stackSaysAll(env)) return undefined;
+  return stackSaysAll(env) ? recordedSettled(stack) : undefined;
+}
+
+/**
+ * The settled stack as recorded, whatever the environment: what a run that writes no
+ * state (a plan) records again, so that a plan with TF_VAR_ set does not make the next
+ * plan or deploy plan everything.
+ */
+export function recordedSettled(stack: string): StackDigest | undefined {
   const record = readRecord(stack);
   return record?.version === RECORD_VERSION ? record.settled : undefined;
 }

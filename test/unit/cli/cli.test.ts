@@ -352,6 +352,17 @@ describe("what homedock deploy and plan skip", () => {
     return { p, engine, t };
   };
 
+  it("a plan with variables from the environment plans everything and forgets nothing: the next deploy of the settled stack runs no Terraform", async () => {
+    const { p, engine, t } = await recorded();
+    expect(await withTfVar(() => plan(t, p, engine.reader))).toBe(0);
+    expect(applies(t)).toHaveLength(1);
+    expect(applies(t)[0]).toMatch(/^plan -input=false -refresh=false -out=/);
+    stderr = [];
+    expect(await deploy(t, p, engine.reader)).toBe(0);
+    expect(applies(t)).toHaveLength(1);
+    expect(stderr).toContain(NOTHING_LINE);
+  });
+
   it.each([
     [
       "an object inspected differently (a container stopped, changed or started by hand)",
