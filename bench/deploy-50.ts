@@ -10,7 +10,7 @@
 // with nothing to change, and a deploy that adds one user; homedock's each also with
 // TF_VAR_ set, which plans everything (without a refresh), side by side.
 //   HOMEDOCK_PROVIDER_MIRROR=... npm run bench:deploy [-- runs]
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -18,6 +18,7 @@ import { buildModel } from "../src/model/model";
 import { type ConfigInput } from "../src/config/schema";
 import { type ContainerSpec, workspaceContainer } from "../src/container/container";
 import { busyboxImage, dockerRunArgs, providerMirrorConfig } from "../test/helpers/docker";
+import { removeContainers, removeNetworks, timedMs } from "./single-host";
 
 const mirror = process.env.HOMEDOCK_PROVIDER_MIRROR;
 if (!mirror) {
@@ -53,39 +54,13 @@ const env = {
 };
 
 function timed(cmd: string, args: string[], cwd = dir, extra: NodeJS.ProcessEnv = {}): number {
-  const start = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { cwd, env: { ...env, ...extra }, encoding: "utf8", maxBuffer: 1 << 26 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")}: ${(r.stdout + r.stderr).slice(-3000)}`);
-  return Number(process.hrtime.bigint() - start) / 1e6;
-}
-
-/**
- * Removes the benchmark's networks. A network whose removed container's endpoint
- * Docker kept refuses `network rm`; the stale endpoint is disconnected by force first.
- */
-function removeNetworks(): void {
-  const ls = () =>
-    execFileSync("docker", ["network", "ls", "-q", "--filter", `label=homedock.host=${NAME}`], { encoding: "utf8" })
-      .split("\n")
-      .filter(Boolean);
-  for (const id of ls()) {
-    const endpoints = execFileSync("docker", ["network", "inspect", "-f", "{{range .Containers}}{{.Name}}\n{{end}}", id], { encoding: "utf8" })
-      .split("\n")
-      .filter(Boolean);
-    for (const endpoint of endpoints) spawnSync("docker", ["network", "disconnect", "-f", id, endpoint], { stdio: "ignore" });
-    spawnSync("docker", ["network", "rm", id], { stdio: "ignore" });
-  }
-  const left = ls();
-  if (left.length > 0) throw new Error(`could not remove the benchmark's networks ${left.join(", ")}: docker network rm them`);
+  return timedMs(cmd, args, { cwd, env: { ...env, ...extra } });
 }
 
 /** No containers, network or state of the benchmark's host left; homes are kept (they exist on a real host). */
 function reset(): void {
-  const ids = execFileSync("docker", ["ps", "-aq", "--filter", `label=homedock.host=${NAME}`], { encoding: "utf8" })
-    .split("\n")
-    .filter(Boolean);
-  if (ids.length > 0) execFileSync("docker", ["rm", "-f", ...ids], { stdio: "ignore" });
-  removeNetworks();
+  removeContainers(`label=homedock.host=${NAME}`);
+  removeNetworks(`label=homedock.host=${NAME}`);
   network = `${NAME}-${++runs}`;
   rmSync(path.join(dir, `terraform.${NAME}.tfstate`), { force: true });
   rmSync(path.join(dir, `terraform.${NAME}.tfstate.backup`), { force: true });

@@ -262,6 +262,9 @@ describe("homedock on a 3-node Swarm", () => {
     const bytes = readFileSync(stackFile);
     const r = await homedock(["swarm", "deploy", "-c", config, "-o", stackFile], env());
     expect(r.status).toBe(0);
+    // --resolve-image changed: no unchanged service's image is looked up on a registry
+    // again (the rig has none: each lookup would fail and say so, per service)
+    expect(r.stderr).not.toMatch(/could not be accessed on a registry/);
     expect(readFileSync(stackFile).equals(bytes)).toBe(true);
     // the file swarm deploy deploys is the one homedock compose renders for review
     const reviewed = path.join(scratch, "reviewed.yml");
