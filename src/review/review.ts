@@ -939,7 +939,7 @@ export function reviewMarkdown(summary: PlanSummary, blocked: readonly string[] 
       "",
       ...moves.map(
         (w) =>
-          `- ${w.user}'s ${w.environment} moves from ${w.move!.from} to ${w.move!.to}: it stops there, then starts there; its files stay on the shared storage`,
+          `- ${w.user}'s ${w.environment} moves from ${w.move!.from} to ${w.move!.to}: it stops on ${w.move!.from}, then starts on ${w.move!.to}; its files stay on the shared storage`,
       ),
       "",
     );

@@ -60,7 +60,7 @@ describe("the review of a Swarm's plan", () => {
       { user: "alice", environment: "python-course", change: "replaced", reasons: [`moves from ${from} to ${to}`], move: { from, to } },
     ]);
     expect(review.markdown).toContain(
-      `- alice's python-course moves from ${from} to ${to}: it stops there, then starts there; its files stay on the shared storage`,
+      `- alice's python-course moves from ${from} to ${to}: it stops on ${from}, then starts on ${to}; its files stay on the shared storage`,
     );
     // The server stops: a reviewer who blocks replacements blocks a move.
     expect(review.exitCode).toBe(3);
