@@ -8,11 +8,13 @@ import { Environment } from "./environment";
 import { FrontDoor } from "./front-door";
 import { NETWORK_OPTIONS } from "../src/container/network";
 import { buildModel, type HostModel } from "../src/model/model";
-import { singleHost } from "../src/model/single-host";
+import { terraformModel } from "../src/model/terraform-swarm";
+import { swarmServiceName } from "../src/model/swarm";
 import { preflight } from "../src/preflight/preflight";
 import { literal } from "../src/render/terraform";
 import { Homes } from "./homes";
-import type { HostEnvironment, HostFrontDoor, HostHomes, HostUser } from "./parts";
+import type { HostEnvironment, HostFrontDoor, HostHomes, HostService, HostUser } from "./parts";
+import { WorkspaceService } from "./service";
 import { User } from "./user";
 import type { HostRefs } from "./workspace";
 
@@ -55,7 +57,9 @@ export interface HostModelProps extends HostOptions {
 /**
  * A multi-user Docker host: its network, one image per environment, and per user a
  * home and one workspace container per environment the user may use. Any number per
- * stack, each with its own host name (or its own provider).
+ * stack, each with its own host name (or its own provider). With a swarm section, a
+ * Swarm through a manager's engine: one service per workspace on its user's node, and
+ * nothing else (no network, images, homes or users).
  */
 export class Host extends Construct {
   /**
@@ -70,8 +74,8 @@ export class Host extends Construct {
   readonly model: HostModel;
   /** The provider every resource of this host is created with. */
   readonly provider: DockerProvider;
-  /** The workspaces' network, named after the host. */
-  readonly network: Network;
+  /** The workspaces' network, named after the host; undefined on a Swarm (each node's bridge). */
+  readonly network?: Network;
   /** By environment name. */
   readonly environments: ReadonlyMap<string, HostEnvironment>;
   /**
@@ -80,8 +84,10 @@ export class Host extends Construct {
    * `homes-<environment>` for the first environment with the image.
    */
   readonly homes: ReadonlyMap<string, HostHomes>;
-  /** By user name. */
+  /** By user name; empty on a Swarm (see `services`). */
   readonly users: ReadonlyMap<string, HostUser>;
+  /** On a Swarm, each workspace's service by its name in the stack file (`<user>--<environment>`); empty on one host. */
+  readonly services: ReadonlyMap<string, HostService>;
   /**
    * The stack's workspace tokens by container name (`<host>-<user>.<environment>`):
    * a sensitive input shared by every Host in the stack, never in the synthesized JSON.
@@ -102,8 +108,7 @@ export class Host extends Construct {
     // The props are validated before the stack is looked at; the provider (given, or the
     // stack's) says whether the preflight looks on this machine.
     const provider = () => props.provider ?? unaliasedProvider(TerraformStack.of(this));
-    // The Swarm's docker_service rendering is not built yet: its config would be single containers.
-    this.model = singleHost("model" in props ? readyModel(this, props) : checkedModel(configOf(props), provider), "Terraform (synth, plan, deploy)");
+    this.model = terraformModel("model" in props ? readyModel(this, props) : checkedModel(configOf(props), provider));
     for (const warning of this.model.warnings) Annotations.of(this).addWarning(warning);
     const stack = TerraformStack.of(this);
     this.provider = provider() ?? new DockerProvider(stack, "docker", {});
@@ -116,12 +121,6 @@ export class Host extends Construct {
       source: DOCKER_PROVIDER_SOURCE,
       version: DOCKER_PROVIDER_VERSION,
     });
-    this.network = new Network(this, "network", {
-      name: this.model.network,
-      labels: [{ label: LABEL_HOST, value: this.model.name }],
-      provider: this.provider,
-      options: { ...NETWORK_OPTIONS },
-    });
     this.tokens = sensitiveMap(
       stack,
       TOKENS_VARIABLE,
@@ -132,6 +131,27 @@ export class Host extends Construct {
       const local = new TerraformLocal(stack, "homedock_seeder", literal(SEEDER_SCRIPT));
       local.overrideLogicalId("homedock_seeder");
       return local;
+    });
+    if (this.model.swarm !== undefined) {
+      // Each node has or pulls its images; the homes are made with the accounts.
+      this.environments = new Map();
+      this.homes = new Map();
+      this.users = new Map();
+      const { model, tokens, provider: p } = this;
+      this.services = new Map(
+        model.workspaces.map((ws) => {
+          const name = swarmServiceName(ws.user.name, ws.environment.name);
+          return [name, new WorkspaceService(this, `svc-${name}`, { host: model, workspace: ws, seederScript: seeder.asString, tokens, provider: p })];
+        }),
+      );
+      return;
+    }
+    this.services = new Map();
+    this.network = new Network(this, "network", {
+      name: this.model.network,
+      labels: [{ label: LABEL_HOST, value: this.model.name }],
+      provider: this.provider,
+      options: { ...NETWORK_OPTIONS },
     });
 
     const environments = new Map(

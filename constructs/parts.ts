@@ -1,5 +1,6 @@
 import type { Container } from "@cdktf/provider-docker/lib/container";
 import type { Image } from "@cdktf/provider-docker/lib/image";
+import type { Service } from "@cdktf/provider-docker/lib/service";
 import type { Volume } from "@cdktf/provider-docker/lib/volume";
 import type { TerraformResource } from "cdktf";
 import type { IConstruct } from "constructs";
@@ -87,4 +88,14 @@ export interface HostFrontDoor extends IConstruct {
   readonly dockerFilter?: Container;
   /** The terraform_data that gives the Docker filter its process limit, then starts it. */
   readonly dockerFilterStart?: TerraformResource;
+}
+
+/** One user in one environment on a Swarm (`host.services`): one docker_service. */
+export interface HostService extends IConstruct {
+  /** The container as every renderer sees it. */
+  readonly spec: ContainerSpec;
+  /** The node it runs on: its user's. */
+  readonly swarmNode: string;
+  /** Its docker_service: one replica, on that node. */
+  readonly service: Service;
 }

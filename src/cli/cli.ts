@@ -17,7 +17,8 @@ import { addUsersCommand } from "./users";
 import { readPasswords, staleHashes } from "../output/secrets";
 import { addWorkspaceCommands } from "./workspaces";
 import { addPruneCommand } from "./prune";
-import { addSwarmCommands } from "./swarm";
+import { addSwarmCommands, baselineChecked } from "./swarm";
+import { type DockerAsync, dockerCliAsync } from "../docker/docker-cli";
 import { exitStatus } from "./exit-status";
 import {
   dockerEngineReader,
@@ -79,9 +80,13 @@ function loaded(file: string, hostPaths: HostPathPolicy): { model: HostModel; wa
 function rendered(
   write: (model: HostModel, out: string) => string,
   opts: RenderOptions,
-  { log = console.log, paths = "ignore" }: { log?: (text: string) => void; paths?: HostPathPolicy } = {},
+  {
+    log = console.log,
+    paths = "ignore",
+    ready,
+  }: { log?: (text: string) => void; paths?: HostPathPolicy; ready?: { model: HostModel; warnings: string[] } } = {},
 ): { model: HostModel; out: string } {
-  const { model, warnings } = loaded(opts.config ?? configFile(), paths);
+  const { model, warnings } = ready ?? loaded(opts.config ?? configFile(), paths);
   const out = write(model, opts.out);
   log([summary(model, path.dirname(path.resolve(opts.out))), ...warnings, `wrote ${out}`].join("\n"));
   return { model, out };
@@ -106,6 +111,21 @@ function init(terraform: Terraform, stack: string, toStderr = false): number {
   const status = terraform.run(["init", "-input=false"], stack, toStderr);
   if (status === 0) recordInit(stack);
   return status;
+}
+
+/**
+ * Whether a plan or deploy of `model` may skip the refresh and plan only what the config
+ * changed (skips.ts, targets.ts): on one host, not on a Swarm, where the engine the
+ * provider reads is a manager's and the tasks run on the nodes' engines, which the record
+ * of a settled host does not see. A Swarm takes the full plan, refresh included.
+ */
+function settles(model: HostModel): boolean {
+  return model.swarm === undefined;
+}
+
+/** A config with a swarm section: every node checked for the baseline before Terraform runs (exit status 3 if one lacks it). */
+async function swarmBaseline(model: HostModel, docker: DockerAsync): Promise<void> {
+  if (model.swarm !== undefined) await baselineChecked(model, undefined, docker);
 }
 
 /** What a plan of `stack` must look at; undefined for everything (see targets.ts), [] for nothing. */
@@ -231,6 +251,7 @@ export function program(
   terraform: Terraform = systemTerraform(),
   exit: (status: number) => void = (status) => void (process.exitCode = status),
   engine: EngineReader = dockerEngineReader,
+  docker: DockerAsync = dockerCliAsync,
 ): Command {
   const cli = new Command("homedock")
     .description("A multi-user Docker host as code: environments x users -> workspace containers")
@@ -271,8 +292,8 @@ export function program(
     // After init: a new provider is a new lock file, and a full refresh.
     let status = init(terraform, stack, true);
     if (status !== 0) return exit(status);
-    const before = await viewEngine(stack, engine);
-    const skip = !opts.refresh && refreshed(stack, before);
+    const before = settles(model) ? await viewEngine(stack, engine) : undefined;
+    const skip = settles(model) && !opts.refresh && refreshed(stack, before);
     const { now, targets } = targetsOf(stack, skip);
     const line = planLine(before, targets, skip);
     if (line) console.error(line);
@@ -294,8 +315,8 @@ export function program(
     // change meanwhile: the state is what a refresh leaves (a plan writes no state). A
     // plan that changes nothing settles the stack; one that changes something leaves the
     // stack that was settled (none after a refresh: the record was not to be trusted).
-    const after = await viewEngine(stack, engine);
-    if ((skip || !drifted(show.stdout)) && sameView(before, after)) {
+    const after = settles(model) ? await viewEngine(stack, engine) : undefined;
+    if (settles(model) && (skip || !drifted(show.stdout)) && sameView(before, after)) {
       // A plan writes no state: with TF_VAR_ set (a stack the digest does not show) it
       // settles nothing new, but what was settled still is.
       const settled = stackSaysAll() && changesNothing(show.stdout) ? now?.digest : skip ? recordedSettled(stack) : undefined;
@@ -312,7 +333,8 @@ export function program(
     .option("--refresh", REFRESH_HELP)
     .action(async (opts: RenderOptions & { autoApprove?: boolean; savedPlan?: boolean; refresh?: boolean }) => {
       if (opts.savedPlan) {
-        const stack = output.stackDirectory(opts.out, configReader().loadChecked(opts.config ?? configFile()).model.name);
+        const { model } = configReader().loadChecked(opts.config ?? configFile());
+        const stack = output.stackDirectory(opts.out, model.name);
         const saved = path.join(stack, SAVED_PLAN);
         if (!existsSync(saved)) {
           const empty = path.join(stack, EMPTY_PLAN);
@@ -325,6 +347,7 @@ export function program(
           console.error("homedock: the plan homedock plan reviewed changes nothing: nothing to apply");
           return exit(0);
         }
+        await swarmBaseline(model, docker);
         privateState(stack);
         forgetRefresh(stack);
         // Terraform applies a saved plan without asking: it was the question.
@@ -333,11 +356,14 @@ export function program(
         if (status === 0) rmSync(saved);
         return exit(status);
       }
-      const stack = path.dirname(rendered(output.synth, opts, { paths: "refuse" }).out);
+      const ready = loaded(opts.config ?? configFile(), "refuse");
+      await swarmBaseline(ready.model, docker);
+      const { model, out } = rendered(output.synth, opts, { ready });
+      const stack = path.dirname(out);
       let status = init(terraform, stack);
       if (status !== 0) return exit(status);
-      const before = await viewEngine(stack, engine);
-      const skip = !opts.refresh && refreshed(stack, before);
+      const before = settles(model) ? await viewEngine(stack, engine) : undefined;
+      const skip = settles(model) && !opts.refresh && refreshed(stack, before);
       const { now, targets } = targetsOf(stack, skip);
       const line = planLine(before, targets, skip);
       if (line) console.error(line);
@@ -352,7 +378,7 @@ export function program(
       // The engine as it was before: the apply refreshed every object (or the record said
       // a refresh would read back the state) and changed none; its state is what a
       // refresh leaves, and the stack is applied: a plan of it would change nothing.
-      if (status === 0) {
+      if (status === 0 && settles(model)) {
         const after = await viewEngine(stack, engine);
         if (sameEngine(before, after)) recordRefresh(stack, after!, stackSaysAll() ? now?.digest : undefined);
       }
@@ -444,10 +470,15 @@ function commandName(action: Command): string {
 }
 
 /** Runs the CLI; returns the exit status. Expected errors are their message, never a stack trace (see exitStatus). */
-export async function run(argv: readonly string[], terraform: Terraform = systemTerraform(), engine: EngineReader = dockerEngineReader): Promise<number> {
+export async function run(
+  argv: readonly string[],
+  terraform: Terraform = systemTerraform(),
+  engine: EngineReader = dockerEngineReader,
+  docker: DockerAsync = dockerCliAsync,
+): Promise<number> {
   let status = 0;
   let command = "homedock";
-  const cli = program(terraform, (code) => void (status = code), engine);
+  const cli = program(terraform, (code) => void (status = code), engine, docker);
   cli.hook("preAction", (_cli, action) => void (command = commandName(action)));
   try {
     await cli.parseAsync([...argv]);

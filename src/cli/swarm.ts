@@ -33,10 +33,11 @@ function probeImage(model: HostModel, option: string | undefined): string {
 }
 
 /**
- * Checks the nodes and prints what it found.
+ * Checks the nodes and prints what it found (`swarm check`, `swarm deploy`, and `deploy`
+ * of a config with a swarm section, before Terraform runs).
  * @throws NodeBaselineError when a node lacks the baseline
  */
-async function checked(model: HostModel, image: string | undefined, docker: DockerAsync): Promise<NodeCheck> {
+export async function baselineChecked(model: HostModel, image: string | undefined, docker: DockerAsync): Promise<NodeCheck> {
   const result = await checkNodes(model, probeImage(model, image), docker);
   for (const line of result.ok) console.log(`ok: ${line}`);
   for (const line of result.warnings) console.error(`warning: ${line}`);
@@ -77,7 +78,7 @@ export function addSwarmCommands(cli: Command, docker: DockerAsync = dockerCliAs
     .addHelpText("after", exitCodes)
     .action(async (opts: { config?: string; image?: string }) => {
       const model = swarmOnly(configReader().loadChecked(opts.config ?? configFile()).model, "swarm check");
-      await checked(model, opts.image, docker);
+      await baselineChecked(model, opts.image, docker);
     });
   swarm
     .command("deploy")
@@ -92,7 +93,7 @@ export function addSwarmCommands(cli: Command, docker: DockerAsync = dockerCliAs
       const { model, warnings } = configReader().loadChecked(opts.config ?? configFile(), { hostPaths: "warn" });
       swarmOnly(model, "swarm deploy");
       for (const w of warnings) console.error(`warning: ${w}`);
-      await checked(model, opts.image, docker);
+      await baselineChecked(model, opts.image, docker);
       const { writeCompose } = await import("../output/output");
       const out = writeCompose(model, opts.out);
       console.log([summary(model, path.dirname(path.resolve(out))), `wrote ${out}`].join("\n"));

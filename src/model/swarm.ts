@@ -48,3 +48,26 @@ export const SWARM_NAME_MAX = 63;
 
 /** The node label a node's name is matched with. */
 export const NODE_LABEL = "homedock.node";
+
+/** The constraint that pins a workspace's service to its user's node. */
+export function placementConstraint(node: string): string {
+  return `node.labels.${NODE_LABEL} == ${node}`;
+}
+
+/** The node a placement constraint names; undefined for any other constraint. */
+export function constraintNode(constraint: string): string | undefined {
+  const prefix = placementConstraint("");
+  return constraint.startsWith(prefix) ? constraint.slice(prefix.length) : undefined;
+}
+
+/**
+ * Swarm's restart condition for Docker's restart policy: a service has no "stopped by
+ * hand" to honour, so unless-stopped restarts as always does. "no" must be said: a
+ * service without a condition restarts on any exit.
+ */
+export const RESTART_CONDITION: Readonly<Record<"no" | "on-failure" | "always" | "unless-stopped", string>> = {
+  no: "none",
+  "on-failure": "on-failure",
+  always: "any",
+  "unless-stopped": "any",
+};

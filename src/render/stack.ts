@@ -2,8 +2,8 @@
 // stack deploy` on a Swarm (compose file format 3.9). Pure: model in, YAML text out.
 import { type ContainerSpec, SEEDER_SCRIPT, secretKey, workspaceContainer } from "../container/container";
 import { yamlScalar } from "../config/yaml-scalar";
-import type { HostModel, RestartPolicy } from "../model/model";
-import { NODE_LABEL, swarmServiceName } from "../model/swarm";
+import type { HostModel } from "../model/model";
+import { placementConstraint, RESTART_CONDITION, swarmServiceName } from "../model/swarm";
 import { literal, longBind, put, putContainer, renderServices, SEEDER_KEY } from "./compose";
 import { providerCpus } from "./terraform";
 
@@ -18,20 +18,18 @@ import { providerCpus } from "./terraform";
 export const STACK_NETWORK = "bridge";
 
 /**
- * Swarm's restart condition for Docker's restart policy: a service has no "stopped by
- * hand" to honour, so unless-stopped restarts as always does. "no" must be said: a
- * service without a condition restarts on any exit.
+ * A tmpfs's target, where it can be a service's mount of type tmpfs: the stack file's
+ * `tmpfs` key is ignored by `docker stack deploy`, and a service's tmpfs mount takes no
+ * options but a size and a mode. Only the options Docker gives such a mount anyway
+ * (nosuid, nodev, and a tmpfs's own mode 1777) can be kept.
  */
-const RESTART_CONDITION: Record<RestartPolicy, string> = { no: "none", "on-failure": "on-failure", always: "any", "unless-stopped": "any" };
+export function serviceTmpfsTarget(target: string, options: string): string {
+  if (options !== "rw,nosuid,nodev,mode=1777") throw new Error(`service: tmpfs ${target}: options ${options} cannot be said for a service`);
+  return target;
+}
 
-/**
- * A tmpfs as a mount of type tmpfs: the stack file's `tmpfs` key is ignored by `docker
- * stack deploy`, and its mount takes no options but a size. Only the options Docker
- * gives such a mount anyway (nosuid, nodev, and a tmpfs's own mode 1777) can be kept.
- */
 function tmpfsMount(target: string, options: string): Record<string, unknown> {
-  if (options !== "rw,nosuid,nodev,mode=1777") throw new Error(`stack file: tmpfs ${target}: options ${options} cannot be said for a service`);
-  return { type: "tmpfs", target: literal(target) };
+  return { type: "tmpfs", target: literal(serviceTmpfsTarget(target, options)) };
 }
 
 /** One workspace's service, on its user's node. */
@@ -63,7 +61,7 @@ function stackService(spec: ContainerSpec, node: string, key: string): Record<st
   s.deploy = {
     replicas: 1,
     labels: Object.fromEntries(Object.entries(spec.labels).map(([k, v]) => [k, literal(v)])),
-    placement: { constraints: [`node.labels.${NODE_LABEL} == ${node}`] },
+    placement: { constraints: [placementConstraint(node)] },
     resources: { limits },
     restart_policy: { condition: RESTART_CONDITION[spec.restart] },
   };

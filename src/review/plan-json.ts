@@ -64,8 +64,8 @@ export const planValues = z.object(
 /** A resource's attribute values: those the review reads, as checked; any other, unknown. */
 export type PlanValues = z.output<typeof planValues> & { readonly [attribute: string]: unknown };
 
-/** The resource types the review reports (terraform_data: the starts of root containers); the changes of any other are checked only as entries. */
-export const REVIEWED_TYPES: readonly string[] = ["docker_container", "docker_image", "docker_network", "docker_volume", "terraform_data"];
+/** The resource types the review reports (docker_service: a Swarm's workspaces; terraform_data: the starts of root containers); the changes of any other are checked only as entries. */
+export const REVIEWED_TYPES: readonly string[] = ["docker_container", "docker_service", "docker_image", "docker_network", "docker_volume", "terraform_data"];
 
 const actions = z.array(text(), expected('a list of actions like ["create"]'));
 const CHANGE = expected("an object {actions, before, after, ...}");

@@ -5,6 +5,7 @@ import { EXIT_UNREADABLE, HomedockError } from "../config/errors";
 import { LABEL_ENVIRONMENT, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, LABEL_USER, LABEL_USERS, ROLE } from "../container/container";
 import { LABEL_LIMIT } from "../container/common";
 import { START_TRIGGERS } from "../render/terraform";
+import { constraintNode } from "../model/swarm";
 import { type PlanResourceChange, type PlanValues, readResourceChanges } from "./plan-json";
 
 /** Exit codes of `homedock review`. */
@@ -56,6 +57,8 @@ export interface WorkspaceChange {
   readonly reasons: readonly string[];
   /** For an update in place: each setting that changes and has a value to show, from what to what (absent otherwise). */
   readonly settings?: readonly SettingChange[];
+  /** On a Swarm, where the workspace's service moves to another node: from which, to which. */
+  readonly move?: { readonly from: string; readonly to: string };
 }
 
 /** A change to something other than a workspace. */
@@ -188,6 +191,8 @@ interface Change {
   readonly reasons: readonly string[];
   /** For an update in place: from what to what. */
   readonly settings: readonly SettingChange[];
+  /** A workspace's service that moves to another node. */
+  readonly move?: { readonly from: string; readonly to: string };
 }
 
 /** Attributes as a reviewer would say them; `homedock compose --preview` says its reasons with the same words. */
@@ -345,6 +350,43 @@ function changed(before: Values, after: Values, unknown: PlanResourceChange["cha
     .sort();
 }
 
+/** A block of a docker_service as the plan writes it (a list of one object); undefined where it has none. */
+function block(values: unknown, key: string): Readonly<Record<string, unknown>> | undefined {
+  const v = (values as Readonly<Record<string, unknown>> | null | undefined)?.[key];
+  return Array.isArray(v) && typeof v[0] === "object" && v[0] !== null ? (v[0] as Record<string, unknown>) : undefined;
+}
+
+/** The node a workspace's service is pinned to by its placement constraint; undefined where none says one. */
+export function serviceNode(values: Values): string | undefined {
+  const constraints = block(block(values, "task_spec"), "placement")?.constraints;
+  if (!Array.isArray(constraints)) return undefined;
+  return constraints.map((c) => (typeof c === "string" ? constraintNode(c) : undefined)).find((n) => n !== undefined);
+}
+
+/** A service's container_spec attributes as a docker_container's (src/render/service.ts: the command is the entrypoint, args the command). */
+const SERVICE_ATTRIBUTES: Readonly<Record<string, string>> = { args: "command", command: "entrypoint", groups: "group_add", dir: "working_dir" };
+
+/**
+ * What changes in a workspace's service in a reviewer's words. Any change of its task spec
+ * starts a new task (a new container: the server restarts); only attributes the plan
+ * knows after it are compared, as `changed` does.
+ */
+function serviceChange(before: Values, after: Values): Pick<Change, "reasons" | "move"> {
+  const [was, is] = [block(before, "task_spec"), block(after, "task_spec")];
+  const differs = (a: unknown, b: unknown) => b !== undefined && JSON.stringify(a) !== JSON.stringify(b);
+  const [wasSpec, isSpec] = [block(was, "container_spec"), block(is, "container_spec")];
+  const reasons = Object.keys(isSpec ?? {})
+    .filter((k) => differs(wasSpec?.[k], isSpec?.[k]))
+    .map((k) => reason(SERVICE_ATTRIBUTES[k] ?? k));
+  if (differs(was?.resources, is?.resources)) reasons.push("limits changed");
+  if (differs(was?.restart_policy, is?.restart_policy)) reasons.push(reason("restart"));
+  const [from, to] = [serviceNode(before), serviceNode(after)];
+  const move = from !== undefined && to !== undefined && from !== to ? { from, to } : undefined;
+  if (move) reasons.push(`moves from ${from} to ${to}`);
+  else if (differs(was?.placement, is?.placement)) reasons.push("placement changed");
+  return { reasons: [...new Set(reasons)], ...(move ? { move } : {}) };
+}
+
 function changesOf(resourceChanges: readonly PlanResourceChange[]): Change[] {
   return resourceChanges.map((c): Change => {
     const kind = kindOf(c.change.actions);
@@ -353,6 +395,10 @@ function changesOf(resourceChanges: readonly PlanResourceChange[]): Change[] {
     const attributes: string[] =
       kind === "replaced" ? (c.change.replace_paths ?? []).map((p) => String(p[0])) : kind === "updated" ? changed(before, after, c.change.after_unknown) : [];
     const values = kind === "removed" ? before : after;
+    if (c.type === "docker_service" && (kind === "replaced" || (kind === "updated" && attributes.includes("task_spec")))) {
+      // Swarm replaces the task: the server restarts in a new container, wherever it runs.
+      return { settings: [], address: c.address, type: c.type, kind: "replaced", labels: labels(values), values, before, ...serviceChange(before, after) };
+    }
     return {
       settings: kind === "updated" ? settingChanges(attributes, before, after) : [],
       address: c.address,
@@ -497,7 +543,8 @@ export function workspaceSummary(workspaces: readonly WorkspaceChange[]): Pick<P
 /** The typed summary of a plan's JSON (text or its UTF-8 bytes); throws PlanError for input that is not a homedock plan. */
 export function summarizePlan(input: string | Uint8Array, options: Pick<ReviewOptions, "host"> = {}): PlanSummary {
   const changes = withStarts(changesOf(parse(input)));
-  const containers = changes.filter((c) => c.type === "docker_container" && c.labels[LABEL_ROLE] !== undefined);
+  // A Swarm's workspaces are services, labelled as containers are.
+  const containers = changes.filter((c) => (c.type === "docker_container" || c.type === "docker_service") && c.labels[LABEL_ROLE] !== undefined);
   const hosts = new Set(containers.map((c) => c.labels[LABEL_HOST]));
   if (containers.length === 0) {
     throw new PlanError(`no container labelled ${LABEL_HOST} in this plan: it is not of a homedock stack`);
@@ -516,6 +563,7 @@ export function summarizePlan(input: string | Uint8Array, options: Pick<ReviewOp
       change: c.kind,
       reasons: c.reasons,
       ...(c.kind === "updated" ? { settings: c.settings } : {}),
+      ...(c.move ? { move: c.move } : {}),
     }))
     .sort((a, b) => byName(a.user, b.user) || byName(a.environment, b.environment));
   const { totals, stopping, users } = workspaceSummary(workspaces);
@@ -882,6 +930,19 @@ export function reviewMarkdown(summary: PlanSummary, blocked: readonly string[] 
       lines.push(`| ${w.user} / ${w.environment} | ${w.change === "removed" ? "removed" : "restarted in a new container"} | ${why} |`);
     }
     lines.push("");
+  }
+
+  const moves = summary.stopping.filter((w) => w.move !== undefined);
+  if (moves.length > 0) {
+    lines.push(
+      "### Moves to another node",
+      "",
+      ...moves.map(
+        (w) =>
+          `- ${w.user}'s ${w.environment} moves from ${w.move!.from} to ${w.move!.to}: it stops on ${w.move!.from}, then starts on ${w.move!.to}; its files stay on the shared storage`,
+      ),
+      "",
+    );
   }
 
   if (summary.rootImages.length > 0) lines.push("### ⚠ Images that run as root", "", ...rootImageLines(summary.rootImages), "");

@@ -7,18 +7,17 @@
 // deploy changes no task; a worker lost: its workspace down, the others untouched, its
 // user moved by a config change and a deploy, files there. Every byte of every home is
 // kept throughout. One rig for the whole file.
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { homedock } from "../helpers/cli";
 import { busyboxImage, eventually, requireDocker, scenarioRoot, uniqueName } from "../helpers/docker";
 import { type SwarmNode, swarmRig, type SwarmRig } from "../helpers/swarm";
-import { snapshot, type Tree, writeTree } from "../helpers/trees";
+import { snapshot } from "../helpers/trees";
+import { homeRootOf, makeHomes, taskContainer, userDataOf, webConfig } from "../helpers/swarm-web";
 import { loadConfig } from "../../src/model/load";
 
 const HOST = "hdsw";
-// Every workspace serves "pong <uid>" on 8080, as its user: the port another workspace tries.
-const SERVE = "mkdir -p /tmp/w && echo pong $(id -u) > /tmp/w/index.html && exec httpd -f -p 8080 -h /tmp/w";
 const USERS = [
   { name: "alice", uid: 2101, node: "node-1" },
   { name: "bob", uid: 2102, node: "node-2" },
@@ -40,38 +39,14 @@ let before: ReturnType<typeof snapshot>;
 
 const manager = (...args: string[]) => rig.docker("node-1", ...args);
 const env = () => ({ env: { DOCKER_HOST: rig.socket("node-1") }, cwd: scratch });
-// The rig's shared directory (on every node at the same path) holds the homes and the shared data.
-const homeRoot = () => path.join(rig.homes, "home");
+const homeRoot = () => homeRootOf(rig);
 const service = (user: User) => `${HOST}_${user}--web`;
-const userData = () => snapshot(homeRoot(), (rel) => rel.endsWith("/.homedock") || rel.includes("/.homedock/"));
+const userData = () => userDataOf(rig);
 
 function writeConfig(nodes: readonly string[], pins: Partial<Record<User, string>> = {}): void {
-  const lines = [
-    "host:",
-    `  name: ${HOST}`,
-    "  createHomes: false",
-    `  homeRoot: ${homeRoot()}`,
-    "  sharedMounts:",
-    `    - source: ${path.join(rig.homes, "data")}`,
-    "      target: /srv/data",
-    "swarm:",
-    "  nodes:",
-    ...nodes.map((n) => `    - name: ${n}`),
-    "environments:",
-    "  - name: web",
-    `    image: ${image}`,
-    `    command: [sh, -c, ${JSON.stringify(SERVE)}]`,
-    "    memory: 64m",
-    "    pidsLimit: 50",
-    // Dollars a stack file must keep literal: docker stack deploy interpolates.
-    '    env: { PRICE: "$5 ${HOME}" }',
-    "users:",
-    ...USERS.map((u) => {
-      const node = pins[u.name] ?? ("node" in u ? u.node : undefined);
-      return `  - { name: ${u.name}, uid: ${u.uid}, gid: ${u.uid}${node ? `, node: ${node}` : ""} }`;
-    }),
-  ];
-  writeFileSync(config, `${lines.join("\n")}\n`);
+  const users = USERS.map((u) => ({ ...u, node: pins[u.name] ?? ("node" in u ? u.node : undefined) }));
+  // Dollars a stack file must keep literal: docker stack deploy interpolates.
+  writeFileSync(config, webConfig(rig, HOST, nodes, image, ["memory: 64m", "pidsLimit: 50", 'env: { PRICE: "$5 ${HOME}" }'], users));
 }
 
 /** The running tasks of the stack: by user, task id and node. */
@@ -86,11 +61,7 @@ async function tasks(): Promise<Record<string, { id: string; node: string }>> {
 }
 
 /** The container of a user's running workspace, on its node. */
-async function container(user: User, node: SwarmNode = nodeOf[user]): Promise<string> {
-  const ids = (await rig.docker(node, "ps", "-q", "--filter", `label=com.docker.swarm.service.name=${service(user)}`)).trim().split("\n").filter(Boolean);
-  expect(ids, `${user}'s container on ${node}`).toHaveLength(1);
-  return ids[0];
-}
+const container = (user: User, node: SwarmNode = nodeOf[user]) => taskContainer(rig, node, service(user));
 
 const exec = async (user: User, ...cmd: string[]) => rig.dockerStatus(nodeOf[user], "exec", await container(user), ...cmd);
 
@@ -125,23 +96,7 @@ beforeAll(async () => {
   stackFile = path.join(scratch, "stack.yml");
   rig = swarmRig(uniqueName("hdsw-"));
   await rig.up([image]);
-  // Homes are made where the accounts are (createHomes is refused on a Swarm): here, beforehand.
-  for (const u of USERS) {
-    const home = path.join(homeRoot(), u.name);
-    mkdirSync(home, { recursive: true });
-    const tree: Tree = new Map([
-      ["notes.txt", { kind: "file", content: `${u.name}'s notes\n`, mode: 0o600 }],
-      ["web", { kind: "dir", mode: 0o755 }],
-      ["web/analysis.py", { kind: "file", content: `print("${u.name}")\n`, mode: 0o644 }],
-      ["web/welcome.txt", { kind: "file", content: "mine, not the image's\n", mode: 0o600 }],
-      ["link", { kind: "link", target: "notes.txt" }],
-    ]);
-    writeTree(home, tree, u.uid, u.uid);
-    chmodSync(home, 0o700);
-    chownSync(home, u.uid, u.uid);
-  }
-  mkdirSync(path.join(rig.homes, "data"));
-  writeFileSync(path.join(rig.homes, "data", "dataset.csv"), "a,b\n1,2\n");
+  makeHomes(rig, USERS);
   writeConfig(["node-1", "node-2", "node-3"]);
   const model = loadConfig(config);
   nodeOf = Object.fromEntries(model.users.map((u) => [u.name, u.node])) as Record<User, SwarmNode>;

@@ -10,6 +10,7 @@ import { REVIEW_EXIT, summarizePlan } from "../../../src/review/review";
 import type { Terraform } from "../../../src/cli/terraform";
 import { type EngineReader, recordFile } from "../../../src/cli/skips";
 import { courseConfig } from "../../helpers/synth";
+import { BASELINE, STATUS_OK, standInManager } from "../../helpers/swarm-manager";
 
 const fixtures = path.resolve(__dirname, "../../fixtures/plans");
 const work = mkdtempSync(path.join(tmpdir(), "homedock-cli-"));
@@ -531,7 +532,7 @@ describe("what homedock deploy and plan skip", () => {
 
 describe("a config with a swarm section", () => {
   /** A project of the course on a Swarm: homes made elsewhere, no supplementary groups. */
-  function onSwarm(): { cwd: string; config: string } {
+  function onSwarm(nodes = ["node-1"]): { cwd: string; config: string } {
     const cwd = mkdtempSync(path.join(work, "swarm-"));
     const config = path.join(cwd, "homedock.yaml");
     // Homes and shared data that exist: deploy refuses those Docker would not bind.
@@ -539,7 +540,7 @@ describe("a config with a swarm section", () => {
     for (const u of users) mkdirSync(u.home, { recursive: true });
     mkdirSync(path.join(cwd, "data"));
     const host = { name: "course", createHomes: false, sharedMounts: [{ source: path.join(cwd, "data"), target: "/srv/data" }] };
-    writeFileSync(config, JSON.stringify({ ...courseConfig(), users, host, swarm: { nodes: [{ name: "node-1" }] } }));
+    writeFileSync(config, JSON.stringify({ ...courseConfig(), users, host, swarm: { nodes: nodes.map((name) => ({ name })) } }));
     return { cwd, config };
   }
 
@@ -557,17 +558,71 @@ describe("a config with a swarm section", () => {
     expect(readFileSync(path.join(p.cwd, "homedock-secrets", "bob.python-course.env"), "utf8")).toMatch(/^JUPYTER_TOKEN=[0-9a-f]{64}\n$/);
   });
 
-  it.each([["synth"], ["plan"], ["deploy"], ["destroy"], ["compose", "--preview"], ["restart", "alice"], ["prune"]])(
+  it("homedock synth writes one docker_service per workspace, on its user's node, and no container", async () => {
+    const p = onSwarm();
+    expect(await run(["node", "homedock", "synth", "-c", p.config, "-o", path.join(p.cwd, "cdktf.out")])).toBe(0);
+    const tf = JSON.parse(readFileSync(path.join(p.cwd, "cdktf.out", "stacks", "course", "cdk.tf.json"), "utf8"));
+    expect(Object.keys(tf.resource)).toEqual(["docker_service"]);
+    const names = Object.values<{ name: string; task_spec: { placement: { constraints: string[] } } }>(tf.resource.docker_service).map((s) => [
+      s.name,
+      s.task_spec.placement.constraints,
+    ]);
+    expect(names).toContainEqual(["course_bob--python-course", ["node.labels.homedock.node == node-1"]]);
+    expect(names.length).toBe(5);
+  });
+
+  /** The three nodes of the stand-in manager. */
+  const NODES = ["node-1", "node-2", "node-3"];
+
+  it("homedock deploy checks every node first: a node without the baseline is refused with exit status 3, before anything is written or run", async () => {
+    const p = onSwarm(NODES);
+    const terraform = fakeTerraform();
+    const status = await run(
+      ["node", "homedock", "deploy", "-c", p.config, "-o", path.join(p.cwd, "cdktf.out")],
+      terraform,
+      undefined,
+      standInManager().docker,
+    );
+    expect(status).toBe(3);
+    expect(stderr.join("\n")).toMatch(/node-3: no-new-privileges: got NoNewPrivs 0/);
+    expect([terraform.calls, readdirSync(p.cwd).sort()]).toEqual([[], ["data", "homedock.yaml", "homes"]]);
+  });
+
+  it("homedock deploy --saved-plan checks every node before it applies the reviewed plan", async () => {
+    const p = onSwarm(NODES);
+    const stack = path.join(p.cwd, "cdktf.out", "stacks", "course");
+    mkdirSync(stack, { recursive: true });
+    writeFileSync(path.join(stack, SAVED_PLAN), "a saved plan\n");
+    writeFileSync(path.join(stack, "cdk.tf.json"), "{}");
+    const terraform = fakeTerraform();
+    const args = ["node", "homedock", "deploy", "--saved-plan", "-c", p.config, "-o", path.join(p.cwd, "cdktf.out")];
+    expect(await run(args, terraform, undefined, standInManager().docker)).toBe(3);
+    expect(terraform.calls).toEqual([]);
+    expect(await run(args, terraform, undefined, standInManager(BASELINE, STATUS_OK).docker)).toBe(0);
+    expect(terraform.calls.map((c) => c.args)).toEqual([`apply -input=false ${SAVED_PLAN}`]);
+  });
+
+  it("homedock plan and deploy take the full plan, refresh included, every time: the settled host's record does not see a Swarm's nodes", async () => {
+    const p = onSwarm(NODES);
+    const nodes = standInManager(BASELINE, STATUS_OK).docker;
+    const out = ["-o", path.join(p.cwd, "cdktf.out")];
+    for (let i = 0; i < 2; i++) {
+      const terraform = fakeTerraform("add-user");
+      await run(["node", "homedock", "plan", "-c", p.config, ...out], terraform, undefined, nodes);
+      expect(terraform.calls.map((c) => c.args).filter((a) => a.startsWith("plan"))).toEqual([`plan -input=false -out=${SAVED_PLAN}`]);
+      const deploying = fakeTerraform("add-user");
+      expect(await run(["node", "homedock", "deploy", "--auto-approve", "-c", p.config, ...out], deploying, undefined, nodes)).toBe(0);
+      expect(deploying.calls.map((c) => c.args).filter((a) => a.startsWith("apply"))).toEqual(["apply -input=false -auto-approve"]);
+    }
+    expect(existsSync(recordFile(path.join(p.cwd, "cdktf.out", "stacks", "course")))).toBe(false);
+  });
+
+  it.each([["compose", "--preview"], ["restart", "alice"], ["prune"]])(
     "homedock %s refuses it, naming the section, and runs and writes nothing",
     async (...args: string[]) => {
       const p = onSwarm();
       const terraform = fakeTerraform();
-      const out =
-        args[0] === "compose"
-          ? ["-o", path.join(p.cwd, "docker-compose.yml")]
-          : ["synth", "plan", "deploy", "destroy"].includes(args[0])
-            ? ["-o", path.join(p.cwd, "cdktf.out")]
-            : [];
+      const out = args[0] === "compose" ? ["-o", path.join(p.cwd, "docker-compose.yml")] : [];
       expect(await run(["node", "homedock", ...args, "-c", p.config, ...out], terraform)).toBe(1);
       expect(stderr.join("\n")).toMatch(/swarm: got \{"nodes":\["node-1"\]\}; expected no swarm section for .+: not yet on Swarm/);
       expect([terraform.calls, readdirSync(p.cwd).sort()]).toEqual([[], ["data", "homedock.yaml", "homes"]]);

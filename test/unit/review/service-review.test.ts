@@ -1,0 +1,90 @@
+// The review of a Swarm's plan: workspaces as docker_services, a change of the task spec a
+// restart, a changed placement the user's move from node to node.
+import { describe, expect, it } from "vitest";
+import { reviewPlan } from "../../../src/review/review";
+import { buildModel } from "../../../src/model/model";
+import { type Json, swarmCourseConfig, synthHost } from "../../helpers/synth";
+
+const model = buildModel(swarmCourseConfig());
+const tf = synthHost(swarmCourseConfig());
+
+/** A docker_service's values as `terraform show -json` writes them: every block a list of one object. */
+function planned(resource: Json, token = "t"): Json {
+  const listed = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(listed)
+      : v !== null && typeof v === "object"
+        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, blockOf(k, listed(x))]))
+        : v;
+  const blockOf = (k: string, v: unknown) =>
+    ["task_spec", "container_spec", "placement", "resources", "limits", "restart_policy", "mode", "replicated"].includes(k) ? [v] : v;
+  const values = listed(resource) as Json;
+  const spec = values.task_spec[0].container_spec[0];
+  spec.env = { ...spec.env, JUPYTER_TOKEN: token };
+  spec.command = [spec.command[0], spec.command[1], "the seeder", spec.command[3]];
+  delete values.provider;
+  return values;
+}
+
+const services = Object.entries<Json>(tf.resource.docker_service);
+const address = (id: string) => `docker_service.${id}`;
+
+function plan(changes: Json[]): string {
+  return JSON.stringify({ format_version: "1.2", resource_changes: changes });
+}
+
+function update(id: string, before: Json, after: Json): Json {
+  return { address: address(id), mode: "managed", type: "docker_service", name: id, change: { actions: ["update"], before, after } };
+}
+
+const noop = ([id, r]: [string, Json]) => ({ ...update(id, planned(r), planned(r)), change: { actions: ["no-op"], before: planned(r), after: planned(r) } });
+
+describe("the review of a Swarm's plan", () => {
+  it("reads workspaces as services: a plan that changes nothing says so", () => {
+    const review = reviewPlan(plan(services.map(noop)), { host: "course" });
+    expect(review.summary.totals.unchanged).toBe(model.workspaces.length);
+    expect(review.markdown).toContain("Nothing changes.");
+  });
+
+  it("names a user's move from node to node, and the server that stops on the way", () => {
+    const [id, alice] = services.find(([, r]) => r.name === "course_alice--python-course")!;
+    const from = model.users.find((u) => u.name === "alice")!.node!;
+    const to = from === "node-3" ? "node-2" : "node-3";
+    const after = planned(alice);
+    after.task_spec[0].placement[0].constraints = [`node.labels.homedock.node == ${to}`];
+    const review = reviewPlan(plan([update(id, planned(alice), after), ...services.filter(([i]) => i !== id).map(noop)]), {
+      host: "course",
+      failOnReplace: true,
+    });
+    expect(review.summary.stopping).toEqual([
+      { user: "alice", environment: "python-course", change: "replaced", reasons: [`moves from ${from} to ${to}`], move: { from, to } },
+    ]);
+    expect(review.markdown).toContain(
+      `- alice's python-course moves from ${from} to ${to}: it stops on ${from}, then starts on ${to}; its files stay on the shared storage`,
+    );
+    // The server stops: a reviewer who blocks replacements blocks a move.
+    expect(review.exitCode).toBe(3);
+  });
+
+  it("says a change of the task spec as the restart it is, in a container's words", () => {
+    const [id, bob] = services.find(([, r]) => r.name === "course_bob--python-course")!;
+    const after = planned(bob);
+    after.task_spec[0].resources[0].limits[0].memory_bytes *= 2;
+    after.task_spec[0].container_spec[0].args = ["jupyter", "lab"];
+    const review = reviewPlan(plan([update(id, planned(bob), after)]), { host: "course" });
+    expect(review.summary.stopping).toEqual([
+      { user: "bob", environment: "python-course", change: "replaced", reasons: ["command changed", "limits changed"] },
+    ]);
+  });
+
+  it("keeps a change of the service's own labels an update in place: the task goes on", () => {
+    const [id, carol] = services.find(([, r]) => r.name === "course_carol--python-course")!;
+    const after = planned(carol);
+    after.labels = [...after.labels, { label: "extra", value: "x" }];
+    const review = reviewPlan(plan([update(id, planned(carol), after)]), { host: "course" });
+    expect(review.summary.stopping).toEqual([]);
+    expect(review.summary.users).toEqual([
+      { user: "carol", changes: [{ user: "carol", environment: "python-course", change: "updated", reasons: ["labels changed"], settings: [] }], unchanged: 0 },
+    ]);
+  });
+});
