@@ -4,7 +4,7 @@
 // certificate, and refuses, in the TLS handshake, a client without one or with one of
 // another CA; it reaches only the socket of the workspace the entry names. The entry
 // side is the transport the entry's Caddyfile renders, run by a second caddy.
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { request } from "node:https";
@@ -172,6 +172,20 @@ describe("a node's proxy", () => {
       expect([header, r.status, r.body]).toEqual([header, 404, "no such workspace"]);
     }
     expect(await toDoor({}, peers.entry)).toEqual({ status: 404, body: "no such workspace" });
+  });
+});
+
+describe("the entry's Caddyfile on a Swarm", () => {
+  it("is read by caddy: every user's route to their node's proxy, a page per node for its users", () => {
+    const file = path.join(work, "entry-full.Caddyfile");
+    writeFileSync(file, renderCaddyfile(model, Object.fromEntries(model.users.map((u) => [u.name, `$2b$12$${"A".repeat(53)}`]))));
+    const r = spawnSync("caddy", ["adapt", "--config", file, "--adapter", "caddyfile"], {
+      encoding: "utf8",
+      env: { ...process.env, HOME: work, XDG_DATA_HOME: work, XDG_CONFIG_HOME: work },
+    });
+    expect([r.status, r.stderr]).toEqual([0, ""]);
+    for (const u of model.users) expect(r.stdout).toContain(`"dial":"door--${u.node}:8443"`);
+    expect(r.stdout).toContain('"errors":{"routes":');
   });
 });
 
