@@ -15,6 +15,8 @@ import { busyboxImage, eventually, FRONT_DOOR_IMAGES, requireDocker, requireFron
 import { call, type Door, type Reply, Sessions, signInForm, testUser, type TestUser } from "../helpers/front-door";
 import { swarmRig, type SwarmNode, type SwarmRig } from "../helpers/swarm";
 import { snapshot } from "../helpers/trees";
+import { openSocket, runCode } from "../helpers/kernel";
+import type WebSocket from "ws";
 
 const HOST = "hddoor";
 const PORT = 8443;
@@ -33,6 +35,24 @@ let stackFile: string;
 let door: Door;
 let before: ReturnType<typeof snapshot>;
 const sessions = new Sessions(() => door);
+/** The kernels the tests started, by user. */
+const kernels = new Map<string, string>();
+/** The kernel WebSockets the tests opened: closed at the end. */
+const sockets: WebSocket[] = [];
+
+/** A WebSocket to `u`'s kernel through node-1's address, named as the site for TLS (ws passes servername on to tls.connect). */
+async function kernelSocket(u: TestUser): Promise<WebSocket> {
+  const options: WebSocket.ClientOptions & { servername: string } = {
+    ca: door.ca,
+    servername: "localhost",
+    headers: { ...sessions.auth(u), Host: `localhost:${PORT}` },
+    origin: `https://localhost:${PORT}`,
+  };
+  const ws = await openSocket(`wss://${door.via!.host}:${PORT}/user/${u.name}/py/api/kernels/${kernels.get(u.name)}/channels`, options);
+  if (typeof ws === "number") throw new Error(`${u.name}'s kernel WebSocket refused: ${ws}`);
+  sockets.push(ws);
+  return ws;
+}
 
 const manager = (...args: string[]) => rig.docker("node-1", ...args);
 const env = () => ({ env: { DOCKER_HOST: rig.socket("node-1") }, cwd: scratch });
@@ -161,6 +181,7 @@ beforeAll(async () => {
 }, 900_000);
 
 afterAll(async () => {
+  for (const ws of sockets) ws.terminate();
   if (rig) await rig.down();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 }, 300_000);
@@ -198,10 +219,17 @@ describe("the front door across the nodes of a Swarm", () => {
       120,
     );
     door = { site: "localhost", port: PORT, ca, via: { host: address, port: PORT, localAddress: "0.0.0.0" } };
-    const t = await tasks();
-    expect(
-      Object.fromEntries(["frontdoor", "door--node-1", "door--node-2", "door--node-3", "alice--py", "bob--py", "carol--py"].map((s) => [s, t[s]?.node])),
-    ).toEqual({
+    const services = ["frontdoor", "door--node-1", "door--node-2", "door--node-3", "alice--py", "bob--py", "carol--py"];
+    let t = await tasks();
+    await eventually(
+      "every service running",
+      async () => {
+        t = await tasks();
+        return services.every((s) => t[s] !== undefined);
+      },
+      120,
+    );
+    expect(Object.fromEntries(services.map((s) => [s, t[s]?.node]))).toEqual({
       frontdoor: "node-1",
       "door--node-1": "node-1",
       "door--node-2": "node-2",
@@ -228,6 +256,20 @@ describe("the front door across the nodes of a Swarm", () => {
       expect(JSON.parse(r.body).content.map((f: { name: string }) => f.name)).toContain(`${u.name}-notes.txt`);
     }
   }, 300_000);
+
+  it("runs a cell in each user's kernel through both proxies (the WebSocket across the TLS hop), as the user", async () => {
+    for (const u of [alice, bob]) {
+      const prefix = `/user/${u.name}/py`;
+      const tree = await call(door, "GET", `${prefix}/tree`, sessions.auth(u));
+      const xsrf = /_xsrf=([^;]+)/.exec(String(tree.headers["set-cookie"]))![1];
+      const own = { ...sessions.auth(u, `_xsrf=${xsrf}`), Origin: `https://localhost:${PORT}`, "Content-Type": "application/json", "X-XSRFToken": xsrf };
+      const created = await call(door, "POST", `${prefix}/api/kernels`, own, '{"name":"python3"}');
+      expect(created.status).toBe(201);
+      kernels.set(u.name, JSON.parse(created.body).id);
+      const ws = await kernelSocket(u);
+      expect((await runCode(ws, "import os; print(os.getuid())")).stdout).toBe(`${u.uid}\n`);
+    }
+  }, 180_000);
 
   it("refuses another user's password, and another user's session on a route", async () => {
     const form = signInForm(alice.name, bob.password);
@@ -296,6 +338,9 @@ describe("the front door across the nodes of a Swarm", () => {
     const page = await contents(dave);
     expect([page.status, page.headers["content-type"], page.body.includes("node-3")]).toEqual([502, "text/html; charset=utf-8", true]);
     for (const u of [alice, carol]) expect([u.name, (await contents(u)).status]).toEqual([u.name, 200]);
+    // alice's kernel, started before (and before the entry proxy's restart for dave), runs on.
+    const ran = await runCode(await kernelSocket(alice), "print(6 * 7)");
+    expect([ran.stdout, ran.executionCount]).toEqual(["42\n", 2]);
   }, 120_000);
 
   it("keeps every byte of every home", () => {
