@@ -46,6 +46,18 @@ export async function baselineChecked(model: HostModel, image: string | undefine
   return result;
 }
 
+/**
+ * With a front door: the socket directories on every node, before the node's proxy and
+ * workspaces bind them.
+ * @throws NodeBaselineError naming each node where they could not be made
+ */
+async function setUpDoors(model: HostModel, image: string, docker: DockerAsync): Promise<void> {
+  const { setUpDoors: run } = await import("../swarm/door-setup");
+  const problems = await run(model, image, docker);
+  if (problems.length > 0) throw new NodeBaselineError(problems);
+  console.log(`host ${model.name}: the front door's socket directories made on ${model.swarm!.nodes.length} node${model.swarm!.nodes.length === 1 ? "" : "s"}`);
+}
+
 const IMAGE_HELP = "image of the job that reads each node (needs /bin/sh; default: host.initImage, else the first environment's)";
 const exitCodes = `\nExit codes: ${SWARM_EXIT.ok} every node has the baseline, ${SWARM_EXIT.invalid} invalid config, ${SWARM_EXIT.unreadable} the manager could not be read, ${SWARM_EXIT.refused} a node lacks the baseline (nothing deployed).`;
 
@@ -83,7 +95,7 @@ export function addSwarmCommands(cli: Command, docker: DockerAsync = dockerCliAs
   swarm
     .command("deploy")
     .description(
-      "check every node (as swarm check), then write the stack file and run docker stack deploy --prune with the host's name; a node without the baseline: nothing written, nothing deployed",
+      "check every node (as swarm check), with a front door make its socket directories on every node, then write the stack file and run docker stack deploy --prune with the host's name; a node without the baseline: nothing written, nothing deployed",
     )
     .option("-c, --config <file>", CONFIG_OPTION)
     .option("-o, --out <file>", "where to write the stack file", "stack.yml")
@@ -94,6 +106,7 @@ export function addSwarmCommands(cli: Command, docker: DockerAsync = dockerCliAs
       swarmOnly(model, "swarm deploy");
       for (const w of warnings) console.error(`warning: ${w}`);
       await baselineChecked(model, opts.image, docker);
+      if (model.frontDoor !== undefined) await setUpDoors(model, probeImage(model, opts.image), docker);
       const { writeCompose } = await import("../output/output");
       const out = writeCompose(model, opts.out);
       console.log([summary(model, path.dirname(path.resolve(out))), `wrote ${out}`].join("\n"));

@@ -111,7 +111,7 @@ export interface ContainerSpec {
 
 /** A script of src/container/root/, run as root in a one-shot or the proxy: given inline to the image's /bin/sh, as the seeder is. */
 export function rootScript(
-  name: "docker-filter.sh" | "frontdoor-setup.sh" | "home.sh" | "host-accounts.sh" | "node-baseline.sh" | "protected-links.sh",
+  name: "docker-filter.sh" | "door-setup.sh" | "frontdoor-setup.sh" | "home.sh" | "host-accounts.sh" | "node-baseline.sh" | "protected-links.sh",
 ): string {
   return SCRIPTS[`root/${name}`];
 }
@@ -132,8 +132,10 @@ export const ROLE = {
   workspace: "workspace",
   /** The one-shot that creates the homes of one home image's users (and their socket directories). */
   home: "home",
-  /** The front door's proxy. */
+  /** The front door's proxy (on a Swarm: the entry proxy). */
   proxy: "frontdoor",
+  /** On a Swarm: a node's proxy, which reaches that node's workspace sockets for the entry proxy. */
+  nodeProxy: "node-proxy",
   /** The one-shot that prepares the front door's directories and config files. */
   frontDoorSetup: "frontdoor-setup",
   /** The one container that holds the Docker socket, for the front door's wake route. */
@@ -146,6 +148,8 @@ export const ROLE = {
   signInLimit: "sign-in-limit",
   /** `homedock users check`'s look at the host's accounts and homes. */
   usersCheck: "users-check",
+  /** On a Swarm with a front door: the job that makes the socket directories on a node before its proxy and workspaces. */
+  doorSetup: "door-setup",
   /** `homedock swarm check`'s look at a Swarm node's daemon (a job of one task per node). */
   nodeCheck: "node-check",
 } as const;

@@ -1,6 +1,6 @@
 // The front door's containers and the Jupyter flags it needs, decided once from the model
 // (like container.ts) for both renderers.
-import { WORKSPACE_RUNTIME_DIR } from "../model/front-door";
+import { type FrontDoorModel, WORKSPACE_RUNTIME_DIR } from "../model/front-door";
 import type { HostModel, WorkspaceModel } from "../model/model";
 import { stopsWhenIdle } from "../model/workspaces";
 import { DOCKER_FILTER_DIR, dockerFilterVolume, idleWorkspaces } from "./docker-filter";
@@ -8,6 +8,7 @@ import {
   type BindMount,
   type ContainerSpec,
   HARDENING,
+  type PortSpec,
   LABEL_HOST,
   LABEL_MOUNTS,
   LABEL_ROLE,
@@ -163,22 +164,34 @@ export function proxyContainer(host: HostModel, caddyfile: CaddyfileSource): Con
     mounts,
     volumes: [{ name: volumes.data, target: "/data", readOnly: false }, ...config, ...filter],
     tmpfs: { ...TMP_TMPFS, "/config": "rw,nosuid,nodev,mode=0700" },
-    ports: frontDoor.listen.flatMap((ip) => [
-      { ip, external: frontDoor.httpsPort, internal: 443 },
-      { ip, external: frontDoor.httpPort, internal: 80 },
-    ]),
-    memoryMiB: frontDoor.memoryMiB,
-    nanoCpus: frontDoor.nanoCpus,
-    pidsLimit: frontDoor.pidsLimit,
-    readOnlyRoot: true,
-    restart: "unless-stopped",
-    ...HARDENING,
+    ports: frontDoorPorts(frontDoor, frontDoor.listen),
+    ...proxyRunning(frontDoor),
     capAdd: ["CAP_DAC_OVERRIDE", "CAP_NET_BIND_SERVICE"],
     network: host.network,
     // The login's network: where it reaches the session check and the sign-in.
     extraNetworks: [loginNetwork(host)],
     oneShot: false,
   };
+}
+
+/** The HTTPS and HTTP ports of the front door, published on each of `ips`. */
+export function frontDoorPorts(frontDoor: FrontDoorModel, ips: readonly string[]): PortSpec[] {
+  return ips.flatMap((ip) => [
+    { ip, external: frontDoor.httpsPort, internal: 443 },
+    { ip, external: frontDoor.httpPort, internal: 80 },
+  ]);
+}
+
+/** How every proxy of the front door runs: its limits, a read-only root, restarted unless stopped, hardened. */
+export function proxyRunning(frontDoor: FrontDoorModel) {
+  return {
+    memoryMiB: frontDoor.memoryMiB,
+    nanoCpus: frontDoor.nanoCpus,
+    pidsLimit: frontDoor.pidsLimit,
+    readOnlyRoot: true,
+    restart: "unless-stopped",
+    ...HARDENING,
+  } as const;
 }
 
 /** Where the one-shot containers see the socket directory they make things in. */

@@ -17,7 +17,9 @@ const LIMITER_PORT = 4182;
 
 /** The session check's, the sign-in's and the limiter's container names. */
 export function loginContainerNames(host: HostModel): { readonly check: string; readonly signIn: string; readonly limiter: string } {
-  return { check: `${host.name}-login`, signIn: `${host.name}-signin`, limiter: `${host.name}-signin-limit` };
+  // On a Swarm, services of the host's stack, which Docker names <host>_<service>.
+  const prefix = host.swarm === undefined ? host.name : "frontdoor";
+  return { check: `${prefix}-login`, signIn: `${prefix}-signin`, limiter: `${prefix}-signin-limit` };
 }
 
 /**
@@ -43,8 +45,8 @@ export const LOGIN_PREFIX = "/oauth2";
 /** The session cookie: __Host- makes browsers keep it to this site, over HTTPS, for every path. */
 export const SESSION_COOKIE = "__Host-homedock";
 
-/** Where the login's containers read their files: the config volume (Terraform) or a directory beside the Compose file. */
-type ConfigSource = { readonly volume: string } | { readonly bind: string };
+/** Where the login's containers read their files: the config volume (Terraform), a directory beside the Compose file, or Swarm secrets (a stack file). */
+type ConfigSource = { readonly volume: string } | { readonly bind: string } | { readonly secrets: true };
 
 /** The files of the login, beside the Caddyfile in the front door's config directory. */
 export const LOGIN_FILES = {

@@ -71,3 +71,28 @@ export const RESTART_CONDITION: Readonly<Record<"no" | "on-failure" | "always" |
   always: "any",
   "unless-stopped": "any",
 };
+
+/**
+ * A node's proxy in the stack file: `door--<node>`, on that node, reached by the entry
+ * proxy by this name on the proxies' overlay. "--" as in a workspace's name, so that the
+ * check of service names sees a clash with one (a user "door", an environment named as a node).
+ */
+export function doorServiceName(node: string): string {
+  return `door--${node}`;
+}
+
+/** The proxies' overlay network: the entry proxy and every node's proxy, nothing else. */
+export function doorsNetwork(host: string): string {
+  return `${host}-doors`;
+}
+
+/** The port a node's proxy listens on (TLS, a client certificate of homedock's CA required), on the proxies' overlay only. */
+export const DOOR_PORT = 8443;
+
+/** The node the entry proxy (and the login) run on: the first of swarm.nodes. */
+export function entryNode(nodes: readonly string[]): string {
+  return nodes[0];
+}
+
+/** The entry proxy's service in the stack file, and the name in its client certificate. */
+export const ENTRY_PEER = "frontdoor";

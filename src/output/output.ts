@@ -62,9 +62,9 @@ function moveInto(from: string, to: string): void {
  */
 export function writeCompose(model: HostModel, file: string): string {
   mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const text = model.swarm === undefined ? renderCompose(model) : renderStack(model);
-  // First, since the Compose file names them.
-  writeComposeSecrets(path.dirname(path.resolve(file)), model);
+  // First, since the Compose file names them (and the stack file their hashes).
+  const files = writeComposeSecrets(path.dirname(path.resolve(file)), model);
+  const text = model.swarm === undefined ? renderCompose(model) : renderStack(model, files);
   writeWhole(file, text);
   return file;
 }

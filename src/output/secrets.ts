@@ -7,7 +7,9 @@ import { secretKey, TOKEN_VARIABLE } from "../container/container";
 import type { ConfigIssue } from "../config/issues";
 import type { HostModel, UserModel } from "../model/model";
 import { workspacesOf } from "../model/workspaces";
-import { renderCaddyfile } from "../render/caddyfile";
+import { renderCaddyfile, renderDoorCaddyfile } from "../render/caddyfile";
+import { DOOR_FILES, nodePeerFiles } from "../container/swarm-door";
+import { peerCertificates } from "./peers";
 import { CADDYFILE_DIR, SECRETS_DIR, secretsEnvFile } from "../render/secret-paths";
 import { kindOf, readSecretsFile, secretProblem, secretsDir, writePrivate } from "./secret-files";
 import { loginFileContents } from "./login-files";
@@ -191,11 +193,28 @@ export function frontDoorFiles(dir: string, model: HostModel): Record<string, st
   const hashes = usableHashes(model, readPasswords(dir));
   const caddyfile = renderCaddyfile(model, hashes);
   // The login's files first: the proxy, watching its Caddyfile, reloads onto a login that is ready.
-  return { ...loginFileContents(dir, model, hashes), [CADDYFILE]: caddyfile };
+  return { ...loginFileContents(dir, model, hashes), ...(model.swarm === undefined ? {} : swarmDoorFiles(dir, model)), [CADDYFILE]: caddyfile };
 }
 
-/** Writes each workspace's env file (0600), and the front door's config files, beside the Compose file in `dir`. */
-export function writeComposeSecrets(dir: string, model: HostModel): void {
+/** On a Swarm, the files of the proxies across nodes: the nodes' Caddyfile, homedock's CA, each proxy's certificate and key. */
+function swarmDoorFiles(dir: string, model: HostModel): Record<string, string> {
+  const peers = peerCertificates(dir, model);
+  const files: Record<string, string> = {
+    [DOOR_FILES.caddyfile]: renderDoorCaddyfile(),
+    [DOOR_FILES.ca]: peers.ca.cert,
+    [DOOR_FILES.entryCert]: peers.entry.cert,
+    [DOOR_FILES.entryKey]: peers.entry.key,
+  };
+  for (const node of model.swarm!.nodes) {
+    const names = nodePeerFiles(node);
+    files[names.cert] = peers.nodes[node].cert;
+    files[names.key] = peers.nodes[node].key;
+  }
+  return files;
+}
+
+/** Writes each workspace's env file (0600), and the front door's config files, beside the Compose file in `dir`; returns the front door's files by name. */
+export function writeComposeSecrets(dir: string, model: HostModel): Record<string, string> {
   // First, since a bad secrets file stops the render before anything is written.
   const files = frontDoorFiles(dir, model);
   for (const [key, token] of Object.entries(workspaceTokens(dir, model))) {
@@ -205,6 +224,7 @@ export function writeComposeSecrets(dir: string, model: HostModel): void {
     mkdirSync(path.join(dir, CADDYFILE_DIR), { recursive: true, mode: 0o700 });
     for (const [name, text] of Object.entries(files)) writePrivate(path.join(dir, CADDYFILE_DIR, name), text);
   }
+  return files;
 }
 
 /** The Terraform variables that carry secrets. */

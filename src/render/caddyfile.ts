@@ -6,6 +6,8 @@ import { stopsWhenIdle, workspacesOf } from "../model/workspaces";
 import { PROXY_RUNTIME_DIR, PROXY_TLS_CERT, PROXY_TLS_KEY, SOCKET_NAME } from "../container/front-door-containers";
 import { DOCKER_FILTER_SOCKET, startPath } from "../container/docker-filter";
 import { identityHeader, loginAddresses, LOGIN_PREFIX, SESSION_COOKIE } from "../container/login";
+import { DOOR_CA, DOOR_CERT, DOOR_KEY, ENTRY_CERT, ENTRY_KEY, WORKSPACE_HEADER } from "../container/swarm-door";
+import { DOOR_PORT, doorServiceName } from "../model/swarm";
 
 /**
  * Text for HTML, and for a Caddyfile backquoted token: `{` and `}` too, which Caddy would
@@ -95,8 +97,30 @@ const USER = "{homedock_user}";
  */
 const REACHED = "homedock_reached";
 
+/**
+ * How the entry proxy reaches a workspace. On one host: its socket. On a Swarm: the proxy
+ * of its user's node, over TLS with the entry's client certificate, checked against
+ * homedock's own CA under the node proxy's name; the node proxy reaches the socket the
+ * header names, which the entry sets from the route, never from the request.
+ */
+function upstream(model: HostModel, ws: WorkspaceModel, indent: string): string[] {
+  if (model.swarm === undefined) return [`${indent}reverse_proxy unix/${proxySocket(ws)} {`];
+  const door = doorServiceName(ws.user.node!);
+  return [
+    `${indent}reverse_proxy https://${door}:${DOOR_PORT} {`,
+    `${indent}\ttransport http {`,
+    `${indent}\t\ttls_client_auth ${ENTRY_CERT} ${ENTRY_KEY}`,
+    `${indent}\t\ttls_trusted_ca_certs ${DOOR_CA}`,
+    `${indent}\t\ttls_server_name ${door}`,
+    // A node that is down answers nothing: the page that says so comes soon, not after a minute.
+    `${indent}\t\tdial_timeout 3s`,
+    `${indent}\t}`,
+    `${indent}\theader_up ${WORKSPACE_HEADER} ${ws.user.name}/${ws.environment.name}`,
+  ];
+}
+
 /** One user's block: their routes and landing page for their session only, 404 for the rest. */
-function userBlock(user: string, workspaces: readonly WorkspaceModel[]): string[] {
+function userBlock(model: HostModel, user: string, workspaces: readonly WorkspaceModel[]): string[] {
   const landing = landingPrefix(user);
   const lines = [`\t\t@user_${user} {`, `\t\t\tpath /user/${user} ${landing}*`, `\t\t\tvars ${USER} ${user}`, "\t\t}", `\t\thandle @user_${user} {`];
   for (const ws of workspaces) {
@@ -106,7 +130,7 @@ function userBlock(user: string, workspaces: readonly WorkspaceModel[]): string[
       `\t\t\thandle ${prefix}* {`,
       // Set only here, where the session check let the user in: the wake route's proof.
       `\t\t\t\tvars ${REACHED} ${user}`,
-      `\t\t\t\treverse_proxy unix/${proxySocket(ws)} {`,
+      ...upstream(model, ws, "\t\t\t\t"),
       // A workspace's page cannot claim the site for a service worker of its own.
       "\t\t\t\t\theader_down -Service-Worker-Allowed",
       // The login is the front door's: the workspace never sees the session cookie. (An
@@ -209,6 +233,82 @@ function wakeBlock(workspaces: readonly WorkspaceModel[]): string[] {
   }
   lines.push("\t}");
   return lines;
+}
+
+/** What the users of a node that does not answer see. */
+export function nodeDownPage(node: string): string {
+  return (
+    `<!doctype html><html><head><meta charset="utf-8"><title>Workspace unavailable</title></head>` +
+    `<body><h1>The machine your workspace runs on is down</h1>` +
+    `<p>Your workspace runs on ${escapeHtml(node)}, which does not answer. Your files are kept. ` +
+    `Try again later, or ask the admin.</p></body></html>`
+  );
+}
+
+/**
+ * On a Swarm: where the entry proxy cannot reach a node's proxy (502: the node is down,
+ * or its proxy), the users of that node whose route was taken get a page that says so;
+ * every other user's routes go elsewhere and are untouched.
+ */
+function nodeDownBlock(model: HostModel, admitted: readonly UserModel[]): string[] {
+  const lines = ["\thandle_errors {"];
+  for (const node of model.swarm!.nodes) {
+    const users = admitted.filter((u) => u.node === node).map((u) => u.name);
+    if (users.length === 0) continue;
+    lines.push(
+      `\t\t@down_${node} {`,
+      "\t\t\texpression {http.error.status_code} == 502",
+      // Set by a user's route, which only a request the session check let in reaches.
+      `\t\t\tvars ${REACHED} ${users.join(" ")}`,
+      "\t\t}",
+      `\t\thandle @down_${node} {`,
+      '\t\t\theader Content-Type "text/html; charset=utf-8"',
+      "\t\t\theader Cache-Control no-store",
+      `\t\t\theader Retry-After ${RETRY_AFTER}`,
+      `\t\t\trespond \`${nodeDownPage(node)}\` 502`,
+      "\t\t}",
+    );
+  }
+  lines.push("\t}");
+  return lines;
+}
+
+/**
+ * The Caddyfile of a node's proxy on a Swarm, the same on every node and for every set
+ * of users (adding one restarts no node proxy): TLS on DOOR_PORT with a client
+ * certificate of homedock's CA required (only the entry proxy has one), and each request
+ * to the socket of the workspace the entry named in WORKSPACE_HEADER, below the node's
+ * socket tree. A name that starts with "." or holds "/" matches nothing.
+ */
+export function renderDoorCaddyfile(): string {
+  return `${[
+    "{",
+    "\tadmin off",
+    "\tauto_https off",
+    // The entry names the node proxy for TLS (SNI) and keeps the user's Host: they differ.
+    "\tservers {",
+    "\t\tstrict_sni_host insecure_off",
+    "\t}",
+    "}",
+    `https://:${DOOR_PORT} {`,
+    `\ttls ${DOOR_CERT} ${DOOR_KEY} {`,
+    "\t\tclient_auth {",
+    "\t\t\tmode require_and_verify",
+    `\t\t\ttrusted_ca_cert_file ${DOOR_CA}`,
+    "\t\t}",
+    "\t}",
+    ...ACCESS_LOG,
+    `\t@workspace header_regexp workspace ${WORKSPACE_HEADER} ^([^/.][^/]*)/([^/.][^/]*)$`,
+    "\thandle @workspace {",
+    `\t\treverse_proxy unix/${PROXY_RUNTIME_DIR}/{re.workspace.1}/{re.workspace.2}/${SOCKET_NAME} {`,
+    `\t\t\theader_up -${WORKSPACE_HEADER}`,
+    "\t\t}",
+    "\t}",
+    "\thandle {",
+    '\t\trespond "no such workspace" 404',
+    "\t}",
+    "}",
+  ].join("\n")}\n`;
 }
 
 /** Where a link that does not name the user starts: `/user-redirect/<env>/<path>`, as under JupyterHub (nbgitpuller's links). */
@@ -317,7 +417,7 @@ export function renderCaddyfile(model: HostModel, hashes: Readonly<Record<string
   for (const user of model.users) {
     const routed = workspacesOf(model, user.name).filter((ws) => ws.route !== undefined);
     if ((login.method === "password" && hashes[user.name] === undefined) || routed.length === 0) continue;
-    blocks.push(...userBlock(user.name, routed));
+    blocks.push(...userBlock(model, user.name, routed));
     admitted.push(user);
     for (const ws of routed) routes.set(ws.environment.name, [...(routes.get(ws.environment.name) ?? []), user.name]);
   }
@@ -369,6 +469,7 @@ export function renderCaddyfile(model: HostModel, hashes: Readonly<Record<string
   const admittedNames = new Set(admitted.map((u) => u.name));
   const sleepers = model.workspaces.filter((ws) => stopsWhenIdle(ws) && admittedNames.has(ws.user.name));
   if (sleepers.length > 0) site.push(...wakeBlock(sleepers));
+  if (model.swarm !== undefined && admitted.length > 0) site.push(...nodeDownBlock(model, admitted));
   site.push("}");
   const http = [`http://${frontDoor.site} {`, `\tredir ${siteUrl(frontDoor)}{uri} 308`, "}"];
   return `${[...global, ...site, ...http].join("\n")}\n`;

@@ -1,9 +1,13 @@
 // The stack file: the same model and ContainerSpecs as the Compose file, for `docker
 // stack deploy` on a Swarm (compose file format 3.9). Pure: model in, YAML text out.
-import { type ContainerSpec, SEEDER_SCRIPT, secretKey, workspaceContainer } from "../container/container";
+import { createHash } from "node:crypto";
+import { type ContainerSpec, LABEL_HOST, SEEDER_SCRIPT, secretKey, workspaceContainer } from "../container/container";
+import { doorNetworks, doorServices, type SecretFile } from "../container/swarm-door";
 import { yamlScalar } from "../config/yaml-scalar";
+import { WORKSPACE_RUNTIME_DIR } from "../model/front-door";
 import type { HostModel } from "../model/model";
 import { placementConstraint, RESTART_CONDITION, swarmServiceName } from "../model/swarm";
+import { CADDYFILE_DIR } from "./secret-paths";
 import { literal, longBind, put, putContainer, renderServices, SEEDER_KEY } from "./compose";
 import { providerCpus } from "./terraform";
 
@@ -32,8 +36,14 @@ function tmpfsMount(target: string, options: string): Record<string, unknown> {
   return { type: "tmpfs", target: literal(serviceTmpfsTarget(target, options)) };
 }
 
-/** One workspace's service, on its user's node. */
-function stackService(spec: ContainerSpec, node: string, key: string): Record<string, unknown> {
+/** What a front door's service has that a workspace's does not. */
+interface DoorParts {
+  /** Its files as Swarm secrets, by the name the stack file declares each under. */
+  readonly secrets: readonly SecretFile[];
+}
+
+/** One service on its node: a workspace's (its secrets' `key`), or the front door's (`door`). */
+function stackService(spec: ContainerSpec, node: string, key: string | undefined, door?: DoorParts): Record<string, unknown> {
   const s: Record<string, unknown> = {};
   // No container_name (Swarm names a service's containers), no group_add (the config
   // refuses supplementary gids on a Swarm), no restart or security_opt (ignored by
@@ -42,16 +52,24 @@ function stackService(spec: ContainerSpec, node: string, key: string): Record<st
   put(s, "volumes", [
     // Swarm never creates a missing bind source: a missing home fails its task, naming the path.
     ...spec.mounts.map((m) => {
-      if (m.composeVolume !== undefined || m.createSource === true) throw new Error(`stack file: ${spec.name}: ${m.source} must exist before its container`);
+      // A workspace's socket directory is made by its node's setup job (src/swarm/door-setup.ts) before the stack is deployed.
+      const made = m.target === WORKSPACE_RUNTIME_DIR && m.createSource !== true;
+      if ((m.composeVolume !== undefined && !made) || m.createSource === true)
+        throw new Error(`stack file: ${spec.name}: ${m.source} must exist before its container`);
       return longBind(m);
     }),
+    ...spec.volumes.map((v) => ({ type: "volume", source: v.name, target: v.target, read_only: v.readOnly })),
     ...Object.entries(spec.tmpfs).map(([target, options]) => tmpfsMount(target, options)),
   ]);
+  // Host mode: published on the service's node alone, without the routing mesh (which
+  // needs IPVS, and would answer on every node).
+  put(s, "ports", spec.ports.length > 0 ? spec.ports.map((p) => ({ target: p.internal, published: p.external, protocol: "tcp", mode: "host" })) : undefined);
+  put(s, "secrets", door === undefined ? undefined : door.secrets.map((f) => ({ source: f.file, target: f.target, mode: 0o400 })));
   put(s, "read_only", spec.readOnlyRoot || undefined);
   put(s, "init", spec.init);
   put(s, "cap_add", spec.capAdd.length > 0 ? [...spec.capAdd] : undefined);
   put(s, "cap_drop", [...spec.capDrop]);
-  put(s, "networks", [STACK_NETWORK]);
+  put(s, "networks", spec.network === undefined || door === undefined ? [STACK_NETWORK] : [spec.network, ...(spec.extraNetworks ?? [])]);
   const limits: Record<string, unknown> = {};
   put(limits, "cpus", spec.nanoCpus === undefined ? undefined : providerCpus(spec.nanoCpus));
   // Memory alone: a service cannot hold swap to it (the node baseline does).
@@ -59,6 +77,9 @@ function stackService(spec: ContainerSpec, node: string, key: string): Record<st
   // The cgroup's pids limit, as in the Compose file (from file format 3.9).
   put(limits, "pids", spec.pidsLimit);
   s.deploy = {
+    // By name, without a virtual IP: the nodes' kernels need not have IPVS, and a front
+    // door's service is one task.
+    ...(door === undefined ? {} : { endpoint_mode: "dnsrr" }),
     replicas: 1,
     labels: Object.fromEntries(Object.entries(spec.labels).map(([k, v]) => [k, literal(v)])),
     placement: { constraints: [placementConstraint(node)] },
@@ -68,11 +89,52 @@ function stackService(spec: ContainerSpec, node: string, key: string): Record<st
   return s;
 }
 
-/** The stack file's services: one per workspace, by user, then environment, in config order. */
+/** The stack file's services: one per workspace, by user, then environment, in config order; then the front door's. */
 function* stackServices(host: HostModel): Generator<readonly [string, Record<string, unknown>]> {
   for (const ws of host.workspaces) {
     yield [swarmServiceName(ws.user.name, ws.environment.name), stackService(workspaceContainer(host, ws), ws.user.node!, secretKey(ws))];
   }
+  if (host.frontDoor === undefined) return;
+  for (const d of doorServices(host)) yield [d.service, stackService(d.spec, d.node, undefined, { secrets: d.secrets })];
+}
+
+/**
+ * A Swarm secret's name: the host's, then a hash of the file's name and content, then
+ * the file's name. A secret cannot change: a changed file is a new secret, which rolls
+ * only the services that read it.
+ */
+export function secretName(host: string, file: string, content: string): string {
+  const hash = createHash("sha256").update(`${file}\0${content}`).digest("hex").slice(0, 16);
+  // At most 64 characters, ending in a letter or digit, as Swarm wants them.
+  return `${host}-${hash}-${file}`.slice(0, 64).replace(/[^A-Za-z0-9]+$/, "");
+}
+
+/** The front door's networks, files and volume in the stack file: what follows the services. */
+function doorTail(host: HostModel, files: Readonly<Record<string, string>>): Record<string, unknown> {
+  if (host.frontDoor === undefined) return {};
+  const used = [...new Set(doorServices(host).flatMap((d) => d.secrets.map((f) => f.file)))].sort();
+  const secrets: Record<string, unknown> = {};
+  for (const file of used) {
+    const content = files[file];
+    if (content === undefined) throw new Error(`renderStack: the front door's file ${file} was not given`);
+    secrets[file] = { file: `./${CADDYFILE_DIR}/${file}`, name: secretName(host.name, file, content) };
+  }
+  const data = doorServices(host)[0].spec.volumes[0].name;
+  return { secrets, volumes: { [data]: { name: data } } };
+}
+
+/** The networks: each node's bridge for the workspaces, and the front door's overlays. */
+function networks(host: HostModel): Record<string, unknown> {
+  if (host.frontDoor === undefined) return NETWORKS;
+  return {
+    ...NETWORKS,
+    ...Object.fromEntries(
+      doorNetworks(host).map((n) => [
+        n.name,
+        { name: n.name, driver: "overlay", ...(n.internal ? { internal: true } : {}), labels: { [LABEL_HOST]: host.name } },
+      ]),
+    ),
+  };
 }
 
 /** The file format: 3.9 is the first with a pids limit (deploy.resources.limits.pids). */
@@ -82,12 +144,13 @@ const VERSION = "3.9";
 const NETWORKS = { [STACK_NETWORK]: { external: true, name: STACK_NETWORK } };
 
 /** The stack file as plain data: what `renderStack` writes. */
-export function stackFile(host: HostModel): Record<string, unknown> {
+export function stackFile(host: HostModel, files: Readonly<Record<string, string>> = {}): Record<string, unknown> {
   return {
     version: VERSION,
     ...(host.workspaces.length > 0 ? { [SEEDER_KEY]: literal(SEEDER_SCRIPT) } : {}),
     services: Object.fromEntries(stackServices(host)),
-    networks: NETWORKS,
+    networks: networks(host),
+    ...doorTail(host, files),
   };
 }
 
@@ -96,13 +159,16 @@ export function stackFile(host: HostModel): Record<string, unknown> {
  * stack name must be the host's: one service per workspace, one replica on its user's
  * node (the node label homedock.node), with the same user, mounts, seeder, environment,
  * labels and limits as the workspace's container on one host. The same model gives the
- * same bytes.
+ * same bytes. With a front door: an entry proxy on the first node, a proxy on each node,
+ * the login, their overlays, and their files as Swarm secrets, each named by its
+ * content's hash (`files`: the front door's files by name, as written beside the stack file).
  * @throws Error for a model without a swarm section
  */
-export function renderStack(host: HostModel): string {
+export function renderStack(host: HostModel, files: Readonly<Record<string, string>> = {}): string {
   if (host.swarm === undefined) throw new Error(`renderStack: host ${host.name} has no swarm section`);
   return renderServices(`version: ${yamlScalar(VERSION)}`, host.workspaces.length > 0, stackServices(host), (none) => ({
     ...(none ? { services: {} } : {}),
-    networks: NETWORKS,
+    networks: networks(host),
+    ...doorTail(host, files),
   }));
 }

@@ -32,32 +32,7 @@ export const CHECK_TIMEOUT_MS = 120_000;
  */
 export function probeServiceArgs(name: string, host: string, node: SwarmNodeState, image: string): string[] {
   return [
-    "service",
-    "create",
-    "--detach",
-    "--quiet",
-    "--no-resolve-image",
-    "--name",
-    name,
-    "--label",
-    `${LABEL_ROLE}=${ROLE.nodeCheck}`,
-    "--label",
-    `${LABEL_HOST}=${host}`,
-    "--container-label",
-    `${LABEL_ROLE}=${ROLE.nodeCheck}`,
-    "--mode",
-    "replicated-job",
-    "--restart-condition",
-    "none",
-    "--constraint",
-    `node.id==${node.id}`,
-    "--read-only",
-    "--user",
-    "0:0",
-    "--cap-drop",
-    "ALL",
-    // The one-shots' limits.
-    ...Object.entries(LIMIT_FLAGS).flatMap(([flag, value]) => [flag, value]),
+    ...jobArgs(name, host, ROLE.nodeCheck, `node.id==${node.id}`, []),
     "--mount",
     "type=bind,source=/etc/docker/daemon.json,target=/homedock/daemon.json,readonly",
     "--entrypoint",
@@ -69,8 +44,46 @@ export function probeServiceArgs(name: string, host: string, node: SwarmNodeStat
   ];
 }
 
+/**
+ * The start of `docker service create` for a job of one task of homedock's on one node
+ * (`constraint`), before its mounts and command: labelled with its role and host, never
+ * restarted, root with a read-only root filesystem and no capability but `capAdd`, the
+ * one-shots' limits.
+ */
+export function jobArgs(name: string, host: string, role: string, constraint: string, capAdd: readonly string[]): string[] {
+  return [
+    "service",
+    "create",
+    "--detach",
+    "--quiet",
+    "--no-resolve-image",
+    "--name",
+    name,
+    "--label",
+    `${LABEL_ROLE}=${role}`,
+    "--label",
+    `${LABEL_HOST}=${host}`,
+    "--container-label",
+    `${LABEL_ROLE}=${role}`,
+    "--mode",
+    "replicated-job",
+    "--restart-condition",
+    "none",
+    "--constraint",
+    constraint,
+    "--read-only",
+    "--user",
+    "0:0",
+    "--cap-drop",
+    "ALL",
+    ...capAdd.flatMap((cap) => ["--cap-add", cap]),
+    // The one-shots' limits.
+    ...Object.entries(LIMIT_FLAGS).flatMap(([flag, value]) => [flag, value]),
+  ];
+}
+
 /** A task's end: complete, or the states a task that will not run again ends in. */
-const ENDED = new Set(["complete", "failed", "rejected", "shutdown", "orphaned", "remove"]);
+export const ENDED = new Set(["complete", "failed", "rejected", "shutdown", "orphaned", "remove"]);
 
 interface TaskState {
   readonly ServiceID: string;
@@ -80,7 +93,7 @@ interface TaskState {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits for each job's task to end; by service id, its state and error. */
-async function waitForJobs(ids: readonly string[], docker: DockerAsync, timeoutMs: number): Promise<Map<string, { state: string; err: string }>> {
+export async function waitForJobs(ids: readonly string[], docker: DockerAsync, timeoutMs: number): Promise<Map<string, { state: string; err: string }>> {
   const until = Date.now() + timeoutMs;
   let last = new Map<string, { state: string; err: string }>();
   for (;;) {

@@ -591,9 +591,42 @@ export const cases: [string, (c: any) => void, string][] = [
     `host.createHomes: got true; expected false with a swarm section: homes are on storage every node mounts`,
   ],
   [
-    "swarm with a front door",
-    (c) => (onSwarm(c), (c.frontDoor = { site: "lab.example.org" })),
-    `; expected no front door with a swarm section: not yet on Swarm (the workspaces' sockets are on their nodes)`,
+    "swarm with a front door listening on one address",
+    (c) => (onSwarm(c), (c.frontDoor = { site: "lab.example.org", listen: ["127.0.0.1"] })),
+    `frontDoor.listen: got ["127.0.0.1"]; expected [0.0.0.0] with a swarm section: the entry proxy publishes its ports on its node in host mode`,
+  ],
+  [
+    "swarm with a front door's certificate files",
+    (c) => (onSwarm(c), (c.frontDoor = { site: "lab.example.org", tls: "files", certFile: "/srv/tls/cert.pem", keyFile: "/srv/tls/key.pem" })),
+    `frontDoor.tls: got "files"; expected internal or acme with a swarm section: certFile and keyFile are files of one machine`,
+  ],
+  [
+    "swarm with a login's CA file",
+    (c) => (
+      onSwarm(c),
+      (c.frontDoor = { site: "lab.example.org", login: { method: "oidc", issuer: "https://id.example.org", clientId: "lab", caFile: "/srv/tls/ca.pem" } })
+    ),
+    `frontDoor.login.caFile: got "/srv/tls/ca.pem"; expected no caFile with a swarm section`,
+  ],
+  [
+    "swarm with a front door and an idle timeout",
+    (c) => (onSwarm(c), (c.frontDoor = { site: "lab.example.org" }), (c.environments[0].jupyter = "notebook"), (c.environments[0].idleTimeout = 3600)),
+    `environments[0].idleTimeout: got 3600; expected no idleTimeout with a swarm section and a front door: idle stop and wake are not yet across nodes`,
+  ],
+  [
+    "swarm with a front door and a default idle timeout",
+    (c) => (onSwarm(c), (c.frontDoor = { site: "lab.example.org" }), (c.host.defaults = { idleTimeout: 3600 })),
+    `host.defaults.idleTimeout: got 3600; expected no idleTimeout with a swarm section and a front door`,
+  ],
+  [
+    "swarm with a front door and a node name with a dot",
+    (c) => (onSwarm(c), (c.frontDoor = { site: "lab.example.org" }), (c.swarm.nodes[1].name = "rack.2")),
+    `swarm.nodes[1].name: got "rack.2"; expected a name without "." with a front door: it names the node's proxy (door--rack.2)`,
+  ],
+  [
+    "swarm with a front door and a workspace named as a node's proxy",
+    (c) => (onSwarm(c), (c.frontDoor = { site: "lab.example.org" }), (c.users[1].name = "door"), (c.environments[0].name = "node-2")),
+    `users[1].name: got "door"; expected a workspace service name not used before, but the proxy of swarm.nodes[1] is lab_door--node-2 too`,
   ],
   [
     "swarm with a network",

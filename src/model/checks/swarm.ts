@@ -3,7 +3,7 @@
 import { formatPath, type PathSegment } from "../../config/issues";
 import { type PartialConfig, type Report } from "./check";
 import { firstUse } from "./unique";
-import { scopedServiceName, SWARM_NAME_MAX, SWARM_NAME_PATTERN, swarmServiceName } from "../swarm";
+import { doorServiceName, scopedServiceName, SWARM_NAME_MAX, SWARM_NAME_PATTERN, swarmServiceName } from "../swarm";
 
 export function checkSwarm(config: PartialConfig, report: Report): void {
   const { swarm } = config;
@@ -19,6 +19,7 @@ export function checkSwarm(config: PartialConfig, report: Report): void {
   names.forEach((name, i) => nodeName(name, ["swarm", "nodes", i, "name"], name));
   checkPins(config, names, report);
   checkUnsupported(config, report);
+  checkFrontDoor(config, report);
   checkServiceNames(config, report);
 }
 
@@ -51,15 +52,50 @@ function checkUnsupported(config: PartialConfig, report: Report): void {
       host.network,
     );
   }
-  if (config.frontDoor !== undefined) {
-    report(["frontDoor"], "expected no front door with a swarm section: not yet on Swarm (the workspaces' sockets are on their nodes)", config.frontDoor);
-  }
   config.users.forEach((user, i) => {
     if (user?.supplementaryGids !== undefined && user.supplementaryGids.length > 0) {
       report(
         ["users", i, "supplementaryGids"],
         "expected none with a swarm section: a stack file cannot give a service extra groups (no group_add)",
         user.supplementaryGids,
+      );
+    }
+  });
+}
+
+/** What the front door across nodes cannot do yet that one host's does, each refused with its reason. */
+function checkFrontDoor(config: PartialConfig, report: Report): void {
+  const { frontDoor } = config;
+  if (frontDoor === undefined) return;
+  const at = (...keys: PathSegment[]): PathSegment[] => ["frontDoor", ...keys];
+  if (frontDoor.listen !== undefined && (frontDoor.listen.length !== 1 || frontDoor.listen[0] !== "0.0.0.0")) {
+    report(
+      at("listen"),
+      "expected [0.0.0.0] with a swarm section: the entry proxy publishes its ports on its node in host mode, which takes no address",
+      frontDoor.listen,
+    );
+  }
+  if (frontDoor.tls === "files") {
+    report(
+      at("tls"),
+      "expected internal or acme with a swarm section: certFile and keyFile are files of one machine, not yet carried to the entry node",
+      "files",
+    );
+  }
+  if (frontDoor.login?.caFile !== undefined) {
+    report(at("login", "caFile"), "expected no caFile with a swarm section: a file of one machine, not yet carried to the entry node", frontDoor.login.caFile);
+  }
+  const idle = "expected no idleTimeout with a swarm section and a front door: idle stop and wake are not yet across nodes";
+  config.environments.forEach((env, i) => {
+    if (env?.idleTimeout !== undefined) report(["environments", i, "idleTimeout"], idle, env.idleTimeout);
+  });
+  if (config.host.defaults?.idleTimeout !== undefined) report(["host", "defaults", "idleTimeout"], idle, config.host.defaults.idleTimeout);
+  config.swarm?.nodes.forEach((node, i) => {
+    if (node.name?.includes(".")) {
+      report(
+        ["swarm", "nodes", i, "name"],
+        `expected a name without "." with a front door: it names the node's proxy (${doorServiceName(node.name)}), a DNS label on the proxies' network`,
+        node.name,
       );
     }
   });
@@ -80,6 +116,21 @@ function checkServiceNames(config: PartialConfig, report: Report): void {
     return;
   }
   const first = new Map<string, readonly PathSegment[]>();
+  // The node proxies' services come first: a workspace named as one is the one refused.
+  if (config.frontDoor !== undefined) {
+    config.swarm?.nodes.forEach((node, i) => {
+      if (node.name === undefined) return;
+      const name = scopedServiceName(host.name, doorServiceName(node.name));
+      if (name.length > SWARM_NAME_MAX) {
+        report(
+          ["swarm", "nodes", i, "name"],
+          `expected a shorter name with a front door: its proxy is the Swarm service ${name}, ${name.length} characters (at most ${SWARM_NAME_MAX})`,
+          node.name,
+        );
+      }
+      first.set(name, ["swarm", "nodes", i]);
+    });
+  }
   config.environments.forEach((env, j) => {
     if (env?.name === undefined) return;
     if (!SWARM_NAME_PATTERN.test(`x${env.name}`)) {
@@ -99,7 +150,10 @@ function checkServiceNames(config: PartialConfig, report: Report): void {
         return;
       }
       if (seen === undefined) first.set(name, ["users", i]);
-      else report(["users", i, "name"], `expected a workspace service name not used before, but ${formatPath(seen)}'s workspace is ${name} too`, user.name);
+      else {
+        const whose = seen[0] === "swarm" ? `the proxy of ${formatPath(seen)}` : `${formatPath(seen)}'s workspace`;
+        report(["users", i, "name"], `expected a workspace service name not used before, but ${whose} is ${name} too`, user.name);
+      }
     }
   });
 }

@@ -5,7 +5,8 @@ import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { buildModel } from "../../../src/model/model";
 import { renderCompose } from "../../../src/render/compose";
-import { renderStack, stackFile } from "../../../src/render/stack";
+import { renderStack, secretName, stackFile } from "../../../src/render/stack";
+import { renderCaddyfile, renderDoorCaddyfile } from "../../../src/render/caddyfile";
 import { SEEDER_SCRIPT } from "../../../src/container/container";
 import type { ConfigInput } from "../../../src/config/schema";
 import { courseConfig, type Json, swarmCourseConfig } from "../../helpers/synth";
@@ -181,5 +182,142 @@ describe("the stack file", () => {
 
   it("is only for a host with a swarm section", () => {
     expect(() => renderStack(buildModel(courseConfig()))).toThrow("renderStack: host course has no swarm section");
+  });
+});
+
+describe("the stack file with a front door", () => {
+  /** The course on three nodes behind a front door; `more` users added. */
+  function doorConfig(more: { name: string; uid: number; node?: string }[] = []): ConfigInput {
+    const c = swarmCourseConfig();
+    return {
+      ...c,
+      frontDoor: { site: "lab.example.org", httpsPort: 8443, httpPort: 8080 },
+      environments: c.environments.map((e) => ({ ...e, jupyter: "notebook" as const, command: ["jupyter", "notebook"] })),
+      users: [...c.users!, ...more.map((u) => ({ ...u, gid: u.uid }))],
+    };
+  }
+  const hashes = (m: ReturnType<typeof buildModel>) => Object.fromEntries(m.users.map((u) => [u.name, `$2b$12$${u.name[0].toUpperCase().repeat(53)}`]));
+  /** The front door's files as output writes them: the entry's Caddyfile rendered, every other file a stand-in of its own name. */
+  function files(m: ReturnType<typeof buildModel>, change: Record<string, string> = {}): Record<string, string> {
+    const content = (name: string) =>
+      name === "Caddyfile" ? renderCaddyfile(m, hashes(m)) : name === "door.Caddyfile" ? renderDoorCaddyfile() : (change[name] ?? `content of ${name}`);
+    return new Proxy<Record<string, string>>({}, { get: (_, name) => content(String(name)) });
+  }
+  const doorModel = buildModel(doorConfig());
+  const door: Json = parse(renderStack(doorModel, files(doorModel)), { merge: true });
+  const nodes = ["node-1", "node-2", "node-3"];
+
+  it("adds the entry proxy, a proxy per node and the login to the workspaces", () => {
+    expect(Object.keys(door.services).filter((s) => !s.includes("--") || s.startsWith("door--"))).toEqual([
+      "frontdoor",
+      "door--node-1",
+      "door--node-2",
+      "door--node-3",
+      "frontdoor-login",
+      "frontdoor-signin",
+      "frontdoor-signin-limit",
+    ]);
+  });
+
+  it("publishes the ports on the first node alone, in host mode, from the entry proxy alone", () => {
+    const entry = door.services.frontdoor;
+    expect(entry.ports).toEqual([
+      { target: 443, published: 8443, protocol: "tcp", mode: "host" },
+      { target: 80, published: 8080, protocol: "tcp", mode: "host" },
+    ]);
+    expect(entry.deploy.placement).toEqual({ constraints: ["node.labels.homedock.node == node-1"] });
+    expect(entry.networks).toEqual(["course-doors", "course-login"]);
+    expect([entry.cap_add, entry.cap_drop, entry.read_only, entry.user]).toEqual([["CAP_NET_BIND_SERVICE"], ["ALL"], true, "0:0"]);
+    // It reaches no socket: no bind of the runtime tree.
+    expect(entry.volumes.filter((v: Json) => v.type === "bind")).toEqual([]);
+    for (const [name, s] of Object.entries<Json>(door.services)) if (name !== "frontdoor") expect([name, s.ports]).toEqual([name, undefined]);
+  });
+
+  it("runs each node's proxy on its node, by name on the proxies' overlay alone, with its node's socket tree read-only and DAC_OVERRIDE alone", () => {
+    for (const node of nodes) {
+      const s = door.services[`door--${node}`];
+      expect(s.deploy.placement).toEqual({ constraints: [`node.labels.homedock.node == ${node}`] });
+      expect([s.deploy.endpoint_mode, s.deploy.replicas, s.networks]).toEqual(["dnsrr", 1, ["course-doors"]]);
+      expect(s.volumes).toEqual([
+        { type: "bind", source: "/var/lib/homedock/course", target: "/run/homedock", read_only: true },
+        { type: "tmpfs", target: "/tmp" },
+      ]);
+      expect([s.cap_add, s.cap_drop, s.read_only, s.init]).toEqual([["CAP_DAC_OVERRIDE"], ["ALL"], true, true]);
+      expect(s.secrets).toEqual([
+        { source: "door.Caddyfile", target: "/homedock/config/Caddyfile", mode: 0o400 },
+        { source: "peers-ca.crt", target: "/homedock/peers/ca.crt", mode: 0o400 },
+        { source: `peers-door--${node}.crt`, target: "/homedock/peers/door.crt", mode: 0o400 },
+        { source: `peers-door--${node}.key`, target: "/homedock/peers/door.key", mode: 0o400 },
+      ]);
+    }
+  });
+
+  it("keeps every workspace on its node's bridge, off the proxies' and the login's overlays, its socket directory bound from its node", () => {
+    for (const ws of doorModel.workspaces) {
+      const s = door.services[`${ws.user.name}--${ws.environment.name}`];
+      expect(s.networks).toEqual(["bridge"]);
+      expect(s.volumes).toContainEqual({
+        type: "bind",
+        source: `/var/lib/homedock/course/${ws.user.name}/${ws.environment.name}`,
+        target: "/run/homedock",
+        read_only: false,
+      });
+    }
+    expect(door.networks).toEqual({
+      bridge: { external: true, name: "bridge" },
+      "course-doors": { name: "course-doors", driver: "overlay", labels: { "homedock.host": "course" } },
+      "course-login": { name: "course-login", driver: "overlay", internal: true, labels: { "homedock.host": "course" } },
+    });
+  });
+
+  it("gives the login's services only the files each reads, on the login's overlay alone", () => {
+    const sources = (name: string) => door.services[name].secrets.map((f: Json) => f.source);
+    expect(sources("frontdoor-login")).toEqual(["sign_in.html", "error.html", "login-cookie-secret"]);
+    expect(sources("frontdoor-signin")).toEqual(["sign_in.html", "error.html", "login-cookie-secret", "login-htpasswd"]);
+    expect(sources("frontdoor-signin-limit")).toEqual(["login-limit.cfg"]);
+    for (const name of ["frontdoor-login", "frontdoor-signin", "frontdoor-signin-limit"]) {
+      expect([name, door.services[name].networks, door.services[name].deploy.placement.constraints]).toEqual([
+        name,
+        ["course-login"],
+        ["node.labels.homedock.node == node-1"],
+      ]);
+    }
+  });
+
+  it("names each file's Swarm secret by a hash of its content: a changed file is a new secret for the services that read it alone", () => {
+    const changed: Json = parse(renderStack(doorModel, files(doorModel, { "peers-door--node-2.key": "another key" })));
+    const differ = Object.keys(door.secrets).filter((k) => door.secrets[k].name !== changed.secrets[k].name);
+    expect(differ).toEqual(["peers-door--node-2.key"]);
+    expect(door.secrets["peers-door--node-2.key"]).toEqual({
+      file: "./homedock-secrets/frontdoor/peers-door--node-2.key",
+      name: expect.stringMatching(/^course-[0-9a-f]{16}-peers-door--node-2\.key$/),
+    });
+    const long = secretName("h".repeat(40), "peers-door--node-with-a-long-name.crt", "x");
+    expect([long.length <= 64, /^[a-z0-9].*[A-Za-z0-9]$/.test(long)]).toEqual([true, true]);
+  });
+
+  it("changes no node proxy, no login and no other workspace when a user is added: only the secret of the entry's Caddyfile is new", () => {
+    const more = buildModel(doorConfig([{ name: "dave", uid: 1004 }]));
+    const after: Json = parse(renderStack(more, files(more)), { merge: true });
+    for (const name of Object.keys(door.services)) expect(after.services[name], name).toEqual(door.services[name]);
+    expect(Object.keys(after.services).filter((k) => !(k in door.services))).toEqual(["dave--python-course"]);
+    // (The sign-in's password file is new too where dave has a password: a stand-in here.)
+    expect(Object.keys(door.secrets).filter((k) => after.secrets[k].name !== door.secrets[k].name)).toEqual(["Caddyfile"]);
+    const readers = Object.keys(door.services).filter((k) => door.services[k].secrets?.some((f: Json) => f.source === "Caddyfile"));
+    expect(readers).toEqual(["frontdoor"]);
+  });
+
+  it("routes each user to their node's proxy, and gives a node's users a page of their own when it does not answer", () => {
+    const caddyfile = renderCaddyfile(doorModel, hashes(doorModel));
+    expect(caddyfile).toContain(`\t\t\t\treverse_proxy https://door--${nodeOf("bob")}:8443 {`);
+    expect(caddyfile).toContain("\t\t\t\t\theader_up X-Homedock-Workspace bob/python-course");
+    expect(caddyfile).not.toContain("unix/");
+    const onNode = (node: string) => doorModel.users.filter((u) => u.node === node).map((u) => u.name);
+    for (const node of nodes.filter((n) => onNode(n).length > 0)) {
+      expect(caddyfile).toContain(
+        `\t\t@down_${node} {\n\t\t\texpression {http.error.status_code} == 502\n\t\t\tvars homedock_reached ${onNode(node).join(" ")}\n\t\t}`,
+      );
+    }
+    expect(caddyfile).toContain("The machine your workspace runs on is down");
   });
 });
