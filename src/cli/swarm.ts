@@ -106,7 +106,9 @@ export function addSwarmCommands(cli: Command, docker: DockerAsync = dockerCliAs
       swarmOnly(model, "swarm deploy");
       for (const w of warnings) console.error(`warning: ${w}`);
       await baselineChecked(model, opts.image, docker);
-      if (model.frontDoor !== undefined) await setUpDoors(model, probeImage(model, opts.image), docker);
+      // In the front door's own image, as on one host: an environment's image must never
+      // run as root over the socket directories of users who did not choose it.
+      if (model.frontDoor !== undefined) await setUpDoors(model, model.frontDoor.image, docker);
       const { writeCompose } = await import("../output/output");
       const out = writeCompose(model, opts.out);
       console.log([summary(model, path.dirname(path.resolve(out))), `wrote ${out}`].join("\n"));

@@ -65,3 +65,14 @@ export const dockerCliAsync: DockerAsync = (args, options = {}) =>
       });
     });
   });
+
+/**
+ * `--mount` of a bind, its value as docker's CSV reader reads it: a field with a ',' or a
+ * '"' quoted, its quotes doubled. Unquoted, a path such as `/srv/a,source=/usr` would
+ * add a second `source`, and docker keeps the last one: another directory than the one
+ * checked would be mounted.
+ */
+export function bindMountArgs(source: string, target: string, readonly = false): [string, string] {
+  const field = (text: string) => (/[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text);
+  return ["--mount", ["type=bind", field(`source=${source}`), field(`target=${target}`), ...(readonly ? ["readonly"] : [])].join(",")];
+}

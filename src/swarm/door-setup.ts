@@ -8,7 +8,7 @@ import type { HostModel } from "../model/model";
 import { ROLE } from "../container/common";
 import { doorSetupCommand, SETUP_RUNTIME_MOUNT } from "../container/swarm-door";
 import { NODE_LABEL } from "../model/swarm";
-import { answered, type DockerAsync } from "../docker/docker-cli";
+import { answered, bindMountArgs, type DockerAsync } from "../docker/docker-cli";
 import { CHECK_TIMEOUT_MS, ENDED, jobArgs, waitForJobs } from "./node-check";
 
 /**
@@ -21,8 +21,7 @@ export function doorSetupArgs(name: string, host: HostModel, node: string, image
   const [entrypoint, ...args] = doorSetupCommand(host, node);
   return [
     ...jobArgs(name, host.name, ROLE.doorSetup, `node.labels.${NODE_LABEL}==${node}`, ["CAP_CHOWN"]),
-    "--mount",
-    `type=bind,source=${host.frontDoor!.runtimeRoot},target=${SETUP_RUNTIME_MOUNT}`,
+    ...bindMountArgs(host.frontDoor!.runtimeRoot, SETUP_RUNTIME_MOUNT),
     "--entrypoint",
     entrypoint,
     image,

@@ -8,7 +8,7 @@ import { LABEL_ROLE, ROLE } from "../container/container";
 import { ONE_SHOT_LIMITS, rootScript } from "../container/common";
 import { type AccountDatabase, AccountDatabaseError, parseAccountDatabase } from "./account-db";
 import type { HomeState, HostSnapshot } from "./check";
-import { type Docker, dockerCli, HostUnreadableError, notAnswering } from "../docker/docker-cli";
+import { bindMountArgs, type Docker, dockerCli, HostUnreadableError, notAnswering } from "../docker/docker-cli";
 
 /** Embedded (src/container/scripts.ts), as the other scripts run as root in a container: the compiled or bundled command reads no file beside itself. */
 const SCRIPT = rootScript("host-accounts.sh");
@@ -60,7 +60,7 @@ export function parseSnapshot(output: string, source: string): HostSnapshot {
 
 /** `docker run` arguments that run the script in `image` with `mounts` (host directories). */
 export function checkRunArgs(image: string, mounts: readonly string[], homes: readonly string[]): string[] {
-  const bind = (source: string, target: string) => ["--mount", `type=bind,source=${source},target=${target},readonly`];
+  const bind = (source: string, target: string) => bindMountArgs(source, target, true);
   return [
     "run",
     "--rm",

@@ -61,6 +61,19 @@ describe("the front door's setup job on each node", () => {
     expect(rest.slice(-7)).toEqual(["alice", "-", "-", "3001:3001", "/homedock/runtime/lab/alice", "1", "py"]);
   });
 
+  it("binds a runtime root with a ',' or a '\"' as one source: a config cannot add a second source= that docker would take instead", () => {
+    const hostile = buildModel({
+      host: { name: "lab", createHomes: false },
+      frontDoor: { site: "lab.example.org", runtimeRoot: '/srv/hd,source=/usr/x"y' },
+      swarm: { nodes: [{ name: "node-1" }] },
+      environments: [{ name: "py", image: "lab/py:1", command: ["jupyter", "notebook"], jupyter: "notebook" }],
+      users: [{ name: "alice", uid: 3001, gid: 3001 }],
+    });
+    const args = doorSetupArgs("j", hostile, "node-1", "x/init:1");
+    // docker reads --mount as one CSV record: a quoted field keeps its commas, "" is one quote.
+    expect(args[args.indexOf("--mount") + 1]).toBe('type=bind,"source=/srv/hd,source=/usr/x""y",target=/homedock/runtime');
+  });
+
   it("names a node without the runtime root, and what to do; removes every job", async () => {
     const { docker, calls } = manager('invalid mount config for type "bind": bind source path does not exist: /var/lib/homedock');
     expect(await setUpDoors(model, "x/init:1", docker, 5_000)).toEqual([
