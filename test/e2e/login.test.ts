@@ -394,6 +394,20 @@ describe.sequential("the sign-in page (login: password, through Compose)", () =>
   }, 300_000);
 });
 
+/**
+ * The default bridge's gateway address. Docker 20.10 leaves it out of the network's IPAM
+ * config when docker0 already had its address as dockerd started (a dockerd restarted):
+ * then it is docker0's own address.
+ */
+async function bridgeGateway(): Promise<string> {
+  const listed = (await docker("network", "inspect", "bridge", "-f", "{{range .IPAM.Config}}{{.Gateway}}{{end}}")).trim();
+  if (listed) return listed;
+  const bridge = (await docker("network", "inspect", "bridge", "-f", '{{index .Options "com.docker.network.bridge.name"}}')).trim() || "docker0";
+  const inet = /\binet (\d+\.\d+\.\d+\.\d+)\//.exec((await exec("ip", ["-4", "-o", "addr", "show", "dev", bridge])).stdout);
+  if (!inet) throw new Error(`the default bridge (${bridge}) has no IPv4 address`);
+  return inet[1];
+}
+
 /** Dex on this machine over TLS, at the default bridge's gateway address: the browser (on this host) and the sign-in (in a container) reach it at the same URL. */
 class Provider {
   readonly dir: string;
@@ -409,7 +423,7 @@ class Provider {
 
   /** Starts Dex with a static client for `redirect` and the given users (email, username, password). */
   async start(redirect: string, users: readonly { email: string; username: string; password: string }[]): Promise<void> {
-    const gateway = (await docker("network", "inspect", "bridge", "-f", "{{(index .IPAM.Config 0).Gateway}}")).trim();
+    const gateway = await bridgeGateway();
     const port = await freePort();
     this.issuer = `https://${gateway}:${port}/dex`;
     const d = this.dir;
