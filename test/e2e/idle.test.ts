@@ -275,7 +275,11 @@ describe("idle workspaces (idleTimeout 20 s, through Compose)", () => {
       // interface, and Chromium aborts the reload under way (ERR_NETWORK_CHANGED) onto an
       // error page that does not reload itself. A student's browser elsewhere sees no such
       // change; here the page is loaded again, as goto does.
+      // The same change can abort one of the notebook's own scripts instead: Jupyter's page
+      // is there, and its code that starts the kernel never runs. Then it too is loaded
+      // again, once, 30 s on (the woken server stays up 60 s without a kernel).
       const until = Date.now() + 90_000;
+      let loadedAgain = false;
       for (;;) {
         if (page.url().startsWith("chrome-error://")) {
           console.log("the reload was aborted onto Chromium's error page (a network change on this host): loading the page again");
@@ -283,6 +287,11 @@ describe("idle workspaces (idleTimeout 20 s, through Compose)", () => {
         }
         const connected = await page.evaluate(() => (globalThis as any).Jupyter?.notebook?.kernel?.is_connected?.() === true).catch(() => false);
         if (connected) break;
+        if (!loadedAgain && Date.now() - t0 > 30_000 && (await page.title().catch(() => "")) === "Jupyter Notebook") {
+          loadedAgain = true;
+          console.log("Jupyter's page is there without a kernel after 30 s (a script aborted by a network change on this host): loading the page again");
+          await goto(page, url);
+        }
         if (Date.now() > until) {
           const logs = await dockerStatus("logs", "--tail", "40", container(alice, "py"));
           throw new Error(
