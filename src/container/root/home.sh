@@ -24,6 +24,8 @@
 # POSIX sh and ls, chown, chmod, mkdir, mv, cat: busybox has them all.
 
 me=homedock-home
+# Nothing here is a pattern: no word is ever expanded into file names.
+set -f
 say() { printf '%s: %s\n' "$me" "$*" >&2; }
 
 # "uid:gid mode" of a path, not followed.
@@ -34,15 +36,30 @@ owner_mode() (
   printf '%s:%s %s' "$3" "$4" "$1"
 )
 
-# What the bind at "$1" was made from, as /proc/self/mountinfo says it: the path within
-# its filesystem (field 4), "" when no mount is there.
+# The mounts of this container as /proc/self/mountinfo lists them, read once (a read
+# of it per user took most of the script's time): a line "point root" for each (fields
+# 5 and 4, in which the kernel writes a blank, a newline or a backslash as an octal
+# escape), in the kernel's order.
+nl='
+'
+mounts=
+while read -r _ _ _ root point _; do
+  mounts="$mounts$point $root$nl"
+done </proc/self/mountinfo
+
+# from: what the bind at "$1" was made from, as /proc/self/mountinfo says it (the path
+# within its filesystem of the first mount listed there), "" when no mount is there.
 bound_from() {
-  while read -r _ _ _ root point _; do
-    if [ "$point" = "$1" ]; then
-      printf '%s' "$root"
-      return
+  from=
+  ifs=$IFS
+  IFS=$nl
+  for line in $mounts; do
+    if [ "${line%% *}" = "$1" ]; then
+      from=${line#* }
+      break
     fi
-  done </proc/self/mountinfo
+  done
+  IFS=$ifs
 }
 
 # One user's home: "$1" where it is mounted, "$2" the mode, "$3" the owner (uid:gid),
@@ -56,7 +73,7 @@ make_home() {
   # A link by the home's name is followed by the bind (Docker binds what it leads to):
   # what the mount was made from must end as the home's path does (its own filesystem's
   # path to it; "/" where the home is a filesystem of its own, as a dataset per home is).
-  from=$(bound_from "$1")
+  bound_from "$1"
   if [ -z "$from" ] || { [ "$from" != / ] && [ "${from##*/}" != "${4##*/}" ]; }; then
     say "$name: the home is bound from ${from:-nowhere} (a link?), not from ${4}: left as it is"
     return 1
@@ -65,16 +82,17 @@ make_home() {
     say "$name: the home is not a directory: left as it is"
     return 1
   fi
-  if [ "$(owner_mode "$1")" = "0:0 drwxr-xr-x" ] && [ -z "$(ls -A -- "$1")" ]; then
+  now=$(owner_mode "$1")
+  if [ "$now" = "0:0 drwxr-xr-x" ] && [ -z "$(ls -A -- "$1")" ]; then
     # The mode first, while root owns it: after the chown only CAP_FOWNER could.
     if ! { chmod "$2" "$1" && chown "$3" "$1"; }; then
       say "$name: could not give the new home to $3"
       return 1
     fi
+    now=$(owner_mode "$1")
   fi
   # Still root's: not made by Docker just now, or not empty (a home of another uid is left
   # to the admin: an account made again with a new uid; homedock users check says so).
-  now=$(owner_mode "$1")
   if [ "${now%%:*}" = 0 ] && [ "${3%%:*}" != 0 ]; then
     say "$name: the home is root's, not ${3%%:*}'s: left as it is"
     return 1
