@@ -24,9 +24,27 @@ const MAX_OUTPUT = 2 ** 31 - 1;
 function privately<T>(spawn: () => T): T {
   const umask = process.umask(0o077);
   try {
-    return spawn();
+    return inForeground(spawn);
   } finally {
     process.umask(umask);
+  }
+}
+
+const ignore = (): void => undefined;
+
+/**
+ * Runs `spawn` as a shell runs a command in the foreground: a Ctrl-C reaches Terraform
+ * too (the terminal signals the whole process group), which stops what it is doing and
+ * writes its state; homedock waits for it, then exits with its status. Without this,
+ * Node exits at the SIGINT at once, and Terraform would go on writing to a terminal
+ * that had already given the admin the prompt back.
+ */
+function inForeground<T>(spawn: () => T): T {
+  process.on("SIGINT", ignore);
+  try {
+    return spawn();
+  } finally {
+    process.removeListener("SIGINT", ignore);
   }
 }
 
