@@ -38,11 +38,17 @@ async function interrupted(method: "run" | "capture"): Promise<{ code: number | 
     'console.log("homedock: terraform exited " + status);',
     "process.exitCode = status;",
   ].join("\n");
-  const child = spawn(process.execPath, ["--import", pathToFileURL(path.join(root, "node_modules/tsx/dist/loader.mjs")).href, "-e", program], { cwd: work, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", pathToFileURL(path.join(root, "node_modules/tsx/dist/loader.mjs")).href, "-e", program], {
+    cwd: work,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   child.stdout.on("data", (c: Buffer) => (out += c.toString("utf8")));
   child.stderr.on("data", (c: Buffer) => (out += c.toString("utf8")));
-  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal })));
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("close", (code, signal) => resolve({ code, signal })),
+  );
   const until = Date.now() + 60_000;
   while (!existsSync(running)) {
     if (Date.now() > until) throw new Error(`the stand-in never ran:\n${out}`);
