@@ -40,6 +40,7 @@ import {
 } from "./skips";
 import { writeWhole } from "../output/write-whole";
 import { changedResources, readStack, type ReadStack, unchangedEntries } from "./targets";
+import { applyEnded, cutOff, markApplying, removeLeftovers } from "./cut-off";
 
 /** What --refresh says. */
 const REFRESH_HELP = "refresh every object of the state, even when the Docker engine holds them exactly as the last refresh read them";
@@ -121,6 +122,26 @@ function init(terraform: Terraform, stack: string, toStderr = false): number {
  */
 function settles(model: HostModel): boolean {
   return model.swarm === undefined;
+}
+
+/**
+ * Runs `apply` (Terraform's apply of `stack`), marked as under way until Terraform ends
+ * by itself; first removes what an apply cut off before it left unrecorded (cut-off.ts).
+ */
+async function applying(stack: string, host: string, engine: EngineReader, apply: () => number): Promise<number> {
+  const leftovers = await cutOff(stack, host, engine);
+  if (leftovers.length > 0) {
+    console.error(
+      `homedock: the last apply was cut off before Terraform recorded what it had made: removing it, as Terraform replaces what it could not finish: ${leftovers
+        .map((l) => `${l.kind} ${l.name}`)
+        .join(", ")}`,
+    );
+    await removeLeftovers(stack, leftovers, engine);
+  }
+  markApplying(stack);
+  const status = apply();
+  applyEnded(stack, status);
+  return status;
 }
 
 /** A config with a swarm section: every node checked for the baseline before Terraform runs (exit status 3 if one lacks it). */
@@ -351,7 +372,7 @@ export function program(
         privateState(stack);
         forgetRefresh(stack);
         // Terraform applies a saved plan without asking: it was the question.
-        const status = terraform.run(["apply", "-input=false", SAVED_PLAN], stack);
+        const status = await applying(stack, model.name, engine, () => terraform.run(["apply", "-input=false", SAVED_PLAN], stack));
         // Applied, it is stale: Terraform would refuse it next time.
         if (status === 0) rmSync(saved);
         return exit(status);
@@ -371,9 +392,11 @@ export function program(
       // Whatever the apply does, the record is no more until it has ended well.
       forgetRefresh(stack);
       // terraform.tfvars.json beside the stack carries the tokens.
-      status = terraform.run(
-        ["apply", "-input=false", ...(skip ? ["-refresh=false"] : []), ...targetArgs(targets), ...(opts.autoApprove ? ["-auto-approve"] : [])],
-        stack,
+      status = await applying(stack, model.name, engine, () =>
+        terraform.run(
+          ["apply", "-input=false", ...(skip ? ["-refresh=false"] : []), ...targetArgs(targets), ...(opts.autoApprove ? ["-auto-approve"] : [])],
+          stack,
+        ),
       );
       // The engine as it was before: the apply refreshed every object (or the record said
       // a refresh would read back the state) and changed none; its state is what a

@@ -56,7 +56,7 @@ export function recordFile(stack: string): string {
   return path.join(stack, ".terraform", "homedock-refreshed.json");
 }
 
-interface StackFiles {
+export interface StackFiles {
   readonly state: string;
   readonly provider: Readonly<Record<string, unknown>>;
 }
@@ -71,7 +71,7 @@ export function stateFile(stack: string): string | undefined {
 }
 
 /** The local state's path and the Docker provider's arguments, from the synthesized stack; undefined where homedock cannot tell. */
-function stackFiles(stack: string): StackFiles | undefined {
+export function stackFiles(stack: string): StackFiles | undefined {
   const json = JSON.parse(readFileSync(path.join(stack, "cdk.tf.json"), "utf8")) as {
     terraform?: { backend?: Record<string, { path?: unknown } | undefined> };
     provider?: { docker?: unknown };
@@ -92,7 +92,7 @@ function stackFiles(stack: string): StackFiles | undefined {
  * containers' start finds it (src/render/start-script.ts): its context, else its host
  * (DOCKER_HOST, else the local socket), TLS from DOCKER_CERT_PATH.
  */
-function engineEnvironment(provider: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+export function engineEnvironment(provider: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = { ...env };
   if (typeof provider.host === "string") out.DOCKER_HOST = provider.host;
   if (typeof provider.context === "string") out.DOCKER_CONTEXT = provider.context;
@@ -104,7 +104,7 @@ function engineEnvironment(provider: Readonly<Record<string, unknown>>, env: Nod
   return out;
 }
 
-interface StateFile {
+export interface StateFile {
   readonly lineage?: unknown;
   readonly serial?: unknown;
   readonly resources?: readonly { type?: unknown; mode?: unknown; instances?: readonly { attributes?: Record<string, unknown> }[] }[];

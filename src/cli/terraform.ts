@@ -1,13 +1,14 @@
 // Running Terraform (or OpenTofu, via $TERRAFORM_BINARY_NAME) in a synthesized stack's
 // directory, which is a plain Terraform root module.
 import { spawnSync } from "node:child_process";
+import { constants } from "node:os";
 
 /** How the CLI runs Terraform: the real binary, or a stand-in in tests. */
 export interface Terraform {
   /**
    * Runs `terraform <args>` in `cwd`, its output on this terminal, or on standard error
-   * with `toStderr` (so that standard output holds only homedock's own). Its exit status;
-   * 1 if it could not start.
+   * with `toStderr` (so that standard output holds only homedock's own). Its exit status:
+   * 128 + the signal's number if a signal ended it (as a shell says it), 1 if it could not start.
    */
   run(args: readonly string[], cwd: string, toStderr?: boolean): number;
   /** Runs it with its standard output captured (`show -json`); `status` 1 if it could not start. */
@@ -58,6 +59,8 @@ export function systemTerraform(env: NodeJS.ProcessEnv = process.env): Terraform
   return {
     run(args, cwd, toStderr = false) {
       const r = privately(() => spawnSync(binary, args, { cwd, stdio: ["inherit", toStderr ? 2 : "inherit", "inherit"] }));
+      // Ended by a signal: 128 + its number, as a shell says it.
+      if (r.signal) return 128 + constants.signals[r.signal];
       return started(r.error) ? (r.status ?? 1) : 1;
     },
     capture(args, cwd) {

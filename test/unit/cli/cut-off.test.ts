@@ -1,0 +1,145 @@
+// What an apply cut off before Terraform recorded what it had made leaves, and what
+// homedock removes before the next apply: only after a cut-off apply (its mark there),
+// only this host's objects that the stack declares by name and the state does not hold.
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { applyEnded, applyingFile, cutOff, markApplying, removeLeftovers } from "../../../src/cli/cut-off";
+import type { EngineReader } from "../../../src/cli/skips";
+
+let stack: string;
+let calls: string[][];
+
+/** A stand-in docker CLI: what `ps` and `network ls` list (id, tab, name), and every call recorded. */
+function engine(containers: string[], networks: string[], status = 0): EngineReader {
+  return async (args) => {
+    calls.push([...args]);
+    const listed = args[0] === "ps" ? containers : args[0] === "network" && args[1] === "ls" ? networks : [];
+    return { status, stdout: listed.map((l) => `${l}\n`).join(""), stderr: status === 0 ? "" : "Cannot connect to the Docker daemon" };
+  };
+}
+
+beforeEach(() => {
+  stack = mkdtempSync(path.join(tmpdir(), "homedock-cutoff-"));
+  calls = [];
+  // The stack declares the workspaces of alice and bob, the home one-shot and the network;
+  // the state holds alice's workspace and the network as an earlier apply left them.
+  writeFileSync(
+    path.join(stack, "cdk.tf.json"),
+    JSON.stringify({
+      terraform: { backend: { local: { path: "terraform.lab.tfstate" } } },
+      provider: { docker: [{}] },
+      resource: {
+        docker_container: { alice: { name: "lab-alice.py" }, bob: { name: "lab-bob.py" }, homes: { name: "lab-homes-py" }, other: { name: "${var.x}" } },
+        docker_network: { net: { name: "lab" } },
+      },
+    }),
+  );
+  writeFileSync(
+    path.join(stack, "terraform.lab.tfstate"),
+    JSON.stringify({
+      resources: [
+        { mode: "managed", type: "docker_container", instances: [{ attributes: { id: "a1" } }] },
+        { mode: "managed", type: "docker_network", instances: [{ attributes: { id: "n1" } }] },
+      ],
+    }),
+  );
+});
+afterEach(() => rmSync(stack, { recursive: true, force: true }));
+
+/** A mark as an apply's homedock leaves it, with a pid no process has. */
+function markedByGone(): void {
+  writeFileSync(applyingFile(stack), JSON.stringify({ pid: 2 ** 22 + 1 }));
+}
+
+describe("after an apply that ended by itself", () => {
+  it("there is no mark, nothing is asked of the engine, and nothing is left over", async () => {
+    markApplying(stack);
+    applyEnded(stack, 1);
+    expect(existsSync(applyingFile(stack))).toBe(false);
+    expect(await cutOff(stack, "lab", engine(["b1\tlab-bob.py"], []))).toEqual([]);
+    expect(calls).toEqual([]);
+  });
+});
+
+describe("after an apply cut off by a signal", () => {
+  it("keeps the mark (status 128 + the signal's number)", () => {
+    markApplying(stack);
+    applyEnded(stack, 137);
+    expect(existsSync(applyingFile(stack))).toBe(true);
+  });
+
+  it("finds this host's objects the stack declares and the state does not hold, and nothing else", async () => {
+    markedByGone();
+    const left = await cutOff(
+      stack,
+      "lab",
+      engine(
+        // alice's is in the state; bob's and the one-shot are not; carol's the stack does not declare.
+        ["a1\tlab-alice.py", "b1\tlab-bob.py", "h1\tlab-homes-py", "c1\tlab-carol.py"],
+        ["n1\tlab", "n2\tlab-login"],
+      ),
+    );
+    expect(left).toEqual([
+      { kind: "container", id: "b1", name: "lab-bob.py" },
+      { kind: "container", id: "h1", name: "lab-homes-py" },
+    ]);
+    // Only this host's, by its label.
+    expect(calls.map((c) => c.slice(0, 2).join(" "))).toEqual(["ps -a", "network ls"]);
+    for (const c of calls) expect(c).toContain("label=homedock.host=lab");
+  });
+
+  it("a network the state lost too, and a first apply with no state at all", async () => {
+    markedByGone();
+    rmSync(path.join(stack, "terraform.lab.tfstate"));
+    const left = await cutOff(stack, "lab", engine(["a1\tlab-alice.py"], ["n9\tlab"]));
+    expect(left).toEqual([
+      { kind: "container", id: "a1", name: "lab-alice.py" },
+      { kind: "network", id: "n9", name: "lab" },
+    ]);
+  });
+
+  it("removes them by id, the containers first", async () => {
+    markedByGone();
+    await removeLeftovers(
+      stack,
+      [
+        { kind: "network", id: "n9", name: "lab" },
+        { kind: "container", id: "b1", name: "lab-bob.py" },
+      ],
+      engine([], []),
+    );
+    expect(calls).toEqual([
+      ["rm", "-f", "b1"],
+      ["network", "rm", "n9"],
+    ]);
+  });
+
+  it("says so when the engine does not answer or will not remove them", async () => {
+    markedByGone();
+    await expect(cutOff(stack, "lab", engine([], [], 1))).rejects.toThrow(/the last apply was cut off, and the Docker host does not answer .*Cannot connect/);
+    await expect(removeLeftovers(stack, [{ kind: "container", id: "b1", name: "lab-bob.py" }], engine([], [], 1))).rejects.toThrow(
+      "could not remove what the cut-off apply left (lab-bob.py): Cannot connect to the Docker daemon",
+    );
+  });
+
+  it("refuses while the homedock that marked it still runs, naming it, and asks the engine nothing", async () => {
+    writeFileSync(applyingFile(stack), JSON.stringify({ pid: process.ppid }));
+    await expect(cutOff(stack, "lab", engine(["b1\tlab-bob.py"], []))).rejects.toThrow(
+      `another homedock (pid ${process.ppid}) is applying this stack: wait for it to end (or, if that pid is not homedock, remove ${applyingFile(stack)})`,
+    );
+    expect(calls).toEqual([]);
+  });
+
+  it("does not count the homedock asking among the processes working in the stack's directory", async () => {
+    markedByGone();
+    const cwd = process.cwd();
+    process.chdir(stack);
+    try {
+      expect(await cutOff(stack, "lab", engine([], []))).toEqual([]);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+});
