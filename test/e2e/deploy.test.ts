@@ -7,8 +7,21 @@
 // HOMEDOCK_RECORD_PLANS=1 also writes the plans of scenarios 3-6 and 8 to
 // test/fixtures/plans/, HOMEDOCK_RECORD_PLANS=<name>,... only those named (see
 // test/fixtures/plans/README.md: most of them are kept as a host of an earlier homedock).
-import { execFile, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { execFile, spawn, spawnSync } from "node:child_process";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -125,6 +138,53 @@ class Deployment {
   /** `homedock deploy --auto-approve`: synth, terraform init and apply, no cdktf CLI. */
   async homedockDeploy(): Promise<{ code: number; out: string }> {
     return this.homedock("deploy", "--auto-approve");
+  }
+
+  /**
+   * `homedock deploy --auto-approve`, interrupted once Terraform has begun to create a
+   * workspace: `SIGINT` to the whole command (an admin's Ctrl-C at the terminal), or
+   * `SIGKILL` to Terraform alone (what a lost session or the OOM killer does to it).
+   * Its status and both outputs.
+   */
+  async interruptedDeploy(signal: "SIGINT" | "SIGKILL"): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> {
+    this.write();
+    // A process group of its own: a terminal sends Ctrl-C's SIGINT to the foreground group.
+    // The command as an admin runs it in a clone (npx homedock).
+    const child = spawn(process.execPath, [`${repo}/bin/homedock.js`, "deploy", "--auto-approve"], {
+      cwd: this.dir,
+      env: this.env(),
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let sent = false;
+    const interrupt = async () => {
+      if (signal === "SIGINT") return void process.kill(-child.pid!, "SIGINT");
+      // Terraform alone: the one whose working directory is this stack's.
+      for (const pid of (await exec("pgrep", ["-x", this.terraform]).catch(() => ({ stdout: "" }))).stdout.split("\n").filter(Boolean)) {
+        try {
+          if (readlinkSync(`/proc/${pid}/cwd`) === this.stackDir) process.kill(Number(pid), "SIGKILL");
+        } catch {
+          // gone meanwhile
+        }
+      }
+    };
+    const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on("close", (code, sig) => resolve({ code, signal: sig })),
+    );
+    const read = (chunk: Buffer) => {
+      out += chunk.toString("utf8");
+      // A workspace being created: the apply is under way, and has more to do.
+      // Once: a second Ctrl-C makes Terraform exit at once, whatever it was writing.
+      if (!sent && /docker_container\.host_user-[^\n]*: Creating\.\.\./.test(out)) {
+        sent = true;
+        setTimeout(() => void interrupt(), 200);
+      }
+    };
+    child.stdout.on("data", read);
+    child.stderr.on("data", read);
+    const status = await ended;
+    return { ...status, out };
   }
 
   /** Terraform (or tofu) itself in the stack directory. */
@@ -1139,6 +1199,45 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
     expect(await logLines()).toBe(bounced + 1);
     // Running again: still no change to plan.
     expect((await d.plan()).exitCode).toBe(0);
+  }, 600_000);
+
+  it("11: a deploy interrupted during its apply (Ctrl-C; Terraform killed outright): the next homedock deploy converges, a full plan is empty, every home kept", async () => {
+    const d = new Deployment("interrupt", courseConfig);
+    expect((await d.homedockDeploy()).code).toBe(0);
+    await serverAnswers(d, "bob", "py", "welcome.txt");
+    await docker("exec", d.container("bob", "py"), "sh", "-c", "echo 'my results' > results.txt");
+    const before = d.userData();
+    const cases: ["SIGINT" | "SIGKILL", string, string][] = [
+      ["SIGINT", "dave", v2],
+      ["SIGKILL", "erin", v1],
+    ];
+    const uids: Record<string, number> = { dave: 2104, erin: 2105 };
+    for (const [signal, user, image] of cases) {
+      // A new user, and a new image for py: every py workspace replaced, more to do than one step.
+      d.config = {
+        ...d.config,
+        users: [...d.config.users!, { name: user, uid: uids[user], gid: uids[user] }],
+        environments: d.config.environments.map((e) => (e.name === "py" ? { ...e, image } : e)),
+      };
+      const cut = await d.interruptedDeploy(signal);
+      expect(cut.code === 0 || cut.out.includes("Apply complete!"), `${signal}: not interrupted\n${cut.out.slice(-3000)}`).toBe(false);
+      // Ctrl-C: homedock waited for Terraform, which stopped by itself and recorded what it
+      // could not finish (tainted); killed, Terraform recorded nothing more, and homedock
+      // keeps its mark of the apply for the next one to find.
+      expect({ signal, status: cut.code, marked: existsSync(path.join(d.stackDir, "homedock-applying.json")) }).toEqual(
+        signal === "SIGINT" ? { signal, status: 1, marked: false } : { signal, status: 137, marked: true },
+      );
+      // Left unfinished: a full plan still has work to do.
+      expect((await d.plan()).exitCode, signal).toBe(2);
+      const again = await d.homedockDeploy();
+      expect(again.code, `${signal}: ${again.out.slice(-4000)}`).toBe(0);
+      expect(changes((await d.plan()).json), signal).toEqual([]);
+      for (const u of ["alice", "bob", "carol", user]) expect(await serverAnswers(d, u, "py", "welcome.txt"), `${signal}: ${u}`).toBe(SEED["welcome.txt"]);
+    }
+    const after = d.userData();
+    for (const [rel, node] of before) expect(after.get(rel), rel).toEqual(node);
+    // bob's work among what was kept.
+    expect([...before.keys()].filter((k) => k.startsWith("bob/") && k.endsWith("results.txt"))).toHaveLength(1);
   }, 600_000);
 
   it.skipIf(!restartsEngine)(
