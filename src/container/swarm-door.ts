@@ -3,7 +3,7 @@
 // that reaches that node's workspace sockets, and between them an overlay that only the
 // proxies join, with TLS and client certificates of homedock's own CA on that hop.
 import type { HostModel } from "../model/model";
-import { doorServiceName, doorsNetwork, ENTRY_PEER, entryNode } from "../model/swarm";
+import { doorServiceName, doorsNetwork, ENTRY_PEER, entryNetwork, entryNode } from "../model/swarm";
 import { type ContainerSpec, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, mountsLabel, ROLE, rootScript, TMP_TMPFS } from "./common";
 import {
   CADDYFILE,
@@ -57,10 +57,15 @@ export interface DoorService {
   readonly secrets: readonly SecretFile[];
 }
 
-/** The stack's overlays of the front door: the proxies' (never internal: the entry's ports in host mode go out through it), the login's (internal), an OpenID Connect sign-in's way out. */
+/**
+ * The stack's overlays of the front door: the entry's own (not internal: its ports in
+ * host mode come in through it), the proxies' (internal: no node reaches a node's
+ * proxy), the login's (internal), an OpenID Connect sign-in's way out.
+ */
 export function doorNetworks(host: HostModel): { readonly name: string; readonly internal: boolean }[] {
   return [
-    { name: doorsNetwork(host.name), internal: false },
+    { name: entryNetwork(host.name), internal: false },
+    { name: doorsNetwork(host.name), internal: true },
     { name: loginNetwork(host), internal: true },
     ...(host.frontDoor!.login.method === "oidc" ? [{ name: loginEgressNetwork(host), internal: false }] : []),
   ];
@@ -95,8 +100,8 @@ function entryContainer(host: HostModel): ContainerSpec {
     ports: frontDoorPorts(frontDoor, ["0.0.0.0"]),
     ...proxyRunning(frontDoor),
     capAdd: ["CAP_NET_BIND_SERVICE"],
-    network: doorsNetwork(host.name),
-    extraNetworks: [loginNetwork(host)],
+    network: entryNetwork(host.name),
+    extraNetworks: [doorsNetwork(host.name), loginNetwork(host)],
     oneShot: false,
   };
 }

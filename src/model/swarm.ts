@@ -86,6 +86,16 @@ export function doorsNetwork(host: string): string {
   return `${host}-doors`;
 }
 
+/**
+ * The entry proxy's own overlay, which only it joins: not internal, since the ports it
+ * publishes in host mode reach it through the node's gateway bridge, which Swarm gives a
+ * task only for a network that is not internal. The proxies' overlay can then be
+ * internal, and a node's proxy is on no network its node reaches.
+ */
+export function entryNetwork(host: string): string {
+  return `${host}-entry`;
+}
+
 /** The port a node's proxy listens on (TLS, a client certificate of homedock's CA required), on the proxies' overlay only. */
 export const DOOR_PORT = 8443;
 

@@ -279,7 +279,7 @@ describe("the front door across the nodes of a Swarm", () => {
     expect([cross.status, cross.body]).toEqual([404, "no such workspace"]);
   });
 
-  it("lets a node's proxy answer the entry's certificate alone: refused without it on the overlay, unreachable from the host and from a workspace", async () => {
+  it("lets a node's proxy answer the entry's certificate alone: refused without it on the overlay, unreachable from the host, its node and a workspace", async () => {
     const address = await doorAddress("node-2");
     const entry = await hostPid("frontdoor", "node-1");
     // From the entry's own network: the real proxy, which answers its certificate...
@@ -290,6 +290,13 @@ describe("the front door across the nodes of a Swarm", () => {
     );
     // From the host, even with the certificate: no answer from the proxy (no port is published).
     expect(toDoor(undefined, address, "node-2", true).status).toBeUndefined();
+    // From the node itself: a node's proxy has no address on its node's gateway bridge
+    // (the proxies' overlay is internal), where the entry has one (its ports come in there).
+    const full = async (service: string, node: SwarmNode) => (await rig.docker(node, "inspect", "-f", "{{.Id}}", await container(service, node))).trim();
+    const onGatewayBridge = async (node: SwarmNode) =>
+      Object.keys(JSON.parse(await rig.docker(node, "network", "inspect", "-f", "{{json .Containers}}", "docker_gwbridge")) ?? {});
+    expect(await onGatewayBridge("node-1")).toContain(await full("frontdoor", "node-1"));
+    for (const node of ["node-1", "node-2"] as const) expect(await onGatewayBridge(node), node).not.toContain(await full(`door--${node}`, node));
     // From a workspace (alice's, beside the proxy on node-2; bob's on node-3): no answer either.
     for (const [u, node] of [
       [alice, "node-2"],

@@ -226,7 +226,8 @@ describe("the stack file with a front door", () => {
       { target: 80, published: 8080, protocol: "tcp", mode: "host" },
     ]);
     expect(entry.deploy.placement).toEqual({ constraints: ["node.labels.homedock.node == node-1"] });
-    expect(entry.networks).toEqual(["course-doors", "course-login"]);
+    // Its own overlay (not internal: its host-mode ports come in through it), then the proxies' and the login's.
+    expect(entry.networks).toEqual(["course-entry", "course-doors", "course-login"]);
     expect([entry.cap_add, entry.cap_drop, entry.read_only, entry.user]).toEqual([["CAP_NET_BIND_SERVICE"], ["ALL"], true, "0:0"]);
     // It reaches no socket: no bind of the runtime tree.
     expect(entry.volumes.filter((v: Json) => v.type === "bind")).toEqual([]);
@@ -265,7 +266,9 @@ describe("the stack file with a front door", () => {
     }
     expect(door.networks).toEqual({
       bridge: { external: true, name: "bridge" },
-      "course-doors": { name: "course-doors", driver: "overlay", labels: { "homedock.host": "course" } },
+      "course-entry": { name: "course-entry", driver: "overlay", labels: { "homedock.host": "course" } },
+      // Internal: a node's proxy is on no network its node reaches.
+      "course-doors": { name: "course-doors", driver: "overlay", internal: true, labels: { "homedock.host": "course" } },
       "course-login": { name: "course-login", driver: "overlay", internal: true, labels: { "homedock.host": "course" } },
     });
   });
