@@ -1,6 +1,6 @@
 // An apply cut off before Terraform could record what it had made: Terraform killed (a
-// lost session, the OOM killer, kill -9), or the machine down. The containers and
-// networks it had created by then are on the engine but not in the state, and every
+// lost session, the OOM killer, kill -9), or the machine down. The containers (on a
+// Swarm, services) and networks it had created by then are on the engine but not in the state, and every
 // later apply fails creating them again ("the name is already in use"): the admin would
 // have to find and remove them by hand.
 //
@@ -17,6 +17,7 @@ import { readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import { HomedockError } from "../config/errors";
 import { writeWhole } from "../output/write-whole";
+import type { Ran } from "../docker/docker-cli";
 import { type EngineReader, engineEnvironment, type StateFile, stackFiles } from "./skips";
 
 /** The mark of an apply under way: beside the stack it applies, with the pid of the homedock that runs it. */
@@ -40,7 +41,7 @@ export function applyEnded(stack: string, status: number): void {
 
 /** An object the cut-off apply made: its kind for the docker CLI, id and name. */
 export interface Leftover {
-  readonly kind: "container" | "network";
+  readonly kind: "container" | "network" | "service";
   readonly id: string;
   readonly name: string;
 }
@@ -84,8 +85,9 @@ function declaredAndHeld(stack: string, stateFile: string): Record<Leftover["kin
     // No state yet: a first apply cut off.
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
   }
-  const out = { container: { names: new Set<string>(), ids: new Set<string>() }, network: { names: new Set<string>(), ids: new Set<string>() } };
-  for (const kind of ["container", "network"] as const) {
+  const none = () => ({ names: new Set<string>(), ids: new Set<string>() });
+  const out = { container: none(), network: none(), service: none() };
+  for (const kind of ["container", "network", "service"] as const) {
     for (const resource of Object.values(json.resource?.[`docker_${kind}`] ?? {})) {
       if (typeof resource.name === "string" && !resource.name.includes("${")) out[kind].names.add(resource.name);
     }
@@ -99,7 +101,7 @@ function declaredAndHeld(stack: string, stateFile: string): Record<Leftover["kin
 
 /**
  * What the last apply of `stack` left unrecorded, where it was cut off (its mark is
- * there): host `host`'s containers and networks that the stack declares by name and the
+ * there): host `host`'s containers, services and networks that the stack declares by name and the
  * state does not hold; [] where the last apply ended by itself.
  * @throws HomedockError while that apply's homedock, or a Terraform in the stack's directory, still runs
  */
@@ -123,14 +125,19 @@ export async function cutOff(stack: string, host: string, reader: EngineReader, 
   }
   const files = stackFiles(stack);
   if (files === undefined) return [];
-  const { container, network } = declaredAndHeld(stack, files.state);
+  const { container, network, service } = declaredAndHeld(stack, files.state);
   const engineEnv = engineEnvironment(files.provider, env);
   const label = `label=homedock.host=${host}`;
-  const [containers, networks] = await Promise.all([
+  // A Swarm's workspaces are services (asked only of a stack that declares some: a single
+  // engine that is no Swarm manager refuses `service ls`).
+  const [containers, networks, services] = await Promise.all([
     reader(["ps", "-a", "--no-trunc", "--filter", label, "--format", "{{.ID}}\t{{.Names}}"], engineEnv),
     reader(["network", "ls", "--no-trunc", "--filter", label, "--format", "{{.ID}}\t{{.Name}}"], engineEnv),
+    service.names.size > 0
+      ? reader(["service", "ls", "--filter", label, "--format", "{{.ID}}\t{{.Name}}"], engineEnv)
+      : Promise.resolve<Ran>({ status: 0, stdout: "", stderr: "" }),
   ]);
-  for (const r of [containers, networks]) {
+  for (const r of [containers, networks, services]) {
     if (r.status !== 0)
       throw new HomedockError(`the last apply was cut off, and the Docker host does not answer to say what it left: ${r.stderr.trim() || r.error?.message}`);
   }
@@ -139,14 +146,15 @@ export async function cutOff(stack: string, host: string, reader: EngineReader, 
       .split("\n")
       .filter(Boolean)
       .map((line) => line.split("\t"))
-      .filter(([id, name]) => known.names.has(name) && !known.ids.has(id))
+      // `service ls` shows an id's first 12 characters: held where a full id of the state begins with it.
+      .filter(([id, name]) => known.names.has(name) && ![...known.ids].some((held) => held.startsWith(id)))
       .map(([id, name]) => ({ kind, id, name }));
-  return [...left("container", containers.stdout, container), ...left("network", networks.stdout, network)];
+  return [...left("container", containers.stdout, container), ...left("service", services.stdout, service), ...left("network", networks.stdout, network)];
 }
 
 /**
- * Removes what `cutOff` found (containers first: a network is removed once nothing is on
- * it), by id, so that nothing made since by that name is touched.
+ * Removes what `cutOff` found (containers and services first: a network is removed once
+ * nothing is on it), by id, so that nothing made since by that name is touched.
  * @throws HomedockError naming what the engine would not remove
  */
 export async function removeLeftovers(
@@ -160,6 +168,7 @@ export async function removeLeftovers(
   const engineEnv = engineEnvironment(files.provider, env);
   for (const [kind, args] of [
     ["container", ["rm", "-f"]],
+    ["service", ["service", "rm"]],
     ["network", ["network", "rm"]],
   ] as const) {
     const these = leftovers.filter((l) => l.kind === kind);

@@ -100,6 +100,35 @@ describe("after an apply cut off by a signal", () => {
     ]);
   });
 
+  it("on a Swarm, its services too: one the state holds by its full id, which `service ls` shows the start of, is not left over", async () => {
+    markedByGone();
+    writeFileSync(
+      path.join(stack, "cdk.tf.json"),
+      JSON.stringify({
+        terraform: { backend: { local: { path: "terraform.lab.tfstate" } } },
+        provider: { docker: [{}] },
+        resource: { docker_service: { alice: { name: "lab-alice--py" }, bob: { name: "lab-bob--py" } } },
+      }),
+    );
+    writeFileSync(
+      path.join(stack, "terraform.lab.tfstate"),
+      JSON.stringify({ resources: [{ mode: "managed", type: "docker_service", instances: [{ attributes: { id: "s1aaaaaaaaaa0123456789" } }] }] }),
+    );
+    const services = async (args: readonly string[]) => {
+      calls.push([...args]);
+      return { status: 0, stdout: args[0] === "service" ? "s1aaaaaaaaaa\tlab-alice--py\ns2bbbbbbbbbb\tlab-bob--py\n" : "", stderr: "" };
+    };
+    expect(await cutOff(stack, "lab", services)).toEqual([{ kind: "service", id: "s2bbbbbbbbbb", name: "lab-bob--py" }]);
+    await removeLeftovers(stack, [{ kind: "service", id: "s2bbbbbbbbbb", name: "lab-bob--py" }], services);
+    expect(calls.at(-1)).toEqual(["service", "rm", "s2bbbbbbbbbb"]);
+  });
+
+  it("asks no Swarm for services where the stack declares none", async () => {
+    markedByGone();
+    await cutOff(stack, "lab", engine([], []));
+    expect(calls.map((c) => c[0])).toEqual(["ps", "network"]);
+  });
+
   it("removes them by id, the containers first", async () => {
     markedByGone();
     await removeLeftovers(
