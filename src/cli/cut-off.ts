@@ -39,9 +39,22 @@ export function applyEnded(stack: string, status: number): void {
   if (status < 128) rmSync(applyingFile(stack), { force: true });
 }
 
+/**
+ * What an apply makes that is named, for the docker CLI: how to list a host's (id, tab,
+ * name) and how to remove one, in the order they are removed (a network once nothing is
+ * on it). A Swarm's workspaces are services.
+ */
+const KINDS = {
+  container: { list: ["ps", "-a", "--no-trunc"], name: "{{.Names}}", remove: ["rm", "-f"] },
+  service: { list: ["service", "ls"], name: "{{.Name}}", remove: ["service", "rm"] },
+  network: { list: ["network", "ls", "--no-trunc"], name: "{{.Name}}", remove: ["network", "rm"] },
+} as const;
+type Kind = keyof typeof KINDS;
+const kinds = Object.keys(KINDS) as Kind[];
+
 /** An object the cut-off apply made: its kind for the docker CLI, id and name. */
 export interface Leftover {
-  readonly kind: "container" | "network" | "service";
+  readonly kind: Kind;
   readonly id: string;
   readonly name: string;
 }
@@ -76,7 +89,7 @@ function workingIn(dir: string): number[] {
 }
 
 /** Each kind's names as the stack declares them (literal names only), and ids as the state holds them. */
-function declaredAndHeld(stack: string, stateFile: string): Record<Leftover["kind"], { names: Set<string>; ids: Set<string> }> {
+function declaredAndHeld(stack: string, stateFile: string): Record<Kind, { names: Set<string>; ids: Set<string> }> {
   const json = JSON.parse(readFileSync(path.join(stack, "cdk.tf.json"), "utf8")) as { resource?: Record<string, Record<string, { name?: unknown }>> };
   let state: StateFile = {};
   try {
@@ -85,9 +98,11 @@ function declaredAndHeld(stack: string, stateFile: string): Record<Leftover["kin
     // No state yet: a first apply cut off.
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
   }
-  const none = () => ({ names: new Set<string>(), ids: new Set<string>() });
-  const out = { container: none(), network: none(), service: none() };
-  for (const kind of ["container", "network", "service"] as const) {
+  const out = Object.fromEntries(kinds.map((kind) => [kind, { names: new Set<string>(), ids: new Set<string>() }])) as Record<
+    Kind,
+    { names: Set<string>; ids: Set<string> }
+  >;
+  for (const kind of kinds) {
     for (const resource of Object.values(json.resource?.[`docker_${kind}`] ?? {})) {
       if (typeof resource.name === "string" && !resource.name.includes("${")) out[kind].names.add(resource.name);
     }
@@ -125,31 +140,30 @@ export async function cutOff(stack: string, host: string, reader: EngineReader, 
   }
   const files = stackFiles(stack);
   if (files === undefined) return [];
-  const { container, network, service } = declaredAndHeld(stack, files.state);
+  const known = declaredAndHeld(stack, files.state);
   const engineEnv = engineEnvironment(files.provider, env);
   const label = `label=homedock.host=${host}`;
-  // A Swarm's workspaces are services (asked only of a stack that declares some: a single
-  // engine that is no Swarm manager refuses `service ls`).
-  const [containers, networks, services] = await Promise.all([
-    reader(["ps", "-a", "--no-trunc", "--filter", label, "--format", "{{.ID}}\t{{.Names}}"], engineEnv),
-    reader(["network", "ls", "--no-trunc", "--filter", label, "--format", "{{.ID}}\t{{.Name}}"], engineEnv),
-    service.names.size > 0
-      ? reader(["service", "ls", "--filter", label, "--format", "{{.ID}}\t{{.Name}}"], engineEnv)
-      : Promise.resolve<Ran>({ status: 0, stdout: "", stderr: "" }),
-  ]);
-  for (const r of [containers, networks, services]) {
+  // Services are asked of a stack that declares some alone: an engine that is no Swarm manager refuses `service ls`.
+  const listed = await Promise.all(
+    kinds.map((kind) =>
+      kind === "service" && known.service.names.size === 0
+        ? Promise.resolve<Ran>({ status: 0, stdout: "", stderr: "" })
+        : reader([...KINDS[kind].list, "--filter", label, "--format", `{{.ID}}\t${KINDS[kind].name}`], engineEnv),
+    ),
+  );
+  for (const r of listed) {
     if (r.status !== 0)
       throw new HomedockError(`the last apply was cut off, and the Docker host does not answer to say what it left: ${r.stderr.trim() || r.error?.message}`);
   }
-  const left = (kind: Leftover["kind"], listed: string, known: { names: Set<string>; ids: Set<string> }): Leftover[] =>
-    listed
+  return kinds.flatMap((kind, i) =>
+    listed[i].stdout
       .split("\n")
       .filter(Boolean)
       .map((line) => line.split("\t"))
       // `service ls` shows an id's first 12 characters: held where a full id of the state begins with it.
-      .filter(([id, name]) => known.names.has(name) && ![...known.ids].some((held) => held.startsWith(id)))
-      .map(([id, name]) => ({ kind, id, name }));
-  return [...left("container", containers.stdout, container), ...left("service", services.stdout, service), ...left("network", networks.stdout, network)];
+      .filter(([id, name]) => known[kind].names.has(name) && ![...known[kind].ids].some((held) => held.startsWith(id)))
+      .map(([id, name]) => ({ kind, id, name })),
+  );
 }
 
 /**
@@ -166,14 +180,10 @@ export async function removeLeftovers(
   const files = stackFiles(stack);
   if (files === undefined || leftovers.length === 0) return;
   const engineEnv = engineEnvironment(files.provider, env);
-  for (const [kind, args] of [
-    ["container", ["rm", "-f"]],
-    ["service", ["service", "rm"]],
-    ["network", ["network", "rm"]],
-  ] as const) {
+  for (const kind of kinds) {
     const these = leftovers.filter((l) => l.kind === kind);
     if (these.length === 0) continue;
-    const r = await reader([...args, ...these.map((l) => l.id)], engineEnv);
+    const r = await reader([...KINDS[kind].remove, ...these.map((l) => l.id)], engineEnv);
     if (r.status !== 0) {
       throw new HomedockError(`could not remove what the cut-off apply left (${these.map((l) => l.name).join(", ")}): ${r.stderr.trim() || r.error?.message}`);
     }
