@@ -401,7 +401,10 @@ export function program(
       // The engine as it was before: the apply refreshed every object (or the record said
       // a refresh would read back the state) and changed none; its state is what a
       // refresh leaves, and the stack is applied: a plan of it would change nothing.
-      if (status === 0 && settles(model)) {
+      // Not looked at after an apply of targets: those are what the config changed, and
+      // their apply changed the engine (should it not have, the next plan refreshes
+      // everything, as after any change: slower, never wrong).
+      if (status === 0 && settles(model) && targets === undefined) {
         const after = await viewEngine(stack, engine);
         if (sameEngine(before, after)) recordRefresh(stack, after!, stackSaysAll() ? now?.digest : undefined);
       }

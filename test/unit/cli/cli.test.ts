@@ -456,7 +456,7 @@ describe("what homedock deploy and plan skip", () => {
     expect(existsSync(recordFile(r.p.stack))).toBe(false);
   });
 
-  it("a changed stack on a settled host: Terraform plans only what changed and what reads from it, and the stack it applied is settled", async () => {
+  it("a changed stack on a settled host: Terraform plans only what changed and what reads from it; the next deploy refreshes, and settles", async () => {
     const r = await recorded();
     addDave(r.p);
     stderr = [];
@@ -471,9 +471,15 @@ describe("what homedock deploy and plan skip", () => {
     ]);
     expect(apply).toBe(`apply -input=false -refresh=false ${targets.join(" ")} -auto-approve`);
     expect(stderr.join("\n")).toContain("and 3 of the stack's resources differ from the stack in which the last plan or deploy found nothing to change");
-    // The engine did not change (the stand-in's): the stack applied plans no change now.
+    // The engine is not looked at after an apply of targets (what the config changed,
+    // which changes the engine): the next deploy refreshes everything, and that one,
+    // changing nothing (the stand-in's engine did not change), settles the stack.
+    expect(existsSync(recordFile(r.p.stack))).toBe(false);
     expect(await deploy(r.t, r.p, r.engine.reader)).toBe(0);
-    expect(applies(r.t)).toHaveLength(1);
+    expect(applies(r.t)).toHaveLength(2);
+    expect(applies(r.t)[1]).toBe("apply -input=false -auto-approve");
+    expect(await deploy(r.t, r.p, r.engine.reader)).toBe(0);
+    expect(applies(r.t)).toHaveLength(2);
   });
 
   it("homedock plan of the settled stack runs no Terraform: the review of the state as it is, and deploy --saved-plan has nothing to apply while the state is the same", async () => {
