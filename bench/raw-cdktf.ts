@@ -1,6 +1,6 @@
 // The baseline for the synth benchmark: plain cdktf declaring what homedock declares for
 // bench/generate.ts's config — provider, network, images, the token variable, the two
-// scripts as locals, the home one-shot of the users' home image and the terraform_data that starts it, and the workspace containers, each with
+// scripts as locals, the home one-shots of the users' home image and the terraform_data that starts each, and the workspace containers, each with
 // the same arguments — in a loop, with no config file, model or validation. The scripts
 // (as data) and the mounts label are homedock's, taken from modules that load nothing of
 // its config or model (no zod); bench/synth-scale.ts checks that both stacks are equal
@@ -11,7 +11,7 @@ import { Image } from "@cdktf/provider-docker/lib/image";
 import { Network } from "@cdktf/provider-docker/lib/network";
 import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { App, Fn, TerraformLocal, TerraformResource, TerraformStack, TerraformVariable, Token } from "cdktf";
-import { mountsLabel } from "../src/container/common";
+import { HOME_GROUP_MOST, HOME_GROUP_SPLIT, homeSplit, mountsLabel } from "../src/container/common";
 import { SCRIPTS } from "../src/container/scripts";
 import { withoutStackTraces } from "../src/output/stack-traces";
 import { START_SCRIPT } from "../src/render/start-script";
@@ -46,51 +46,62 @@ withoutStackTraces(() => {
     r: new Image(stack, "r", { name: "bench/r:1", keepLocally: true, provider }),
   };
   const hardening = { init: true, securityOpts: ["no-new-privileges:true"] };
-  // Every user's first environment is python: one home one-shot, for python's image, binding each home.
+  // Every user's first environment is python: python's image makes every home, in one
+  // one-shot binding each home, or split in HOME_GROUP_SPLIT by homeSplit above HOME_GROUP_MOST.
   const all = Array.from({ length: users }, (_, i) => ({ user: `user${i}`, uid: 10_000 + i, home: `/home/user${i}` }));
-  const homeMounts = all.map(({ user, home }) => ({ source: home, target: `/homedock/homes/${user}`, readOnly: false }));
-  const homeContainer = new Container(stack, "homes-python", {
-    name: "bench-homes-python",
-    image: images.python.imageId,
-    user: "0:0",
-    entrypoint: ["/bin/sh", "-c", homeScript.asString, "homedock-home"],
-    command: ["0700", ...all.flatMap(({ user, uid, home }) => [user, `/homedock/homes/${user}`, home, `${uid}:${uid}`, "-", "0"])],
-    workingDir: "/",
-    env: [],
-    labels: [
-      { label: "homedock.host", value: "bench" },
-      { label: "homedock.mounts", value: mountsLabel(homeMounts) },
-      { label: "homedock.role", value: "home" },
-      { label: "homedock.users", value: all.map(({ user }) => user).join(",") },
-    ],
-    mounts: [],
-    volumes: homeMounts.map((m) => ({ hostPath: m.source, containerPath: m.target, readOnly: false })),
-    memory: 64,
-    memorySwap: 64,
-    cpus: "0.5",
-    readOnly: true,
-    tmpfs: { "/homedock": "rw,nosuid,nodev,noexec,size=64k,mode=0755" },
-    restart: "no",
-    ...hardening,
-    capabilities: { add: ["CAP_CHOWN"], drop: ["ALL"] },
-    networkMode: "none",
-    start: false,
-    mustRun: false,
-    lifecycle: { ignoreChanges: ["image"] },
-    provider,
-  });
-  // Its start: the process limit, then the start, waited for (a one-shot).
-  const homeStart = new TerraformResource(stack, "homes-python-start", {
-    terraformResourceType: "terraform_data",
-    provisioners: [
-      {
-        type: "local-exec",
-        command: startScript.asString,
-        environment: { HOMEDOCK_CONTAINER: homeContainer.id, HOMEDOCK_PIDS_LIMIT: "64", HOMEDOCK_WAIT: "1" },
-      },
-    ],
-  });
-  homeStart.addOverride("triggers_replace", { container: "bench-homes-python", id: homeContainer.id, pids_limit: 64 });
+  const parts =
+    users <= HOME_GROUP_MOST
+      ? [{ key: "homes-python", members: all }]
+      : Array.from({ length: HOME_GROUP_SPLIT }, (_, n) => ({ key: `homes-python.${n}`, members: all.filter(({ user }) => homeSplit(user) === n) })).filter(
+          (p) => p.members.length > 0,
+        );
+  const homeStarts = new Map<string, TerraformResource>();
+  for (const { key, members } of parts) {
+    const homeMounts = members.map(({ user, home }) => ({ source: home, target: `/homedock/homes/${user}`, readOnly: false }));
+    const homeContainer = new Container(stack, key, {
+      name: `bench-${key}`,
+      image: images.python.imageId,
+      user: "0:0",
+      entrypoint: ["/bin/sh", "-c", homeScript.asString, "homedock-home"],
+      command: ["0700", ...members.flatMap(({ user, uid, home }) => [user, `/homedock/homes/${user}`, home, `${uid}:${uid}`, "-", "0"])],
+      workingDir: "/",
+      env: [],
+      labels: [
+        { label: "homedock.host", value: "bench" },
+        { label: "homedock.mounts", value: mountsLabel(homeMounts) },
+        { label: "homedock.role", value: "home" },
+        { label: "homedock.users", value: members.map(({ user }) => user).join(",") },
+      ],
+      mounts: [],
+      volumes: homeMounts.map((m) => ({ hostPath: m.source, containerPath: m.target, readOnly: false })),
+      memory: 64,
+      memorySwap: 64,
+      cpus: "0.5",
+      readOnly: true,
+      tmpfs: { "/homedock": "rw,nosuid,nodev,noexec,size=64k,mode=0755" },
+      restart: "no",
+      ...hardening,
+      capabilities: { add: ["CAP_CHOWN"], drop: ["ALL"] },
+      networkMode: "none",
+      start: false,
+      mustRun: false,
+      lifecycle: { ignoreChanges: ["image"] },
+      provider,
+    });
+    // Its start: the process limit, then the start, waited for (a one-shot).
+    const homeStart = new TerraformResource(stack, `${key}-start`, {
+      terraformResourceType: "terraform_data",
+      provisioners: [
+        {
+          type: "local-exec",
+          command: startScript.asString,
+          environment: { HOMEDOCK_CONTAINER: homeContainer.id, HOMEDOCK_PIDS_LIMIT: "64", HOMEDOCK_WAIT: "1" },
+        },
+      ],
+    });
+    homeStart.addOverride("triggers_replace", { container: `bench-${key}`, id: homeContainer.id, pids_limit: 64 });
+    for (const { user } of members) homeStarts.set(user, homeStart);
+  }
   for (let i = 0; i < users; i++) {
     const { user, uid, home } = all[i];
     for (const env of i % 2 === 0 ? (["python", "r"] as const) : (["python"] as const)) {
@@ -134,7 +145,7 @@ withoutStackTraces(() => {
         capabilities: { drop: ["ALL"] },
         networksAdvanced: [{ name: network.name }],
         mustRun: true,
-        dependsOn: [homeStart],
+        dependsOn: [homeStarts.get(user)!],
         lifecycle: { replaceTriggeredBy: [networkAddress] },
         provider,
       });

@@ -181,3 +181,19 @@ export const HARDENING = {
 
 /** The tmpfs a read-only root gets at /tmp. */
 export const TMP_TMPFS = { "/tmp": "rw,nosuid,nodev,mode=1777" } as const;
+
+/** The most users one home image's one-shot makes homes for; more are split into HOME_GROUP_SPLIT. */
+export const HOME_GROUP_MOST = 16;
+/** How many one-shots the users of one home image are split into, when they are more than HOME_GROUP_MOST. */
+export const HOME_GROUP_SPLIT = 8;
+
+/**
+ * Which of the HOME_GROUP_SPLIT one-shots a user's home is made by: from the user's
+ * name alone (32-bit FNV-1a), so that adding or removing a user changes no other
+ * user's one-shot.
+ */
+export function homeSplit(user: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(user)) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  return hash % HOME_GROUP_SPLIT;
+}

@@ -7,6 +7,9 @@ import {
   type BindMount,
   type ContainerSpec,
   HARDENING,
+  HOME_GROUP_MOST,
+  HOME_GROUP_SPLIT,
+  homeSplit,
   LABEL_ENVIRONMENT,
   LABEL_HOST,
   LABEL_MOUNTS,
@@ -140,7 +143,9 @@ export interface HomeGroup {
   /**
    * What names the group, in config terms: `homes` for the host's initImage (one group
    * for every user), else `homes-<environment>` for the first environment (in config
-   * order) whose image it is. The Compose service and the Terraform construct id.
+   * order) whose image it is; with `.<n>` after it (0 to 7) when the image's users are
+   * more than HOME_GROUP_MOST and are split. The Compose service and the Terraform
+   * construct id.
    */
   readonly key: string;
   /** The one-shot container's name: `<host>-<key>`. */
@@ -157,7 +162,10 @@ export interface HomeGroup {
  * The one-shot containers that make homes: one per home image (a user's home image is
  * `host.initImage`, else the image of the user's first environment). Named for the
  * first environment with that image, never by position: adding or removing a user
- * changes only the group the user is in.
+ * changes only the group the user is in. An image with more than HOME_GROUP_MOST users
+ * has HOME_GROUP_SPLIT one-shots (`<key>.<n>`, each user's by homeSplit), so that adding a
+ * user replaces and runs again a one-shot of a few homes, not one of every home: the
+ * plan of a container with many binds is most of an added user's deploy.
  */
 export function homeGroups(host: HostModel): HomeGroup[] {
   const byImage = new Map<string, UserModel[]>();
@@ -168,14 +176,27 @@ export function homeGroups(host: HostModel): HomeGroup[] {
     users.push(user);
     byImage.set(image, users);
   }
-  const groups = [...byImage].map(([image, users]): HomeGroup => {
+  const groups = [...byImage].flatMap(([image, users]): HomeGroup[] => {
     // initImage is one image for all; an environment's image is named by the first
     // environment that has it (some has: a user's first environment's).
     const environment = host.initImage === undefined ? host.environments.find((e) => e.image === image)!.name : undefined;
     const key = environment === undefined ? "homes" : `homes-${environment}`;
-    return { key, containerName: `${host.name}-${key}`, image, ...(environment === undefined ? {} : { environment }), users };
+    const group = (key: string, users: UserModel[]): HomeGroup => ({
+      key,
+      containerName: `${host.name}-${key}`,
+      image,
+      ...(environment === undefined ? {} : { environment }),
+      users,
+    });
+    if (users.length <= HOME_GROUP_MOST) return [group(key, users)];
+    // No environment's name has a ".", and a workspace's is "<user>.<environment>", whose
+    // environment cannot start with a digit: "<key>.<n>" names nothing else.
+    const split = Array.from({ length: HOME_GROUP_SPLIT }, (): UserModel[] => []);
+    for (const user of users) split[homeSplit(user.name)].push(user);
+    return split.flatMap((part, n) => (part.length === 0 ? [] : [group(`${key}.${n}`, part)]));
   });
   const order = (g: HomeGroup) => (g.environment === undefined ? -1 : host.environments.findIndex((e) => e.name === g.environment));
+  // Stable: a split image's one-shots stay in their order.
   return groups.sort((a, b) => order(a) - order(b));
 }
 

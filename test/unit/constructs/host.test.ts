@@ -7,6 +7,8 @@ import { DOCKER_PROVIDER_VERSION, Host, type HostProps, TOKENS_VARIABLE } from "
 import { ConfigError } from "../../../src/config/issues";
 import { buildModel } from "../../../src/model/model";
 import { SEEDER_SCRIPT } from "../../../src/container/container";
+import { HOME_GROUP_MOST, HOME_GROUP_SPLIT, homeSplit } from "../../../src/container/common";
+import type { ConfigInput } from "../../../src/config/schema";
 import { literal, providerCpus, START_SCRIPT } from "../../../src/render/terraform";
 import { containersByName, courseConfig, frontDoorConfig, type Json, labels, synthHost } from "../../helpers/synth";
 
@@ -253,6 +255,61 @@ describe("homes", () => {
     expect(tf.locals.homedock_start).toBe(literal(START_SCRIPT));
     // Every workspace waits for its home to be made: for the one-shot's run, not its creation.
     for (const key of Object.keys(byName).filter((k) => k.includes("/"))) expect(ws(key).depends_on, key).toEqual([ref("terraform_data", start).slice(2)]);
+  });
+
+  describe(`of more than ${HOME_GROUP_MOST} users of one image`, () => {
+    /** The course with `n` more users, each running python-course first. */
+    const crowded = (n: number, first = 0): ConfigInput => {
+      const config = courseConfig();
+      config.users = [...config.users!, ...Array.from({ length: n }, (_, i) => ({ name: `s${first + i}`, uid: 5000 + first + i, gid: 5000 + first + i }))];
+      return config;
+    };
+    const homesOf = (out: Json) => Object.entries(containersByName(out)).filter(([k]) => !k.includes("/"));
+
+    it(`are split in ${HOME_GROUP_SPLIT} one-shots by the user's name: each home made by one, each workspace waiting for its user's`, () => {
+      const out = synthHost(crowded(40));
+      const homes = homesOf(out);
+      expect(homes.length).toBeGreaterThan(1);
+      expect(homes.length).toBeLessThanOrEqual(HOME_GROUP_SPLIT);
+      const made = new Map<string, string>();
+      for (const [key, home] of homes) {
+        const users = labels(home)["homedock.users"].split(",");
+        for (const user of users) {
+          expect(made.has(user), user).toBe(false);
+          made.set(user, key);
+          expect(key).toBe(`homes-python-course.${homeSplit(user)}`);
+        }
+        expect(home.name).toBe(`course-${key}`);
+        expect(home.volumes.map((v: Json) => v.container_path)).toEqual(users.map((u) => `/homedock/homes/${u}`));
+        expect(home.command.filter((_: string, i: number) => i % 6 === 1)).toEqual(users);
+        expect(startOf(home, out).triggers_replace.container).toBe(`course-${key}`);
+      }
+      expect([...made.keys()].sort()).toEqual(["alice", "bob", "carol", ...Array.from({ length: 40 }, (_, i) => `s${i}`)].sort());
+      const byUser = containersByName(out);
+      for (const [key, container] of Object.entries(byUser).filter(([k]) => k.includes("/"))) {
+        const home = byUser[made.get(key.split("/")[0])!];
+        const start = startOf(home, out);
+        const id = Object.entries<Json>(out.resource.terraform_data).find(([, r]) => r === start)![0];
+        expect(container.depends_on, key).toEqual([`terraform_data.${id}`]);
+      }
+    });
+
+    it(`are one one-shot up to ${HOME_GROUP_MOST} users, named as for a few`, () => {
+      expect(homesOf(synthHost(crowded(HOME_GROUP_MOST - 3))).map(([k]) => k)).toEqual(["homes-python-course"]);
+      expect(homesOf(synthHost(crowded(HOME_GROUP_MOST - 2))).map(([k]) => k)).not.toContain("homes-python-course");
+    });
+
+    it("change only the added user's one-shot when a user is added, and only the removed user's when one is removed", () => {
+      const before = synthHost(crowded(40));
+      for (const [what, after, who] of [
+        ["added", synthHost(crowded(41)), "s40"],
+        ["removed", synthHost({ ...crowded(40), users: crowded(40).users!.filter((u) => u.name !== "s7") }), "s7"],
+      ] as const) {
+        const [was, now] = [before, after].map((out) => new Map(homesOf(out).map(([k, c]) => [k, JSON.stringify(c)])));
+        const changed = [...new Set([...was.keys(), ...now.keys()])].filter((k) => was.get(k) !== now.get(k));
+        expect({ what, changed }).toEqual({ what, changed: [`homes-python-course.${homeSplit(who)}`] });
+      }
+    });
   });
 
   it("are not replaced when the image they borrow is upgraded", () => {

@@ -7,6 +7,7 @@ import { buildModel } from "../../../src/model/model";
 import { composeFile, renderCompose } from "../../../src/render/compose";
 import { yamlScalar } from "../../../src/config/yaml-scalar";
 import { SEEDER_SCRIPT } from "../../../src/container/container";
+import { homeSplit } from "../../../src/container/common";
 import { containersByName, courseConfig, type Json, synthHost } from "../../helpers/synth";
 
 const model = buildModel(courseConfig());
@@ -56,9 +57,9 @@ function fromTerraform(c: Json, out: Json = tf) {
   };
 }
 
-function fromCompose(s: Json) {
+function fromCompose(s: Json, file: Json = compose) {
   // A home comes as a local volume bound to the home (see src/render/compose.ts).
-  const source = (v: Json) => (v.type === "volume" ? compose.volumes[v.source].driver_opts.device : v.source);
+  const source = (v: Json) => (v.type === "volume" ? file.volumes[v.source].driver_opts.device : v.source);
   const unC = (v: string) => v.replace(/\$\$/g, "$");
   const mib = (v: string) => Number(/^(\d+)m$/.exec(v)![1]);
   return {
@@ -175,6 +176,28 @@ describe("the Compose file", () => {
     const file = composeFile(buildModel(config)) as Json;
     const waits = (service: string) => Object.keys(file.services[service].depends_on);
     expect(["alice.python-course", "bob.python-course", "carol.r-intro"].map(waits)).toEqual([["homes-r-intro"], ["homes-python-course"], ["homes-r-intro"]]);
+  });
+
+  it("splits the one-shot of an image with many users as the Terraform stack does, and each workspace waits for its user's", () => {
+    const config = courseConfig();
+    config.users = [...config.users!, ...Array.from({ length: 30 }, (_, i) => ({ name: `s${i}`, uid: 5000 + i, gid: 5000 + i }))];
+    const file = composeFile(buildModel(config)) as Json;
+    const synthesized = synthHost(config);
+    const containers = containersByName(synthesized);
+    const homes = Object.keys(file.services).filter((s) => s.startsWith("homes-"));
+    expect(homes.length).toBeGreaterThan(1);
+    expect(
+      homes.every((s) => /^homes-python-course\.[0-7]$/.test(s)),
+      homes.join(),
+    ).toBe(true);
+    for (const [service, body] of Object.entries<Json>(file.services)) {
+      const home = service.startsWith("homes-");
+      expect(fromCompose(body, file), service).toEqual(fromTerraform(containers[home ? service : service.replace(".", "/")], synthesized));
+      if (home) continue;
+      const user = service.split(".")[0];
+      expect(Object.keys(body.depends_on), service).toEqual([`homes-python-course.${homeSplit(user)}`]);
+    }
+    expect(Object.keys(containers).length).toBe(Object.keys(file.services).length);
   });
 
   it("with createHomes: false, binds each home directly and says the same as that Terraform stack", () => {
