@@ -10,6 +10,7 @@ import { type ConfigInput } from "../../src/config/schema";
 import { writeCompose } from "../../src/output/output";
 import { busyboxImage, docker, dockerStatus, eventually, requireDocker, scenarioRoot, uniqueName } from "../helpers/docker";
 import { snapshot } from "../helpers/trees";
+import { homeSplit } from "../../src/container/common";
 
 const exec = promisify(execFile);
 const SEED = { "welcome.txt": "hello from the image\n", "lib/helper.py": "print('hi')\n", ".cache/big": "skip me\n" };
@@ -420,4 +421,80 @@ describe("a user's odd home", () => {
       expect([user, state.stdout.trim()]).not.toEqual([user, "true"]);
     }
   });
+});
+
+describe("a course of more than 16 users of one image", () => {
+  // Their homes are made by eight one-shots, each user's by a hash of the name: adding a
+  // user runs again that user's one-shot alone, and moves no other container.
+  let dir: string;
+  let host: string;
+  let hostFile: string;
+  const users = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `s${i}`, uid: 2200 + i, gid: 2200 + i }));
+  const write = (n: number) => {
+    const c = config(v1);
+    const py = { ...c.environments[0], memory: "16m", cpus: 0.1 };
+    writeCompose(
+      buildModel({ ...c, host: { ...c.host, name: host, homeRoot: `${dir}/home`, sharedMounts: [] }, environments: [py], users: users(n) }),
+      hostFile,
+    );
+  };
+  const up = () => exec("docker", ["compose", "-f", hostFile, "up", "-d", "--wait", "--remove-orphans"], { maxBuffer: 16 << 20 });
+  const ids = async () => {
+    const out = await docker("ps", "-a", "--filter", `label=homedock.host=${host}`, "--format", "{{.Names}} {{.ID}} {{.Status}}");
+    return new Map(
+      out
+        .trim()
+        .split("\n")
+        .map((l) => l.split(" "))
+        .map(([n, i, ...status]) => [n, `${i} ${status[0]}`]),
+    );
+  };
+
+  beforeAll(() => {
+    dir = scenarioRoot("compose-split-homes");
+    host = uniqueName("hds");
+    hostFile = path.join(dir, "docker-compose.yml");
+    // s3 has a home already, with work in it.
+    mkdirSync(`${dir}/home/s3`, { recursive: true, mode: 0o750 });
+    writeFileSync(`${dir}/home/s3/work.txt`, "s3's work\n");
+    for (const p of ["", "/work.txt"]) chownSync(`${dir}/home/s3${p}`, 2203, 2203);
+  });
+
+  afterAll(async () => {
+    if (hostFile) await dockerStatus("compose", "-f", hostFile, "down", "-v", "--remove-orphans");
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("makes every missing home, each its user's, and leaves the existing one as it is", async () => {
+    write(18);
+    await up();
+    const homes = [...(await ids()).keys()].filter((n) => n.startsWith(`${host}-homes-py`)).sort();
+    expect(homes.length).toBeGreaterThan(1);
+    for (const n of homes) expect(n).toMatch(new RegExp(`^${host}-homes-py\\.[0-7]$`));
+    for (const n of homes) expect((await docker("inspect", "-f", "{{.State.ExitCode}}", n)).trim(), n).toBe("0");
+    for (const { name, uid } of users(18)) {
+      const st = lstatSync(`${dir}/home/${name}`);
+      expect([name, st.uid, st.gid, (st.mode & 0o7777).toString(8)]).toEqual([name, uid, uid, name === "s3" ? "750" : "700"]);
+      expect((await docker("inspect", "-f", "{{.State.Running}}", `${host}-${name}.py`)).trim(), name).toBe("true");
+    }
+    expect(readFileSync(`${dir}/home/s3/work.txt`, "utf8")).toBe("s3's work\n");
+  }, 300_000);
+
+  it("adding a user runs that user's one-shot again and no other, and keeps every home as it was", async () => {
+    const before = await ids();
+    const data = snapshot(`${dir}/home`, (rel) => rel.endsWith("/.homedock") || rel.includes("/.homedock/"));
+    write(19);
+    await up();
+    const after = await ids();
+    const mine = `${host}-homes-py.${homeSplit("s18")}`;
+    for (const [n, was] of before) {
+      if (n === mine) expect(after.get(n), n).not.toBe(was);
+      else expect(after.get(n), n).toBe(was);
+    }
+    expect([...after.keys()].filter((n) => !before.has(n))).toEqual([`${host}-s18.py`]);
+    const st = lstatSync(`${dir}/home/s18`);
+    expect([st.uid, (st.mode & 0o7777).toString(8)]).toEqual([2218, "700"]);
+    const now = snapshot(`${dir}/home`, (rel) => rel.endsWith("/.homedock") || rel.includes("/.homedock/"));
+    for (const [rel, node] of data) expect(now.get(rel), rel).toEqual(node);
+  }, 300_000);
 });
