@@ -2,8 +2,8 @@
 // against the floor: `docker run` of the same 50 workspace containers (the model's own
 // ContainerSpecs) from a shell loop, 10 at a time. Deploys: `homedock deploy` with homes
 // that exist (createHomes: false: the same 50 containers as the floor), `homedock deploy`
-// and `cdktf deploy` with the default home one-shot (one per home image: here one for the
-// 50, as every user's first environment is the same). All sides alternate, each from
+// and `cdktf deploy` with the default home one-shots (one per home image, eight above 16
+// users: here eight for the 50, as every user's first environment is the same). All sides alternate, each from
 // nothing, median of 5. homedock is the compiled command, as the package runs it. Then,
 // on the deployed host after a deploy that changed nothing (as a host deployed before
 // is): `terraform plan` and `homedock plan` with nothing to change, `homedock deploy`
@@ -118,11 +118,11 @@ try {
     { short: "floor", label: "floor: docker run of the same 50 workspaces, 10 at a time", run: floorRun, ms: [] },
     {
       short: "homedock default",
-      label: "homedock deploy, default: 1 home one-shot (50 homes) + 50 workspaces",
+      label: "homedock deploy, default: 8 home one-shots (50 homes) + 50 workspaces",
       run: () => deploy(homedock, config(50)),
       ms: [],
     },
-    { short: "cdktf default", label: "cdktf deploy, default: 1 home one-shot (50 homes) + 50 workspaces", run: () => deploy(cdktf, config(50)), ms: [] },
+    { short: "cdktf default", label: "cdktf deploy, default: 8 home one-shots (50 homes) + 50 workspaces", run: () => deploy(cdktf, config(50)), ms: [] },
   ];
   reset();
   for (let i = 0; i < RUNS; i++) {
