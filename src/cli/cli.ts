@@ -303,8 +303,12 @@ export function program(
       .option("--review <file>", "write the review there instead of standard output")
       .option("--refresh", REFRESH_HELP),
   ).action(async (opts: RenderOptions & ReviewFlags & { review?: string; refresh?: boolean }) => {
+    // On a Swarm every node is checked first, as deploy checks them: a plan of a host
+    // whose deploy would be refused reviews nothing.
+    const ready = loaded(opts.config ?? configFile(), "warn");
+    await swarmBaseline(ready.model, docker);
     // Standard output holds the review alone; Terraform's and homedock's own lines go to standard error.
-    const { model, out } = rendered(output.synth, opts, { log: console.error, paths: "warn" });
+    const { model, out } = rendered(output.synth, opts, { log: console.error, paths: "warn", ready });
     const stack = path.dirname(out);
     const saved = path.join(stack, SAVED_PLAN);
     // A failed plan must not leave an older one behind for deploy --saved-plan.
