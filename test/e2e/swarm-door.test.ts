@@ -1,15 +1,17 @@
 // The front door across the nodes of the test Swarm (scripts/swarm-rig.sh), deployed by
 // `homedock swarm deploy` from the stack file: users on different nodes sign in at the
-// entry proxy (node-1) and reach their own workspace's Jupyter through their node's
-// proxy, and not with another's password or session; a node's proxy answers only a
+// entry proxy (node-1), over HTTP and on the page in Chromium, and reach their own
+// workspace's Jupyter through their node's proxy (a cell run in a notebook), and not
+// with another's password or session; a node's proxy answers only a
 // client with the entry's certificate, and nothing else reaches it (not a workspace, not
 // the host); adding a user restarts no workspace and no node proxy; a worker stopped: its
 // users get the page that says so, the others keep working. Every byte of every home is
 // kept. One rig for the whole file.
 import { spawnSync } from "node:child_process";
-import { chmodSync, chownSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { goto, launchChromium, notebookCell } from "../helpers/browser";
 import { homedock } from "../helpers/cli";
 import { busyboxImage, eventually, FRONT_DOOR_IMAGES, requireDocker, requireFrontDoorImages, scenarioRoot, testLogin, uniqueName } from "../helpers/docker";
 import { call, type Door, type Reply, Sessions, signInForm, testUser, type TestUser } from "../helpers/front-door";
@@ -270,6 +272,47 @@ describe("the front door across the nodes of a Swarm", () => {
       expect((await runCode(ws, "import os; print(os.getuid())")).stdout).toBe(`${u.uid}\n`);
     }
   }, 180_000);
+
+  it("lets users of two nodes sign in on the page in Chromium and run a cell in a notebook, each as themselves", async () => {
+    // The site is localhost: Chromium is sent to node-1, where the entry proxy publishes it.
+    const browser = await launchChromium(["--ignore-certificate-errors", `--host-resolver-rules=MAP localhost ${door.via!.host}`]);
+    try {
+      const site = `https://localhost:${PORT}`;
+      for (const u of [alice, bob]) {
+        const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1100, height: 620 } });
+        const page = await context.newPage();
+        await goto(page, `${site}/`);
+        await page.waitForSelector("#username");
+        await page.fill("#username", u.name);
+        await page.fill("#password", u.password);
+        await Promise.all([page.waitForURL(`${site}/user/${u.name}/`), page.click("button[type=submit]")]);
+        expect(await page.textContent("h1")).toBe(`Workspaces of ${u.name}`);
+        // A notebook made from the user's own page (with Jupyter's XSRF token), then a cell in it.
+        await goto(page, `${site}/user/${u.name}/py/tree`);
+        await page.waitForSelector("#notebook_list");
+        const made = await page.evaluate(async () => {
+          const xsrf = /_xsrf=([^;]+)/.exec((globalThis as any).document.cookie)?.[1] ?? "";
+          const r = await fetch("api/contents/on-the-swarm.ipynb", {
+            method: "PUT",
+            headers: { "X-XSRFToken": xsrf, "Content-Type": "application/json" },
+            body: JSON.stringify({ type: "notebook" }),
+          });
+          return r.status;
+        });
+        expect(made, u.name).toBe(201);
+        const notebook = await context.newPage();
+        await goto(notebook, `${site}/user/${u.name}/py/notebooks/on-the-swarm.ipynb`);
+        await notebook.waitForFunction(() => (globalThis as any).Jupyter?.notebook?.kernel?.is_connected?.() === true, undefined, { timeout: 120_000 });
+        const cell = await notebookCell(notebook, "import os; print(os.getuid(), 6 * 7)");
+        expect([u.name, cell.text.trim()]).toEqual([u.name, `${u.uid} 42`]);
+        // The notebook is in the user's own home, on the storage every node mounts, and the user's.
+        expect(lstatSync(path.join(homeRoot(), u.name, "py", "on-the-swarm.ipynb")).uid, u.name).toBe(u.uid);
+        await context.close();
+      }
+    } finally {
+      await browser.close();
+    }
+  }, 300_000);
 
   it("refuses another user's password, and another user's session on a route", async () => {
     const form = signInForm(alice.name, bob.password);
