@@ -117,5 +117,10 @@ export function addSwarmCommands(cli: Command, docker: DockerAsync = dockerCliAs
       if (r.error) throw new HostUnreadableError(`cannot run docker: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message}`);
       if (r.status !== 0)
         throw new HomedockError(`docker stack deploy -c ${out} ${model.name} failed (exit status ${r.status}): see its output above`, r.status ?? 1);
+      // A changed front door file is a new secret: the old one goes once no service names it.
+      const { pruneStackSecrets } = await import("../swarm/stack-secrets");
+      const pruned = await pruneStackSecrets(model.name, docker);
+      for (const name of pruned.removed) console.log(`removed the secret ${name}: no service of the stack names it any more`);
+      for (const line of pruned.problems) console.error(`warning: ${line}`);
     });
 }

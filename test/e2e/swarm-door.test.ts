@@ -19,6 +19,7 @@ import { swarmRig, type SwarmNode, type SwarmRig } from "../helpers/swarm";
 import { snapshot } from "../helpers/trees";
 import { openSocket, runCode } from "../helpers/kernel";
 import type WebSocket from "ws";
+import { parse } from "yaml";
 
 const HOST = "hddoor";
 const PORT = 8443;
@@ -378,6 +379,11 @@ describe("the front door across the nodes of a Swarm", () => {
     await reachable([dave]);
     await sessions.signIn(alice, bob, carol);
     await reachable([alice, bob, carol]);
+    // The Caddyfile and the password file changed: new secrets; the old ones are gone, and
+    // the stack's secrets are exactly those its file names.
+    const named = Object.values<{ name: string }>(parse(readFileSync(stackFile, "utf8")).secrets).map((s) => s.name);
+    const left = await manager("secret", "ls", "--filter", `label=com.docker.stack.namespace=${HOST}`, "--format", "{{.Name}}");
+    expect(left.trim().split("\n").sort()).toEqual(named.sort());
   }, 300_000);
 
   it("gives the users of a stopped worker the page that says so within a minute; the others keep working", async () => {
