@@ -70,6 +70,8 @@ export function call(door: Door, method: string, path: string, headers: Record<s
       },
     );
     req.on("error", reject);
+    // A request that hangs is an error that says which, not a test that runs out of time.
+    req.setTimeout(60_000, () => req.destroy(new Error(`no answer in 60 s to ${method} ${path}`)));
     req.end(body);
   });
 }

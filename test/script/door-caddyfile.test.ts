@@ -186,6 +186,10 @@ describe("the entry's Caddyfile on a Swarm", () => {
     expect([r.status, r.stderr]).toEqual([0, ""]);
     for (const u of model.users) expect(r.stdout).toContain(`"dial":"door--${u.node}:8443"`);
     expect(r.stdout).toContain('"errors":{"routes":');
+    // A node lost: a new connection refused in 3 s, and none kept idle from before for more than 5 s.
+    const transports = [...r.stdout.matchAll(/"transport":\{"dial_timeout":(\d+),"keep_alive":\{"idle_timeout":(\d+)\}/g)].map((m) => [m[1], m[2]]);
+    expect(transports.length).toBe(r.stdout.split('"dial":"door--').length - 1);
+    for (const t of transports) expect(t).toEqual(["3000000000", "5000000000"]);
   });
 });
 
