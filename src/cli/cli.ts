@@ -5,7 +5,9 @@ import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node
 import * as path from "node:path";
 import { CONFIG_OPTION, configFile, summary } from "./config-file";
 import type * as Output from "../output/output";
-import { PlanError, REVIEW_EXIT, type Review, reviewPlan } from "../review/review";
+import { PlanError, REVIEW_EXIT } from "../review/exit";
+import type * as ReviewModule from "../review/review";
+import type { Review } from "../review/review";
 import type { HostModel } from "../model/model";
 import { singleHost } from "../model/single-host";
 import type { HostPathPolicy } from "../preflight/preflight";
@@ -280,6 +282,8 @@ export function program(
     .exitOverride();
   // The renderers load cdktf, half of the command's start: loaded before a command runs, not for --help.
   let output!: typeof Output;
+  // The plan review reads a plan with zod: loaded with the renderers, not for --help.
+  let reviewPlan!: typeof ReviewModule.reviewPlan;
   // status and restart render nothing and must answer fast (a host of 100 workspaces in under 3 s):
   // status asks Docker first and loads the modules itself meanwhile.
   cli.hook("preAction", async (_cli, action) => {
@@ -287,6 +291,7 @@ export function program(
     await loadCommandModules();
     if (action.name() === "restart") return;
     output = await import("../output/output");
+    ({ reviewPlan } = await import("../review/review"));
   });
   const outdir = "output directory; in each stack's directory only the files synth renders are replaced";
   /** A command that synthesizes the stack first. */

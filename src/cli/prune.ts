@@ -6,7 +6,6 @@
 import type { Command } from "commander";
 import type { HostModel } from "../model/model";
 import { singleHost } from "../model/single-host";
-import { composeFile } from "../render/compose";
 import { LABEL_HOST, LABEL_USER } from "../container/container";
 import { type Docker, dockerCli } from "../docker/docker-cli";
 import { CONFIG_OPTION, configFile } from "./config-file";
@@ -31,7 +30,9 @@ function failure(r: ReturnType<Docker>, what: string): string {
  * does not declare, through the Docker API (`docker`, so DOCKER_HOST picks the host).
  * @returns the volumes, or the line saying why Docker could not list them
  */
-export function undeclaredVolumes(model: HostModel, docker: Docker = dockerCli): UndeclaredVolume[] | string {
+export async function undeclaredVolumes(model: HostModel, docker: Docker = dockerCli): Promise<UndeclaredVolume[] | string> {
+  // The Compose renderer (js-yaml) when the command runs, never for `homedock --help`.
+  const { composeFile } = await import("../render/compose");
   const declared = new Set(Object.keys(composeFile(model).volumes ?? {}));
   const format = `{{.Name}}\t{{.Label "${LABEL_USER}"}}\t{{.Label "${COMPOSE_VOLUME}"}}`;
   const r = docker(["volume", "ls", "--filter", `label=${LABEL_HOST}=${model.name}`, "--filter", `label=${LABEL_USER}`, "--format", format]);
@@ -55,8 +56,8 @@ export function addPruneCommand(cli: Command, exit: (status: number) => void, do
     )
     .option("-c, --config <file>", CONFIG_OPTION)
     .hook("preAction", loadCommandModules)
-    .action((opts: { config?: string }) => {
-      const found = undeclaredVolumes(singleHost(configReader().loadChecked(opts.config ?? configFile()).model, "prune"), docker);
+    .action(async (opts: { config?: string }) => {
+      const found = await undeclaredVolumes(singleHost(configReader().loadChecked(opts.config ?? configFile()).model, "prune"), docker);
       if (typeof found === "string") {
         console.error(`homedock prune: ${found}`);
         return exit(1);

@@ -1,5 +1,6 @@
 // The config file's schema: one definition that validates YAML input, types the
 // result and generates the JSON Schema editors use (see schema.ts).
+import { FAILED_SIGN_INS_DEFAULTS } from "./defaults";
 import { z } from "zod";
 import { MAX_ACCOUNT_ID } from "./ids";
 
@@ -322,13 +323,13 @@ const failures = (what: string) =>
 export const failedSignInsSchema = z.strictObject(
   {
     /** Failed sign-ins for one user name within the window; then that name is refused, right password or not, until the window has fewer. @default 10 */
-    perUser: failures("for one user name").default(10),
+    perUser: failures("for one user name").default(FAILED_SIGN_INS_DEFAULTS.perUser),
     /** Failed sign-ins from one client address (an IPv6 client's /64) within the window; then that address is refused. @default 50 */
-    perAddress: failures("from one address").default(50),
+    perAddress: failures("from one address").default(FAILED_SIGN_INS_DEFAULTS.perAddress),
     /** The window failed sign-ins are counted over. @default 10m */
-    window: duration(60, 86_400, WINDOW_EXPECTED).default(600),
+    window: duration(60, 86_400, WINDOW_EXPECTED).default(FAILED_SIGN_INS_DEFAULTS.window),
     /** The limiter's image: HAProxy 2.6 or later. @default haproxy:3.0.5 */
-    image: z.string(expected(IMAGE_EXPECTED)).regex(IMAGE_PATTERN, expected(IMAGE_EXPECTED)).default("haproxy:3.0.5"),
+    image: z.string(expected(IMAGE_EXPECTED)).regex(IMAGE_PATTERN, expected(IMAGE_EXPECTED)).default(FAILED_SIGN_INS_DEFAULTS.image),
   },
   expected("a mapping with perUser, perAddress, window (and image)"),
 );

@@ -1,6 +1,7 @@
 // The front door in the model: one proxy in front of every Jupyter workspace, reached at
 // https://<site>/user/<user>/<env>/, each server on a unix socket in a directory of its own.
-import { failedSignInsSchema, type FrontDoorConfig, type LoginConfig } from "../config/schema";
+import type { FrontDoorConfig, LoginConfig } from "../config/schema";
+import { FAILED_SIGN_INS_DEFAULTS } from "../config/defaults";
 
 /**
  * Where a workspace sees its socket directory. Here, below the container spec that mounts
@@ -151,7 +152,7 @@ function loginOf(config: LoginConfig): LoginModel {
           ...(config.caFile === undefined ? {} : { caFile: config.caFile }),
         }
       : undefined;
-  const limit = config.method === "password" ? (config.failedSignIns ?? failedSignInsSchema.parse({})) : undefined;
+  const limit = config.method === "password" ? (config.failedSignIns ?? FAILED_SIGN_INS_DEFAULTS) : undefined;
   return {
     method: config.method,
     sessionSeconds: config.session,

@@ -1,26 +1,14 @@
 // Plan review: reads `terraform show -json` of a saved plan of a homedock stack into a
 // typed summary (who gains, loses or restarts what), renders it as Markdown with the
 // servers that stop first, and decides the exit status from the policy flags.
-import { EXIT_UNREADABLE, HomedockError } from "../config/errors";
 import { LABEL_ENVIRONMENT, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, LABEL_USER, LABEL_USERS, ROLE } from "../container/container";
 import { LABEL_LIMIT } from "../container/common";
 import { START_TRIGGERS } from "../render/terraform";
 import { constraintNode } from "../model/swarm";
 import { type PlanResourceChange, type PlanValues, readResourceChanges } from "./plan-json";
+import { PlanError, REVIEW_EXIT } from "./exit";
 
-/** Exit codes of `homedock review`. */
-export const REVIEW_EXIT = {
-  /** Read and summarized; no policy was hit. */
-  ok: 0,
-  /** The plan could not be read: not JSON, unknown format, not a homedock stack. */
-  unreadable: EXIT_UNREADABLE,
-  /** --fail-on-replace, and a workspace would be replaced. */
-  replace: 3,
-  /** --fail-on-destroy, and a workspace would be removed. */
-  destroy: 4,
-  /** Both policies hit. */
-  both: 5,
-} as const;
+export { PlanError, REVIEW_EXIT } from "./exit";
 
 /** The review's policies and the host it expects. */
 export interface ReviewOptions {
@@ -158,18 +146,6 @@ export interface Review extends PlanVerdict {
   readonly summary: PlanSummary;
   /** The summary in Markdown, for a pull request comment. */
   readonly markdown: string;
-}
-
-/** The plan cannot be reviewed; the message says why. Exit status REVIEW_EXIT.unreadable. */
-export class PlanError extends HomedockError {
-  constructor(message: string) {
-    super(message, REVIEW_EXIT.unreadable);
-  }
-
-  /** Said by the review, whichever command asked for it (`review`, `plan`). */
-  override report(): string {
-    return super.report("homedock review");
-  }
 }
 
 /** A resource's attribute values in a plan (plan-json.ts: those the review reads are checked). */

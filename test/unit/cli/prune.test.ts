@@ -45,7 +45,7 @@ describe("the volumes of users the config no longer declares", () => {
     ]);
   });
 
-  it("are every volume of the host with a user label whose Compose key the file does not have", () => {
+  it("are every volume of the host with a user label whose Compose key the file does not have", async () => {
     const home = declared.find((v) => v.startsWith("home-alice-"))!;
     const docker = fakeDocker([
       [`lab_${home}`, "alice", home],
@@ -54,7 +54,7 @@ describe("the volumes of users the config no longer declares", () => {
       // alice's home moved: the record of the old path.
       ["lab_home-alice-89abcdef", "alice", "home-alice-89abcdef"],
     ]);
-    expect(undeclaredVolumes(model, docker)).toEqual([
+    expect(await undeclaredVolumes(model, docker)).toEqual([
       { name: "lab_home-alice-89abcdef", user: "alice" },
       { name: "lab_home-carol-0123abcd", user: "carol" },
       { name: "lab_run-carol.py-4567cdef", user: "carol" },
@@ -71,9 +71,9 @@ describe("the volumes of users the config no longer declares", () => {
     ]);
   });
 
-  it("says why when Docker cannot list them", () => {
+  it("says why when Docker cannot list them", async () => {
     const docker: Docker = () => ({ status: 1, stdout: "", stderr: "Cannot connect to the Docker daemon at unix:///var/run/docker.sock.\n" });
-    expect(undeclaredVolumes(model, docker)).toBe("docker volume ls: Cannot connect to the Docker daemon at unix:///var/run/docker.sock.");
+    expect(await undeclaredVolumes(model, docker)).toBe("docker volume ls: Cannot connect to the Docker daemon at unix:///var/run/docker.sock.");
   });
 });
 
