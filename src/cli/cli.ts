@@ -147,8 +147,8 @@ async function applying(stack: string, host: string, engine: EngineReader, apply
 }
 
 /** A config with a swarm section: every node checked for the baseline before Terraform runs (exit status 3 if one lacks it). */
-async function swarmBaseline(model: HostModel, docker: DockerAsync, log?: (line: string) => void): Promise<void> {
-  if (model.swarm !== undefined) await baselineChecked(model, undefined, docker, log);
+async function swarmBaseline(model: HostModel, docker: DockerAsync): Promise<void> {
+  if (model.swarm !== undefined) await baselineChecked(model, undefined, docker);
 }
 
 /** What a plan of `stack` must look at; undefined for everything (see targets.ts), [] for nothing. */
@@ -308,12 +308,8 @@ export function program(
       .option("--review <file>", "write the review there instead of standard output")
       .option("--refresh", REFRESH_HELP),
   ).action(async (opts: RenderOptions & ReviewFlags & { review?: string; refresh?: boolean }) => {
-    // On a Swarm every node is checked first, as deploy checks them: a plan of a host
-    // whose deploy would be refused reviews nothing.
-    const ready = loaded(opts.config ?? configFile(), "warn");
-    await swarmBaseline(ready.model, docker, console.error);
     // Standard output holds the review alone; Terraform's and homedock's own lines go to standard error.
-    const { model, out } = rendered(output.synth, opts, { log: console.error, paths: "warn", ready });
+    const { model, out } = rendered(output.synth, opts, { log: console.error, paths: "warn" });
     const stack = path.dirname(out);
     const saved = path.join(stack, SAVED_PLAN);
     // A failed plan must not leave an older one behind for deploy --saved-plan.

@@ -34,20 +34,15 @@ function probeImage(model: HostModel, option: string | undefined): string {
 
 /**
  * Checks the nodes and prints what it found (`swarm check`, `swarm deploy`, and `deploy`
- * of a config with a swarm section, before Terraform runs); what it found on `log`.
+ * of a config with a swarm section, before Terraform runs).
  * @throws NodeBaselineError when a node lacks the baseline
  */
-export async function baselineChecked(
-  model: HostModel,
-  image: string | undefined,
-  docker: DockerAsync,
-  log: (line: string) => void = console.log,
-): Promise<NodeCheck> {
+export async function baselineChecked(model: HostModel, image: string | undefined, docker: DockerAsync): Promise<NodeCheck> {
   const result = await checkNodes(model, probeImage(model, image), docker);
-  for (const line of result.ok) log(`ok: ${line}`);
+  for (const line of result.ok) console.log(`ok: ${line}`);
   for (const line of result.warnings) console.error(`warning: ${line}`);
   if (result.problems.length > 0) throw new NodeBaselineError(result.problems);
-  log(`host ${model.name}: the node baseline holds on ${result.ok.length} node${result.ok.length === 1 ? "" : "s"} (checked with ${result.image})`);
+  console.log(`host ${model.name}: the node baseline holds on ${result.ok.length} node${result.ok.length === 1 ? "" : "s"} (checked with ${result.image})`);
   return result;
 }
 

@@ -594,24 +594,6 @@ describe("a config with a swarm section", () => {
     expect([terraform.calls, readdirSync(p.cwd).sort()]).toEqual([[], ["data", "homedock.yaml", "homes"]]);
   });
 
-  it("homedock plan checks every node first too: a node without the baseline is refused with exit status 3, before anything is written or run", async () => {
-    const p = onSwarm(NODES);
-    const terraform = fakeTerraform();
-    const args = ["node", "homedock", "plan", "-c", p.config, "-o", path.join(p.cwd, "cdktf.out")];
-    expect(await run(args, terraform, undefined, standInManager().docker)).toBe(3);
-    expect(stderr.join("\n")).toMatch(/node-3: no-new-privileges: got NoNewPrivs 0/);
-    expect([terraform.calls, readdirSync(p.cwd).sort()]).toEqual([[], ["data", "homedock.yaml", "homes"]]);
-    // With the baseline on every node, Terraform plans (the stand-in's plan is another
-    // host's, which the review refuses: 2). What the check found goes to standard error,
-    // beside Terraform's lines: standard output holds the review alone.
-    stdout = [];
-    stderr = [];
-    expect(await run(args, terraform, undefined, standInManager(BASELINE, STATUS_OK).docker)).toBe(2);
-    expect(terraform.calls.map((c) => c.args).filter((a) => a.startsWith("plan"))).toEqual([`plan -input=false -out=${SAVED_PLAN}`]);
-    expect(stdout.filter((l) => l.startsWith("ok: ") || l.includes("node baseline"))).toEqual([]);
-    expect(stderr.join("\n")).toContain("host course: the node baseline holds on 3 nodes");
-  });
-
   it("homedock deploy --saved-plan checks every node before it applies the reviewed plan", async () => {
     const p = onSwarm(NODES);
     const stack = path.join(p.cwd, "cdktf.out", "stacks", "course");
