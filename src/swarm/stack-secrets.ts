@@ -15,9 +15,14 @@ export interface PrunedSecrets {
 
 const lines = (text: string) => text.split("\n").filter((l) => l !== "");
 
+/** The secrets a service's spec and its previous spec name, one per line. */
+export const SECRETS_NAMED =
+  "{{range .Spec.TaskTemplate.ContainerSpec.Secrets}}{{println .SecretName}}{{end}}" +
+  "{{with .PreviousSpec}}{{range .TaskTemplate.ContainerSpec.Secrets}}{{println .SecretName}}{{end}}{{end}}";
+
 /**
- * Removes the secrets of the stack `stack` that none of its services names, through a
- * manager's Docker API. Only the stack's own (by its label): nothing else on the Swarm is
+ * Removes the secrets of the stack `stack` that none of its services names, in its spec or
+ * in the previous one a rollback returns to, through a manager's Docker API. Only the stack's own (by its label): nothing else on the Swarm is
  * looked at. A secret a service still names is never removed; one that Docker refuses to
  * remove (still in use) stays, said in `problems`, for the next deploy to take. When the
  * stack's services or secrets cannot be read, nothing is removed.
@@ -33,7 +38,9 @@ export async function pruneStackSecrets(stack: string, docker: DockerAsync): Pro
   const used = new Set<string>();
   const ids = lines(services.stdout);
   if (ids.length > 0) {
-    const named = await docker(["service", "inspect", "--format", "{{range .Spec.TaskTemplate.ContainerSpec.Secrets}}{{println .SecretName}}{{end}}", ...ids]);
+    // A service's previous spec too: `docker service rollback` goes back to it, secrets
+    // and all (Docker itself refuses to remove only what a current spec names).
+    const named = await docker(["service", "inspect", "--format", SECRETS_NAMED, ...ids]);
     if (named.status !== 0) return unread("services", named);
     for (const name of lines(named.stdout)) used.add(name);
   }

@@ -353,6 +353,13 @@ describe("the front door across the nodes of a Swarm", () => {
 
   it("adds a user without restarting any workspace or node proxy", async () => {
     const was = await tasks();
+    // A secret of the stack's that no service names (as one from two deploys ago is), and
+    // two that are not the stack's: the deploy removes the first alone.
+    const content = path.join(scratch, "secret.txt");
+    writeFileSync(content, "x\n");
+    await manager("secret", "create", "--label", `com.docker.stack.namespace=${HOST}`, `${HOST}-stale`, content);
+    await manager("secret", "create", "--label", "com.docker.stack.namespace=another", `${HOST}-another-stacks`, content);
+    await manager("secret", "create", `${HOST}-unlabelled`, content);
     makeHome(dave);
     writeConfig([alice, bob, carol, dave]);
     await passwd(dave);
@@ -379,11 +386,24 @@ describe("the front door across the nodes of a Swarm", () => {
     await reachable([dave]);
     await sessions.signIn(alice, bob, carol);
     await reachable([alice, bob, carol]);
-    // The Caddyfile and the password file changed: new secrets; the old ones are gone, and
-    // the stack's secrets are exactly those its file names.
+    // The Caddyfile and the password file changed: new secrets. The stack's secrets are
+    // exactly those its file names and those the services' previous specs name (what
+    // `docker service rollback` returns to); the stale one is gone, the others' are not.
     const named = Object.values<{ name: string }>(parse(readFileSync(stackFile, "utf8")).secrets).map((s) => s.name);
+    const ids = (await manager("service", "ls", "--filter", `label=com.docker.stack.namespace=${HOST}`, "-q")).trim().split("\n");
+    const previous = await manager(
+      "service",
+      "inspect",
+      "--format",
+      "{{with .PreviousSpec}}{{range .TaskTemplate.ContainerSpec.Secrets}}{{println .SecretName}}{{end}}{{end}}",
+      ...ids,
+    );
+    const rollback = previous.split("\n").filter((l) => l !== "" && !named.includes(l));
+    expect(rollback.length).toBeGreaterThan(0);
     const left = await manager("secret", "ls", "--filter", `label=com.docker.stack.namespace=${HOST}`, "--format", "{{.Name}}");
-    expect(left.trim().split("\n").sort()).toEqual(named.sort());
+    expect(left.trim().split("\n").sort()).toEqual([...new Set([...named, ...rollback])].sort());
+    const all = (await manager("secret", "ls", "--format", "{{.Name}}")).trim().split("\n");
+    expect([`${HOST}-stale`, `${HOST}-another-stacks`, `${HOST}-unlabelled`].map((n) => all.includes(n))).toEqual([false, true, true]);
   }, 300_000);
 
   it("gives the users of a stopped worker the page that says so within a minute; the others keep working", async () => {

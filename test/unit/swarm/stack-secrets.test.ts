@@ -3,12 +3,15 @@
 // at, and nothing removed when the stack cannot be read.
 import { describe, expect, it } from "vitest";
 import type { DockerAsync, Ran } from "../../../src/docker/docker-cli";
-import { pruneStackSecrets } from "../../../src/swarm/stack-secrets";
+import { pruneStackSecrets, SECRETS_NAMED } from "../../../src/swarm/stack-secrets";
 
 const LABEL = "label=com.docker.stack.namespace=lab";
 
+/** A service's secrets: those its spec names, and those its previous spec (a rollback's) names. */
+type Named = string[] | { spec: string[]; previous: string[] };
+
 /** A manager with the stack lab's services (each naming its secrets) and secrets; every call recorded. */
-function manager(services: Record<string, string[]>, secrets: string[], options: { inUse?: string[]; failing?: string } = {}) {
+function manager(services: Record<string, Named>, secrets: string[], options: { inUse?: string[]; failing?: string } = {}) {
   const calls: string[] = [];
   const left = new Set(secrets);
   const ok = (stdout: string): Ran => ({ status: 0, stdout, stderr: "" });
@@ -25,15 +28,24 @@ function manager(services: Record<string, string[]>, secrets: string[], options:
             .join(""),
         ),
       );
-    if (args[0] === "service" && args[1] === "inspect")
+    if (args[0] === "service" && args[1] === "inspect") {
+      // What the template prints: the spec's secrets, then the previous spec's.
+      if (args[2] !== "--format" || args[3] !== SECRETS_NAMED) return Promise.resolve({ status: 1, stdout: "", stderr: `unexpected format: ${args[3]}` });
+      const names = (n: Named) => (Array.isArray(n) ? n : [...n.spec, ...n.previous]);
       return Promise.resolve(
         ok(
           args
             .slice(4)
-            .map((id) => services[id].map((s) => `${s}\n`).join("") + "\n")
+            .map(
+              (id) =>
+                names(services[id])
+                  .map((s) => `${s}\n`)
+                  .join("") + "\n",
+            )
             .join(""),
         ),
       );
+    }
     if (call === `secret ls --filter ${LABEL} --format {{.Name}}`) return Promise.resolve(ok([...left].map((s) => `${s}\n`).join("")));
     if (args[0] === "secret" && args[1] === "rm") {
       if (options.inUse?.includes(args[2]))
@@ -66,6 +78,16 @@ describe("the old secrets of a stack", () => {
       `secret ls --filter ${LABEL} --format {{.Name}}`,
     ]);
     expect(m.calls.filter((c) => c.startsWith("secret rm"))).toEqual(["secret rm lab-0000-Caddyfile", "secret rm lab-1111-htpasswd"]);
+  });
+
+  it("stay while a service's previous spec names them: a rollback returns to it", async () => {
+    const m = manager({ s1: { spec: ["lab-aaaa-Caddyfile"], previous: ["lab-0000-Caddyfile"] } }, [
+      "lab-0000-Caddyfile",
+      "lab-aaaa-Caddyfile",
+      "lab-ffff-Caddyfile",
+    ]);
+    expect(await pruneStackSecrets("lab", m.docker)).toEqual({ removed: ["lab-ffff-Caddyfile"], problems: [] });
+    expect([...m.left].sort()).toEqual(["lab-0000-Caddyfile", "lab-aaaa-Caddyfile"]);
   });
 
   it("stay where Docker refuses to remove them (still in use), said by name", async () => {
