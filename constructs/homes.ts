@@ -15,6 +15,11 @@ export interface HomesProps {
   /** Environment constructs by environment name. */
   readonly environments: ReadonlyMap<string, Environment>;
   readonly refs: HostRefs;
+  /**
+   * The image's id where another group of the same image (split, above 16 users)
+   * declared it already; else an environment's, or a docker_image of its own.
+   */
+  readonly imageId?: string;
 }
 
 /** The one-shot container that makes the homes of one home image's users, and the start that runs it. */
@@ -24,13 +29,16 @@ export class Homes extends Construct implements HostHomes {
   readonly start: StartResource;
   /** What the group's workspaces wait for: the one-shot has run. */
   readonly ready: ITerraformDependable;
+  /** The id of the image it runs: another group of the same image runs the same. */
+  readonly imageId: string;
 
   constructor(scope: Construct, id: string, props: HomesProps) {
     super(scope, id);
     const { host, group, refs } = props;
     this.group = group;
     const env = [...props.environments.values()].find((e) => e.environment.image === group.image);
-    const imageId = env ? env.imageId : new Image(this, "image", { name: group.image, keepLocally: true, provider: refs.provider }).imageId;
+    const imageId = env ? env.imageId : (props.imageId ?? new Image(this, "image", { name: group.image, keepLocally: true, provider: refs.provider }).imageId);
+    this.imageId = imageId;
     const declared = declareContainer(
       this,
       "container",

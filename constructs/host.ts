@@ -81,7 +81,8 @@ export class Host extends Construct {
   /**
    * The one-shot containers that make missing homes, one per home image (`host.initImage`,
    * else a user's first environment's image), by key: `homes` for initImage, else
-   * `homes-<environment>` for the first environment with the image.
+   * `homes-<environment>` for the first environment with the image; an image with more
+   * than 16 users has eight, `<key>.<n>` (see homeGroups).
    */
   readonly homes: ReadonlyMap<string, HostHomes>;
   /** By user name; empty on a Swarm (see `services`). */
@@ -189,7 +190,15 @@ export class Host extends Construct {
       });
     }
     const groups = homeGroups(this.model);
-    const homes = new Map(groups.map((g) => [g.key, new Homes(this, g.key, { host: this.model, group: g, environments, refs })]));
+    // One docker_image per image: the groups an image is split in share the first one's.
+    const imageIds = new Map<string, string>();
+    const homes = new Map(
+      groups.map((g) => {
+        const made = new Homes(this, g.key, { host: this.model, group: g, environments, refs, imageId: imageIds.get(g.image) });
+        imageIds.set(g.image, made.imageId);
+        return [g.key, made] as const;
+      }),
+    );
     this.homes = homes;
     const homesOf = new Map(groups.flatMap((g) => g.users.map((u) => [u.name, homes.get(g.key)!] as const)));
     this.users = new Map(

@@ -299,6 +299,17 @@ describe("homes", () => {
       expect(homesOf(synthHost(crowded(HOME_GROUP_MOST - 2))).map(([k]) => k)).not.toContain("homes-python-course");
     });
 
+    it("with host.initImage, run that image from one docker_image of its own, however many one-shots", () => {
+      const config = crowded(40);
+      const out = synthHost({ ...config, host: { ...config.host, initImage: "admin/init@sha256:" + "a".repeat(64) } });
+      const homes = homesOf(out);
+      expect(homes.length).toBeGreaterThan(1);
+      for (const [key] of homes) expect(key).toMatch(/^homes\.[0-7]$/);
+      const images = Object.entries<Json>(out.resource.docker_image).filter(([, i]) => i.name.startsWith("admin/init@"));
+      expect(images.length).toBe(1);
+      for (const [key, home] of homes) expect(home.image, key).toBe(`\${docker_image.${images[0][0]}.image_id}`);
+    });
+
     it("change only the added user's one-shot when a user is added, and only the removed user's when one is removed", () => {
       const before = synthHost(crowded(40));
       for (const [what, after, who] of [
