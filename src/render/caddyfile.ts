@@ -115,9 +115,12 @@ function upstream(model: HostModel, ws: WorkspaceModel, indent: string): string[
     // A node that is down answers nothing: the page that says so comes soon, not after a minute.
     `${indent}\t\tdial_timeout 3s`,
     // Nor does a connection to it kept from before it went down: a request sent on one
-    // would wait for TCP to give up (minutes), not fail to dial. An idle connection is
-    // closed after 5 s, so a node lost is dialled again, and refused in 3 s.
+    // would wait for TCP to give up (minutes), not fail to dial. A connection idle for
+    // 5 s is closed, so a quiet node lost is dialled again, and refused in 3 s. (Setting
+    // it drops Caddy's other keep-alive defaults: the pool and the probes are set back.)
     `${indent}\t\tkeepalive 5s`,
+    `${indent}\t\tkeepalive_idle_conns_per_host 32`,
+    `${indent}\t\tkeepalive_interval 30s`,
     `${indent}\t}`,
     `${indent}\theader_up ${WORKSPACE_HEADER} ${ws.user.name}/${ws.environment.name}`,
   ];
