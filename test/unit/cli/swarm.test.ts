@@ -70,13 +70,25 @@ describe("homedock swarm deploy", () => {
     expect(stdout).toContain("host lab: the node baseline holds on 3 nodes (checked with x/py:1)");
   });
 
-  it("says a failed docker stack deploy with its exit status", async () => {
+  it("says a failed docker stack deploy with its exit status, and removes no secret after it", async () => {
     const file = config();
     const out = path.join(path.dirname(file), "stack.yml");
-    await expect(swarm(["deploy", "-c", file, "-o", out], standInManager(BASELINE, STATUS_OK).docker, () => ({ status: 5 }))).rejects.toMatchObject({
+    const { docker, calls } = standInManager(BASELINE, STATUS_OK);
+    await expect(swarm(["deploy", "-c", file, "-o", out], docker, () => ({ status: 5 }))).rejects.toMatchObject({
       exitCode: 5,
       message: `docker stack deploy -c ${out} lab failed (exit status 5): see its output above`,
     });
+    expect(calls.filter((c) => c[0] === "secret")).toEqual([]);
+  });
+
+  it("after a deploy, looks for the stack's old secrets by its label", async () => {
+    const file = config();
+    const { docker, calls } = standInManager(BASELINE, STATUS_OK);
+    await swarm(["deploy", "-c", file, "-o", path.join(path.dirname(file), "stack.yml")], docker);
+    expect(calls.filter((c) => c[1] === "ls" && (c[0] === "secret" || c[3] === "label=com.docker.stack.namespace=lab"))).toEqual([
+      ["service", "ls", "--filter", "label=com.docker.stack.namespace=lab", "--format", "{{.ID}}"],
+      ["secret", "ls", "--filter", "label=com.docker.stack.namespace=lab", "--format", "{{.Name}}"],
+    ]);
   });
 });
 
