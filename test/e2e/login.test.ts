@@ -28,7 +28,7 @@ import {
   uniqueName,
   testLogin,
 } from "../helpers/docker";
-import { goto, launchChromium, notebookCell } from "../helpers/browser";
+import { goto, launchChromium, newNotebook, notebookCell } from "../helpers/browser";
 import { basicAuth, call, type Door, freePort, origin, proxyRootCa, sessionCookies, Sessions, signIn, testUser, signInForm } from "../helpers/front-door";
 import { openSocket } from "../helpers/kernel";
 
@@ -156,16 +156,7 @@ describe.sequential("the sign-in page (login: password, through Compose)", () =>
     // Her workspace, a notebook made from her page (with Jupyter's XSRF token), a cell.
     await goto(page, `${site()}/user/alice/py/tree`);
     await Promise.all([page.waitForURL(/\/user\/alice\/py\/tree/), page.waitForSelector("#notebook_list")]);
-    const made = await page.evaluate(async () => {
-      const xsrf = /_xsrf=([^;]+)/.exec((globalThis as any).document.cookie)?.[1] ?? "";
-      const r = await fetch("api/contents/signed-in.ipynb", {
-        method: "PUT",
-        headers: { "X-XSRFToken": xsrf, "Content-Type": "application/json" },
-        body: JSON.stringify({ type: "notebook" }),
-      });
-      return r.status;
-    });
-    expect(made).toBe(201);
+    expect(await newNotebook(page, "signed-in.ipynb")).toBe(201);
     const notebookPage = await openNotebook(context);
     const cell = await notebookCell(notebookPage, "import os; print(os.getuid(), 6 * 7)");
     expect(cell.text.trim()).toBe(`${alice.uid} 42`);

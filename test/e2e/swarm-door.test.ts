@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, chownSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { goto, launchChromium, notebookCell } from "../helpers/browser";
+import { goto, launchChromium, newNotebook, notebookCell } from "../helpers/browser";
 import { homedock } from "../helpers/cli";
 import { busyboxImage, eventually, FRONT_DOOR_IMAGES, requireDocker, requireFrontDoorImages, scenarioRoot, testLogin, uniqueName } from "../helpers/docker";
 import { call, type Door, type Reply, Sessions, signInForm, testUser, type TestUser } from "../helpers/front-door";
@@ -291,16 +291,7 @@ describe("the front door across the nodes of a Swarm", () => {
         // A notebook made from the user's own page (with Jupyter's XSRF token), then a cell in it.
         await goto(page, `${site}/user/${u.name}/py/tree`);
         await page.waitForSelector("#notebook_list");
-        const made = await page.evaluate(async () => {
-          const xsrf = /_xsrf=([^;]+)/.exec((globalThis as any).document.cookie)?.[1] ?? "";
-          const r = await fetch("api/contents/on-the-swarm.ipynb", {
-            method: "PUT",
-            headers: { "X-XSRFToken": xsrf, "Content-Type": "application/json" },
-            body: JSON.stringify({ type: "notebook" }),
-          });
-          return r.status;
-        });
-        expect(made, u.name).toBe(201);
+        expect(await newNotebook(page, "on-the-swarm.ipynb"), u.name).toBe(201);
         const notebook = await context.newPage();
         await goto(notebook, `${site}/user/${u.name}/py/notebooks/on-the-swarm.ipynb`);
         await notebook.waitForFunction(() => (globalThis as any).Jupyter?.notebook?.kernel?.is_connected?.() === true, undefined, { timeout: 120_000 });

@@ -50,6 +50,22 @@ export async function goto(page: Page, url: string): Promise<void> {
   }
 }
 
+/**
+ * From a Jupyter tree page the browser is on: a new notebook `name` made by the page's own
+ * request (with Jupyter's XSRF token from the page's cookie); the HTTP status it got.
+ */
+export function newNotebook(page: Page, name: string): Promise<number> {
+  return page.evaluate(async (file) => {
+    const xsrf = /_xsrf=([^;]+)/.exec((globalThis as any).document.cookie)?.[1] ?? "";
+    const r = await fetch(`api/contents/${file}`, {
+      method: "PUT",
+      headers: { "X-XSRFToken": xsrf, "Content-Type": "application/json" },
+      body: JSON.stringify({ type: "notebook" }),
+    });
+    return r.status;
+  }, name);
+}
+
 /** In a classic Notebook page: a new cell with `code`, run through the kernel; its output and prompt number. */
 export async function notebookCell(page: Page, code: string): Promise<{ text: string; count: number }> {
   const before = await page.evaluate(() => (globalThis as any).Jupyter.notebook.get_cells().length);
