@@ -408,8 +408,9 @@ export function program(
       // refresh leaves, and the stack is applied: a plan of it would change nothing.
       // Not looked at after an apply of targets: those are what the config changed, and
       // their apply changed the engine (should it not have, the next plan refreshes
-      // everything, as after any change: slower, never wrong).
-      if (status === 0 && settles(model) && targets === undefined) {
+      // everything, as after any change: slower, never wrong). Nor where nothing was seen
+      // before (no state yet, as on a first deploy): there is nothing to compare it with.
+      if (status === 0 && settles(model) && targets === undefined && before !== undefined) {
         const after = await viewEngine(stack, engine);
         if (sameEngine(before, after)) recordRefresh(stack, after!, stackSaysAll() ? now?.digest : undefined);
       }

@@ -318,8 +318,9 @@ describe("what homedock deploy and plan skip", () => {
     const engine = engineOf();
     const t = terraformWithState(p);
     expect(await deploy(t, p, engine.reader)).toBe(0);
-    // From nothing: no state before, so nothing recorded.
+    // From nothing: no state before, so nothing recorded, and the engine not looked at after the apply.
     expect(existsSync(recordFile(p.stack))).toBe(false);
+    expect(engine.calls).toEqual([]);
     expect(await deploy(t, p, engine.reader)).toBe(0);
     expect(existsSync(recordFile(p.stack))).toBe(true);
     expect((statSync(recordFile(p.stack)).mode & 0o777).toString(8)).toBe("600");
