@@ -7,12 +7,13 @@ import { EXIT_INVALID, EXIT_UNREADABLE, HomedockError } from "../config/errors";
 import { ConfigError } from "../config/issues";
 import type { HostModel } from "../model/model";
 import { type DockerAsync, dockerCliAsync, HostUnreadableError } from "../docker/docker-cli";
+import { EXIT_LOCKED, takeDeployLock, thisHolder } from "../swarm/deploy-lock";
 import { checkNodes, type NodeCheck } from "../swarm/node-check";
 import { CONFIG_OPTION, configFile, summary } from "./config-file";
 import { configReader, loadCommandModules } from "./lazy";
 
 /** Exit status of `swarm check` and `swarm deploy`: 3 a node lacks the baseline (nothing deployed). */
-export const SWARM_EXIT = { ok: 0, invalid: EXIT_INVALID, unreadable: EXIT_UNREADABLE, refused: 3 } as const;
+export const SWARM_EXIT = { ok: 0, invalid: EXIT_INVALID, unreadable: EXIT_UNREADABLE, refused: 3, locked: EXIT_LOCKED } as const;
 
 /** A node without the baseline: one line per problem, each naming the node and the setting. Exit status 3. */
 export class NodeBaselineError extends HomedockError {
@@ -60,6 +61,32 @@ async function setUpDoors(model: HostModel, image: string, docker: DockerAsync):
 
 const IMAGE_HELP = "image of the job that reads each node (needs /bin/sh; default: host.initImage, else the first environment's)";
 const exitCodes = `\nExit codes: ${SWARM_EXIT.ok} every node has the baseline, ${SWARM_EXIT.invalid} invalid config, ${SWARM_EXIT.unreadable} the manager could not be read, ${SWARM_EXIT.refused} a node lacks the baseline (nothing deployed).`;
+const deployExitCodes = `${exitCodes.slice(0, -1)}, ${SWARM_EXIT.locked} another swarm deploy of the host holds its lock (nothing deployed).`;
+
+/**
+ * Runs `work` holding the lock of the host's deploys (src/swarm/deploy-lock.ts); the lock
+ * is released when it ends, however it ends, and on Ctrl-C or SIGTERM before the command
+ * stops (a deploy killed outright leaves it, and the next deploy says how to remove it).
+ */
+async function locked(model: HostModel, docker: DockerAsync, work: () => Promise<void>): Promise<void> {
+  const release = await takeDeployLock(model.name, thisHolder(), docker);
+  const released = async () => {
+    const problem = await release();
+    if (problem !== undefined) console.error(`warning: ${problem}`);
+  };
+  const stop = (signal: NodeJS.Signals) => {
+    void released().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  try {
+    await work();
+  } finally {
+    process.removeListener("SIGINT", stop);
+    process.removeListener("SIGTERM", stop);
+    await released();
+  }
+}
 
 /** Runs `docker stack deploy` of `file` as the stack `stack`, its output the command's; its exit status, or the error that kept it from running. */
 export type StackDeploy = (file: string, stack: string) => { readonly status: number | null; readonly error?: Error };
@@ -100,27 +127,34 @@ export function addSwarmCommands(cli: Command, docker: DockerAsync = dockerCliAs
     .option("-c, --config <file>", CONFIG_OPTION)
     .option("-o, --out <file>", "where to write the stack file", "stack.yml")
     .option("--image <image>", IMAGE_HELP)
-    .addHelpText("after", exitCodes)
+    .addHelpText("after", deployExitCodes)
     .action(async (opts: { config?: string; out: string; image?: string }) => {
       const { model, warnings } = configReader().loadChecked(opts.config ?? configFile(), { hostPaths: "warn" });
       swarmOnly(model, "swarm deploy");
       for (const w of warnings) console.error(`warning: ${w}`);
-      await baselineChecked(model, opts.image, docker);
-      // In the front door's own image, as on one host: an environment's image must never
-      // run as root over the socket directories of users who did not choose it.
-      if (model.frontDoor !== undefined) await setUpDoors(model, model.frontDoor.image, docker);
-      const { writeCompose } = await import("../output/output");
-      const out = writeCompose(model, opts.out);
-      console.log([summary(model, path.dirname(path.resolve(out))), `wrote ${out}`].join("\n"));
-      // --prune: a service the file no longer has (a removed user's) goes, as Terraform removes it.
-      const r = deploy(out, model.name);
-      if (r.error) throw new HostUnreadableError(`cannot run docker: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message}`);
-      if (r.status !== 0)
-        throw new HomedockError(`docker stack deploy -c ${out} ${model.name} failed (exit status ${r.status}): see its output above`, r.status ?? 1);
-      // A changed front door file is a new secret: the old one goes once no service names it.
-      const { pruneStackSecrets } = await import("../swarm/stack-secrets");
-      const pruned = await pruneStackSecrets(model.name, docker);
-      for (const name of pruned.removed) console.log(`removed the secret ${name}: no service of the stack names it any more`);
-      for (const line of pruned.problems) console.error(`warning: ${line}`);
+      // One deploy of a host at a time: two would deploy over each other, and one could
+      // remove a secret the other has just made and not yet given to a service.
+      await locked(model, docker, () => stackDeployed(model, opts, docker, deploy));
     });
+}
+
+/** The body of `swarm deploy`, under the host's deploy lock: the checks, the stack file, `docker stack deploy`, the old secrets removed. */
+async function stackDeployed(model: HostModel, opts: { out: string; image?: string }, docker: DockerAsync, deploy: StackDeploy): Promise<void> {
+  await baselineChecked(model, opts.image, docker);
+  // In the front door's own image, as on one host: an environment's image must never
+  // run as root over the socket directories of users who did not choose it.
+  if (model.frontDoor !== undefined) await setUpDoors(model, model.frontDoor.image, docker);
+  const { writeCompose } = await import("../output/output");
+  const out = writeCompose(model, opts.out);
+  console.log([summary(model, path.dirname(path.resolve(out))), `wrote ${out}`].join("\n"));
+  // --prune: a service the file no longer has (a removed user's) goes, as Terraform removes it.
+  const r = deploy(out, model.name);
+  if (r.error) throw new HostUnreadableError(`cannot run docker: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message}`);
+  if (r.status !== 0)
+    throw new HomedockError(`docker stack deploy -c ${out} ${model.name} failed (exit status ${r.status}): see its output above`, r.status ?? 1);
+  // A changed front door file is a new secret: the old one goes once no service names it.
+  const { pruneStackSecrets } = await import("../swarm/stack-secrets");
+  const pruned = await pruneStackSecrets(model.name, docker);
+  for (const name of pruned.removed) console.log(`removed the secret ${name}: no service of the stack names it any more`);
+  for (const line of pruned.problems) console.error(`warning: ${line}`);
 }

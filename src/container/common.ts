@@ -152,6 +152,8 @@ export const ROLE = {
   doorSetup: "door-setup",
   /** `homedock swarm check`'s look at a Swarm node's daemon (a job of one task per node). */
   nodeCheck: "node-check",
+  /** On a Swarm: not a container but the config that holds the lock of `homedock swarm deploy`, one deploy of a host at a time. */
+  deployLock: "deploy-lock",
 } as const;
 /**
  * A hash of the container's bind mounts. Labels cannot change on a running container,

@@ -16,6 +16,7 @@ import { type SwarmNode, swarmRig, type SwarmRig } from "../helpers/swarm";
 import { snapshot } from "../helpers/trees";
 import { homeRootOf, makeHomes, taskContainer, userDataOf, webConfig } from "../helpers/swarm-web";
 import { loadConfig } from "../../src/model/load";
+import { deployLockName } from "../../src/swarm/deploy-lock";
 
 const HOST = "hdsw";
 const USERS = [
@@ -226,6 +227,51 @@ describe("homedock on a 3-node Swarm", () => {
     expect((await homedock(["compose", "-c", config, "-o", reviewed], env())).status).toBe(0);
     expect(readFileSync(reviewed).equals(bytes)).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 5000));
+    expect(await tasks()).toEqual(first);
+    homesKept();
+  });
+
+  it("deploys one at a time: of two deploys at once one runs and one is refused, a lock left by another refuses a deploy until removed, Ctrl-C releases it, and none is left behind", async () => {
+    const lock = deployLockName(HOST);
+    const locks = async () => (await manager("config", "ls", "--filter", `label=homedock.host=${HOST}`, "--format", "{{.Name}}")).trim();
+    expect(await locks()).toBe("");
+    const first = await tasks();
+    const bytes = readFileSync(stackFile);
+    // Two admins at once, on the real manager: its store lets one create the lock.
+    const both = await Promise.all([1, 2].map(() => homedock(["swarm", "deploy", "-c", config, "-o", stackFile], env())));
+    expect(both.map((r) => r.status).sort()).toEqual([0, 4]);
+    const refused = both.find((r) => r.status === 4)!;
+    expect(refused.stderr.trim()).toMatch(
+      new RegExp(
+        `^homedock swarm deploy: another homedock swarm deploy of ${HOST} is under way \\(.+@.+, process \\d+, since \\d{4}-\\d\\d-\\d\\dT[^)]+\\); nothing deployed\\. If none is .*docker config rm ${lock.replaceAll(".", "\\.")}$`,
+      ),
+    );
+    // The refused one looked at no node and deployed nothing: its output has no check.
+    expect(refused.stdout).toBe("");
+    expect(await locks()).toBe("");
+    // A lock another deploy left (killed outright): refused, naming its holder, until removed.
+    const holder = path.join(scratch, "holder.json");
+    writeFileSync(holder, '{"by":"bob@admin-2","pid":4242,"since":"2026-12-05T01:00:00.000Z"}\n');
+    await manager("config", "create", "--label", `homedock.host=${HOST}`, "--label", "homedock.role=deploy-lock", lock, holder);
+    const left = await homedock(["swarm", "deploy", "-c", config, "-o", stackFile], env());
+    expect(left.status).toBe(4);
+    expect(left.stderr).toContain(`another homedock swarm deploy of ${HOST} is under way (bob@admin-2, process 4242, since 2026-12-05T01:00:00.000Z)`);
+    expect(await locks()).toBe(lock);
+    await manager("config", "rm", lock);
+    // Ctrl-C while it holds the lock: released, exit status 130.
+    const stop = new AbortController();
+    const interrupted = homedock(["swarm", "deploy", "-c", config, "-o", stackFile], { ...env(), interrupt: stop.signal });
+    await eventually("the deploy holding its lock", async () => (await locks()) === lock);
+    stop.abort();
+    expect((await interrupted).status).toBe(130);
+    expect(await locks()).toBe("");
+    // What it had started of the node check is left, as before the lock (a killed check leaves its jobs).
+    const jobs = (await manager("service", "ls", "-q", "--filter", `label=homedock.role=node-check`)).trim();
+    if (jobs !== "") await manager("service", "rm", ...jobs.split("\n"));
+    const after = await homedock(["swarm", "deploy", "-c", config, "-o", stackFile], env());
+    expect(after.status).toBe(0);
+    expect(await locks()).toBe("");
+    expect(readFileSync(stackFile).equals(bytes)).toBe(true);
     expect(await tasks()).toEqual(first);
     homesKept();
   });

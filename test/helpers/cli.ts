@@ -15,12 +15,18 @@ export interface Ran {
 /**
  * Runs `homedock <args>` to its end without blocking the test worker (a command takes
  * seconds; a worker blocked that long fails the whole vitest run). `input` is its
- * standard input; HOMEDOCK_CONFIG of the test's own environment is not passed on.
+ * standard input; `interrupt`, when it aborts, sends it SIGINT; HOMEDOCK_CONFIG of the
+ * test's own environment is not passed on.
  */
-export function homedock(args: readonly string[], options: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Ran> {
+export function homedock(
+  args: readonly string[],
+  options: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv; interrupt?: AbortSignal } = {},
+): Promise<Ran> {
   const { HOMEDOCK_CONFIG: _, ...env } = process.env;
   return new Promise((resolve, reject) => {
     const child = spawn(tsx, [cli, ...args], { cwd: options.cwd, env: { ...env, ...options.env } });
+    // As Ctrl-C would: SIGINT to the command (tsx passes it on).
+    options.interrupt?.addEventListener("abort", () => child.kill("SIGINT"), { once: true });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

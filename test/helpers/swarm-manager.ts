@@ -1,6 +1,7 @@
 // A stand-in for a Swarm manager's docker CLI, for the unit tests of homedock swarm
 // check and deploy: three nodes labelled node-1..3, each job's output as
 // node-baseline.sh prints it; every call recorded.
+import { readFileSync } from "node:fs";
 import type { DockerAsync, Ran } from "../../src/docker/docker-cli";
 
 export const STATUS_OK = "Name:\tsh\nCapEff:\t0000000000000000\nNoNewPrivs:\t1\nSeccomp:\t2\n";
@@ -20,6 +21,8 @@ export function standInManager(node3Daemon = '{ "icc": true }', node3Status = ST
     Status: { State: "ready" },
   }));
   const services = new Map<string, string>();
+  /** The manager's configs (the deploy lock is one): name, labels and content. */
+  const configs = new Map<string, { labels: string[]; data: string }>();
   const ok = (stdout: string): Ran => ({ status: 0, stdout, stderr: "" });
   const docker: DockerAsync = (args) => {
     calls.push([...args]);
@@ -46,9 +49,30 @@ export function standInManager(node3Daemon = '{ "icc": true }', node3Status = ST
       return Promise.resolve(ok(jobOutput(n3 ? node3Status : STATUS_OK, n3 ? node3Daemon : BASELINE)));
     }
     if (a === "service" && b === "rm") return Promise.resolve(ok(""));
+    if (a === "config" && b === "create") {
+      // docker config create [--label k=v]... NAME FILE, as the manager's store takes it: one config of a name.
+      const [name, file] = args.slice(-2);
+      if (configs.has(name))
+        return Promise.resolve({
+          status: 1,
+          stdout: "",
+          stderr: `Error response from daemon: rpc error: code = AlreadyExists desc = config ${name} already exists\n`,
+        });
+      const labels = args.flatMap((arg, i) => (args[i - 1] === "--label" ? [arg] : []));
+      configs.set(name, { labels, data: readFileSync(file, "utf8") });
+      return Promise.resolve(ok(`cfg-${name}\n`));
+    }
+    if (a === "config" && b === "inspect" && args[2] === "--format" && args[3] === '{{printf "%s" .Spec.Data}}') {
+      const c = configs.get(args[4]);
+      return Promise.resolve(c === undefined ? { status: 1, stdout: "", stderr: `Error: No such config: ${args[4]}\n` } : ok(`${c.data}\n`));
+    }
+    if (a === "config" && b === "rm") {
+      const gone = configs.delete(args[2]);
+      return Promise.resolve(gone ? ok(`${args[2]}\n`) : { status: 1, stdout: "", stderr: `Error: No such config: ${args[2]}\n` });
+    }
     // The stack's services and secrets, after a deploy: none here.
     if ((a === "service" || a === "secret") && b === "ls") return Promise.resolve(ok(""));
     return Promise.resolve({ status: 1, stdout: "", stderr: `unexpected: ${args.join(" ")}` });
   };
-  return { docker, calls };
+  return { docker, calls, configs };
 }

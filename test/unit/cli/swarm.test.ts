@@ -8,6 +8,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { addSwarmCommands, NodeBaselineError, type StackDeploy } from "../../../src/cli/swarm";
+import { HostUnreadableError } from "../../../src/docker/docker-cli";
+import { DeployLockedError, deployLockName } from "../../../src/swarm/deploy-lock";
 import { ConfigError } from "../../../src/config/issues";
 import { BASELINE, STATUS_OK, standInManager } from "../../helpers/swarm-manager";
 
@@ -89,6 +91,78 @@ describe("homedock swarm deploy", () => {
       ["service", "ls", "--filter", "label=com.docker.stack.namespace=lab", "--format", "{{.ID}}"],
       ["secret", "ls", "--filter", "label=com.docker.stack.namespace=lab", "--format", "{{.Name}}"],
     ]);
+  });
+});
+
+describe("homedock swarm deploy, one at a time", () => {
+  const LOCK = deployLockName("lab");
+
+  it("holds the host's lock while it deploys: a config of its own name, naming who holds it, removed after", async () => {
+    const file = config();
+    const out = path.join(path.dirname(file), "stack.yml");
+    const m = standInManager(BASELINE, STATUS_OK);
+    const held: unknown[] = [];
+    await swarm(["deploy", "-c", file, "-o", out], m.docker, () => {
+      held.push(m.configs.get(LOCK));
+      return { status: 0 };
+    });
+    expect(held).toEqual([{ labels: ["homedock.host=lab", "homedock.role=deploy-lock"], data: expect.any(String) }]);
+    const holder = JSON.parse((held[0] as { data: string }).data) as { by: string; pid: number; since: string };
+    expect(holder).toEqual({ by: expect.stringMatching(/^.+@.+$/), pid: process.pid, since: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+    // Taken before any node is looked at, released after the old secrets.
+    const first = m.calls.findIndex((c) => c[0] === "config");
+    expect(m.calls[first]).toEqual(expect.arrayContaining(["config", "create", LOCK]));
+    expect(m.calls.findIndex((c) => c[0] === "node")).toBeGreaterThan(first);
+    expect(m.calls.at(-1)).toEqual(["config", "rm", LOCK]);
+    expect(m.configs.size).toBe(0);
+  });
+
+  it("refuses while another deploy holds the lock, naming it and how to remove a left one: nothing checked, written or deployed, the lock left", async () => {
+    const file = config();
+    const out = path.join(path.dirname(file), "stack.yml");
+    const m = standInManager(BASELINE, STATUS_OK);
+    const other = { labels: ["homedock.host=lab", "homedock.role=deploy-lock"], data: '{"by":"bob@admin-2","pid":4242,"since":"2026-12-05T01:00:00.000Z"}\n' };
+    m.configs.set(LOCK, other);
+    const deploy = vi.fn<StackDeploy>(() => ({ status: 0 }));
+    const err = await swarm(["deploy", "-c", file, "-o", out], m.docker, deploy).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DeployLockedError);
+    expect((err as DeployLockedError).exitCode).toBe(4);
+    expect((err as Error).message).toBe(
+      "another homedock swarm deploy of lab is under way (bob@admin-2, process 4242, since 2026-12-05T01:00:00.000Z); nothing deployed. " +
+        `If none is (a deploy that was killed leaves its lock), remove the lock: docker config rm ${LOCK}`,
+    );
+    expect(m.calls.filter((c) => c[0] !== "config")).toEqual([]);
+    expect(m.configs.get(LOCK)).toBe(other);
+    expect(existsSync(out)).toBe(false);
+    expect(deploy).not.toHaveBeenCalled();
+  });
+
+  it("releases the lock however the deploy ends: a node refused, a failed docker stack deploy", async () => {
+    const file = config();
+    const out = path.join(path.dirname(file), "stack.yml");
+    const refused = standInManager();
+    await expect(swarm(["deploy", "-c", file, "-o", out], refused.docker)).rejects.toBeInstanceOf(NodeBaselineError);
+    expect(refused.configs.size).toBe(0);
+    const failed = standInManager(BASELINE, STATUS_OK);
+    await expect(swarm(["deploy", "-c", file, "-o", out], failed.docker, () => ({ status: 5 }))).rejects.toMatchObject({ exitCode: 5 });
+    expect(failed.configs.size).toBe(0);
+    expect(failed.calls.at(-1)).toEqual(["config", "rm", LOCK]);
+  });
+
+  it("deploys nothing when the manager cannot be asked for the lock", async () => {
+    const file = config();
+    const out = path.join(path.dirname(file), "stack.yml");
+    const m = standInManager(BASELINE, STATUS_OK);
+    const docker: typeof m.docker = (args, options) =>
+      args[0] === "config"
+        ? Promise.resolve({ status: 1, stdout: "", stderr: "Error response from daemon: This node is not a swarm manager.\n" })
+        : m.docker(args, options);
+    const deploy = vi.fn<StackDeploy>(() => ({ status: 0 }));
+    const err = await swarm(["deploy", "-c", file, "-o", out], docker, deploy).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HostUnreadableError);
+    expect((err as Error).message).toBe(`cannot take the deploy lock ${LOCK} on the manager: Error response from daemon: This node is not a swarm manager.`);
+    expect(m.calls).toEqual([]);
+    expect(deploy).not.toHaveBeenCalled();
   });
 });
 
