@@ -12,7 +12,7 @@ import { checkNodes, type NodeCheck } from "../swarm/node-check";
 import { CONFIG_OPTION, configFile, summary } from "./config-file";
 import { configReader, loadCommandModules } from "./lazy";
 
-/** Exit status of `swarm check` and `swarm deploy`: 3 a node lacks the baseline (nothing deployed). */
+/** Exit status of `swarm check` and `swarm deploy`: 3 a node lacks the baseline (nothing deployed); of `swarm deploy`, 4 another deploy of the host holds its lock (nothing deployed). */
 export const SWARM_EXIT = { ok: 0, invalid: EXIT_INVALID, unreadable: EXIT_UNREADABLE, refused: 3, locked: EXIT_LOCKED } as const;
 
 /** A node without the baseline: one line per problem, each naming the node and the setting. Exit status 3. */
@@ -63,33 +63,49 @@ const IMAGE_HELP = "image of the job that reads each node (needs /bin/sh; defaul
 const exitCodes = `\nExit codes: ${SWARM_EXIT.ok} every node has the baseline, ${SWARM_EXIT.invalid} invalid config, ${SWARM_EXIT.unreadable} the manager could not be read, ${SWARM_EXIT.refused} a node lacks the baseline (nothing deployed).`;
 const deployExitCodes = `${exitCodes.slice(0, -1)}, ${SWARM_EXIT.locked} another swarm deploy of the host holds its lock (nothing deployed).`;
 
+/** A deploy stopped by Ctrl-C or SIGTERM: its lock released; exit status 128 + the signal's number. */
+export class InterruptedError extends HomedockError {
+  constructor(signal: NodeJS.Signals) {
+    super(`stopped by ${signal} (what docker stack deploy had done by then is done: deploy again)`, 128 + (signal === "SIGINT" ? 2 : 15));
+  }
+}
+
 /**
- * Runs `work` holding the lock of the host's deploys (src/swarm/deploy-lock.ts); the lock
- * is released when it ends, however it ends, and on Ctrl-C or SIGTERM before the command
- * stops (a deploy killed outright leaves it, and the next deploy says how to remove it).
+ * Runs `work` holding the lock of the host's deploys (src/swarm/deploy-lock.ts), with a
+ * docker that Ctrl-C or SIGTERM stops: a call under way is killed, the work stops at its
+ * next step (`stopped` throws then), and the lock is released only once the work has
+ * ended, however it ended. A deploy killed outright leaves the lock, and the next deploy
+ * says how to remove it.
+ * @throws InterruptedError when a signal stopped it
  */
-async function locked(model: HostModel, docker: DockerAsync, work: () => Promise<void>): Promise<void> {
+async function locked(model: HostModel, docker: DockerAsync, work: (docker: DockerAsync, stopped: () => void) => Promise<void>): Promise<void> {
   const release = await takeDeployLock(model.name, thisHolder(), docker);
-  const released = async () => {
-    const problem = await release();
-    if (problem !== undefined) console.error(`warning: ${problem}`);
+  const abort = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => abort.abort(signal);
+  // Listening until the lock is released: a second Ctrl-C must not end the process before.
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  // Calls started before a signal are killed by it; those after (a job's removal in a finally) run.
+  const stoppable: DockerAsync = (args, options = {}) => docker(args, abort.signal.aborted ? options : { ...options, signal: options.signal ?? abort.signal });
+  const stopped = () => {
+    if (abort.signal.aborted) throw new InterruptedError(abort.signal.reason as NodeJS.Signals);
   };
-  const stop = (signal: NodeJS.Signals) => {
-    void released().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
-  };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
   try {
-    await work();
+    await work(stoppable, stopped);
+  } catch (err) {
+    // Whatever a killed call made of it, a signal is what stopped the work.
+    if (abort.signal.aborted && !(err instanceof InterruptedError)) throw new InterruptedError(abort.signal.reason as NodeJS.Signals);
+    throw err;
   } finally {
-    process.removeListener("SIGINT", stop);
-    process.removeListener("SIGTERM", stop);
-    await released();
+    const problem = await release();
+    process.removeListener("SIGINT", onSignal);
+    process.removeListener("SIGTERM", onSignal);
+    if (problem !== undefined) console.error(`warning: ${problem}`);
   }
 }
 
 /** Runs `docker stack deploy` of `file` as the stack `stack`, its output the command's; its exit status, or the error that kept it from running. */
-export type StackDeploy = (file: string, stack: string) => { readonly status: number | null; readonly error?: Error };
+export type StackDeploy = (file: string, stack: string) => { readonly status: number | null; readonly signal?: NodeJS.Signals | null; readonly error?: Error };
 
 // --resolve-image changed: by default (always) every deploy asks a registry for the digest
 // of every service's image, 100 lookups for 100 workspaces even when nothing changed (27 s
@@ -134,21 +150,32 @@ export function addSwarmCommands(cli: Command, docker: DockerAsync = dockerCliAs
       for (const w of warnings) console.error(`warning: ${w}`);
       // One deploy of a host at a time: two would deploy over each other, and one could
       // remove a secret the other has just made and not yet given to a service.
-      await locked(model, docker, () => stackDeployed(model, opts, docker, deploy));
+      await locked(model, docker, (stoppable, stopped) => stackDeployed(model, opts, stoppable, deploy, stopped));
     });
 }
 
 /** The body of `swarm deploy`, under the host's deploy lock: the checks, the stack file, `docker stack deploy`, the old secrets removed. */
-async function stackDeployed(model: HostModel, opts: { out: string; image?: string }, docker: DockerAsync, deploy: StackDeploy): Promise<void> {
+async function stackDeployed(
+  model: HostModel,
+  opts: { out: string; image?: string },
+  docker: DockerAsync,
+  deploy: StackDeploy,
+  stopped: () => void,
+): Promise<void> {
   await baselineChecked(model, opts.image, docker);
+  stopped();
   // In the front door's own image, as on one host: an environment's image must never
   // run as root over the socket directories of users who did not choose it.
   if (model.frontDoor !== undefined) await setUpDoors(model, model.frontDoor.image, docker);
+  stopped();
   const { writeCompose } = await import("../output/output");
   const out = writeCompose(model, opts.out);
   console.log([summary(model, path.dirname(path.resolve(out))), `wrote ${out}`].join("\n"));
   // --prune: a service the file no longer has (a removed user's) goes, as Terraform removes it.
   const r = deploy(out, model.name);
+  // Ctrl-C at the terminal reaches docker too: it ended by the signal, before homedock hears of it.
+  if (r.signal === "SIGINT" || r.signal === "SIGTERM") throw new InterruptedError(r.signal);
+  stopped();
   if (r.error) throw new HostUnreadableError(`cannot run docker: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message}`);
   if (r.status !== 0)
     throw new HomedockError(`docker stack deploy -c ${out} ${model.name} failed (exit status ${r.status}): see its output above`, r.status ?? 1);

@@ -8,7 +8,7 @@ import { hostname, tmpdir, userInfo } from "node:os";
 import * as path from "node:path";
 import { HomedockError } from "../config/errors";
 import { LABEL_HOST, LABEL_ROLE, ROLE } from "../container/common";
-import { type DockerAsync, HostUnreadableError } from "../docker/docker-cli";
+import { type DockerAsync, HostUnreadableError, notAnswering } from "../docker/docker-cli";
 
 /** Exit status of `swarm deploy` when another deploy of the host holds the lock (nothing deployed). */
 export const EXIT_LOCKED = 4;
@@ -50,7 +50,7 @@ function describe(inspected: string): string {
 
 /**
  * Takes the lock of `host`'s deploys through a manager's Docker API, naming `holder` in it.
- * @returns what releases it (idempotent; its problem, when Docker refused, as a line)
+ * @returns what releases it (the same removal however often called; its problem, when there was one, as a line)
  * @throws DeployLockedError when another deploy holds it, HostUnreadableError when the manager could not be asked
  */
 export async function takeDeployLock(host: string, holder: LockHolder, docker: DockerAsync): Promise<() => Promise<string | undefined>> {
@@ -65,21 +65,29 @@ export async function takeDeployLock(host: string, holder: LockHolder, docker: D
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  if (created.error !== undefined)
+    throw new HostUnreadableError(`cannot run docker: ${(created.error as NodeJS.ErrnoException).code ?? created.error.message}`);
   if (created.status !== 0) {
-    const reason = lastLine(created.error?.message ?? created.stderr);
+    const reason = lastLine(created.stderr);
     if (/already exists|AlreadyExists/i.test(reason)) {
       const held = await docker(["config", "inspect", "--format", '{{printf "%s" .Spec.Data}}', name]);
       throw new DeployLockedError(host, held.status === 0 ? describe(held.stdout) : "its holder unknown");
     }
-    throw new HostUnreadableError(`cannot take the deploy lock ${name} on the manager: ${reason || `exit status ${created.status}`}`);
+    const what = notAnswering(reason) ? "the Docker host does not answer" : "the manager refused";
+    throw new HostUnreadableError(`cannot take the deploy lock ${name}: ${what}: ${reason || `exit status ${created.status}`}`);
   }
-  let released = false;
-  return async () => {
-    if (released) return undefined;
-    released = true;
-    const r = await docker(["config", "rm", name]);
-    return r.status === 0 ? undefined : `the deploy lock ${name} stays: ${lastLine(r.error?.message ?? r.stderr)}; remove it: docker config rm ${name}`;
-  };
+  // Removed by the id this deploy created, never by name: a lock someone removed by hand
+  // and another deploy took since is that deploy's.
+  const id = created.stdout.trim();
+  let releasing: Promise<string | undefined> | undefined;
+  return () =>
+    (releasing ??= docker(["config", "rm", id]).then((r) => {
+      if (r.status === 0) return undefined;
+      const reason = lastLine(r.error?.message ?? r.stderr);
+      if (/no such config|not found/i.test(reason))
+        return `the deploy lock ${name} was removed while this deploy held it (by hand?): another deploy may have run beside it`;
+      return `the deploy lock ${name} stays: ${reason}; remove it: docker config rm ${name}`;
+    }));
 }
 
 /** This process, as a lock names its holder. */

@@ -15,7 +15,7 @@ export interface Ran {
 /**
  * Runs `homedock <args>` to its end without blocking the test worker (a command takes
  * seconds; a worker blocked that long fails the whole vitest run). `input` is its
- * standard input; `interrupt`, when it aborts, sends it SIGINT; HOMEDOCK_CONFIG of the
+ * standard input; `interrupt`, when it aborts, is Ctrl-C; HOMEDOCK_CONFIG of the
  * test's own environment is not passed on.
  */
 export function homedock(
@@ -24,9 +24,10 @@ export function homedock(
 ): Promise<Ran> {
   const { HOMEDOCK_CONFIG: _, ...env } = process.env;
   return new Promise((resolve, reject) => {
-    const child = spawn(tsx, [cli, ...args], { cwd: options.cwd, env: { ...env, ...options.env } });
-    // As Ctrl-C would: SIGINT to the command (tsx passes it on).
-    options.interrupt?.addEventListener("abort", () => child.kill("SIGINT"), { once: true });
+    // With `interrupt`, in a process group of its own: its abort sends SIGINT to the whole
+    // group, tsx, homedock and the docker it runs, as Ctrl-C at a terminal does.
+    const child = spawn(tsx, [cli, ...args], { cwd: options.cwd, env: { ...env, ...options.env }, detached: options.interrupt !== undefined });
+    options.interrupt?.addEventListener("abort", () => process.kill(-child.pid!, "SIGINT"), { once: true });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

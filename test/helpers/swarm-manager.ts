@@ -22,7 +22,8 @@ export function standInManager(node3Daemon = '{ "icc": true }', node3Status = ST
   }));
   const services = new Map<string, string>();
   /** The manager's configs (the deploy lock is one): name, labels and content. */
-  const configs = new Map<string, { labels: string[]; data: string }>();
+  const configs = new Map<string, { id: string; labels: string[]; data: string }>();
+  let made = 0;
   const ok = (stdout: string): Ran => ({ status: 0, stdout, stderr: "" });
   const docker: DockerAsync = (args) => {
     calls.push([...args]);
@@ -59,15 +60,17 @@ export function standInManager(node3Daemon = '{ "icc": true }', node3Status = ST
           stderr: `Error response from daemon: rpc error: code = AlreadyExists desc = config ${name} already exists\n`,
         });
       const labels = args.flatMap((arg, i) => (args[i - 1] === "--label" ? [arg] : []));
-      configs.set(name, { labels, data: readFileSync(file, "utf8") });
-      return Promise.resolve(ok(`cfg-${name}\n`));
+      configs.set(name, { id: `cfg${++made}`, labels, data: readFileSync(file, "utf8") });
+      return Promise.resolve(ok(`${configs.get(name)!.id}\n`));
     }
     if (a === "config" && b === "inspect" && args[2] === "--format" && args[3] === '{{printf "%s" .Spec.Data}}') {
       const c = configs.get(args[4]);
       return Promise.resolve(c === undefined ? { status: 1, stdout: "", stderr: `Error: No such config: ${args[4]}\n` } : ok(`${c.data}\n`));
     }
     if (a === "config" && b === "rm") {
-      const gone = configs.delete(args[2]);
+      // By id or by name, as docker config rm takes either.
+      const name = [...configs].find(([n, c]) => n === args[2] || c.id === args[2])?.[0];
+      const gone = name !== undefined && configs.delete(name);
       return Promise.resolve(gone ? ok(`${args[2]}\n`) : { status: 1, stdout: "", stderr: `Error: No such config: ${args[2]}\n` });
     }
     // The stack's services and secrets, after a deploy: none here.

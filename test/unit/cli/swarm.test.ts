@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { addSwarmCommands, NodeBaselineError, type StackDeploy } from "../../../src/cli/swarm";
+import { addSwarmCommands, InterruptedError, NodeBaselineError, type StackDeploy } from "../../../src/cli/swarm";
 import { HostUnreadableError } from "../../../src/docker/docker-cli";
 import { DeployLockedError, deployLockName } from "../../../src/swarm/deploy-lock";
 import { ConfigError } from "../../../src/config/issues";
@@ -106,22 +106,93 @@ describe("homedock swarm deploy, one at a time", () => {
       held.push(m.configs.get(LOCK));
       return { status: 0 };
     });
-    expect(held).toEqual([{ labels: ["homedock.host=lab", "homedock.role=deploy-lock"], data: expect.any(String) }]);
+    expect(held).toEqual([{ id: "cfg1", labels: ["homedock.host=lab", "homedock.role=deploy-lock"], data: expect.any(String) }]);
     const holder = JSON.parse((held[0] as { data: string }).data) as { by: string; pid: number; since: string };
     expect(holder).toEqual({ by: expect.stringMatching(/^.+@.+$/), pid: process.pid, since: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
     // Taken before any node is looked at, released after the old secrets.
     const first = m.calls.findIndex((c) => c[0] === "config");
     expect(m.calls[first]).toEqual(expect.arrayContaining(["config", "create", LOCK]));
     expect(m.calls.findIndex((c) => c[0] === "node")).toBeGreaterThan(first);
-    expect(m.calls.at(-1)).toEqual(["config", "rm", LOCK]);
+    // By the id it created: a lock by that name is not necessarily its own by then.
+    expect(m.calls.at(-1)).toEqual(["config", "rm", "cfg1"]);
     expect(m.configs.size).toBe(0);
+  });
+
+  it("never removes a lock that another deploy took after this one's was removed by hand, and says so", async () => {
+    const file = config();
+    const out = path.join(path.dirname(file), "stack.yml");
+    const m = standInManager(BASELINE, STATUS_OK);
+    const errors: string[] = [];
+    vi.mocked(console.error).mockImplementation((...args) => void errors.push(args.join(" ")));
+    const theirs = { id: "theirs", labels: [], data: '{"by":"bob@admin-2","pid":1,"since":"2026-12-05T01:00:00.000Z"}\n' };
+    await swarm(["deploy", "-c", file, "-o", out], m.docker, () => {
+      // Meanwhile: an admin removes this deploy's lock by name, and another deploy takes it.
+      m.configs.delete(LOCK);
+      m.configs.set(LOCK, theirs);
+      return { status: 0 };
+    });
+    expect(m.configs.get(LOCK)).toBe(theirs);
+    expect(errors).toContain(`warning: the deploy lock ${LOCK} was removed while this deploy held it (by hand?): another deploy may have run beside it`);
+  });
+
+  it("stops at its next step on SIGINT, kills the docker call under way, releases the lock only once the work has ended, and exits 130", async () => {
+    const file = config();
+    const out = path.join(path.dirname(file), "stack.yml");
+    const m = standInManager(BASELINE, STATUS_OK);
+    const order: string[] = [];
+    let killed = false;
+    let signalled = false;
+    // The node check's first job creation hangs until its call is killed; SIGINT arrives meanwhile.
+    const docker: typeof m.docker = (args, options) => {
+      if (args[0] === "service" && args[1] === "create")
+        return new Promise((resolve) => {
+          options?.signal?.addEventListener("abort", () => {
+            killed = true;
+            order.push("killed");
+            resolve({ status: null, stdout: "", stderr: "", error: Object.assign(new Error("The operation was aborted"), { code: "ABORT_ERR" }) });
+          });
+          if (!signalled) setImmediate(() => process.emit("SIGINT", "SIGINT"));
+          signalled = true;
+        });
+      if (args[0] === "config" && args[1] === "rm") order.push("released");
+      return m.docker(args, options);
+    };
+    const deploy = vi.fn<StackDeploy>(() => ({ status: 0 }));
+    const listeners = process.listenerCount("SIGINT");
+    const err = await swarm(["deploy", "-c", file, "-o", out], docker, deploy).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InterruptedError);
+    expect((err as InterruptedError).exitCode).toBe(130);
+    expect(killed).toBe(true);
+    // One job per node, all three under way: each killed, then the lock released.
+    expect(order).toEqual(["killed", "killed", "killed", "released"]);
+    expect(m.configs.size).toBe(0);
+    expect(deploy).not.toHaveBeenCalled();
+    expect(existsSync(out)).toBe(false);
+    expect(process.listenerCount("SIGINT")).toBe(listeners);
+  });
+
+  it("says docker stack deploy ended by Ctrl-C as the interruption (exit 130), the lock released", async () => {
+    const file = config();
+    const m = standInManager(BASELINE, STATUS_OK);
+    const err = await swarm(["deploy", "-c", file, "-o", path.join(path.dirname(file), "stack.yml")], m.docker, () => ({
+      status: null,
+      signal: "SIGINT",
+    })).catch((e: unknown) => e);
+    expect((err as InterruptedError).exitCode).toBe(130);
+    expect(m.configs.size).toBe(0);
+    // No old secret is looked for after an interrupted deploy.
+    expect(m.calls.filter((c) => c[0] === "secret")).toEqual([]);
   });
 
   it("refuses while another deploy holds the lock, naming it and how to remove a left one: nothing checked, written or deployed, the lock left", async () => {
     const file = config();
     const out = path.join(path.dirname(file), "stack.yml");
     const m = standInManager(BASELINE, STATUS_OK);
-    const other = { labels: ["homedock.host=lab", "homedock.role=deploy-lock"], data: '{"by":"bob@admin-2","pid":4242,"since":"2026-12-05T01:00:00.000Z"}\n' };
+    const other = {
+      id: "other",
+      labels: ["homedock.host=lab", "homedock.role=deploy-lock"],
+      data: '{"by":"bob@admin-2","pid":4242,"since":"2026-12-05T01:00:00.000Z"}\n',
+    };
     m.configs.set(LOCK, other);
     const deploy = vi.fn<StackDeploy>(() => ({ status: 0 }));
     const err = await swarm(["deploy", "-c", file, "-o", out], m.docker, deploy).catch((e: unknown) => e);
@@ -146,7 +217,7 @@ describe("homedock swarm deploy, one at a time", () => {
     const failed = standInManager(BASELINE, STATUS_OK);
     await expect(swarm(["deploy", "-c", file, "-o", out], failed.docker, () => ({ status: 5 }))).rejects.toMatchObject({ exitCode: 5 });
     expect(failed.configs.size).toBe(0);
-    expect(failed.calls.at(-1)).toEqual(["config", "rm", LOCK]);
+    expect(failed.calls.at(-1)).toEqual(["config", "rm", "cfg1"]);
   });
 
   it("deploys nothing when the manager cannot be asked for the lock", async () => {
@@ -160,7 +231,9 @@ describe("homedock swarm deploy, one at a time", () => {
     const deploy = vi.fn<StackDeploy>(() => ({ status: 0 }));
     const err = await swarm(["deploy", "-c", file, "-o", out], docker, deploy).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HostUnreadableError);
-    expect((err as Error).message).toBe(`cannot take the deploy lock ${LOCK} on the manager: Error response from daemon: This node is not a swarm manager.`);
+    expect((err as Error).message).toBe(
+      `cannot take the deploy lock ${LOCK}: the manager refused: Error response from daemon: This node is not a swarm manager.`,
+    );
     expect(m.calls).toEqual([]);
     expect(deploy).not.toHaveBeenCalled();
   });
