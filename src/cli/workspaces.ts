@@ -10,6 +10,7 @@ import { listWorkspaceContainers, readWorkspaces, restartContainers, startEngine
 import { jupyterProbes } from "../workspaces/jupyter-status";
 import { containersToRestart, restartTargets } from "../workspaces/restart";
 import { formatStatusTable, workspaceStatus } from "../workspaces/status";
+import { readSwarmWorkspaces } from "../workspaces/swarm-status";
 import { configFile } from "./config-file";
 import { singleHost } from "../model/single-host";
 
@@ -25,15 +26,20 @@ async function runStatus(opts: { config?: string; json?: boolean }, docker: Dock
   let model: ReturnType<ReturnType<typeof configReader>["loadChecked"]>["model"];
   try {
     await loadCommandModules();
-    model = singleHost(configReader().loadChecked(opts.config ?? configFile()).model, "status");
+    model = configReader().loadChecked(opts.config ?? configFile()).model;
   } catch (err) {
     read.cancel();
     throw err;
   }
+  // On a Swarm, the manager's view of each workspace's service (not the engine's stats).
+  if (model.swarm !== undefined) read.cancel();
   let rows: ReturnType<typeof workspaceStatus>;
   try {
-    const { containers, usage, activity } = await readWorkspaces(model.name, read, docker, jupyterProbes(model));
-    rows = workspaceStatus(model, containers, usage, activity);
+    if (model.swarm !== undefined) rows = await readSwarmWorkspaces(model, docker);
+    else {
+      const { containers, usage, activity } = await readWorkspaces(model.name, read, docker, jupyterProbes(model));
+      rows = workspaceStatus(model, containers, usage, activity);
+    }
   } catch (err) {
     if (opts.json) failedAsJson(model.name, err);
     throw err;
@@ -62,7 +68,7 @@ export function addWorkspaceCommands(cli: Command, docker: DockerAsync = dockerC
   cli
     .command("status")
     .description(
-      "one line per workspace: state, since when, memory against its limit, CPU; a Jupyter server's last activity and kernels (through the Docker API; DOCKER_HOST may be ssh://)",
+      "one line per workspace: state, since when, memory against its limit, CPU; a Jupyter server's last activity and kernels (through the Docker API; DOCKER_HOST may be ssh://); on a Swarm, through a manager: each workspace's node and its task's state",
     )
     .option("-c, --config <file>", CONFIG)
     .option("--json", "print {host, ok, workspaces: [...]} as JSON")

@@ -7,7 +7,8 @@ import type { HostModel } from "../model/model";
 import { LABEL_HOST, LABEL_ROLE, ROLE } from "../container/container";
 import { ONE_SHOT_LIMITS, rootScript } from "../container/common";
 import { answered, type DockerAsync, dockerCliAsync } from "../docker/docker-cli";
-import { judgeProbe, type NodeFindings, parseNodeInspect, planNodeCheck, type ProbeResult, type SwarmNodeState } from "./baseline";
+import { parseNodeInspect, type SwarmNodeState } from "../docker/swarm-nodes";
+import { judgeProbe, type NodeFindings, planNodeCheck, type ProbeResult } from "./baseline";
 
 const SCRIPT = rootScript("node-baseline.sh");
 

@@ -34,8 +34,10 @@ export interface ContainerUsage {
  * dead); idle: stopped by its own server (idle, or its user's Quit) in an environment
  * with idleTimeout, to be woken by its owner's visit; missing: declared, no container;
  * undeclared: a workspace container of the host that the config no longer declares.
+ * On a Swarm (the service's task): starting, a task on its way to running; down, its
+ * node is not ready or its task failed (`reason` says which).
  */
-export type WorkspaceState = "running" | "paused" | "restarting" | "stopped" | "idle" | "missing" | "undeclared";
+export type WorkspaceState = "running" | "paused" | "restarting" | "stopped" | "idle" | "missing" | "undeclared" | "starting" | "down";
 
 /** A row of `homedock status`; its JSON form too, so these names are API. */
 export interface WorkspaceStatus {
@@ -64,6 +66,10 @@ export interface WorkspaceStatus {
   readonly kernels: number | null;
   /** Why a Jupyter workspace's activity is not known; null when it is, or not Jupyter. */
   readonly jupyterError: string | null;
+  /** On a Swarm: the node (of swarm.nodes) its user's workspaces are placed on. */
+  readonly node?: string;
+  /** On a Swarm: why it is down, or the error of its last task. */
+  readonly reason?: string;
 }
 
 /** Docker's time for "never". */
@@ -284,18 +290,23 @@ const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
 
 /** The table `homedock status` prints: a header, one line per row, a total. `now`: for the ages. */
 export function formatStatusTable(host: string, rows: readonly WorkspaceStatus[], now: number): string {
-  const header = ["USER", "ENVIRONMENT", "STATE", "SINCE", "MEMORY", "CPU", "LAST ACTIVITY", "KERNELS"];
-  const cells = rows.map((r) => [
-    r.user,
-    r.environment,
-    r.state === "undeclared" ? `undeclared (${stateOf(r.dockerState ?? "")})` : r.state,
-    since(r, now),
-    memory(r),
-    r.cpuPercent === null ? "-" : `${r.cpuPercent.toFixed(1)}%`,
-    // "-" for Jupyter not known (see jupyterError), nothing for the rest.
-    r.jupyter ? lastActivity(r, now) : "",
-    r.jupyter ? (r.kernels === null ? "-" : String(r.kernels)) : "",
-  ]);
+  // On a Swarm, the node of each, after the environment.
+  const swarm = rows.some((r) => r.node !== undefined);
+  const onNode = <T>(cells: T[], node: T) => (swarm ? [...cells.slice(0, 2), node, ...cells.slice(2)] : cells);
+  const header = onNode(["USER", "ENVIRONMENT", "STATE", "SINCE", "MEMORY", "CPU", "LAST ACTIVITY", "KERNELS"], "NODE");
+  const cells = rows
+    .map((r) => [
+      r.user,
+      r.environment,
+      r.state === "undeclared" ? `undeclared (${stateOf(r.dockerState ?? "")})` : r.reason === undefined ? r.state : `${r.state} (${r.reason})`,
+      since(r, now),
+      memory(r),
+      r.cpuPercent === null ? "-" : `${r.cpuPercent.toFixed(1)}%`,
+      // "-" for Jupyter not known (see jupyterError), nothing for the rest.
+      r.jupyter ? lastActivity(r, now) : "",
+      r.jupyter ? (r.kernels === null ? "-" : String(r.kernels)) : "",
+    ])
+    .map((c, i) => onNode(c, rows[i].node ?? "-"));
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c: readonly string[]) =>
     c
@@ -304,9 +315,9 @@ export function formatStatusTable(host: string, rows: readonly WorkspaceStatus[]
       .trimEnd();
   const declared = rows.filter((r) => r.state !== "undeclared");
   const by = (state: WorkspaceState) => declared.filter((r) => r.state === state).length;
-  // paused and restarting are rare: named only when there are some.
-  const states = (["running", "paused", "restarting", "stopped", "idle", "missing"] as const)
-    .filter((s) => by(s) > 0 || !(s === "paused" || s === "restarting" || s === "idle"))
+  // paused, restarting, idle, starting and down are rare (the last two are a Swarm's): named only when there are some.
+  const states = (["running", "starting", "paused", "restarting", "stopped", "idle", "down", "missing"] as const)
+    .filter((s) => by(s) > 0 || s === "running" || s === "stopped" || s === "missing")
     .map((s) => `${by(s)} ${s}`);
   const undeclared = rows.length - declared.length;
   const total = `host ${host}: ${count(declared.length, "workspace")}: ${states.join(", ")}${undeclared > 0 ? `; ${count(undeclared, "undeclared container")}` : ""}`;

@@ -184,6 +184,20 @@ describe("homedock on a 3-node Swarm", () => {
     homesKept();
   });
 
+  it("homedock status: every workspace running, on its user's node", async () => {
+    const r = await homedock(["status", "-c", config], env());
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split("\n");
+    expect(lines[0]).toMatch(/^USER +ENVIRONMENT +NODE +STATE +SINCE/);
+    for (const u of USERS)
+      expect(
+        lines.find((l) => l.startsWith(`${u.name} `)),
+        u.name,
+      ).toMatch(new RegExp(`^${u.name} +web +${nodeOf[u.name]} +running +\\d{4}-`));
+    expect(lines.at(-1)).toBe(`host ${HOST}: 4 workspaces: 4 running, 0 stopped, 0 missing`);
+  });
+
   it("runs every task with NoNewPrivs 1 (the node baseline), no capability and its pids limit", async () => {
     for (const u of USERS) {
       const status = (await exec(u.name, "cat", "/proc/self/status")).stdout;
@@ -265,7 +279,7 @@ describe("homedock on a 3-node Swarm", () => {
     stop.abort();
     expect((await interrupted).status).toBe(130);
     expect(await locks()).toBe("");
-    // What it had started of the node check is left, as before the lock (a killed check leaves its jobs).
+    // A job whose creation was killed mid-call may be left (its id never came back to be removed).
     const jobs = (await manager("service", "ls", "-q", "--filter", `label=homedock.role=node-check`)).trim();
     if (jobs !== "") await manager("service", "rm", ...jobs.split("\n"));
     const after = await homedock(["swarm", "deploy", "-c", config, "-o", stackFile], env());
@@ -285,6 +299,13 @@ describe("homedock on a 3-node Swarm", () => {
     await eventually("carol's workspace down", async () => (await tasks()).carol === undefined, 30);
     const others = await tasks();
     for (const u of ["alice", "bob", "dave"] as const) expect(others[u], u).toEqual(first[u]);
+    // homedock status says whose workspace is down, and why; the others run
+    const status = await homedock(["status", "-c", config, "--json"], env());
+    expect(status.status).toBe(0);
+    const rows = (JSON.parse(status.stdout) as { workspaces: { user: string; node: string; state: string; reason?: string }[] }).workspaces;
+    expect(rows.map((w) => [w.user, w.node, w.state, w.reason ?? ""])).toEqual(
+      USERS.map((u) => [u.name, nodeOf[u.name], ...(u.name === "carol" ? ["down", "its node node-3 is down"] : ["running", ""])]),
+    );
     // a node that is down is refused: the deploy must not wait on it
     const refused = await homedock(["swarm", "deploy", "-c", config, "-o", stackFile], env());
     expect(refused.status).toBe(3);

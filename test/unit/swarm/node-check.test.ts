@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { buildModel } from "../../../src/model/model";
 import type { ConfigInput } from "../../../src/config/schema";
-import { judgeProbe, parseNodeInspect, planNodeCheck, type SwarmNodeState } from "../../../src/swarm/baseline";
+import { judgeProbe, planNodeCheck } from "../../../src/swarm/baseline";
+import { parseNodeInspect, type SwarmNodeState } from "../../../src/docker/swarm-nodes";
 import { checkNodes, probeServiceArgs } from "../../../src/swarm/node-check";
 import { type DockerAsync, HostUnreadableError } from "../../../src/docker/docker-cli";
 import { BASELINE, jobOutput as output, STATUS_OK, standInManager as manager } from "../../helpers/swarm-manager";

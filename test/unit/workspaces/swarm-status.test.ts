@@ -1,0 +1,161 @@
+// `homedock status` of a Swarm's workspaces, from what a manager says: each workspace's
+// service found by its Docker name, its current task judged with its node's state (a
+// node that is down makes its users' workspaces down, whatever the task last said), and
+// the table with a NODE column; then the reads through a stand-in manager.
+import { describe, expect, it } from "vitest";
+import { buildModel } from "../../../src/model/model";
+import type { DockerAsync, Ran } from "../../../src/docker/docker-cli";
+import type { SwarmNodeState } from "../../../src/docker/swarm-nodes";
+import { formatStatusTable } from "../../../src/workspaces/status";
+import { parseTaskInspect, readSwarmWorkspaces, swarmWorkspaceStatus, type TaskFacts } from "../../../src/workspaces/swarm-status";
+import { swarmCourseConfig } from "../../helpers/synth";
+
+const model = buildModel(swarmCourseConfig());
+const node = (label: string, state = "ready"): SwarmNodeState => ({ id: `id-${label}`, hostname: `h-${label}`, label, state, availability: "active" });
+const NODES = [node("node-1"), node("node-2"), node("node-3")];
+let tasksMade = 0;
+const task = (service: string, state: string, extra: Partial<TaskFacts> = {}): TaskFacts => ({
+  id: `t${++tasksMade}`,
+  service,
+  nodeId: "n",
+  desiredState: "running",
+  state,
+  timestamp: "2026-12-05T01:00:00.000000000Z",
+  error: null,
+  ...extra,
+});
+/** Every workspace's service, by its Docker name. */
+const services = new Set(model.workspaces.map((ws) => `${model.name}_${ws.user.name}--${ws.environment.name}`));
+const nameOf = (user: string, env: string) => `${model.name}_${user}--${env}`;
+
+describe("the status of a Swarm's workspaces", () => {
+  it("is one row per declared workspace, on its user's node, as its current task says", () => {
+    const tasks = [...services.values()].map((id) => task(id, "running"));
+    const rows = swarmWorkspaceStatus(model, NODES, services, tasks);
+    expect(rows.map((r) => [r.user, r.environment, r.node, r.state])).toEqual(
+      model.workspaces.map((ws) => [ws.user.name, ws.environment.name, ws.user.node, "running"]),
+    );
+    expect(rows.every((r) => r.since === "2026-12-05T01:00:00.000000000Z" && r.memoryBytes === null && r.cpuPercent === null)).toBe(true);
+  });
+
+  it("says down, and why, for the workspaces of a node that is down, though their task last said running; the others are untouched", () => {
+    const tasks = [...services.values()].map((id) => task(id, "running"));
+    const rows = swarmWorkspaceStatus(model, [node("node-1"), node("node-2"), node("node-3", "down")], services, tasks);
+    for (const r of rows) {
+      if (r.node === "node-3") expect([r.state, r.reason], r.user).toEqual(["down", "its node node-3 is down"]);
+      else expect([r.state, r.reason], r.user).toEqual(["running", undefined]);
+    }
+    expect(rows.some((r) => r.node === "node-3")).toBe(true);
+  });
+
+  it("takes the newest task meant to run over older and shut down ones, and names a failed task's error", () => {
+    const [ws] = model.workspaces;
+    const id = nameOf(ws.user.name, ws.environment.name);
+    const older = task(id, "running", { desiredState: "shutdown", timestamp: "2026-12-05T00:00:00Z" });
+    const starting = task(id, "starting", { timestamp: "2026-12-05T01:00:01Z" });
+    expect(swarmWorkspaceStatus(model, NODES, services, [older, starting])[0].state).toBe("starting");
+    const failed = task(id, "failed", { timestamp: "2026-12-05T01:00:02Z", error: "task: non-zero exit (1)" });
+    expect(swarmWorkspaceStatus(model, NODES, services, [older, starting, failed])[0]).toMatchObject({
+      state: "down",
+      reason: "task failed: task: non-zero exit (1)",
+    });
+    expect(swarmWorkspaceStatus(model, NODES, services, [task(id, "shutdown", { desiredState: "shutdown" })])[0].state).toBe("stopped");
+  });
+
+  it("says missing for a workspace without its service, and down for a node no node's label names", () => {
+    const without = new Set([...services].slice(1));
+    const rows = swarmWorkspaceStatus(
+      model,
+      NODES.slice(0, 2),
+      without,
+      [...without.values()].map((id) => task(id, "running")),
+    );
+    expect(rows[0].state).toBe("missing");
+    const onNode3 = rows.filter((r) => r.node === "node-3" && r !== rows[0]);
+    expect(onNode3.length).toBeGreaterThan(0);
+    for (const r of onNode3) expect([r.state, r.reason]).toEqual(["down", "no node has the label of node-3"]);
+  });
+
+  it("prints a NODE column and the Swarm's states in the total", () => {
+    const tasks = [...services.values()].map((id) => task(id, "running"));
+    const rows = swarmWorkspaceStatus(model, [node("node-1"), node("node-2"), node("node-3", "down")], services, tasks);
+    const table = formatStatusTable(model.name, rows, Date.parse("2026-12-05T01:05:00Z")).split("\n");
+    expect(table[0]).toMatch(/^USER +ENVIRONMENT +NODE +STATE +SINCE +MEMORY/);
+    const bob = table.find((l) => l.startsWith("bob "))!;
+    expect(bob).toMatch(/ node-3 +down \(its node node-3 is down\) +2026-12-05 01:00Z \(5m ago\)/);
+    const down = rows.filter((r) => r.state === "down").length;
+    expect(table.at(-1)).toBe(`host ${model.name}: ${rows.length} workspaces: ${rows.length - down} running, 0 stopped, ${down} down, 0 missing`);
+  });
+
+  it("reads tasks from docker inspect's JSON, and refuses anything else", () => {
+    const json = JSON.stringify([
+      { ID: "t1", ServiceID: "s1", NodeID: "n1", DesiredState: "running", Status: { State: "running", Timestamp: "2026-12-05T01:00:00Z", Err: "" } },
+      {
+        ID: "t2",
+        ServiceID: "s1",
+        NodeID: "n1",
+        DesiredState: "shutdown",
+        Status: { State: "failed", Timestamp: "2026-12-05T00:59:00Z", Err: "no suitable node" },
+      },
+    ]);
+    const serviceOf = new Map([
+      ["t1", "lab_a--py"],
+      ["t2", "lab_a--py"],
+    ]);
+    expect(parseTaskInspect(json, serviceOf)).toEqual([
+      { id: "t1", service: "lab_a--py", nodeId: "n1", desiredState: "running", state: "running", timestamp: "2026-12-05T01:00:00Z", error: null },
+      { id: "t2", service: "lab_a--py", nodeId: "n1", desiredState: "shutdown", state: "failed", timestamp: "2026-12-05T00:59:00Z", error: "no suitable node" },
+    ]);
+    expect(() => parseTaskInspect("Error: No such object", serviceOf)).toThrow('docker inspect of tasks: expected a JSON array, got "Error: No such object"');
+  });
+
+  it("asks a manager for the nodes, the host's services (no other), their tasks, and judges them", async () => {
+    const calls: string[] = [];
+    const ok = (stdout: string): Ran => ({ status: 0, stdout, stderr: "" });
+    const [alice] = model.workspaces;
+    const aliceService = nameOf(alice.user.name, alice.environment.name);
+    const docker: DockerAsync = (args) => {
+      calls.push(args.join(" "));
+      const call = args.join(" ");
+      if (call === "node ls -q") return Promise.resolve(ok("id-node-1\nid-node-2\nid-node-3\n"));
+      if (call === "node inspect id-node-1 id-node-2 id-node-3")
+        return Promise.resolve(
+          ok(
+            JSON.stringify(
+              NODES.map((n) => ({
+                ID: n.id,
+                Description: { Hostname: n.hostname },
+                Spec: { Labels: { "homedock.node": n.label }, Availability: "active" },
+                Status: { State: n.state },
+              })),
+            ),
+          ),
+        );
+      if (call === "service ls --format {{.Name}}") return Promise.resolve(ok(`${aliceService}\nother_stack--web\n`));
+      // Every task of the service, its history too, each named <service>.<slot>.
+      if (call === `service ps --no-trunc --format {{.ID}} {{.Name}} ${aliceService}`)
+        return Promise.resolve(ok(`t1 ${aliceService}.1\nt0 ${aliceService}.1\n`));
+      if (call === "inspect --type task t1 t0")
+        return Promise.resolve(
+          ok(
+            JSON.stringify([
+              { ID: "t1", ServiceID: "full-id", DesiredState: "running", Status: { State: "running", Timestamp: "2026-12-05T01:00:00Z" } },
+              { ID: "t0", ServiceID: "full-id", DesiredState: "shutdown", Status: { State: "failed", Timestamp: "2026-12-05T00:50:00Z", Err: "exit 1" } },
+            ]),
+          ),
+        );
+      return Promise.resolve({ status: 1, stdout: "", stderr: `unexpected: ${call}` });
+    };
+    const rows = await readSwarmWorkspaces(model, docker);
+    expect(rows[0]).toMatchObject({ user: alice.user.name, state: "running", node: alice.user.node });
+    expect(rows.slice(1).every((r) => r.state === "missing")).toBe(true);
+    expect(calls).toHaveLength(5);
+  });
+
+  it("says a manager that does not answer as the Docker host unreadable", async () => {
+    const docker: DockerAsync = () => Promise.resolve({ status: 1, stdout: "", stderr: "Error response from daemon: This node is not a swarm manager.\n" });
+    await expect(readSwarmWorkspaces(model, docker)).rejects.toThrow(
+      "docker node ls (on a Swarm manager) failed: Error response from daemon: This node is not a swarm manager.",
+    );
+  });
+});
