@@ -36,6 +36,18 @@ function tmpfsMount(target: string, options: string): Record<string, unknown> {
   return { type: "tmpfs", target: literal(serviceTmpfsTarget(target, options)) };
 }
 
+/**
+ * A service's mounts in the order `docker service update` leaves them: by source, then
+ * target, bytewise (docker/cli's byMountSource; a tmpfs has no source). The docker CLI
+ * sorts a service's mounts so on every update, `--force` included (homedock restart, or
+ * an admin's by hand); in any other order the next stack deploy would differ from the
+ * service's spec, and restart its task.
+ */
+function swarmMountOrder(mounts: readonly { source: string; target: string; entry: Record<string, unknown> }[]): Record<string, unknown>[] {
+  const bytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+  return [...mounts].sort((a, b) => (a.source === b.source ? bytes(a.target, b.target) : bytes(a.source, b.source))).map((m) => m.entry);
+}
+
 /** What a front door's service has that a workspace's does not. */
 interface DoorParts {
   /** Its files as Swarm secrets, by the name the stack file declares each under. */
@@ -49,18 +61,22 @@ function stackService(spec: ContainerSpec, node: string, key: string | undefined
   // refuses supplementary gids on a Swarm), no restart or security_opt (ignored by
   // docker stack deploy: deploy.restart_policy and the node baseline say them).
   putContainer(s, spec, key);
-  put(s, "volumes", [
-    // Swarm never creates a missing bind source: a missing home fails its task, naming the path.
-    ...spec.mounts.map((m) => {
-      // A workspace's socket directory is made by its node's setup job (src/swarm/door-setup.ts) before the stack is deployed.
-      const made = m.target === WORKSPACE_RUNTIME_DIR && m.createSource !== true;
-      if ((m.composeVolume !== undefined && !made) || m.createSource === true)
-        throw new Error(`stack file: ${spec.name}: ${m.source} must exist before its container`);
-      return longBind(m);
-    }),
-    ...spec.volumes.map((v) => ({ type: "volume", source: v.name, target: v.target, read_only: v.readOnly })),
-    ...Object.entries(spec.tmpfs).map(([target, options]) => tmpfsMount(target, options)),
-  ]);
+  // Swarm never creates a missing bind source: a missing home fails its task, naming the path.
+  for (const m of spec.mounts) {
+    // A workspace's socket directory is made by its node's setup job (src/swarm/door-setup.ts) before the stack is deployed.
+    const made = m.target === WORKSPACE_RUNTIME_DIR && m.createSource !== true;
+    if ((m.composeVolume !== undefined && !made) || m.createSource === true)
+      throw new Error(`stack file: ${spec.name}: ${m.source} must exist before its container`);
+  }
+  put(
+    s,
+    "volumes",
+    swarmMountOrder([
+      ...spec.mounts.map((m) => ({ source: m.source, target: m.target, entry: longBind(m) })),
+      ...spec.volumes.map((v) => ({ source: v.name, target: v.target, entry: { type: "volume", source: v.name, target: v.target, read_only: v.readOnly } })),
+      ...Object.entries(spec.tmpfs).map(([target, options]) => ({ source: "", target, entry: tmpfsMount(target, options) })),
+    ]),
+  );
   // Host mode: published on the service's node alone, without the routing mesh (which
   // needs IPVS, and would answer on every node).
   put(s, "ports", spec.ports.length > 0 ? spec.ports.map((p) => ({ target: p.internal, published: p.external, protocol: "tcp", mode: "host" })) : undefined);

@@ -40,8 +40,10 @@ function fromService(s: Json) {
     readOnly: c.read_only,
     init: c.init,
     capDrop: c.cap_drop,
-    mounts: c.mounts.map((m: Json) =>
-      m.type === "tmpfs" ? { type: m.type, target: m.target } : { type: m.type, source: m.source, target: m.target, read_only: m.read_only },
+    mounts: bySource(
+      c.mounts.map((m: Json) =>
+        m.type === "tmpfs" ? { type: m.type, target: m.target } : { type: m.type, source: m.source, target: m.target, read_only: m.read_only },
+      ),
     ),
     replicas: s.mode.replicated.replicas,
     constraints: s.task_spec.placement.constraints,
@@ -49,6 +51,12 @@ function fromService(s: Json) {
     memoryMiB: s.task_spec.resources.limits.memory_bytes / 2 ** 20,
     restart: s.task_spec.restart_policy.condition,
   };
+}
+
+/** Mounts by source, then target (a tmpfs has none). */
+function bySource(mounts: Json[]): Json[] {
+  const key = (m: Json) => `${m.source ?? ""}\u0000${m.target}`;
+  return [...mounts].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
 /** The same, from the stack file's service. */
@@ -67,7 +75,8 @@ function fromStack(s: Json) {
     readOnly: s.read_only,
     init: s.init,
     capDrop: s.cap_drop,
-    mounts: s.volumes,
+    // In Docker's order (the stack file sorts them by source, as the docker CLI does); the provider keeps them as a set.
+    mounts: bySource(s.volumes),
     replicas: s.deploy.replicas,
     constraints: s.deploy.placement.constraints,
     cpus: Number(limits.cpus),

@@ -41,12 +41,18 @@ function sameKeys(s: Json) {
   };
 }
 
+/** Mounts by source, then target. */
+function bySource(mounts: Json[]): Json[] {
+  const key = (m: Json) => `${m.source ?? ""}\u0000${m.target}`;
+  return [...mounts].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
 /** What both files must say of a workspace, read from the Compose file's container. */
 function fromCompose(s: Json) {
   return {
     ...sameKeys(s),
     serviceLabels: s.labels,
-    binds: s.volumes.map(({ bind: _, ...v }: Json) => v),
+    binds: bySource(s.volumes.map(({ bind: _, ...v }: Json) => v)),
     tmpfs: (s.tmpfs ?? []).map((t: string) => t.split(":")[0]),
     cpus: s.cpus,
     memoryMiB: Number(/^(\d+)m$/.exec(s.mem_limit)![1]),
@@ -60,7 +66,8 @@ function fromStack(s: Json) {
   return {
     ...sameKeys(s),
     serviceLabels: s.deploy.labels,
-    binds: s.volumes.filter((v: Json) => v.type === "bind"),
+    // The same binds, whatever their order (the stack file's is the docker CLI's: below).
+    binds: bySource(s.volumes.filter((v: Json) => v.type === "bind")),
     tmpfs: s.volumes.filter((v: Json) => v.type === "tmpfs").map((v: Json) => v.target),
     cpus: Number(limits.cpus),
     memoryMiB: Number(/^(\d+)m$/.exec(limits.memory)![1]),
@@ -94,10 +101,13 @@ describe("the stack file", () => {
   });
 
   it("binds the home and the shared mounts in the long syntax, without what a 3.9 file or a Swarm does not take", () => {
+    // In the order docker service update leaves a service's mounts (by source, then target;
+    // a tmpfs has none): a service the CLI updated (homedock restart's --force) reads back
+    // as the file says it, and the next stack deploy restarts nothing.
     expect(stack.services["carol--r-intro"].volumes).toEqual([
-      { type: "bind", source: "/srv/home/carol", target: "/srv/home/carol", read_only: false },
-      { type: "bind", source: "/srv/data", target: "/srv/data", read_only: true },
       { type: "tmpfs", target: "/tmp" },
+      { type: "bind", source: "/srv/data", target: "/srv/data", read_only: true },
+      { type: "bind", source: "/srv/home/carol", target: "/srv/home/carol", read_only: false },
     ]);
   });
 
@@ -207,6 +217,19 @@ describe("the stack file with a front door", () => {
   const door: Json = parse(renderStack(doorModel, files(doorModel)), { merge: true });
   const nodes = ["node-1", "node-2", "node-3"];
 
+  it("lists every service's mounts by source, then target, bytewise, as docker service update leaves them, not by target", () => {
+    const source = (v: Json) => Buffer.from(v.type === "tmpfs" ? "" : String(v.source).replaceAll("$$", "$"));
+    let sortedOtherwise = 0;
+    for (const [name, s] of Object.entries<Json>(door.services)) {
+      const volumes: Json[] = s.volumes ?? [];
+      for (let i = 1; i < volumes.length; i++) expect(Buffer.compare(source(volumes[i - 1]), source(volumes[i])), `${name} #${i}`).toBeLessThanOrEqual(0);
+      const targets = volumes.map((v) => String(v.target));
+      if (targets.join("\n") !== [...targets].sort().join("\n")) sortedOtherwise++;
+    }
+    // A workspace's socket directory (under /var/lib/homedock, bound at /run/homedock) comes after its home by source, before it by target.
+    expect(sortedOtherwise).toBeGreaterThan(0);
+  });
+
   it("adds the entry proxy, a proxy per node and the login to the workspaces", () => {
     expect(Object.keys(door.services).filter((s) => !s.includes("--") || s.startsWith("door--"))).toEqual([
       "frontdoor",
@@ -240,8 +263,8 @@ describe("the stack file with a front door", () => {
       expect(s.deploy.placement).toEqual({ constraints: [`node.labels.homedock.node == ${node}`] });
       expect([s.deploy.endpoint_mode, s.deploy.replicas, s.networks]).toEqual(["dnsrr", 1, ["course-doors"]]);
       expect(s.volumes).toEqual([
-        { type: "bind", source: "/var/lib/homedock/course", target: "/run/homedock", read_only: true },
         { type: "tmpfs", target: "/tmp" },
+        { type: "bind", source: "/var/lib/homedock/course", target: "/run/homedock", read_only: true },
       ]);
       expect([s.cap_add, s.cap_drop, s.read_only, s.init]).toEqual([["CAP_DAC_OVERRIDE"], ["ALL"], true, true]);
       expect(s.secrets).toEqual([
