@@ -10,9 +10,8 @@ import { listWorkspaceContainers, readWorkspaces, restartContainers, startEngine
 import { jupyterProbes } from "../workspaces/jupyter-status";
 import { containersToRestart, restartTargets } from "../workspaces/restart";
 import { formatStatusTable, workspaceStatus } from "../workspaces/status";
-import { readSwarmWorkspaces } from "../workspaces/swarm-status";
+import { listServiceNames, onSwarm, readSwarmWorkspaces, restartServices } from "../workspaces/swarm-status";
 import { configFile } from "./config-file";
-import { singleHost } from "../model/single-host";
 
 /** Exit status of `status` and `restart`: 1 invalid config or arguments (or a restart that cannot be done), 2 the Docker host could not be read. */
 export const WORKSPACES_EXIT = { ok: 0, invalid: EXIT_INVALID, unreadable: EXIT_UNREADABLE } as const;
@@ -53,8 +52,15 @@ async function runStatus(opts: { config?: string; json?: boolean }, docker: Dock
  * @throws HostUnreadableError when Docker does not answer (2)
  */
 async function runRestart(user: string, environment: string | undefined, opts: { config?: string }, docker: DockerAsync): Promise<void> {
-  const model = singleHost(configReader().loadChecked(opts.config ?? configFile()).model, "restart");
+  const model = configReader().loadChecked(opts.config ?? configFile()).model;
   const targets = restartTargets(model, user, environment);
+  if (model.swarm !== undefined) {
+    // On a Swarm: a new task of each service, on its user's node.
+    const names = containersToRestart(targets, await listServiceNames(docker), onSwarm(model));
+    await restartServices(names, docker);
+    for (const [i, name] of names.entries()) console.log(`restarted ${name} (a new task on ${targets[i].user.node})`);
+    return;
+  }
   const existing = new Set((await listWorkspaceContainers(model.name, docker)).map((c) => c.name));
   const names = containersToRestart(targets, existing);
   await restartContainers(names, docker);
@@ -76,7 +82,9 @@ export function addWorkspaceCommands(cli: Command, docker: DockerAsync = dockerC
     .action((opts: { config?: string; json?: boolean }) => runStatus(opts, docker));
   cli
     .command("restart")
-    .description("restart a user's workspaces, or the one in <environment> (docker restart: the home is untouched, nothing is deployed)")
+    .description(
+      "restart a user's workspaces, or the one in <environment> (docker restart; on a Swarm, docker service update --force: a new task on the user's node; the home is untouched, nothing is deployed)",
+    )
     .argument("<user>", "a user in the config")
     .argument("[environment]", "one of the user's environments (default: all of them)")
     .option("-c, --config <file>", CONFIG)

@@ -28,15 +28,34 @@ export function restartTargets(model: HostModel, user: string, environment?: str
   throw new RestartError(`${user} has no workspace in environment ${environment} (its groups do not grant it); ${yours}`);
 }
 
+/** Where a workspace is restarted: a container of one host, or a service of a Swarm. */
+export interface RestartPlace {
+  /** Its container's or service's name. */
+  readonly nameOf: (ws: WorkspaceModel) => string;
+  /** What it is and where: "container" on "the Docker host", "service" on "the Swarm". */
+  readonly kind: "container" | "service";
+  readonly where: string;
+  /** What makes a missing one. */
+  readonly deploy: string;
+}
+
+/** One host's: each workspace's container. */
+export const ON_HOST: RestartPlace = {
+  nameOf: (ws) => ws.containerName,
+  kind: "container",
+  where: "the Docker host",
+  deploy: "homedock deploy, or docker compose up -d",
+};
+
 /**
- * `targets`' container names, all of which Docker has (`existing`).
+ * `targets`' container (or service) names, all of which Docker has (`existing`).
  * @throws RestartError naming every one it lacks: nothing is restarted then
  */
-export function containersToRestart(targets: readonly WorkspaceModel[], existing: ReadonlySet<string>): string[] {
-  const missing = targets.filter((ws) => !existing.has(ws.containerName));
+export function containersToRestart(targets: readonly WorkspaceModel[], existing: ReadonlySet<string>, place: RestartPlace = ON_HOST): string[] {
+  const missing = targets.filter((ws) => !existing.has(place.nameOf(ws)));
   if (missing.length > 0) {
-    const which = missing.map((ws) => `${ws.user.name}/${ws.environment.name} (container ${ws.containerName})`).join(", ");
-    throw new RestartError(`no container for ${which} on the Docker host: deploy first (homedock deploy, or docker compose up -d); nothing restarted`);
+    const which = missing.map((ws) => `${ws.user.name}/${ws.environment.name} (${place.kind} ${place.nameOf(ws)})`).join(", ");
+    throw new RestartError(`no ${place.kind} for ${which} on ${place.where}: deploy first (${place.deploy}); nothing restarted`);
   }
-  return targets.map((ws) => ws.containerName);
+  return targets.map(place.nameOf);
 }

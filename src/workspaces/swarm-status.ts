@@ -1,11 +1,13 @@
-// `homedock status` of a config with a swarm section: each workspace's service as a
-// manager's API has it (DOCKER_HOST may be ssh://): the node its user is placed on and
-// whether that node is up, its task's state and since when. What a node's own engine
-// holds (memory, CPU, the Jupyter server's activity) is not read on a Swarm yet.
+// `homedock status` and `restart` of a config with a swarm section, through a manager's
+// API (DOCKER_HOST may be ssh://). Status: each workspace's service, the node its user
+// is placed on and whether that node is up, its task's state and since when; what a
+// node's own engine holds (memory, CPU, the Jupyter server's activity) is not read on a
+// Swarm yet. Restart: a new task of each service named, on the same node.
 import type { HostModel } from "../model/model";
 import { scopedServiceName, swarmServiceName } from "../model/swarm";
-import { answered, type DockerAsync, HostUnreadableError } from "../docker/docker-cli";
+import { answered, type DockerAsync, HostUnreadableError, notAnswering } from "../docker/docker-cli";
 import { parseNodeInspect, type SwarmNodeState } from "../docker/swarm-nodes";
+import { RestartError, type RestartPlace } from "./restart";
 import type { WorkspaceStatus } from "./status";
 
 /** A task of a workspace's service, as `docker inspect` has it: the fields read here. */
@@ -98,6 +100,41 @@ export function swarmWorkspaceStatus(
   });
 }
 
+/** A Swarm's: each workspace's service, `<host>_<user>--<environment>`. */
+export function onSwarm(host: HostModel): RestartPlace {
+  return {
+    nameOf: (ws) => scopedServiceName(host.name, swarmServiceName(ws.user.name, ws.environment.name)),
+    kind: "service",
+    where: "the Swarm",
+    deploy: "homedock swarm deploy",
+  };
+}
+
+/** The names of the services of the Swarm (all of them: a workspace's is found by its name). */
+export async function listServiceNames(docker: DockerAsync): Promise<Set<string>> {
+  const names = answered(await docker(["service", "ls", "--format", "{{.Name}}"]), "docker service ls").stdout.split("\n");
+  return new Set(names.map((n) => n.trim()).filter(Boolean));
+}
+
+/**
+ * Restarts each service: `docker service update --force`, a new task on the same node
+ * (its placement is unchanged), not waited for (a node that is down would keep it
+ * waiting); `homedock status` says when it runs.
+ * @throws RestartError naming the services restarted before one Docker refused
+ */
+export async function restartServices(names: readonly string[], docker: DockerAsync): Promise<void> {
+  const restarted: string[] = [];
+  for (const name of names) {
+    const r = await docker(["service", "update", "--force", "--detach", "--quiet", name]);
+    if (r.error || notAnswering(r.stderr)) answered(r, "docker service update");
+    if (r.status !== 0) {
+      const reason = r.stderr.trim().split("\n").join("; ");
+      throw new RestartError(`docker service update --force ${name} failed: ${reason}; restarted: ${restarted.length === 0 ? "none" : restarted.join(", ")}`);
+    }
+    restarted.push(name);
+  }
+}
+
 /**
  * Reads, through a manager, what swarmWorkspaceStatus needs: the nodes, the host's
  * workspace services, and their tasks (history included; the current one is chosen).
@@ -109,8 +146,7 @@ export async function readSwarmWorkspaces(host: HostModel, docker: DockerAsync):
     .filter(Boolean);
   const nodes = ids.length === 0 ? [] : parseNodeInspect(answered(await docker(["node", "inspect", ...ids]), "docker node inspect").stdout);
   const wanted = new Set(host.workspaces.map((ws) => scopedServiceName(host.name, swarmServiceName(ws.user.name, ws.environment.name))));
-  const names = answered(await docker(["service", "ls", "--format", "{{.Name}}"]), "docker service ls").stdout.split("\n");
-  const services = new Set(names.map((n) => n.trim()).filter((n) => wanted.has(n)));
+  const services = new Set([...(await listServiceNames(docker))].filter((n) => wanted.has(n)));
   let tasks: TaskFacts[] = [];
   if (services.size > 0) {
     // Each task by id with its name, `<service>.<slot>`: whose it is.

@@ -198,6 +198,22 @@ describe("homedock on a 3-node Swarm", () => {
     expect(lines.at(-1)).toBe(`host ${HOST}: 4 workspaces: 4 running, 0 stopped, 0 missing`);
   });
 
+  it("homedock restart: a new task of the user's workspace, on the same node; no other task touched", async () => {
+    const before = await tasks();
+    const r = await homedock(["restart", "alice", "-c", config], env());
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe(`restarted ${service("alice")} (a new task on node-1)`);
+    await eventually("alice's new task running", async () => {
+      const now = await tasks();
+      return now.alice !== undefined && now.alice.id !== before.alice.id;
+    });
+    const after = await tasks();
+    expect(after.alice.node).toBe(before.alice.node);
+    for (const u of ["bob", "carol", "dave"] as const) expect(after[u], u).toEqual(before[u]);
+    homesKept();
+  });
+
   it("runs every task with NoNewPrivs 1 (the node baseline), no capability and its pids limit", async () => {
     for (const u of USERS) {
       const status = (await exec(u.name, "cat", "/proc/self/status")).stdout;

@@ -624,15 +624,12 @@ describe("a config with a swarm section", () => {
     expect(existsSync(recordFile(path.join(p.cwd, "cdktf.out", "stacks", "course")))).toBe(false);
   });
 
-  it.each([["compose", "--preview"], ["restart", "alice"], ["prune"]])(
-    "homedock %s refuses it, naming the section, and runs and writes nothing",
-    async (...args: string[]) => {
-      const p = onSwarm();
-      const terraform = fakeTerraform();
-      const out = args[0] === "compose" ? ["-o", path.join(p.cwd, "docker-compose.yml")] : [];
-      expect(await run(["node", "homedock", ...args, "-c", p.config, ...out], terraform)).toBe(1);
-      expect(stderr.join("\n")).toMatch(/swarm: got \{"nodes":\["node-1"\]\}; expected no swarm section for .+: not yet on Swarm/);
-      expect([terraform.calls, readdirSync(p.cwd).sort()]).toEqual([[], ["data", "homedock.yaml", "homes"]]);
-    },
-  );
+  it.each([["compose", "--preview"], ["prune"]])("homedock %s refuses it, naming the section, and runs and writes nothing", async (...args: string[]) => {
+    const p = onSwarm();
+    const terraform = fakeTerraform();
+    const out = args[0] === "compose" ? ["-o", path.join(p.cwd, "docker-compose.yml")] : [];
+    expect(await run(["node", "homedock", ...args, "-c", p.config, ...out], terraform)).toBe(1);
+    expect(stderr.join("\n")).toMatch(/swarm: got \{"nodes":\["node-1"\]\}; expected no swarm section for .+: not yet on Swarm/);
+    expect([terraform.calls, readdirSync(p.cwd).sort()]).toEqual([[], ["data", "homedock.yaml", "homes"]]);
+  });
 });

@@ -8,6 +8,9 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { addSwarmCommands, InterruptedError, NodeBaselineError, type StackDeploy } from "../../../src/cli/swarm";
+import { addWorkspaceCommands } from "../../../src/cli/workspaces";
+import type { DockerAsync } from "../../../src/docker/docker-cli";
+import { RestartError } from "../../../src/workspaces/restart";
 import { HostUnreadableError } from "../../../src/docker/docker-cli";
 import { DeployLockedError, deployLockName } from "../../../src/swarm/deploy-lock";
 import { ConfigError } from "../../../src/config/issues";
@@ -250,5 +253,67 @@ describe("homedock swarm check", () => {
     await swarm(["check", "-c", config(), "--image", "x/other:2"], docker);
     const images = calls.filter((c) => c[1] === "create").map((c) => c[c.indexOf("/bin/sh") + 1]);
     expect(images).toEqual(["x/other:2", "x/other:2", "x/other:2"]);
+  });
+});
+
+describe("homedock restart on a Swarm", () => {
+  /** A manager with these services; every call recorded; `refuse`: the service whose update fails. */
+  function services(names: string[], refuse?: string) {
+    const calls: string[] = [];
+    const docker: DockerAsync = (args) => {
+      calls.push(args.join(" "));
+      if (args.join(" ") === "service ls --format {{.Name}}") return Promise.resolve({ status: 0, stdout: names.map((n) => `${n}\n`).join(""), stderr: "" });
+      if (args[0] === "service" && args[1] === "update" && args.at(-1) !== refuse) return Promise.resolve({ status: 0, stdout: "", stderr: "" });
+      return Promise.resolve({ status: 1, stdout: "", stderr: `Error response from daemon: update of ${args.at(-1)} refused\n` });
+    };
+    return { docker, calls };
+  }
+  async function restart(args: string[], docker: DockerAsync): Promise<void> {
+    const cli = new Command("homedock").exitOverride();
+    addWorkspaceCommands(cli, docker);
+    await cli.parseAsync(["node", "homedock", "restart", ...args]);
+  }
+  const twoEnvironments = () => {
+    const file = config();
+    writeFileSync(
+      file,
+      readFileSync(file, "utf8").replace(
+        "environments: [{ name: py, image: x/py:1, command: [sleep, '1'] }]",
+        "environments: [{ name: py, image: x/py:1, command: [sleep, '1'] }, { name: r, image: x/r:1, command: [sleep, '1'] }]",
+      ),
+    );
+    return file;
+  };
+
+  it("gives each of the user's services a new task on its node (docker service update --force), not waited for", async () => {
+    const m = services(["lab_alice--py", "lab_alice--r", "other_alice--py"]);
+    await restart(["alice", "-c", twoEnvironments()], m.docker);
+    expect(m.calls).toEqual([
+      "service ls --format {{.Name}}",
+      "service update --force --detach --quiet lab_alice--py",
+      "service update --force --detach --quiet lab_alice--r",
+    ]);
+    expect(stdout).toEqual(["restarted lab_alice--py (a new task on node-1)", "restarted lab_alice--r (a new task on node-1)"]);
+  });
+
+  it("restarts the one environment named", async () => {
+    const m = services(["lab_alice--py", "lab_alice--r"]);
+    await restart(["alice", "r", "-c", twoEnvironments()], m.docker);
+    expect(m.calls.filter((c) => c.startsWith("service update"))).toEqual(["service update --force --detach --quiet lab_alice--r"]);
+  });
+
+  it("restarts nothing when a service is missing, naming it and how to make it", async () => {
+    const m = services(["lab_alice--py"]);
+    const err = await restart(["alice", "-c", twoEnvironments()], m.docker).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RestartError);
+    expect((err as Error).message).toBe("no service for alice/r (service lab_alice--r) on the Swarm: deploy first (homedock swarm deploy); nothing restarted");
+    expect(m.calls.filter((c) => c.startsWith("service update"))).toEqual([]);
+  });
+
+  it("says which were restarted before Docker refused one", async () => {
+    const m = services(["lab_alice--py", "lab_alice--r"], "lab_alice--r");
+    await expect(restart(["alice", "-c", twoEnvironments()], m.docker)).rejects.toThrow(
+      "docker service update --force lab_alice--r failed: Error response from daemon: update of lab_alice--r refused; restarted: lab_alice--py",
+    );
   });
 });
