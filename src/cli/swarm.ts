@@ -71,14 +71,14 @@ export class InterruptedError extends HomedockError {
 }
 
 /**
- * Runs `work` holding the lock of the host's deploys (src/swarm/deploy-lock.ts), with a
+ * Runs `work` (a deploy, or a restart) holding the lock of the host's deploys (src/swarm/deploy-lock.ts), with a
  * docker that Ctrl-C or SIGTERM stops: a call under way is killed, the work stops at its
  * next step (`stopped` throws then), and the lock is released only once the work has
  * ended, however it ended. A deploy killed outright leaves the lock, and the next deploy
  * says how to remove it.
  * @throws InterruptedError when a signal stopped it
  */
-async function locked(model: HostModel, docker: DockerAsync, work: (docker: DockerAsync, stopped: () => void) => Promise<void>): Promise<void> {
+export async function locked(model: HostModel, docker: DockerAsync, work: (docker: DockerAsync, stopped: () => void) => Promise<void>): Promise<void> {
   const release = await takeDeployLock(model.name, thisHolder(), docker);
   const abort = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => abort.abort(signal);

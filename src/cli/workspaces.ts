@@ -10,7 +10,8 @@ import { listWorkspaceContainers, readWorkspaces, restartContainers, startEngine
 import { jupyterProbes } from "../workspaces/jupyter-status";
 import { containersToRestart, restartTargets } from "../workspaces/restart";
 import { formatStatusTable, workspaceStatus } from "../workspaces/status";
-import { listServiceNames, onSwarm, readSwarmWorkspaces, restartServices } from "../workspaces/swarm-status";
+import { listServiceNames, onSwarm, readSwarmNodes, readSwarmWorkspaces, restartServices } from "../workspaces/swarm-status";
+import { locked } from "./swarm";
 import { configFile } from "./config-file";
 
 /** Exit status of `status` and `restart`: 1 invalid config or arguments (or a restart that cannot be done), 2 the Docker host could not be read. */
@@ -55,10 +56,24 @@ async function runRestart(user: string, environment: string | undefined, opts: {
   const model = configReader().loadChecked(opts.config ?? configFile()).model;
   const targets = restartTargets(model, user, environment);
   if (model.swarm !== undefined) {
-    // On a Swarm: a new task of each service, on its user's node.
-    const names = containersToRestart(targets, await listServiceNames(docker), onSwarm(model));
-    await restartServices(names, docker);
-    for (const [i, name] of names.entries()) console.log(`restarted ${name} (a new task on ${targets[i].user.node})`);
+    // On a Swarm: a new task of each service, on its user's node; under the deploy lock,
+    // as a deploy's updates of the same services would race it.
+    const names = containersToRestart(targets, await listServiceNames(model.name, docker), onSwarm(model));
+    const nodes = await readSwarmNodes(docker);
+    await locked(model, docker, (stoppable) => restartServices(names, stoppable));
+    for (const [i, name] of names.entries()) {
+      const node = targets[i].user.node!;
+      const state = nodes.find((n) => n.label === node);
+      const waits =
+        state === undefined
+          ? "no node has its label"
+          : state.state !== "ready"
+            ? `it is ${state.state}`
+            : state.availability === "drain"
+              ? "it is drained"
+              : undefined;
+      console.log(`restarted ${name} (a new task on ${node}${waits === undefined ? "" : `; it runs once the node can take it: ${waits}`})`);
+    }
     return;
   }
   const existing = new Set((await listWorkspaceContainers(model.name, docker)).map((c) => c.name));

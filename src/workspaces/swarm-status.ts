@@ -5,6 +5,7 @@
 // Swarm yet. Restart: a new task of each service named, on the same node.
 import type { HostModel } from "../model/model";
 import { scopedServiceName, swarmServiceName } from "../model/swarm";
+import { LABEL_HOST } from "../container/common";
 import { answered, type DockerAsync, HostUnreadableError, notAnswering } from "../docker/docker-cli";
 import { parseNodeInspect, type SwarmNodeState } from "../docker/swarm-nodes";
 import { RestartError, type RestartPlace } from "./restart";
@@ -22,6 +23,9 @@ export interface TaskFacts {
   readonly state: string;
   /** When it reached that state. */
   readonly timestamp: string | null;
+  /** When it was made (ms since the epoch; NaN when Docker did not say), and its store version: which task is newest. */
+  readonly createdMs: number;
+  readonly version: number;
   readonly error: string | null;
 }
 
@@ -39,24 +43,48 @@ export function parseTaskInspect(json: string, serviceOf: ReadonlyMap<string, st
     tasks = undefined;
   }
   if (!Array.isArray(tasks)) throw new HostUnreadableError(`docker inspect of tasks: expected a JSON array, got ${JSON.stringify(json.slice(0, 80))}`);
-  return tasks.map((t: { ID?: unknown; NodeID?: unknown; DesiredState?: unknown; Status?: { State?: unknown; Timestamp?: unknown; Err?: unknown } }) => ({
-    id: typeof t.ID === "string" ? t.ID : "",
-    service: (typeof t.ID === "string" ? serviceOf.get(t.ID) : undefined) ?? "",
-    nodeId: typeof t.NodeID === "string" ? t.NodeID : "",
-    desiredState: typeof t.DesiredState === "string" ? t.DesiredState : "",
-    state: typeof t.Status?.State === "string" ? t.Status.State : "unknown",
-    timestamp: typeof t.Status?.Timestamp === "string" && t.Status.Timestamp !== "" ? t.Status.Timestamp : null,
-    error: typeof t.Status?.Err === "string" && t.Status.Err !== "" ? t.Status.Err : null,
-  }));
+  return tasks.map(
+    (t: {
+      ID?: unknown;
+      NodeID?: unknown;
+      DesiredState?: unknown;
+      CreatedAt?: unknown;
+      Version?: { Index?: unknown };
+      Status?: { State?: unknown; Timestamp?: unknown; Err?: unknown };
+    }) => ({
+      id: typeof t.ID === "string" ? t.ID : "",
+      service: (typeof t.ID === "string" ? serviceOf.get(t.ID) : undefined) ?? "",
+      nodeId: typeof t.NodeID === "string" ? t.NodeID : "",
+      desiredState: typeof t.DesiredState === "string" ? t.DesiredState : "",
+      state: typeof t.Status?.State === "string" ? t.Status.State : "unknown",
+      timestamp: typeof t.Status?.Timestamp === "string" && t.Status.Timestamp !== "" ? t.Status.Timestamp : null,
+      createdMs: typeof t.CreatedAt === "string" ? Date.parse(t.CreatedAt) : NaN,
+      version: typeof t.Version?.Index === "number" ? t.Version.Index : 0,
+      error: typeof t.Status?.Err === "string" && t.Status.Err !== "" ? t.Status.Err : null,
+    }),
+  );
 }
 
 const STARTING = new Set(["new", "pending", "assigned", "accepted", "preparing", "ready", "starting"]);
 const STOPPED = new Set(["complete", "shutdown"]);
+const FAILED = new Set(["failed", "rejected", "orphaned"]);
 
-/** The task that says how a service is: the newest one meant to run, else the newest of all. */
-function current(tasks: readonly TaskFacts[]): TaskFacts | undefined {
-  const newest = (ts: readonly TaskFacts[]) => [...ts].sort((a, b) => (b.timestamp ?? "").localeCompare(a.timestamp ?? ""))[0];
-  return newest(tasks.filter((t) => t.desiredState === "running")) ?? newest(tasks);
+/** Newest first: by when each was made (not when it last changed state: an old task may stop late), then by store version. */
+function newestFirst(tasks: readonly TaskFacts[]): TaskFacts[] {
+  const made = (t: TaskFacts) => (Number.isNaN(t.createdMs) ? -Infinity : t.createdMs);
+  return [...tasks].sort((a, b) => made(b) - made(a) || b.version - a.version);
+}
+
+/**
+ * The task that says how a service is: the newest one meant to run (desired running, or
+ * ready: a replacement waiting out its restart delay), else the newest of all; and the
+ * error of the newest task that failed, when the service has not run since.
+ */
+function current(tasks: readonly TaskFacts[]): { task?: TaskFacts; failure?: TaskFacts } {
+  const ordered = newestFirst(tasks);
+  const task = ordered.find((t) => t.desiredState === "running" || t.desiredState === "ready") ?? ordered[0];
+  const failure = task?.state === "running" ? undefined : ordered.find((t) => FAILED.has(t.state) && t.error !== null);
+  return { task, failure };
 }
 
 /**
@@ -86,15 +114,19 @@ export function swarmWorkspaceStatus(
       jupyterError: ws.environment.jupyter !== undefined ? "not read on a Swarm yet" : null,
     };
     if (!services.has(service)) return { ...base, state: "missing", dockerState: null, since: null };
-    const task = current(tasks.filter((t) => t.service === service));
-    if (task === undefined) return { ...base, state: "starting", dockerState: null, since: null, reason: "no task yet" };
+    const { task, failure } = current(tasks.filter((t) => t.service === service));
+    const row = { ...base, dockerState: task?.state ?? null, since: task?.timestamp ?? null };
+    // Its node first: on a node that is not ready the manager's last word on its task may
+    // still be "running"; on a drained one it is shut down and its next waits, pending.
     const placed = nodes.find((n) => n.label === node);
-    const row = { ...base, dockerState: task.state, since: task.timestamp };
-    // A node that is not ready: the manager's last word on its task may still be "running".
     if (placed === undefined) return { ...row, state: "down", reason: `no node has the label of ${node}` };
     if (placed.state !== "ready") return { ...row, state: "down", reason: `its node ${node} is ${placed.state}` };
+    if (placed.availability === "drain") return { ...row, state: "down", reason: `its node ${node} is drained` };
+    if (task === undefined) return { ...row, state: "stopped", reason: "no task (scaled to 0?)" };
     if (task.state === "running") return { ...row, state: "running" };
-    if (STARTING.has(task.state)) return { ...row, state: "starting" };
+    // Not running since a task failed (a crash loop, a missing home): down, and why.
+    if (failure !== undefined) return { ...row, state: "down", reason: `task ${failure.state}: ${failure.error}` };
+    if (STARTING.has(task.state)) return task.error === null ? { ...row, state: "starting" } : { ...row, state: "starting", reason: task.error };
     if (STOPPED.has(task.state)) return { ...row, state: "stopped" };
     return { ...row, state: "down", reason: `task ${task.state}${task.error === null ? "" : `: ${task.error}`}` };
   });
@@ -110,10 +142,20 @@ export function onSwarm(host: HostModel): RestartPlace {
   };
 }
 
-/** The names of the services of the Swarm (all of them: a workspace's is found by its name). */
-export async function listServiceNames(docker: DockerAsync): Promise<Set<string>> {
-  const names = answered(await docker(["service", "ls", "--format", "{{.Name}}"]), "docker service ls").stdout.split("\n");
+/** The names of the host's services (labelled with it, as both the stack file and Terraform label them). */
+export async function listServiceNames(host: string, docker: DockerAsync): Promise<Set<string>> {
+  const names = answered(await docker(["service", "ls", "--filter", `label=${LABEL_HOST}=${host}`, "--format", "{{.Name}}"]), "docker service ls").stdout.split(
+    "\n",
+  );
   return new Set(names.map((n) => n.trim()).filter(Boolean));
+}
+
+/** The Swarm's nodes, through a manager. */
+export async function readSwarmNodes(docker: DockerAsync): Promise<SwarmNodeState[]> {
+  const ids = answered(await docker(["node", "ls", "-q"]), "docker node ls (on a Swarm manager)")
+    .stdout.split("\n")
+    .filter(Boolean);
+  return ids.length === 0 ? [] : parseNodeInspect(answered(await docker(["node", "inspect", ...ids]), "docker node inspect").stdout);
 }
 
 /**
@@ -141,12 +183,9 @@ export async function restartServices(names: readonly string[], docker: DockerAs
  * @throws HostUnreadableError when the manager does not answer or is not one
  */
 export async function readSwarmWorkspaces(host: HostModel, docker: DockerAsync): Promise<WorkspaceStatus[]> {
-  const ids = answered(await docker(["node", "ls", "-q"]), "docker node ls (on a Swarm manager)")
-    .stdout.split("\n")
-    .filter(Boolean);
-  const nodes = ids.length === 0 ? [] : parseNodeInspect(answered(await docker(["node", "inspect", ...ids]), "docker node inspect").stdout);
+  const nodes = await readSwarmNodes(docker);
   const wanted = new Set(host.workspaces.map((ws) => scopedServiceName(host.name, swarmServiceName(ws.user.name, ws.environment.name))));
-  const services = new Set([...(await listServiceNames(docker))].filter((n) => wanted.has(n)));
+  const services = new Set([...(await listServiceNames(host.name, docker))].filter((n) => wanted.has(n)));
   let tasks: TaskFacts[] = [];
   if (services.size > 0) {
     // Each task by id with its name, `<service>.<slot>`: whose it is.
@@ -157,8 +196,13 @@ export async function readSwarmWorkspaces(host: HostModel, docker: DockerAsync):
       const service = name?.replace(/\.\d+$/, "");
       if (service !== undefined && services.has(service)) serviceOf.set(id, service);
     }
-    if (serviceOf.size > 0)
-      tasks = parseTaskInspect(answered(await docker(["inspect", "--type", "task", ...serviceOf.keys()]), "docker inspect of tasks").stdout, serviceOf);
+    if (serviceOf.size > 0) {
+      // A task removed since (Swarm keeps a few per slot and reaps the older) fails the
+      // command, and docker still prints the others.
+      const r = await docker(["inspect", "--type", "task", ...serviceOf.keys()]);
+      const printed = r.status !== 0 && !r.error && r.stdout.trim().startsWith("[") ? r.stdout : answered(r, "docker inspect of tasks").stdout;
+      tasks = parseTaskInspect(printed, serviceOf);
+    }
   }
   return swarmWorkspaceStatus(host, nodes, services, tasks);
 }

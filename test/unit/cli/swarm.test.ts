@@ -257,16 +257,29 @@ describe("homedock swarm check", () => {
 });
 
 describe("homedock restart on a Swarm", () => {
-  /** A manager with these services; every call recorded; `refuse`: the service whose update fails. */
-  function services(names: string[], refuse?: string) {
+  /**
+   * A manager with these services of the host lab (and whatever else the stand-in manager
+   * answers: its nodes, the deploy lock); every call recorded; `refuse`: the service whose
+   * update fails; `node1`: node-1's state.
+   */
+  function services(names: string[], refuse?: string, node1 = "ready") {
+    const m = standInManager(BASELINE, STATUS_OK);
     const calls: string[] = [];
-    const docker: DockerAsync = (args) => {
+    const docker: DockerAsync = async (args, options) => {
       calls.push(args.join(" "));
-      if (args.join(" ") === "service ls --format {{.Name}}") return Promise.resolve({ status: 0, stdout: names.map((n) => `${n}\n`).join(""), stderr: "" });
-      if (args[0] === "service" && args[1] === "update" && args.at(-1) !== refuse) return Promise.resolve({ status: 0, stdout: "", stderr: "" });
-      return Promise.resolve({ status: 1, stdout: "", stderr: `Error response from daemon: update of ${args.at(-1)} refused\n` });
+      if (args.join(" ") === "service ls --filter label=homedock.host=lab --format {{.Name}}")
+        return { status: 0, stdout: names.map((n) => `${n}\n`).join(""), stderr: "" };
+      if (args[0] === "service" && args[1] === "update") {
+        // Under the host's deploy lock.
+        expect(m.configs.has(deployLockName("lab")), "the deploy lock held").toBe(true);
+        return args.at(-1) !== refuse
+          ? { status: 0, stdout: "", stderr: "" }
+          : { status: 1, stdout: "", stderr: `Error response from daemon: update of ${args.at(-1)} refused\n` };
+      }
+      const r = await m.docker(args, options);
+      return args[0] === "node" && args[1] === "inspect" ? { ...r, stdout: r.stdout.replace('"State":"ready"', `"State":"${node1}"`) } : r;
     };
-    return { docker, calls };
+    return { docker, calls, configs: m.configs };
   }
   async function restart(args: string[], docker: DockerAsync): Promise<void> {
     const cli = new Command("homedock").exitOverride();
@@ -288,12 +301,19 @@ describe("homedock restart on a Swarm", () => {
   it("gives each of the user's services a new task on its node (docker service update --force), not waited for", async () => {
     const m = services(["lab_alice--py", "lab_alice--r", "other_alice--py"]);
     await restart(["alice", "-c", twoEnvironments()], m.docker);
-    expect(m.calls).toEqual([
-      "service ls --format {{.Name}}",
+    expect(m.calls.filter((c) => c.startsWith("service"))).toEqual([
+      "service ls --filter label=homedock.host=lab --format {{.Name}}",
       "service update --force --detach --quiet lab_alice--py",
       "service update --force --detach --quiet lab_alice--r",
     ]);
     expect(stdout).toEqual(["restarted lab_alice--py (a new task on node-1)", "restarted lab_alice--r (a new task on node-1)"]);
+    expect(m.configs.size).toBe(0);
+  });
+
+  it("says when the user's node cannot take the new task yet", async () => {
+    const m = services(["lab_alice--py"], undefined, "down");
+    await restart(["alice", "-c", config()], m.docker);
+    expect(stdout).toEqual(["restarted lab_alice--py (a new task on node-1; it runs once the node can take it: it is down)"]);
   });
 
   it("restarts the one environment named", async () => {

@@ -14,6 +14,7 @@ const model = buildModel(swarmCourseConfig());
 const node = (label: string, state = "ready"): SwarmNodeState => ({ id: `id-${label}`, hostname: `h-${label}`, label, state, availability: "active" });
 const NODES = [node("node-1"), node("node-2"), node("node-3")];
 let tasksMade = 0;
+/** A task; each made a second after the one before (createdMs), unless told. */
 const task = (service: string, state: string, extra: Partial<TaskFacts> = {}): TaskFacts => ({
   id: `t${++tasksMade}`,
   service,
@@ -21,6 +22,8 @@ const task = (service: string, state: string, extra: Partial<TaskFacts> = {}): T
   desiredState: "running",
   state,
   timestamp: "2026-12-05T01:00:00.000000000Z",
+  createdMs: Date.parse("2026-12-05T00:00:00Z") + 1000 * tasksMade,
+  version: tasksMade,
   error: null,
   ...extra,
 });
@@ -48,18 +51,46 @@ describe("the status of a Swarm's workspaces", () => {
     expect(rows.some((r) => r.node === "node-3")).toBe(true);
   });
 
-  it("takes the newest task meant to run over older and shut down ones, and names a failed task's error", () => {
+  it("takes the newest task meant to run, by when it was made (not when it last changed state)", () => {
     const [ws] = model.workspaces;
     const id = nameOf(ws.user.name, ws.environment.name);
-    const older = task(id, "running", { desiredState: "shutdown", timestamp: "2026-12-05T00:00:00Z" });
+    const older = task(id, "running", { desiredState: "shutdown", timestamp: "2026-12-05T01:00:09Z" });
+    // Made after the old one, though the old one changed state (stopped) later.
     const starting = task(id, "starting", { timestamp: "2026-12-05T01:00:01Z" });
     expect(swarmWorkspaceStatus(model, NODES, services, [older, starting])[0].state).toBe("starting");
-    const failed = task(id, "failed", { timestamp: "2026-12-05T01:00:02Z", error: "task: non-zero exit (1)" });
-    expect(swarmWorkspaceStatus(model, NODES, services, [older, starting, failed])[0]).toMatchObject({
-      state: "down",
-      reason: "task failed: task: non-zero exit (1)",
-    });
+    const running = task(id, "running", { timestamp: "2026-12-05T01:00:00.5Z" });
+    expect(swarmWorkspaceStatus(model, NODES, services, [older, starting, running])[0]).toMatchObject({ state: "running", since: "2026-12-05T01:00:00.5Z" });
     expect(swarmWorkspaceStatus(model, NODES, services, [task(id, "shutdown", { desiredState: "shutdown" })])[0].state).toBe("stopped");
+  });
+
+  it("says a crash loop as down with its error: the failed task shut down, its replacement ready, waiting out the restart delay", () => {
+    const [ws] = model.workspaces;
+    const id = nameOf(ws.user.name, ws.environment.name);
+    const failed = task(id, "rejected", {
+      desiredState: "shutdown",
+      error: 'invalid mount config for type "bind": bind source path does not exist: /srv/home/alice',
+    });
+    const next = task(id, "assigned", { desiredState: "ready" });
+    expect(swarmWorkspaceStatus(model, NODES, services, [failed, next])[0]).toMatchObject({
+      state: "down",
+      reason: 'task rejected: invalid mount config for type "bind": bind source path does not exist: /srv/home/alice',
+    });
+    // Once one runs again, it is running.
+    const again = swarmWorkspaceStatus(model, NODES, services, [failed, next, task(id, "running")])[0];
+    expect([again.state, again.reason]).toEqual(["running", undefined]);
+  });
+
+  it("says down for a drained node, and for a node that is down though its service has no task; a service with none on a ready node is stopped", () => {
+    const [ws] = model.workspaces;
+    const id = nameOf(ws.user.name, ws.environment.name);
+    const drained = NODES.map((n) => (n.label === ws.user.node ? { ...n, availability: "drain" } : n));
+    const pending = task(id, "pending", { error: "no suitable node (scheduling constraints not satisfied on 3 nodes)" });
+    expect(swarmWorkspaceStatus(model, drained, services, [pending])[0]).toMatchObject({ state: "down", reason: `its node ${ws.user.node} is drained` });
+    const down = NODES.map((n) => (n.label === ws.user.node ? { ...n, state: "down" } : n));
+    expect(swarmWorkspaceStatus(model, down, services, [])[0]).toMatchObject({ state: "down", reason: `its node ${ws.user.node} is down` });
+    expect(swarmWorkspaceStatus(model, NODES, services, [])[0]).toMatchObject({ state: "stopped", reason: "no task (scaled to 0?)" });
+    // Pending on a ready node: starting, with the scheduler's word.
+    expect(swarmWorkspaceStatus(model, NODES, services, [pending])[0]).toMatchObject({ state: "starting", reason: pending.error });
   });
 
   it("says missing for a workspace without its service, and down for a node no node's label names", () => {
@@ -89,7 +120,15 @@ describe("the status of a Swarm's workspaces", () => {
 
   it("reads tasks from docker inspect's JSON, and refuses anything else", () => {
     const json = JSON.stringify([
-      { ID: "t1", ServiceID: "s1", NodeID: "n1", DesiredState: "running", Status: { State: "running", Timestamp: "2026-12-05T01:00:00Z", Err: "" } },
+      {
+        ID: "t1",
+        ServiceID: "s1",
+        NodeID: "n1",
+        DesiredState: "running",
+        CreatedAt: "2026-12-05T00:58:00.123456789Z",
+        Version: { Index: 42 },
+        Status: { State: "running", Timestamp: "2026-12-05T01:00:00Z", Err: "" },
+      },
       {
         ID: "t2",
         ServiceID: "s1",
@@ -103,8 +142,28 @@ describe("the status of a Swarm's workspaces", () => {
       ["t2", "lab_a--py"],
     ]);
     expect(parseTaskInspect(json, serviceOf)).toEqual([
-      { id: "t1", service: "lab_a--py", nodeId: "n1", desiredState: "running", state: "running", timestamp: "2026-12-05T01:00:00Z", error: null },
-      { id: "t2", service: "lab_a--py", nodeId: "n1", desiredState: "shutdown", state: "failed", timestamp: "2026-12-05T00:59:00Z", error: "no suitable node" },
+      {
+        id: "t1",
+        service: "lab_a--py",
+        nodeId: "n1",
+        desiredState: "running",
+        state: "running",
+        timestamp: "2026-12-05T01:00:00Z",
+        createdMs: Date.parse("2026-12-05T00:58:00.123Z"),
+        version: 42,
+        error: null,
+      },
+      {
+        id: "t2",
+        service: "lab_a--py",
+        nodeId: "n1",
+        desiredState: "shutdown",
+        state: "failed",
+        timestamp: "2026-12-05T00:59:00Z",
+        createdMs: NaN,
+        version: 0,
+        error: "no suitable node",
+      },
     ]);
     expect(() => parseTaskInspect("Error: No such object", serviceOf)).toThrow('docker inspect of tasks: expected a JSON array, got "Error: No such object"');
   });
@@ -131,19 +190,26 @@ describe("the status of a Swarm's workspaces", () => {
             ),
           ),
         );
-      if (call === "service ls --format {{.Name}}") return Promise.resolve(ok(`${aliceService}\nother_stack--web\n`));
+      // Only the host's services, by its label.
+      if (call === `service ls --filter label=homedock.host=${model.name} --format {{.Name}}`) return Promise.resolve(ok(`${aliceService}\n`));
       // Every task of the service, its history too, each named <service>.<slot>.
       if (call === `service ps --no-trunc --format {{.ID}} {{.Name}} ${aliceService}`)
         return Promise.resolve(ok(`t1 ${aliceService}.1\nt0 ${aliceService}.1\n`));
+      // t0 reaped since docker service ps: docker fails, and prints the others.
       if (call === "inspect --type task t1 t0")
-        return Promise.resolve(
-          ok(
-            JSON.stringify([
-              { ID: "t1", ServiceID: "full-id", DesiredState: "running", Status: { State: "running", Timestamp: "2026-12-05T01:00:00Z" } },
-              { ID: "t0", ServiceID: "full-id", DesiredState: "shutdown", Status: { State: "failed", Timestamp: "2026-12-05T00:50:00Z", Err: "exit 1" } },
-            ]),
-          ),
-        );
+        return Promise.resolve({
+          status: 1,
+          stdout: JSON.stringify([
+            {
+              ID: "t1",
+              ServiceID: "full-id",
+              DesiredState: "running",
+              CreatedAt: "2026-12-05T00:59:00Z",
+              Status: { State: "running", Timestamp: "2026-12-05T01:00:00Z" },
+            },
+          ]),
+          stderr: "Error: No such task: t0\n",
+        });
       return Promise.resolve({ status: 1, stdout: "", stderr: `unexpected: ${call}` });
     };
     const rows = await readSwarmWorkspaces(model, docker);
