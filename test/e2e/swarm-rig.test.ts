@@ -166,7 +166,9 @@ describe("the test swarm", () => {
     await manager("stack", "deploy", "-c", file, "rigstack");
     await new Promise((r) => setTimeout(r, 3000));
     expect((await running()).map((t) => t.split(" ")[0])).toEqual(tasks);
-    await manager("stack", "rm", "rigstack");
+    // docker stack rm does not wait for the tasks to stop, and the stack's network cannot
+    // go while one that is stopping still holds it ("in use by task"): again until all is gone.
+    await eventually("the stack removed, its network with it", async () => (await rig.dockerStatus("node-1", "stack", "rm", "rigstack")).status === 0);
   });
 
   it("carries an overlay network across nodes (by DNS round robin: this kernel may lack IPVS for a virtual IP)", async () => {
