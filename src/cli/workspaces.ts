@@ -10,7 +10,8 @@ import { listWorkspaceContainers, readWorkspaces, restartContainers, startEngine
 import { jupyterProbes } from "../workspaces/jupyter-status";
 import { containersToRestart, restartTargets } from "../workspaces/restart";
 import { formatStatusTable, workspaceStatus } from "../workspaces/status";
-import { listServiceNames, onSwarm, readSwarmNodes, readSwarmWorkspaces, restartServices } from "../workspaces/swarm-status";
+import { listServiceNames, onSwarm, readSwarmWorkspaces, restartServices } from "../workspaces/swarm-status";
+import { readSwarmNodes } from "../docker/swarm-nodes";
 import { locked } from "./swarm";
 import { configFile } from "./config-file";
 

@@ -47,6 +47,15 @@ export function answered(r: Ran, what: string): Ran {
   throw new HostUnreadableError(`${what} failed: ${reason}`);
 }
 
+/**
+ * What `docker inspect` printed: one that is missing (removed since it was listed) fails
+ * the command, and docker still prints the others, which are taken.
+ * @throws HostUnreadableError as `answered` does when it printed no such list
+ */
+export function inspected(r: Ran, what: string): string {
+  return r.status !== 0 && !r.error && r.stdout.trim().startsWith("[") ? r.stdout : answered(r, what).stdout;
+}
+
 export type DockerAsync = (args: readonly string[], options?: { readonly timeoutMs?: number; readonly signal?: AbortSignal }) => Promise<Ran>;
 
 /** The docker CLI, not waited for: for calls that may run side by side. `timeoutMs`: killed after it; `signal`: killed when it aborts. */

@@ -1,7 +1,7 @@
 // A Swarm's nodes as a manager's API has them (docker node inspect): read by the node
 // check before a deploy and by the status of a Swarm's workspaces.
 import { NODE_LABEL } from "../model/swarm";
-import { HostUnreadableError } from "./docker-cli";
+import { answered, type DockerAsync, HostUnreadableError } from "./docker-cli";
 
 /** A node as the manager has it. */
 export interface SwarmNodeState {
@@ -41,4 +41,12 @@ export function parseNodeInspect(json: string): SwarmNodeState[] {
       availability: n.Spec?.Availability ?? "unknown",
     }),
   );
+}
+
+/** The Swarm's nodes, through a manager (`docker node ls`, then `docker node inspect`). */
+export async function readSwarmNodes(docker: DockerAsync): Promise<SwarmNodeState[]> {
+  const ids = answered(await docker(["node", "ls", "-q"]), "docker node ls (on a Swarm manager)")
+    .stdout.split("\n")
+    .filter(Boolean);
+  return ids.length === 0 ? [] : parseNodeInspect(answered(await docker(["node", "inspect", ...ids]), "docker node inspect").stdout);
 }

@@ -7,7 +7,7 @@ import type { HostModel } from "../model/model";
 import { LABEL_HOST, LABEL_ROLE, ROLE } from "../container/container";
 import { ONE_SHOT_LIMITS, rootScript } from "../container/common";
 import { answered, type DockerAsync, dockerCliAsync } from "../docker/docker-cli";
-import { parseNodeInspect, type SwarmNodeState } from "../docker/swarm-nodes";
+import { readSwarmNodes, type SwarmNodeState } from "../docker/swarm-nodes";
 import { judgeProbe, type NodeFindings, planNodeCheck, type ProbeResult } from "./baseline";
 
 const SCRIPT = rootScript("node-baseline.sh");
@@ -139,10 +139,7 @@ export interface NodeCheck {
  */
 export async function checkNodes(model: HostModel, image: string, docker: DockerAsync = dockerCliAsync, timeoutMs = CHECK_TIMEOUT_MS): Promise<NodeCheck> {
   const configNodes = model.swarm?.nodes ?? [];
-  const ids = answered(await docker(["node", "ls", "-q"]), "docker node ls (on a Swarm manager)")
-    .stdout.split("\n")
-    .filter((id) => id !== "");
-  const nodes = parseNodeInspect(answered(await docker(["node", "inspect", ...ids]), "docker node inspect").stdout);
+  const nodes = await readSwarmNodes(docker);
   const plan = planNodeCheck(configNodes, nodes);
   const found = new Map<string, NodeFindings>();
   const run = randomBytes(4).toString("hex");

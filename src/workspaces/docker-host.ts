@@ -4,7 +4,7 @@
 // one `docker exec` per running Jupyter workspace behind the front door. On the Docker
 // host itself, the stats come from the containers' cgroups (cgroup-stats.ts).
 import { type Engine, EngineTimeout, localEngineSocketHere, socketEngine } from "../docker/engine-socket";
-import { answered, type DockerAsync, dockerCliAsync, HostUnreadableError, notAnswering } from "../docker/docker-cli";
+import { answered, type DockerAsync, dockerCliAsync, HostUnreadableError, inspected, notAnswering } from "../docker/docker-cli";
 import { LABEL_HOST, LABEL_ROLE, ROLE } from "../container/container";
 import type { InspectedContainer, InspectedImage } from "../review/compose-preview";
 import { apiVersionOf, hasOneShotStats, oneShotStatsPath, parseStatsSample, type StatsSample, usageBetween } from "./engine-stats";
@@ -47,7 +47,7 @@ export async function listWorkspaceContainers(host: string, docker: DockerAsync 
 async function inspectRaw(type: "container" | "image", names: readonly string[], docker: DockerAsync): Promise<string> {
   if (names.length === 0) return "[]";
   const r = await docker(["inspect", "--type", type, ...names]);
-  return r.status !== 0 && !r.error && r.stdout.trim().startsWith("[") ? r.stdout : answered(r, "docker inspect").stdout;
+  return inspected(r, "docker inspect");
 }
 
 function jsonList(printed: string, what: string): unknown[] {

@@ -6,8 +6,8 @@
 import type { HostModel } from "../model/model";
 import { scopedServiceName, swarmServiceName } from "../model/swarm";
 import { LABEL_HOST } from "../container/common";
-import { answered, type DockerAsync, HostUnreadableError, notAnswering } from "../docker/docker-cli";
-import { parseNodeInspect, type SwarmNodeState } from "../docker/swarm-nodes";
+import { answered, type DockerAsync, HostUnreadableError, inspected, notAnswering } from "../docker/docker-cli";
+import { readSwarmNodes, type SwarmNodeState } from "../docker/swarm-nodes";
 import { RestartError, type RestartPlace } from "./restart";
 import type { WorkspaceStatus } from "./status";
 
@@ -150,14 +150,6 @@ export async function listServiceNames(host: string, docker: DockerAsync): Promi
   return new Set(names.map((n) => n.trim()).filter(Boolean));
 }
 
-/** The Swarm's nodes, through a manager. */
-export async function readSwarmNodes(docker: DockerAsync): Promise<SwarmNodeState[]> {
-  const ids = answered(await docker(["node", "ls", "-q"]), "docker node ls (on a Swarm manager)")
-    .stdout.split("\n")
-    .filter(Boolean);
-  return ids.length === 0 ? [] : parseNodeInspect(answered(await docker(["node", "inspect", ...ids]), "docker node inspect").stdout);
-}
-
 /**
  * Restarts each service: `docker service update --force`, a new task on the same node
  * (its placement is unchanged), not waited for (a node that is down would keep it
@@ -199,9 +191,7 @@ export async function readSwarmWorkspaces(host: HostModel, docker: DockerAsync):
     if (serviceOf.size > 0) {
       // A task removed since (Swarm keeps a few per slot and reaps the older) fails the
       // command, and docker still prints the others.
-      const r = await docker(["inspect", "--type", "task", ...serviceOf.keys()]);
-      const printed = r.status !== 0 && !r.error && r.stdout.trim().startsWith("[") ? r.stdout : answered(r, "docker inspect of tasks").stdout;
-      tasks = parseTaskInspect(printed, serviceOf);
+      tasks = parseTaskInspect(inspected(await docker(["inspect", "--type", "task", ...serviceOf.keys()]), "docker inspect of tasks"), serviceOf);
     }
   }
   return swarmWorkspaceStatus(host, nodes, services, tasks);
