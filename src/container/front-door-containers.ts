@@ -28,6 +28,9 @@ export const PROXY_CONFIG_DIR = "/homedock/config";
 export const CADDYFILE = "Caddyfile";
 export const PROXY_TLS_CERT = "/homedock/tls/cert.pem";
 export const PROXY_TLS_KEY = "/homedock/tls/key.pem";
+/** On a Swarm, where the front door's services read homedock's certificates (peers.json), and the CA that made them. */
+export const PEERS_DIR = "/homedock/peers";
+export const DOOR_CA = `${PEERS_DIR}/ca.crt`;
 /** Where the Terraform setup container receives the config files before copying them into the config volume. */
 export const UPLOAD_DIR = "/homedock/upload";
 

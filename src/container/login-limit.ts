@@ -14,6 +14,11 @@ export interface LimiterPlace {
   readonly signIn: string;
   /** The path the sign-in form is posted to. */
   readonly signInPath: string;
+  /**
+   * On a Swarm, TLS both ways: the limiter's certificate and key (one PEM file), and the
+   * CA and name the sign-in's certificate must have.
+   */
+  readonly tls?: { readonly pem: string; readonly ca: string; readonly signInName: string };
 }
 
 /** Sign-ins the sign-in checks at a time; the others wait in the limiter's queue, at most QUEUE_SECONDS. */
@@ -41,6 +46,12 @@ function tooMany(windowSeconds: number): string {
     `<body><h1>Too many failed sign-ins</h1><p>Signing in is paused for this name or from this address after too many wrong passwords. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.</p>` +
     "<p><a href=/>Back</a></p></body></html>"
   );
+}
+
+/** The sign-in reached over TLS: its certificate of the CA, for its name, or no request. */
+function serverTls(tls: LimiterPlace["tls"]): string {
+  if (tls === undefined) return "";
+  return ` ssl verify required ca-file ${tls.ca} verifyhost ${tls.signInName} sni str(${tls.signInName}) ssl-min-ver TLSv1.3`;
 }
 
 /** HAProxy's config for the limiter of `limit`, at `place`. */
@@ -78,7 +89,7 @@ export function renderLimiterConfig(limit: FailedSignInsModel, place: LimiterPla
     `\tstick-table type ipv6 size 100k expire ${w} store gpc0_rate(${w})`,
     "",
     "frontend sign_in",
-    `\tbind :${place.port}`,
+    `\tbind :${place.port}${place.tls === undefined ? "" : ` ssl crt ${place.tls.pem} ssl-min-ver TLSv1.3`}`,
     "\toption http-buffer-request",
     // Only posts are logged: who was refused, from where (the proxy's X-Real-IP).
     // The sign-in would check Basic credentials on any request, past the limit's count;
@@ -121,6 +132,6 @@ export function renderLimiterConfig(limit: FailedSignInsModel, place: LimiterPla
     // server timeout (bcrypt at the sign-in's CPU), so none ends uncounted in a 504; one
     // queued too long gets 503 without a check.
     `\ttimeout queue ${QUEUE_SECONDS}s`,
-    `\tserver sign_in ${place.signIn} resolvers docker init-addr last,libc,none maxconn ${CHECKS_AT_ONCE}`,
+    `\tserver sign_in ${place.signIn} resolvers docker init-addr last,libc,none maxconn ${CHECKS_AT_ONCE}${serverTls(place.tls)}`,
   ].join("\n")}\n`;
 }

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import type { FailedSignInsModel, LoginModel } from "../model/front-door";
 import { renderLimiterConfig } from "./login-limit";
 import { type ContainerSpec, HARDENING, LABEL_CONFIG, LABEL_HOST, LABEL_LIMIT, LABEL_ROLE, ROLE, TMP_TMPFS } from "./common";
-import { CADDYFILE, loginEgressNetwork, loginNetwork, PROXY_CONFIG_DIR } from "./front-door-containers";
+import { CADDYFILE, DOOR_CA, loginEgressNetwork, loginNetwork, PEERS_DIR, PROXY_CONFIG_DIR } from "./front-door-containers";
 
 /** Their ports, on the login's network. */
 const SESSION_CHECK_PORT = 4180;
@@ -22,22 +22,53 @@ export function loginContainerNames(host: HostModel): { readonly check: string; 
   return { check: `${prefix}-login`, signIn: `${prefix}-signin`, limiter: `${prefix}-signin-limit` };
 }
 
+/** Where the proxy reaches one of the login's services; on a Swarm over TLS, its certificate checked under `tlsName`. */
+export interface LoginAddress {
+  /** `name:port`, or on a Swarm `https://name:port`. */
+  readonly address: string;
+  /** The name its certificate must be of (homedock's CA), on a Swarm. */
+  readonly tlsName?: string;
+}
+
+/**
+ * On a Swarm, where the login's services read their certificate (the login's of
+ * peers.json, for each of their names): oauth2-proxy the certificate and key, HAProxy
+ * both in one file. The CA (DOOR_CA) checks the sign-in's certificate for the limiter.
+ */
+export const LOGIN_CERT = `${PEERS_DIR}/login.crt`;
+export const LOGIN_KEY = `${PEERS_DIR}/login.key`;
+export const LOGIN_PEM = `${PEERS_DIR}/login.pem`;
+
+/**
+ * `name:port` on the login's network. On a Swarm over TLS: Docker's resolver passes a
+ * name with no running task (a service restarting) to the node's own resolver, so
+ * whoever answers for it there must not be sent a password or a session.
+ */
+function address(host: HostModel, name: string, port: number): LoginAddress {
+  return host.swarm === undefined ? { address: `${name}:${port}` } : { address: `https://${name}:${port}`, tlsName: name };
+}
+
 /**
  * Where the proxy reaches the session check and the sign-in, by name on the login's
  * network: with a password login, the sign-in through its limiter.
  */
-export function loginAddresses(host: HostModel): { readonly check: string; readonly signIn: string } {
+export function loginAddresses(host: HostModel): { readonly check: LoginAddress; readonly signIn: LoginAddress } {
   const names = loginContainerNames(host);
   const limited = host.frontDoor!.login.failedSignIns !== undefined;
-  return { check: `${names.check}:${SESSION_CHECK_PORT}`, signIn: limited ? `${names.limiter}:${LIMITER_PORT}` : `${names.signIn}:${SIGN_IN_PORT}` };
+  return {
+    check: address(host, names.check, SESSION_CHECK_PORT),
+    signIn: limited ? address(host, names.limiter, LIMITER_PORT) : address(host, names.signIn, SIGN_IN_PORT),
+  };
 }
 
 /** The limiter's config (HAProxy) for `host`'s password login. */
 export function limiterConfig(host: HostModel, limit: FailedSignInsModel): string {
+  const signIn = loginContainerNames(host).signIn;
   return renderLimiterConfig(limit, {
     port: LIMITER_PORT,
-    signIn: `${loginContainerNames(host).signIn}:${SIGN_IN_PORT}`,
+    signIn: `${signIn}:${SIGN_IN_PORT}`,
     signInPath: `${LOGIN_PREFIX}/sign_in`,
+    ...(host.swarm === undefined ? {} : { tls: { pem: LOGIN_PEM, ca: DOOR_CA, signInName: signIn } }),
   });
 }
 /** Where oauth2-proxy's pages are (sign_in, sign_out, callback, auth). */
@@ -133,10 +164,17 @@ function providerFlags(login: LoginModel, siteUrl: string, role: "check" | "sign
   ];
 }
 
-/** oauth2-proxy's flags: the same session cookie for both, each its own address and role. */
-export function loginFlags(login: LoginModel, siteUrl: string, role: "check" | "signIn"): string[] {
+/**
+ * oauth2-proxy's flags: the same session cookie for both, each its own address and role;
+ * on a Swarm (`tls`) HTTPS alone, with the login's certificate.
+ */
+export function loginFlags(login: LoginModel, siteUrl: string, role: "check" | "signIn", tls = false): string[] {
+  const listen = `0.0.0.0:${role === "check" ? SESSION_CHECK_PORT : SIGN_IN_PORT}`;
   return [
-    `--http-address=0.0.0.0:${role === "check" ? SESSION_CHECK_PORT : SIGN_IN_PORT}`,
+    // With a certificate, oauth2-proxy serves HTTPS only (no plain listener).
+    ...(tls
+      ? [`--https-address=${listen}`, `--tls-cert-file=${LOGIN_CERT}`, `--tls-key-file=${LOGIN_KEY}`, "--tls-min-version=TLS1.3"]
+      : [`--http-address=${listen}`]),
     // The proxy in front says who the client is (X-Real-IP, X-Forwarded-For); it alone
     // reaches the login (its network has no one else).
     "--reverse-proxy=true",
@@ -180,7 +218,7 @@ function loginContainer(host: HostModel, role: "check" | "signIn", configSource:
     // As the image says it (the official image's and the test image's), said here: the
     // provider reads back the image's, and an empty one would be a change at every plan.
     entrypoint: ["/bin/oauth2-proxy"],
-    command: loginFlags(login, site, role),
+    command: loginFlags(login, site, role, host.swarm !== undefined),
     workingDir: "/",
     env: {},
     secrets: [],

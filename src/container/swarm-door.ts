@@ -7,21 +7,21 @@ import { doorServiceName, doorsNetwork, ENTRY_PEER, entryNetwork, entryNode } fr
 import { type ContainerSpec, LABEL_HOST, LABEL_MOUNTS, LABEL_ROLE, mountsLabel, ROLE, rootScript, TMP_TMPFS } from "./common";
 import {
   CADDYFILE,
+  DOOR_CA,
   frontDoorPorts,
   frontDoorVolumes,
   loginEgressNetwork,
   loginNetwork,
+  PEERS_DIR,
   PROXY_CONFIG_DIR,
   PROXY_RUNTIME_DIR,
   proxyRunning,
 } from "./front-door-containers";
-import { LOGIN_FILES, type LoginFile, loginContainers } from "./login";
+import { LOGIN_CERT, LOGIN_FILES, LOGIN_KEY, LOGIN_PEM, type LoginFile, loginContainers } from "./login";
 import { HOME_SCRIPT } from "./container";
 import { workspacesOf } from "../model/workspaces";
 
 /** Where the proxies read their certificates. */
-const PEERS_DIR = "/homedock/peers";
-export const DOOR_CA = `${PEERS_DIR}/ca.crt`;
 export const DOOR_CERT = `${PEERS_DIR}/door.crt`;
 export const DOOR_KEY = `${PEERS_DIR}/door.key`;
 export const ENTRY_CERT = `${PEERS_DIR}/entry.crt`;
@@ -35,6 +35,10 @@ export const DOOR_FILES = {
   ca: "peers-ca.crt",
   entryCert: "peers-entry.crt",
   entryKey: "peers-entry.key",
+  loginCert: "peers-login.crt",
+  loginKey: "peers-login.key",
+  /** The login's certificate and key in one file, as HAProxy (the limiter) reads them. */
+  loginPem: "peers-login.pem",
 } as const;
 
 /** A node's proxy's certificate and key files. */
@@ -141,10 +145,19 @@ function doorContainer(host: HostModel, node: string): ContainerSpec {
   };
 }
 
-/** The login's files each of its services reads: the pages and the cookie's secret, then who may sign in (the sign-in only) or the limiter's config alone. */
+/**
+ * The login's files each of its services reads: its certificate, then the pages and the
+ * cookie's secret, then who may sign in (the sign-in only); the limiter its config, its
+ * certificate and the CA that checks the sign-in's.
+ */
 function loginSecrets(host: HostModel, role: "check" | "signIn" | "limiter"): SecretFile[] {
   const login = host.frontDoor!.login;
-  if (role === "limiter") return [config(LOGIN_FILES.limiterConfig)];
+  if (role === "limiter")
+    return [config(LOGIN_FILES.limiterConfig), { file: DOOR_FILES.loginPem, target: LOGIN_PEM }, { file: DOOR_FILES.ca, target: DOOR_CA }];
+  const tls = [
+    { file: DOOR_FILES.loginCert, target: LOGIN_CERT },
+    { file: DOOR_FILES.loginKey, target: LOGIN_KEY },
+  ];
   const who: LoginFile[] =
     login.method === "oidc"
       ? role === "check"
@@ -153,7 +166,7 @@ function loginSecrets(host: HostModel, role: "check" | "signIn" | "limiter"): Se
       : role === "check"
         ? []
         : [LOGIN_FILES.htpasswd];
-  return [LOGIN_FILES.signInPage, LOGIN_FILES.errorPage, LOGIN_FILES.cookieSecret, ...who].map(config);
+  return [...tls, ...[LOGIN_FILES.signInPage, LOGIN_FILES.errorPage, LOGIN_FILES.cookieSecret, ...who].map(config)];
 }
 
 /** The front door's services in the stack file: the entry proxy, each node's proxy, the login's on the entry's node. */

@@ -196,7 +196,7 @@ export function frontDoorFiles(dir: string, model: HostModel): Record<string, st
   return { ...loginFileContents(dir, model, hashes), ...(model.swarm === undefined ? {} : swarmDoorFiles(dir, model)), [CADDYFILE]: caddyfile };
 }
 
-/** On a Swarm, the files of the proxies across nodes: the nodes' Caddyfile, homedock's CA, each proxy's certificate and key. */
+/** On a Swarm, the files of the proxies across nodes: the nodes' Caddyfile, homedock's CA, each proxy's and the login's certificate and key. */
 function swarmDoorFiles(dir: string, model: HostModel): Record<string, string> {
   const peers = peerCertificates(dir, model);
   const files: Record<string, string> = {
@@ -204,6 +204,9 @@ function swarmDoorFiles(dir: string, model: HostModel): Record<string, string> {
     [DOOR_FILES.ca]: peers.ca.cert,
     [DOOR_FILES.entryCert]: peers.entry.cert,
     [DOOR_FILES.entryKey]: peers.entry.key,
+    [DOOR_FILES.loginCert]: peers.login.cert,
+    [DOOR_FILES.loginKey]: peers.login.key,
+    [DOOR_FILES.loginPem]: `${peers.login.cert}${peers.login.key}`,
   };
   for (const node of model.swarm!.nodes) {
     const names = nodePeerFiles(node);

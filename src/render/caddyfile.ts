@@ -3,10 +3,10 @@
 import { type FrontDoorModel, landingPrefix } from "../model/front-door";
 import type { HostModel, UserModel, WorkspaceModel } from "../model/model";
 import { stopsWhenIdle, workspacesOf } from "../model/workspaces";
-import { PROXY_RUNTIME_DIR, PROXY_TLS_CERT, PROXY_TLS_KEY, SOCKET_NAME } from "../container/front-door-containers";
+import { DOOR_CA, PROXY_RUNTIME_DIR, PROXY_TLS_CERT, PROXY_TLS_KEY, SOCKET_NAME } from "../container/front-door-containers";
 import { DOCKER_FILTER_SOCKET, startPath } from "../container/docker-filter";
-import { identityHeader, loginAddresses, LOGIN_PREFIX, SESSION_COOKIE } from "../container/login";
-import { DOOR_CA, DOOR_CERT, DOOR_KEY, ENTRY_CERT, ENTRY_KEY, WORKSPACE_HEADER } from "../container/swarm-door";
+import { identityHeader, type LoginAddress, loginAddresses, LOGIN_PREFIX, SESSION_COOKIE } from "../container/login";
+import { DOOR_CERT, DOOR_KEY, ENTRY_CERT, ENTRY_KEY, WORKSPACE_HEADER } from "../container/swarm-door";
 import { DOOR_PORT, doorServiceName } from "../model/swarm";
 
 /**
@@ -350,10 +350,22 @@ function userRedirectBlock(routes: ReadonlyMap<string, readonly string[]>): stri
 /** What goes to the login: no credentials, the client's address as the proxy saw it (not as the client says it). */
 const LOGIN_REQUEST = ["\theader_up -Authorization", "\theader_up X-Real-IP {remote_host}"];
 
+/**
+ * On a Swarm, the hop to one of the login's services: TLS, its certificate checked
+ * against homedock's own CA under the service's name, so that a name answered by
+ * anyone else (a service restarting has no address in Docker's resolver, which then
+ * asks the node's) gets no password and no session.
+ */
+function loginTransport(to: LoginAddress, indent: string): string[] {
+  if (to.tlsName === undefined) return [];
+  return [`${indent}transport http {`, `${indent}\ttls_trusted_ca_certs ${DOOR_CA}`, `${indent}\ttls_server_name ${to.tlsName}`, `${indent}}`];
+}
+
 /** The sign-in, its pages never in a frame (a page on the site could read what is typed into one). */
-function signInProxy(address: string, indent: string): string[] {
+function signInProxy(to: LoginAddress, indent: string): string[] {
   return [
-    `${indent}reverse_proxy ${address} {`,
+    `${indent}reverse_proxy ${to.address} {`,
+    ...loginTransport(to, `${indent}\t`),
     ...LOGIN_REQUEST.map((l) => `${indent}${l}`),
     `${indent}\theader_down X-Frame-Options DENY`,
     `${indent}\theader_down Content-Security-Policy "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"`,
@@ -370,9 +382,10 @@ function signInProxy(address: string, indent: string): string[] {
  * host's user it is, for the matchers below; an identity the config does not know maps to
  * no one and reaches nothing.
  */
-function sessionCheck(addresses: { readonly check: string; readonly signIn: string }, users: readonly UserModel[], header: string): string[] {
+function sessionCheck(addresses: { readonly check: LoginAddress; readonly signIn: LoginAddress }, users: readonly UserModel[], header: string): string[] {
   return [
-    `\t\tforward_auth ${addresses.check} {`,
+    `\t\tforward_auth ${addresses.check.address} {`,
+    ...loginTransport(addresses.check, "\t\t\t"),
     // The query stays out of the check (and its log): Jupyter's _xsrf travels there.
     `\t\t\turi ${LOGIN_PREFIX}/auth?`,
     ...LOGIN_REQUEST.map((l) => `\t\t${l}`),

@@ -1,10 +1,11 @@
 // Talking to a front door from outside, as a browser or an attacker would: HTTPS to the
 // published loopback port, checked against the proxy's own local CA.
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { request } from "node:https";
 import type { IncomingHttpHeaders } from "node:http";
 import { createServer } from "node:net";
-import { docker, dockerStatus, eventually } from "./docker";
+import { docker, dockerStatus, eventually, FRONT_DOOR_IMAGES } from "./docker";
 
 /** A user of a test host: a name, a uid, and a password of their own. */
 export interface TestUser {
@@ -216,4 +217,33 @@ export async function swapSocket(t: SocketSwap): Promise<{ readonly statuses: [s
     await asAttacker("rm -rf jupyter.sock && mv real.sock jupyter.sock");
   }
   return { statuses, reachedVictim: (await victimLog()) - logged };
+}
+
+/**
+ * Runs the limiter's test image (HAProxy) as `name` on the host's network, on the config
+ * file `config` and the extra `-v` mounts given, hardened as homedock runs it; first
+ * `haproxy -c` of the config, which must pass. Removed by the caller (docker rm -f).
+ */
+export async function runLimiter(name: string, config: string, mounts: readonly string[] = []): Promise<void> {
+  const volumes = ["-v", `${config}:/c.cfg:ro`, ...mounts.flatMap((m) => ["-v", m])];
+  const check = spawnSync("docker", ["run", "--rm", ...volumes, FRONT_DOOR_IMAGES.limiter, "-c", "-f", "/c.cfg"], { encoding: "utf8" });
+  if (check.status !== 0) throw new Error(`haproxy -c refused ${config}: ${check.stderr}`);
+  await docker(
+    "run",
+    "-d",
+    "--name",
+    name,
+    "--network",
+    "host",
+    "--user",
+    "0:0",
+    "--cap-drop",
+    "ALL",
+    "--read-only",
+    ...volumes,
+    FRONT_DOOR_IMAGES.limiter,
+    "-db",
+    "-f",
+    "/c.cfg",
+  );
 }

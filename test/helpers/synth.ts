@@ -38,6 +38,16 @@ export function swarmCourseConfig(): ConfigInput {
   };
 }
 
+/** The course on three nodes behind a front door (lab.example.org, ports 8443 and 8080), its environments Jupyter Notebook. */
+export function swarmDoorConfig(): ConfigInput {
+  const c = swarmCourseConfig();
+  return {
+    ...c,
+    frontDoor: { site: "lab.example.org", httpsPort: 8443, httpPort: 8080 },
+    environments: c.environments.map((e) => ({ ...e, jupyter: "notebook" as const, command: ["jupyter", "notebook"] })),
+  };
+}
+
 /** Two Jupyter environments (one for a group) and one that is not Jupyter; three users. */
 export function frontDoorConfig(users = ["alice", "bob", "carol"]): ConfigInput {
   return {

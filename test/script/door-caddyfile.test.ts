@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildModel } from "../../src/model/model";
 import { renderCaddyfile, renderDoorCaddyfile } from "../../src/render/caddyfile";
 import { peerCertificates, type Peers } from "../../src/output/peers";
-import { swarmCourseConfig } from "../helpers/synth";
+import { swarmDoorConfig } from "../helpers/synth";
 import { freePort } from "../helpers/front-door";
 
 const work = mkdtempSync(path.join(tmpdir(), "homedock-door-"));
@@ -27,15 +27,7 @@ let other: Peers;
 let doorPort: number;
 let entryPort: number;
 
-const config = () => {
-  const c = swarmCourseConfig();
-  return {
-    ...c,
-    frontDoor: { site: "lab.example.org", httpsPort: 8443, httpPort: 8080 },
-    environments: c.environments.map((e) => ({ ...e, jupyter: "notebook" as const, command: ["jupyter", "notebook"] })),
-  };
-};
-const model = buildModel(config());
+const model = buildModel(swarmDoorConfig());
 /** The node alice's workspaces run on: the proxy this test runs is that node's. */
 const node = model.users.find((u) => u.name === "alice")!.node!;
 

@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CHECKS_AT_ONCE, renderLimiterConfig, TARPIT_SECONDS } from "../../src/container/login-limit";
-import { FRONT_DOOR_IMAGES, docker, eventually, requireDocker, uniqueName } from "../helpers/docker";
-import { freePort, signInForm } from "../helpers/front-door";
+import { FRONT_DOOR_IMAGES, eventually, requireDocker, uniqueName } from "../helpers/docker";
+import { freePort, runLimiter, signInForm } from "../helpers/front-door";
 
 const work = mkdtempSync(path.join(tmpdir(), "homedock-limiter-"));
 const name = uniqueName("limiter");
@@ -88,27 +88,7 @@ beforeAll(async () => {
   port = await freePort();
   const config = path.join(work, "login-limit.cfg");
   writeFileSync(config, renderLimiterConfig(LIMIT, { port, signIn: `127.0.0.1:${backend}`, signInPath: "/oauth2/sign_in" }));
-  const check = spawnSync("docker", ["run", "--rm", "-v", `${config}:/c.cfg:ro`, FRONT_DOOR_IMAGES.limiter, "-c", "-f", "/c.cfg"], { encoding: "utf8" });
-  expect(check.status, check.stderr).toBe(0);
-  await docker(
-    "run",
-    "-d",
-    "--name",
-    name,
-    "--network",
-    "host",
-    "--user",
-    "0:0",
-    "--cap-drop",
-    "ALL",
-    "--read-only",
-    "-v",
-    `${config}:/c.cfg:ro`,
-    FRONT_DOOR_IMAGES.limiter,
-    "-db",
-    "-f",
-    "/c.cfg",
-  );
+  await runLimiter(name, config);
   await eventually("the limiter to answer", async () => (await send("GET", "/oauth2/sign_in", "192.0.2.1").catch(() => undefined))?.status === 200, 20);
 }, 60_000);
 

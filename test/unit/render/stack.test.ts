@@ -8,8 +8,9 @@ import { renderCompose } from "../../../src/render/compose";
 import { renderStack, secretName, stackFile } from "../../../src/render/stack";
 import { renderCaddyfile, renderDoorCaddyfile } from "../../../src/render/caddyfile";
 import { SEEDER_SCRIPT } from "../../../src/container/container";
+import { limiterConfig } from "../../../src/container/login";
 import type { ConfigInput } from "../../../src/config/schema";
-import { courseConfig, type Json, swarmCourseConfig } from "../../helpers/synth";
+import { courseConfig, type Json, swarmCourseConfig, swarmDoorConfig } from "../../helpers/synth";
 
 const model = buildModel(swarmCourseConfig());
 const text = renderStack(model);
@@ -198,13 +199,8 @@ describe("the stack file", () => {
 describe("the stack file with a front door", () => {
   /** The course on three nodes behind a front door; `more` users added. */
   function doorConfig(more: { name: string; uid: number; node?: string }[] = []): ConfigInput {
-    const c = swarmCourseConfig();
-    return {
-      ...c,
-      frontDoor: { site: "lab.example.org", httpsPort: 8443, httpPort: 8080 },
-      environments: c.environments.map((e) => ({ ...e, jupyter: "notebook" as const, command: ["jupyter", "notebook"] })),
-      users: [...c.users!, ...more.map((u) => ({ ...u, gid: u.uid }))],
-    };
+    const c = swarmDoorConfig();
+    return { ...c, users: [...c.users!, ...more.map((u) => ({ ...u, gid: u.uid }))] };
   }
   const hashes = (m: ReturnType<typeof buildModel>) => Object.fromEntries(m.users.map((u) => [u.name, `$2b$12$${u.name[0].toUpperCase().repeat(53)}`]));
   /** The front door's files as output writes them: the entry's Caddyfile rendered, every other file a stand-in of its own name. */
@@ -298,9 +294,10 @@ describe("the stack file with a front door", () => {
 
   it("gives the login's services only the files each reads, on the login's overlay alone", () => {
     const sources = (name: string) => door.services[name].secrets.map((f: Json) => f.source);
-    expect(sources("frontdoor-login")).toEqual(["sign_in.html", "error.html", "login-cookie-secret"]);
-    expect(sources("frontdoor-signin")).toEqual(["sign_in.html", "error.html", "login-cookie-secret", "login-htpasswd"]);
-    expect(sources("frontdoor-signin-limit")).toEqual(["login-limit.cfg"]);
+    const tls = ["peers-login.crt", "peers-login.key"];
+    expect(sources("frontdoor-login")).toEqual([...tls, "sign_in.html", "error.html", "login-cookie-secret"]);
+    expect(sources("frontdoor-signin")).toEqual([...tls, "sign_in.html", "error.html", "login-cookie-secret", "login-htpasswd"]);
+    expect(sources("frontdoor-signin-limit")).toEqual(["login-limit.cfg", "peers-login.pem", "peers-ca.crt"]);
     for (const name of ["frontdoor-login", "frontdoor-signin", "frontdoor-signin-limit"]) {
       expect([name, door.services[name].networks, door.services[name].deploy.placement.constraints]).toEqual([
         name,
@@ -345,5 +342,39 @@ describe("the stack file with a front door", () => {
       );
     }
     expect(caddyfile).toContain("The machine your workspace runs on is down");
+  });
+
+  it("reaches the login's services over TLS alone, each checked under its own name against homedock's CA; one host's stays plain", () => {
+    const caddyfile = renderCaddyfile(doorModel, hashes(doorModel));
+    const transport = (indent: string, name: string) =>
+      `${indent}transport http {\n${indent}\ttls_trusted_ca_certs /homedock/peers/ca.crt\n${indent}\ttls_server_name ${name}\n${indent}}`;
+    expect(caddyfile).toContain(`\t\tforward_auth https://frontdoor-login:4180 {\n${transport("\t\t\t", "frontdoor-login")}\n`);
+    expect(caddyfile).toContain(`\t\treverse_proxy https://frontdoor-signin-limit:4182 {\n${transport("\t\t\t", "frontdoor-signin-limit")}\n`);
+    expect(caddyfile).toContain(`\t\t\t\treverse_proxy https://frontdoor-signin-limit:4182 {\n${transport("\t\t\t\t\t", "frontdoor-signin-limit")}\n`);
+    expect(caddyfile).not.toMatch(/(forward_auth|reverse_proxy) (?!https:\/\/)[a-z-]+:418/);
+    // oauth2-proxy: HTTPS only (with a certificate it opens no plain listener), TLS 1.3.
+    for (const [name, port] of [
+      ["frontdoor-login", 4180],
+      ["frontdoor-signin", 4181],
+    ] as const) {
+      const command: string[] = door.services[name].command;
+      expect(command.filter((f) => /^--(http|https|tls)-/.test(f))).toEqual([
+        `--https-address=0.0.0.0:${port}`,
+        "--tls-cert-file=/homedock/peers/login.crt",
+        "--tls-key-file=/homedock/peers/login.key",
+        "--tls-min-version=TLS1.3",
+      ]);
+    }
+    // The limiter (HAProxy): TLS in, and out to the sign-in only with its certificate of homedock's CA, for its name.
+    const limiter = limiterConfig(doorModel, doorModel.frontDoor!.login.failedSignIns!);
+    expect(limiter).toContain("\tbind :4182 ssl crt /homedock/peers/login.pem ssl-min-ver TLSv1.3\n");
+    expect(limiter).toMatch(
+      /\tserver sign_in frontdoor-signin:4181 .* ssl verify required ca-file \/homedock\/peers\/ca\.crt verifyhost frontdoor-signin sni str\(frontdoor-signin\) ssl-min-ver TLSv1\.3\n/,
+    );
+    const single = buildModel({ ...doorConfig(), swarm: undefined, users: doorConfig().users!.map((u) => ({ ...u, node: undefined })) });
+    const plain = renderCaddyfile(single, hashes(single));
+    expect(plain).toContain("\t\tforward_auth course-login:4180 {\n\t\t\turi /oauth2/auth?");
+    expect(plain).not.toContain("tls_server_name");
+    expect(limiterConfig(single, single.frontDoor!.login.failedSignIns!)).not.toContain("ssl");
   });
 });
