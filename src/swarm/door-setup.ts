@@ -8,8 +8,8 @@ import type { HostModel } from "../model/model";
 import { ROLE } from "../container/common";
 import { doorSetupCommand, SETUP_RUNTIME_MOUNT } from "../container/swarm-door";
 import { NODE_LABEL } from "../model/swarm";
-import { answered, bindMountArgs, type DockerAsync } from "../docker/docker-cli";
-import { CHECK_TIMEOUT_MS, ENDED, jobArgs, waitForJobs } from "./node-check";
+import { bindMountArgs, type DockerAsync } from "../docker/docker-cli";
+import { CHECK_TIMEOUT_MS, jobArgs, runJobs } from "./node-jobs";
 
 /**
  * `docker service create` arguments of `node`'s setup job. The least it needs: root with
@@ -45,24 +45,12 @@ function problem(host: HostModel, node: string, state: string, err: string, log:
  */
 export async function setUpDoors(host: HostModel, image: string, docker: DockerAsync, timeoutMs = CHECK_TIMEOUT_MS): Promise<string[]> {
   const run = randomBytes(4).toString("hex");
-  const jobs = new Map<string, string>();
+  const jobs = new Map(host.swarm!.nodes.map((node, i) => [node, doorSetupArgs(`homedock-door-${run}-${i}`, host, node, image)]));
+  const results = await runJobs(jobs, docker, timeoutMs, (state) => (state === "complete" ? "none" : "once"));
   const problems: string[] = [];
-  try {
-    for (const [i, node] of host.swarm!.nodes.entries()) {
-      const r = await docker(doorSetupArgs(`homedock-door-${run}-${i}`, host, node, image));
-      if (r.status === 0) jobs.set(node, r.stdout.trim());
-      else problems.push(`${node}: docker service create: ${r.stderr.trim().split("\n").pop() ?? ""}`);
-    }
-    const ended = jobs.size === 0 ? new Map<string, { state: string; err: string }>() : await waitForJobs([...jobs.values()], docker, timeoutMs);
-    for (const [node, id] of jobs) {
-      const task = ended.get(id);
-      if (task?.state === "complete") continue;
-      const log =
-        task !== undefined && ENDED.has(task.state) ? answered(await docker(["service", "logs", "--raw", "--no-trunc", id]), "docker service logs").stdout : "";
-      problems.push(problem(host, node, task?.state ?? "", task?.err ?? "", log));
-    }
-  } finally {
-    if (jobs.size > 0) await docker(["service", "rm", ...jobs.values()]);
+  for (const [node, job] of results) {
+    if (!job.created) problems.push(`${node}: docker service create: ${job.error}`);
+    else if (job.state !== "complete") problems.push(problem(host, node, job.state, job.err, job.output));
   }
   return problems;
 }

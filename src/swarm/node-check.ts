@@ -4,23 +4,14 @@
 // (node-baseline.sh), read back with `docker service logs`, then removed.
 import { randomBytes } from "node:crypto";
 import type { HostModel } from "../model/model";
-import { LABEL_HOST, LABEL_ROLE, ROLE } from "../container/container";
-import { ONE_SHOT_LIMITS, rootScript } from "../container/common";
-import { answered, type DockerAsync, dockerCliAsync } from "../docker/docker-cli";
+import { ROLE } from "../container/container";
+import { rootScript } from "../container/common";
+import { type DockerAsync, dockerCliAsync } from "../docker/docker-cli";
 import { readSwarmNodes, type SwarmNodeState } from "../docker/swarm-nodes";
 import { judgeProbe, type NodeFindings, planNodeCheck, type ProbeResult } from "./baseline";
+import { CHECK_TIMEOUT_MS, ENDED, jobArgs, runJobs } from "./node-jobs";
 
 const SCRIPT = rootScript("node-baseline.sh");
-
-/** The limits every one-shot homedock runs has, as `docker service create` says them. */
-const LIMIT_FLAGS = {
-  "--limit-memory": `${ONE_SHOT_LIMITS.memoryMiB}m`,
-  "--limit-cpu": String(ONE_SHOT_LIMITS.nanoCpus / 1e9),
-  "--limit-pids": String(ONE_SHOT_LIMITS.pidsLimit),
-};
-
-/** How long a node's job may take, an image pull included. */
-export const CHECK_TIMEOUT_MS = 120_000;
 
 /**
  * `docker service create` arguments of the job that reads `node`'s baseline. The least
@@ -45,83 +36,6 @@ export function probeServiceArgs(name: string, host: string, node: SwarmNodeStat
   ];
 }
 
-/**
- * The start of `docker service create` for a job of one task of homedock's on one node
- * (`constraint`), before its mounts and command: labelled with its role and host, never
- * restarted, root with a read-only root filesystem and no capability but `capAdd`, the
- * one-shots' limits.
- */
-export function jobArgs(name: string, host: string, role: string, constraint: string, capAdd: readonly string[]): string[] {
-  return [
-    "service",
-    "create",
-    "--detach",
-    "--quiet",
-    "--no-resolve-image",
-    "--name",
-    name,
-    "--label",
-    `${LABEL_ROLE}=${role}`,
-    "--label",
-    `${LABEL_HOST}=${host}`,
-    "--container-label",
-    `${LABEL_ROLE}=${role}`,
-    "--mode",
-    "replicated-job",
-    "--restart-condition",
-    "none",
-    "--constraint",
-    constraint,
-    "--read-only",
-    "--user",
-    "0:0",
-    "--cap-drop",
-    "ALL",
-    ...capAdd.flatMap((cap) => ["--cap-add", cap]),
-    // The one-shots' limits.
-    ...Object.entries(LIMIT_FLAGS).flatMap(([flag, value]) => [flag, value]),
-  ];
-}
-
-/** A task's end: complete, or the states a task that will not run again ends in. */
-export const ENDED = new Set(["complete", "failed", "rejected", "shutdown", "orphaned", "remove"]);
-
-interface TaskState {
-  readonly ServiceID: string;
-  readonly Status?: { readonly State?: string; readonly Err?: string; readonly Message?: string };
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Waits for each job's task to end; by service id, its state and error. */
-export async function waitForJobs(ids: readonly string[], docker: DockerAsync, timeoutMs: number): Promise<Map<string, { state: string; err: string }>> {
-  const until = Date.now() + timeoutMs;
-  let last = new Map<string, { state: string; err: string }>();
-  for (;;) {
-    const tasks = answered(await docker(["service", "ps", "-q", "--no-trunc", ...ids]), "docker service ps")
-      .stdout.split("\n")
-      .filter((t) => t !== "");
-    if (tasks.length > 0) {
-      const states = JSON.parse(answered(await docker(["inspect", "--type", "task", ...tasks]), "docker inspect").stdout) as TaskState[];
-      last = new Map(states.map((t) => [t.ServiceID, { state: t.Status?.State ?? "", err: t.Status?.Err ?? t.Status?.Message ?? "" }]));
-    }
-    if (ids.every((id) => ENDED.has(last.get(id)?.state ?? ""))) return last;
-    if (Date.now() > until) return last;
-    await sleep(500);
-  }
-}
-
-/** The output of a job that completed; retried a moment while its last line has not arrived. */
-async function jobOutput(id: string, docker: DockerAsync): Promise<string> {
-  let output = "";
-  for (let i = 0; i < 10; i++) {
-    output = answered(await docker(["service", "logs", "--raw", "--no-trunc", id]), "docker service logs").stdout;
-    if (/^@@homedock end$/m.test(output)) break;
-    await sleep(300);
-  }
-  return output;
-}
-
 /** What the check found on every node the config names, in config order. */
 export interface NodeCheck {
   /** One line per problem, naming the node and the setting: the deploy is refused while there is one. */
@@ -141,36 +55,19 @@ export async function checkNodes(model: HostModel, image: string, docker: Docker
   const configNodes = model.swarm?.nodes ?? [];
   const nodes = await readSwarmNodes(docker);
   const plan = planNodeCheck(configNodes, nodes);
-  const found = new Map<string, NodeFindings>();
   const run = randomBytes(4).toString("hex");
-  const services = new Map<string, string>();
-  try {
-    // One job per node, side by side.
-    await Promise.all(
-      [...plan.probe].map(async ([name, node], i) => {
-        const r = await docker(probeServiceArgs(`homedock-check-${run}-${i}`, model.name, node, image));
-        if (r.status === 0) services.set(name, r.stdout.trim());
-        else found.set(name, judgeProbe(name, { failed: `docker service create: ${r.stderr.trim().split("\n").pop() ?? ""}` }));
-      }),
-    );
-    const ended = services.size === 0 ? new Map<string, { state: string; err: string }>() : await waitForJobs([...services.values()], docker, timeoutMs);
-    await Promise.all(
-      [...services].map(async ([name, id]) => {
-        const task = ended.get(id);
-        const result: ProbeResult =
-          task?.state === "complete"
-            ? { output: await jobOutput(id, docker) }
-            : {
-                failed:
-                  task === undefined || !ENDED.has(task.state)
-                    ? `no result within ${timeoutMs / 1000} s (task ${task?.state || "not scheduled"})`
-                    : `task ${task.state}: ${task.err}`,
-              };
-        found.set(name, judgeProbe(name, result));
-      }),
-    );
-  } finally {
-    if (services.size > 0) await docker(["service", "rm", ...services.values()]);
+  const jobs = new Map([...plan.probe].map(([name, node], i) => [name, probeServiceArgs(`homedock-check-${run}-${i}`, model.name, node, image)]));
+  const results = await runJobs(jobs, docker, timeoutMs, (state) => (state === "complete" ? "untilEnd" : "none"));
+  const found = new Map<string, NodeFindings>();
+  for (const [name, job] of results) {
+    const result: ProbeResult = !job.created
+      ? { failed: `docker service create: ${job.error}` }
+      : job.state === "complete"
+        ? { output: job.output }
+        : {
+            failed: !ENDED.has(job.state) ? `no result within ${timeoutMs / 1000} s (task ${job.state || "not scheduled"})` : `task ${job.state}: ${job.err}`,
+          };
+    found.set(name, judgeProbe(name, result));
   }
   const problems = [...plan.problems];
   const warnings: string[] = [];
