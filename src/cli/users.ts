@@ -8,7 +8,10 @@ import { failedAsJson } from "./exit-status";
 import { unreadableFile } from "../config/issues";
 import { configReader, loadUsersImporter, usersImporter } from "./lazy";
 import { compareWithHost } from "../users/check";
-import { readHost } from "../users/host-snapshot";
+import { candidateImages, readHost } from "../users/host-snapshot";
+import { type DockerAsync, dockerCliAsync } from "../docker/docker-cli";
+import type { HostModel } from "../model/model";
+import { compareWithNodes, type NodesRead, readNodes } from "./users-swarm";
 import { CONFIG_OPTION, configFile } from "./config-file";
 import { writeWhole } from "../output/write-whole";
 
@@ -97,7 +100,7 @@ function runImport(opts: ImportFlags): number {
 }
 
 /** Adds the `users` command and its subcommands to `cli`; each gives `exit` its status. */
-export function addUsersCommand(cli: Command, exit: (status: number) => void): void {
+export function addUsersCommand(cli: Command, exit: (status: number) => void, docker: DockerAsync = dockerCliAsync): void {
   const users = cli.command("users").description("the host's accounts: import them into the config, check the config against the Docker host");
   users
     .command("import")
@@ -124,16 +127,19 @@ export function addUsersCommand(cli: Command, exit: (status: number) => void): v
       "after",
       `\nExit codes: ${CHECK_EXIT.ok} nothing would run as the wrong user (warnings allowed), ${CHECK_EXIT.invalid} invalid config, ${CHECK_EXIT.unreadable} the host could not be read, ${CHECK_EXIT.drift} a workspace would run as the wrong user.`,
     )
-    .action((opts: { config?: string; json?: boolean }) => {
-      exit(runCheck(opts));
+    .action(async (opts: { config?: string; json?: boolean }) => {
+      exit(await runCheck(opts, docker));
     });
 }
 
 /** Exit status of `users check`: 2 the host could not be read, 3 a workspace would run as the wrong user. */
 export const CHECK_EXIT = { ok: 0, invalid: EXIT_INVALID, unreadable: EXIT_UNREADABLE, drift: 3 } as const;
 
-function runCheck(opts: { config?: string; json?: boolean }): number {
+const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+
+async function runCheck(opts: { config?: string; json?: boolean }, docker: DockerAsync): Promise<number> {
   const model = configReader().loadChecked(opts.config ?? configFile()).model;
+  if (model.swarm !== undefined) return runSwarmCheck(model, opts, docker);
   let host: ReturnType<typeof readHost>;
   try {
     host = readHost(model);
@@ -147,11 +153,42 @@ function runCheck(opts: { config?: string; json?: boolean }): number {
     console.log(JSON.stringify({ host: model.name, image: host.image, users: model.users.length, ok: errors === 0, findings }, null, 2));
   } else {
     for (const f of findings) console.log(`${f.severity}: ${f.message}`);
-    const warnings = findings.length - errors;
-    const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
     console.log(
-      `host ${model.name}: ${count(model.users.length, "user")} checked against the Docker host (read with ${host.image}): ${count(errors, "error")}, ${count(warnings, "warning")}`,
+      `host ${model.name}: ${count(model.users.length, "user")} checked against the Docker host (read with ${host.image}): ${count(errors, "error")}, ${count(findings.length - errors, "warning")}`,
     );
   }
   return errors > 0 ? CHECK_EXIT.drift : CHECK_EXIT.ok;
+}
+
+/**
+ * On a Swarm: every node read through the manager, each finding naming its node. Exit
+ * 3 where a workspace would run as the wrong user on its node, else 2 where a node could
+ * not be read (its findings unknown), else 0.
+ */
+async function runSwarmCheck(model: HostModel, opts: { json?: boolean }, docker: DockerAsync): Promise<number> {
+  // As the node check: the home-creating image, else the first environment's (never pulled).
+  const image = candidateImages(model)[0];
+  let nodes: NodesRead;
+  try {
+    nodes = await readNodes(model, image, docker);
+  } catch (err) {
+    if (opts.json) failedAsJson(model.name, err);
+    throw err;
+  }
+  const findings = compareWithNodes(model, nodes);
+  const errors = findings.filter((f) => f.severity === "error").length;
+  const ok = errors === 0 && nodes.problems.length === 0;
+  if (opts.json) {
+    console.log(
+      JSON.stringify({ host: model.name, image, users: model.users.length, nodes: [...nodes.read.keys()], ok, unread: nodes.problems, findings }, null, 2),
+    );
+  } else {
+    for (const f of findings) console.log(`${f.severity}: ${f.message}`);
+    for (const p of nodes.problems) console.log(`error: ${p}`);
+    console.log(
+      `host ${model.name}: ${count(model.users.length, "user")} checked against ${count(nodes.read.size, "node")} of ${model.swarm!.nodes.length} (read with ${image}): ` +
+        `${count(errors, "error")}, ${count(findings.length - errors, "warning")}${nodes.problems.length > 0 ? `, ${count(nodes.problems.length, "node")} not read` : ""}`,
+    );
+  }
+  return errors > 0 ? CHECK_EXIT.drift : nodes.problems.length > 0 ? CHECK_EXIT.unreadable : CHECK_EXIT.ok;
 }

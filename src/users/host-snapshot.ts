@@ -58,9 +58,29 @@ export function parseSnapshot(output: string, source: string): HostSnapshot {
   return { db, homes };
 }
 
+/**
+ * What follows the hardening in `docker run` or `docker service create` arguments of
+ * the check (both take --mount): the host's passwd and group, `mounts` (host
+ * directories) read-only, and the script in `image` over `homes`.
+ */
+export function accountsProbeArgs(image: string, mounts: readonly string[], homes: readonly string[]): string[] {
+  const bind = (source: string, target: string) => bindMountArgs(source, target, true);
+  return [
+    ...bind("/etc/passwd", "/homedock/etc/passwd"),
+    ...bind("/etc/group", "/homedock/etc/group"),
+    ...mounts.flatMap((m) => bind(m, `/homedock/root${m}`)),
+    "--entrypoint",
+    "/bin/sh",
+    image,
+    "-c",
+    SCRIPT,
+    "host-accounts",
+    ...homes,
+  ];
+}
+
 /** `docker run` arguments that run the script in `image` with `mounts` (host directories). */
 export function checkRunArgs(image: string, mounts: readonly string[], homes: readonly string[]): string[] {
-  const bind = (source: string, target: string) => bindMountArgs(source, target, true);
   return [
     "run",
     "--rm",
@@ -89,17 +109,24 @@ export function checkRunArgs(image: string, mounts: readonly string[], homes: re
     String(ONE_SHOT_LIMITS.pidsLimit),
     "--label",
     `${LABEL_ROLE}=${ROLE.usersCheck}`,
-    ...bind("/etc/passwd", "/homedock/etc/passwd"),
-    ...bind("/etc/group", "/homedock/etc/group"),
-    ...mounts.flatMap((m) => bind(m, `/homedock/root${m}`)),
-    "--entrypoint",
-    "/bin/sh",
-    image,
-    "-c",
-    SCRIPT,
-    "host-accounts",
-    ...homes,
+    ...accountsProbeArgs(image, mounts, homes),
   ];
+}
+
+/** The homes of `model`'s users, each once. */
+export function configHomes(model: HostModel): string[] {
+  return [...new Set(model.users.map((u) => u.home))];
+}
+
+/** The bind source a failed check names as missing: a directory of homes not there, whose homes are then missing. */
+export function missingMount(message: string, mounts: readonly string[]): string | undefined {
+  const gone = /bind source path does not exist: (\S+)/.exec(message)?.[1];
+  return gone !== undefined && mounts.includes(gone) ? gone : undefined;
+}
+
+/** Why the check's script failed, in its own words where it said them (`@@homedock error: ...`). */
+export function scriptError(output: string): string | undefined {
+  return output.match(/^@@homedock error: (.*)$/m)?.[1];
 }
 
 /**
@@ -107,7 +134,7 @@ export function checkRunArgs(image: string, mounts: readonly string[], homes: re
  * @throws HostUnreadableError when Docker does not answer or no candidate image can run the script
  */
 export function readHost(model: HostModel, docker: Docker = dockerCli): HostSnapshot & { readonly image: string } {
-  const homes = [...new Set(model.users.map((u) => u.home))];
+  const homes = configHomes(model);
   const tried: string[] = [];
   for (const image of candidateImages(model)) {
     let mounts = homeParents(homes);
@@ -116,17 +143,12 @@ export function readHost(model: HostModel, docker: Docker = dockerCli): HostSnap
       const r = docker(checkRunArgs(image, mounts, homes));
       if (r.error) throw new HostUnreadableError(`cannot run docker: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message}`);
       if (r.status === 0) return { ...parseSnapshot(r.stdout, "the Docker host"), image };
-      const gone = /bind source path does not exist: (\S+)/.exec(r.stderr)?.[1];
-      if (gone !== undefined && mounts.includes(gone)) {
+      const gone = missingMount(r.stderr, mounts);
+      if (gone !== undefined) {
         mounts = mounts.filter((m) => m !== gone);
         continue;
       }
-      const reason = (
-        r.stdout.match(/^@@homedock error: (.*)$/m)?.[1] ??
-        r.stderr.match(/^docker: (.*)$/m)?.[1] ??
-        r.stderr.trim().split("\n").pop() ??
-        ""
-      ).trim();
+      const reason = (scriptError(r.stdout) ?? r.stderr.match(/^docker: (.*)$/m)?.[1] ?? r.stderr.trim().split("\n").pop() ?? "").trim();
       if (notAnswering(reason)) throw new HostUnreadableError(`the Docker host does not answer: ${reason}`);
       tried.push(`${image} (${reason || `exit status ${r.status}`})`);
       break;

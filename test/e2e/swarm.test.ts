@@ -7,6 +7,7 @@
 // deploy changes no task; a worker lost: its workspace down, the others untouched, its
 // user moved by a config change and a deploy, files there. Every byte of every home is
 // kept throughout. One rig for the whole file.
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -211,6 +212,55 @@ describe("homedock on a 3-node Swarm", () => {
     const after = await tasks();
     expect(after.alice.node).toBe(before.alice.node);
     for (const u of ["bob", "carol", "dave"] as const) expect(after[u], u).toEqual(before[u]);
+    homesKept();
+  });
+
+  it("homedock users check: every node's accounts and homes read through the manager, each finding naming its node", async () => {
+    // The accounts as the file server's: on every node, but carol's uid on node-3 (her node) is another, and bob has none on node-1.
+    const accounts = (node: SwarmNode, uid: (u: User) => number | undefined) => {
+      const users = USERS.filter((u) => uid(u.name) !== undefined);
+      const passwd = users.map((u) => `${u.name}:x:${uid(u.name)}:${uid(u.name)}::${homeRoot()}/${u.name}:/bin/sh`).join("\n");
+      const group = users.map((u) => `${u.name}:x:${uid(u.name)}:`).join("\n");
+      const r = spawnSync("docker", [
+        "exec",
+        `${rig.name}-${node}`,
+        "sh",
+        "-c",
+        `grep -Ev '^(alice|bob|carol|dave):' /etc/passwd > /tmp/p; printf '%s\\n' "$1" >> /tmp/p; cat /tmp/p > /etc/passwd; grep -Ev '^(alice|bob|carol|dave):' /etc/group > /tmp/g; printf '%s\\n' "$2" >> /tmp/g; cat /tmp/g > /etc/group`,
+        "sh",
+        passwd,
+        group,
+      ]);
+      expect(r.status, r.stderr?.toString()).toBe(0);
+    };
+    const uidOf = (u: User) => USERS.find((x) => x.name === u)!.uid;
+    const running = await tasks();
+    accounts("node-1", (u) => (u === "bob" ? undefined : uidOf(u)));
+    accounts("node-2", uidOf);
+    accounts("node-3", (u) => (u === "carol" ? 2203 : uidOf(u)));
+    const drift = await homedock(["users", "check", "--json", "-c", config], env());
+    expect([drift.status, drift.stderr]).toEqual([3, ""]);
+    const found = JSON.parse(drift.stdout) as {
+      ok: boolean;
+      nodes: string[];
+      unread: string[];
+      findings: { severity: string; node: string; message: string }[];
+    };
+    expect([found.ok, found.nodes, found.unread]).toEqual([false, ["node-1", "node-2", "node-3"], []]);
+    expect(found.findings.map((f) => `${f.severity}: ${f.message}`)).toEqual([
+      "warning: node-1: bob: no such account on the host (not bob's node: would be an error if bob moved here)",
+      "error: node-3: carol: uid 2103 in the config, 2203 on the host",
+      "error: node-3: carol: gid 2103 in the config, 2203 on the host",
+    ]);
+    accounts("node-3", uidOf);
+    const ok = await homedock(["users", "check", "-c", config], env());
+    expect([ok.status, ok.stderr], ok.stdout).toEqual([0, ""]);
+    expect(ok.stdout.trim().split("\n").at(-1)).toMatch(
+      new RegExp(`^host ${HOST}: 4 users checked against 3 nodes of 3 \\(read with .+\\): 0 errors, 1 warning$`),
+    );
+    // Its jobs are gone, and no task of the stack was touched.
+    expect((await manager("service", "ls", "--filter", "label=homedock.role=users-check", "-q")).trim()).toBe("");
+    expect(await tasks()).toEqual(running);
     homesKept();
   });
 

@@ -11,39 +11,49 @@ export const BASELINE = '{ "no-new-privileges": true, "icc": false }';
 export const jobOutput = (status: string, daemon: string, meminfo = "MemTotal: 2048000 kB\nSwapTotal:       0 kB\n") =>
   `@@homedock status\n${status}@@homedock meminfo\n${meminfo}@@homedock daemon.json\n${daemon}\n@@homedock end\n`;
 
+const ok = (stdout: string): Ran => ({ status: 0, stdout, stderr: "" });
+
+/** A stand-in's answer to `docker service ps -q --no-trunc <job ids>`: one task per job, `task-<id>`. */
+export const servicePs = (args: readonly string[]): Ran =>
+  ok(
+    args
+      .slice(4)
+      .map((id) => `task-${id}`)
+      .join("\n"),
+  );
+
+/** `docker node inspect` of node-1..3 (ids n1..n3, hostnames h1..h3), Ready and active but those `down`. */
+export function threeNodes(down: readonly number[] = []): Ran {
+  return ok(
+    JSON.stringify(
+      [1, 2, 3].map((i) => ({
+        ID: `n${i}`,
+        Description: { Hostname: `h${i}` },
+        Spec: { Labels: { "homedock.node": `node-${i}` }, Availability: "active" },
+        Status: { State: down.includes(i) ? "down" : "ready" },
+      })),
+    ),
+  );
+}
+
 /** A stand-in manager: three nodes, node-3's daemon without the baseline unless told; records every call. */
 export function standInManager(node3Daemon = '{ "icc": true }', node3Status = STATUS_OK.replace("NoNewPrivs:\t1", "NoNewPrivs:\t0")) {
   const calls: string[][] = [];
-  const nodes = [1, 2, 3].map((i) => ({
-    ID: `n${i}`,
-    Description: { Hostname: `h${i}` },
-    Spec: { Labels: { "homedock.node": `node-${i}` }, Availability: "active" },
-    Status: { State: "ready" },
-  }));
   const services = new Map<string, string>();
   /** The manager's configs (the deploy lock is one): name, labels and content. */
   const configs = new Map<string, { id: string; labels: string[]; data: string }>();
   let made = 0;
-  const ok = (stdout: string): Ran => ({ status: 0, stdout, stderr: "" });
   const docker: DockerAsync = (args) => {
     calls.push([...args]);
     const [a, b] = args;
     if (a === "node" && b === "ls") return Promise.resolve(ok("n1\nn2\nn3\n"));
-    if (a === "node" && b === "inspect") return Promise.resolve(ok(JSON.stringify(nodes)));
+    if (a === "node" && b === "inspect") return Promise.resolve(threeNodes());
     if (a === "service" && b === "create") {
       const id = `svc-${args[args.indexOf("--constraint") + 1].slice("node.id==".length)}`;
       services.set(id, id);
       return Promise.resolve(ok(`${id}\n`));
     }
-    if (a === "service" && b === "ps")
-      return Promise.resolve(
-        ok(
-          args
-            .slice(4)
-            .map((s) => `task-${s}`)
-            .join("\n"),
-        ),
-      );
+    if (a === "service" && b === "ps") return Promise.resolve(servicePs(args));
     if (a === "inspect") return Promise.resolve(ok(JSON.stringify(args.slice(3).map((t) => ({ ServiceID: t.slice(5), Status: { State: "complete" } })))));
     if (a === "service" && b === "logs") {
       const n3 = args.at(-1) === "svc-n3";

@@ -5,7 +5,8 @@
 #
 # Output: "@@homedock passwd", the passwd file, "@@homedock group", the group file,
 # "@@homedock homes", then per home "<path>\t<uid> <gid> <type>" or "<path>\tmissing"
-# (each file ends with an empty line, in case its last line has no newline).
+# (each file ends with an empty line, in case its last line has no newline), then
+# "@@homedock end" (a Swarm job's log is read until it has come).
 # POSIX sh; needs cat and stat (busybox and coreutils both have them).
 set -u
 if ! command -v stat >/dev/null 2>&1 || ! command -v cat >/dev/null 2>&1; then
@@ -27,3 +28,4 @@ for home in "$@"; do
     printf '%s\tmissing\n' "$home"
   fi
 done
+echo "@@homedock end"

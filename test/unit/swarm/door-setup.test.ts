@@ -2,6 +2,7 @@
 // stand-in manager: its arguments (the least it needs), every node's job removed after,
 // and a node where it could not run named with what to do.
 import { describe, expect, it } from "vitest";
+import { servicePs } from "../../helpers/swarm-manager";
 import type { DockerAsync, Ran } from "../../../src/docker/docker-cli";
 import { buildModel } from "../../../src/model/model";
 import { doorSetupArgs, setUpDoors } from "../../../src/swarm/door-setup";
@@ -25,15 +26,7 @@ function manager(err: string): { docker: DockerAsync; calls: string[][] } {
     calls.push([...args]);
     const [a, b] = args;
     if (a === "service" && b === "create") return Promise.resolve(ok(`job-${args[args.indexOf("--constraint") + 1].split("==")[1]}\n`));
-    if (a === "service" && b === "ps")
-      return Promise.resolve(
-        ok(
-          args
-            .slice(4)
-            .map((s) => `task-${s}`)
-            .join("\n"),
-        ),
-      );
+    if (a === "service" && b === "ps") return Promise.resolve(servicePs(args));
     if (a === "inspect") {
       const tasks = args.slice(3).map((t) => {
         const id = t.slice("task-".length);
