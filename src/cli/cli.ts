@@ -476,7 +476,7 @@ export function program(
     exit(review.exitCode);
   });
 
-  addUsersCommand(cli, exit);
+  addUsersCommand(cli, exit, docker);
   addPasswdCommand(cli);
   addWorkspaceCommands(cli);
   addPruneCommand(cli, exit);

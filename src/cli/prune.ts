@@ -5,7 +5,6 @@
 // and stay, as every home does.
 import type { Command } from "commander";
 import type { HostModel } from "../model/model";
-import { singleHost } from "../model/single-host";
 import { LABEL_HOST, LABEL_USER } from "../container/container";
 import { type Docker, dockerCli } from "../docker/docker-cli";
 import { CONFIG_OPTION, configFile } from "./config-file";
@@ -13,6 +12,15 @@ import { configReader, loadCommandModules } from "./lazy";
 
 /** The label Compose gives a volume: its key in the file. */
 const COMPOSE_VOLUME = "com.docker.compose.volume";
+
+/**
+ * On a Swarm there is nothing of a user's to prune: the stack file gives no workspace a
+ * volume (its home and socket directory are bind mounts of directories on the nodes),
+ * and `docker stack deploy --prune` removes the services the config no longer has.
+ */
+export const SWARM_NOTHING =
+  "nothing to remove on a Swarm: the stack file gives no user a volume (homes and socket directories are bind mounts, and stay), " +
+  "and homedock swarm deploy (docker stack deploy --prune) removes the services of users the config no longer has";
 
 /** A volume of the host that its Compose file no longer declares. */
 export interface UndeclaredVolume {
@@ -57,7 +65,12 @@ export function addPruneCommand(cli: Command, exit: (status: number) => void, do
     .option("-c, --config <file>", CONFIG_OPTION)
     .hook("preAction", loadCommandModules)
     .action(async (opts: { config?: string }) => {
-      const found = await undeclaredVolumes(singleHost(configReader().loadChecked(opts.config ?? configFile()).model, "prune"), docker);
+      const model = configReader().loadChecked(opts.config ?? configFile()).model;
+      if (model.swarm !== undefined) {
+        console.log(SWARM_NOTHING);
+        return;
+      }
+      const found = await undeclaredVolumes(model, docker);
       if (typeof found === "string") {
         console.error(`homedock prune: ${found}`);
         return exit(1);

@@ -624,7 +624,7 @@ describe("a config with a swarm section", () => {
     expect(existsSync(recordFile(path.join(p.cwd, "cdktf.out", "stacks", "course")))).toBe(false);
   });
 
-  it.each([["compose", "--preview"], ["prune"]])("homedock %s refuses it, naming the section, and runs and writes nothing", async (...args: string[]) => {
+  it.each([["compose", "--preview"]])("homedock %s refuses it, naming the section, and runs and writes nothing", async (...args: string[]) => {
     const p = onSwarm();
     const terraform = fakeTerraform();
     const out = args[0] === "compose" ? ["-o", path.join(p.cwd, "docker-compose.yml")] : [];

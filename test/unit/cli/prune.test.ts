@@ -4,11 +4,13 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { Command } from "commander";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { addPruneCommand, undeclaredVolumes } from "../../../src/cli/prune";
+import { parse } from "yaml";
+import { addPruneCommand, SWARM_NOTHING, undeclaredVolumes } from "../../../src/cli/prune";
+import { renderStack } from "../../../src/render/stack";
 import { buildModel } from "../../../src/model/model";
 import { composeFile } from "../../../src/render/compose";
 import type { Docker } from "../../../src/docker/docker-cli";
-import { frontDoorConfig, type Json } from "../../helpers/synth";
+import { frontDoorConfig, type Json, swarmDoorConfig } from "../../helpers/synth";
 
 const work = mkdtempSync(path.join(tmpdir(), "homedock-prune-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -86,14 +88,27 @@ describe("homedock prune", () => {
   });
   afterEach(() => vi.restoreAllMocks());
 
-  /** Runs `homedock prune -c <the config>` with `docker`; its exit status (0 unless set). */
-  async function prune(docker: Docker): Promise<number> {
+  /** Runs `homedock prune -c <file>` with `docker`; its exit status (0 unless set). */
+  async function prune(docker: Docker, file = config): Promise<number> {
     let status = 0;
     const cli = new Command("homedock").exitOverride();
     addPruneCommand(cli, (code) => void (status = code), docker);
-    await cli.parseAsync(["node", "homedock", "prune", "-c", config]);
+    await cli.parseAsync(["node", "homedock", "prune", "-c", file]);
     return status;
   }
+
+  it("has nothing of a user's to remove on a Swarm, whose stack file gives no user a volume, and asks Docker nothing", async () => {
+    const file = path.join(work, "swarm.yaml");
+    writeFileSync(file, JSON.stringify(swarmDoorConfig()));
+    const docker = fakeDocker([["lab_home-carol-0123abcd", "carol", "home-carol-0123abcd"]]);
+    expect(await prune(docker, file)).toBe(0);
+    expect([docker.calls, out]).toEqual([[], [SWARM_NOTHING]]);
+    // What the answer rests on: the stack's only volume is the entry proxy's data (Caddy's certificates), no workspace has one.
+    const stack = parse(renderStack(buildModel(swarmDoorConfig()), new Proxy({}, { get: (_, name) => `content of ${String(name)}` })));
+    expect(Object.keys(stack.volumes)).toEqual(["course-frontdoor-data"]);
+    const volumes = Object.entries<Json>(stack.services).flatMap(([name, s]) => (s.volumes ?? []).filter((v: Json) => v.type === "volume").map(() => name));
+    expect(volumes).toEqual(["frontdoor"]);
+  });
 
   it("removes each undeclared volume, one line each, and nothing else", async () => {
     const home = declared.find((v) => v.startsWith("home-bob-"))!;
