@@ -13,6 +13,7 @@ import { formatStatusTable, workspaceStatus } from "../workspaces/status";
 import { listServiceNames, onSwarm, readSwarmWorkspaces, restartServices } from "../workspaces/swarm-status";
 import { readSwarmNodes } from "../docker/swarm-nodes";
 import { locked } from "./swarm";
+import { withNodeUsage } from "./status-swarm";
 import { configFile } from "./config-file";
 
 /** Exit status of `status` and `restart`: 1 invalid config or arguments (or a restart that cannot be done), 2 the Docker host could not be read. */
@@ -32,12 +33,16 @@ async function runStatus(opts: { config?: string; json?: boolean }, docker: Dock
     read.cancel();
     throw err;
   }
-  // On a Swarm, the manager's view of each workspace's service (not the engine's stats).
+  // On a Swarm, the manager's view of each workspace's service, and each node's of its containers (not this engine's stats).
   if (model.swarm !== undefined) read.cancel();
   let rows: ReturnType<typeof workspaceStatus>;
   try {
-    if (model.swarm !== undefined) rows = await readSwarmWorkspaces(model, docker);
-    else {
+    if (model.swarm !== undefined) {
+      const { rows: read, running } = await readSwarmWorkspaces(model, docker);
+      const withUsage = await withNodeUsage(model, read, running, docker);
+      rows = withUsage.rows;
+      for (const w of withUsage.warnings) console.error(`warning: ${w}`);
+    } else {
       const { containers, usage, activity } = await readWorkspaces(model.name, read, docker, jupyterProbes(model));
       rows = workspaceStatus(model, containers, usage, activity);
     }

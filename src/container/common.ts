@@ -111,7 +111,8 @@ export interface ContainerSpec {
 
 /** A script of src/container/root/, run as root in a one-shot or the proxy: given inline to the image's /bin/sh, as the seeder is. */
 export function rootScript(
-  name: "docker-filter.sh" | "door-setup.sh" | "frontdoor-setup.sh" | "home.sh" | "host-accounts.sh" | "node-baseline.sh" | "protected-links.sh",
+  name:
+    "docker-filter.sh" | "door-setup.sh" | "frontdoor-setup.sh" | "home.sh" | "host-accounts.sh" | "node-baseline.sh" | "node-usage.sh" | "protected-links.sh",
 ): string {
   return SCRIPTS[`root/${name}`];
 }
@@ -152,6 +153,8 @@ export const ROLE = {
   doorSetup: "door-setup",
   /** `homedock swarm check`'s look at a Swarm node's daemon (a job of one task per node). */
   nodeCheck: "node-check",
+  /** `homedock status`'s look at a Swarm node's workspace containers' memory and CPU (a job of one task per node). */
+  nodeUsage: "node-usage",
   /** On a Swarm: not a container but the config that holds the lock of `homedock swarm deploy`, one deploy of a host at a time. */
   deployLock: "deploy-lock",
 } as const;

@@ -19,10 +19,10 @@ export const CHECK_TIMEOUT_MS = 120_000;
 /**
  * The start of `docker service create` for a job of one task of homedock's on one node
  * (`constraint`), before its mounts and command: labelled with its role and host, never
- * restarted, root with a read-only root filesystem and no capability but `capAdd`, the
- * one-shots' limits.
+ * restarted, `user` (root unless said) with a read-only root filesystem and no
+ * capability but `capAdd`, the one-shots' limits.
  */
-export function jobArgs(name: string, host: string, role: string, constraint: string, capAdd: readonly string[]): string[] {
+export function jobArgs(name: string, host: string, role: string, constraint: string, capAdd: readonly string[], user = "0:0"): string[] {
   return [
     "service",
     "create",
@@ -45,7 +45,7 @@ export function jobArgs(name: string, host: string, role: string, constraint: st
     constraint,
     "--read-only",
     "--user",
-    "0:0",
+    user,
     "--cap-drop",
     "ALL",
     ...capAdd.flatMap((cap) => ["--cap-add", cap]),

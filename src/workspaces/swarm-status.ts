@@ -1,8 +1,9 @@
 // `homedock status` and `restart` of a config with a swarm section, through a manager's
 // API (DOCKER_HOST may be ssh://). Status: each workspace's service, the node its user
-// is placed on and whether that node is up, its task's state and since when; what a
-// node's own engine holds (memory, CPU, the Jupyter server's activity) is not read on a
-// Swarm yet. Restart: a new task of each service named, on the same node.
+// is placed on and whether that node is up, its task's state and since when, and the
+// container of each running task (whose memory and CPU a job on its node reads: see
+// src/cli/status-swarm.ts); the Jupyter server's activity is not read on a Swarm yet.
+// Restart: a new task of each service named, on the same node.
 import type { HostModel } from "../model/model";
 import { scopedServiceName, swarmServiceName } from "../model/swarm";
 import { LABEL_HOST } from "../container/common";
@@ -27,6 +28,8 @@ export interface TaskFacts {
   readonly createdMs: number;
   readonly version: number;
   readonly error: string | null;
+  /** Its container's id on its node, once it has one. */
+  readonly containerId: string | null;
 }
 
 /**
@@ -50,7 +53,7 @@ export function parseTaskInspect(json: string, serviceOf: ReadonlyMap<string, st
       DesiredState?: unknown;
       CreatedAt?: unknown;
       Version?: { Index?: unknown };
-      Status?: { State?: unknown; Timestamp?: unknown; Err?: unknown };
+      Status?: { State?: unknown; Timestamp?: unknown; Err?: unknown; ContainerStatus?: { ContainerID?: unknown } };
     }) => ({
       id: typeof t.ID === "string" ? t.ID : "",
       service: (typeof t.ID === "string" ? serviceOf.get(t.ID) : undefined) ?? "",
@@ -61,6 +64,8 @@ export function parseTaskInspect(json: string, serviceOf: ReadonlyMap<string, st
       createdMs: typeof t.CreatedAt === "string" ? Date.parse(t.CreatedAt) : NaN,
       version: typeof t.Version?.Index === "number" ? t.Version.Index : 0,
       error: typeof t.Status?.Err === "string" && t.Status.Err !== "" ? t.Status.Err : null,
+      containerId:
+        typeof t.Status?.ContainerStatus?.ContainerID === "string" && t.Status.ContainerStatus.ContainerID !== "" ? t.Status.ContainerStatus.ContainerID : null,
     }),
   );
 }
@@ -132,6 +137,22 @@ export function swarmWorkspaceStatus(
   });
 }
 
+/** A running workspace's task: its service (the row's `container`), its node (label) and its container there. */
+export interface RunningTask {
+  readonly service: string;
+  readonly node: string;
+  readonly containerId: string;
+}
+
+/** The containers of the rows that run, for what each node's engine holds of them (memory, CPU). */
+export function runningTasks(rows: readonly WorkspaceStatus[], tasks: readonly TaskFacts[]): RunningTask[] {
+  return rows.flatMap((row) => {
+    if (row.state !== "running" || row.node === undefined) return [];
+    const id = current(tasks.filter((t) => t.service === row.container)).task?.containerId;
+    return id === null || id === undefined ? [] : [{ service: row.container, node: row.node, containerId: id }];
+  });
+}
+
 /** A Swarm's: each workspace's service, `<host>_<user>--<environment>`. */
 export function onSwarm(host: HostModel): RestartPlace {
   return {
@@ -171,10 +192,11 @@ export async function restartServices(names: readonly string[], docker: DockerAs
 
 /**
  * Reads, through a manager, what swarmWorkspaceStatus needs: the nodes, the host's
- * workspace services, and their tasks (history included; the current one is chosen).
+ * workspace services, and their tasks (history included; the current one is chosen);
+ * the rows, and the containers of those that run.
  * @throws HostUnreadableError when the manager does not answer or is not one
  */
-export async function readSwarmWorkspaces(host: HostModel, docker: DockerAsync): Promise<WorkspaceStatus[]> {
+export async function readSwarmWorkspaces(host: HostModel, docker: DockerAsync): Promise<{ rows: WorkspaceStatus[]; running: RunningTask[] }> {
   const nodes = await readSwarmNodes(docker);
   const wanted = new Set(host.workspaces.map((ws) => scopedServiceName(host.name, swarmServiceName(ws.user.name, ws.environment.name))));
   const services = new Set([...(await listServiceNames(host.name, docker))].filter((n) => wanted.has(n)));
@@ -194,5 +216,6 @@ export async function readSwarmWorkspaces(host: HostModel, docker: DockerAsync):
       tasks = parseTaskInspect(inspected(await docker(["inspect", "--type", "task", ...serviceOf.keys()]), "docker inspect of tasks"), serviceOf);
     }
   }
-  return swarmWorkspaceStatus(host, nodes, services, tasks);
+  const rows = swarmWorkspaceStatus(host, nodes, services, tasks);
+  return { rows, running: runningTasks(rows, tasks) };
 }

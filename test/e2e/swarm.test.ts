@@ -197,6 +197,18 @@ describe("homedock on a 3-node Swarm", () => {
         u.name,
       ).toMatch(new RegExp(`^${u.name} +web +${nodeOf[u.name]} +running +\\d{4}-`));
     expect(lines.at(-1)).toBe(`host ${HOST}: 4 workspaces: 4 running, 0 stopped, 0 missing`);
+    // Each workspace's memory and CPU, read on its node by a job there (the manager's engine has only its own).
+    const json = await homedock(["status", "--json", "-c", config], env());
+    expect([json.status, json.stderr]).toEqual([0, ""]);
+    const rows = (JSON.parse(json.stdout) as { workspaces: { user: string; node: string; memoryBytes: number | null; cpuPercent: number | null }[] })
+      .workspaces;
+    for (const w of rows) {
+      expect([w.user, w.node, typeof w.cpuPercent]).toEqual([w.user, nodeOf[w.user as User], "number"]);
+      // A busybox httpd: some hundreds of KiB, below its 64 MiB limit.
+      expect(w.memoryBytes, w.user).toBeGreaterThan(0);
+      expect(w.memoryBytes!, w.user).toBeLessThan(64 * 2 ** 20);
+    }
+    expect((await manager("service", "ls", "--filter", "label=homedock.role=node-usage", "-q")).trim()).toBe("");
   });
 
   it("homedock restart: a new task of the user's workspace, on the same node; no other task touched", async () => {

@@ -25,6 +25,7 @@ const task = (service: string, state: string, extra: Partial<TaskFacts> = {}): T
   createdMs: Date.parse("2026-12-05T00:00:00Z") + 1000 * tasksMade,
   version: tasksMade,
   error: null,
+  containerId: null,
   ...extra,
 });
 /** Every workspace's service, by its Docker name. */
@@ -127,7 +128,7 @@ describe("the status of a Swarm's workspaces", () => {
         DesiredState: "running",
         CreatedAt: "2026-12-05T00:58:00.123456789Z",
         Version: { Index: 42 },
-        Status: { State: "running", Timestamp: "2026-12-05T01:00:00Z", Err: "" },
+        Status: { State: "running", Timestamp: "2026-12-05T01:00:00Z", Err: "", ContainerStatus: { ContainerID: "c1" } },
       },
       {
         ID: "t2",
@@ -152,6 +153,7 @@ describe("the status of a Swarm's workspaces", () => {
         createdMs: Date.parse("2026-12-05T00:58:00.123Z"),
         version: 42,
         error: null,
+        containerId: "c1",
       },
       {
         id: "t2",
@@ -163,6 +165,7 @@ describe("the status of a Swarm's workspaces", () => {
         createdMs: NaN,
         version: 0,
         error: "no suitable node",
+        containerId: null,
       },
     ]);
     expect(() => parseTaskInspect("Error: No such object", serviceOf)).toThrow('docker inspect of tasks: expected a JSON array, got "Error: No such object"');
@@ -205,16 +208,18 @@ describe("the status of a Swarm's workspaces", () => {
               ServiceID: "full-id",
               DesiredState: "running",
               CreatedAt: "2026-12-05T00:59:00Z",
-              Status: { State: "running", Timestamp: "2026-12-05T01:00:00Z" },
+              Status: { State: "running", Timestamp: "2026-12-05T01:00:00Z", ContainerStatus: { ContainerID: "c-alice" } },
             },
           ]),
           stderr: "Error: No such task: t0\n",
         });
       return Promise.resolve({ status: 1, stdout: "", stderr: `unexpected: ${call}` });
     };
-    const rows = await readSwarmWorkspaces(model, docker);
+    const { rows, running } = await readSwarmWorkspaces(model, docker);
     expect(rows[0]).toMatchObject({ user: alice.user.name, state: "running", node: alice.user.node });
     expect(rows.slice(1).every((r) => r.state === "missing")).toBe(true);
+    // The running task's container, on its node: what that node's job reads the memory and CPU of.
+    expect(running).toEqual([{ service: aliceService, node: alice.user.node, containerId: "c-alice" }]);
     expect(calls).toHaveLength(5);
   });
 
