@@ -43,7 +43,7 @@ export async function withNodeUsage(
         for (const [id, u] of parseNodeUsage(job.output)) usage.set(id, u);
         continue;
       } catch (err) {
-        why = (err as Error).message;
+        why = job.logError ?? (err as Error).message;
       }
     } else why = ENDED.has(job.state) ? `task ${job.state}: ${job.err}` : `no result within ${timeoutMs / 1000} s (task ${job.state || "not scheduled"})`;
     warnings.push(`${node}: memory and CPU not read with ${image}: ${why}`);

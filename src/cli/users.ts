@@ -166,7 +166,7 @@ async function runCheck(opts: { config?: string; json?: boolean }, docker: Docke
  * not be read (its findings unknown), else 0.
  */
 async function runSwarmCheck(model: HostModel, opts: { json?: boolean }, docker: DockerAsync): Promise<number> {
-  // As the node check: the home-creating image, else the first environment's (never pulled).
+  // As the node check: the home-creating image, else the first environment's (Swarm's agent pulls its tag where a registry has it).
   const image = candidateImages(model)[0];
   let nodes: NodesRead;
   try {
@@ -175,6 +175,7 @@ async function runSwarmCheck(model: HostModel, opts: { json?: boolean }, docker:
     if (opts.json) failedAsJson(model.name, err);
     throw err;
   }
+  for (const w of nodes.warnings) console.error(`warning: ${w}`);
   const findings = compareWithNodes(model, nodes);
   const errors = findings.filter((f) => f.severity === "error").length;
   const ok = errors === 0 && nodes.problems.length === 0;

@@ -17,7 +17,7 @@ import {
   PROXY_RUNTIME_DIR,
   proxyRunning,
 } from "./front-door-containers";
-import { LOGIN_CERT, LOGIN_FILES, LOGIN_KEY, LOGIN_PEM, type LoginFile, loginContainers } from "./login";
+import { LOGIN_CERT, LOGIN_FILES, LOGIN_KEY, LOGIN_PEM, type LoginFile, loginContainerNames, loginContainers } from "./login";
 import { HOME_SCRIPT } from "./container";
 import { workspacesOf } from "../model/workspaces";
 
@@ -35,11 +35,12 @@ export const DOOR_FILES = {
   ca: "peers-ca.crt",
   entryCert: "peers-entry.crt",
   entryKey: "peers-entry.key",
-  loginCert: "peers-login.crt",
-  loginKey: "peers-login.key",
-  /** The login's certificate and key in one file, as HAProxy (the limiter) reads them. */
-  loginPem: "peers-login.pem",
 } as const;
+
+/** A login service's certificate and key files, and both in one (as HAProxy, the limiter, reads them). */
+export function loginPeerFiles(service: string): { readonly cert: string; readonly key: string; readonly pem: string } {
+  return { cert: `peers-${service}.crt`, key: `peers-${service}.key`, pem: `peers-${service}.pem` };
+}
 
 /** A node's proxy's certificate and key files. */
 export function nodePeerFiles(node: string): { readonly cert: string; readonly key: string } {
@@ -146,17 +147,17 @@ function doorContainer(host: HostModel, node: string): ContainerSpec {
 }
 
 /**
- * The login's files each of its services reads: its certificate, then the pages and the
- * cookie's secret, then who may sign in (the sign-in only); the limiter its config, its
- * certificate and the CA that checks the sign-in's.
+ * The login's files each of its services reads: its own certificate, then the pages and
+ * the cookie's secret, then who may sign in (the sign-in only); the limiter its config,
+ * its own certificate and the CA that checks the sign-in's.
  */
 function loginSecrets(host: HostModel, role: "check" | "signIn" | "limiter"): SecretFile[] {
   const login = host.frontDoor!.login;
-  if (role === "limiter")
-    return [config(LOGIN_FILES.limiterConfig), { file: DOOR_FILES.loginPem, target: LOGIN_PEM }, { file: DOOR_FILES.ca, target: DOOR_CA }];
+  const own = loginPeerFiles(loginContainerNames(host)[role]);
+  if (role === "limiter") return [config(LOGIN_FILES.limiterConfig), { file: own.pem, target: LOGIN_PEM }, { file: DOOR_FILES.ca, target: DOOR_CA }];
   const tls = [
-    { file: DOOR_FILES.loginCert, target: LOGIN_CERT },
-    { file: DOOR_FILES.loginKey, target: LOGIN_KEY },
+    { file: own.cert, target: LOGIN_CERT },
+    { file: own.key, target: LOGIN_KEY },
   ];
   const who: LoginFile[] =
     login.method === "oidc"

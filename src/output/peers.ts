@@ -1,7 +1,8 @@
 // The certificates of the front door across Swarm nodes: homedock's own CA, a server
 // certificate per node's proxy and the entry proxy's client certificate, so that a node's
-// proxy answers the entry proxy and nothing else; and the login's server certificate, so
-// that the entry sends a password or a session only to the login's own services. Made with the openssl CLI (Node cannot
+// proxy answers the entry proxy and nothing else; and a server certificate per login
+// service, so that the entry sends a password or a session only to the login's own
+// services, and none of them can answer for another. Made with the openssl CLI (Node cannot
 // make X.509) and kept in homedock-secrets/peers.json (0600): a render keeps what is there
 // and makes only what is missing (a new node's), so an unchanged config rolls no proxy.
 import { spawnSync } from "node:child_process";
@@ -30,13 +31,13 @@ export interface Peers {
   readonly entry: KeyPair;
   /** Each node's proxy's server certificate, by node name. */
   readonly nodes: Readonly<Record<string, KeyPair>>;
-  /** The login services' server certificate, for each of their names. */
-  readonly login: KeyPair;
+  /** Each login service's server certificate (its name alone), by its service name. */
+  readonly login: Readonly<Record<string, KeyPair>>;
 }
 
 export const PEERS_FILE = `${SECRETS_DIR}/peers.json`;
 
-const SHAPE = 'expected a JSON object with ca, entry, nodes and login, each pair { "cert": <PEM>, "key": <PEM> }, as homedock writes it';
+const SHAPE = 'expected a JSON object with ca, entry, nodes (by node) and login (by service), each pair { "cert": <PEM>, "key": <PEM> }, as homedock writes it';
 const PEM = (kind: string) => new RegExp(`^-----BEGIN ${kind}-----\\n[\\s\\S]+\\n-----END ${kind}-----\\n$`);
 const CERT = PEM("CERTIFICATE");
 const KEY = PEM("(EC )?PRIVATE KEY");
@@ -52,11 +53,11 @@ function pairProblems(at: string[], pair: unknown): ConfigIssue[] {
 }
 
 function problems(key: string, value: unknown): ConfigIssue[] {
-  if (key === "ca" || key === "entry" || key === "login") return pairProblems([key], value);
-  if (key !== "nodes") return [secretProblem([key], "expected only ca, entry, nodes and login")];
+  if (key === "ca" || key === "entry") return pairProblems([key], value);
+  if (key !== "nodes" && key !== "login") return [secretProblem([key], "expected only ca, entry, nodes and login")];
   if (value === null || typeof value !== "object" || Array.isArray(value))
-    return [secretProblem([key], `expected a JSON object of node names; found ${kindOf(value)}`)];
-  return Object.entries(value).flatMap(([node, pair]) => pairProblems([key, node], pair));
+    return [secretProblem([key], `expected a JSON object of ${key === "nodes" ? "node" : "service"} names; found ${kindOf(value)}`)];
+  return Object.entries(value).flatMap(([name, pair]) => pairProblems([key, name], pair));
 }
 
 /** Runs openssl in `dir`; its error, naming what it made, if it fails. */
@@ -92,20 +93,13 @@ function makeCa(dir: string, host: string): KeyPair {
   return read(dir, "ca");
 }
 
-/** A certificate of `ca` for `names` (the first its subject): a node's proxy's or the login's (server, their DNS names) or the entry proxy's (client). */
-function makeLeaf(dir: string, ca: KeyPair, names: readonly string[], use: "serverAuth" | "clientAuth"): KeyPair {
-  const name = names[0];
+/** A certificate of `ca` for `name`: a node's proxy's or a login service's (server, its DNS name) or the entry proxy's (client). */
+function makeLeaf(dir: string, ca: KeyPair, name: string, use: "serverAuth" | "clientAuth"): KeyPair {
   writeFileSync(path.join(dir, "ca.crt"), ca.cert);
   writeFileSync(path.join(dir, "ca.key"), ca.key, { mode: 0o600 });
   writeFileSync(
     path.join(dir, "leaf.ext"),
-    [
-      "basicConstraints=critical,CA:FALSE",
-      "keyUsage=critical,digitalSignature",
-      `extendedKeyUsage=${use}`,
-      `subjectAltName=${names.map((n) => `DNS:${n}`).join(",")}`,
-      "",
-    ].join("\n"),
+    ["basicConstraints=critical,CA:FALSE", "keyUsage=critical,digitalSignature", `extendedKeyUsage=${use}`, `subjectAltName=DNS:${name}`, ""].join("\n"),
   );
   openssl(dir, `certificate of ${name}`, ["req", "-new", ...NEW_KEY, "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", `/CN=${name}`]);
   const serial = `0x${randomBytes(16).toString("hex")}`;
@@ -144,19 +138,25 @@ export function peerCertificates(dir: string, model: HostModel): Peers {
   const file = path.join(dir, PEERS_FILE);
   const known = readSecretsFile<unknown>(file, SHAPE, problems) as Partial<Peers>;
   const nodes = model.swarm!.nodes;
-  const loginNames = Object.values(loginContainerNames(model));
-  if (known.ca !== undefined && known.entry !== undefined && known.login !== undefined && nodes.every((n) => known.nodes?.[n] !== undefined))
+  const services = Object.values(loginContainerNames(model));
+  if (
+    known.ca !== undefined &&
+    known.entry !== undefined &&
+    nodes.every((n) => known.nodes?.[n] !== undefined) &&
+    services.every((n) => known.login?.[n] !== undefined)
+  )
     return known as Peers;
   const work = mkdtempSync(path.join(tmpdir(), "homedock-peers-"));
   try {
     // A new CA makes every certificate anew: an old one would not be of it.
     const fresh = known.ca === undefined;
     const ca = known.ca ?? makeCa(work, model.name);
-    const entry = !fresh && known.entry !== undefined ? known.entry : makeLeaf(work, ca, [ENTRY_PEER], "clientAuth");
+    const entry = !fresh && known.entry !== undefined ? known.entry : makeLeaf(work, ca, ENTRY_PEER, "clientAuth");
     const made: Record<string, KeyPair> = fresh ? {} : { ...known.nodes };
-    for (const node of nodes) made[node] ??= makeLeaf(work, ca, [doorServiceName(node)], "serverAuth");
-    // Made where missing: a peers.json of a release before the login's certificate keeps its CA.
-    const login = !fresh && known.login !== undefined ? known.login : makeLeaf(work, ca, loginNames, "serverAuth");
+    for (const node of nodes) made[node] ??= makeLeaf(work, ca, doorServiceName(node), "serverAuth");
+    // Made where missing: a peers.json from before the login's certificates keeps its CA.
+    const login: Record<string, KeyPair> = fresh ? {} : { ...known.login };
+    for (const service of services) login[service] ??= makeLeaf(work, ca, service, "serverAuth");
     const peers: Peers = { ca, entry, nodes: made, login };
     secretsDir(dir);
     writePrivate(file, `${JSON.stringify(peers, null, 2)}\n`);

@@ -8,7 +8,8 @@ import type { ConfigIssue } from "../config/issues";
 import type { HostModel, UserModel } from "../model/model";
 import { workspacesOf } from "../model/workspaces";
 import { renderCaddyfile, renderDoorCaddyfile } from "../render/caddyfile";
-import { DOOR_FILES, nodePeerFiles } from "../container/swarm-door";
+import { DOOR_FILES, loginPeerFiles, nodePeerFiles } from "../container/swarm-door";
+import { loginContainerNames } from "../container/login";
 import { peerCertificates } from "./peers";
 import { CADDYFILE_DIR, SECRETS_DIR, secretsEnvFile } from "../render/secret-paths";
 import { kindOf, readSecretsFile, secretProblem, secretsDir, writePrivate } from "./secret-files";
@@ -204,10 +205,15 @@ function swarmDoorFiles(dir: string, model: HostModel): Record<string, string> {
     [DOOR_FILES.ca]: peers.ca.cert,
     [DOOR_FILES.entryCert]: peers.entry.cert,
     [DOOR_FILES.entryKey]: peers.entry.key,
-    [DOOR_FILES.loginCert]: peers.login.cert,
-    [DOOR_FILES.loginKey]: peers.login.key,
-    [DOOR_FILES.loginPem]: `${peers.login.cert}${peers.login.key}`,
   };
+  // Each login service its own certificate: the check's and the sign-in's for oauth2-proxy, the limiter's in one file for HAProxy.
+  const { check, signIn, limiter } = loginContainerNames(model);
+  for (const service of [check, signIn]) {
+    const names = loginPeerFiles(service);
+    files[names.cert] = peers.login[service].cert;
+    files[names.key] = peers.login[service].key;
+  }
+  if (model.frontDoor!.login.failedSignIns !== undefined) files[loginPeerFiles(limiter).pem] = `${peers.login[limiter].cert}${peers.login[limiter].key}`;
   for (const node of model.swarm!.nodes) {
     const names = nodePeerFiles(node);
     files[names.cert] = peers.nodes[node].cert;

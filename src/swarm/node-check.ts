@@ -63,7 +63,9 @@ export async function checkNodes(model: HostModel, image: string, docker: Docker
     const result: ProbeResult = !job.created
       ? { failed: `docker service create: ${job.error}` }
       : job.state === "complete"
-        ? { output: job.output }
+        ? job.logError === undefined
+          ? { output: job.output }
+          : { failed: job.logError }
         : {
             failed: !ENDED.has(job.state) ? `no result within ${timeoutMs / 1000} s (task ${job.state || "not scheduled"})` : `task ${job.state}: ${job.err}`,
           };

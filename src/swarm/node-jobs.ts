@@ -82,15 +82,35 @@ export async function waitForJobs(ids: readonly string[], docker: DockerAsync, t
   }
 }
 
-/** A job's log; where `untilEnd`, retried a moment while its last line (`@@homedock end`) has not arrived. */
-async function jobLog(id: string, docker: DockerAsync, untilEnd: boolean): Promise<string> {
+/**
+ * A job's log; where `untilEnd`, retried a moment while its last line (`@@homedock end`)
+ * has not arrived (the caller judges a log without it). A log Docker cannot give is
+ * this job's failure, said in `error`, never the others'.
+ */
+async function jobLog(id: string, docker: DockerAsync, untilEnd: boolean): Promise<{ output: string; error?: string }> {
   let output = "";
   for (let i = 0; i < 10; i++) {
-    output = answered(await docker(["service", "logs", "--raw", "--no-trunc", id]), "docker service logs").stdout;
+    const r = await docker(["service", "logs", "--raw", "--no-trunc", id]);
+    if (r.error !== undefined || r.status !== 0) {
+      return { output, error: `docker service logs: ${r.error?.message ?? r.stderr.trim().split("\n").pop() ?? `exit status ${r.status}`}` };
+    }
+    output = r.stdout;
     if (!untilEnd || /^@@homedock end$/m.test(output)) break;
     await sleep(300);
   }
-  return output;
+  return { output };
+}
+
+/** At most this many `docker` calls of a kind at once: over ssh:// each is a connection, and sshd refuses some past 10 starting at once (MaxStartups). */
+export const AT_ONCE = 8;
+
+/** `work` of each item, at most AT_ONCE at a time. */
+async function eachAtMost<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(AT_ONCE, items.length) }, worker));
 }
 
 /** How one job went: not created (docker's last line), or its task's last state, error and log. */
@@ -103,6 +123,8 @@ export type JobResult =
       readonly err: string;
       /** Its log, where it ended and was to be read ("" otherwise). */
       readonly output: string;
+      /** Why its log could not be read, where it could not. */
+      readonly logError?: string;
     };
 
 /** Which log to read of a job that ended in `state`: none, once, or until its last line has come. */
@@ -122,23 +144,19 @@ export async function runJobs<K>(
   const results = new Map<K, JobResult>();
   const ids = new Map<K, string>();
   try {
-    await Promise.all(
-      [...jobs].map(async ([key, args]) => {
-        const r = await docker([...args]);
-        if (r.status === 0) ids.set(key, r.stdout.trim());
-        else results.set(key, { created: false, error: r.stderr.trim().split("\n").pop() ?? "" });
-      }),
-    );
+    await eachAtMost([...jobs], async ([key, args]) => {
+      const r = await docker([...args]);
+      if (r.status === 0) ids.set(key, r.stdout.trim());
+      else results.set(key, { created: false, error: r.error?.message ?? r.stderr.trim().split("\n").pop() ?? "" });
+    });
     const ended = ids.size === 0 ? new Map<string, { state: string; err: string }>() : await waitForJobs([...ids.values()], docker, timeoutMs);
-    await Promise.all(
-      [...ids].map(async ([key, id]) => {
-        const task = ended.get(id);
-        const state = task?.state ?? "";
-        const how = ENDED.has(state) ? reading(state) : "none";
-        const output = how === "none" ? "" : await jobLog(id, docker, how === "untilEnd");
-        results.set(key, { created: true, state, err: task?.err ?? "", output });
-      }),
-    );
+    await eachAtMost([...ids], async ([key, id]) => {
+      const task = ended.get(id);
+      const state = task?.state ?? "";
+      const how = ENDED.has(state) ? reading(state) : "none";
+      const log = how === "none" ? { output: "" } : await jobLog(id, docker, how === "untilEnd");
+      results.set(key, { created: true, state, err: task?.err ?? "", output: log.output, ...(log.error === undefined ? {} : { logError: log.error }) });
+    });
   } finally {
     if (ids.size > 0) await docker(["service", "rm", ...ids.values()]);
   }

@@ -272,6 +272,7 @@ describe("homedock on a 3-node Swarm", () => {
     );
     // Its jobs are gone, and no task of the stack was touched.
     expect((await manager("service", "ls", "--filter", "label=homedock.role=users-check", "-q")).trim()).toBe("");
+    expect((await manager("network", "ls", "--filter", "label=homedock.role=users-check", "-q")).trim()).toBe("");
     expect(await tasks()).toEqual(running);
     homesKept();
   });

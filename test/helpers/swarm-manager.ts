@@ -54,7 +54,8 @@ export function standInManager(node3Daemon = '{ "icc": true }', node3Status = ST
       return Promise.resolve(ok(`${id}\n`));
     }
     if (a === "service" && b === "ps") return Promise.resolve(servicePs(args));
-    if (a === "inspect") return Promise.resolve(ok(JSON.stringify(args.slice(3).map((t) => ({ ServiceID: t.slice(5), Status: { State: "complete" } })))));
+    if (a === "inspect")
+      return Promise.resolve(ok(JSON.stringify(args.slice(3).map((t) => ({ ServiceID: t.slice(5), Status: { State: "complete", Message: "finished" } })))));
     if (a === "service" && b === "logs") {
       const n3 = args.at(-1) === "svc-n3";
       return Promise.resolve(ok(jobOutput(n3 ? node3Status : STATUS_OK, n3 ? node3Daemon : BASELINE)));

@@ -16,8 +16,8 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildModel } from "../../src/model/model";
 import { renderCaddyfile } from "../../src/render/caddyfile";
-import { limiterConfig } from "../../src/container/login";
-import { peerCertificates, type Peers } from "../../src/output/peers";
+import { limiterConfig, loginContainerNames } from "../../src/container/login";
+import { type KeyPair, peerCertificates, type Peers } from "../../src/output/peers";
 import { swarmDoorConfig } from "../helpers/synth";
 import { freePort, runLimiter, signInForm } from "../helpers/front-door";
 import { eventually, requireDocker, uniqueName } from "../helpers/docker";
@@ -75,16 +75,20 @@ function entryLoginBlocks(): { pages: string[]; check: string[] } {
   return { pages: block((l) => l === "\thandle /oauth2/* {"), check: block((l) => l.startsWith("\t\tforward_auth ")) };
 }
 
-/** A site of the entry on `port` whose login services are all at 127.0.0.1:`login` (the names kept for TLS). */
-function entrySite(port: number, login: number): string {
-  const { pages, check } = entryLoginBlocks();
-  const at = (l: string) => l.replace(/https:\/\/frontdoor-[a-z-]+:418\d/, `https://127.0.0.1:${login}`).replaceAll("/homedock/peers/", `${files}/`);
+/** A site of the entry on `port` whose session check is at 127.0.0.1:`check` and sign-in (through the limiter's name) at 127.0.0.1:`signIn`, the names kept for TLS. */
+function entrySite(port: number, check: number, signIn: number): string {
+  const { pages, check: checkBlock } = entryLoginBlocks();
+  const at = (l: string) =>
+    l
+      .replace("https://frontdoor-login:4180", `https://127.0.0.1:${check}`)
+      .replace("https://frontdoor-signin-limit:4182", `https://127.0.0.1:${signIn}`)
+      .replaceAll("/homedock/peers/", `${files}/`);
   return [
     `https://lab.example.org:${port} {`,
     "\ttls internal",
     ...pages.map(at),
     "\thandle {",
-    ...check.map(at),
+    ...checkBlock.map(at),
     '\t\trespond "through the session check" 200',
     "\t}",
     "}",
@@ -153,21 +157,17 @@ async function limiter(port: number, signInPort: number): Promise<void> {
   limiters.push(name);
 }
 
-let genuine: Awaited<ReturnType<typeof standIn>>;
-let impostor: Awaited<ReturnType<typeof standIn>>;
-let nodeProxy: Awaited<ReturnType<typeof standIn>>;
-let plain: Awaited<ReturnType<typeof standIn>>;
-/** The entry's ports, to the genuine login, the impostor, a node proxy's certificate, plain HTTP. */
-const entry: Record<"genuine" | "impostor" | "nodeProxy" | "plain" | "limited" | "limitedImpostor", number> = {
-  genuine: 0,
-  impostor: 0,
-  nodeProxy: 0,
-  plain: 0,
-  limited: 0,
-  limitedImpostor: 0,
-};
-let limitedSignIn: Awaited<ReturnType<typeof standIn>>;
-let limitedImpostor: Awaited<ReturnType<typeof standIn>>;
+type StandIn = Awaited<ReturnType<typeof standIn>>;
+/** The login's services as each side answers for them: the session check's name and the sign-in's (the limiter's name). */
+interface Side {
+  check: StandIn;
+  signIn: StandIn;
+  /** The entry's port whose login services are these. */
+  port: number;
+}
+const sides = {} as Record<"genuine" | "otherCa" | "nodeProxy" | "sibling" | "plain", Side>;
+/** The limiter's sides: the entry reaching the limiter, which reaches a sign-in with its own certificate, another CA's, or the session check's. */
+const limited = {} as Record<"genuine" | "otherCa" | "sibling", { signIn: StandIn; port: number }>;
 
 beforeAll(async () => {
   requireDocker();
@@ -175,34 +175,38 @@ beforeAll(async () => {
   // Certificates of the same names from another CA: what homedock of another host would make.
   other = peerCertificates(path.join(work, "other"), model);
   mkdirSync(files);
+  const { check, signIn, limiter: limiterName } = loginContainerNames(model);
   writeFileSync(path.join(files, "ca.crt"), peers.ca.cert);
-  writeFileSync(path.join(files, "login.pem"), `${peers.login.cert}${peers.login.key}`, { mode: 0o600 });
-  genuine = await standIn(peers.login);
-  impostor = await standIn(other.login);
-  nodeProxy = await standIn(peers.nodes[node]);
-  plain = await standIn(undefined);
-  limitedSignIn = await standIn(peers.login);
-  limitedImpostor = await standIn(other.login);
-  for (const k of Object.keys(entry) as (keyof typeof entry)[]) entry[k] = await freePort();
-  const [limiterPort, impostorLimiterPort] = [await freePort(), await freePort()];
-  await limiter(limiterPort, limitedSignIn.port);
-  await limiter(impostorLimiterPort, limitedImpostor.port);
+  writeFileSync(path.join(files, "login.pem"), `${peers.login[limiterName].cert}${peers.login[limiterName].key}`, { mode: 0o600 });
+  const side = async (checkPair: KeyPair | undefined, signInPair: KeyPair | undefined): Promise<Side> => ({
+    check: await standIn(checkPair),
+    signIn: await standIn(signInPair),
+    port: await freePort(),
+  });
+  sides.genuine = await side(peers.login[check], peers.login[limiterName]);
+  sides.otherCa = await side(other.login[check], other.login[limiterName]);
+  sides.nodeProxy = await side(peers.nodes[node], peers.nodes[node]);
+  // homedock's certificates of the login's other services: the limiter's for the session check, the check's for the sign-in.
+  sides.sibling = await side(peers.login[limiterName], peers.login[check]);
+  sides.plain = await side(undefined, undefined);
+  // The entry's sites: each side's services, then each limiter's (the genuine session check beside it).
+  const sites = Object.values(sides).map((v) => ({ port: v.port, check: v.check.port, signIn: v.signIn.port }));
+  for (const [k, pair] of [
+    ["genuine", peers.login[signIn]],
+    ["otherCa", other.login[signIn]],
+    ["sibling", peers.login[check]],
+  ] as const) {
+    const to = await standIn(pair);
+    const limiterPort = await freePort();
+    await limiter(limiterPort, to.port);
+    limited[k] = { signIn: to, port: await freePort() };
+    sites.push({ port: limited[k].port, check: sides.genuine.check.port, signIn: limiterPort });
+  }
   await caddy(
-    [
-      "{",
-      "\tadmin off",
-      "\tskip_install_trust",
-      "\tauto_https disable_redirects",
-      "}",
-      entrySite(entry.genuine, genuine.port),
-      entrySite(entry.impostor, impostor.port),
-      entrySite(entry.nodeProxy, nodeProxy.port),
-      entrySite(entry.plain, plain.port),
-      entrySite(entry.limited, limiterPort),
-      entrySite(entry.limitedImpostor, impostorLimiterPort),
-      "",
-    ].join("\n"),
-    Object.values(entry),
+    ["{", "\tadmin off", "\tskip_install_trust", "\tauto_https disable_redirects", "}", ...sites.map((v) => entrySite(v.port, v.check, v.signIn)), ""].join(
+      "\n",
+    ),
+    sites.map((v) => v.port),
   );
 }, 90_000);
 
@@ -214,64 +218,75 @@ afterAll(() => {
 });
 
 describe("the entry proxy's hop to the login on a Swarm", () => {
-  it("carries the sign-in form and the session cookie to the login's own certificate", async () => {
-    genuine.seen.length = 0;
-    expect(await signIn(entry.genuine)).toMatchObject({ status: 302 });
-    expect(await withSession(entry.genuine)).toEqual({ status: 200, body: "through the session check" });
-    expect(genuine.seen).toEqual([
-      `POST /oauth2/sign_in ${signInForm("alice", "alice's password")} cookie=`,
-      "GET /oauth2/auth  cookie=__Host-homedock=alice's session",
-    ]);
+  it("carries the sign-in form to the sign-in's own certificate and the session cookie to the session check's", async () => {
+    const { check, signIn: signInSide, port } = sides.genuine;
+    check.seen.length = 0;
+    signInSide.seen.length = 0;
+    expect(await signIn(port)).toMatchObject({ status: 302 });
+    expect(await withSession(port)).toEqual({ status: 200, body: "through the session check" });
+    expect(signInSide.seen).toEqual([`POST /oauth2/sign_in ${signInForm("alice", "alice's password")} cookie=`]);
+    expect(check.seen).toEqual(["GET /oauth2/auth  cookie=__Host-homedock=alice's session"]);
   });
 
-  it("sends nothing to a server of the login's names with another CA's certificate, to one with a node proxy's certificate, or in plain HTTP", async () => {
-    for (const [side, to] of [
-      ["another CA", impostor],
-      ["a node proxy's certificate", nodeProxy],
-      ["plain HTTP", plain],
+  it("sends nothing to a server of the login's names with another CA's certificate, a node proxy's, another login service's, or in plain HTTP", async () => {
+    for (const [what, name] of [
+      ["another CA's certificate", "otherCa"],
+      ["a node proxy's certificate", "nodeProxy"],
+      ["the certificate of another of the login's services", "sibling"],
+      ["plain HTTP", "plain"],
     ] as const) {
-      const port = to === impostor ? entry.impostor : to === nodeProxy ? entry.nodeProxy : entry.plain;
-      const answers = [await signIn(port), await withSession(port)];
-      expect([side, answers.map((a) => a.status)]).toEqual([side, [502, 502]]);
-      expect([side, to.seen]).toEqual([side, []]);
+      const to = sides[name];
+      const answers = [await signIn(to.port), await withSession(to.port)];
+      expect([what, answers.map((a) => a.status)]).toEqual([what, [502, 502]]);
+      expect([what, to.check.seen, to.signIn.seen]).toEqual([what, [], []]);
+      // Dialled (the entry tried them) and refused in the handshake, before any request.
+      if (name !== "plain") expect([what, to.check.handshakes[0] + to.signIn.handshakes[0]]).toEqual([what, 0]);
     }
-    // The impostors were dialled (the entry tried them) and refused before any request.
-    expect(impostor.handshakes[0] + nodeProxy.handshakes[0]).toBe(0);
   });
 });
 
 describe("the limiter's hops on a Swarm", () => {
   it("takes the entry's TLS and passes the sign-in form to the sign-in's own certificate", async () => {
-    await eventually("the limiter to answer", async () => (await toEntry(entry.limited, "GET", "/oauth2/sign_in")).status === 302, 20);
-    expect(await signIn(entry.limited)).toMatchObject({ status: 302 });
-    expect(limitedSignIn.seen).toContain(`POST /oauth2/sign_in ${signInForm("alice", "alice's password")} cookie=`);
+    const { port, signIn: to } = limited.genuine;
+    await eventually("the limiter to answer", async () => (await toEntry(port, "GET", "/oauth2/sign_in")).status === 302, 20);
+    expect(await signIn(port)).toMatchObject({ status: 302 });
+    expect(to.seen).toContain(`POST /oauth2/sign_in ${signInForm("alice", "alice's password")} cookie=`);
   });
 
-  it("passes nothing to a sign-in answering with another CA's certificate", async () => {
-    await eventually("the impostor's limiter to answer", async () => (await toEntry(entry.limitedImpostor, "GET", "/oauth2/sign_in")).status !== 502, 20);
-    expect((await signIn(entry.limitedImpostor)).status).toBe(503);
-    expect(limitedImpostor.seen).toEqual([]);
-    expect(limitedImpostor.handshakes[0]).toBe(0);
+  it("passes nothing to a sign-in answering with another CA's certificate, or with the session check's", async () => {
+    for (const name of ["otherCa", "sibling"] as const) {
+      const { port, signIn: to } = limited[name];
+      await eventually(`the ${name} limiter to answer`, async () => (await toEntry(port, "GET", "/oauth2/sign_in")).status !== 502, 20);
+      expect([name, (await signIn(port)).status]).toEqual([name, 503]);
+      expect([name, to.seen, to.handshakes[0]]).toEqual([name, [], 0]);
+    }
   });
 });
 
-describe("the login's certificate in peers.json", () => {
-  it("is of homedock's CA, for the session check's, the sign-in's and the limiter's names, and a server's alone", () => {
-    const cert = new X509Certificate(peers.login.cert);
-    expect(cert.subjectAltName).toBe("DNS:frontdoor-login, DNS:frontdoor-signin, DNS:frontdoor-signin-limit");
-    expect(cert.checkIssued(new X509Certificate(peers.ca.cert))).toBe(true);
-    expect(cert.verify(new X509Certificate(peers.ca.cert).publicKey)).toBe(true);
-    expect(cert.keyUsage).toEqual(["1.3.6.1.5.5.7.3.1"]);
+describe("the login's certificates in peers.json", () => {
+  it("are one per login service, of homedock's CA, each for its own name alone and a server's", () => {
+    const ca = new X509Certificate(peers.ca.cert);
+    expect(Object.keys(peers.login)).toEqual(["frontdoor-login", "frontdoor-signin", "frontdoor-signin-limit"]);
+    for (const [service, pair] of Object.entries(peers.login)) {
+      const cert = new X509Certificate(pair.cert);
+      expect([service, cert.subjectAltName, cert.checkIssued(ca), cert.verify(ca.publicKey), cert.keyUsage]).toEqual([
+        service,
+        `DNS:${service}`,
+        true,
+        true,
+        ["1.3.6.1.5.5.7.3.1"],
+      ]);
+    }
   });
 
-  it("is added to a peers.json written before it, whose CA, entry and nodes' certificates are kept", () => {
+  it("are added to a peers.json written before them, whose CA, entry and nodes' certificates are kept", () => {
     const dir = path.join(work, "before-login");
     const { login: _, ...before } = peerCertificates(dir, model);
     const file = path.join(dir, "homedock-secrets", "peers.json");
     writeFileSync(file, `${JSON.stringify(before, null, 2)}\n`, { mode: 0o600 });
     const after = peerCertificates(dir, model);
     expect({ ca: after.ca, entry: after.entry, nodes: after.nodes }).toEqual(before);
-    expect(new X509Certificate(after.login.cert).checkIssued(new X509Certificate(before.ca.cert))).toBe(true);
+    for (const pair of Object.values(after.login)) expect(new X509Certificate(pair.cert).checkIssued(new X509Certificate(before.ca.cert))).toBe(true);
     expect(JSON.parse(readFileSync(file, "utf8")).login).toEqual(after.login);
     // Kept from then on: a second render makes nothing.
     expect(peerCertificates(dir, model).login).toEqual(after.login);

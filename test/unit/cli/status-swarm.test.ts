@@ -66,7 +66,7 @@ function manager(logs: Record<string, string | undefined>) {
       const states = args.slice(3).map((t) => {
         const id = t.slice("task-".length);
         const out = logs[jobs.get(id)!.node];
-        return { ServiceID: id, Status: out === undefined ? { State: "rejected", Err: "no such image" } : { State: "complete" } };
+        return { ServiceID: id, Status: out === undefined ? { State: "rejected", Err: "no such image" } : { State: "complete", Message: "finished" } };
       });
       return Promise.resolve(ok(JSON.stringify(states)));
     }

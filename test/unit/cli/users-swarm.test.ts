@@ -29,6 +29,8 @@ interface NodeSays {
   readonly lacks?: string;
   /** Never scheduled. */
   readonly stuck?: boolean;
+  /** docker service logs fails for its job. */
+  readonly logsFail?: boolean;
 }
 
 /** A manager of node-1..3 (ids n1..n3), n3 down where told; each node's job says what `says` gives. */
@@ -43,7 +45,10 @@ function manager(says: Record<string, NodeSays>, node3Down = false) {
     const lacked = s.lacks !== undefined && args.some((a) => a.includes(`source=${s.lacks},`));
     return lacked
       ? { State: "rejected", Err: `invalid mount config for type "bind": bind source path does not exist: ${s.lacks}` }
-      : { State: s.output === undefined ? "failed" : "complete", Err: s.output === undefined ? "task: non-zero exit (3)" : "" };
+      : s.output === undefined
+        ? { State: "failed", Err: "task: non-zero exit (3)", Message: "started" }
+        : // As Docker says a job that ran to its end: no error, "finished".
+          { State: "complete", Message: "finished" };
   };
   const docker: DockerAsync = (args) => {
     calls.push([...args]);
@@ -60,9 +65,12 @@ function manager(says: Record<string, NodeSays>, node3Down = false) {
     if (a === "inspect") return Promise.resolve(ok(JSON.stringify(args.slice(3).map((t) => ({ ServiceID: t.slice(5), Status: state(t.slice(5)) })))));
     if (a === "service" && b === "logs") {
       const s = says[jobs.get(args.at(-1)!)!.node];
+      if (s.logsFail)
+        return Promise.resolve({ status: 1, stdout: "", stderr: "Error response from daemon: configured logging driver does not support reading\n" });
       return Promise.resolve(ok(s.output ?? "@@homedock error: the image has no stat or cat\n"));
     }
     if (a === "service" && b === "rm") return Promise.resolve(ok(""));
+    if (a === "network" && (b === "create" || b === "rm")) return Promise.resolve(ok(`${args.at(-1)}\n`));
     return Promise.resolve({ status: 1, stdout: "", stderr: `unexpected: ${args.join(" ")}` });
   };
   return { docker, calls, jobs };
@@ -93,6 +101,19 @@ describe("homedock users check on a Swarm", () => {
     expect(job.slice(job.indexOf("busybox:test"), job.indexOf("busybox:test") + 2)).toEqual(["busybox:test", "-c"]);
     expect(job.slice(-3)).toEqual(["/home/alice", "/home/bob", "/srv/home/carol"]);
     expect(m.calls.filter((c) => c[0] === "service" && c[1] === "rm").flat()).toEqual(["service", "rm", "job1", "job2", "job3"]);
+    // Root that can read every home, on an internal overlay of its own (no way out), made first and removed last.
+    const network = job[job.indexOf("--network") + 1];
+    expect(network).toMatch(/^homedock-users-[0-9a-f]{8}$/);
+    const create = m.calls[2];
+    expect([create.slice(0, 2), create.at(-1), create.includes("--internal"), create[create.indexOf("--driver") + 1]]).toEqual([
+      ["network", "create"],
+      network,
+      true,
+      "overlay",
+    ]);
+    expect(create.filter((a, k) => create[k - 1] === "--label")).toEqual(["homedock.host=course", "homedock.role=users-check"]);
+    expect(m.calls.at(-1)).toEqual(["network", "rm", network]);
+    expect(nodes.warnings).toEqual([]);
   });
 
   it("names each finding's node; on a node that is not the user's, an error is a warning until the user moves there", async () => {
@@ -137,5 +158,22 @@ describe("homedock users check on a Swarm", () => {
       "node-2: the accounts and homes could not be read with busybox:test: the image has no stat or cat",
     ]);
     expect(m.calls.filter((c) => c[0] === "service" && c[1] === "rm")).toEqual([["service", "rm", "job1", "job2"]]);
+  });
+
+  it("takes a log cut before its end for a node not read, never for homes missing; and one node's log Docker cannot give for that node's alone", async () => {
+    const cut = accounts(PASSWD, HOMES).replace(/\/srv\/home\/carol\t1003 1003 directory\n@@homedock end\n$/, "/srv/home/ca");
+    const m = manager({
+      "node-1": { output: cut },
+      "node-2": { output: accounts(PASSWD, HOMES), logsFail: true },
+      "node-3": { output: accounts(PASSWD, HOMES) },
+    });
+    const nodes = await readNodes(model, "busybox:test", m.docker, 5_000);
+    expect([...nodes.read.keys()]).toEqual(["node-3"]);
+    expect(nodes.problems).toEqual([
+      "node-1: the job's output was cut before its end",
+      "node-2: the job's output was cut before its end (docker service logs: Error response from daemon: configured logging driver does not support reading)",
+    ]);
+    expect(compareWithNodes(model, nodes).filter((f) => f.kind === "home-missing")).toEqual([]);
+    expect(m.calls.filter((c) => c[0] === "service" && c[1] === "rm")).toEqual([["service", "rm", "job1", "job2", "job3"]]);
   });
 });

@@ -294,10 +294,11 @@ describe("the stack file with a front door", () => {
 
   it("gives the login's services only the files each reads, on the login's overlay alone", () => {
     const sources = (name: string) => door.services[name].secrets.map((f: Json) => f.source);
-    const tls = ["peers-login.crt", "peers-login.key"];
-    expect(sources("frontdoor-login")).toEqual([...tls, "sign_in.html", "error.html", "login-cookie-secret"]);
-    expect(sources("frontdoor-signin")).toEqual([...tls, "sign_in.html", "error.html", "login-cookie-secret", "login-htpasswd"]);
-    expect(sources("frontdoor-signin-limit")).toEqual(["login-limit.cfg", "peers-login.pem", "peers-ca.crt"]);
+    // Each its own certificate and key, no other's.
+    const tls = (name: string) => [`peers-${name}.crt`, `peers-${name}.key`];
+    expect(sources("frontdoor-login")).toEqual([...tls("frontdoor-login"), "sign_in.html", "error.html", "login-cookie-secret"]);
+    expect(sources("frontdoor-signin")).toEqual([...tls("frontdoor-signin"), "sign_in.html", "error.html", "login-cookie-secret", "login-htpasswd"]);
+    expect(sources("frontdoor-signin-limit")).toEqual(["login-limit.cfg", "peers-frontdoor-signin-limit.pem", "peers-ca.crt"]);
     for (const name of ["frontdoor-login", "frontdoor-signin", "frontdoor-signin-limit"]) {
       expect([name, door.services[name].networks, door.services[name].deploy.placement.constraints]).toEqual([
         name,

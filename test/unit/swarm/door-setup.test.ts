@@ -30,7 +30,7 @@ function manager(err: string): { docker: DockerAsync; calls: string[][] } {
     if (a === "inspect") {
       const tasks = args.slice(3).map((t) => {
         const id = t.slice("task-".length);
-        return { ServiceID: id, Status: id === "job-node-3" ? { State: "rejected", Err: err } : { State: "complete" } };
+        return { ServiceID: id, Status: id === "job-node-3" ? { State: "rejected", Err: err } : { State: "complete", Message: "finished" } };
       });
       return Promise.resolve(ok(JSON.stringify(tasks)));
     }
