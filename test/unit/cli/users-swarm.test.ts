@@ -111,7 +111,7 @@ describe("homedock users check on a Swarm", () => {
       true,
       "overlay",
     ]);
-    expect(create.filter((a, k) => create[k - 1] === "--label")).toEqual(["homedock.host=course", "homedock.role=users-check"]);
+    expect(create.filter((_, k) => create[k - 1] === "--label")).toEqual(["homedock.host=course", "homedock.role=users-check"]);
     expect(m.calls.at(-1)).toEqual(["network", "rm", network]);
     expect(nodes.warnings).toEqual([]);
   });
