@@ -226,7 +226,8 @@ function loginContainer(host: HostModel, role: "check" | "signIn", configSource:
     labels: { [LABEL_HOST]: host.name, [LABEL_ROLE]: role === "check" ? ROLE.sessionCheck : ROLE.signIn },
     mounts: [
       ...("bind" in configSource ? [{ source: configSource.bind, target: PROXY_CONFIG_DIR, readOnly: true }] : []),
-      ...(ca === undefined || role === "check" ? [] : [{ source: ca, target: LOGIN_CA_FILE, readOnly: true }]),
+      // On a Swarm the CA file is a secret (swarm-door.ts), read where homedock runs.
+      ...(ca === undefined || role === "check" || "secrets" in configSource ? [] : [{ source: ca, target: LOGIN_CA_FILE, readOnly: true }]),
     ],
     volumes: "volume" in configSource ? [{ name: configSource.volume, target: PROXY_CONFIG_DIR, readOnly: true }] : [],
     tmpfs: { ...TMP_TMPFS },

@@ -15,9 +15,11 @@ import {
   PEERS_DIR,
   PROXY_CONFIG_DIR,
   PROXY_RUNTIME_DIR,
+  PROXY_TLS_CERT,
+  PROXY_TLS_KEY,
   proxyRunning,
 } from "./front-door-containers";
-import { LOGIN_CERT, LOGIN_FILES, LOGIN_KEY, LOGIN_PEM, type LoginFile, loginContainerNames, loginContainers } from "./login";
+import { LOGIN_CA_FILE, LOGIN_CERT, LOGIN_FILES, LOGIN_KEY, LOGIN_PEM, type LoginFile, loginContainerNames, loginContainers } from "./login";
 import { HOME_SCRIPT } from "./container";
 import { workspacesOf } from "../model/workspaces";
 
@@ -35,6 +37,11 @@ export const DOOR_FILES = {
   ca: "peers-ca.crt",
   entryCert: "peers-entry.crt",
   entryKey: "peers-entry.key",
+  /** With `tls: files`: the certificate and key, read where homedock runs, carried to the entry's node. */
+  tlsCert: "entry-tls.crt",
+  tlsKey: "entry-tls.key",
+  /** With `login.caFile`: the CA the sign-in checks the provider's certificate with, read where homedock runs. */
+  loginCa: "login-provider-ca.pem",
 } as const;
 
 /** A login service's certificate and key files, and both in one (as HAProxy, the limiter, reads them). */
@@ -159,6 +166,7 @@ function loginSecrets(host: HostModel, role: "check" | "signIn" | "limiter"): Se
     { file: own.cert, target: LOGIN_CERT },
     { file: own.key, target: LOGIN_KEY },
   ];
+  const providerCa = role === "signIn" && login.oidc?.caFile !== undefined ? [{ file: DOOR_FILES.loginCa, target: LOGIN_CA_FILE }] : [];
   const who: LoginFile[] =
     login.method === "oidc"
       ? role === "check"
@@ -167,7 +175,7 @@ function loginSecrets(host: HostModel, role: "check" | "signIn" | "limiter"): Se
       : role === "check"
         ? []
         : [LOGIN_FILES.htpasswd];
-  return [...tls, ...[LOGIN_FILES.signInPage, LOGIN_FILES.errorPage, LOGIN_FILES.cookieSecret, ...who].map(config)];
+  return [...tls, ...[LOGIN_FILES.signInPage, LOGIN_FILES.errorPage, LOGIN_FILES.cookieSecret, ...who].map(config), ...providerCa];
 }
 
 /** The front door's services in the stack file: the entry proxy, each node's proxy, the login's on the entry's node. */
@@ -185,6 +193,12 @@ export function doorServices(host: HostModel): DoorService[] {
         { file: DOOR_FILES.ca, target: DOOR_CA },
         { file: DOOR_FILES.entryCert, target: ENTRY_CERT },
         { file: DOOR_FILES.entryKey, target: ENTRY_KEY },
+        ...(host.frontDoor!.tls.mode === "files"
+          ? [
+              { file: DOOR_FILES.tlsCert, target: PROXY_TLS_CERT },
+              { file: DOOR_FILES.tlsKey, target: PROXY_TLS_KEY },
+            ]
+          : []),
       ],
     },
     ...nodes.map((node) => ({

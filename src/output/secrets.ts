@@ -1,10 +1,10 @@
 // Workspace tokens and front door passwords: kept in private files, handed to Terraform
 // and Compose as files of mode 0600, never written into cdk.tf.json or docker-compose.yml.
 import { randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { secretKey, TOKEN_VARIABLE } from "../container/container";
-import type { ConfigIssue } from "../config/issues";
+import { ConfigError, type ConfigIssue } from "../config/issues";
 import type { HostModel, UserModel } from "../model/model";
 import { workspacesOf } from "../model/workspaces";
 import { renderCaddyfile, renderDoorCaddyfile } from "../render/caddyfile";
@@ -191,10 +191,49 @@ export function lockedOut(model: HostModel, entries: Readonly<Record<string, Sto
 /** The front door's config files by name: the Caddyfile and the login's files. Reads every secret first; throws before anything is written but a new cookie secret. */
 export function frontDoorFiles(dir: string, model: HostModel): Record<string, string> {
   if (model.frontDoor === undefined) return {};
+  // Before anything is made or written: a file the config names that cannot be read stops here.
+  const carriedFiles = model.swarm === undefined ? {} : carriedDoorFiles(model);
   const hashes = usableHashes(model, readPasswords(dir));
   const caddyfile = renderCaddyfile(model, hashes);
   // The login's files first: the proxy, watching its Caddyfile, reloads onto a login that is ready.
-  return { ...loginFileContents(dir, model, hashes), ...(model.swarm === undefined ? {} : swarmDoorFiles(dir, model)), [CADDYFILE]: caddyfile };
+  return {
+    ...loginFileContents(dir, model, hashes),
+    ...(model.swarm === undefined ? {} : { ...swarmDoorFiles(dir, model), ...carriedFiles }),
+    [CADDYFILE]: caddyfile,
+  };
+}
+
+/**
+ * A file the config names at `at`, read on this machine to be carried as a Swarm secret.
+ * @throws ConfigError naming the field, the file and why it cannot be read (nothing is written)
+ */
+function carried(at: ConfigIssue["path"], file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new ConfigError([
+      {
+        path: at,
+        message: `expected a file readable here (${why}): with a swarm section it is read where homedock runs and carried to the entry's node`,
+        value: file,
+        hasValue: true,
+      },
+    ]);
+  }
+}
+
+/** On a Swarm, the files the config names (TLS files, the login's CA file), read here, where homedock runs, and carried to the entry's node as secrets. */
+function carriedDoorFiles(model: HostModel): Record<string, string> {
+  const files: Record<string, string> = {};
+  const tls = model.frontDoor!.tls;
+  if (tls.mode === "files") {
+    files[DOOR_FILES.tlsCert] = carried(["frontDoor", "certFile"], tls.certFile);
+    files[DOOR_FILES.tlsKey] = carried(["frontDoor", "keyFile"], tls.keyFile);
+  }
+  const ca = model.frontDoor!.login.oidc?.caFile;
+  if (ca !== undefined) files[DOOR_FILES.loginCa] = carried(["frontDoor", "login", "caFile"], ca);
+  return files;
 }
 
 /** On a Swarm, the files of the proxies across nodes: the nodes' Caddyfile, homedock's CA, each proxy's and the login's certificate and key. */

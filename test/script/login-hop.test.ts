@@ -8,7 +8,7 @@
 // request, no password and no session cookie. The login's own certificate gets them.
 import { spawnSync, spawn, type ChildProcess } from "node:child_process";
 import { X509Certificate } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer, request } from "node:https";
 import { tmpdir } from "node:os";
@@ -18,6 +18,8 @@ import { buildModel } from "../../src/model/model";
 import { renderCaddyfile } from "../../src/render/caddyfile";
 import { limiterConfig, loginContainerNames } from "../../src/container/login";
 import { type KeyPair, peerCertificates, type Peers } from "../../src/output/peers";
+import { writeComposeSecrets } from "../../src/output/secrets";
+import { writeClientSecret } from "../../src/output/login-files";
 import { swarmDoorConfig } from "../helpers/synth";
 import { freePort, runLimiter, signInForm } from "../helpers/front-door";
 import { eventually, requireDocker, uniqueName } from "../helpers/docker";
@@ -290,5 +292,50 @@ describe("the login's certificates in peers.json", () => {
     expect(JSON.parse(readFileSync(file, "utf8")).login).toEqual(after.login);
     // Kept from then on: a second render makes nothing.
     expect(peerCertificates(dir, model).login).toEqual(after.login);
+  });
+});
+
+describe("the files a Swarm config names", () => {
+  /** The course on the Swarm with tls: files and an OpenID Connect login whose provider's CA is `caFile`. */
+  const withFiles = (caFile: string) => {
+    const c = swarmDoorConfig();
+    const tls = path.join(work, "tls");
+    mkdirSync(tls, { recursive: true });
+    writeFileSync(path.join(tls, "cert.pem"), "the site's certificate\n");
+    writeFileSync(path.join(tls, "key.pem"), "the site's key\n", { mode: 0o600 });
+    return buildModel({
+      ...c,
+      frontDoor: {
+        ...c.frontDoor!,
+        tls: "files",
+        certFile: path.join(tls, "cert.pem"),
+        keyFile: path.join(tls, "key.pem"),
+        login: { method: "oidc", issuer: "https://id.example.org", clientId: "lab", caFile },
+      },
+      users: c.users!.map((u) => ({ ...u, identity: `${u.name}@example.org` })),
+    });
+  };
+
+  it("are read where homedock runs and written beside the stack file, to be carried as secrets", () => {
+    const ca = path.join(work, "provider-ca.pem");
+    writeFileSync(ca, "the provider's CA\n");
+    const dir = mkdtempSync(path.join(work, "carried-"));
+    writeClientSecret(dir, "the-client-secret");
+    writeComposeSecrets(dir, withFiles(ca));
+    const read = (f: string) => readFileSync(path.join(dir, "homedock-secrets", "frontdoor", f), "utf8");
+    expect([read("entry-tls.crt"), read("entry-tls.key"), read("login-provider-ca.pem")]).toEqual([
+      "the site's certificate\n",
+      "the site's key\n",
+      "the provider's CA\n",
+    ]);
+  });
+
+  it("are refused by their field when one cannot be read, before anything is written", () => {
+    const dir = mkdtempSync(path.join(work, "refused-"));
+    const missing = path.join(work, "no-such-ca.pem");
+    expect(() => writeComposeSecrets(dir, withFiles(missing))).toThrow(
+      `frontDoor.login.caFile: got "${missing}"; expected a file readable here (ENOENT): with a swarm section it is read where homedock runs and carried to the entry's node`,
+    );
+    expect(readdirSync(dir)).toEqual([]);
   });
 });

@@ -75,16 +75,6 @@ function checkFrontDoor(config: PartialConfig, report: Report): void {
       frontDoor.listen,
     );
   }
-  if (frontDoor.tls === "files") {
-    report(
-      at("tls"),
-      "expected internal or acme with a swarm section: certFile and keyFile are files of one machine, not yet carried to the entry node",
-      "files",
-    );
-  }
-  if (frontDoor.login?.caFile !== undefined) {
-    report(at("login", "caFile"), "expected no caFile with a swarm section: a file of one machine, not yet carried to the entry node", frontDoor.login.caFile);
-  }
   const idle = "expected no idleTimeout with a swarm section and a front door: idle stop and wake are not yet across nodes";
   config.environments.forEach((env, i) => {
     if (env?.idleTimeout !== undefined) report(["environments", i, "idleTimeout"], idle, env.idleTimeout);
