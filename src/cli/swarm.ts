@@ -148,6 +148,8 @@ export function addSwarmCommands(cli: Command, docker: DockerAsync = dockerCliAs
       const { model, warnings } = configReader().loadChecked(opts.config ?? configFile(), { hostPaths: "warn" });
       swarmOnly(model, "swarm deploy");
       for (const w of warnings) console.error(`warning: ${w}`);
+      // A file the config names that cannot be carried stops the deploy here: before the lock, any node or anything written.
+      (await import("../output/secrets")).carriedDoorFiles(model);
       // One deploy of a host at a time: two would deploy over each other, and one could
       // remove a secret the other has just made and not yet given to a service.
       await locked(model, docker, (stoppable, stopped) => stackDeployed(model, opts, stoppable, deploy, stopped));

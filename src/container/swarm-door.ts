@@ -15,8 +15,6 @@ import {
   PEERS_DIR,
   PROXY_CONFIG_DIR,
   PROXY_RUNTIME_DIR,
-  PROXY_TLS_CERT,
-  PROXY_TLS_KEY,
   proxyRunning,
 } from "./front-door-containers";
 import { LOGIN_CA_FILE, LOGIN_CERT, LOGIN_FILES, LOGIN_KEY, LOGIN_PEM, type LoginFile, loginContainerNames, loginContainers } from "./login";
@@ -37,10 +35,7 @@ export const DOOR_FILES = {
   ca: "peers-ca.crt",
   entryCert: "peers-entry.crt",
   entryKey: "peers-entry.key",
-  /** With `tls: files`: the certificate and key, read where homedock runs, carried to the entry's node. */
-  tlsCert: "entry-tls.crt",
-  tlsKey: "entry-tls.key",
-  /** With `login.caFile`: the CA the sign-in checks the provider's certificate with, read where homedock runs. */
+  /** With `login.caFile`: the CA the sign-in checks the provider's certificate with, read where homedock runs (certificates alone). */
   loginCa: "login-provider-ca.pem",
 } as const;
 
@@ -193,12 +188,6 @@ export function doorServices(host: HostModel): DoorService[] {
         { file: DOOR_FILES.ca, target: DOOR_CA },
         { file: DOOR_FILES.entryCert, target: ENTRY_CERT },
         { file: DOOR_FILES.entryKey, target: ENTRY_KEY },
-        ...(host.frontDoor!.tls.mode === "files"
-          ? [
-              { file: DOOR_FILES.tlsCert, target: PROXY_TLS_CERT },
-              { file: DOOR_FILES.tlsKey, target: PROXY_TLS_KEY },
-            ]
-          : []),
       ],
     },
     ...nodes.map((node) => ({

@@ -1,7 +1,7 @@
 // Workspace tokens and front door passwords: kept in private files, handed to Terraform
 // and Compose as files of mode 0600, never written into cdk.tf.json or docker-compose.yml.
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { secretKey, TOKEN_VARIABLE } from "../container/container";
 import { ConfigError, type ConfigIssue } from "../config/issues";
@@ -203,37 +203,41 @@ export function frontDoorFiles(dir: string, model: HostModel): Record<string, st
   };
 }
 
+/** The largest file carried: a CA bundle is some kilobytes. */
+const CARRIED_MAX_BYTES = 256 * 1024;
+/** One or more PEM certificates and nothing else: what a CA file holds, and nothing that is secret. */
+const CERTIFICATES = /^(\s*-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----)+\s*$/;
+
 /**
- * A file the config names at `at`, read on this machine to be carried as a Swarm secret.
- * @throws ConfigError naming the field, the file and why it cannot be read (nothing is written)
+ * A CA file the config names at `at`, read on this machine to be carried as a Swarm
+ * secret. A config is untrusted input and names the image of the service the file goes
+ * to, so only certificates (public) are carried: a regular file (a link is followed to
+ * one), at most 256 KiB, of PEM certificates and nothing else.
+ * @throws ConfigError naming the field, the file and what was expected (nothing is written)
  */
-function carried(at: ConfigIssue["path"], file: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw new ConfigError([
-      {
-        path: at,
-        message: `expected a file readable here (${why}): with a swarm section it is read where homedock runs and carried to the entry's node`,
-        value: file,
-        hasValue: true,
-      },
+function carriedCertificates(at: ConfigIssue["path"], file: string): string {
+  const refuse = (why: string) =>
+    new ConfigError([
+      { path: at, message: `expected ${why}: with a swarm section it is read where homedock runs and carried to the sign-in`, value: file, hasValue: true },
     ]);
+  let text: string;
+  try {
+    const st = statSync(file);
+    if (!st.isFile()) throw refuse("a regular file of PEM certificates");
+    if (st.size > CARRIED_MAX_BYTES) throw refuse(`a file of PEM certificates of at most ${CARRIED_MAX_BYTES / 1024} KiB (it has ${st.size} bytes)`);
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw refuse(`a file readable here (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
+  if (!CERTIFICATES.test(text)) throw refuse("PEM certificates and nothing else (BEGIN CERTIFICATE blocks)");
+  return text;
 }
 
-/** On a Swarm, the files the config names (TLS files, the login's CA file), read here, where homedock runs, and carried to the entry's node as secrets. */
-function carriedDoorFiles(model: HostModel): Record<string, string> {
-  const files: Record<string, string> = {};
-  const tls = model.frontDoor!.tls;
-  if (tls.mode === "files") {
-    files[DOOR_FILES.tlsCert] = carried(["frontDoor", "certFile"], tls.certFile);
-    files[DOOR_FILES.tlsKey] = carried(["frontDoor", "keyFile"], tls.keyFile);
-  }
-  const ca = model.frontDoor!.login.oidc?.caFile;
-  if (ca !== undefined) files[DOOR_FILES.loginCa] = carried(["frontDoor", "login", "caFile"], ca);
-  return files;
+/** On a Swarm, the files the config names that go to a service: an OpenID Connect login's CA file, read here and carried to the sign-in as a secret. */
+export function carriedDoorFiles(model: HostModel): Record<string, string> {
+  const ca = model.frontDoor?.login.oidc?.caFile;
+  return ca === undefined ? {} : { [DOOR_FILES.loginCa]: carriedCertificates(["frontDoor", "login", "caFile"], ca) };
 }
 
 /** On a Swarm, the files of the proxies across nodes: the nodes' Caddyfile, homedock's CA, each proxy's and the login's certificate and key. */

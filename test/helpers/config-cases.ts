@@ -596,6 +596,11 @@ export const cases: [string, (c: any) => void, string][] = [
     `frontDoor.listen: got ["127.0.0.1"]; expected [0.0.0.0] with a swarm section: the entry proxy publishes its ports on its node in host mode`,
   ],
   [
+    "swarm with a front door's certificate files",
+    (c) => (onSwarm(c), (c.frontDoor = { site: "lab.example.org", tls: "files", certFile: "/srv/tls/cert.pem", keyFile: "/srv/tls/key.pem" })),
+    `frontDoor.tls: got "files"; expected internal or acme with a swarm section: a private key of the machine homedock runs on is not carried`,
+  ],
+  [
     "swarm with a front door and an idle timeout",
     (c) => (onSwarm(c), (c.frontDoor = { site: "lab.example.org" }), (c.environments[0].jupyter = "notebook"), (c.environments[0].idleTimeout = 3600)),
     `environments[0].idleTimeout: got 3600; expected no idleTimeout with a swarm section and a front door: idle stop and wake are not yet across nodes`,

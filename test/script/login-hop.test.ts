@@ -8,7 +8,7 @@
 // request, no password and no session cookie. The login's own certificate gets them.
 import { spawnSync, spawn, type ChildProcess } from "node:child_process";
 import { X509Certificate } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer, request } from "node:https";
 import { tmpdir } from "node:os";
@@ -295,47 +295,52 @@ describe("the login's certificates in peers.json", () => {
   });
 });
 
-describe("the files a Swarm config names", () => {
-  /** The course on the Swarm with tls: files and an OpenID Connect login whose provider's CA is `caFile`. */
-  const withFiles = (caFile: string) => {
+describe("the CA file a Swarm config names", () => {
+  /** The course on the Swarm with an OpenID Connect login whose provider's CA is `caFile`. */
+  const withCa = (caFile: string) => {
     const c = swarmDoorConfig();
-    const tls = path.join(work, "tls");
-    mkdirSync(tls, { recursive: true });
-    writeFileSync(path.join(tls, "cert.pem"), "the site's certificate\n");
-    writeFileSync(path.join(tls, "key.pem"), "the site's key\n", { mode: 0o600 });
     return buildModel({
       ...c,
-      frontDoor: {
-        ...c.frontDoor!,
-        tls: "files",
-        certFile: path.join(tls, "cert.pem"),
-        keyFile: path.join(tls, "key.pem"),
-        login: { method: "oidc", issuer: "https://id.example.org", clientId: "lab", caFile },
-      },
+      frontDoor: { ...c.frontDoor!, login: { method: "oidc", issuer: "https://id.example.org", clientId: "lab", caFile } },
       users: c.users!.map((u) => ({ ...u, identity: `${u.name}@example.org` })),
     });
   };
+  const put = (name: string, text: string) => {
+    const file = path.join(work, name);
+    writeFileSync(file, text, { mode: 0o600 });
+    return file;
+  };
 
-  it("are read where homedock runs and written beside the stack file, to be carried as secrets", () => {
-    const ca = path.join(work, "provider-ca.pem");
-    writeFileSync(ca, "the provider's CA\n");
+  it("is read where homedock runs and written beside the stack file, to be carried to the sign-in as a secret", () => {
+    const bundle = `${peers.ca.cert}${other.ca.cert}`;
     const dir = mkdtempSync(path.join(work, "carried-"));
     writeClientSecret(dir, "the-client-secret");
-    writeComposeSecrets(dir, withFiles(ca));
-    const read = (f: string) => readFileSync(path.join(dir, "homedock-secrets", "frontdoor", f), "utf8");
-    expect([read("entry-tls.crt"), read("entry-tls.key"), read("login-provider-ca.pem")]).toEqual([
-      "the site's certificate\n",
-      "the site's key\n",
-      "the provider's CA\n",
-    ]);
+    writeComposeSecrets(dir, withCa(put("provider-ca.pem", bundle)));
+    expect(readFileSync(path.join(dir, "homedock-secrets", "frontdoor", "login-provider-ca.pem"), "utf8")).toBe(bundle);
   });
 
-  it("are refused by their field when one cannot be read, before anything is written", () => {
-    const dir = mkdtempSync(path.join(work, "refused-"));
-    const missing = path.join(work, "no-such-ca.pem");
-    expect(() => writeComposeSecrets(dir, withFiles(missing))).toThrow(
-      `frontDoor.login.caFile: got "${missing}"; expected a file readable here (ENOENT): with a swarm section it is read where homedock runs and carried to the entry's node`,
-    );
-    expect(readdirSync(dir)).toEqual([]);
+  it("is refused by its field, before anything is written, unless it is a readable regular file of PEM certificates alone", () => {
+    // The config names the sign-in's image too: a key, a secrets file or anything else of this machine must not go there.
+    const key = put("a-key.pem", peers.entry.key);
+    const secrets = path.join(work, "ours", "homedock-secrets", "peers.json");
+    const linked = path.join(work, "link-to-peers.pem");
+    symlinkSync(secrets, linked);
+    const mixed = put("cert-and-key.pem", `${peers.ca.cert}${peers.entry.key}`);
+    const cases: [string, string][] = [
+      [path.join(work, "no-such-ca.pem"), "a file readable here (ENOENT)"],
+      [work, "a regular file of PEM certificates"],
+      [key, "PEM certificates and nothing else (BEGIN CERTIFICATE blocks)"],
+      [linked, "PEM certificates and nothing else (BEGIN CERTIFICATE blocks)"],
+      [mixed, "PEM certificates and nothing else (BEGIN CERTIFICATE blocks)"],
+    ];
+    for (const [file, expected] of cases) {
+      const dir = mkdtempSync(path.join(work, "refused-"));
+      writeClientSecret(dir, "the-client-secret");
+      const before = readdirSync(path.join(dir, "homedock-secrets")).sort();
+      expect(() => writeComposeSecrets(dir, withCa(file)), file).toThrow(
+        `frontDoor.login.caFile: got "${file}"; expected ${expected}: with a swarm section it is read where homedock runs and carried to the sign-in`,
+      );
+      expect([file, readdirSync(dir).sort(), readdirSync(path.join(dir, "homedock-secrets")).sort()]).toEqual([file, ["homedock-secrets"], before]);
+    }
   });
 });

@@ -75,6 +75,13 @@ function checkFrontDoor(config: PartialConfig, report: Report): void {
       frontDoor.listen,
     );
   }
+  if (frontDoor.tls === "files") {
+    report(
+      at("tls"),
+      "expected internal or acme with a swarm section: a private key of the machine homedock runs on is not carried to the entry's node, whose image the config names",
+      "files",
+    );
+  }
   const idle = "expected no idleTimeout with a swarm section and a front door: idle stop and wake are not yet across nodes";
   config.environments.forEach((env, i) => {
     if (env?.idleTimeout !== undefined) report(["environments", i, "idleTimeout"], idle, env.idleTimeout);

@@ -3,7 +3,7 @@
 // and nothing deployed; with every node fine, the stack file, then the deploy as the
 // host's stack.
 import { Command } from "commander";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -61,6 +61,23 @@ describe("homedock swarm deploy", () => {
     expect(existsSync(out)).toBe(false);
     expect(existsSync(path.join(path.dirname(file), "homedock-secrets"))).toBe(false);
     expect(deploy).not.toHaveBeenCalled();
+  });
+
+  it("refuses a login CA file that is not PEM certificates alone by its field, before the lock, any node or anything written", async () => {
+    const file = config();
+    const dir = path.dirname(file);
+    const key = path.join(dir, "not-a-ca.pem");
+    writeFileSync(key, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+    const door = [
+      `frontDoor: { site: lab.example.org, login: { method: oidc, issuer: "https://id.example.org", clientId: lab, caFile: ${JSON.stringify(key)} } }`,
+      "users: [{ name: alice, uid: 1001, gid: 1001, identity: alice@example.org }]",
+    ];
+    writeFileSync(file, `${readFileSync(file, "utf8").replace(/^users:.*$/m, "")}${door.join("\n")}\n`);
+    const manager = standInManager(BASELINE, STATUS_OK);
+    const deploy = vi.fn<StackDeploy>(() => ({ status: 0 }));
+    const err = await swarm(["deploy", "-c", file, "-o", path.join(dir, "stack.yml")], manager.docker, deploy).catch((e: unknown) => e);
+    expect((err as Error).message).toContain(`frontDoor.login.caFile: got "${key}"; expected PEM certificates and nothing else`);
+    expect([manager.calls, deploy.mock.calls, readdirSync(dir).sort()]).toEqual([[], [], ["not-a-ca.pem", "swarm.yaml"]]);
   });
 
   it("with the baseline on every node, writes the stack file, then deploys it as the host's stack", async () => {

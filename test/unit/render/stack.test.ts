@@ -345,24 +345,18 @@ describe("the stack file with a front door", () => {
     expect(caddyfile).toContain("The machine your workspace runs on is down");
   });
 
-  it("carries tls: files to the entry, and an OpenID Connect login's CA file to the sign-in alone, as secrets (no bind of a file of one machine)", () => {
+  it("carries an OpenID Connect login's CA file to the sign-in alone, as a secret (no bind of a file of one machine)", () => {
     const c = swarmDoorConfig();
     const m = buildModel({
       ...c,
-      frontDoor: {
-        ...c.frontDoor!,
-        tls: "files",
-        certFile: "/srv/tls/cert.pem",
-        keyFile: "/srv/tls/key.pem",
-        login: { method: "oidc", issuer: "https://id.example.org", clientId: "lab", caFile: "/srv/tls/ca.pem" },
-      },
+      frontDoor: { ...c.frontDoor!, login: { method: "oidc", issuer: "https://id.example.org", clientId: "lab", caFile: "/srv/tls/ca.pem" } },
       users: c.users!.map((u) => ({ ...u, identity: `${u.name}@example.org` })),
     });
     const stack: Json = parse(renderStack(m, files(m)), { merge: true });
-    const secrets = (name: string) => stack.services[name].secrets.map((f: Json) => `${f.source} ${f.target}`);
-    expect(secrets("frontdoor")).toEqual(expect.arrayContaining(["entry-tls.crt /homedock/tls/cert.pem", "entry-tls.key /homedock/tls/key.pem"]));
-    expect(secrets("frontdoor-signin")).toContain("login-provider-ca.pem /homedock/login-ca.pem");
-    expect(secrets("frontdoor-login").some((f: string) => f.startsWith("login-provider-ca.pem") || f.startsWith("entry-tls"))).toBe(false);
+    const withCa = Object.keys(stack.services).filter((name) =>
+      (stack.services[name].secrets ?? []).some((f: Json) => f.source === "login-provider-ca.pem" && f.target === "/homedock/login-ca.pem"),
+    );
+    expect(withCa).toEqual(["frontdoor-signin"]);
     for (const name of Object.keys(stack.services)) {
       const binds = (stack.services[name].volumes ?? []).filter((v: Json) => v.type === "bind").map((v: Json) => v.source);
       expect([name, binds.filter((b: string) => b.startsWith("/srv/tls"))]).toEqual([name, []]);
