@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import type { HostModel } from "../model/model";
 import type { DockerAsync } from "../docker/docker-cli";
-import { ENDED, runJobs } from "../swarm/node-jobs";
+import { runJobs, unfinished } from "../swarm/node-jobs";
 import { usageJobArgs } from "../swarm/node-usage";
 import { parseNodeUsage } from "../workspaces/node-usage";
 import type { RunningTask } from "../workspaces/swarm-status";
@@ -45,7 +45,7 @@ export async function withNodeUsage(
       } catch (err) {
         why = job.logError ?? (err as Error).message;
       }
-    } else why = ENDED.has(job.state) ? `task ${job.state}: ${job.err}` : `no result within ${timeoutMs / 1000} s (task ${job.state || "not scheduled"})`;
+    } else why = unfinished(job, timeoutMs);
     warnings.push(`${node}: memory and CPU not read with ${image}: ${why}`);
   }
   const byService = new Map(running.map((t) => [t.service, usage.get(t.containerId)]));

@@ -9,7 +9,7 @@ import { LABEL_HOST, LABEL_ROLE, ROLE } from "../container/common";
 import { type DockerAsync, HostUnreadableError } from "../docker/docker-cli";
 import { readSwarmNodes, type SwarmNodeState } from "../docker/swarm-nodes";
 import { planNodeCheck } from "../swarm/baseline";
-import { CHECK_TIMEOUT_MS, ENDED, jobArgs, runJobs } from "../swarm/node-jobs";
+import { CHECK_TIMEOUT_MS, jobArgs, runJobs, unfinished } from "../swarm/node-jobs";
 import { compareWithHost, type Finding, type HostSnapshot } from "../users/check";
 import { accountsProbeArgs, configHomes, homeParents, missingMount, parseSnapshot, scriptError } from "../users/host-snapshot";
 
@@ -125,9 +125,7 @@ export async function readNodes(model: HostModel, image: string, docker: DockerA
           again.set(name, pending.get(name)!);
           continue;
         }
-        const why =
-          scriptError(job.output) ??
-          (ENDED.has(job.state) ? `task ${job.state}: ${job.err}` : `no result within ${timeoutMs / 1000} s (task ${job.state || "not scheduled"})`);
+        const why = scriptError(job.output) ?? unfinished(job, timeoutMs);
         problems.push(`${name}: the accounts and homes could not be read with ${image}: ${why}`);
       }
       pending = again;

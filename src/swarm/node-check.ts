@@ -9,7 +9,7 @@ import { rootScript } from "../container/common";
 import { type DockerAsync, dockerCliAsync } from "../docker/docker-cli";
 import { readSwarmNodes, type SwarmNodeState } from "../docker/swarm-nodes";
 import { judgeProbe, type NodeFindings, planNodeCheck, type ProbeResult } from "./baseline";
-import { CHECK_TIMEOUT_MS, ENDED, jobArgs, runJobs } from "./node-jobs";
+import { CHECK_TIMEOUT_MS, jobArgs, runJobs, unfinished } from "./node-jobs";
 
 const SCRIPT = rootScript("node-baseline.sh");
 
@@ -67,7 +67,7 @@ export async function checkNodes(model: HostModel, image: string, docker: Docker
           ? { output: job.output }
           : { failed: job.logError }
         : {
-            failed: !ENDED.has(job.state) ? `no result within ${timeoutMs / 1000} s (task ${job.state || "not scheduled"})` : `task ${job.state}: ${job.err}`,
+            failed: unfinished(job, timeoutMs),
           };
     found.set(name, judgeProbe(name, result));
   }

@@ -127,6 +127,11 @@ export type JobResult =
       readonly logError?: string;
     };
 
+/** Why a created job did not complete, in the admin's words: the state it ended in and its error, or that it did not end in time. */
+export function unfinished(job: { readonly state: string; readonly err: string }, timeoutMs: number): string {
+  return ENDED.has(job.state) ? `task ${job.state}: ${job.err}` : `no result within ${timeoutMs / 1000} s (task ${job.state || "not scheduled"})`;
+}
+
 /** Which log to read of a job that ended in `state`: none, once, or until its last line has come. */
 export type LogReading = (state: string) => "none" | "once" | "untilEnd";
 
