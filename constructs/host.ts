@@ -13,8 +13,9 @@ import { swarmServiceName } from "../src/model/swarm";
 import { preflight } from "../src/preflight/preflight";
 import { literal } from "../src/render/terraform";
 import { Homes } from "./homes";
-import type { HostEnvironment, HostFrontDoor, HostHomes, HostService, HostUser } from "./parts";
+import type { HostEnvironment, HostFrontDoor, HostHomes, HostService, HostSwarmFrontDoor, HostUser } from "./parts";
 import { WorkspaceService } from "./service";
+import { SwarmFrontDoor } from "./swarm-door";
 import { User } from "./user";
 import type { HostRefs } from "./workspace";
 
@@ -59,7 +60,8 @@ export interface HostModelProps extends HostOptions {
  * home and one workspace container per environment the user may use. Any number per
  * stack, each with its own host name (or its own provider). With a swarm section, a
  * Swarm through a manager's engine: one service per workspace on its user's node, and
- * nothing else (no network, images, homes or users).
+ * with a front door its services, overlays and files as the stack file has them;
+ * nothing else (no network for the workspaces, no images, homes or users).
  */
 export class Host extends Construct {
   /**
@@ -94,8 +96,10 @@ export class Host extends Construct {
    * a sensitive input shared by every Host in the stack, never in the synthesized JSON.
    */
   readonly tokens: TerraformVariable;
-  /** Undefined when the config has no frontDoor. */
+  /** Undefined when the config has no frontDoor, and on a Swarm (see `swarmFrontDoor`). */
   readonly frontDoor?: HostFrontDoor;
+  /** On a Swarm with a frontDoor: the entry proxy, each node's proxy and the login as services; undefined otherwise. */
+  readonly swarmFrontDoor?: HostSwarmFrontDoor;
 
   /**
    * A Host from a config (validated, and checked on this machine by the preflight,
@@ -145,6 +149,14 @@ export class Host extends Construct {
           return [name, new WorkspaceService(this, `svc-${name}`, { host: model, workspace: ws, seederScript: seeder.asString, tokens, provider: p })];
         }),
       );
+      if (model.frontDoor !== undefined) {
+        const files = frontDoorFilesVariable(stack);
+        this.swarmFrontDoor = new SwarmFrontDoor(this, "frontdoor", {
+          host: model,
+          configFile: (name) => Token.asString(Fn.lookup(files.value, `${model.name}/${name}`)),
+          provider: p,
+        });
+      }
       return;
     }
     this.services = new Map();
@@ -176,11 +188,7 @@ export class Host extends Construct {
       provider: this.provider,
     };
     if (this.model.frontDoor !== undefined) {
-      const files = sensitiveMap(
-        stack,
-        FRONTDOOR_FILES_VARIABLE,
-        "The front door's config files of each host (its Caddyfile, its login's password file and secrets), by \"<host>/<file>\" (homedock synth writes them to terraform.tfvars.json)",
-      );
+      const files = frontDoorFilesVariable(stack);
       this.frontDoor = new FrontDoor(this, "frontdoor", {
         host: this.model,
         configFile: (name) => Token.asString(Fn.lookup(files.value, `${this.model.name}/${name}`)),
@@ -250,6 +258,15 @@ function unaliasedProvider(stack: TerraformStack): DockerProvider | undefined {
 /** The stack's child `id`, made by `make` if it is not there yet: what every Host in the stack shares. */
 function stackSingleton<T extends Construct>(stack: TerraformStack, id: string, make: () => T): T {
   return (stack.node.tryFindChild(id) as T | undefined) ?? make();
+}
+
+/** The stack's sensitive variable of the front door's files, shared by every host in it. */
+function frontDoorFilesVariable(stack: TerraformStack): TerraformVariable {
+  return sensitiveMap(
+    stack,
+    FRONTDOOR_FILES_VARIABLE,
+    "The front door's config files of each host (its Caddyfile, its login's password file and secrets), by \"<host>/<file>\" (homedock synth writes them to terraform.tfvars.json)",
+  );
 }
 
 /** The stack's sensitive map(string) variable `name` (its Terraform name too), shared by every host in it. */

@@ -11,7 +11,15 @@ export {
   type HostProps,
   TOKENS_VARIABLE,
 } from "./host";
-export { type HostEnvironment, type HostFrontDoor, type HostHomes, type HostService, type HostUser, type HostWorkspace } from "./parts";
+export {
+  type HostEnvironment,
+  type HostFrontDoor,
+  type HostHomes,
+  type HostService,
+  type HostSwarmFrontDoor,
+  type HostUser,
+  type HostWorkspace,
+} from "./parts";
 // What those name: the config a Host takes (its schema, the shape of its props), the
 // model it keeps, the container spec each workspace maps.
 export { type Config, type ConfigInput, configSchema } from "../src/config/schema";

@@ -1,5 +1,7 @@
 import type { Container } from "@cdktf/provider-docker/lib/container";
 import type { Image } from "@cdktf/provider-docker/lib/image";
+import type { Network } from "@cdktf/provider-docker/lib/network";
+import type { Secret } from "@cdktf/provider-docker/lib/secret";
 import type { Service } from "@cdktf/provider-docker/lib/service";
 import type { Volume } from "@cdktf/provider-docker/lib/volume";
 import type { TerraformResource } from "cdktf";
@@ -98,4 +100,14 @@ export interface HostService extends IConstruct {
   readonly swarmNode: string;
   /** Its docker_service: one replica, on that node. */
   readonly service: Service;
+}
+
+/** The front door across a Swarm's nodes (`host.swarmFrontDoor`): the stack file's, as Terraform resources. */
+export interface HostSwarmFrontDoor extends IConstruct {
+  /** Its overlays by name: the entry's, the proxies', the login's (and an OpenID Connect sign-in's way out). */
+  readonly networks: ReadonlyMap<string, Network>;
+  /** Each file a service reads (Caddyfiles, certificates, the login's files) as a docker_secret named by its content's hash, by file name. */
+  readonly secrets: ReadonlyMap<string, Secret>;
+  /** The entry proxy, each node's proxy and the login's services, by their name in the stack file. */
+  readonly services: ReadonlyMap<string, Service>;
 }

@@ -19,7 +19,7 @@ import { addUsersCommand } from "./users";
 import { readPasswords, staleHashes } from "../output/secrets";
 import { addWorkspaceCommands } from "./workspaces";
 import { addPruneCommand } from "./prune";
-import { addSwarmCommands, baselineChecked } from "./swarm";
+import { addSwarmCommands, baselineChecked, setUpDoors } from "./swarm";
 import { type DockerAsync, dockerCliAsync } from "../docker/docker-cli";
 import { exitStatus } from "./exit-status";
 import {
@@ -146,9 +146,15 @@ async function applying(stack: string, host: string, engine: EngineReader, apply
   return status;
 }
 
-/** A config with a swarm section: every node checked for the baseline before Terraform runs (exit status 3 if one lacks it). */
+/**
+ * A config with a swarm section, before Terraform runs: every node checked for the
+ * baseline, and with a front door its socket directories made on every node, as `swarm
+ * deploy` does (exit status 3 if a node lacks either).
+ */
 async function swarmBaseline(model: HostModel, docker: DockerAsync): Promise<void> {
-  if (model.swarm !== undefined) await baselineChecked(model, undefined, docker);
+  if (model.swarm === undefined) return;
+  await baselineChecked(model, undefined, docker);
+  if (model.frontDoor !== undefined) await setUpDoors(model, docker);
 }
 
 /** What a plan of `stack` must look at; undefined for everything (see targets.ts), [] for nothing. */

@@ -49,12 +49,14 @@ export async function baselineChecked(model: HostModel, image: string | undefine
 
 /**
  * With a front door: the socket directories on every node, before the node's proxy and
- * workspaces bind them.
+ * workspaces bind them (`swarm deploy`, and `deploy` before Terraform runs). In the
+ * front door's own image, as on one host: an environment's image must never run as
+ * root over the socket directories of users who did not choose it.
  * @throws NodeBaselineError naming each node where they could not be made
  */
-async function setUpDoors(model: HostModel, image: string, docker: DockerAsync): Promise<void> {
+export async function setUpDoors(model: HostModel, docker: DockerAsync): Promise<void> {
   const { setUpDoors: run } = await import("../swarm/door-setup");
-  const problems = await run(model, image, docker);
+  const problems = await run(model, model.frontDoor!.image, docker);
   if (problems.length > 0) throw new NodeBaselineError(problems);
   console.log(`host ${model.name}: the front door's socket directories made on ${model.swarm!.nodes.length} node${model.swarm!.nodes.length === 1 ? "" : "s"}`);
 }
@@ -166,9 +168,7 @@ async function stackDeployed(
 ): Promise<void> {
   await baselineChecked(model, opts.image, docker);
   stopped();
-  // In the front door's own image, as on one host: an environment's image must never
-  // run as root over the socket directories of users who did not choose it.
-  if (model.frontDoor !== undefined) await setUpDoors(model, model.frontDoor.image, docker);
+  if (model.frontDoor !== undefined) await setUpDoors(model, docker);
   stopped();
   const { writeCompose } = await import("../output/output");
   const out = writeCompose(model, opts.out);

@@ -5,21 +5,13 @@ import type { HostModel } from "./model";
 import { workspacesOf } from "./workspaces";
 
 /**
- * `model`, where Terraform can render it: a single host, or a Swarm without a front door
- * and without a workspace that runs as uid 0.
+ * `model`, where Terraform can render it: a single host, or a Swarm without a workspace
+ * that runs as uid 0.
  * @throws ConfigError naming each field that cannot be rendered, and why
  */
 export function terraformModel<M extends HostModel>(model: M): M {
   if (model.swarm === undefined) return model;
   const issues: ConfigIssue[] = [];
-  if (model.frontDoor !== undefined) {
-    issues.push({
-      path: ["frontDoor"],
-      message: "expected no front door with a swarm section for Terraform (synth, plan, deploy): not yet on Swarm (the workspaces' sockets are on their nodes)",
-      value: model.frontDoor,
-      hasValue: true,
-    });
-  }
   model.users.forEach((user, i) => {
     if (user.uid !== 0 || workspacesOf(model, user.name).length === 0) return;
     issues.push({

@@ -48,6 +48,18 @@ function swarmMountOrder(mounts: readonly { source: string; target: string; entr
   return [...mounts].sort((a, b) => (a.source === b.source ? bytes(a.target, b.target) : bytes(a.source, b.source))).map((m) => m.entry);
 }
 
+/**
+ * `m`, a bind of a service on a Swarm, which never creates a missing bind source (a
+ * missing home fails its task, naming the path). A workspace's socket directory is made
+ * by its node's setup job (src/swarm/door-setup.ts) before the services are deployed.
+ * @throws Error for a bind whose source would have to be made with its container
+ */
+export function swarmBind<M extends ContainerSpec["mounts"][number]>(spec: ContainerSpec, m: M): M {
+  const made = m.target === WORKSPACE_RUNTIME_DIR && m.createSource !== true;
+  if ((m.composeVolume !== undefined && !made) || m.createSource === true) throw new Error(`${spec.name}: ${m.source} must exist before its service`);
+  return m;
+}
+
 /** What a front door's service has that a workspace's does not. */
 interface DoorParts {
   /** Its files as Swarm secrets, by the name the stack file declares each under. */
@@ -61,13 +73,7 @@ function stackService(spec: ContainerSpec, node: string, key: string | undefined
   // refuses supplementary gids on a Swarm), no restart or security_opt (ignored by
   // docker stack deploy: deploy.restart_policy and the node baseline say them).
   putContainer(s, spec, key);
-  // Swarm never creates a missing bind source: a missing home fails its task, naming the path.
-  for (const m of spec.mounts) {
-    // A workspace's socket directory is made by its node's setup job (src/swarm/door-setup.ts) before the stack is deployed.
-    const made = m.target === WORKSPACE_RUNTIME_DIR && m.createSource !== true;
-    if ((m.composeVolume !== undefined && !made) || m.createSource === true)
-      throw new Error(`stack file: ${spec.name}: ${m.source} must exist before its container`);
-  }
+  for (const m of spec.mounts) swarmBind(spec, m);
   put(
     s,
     "volumes",

@@ -246,9 +246,14 @@ function settingChanges(attributes: readonly string[], before: Values, after: Va
     });
 }
 
-/** The ports a container publishes, as `address:port`, HTTPS (443 inside) first. */
+/** The ports a container publishes (or a service, in host mode: on every address of its node), as `address:port`, HTTPS (443 inside) first. */
 function publishedPorts(values: Values): string[] {
-  return [...(values.ports ?? [])]
+  const endpoint = block(values, "endpoint_spec");
+  const ports: { internal: number; external?: number | null; ip?: string | null }[] =
+    endpoint === undefined
+      ? (values.ports ?? [])
+      : ((endpoint.ports ?? []) as { target_port: number; published_port?: number }[]).map((p) => ({ internal: p.target_port, external: p.published_port }));
+  return [...ports]
     .sort((a, b) => (a.internal === 443 ? -1 : b.internal === 443 ? 1 : a.internal - b.internal))
     .map((p) => `${p.ip ?? "0.0.0.0"}:${p.external ?? p.internal}`);
 }

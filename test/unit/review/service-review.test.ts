@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { reviewPlan } from "../../../src/review/review";
 import { buildModel } from "../../../src/model/model";
-import { type Json, swarmCourseConfig, synthHost } from "../../helpers/synth";
+import { type Json, swarmCourseConfig, swarmDoorConfig, synthHost } from "../../helpers/synth";
 
 const model = buildModel(swarmCourseConfig());
 const tf = synthHost(swarmCourseConfig());
@@ -17,12 +17,14 @@ function planned(resource: Json, token = "t"): Json {
         ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, blockOf(k, listed(x))]))
         : v;
   const blockOf = (k: string, v: unknown) =>
-    ["task_spec", "container_spec", "placement", "resources", "limits", "restart_policy", "mode", "replicated"].includes(k) ? [v] : v;
+    ["task_spec", "container_spec", "placement", "resources", "limits", "restart_policy", "mode", "replicated", "endpoint_spec"].includes(k) ? [v] : v;
   const values = listed(resource) as Json;
+  delete values.provider;
   const spec = values.task_spec[0].container_spec[0];
+  // A front door's service: no token, no seeder.
+  if (!spec.env.JUPYTER_TOKEN) return values;
   spec.env = { ...spec.env, JUPYTER_TOKEN: token };
   spec.command = [spec.command[0], spec.command[1], "the seeder", spec.command[3]];
-  delete values.provider;
   return values;
 }
 
@@ -86,5 +88,34 @@ describe("the review of a Swarm's plan", () => {
     expect(review.summary.users).toEqual([
       { user: "carol", changes: [{ user: "carol", environment: "python-course", change: "updated", reasons: ["labels changed"], settings: [] }], unchanged: 0 },
     ]);
+  });
+});
+
+describe("the review of a Swarm's plan with the front door", () => {
+  const doorTf = synthHost(swarmDoorConfig());
+  const all = Object.entries<Json>(doorTf.resource.docker_service);
+  const [entryId, entry] = all.find(([, r]) => r.name === "course_frontdoor")!;
+  const added = ([id, r]: [string, Json]) => ({
+    address: address(id),
+    mode: "managed",
+    type: "docker_service",
+    name: id,
+    change: { actions: ["create"], before: null, after: planned(r) },
+  });
+
+  it("says the entry proxy's ports when the front door is added", () => {
+    const review = reviewPlan(plan(all.map(added)), { host: "course" });
+    expect(review.markdown).toContain("- front door added: the proxy starts, publishing 0.0.0.0:8443 and 0.0.0.0:8080");
+    expect(review.summary.totals.added).toBe(model.workspaces.length);
+  });
+
+  it("says a new Caddyfile (a new secret) as the entry proxy's restart, and no workspace's", () => {
+    const after = planned(entry);
+    after.task_spec[0].container_spec[0].secrets = after.task_spec[0].container_spec[0].secrets.map((s: Json, i: number) =>
+      i === 0 ? { ...s, secret_id: "new" } : s,
+    );
+    const review = reviewPlan(plan([update(entryId, planned(entry), after), ...all.filter(([i]) => i !== entryId).map(noop)]), { host: "course" });
+    expect(review.summary.stopping).toEqual([]);
+    expect(review.markdown).toContain("- front door restarts: the proxy is replaced (secrets changed); open pages reconnect, kernels keep running");
   });
 });
