@@ -1,6 +1,6 @@
 // An apply cut off before Terraform could record what it had made: Terraform killed (a
 // lost session, the OOM killer, kill -9), or the machine down. The containers (on a
-// Swarm, services) and networks it had created by then are on the engine but not in the state, and every
+// Swarm, services and the front door's secrets) and networks it had created by then are on the engine but not in the state, and every
 // later apply fails creating them again ("the name is already in use"): the admin would
 // have to find and remove them by hand.
 //
@@ -41,12 +41,13 @@ export function applyEnded(stack: string, status: number): void {
 
 /**
  * What an apply makes that is named, for the docker CLI: how to list a host's (id, tab,
- * name) and how to remove one, in the order they are removed (a network once nothing is
- * on it). A Swarm's workspaces are services.
+ * name) and how to remove one, in the order they are removed (a secret or a network once
+ * nothing uses it). A Swarm's workspaces are services; its front door's files, secrets.
  */
 const KINDS = {
   container: { list: ["ps", "-a", "--no-trunc"], name: "{{.Names}}", remove: ["rm", "-f"] },
   service: { list: ["service", "ls"], name: "{{.Name}}", remove: ["service", "rm"] },
+  secret: { list: ["secret", "ls"], name: "{{.Name}}", remove: ["secret", "rm"] },
   network: { list: ["network", "ls", "--no-trunc"], name: "{{.Name}}", remove: ["network", "rm"] },
 } as const;
 type Kind = keyof typeof KINDS;
@@ -88,8 +89,18 @@ function workingIn(dir: string): number[] {
   return pids;
 }
 
-/** Each kind's names as the stack declares them (literal names only), and ids as the state holds them. */
-function declaredAndHeld(stack: string, stateFile: string): Record<Kind, { names: Set<string>; ids: Set<string> }> {
+/** What the stack declares of a kind: its literal names, the literal ends of names that begin with a hash Terraform computes (a secret's), and the ids the state holds. */
+interface Known {
+  readonly names: Set<string>;
+  readonly hashed: Set<string>;
+  readonly ids: Set<string>;
+}
+
+/** A name the stack declares: a literal one, or a hash of 16 hex digits (constructs/swarm-door.ts: secretName) before a literal end. */
+const declares = (known: Known, name: string) => known.names.has(name) || (/^[0-9a-f]{16}-/.test(name) && known.hashed.has(name.slice(16)));
+
+/** Each kind's names as the stack declares them, and ids as the state holds them. */
+function declaredAndHeld(stack: string, stateFile: string): Record<Kind, Known> {
   const json = JSON.parse(readFileSync(path.join(stack, "cdk.tf.json"), "utf8")) as { resource?: Record<string, Record<string, { name?: unknown }>> };
   let state: StateFile = {};
   try {
@@ -98,13 +109,19 @@ function declaredAndHeld(stack: string, stateFile: string): Record<Kind, { names
     // No state yet: a first apply cut off.
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
   }
-  const out = Object.fromEntries(kinds.map((kind) => [kind, { names: new Set<string>(), ids: new Set<string>() }])) as Record<
+  const out = Object.fromEntries(kinds.map((kind) => [kind, { names: new Set<string>(), hashed: new Set<string>(), ids: new Set<string>() }])) as Record<
     Kind,
-    { names: Set<string>; ids: Set<string> }
+    Known
   >;
   for (const kind of kinds) {
     for (const resource of Object.values(json.resource?.[`docker_${kind}`] ?? {})) {
-      if (typeof resource.name === "string" && !resource.name.includes("${")) out[kind].names.add(resource.name);
+      if (typeof resource.name !== "string") continue;
+      if (!resource.name.includes("${")) out[kind].names.add(resource.name);
+      else {
+        // "${substr(...)}-<host>-<file>": the end after the one expression, where it is all literal.
+        const end = resource.name.slice(resource.name.lastIndexOf("}") + 1);
+        if (resource.name.startsWith("${") && !end.includes("${") && end.startsWith("-")) out[kind].hashed.add(end);
+      }
     }
     for (const resource of state.resources ?? []) {
       if (resource.type !== `docker_${kind}`) continue;
@@ -116,7 +133,7 @@ function declaredAndHeld(stack: string, stateFile: string): Record<Kind, { names
 
 /**
  * What the last apply of `stack` left unrecorded, where it was cut off (its mark is
- * there): host `host`'s containers, services and networks that the stack declares by name and the
+ * there): host `host`'s containers, services, secrets and networks that the stack declares by name and the
  * state does not hold; [] where the last apply ended by itself.
  * @throws HomedockError while that apply's homedock, or a Terraform in the stack's directory, still runs
  */
@@ -143,10 +160,10 @@ export async function cutOff(stack: string, host: string, reader: EngineReader, 
   const known = declaredAndHeld(stack, files.state);
   const engineEnv = engineEnvironment(files.provider, env);
   const label = `label=homedock.host=${host}`;
-  // Services are asked of a stack that declares some alone: an engine that is no Swarm manager refuses `service ls`.
+  // Services and secrets are asked of a stack that declares some alone: an engine that is no Swarm manager refuses to list them.
   const listed = await Promise.all(
     kinds.map((kind) =>
-      kind === "service" && known.service.names.size === 0
+      (kind === "service" && known.service.names.size === 0) || (kind === "secret" && known.secret.hashed.size === 0)
         ? Promise.resolve<Ran>({ status: 0, stdout: "", stderr: "" })
         : reader([...KINDS[kind].list, "--filter", label, "--format", `{{.ID}}\t${KINDS[kind].name}`], engineEnv),
     ),
@@ -161,14 +178,14 @@ export async function cutOff(stack: string, host: string, reader: EngineReader, 
       .filter(Boolean)
       .map((line) => line.split("\t"))
       // `service ls` shows an id's first 12 characters: held where a full id of the state begins with it.
-      .filter(([id, name]) => known[kind].names.has(name) && ![...known[kind].ids].some((held) => held.startsWith(id)))
+      .filter(([id, name]) => declares(known[kind], name) && ![...known[kind].ids].some((held) => held.startsWith(id)))
       .map(([id, name]) => ({ kind, id, name })),
   );
 }
 
 /**
- * Removes what `cutOff` found (containers and services first: a network is removed once
- * nothing is on it), by id, so that nothing made since by that name is touched.
+ * Removes what `cutOff` found (containers and services first: a secret or a network is
+ * removed once nothing uses it), by id, so that nothing made since by that name is touched.
  * @throws HomedockError naming what the engine would not remove
  */
 export async function removeLeftovers(

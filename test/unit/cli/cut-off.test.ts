@@ -20,22 +20,23 @@ function engine(containers: string[], networks: string[], status = 0): EngineRea
   };
 }
 
+/** A stack of host lab (its state in terraform.lab.tfstate) that declares `resource`. */
+function declare(resource: Record<string, Record<string, { name: string }>>): void {
+  writeFileSync(
+    path.join(stack, "cdk.tf.json"),
+    JSON.stringify({ terraform: { backend: { local: { path: "terraform.lab.tfstate" } } }, provider: { docker: [{}] }, resource }),
+  );
+}
+
 beforeEach(() => {
   stack = mkdtempSync(path.join(tmpdir(), "homedock-cutoff-"));
   calls = [];
   // The stack declares the workspaces of alice and bob, the home one-shot and the network;
   // the state holds alice's workspace and the network as an earlier apply left them.
-  writeFileSync(
-    path.join(stack, "cdk.tf.json"),
-    JSON.stringify({
-      terraform: { backend: { local: { path: "terraform.lab.tfstate" } } },
-      provider: { docker: [{}] },
-      resource: {
-        docker_container: { alice: { name: "lab-alice.py" }, bob: { name: "lab-bob.py" }, homes: { name: "lab-homes-py" }, other: { name: "${var.x}" } },
-        docker_network: { net: { name: "lab" } },
-      },
-    }),
-  );
+  declare({
+    docker_container: { alice: { name: "lab-alice.py" }, bob: { name: "lab-bob.py" }, homes: { name: "lab-homes-py" }, other: { name: "${var.x}" } },
+    docker_network: { net: { name: "lab" } },
+  });
   writeFileSync(
     path.join(stack, "terraform.lab.tfstate"),
     JSON.stringify({
@@ -102,14 +103,7 @@ describe("after an apply cut off by a signal", () => {
 
   it("on a Swarm, its services too: one the state holds by its full id, which `service ls` shows the start of, is not left over", async () => {
     markedByGone();
-    writeFileSync(
-      path.join(stack, "cdk.tf.json"),
-      JSON.stringify({
-        terraform: { backend: { local: { path: "terraform.lab.tfstate" } } },
-        provider: { docker: [{}] },
-        resource: { docker_service: { alice: { name: "lab-alice--py" }, bob: { name: "lab-bob--py" } } },
-      }),
-    );
+    declare({ docker_service: { alice: { name: "lab-alice--py" }, bob: { name: "lab-bob--py" } } });
     writeFileSync(
       path.join(stack, "terraform.lab.tfstate"),
       JSON.stringify({ resources: [{ mode: "managed", type: "docker_service", instances: [{ attributes: { id: "s1aaaaaaaaaa0123456789" } }] }] }),
@@ -121,6 +115,45 @@ describe("after an apply cut off by a signal", () => {
     expect(await cutOff(stack, "lab", services)).toEqual([{ kind: "service", id: "s2bbbbbbbbbb", name: "lab-bob--py" }]);
     await removeLeftovers(stack, [{ kind: "service", id: "s2bbbbbbbbbb", name: "lab-bob--py" }], services);
     expect(calls.at(-1)).toEqual(["service", "rm", "s2bbbbbbbbbb"]);
+  });
+
+  it("on a Swarm with a front door, its secrets too: named by a hash, then the stack's literal end; the state's, and others, are not left over", async () => {
+    markedByGone();
+    const name = (file: string) =>
+      `\${substr(nonsensitive(sha256(join("\\n", ["lab", "${file}", var.frontdoor_files["lab/login-cookie-secret"], var.frontdoor_files["lab/${file}"]]))), 0, 16)}-lab-${file}`;
+    declare({
+      docker_service: { entry: { name: "lab_frontdoor" } },
+      docker_secret: { caddyfile: { name: name("Caddyfile") }, ca: { name: name("peers-ca.crt") } },
+    });
+    writeFileSync(
+      path.join(stack, "terraform.lab.tfstate"),
+      JSON.stringify({ resources: [{ mode: "managed", type: "docker_secret", instances: [{ attributes: { id: "held0000000000000000000001" } }] }] }),
+    );
+    const listing = [
+      "held0000000000000000000001\t0123456789abcdef-lab-Caddyfile",
+      // What the cut-off apply made: a new Caddyfile's secret, and the CA's.
+      "made0000000000000000000002\tfedcba9876543210-lab-Caddyfile",
+      "made0000000000000000000003\t00000000000000aa-lab-peers-ca.crt",
+      // Not this stack's names: another file, a name without the hash, a hash of another length.
+      "othr0000000000000000000004\t0123456789abcdef-lab-notes.txt",
+      "othr0000000000000000000005\tlab-0123456789abcdef-Caddyfile",
+      "othr0000000000000000000006\t0123456789abcde-lab-Caddyfile",
+    ].join("\n");
+    const secrets = async (args: readonly string[]) => {
+      calls.push([...args]);
+      return { status: 0, stdout: args[0] === "secret" ? `${listing}\n` : "", stderr: "" };
+    };
+    const left = await cutOff(stack, "lab", secrets);
+    expect(left).toEqual([
+      { kind: "secret", id: "made0000000000000000000002", name: "fedcba9876543210-lab-Caddyfile" },
+      { kind: "secret", id: "made0000000000000000000003", name: "00000000000000aa-lab-peers-ca.crt" },
+    ]);
+    expect(calls.find((c) => c[0] === "secret")).toEqual(["secret", "ls", "--filter", "label=homedock.host=lab", "--format", "{{.ID}}\t{{.Name}}"]);
+    await removeLeftovers(stack, [...left, { kind: "service", id: "s1", name: "lab_frontdoor" }], secrets);
+    expect(calls.slice(-2)).toEqual([
+      ["service", "rm", "s1"],
+      ["secret", "rm", "made0000000000000000000002", "made0000000000000000000003"],
+    ]);
   });
 
   it("asks no Swarm for services where the stack declares none", async () => {
