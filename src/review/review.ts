@@ -64,9 +64,15 @@ export type ResourceChange =
       readonly users: readonly string[];
     };
 
-/** The containers that run as root: the one-shot that creates a user's home, the front door's proxy and its setup. */
+/** The containers that run as root: the one-shot that creates a user's home, the front door's proxy, its setup and its login; on a Swarm a node's proxy. */
 export type RootRole =
-  typeof ROLE.home | typeof ROLE.proxy | typeof ROLE.frontDoorSetup | typeof ROLE.sessionCheck | typeof ROLE.signIn | typeof ROLE.signInLimit;
+  | typeof ROLE.home
+  | typeof ROLE.proxy
+  | typeof ROLE.frontDoorSetup
+  | typeof ROLE.sessionCheck
+  | typeof ROLE.signIn
+  | typeof ROLE.signInLimit
+  | typeof ROLE.nodeProxy;
 export const ROOT_ROLES: readonly string[] = [
   ROLE.home,
   ROLE.proxy,
@@ -74,6 +80,7 @@ export const ROOT_ROLES: readonly string[] = [
   ROLE.sessionCheck,
   ROLE.signIn,
   ROLE.signInLimit,
+  ROLE.nodeProxy,
 ] satisfies readonly RootRole[];
 
 /** A container that runs as root gets another image: what the pull request puts on the host as root. */
@@ -130,6 +137,8 @@ export interface FrontDoorChange {
   readonly reloads: boolean;
   /** What the login was and becomes, where that changes (method, provider, claim, session). */
   readonly login?: { readonly from: string; readonly to: string };
+  /** On a Swarm: the front door's other services that restart (a node's proxy, the login's), each in words, and why. */
+  readonly restarts?: readonly { readonly service: string; readonly reasons: readonly string[] }[];
 }
 
 /** The policies' verdict: the exit status and, for each policy hit, one line saying so. */
@@ -344,6 +353,16 @@ export function serviceNode(values: Values): string | undefined {
   return constraints.map((c) => (typeof c === "string" ? constraintNode(c) : undefined)).find((n) => n !== undefined);
 }
 
+/**
+ * A docker_service's values with its container spec's image, entrypoint and command where
+ * a docker_container has them, for what reads a container's (the login, a root image).
+ */
+function asContainer(values: Values): Values {
+  const spec = block(block(values, "task_spec"), "container_spec");
+  if (spec === undefined) return values;
+  return { ...values, image: spec.image as string | undefined, entrypoint: spec.command, command: spec.args as Values["command"] };
+}
+
 /** A service's container_spec attributes as a docker_container's (src/render/service.ts: the command is the entrypoint, args the command). */
 const SERVICE_ATTRIBUTES: Readonly<Record<string, string>> = { args: "command", command: "entrypoint", groups: "group_add", dir: "working_dir" };
 
@@ -378,16 +397,26 @@ function changesOf(resourceChanges: readonly PlanResourceChange[]): Change[] {
     const values = kind === "removed" ? before : after;
     if (c.type === "docker_service" && (kind === "replaced" || (kind === "updated" && attributes.includes("task_spec")))) {
       // Swarm replaces the task: the server restarts in a new container, wherever it runs.
-      return { settings: [], address: c.address, type: c.type, kind: "replaced", labels: labels(values), values, before, ...serviceChange(before, after) };
+      return {
+        settings: [],
+        address: c.address,
+        type: c.type,
+        kind: "replaced",
+        labels: labels(values),
+        values: asContainer(values),
+        before: asContainer(before),
+        ...serviceChange(before, after),
+      };
     }
+    const service = c.type === "docker_service" ? asContainer : (v: Values) => v;
     return {
       settings: kind === "updated" ? settingChanges(attributes, before, after) : [],
       address: c.address,
       type: c.type,
       kind,
       labels: labels(values),
-      values,
-      before,
+      values: service(values),
+      before: service(before),
       // replace_triggered_by names no attribute; homedock uses it for the network alone.
       reasons: [
         ...new Set([
@@ -767,14 +796,32 @@ function loginChange(containers: readonly Change[]): FrontDoorChange["login"] {
   return from === undefined || to === undefined || from === to ? undefined : { from, to };
 }
 
+/** What a service of the front door across a Swarm's nodes is, other than the entry proxy, in words. */
+const DOOR_SERVICES: Readonly<Record<string, (values: Values) => string>> = {
+  [ROLE.nodeProxy]: (v) => `${serviceNode(v) ?? "a node"}'s proxy`,
+  [ROLE.sessionCheck]: () => "the session check",
+  [ROLE.signIn]: () => "the sign-in",
+  [ROLE.signInLimit]: () => "the sign-in's limiter",
+};
+
+/** On a Swarm: the front door's services other than the entry proxy that restart (a new task) or change in place, by name. */
+function doorRestarts(containers: readonly Change[]): NonNullable<FrontDoorChange["restarts"]> {
+  return containers
+    .filter((c) => c.type === "docker_service" && DOOR_SERVICES[c.labels[LABEL_ROLE]] !== undefined && (c.kind === "replaced" || c.kind === "updated"))
+    .map((c) => ({ service: DOOR_SERVICES[c.labels[LABEL_ROLE]](c.values), reasons: c.reasons }))
+    .sort((a, b) => byName(a.service, b.service));
+}
+
 function frontDoorChange(containers: readonly Change[]): FrontDoorChange | undefined {
   const proxy = containers.find((c) => c.labels[LABEL_ROLE] === ROLE.proxy && c.kind !== "unchanged");
   // New files are a new setup (they are its uploads); one updated in place (its limits) writes nothing new.
   const setup = containers.find((c) => c.labels[LABEL_ROLE] === ROLE.frontDoorSetup && (c.kind === "added" || c.kind === "replaced"));
   const reloads = setup !== undefined && proxy?.kind !== "added";
   const login = loginChange(containers);
-  if (proxy === undefined && !reloads && login === undefined) return undefined;
-  if (proxy === undefined) return { reloads, ...(login === undefined ? {} : { login }) };
+  const found = doorRestarts(containers);
+  const restarts = found.length > 0 ? { restarts: found } : {};
+  if (proxy === undefined && !reloads && login === undefined && found.length === 0) return undefined;
+  if (proxy === undefined) return { reloads, ...(login === undefined ? {} : { login }), ...restarts };
   const ports = publishedPorts(proxy.values);
   const previous = proxy.kind === "replaced" || proxy.kind === "updated" ? publishedPorts(proxy.before) : ports;
   const moved = JSON.stringify(previous) !== JSON.stringify(ports);
@@ -783,6 +830,7 @@ function frontDoorChange(containers: readonly Change[]): FrontDoorChange | undef
     proxy: { change: proxy.kind as Exclude<ChangeKind, "unchanged">, reasons, ports, ...(moved ? { previousPorts: previous } : {}) },
     reloads,
     ...(login === undefined ? {} : { login }),
+    ...restarts,
   };
 }
 
@@ -796,7 +844,7 @@ function proxyReasons(proxy: NonNullable<FrontDoorChange["proxy"]>): string[] {
 }
 
 /** The front door's lines, each on its own. */
-function frontDoorLines({ proxy, reloads, login }: FrontDoorChange): string[] {
+function frontDoorLines({ proxy, reloads, login, restarts }: FrontDoorChange): string[] {
   const lines: string[] = [];
   if (login !== undefined) lines.push(`- login changes: ${login.from} → ${login.to}`);
   if (proxy?.change === "added") lines.push(`- front door added: the proxy starts, publishing ${portList(proxy.ports)}`);
@@ -806,6 +854,8 @@ function frontDoorLines({ proxy, reloads, login }: FrontDoorChange): string[] {
     lines.push(`- front door restarts: the proxy is replaced (${proxyReasons(proxy).join(", ") || "replaced"}); open pages reconnect, kernels keep running`);
   } else if (proxy?.change === "updated") lines.push(`- front door updated in place (${proxyReasons(proxy).join(", ")})`);
   if (reloads) lines.push("- front door reloads: routes or passwords changed; open pages reconnect, kernels keep running");
+  for (const r of restarts ?? [])
+    lines.push(`- front door: ${r.service} restarts (${r.reasons.join(", ") || "replaced"}); open pages reconnect, kernels keep running`);
   return lines;
 }
 
@@ -817,6 +867,7 @@ const ROOT_ROLE_NAMES: Record<RootRole, (change: RootImageChange) => string> = {
   [ROLE.sessionCheck]: () => "the front door's session check",
   [ROLE.signIn]: () => "the front door's sign-in, which sees passwords",
   [ROLE.signInLimit]: () => "the limit in front of the front door's sign-in, which sees passwords",
+  [ROLE.nodeProxy]: () => "a node's proxy, which reaches every socket of its node",
 };
 
 /** The warning about images that run as root, each on its own line. */

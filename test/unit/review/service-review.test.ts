@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { reviewPlan } from "../../../src/review/review";
 import { buildModel } from "../../../src/model/model";
 import { type Json, swarmCourseConfig, swarmDoorConfig, synthHost } from "../../helpers/synth";
+import type { ConfigInput } from "../../../src/config/schema";
 
 const model = buildModel(swarmCourseConfig());
 const tf = synthHost(swarmCourseConfig());
@@ -107,6 +108,55 @@ describe("the review of a Swarm's plan with the front door", () => {
     const review = reviewPlan(plan(all.map(added)), { host: "course" });
     expect(review.markdown).toContain("- front door added: the proxy starts, publishing 0.0.0.0:8443 and 0.0.0.0:8080");
     expect(review.summary.totals.added).toBe(model.workspaces.length);
+  });
+
+  /** A plan from the door config to `next`: each service that differs updated, the others unchanged. */
+  function planTo(next: ConfigInput): string {
+    const to = new Map(Object.values<Json>(synthHost(next).resource.docker_service).map((r) => [r.name, r]));
+    return plan(
+      all.map(([id, r]) => {
+        const [was, is] = [planned(r), planned(to.get(r.name)!)];
+        return JSON.stringify(was) === JSON.stringify(is) ? noop([id, r]) : update(id, was, is);
+      }),
+    );
+  }
+  const door = swarmDoorConfig();
+
+  it("says a new login as the login's change, the services that restart with it, and nothing else", () => {
+    const review = reviewPlan(planTo({ ...door, frontDoor: { ...door.frontDoor!, login: { method: "password", session: "1h" } } }), { host: "course" });
+    expect(review.markdown).toContain("- login changes: passwords, sessions of 8h, wrong passwords limited to");
+    expect(review.markdown).toMatch(/→ passwords, sessions of 1h, wrong passwords limited to/);
+    expect(review.markdown).toContain("- front door: the sign-in restarts (command changed)");
+    expect(review.markdown).toContain("- front door: the session check restarts (command changed)");
+    expect(review.markdown).not.toContain("Nothing changes.");
+  });
+
+  it("warns of a root image changed on the login and on every node's proxy", () => {
+    const review = reviewPlan(
+      planTo({ ...door, frontDoor: { ...door.frontDoor!, image: "caddy:3", login: { method: "password", image: "evil/oauth2-proxy:1" } } }),
+      {
+        host: "course",
+      },
+    );
+    expect(review.summary.rootImages.map((r) => [r.container, r.role, r.from, r.to])).toEqual([
+      ["course_door--node-1", "node-proxy", "caddy:2", "caddy:3"],
+      ["course_door--node-2", "node-proxy", "caddy:2", "caddy:3"],
+      ["course_door--node-3", "node-proxy", "caddy:2", "caddy:3"],
+      ["course_frontdoor", "frontdoor", "caddy:2", "caddy:3"],
+      ["course_frontdoor-login", "login", review.summary.rootImages[4].from, "evil/oauth2-proxy:1"],
+      ["course_frontdoor-signin", "sign-in", review.summary.rootImages[5].from, "evil/oauth2-proxy:1"],
+    ]);
+    expect(review.markdown).toContain("- `course_door--node-2` (a node's proxy, which reaches every socket of its node): `caddy:2` → `caddy:3`");
+    expect(review.markdown).toContain("- front door: node-2's proxy restarts (image upgraded); open pages reconnect, kernels keep running");
+  });
+
+  it("says a new password file (a new secret of the sign-in's alone) as the sign-in's restart", () => {
+    const [id, signIn] = all.find(([, r]) => r.name === "course_frontdoor-signin")!;
+    const after = planned(signIn);
+    after.task_spec[0].container_spec[0].secrets = after.task_spec[0].container_spec[0].secrets.map((x: Json) => ({ ...x, secret_id: `${x.secret_id}-new` }));
+    const review = reviewPlan(plan([update(id, planned(signIn), after), ...all.filter(([i]) => i !== id).map(noop)]), { host: "course" });
+    expect(review.markdown).toContain("- front door: the sign-in restarts (secrets changed); open pages reconnect, kernels keep running");
+    expect(review.markdown).not.toContain("Nothing changes.");
   });
 
   it("says a new Caddyfile (a new secret) as the entry proxy's restart, and no workspace's", () => {
