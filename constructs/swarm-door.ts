@@ -5,6 +5,7 @@ import { Service } from "@cdktf/provider-docker/lib/service";
 import { Fn, Token } from "cdktf";
 import { Construct } from "constructs";
 import { LABEL_HOST } from "../src/container/common";
+import { LOGIN_FILES } from "../src/container/login";
 import { doorNetworks as overlays, doorServices } from "../src/container/swarm-door";
 import type { HostModel } from "../src/model/model";
 import { scopedServiceName } from "../src/model/swarm";
@@ -42,11 +43,13 @@ export class SwarmFrontDoor extends Construct implements HostSwarmFrontDoor {
     );
     const doors = doorServices(host);
     const files = [...new Set(doors.flatMap((d) => d.secrets.map((f) => f.file)))].sort();
+    // The names' hashes are keyed with the session cookie's secret (see secretName).
+    const key = props.configFile(LOGIN_FILES.cookieSecret);
     this.secrets = new Map(
       files.map((file) => {
         const content = props.configFile(file);
         const secret = new Secret(this, `secret-${file}`, {
-          name: secretName(host.name, file, content),
+          name: secretName(host.name, file, content, key),
           data: Fn.base64encode(content),
           labels,
           provider,
@@ -80,10 +83,12 @@ export class SwarmFrontDoor extends Construct implements HostSwarmFrontDoor {
  * A docker_secret's name: a hash of the host, the file's name and its content (known to
  * Terraform, not to the synth: the content is a sensitive variable's), then the host's
  * and the file's names, at most 64 characters in all, ending in a letter or digit, as
- * Swarm wants them.
+ * Swarm wants them. The hash is keyed with `key`, a random secret of the host's (the
+ * session cookie's): the name is in every plan's output, and an unkeyed hash of a weak
+ * OpenID Connect client secret could be searched for.
  */
-export function secretName(host: string, file: string, content: string): string {
-  const hash = Fn.substr(Token.asString(Fn.nonsensitive(Fn.sha256(Fn.join("\n", [host, file, content])))), 0, 16);
+export function secretName(host: string, file: string, content: string, key: string): string {
+  const hash = Fn.substr(Token.asString(Fn.nonsensitive(Fn.sha256(Fn.join("\n", [host, file, key, content])))), 0, 16);
   const tail = `-${host}-${file}`.slice(0, 64 - 16).replace(/[^A-Za-z0-9]+$/, "");
   return `${Token.asString(hash)}${tail}`;
 }

@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import { type ContainerSpec, LABEL_HOST, SEEDER_SCRIPT, secretKey, workspaceContainer } from "../container/container";
 import { doorNetworks, doorServices, type SecretFile } from "../container/swarm-door";
+import { LOGIN_FILES } from "../container/login";
 import { yamlScalar } from "../config/yaml-scalar";
 import { WORKSPACE_RUNTIME_DIR } from "../model/front-door";
 import type { HostModel } from "../model/model";
@@ -123,10 +124,12 @@ function* stackServices(host: HostModel): Generator<readonly [string, Record<str
 /**
  * A Swarm secret's name: the host's, then a hash of the file's name and content, then
  * the file's name. A secret cannot change: a changed file is a new secret, which rolls
- * only the services that read it.
+ * only the services that read it. The hash is keyed with `key`, a random secret of the
+ * host's (the session cookie's): the names are in the stack file, which is reviewed, and
+ * an unkeyed hash of a weak OpenID Connect client secret could be searched for.
  */
-export function secretName(host: string, file: string, content: string): string {
-  const hash = createHash("sha256").update(`${file}\0${content}`).digest("hex").slice(0, 16);
+export function secretName(host: string, file: string, content: string, key: string): string {
+  const hash = createHash("sha256").update(`${file}\0${key}\0${content}`).digest("hex").slice(0, 16);
   // At most 64 characters, ending in a letter or digit, as Swarm wants them.
   return `${host}-${hash}-${file}`.slice(0, 64).replace(/[^A-Za-z0-9]+$/, "");
 }
@@ -135,12 +138,14 @@ export function secretName(host: string, file: string, content: string): string 
 function doorTail(host: HostModel, files: Readonly<Record<string, string>>): Record<string, unknown> {
   if (host.frontDoor === undefined) return {};
   const used = [...new Set(doorServices(host).flatMap((d) => d.secrets.map((f) => f.file)))].sort();
-  const secrets: Record<string, unknown> = {};
-  for (const file of used) {
+  const given = (file: string) => {
     const content = files[file];
     if (content === undefined) throw new Error(`renderStack: the front door's file ${file} was not given`);
-    secrets[file] = { file: `./${CADDYFILE_DIR}/${file}`, name: secretName(host.name, file, content) };
-  }
+    return content;
+  };
+  const key = given(LOGIN_FILES.cookieSecret);
+  const secrets: Record<string, unknown> = {};
+  for (const file of used) secrets[file] = { file: `./${CADDYFILE_DIR}/${file}`, name: secretName(host.name, file, given(file), key) };
   const data = doorServices(host)[0].spec.volumes[0].name;
   return { secrets, volumes: { [data]: { name: data } } };
 }

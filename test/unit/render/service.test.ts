@@ -240,20 +240,23 @@ describe("the front door across a Swarm's nodes in Terraform", () => {
     }
   });
 
-  it("names each secret by a hash of its content, made before the old one goes, and never holds the content in the stack", () => {
+  it("names each secret by a keyed hash of its content, made before the old one goes, and never holds the content in the stack", () => {
     const secrets = Object.values<Json>(doorTf.resource.docker_secret);
     expect(secrets.map(fileOf).sort()).toEqual(Object.keys(doorStack.secrets).sort());
     for (const s of secrets) {
       const file = fileOf(s);
       expect(s.data).toBe(`\${base64encode(var.frontdoor_files["course/${file}"])}`);
-      expect(s.name).toBe(`\${substr(nonsensitive(sha256(join("\\n", ["course", "${file}", var.frontdoor_files["course/${file}"]]))), 0, 16)}-course-${file}`);
+      // Keyed with the session cookie's secret: a name tells nothing of a weak client secret.
+      expect(s.name).toBe(
+        `\${substr(nonsensitive(sha256(join("\\n", ["course", "${file}", var.frontdoor_files["course/login-cookie-secret"], var.frontdoor_files["course/${file}"]]))), 0, 16)}-course-${file}`,
+      );
       expect(s.lifecycle).toEqual({ create_before_destroy: true });
     }
     expect(JSON.stringify(doorTf)).not.toContain("BEGIN");
   });
 
   it("keeps a secret's name within Swarm's 64 characters, ending in a letter or digit", () => {
-    const name = secretName("h".repeat(40), "peers-door--a-very-long-node-name.key", "x");
+    const name = secretName("h".repeat(40), "peers-door--a-very-long-node-name.key", "x", "k");
     const tail = name.slice(name.lastIndexOf("}") + 1);
     expect(16 + tail.length).toBeLessThanOrEqual(64);
     // Cut to 48 after the hash, then its trailing "-"; the hash is of the whole file name, so two names cut alike still differ.

@@ -1,6 +1,7 @@
 // The stack file for `docker stack deploy`, read back: one service per workspace on its
 // user's node, saying what the workspace's container says in the Compose file, in the
 // words a Swarm honours, and nothing it would ignore.
+import { createHash } from "node:crypto";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { buildModel } from "../../../src/model/model";
@@ -316,8 +317,19 @@ describe("the stack file with a front door", () => {
       file: "./homedock-secrets/frontdoor/peers-door--node-2.key",
       name: expect.stringMatching(/^course-[0-9a-f]{16}-peers-door--node-2\.key$/),
     });
-    const long = secretName("h".repeat(40), "peers-door--node-with-a-long-name.crt", "x");
+    const long = secretName("h".repeat(40), "peers-door--node-with-a-long-name.crt", "x", "k");
     expect([long.length <= 64, /^[a-z0-9].*[A-Za-z0-9]$/.test(long)]).toEqual([true, true]);
+  });
+
+  it("keys each name's hash with the session cookie's secret: the stack file, which is reviewed, tells nothing of a weak client secret", () => {
+    const rekeyed: Json = parse(renderStack(doorModel, files(doorModel, { "login-cookie-secret": "another cookie secret" })));
+    // Every name changes with the key, and none is the unkeyed hash of its content.
+    expect(Object.keys(door.secrets).filter((k) => door.secrets[k].name === rekeyed.secrets[k].name)).toEqual([]);
+    const unkeyed = (file: string, content: string) => createHash("sha256").update(`${file}\0${content}`).digest("hex").slice(0, 16);
+    const given = files(doorModel);
+    const names = Object.keys(door.secrets);
+    expect(names.length).toBeGreaterThan(10);
+    for (const file of names) expect(door.secrets[file].name, file).not.toContain(unkeyed(file, given[file]));
   });
 
   it("changes no node proxy, no login and no other workspace when a user is added: only the secret of the entry's Caddyfile is new", () => {
