@@ -20,6 +20,7 @@ import { readPasswords, staleHashes } from "../output/secrets";
 import { addWorkspaceCommands } from "./workspaces";
 import { addPruneCommand } from "./prune";
 import { addSwarmCommands, baselineChecked, setUpDoors } from "./swarm";
+import { terraformModel } from "../model/terraform-swarm";
 import { type DockerAsync, dockerCliAsync } from "../docker/docker-cli";
 import { exitStatus } from "./exit-status";
 import {
@@ -153,6 +154,8 @@ async function applying(stack: string, host: string, engine: EngineReader, apply
  */
 async function swarmBaseline(model: HostModel, docker: DockerAsync): Promise<void> {
   if (model.swarm === undefined) return;
+  // What Terraform's rendering refuses is refused before any node is touched.
+  terraformModel(model);
   await baselineChecked(model, undefined, docker);
   if (model.frontDoor !== undefined) await setUpDoors(model, docker);
 }
