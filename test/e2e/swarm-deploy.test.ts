@@ -5,16 +5,17 @@
 // before anything is created; then one docker_service per workspace, converged on three
 // nodes, each task as its uid:gid with NoNewPrivs 1, CapEff 0 and its process limit; the
 // next plan empty; a user moved by a config change, named in the review, their files
-// there; a user removed and the host destroyed, every home kept. One rig for the file.
+// there; no workspace's port reached from another, on its node or across nodes; a user
+// removed and the host destroyed, every home kept. One rig for the file.
 import { execFile } from "node:child_process";
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { busyboxImage, eventually, providerMirrorConfig, requireDocker, scenarioRoot, uniqueName } from "../helpers/docker";
-import { type SwarmNode, swarmRig, type SwarmRig } from "../helpers/swarm";
+import { removeAfterAll, type SwarmNode, swarmRig, type SwarmRig } from "../helpers/swarm";
 import { snapshot } from "../helpers/trees";
-import { homeRootOf, makeHomes, taskContainer, userDataOf, webConfig } from "../helpers/swarm-web";
+import { bridgeAddress, fetchFrom, homeRootOf, makeHomes, nodeAddress, taskContainer, userDataOf, webConfig } from "../helpers/swarm-web";
 import { loadConfig } from "../../src/model/load";
 
 const run = promisify(execFile);
@@ -120,10 +121,10 @@ beforeAll(async () => {
   before = userData();
 }, 900_000);
 
-afterAll(async () => {
-  if (rig) await rig.down();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-}, 300_000);
+removeAfterAll(
+  () => rig,
+  () => dir,
+);
 
 // Terraform, the node check and Swarm's scheduling take minutes on a busy machine.
 describe.skipIf(!mirror)("homedock deploy (Terraform, docker_service) on a 3-node Swarm", () => {
@@ -206,6 +207,20 @@ describe.skipIf(!mirror)("homedock deploy (Terraform, docker_service) on a 3-nod
     expect((await homedock("plan")).stdout).toContain("Nothing changes.");
     homesKept();
   }, 600_000);
+
+  it("keeps each workspace's port from every other: carol beside bob on node-2, and alice from node-1", async () => {
+    const address = async (user: User) => bridgeAddress(rig, nodeOf[user], await container(user));
+    const from = async (user: User, to: string) => fetchFrom(rig, nodeOf[user], await container(user), to);
+    // Each serves "pong <its uid>": its own port answers it, so whose server answers is known.
+    for (const u of USERS) expect(await from(u.name, "127.0.0.1"), u.name).toBe(`pong ${u.uid}`);
+    // On node-2's bridge, with icc off: neither reaches the other.
+    expect(await from("bob", await address("carol"))).toBe("nc: timed out");
+    expect(await from("carol", await address("bob"))).toBe("nc: timed out");
+    // Across nodes: bob's task address is on node-2's own bridge (from node-1 a local
+    // address, maybe alice's own), and node-2's address publishes nothing.
+    expect(await from("alice", await address("bob"))).not.toBe("pong 2202");
+    expect(await from("alice", await nodeAddress(rig, "node-2"))).toMatch(/^nc: /);
+  }, 120_000);
 
   it("removes a user's service and keeps the home; destroy removes every service and keeps every home", async () => {
     writeConfig(["alice", "carol"], { carol: "node-2" });

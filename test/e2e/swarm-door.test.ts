@@ -8,14 +8,14 @@
 // users get the page that says so, the others keep working. Every byte of every home is
 // kept. One rig for the whole file.
 import { spawnSync } from "node:child_process";
-import { chmodSync, chownSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { goto, launchChromium, newNotebook, notebookCell } from "../helpers/browser";
 import { homedock } from "../helpers/cli";
-import { busyboxImage, eventually, FRONT_DOOR_IMAGES, requireDocker, requireFrontDoorImages, scenarioRoot, testLogin, uniqueName } from "../helpers/docker";
-import { call, type Door, type Reply, Sessions, signInForm, testUser, type TestUser } from "../helpers/front-door";
+import { eventually, requireDocker, requireFrontDoorImages, scenarioRoot, uniqueName } from "../helpers/docker";
+import { call, type Door, testUser, type TestUser } from "../helpers/front-door";
 import { swarmRig, type SwarmNode, type SwarmRig } from "../helpers/swarm";
+import { cellsInChromium, DOOR_RIG_IMAGES, doorHomeRoot, DoorUsers, entryDoor, makeDoorHome, serviceContainer, swarmDoorJson } from "../helpers/swarm-door";
 import { snapshot } from "../helpers/trees";
 import { openSocket, runCode } from "../helpers/kernel";
 import type WebSocket from "ws";
@@ -37,7 +37,8 @@ let config: string;
 let stackFile: string;
 let door: Door;
 let before: ReturnType<typeof snapshot>;
-const sessions = new Sessions(() => door);
+const users = new DoorUsers(() => door);
+const { sessions } = users;
 /** The kernels the tests started, by user. */
 const kernels = new Map<string, string>();
 /** The kernel WebSockets the tests opened: closed at the end. */
@@ -59,32 +60,15 @@ async function kernelSocket(u: TestUser): Promise<WebSocket> {
 
 const manager = (...args: string[]) => rig.docker("node-1", ...args);
 const env = () => ({ env: { DOCKER_HOST: rig.socket("node-1") }, cwd: scratch });
-const homeRoot = () => path.join(rig.homes, "home");
+const homeRoot = () => doorHomeRoot(rig);
 const userData = () =>
   snapshot(homeRoot(), (rel) => rel.includes("/.homedock") || rel.includes("/.local/") || rel.includes("/.jupyter") || rel.includes("/.ipython"));
 
 function writeConfig(users: readonly TestUser[]): void {
-  writeFileSync(
-    config,
-    JSON.stringify({
-      host: { name: HOST, createHomes: false, homeRoot: homeRoot(), sharedMounts: [], initImage: busyboxImage("swarm-door-init", {}) },
-      frontDoor: { site: "localhost", httpsPort: PORT, httpPort: 8080, image: FRONT_DOOR_IMAGES.proxy, runtimeRoot: RUNTIME_ROOT, login: testLogin() },
-      swarm: { nodes: [{ name: "node-1" }, { name: "node-2" }, { name: "node-3" }] },
-      environments: [{ name: "py", image: FRONT_DOOR_IMAGES.notebook, command: ["python3", "-m", "notebook"], jupyter: "notebook", memory: "512m" }],
-      users: users.map((u) => ({ name: u.name, uid: u.uid, gid: u.uid, node: NODE[u.name] })),
-    }),
-  );
+  writeFileSync(config, swarmDoorJson(rig, HOST, PORT, RUNTIME_ROOT, users, NODE));
 }
 
-/** A home made where the accounts are, with a file that says whose it is in the workspace's directory. */
-function makeHome(u: TestUser): void {
-  const home = path.join(homeRoot(), u.name);
-  mkdirSync(path.join(home, "py"), { recursive: true });
-  writeFileSync(path.join(home, "py", `${u.name}-notes.txt`), `${u.name}'s notes\n`, { mode: 0o600 });
-  writeFileSync(path.join(home, "keep.bin"), Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7 + u.uid) % 256)));
-  for (const p of [home, path.join(home, "py"), path.join(home, "py", `${u.name}-notes.txt`), path.join(home, "keep.bin")]) chownSync(p, u.uid, u.uid);
-  chmodSync(home, 0o700);
-}
+const makeHome = (u: TestUser) => makeDoorHome(rig, u);
 
 async function passwd(u: TestUser): Promise<void> {
   const r = await homedock(["passwd", u.name, "-c", config, "-d", scratch, "--stdin"], { cwd: scratch, input: `${u.password}\n` });
@@ -107,22 +91,11 @@ async function tasks(): Promise<Record<string, { id: string; node: string }>> {
   return running;
 }
 
-/** A user's Jupyter contents listing through the entry proxy, with their session. */
-const contents = (u: TestUser, as: TestUser = u): Promise<Reply> => call(door, "GET", `/user/${u.name}/py/api/contents`, sessions.auth(as));
-
-/** Until each user's Jupyter answers through the door. */
-async function reachable(users: readonly TestUser[]): Promise<void> {
-  for (const u of users) {
-    await eventually(`${u.name}'s workspace through the door`, async () => (await contents(u).catch(() => ({ status: 0 }) as Reply)).status === 200, 180);
-  }
-}
+const contents = (u: TestUser, as?: TestUser) => users.contents(u, as);
+const reachable = (list: readonly TestUser[]) => users.reachable(list);
 
 /** The container of a service's running task, on its node. */
-async function container(service: string, node: SwarmNode): Promise<string> {
-  const ids = (await rig.docker(node, "ps", "-q", "--filter", `label=com.docker.swarm.service.name=${HOST}_${service}`)).trim().split("\n").filter(Boolean);
-  expect(ids, `${service} on ${node}`).toHaveLength(1);
-  return ids[0];
-}
+const container = (service: string, node: SwarmNode) => serviceContainer(rig, `${HOST}_${service}`, node);
 
 /** The address of a node proxy's task on the proxies' overlay. */
 async function doorAddress(node: SwarmNode): Promise<string> {
@@ -176,7 +149,7 @@ beforeAll(async () => {
   config = path.join(scratch, "swarm.yaml");
   stackFile = path.join(scratch, "stack.yml");
   rig = swarmRig(uniqueName("hd-swarm-door-"));
-  await rig.up([FRONT_DOOR_IMAGES.proxy, FRONT_DOOR_IMAGES.login, FRONT_DOOR_IMAGES.limiter, FRONT_DOOR_IMAGES.notebook, busyboxImage("swarm-door-init", {})]);
+  await rig.up(DOOR_RIG_IMAGES());
   for (const u of [alice, bob, carol, dave]) makeHome(u);
   writeConfig([alice, bob, carol]);
   for (const u of [alice, bob, carol]) await passwd(u);
@@ -204,24 +177,7 @@ describe("the front door across the nodes of a Swarm", () => {
 
   it("deploys the entry proxy on node-1, a proxy on every node and each workspace on its user's node", async () => {
     await deploy();
-    const address = (await rig.docker("node-1", "info", "-f", "{{.Swarm.NodeAddr}}")).trim();
-    let ca = "";
-    await eventually(
-      "the entry proxy's local CA",
-      async () => {
-        const r = await rig.dockerStatus(
-          "node-1",
-          "exec",
-          await container("frontdoor", "node-1").catch(() => "none"),
-          "cat",
-          "/data/caddy/pki/authorities/local/root.crt",
-        );
-        ca = r.stdout;
-        return r.status === 0 && ca.includes("BEGIN CERTIFICATE");
-      },
-      120,
-    );
-    door = { site: "localhost", port: PORT, ca, via: { host: address, port: PORT, localAddress: "0.0.0.0" } };
+    door = await entryDoor(rig, HOST, PORT);
     const services = ["frontdoor", "door--node-1", "door--node-2", "door--node-3", "alice--py", "bob--py", "carol--py"];
     let t = await tasks();
     await eventually(
@@ -275,43 +231,11 @@ describe("the front door across the nodes of a Swarm", () => {
   }, 180_000);
 
   it("lets users of two nodes sign in on the page in Chromium and run a cell in a notebook, each as themselves", async () => {
-    // The site is localhost: Chromium is sent to node-1, where the entry proxy publishes it.
-    const browser = await launchChromium(["--ignore-certificate-errors", `--host-resolver-rules=MAP localhost ${door.via!.host}`]);
-    try {
-      const site = `https://localhost:${PORT}`;
-      for (const u of [alice, bob]) {
-        const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1100, height: 620 } });
-        const page = await context.newPage();
-        await goto(page, `${site}/`);
-        await page.waitForSelector("#username");
-        await page.fill("#username", u.name);
-        await page.fill("#password", u.password);
-        await Promise.all([page.waitForURL(`${site}/user/${u.name}/`), page.click("button[type=submit]")]);
-        expect(await page.textContent("h1")).toBe(`Workspaces of ${u.name}`);
-        // A notebook made from the user's own page (with Jupyter's XSRF token), then a cell in it.
-        await goto(page, `${site}/user/${u.name}/py/tree`);
-        await page.waitForSelector("#notebook_list");
-        expect(await newNotebook(page, "on-the-swarm.ipynb"), u.name).toBe(201);
-        const notebook = await context.newPage();
-        await goto(notebook, `${site}/user/${u.name}/py/notebooks/on-the-swarm.ipynb`);
-        await notebook.waitForFunction(() => (globalThis as any).Jupyter?.notebook?.kernel?.is_connected?.() === true, undefined, { timeout: 120_000 });
-        const cell = await notebookCell(notebook, "import os; print(os.getuid(), 6 * 7)");
-        expect([u.name, cell.text.trim()]).toEqual([u.name, `${u.uid} 42`]);
-        // The notebook is in the user's own home, on the storage every node mounts, and the user's.
-        expect(lstatSync(path.join(homeRoot(), u.name, "py", "on-the-swarm.ipynb")).uid, u.name).toBe(u.uid);
-        await context.close();
-      }
-    } finally {
-      await browser.close();
-    }
+    await cellsInChromium(rig, door, [alice, bob]);
   }, 300_000);
 
   it("refuses another user's password, and another user's session on a route", async () => {
-    const form = signInForm(alice.name, bob.password);
-    const r = await call(door, "POST", "/oauth2/sign_in", { "Content-Type": "application/x-www-form-urlencoded", Origin: `https://localhost:${PORT}` }, form);
-    expect([r.status, (r.headers["set-cookie"] ?? []).some((c) => c.startsWith("__Host-homedock="))]).toEqual([401, false]);
-    const cross = await contents(alice, bob);
-    expect([cross.status, cross.body]).toEqual([404, "no such workspace"]);
+    await users.refusedAcross(alice, bob);
   });
 
   it("lets a node's proxy answer the entry's certificate alone: refused without it on the overlay, unreachable from the host, its node and a workspace", async () => {
@@ -358,22 +282,7 @@ describe("the front door across the nodes of a Swarm", () => {
     await eventually("dave's workspace", async () => (await tasks())["dave--py"]?.node === "node-3", 120);
     const now = await tasks();
     for (const s of ["door--node-1", "door--node-2", "door--node-3", "alice--py", "bob--py", "carol--py"]) expect([s, now[s]?.id]).toEqual([s, was[s].id]);
-    // The sign-in restarts on its new password file. A try before that is a wrong password
-    // for dave, and the limiter counts it: wait for the new sign-in, then try a few times,
-    // well under the limit (10 for one name).
-    await eventually("the sign-in on the new password file", async () => (await tasks())["frontdoor-signin"]?.id !== was["frontdoor-signin"].id, 120);
-    let tries = 0;
-    await eventually(
-      "dave's sign-in",
-      async () => {
-        if (tries++ > 0) await new Promise((r) => setTimeout(r, 3_000));
-        return sessions.signIn(dave).then(
-          () => true,
-          () => false,
-        );
-      },
-      30,
-    );
+    await users.newUserSignsIn(dave, async () => (await tasks())["frontdoor-signin"]?.id !== was["frontdoor-signin"].id);
     await reachable([dave]);
     await sessions.signIn(alice, bob, carol);
     await reachable([alice, bob, carol]);
@@ -398,20 +307,9 @@ describe("the front door across the nodes of a Swarm", () => {
   }, 300_000);
 
   it("gives the users of a stopped worker the page that says so within a minute; the others keep working", async () => {
-    await rig.stop("node-3");
-    const started = Date.now();
-    await eventually(
-      "bob's page from the door",
-      async () => {
-        const r = await contents(bob).catch(() => undefined);
-        return r?.status === 502 && r.body.includes("The machine your workspace runs on is down");
-      },
-      60,
-    );
-    expect(Date.now() - started).toBeLessThan(60_000);
+    await users.nodeLost(() => rig.stop("node-3"), bob, [alice, carol]);
     const page = await contents(dave);
     expect([page.status, page.headers["content-type"], page.body.includes("node-3")]).toEqual([502, "text/html; charset=utf-8", true]);
-    for (const u of [alice, carol]) expect([u.name, (await contents(u)).status]).toEqual([u.name, 200]);
     // alice's kernel, started before (and before the entry proxy's restart for dave), runs on.
     const ran = await runCode(await kernelSocket(alice), "print(6 * 7)");
     expect([ran.stdout, ran.executionCount]).toEqual(["42\n", 2]);

@@ -8,14 +8,23 @@
 // user moved by a config change and a deploy, files there. Every byte of every home is
 // kept throughout. One rig for the whole file.
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { homedock } from "../helpers/cli";
 import { busyboxImage, eventually, requireDocker, scenarioRoot, uniqueName } from "../helpers/docker";
-import { type SwarmNode, swarmRig, type SwarmRig } from "../helpers/swarm";
+import { removeAfterAll, type SwarmNode, swarmRig, type SwarmRig } from "../helpers/swarm";
 import { snapshot } from "../helpers/trees";
-import { homeRootOf, makeHomes, taskContainer, userDataOf, webConfig } from "../helpers/swarm-web";
+import {
+  bridgeAddress as bridgeAddressOf,
+  fetchFrom as fetchFromTask,
+  homeRootOf,
+  makeHomes,
+  nodeAddress as nodeAddressOf,
+  taskContainer,
+  userDataOf,
+  webConfig,
+} from "../helpers/swarm-web";
 import { loadConfig } from "../../src/model/load";
 import { deployLockName } from "../../src/swarm/deploy-lock";
 
@@ -68,14 +77,8 @@ const container = (user: User, node: SwarmNode = nodeOf[user]) => taskContainer(
 const exec = async (user: User, ...cmd: string[]) => rig.dockerStatus(nodeOf[user], "exec", await container(user), ...cmd);
 
 /** What `from`'s workspace gets from address:8080: "pong <uid of the server>", or nc's complaint. */
-async function fetchFrom(from: User, address: string): Promise<string> {
-  const r = await exec(from, "sh", "-c", `printf 'GET /index.html HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${address} 8080 | tail -n 1`);
-  return r.stdout.trim() || r.stderr.trim();
-}
-
-async function bridgeAddress(user: User): Promise<string> {
-  return (await rig.docker(nodeOf[user], "inspect", "-f", "{{.NetworkSettings.Networks.bridge.IPAddress}}", await container(user))).trim();
-}
+const fetchFrom = async (from: User, address: string) => fetchFromTask(rig, nodeOf[from], await container(from), address);
+const bridgeAddress = async (user: User) => bridgeAddressOf(rig, nodeOf[user], await container(user));
 
 /** Until every workspace the config places runs, on its node. */
 async function converged(): Promise<Record<string, { id: string; node: string }>> {
@@ -105,10 +108,10 @@ beforeAll(async () => {
   before = userData();
 }, 900_000);
 
-afterAll(async () => {
-  if (rig) await rig.down();
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
-}, 300_000);
+removeAfterAll(
+  () => rig,
+  () => scratch,
+);
 
 /** Every file of every home as it was before the first deploy (the seeder only adds). */
 function homesKept(): void {
@@ -295,7 +298,7 @@ describe("homedock on a 3-node Swarm", () => {
     // bob on node-2, from alice on node-1 and carol on node-3: his task's address is on
     // node-2's own bridge (the same subnet on every node: from another node it is a local
     // address, maybe the asker's own), and node-2's address publishes nothing
-    const nodeAddress = async (node: SwarmNode) => (await rig.docker(node, "info", "-f", "{{.Swarm.NodeAddr}}")).trim();
+    const nodeAddress = (node: SwarmNode) => nodeAddressOf(rig, node);
     const bob = await bridgeAddress("bob");
     for (const from of ["alice", "carol"] as const) {
       const node2 = await nodeAddress("node-2");

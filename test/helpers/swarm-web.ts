@@ -73,3 +73,19 @@ export async function taskContainer(rig: SwarmRig, node: SwarmNode, service: str
   expect(ids, `${service}'s container on ${node}`).toHaveLength(1);
   return ids[0];
 }
+
+/** What the workspace in `container` on `node` gets from `address`:8080: "pong <uid of the server>" (SERVE), or nc's complaint. */
+export async function fetchFrom(rig: SwarmRig, node: SwarmNode, container: string, address: string): Promise<string> {
+  const r = await rig.dockerStatus(node, "exec", container, "sh", "-c", `printf 'GET /index.html HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${address} 8080 | tail -n 1`);
+  return r.stdout.trim() || r.stderr.trim();
+}
+
+/** The address of the task in `container` on its node's bridge. */
+export async function bridgeAddress(rig: SwarmRig, node: SwarmNode, container: string): Promise<string> {
+  return (await rig.docker(node, "inspect", "-f", "{{.NetworkSettings.Networks.bridge.IPAddress}}", container)).trim();
+}
+
+/** A node's address on the Swarm. */
+export async function nodeAddress(rig: SwarmRig, node: SwarmNode): Promise<string> {
+  return (await rig.docker(node, "info", "-f", "{{.Swarm.NodeAddr}}")).trim();
+}

@@ -1,8 +1,10 @@
 // The test Swarm (scripts/swarm-rig.sh): three Docker-in-Docker nodes on this machine,
 // node-1 the manager, node-2 and node-3 workers, one shared homes directory.
 import { execFile } from "node:child_process";
+import { rmSync } from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import { afterAll } from "vitest";
 import { docker, dockerStatus } from "./docker";
 
 const run = promisify(execFile);
@@ -54,4 +56,14 @@ export function swarmRig(name: string): SwarmRig {
     start: (node) => rig("start", node),
     baseline: (node, on) => rig("baseline", node, on ? "on" : "off"),
   };
+}
+
+/** After all of a file's tests: its rig taken down, then its scratch directory removed (each where it was made). */
+export function removeAfterAll(rig: () => SwarmRig | undefined, dir: () => string | undefined): void {
+  afterAll(async () => {
+    const made = rig();
+    if (made) await made.down();
+    const scratch = dir();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  }, 300_000);
 }
