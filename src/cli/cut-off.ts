@@ -183,6 +183,11 @@ export async function cutOff(stack: string, host: string, reader: EngineReader, 
   );
 }
 
+/** What Docker says while a removed service's tasks still hold a network or a secret. */
+const IN_USE = /in use|active endpoints/i;
+/** How long a removal waits for them, in seconds (one try a second). */
+const IN_USE_WAIT_S = 30;
+
 /**
  * Removes what `cutOff` found (containers and services first: a secret or a network is
  * removed once nothing uses it), by id, so that nothing made since by that name is touched.
@@ -200,7 +205,14 @@ export async function removeLeftovers(
   for (const kind of kinds) {
     const these = leftovers.filter((l) => l.kind === kind);
     if (these.length === 0) continue;
-    const r = await reader([...KINDS[kind].remove, ...these.map((l) => l.id)], engineEnv);
+    const remove = () => reader([...KINDS[kind].remove, ...these.map((l) => l.id)], engineEnv);
+    let r = await remove();
+    // A removed service's tasks stop some seconds after `service rm`: until then Swarm
+    // refuses to remove the overlays (and secrets) they use.
+    for (let wait = 0; r.status !== 0 && IN_USE.test(r.stderr) && wait < IN_USE_WAIT_S; wait++) {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      r = await remove();
+    }
     if (r.status !== 0) {
       throw new HomedockError(`could not remove what the cut-off apply left (${these.map((l) => l.name).join(", ")}): ${r.stderr.trim() || r.error?.message}`);
     }

@@ -156,6 +156,35 @@ describe("after an apply cut off by a signal", () => {
     ]);
   });
 
+  it("waits for a removed service's tasks to let go of an overlay before it removes it, and not for anything else", async () => {
+    markedByGone();
+    declare({ docker_service: { entry: { name: "lab_frontdoor" } }, docker_network: { doors: { name: "lab-doors" } } });
+    let refusals = 2;
+    const swarm = async (args: readonly string[]) => {
+      calls.push([...args]);
+      if (args[0] === "network" && args[1] === "rm" && refusals-- > 0) {
+        return { status: 1, stdout: "", stderr: "Error response from daemon: rpc error: code = FailedPrecondition desc = network n2 is in use by task t1" };
+      }
+      return { status: 0, stdout: "", stderr: "" };
+    };
+    const left = [
+      { kind: "network" as const, id: "n2", name: "lab-doors" },
+      { kind: "service" as const, id: "s1", name: "lab_frontdoor" },
+    ];
+    await removeLeftovers(stack, left, swarm);
+    expect(calls).toEqual([["service", "rm", "s1"], ...Array.from({ length: 3 }, () => ["network", "rm", "n2"])]);
+    // Any other refusal is said at once.
+    calls = [];
+    const refusing = async (args: readonly string[]) => {
+      calls.push([...args]);
+      return { status: 1, stdout: "", stderr: "Error response from daemon: permission denied" };
+    };
+    await expect(removeLeftovers(stack, [left[0]], refusing)).rejects.toThrow(
+      /could not remove what the cut-off apply left \(lab-doors\): Error response from daemon: permission denied/,
+    );
+    expect(calls).toEqual([["network", "rm", "n2"]]);
+  }, 10_000);
+
   it("asks no Swarm for services where the stack declares none", async () => {
     markedByGone();
     await cutOff(stack, "lab", engine([], []));
