@@ -804,10 +804,10 @@ const DOOR_SERVICES: Readonly<Record<string, (values: Values) => string>> = {
   [ROLE.signInLimit]: () => "the sign-in's limiter",
 };
 
-/** On a Swarm: the front door's services other than the entry proxy that restart (a new task) or change in place, by name. */
+/** On a Swarm: the front door's services other than the entry proxy that restart (a new task: a change of the task spec), by name. */
 function doorRestarts(containers: readonly Change[]): NonNullable<FrontDoorChange["restarts"]> {
   return containers
-    .filter((c) => c.type === "docker_service" && DOOR_SERVICES[c.labels[LABEL_ROLE]] !== undefined && (c.kind === "replaced" || c.kind === "updated"))
+    .filter((c) => c.type === "docker_service" && DOOR_SERVICES[c.labels[LABEL_ROLE]] !== undefined && c.kind === "replaced")
     .map((c) => ({ service: DOOR_SERVICES[c.labels[LABEL_ROLE]](c.values), reasons: c.reasons }))
     .sort((a, b) => byName(a.service, b.service));
 }

@@ -159,6 +159,14 @@ describe("the review of a Swarm's plan with the front door", () => {
     expect(review.markdown).not.toContain("Nothing changes.");
   });
 
+  it("says no restart for a door service changed in place (its own labels: the task goes on)", () => {
+    const [id, signIn] = all.find(([, r]) => r.name === "course_frontdoor-signin")!;
+    const after = planned(signIn);
+    after.labels = [...after.labels, { label: "extra", value: "x" }];
+    const review = reviewPlan(plan([update(id, planned(signIn), after), ...all.filter(([i]) => i !== id).map(noop)]), { host: "course" });
+    expect(review.markdown).not.toContain("restarts");
+  });
+
   it("says a new Caddyfile (a new secret) as the entry proxy's restart, and no workspace's", () => {
     const after = planned(entry);
     after.task_spec[0].container_spec[0].secrets = after.task_spec[0].container_spec[0].secrets.map((s: Json, i: number) =>
