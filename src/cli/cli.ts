@@ -154,8 +154,10 @@ async function applying(stack: string, host: string, engine: EngineReader, apply
  */
 async function swarmBaseline(model: HostModel, docker: DockerAsync): Promise<void> {
   if (model.swarm === undefined) return;
-  // What Terraform's rendering refuses is refused before any node is touched.
+  // What Terraform's rendering refuses, and a file the config names that cannot be
+  // carried, are refused before any node is touched.
   terraformModel(model);
+  if (model.frontDoor !== undefined) (await import("../output/secrets")).carriedDoorFiles(model);
   await baselineChecked(model, undefined, docker);
   if (model.frontDoor !== undefined) await setUpDoors(model, docker);
 }

@@ -595,6 +595,38 @@ describe("a config with a swarm section", () => {
     expect([terraform.calls, readdirSync(p.cwd).sort()]).toEqual([[], ["data", "homedock.yaml", "homes"]]);
   });
 
+  it("homedock deploy refuses what Terraform cannot render and a login CA file it cannot carry before any node is asked", async () => {
+    const p = onSwarm(NODES);
+    const config = JSON.parse(readFileSync(p.config, "utf8"));
+    const rootHome = path.join(p.cwd, "homes", "root");
+    mkdirSync(rootHome);
+    const key = path.join(p.cwd, "not-a-ca.pem");
+    writeFileSync(key, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+    const cases: [unknown, RegExp][] = [
+      [
+        { ...config, users: [...config.users, { name: "root", uid: 0, gid: 0, allowRoot: true, home: rootHome }] },
+        /users\[\d+\]\.uid: got 0; expected a uid other than 0/,
+      ],
+      [
+        {
+          ...config,
+          frontDoor: { site: "lab.example.org", login: { method: "oidc", issuer: "https://id.example.org", clientId: "lab", caFile: key } },
+          users: config.users.map((u: { name: string }) => ({ ...u, identity: `${u.name}@example.org` })),
+        },
+        /frontDoor\.login\.caFile: got .*; expected PEM certificates and nothing else/,
+      ],
+    ];
+    for (const [c, refusal] of cases) {
+      writeFileSync(p.config, JSON.stringify(c));
+      const manager = standInManager(BASELINE, STATUS_OK);
+      const terraform = fakeTerraform();
+      stderr.length = 0;
+      expect(await run(["node", "homedock", "deploy", "-c", p.config, "-o", path.join(p.cwd, "cdktf.out")], terraform, undefined, manager.docker)).toBe(1);
+      expect(stderr.join("\n"), stderr.join("\n")).toMatch(refusal);
+      expect([manager.calls, terraform.calls, existsSync(path.join(p.cwd, "cdktf.out"))]).toEqual([[], [], false]);
+    }
+  });
+
   it("homedock deploy --saved-plan checks every node before it applies the reviewed plan", async () => {
     const p = onSwarm(NODES);
     const stack = path.join(p.cwd, "cdktf.out", "stacks", "course");
