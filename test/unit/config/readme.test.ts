@@ -11,7 +11,7 @@ import { buildModel } from "../../../src/model/model";
 
 const readme = readFileSync(path.resolve(__dirname, "../../../README.md"), "utf8");
 const reference = /## The config file\n+```yaml\n([\s\S]*?)```/.exec(readme)![1];
-const swarmReference = /### On a Docker Swarm \(in progress\)\n[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)![1];
+const swarmReference = /### On a Docker Swarm\n[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)![1];
 
 function unwrap(schema: z.ZodType): z.ZodType {
   let s = schema;
