@@ -353,18 +353,20 @@ export function serviceNode(values: Values): string | undefined {
   return constraints.map((c) => (typeof c === "string" ? constraintNode(c) : undefined)).find((n) => n !== undefined);
 }
 
+const SERVICE_ATTRIBUTES: Readonly<Record<string, string>> = { args: "command", command: "entrypoint", groups: "group_add", dir: "working_dir" };
+
 /**
- * A docker_service's values with its container spec's image, entrypoint and command where
- * a docker_container has them, for what reads a container's (the login, a root image).
+ * A docker_service's values with its container spec's attributes where a docker_container
+ * has them (SERVICE_ATTRIBUTES, and the image), for what reads a container's (the login,
+ * a root image).
  */
 function asContainer(values: Values): Values {
   const spec = block(block(values, "task_spec"), "container_spec");
   if (spec === undefined) return values;
-  return { ...values, image: spec.image as string | undefined, entrypoint: spec.command, command: spec.args as Values["command"] };
+  const lifted: Record<string, unknown> = { ...values, image: spec.image };
+  for (const [attribute, as] of Object.entries(SERVICE_ATTRIBUTES)) lifted[as] = spec[attribute];
+  return lifted;
 }
-
-/** A service's container_spec attributes as a docker_container's (src/render/service.ts: the command is the entrypoint, args the command). */
-const SERVICE_ATTRIBUTES: Readonly<Record<string, string>> = { args: "command", command: "entrypoint", groups: "group_add", dir: "working_dir" };
 
 /**
  * What changes in a workspace's service in a reviewer's words. Any change of its task spec
