@@ -32,7 +32,10 @@ withoutStackTraces(() => {
     options: { "com.docker.network.bridge.enable_icc": "false" },
     provider,
   });
-  const networkAddress = `docker_network.${network.friendlyUniqueId}`;
+  // The network's id, held by a terraform_data that the workspaces' replace_triggered_by names.
+  const networkId = new TerraformResource(stack, "network-id", { terraformResourceType: "terraform_data" });
+  networkId.addOverride("input", network.id);
+  const networkAddress = `terraform_data.${networkId.friendlyUniqueId}`;
   const tokens = new TerraformVariable(stack, "workspace_tokens", {
     type: "map(string)",
     sensitive: true,

@@ -16,17 +16,6 @@ export function normalised(tf: Record<string, Json>): Record<string, Json> {
   const resources = (tf.resource ?? {}) as Resources;
   const ids = new Map<string, string>();
   const keys = new Set<string>();
-  for (const [type, byId] of Object.entries(resources)) {
-    for (const [id, args] of Object.entries(byId)) {
-      // A container's start (terraform_data) by the container it starts.
-      const name = type === "terraform_data" ? (args.triggers_replace as Record<string, Json> | undefined)?.container : args.name;
-      if (typeof name !== "string") throw new Error(`${type}.${id}: no name to match it by`);
-      const key = `${type}.${name}`;
-      if (keys.has(key)) throw new Error(`two ${type} resources named ${name}`);
-      keys.add(key);
-      ids.set(`${type}.${id}`, key);
-    }
-  }
   const reference = /\b((?:docker_[a-z_]+|terraform_data)\.[A-Za-z0-9_-]+)\b/g;
   const rewrite = (value: Json): Json => {
     if (typeof value === "string") return value.replace(reference, (ref: string) => ids.get(ref) ?? ref);
@@ -34,6 +23,26 @@ export function normalised(tf: Record<string, Json>): Record<string, Json> {
     if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rewrite(v)]));
     return value;
   };
+  const name = (id: string, key: string) => {
+    if (keys.has(key)) throw new Error(`two resources keyed ${key}`);
+    keys.add(key);
+    ids.set(id, key);
+  };
+  // A container's start (terraform_data) by the container it starts; the terraform_data
+  // that holds a network's id (its input), once the network has its key.
+  const holders: [string, Json][] = [];
+  for (const [type, byId] of Object.entries(resources)) {
+    for (const [id, args] of Object.entries(byId)) {
+      if (type === "terraform_data" && args.triggers_replace === undefined && typeof args.input === "string") {
+        holders.push([`${type}.${id}`, args.input]);
+        continue;
+      }
+      const n = type === "terraform_data" ? (args.triggers_replace as Record<string, Json> | undefined)?.container : args.name;
+      if (typeof n !== "string") throw new Error(`${type}.${id}: no name to match it by`);
+      name(`${type}.${id}`, `${type}.${n}`);
+    }
+  }
+  for (const [id, input] of holders) name(id, `terraform_data.input ${rewrite(input) as string}`);
   const byName: Record<string, Json> = {};
   for (const [type, byId] of Object.entries(resources)) {
     for (const [id, { "//": _metadata, ...args }] of Object.entries(byId)) byName[ids.get(`${type}.${id}`)!] = rewrite(args);

@@ -1,4 +1,5 @@
 import { Container } from "@cdktf/provider-docker/lib/container";
+import type { Network } from "@cdktf/provider-docker/lib/network";
 import type { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import {
   anyToHclTerraform,
@@ -80,6 +81,39 @@ export class StartResource extends TerraformResource {
 
   protected override synthesizeHclAttributes(): Record<string, unknown> {
     return { triggers_replace: hashMapperHcl(anyToHclTerraform)(this.triggers) };
+  }
+}
+
+/**
+ * What a container's replace_triggered_by names for `network`: `<network>-id`, a
+ * terraform_data beside it that holds the network's id. Terraform replaces a container
+ * for a trigger that is updated or replaced, never for one that is created; a network
+ * removed by hand is gone from the state at the next refresh and is created again, so a
+ * trigger naming the network itself would leave every container that was on it cut off
+ * from it. The network's id is new whenever the network is made again (removed by hand,
+ * or replaced for a new setting): that updates this resource, which replaces them.
+ */
+export function networkTrigger(network: Network): string {
+  const trigger = new NetworkIdResource(network.node.scope!, `${network.node.id}-id`, network.id);
+  return `${trigger.terraformResourceType}.${trigger.friendlyUniqueId}`;
+}
+
+/** A terraform_data whose input is a network's id (networkTrigger). */
+class NetworkIdResource extends TerraformResource {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly networkId: string,
+  ) {
+    super(scope, id, { terraformResourceType: "terraform_data", terraformGeneratorMetadata: { providerName: "terraform" } });
+  }
+
+  protected override synthesizeAttributes(): Record<string, unknown> {
+    return { input: anyToTerraform(this.networkId) };
+  }
+
+  protected override synthesizeHclAttributes(): Record<string, unknown> {
+    return { input: anyToHclTerraform(this.networkId) };
   }
 }
 

@@ -3,7 +3,7 @@ import { Image } from "@cdktf/provider-docker/lib/image";
 import type { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { Volume } from "@cdktf/provider-docker/lib/volume";
 import { Construct } from "constructs";
-import { type DeclaredContainer, declareContainer, type StartResource } from "./container";
+import { type DeclaredContainer, declareContainer, networkTrigger, type StartResource } from "./container";
 import type { HostModel } from "../src/model/model";
 import { LABEL_HOST } from "../src/container/container";
 import { frontDoorSetupContainer, frontDoorVolumes, loginEgressNetwork, loginNetwork, proxyContainer } from "../src/container/front-door-containers";
@@ -21,7 +21,7 @@ export interface FrontDoorProps {
   readonly configFile: (name: string) => string;
   /** The workspaces' network's name, as a reference: the proxy joins it. */
   readonly networkName: string;
-  /** Its Terraform address: the proxy is replaced with it (see HostRefs). */
+  /** What replace_triggered_by names for it: the proxy is replaced with it (see HostRefs). */
   readonly networkAddress: string;
   /** The provider every resource of the host is created with. */
   readonly provider: DockerProvider;
@@ -83,13 +83,13 @@ export class FrontDoor extends Construct implements HostFrontDoor {
     this.dockerFilterStart = filter === undefined ? undefined : started(filter);
     // The proxy and the login's containers, and nothing else; no way out.
     this.loginNetwork = new Network(this, "login-network", { name: loginNetwork(host), internal: true, labels, provider });
-    const loginNetworkAddress = `${this.loginNetwork.terraformResourceType}.${this.loginNetwork.friendlyUniqueId}`;
+    const loginNetworkAddress = networkTrigger(this.loginNetwork);
     // An OpenID Connect login's sign-in's way out to its provider.
     const egress =
       host.frontDoor!.login.method === "oidc"
         ? new Network(this, "login-egress-network", { name: loginEgressNetwork(host), labels, provider, options: { ...NETWORK_OPTIONS } })
         : undefined;
-    const egressAddress = egress === undefined ? [] : [`${egress.terraformResourceType}.${egress.friendlyUniqueId}`];
+    const egressAddress = egress === undefined ? [] : [networkTrigger(egress)];
     const extraNetwork = (name: string) => (name === loginNetwork(host) ? this.loginNetwork.name : egress!.name);
     const proxy = declareContainer(
       this,

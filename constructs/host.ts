@@ -4,6 +4,7 @@ import { Annotations, Fn, TerraformLocal, TerraformStack, TerraformVariable, Tok
 import { Construct } from "constructs";
 import type { ConfigInput } from "../src/config/schema";
 import { HOME_SCRIPT, homeGroups, LABEL_HOST, SEEDER_SCRIPT } from "../src/container/container";
+import { networkTrigger } from "./container";
 import { Environment } from "./environment";
 import { FrontDoor } from "./front-door";
 import { NETWORK_OPTIONS } from "../src/container/network";
@@ -172,7 +173,7 @@ export class Host extends Construct {
     );
     this.environments = environments;
     // A plain address: Terraform refuses an interpolation in replace_triggered_by.
-    const networkAddress = `${this.network.terraformResourceType}.${this.network.friendlyUniqueId}`;
+    const networkAddress = networkTrigger(this.network);
     // And of the home one-shots' script: a copy per user was half of a large plan.
     const homeScript = stackSingleton(stack, "homedock_home", () => {
       const local = new TerraformLocal(stack, "homedock_home", literal(HOME_SCRIPT));

@@ -24,8 +24,10 @@ export interface HostRefs {
   /** The host network's name, referenced so Terraform creates the network first. */
   readonly networkName: string;
   /**
-   * The network's Terraform address. Docker cannot change a network's options in place,
-   * and removes no network a container is still on: what is on it is replaced with it.
+   * What replace_triggered_by names for the network (networkTrigger: the address of the
+   * terraform_data holding its id). Docker cannot change a network's options in place,
+   * and removes no network a container is still on: what is on it is replaced with it,
+   * and whenever it is made again (a network removed by hand).
    */
   readonly networkAddress: string;
   /** The seeder script as Terraform should see it (one shared local rather than a copy per container). */

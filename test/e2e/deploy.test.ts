@@ -26,6 +26,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConfigInput } from "../../src/config/schema";
+import { NETWORK_OPTIONS } from "../../src/container/network";
 import {
   busyboxImage,
   docker,
@@ -1038,6 +1039,16 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
       ["a workspace's memory changed by hand", () => docker("update", "--memory", "96m", "--memory-swap", "96m", d.container("carol", "py"))],
       ["the environment's tag moved to another image", () => docker("tag", v2, tag)],
       [
+        // Docker refuses to remove a network in use: every workspace is cut from it first.
+        "the host's network removed by hand",
+        async () => {
+          const attached = (await docker("network", "inspect", "-f", "{{range .Containers}}{{.Name}} {{end}}", d.name)).split(/\s+/).filter(Boolean);
+          expect(attached.length).toBeGreaterThan(0);
+          for (const name of attached) await docker("network", "disconnect", "-f", d.name, name);
+          await docker("network", "rm", d.name);
+        },
+      ],
+      [
         "a state written by another tool (a workspace tainted)",
         async () => {
           const address = (await d.runTerraform("state", "list")).stdout.split("\n").find((a) => /^docker_container\..*user-bob_py_container/.test(a));
@@ -1054,6 +1065,17 @@ describe.skipIf(!mirror)("cdktf deploy on a real Docker host", () => {
       expect(seen.changes.length, what).toBeGreaterThan(0);
       await settle();
     }
+    // The network removed by hand is the stack's again: its options, every workspace on it.
+    const [network] = JSON.parse(await docker("network", "inspect", d.name)) as {
+      Options: Record<string, string>;
+      Containers: Record<string, { Name: string }>;
+    }[];
+    expect(network.Options).toEqual(expect.objectContaining(NETWORK_OPTIONS));
+    expect(
+      Object.values(network.Containers)
+        .map((c) => c.Name)
+        .sort(),
+    ).toEqual((await d.containers()).filter((name) => name.includes(".")));
   }, 900_000);
 
   it("on a settled host homedock plans only what a changed config changes and what reads from it: its review is a full plan's, and its deploy converges", async () => {

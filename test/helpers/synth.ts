@@ -91,3 +91,20 @@ export function containersByName(tf: Json): Record<string, Json> {
   }
   return out;
 }
+
+/** The terraform_data resources that start root containers (their triggers name the container), by logical id. */
+export function startsOf(tf: Json): [string, Json][] {
+  return Object.entries<Json>(tf.resource.terraform_data ?? {}).filter(([, d]) => d.triggers_replace !== undefined);
+}
+
+/**
+ * What a container's replace_triggered_by names for the docker_network called `name`: the
+ * terraform_data holding that network's id (constructs/container.ts: networkTrigger).
+ */
+export function networkTriggerOf(tf: Json, name: string): string {
+  const network = Object.entries<Json>(tf.resource.docker_network ?? {}).find(([, n]) => n.name === name);
+  if (network === undefined) throw new Error(`no docker_network ${name}`);
+  const trackers = Object.entries<Json>(tf.resource.terraform_data ?? {}).filter(([, d]) => d.input === `\${docker_network.${network[0]}.id}`);
+  if (trackers.length !== 1) throw new Error(`${trackers.length} terraform_data holding the id of docker_network ${name}; expected 1`);
+  return `terraform_data.${trackers[0][0]}`;
+}

@@ -10,7 +10,7 @@ import { SEEDER_SCRIPT } from "../../../src/container/container";
 import { HOME_GROUP_MOST, HOME_GROUP_SPLIT, homeSplit } from "../../../src/container/common";
 import type { ConfigInput } from "../../../src/config/schema";
 import { literal, providerCpus, START_SCRIPT } from "../../../src/render/terraform";
-import { containersByName, courseConfig, frontDoorConfig, type Json, labels, synthHost } from "../../helpers/synth";
+import { containersByName, courseConfig, frontDoorConfig, type Json, labels, networkTriggerOf, startsOf, synthHost } from "../../helpers/synth";
 
 const tf = synthHost(courseConfig());
 const byName = containersByName(tf);
@@ -23,7 +23,9 @@ const ref = (type: string, resource: Json) => `\${${type}.${Object.entries<Json>
 /** The terraform_data that starts a container of `tf`. */
 const startOf = (container: Json, out: Json = tf) => {
   const id = Object.entries<Json>(out.resource.docker_container).find(([, r]) => r === container)![0];
-  const starts = Object.values<Json>(out.resource.terraform_data ?? {}).filter((d) => d.triggers_replace.id === `\${docker_container.${id}.id}`);
+  const starts = startsOf(out)
+    .map(([, d]) => d)
+    .filter((d) => d.triggers_replace.id === `\${docker_container.${id}.id}`);
   expect(starts, container.name).toHaveLength(1);
   return starts[0];
 };
@@ -213,6 +215,20 @@ describe("workspaces", () => {
     expect(network.name).toBe("course");
     expect(ws("bob/python-course").networks_advanced).toEqual([{ name: `${ref("docker_network", network)}.name}` }]);
   });
+
+  it("are replaced whenever their network is made again: their trigger holds its id, since Terraform replaces for no trigger that is created", () => {
+    // A network removed by hand is gone from the state at the next refresh and created
+    // again; a trigger naming the network itself would leave every workspace cut off.
+    const [[networkId]] = Object.entries<Json>(tf.resource.docker_network);
+    const trigger = networkTriggerOf(tf, "course");
+    expect(tf.resource.terraform_data[trigger.split(".")[1]]).toEqual({ input: `\${docker_network.${networkId}.id}` });
+    const workspaces = Object.entries(containersByName(tf)).filter(([key]) => key.includes("/"));
+    expect(workspaces.length).toBeGreaterThan(0);
+    for (const [key, c] of workspaces) expect(c.lifecycle, key).toEqual({ replace_triggered_by: [trigger] });
+    // The one-shots are on no network.
+    for (const [key, c] of Object.entries(containersByName(tf)).filter(([k]) => k.startsWith("homes")))
+      expect(c.lifecycle?.replace_triggered_by, key).toBeUndefined();
+  });
 });
 
 describe("homes", () => {
@@ -342,8 +358,7 @@ describe("homes", () => {
     expect(r.volumes.map((v: Json) => v.host_path)).toEqual(["/home/alice", "/srv/home/carol"]);
     expect(py.volumes.map((v: Json) => v.host_path)).toEqual(["/home/bob"]);
     expect([labels(r)["homedock.users"], labels(py)["homedock.users"]]).toEqual(["alice,carol", "bob"]);
-    const startId = (c: Json) =>
-      `terraform_data.${Object.entries<Json>(out.resource.terraform_data).find(([, d]) => d.triggers_replace.container === c.name)![0]}`;
+    const startId = (c: Json) => `terraform_data.${startsOf(out).find(([, d]) => d.triggers_replace.container === c.name)![0]}`;
     for (const key of ["alice/python-course", "alice/r-intro", "carol/python-course", "carol/r-intro"])
       expect(containers[key].depends_on, key).toEqual([startId(r)]);
     expect(containers["bob/python-course"].depends_on).toEqual([startId(py)]);
@@ -397,7 +412,7 @@ describe("root containers", () => {
   };
   const out = synthHost(rooted);
   const containers = Object.entries<Json>(out.resource.docker_container);
-  const starts = Object.entries<Json>(out.resource.terraform_data);
+  const starts = startsOf(out);
   const limit = (c: Json) => (c.user.startsWith("0:") ? startOf(c, out).triggers_replace.pids_limit : c.ulimit[0].hard);
 
   it("are each created stopped and given the cgroup's process limit by a start of its own, which starts it and waits for a one-shot", () => {
@@ -608,7 +623,7 @@ describe("the Docker provider", () => {
     );
   /** The environment each start's docker CLI runs with, besides what says which container. */
   const endpoints = (out: Json) =>
-    Object.values<Json>(out.resource.terraform_data).map((d) => {
+    startsOf(out).map(([, d]) => {
       const { HOMEDOCK_CONTAINER: _, HOMEDOCK_PIDS_LIMIT: __, HOMEDOCK_WAIT: ___, ...rest } = d.provisioner[0]["local-exec"].environment;
       return [d.triggers_replace.container, rest];
     });
@@ -726,7 +741,7 @@ describe("two hosts in one stack", () => {
     for (const c of Object.values<Json>(out.resource.docker_container)) {
       expect([c.name.split("-")[0], c.provider]).toEqual(c.name.startsWith("course-") ? ["course", "docker.a"] : ["lab", "docker.b"]);
     }
-    for (const d of Object.values<Json>(out.resource.terraform_data)) {
+    for (const [, d] of startsOf(out)) {
       const { container } = d.triggers_replace;
       expect([container, d.provisioner[0]["local-exec"].environment.DOCKER_HOST]).toEqual([
         container,

@@ -13,7 +13,7 @@ import { composeFile } from "../../../src/render/compose";
 import { DOCKER_FILTER_CONFIG_VARIABLE, DOCKER_FILTER_SOCKET, dockerFilterContainer } from "../../../src/container/docker-filter";
 import { lockedOut, PASSWORDS_FILE, readPasswords, writeComposeSecrets, writePassword } from "../../../src/output/secrets";
 import { reviewPlan } from "../../../src/review/review";
-import { frontDoorConfig, type Json, labels, synthHost } from "../../helpers/synth";
+import { frontDoorConfig, type Json, labels, networkTriggerOf, startsOf, synthHost } from "../../helpers/synth";
 
 const work = mkdtempSync(path.join(tmpdir(), "homedock-frontdoor-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -237,7 +237,7 @@ describe("the workspaces behind the front door", () => {
     expect(network.options).toEqual({ "com.docker.network.bridge.enable_icc": "false" });
     // Docker changes no network's options in place, nor removes one a container is on:
     // what is on it is replaced with it (an upgrade from a host with the option unset).
-    const address = `docker_network.${Object.keys(tf.resource.docker_network).find((k) => tf.resource.docker_network[k].name === "lab")}`;
+    const address = networkTriggerOf(tf, "lab");
     for (const c of containers.filter(
       (c) =>
         c.networks_advanced !== undefined &&
@@ -249,7 +249,7 @@ describe("the workspaces behind the front door", () => {
       expect(c.lifecycle, c.name).toEqual({ replace_triggered_by: [address] });
     }
     // The proxy with its two networks; the login's containers with the login's network and their setup.
-    const login = `docker_network.${Object.keys(tf.resource.docker_network).find((k) => k.includes("login"))}`;
+    const login = networkTriggerOf(tf, "lab-login");
     expect(containers.find((c) => c.name === "lab-frontdoor")!.lifecycle).toEqual({ replace_triggered_by: [address, login] });
     // The limiter reads its config at start only: a changed config is a changed label, which replaces it.
     expect(containers.find((c) => c.name === "lab-signin-limit")!.lifecycle).toEqual({ replace_triggered_by: [login] });
@@ -318,8 +318,7 @@ describe("the proxy", () => {
     expect([bigger.memory, bigger.cpus]).toEqual([1024, "2.0"]);
     // The process limit: the cgroup's (Docker's PidsLimit), which the start of each root
     // container gives it before it starts; by container name.
-    const limits = (out: Json) =>
-      Object.fromEntries(Object.values<Json>(out.resource.terraform_data).map((d) => [d.triggers_replace.container, d.triggers_replace.pids_limit]));
+    const limits = (out: Json) => Object.fromEntries(startsOf(out).map(([, d]) => [d.triggers_replace.container, d.triggers_replace.pids_limit]));
     expect(limits(tf)).toMatchObject({ "lab-frontdoor": 512, "lab-frontdoor.setup": 64, "lab-login": 128, "lab-signin": 128 });
     expect(limits(raised)["lab-frontdoor"]).toBe(4096);
     // A new limit replaces only the start (the same container gets it, running); the container stays as it was.
