@@ -32,10 +32,10 @@ withoutStackTraces(() => {
     options: { "com.docker.network.bridge.enable_icc": "false" },
     provider,
   });
-  // The network's id, held by a terraform_data that the workspaces' replace_triggered_by names.
+  // The workspaces' replace_triggered_by: the network, and a terraform_data holding its id.
   const networkId = new TerraformResource(stack, "network-id", { terraformResourceType: "terraform_data" });
   networkId.addOverride("input", network.id);
-  const networkAddress = `terraform_data.${networkId.friendlyUniqueId}`;
+  const networkTriggers = [`docker_network.${network.friendlyUniqueId}`, `terraform_data.${networkId.friendlyUniqueId}`];
   const tokens = new TerraformVariable(stack, "workspace_tokens", {
     type: "map(string)",
     sensitive: true,
@@ -149,7 +149,7 @@ withoutStackTraces(() => {
         networksAdvanced: [{ name: network.name }],
         mustRun: true,
         dependsOn: [homeStarts.get(user)!],
-        lifecycle: { replaceTriggeredBy: [networkAddress] },
+        lifecycle: { replaceTriggeredBy: networkTriggers },
         provider,
       });
     }

@@ -85,20 +85,20 @@ export class StartResource extends TerraformResource {
 }
 
 /**
- * What a container's replace_triggered_by names for `network`: `<network>-id`, a
- * terraform_data beside it that holds the network's id. Terraform replaces a container
- * for a trigger that is updated or replaced, never for one that is created; a network
- * removed by hand is gone from the state at the next refresh and is created again, so a
- * trigger naming the network itself would leave every container that was on it cut off
- * from it. The network's id is new whenever the network is made again (removed by hand,
- * or replaced for a new setting): that updates this resource, which replaces them.
+ * What a container's replace_triggered_by names for `network`: the network, and
+ * `<network>-id`, a terraform_data beside it that holds the network's id. Terraform
+ * replaces a container for a trigger that is updated or replaced, never for one that is
+ * created. The network covers its replacement for a new setting (also on a host deployed
+ * before this resource was, where it is created with that replacement). The id covers a
+ * network removed by hand: gone from the state at the next refresh, the network is
+ * created again, with a new id, which updates this resource and replaces what was on it.
  */
-export function networkTrigger(network: Network): string {
-  const trigger = new NetworkIdResource(network.node.scope!, `${network.node.id}-id`, network.id);
-  return `${trigger.terraformResourceType}.${trigger.friendlyUniqueId}`;
+export function networkTriggers(network: Network): [string, string] {
+  const held = new NetworkIdResource(network.node.scope!, `${network.node.id}-id`, network.id);
+  return [`${network.terraformResourceType}.${network.friendlyUniqueId}`, `${held.terraformResourceType}.${held.friendlyUniqueId}`];
 }
 
-/** A terraform_data whose input is a network's id (networkTrigger). */
+/** A terraform_data whose input is a network's id (networkTriggers). */
 class NetworkIdResource extends TerraformResource {
   constructor(
     scope: Construct,

@@ -3,7 +3,7 @@ import { Image } from "@cdktf/provider-docker/lib/image";
 import type { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { Volume } from "@cdktf/provider-docker/lib/volume";
 import { Construct } from "constructs";
-import { type DeclaredContainer, declareContainer, networkTrigger, type StartResource } from "./container";
+import { type DeclaredContainer, declareContainer, networkTriggers, type StartResource } from "./container";
 import type { HostModel } from "../src/model/model";
 import { LABEL_HOST } from "../src/container/container";
 import { frontDoorSetupContainer, frontDoorVolumes, loginEgressNetwork, loginNetwork, proxyContainer } from "../src/container/front-door-containers";
@@ -22,7 +22,7 @@ export interface FrontDoorProps {
   /** The workspaces' network's name, as a reference: the proxy joins it. */
   readonly networkName: string;
   /** What replace_triggered_by names for it: the proxy is replaced with it (see HostRefs). */
-  readonly networkAddress: string;
+  readonly networkTriggers: readonly string[];
   /** The provider every resource of the host is created with. */
   readonly provider: DockerProvider;
 }
@@ -83,13 +83,13 @@ export class FrontDoor extends Construct implements HostFrontDoor {
     this.dockerFilterStart = filter === undefined ? undefined : started(filter);
     // The proxy and the login's containers, and nothing else; no way out.
     this.loginNetwork = new Network(this, "login-network", { name: loginNetwork(host), internal: true, labels, provider });
-    const loginNetworkAddress = networkTrigger(this.loginNetwork);
+    const loginNetworkTriggers = networkTriggers(this.loginNetwork);
     // An OpenID Connect login's sign-in's way out to its provider.
     const egress =
       host.frontDoor!.login.method === "oidc"
         ? new Network(this, "login-egress-network", { name: loginEgressNetwork(host), labels, provider, options: { ...NETWORK_OPTIONS } })
         : undefined;
-    const egressAddress = egress === undefined ? [] : [networkTrigger(egress)];
+    const egressTriggers = egress === undefined ? [] : networkTriggers(egress);
     const extraNetwork = (name: string) => (name === loginNetwork(host) ? this.loginNetwork.name : egress!.name);
     const proxy = declareContainer(
       this,
@@ -98,7 +98,7 @@ export class FrontDoor extends Construct implements HostFrontDoor {
       image.imageId,
       { volume, network: props.networkName, extraNetwork },
       // The setup makes the socket tree the proxy mounts.
-      { dependsOn: [this.setupStart], provider, lifecycle: { replaceTriggeredBy: [props.networkAddress, loginNetworkAddress] } },
+      { dependsOn: [this.setupStart], provider, lifecycle: { replaceTriggeredBy: [...props.networkTriggers, ...loginNetworkTriggers] } },
     );
     this.proxy = proxy.container;
     this.proxyStart = started(proxy);
@@ -117,7 +117,7 @@ export class FrontDoor extends Construct implements HostFrontDoor {
           {
             dependsOn: [this.setupStart],
             provider,
-            lifecycle: { replaceTriggeredBy: [setupAddress, loginNetworkAddress, ...(spec.extraNetworks === undefined ? [] : egressAddress)] },
+            lifecycle: { replaceTriggeredBy: [setupAddress, ...loginNetworkTriggers, ...(spec.extraNetworks === undefined ? [] : egressTriggers)] },
           },
         ).container,
     );
@@ -131,7 +131,7 @@ export class FrontDoor extends Construct implements HostFrontDoor {
           limiter,
           limiterImage.imageId,
           { volume, network: this.loginNetwork.name },
-          { dependsOn: [this.setupStart], provider, lifecycle: { replaceTriggeredBy: [loginNetworkAddress] } },
+          { dependsOn: [this.setupStart], provider, lifecycle: { replaceTriggeredBy: [...loginNetworkTriggers] } },
         ).container,
       );
     }

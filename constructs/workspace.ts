@@ -24,12 +24,12 @@ export interface HostRefs {
   /** The host network's name, referenced so Terraform creates the network first. */
   readonly networkName: string;
   /**
-   * What replace_triggered_by names for the network (networkTrigger: the address of the
+   * What replace_triggered_by names for the network (networkTriggers: the network and the
    * terraform_data holding its id). Docker cannot change a network's options in place,
    * and removes no network a container is still on: what is on it is replaced with it,
    * and whenever it is made again (a network removed by hand).
    */
-  readonly networkAddress: string;
+  readonly networkTriggers: readonly string[];
   /** The seeder script as Terraform should see it (one shared local rather than a copy per container). */
   readonly seederScript: string;
   /** The home one-shot's script, likewise. */
@@ -56,7 +56,7 @@ export class Workspace extends Construct implements HostWorkspace {
       this.spec,
       props.environment.imageId,
       { secret: () => Token.asString(Fn.lookup(refs.tokens.value, this.spec.name)), seeder: refs.seederScript, network: refs.networkName },
-      { dependsOn: props.dependsOn ? [...props.dependsOn] : undefined, provider: refs.provider, lifecycle: { replaceTriggeredBy: [refs.networkAddress] } },
+      { dependsOn: props.dependsOn ? [...props.dependsOn] : undefined, provider: refs.provider, lifecycle: { replaceTriggeredBy: [...refs.networkTriggers] } },
     );
     this.container = declared.container;
     this.start = declared.start;

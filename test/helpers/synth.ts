@@ -99,12 +99,12 @@ export function startsOf(tf: Json): [string, Json][] {
 
 /**
  * What a container's replace_triggered_by names for the docker_network called `name`: the
- * terraform_data holding that network's id (constructs/container.ts: networkTrigger).
+ * network, and the terraform_data holding its id (constructs/container.ts: networkTriggers).
  */
-export function networkTriggerOf(tf: Json, name: string): string {
+export function networkTriggersOf(tf: Json, name: string): [string, string] {
   const network = Object.entries<Json>(tf.resource.docker_network ?? {}).find(([, n]) => n.name === name);
   if (network === undefined) throw new Error(`no docker_network ${name}`);
-  const trackers = Object.entries<Json>(tf.resource.terraform_data ?? {}).filter(([, d]) => d.input === `\${docker_network.${network[0]}.id}`);
-  if (trackers.length !== 1) throw new Error(`${trackers.length} terraform_data holding the id of docker_network ${name}; expected 1`);
-  return `terraform_data.${trackers[0][0]}`;
+  const holders = Object.entries<Json>(tf.resource.terraform_data ?? {}).filter(([, d]) => d.input === `\${docker_network.${network[0]}.id}`);
+  if (holders.length !== 1) throw new Error(`${holders.length} terraform_data holding the id of docker_network ${name}; expected 1`);
+  return [`docker_network.${network[0]}`, `terraform_data.${holders[0][0]}`];
 }

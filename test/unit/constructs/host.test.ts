@@ -10,7 +10,7 @@ import { SEEDER_SCRIPT } from "../../../src/container/container";
 import { HOME_GROUP_MOST, HOME_GROUP_SPLIT, homeSplit } from "../../../src/container/common";
 import type { ConfigInput } from "../../../src/config/schema";
 import { literal, providerCpus, START_SCRIPT } from "../../../src/render/terraform";
-import { containersByName, courseConfig, frontDoorConfig, type Json, labels, networkTriggerOf, startsOf, synthHost } from "../../helpers/synth";
+import { containersByName, courseConfig, frontDoorConfig, type Json, labels, networkTriggersOf, startsOf, synthHost } from "../../helpers/synth";
 
 const tf = synthHost(courseConfig());
 const byName = containersByName(tf);
@@ -216,15 +216,18 @@ describe("workspaces", () => {
     expect(ws("bob/python-course").networks_advanced).toEqual([{ name: `${ref("docker_network", network)}.name}` }]);
   });
 
-  it("are replaced whenever their network is made again: their trigger holds its id, since Terraform replaces for no trigger that is created", () => {
-    // A network removed by hand is gone from the state at the next refresh and created
-    // again; a trigger naming the network itself would leave every workspace cut off.
+  it("are replaced with their network, and whenever it is made again: their triggers are the network and a terraform_data holding its id", () => {
+    // Terraform replaces for a trigger that is updated or replaced, never for one it
+    // creates. The network: replaced for a new setting (on a host from before the holder
+    // too, which is then created). The holder: a network removed by hand is created again,
+    // with a new id; a trigger naming the network alone would leave every workspace cut off.
     const [[networkId]] = Object.entries<Json>(tf.resource.docker_network);
-    const trigger = networkTriggerOf(tf, "course");
-    expect(tf.resource.terraform_data[trigger.split(".")[1]]).toEqual({ input: `\${docker_network.${networkId}.id}` });
+    const [network, holder] = networkTriggersOf(tf, "course");
+    expect(network).toBe(`docker_network.${networkId}`);
+    expect(tf.resource.terraform_data[holder.split(".")[1]]).toEqual({ input: `\${docker_network.${networkId}.id}` });
     const workspaces = Object.entries(containersByName(tf)).filter(([key]) => key.includes("/"));
     expect(workspaces.length).toBeGreaterThan(0);
-    for (const [key, c] of workspaces) expect(c.lifecycle, key).toEqual({ replace_triggered_by: [trigger] });
+    for (const [key, c] of workspaces) expect(c.lifecycle, key).toEqual({ replace_triggered_by: [network, holder] });
     // The one-shots are on no network.
     for (const [key, c] of Object.entries(containersByName(tf)).filter(([k]) => k.startsWith("homes")))
       expect(c.lifecycle?.replace_triggered_by, key).toBeUndefined();

@@ -8,7 +8,7 @@ import { composeFile, renderCompose } from "../../../src/render/compose";
 import { yamlScalar } from "../../../src/config/yaml-scalar";
 import { SEEDER_SCRIPT } from "../../../src/container/container";
 import { homeSplit } from "../../../src/container/common";
-import { containersByName, courseConfig, type Json, synthHost } from "../../helpers/synth";
+import { containersByName, courseConfig, type Json, startsOf, synthHost } from "../../helpers/synth";
 
 const model = buildModel(courseConfig());
 const text = renderCompose(model);
@@ -19,7 +19,7 @@ const tf = synthHost(courseConfig());
 function startLimit(c: Json, out: Json): number | undefined {
   if (c.start !== false) return undefined;
   const id = Object.entries<Json>(out.resource.docker_container).find(([, r]) => r === c)![0];
-  return Object.values<Json>(out.resource.terraform_data).find((d) => d.triggers_replace.id === `\${docker_container.${id}.id}`)?.triggers_replace.pids_limit;
+  return startsOf(out).find(([, d]) => d.triggers_replace.id === `\${docker_container.${id}.id}`)?.[1].triggers_replace.pids_limit;
 }
 
 /** What both renderers must agree on, read back from each output. */

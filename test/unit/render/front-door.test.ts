@@ -13,7 +13,7 @@ import { composeFile } from "../../../src/render/compose";
 import { DOCKER_FILTER_CONFIG_VARIABLE, DOCKER_FILTER_SOCKET, dockerFilterContainer } from "../../../src/container/docker-filter";
 import { lockedOut, PASSWORDS_FILE, readPasswords, writeComposeSecrets, writePassword } from "../../../src/output/secrets";
 import { reviewPlan } from "../../../src/review/review";
-import { frontDoorConfig, type Json, labels, networkTriggerOf, startsOf, synthHost } from "../../helpers/synth";
+import { frontDoorConfig, type Json, labels, networkTriggersOf, startsOf, synthHost } from "../../helpers/synth";
 
 const work = mkdtempSync(path.join(tmpdir(), "homedock-frontdoor-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -237,7 +237,7 @@ describe("the workspaces behind the front door", () => {
     expect(network.options).toEqual({ "com.docker.network.bridge.enable_icc": "false" });
     // Docker changes no network's options in place, nor removes one a container is on:
     // what is on it is replaced with it (an upgrade from a host with the option unset).
-    const address = networkTriggerOf(tf, "lab");
+    const address = networkTriggersOf(tf, "lab");
     for (const c of containers.filter(
       (c) =>
         c.networks_advanced !== undefined &&
@@ -246,13 +246,13 @@ describe("the workspaces behind the front door", () => {
         !c.name.endsWith("-signin") &&
         !c.name.endsWith("-signin-limit"),
     )) {
-      expect(c.lifecycle, c.name).toEqual({ replace_triggered_by: [address] });
+      expect(c.lifecycle, c.name).toEqual({ replace_triggered_by: address });
     }
     // The proxy with its two networks; the login's containers with the login's network and their setup.
-    const login = networkTriggerOf(tf, "lab-login");
-    expect(containers.find((c) => c.name === "lab-frontdoor")!.lifecycle).toEqual({ replace_triggered_by: [address, login] });
+    const login = networkTriggersOf(tf, "lab-login");
+    expect(containers.find((c) => c.name === "lab-frontdoor")!.lifecycle).toEqual({ replace_triggered_by: [...address, ...login] });
     // The limiter reads its config at start only: a changed config is a changed label, which replaces it.
-    expect(containers.find((c) => c.name === "lab-signin-limit")!.lifecycle).toEqual({ replace_triggered_by: [login] });
+    expect(containers.find((c) => c.name === "lab-signin-limit")!.lifecycle).toEqual({ replace_triggered_by: login });
     expect(parse(JSON.stringify(composeFile(model))).networks.lab.driver_opts).toEqual({ "com.docker.network.bridge.enable_icc": "false" });
   });
 

@@ -17,7 +17,7 @@ import { LOGIN_SECRETS_FILE, writeClientSecret } from "../../../src/output/login
 import { writeCompose, synth } from "../../../src/output/output";
 import { loginDescription, reviewPlan } from "../../../src/review/review";
 import { validate } from "../../../src/model/validate";
-import { frontDoorConfig, type Json, labels, networkTriggerOf, synthHost } from "../../helpers/synth";
+import { frontDoorConfig, type Json, labels, networkTriggersOf, synthHost } from "../../helpers/synth";
 
 const work = mkdtempSync(path.join(tmpdir(), "homedock-login-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -82,7 +82,7 @@ describe("the login's containers", () => {
     for (const c of [check, signIn]) {
       expect(c.network_mode).toBeUndefined();
       expect(c.networks_advanced).toEqual([{ name: ref }]);
-      expect(c.lifecycle).toEqual({ replace_triggered_by: ["docker_container.host_frontdoor_setup_B674BFB0", networkTriggerOf(tf, "lab-login")] });
+      expect(c.lifecycle).toEqual({ replace_triggered_by: ["docker_container.host_frontdoor_setup_B674BFB0", ...networkTriggersOf(tf, "lab-login")] });
       expect(c.mounts).toEqual([
         { type: "volume", source: "${docker_volume.host_frontdoor_config_88DB2375.name}", target: "/homedock/config", read_only: true },
       ]);
