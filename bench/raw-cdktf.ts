@@ -1,5 +1,5 @@
 // The baseline for the synth benchmark: plain cdktf declaring what homedock declares for
-// bench/generate.ts's config — provider, network, images, the token variable, the two
+// bench/generate.ts's config — provider, network and the terraform_data holding its id, images, the token variable, the two
 // scripts as locals, the home one-shots of the users' home image and the terraform_data that starts each, and the workspace containers, each with
 // the same arguments — in a loop, with no config file, model or validation. The scripts
 // (as data) and the mounts label are homedock's, taken from modules that load nothing of

@@ -4,7 +4,7 @@
 // constructs and one built in a loop is left out: each resource's logical id (derived
 // from its construct path) and its "//" metadata (the path and that id). Resources are
 // matched by type and `name` (a Docker name is unique on a host; a container's start by
-// the container it starts), and every reference
+// the container it starts, a network's id holder by the network), and every reference
 // to a logical id (`${docker_image.<id>.image_id}`, depends_on entries) is rewritten to
 // that type and name before comparing.
 

@@ -419,7 +419,8 @@ function changesOf(resourceChanges: readonly PlanResourceChange[]): Change[] {
       labels: labels(values),
       values: service(values),
       before: service(before),
-      // replace_triggered_by names no attribute; homedock uses it for the network alone.
+      // replace_triggered_by names no attribute; homedock names the networks a container is on
+      // (each with the terraform_data holding its id), and for the login, its setup too.
       reasons: [
         ...new Set([
           ...attributes

@@ -145,6 +145,13 @@ describe("the login's containers", () => {
     expect(egress[1].options).toEqual({ "com.docker.network.bridge.enable_icc": "false" });
     expect(s.networks_advanced.map((n: Json) => n.name)).toEqual([expect.stringContaining("login-network"), `\${docker_network.${egress[0]}.name}`]);
     expect(c.networks_advanced).toHaveLength(1);
+    // Each replaced with its setup and with each network it is on (made again included).
+    const setup = "docker_container.host_frontdoor_setup_B674BFB0";
+    const tfContainer = (name: string) => Object.values<Json>(oidcTf.resource.docker_container).find((x) => x.name === name)!;
+    expect(tfContainer("lab-signin").lifecycle).toEqual({
+      replace_triggered_by: [setup, ...networkTriggersOf(oidcTf, "lab-login"), ...networkTriggersOf(oidcTf, "lab-login-out")],
+    });
+    expect(tfContainer("lab-login").lifecycle).toEqual({ replace_triggered_by: [setup, ...networkTriggersOf(oidcTf, "lab-login")] });
     const compose = composeFile(buildModel(oidcConfig())) as Json;
     expect(compose.services["frontdoor.signin"].networks).toEqual(["lab-login", "lab-login-out"]);
     expect(compose.services.frontdoor.networks).toEqual(["lab", "lab-login"]);
