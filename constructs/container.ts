@@ -95,7 +95,12 @@ export class StartResource extends TerraformResource {
  */
 export function networkTriggers(network: Network): [string, string] {
   const held = new NetworkIdResource(network.node.scope!, `${network.node.id}-id`, network.id);
-  return [`${network.terraformResourceType}.${network.friendlyUniqueId}`, `${held.terraformResourceType}.${held.friendlyUniqueId}`];
+  return [addressOf(network), addressOf(held)];
+}
+
+/** A resource's plain Terraform address, as replace_triggered_by takes it (it refuses an interpolation). */
+export function addressOf(resource: TerraformResource): string {
+  return `${resource.terraformResourceType}.${resource.friendlyUniqueId}`;
 }
 
 /** A terraform_data whose input is a network's id (networkTriggers). */

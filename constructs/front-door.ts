@@ -3,7 +3,7 @@ import { Image } from "@cdktf/provider-docker/lib/image";
 import type { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { Volume } from "@cdktf/provider-docker/lib/volume";
 import { Construct } from "constructs";
-import { type DeclaredContainer, declareContainer, networkTriggers, type StartResource } from "./container";
+import { addressOf, type DeclaredContainer, declareContainer, networkTriggers, type StartResource } from "./container";
 import type { HostModel } from "../src/model/model";
 import { LABEL_HOST } from "../src/container/container";
 import { frontDoorSetupContainer, frontDoorVolumes, loginEgressNetwork, loginNetwork, proxyContainer } from "../src/container/front-door-containers";
@@ -103,7 +103,7 @@ export class FrontDoor extends Construct implements HostFrontDoor {
     this.proxy = proxy.container;
     this.proxyStart = started(proxy);
     const loginImage = new Image(this, "login-image", { name: literal(host.frontDoor!.login.image), keepLocally: true, provider });
-    const setupAddress = `${this.setup.terraformResourceType}.${this.setup.friendlyUniqueId}`;
+    const setupAddress = addressOf(this.setup);
     const [check, signIn, limiter] = loginContainers(host, { volume: names.config });
     const login = [check, signIn].map(
       (spec, i) =>

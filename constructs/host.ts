@@ -4,7 +4,7 @@ import { Annotations, Fn, TerraformLocal, TerraformStack, TerraformVariable, Tok
 import { Construct } from "constructs";
 import type { ConfigInput } from "../src/config/schema";
 import { HOME_SCRIPT, homeGroups, LABEL_HOST, SEEDER_SCRIPT } from "../src/container/container";
-import { networkTriggers as networkTriggersOf } from "./container";
+import { networkTriggers } from "./container";
 import { Environment } from "./environment";
 import { FrontDoor } from "./front-door";
 import { NETWORK_OPTIONS } from "../src/container/network";
@@ -172,8 +172,8 @@ export class Host extends Construct {
       this.model.environments.map((e) => [e.name, new Environment(this, `env-${e.name}`, { environment: e, provider: this.provider })]),
     );
     this.environments = environments;
-    // Plain addresses: Terraform refuses an interpolation in replace_triggered_by.
-    const networkTriggers = networkTriggersOf(this.network);
+    // What each container on the network is replaced with.
+    const triggers = networkTriggers(this.network);
     // And of the home one-shots' script: a copy per user was half of a large plan.
     const homeScript = stackSingleton(stack, "homedock_home", () => {
       const local = new TerraformLocal(stack, "homedock_home", literal(HOME_SCRIPT));
@@ -182,7 +182,7 @@ export class Host extends Construct {
     });
     const refs: HostRefs = {
       networkName: this.network.name,
-      networkTriggers,
+      networkTriggers: triggers,
       seederScript: seeder.asString,
       homeScript: homeScript.asString,
       tokens: this.tokens,
@@ -194,7 +194,7 @@ export class Host extends Construct {
         host: this.model,
         configFile: (name) => Token.asString(Fn.lookup(files.value, `${this.model.name}/${name}`)),
         networkName: this.network.name,
-        networkTriggers,
+        networkTriggers: triggers,
         provider: this.provider,
       });
     }
